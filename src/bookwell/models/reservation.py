@@ -1,0 +1,76 @@
+import enum
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    Numeric,
+    String,
+    func,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bookwell.models.base import Base, IdMixin, text_enum
+
+
+class ReservationStatus(enum.StrEnum):
+    PENDING = "PENDING"
+    CONFIRMED = "CONFIRMED"
+    ACTIVE = "ACTIVE"
+    COMPLETED = "COMPLETED"
+    CANCELLED = "CANCELLED"
+    EXPIRED = "EXPIRED"
+
+
+# Reservations in these states take their units (the inventory trigger uses the same list).
+HOLDING_STATUSES = (
+    ReservationStatus.PENDING,
+    ReservationStatus.CONFIRMED,
+    ReservationStatus.ACTIVE,
+)
+
+
+class Reservation(IdMixin, Base):
+    __tablename__ = "reservations"
+    __table_args__ = (
+        CheckConstraint("end_date > start_date", name="range_not_empty"),
+        CheckConstraint("quantity >= 1", name="quantity_positive"),
+        Index("ix_reservations_listing_id", "listing_id", "id"),
+        Index("ix_reservations_guest_id", "guest_id", "id"),
+    )
+
+    listing_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("listings.id"))
+    guest_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    guest_name: Mapped[str] = mapped_column(String(200))
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    quantity: Mapped[int] = mapped_column(Integer)
+    status: Mapped[ReservationStatus] = mapped_column(
+        text_enum(ReservationStatus, "reservation_status")
+    )
+    total_amount: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    currency: Mapped[str] = mapped_column(String(3))
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class IdempotencyKey(Base):
+    """The first answer to a create mutation, per principal and client-chosen key."""
+
+    __tablename__ = "idempotency_keys"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    request_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    reservation_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("reservations.id"))
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )

@@ -1,0 +1,36 @@
+import enum
+import uuid
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, Index, LargeBinary, String, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bookwell.models.base import Base, IdMixin, text_enum
+
+
+class Role(enum.StrEnum):
+    GUEST = "GUEST"
+    HOST = "HOST"
+    ADMIN = "ADMIN"
+
+
+class User(IdMixin, Base):
+    __tablename__ = "users"
+    __table_args__ = (Index("uq_users_email_lower", text("lower(email)"), unique=True),)
+
+    email: Mapped[str] = mapped_column(String(320))
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[Role] = mapped_column(text_enum(Role, "role"), default=Role.GUEST)
+    # None for accounts that only use API tokens (made by the CLI).
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+
+
+class ApiToken(IdMixin, Base):
+    """A long-lived bearer token. Only its SHA-256 is stored; the token is shown once."""
+
+    __tablename__ = "api_tokens"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
