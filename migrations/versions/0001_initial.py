@@ -31,9 +31,11 @@ def _id_and_created() -> list[sa.Column]:
 
 # The capacity guarantee. Every reservation that holds units (PENDING, CONFIRMED, ACTIVE) adds
 # its quantity to listing_nights.booked on every night of [start_date, end_date); any change of
-# status, range or quantity applies the difference, night by night in date order (so concurrent
-# bookings lock rows in one order and never deadlock). CHECK (booked <= units) on listing_nights
-# then refuses any over-allocation, whoever writes the reservation.
+# status, range or quantity applies the net difference per night. CHECK (booked <= units) on
+# listing_nights then refuses any over-allocation, whoever writes the reservation.
+# Rows are locked in date order (bookings by the ordered upsert, releases by an ordered
+# FOR UPDATE first), so concurrent changes never deadlock. Releases cannot use the upsert:
+# PostgreSQL checks constraints on the proposed row before resolving ON CONFLICT.
 INVENTORY_FUNCTION = """
 CREATE FUNCTION reservations_apply_inventory() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -42,6 +44,8 @@ DECLARE
     old_holds boolean := TG_OP <> 'INSERT' AND OLD.status = ANY(holding);
     new_holds boolean := TG_OP <> 'DELETE' AND NEW.status = ANY(holding);
     target uuid := CASE WHEN TG_OP = 'DELETE' THEN OLD.listing_id ELSE NEW.listing_id END;
+    nights date[];
+    amounts int[];
 BEGIN
     IF TG_OP = 'UPDATE' AND OLD.listing_id <> NEW.listing_id THEN
         RAISE EXCEPTION 'a reservation cannot move to another listing';
@@ -49,24 +53,40 @@ BEGIN
     IF NOT (old_holds OR new_holds) THEN
         RETURN NULL;
     END IF;
-    INSERT INTO listing_nights AS n (listing_id, night, units, booked)
-    SELECT target, d.night, l.units, d.amount
-    FROM (
+
+    SELECT coalesce(array_agg(night ORDER BY night), '{}'),
+           coalesce(array_agg(amount ORDER BY night), '{}')
+      INTO nights, amounts
+      FROM (
         SELECT night, sum(amount)::int AS amount
-        FROM (
+          FROM (
             SELECT g::date AS night, -OLD.quantity AS amount
-            FROM generate_series(OLD.start_date, OLD.end_date - 1, interval '1 day') g
-            WHERE old_holds
+              FROM generate_series(OLD.start_date, OLD.end_date - 1, interval '1 day') g
+             WHERE old_holds
             UNION ALL
             SELECT g::date, NEW.quantity
-            FROM generate_series(NEW.start_date, NEW.end_date - 1, interval '1 day') g
-            WHERE new_holds
-        ) changes
-        GROUP BY night
+              FROM generate_series(NEW.start_date, NEW.end_date - 1, interval '1 day') g
+             WHERE new_holds
+          ) changes
+         GROUP BY night
         HAVING sum(amount) <> 0
-    ) d
-    JOIN listings l ON l.id = target
-    ORDER BY d.night
+      ) net;
+
+    IF EXISTS (SELECT FROM unnest(amounts) a WHERE a < 0) THEN
+        PERFORM FROM listing_nights
+          WHERE listing_id = target AND night = ANY(nights)
+          ORDER BY night FOR UPDATE;
+        UPDATE listing_nights n SET booked = n.booked + c.amount
+          FROM unnest(nights, amounts) AS c(night, amount)
+         WHERE n.listing_id = target AND n.night = c.night AND c.amount < 0;
+    END IF;
+
+    INSERT INTO listing_nights AS n (listing_id, night, units, booked)
+    SELECT target, c.night, l.units, c.amount
+      FROM unnest(nights, amounts) AS c(night, amount)
+      JOIN listings l ON l.id = target
+     WHERE c.amount > 0
+     ORDER BY c.night
     ON CONFLICT (listing_id, night) DO UPDATE SET booked = n.booked + EXCLUDED.booked;
     RETURN NULL;
 END
@@ -184,7 +204,11 @@ def upgrade() -> None:
         ),
         sa.Column("key", sa.String(200), primary_key=True),
         sa.Column("request_hash", sa.LargeBinary(32), nullable=False),
-        sa.Column("reservation_id", sa.Uuid(), sa.ForeignKey("reservations.id")),
+        sa.Column(
+            "reservation_id",
+            sa.Uuid(),
+            sa.ForeignKey("reservations.id", deferrable=True, initially="DEFERRED"),
+        ),
         sa.Column(
             "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
         ),

@@ -70,7 +70,10 @@ class IdempotencyKey(Base):
     )
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     request_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
-    reservation_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("reservations.id"))
+    # Deferred: the key is written first (it serialises duplicate requests), the reservation after.
+    reservation_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("reservations.id", deferrable=True, initially="DEFERRED")
+    )
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )
