@@ -1,4 +1,4 @@
-"""Settings, read from the environment. Built by the caller (create_app, the CLI), never at import."""
+"""Settings from the environment, built by the caller (create_app, the CLI), never at import."""
 
 from pathlib import Path
 from typing import Literal

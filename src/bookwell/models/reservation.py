@@ -74,6 +74,4 @@ class IdempotencyKey(Base):
     reservation_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("reservations.id", deferrable=True, initially="DEFERRED")
     )
-    created_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now()
-    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

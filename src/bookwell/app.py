@@ -1,0 +1,140 @@
+"""Composition root: settings -> database (lifespan) -> GraphQL view -> Starlette routes."""
+
+import logging
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+
+from bookwell.config import Settings
+from bookwell.context import Context
+from bookwell.db import Database, connect, secret_key
+from bookwell.schema.root import build_schema
+from bookwell.services import accounts
+from bookwell.services.principal import Principal
+from bookwell.services.tokens import AccessTokens
+
+log = logging.getLogger(__name__)
+
+
+class Runtime:
+    """What lives as long as the app: the database, opened by the lifespan."""
+
+    db: Database | None = None
+
+
+class BookwellGraphQL(GraphQL):
+    def __init__(self, settings: Settings, runtime: Runtime, access_tokens: AccessTokens):
+        super().__init__(
+            build_schema(settings), graphql_ide="graphiql" if settings.graphiql else None
+        )
+        self.settings = settings
+        self.runtime = runtime
+        self.access_tokens = access_tokens
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Authenticate before GraphQL sees the request: a bad token is HTTP 401, whatever
+        the query asks."""
+        if scope["type"] == "http":
+            request_id = uuid.uuid4().hex
+            scope.setdefault("state", {})["request_id"] = request_id
+            header = Request(scope).headers.get("authorization")
+            if header is not None:
+                principal = await self._authenticate(header)
+                if principal is None:
+                    await _invalid_token(request_id)(scope, receive, send)
+                    return
+                scope["state"]["principal"] = principal
+        await super().__call__(scope, receive, send)
+
+    async def _authenticate(self, header: str) -> Principal | None:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return None
+        assert self.runtime.db is not None
+        async with self.runtime.db.read() as session:
+            return await accounts.authenticate(
+                session=session, token=token.strip(), access_tokens=self.access_tokens
+            )
+
+    async def get_context(self, request: Request | WebSocket, response: Response) -> Context:
+        assert self.runtime.db is not None
+        request_id = getattr(request.state, "request_id", uuid.uuid4().hex)
+        if isinstance(response, Response):
+            response.headers["X-Request-ID"] = request_id
+        return Context(
+            db=self.runtime.db,
+            settings=self.settings,
+            access_tokens=self.access_tokens,
+            principal=getattr(request.state, "principal", None),
+            request_id=request_id,
+            request=request if isinstance(request, Request) else None,
+            response=response if isinstance(response, Response) else None,
+        )
+
+
+def _invalid_token(request_id: str) -> JSONResponse:
+    body = {
+        "data": None,
+        "errors": [
+            {
+                "message": "The Authorization header does not hold a valid token.",
+                "extensions": {"code": "UNAUTHENTICATED"},
+            }
+        ],
+    }
+    headers = {"WWW-Authenticate": 'Bearer error="invalid_token"', "X-Request-ID": request_id}
+    return JSONResponse(body, status_code=401, headers=headers)
+
+
+def create_app(settings: Settings | None = None, *, database_url: str | None = None) -> Starlette:
+    """The ASGI app. `database_url` overrides settings (the CLI passes the embedded server's)."""
+    settings = settings or Settings()
+    url = database_url or settings.database_url
+    if url is None:
+        raise RuntimeError("No database: set DATABASE_URL, or start with `bookwell serve`.")
+    runtime = Runtime()
+    access_tokens = AccessTokens(
+        key=secret_key(settings),
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+        ttl=timedelta(seconds=settings.access_token_ttl_seconds),
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        runtime.db = connect(
+            url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow
+        )
+        try:
+            yield
+        finally:
+            await runtime.db.dispose()
+
+    async def health(request: Request) -> JSONResponse:
+        assert runtime.db is not None
+        async with runtime.db.read() as session:
+            await session.execute(text("SELECT 1"))
+        return JSONResponse({"status": "ok"})
+
+    async def home(request: Request) -> RedirectResponse:
+        return RedirectResponse("/graphql")
+
+    graphql = BookwellGraphQL(settings, runtime, access_tokens)
+    routes = [
+        Route("/", home),
+        Route("/health", health),
+        Route("/graphql", graphql),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.runtime = runtime
+    return app

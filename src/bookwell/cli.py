@@ -1,0 +1,191 @@
+"""`bookwell serve | migrate | seed | token create | user create | schema`."""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from contextlib import contextmanager
+from typing import TypeVar
+
+import click
+
+from bookwell.config import Settings
+from bookwell.db import Database, EmbeddedPostgres, connect, describe
+
+T = TypeVar("T")
+
+
+@contextmanager
+def _database_url(settings: Settings):
+    """DATABASE_URL when set; otherwise the embedded server, stopped when the block ends."""
+    if settings.database_url:
+        yield settings.database_url
+        return
+    embedded = EmbeddedPostgres(settings.data_dir)
+    click.echo(f"Starting embedded PostgreSQL in {embedded.pgdata} ...")
+    try:
+        yield embedded.start()
+    finally:
+        embedded.stop()
+
+
+def _with_db(url: str, work: Callable[[Database], Awaitable[T]]) -> T:
+    async def run() -> T:
+        db = connect(url, pool_size=2, max_overflow=2)
+        try:
+            return await work(db)
+        finally:
+            await db.dispose()
+
+    return asyncio.run(run())
+
+
+@click.group()
+@click.option("-v", "--verbose", is_flag=True, help="Log debug messages.")
+def main(verbose: bool) -> None:
+    """Bookwell: a booking API behind one GraphQL endpoint."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+@main.command()
+@click.option("--host", help="Interface to bind (default 127.0.0.1, or BOOKWELL_HOST).")
+@click.option("--port", type=int, help="Port (default 8000, or BOOKWELL_PORT).")
+@click.option("--access-log/--no-access-log", default=False, help="Log every request.")
+def serve(host: str | None, port: int | None, access_log: bool) -> None:
+    """Start the API: database (embedded unless DATABASE_URL is set), migrations, demo data
+    on first start, and GraphQL with GraphiQL on http://HOST:PORT/graphql."""
+    import uvicorn
+
+    from bookwell import migrate, seed
+    from bookwell.app import create_app
+    from bookwell.services import accounts
+
+    settings = Settings()
+    host = host or settings.host
+    port = port or settings.port
+    with _database_url(settings) as url:
+        click.echo(f"Database: {describe(url)}")
+        migrate.upgrade(url)
+
+        async def prepare(db: Database) -> str | None:
+            if settings.seed_demo_data and await seed.is_empty(db):
+                click.echo("Loading demo data (first start) ...")
+                await seed.seed(db)
+            user_id = await seed.demo_user_id(db)
+            if user_id is None:
+                return None
+            async with db.transaction() as session:
+                return await accounts.create_api_token(
+                    session=session, user_id=user_id, name="bookwell serve"
+                )
+
+        token = _with_db(url, prepare)
+        click.echo(f"\n  Bookwell API:  http://{host}:{port}/graphql  (GraphiQL in a browser)")
+        if token:
+            click.echo(f"  Demo API token ({seed.DEMO_EMAIL}): {token}")
+            click.echo(f"  Send it as the header  Authorization: Bearer {token}\n")
+        app = create_app(settings, database_url=url)
+        uvicorn.run(app, host=host, port=port, access_log=access_log, log_level="info")
+    click.echo("Stopped.")
+
+
+@main.command(name="migrate")
+@click.option("--revision", default="head", show_default=True)
+def migrate_command(revision: str) -> None:
+    """Run database migrations (Alembic) up to REVISION."""
+    from bookwell import migrate
+
+    with _database_url(Settings()) as url:
+        migrate.upgrade(url, revision)
+        click.echo(f"Migrated {describe(url)} to {revision}.")
+
+
+@main.command(name="seed")
+@click.option("--force", is_flag=True, help="Add demo data even if listings exist.")
+def seed_command(force: bool) -> None:
+    """Load the demo data set (hosts, ~20 listings, a few hundred reservations)."""
+    from bookwell import migrate, seed
+
+    with _database_url(Settings()) as url:
+        migrate.upgrade(url)
+
+        async def run(db: Database) -> bool:
+            if not force and not await seed.is_empty(db):
+                return False
+            await seed.seed(db)
+            return True
+
+        if _with_db(url, run):
+            click.echo(f"Demo data loaded. Sign in as {seed.DEMO_EMAIL} / {seed.DEMO_PASSWORD}.")
+        else:
+            click.echo("Listings exist already; nothing loaded (use --force to add more).")
+
+
+@main.group()
+def token() -> None:
+    """API tokens."""
+
+
+@token.command(name="create")
+@click.option("--email", required=True, help="The user the token acts as.")
+@click.option("--name", default="cli", show_default=True, help="A label for the token.")
+def token_create(email: str, name: str) -> None:
+    """Create an API token for a user and print it (it is shown only this once)."""
+    from bookwell.services import accounts
+
+    with _database_url(Settings()) as url:
+
+        async def run(db: Database) -> str | None:
+            async with db.transaction() as session:
+                user_id = await accounts.user_id_by_email(session=session, email=email)
+                if user_id is None:
+                    return None
+                return await accounts.create_api_token(session=session, user_id=user_id, name=name)
+
+        created = _with_db(url, run)
+    if created is None:
+        raise click.ClickException(f"No user {email}; create one with `bookwell user create`.")
+    click.echo(created)
+
+
+@main.group()
+def user() -> None:
+    """User accounts."""
+
+
+@user.command(name="create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--admin", is_flag=True, help="Make an ADMIN (the API never does).")
+@click.option("--host", "is_host", is_flag=True, help="Make a HOST.")
+@click.option("--password", help="Sign-in password; without one, the user signs in by API token.")
+def user_create(email: str, name: str, admin: bool, is_host: bool, password: str | None) -> None:
+    """Create a user (GUEST unless --host or --admin)."""
+    from bookwell.models import Role
+    from bookwell.services import accounts
+    from bookwell.services.errors import DomainError
+
+    role = Role.ADMIN if admin else Role.HOST if is_host else Role.GUEST
+    with _database_url(Settings()) as url:
+
+        async def run(db: Database):
+            async with db.transaction() as session:
+                return await accounts.create_user(
+                    session=session, email=email, name=name, role=role, password=password
+                )
+
+        try:
+            row = _with_db(url, run)
+        except DomainError as error:
+            raise click.ClickException(error.message) from None
+    click.echo(f"Created {row.role.value} {row.email} ({row.id}).")
+
+
+@main.command()
+def schema() -> None:
+    """Print the GraphQL schema (SDL)."""
+    from bookwell.schema.root import schema as built
+
+    click.echo(built.as_str())

@@ -1,0 +1,32 @@
+"""The per-request context every resolver sees, typed (no dict lookups)."""
+
+from dataclasses import dataclass, field
+
+import strawberry
+from starlette.requests import Request
+from starlette.responses import Response
+
+from bookwell.config import Settings
+from bookwell.db import Database
+from bookwell.loaders import Loaders
+from bookwell.services.principal import Principal
+from bookwell.services.tokens import AccessTokens
+
+
+@dataclass
+class Context:
+    db: Database
+    settings: Settings
+    access_tokens: AccessTokens
+    principal: Principal | None
+    request_id: str
+    request: Request | None = None
+    # Strawberry copies this response's status code and headers into the HTTP answer.
+    response: Response | None = None
+    loaders: Loaders = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.loaders = Loaders(self.db, self.principal)
+
+
+Info = strawberry.Info[Context, None]

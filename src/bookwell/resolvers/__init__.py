@@ -1,0 +1,1 @@
+"""Root resolvers, kept thin: parse input, authorize, call a service, map its errors."""

@@ -1,0 +1,54 @@
+from bookwell.context import Info
+from bookwell.resolvers.common import in_transaction, public_read, require_principal
+from bookwell.schema.inputs import LoginInput, RegisterInput
+from bookwell.schema.payloads import ApiTokenPayload, AuthPayload
+from bookwell.schema.user import User
+from bookwell.services import accounts
+
+
+async def me(info: Info) -> User | None:
+    principal = public_read(info)
+    if principal is None:
+        return None
+    row = await info.context.loaders.user.load(principal.user_id)
+    return User.from_row(row) if row else None
+
+
+async def register(info: Info, input: RegisterInput) -> AuthPayload:
+    row, errors = await in_transaction(
+        info,
+        lambda session: accounts.register(
+            session=session,
+            email=input.email,
+            password=input.password,
+            name=input.name,
+            role=input.role,
+        ),
+    )
+    return _signed_in(info, row, errors)
+
+
+async def login(info: Info, input: LoginInput) -> AuthPayload:
+    row, errors = await in_transaction(
+        info,
+        lambda session: accounts.login(session=session, email=input.email, password=input.password),
+    )
+    return _signed_in(info, row, errors)
+
+
+def _signed_in(info: Info, row, errors) -> AuthPayload:
+    if row is None:
+        return AuthPayload(errors=errors)
+    token = info.context.access_tokens.issue(row.id)
+    return AuthPayload(access_token=token, user=User.from_row(row), errors=[])
+
+
+async def create_api_token(info: Info, name: str) -> ApiTokenPayload:
+    principal = require_principal(info)
+    token, errors = await in_transaction(
+        info,
+        lambda session: accounts.create_api_token(
+            session=session, user_id=principal.user_id, name=name
+        ),
+    )
+    return ApiTokenPayload(token=token, errors=errors)

@@ -1,0 +1,89 @@
+from datetime import date
+
+import strawberry
+
+from bookwell.context import Info
+from bookwell.resolvers.common import in_transaction, parse_uuid, public_read, require_principal
+from bookwell.schema.inputs import CreateListingInput, ListingFilter
+from bookwell.schema.listing import Availability, Listing, load_availability
+from bookwell.schema.pagination import Connection
+from bookwell.schema.payloads import ListingPayload
+from bookwell.services import availability as availability_service
+from bookwell.services import listings
+from bookwell.services.errors import not_found
+from bookwell.services.pagination import page_request
+from bookwell.services.stays import stay
+
+
+async def listing(info: Info, id: strawberry.ID) -> Listing | None:
+    public_read(info)
+    listing_id = parse_uuid(id)
+    row = await info.context.loaders.listing.load(listing_id) if listing_id else None
+    return Listing.from_row(row) if row else None
+
+
+async def all_listings(
+    info: Info, filter: ListingFilter | None = None, first: int = 20, after: str | None = None
+) -> Connection[Listing]:
+    public_read(info)
+    page = page_request(first, after)
+    criteria = filter.to_domain() if filter else None
+    async with info.context.db.read() as session:
+        found = await listings.list_listings(session=session, filter=criteria, page=page)
+
+    async def count() -> int:
+        async with info.context.db.read() as session:
+            return await listings.count_listings(session=session, filter=criteria)
+
+    return Connection.of(found, Listing.from_row, count)
+
+
+async def availability(
+    info: Info, listing_id: strawberry.ID, start_date: date, end_date: date, quantity: int = 1
+) -> Availability:
+    public_read(info)
+    parsed = parse_uuid(listing_id)
+    found = (
+        await load_availability(info, parsed, start_date, end_date, quantity) if parsed else None
+    )
+    if found is None:
+        raise not_found("listing", "listingId")
+    return found
+
+
+async def search_availability(
+    info: Info,
+    start_date: date,
+    nights: int,
+    quantity: int = 1,
+    filter: ListingFilter | None = None,
+    first: int = 20,
+    after: str | None = None,
+) -> Connection[Listing]:
+    public_read(info)
+    page = page_request(first, after)
+    wanted = stay(start_date, nights=nights)
+    criteria = filter.to_domain() if filter else None
+    async with info.context.db.read() as session:
+        found = await availability_service.search(
+            session=session, stay=wanted, quantity=quantity, filter=criteria, page=page
+        )
+
+    async def count() -> int:
+        async with info.context.db.read() as session:
+            return await availability_service.count_search(
+                session=session, stay=wanted, quantity=quantity, filter=criteria
+            )
+
+    return Connection.of(found, Listing.from_row, count)
+
+
+async def create_listing(info: Info, input: CreateListingInput) -> ListingPayload:
+    owner = require_principal(info)
+    row, errors = await in_transaction(
+        info,
+        lambda session: listings.create_listing(
+            session=session, owner=owner, data=input.to_domain()
+        ),
+    )
+    return ListingPayload(listing=Listing.from_row(row) if row else None, errors=errors)

@@ -1,0 +1,1 @@
+"""Strawberry types, inputs, enums and errors; `root.py` builds the schema."""

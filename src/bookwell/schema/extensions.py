@@ -1,0 +1,83 @@
+"""Schema extensions: request limits, caches, and what clients may see of errors."""
+
+import logging
+import re
+from collections.abc import Callable, Iterator
+
+from graphql import GraphQLError
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
+
+from bookwell.config import Settings
+from bookwell.services.errors import DomainError
+
+log = logging.getLogger("bookwell.errors")
+
+CACHE_SIZE = 1024
+SUGGESTION = re.compile(r" Did you mean .*\?$")
+
+
+class PublicErrors(SchemaExtension):
+    """Shows clients what they may see: validation errors, and errors raised on purpose
+    (`PublicError`, `DomainError`, with their `code`). Anything else is logged with the
+    request id and answered "Unexpected error." with that id."""
+
+    field_suggestions = True
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if result is not None and result.errors:
+            result.errors = [self._public(error) for error in result.errors]
+
+    def _public(self, error: GraphQLError) -> GraphQLError:
+        original = error.original_error
+        if isinstance(original, DomainError):
+            extensions = {"code": original.code.value}
+            if original.field:
+                extensions["field"] = original.field
+            return GraphQLError(
+                original.message, error.nodes, path=error.path, extensions=extensions
+            )
+        # No path: the request itself is wrong (syntax, validation, variable types).
+        if original is None or isinstance(original, GraphQLError) or error.path is None:
+            if not self.field_suggestions:
+                error.message = SUGGESTION.sub("", error.message)
+            return error
+        request_id = getattr(self.execution_context.context, "request_id", None)
+        log.error("unexpected error (request %s)", request_id, exc_info=original)
+        return GraphQLError(
+            "Unexpected error.",
+            error.nodes,
+            path=error.path,
+            extensions={"code": "INTERNAL_ERROR", "requestId": request_id},
+        )
+
+
+def build_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
+    """Per-request factories. Validation rules are built once here: a rule class made per
+    request would defeat the validation cache, whose key includes the rules."""
+    rules = [
+        *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
+    ]
+    if not settings.introspection:
+        rules.append(NoSchemaIntrospectionCustomRule)
+    errors = type(
+        "PublicErrors", (PublicErrors,), {"field_suggestions": settings.field_suggestions}
+    )
+    return [
+        lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+        lambda: ParserCache(maxsize=CACHE_SIZE),
+        lambda: AddValidationRules(rules),
+        lambda: ValidationCache(maxsize=CACHE_SIZE),
+        errors,
+    ]

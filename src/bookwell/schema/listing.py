@@ -1,0 +1,113 @@
+import uuid
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from sqlalchemy.engine import Row
+
+from bookwell.context import Info
+from bookwell.schema.enums import ListingKind
+from bookwell.schema.money import Money
+from bookwell.schema.user import User
+from bookwell.services import availability as availability_service
+from bookwell.services.stays import stay
+
+if TYPE_CHECKING:
+    from bookwell.schema.reservation import Reservation
+
+MAX_NESTED_RESERVATIONS = 50
+
+
+@strawberry.type
+class Availability:
+    listing_id: strawberry.ID
+    start_date: date
+    end_date: date
+    quantity: int
+    available: bool = strawberry.field(
+        description="quantity units are free on every night, and the stay is not in the past."
+    )
+    free_units: int = strawberry.field(description="The fewest units free on any night.")
+
+    @classmethod
+    def of(cls, found: availability_service.Availability) -> "Availability":
+        return cls(
+            listing_id=strawberry.ID(str(found.listing_id)),
+            start_date=found.start_date,
+            end_date=found.end_date,
+            quantity=found.quantity,
+            available=found.available,
+            free_units=found.free_units,
+        )
+
+
+async def load_availability(
+    info: Info, listing_id: uuid.UUID, start_date: date, end_date: date, quantity: int
+) -> Availability | None:
+    """Checked range, batched with every other availability asked in this request."""
+    availability_service.check_quantity(quantity)
+    checked = stay(start_date, end_date)
+    found = await info.context.loaders.availability.load(
+        (listing_id, checked.start, checked.end, quantity)
+    )
+    return Availability.of(found) if found else None
+
+
+@strawberry.type
+class Listing:
+    id: strawberry.ID
+    kind: ListingKind
+    title: str
+    description: str
+    city: str | None
+    country: str | None = strawberry.field(description="ISO 3166 two-letter code.")
+    timezone: str = strawberry.field(description="IANA name; dates are nights in this zone.")
+    nightly_price: Money
+    units: int = strawberry.field(description="Identical units: rooms, tables, slots, items.")
+    max_guests: int | None
+    created_at: datetime
+    uuid: strawberry.Private[uuid.UUID]
+    owner_id: strawberry.Private[uuid.UUID]
+
+    @strawberry.field
+    async def owner(self, info: Info) -> User:
+        return User.from_row(await info.context.loaders.user.load(self.owner_id))
+
+    @strawberry.field
+    async def availability(
+        self, info: Info, start_date: date, end_date: date, quantity: int = 1
+    ) -> Availability:
+        found = await load_availability(info, self.uuid, start_date, end_date, quantity)
+        assert found is not None  # this listing exists
+        return found
+
+    @strawberry.field(
+        description="The newest reservations on this listing that you may see (the host and "
+        "admins see all, a guest their own). Page through them with Query.reservations."
+    )
+    async def reservations(
+        self, info: Info, first: int = 10
+    ) -> list[Annotated["Reservation", strawberry.lazy("bookwell.schema.reservation")]]:
+        from bookwell.schema.reservation import Reservation
+
+        first = max(1, min(first, MAX_NESTED_RESERVATIONS))
+        rows = await info.context.loaders.newest_reservations.load((self.uuid, first))
+        return [Reservation.from_row(row) for row in rows]
+
+    @classmethod
+    def from_row(cls, row: Row) -> "Listing":
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            kind=row.kind,
+            title=row.title,
+            description=row.description,
+            city=row.city,
+            country=row.country,
+            timezone=row.timezone,
+            nightly_price=Money.of(row.nightly_price, row.currency),
+            units=row.units,
+            max_guests=row.max_guests,
+            created_at=row.created_at,
+            uuid=row.id,
+            owner_id=row.owner_id,
+        )

@@ -1,0 +1,27 @@
+import strawberry
+from sqlalchemy.engine import Row
+
+from bookwell.context import Info
+from bookwell.schema.enums import Role
+
+
+@strawberry.type
+class User:
+    id: strawberry.ID
+    name: str
+    role: Role
+    _email: strawberry.Private[str]
+
+    @strawberry.field(
+        description="The full address for the user themself and admins; masked for others."
+    )
+    def email(self, info: Info) -> str:
+        viewer = info.context.principal
+        if viewer is not None and (viewer.is_admin or str(viewer.user_id) == self.id):
+            return self._email
+        local, _, domain = self._email.partition("@")
+        return f"{local[:1]}***@{domain}"
+
+    @classmethod
+    def from_row(cls, row: Row) -> "User":
+        return cls(id=strawberry.ID(str(row.id)), name=row.name, role=row.role, _email=row.email)

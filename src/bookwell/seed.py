@@ -1,0 +1,114 @@
+"""Demo data for a first start: hosts, ~20 listings of every kind in several cities and
+timezones, and a few hundred reservations, all made through the services."""
+
+import random
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bookwell.db import Database
+from bookwell.models import Listing, ListingKind, Role, User
+from bookwell.services import accounts, listings, reservations
+from bookwell.services.errors import DomainError
+from bookwell.services.principal import Principal
+from bookwell.services.stays import today_in
+
+DEMO_EMAIL = "demo@bookwell.dev"
+DEMO_PASSWORD = "bookwell-demo"
+
+HOSTS = [
+    (DEMO_EMAIL, "Dana Demo"),
+    ("amelie@bookwell.dev", "Amélie Laurent"),
+    ("kenji@bookwell.dev", "Kenji Sato"),
+    ("maria@bookwell.dev", "María García"),
+]
+GUESTS = [
+    (f"guest{n}@bookwell.dev", name)
+    for n, name in enumerate(
+        ["Ada Byron", "Ben Okafor", "Chen Wei", "Dora Nilsen", "Emil Novak", "Farah Haddad"], 1
+    )
+]
+CITIES = [
+    ("Paris", "FR", "Europe/Paris", "EUR"),
+    ("Lisbon", "PT", "Europe/Lisbon", "EUR"),
+    ("Tokyo", "JP", "Asia/Tokyo", "JPY"),
+    ("New York", "US", "America/New_York", "USD"),
+    ("Sydney", "AU", "Australia/Sydney", "AUD"),
+]
+KINDS = [
+    (ListingKind.STAY, "Sunny loft", (90, 260), (1, 3), 4),
+    (ListingKind.STAY, "Guesthouse rooms", (60, 140), (4, 8), 2),
+    (ListingKind.RESTAURANT, "Bistro tables", (30, 80), (6, 12), 6),
+    (ListingKind.SPACE, "Meeting room", (120, 400), (1, 2), 12),
+    (ListingKind.EQUIPMENT, "Cargo bikes", (20, 45), (3, 10), 2),
+]
+
+
+async def is_empty(db: Database) -> bool:
+    async with db.read() as session:
+        return (await session.execute(select(func.count()).select_from(Listing))).scalar_one() == 0
+
+
+async def seed(db: Database, *, reservations_count: int = 300, rng_seed: int = 7) -> None:
+    rng = random.Random(rng_seed)
+    async with db.transaction() as session:
+        hosts = [await _user(session, e, n, Role.HOST) for e, n in HOSTS]
+        guests = [await _user(session, e, n, Role.GUEST) for e, n in GUESTS]
+        made = []
+        for (city, country, tz, currency), (kind, title, price, units, guests_max) in (
+            (c, k) for c in CITIES for k in KINDS
+        ):
+            if rng.random() < 0.2:
+                continue  # not every kind in every city
+            host = rng.choice(hosts)
+            data = listings.NewListing(
+                kind=kind,
+                title=f"{title} in {city}",
+                description=f"A demo {kind.value.lower()} listing in {city}.",
+                city=city,
+                country=country,
+                timezone=tz,
+                nightly_price=str(rng.randint(*price) * (100 if currency == "JPY" else 1)),
+                currency=currency,
+                units=rng.randint(*units),
+                max_guests=guests_max,
+            )
+            made.append(await listings.create_listing(session=session, owner=host, data=data))
+    booked = 0
+    while booked < reservations_count:
+        listing = rng.choice(made)
+        start = today_in(listing.timezone) + timedelta(days=rng.randint(1, 120))
+        guest = rng.choice(guests + hosts[:1])
+        try:
+            async with db.transaction() as session:
+                row = await reservations.create_reservation(
+                    session=session,
+                    guest=guest,
+                    data=reservations.NewReservation(
+                        listing_id=listing.id,
+                        start_date=start,
+                        nights=rng.randint(1, 6),
+                        quantity=rng.randint(1, min(2, listing.units)),
+                    ),
+                )
+                if rng.random() < 0.08:
+                    await reservations.cancel_reservation(
+                        session=session, principal=guest, reservation_id=row.id
+                    )
+            booked += 1
+        except DomainError:
+            continue  # full that week: try another
+
+
+async def _user(session: AsyncSession, email: str, name: str, role: Role) -> Principal:
+    row = await accounts.create_user(
+        session=session, email=email, name=name, role=role, password=DEMO_PASSWORD
+    )
+    return Principal(row.id, role)
+
+
+async def demo_user_id(db: Database):
+    async with db.read() as session:
+        stmt = select(User.id).where(func.lower(User.email) == DEMO_EMAIL)
+        return (await session.execute(stmt)).scalar_one_or_none()

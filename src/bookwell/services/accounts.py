@@ -1,0 +1,122 @@
+"""Users, sign-in and API tokens."""
+
+import re
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bookwell.models import ApiToken, Role, User, new_id
+from bookwell.services.errors import DomainError, ErrorCode, invalid
+from bookwell.services.passwords import hash_password, verify_password
+from bookwell.services.principal import Principal
+from bookwell.services.tokens import AccessTokens, hash_api_token, new_api_token, parse_api_token
+
+# Deliberately loose: the only real proof of an address is a mail that arrives.
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MIN_PASSWORD = 8
+MAX_PASSWORD = 1024
+
+USER_COLUMNS = (User.id, User.email, User.name, User.role, User.created_at)
+
+
+def _check_account_input(email: str, name: str) -> tuple[str, str]:
+    email, name = email.strip(), name.strip()
+    if len(email) > 320 or not EMAIL.match(email):
+        raise invalid("email", "Not an email address.")
+    if not 1 <= len(name) <= 200:
+        raise invalid("name", "A name needs 1 to 200 characters.")
+    return email, name
+
+
+async def create_user(
+    *,
+    session: AsyncSession,
+    email: str,
+    name: str,
+    role: Role = Role.GUEST,
+    password: str | None = None,
+) -> Row:
+    email, name = _check_account_input(email, name)
+    if password is not None and not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+        raise invalid("password", f"A password needs {MIN_PASSWORD} to {MAX_PASSWORD} characters.")
+    if await user_id_by_email(session=session, email=email):
+        raise DomainError(ErrorCode.EMAIL_TAKEN, "That email has an account already.", "email")
+    password_hash = await hash_password(password) if password is not None else None
+    # ON CONFLICT covers a concurrent registration with the same email.
+    stmt = (
+        insert(User)
+        .values(id=new_id(), email=email, name=name, role=role, password_hash=password_hash)
+        .on_conflict_do_nothing()
+        .returning(*USER_COLUMNS)
+    )
+    row = (await session.execute(stmt)).one_or_none()
+    if row is None:
+        raise DomainError(ErrorCode.EMAIL_TAKEN, "That email has an account already.", "email")
+    return row
+
+
+async def register(
+    *, session: AsyncSession, email: str, password: str, name: str, role: Role
+) -> Row:
+    if role is Role.ADMIN:
+        raise DomainError(
+            ErrorCode.FORBIDDEN, "Admins are made with `bookwell user create --admin`.", "role"
+        )
+    return await create_user(session=session, email=email, name=name, role=role, password=password)
+
+
+async def login(*, session: AsyncSession, email: str, password: str) -> Row:
+    stmt = select(*USER_COLUMNS, User.password_hash).where(
+        func.lower(User.email) == email.strip().lower()
+    )
+    row = (await session.execute(stmt)).one_or_none()
+    if not await verify_password(row.password_hash if row else None, password) or row is None:
+        raise DomainError(ErrorCode.INVALID_CREDENTIALS, "Wrong email or password.")
+    return row
+
+
+async def create_api_token(*, session: AsyncSession, user_id: uuid.UUID, name: str) -> str:
+    """Returns the token itself; only its hash is kept, so this is the one time it is seen."""
+    name = name.strip()
+    if not 1 <= len(name) <= 200:
+        raise invalid("name", "A token name needs 1 to 200 characters.")
+    token = new_api_token()
+    await session.execute(
+        insert(ApiToken).values(
+            id=new_id(), user_id=user_id, name=name, token_hash=hash_api_token(uuid.UUID(token))
+        )
+    )
+    return token
+
+
+async def authenticate(
+    *, session: AsyncSession, token: str, access_tokens: AccessTokens
+) -> Principal | None:
+    """The principal behind a bearer token (API token or JWT), or None if it is not valid."""
+    api_token = parse_api_token(token)
+    if api_token is not None:
+        stmt = (
+            select(User.id, User.role)
+            .join(ApiToken, ApiToken.user_id == User.id)
+            .where(ApiToken.token_hash == hash_api_token(api_token), ApiToken.revoked_at.is_(None))
+        )
+    else:
+        user_id = access_tokens.user_id(token)
+        if user_id is None:
+            return None
+        stmt = select(User.id, User.role).where(User.id == user_id)
+    row = (await session.execute(stmt)).one_or_none()
+    return Principal(row.id, row.role) if row else None
+
+
+async def users_by_ids(*, session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[Row]:
+    return list((await session.execute(select(*USER_COLUMNS).where(User.id.in_(ids)))).all())
+
+
+async def user_id_by_email(*, session: AsyncSession, email: str) -> uuid.UUID | None:
+    stmt = select(User.id).where(func.lower(User.email) == email.strip().lower())
+    return (await session.execute(stmt)).scalar_one_or_none()

@@ -1,0 +1,266 @@
+"""Reservations: booking, cancelling, and who may see which."""
+
+import hashlib
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import ColumnElement, Select, func, or_, select, true, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.engine import Row
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bookwell.models import (
+    CAPACITY_CONSTRAINT,
+    IdempotencyKey,
+    Listing,
+    Reservation,
+    ReservationStatus,
+    User,
+    new_id,
+)
+from bookwell.services.errors import DomainError, ErrorCode, invalid, not_found
+from bookwell.services.pagination import Page, PageRequest, page_of
+from bookwell.services.principal import Principal
+from bookwell.services.stays import check_not_past, stay
+
+RESERVATION_COLUMNS = tuple(Reservation.__table__.c)
+CANCELLABLE = (ReservationStatus.PENDING, ReservationStatus.CONFIRMED)
+MAX_KEY_LENGTH = 200
+
+
+@dataclass(frozen=True, slots=True)
+class NewReservation:
+    listing_id: uuid.UUID
+    start_date: date
+    end_date: date | None = None
+    nights: int | None = None
+    quantity: int = 1
+    guest_name: str | None = None
+
+    def fingerprint(self) -> bytes:
+        """What makes two requests "the same input" for an idempotency key."""
+        fields = {
+            "listing": str(self.listing_id),
+            "start": self.start_date.isoformat(),
+            "end": self.end_date.isoformat() if self.end_date else None,
+            "nights": self.nights,
+            "quantity": self.quantity,
+            "guest_name": self.guest_name,
+        }
+        return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).digest()
+
+
+async def create_reservation(
+    *,
+    session: AsyncSession,
+    guest: Principal,
+    data: NewReservation,
+    idempotency_key: str | None = None,
+) -> Row:
+    """Book `quantity` units for every night of the range, or raise UNAVAILABLE.
+
+    The capacity CHECK on listing_nights is the guarantee; nothing here reads availability
+    first, so concurrent bookings cannot both pass a stale check.
+    """
+    if idempotency_key is not None:
+        replay = await _claim_idempotency_key(session, guest, idempotency_key, data.fingerprint())
+        if replay is not None:
+            return replay
+    booked = stay(data.start_date, data.end_date, data.nights)
+    listing = (
+        await session.execute(
+            select(Listing.units, Listing.timezone, Listing.nightly_price, Listing.currency).where(
+                Listing.id == data.listing_id
+            )
+        )
+    ).one_or_none()
+    if listing is None:
+        raise not_found("listing", "listingId")
+    check_not_past(booked, listing.timezone)
+    if not 1 <= data.quantity <= listing.units:
+        raise invalid("quantity", f"quantity must be between 1 and {listing.units} (the units).")
+    guest_name = (data.guest_name or "").strip() or await _user_name(session, guest.user_id)
+    if len(guest_name) > 200:
+        raise invalid("guestName", "A guest name has at most 200 characters.")
+
+    reservation_id = new_id()
+    if idempotency_key is not None:
+        await session.execute(
+            update(IdempotencyKey)
+            .where(IdempotencyKey.user_id == guest.user_id, IdempotencyKey.key == idempotency_key)
+            .values(reservation_id=reservation_id)
+        )
+    total = (listing.nightly_price * booked.nights * data.quantity).quantize(Decimal("0.01"))
+    stmt = (
+        insert(Reservation)
+        .values(
+            id=reservation_id,
+            listing_id=data.listing_id,
+            guest_id=guest.user_id,
+            guest_name=guest_name,
+            start_date=booked.start,
+            end_date=booked.end,
+            quantity=data.quantity,
+            status=ReservationStatus.CONFIRMED,
+            total_amount=total,
+            currency=listing.currency,
+        )
+        .returning(*RESERVATION_COLUMNS)
+    )
+    try:
+        return (await session.execute(stmt)).one()
+    except IntegrityError as error:
+        if CAPACITY_CONSTRAINT in str(error.orig):
+            raise DomainError(
+                ErrorCode.UNAVAILABLE,
+                f"Not {data.quantity} unit(s) free on every night from "
+                f"{booked.start.isoformat()} to {booked.end.isoformat()}.",
+            ) from None
+        raise
+
+
+async def _claim_idempotency_key(
+    session: AsyncSession, guest: Principal, key: str, fingerprint: bytes
+) -> Row | None:
+    """Claim the key, or return the reservation made under it before.
+
+    A concurrent request with the same key waits on the INSERT until the first one commits
+    (then it replays its answer) or rolls back (then it proceeds as the first).
+    """
+    if not 1 <= len(key) <= MAX_KEY_LENGTH:
+        raise invalid("idempotencyKey", f"An idempotency key has 1 to {MAX_KEY_LENGTH} characters.")
+    claimed = await session.execute(
+        insert(IdempotencyKey)
+        .values(user_id=guest.user_id, key=key, request_hash=fingerprint)
+        .on_conflict_do_nothing()
+        .returning(IdempotencyKey.key)
+    )
+    if claimed.one_or_none() is not None:
+        return None
+    earlier = (
+        await session.execute(
+            select(IdempotencyKey.request_hash, IdempotencyKey.reservation_id).where(
+                IdempotencyKey.user_id == guest.user_id, IdempotencyKey.key == key
+            )
+        )
+    ).one()
+    if earlier.request_hash != fingerprint:
+        raise DomainError(
+            ErrorCode.IDEMPOTENCY_KEY_REUSED,
+            "This idempotency key was used with a different input.",
+            "idempotencyKey",
+        )
+    stmt = select(*RESERVATION_COLUMNS).where(Reservation.id == earlier.reservation_id)
+    return (await session.execute(stmt)).one()
+
+
+async def cancel_reservation(
+    *, session: AsyncSession, principal: Principal, reservation_id: uuid.UUID
+) -> Row:
+    """Cancel as the guest or the listing's host; the units are free when this commits."""
+    found = await reservations_by_ids(session=session, viewer=principal, ids=[reservation_id])
+    if not found:
+        raise not_found("reservation")
+    stmt = (
+        update(Reservation)
+        .where(Reservation.id == reservation_id, Reservation.status.in_(CANCELLABLE))
+        .values(status=ReservationStatus.CANCELLED, cancelled_at=func.now())
+        .returning(*RESERVATION_COLUMNS)
+    )
+    row = (await session.execute(stmt)).one_or_none()
+    if row is None:
+        raise DomainError(
+            ErrorCode.INVALID_STATE,
+            f"A {found[0].status.value} reservation cannot be cancelled.",
+            "id",
+        )
+    return row
+
+
+def visible_to(viewer: Principal) -> ColumnElement[bool] | None:
+    """Guests see their own reservations, hosts those on their listings, admins all."""
+    if viewer.is_admin:
+        return None
+    hosted = select(Listing.id).where(Listing.owner_id == viewer.user_id)
+    return or_(Reservation.guest_id == viewer.user_id, Reservation.listing_id.in_(hosted))
+
+
+def _visible(stmt: Select, viewer: Principal) -> Select:
+    condition = visible_to(viewer)
+    return stmt if condition is None else stmt.where(condition)
+
+
+async def reservations_by_ids(
+    *, session: AsyncSession, viewer: Principal, ids: Sequence[uuid.UUID]
+) -> list[Row]:
+    stmt = _visible(select(*RESERVATION_COLUMNS).where(Reservation.id.in_(ids)), viewer)
+    return list((await session.execute(stmt)).all())
+
+
+def _filtered(
+    viewer: Principal, listing_id: uuid.UUID | None, status: ReservationStatus | None
+) -> Select:
+    stmt = _visible(select(*RESERVATION_COLUMNS), viewer)
+    if listing_id is not None:
+        stmt = stmt.where(Reservation.listing_id == listing_id)
+    if status is not None:
+        stmt = stmt.where(Reservation.status == status)
+    return stmt
+
+
+async def list_reservations(
+    *,
+    session: AsyncSession,
+    viewer: Principal,
+    listing_id: uuid.UUID | None,
+    status: ReservationStatus | None,
+    page: PageRequest,
+) -> Page[Row]:
+    """Newest first."""
+    stmt = _filtered(viewer, listing_id, status)
+    if page.after is not None:
+        stmt = stmt.where(Reservation.id < page.after)
+    stmt = stmt.order_by(Reservation.id.desc()).limit(page.first + 1)
+    return page_of((await session.execute(stmt)).all(), page)
+
+
+async def count_reservations(
+    *,
+    session: AsyncSession,
+    viewer: Principal,
+    listing_id: uuid.UUID | None,
+    status: ReservationStatus | None,
+) -> int:
+    inner = _filtered(viewer, listing_id, status).subquery()
+    return (await session.execute(select(func.count()).select_from(inner))).scalar_one()
+
+
+async def first_reservations_of_listings(
+    *, session: AsyncSession, viewer: Principal, listing_ids: Sequence[uuid.UUID], first: int
+) -> dict[uuid.UUID, list[Row]]:
+    """The newest `first` reservations the viewer may see on each listing, in one query.
+
+    A LATERAL subquery per listing walks the (listing_id, id) index and stops after `first`.
+    """
+    listings = select(Listing.id).where(Listing.id.in_(listing_ids)).subquery("l")
+    newest = (
+        _visible(select(*RESERVATION_COLUMNS), viewer)
+        .where(Reservation.listing_id == listings.c.id)
+        .order_by(Reservation.id.desc())
+        .limit(first)
+        .lateral("r")
+    )
+    stmt = select(newest).select_from(listings.join(newest, true()))
+    result: dict[uuid.UUID, list[Row]] = {listing_id: [] for listing_id in listing_ids}
+    for row in await session.execute(stmt):
+        result[row.listing_id].append(row)
+    return result
+
+
+async def _user_name(session: AsyncSession, user_id: uuid.UUID) -> str:
+    return (await session.execute(select(User.name).where(User.id == user_id))).scalar_one()
