@@ -7,8 +7,9 @@ from zoneinfo import ZoneInfo
 from bookwell.services.errors import DomainError, ErrorCode
 
 MAX_NIGHTS = 365
-# Bookings open at most this far ahead; it also keeps date arithmetic far from year 9999.
-MAX_DAYS_AHEAD = 3 * 366
+# Bookings open at most ten years ahead: far enough for any calendar, and it keeps date
+# arithmetic far from year 9999.
+MAX_DAYS_AHEAD = 10 * 366
 
 
 @dataclass(frozen=True, slots=True)
