@@ -192,7 +192,8 @@ async def test_cancellation_frees_the_units_at_once(client, db, host, guest_toke
     assert [e["code"] for e in full["errors"]] == ["UNAVAILABLE"]
 
     cancelled = await client(
-        "mutation($id: ID!) { cancelReservation(id: $id) { reservation { status } errors { code } } }",
+        "mutation($id: ID!) { cancelReservation(id: $id) "
+        "{ reservation { status } errors { code } } }",
         {"id": first["reservation"]["id"]},
         token=guest_token,
     )

@@ -83,11 +83,11 @@ async def test_search_finds_listings_with_room_on_every_night(db, host, guest):
     await book(db, guest, full, 2, 3)
     await book(db, guest, partly, 0, 5)
 
-    async def found(quantity=1, filter=None, stay_=nights(0, 4)):
+    async def found(quantity=1, filter=None, stay_=None):
         async with db.read() as session:
             page = await search(
                 session=session,
-                stay=stay_,
+                stay=stay_ or nights(0, 4),
                 quantity=quantity,
                 filter=filter,
                 page=page_request(20, None),
