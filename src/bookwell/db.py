@@ -29,6 +29,7 @@ class Database:
 
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
+    readers: async_sessionmaker[AsyncSession]
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
@@ -38,7 +39,9 @@ class Database:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
-        async with self.sessions() as session:
+        """A session for reads in autocommit mode: no BEGIN/ROLLBACK round trips around a
+        query; each statement sees what is committed when it runs. Never write through it."""
+        async with self.readers() as session:
             yield session
 
     async def dispose(self) -> None:
@@ -50,11 +53,15 @@ def connect(url: str, *, pool_size: int = 20, max_overflow: int = 20) -> Databas
         to_asyncpg_url(url),
         pool_size=pool_size,
         max_overflow=max_overflow,
-        pool_pre_ping=False,
-        # asyncpg's statement cache makes repeated queries skip PostgreSQL's parse step.
         connect_args={"server_settings": {"application_name": "bookwell"}},
     )
-    return Database(engine, async_sessionmaker(engine, expire_on_commit=False))
+    return Database(
+        engine,
+        sessions=async_sessionmaker(engine, expire_on_commit=False),
+        readers=async_sessionmaker(
+            engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False
+        ),
+    )
 
 
 def database_url(settings: Settings) -> str:
