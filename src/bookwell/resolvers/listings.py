@@ -6,6 +6,7 @@ from bookwell.context import Info
 from bookwell.resolvers.common import in_transaction, parse_uuid, public_read, require_principal
 from bookwell.schema.inputs import CreateListingInput, ListingFilter
 from bookwell.schema.listing import Availability, Listing, load_availability
+from bookwell.schema.lookahead import prefetch_listings, selected
 from bookwell.schema.pagination import Connection
 from bookwell.schema.payloads import ListingPayload
 from bookwell.services import availability as availability_service
@@ -35,7 +36,13 @@ async def all_listings(
         async with info.context.db.read() as session:
             return await listings.count_listings(session=session, filter=criteria)
 
-    return Connection.of(found, Listing.from_row, count)
+    return await _with_nested(info, Connection.of(found, Listing.from_row, count))
+
+
+async def _with_nested(info: Info, connection: Connection[Listing]) -> Connection[Listing]:
+    nodes = [edge.node for edge in connection.edges]
+    await prefetch_listings(info, nodes, selected(info, "edges", "node"))
+    return connection
 
 
 async def availability(
@@ -75,7 +82,7 @@ async def search_availability(
                 session=session, stay=wanted, quantity=quantity, filter=criteria
             )
 
-    return Connection.of(found, Listing.from_row, count)
+    return await _with_nested(info, Connection.of(found, Listing.from_row, count))
 
 
 async def create_listing(info: Info, input: CreateListingInput) -> ListingPayload:

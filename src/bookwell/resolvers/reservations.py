@@ -4,6 +4,7 @@ from bookwell.context import Info
 from bookwell.resolvers.common import in_transaction, parse_uuid, require_principal
 from bookwell.schema.enums import ReservationStatus
 from bookwell.schema.inputs import CreateReservationInput
+from bookwell.schema.lookahead import prefetch_reservations, selected
 from bookwell.schema.pagination import Connection
 from bookwell.schema.payloads import ReservationPayload
 from bookwell.schema.reservation import Reservation
@@ -49,7 +50,10 @@ async def all_reservations(
                 session=session, viewer=viewer, listing_id=listing_uuid, status=status
             )
 
-    return Connection.of(found, Reservation.from_row, count)
+    connection = Connection.of(found, Reservation.from_row, count)
+    nodes = [edge.node for edge in connection.edges]
+    await prefetch_reservations(info, nodes, selected(info, "edges", "node"))
+    return connection
 
 
 async def create_reservation(info: Info, input: CreateReservationInput) -> ReservationPayload:

@@ -1,6 +1,7 @@
+import dataclasses
 import uuid
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from sqlalchemy.engine import Row
@@ -16,6 +17,11 @@ if TYPE_CHECKING:
     from bookwell.schema.reservation import Reservation
 
 MAX_NESTED_RESERVATIONS = 50
+DEFAULT_NESTED_RESERVATIONS = 10
+
+
+def nested_first(first: Any) -> int:
+    return max(1, min(int(first), MAX_NESTED_RESERVATIONS))
 
 
 @strawberry.type
@@ -68,14 +74,27 @@ class Listing:
     created_at: datetime
     uuid: strawberry.Private[uuid.UUID]
     owner_id: strawberry.Private[uuid.UUID]
+    # Nested objects loaded in bulk by a connection's look-ahead (schema/lookahead.py).
+    # The fields below answer from here when they can, else they return an awaitable from the
+    # dataloaders (graphql-core awaits it); annotations name the GraphQL type only.
+    prefetched: strawberry.Private[dict[Any, Any]] = dataclasses.field(default_factory=dict)
 
     @strawberry.field
-    async def owner(self, info: Info) -> User:
+    def owner(self, info: Info) -> User:
+        return self.prefetched.get("owner") or self._load_owner(info)
+
+    async def _load_owner(self, info: Info) -> User:
         return User.from_row(await info.context.loaders.user.load(self.owner_id))
 
     @strawberry.field
-    async def availability(
+    def availability(
         self, info: Info, start_date: date, end_date: date, quantity: int = 1
+    ) -> Availability:
+        found = self.prefetched.get(("availability", start_date, end_date, quantity))
+        return found or self._load_availability(info, start_date, end_date, quantity)
+
+    async def _load_availability(
+        self, info: Info, start_date: date, end_date: date, quantity: int
     ) -> Availability:
         found = await load_availability(info, self.uuid, start_date, end_date, quantity)
         assert found is not None  # this listing exists
@@ -85,12 +104,16 @@ class Listing:
         description="The newest reservations on this listing that you may see (the host and "
         "admins see all, a guest their own). Page through them with Query.reservations."
     )
-    async def reservations(
-        self, info: Info, first: int = 10
+    def reservations(
+        self, info: Info, first: int = DEFAULT_NESTED_RESERVATIONS
     ) -> list[Annotated["Reservation", strawberry.lazy("bookwell.schema.reservation")]]:
+        first = nested_first(first)
+        found = self.prefetched.get(("reservations", first))
+        return found if found is not None else self._load_reservations(info, first)
+
+    async def _load_reservations(self, info: Info, first: int) -> list["Reservation"]:
         from bookwell.schema.reservation import Reservation
 
-        first = max(1, min(first, MAX_NESTED_RESERVATIONS))
         rows = await info.context.loaders.newest_reservations.load((self.uuid, first))
         return [Reservation.from_row(row) for row in rows]
 

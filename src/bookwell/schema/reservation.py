@@ -1,5 +1,7 @@
+import dataclasses
 import uuid
 from datetime import date, datetime
+from typing import Any
 
 import strawberry
 from sqlalchemy.engine import Row
@@ -26,16 +28,25 @@ class Reservation:
     created_at: datetime
     listing_id: strawberry.Private[uuid.UUID]
     guest_id: strawberry.Private[uuid.UUID | None]
+    # Filled by a connection's look-ahead (schema/lookahead.py); else the fields return an
+    # awaitable from the dataloaders (graphql-core awaits it).
+    prefetched: strawberry.Private[dict[str, Any]] = dataclasses.field(default_factory=dict)
 
     @strawberry.field
-    async def listing(self, info: Info) -> Listing:
+    def listing(self, info: Info) -> Listing:
+        return self.prefetched.get("listing") or self._load_listing(info)
+
+    async def _load_listing(self, info: Info) -> Listing:
         return Listing.from_row(await info.context.loaders.listing.load(self.listing_id))
 
     @strawberry.field
-    async def guest(self, info: Info) -> User | None:
-        if self.guest_id is None:
-            return None
-        row = await info.context.loaders.user.load(self.guest_id)
+    def guest(self, info: Info) -> User | None:
+        if "guest" in self.prefetched or self.guest_id is None:
+            return self.prefetched.get("guest")
+        return self._load_guest(info, self.guest_id)
+
+    async def _load_guest(self, info: Info, guest_id: uuid.UUID) -> User | None:
+        row = await info.context.loaders.user.load(guest_id)
         return User.from_row(row) if row else None
 
     @classmethod

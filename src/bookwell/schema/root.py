@@ -7,6 +7,7 @@ from bookwell.config import Settings
 from bookwell.resolvers import accounts as account_resolvers
 from bookwell.resolvers import listings as listing_resolvers
 from bookwell.resolvers import reservations as reservation_resolvers
+from bookwell.schema.execution import ExecutionContext
 from bookwell.schema.extensions import build_extensions
 from bookwell.schema.listing import Availability, Listing
 from bookwell.schema.pagination import Connection
@@ -66,6 +67,7 @@ def build_schema(settings: Settings | None = None) -> Schema:
         mutation=Mutation,
         extensions=build_extensions(settings),
         config=StrawberryConfig(auto_camel_case=True),
+        execution_context_class=ExecutionContext,
     )
 
 

@@ -1,0 +1,152 @@
+"""Look-ahead prefetch for connections.
+
+A root resolver that returns many listings or reservations looks at what the query selects
+below its nodes and loads those nested objects in bulk, through the request's dataloaders (so
+batching and caching stay as they are). The nested fields then answer from memory, without a
+coroutine each: graphql-core's async path costs several times a plain field per object, which
+dominated nested reads. Anything not prefetched (aliases with different arguments, other
+entry points) falls back to the dataloaders, with the same answers.
+"""
+
+import asyncio
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date
+from typing import Any
+
+from strawberry.types.nodes import SelectedField, Selection
+
+from bookwell.context import Info
+from bookwell.schema.listing import (
+    DEFAULT_NESTED_RESERVATIONS,
+    Availability,
+    Listing,
+    nested_first,
+)
+from bookwell.schema.reservation import Reservation
+from bookwell.schema.user import User
+from bookwell.services.availability import check_quantity
+from bookwell.services.errors import DomainError
+from bookwell.services.stays import stay
+
+Selections = dict[str, list[SelectedField]]
+
+
+def _fields(selections: Iterable[Selection] | None) -> Iterator[SelectedField]:
+    for selection in selections or ():  # leaf fields have None
+        if isinstance(selection, SelectedField):
+            yield selection
+        else:  # fragment spreads and inline fragments
+            yield from _fields(selection.selections)
+
+
+def selected(info: Info, *path: str) -> Selections:
+    """The fields selected at `path` below the current field, by name."""
+    current = [f for root in info.selected_fields for f in _fields(root.selections)]
+    for name in path:
+        current = [child for f in current if f.name == name for child in _fields(f.selections)]
+    grouped: Selections = defaultdict(list)
+    for field in current:
+        grouped[field.name].append(field)
+    return grouped
+
+
+def _only(selections: Selections, name: str) -> SelectedField | None:
+    """The field if selected with one set of arguments (aliases may ask for several)."""
+    fields = selections.get(name) or []
+    if not fields or any(f.arguments != fields[0].arguments for f in fields[1:]):
+        return None
+    return fields[0]
+
+
+async def prefetch_listings(info: Info, listings: Sequence[Listing], fields: Selections) -> None:
+    jobs = []
+    if _only(fields, "owner"):
+        jobs.append(_owners(info, listings))
+    if (reservations := _only(fields, "reservations")) is not None:
+        jobs.append(_newest_reservations(info, listings, reservations))
+    if (availability := _only(fields, "availability")) is not None:
+        key = _availability_key(availability.arguments)
+        if key is not None:
+            jobs.append(_availability(info, listings, key))
+    await asyncio.gather(*jobs)
+
+
+async def prefetch_reservations(
+    info: Info, reservations: Sequence[Reservation], fields: Selections
+) -> None:
+    jobs = []
+    if _only(fields, "listing"):
+        jobs.append(_listings(info, [r for r in reservations if "listing" not in r.prefetched]))
+    if _only(fields, "guest"):
+        jobs.append(_guests(info, reservations))
+    await asyncio.gather(*jobs)
+
+
+async def _owners(info: Info, listings: Sequence[Listing]) -> None:
+    rows = await info.context.loaders.user.load_many([listing.owner_id for listing in listings])
+    for listing, row in zip(listings, rows, strict=True):
+        listing.prefetched["owner"] = User.from_row(row)
+
+
+async def _newest_reservations(
+    info: Info, listings: Sequence[Listing], field: SelectedField
+) -> None:
+    first = nested_first(field.arguments.get("first", DEFAULT_NESTED_RESERVATIONS))
+    found = await info.context.loaders.newest_reservations.load_many(
+        [(listing.uuid, first) for listing in listings]
+    )
+    every = []
+    for listing, rows in zip(listings, found, strict=True):
+        items = [Reservation.from_row(row) for row in rows]
+        for item in items:
+            item.prefetched["listing"] = listing
+        listing.prefetched[("reservations", first)] = items
+        every += items
+    await prefetch_reservations(info, every, selected_below(field))
+
+
+async def _availability(
+    info: Info, listings: Sequence[Listing], key: tuple[date, date, int]
+) -> None:
+    start, end, quantity = key
+    found = await info.context.loaders.availability.load_many(
+        [(listing.uuid, start, end, quantity) for listing in listings]
+    )
+    for listing, answer in zip(listings, found, strict=True):
+        listing.prefetched[("availability", *key)] = Availability.of(answer)
+
+
+async def _listings(info: Info, reservations: Sequence[Reservation]) -> None:
+    rows = await info.context.loaders.listing.load_many([r.listing_id for r in reservations])
+    for reservation, row in zip(reservations, rows, strict=True):
+        reservation.prefetched["listing"] = Listing.from_row(row)
+
+
+async def _guests(info: Info, reservations: Sequence[Reservation]) -> None:
+    with_guest = [r for r in reservations if r.guest_id is not None]
+    rows = await info.context.loaders.user.load_many([r.guest_id for r in with_guest])
+    for reservation, row in zip(with_guest, rows, strict=True):
+        reservation.prefetched["guest"] = User.from_row(row) if row else None
+
+
+def selected_below(field: SelectedField) -> Selections:
+    grouped: Selections = defaultdict(list)
+    for child in _fields(field.selections):
+        grouped[child.name].append(child)
+    return grouped
+
+
+def _availability_key(arguments: dict[str, Any]) -> tuple[date, date, int] | None:
+    """The checked range, or None: then each field checks it and reports its own error."""
+    try:
+        quantity = int(arguments.get("quantity", 1))
+        checked = stay(_as_date(arguments["startDate"]), _as_date(arguments["endDate"]))
+        check_quantity(quantity)
+    except (KeyError, TypeError, ValueError, DomainError):
+        return None
+    return checked.start, checked.end, quantity
+
+
+def _as_date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
