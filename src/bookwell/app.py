@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
+from cross_web import HTTPException
 from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -55,6 +56,12 @@ class BookwellGraphQL(GraphQL):
                     return
                 scope["state"]["principal"] = principal
         await super().__call__(scope, receive, send)
+
+    def decode_json(self, data: str | bytes) -> object:
+        decoded = super().decode_json(data)
+        if not isinstance(decoded, dict | list):
+            raise HTTPException(400, "The request body must be a JSON object.")
+        return decoded
 
     async def _authenticate(self, header: str) -> Principal | None:
         scheme, _, token = header.partition(" ")

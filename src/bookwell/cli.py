@@ -134,6 +134,7 @@ def token() -> None:
 def token_create(email: str, name: str) -> None:
     """Create an API token for a user and print it (it is shown only this once)."""
     from bookwell.services import accounts
+    from bookwell.services.errors import DomainError
 
     with _database_url(Settings()) as url:
 
@@ -144,7 +145,10 @@ def token_create(email: str, name: str) -> None:
                     return None
                 return await accounts.create_api_token(session=session, user_id=user_id, name=name)
 
-        created = _with_db(url, run)
+        try:
+            created = _with_db(url, run)
+        except DomainError as error:
+            raise click.ClickException(error.message) from None
     if created is None:
         raise click.ClickException(f"No user {email}; create one with `bookwell user create`.")
     click.echo(created)

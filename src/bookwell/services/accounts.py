@@ -10,7 +10,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.models import ApiToken, Role, User, new_id
-from bookwell.services.errors import DomainError, ErrorCode, invalid
+from bookwell.services.errors import DomainError, ErrorCode, check_text, invalid
 from bookwell.services.passwords import hash_password, verify_password
 from bookwell.services.principal import Principal
 from bookwell.services.tokens import AccessTokens, hash_api_token, new_api_token, parse_api_token
@@ -24,7 +24,7 @@ USER_COLUMNS = (User.id, User.email, User.name, User.role, User.created_at)
 
 
 def _check_account_input(email: str, name: str) -> tuple[str, str]:
-    email, name = email.strip(), name.strip()
+    email, name = check_text(email, "email").strip(), check_text(name, "name").strip()
     if len(email) > 320 or not EMAIL.match(email):
         raise invalid("email", "Not an email address.")
     if not 1 <= len(name) <= 200:
@@ -70,6 +70,8 @@ async def register(
 
 
 async def login(*, session: AsyncSession, email: str, password: str) -> Row:
+    if "\x00" in email:  # cannot be anyone's address
+        raise DomainError(ErrorCode.INVALID_CREDENTIALS, "Wrong email or password.")
     stmt = select(*USER_COLUMNS, User.password_hash).where(
         func.lower(User.email) == email.strip().lower()
     )
@@ -81,7 +83,7 @@ async def login(*, session: AsyncSession, email: str, password: str) -> Row:
 
 async def create_api_token(*, session: AsyncSession, user_id: uuid.UUID, name: str) -> str:
     """Returns the token itself; only its hash is kept, so this is the one time it is seen."""
-    name = name.strip()
+    name = check_text(name, "name").strip()
     if not 1 <= len(name) <= 200:
         raise invalid("name", "A token name needs 1 to 200 characters.")
     token = new_api_token()

@@ -28,5 +28,12 @@ def invalid(field: str, message: str) -> DomainError:
     return DomainError(ErrorCode.INVALID_INPUT, message, field)
 
 
+def check_text(value: str, field: str) -> str:
+    """PostgreSQL text cannot hold U+0000: refuse it as bad input, before any query."""
+    if "\x00" in value:
+        raise invalid(field, "Text may not contain the NUL character (U+0000).")
+    return value
+
+
 def not_found(what: str, field: str | None = "id") -> DomainError:
     return DomainError(ErrorCode.NOT_FOUND, f"No {what} with that id.", field)

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.models import Listing, ListingKind, new_id
-from bookwell.services.errors import DomainError, ErrorCode, invalid
+from bookwell.services.errors import DomainError, ErrorCode, check_text, invalid
 from bookwell.services.pagination import Page, PageRequest, page_of
 from bookwell.services.principal import Principal
 
@@ -74,6 +74,16 @@ _TIMEZONES = frozenset(available_timezones()) | {"UTC"}
 async def create_listing(*, session: AsyncSession, owner: Principal, data: NewListing) -> Row:
     if owner.role.value not in ("HOST", "ADMIN"):
         raise DomainError(ErrorCode.FORBIDDEN, "Only hosts create listings.")
+    for field, value in (
+        ("title", data.title),
+        ("description", data.description),
+        ("city", data.city),
+        ("country", data.country),
+        ("currency", data.currency),
+        ("timezone", data.timezone),
+    ):
+        if value is not None:
+            check_text(value, field)
     title = data.title.strip()
     if not 1 <= len(title) <= 200:
         raise invalid("title", "A title needs 1 to 200 characters.")
@@ -121,6 +131,9 @@ async def listings_by_ids(*, session: AsyncSession, ids: Sequence[uuid.UUID]) ->
 def filter_conditions(f: ListingFilter | None) -> list[ColumnElement[bool]]:
     if f is None:
         return []
+    for field, value in (("city", f.city), ("country", f.country), ("text", f.text)):
+        if value is not None:
+            check_text(value, field)
     conditions: list[ColumnElement[bool]] = []
     if f.city:
         conditions.append(func.lower(Listing.city) == f.city.strip().lower())

@@ -23,7 +23,7 @@ from bookwell.models import (
     User,
     new_id,
 )
-from bookwell.services.errors import DomainError, ErrorCode, invalid, not_found
+from bookwell.services.errors import DomainError, ErrorCode, check_text, invalid, not_found
 from bookwell.services.pagination import Page, PageRequest, page_of
 from bookwell.services.principal import Principal
 from bookwell.services.stays import check_not_past, stay
@@ -84,7 +84,9 @@ async def create_reservation(
     check_not_past(booked, listing.timezone)
     if not 1 <= data.quantity <= listing.units:
         raise invalid("quantity", f"quantity must be between 1 and {listing.units} (the units).")
-    guest_name = (data.guest_name or "").strip() or await _user_name(session, guest.user_id)
+    guest_name = check_text(data.guest_name or "", "guestName").strip() or await _user_name(
+        session, guest.user_id
+    )
     if len(guest_name) > 200:
         raise invalid("guestName", "A guest name has at most 200 characters.")
 
@@ -132,6 +134,7 @@ async def _claim_idempotency_key(
     A concurrent request with the same key waits on the INSERT until the first one commits
     (then it replays its answer) or rolls back (then it proceeds as the first).
     """
+    check_text(key, "idempotencyKey")
     if not 1 <= len(key) <= MAX_KEY_LENGTH:
         raise invalid("idempotencyKey", f"An idempotency key has 1 to {MAX_KEY_LENGTH} characters.")
     claimed = await session.execute(
