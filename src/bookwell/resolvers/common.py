@@ -1,6 +1,6 @@
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -38,6 +38,18 @@ def parse_uuid(value: str) -> uuid.UUID | None:
         return uuid.UUID(value)
     except (ValueError, AttributeError, TypeError):
         return None
+
+
+def counter(
+    info: Info, query: Callable[..., Awaitable[int]], **criteria: Any
+) -> Callable[[], Awaitable[int]]:
+    """A connection's totalCount, run (in its own session) only if the query asks for it."""
+
+    async def count() -> int:
+        async with info.context.db.read() as session:
+            return await query(session=session, **criteria)
+
+    return count
 
 
 async def in_transaction(

@@ -3,7 +3,13 @@ from datetime import date
 import strawberry
 
 from bookwell.context import Info
-from bookwell.resolvers.common import in_transaction, parse_uuid, public_read, require_principal
+from bookwell.resolvers.common import (
+    counter,
+    in_transaction,
+    parse_uuid,
+    public_read,
+    require_principal,
+)
 from bookwell.schema.inputs import CreateListingInput, ListingFilter
 from bookwell.schema.listing import Availability, Listing, load_availability
 from bookwell.schema.lookahead import prefetch_listings, selected
@@ -31,11 +37,7 @@ async def all_listings(
     criteria = filter.to_domain() if filter else None
     async with info.context.db.read() as session:
         found = await listings.list_listings(session=session, filter=criteria, page=page)
-
-    async def count() -> int:
-        async with info.context.db.read() as session:
-            return await listings.count_listings(session=session, filter=criteria)
-
+    count = counter(info, listings.count_listings, filter=criteria)
     return await _with_nested(info, Connection.of(found, Listing.from_row, count))
 
 
@@ -75,13 +77,9 @@ async def search_availability(
         found = await availability_service.search(
             session=session, stay=wanted, quantity=quantity, filter=criteria, page=page
         )
-
-    async def count() -> int:
-        async with info.context.db.read() as session:
-            return await availability_service.count_search(
-                session=session, stay=wanted, quantity=quantity, filter=criteria
-            )
-
+    count = counter(
+        info, availability_service.count_search, stay=wanted, quantity=quantity, filter=criteria
+    )
     return await _with_nested(info, Connection.of(found, Listing.from_row, count))
 
 

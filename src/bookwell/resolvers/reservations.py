@@ -1,7 +1,7 @@
 import strawberry
 
 from bookwell.context import Info
-from bookwell.resolvers.common import in_transaction, parse_uuid, require_principal
+from bookwell.resolvers.common import counter, in_transaction, parse_uuid, require_principal
 from bookwell.schema.enums import ReservationStatus
 from bookwell.schema.inputs import CreateReservationInput
 from bookwell.schema.lookahead import prefetch_reservations, selected
@@ -43,13 +43,9 @@ async def all_reservations(
         found = await reservations.list_reservations(
             session=session, viewer=viewer, listing_id=listing_uuid, status=status, page=page
         )
-
-    async def count() -> int:
-        async with info.context.db.read() as session:
-            return await reservations.count_reservations(
-                session=session, viewer=viewer, listing_id=listing_uuid, status=status
-            )
-
+    count = counter(
+        info, reservations.count_reservations, viewer=viewer, listing_id=listing_uuid, status=status
+    )
     connection = Connection.of(found, Reservation.from_row, count)
     nodes = [edge.node for edge in connection.edges]
     await prefetch_reservations(info, nodes, selected(info, "edges", "node"))
