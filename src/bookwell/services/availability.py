@@ -1,17 +1,27 @@
 """Free units per listing over a range of nights, and the search for listings with room."""
 
+import functools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from sqlalchemy import Date, and_, cast, exists, func, select
+from sqlalchemy import ColumnElement, Date, Select, and_, bindparam, cast, exists, func, select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.models import Listing, ListingNight
 from bookwell.services.errors import invalid
-from bookwell.services.listings import LISTING_COLUMNS, ListingFilter, filter_conditions, paged
+from bookwell.services.listings import (
+    LISTING_COLUMNS,
+    ListingFilter,
+    Shape,
+    filter_conditions,
+    filter_params,
+    page_params,
+    paged,
+)
 from bookwell.services.pagination import Page, PageRequest, page_of
 from bookwell.services.stays import Stay, today_in
 
@@ -75,17 +85,35 @@ async def availability(
     }
 
 
-def _has_room(stay: Stay, quantity: int):
+def _has_room() -> ColumnElement[bool]:
     night = ListingNight
     full_night = exists().where(
         night.listing_id == Listing.id,
-        night.night >= stay.start,
-        night.night < stay.end,
-        night.units - night.booked < quantity,
+        night.night >= bindparam("start"),
+        night.night < bindparam("end"),
+        night.units - night.booked < bindparam("quantity"),
     )
     # "Today" differs per listing: a stay may not start before today where the listing is.
     today_there = cast(func.timezone(Listing.timezone, func.now()), Date)
-    return and_(Listing.units >= quantity, today_there <= stay.start, ~full_night)
+    return and_(
+        Listing.units >= bindparam("quantity"), today_there <= bindparam("start"), ~full_night
+    )
+
+
+@functools.cache
+def _search_statement(shape: Shape, after: bool) -> Select:
+    return paged(select(*LISTING_COLUMNS).where(*filter_conditions(shape), _has_room()), after)
+
+
+@functools.cache
+def _count_statement(shape: Shape) -> Select:
+    conditions = [*filter_conditions(shape), _has_room()]
+    return select(func.count()).select_from(Listing).where(*conditions)
+
+
+def _room_params(stay: Stay, quantity: int) -> dict[str, Any]:
+    check_quantity(quantity)
+    return {"start": stay.start, "end": stay.end, "quantity": quantity}
 
 
 async def search(
@@ -96,15 +124,16 @@ async def search(
     filter: ListingFilter | None,
     page: PageRequest,
 ) -> Page[Row]:
-    check_quantity(quantity)
-    conditions = [*filter_conditions(filter), _has_room(stay, quantity)]
-    stmt = paged(select(*LISTING_COLUMNS).where(*conditions), page)
-    return page_of((await session.execute(stmt)).all(), page)
+    room = _room_params(stay, quantity)
+    shape, params = filter_params(filter)
+    stmt = _search_statement(shape, page.after is not None)
+    rows = (await session.execute(stmt, params | room | page_params(page))).all()
+    return page_of(rows, page)
 
 
 async def count_search(
     *, session: AsyncSession, stay: Stay, quantity: int, filter: ListingFilter | None
 ) -> int:
-    conditions = [*filter_conditions(filter), _has_room(stay, quantity)]
-    stmt = select(func.count()).select_from(Listing).where(*conditions)
-    return (await session.execute(stmt)).scalar_one()
+    room = _room_params(stay, quantity)
+    shape, params = filter_params(filter)
+    return (await session.execute(_count_statement(shape), params | room)).scalar_one()

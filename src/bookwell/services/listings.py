@@ -1,12 +1,14 @@
 """Listings: creating them, reading them, filtering them."""
 
+import functools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from sqlalchemy import ColumnElement, Select, and_, func, insert, or_, select
+from sqlalchemy import ColumnElement, Select, bindparam, func, insert, or_, select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -128,54 +130,87 @@ async def listings_by_ids(*, session: AsyncSession, ids: Sequence[uuid.UUID]) ->
     return list((await session.execute(stmt)).all())
 
 
-def filter_conditions(f: ListingFilter | None) -> list[ColumnElement[bool]]:
+# Statements are built once per shape (which criteria a request uses) with bind parameters,
+# and reused: building and cache-keying a SELECT costs more than running it on an index.
+Shape = frozenset[str]
+
+
+def filter_params(f: ListingFilter | None) -> tuple[Shape, dict[str, Any]]:
+    """The filter as bind parameters, and their names: the shape of the query it needs."""
     if f is None:
-        return []
+        return frozenset(), {}
     for field, value in (("city", f.city), ("country", f.country), ("text", f.text)):
         if value is not None:
             check_text(value, field)
-    conditions: list[ColumnElement[bool]] = []
+    params: dict[str, Any] = {}
     if f.city:
-        conditions.append(func.lower(Listing.city) == f.city.strip().lower())
+        params["city"] = f.city.strip().lower()
     if f.country:
-        conditions.append(Listing.country == f.country.strip().upper())
+        params["country"] = f.country.strip().upper()
     if f.kind:
-        conditions.append(Listing.kind == f.kind)
+        params["kind"] = f.kind
     if f.min_price is not None:
-        conditions.append(Listing.nightly_price >= f.min_price)
+        params["min_price"] = f.min_price
     if f.max_price is not None:
-        conditions.append(Listing.nightly_price <= f.max_price)
+        params["max_price"] = f.max_price
     if f.min_guests is not None:
-        conditions.append(or_(Listing.max_guests.is_(None), Listing.max_guests >= f.min_guests))
+        params["min_guests"] = f.min_guests
     if f.text and f.text.strip():
-        pattern = "%" + _escape_like(f.text.strip()) + "%"
-        conditions.append(
-            or_(
-                Listing.title.ilike(pattern, escape="\\"),
-                Listing.description.ilike(pattern, escape="\\"),
-            )
-        )
-    return conditions
+        params["pattern"] = "%" + _escape_like(f.text.strip()) + "%"
+    return frozenset(params), params
+
+
+def filter_conditions(shape: Shape) -> list[ColumnElement[bool]]:
+    available = {
+        "city": lambda: func.lower(Listing.city) == bindparam("city"),
+        "country": lambda: Listing.country == bindparam("country"),
+        "kind": lambda: Listing.kind == bindparam("kind"),
+        "min_price": lambda: Listing.nightly_price >= bindparam("min_price"),
+        "max_price": lambda: Listing.nightly_price <= bindparam("max_price"),
+        "min_guests": lambda: or_(
+            Listing.max_guests.is_(None), Listing.max_guests >= bindparam("min_guests")
+        ),
+        "pattern": lambda: or_(
+            Listing.title.ilike(bindparam("pattern"), escape="\\"),
+            Listing.description.ilike(bindparam("pattern"), escape="\\"),
+        ),
+    }
+    return [condition() for name, condition in available.items() if name in shape]
 
 
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def paged(stmt: Select, page: PageRequest) -> Select:
+def paged(stmt: Select, after: bool) -> Select:
     """Listings in creation order (UUIDv7 ids), after the cursor, one more than asked."""
-    if page.after is not None:
-        stmt = stmt.where(Listing.id > page.after)
-    return stmt.order_by(Listing.id).limit(page.first + 1)
+    if after:
+        stmt = stmt.where(Listing.id > bindparam("after"))
+    return stmt.order_by(Listing.id).limit(bindparam("limit"))
+
+
+def page_params(page: PageRequest) -> dict[str, Any]:
+    return {"after": page.after, "limit": page.first + 1}
+
+
+@functools.cache
+def _list_statement(shape: Shape, after: bool) -> Select:
+    return paged(select(*LISTING_COLUMNS).where(*filter_conditions(shape)), after)
+
+
+@functools.cache
+def _count_statement(shape: Shape) -> Select:
+    return select(func.count()).select_from(Listing).where(*filter_conditions(shape))
 
 
 async def list_listings(
     *, session: AsyncSession, filter: ListingFilter | None, page: PageRequest
 ) -> Page[Row]:
-    stmt = paged(select(*LISTING_COLUMNS).where(and_(True, *filter_conditions(filter))), page)
-    return page_of((await session.execute(stmt)).all(), page)
+    shape, params = filter_params(filter)
+    stmt = _list_statement(shape, page.after is not None)
+    return page_of((await session.execute(stmt, params | page_params(page))).all(), page)
 
 
 async def count_listings(*, session: AsyncSession, filter: ListingFilter | None) -> int:
-    stmt = select(func.count()).select_from(Listing).where(and_(True, *filter_conditions(filter)))
-    return (await session.execute(stmt)).scalar_one()
+    shape, params = filter_params(filter)
+    return (await session.execute(_count_statement(shape), params)).scalar_one()
