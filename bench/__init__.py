@@ -1,0 +1,1 @@
+"""Bookwell's benchmark: `uv run python -m bench.run` (see bench/README.md)."""

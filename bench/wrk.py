@@ -1,0 +1,115 @@
+"""Runs a workload through `wrk` (much cheaper per request than any Python client), with a Lua
+script that sends the workload's bodies in turn and classifies every response like
+bench.client does, from the body text (status, then typed and GraphQL errors)."""
+
+import json
+import shutil
+import subprocess
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+from bench.client import EXCEPTION, GRAPHQL, HOST, HTTP, OK, TYPED, UNAVAILABLE
+from bench.report import Measurement
+
+MARKER = "BENCH_RESULT "
+SCRIPT = r"""
+local threads = {}
+wrk.method = "POST"
+wrk.path = "%(path)s"
+wrk.headers["Content-Type"] = "application/json"
+%(auth)s
+
+function setup(thread)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  bodies = {}
+  for line in io.lines("%(bodies)s") do bodies[#bodies + 1] = line end
+  sent, ok, unavailable, typed, graphql, http = 0, 0, 0, 0, 0, 0
+end
+
+function request()
+  sent = sent %% #bodies + 1
+  return wrk.format(nil, nil, nil, bodies[sent])
+end
+
+function response(status, headers, body)
+  if status ~= 200 then http = http + 1
+  elseif body:find('"errors":%%s*%%[%%s*{%%s*"code":%%s*"UNAVAILABLE"') then
+    unavailable = unavailable + 1
+  elseif body:find('"errors":%%s*%%[%%s*{%%s*"code":') then typed = typed + 1
+  elseif body:find('"errors":%%s*%%[%%s*{') then graphql = graphql + 1
+  else ok = ok + 1 end
+end
+
+function done(summary, latency, requests)
+  local totals = {ok = 0, unavailable = 0, typed = 0, graphql = 0, http = 0}
+  for _, thread in ipairs(threads) do
+    for name, _ in pairs(totals) do totals[name] = totals[name] + thread:get(name) end
+  end
+  local e = summary.errors
+  io.write(string.format(
+    '%(marker)s{"requests": %%d, "duration_us": %%d, "p50_us": %%d, "p99_us": %%d, ' ..
+    '"ok": %%d, "unavailable": %%d, "typed": %%d, "graphql": %%d, "http": %%d, ' ..
+    '"socket_errors": %%d}\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
+    totals.ok, totals.unavailable, totals.typed, totals.graphql, totals.http,
+    e.connect + e.read + e.write + e.timeout))
+end
+"""
+
+
+def available() -> bool:
+    return shutil.which("wrk") is not None
+
+
+def run(
+    *,
+    port: int,
+    path: str,
+    bodies: list[bytes],
+    clients: int,
+    seconds: float,
+    headers: dict[str, str] | None = None,
+) -> Measurement:
+    with tempfile.TemporaryDirectory(prefix="bench-wrk-") as tmp:
+        bodies_file = Path(tmp) / "bodies.jsonl"
+        bodies_file.write_bytes(b"\n".join(bodies) + b"\n")
+        auth = "\n".join(
+            f'wrk.headers["{name}"] = "{value}"' for name, value in (headers or {}).items()
+        )
+        script = Path(tmp) / "workload.lua"
+        script.write_text(
+            SCRIPT % {"path": path, "auth": auth, "bodies": bodies_file, "marker": MARKER}
+        )
+        command = [
+            "wrk", "-t1", f"-c{clients}", f"-d{max(1, round(seconds))}s", "--timeout", "30s",
+            "-s", str(script), f"http://{HOST}:{port}{path}",
+        ]  # fmt: skip
+        done = subprocess.run(
+            command, capture_output=True, text=True, timeout=seconds + 60, check=True
+        )
+    line = next((x for x in done.stdout.splitlines() if x.startswith(MARKER)), None)
+    if line is None:
+        raise RuntimeError(f"wrk printed no result:\n{done.stdout}\n{done.stderr}")
+    found = json.loads(line[len(MARKER) :])
+    outcomes = Counter(
+        {
+            OK: found["ok"],
+            UNAVAILABLE: found["unavailable"],
+            TYPED: found["typed"],
+            GRAPHQL: found["graphql"],
+            HTTP: found["http"],
+            EXCEPTION: found["socket_errors"],
+        }
+    )
+    return Measurement(
+        requests=found["requests"],
+        seconds=found["duration_us"] / 1e6,
+        p50_ms=found["p50_us"] / 1000,
+        p99_ms=found["p99_us"] / 1000,
+        outcomes=+outcomes,
+        tool="wrk",
+    )
