@@ -64,13 +64,6 @@ def connect(url: str, *, pool_size: int = 20, max_overflow: int = 20) -> Databas
     )
 
 
-def database_url(settings: Settings) -> str:
-    """The URL to use: DATABASE_URL when set, else the embedded server (started if needed)."""
-    if settings.database_url:
-        return settings.database_url
-    return EmbeddedPostgres(settings.data_dir).start()
-
-
 def secret_key(settings: Settings) -> str:
     """The JWT signing key: configured, or created once per data dir and kept there."""
     if settings.secret_key:
