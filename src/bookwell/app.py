@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
+import orjson
 from cross_web import HTTPException
 from sqlalchemy import text
 from starlette.applications import Starlette
@@ -60,6 +61,9 @@ class BookwellGraphQL(GraphQL):
         # A client that went away before its request was read has nobody left to answer.
         with contextlib.suppress(ClientDisconnect):
             await super().__call__(scope, receive, send)
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
 
     def decode_json(self, data: str | bytes) -> object:
         decoded = super().decode_json(data)
