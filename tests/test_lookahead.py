@@ -109,3 +109,19 @@ async def test_reservations_connection_prefetches_listing_and_guest(client, db):
     assert len(nodes) == 4
     assert {n["listing"]["id"] for n in nodes} == {str(i) for i in made}
     assert all(n["guest"] == {"name": n["guestName"]} for n in nodes)
+
+
+async def test_nested_page_size_out_of_range_is_invalid_input_on_both_paths(client, db):
+    made, token = await _listings_with_reservations(db, count=1, per_listing=1)
+    for first in (0, 51):
+        listed = await client(
+            f"{{ listings {{ edges {{ node {{ reservations(first: {first}) {{ id }} }} }} }} }}",
+            token=token,
+        )
+        single = await client(
+            f'{{ listing(id: "{made[0]}") {{ reservations(first: {first}) {{ id }} }} }}',
+            token=token,
+        )
+        for answer in (listed, single):
+            assert answer.codes == ["INVALID_INPUT"]
+            assert answer.errors[0]["extensions"]["field"] == "first"

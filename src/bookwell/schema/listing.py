@@ -11,6 +11,7 @@ from bookwell.schema.enums import ListingKind
 from bookwell.schema.money import Money
 from bookwell.schema.user import User
 from bookwell.services import availability as availability_service
+from bookwell.services.errors import invalid
 from bookwell.services.stays import stay
 
 if TYPE_CHECKING:
@@ -20,8 +21,17 @@ MAX_NESTED_RESERVATIONS = 50
 DEFAULT_NESTED_RESERVATIONS = 10
 
 
-def nested_first(first: Any) -> int:
-    return max(1, min(int(first), MAX_NESTED_RESERVATIONS))
+def nested_first(first: int) -> int:
+    if not 1 <= first <= MAX_NESTED_RESERVATIONS:
+        raise invalid("first", f"first must be between 1 and {MAX_NESTED_RESERVATIONS}.")
+    return first
+
+
+def availability_key(start_date: date, end_date: date, quantity: int) -> tuple[date, date, int]:
+    """The checked range and quantity of an availability question (DomainError if bad)."""
+    availability_service.check_quantity(quantity)
+    checked = stay(start_date, end_date)
+    return checked.start, checked.end, quantity
 
 
 @strawberry.type
@@ -51,11 +61,8 @@ async def load_availability(
     info: Info, listing_id: uuid.UUID, start_date: date, end_date: date, quantity: int
 ) -> Availability | None:
     """Checked range, batched with every other availability asked in this request."""
-    availability_service.check_quantity(quantity)
-    checked = stay(start_date, end_date)
-    found = await info.context.loaders.availability.load(
-        (listing_id, checked.start, checked.end, quantity)
-    )
+    key = availability_key(start_date, end_date, quantity)
+    found = await info.context.loaders.availability.load((listing_id, *key))
     return Availability.of(found) if found else None
 
 

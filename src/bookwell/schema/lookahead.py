@@ -21,13 +21,12 @@ from bookwell.schema.listing import (
     DEFAULT_NESTED_RESERVATIONS,
     Availability,
     Listing,
+    availability_key,
     nested_first,
 )
 from bookwell.schema.reservation import Reservation
 from bookwell.schema.user import User
-from bookwell.services.availability import check_quantity
 from bookwell.services.errors import DomainError
-from bookwell.services.stays import stay
 
 Selections = dict[str, list[SelectedField]]
 
@@ -92,7 +91,10 @@ async def _owners(info: Info, listings: Sequence[Listing]) -> None:
 async def _newest_reservations(
     info: Info, listings: Sequence[Listing], field: SelectedField
 ) -> None:
-    first = nested_first(field.arguments.get("first", DEFAULT_NESTED_RESERVATIONS))
+    try:
+        first = nested_first(int(field.arguments.get("first", DEFAULT_NESTED_RESERVATIONS)))
+    except (TypeError, ValueError, DomainError):
+        return  # each field reports the bad argument itself
     found = await info.context.loaders.newest_reservations.load_many(
         [(listing.uuid, first) for listing in listings]
     )
@@ -140,12 +142,13 @@ def selected_below(field: SelectedField) -> Selections:
 def _availability_key(arguments: dict[str, Any]) -> tuple[date, date, int] | None:
     """The checked range, or None: then each field checks it and reports its own error."""
     try:
-        quantity = int(arguments.get("quantity", 1))
-        checked = stay(_as_date(arguments["startDate"]), _as_date(arguments["endDate"]))
-        check_quantity(quantity)
+        return availability_key(
+            _as_date(arguments["startDate"]),
+            _as_date(arguments["endDate"]),
+            int(arguments.get("quantity", 1)),
+        )
     except (KeyError, TypeError, ValueError, DomainError):
         return None
-    return checked.start, checked.end, quantity
 
 
 def _as_date(value: Any) -> date:
