@@ -3,6 +3,7 @@ timezones, and a few hundred reservations, all made through the services."""
 
 import random
 from datetime import timedelta
+from itertools import product
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -56,8 +57,8 @@ async def seed(db: Database, *, reservations_count: int = 300, rng_seed: int = 7
         hosts = [await _user(session, e, n, Role.HOST) for e, n in HOSTS]
         guests = [await _user(session, e, n, Role.GUEST) for e, n in GUESTS]
         made = []
-        for (city, country, tz, currency), (kind, title, price, units, guests_max) in (
-            (c, k) for c in CITIES for k in KINDS
+        for (city, country, tz, currency), (kind, title, price, units, guests_max) in product(
+            CITIES, KINDS
         ):
             if rng.random() < 0.2:
                 continue  # not every kind in every city

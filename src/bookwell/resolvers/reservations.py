@@ -3,13 +3,14 @@ import strawberry
 from bookwell.context import Info
 from bookwell.resolvers.common import counter, in_transaction, parse_uuid, require_principal
 from bookwell.schema.enums import ReservationStatus
+from bookwell.schema.errors import UserError
 from bookwell.schema.inputs import CreateReservationInput
 from bookwell.schema.lookahead import prefetch_reservations, selected
 from bookwell.schema.pagination import Connection
 from bookwell.schema.payloads import ReservationPayload
 from bookwell.schema.reservation import Reservation
 from bookwell.services import reservations
-from bookwell.services.errors import not_found
+from bookwell.services.errors import DomainError, not_found
 from bookwell.services.pagination import page_request
 from bookwell.services.reservations import NewReservation
 
@@ -88,7 +89,5 @@ async def cancel_reservation(info: Info, id: strawberry.ID) -> ReservationPayloa
     return ReservationPayload(reservation=Reservation.from_row(row) if row else None, errors=errors)
 
 
-def _failed(error) -> ReservationPayload:
-    from bookwell.schema.errors import UserError
-
+def _failed(error: DomainError) -> ReservationPayload:
     return ReservationPayload(errors=[UserError.from_domain(error)])

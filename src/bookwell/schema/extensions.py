@@ -30,7 +30,9 @@ class PublicErrors(SchemaExtension):
     (`PublicError`, `DomainError`, with their `code`). Anything else is logged with the
     request id and answered "Unexpected error." with that id."""
 
-    field_suggestions = True
+    def __init__(self, field_suggestions: bool = True):
+        super().__init__()
+        self.field_suggestions = field_suggestions
 
     def on_operation(self) -> Iterator[None]:
         yield
@@ -71,13 +73,10 @@ def build_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
     ]
     if not settings.introspection:
         rules.append(NoSchemaIntrospectionCustomRule)
-    errors = type(
-        "PublicErrors", (PublicErrors,), {"field_suggestions": settings.field_suggestions}
-    )
     return [
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: ParserCache(maxsize=CACHE_SIZE),
         lambda: AddValidationRules(rules),
         lambda: ValidationCache(maxsize=CACHE_SIZE),
-        errors,
+        lambda: PublicErrors(field_suggestions=settings.field_suggestions),
     ]

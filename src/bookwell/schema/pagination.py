@@ -1,4 +1,4 @@
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
 import strawberry
@@ -34,12 +34,10 @@ class Connection(Generic[N]):
     def of(
         cls, page: Page, to_node: Callable[..., N], count: Callable[[], Awaitable[int]]
     ) -> "Connection[N]":
-        edges: Sequence[Edge[N]] = [
-            Edge(node=to_node(row), cursor=encode_cursor(row.id)) for row in page.rows
-        ]
+        edges = [Edge(node=to_node(row), cursor=encode_cursor(row.id)) for row in page.rows]
         end = edges[-1].cursor if edges else None
         return cls(
-            edges=list(edges),
+            edges=edges,
             page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=end),
             _count=count,
         )

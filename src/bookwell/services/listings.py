@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, Select, bindparam, func, insert, or_, sele
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bookwell.models import Listing, ListingKind, new_id
+from bookwell.models import Listing, ListingKind, Role, new_id
 from bookwell.services.errors import DomainError, ErrorCode, check_text, invalid
 from bookwell.services.pagination import Page, PageRequest, page_of
 from bookwell.services.principal import Principal
@@ -74,7 +74,7 @@ _TIMEZONES = frozenset(available_timezones()) | {"UTC"}
 
 
 async def create_listing(*, session: AsyncSession, owner: Principal, data: NewListing) -> Row:
-    if owner.role.value not in ("HOST", "ADMIN"):
+    if owner.role not in (Role.HOST, Role.ADMIN):
         raise DomainError(ErrorCode.FORBIDDEN, "Only hosts create listings.")
     for field, value in (
         ("title", data.title),
