@@ -2,13 +2,17 @@
 
 from bookwell.models.base import Base, new_id
 from bookwell.models.listing import CAPACITY_CONSTRAINT, Listing, ListingKind, ListingNight
+from bookwell.models.payment import Payment, PaymentStatus
+from bookwell.models.pricing import PriceRule
 from bookwell.models.reservation import (
     HOLDING_STATUSES,
     IdempotencyKey,
     Reservation,
     ReservationStatus,
 )
+from bookwell.models.review import Review
 from bookwell.models.user import ApiToken, Role, User
+from bookwell.models.waitlist import WaitlistEntry, WaitlistStatus
 
 __all__ = [
     "CAPACITY_CONSTRAINT",
@@ -19,9 +23,15 @@ __all__ = [
     "Listing",
     "ListingKind",
     "ListingNight",
+    "Payment",
+    "PaymentStatus",
+    "PriceRule",
     "Reservation",
     "ReservationStatus",
+    "Review",
     "Role",
     "User",
+    "WaitlistEntry",
+    "WaitlistStatus",
     "new_id",
 ]

@@ -26,14 +26,14 @@ def new_id() -> uuid.UUID:
     return uuid.UUID(bytes=uuid_utils.uuid7().bytes)
 
 
-def text_enum(enum_cls: type[enum.Enum], name: str) -> SAEnum:
+def text_enum(enum_cls: type[enum.Enum], name: str, length: int = 16) -> SAEnum:
     """An enum stored as text with a CHECK constraint (no PostgreSQL ENUM type to migrate)."""
     return SAEnum(
         enum_cls,
         name=name,
         native_enum=False,
         create_constraint=True,
-        length=16,
+        length=length,
         values_callable=lambda members: [m.value for m in members],
     )
 

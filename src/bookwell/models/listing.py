@@ -4,6 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Date,
     ForeignKey,
@@ -32,6 +33,14 @@ class Listing(IdMixin, Base):
         CheckConstraint("units >= 1", name="units_positive"),
         CheckConstraint("nightly_price >= 0", name="price_not_negative"),
         CheckConstraint("max_guests IS NULL OR max_guests >= 1", name="max_guests_positive"),
+        CheckConstraint("hold_minutes BETWEEN 1 AND 10080", name="hold_minutes_range"),
+        CheckConstraint("approval_hours BETWEEN 1 AND 720", name="approval_hours_range"),
+        CheckConstraint("offer_minutes BETWEEN 1 AND 10080", name="offer_minutes_range"),
+        CheckConstraint("cleaning_fee >= 0", name="cleaning_fee_not_negative"),
+        CheckConstraint(
+            "free_cancellation_days BETWEEN 0 AND 365", name="free_cancellation_days_range"
+        ),
+        CheckConstraint("late_refund_percent BETWEEN 0 AND 100", name="late_refund_percent_range"),
         Index("ix_listings_city_lower", text("lower(city)"), "id"),
         Index("ix_listings_owner_id", "owner_id", "id"),
     )
@@ -47,6 +56,14 @@ class Listing(IdMixin, Base):
     currency: Mapped[str] = mapped_column(String(3))
     units: Mapped[int] = mapped_column(Integer)
     max_guests: Mapped[int | None] = mapped_column(Integer)
+    # Lifecycle policies (see services/lifecycle.py and services/pricing.py).
+    instant_book: Mapped[bool] = mapped_column(Boolean, default=True)
+    hold_minutes: Mapped[int] = mapped_column(Integer, default=15)
+    approval_hours: Mapped[int] = mapped_column(Integer, default=24)
+    offer_minutes: Mapped[int] = mapped_column(Integer, default=60)
+    cleaning_fee: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("0"))
+    free_cancellation_days: Mapped[int] = mapped_column(Integer, default=1)
+    late_refund_percent: Mapped[int] = mapped_column(Integer, default=50)
 
 
 class ListingNight(Base):

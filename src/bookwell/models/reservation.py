@@ -14,7 +14,9 @@ from sqlalchemy import (
     Numeric,
     String,
     func,
+    text,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bookwell.models.base import Base, IdMixin, text_enum
@@ -44,6 +46,17 @@ class Reservation(IdMixin, Base):
         CheckConstraint("quantity >= 1", name="quantity_positive"),
         Index("ix_reservations_listing_id", "listing_id", "id"),
         Index("ix_reservations_guest_id", "guest_id", "id"),
+        Index(
+            "ix_reservations_pending_listing",
+            "listing_id",
+            "expires_at",
+            postgresql_where=text("status = 'PENDING'"),
+        ),
+        Index(
+            "ix_reservations_pending_expires_at",
+            "expires_at",
+            postgresql_where=text("status = 'PENDING'"),
+        ),
     )
 
     listing_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("listings.id"))
@@ -58,6 +71,14 @@ class Reservation(IdMixin, Base):
     total_amount: Mapped[Decimal] = mapped_column(Numeric(12, 2))
     currency: Mapped[str] = mapped_column(String(3))
     cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # A PENDING hold returns its units at this instant unless confirmed first.
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    checked_in_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    checked_out_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cancel_reason: Mapped[str | None] = mapped_column(String(500))
+    # What the guest agreed to: line items, total and cancellation policy (services/pricing.py).
+    price_snapshot: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
 
 
 class IdempotencyKey(Base):

@@ -1,0 +1,42 @@
+import enum
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bookwell.models.base import Base, IdMixin, text_enum
+
+
+class WaitlistStatus(enum.StrEnum):
+    WAITING = "WAITING"
+    # Holds a PENDING reservation made for the entry (reservation_id) until it expires.
+    OFFERED = "OFFERED"
+    BOOKED = "BOOKED"
+    LAPSED = "LAPSED"
+    LEFT = "LEFT"
+
+
+class WaitlistEntry(IdMixin, Base):
+    __tablename__ = "waitlist_entries"
+    __table_args__ = (
+        CheckConstraint("end_date > start_date", name="range_not_empty"),
+        CheckConstraint("quantity >= 1", name="quantity_positive"),
+        Index(
+            "ix_waitlist_entries_waiting",
+            "listing_id",
+            "id",
+            postgresql_where=text("status = 'WAITING'"),
+        ),
+        Index("ix_waitlist_entries_user_id", "user_id", "id"),
+        Index("ix_waitlist_entries_reservation_id", "reservation_id"),
+    )
+
+    listing_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("listings.id", ondelete="CASCADE"))
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    quantity: Mapped[int] = mapped_column(Integer)
+    status: Mapped[WaitlistStatus] = mapped_column(text_enum(WaitlistStatus, "waitlist_status", 20))
+    reservation_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("reservations.id"))
+    offered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
