@@ -1,0 +1,89 @@
+"""Prices as guests and hosts see them: rules, quotes, and a booking's price snapshot."""
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import strawberry
+from sqlalchemy.engine import Row
+
+from bookwell.schema.money import Money
+
+
+@strawberry.type(description="What a guest gets back when they cancel.")
+class CancellationPolicy:
+    free_cancellation_days: int = strawberry.field(
+        description="Cancelling at least this many days before check-in refunds everything."
+    )
+    late_refund_percent: int = strawberry.field(
+        description="Later, this share of the nights' price is refunded (fees in full)."
+    )
+
+
+@strawberry.type(description="A host's price for some nights; the newest matching rule wins.")
+class PriceRule:
+    id: strawberry.ID
+    name: str
+    start_date: date | None = strawberry.field(description="First night it applies to.")
+    end_date: date | None = strawberry.field(description="First night it no longer applies to.")
+    weekdays: list[int] | None = strawberry.field(
+        description="ISO weekdays of the night (1 = Monday ... 7 = Sunday); null: every day."
+    )
+    nightly_price: Money
+
+    @classmethod
+    def from_row(cls, row: Row, currency: str) -> "PriceRule":
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            name=row.name,
+            start_date=row.start_date,
+            end_date=row.end_date,
+            weekdays=list(row.weekdays) if row.weekdays else None,
+            nightly_price=Money.of(row.nightly_price, currency),
+        )
+
+
+@strawberry.type
+class LineItem:
+    kind: str = strawberry.field(description="NIGHTS, CLEANING_FEE or SLOT.")
+    description: str
+    start_date: date | None
+    end_date: date | None
+    unit_price: Money
+    quantity: int = strawberry.field(description="Unit-nights for NIGHTS; units for fees.")
+    amount: Money
+
+
+@strawberry.type(description="A price, line by line, with the policy it was agreed under.")
+class Quote:
+    line_items: list[LineItem]
+    total: Money
+    cancellation_policy: CancellationPolicy
+
+    @classmethod
+    def of(cls, snapshot: dict[str, Any]) -> "Quote":
+        currency = snapshot["currency"]
+        policy = snapshot["policy"]
+        return cls(
+            line_items=[
+                LineItem(
+                    kind=item["kind"],
+                    description=item.get("description", ""),
+                    start_date=_date(item.get("startDate")),
+                    end_date=_date(item.get("endDate")),
+                    unit_price=Money.of(Decimal(item["unitPrice"]), currency),
+                    quantity=item["quantity"],
+                    amount=Money.of(Decimal(item["amount"]), currency),
+                )
+                for item in snapshot["lineItems"]
+            ],
+            total=Money.of(Decimal(snapshot["total"]), currency),
+            cancellation_policy=CancellationPolicy(
+                free_cancellation_days=policy["freeCancellationDays"],
+                late_refund_percent=policy["lateRefundPercent"],
+            ),
+        )
+
+
+def _date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
