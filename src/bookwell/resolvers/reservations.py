@@ -1,7 +1,7 @@
 import strawberry
 
 from bookwell.context import Info
-from bookwell.resolvers.common import counter, in_transaction, parse_uuid, require_principal
+from bookwell.resolvers.common import counter, parse_uuid, require_principal
 from bookwell.schema.enums import ReservationStatus
 from bookwell.schema.errors import UserError
 from bookwell.schema.inputs import CreateReservationInput
@@ -66,27 +66,13 @@ async def create_reservation(info: Info, input: CreateReservationInput) -> Reser
         quantity=input.quantity,
         guest_name=input.guest_name,
     )
-    row, errors = await in_transaction(
-        info,
-        lambda session: reservations.create_reservation(
-            session=session, guest=guest, data=data, idempotency_key=input.idempotency_key
-        ),
-    )
-    return ReservationPayload(reservation=Reservation.from_row(row) if row else None, errors=errors)
-
-
-async def cancel_reservation(info: Info, id: strawberry.ID) -> ReservationPayload:
-    principal = require_principal(info)
-    reservation_id = parse_uuid(id)
-    if reservation_id is None:
-        return _failed(not_found("reservation"))
-    row, errors = await in_transaction(
-        info,
-        lambda session: reservations.cancel_reservation(
-            session=session, principal=principal, reservation_id=reservation_id
-        ),
-    )
-    return ReservationPayload(reservation=Reservation.from_row(row) if row else None, errors=errors)
+    try:
+        row = await reservations.book(
+            db=info.context.db, guest=guest, data=data, idempotency_key=input.idempotency_key
+        )
+    except DomainError as error:
+        return _failed(error)
+    return ReservationPayload(reservation=Reservation.from_row(row))
 
 
 def _failed(error: DomainError) -> ReservationPayload:

@@ -6,30 +6,26 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 
 from sqlalchemy import ColumnElement, Select, func, or_, select, true, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Row
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bookwell.db import Database
 from bookwell.models import (
-    CAPACITY_CONSTRAINT,
     IdempotencyKey,
     Listing,
     Reservation,
     ReservationStatus,
-    User,
     new_id,
 )
-from bookwell.services.errors import DomainError, ErrorCode, check_text, invalid, not_found
+from bookwell.services.errors import DomainError, ErrorCode, check_text, invalid
+from bookwell.services.holds import RESERVATION_COLUMNS, expire_holds, place_hold
 from bookwell.services.pagination import Page, PageRequest, page_of
 from bookwell.services.principal import Principal
-from bookwell.services.stays import check_not_past, stay
+from bookwell.services.stays import stay
 
-RESERVATION_COLUMNS = tuple(Reservation.__table__.c)
-CANCELLABLE = (ReservationStatus.PENDING, ReservationStatus.CONFIRMED)
 MAX_KEY_LENGTH = 200
 
 
@@ -62,38 +58,13 @@ async def create_reservation(
     data: NewReservation,
     idempotency_key: str | None = None,
 ) -> Row:
-    """Book `quantity` units for every night of the range, or raise UNAVAILABLE.
-
-    The capacity CHECK on listing_nights is the guarantee; nothing here reads availability
-    first, so concurrent bookings cannot both pass a stale check.
-    """
+    """Hold `quantity` units on every night of the range (a PENDING reservation until paid
+    or confirmed), or raise UNAVAILABLE. See services/holds.py."""
     if idempotency_key is not None:
         replay = await _claim_idempotency_key(session, guest, idempotency_key, data.fingerprint())
         if replay is not None:
             return replay
     booked = stay(data.start_date, data.end_date, data.nights)
-    # The guest's name comes along in the same round trip, for when none is given.
-    guest_user_name = select(User.name).where(User.id == guest.user_id).scalar_subquery()
-    listing = (
-        await session.execute(
-            select(
-                Listing.units,
-                Listing.timezone,
-                Listing.nightly_price,
-                Listing.currency,
-                guest_user_name.label("guest_user_name"),
-            ).where(Listing.id == data.listing_id)
-        )
-    ).one_or_none()
-    if listing is None:
-        raise not_found("listing", "listingId")
-    check_not_past(booked, listing.timezone)
-    if not 1 <= data.quantity <= listing.units:
-        raise invalid("quantity", f"quantity must be between 1 and {listing.units} (the units).")
-    guest_name = check_text(data.guest_name or "", "guestName").strip() or listing.guest_user_name
-    if len(guest_name) > 200:
-        raise invalid("guestName", "A guest name has at most 200 characters.")
-
     reservation_id = new_id()
     if idempotency_key is not None:
         await session.execute(
@@ -101,33 +72,40 @@ async def create_reservation(
             .where(IdempotencyKey.user_id == guest.user_id, IdempotencyKey.key == idempotency_key)
             .values(reservation_id=reservation_id)
         )
-    total = (listing.nightly_price * booked.nights * data.quantity).quantize(Decimal("0.01"))
-    stmt = (
-        insert(Reservation)
-        .values(
-            id=reservation_id,
-            listing_id=data.listing_id,
-            guest_id=guest.user_id,
-            guest_name=guest_name,
-            start_date=booked.start,
-            end_date=booked.end,
-            quantity=data.quantity,
-            status=ReservationStatus.CONFIRMED,
-            total_amount=total,
-            currency=listing.currency,
-        )
-        .returning(*RESERVATION_COLUMNS)
+    return await place_hold(
+        session=session,
+        listing_id=data.listing_id,
+        guest_id=guest.user_id,
+        booked=booked,
+        quantity=data.quantity,
+        guest_name=data.guest_name,
+        reservation_id=reservation_id,
     )
+
+
+async def book(
+    *, db: Database, guest: Principal, data: NewReservation, idempotency_key: str | None = None
+) -> Row:
+    """`create_reservation` in a transaction of its own. Refused UNAVAILABLE while overdue
+    holds on the listing still count, it expires them (in their own transaction) and tries
+    once more: an expired hold never blocks a booking, and a booking that fits pays nothing
+    for the check."""
+
+    async def attempt() -> Row:
+        async with db.transaction() as session:
+            return await create_reservation(
+                session=session, guest=guest, data=data, idempotency_key=idempotency_key
+            )
+
     try:
-        return (await session.execute(stmt)).one()
-    except IntegrityError as error:
-        if CAPACITY_CONSTRAINT in str(error.orig):
-            raise DomainError(
-                ErrorCode.UNAVAILABLE,
-                f"Not {data.quantity} unit(s) free on every night from "
-                f"{booked.start.isoformat()} to {booked.end.isoformat()}.",
-            ) from None
-        raise
+        return await attempt()
+    except DomainError as error:
+        if error.code is not ErrorCode.UNAVAILABLE:
+            raise
+        async with db.transaction() as session:
+            if not await expire_holds(session=session, listing_id=data.listing_id):
+                raise
+    return await attempt()
 
 
 async def _claim_idempotency_key(
@@ -164,35 +142,6 @@ async def _claim_idempotency_key(
         )
     stmt = select(*RESERVATION_COLUMNS).where(Reservation.id == earlier.reservation_id)
     return (await session.execute(stmt)).one()
-
-
-async def cancel_reservation(
-    *, session: AsyncSession, principal: Principal, reservation_id: uuid.UUID
-) -> Row:
-    """Cancel as the guest or the listing's host; the units are free when this commits.
-
-    One guarded UPDATE does it; only when it changes nothing is the reservation read, to
-    tell "not yours" (NOT_FOUND) from "not cancellable now" (INVALID_STATE)."""
-    stmt = (
-        update(Reservation)
-        .where(Reservation.id == reservation_id, Reservation.status.in_(CANCELLABLE))
-        .values(status=ReservationStatus.CANCELLED, cancelled_at=func.now())
-        .returning(*RESERVATION_COLUMNS)
-    )
-    condition = visible_to(principal)
-    if condition is not None:
-        stmt = stmt.where(condition)
-    row = (await session.execute(stmt)).one_or_none()
-    if row is not None:
-        return row
-    found = await reservations_by_ids(session=session, viewer=principal, ids=[reservation_id])
-    if not found:
-        raise not_found("reservation")
-    raise DomainError(
-        ErrorCode.INVALID_STATE,
-        f"A {found[0].status.value} reservation cannot be cancelled.",
-        "id",
-    )
 
 
 def visible_to(viewer: Principal) -> ColumnElement[bool] | None:
