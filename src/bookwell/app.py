@@ -24,8 +24,10 @@ from bookwell.context import Context
 from bookwell.db import Database, connect, secret_key
 from bookwell.schema.root import build_schema
 from bookwell.services import accounts
+from bookwell.services.payments import PaymentProvider, build_provider
 from bookwell.services.principal import Principal
 from bookwell.services.tokens import AccessTokens
+from bookwell.webhooks import stripe_webhook
 
 log = logging.getLogger(__name__)
 
@@ -37,13 +39,20 @@ class Runtime:
 
 
 class BookwellGraphQL(GraphQL):
-    def __init__(self, settings: Settings, runtime: Runtime, access_tokens: AccessTokens):
+    def __init__(
+        self,
+        settings: Settings,
+        runtime: Runtime,
+        access_tokens: AccessTokens,
+        payments: PaymentProvider,
+    ):
         super().__init__(
             build_schema(settings), graphql_ide="graphiql" if settings.graphiql else None
         )
         self.settings = settings
         self.runtime = runtime
         self.access_tokens = access_tokens
+        self.payments = payments
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Authenticate before GraphQL sees the request: a bad token is HTTP 401, whatever
@@ -94,6 +103,7 @@ class BookwellGraphQL(GraphQL):
             request_id=request_id,
             request=request if isinstance(request, Request) else None,
             response=response if isinstance(response, Response) else None,
+            payments=self.payments,
         )
 
 
@@ -111,13 +121,20 @@ def _invalid_token(request_id: str) -> JSONResponse:
     return JSONResponse(body, status_code=401, headers=headers)
 
 
-def create_app(settings: Settings | None = None, *, database_url: str | None = None) -> Starlette:
-    """The ASGI app. `database_url` overrides settings (the CLI passes the embedded server's)."""
+def create_app(
+    settings: Settings | None = None,
+    *,
+    database_url: str | None = None,
+    payments: PaymentProvider | None = None,
+) -> Starlette:
+    """The ASGI app. `database_url` overrides settings (the CLI passes the embedded server's);
+    `payments` overrides the provider the settings choose (tests)."""
     settings = settings or Settings()
     url = database_url or settings.database_url
     if url is None:
         raise RuntimeError("No database: set DATABASE_URL, or start with `bookwell serve`.")
     runtime = Runtime()
+    payments = payments or build_provider(settings)
     access_tokens = AccessTokens(
         key=secret_key(settings),
         issuer=settings.jwt_issuer,
@@ -148,11 +165,12 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     async def home(request: Request) -> RedirectResponse:
         return RedirectResponse("/graphql")
 
-    graphql = BookwellGraphQL(settings, runtime, access_tokens)
+    graphql = BookwellGraphQL(settings, runtime, access_tokens, payments)
     routes = [
         Route("/", home),
         Route("/health", health),
         Route("/graphql", graphql),
+        Route("/webhooks/stripe", stripe_webhook(runtime, payments), methods=["POST"]),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.runtime = runtime

@@ -9,6 +9,7 @@ from starlette.responses import Response
 from bookwell.config import Settings
 from bookwell.db import Database
 from bookwell.loaders import Loaders
+from bookwell.services.payments import BuiltinProvider, PaymentProvider
 from bookwell.services.principal import Principal
 from bookwell.services.tokens import AccessTokens
 
@@ -23,6 +24,8 @@ class Context:
     request: Request | None = None
     # Strawberry copies this response's status code and headers into the HTTP answer.
     response: Response | None = None
+    # Built once per app from settings (services/payments: build_provider).
+    payments: PaymentProvider = field(default_factory=BuiltinProvider)
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

@@ -1,0 +1,58 @@
+import uuid
+from datetime import datetime
+from decimal import Decimal
+
+import strawberry
+from sqlalchemy.engine import Row
+
+from bookwell import models
+from bookwell.context import Info
+from bookwell.schema.money import Money
+
+# The GraphQL enum is the model's own, as in schema/enums.py.
+PaymentStatus = strawberry.enum(models.PaymentStatus, name="PaymentStatus")
+
+
+@strawberry.type(description="What the guest paid for a reservation, and what went back.")
+class Payment:
+    status: PaymentStatus
+    amount: Money
+    refunded_amount: Money
+    provider: str = strawberry.field(description="Who took the payment: builtin or stripe.")
+    client_secret: str | None = strawberry.field(
+        default=None,
+        description="Only in payReservation's answer, when the guest's browser must confirm "
+        "the payment with Stripe.js (`stripe.confirmPayment`); a webhook then records it.",
+    )
+    paid_at: datetime | None = None
+    refunded_at: datetime | None = None
+    failure_message: str | None = None
+
+    @classmethod
+    def from_row(cls, row: Row, client_secret: str | None = None) -> "Payment":
+        return cls(
+            status=row.status,
+            amount=Money.of(row.amount, row.currency),
+            refunded_amount=Money.of(row.refunded_amount, row.currency),
+            provider=row.provider,
+            client_secret=client_secret,
+            paid_at=row.paid_at,
+            refunded_at=row.refunded_at,
+            failure_message=row.failure_message,
+        )
+
+    @classmethod
+    def unpaid(cls, total: Money, provider: str) -> "Payment":
+        """No payment row yet: the reservation's total, nothing paid."""
+        return cls(
+            status=models.PaymentStatus.UNPAID,
+            amount=total,
+            refunded_amount=Money.of(Decimal(0), total.currency),
+            provider=provider,
+        )
+
+
+async def reservation_payment(info: Info, reservation_id: uuid.UUID, total: Money) -> Payment:
+    """Through the request's dataloader: one query for all reservations of a level."""
+    row = await info.context.loaders.payment.load(reservation_id)
+    return Payment.from_row(row) if row else Payment.unpaid(total, info.context.payments.name)
