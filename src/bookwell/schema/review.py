@@ -1,0 +1,91 @@
+import uuid
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from sqlalchemy.engine import Row
+
+from bookwell.context import Info
+from bookwell.schema.errors import UserError
+from bookwell.schema.pagination import Connection
+from bookwell.services.pagination import page_of, page_request
+
+if TYPE_CHECKING:
+    from bookwell.schema.listing import Listing
+
+DEFAULT_NESTED_REVIEWS = 10
+
+
+@strawberry.type(description="A guest's review of a completed stay.")
+class Review:
+    id: strawberry.ID
+    rating: int = strawberry.field(description="1 to 5.")
+    comment: str
+    author_name: str
+    created_at: datetime
+    listing_id: strawberry.Private[uuid.UUID]
+
+    @strawberry.field
+    async def listing(
+        self, info: Info
+    ) -> Annotated["Listing", strawberry.lazy("bookwell.schema.listing")]:
+        from bookwell.schema.listing import Listing
+
+        return Listing.from_row(await info.context.loaders.listing.load(self.listing_id))
+
+    @classmethod
+    def from_row(cls, row: Row) -> "Review":
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            rating=row.rating,
+            comment=row.comment,
+            author_name=row.author_name,
+            created_at=row.created_at,
+            listing_id=row.listing_id,
+        )
+
+
+@strawberry.type
+class ListingRating:
+    average: float | None = strawberry.field(
+        description="The mean rating rounded to two places; null while there is no review."
+    )
+    count: int
+
+
+@strawberry.input
+class CreateReviewInput:
+    reservation_id: strawberry.ID
+    rating: int = strawberry.field(description="1 to 5.")
+    comment: str = strawberry.field(default="", description="At most 5000 characters.")
+
+
+@strawberry.type
+class ReviewPayload:
+    review: Review | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+async def listing_rating(info: Info, listing_id: uuid.UUID) -> ListingRating:
+    """Batched with every other listing's rating in this request: one query for all."""
+    found = await info.context.loaders.rating.load(listing_id)
+    average = float(found.average) if found.average is not None else None
+    return ListingRating(average=average, count=found.count)
+
+
+async def listing_reviews(
+    info: Info, listing_id: uuid.UUID, first: int, after: str | None
+) -> Connection[Review]:
+    """Newest first; batched with the other listings' reviews asked for with the same page."""
+    page = page_request(first, after)
+    rows = await info.context.loaders.reviews.load((listing_id, page.first + 1, page.after))
+
+    async def count() -> int:
+        return (await info.context.loaders.rating.load(listing_id)).count
+
+    return Connection.of(page_of(rows, page), Review.from_row, count)
+
+
+async def reservation_review(info: Info, reservation_id: uuid.UUID) -> Review | None:
+    row = await info.context.loaders.reservation_review.load(reservation_id)
+    return Review.from_row(row) if row else None

@@ -1,0 +1,74 @@
+import uuid
+from datetime import date, datetime
+
+import strawberry
+from sqlalchemy.engine import Row
+
+from bookwell import models
+from bookwell.context import Info
+from bookwell.schema.errors import UserError
+from bookwell.schema.listing import Listing
+from bookwell.schema.reservation import Reservation
+from bookwell.services.waitlist_entries import effective_status
+
+WaitlistStatus = strawberry.enum(models.WaitlistStatus, name="WaitlistStatus")
+
+
+@strawberry.type(description="A wish for a full range: offered a hold when units free up.")
+class WaitlistEntry:
+    id: strawberry.ID
+    start_date: date
+    end_date: date = strawberry.field(
+        description="Check-out day: the range is [startDate, endDate)."
+    )
+    nights: int
+    quantity: int
+    status: WaitlistStatus
+    position: int | None = strawberry.field(
+        description="While WAITING: 1 for the listing's oldest waiting entry, 2 for the next. "
+        "Offers go to the oldest entry whose whole range fits the freed units."
+    )
+    created_at: datetime
+    offered_at: datetime | None
+    offer: Reservation | None = strawberry.field(
+        description="The PENDING hold offered to you; book it by paying before its expiresAt."
+    )
+    listing_id: strawberry.Private[uuid.UUID]
+
+    @strawberry.field
+    async def listing(self, info: Info) -> Listing:
+        return Listing.from_row(await info.context.loaders.listing.load(self.listing_id))
+
+    @classmethod
+    def from_row(cls, row: Row, offer: Row | None) -> "WaitlistEntry":
+        status = effective_status(row)
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            start_date=row.start_date,
+            end_date=row.end_date,
+            nights=(row.end_date - row.start_date).days,
+            quantity=row.quantity,
+            status=status,
+            position=row.position if status is models.WaitlistStatus.WAITING else None,
+            created_at=row.created_at,
+            offered_at=row.offered_at,
+            offer=Reservation.from_row(offer) if offer else None,
+            listing_id=row.listing_id,
+        )
+
+
+@strawberry.input
+class JoinWaitlistInput:
+    listing_id: strawberry.ID
+    start_date: date
+    end_date: date | None = strawberry.field(
+        default=None, description="Check-out day. Give endDate or nights, not both."
+    )
+    nights: int | None = None
+    quantity: int = 1
+
+
+@strawberry.type
+class WaitlistEntryPayload:
+    waitlist_entry: WaitlistEntry | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
