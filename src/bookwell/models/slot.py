@@ -1,0 +1,75 @@
+"""Units of time-slot listings (tables, rooms, items) and the ranges reservations take on them."""
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.dialects.postgresql import TSTZRANGE, ExcludeConstraint, Range
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bookwell.models.base import Base, new_id
+
+# Exclusion constraint: no two holding allocations of one unit overlap in time.
+NO_OVERLAP_CONSTRAINT = "ex_reservation_units_no_overlap"
+
+
+class ListingUnit(Base):
+    """One bookable unit of a slot listing: a table (with its seats), a room, an item."""
+
+    __tablename__ = "listing_units"
+    __table_args__ = (
+        CheckConstraint("seats IS NULL OR seats >= 1", name="seats_positive"),
+        UniqueConstraint("listing_id", "position"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    listing_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("listings.id", ondelete="CASCADE"))
+    label: Mapped[str] = mapped_column(String(100))
+    seats: Mapped[int | None] = mapped_column(Integer)
+    # 1, 2, ...: the order units are offered in, unique per listing.
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class ReservationUnit(Base):
+    """A unit a slot reservation takes for [lower(during), upper(during)).
+
+    `holding` mirrors whether the reservation holds units (PENDING, CONFIRMED, ACTIVE); a
+    trigger on reservations keeps it in step, so the exclusion constraint releases a unit in
+    the same transaction that cancels or expires its reservation.
+    """
+
+    __tablename__ = "reservation_units"
+    __table_args__ = (
+        CheckConstraint("NOT isempty(during)", name="during_not_empty"),
+        ExcludeConstraint(
+            ("unit_id", "="),
+            ("during", "&&"),
+            using="gist",
+            where=text("holding"),
+            name=NO_OVERLAP_CONSTRAINT,
+        ),
+        Index(
+            "ix_reservation_units_listing_during",
+            "listing_id",
+            "during",
+            postgresql_using="gist",
+            postgresql_where=text("holding"),
+        ),
+    )
+
+    reservation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("reservations.id", ondelete="CASCADE"), primary_key=True
+    )
+    unit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("listing_units.id"), primary_key=True)
+    listing_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("listings.id", ondelete="CASCADE"))
+    during: Mapped[Range[datetime]] = mapped_column(TSTZRANGE)
+    holding: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))

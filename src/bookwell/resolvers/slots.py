@@ -1,0 +1,102 @@
+from datetime import date
+
+import strawberry
+
+from bookwell.context import Info
+from bookwell.resolvers.common import (
+    counter,
+    in_transaction,
+    parse_uuid,
+    public_read,
+    require_principal,
+)
+from bookwell.schema.errors import UserError
+from bookwell.schema.inputs import ListingFilter
+from bookwell.schema.listing import Listing
+from bookwell.schema.lookahead import prefetch_listings, selected
+from bookwell.schema.pagination import Connection
+from bookwell.schema.payloads import ReservationPayload
+from bookwell.schema.reservation import Reservation
+from bookwell.schema.slot_inputs import BookSlotInput
+from bookwell.schema.slots import FreeSlot, SlotOffer
+from bookwell.services import slot_search, slots
+from bookwell.services.errors import invalid, not_found
+from bookwell.services.pagination import Page, page_request
+
+
+async def book_slot(info: Info, input: BookSlotInput) -> ReservationPayload:
+    guest = require_principal(info)
+    listing_id = parse_uuid(input.listing_id)
+    if listing_id is None:
+        return ReservationPayload(errors=[UserError.from_domain(not_found("listing", "listingId"))])
+    data = slots.NewSlotBooking(
+        listing_id=listing_id,
+        starts_at=input.starts_at,
+        ends_at=input.ends_at,
+        party_size=input.party_size,
+        quantity=input.quantity,
+        guest_name=input.guest_name,
+    )
+    row, errors = await in_transaction(
+        info,
+        lambda session: slots.book_slot(
+            session=session, guest=guest, data=data, idempotency_key=input.idempotency_key
+        ),
+    )
+    return ReservationPayload(reservation=Reservation.from_row(row) if row else None, errors=errors)
+
+
+async def search_slots(
+    info: Info,
+    date: date,
+    listing_id: strawberry.ID | None = None,
+    filter: ListingFilter | None = None,
+    party_size: int | None = None,
+    quantity: int = 1,
+    minutes: int | None = None,
+    first: int = 20,
+    after: str | None = None,
+) -> Connection[SlotOffer]:
+    public_read(info)
+    if listing_id is not None and filter is not None:
+        raise invalid("filter", "Give listingId or filter, not both.")
+    page = page_request(first, after)
+    question = slot_search.SlotQuestion(
+        day=date, party_size=party_size, quantity=quantity, minutes=minutes
+    )
+    criteria = filter.to_domain() if filter else None
+    if listing_id is not None:
+        found = await _one_listing(info, listing_id)
+        count = _constant(len(found.rows))
+    else:
+        async with info.context.db.read() as session:
+            found = await slot_search.slot_listings(session=session, filter=criteria, page=page)
+        count = counter(info, slot_search.count_slot_listings, filter=criteria)
+    async with info.context.db.read() as session:
+        free = await slot_search.free_slots(
+            session=session, listings=found.rows, question=question, strict=listing_id is not None
+        )
+
+    def offer(row) -> SlotOffer:
+        slots_of = [FreeSlot.of(slot) for slot in free[row.id]]
+        return SlotOffer(listing=Listing.from_row(row), day=date, slots=slots_of)
+
+    connection = Connection.of(found, offer, count)
+    listings = [edge.node.listing for edge in connection.edges]
+    await prefetch_listings(info, listings, selected(info, "edges", "node", "listing"))
+    return connection
+
+
+async def _one_listing(info: Info, listing_id: strawberry.ID) -> Page:
+    parsed = parse_uuid(listing_id)
+    row = await info.context.loaders.listing.load(parsed) if parsed else None
+    if row is None:
+        raise not_found("listing", "listingId")
+    return Page([row], has_next_page=False)
+
+
+def _constant(value: int):
+    async def count() -> int:
+        return value
+
+    return count

@@ -1,0 +1,40 @@
+from datetime import datetime
+
+import strawberry
+
+from bookwell.services.slot_units import TableSpec
+
+
+@strawberry.input(description="A restaurant table.")
+class TableInput:
+    seats: int
+    label: str | None = strawberry.field(default=None, description='Default "Table <n>".')
+
+    def to_domain(self) -> TableSpec:
+        return TableSpec(seats=self.seats, label=self.label)
+
+
+@strawberry.input
+class BookSlotInput:
+    listing_id: strawberry.ID
+    starts_at: datetime = strawberry.field(
+        description="With its UTC offset; a start on the listing's slot grid, in its hours."
+    )
+    ends_at: datetime | None = strawberry.field(
+        default=None,
+        description="Default: startsAt plus a restaurant's sitting, or one slot. A whole "
+        "number of slots after startsAt.",
+    )
+    party_size: int | None = strawberry.field(
+        default=None, description="Required for restaurants: the table must seat the party."
+    )
+    quantity: int = strawberry.field(
+        default=1, description="Rooms or items to take (a party takes one table)."
+    )
+    guest_name: str | None = strawberry.field(
+        default=None, description="Defaults to the signed-in user's name."
+    )
+    idempotency_key: str | None = strawberry.field(
+        default=None,
+        description="Retrying with the same key and input returns the first result again.",
+    )

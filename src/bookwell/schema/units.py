@@ -1,0 +1,32 @@
+"""The units of time-slot listings (tables, rooms, items), read through the dataloaders."""
+
+import uuid
+
+import strawberry
+from sqlalchemy.engine import Row
+
+from bookwell.context import Info
+
+
+@strawberry.type(description="A table (with its seats), room or item of a time-slot listing.")
+class ListingUnit:
+    id: strawberry.ID
+    label: str
+    seats: int | None = strawberry.field(description="Tables only: the party it seats.")
+    position: int = strawberry.field(description="1, 2, ...: the order units are offered in.")
+
+    @classmethod
+    def from_row(cls, row: Row) -> "ListingUnit":
+        return cls(
+            id=strawberry.ID(str(row.id)), label=row.label, seats=row.seats, position=row.position
+        )
+
+
+async def listing_units(info: Info, listing_id: uuid.UUID) -> list[ListingUnit]:
+    rows = await info.context.loaders.listing_units.load(listing_id)
+    return [ListingUnit.from_row(row) for row in rows]
+
+
+async def reservation_units(info: Info, reservation_id: uuid.UUID) -> list[ListingUnit]:
+    rows = await info.context.loaders.reservation_units.load(reservation_id)
+    return [ListingUnit.from_row(row) for row in rows]

@@ -1,0 +1,170 @@
+"""The units of time-slot listings: settings checked when a listing is made, its tables,
+rooms or items created with it, and reading them back in bulk."""
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bookwell.models import ListingKind, ListingUnit, ReservationUnit, new_id
+from bookwell.services.errors import check_text, invalid
+
+MAX_SEATS = 1000
+MAX_LABEL = 100
+DEFAULT_TABLE_SEATS = 4
+UNIT_COLUMNS = (
+    ListingUnit.id,
+    ListingUnit.listing_id,
+    ListingUnit.label,
+    ListingUnit.seats,
+    ListingUnit.position,
+)
+_UNIT_NAMES = {
+    ListingKind.RESTAURANT: "Table",
+    ListingKind.SPACE: "Room",
+    ListingKind.EQUIPMENT: "Item",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class TableSpec:
+    seats: int
+    label: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SlotSettings:
+    """How a slot listing is booked. Ignored for stays."""
+
+    slot_minutes: int = 60
+    sitting_minutes: int = 120
+    # Local wall-clock hours; closes_at <= opens_at closes the next day; both None: all day.
+    opens_at: time | None = time(9)
+    closes_at: time | None = time(22)
+    # Restaurants only: one table per entry; default: `units` tables of max_guests (or 4) seats.
+    tables: tuple[TableSpec, ...] | None = None
+
+
+DEFAULT_SLOTS = SlotSettings()
+
+
+def _check_time(value: time | None, field: str) -> None:
+    if value is None:
+        return
+    if value.tzinfo is not None:
+        raise invalid(field, "Opening hours are local wall-clock times, without a UTC offset.")
+    if value.second or value.microsecond:
+        raise invalid(field, "Opening hours are whole minutes, such as 18:30.")
+
+
+def _open_minutes(settings: SlotSettings) -> int:
+    if settings.opens_at is None or settings.closes_at is None:
+        return 24 * 60
+    day = date(2000, 1, 1)
+    opens = datetime.combine(day, settings.opens_at)
+    closes = datetime.combine(day, settings.closes_at)
+    if closes <= opens:
+        closes += timedelta(days=1)
+    return int((closes - opens).total_seconds()) // 60
+
+
+def listing_values(
+    kind: ListingKind, units: int, settings: SlotSettings, max_units: int
+) -> dict[str, Any]:
+    """The listing columns the settings set (DomainError if they do not make sense)."""
+    for field, minutes in (
+        ("slotMinutes", settings.slot_minutes),
+        ("sittingMinutes", settings.sitting_minutes),
+    ):
+        if not 5 <= minutes <= 1440:
+            raise invalid(field, f"{field} must be between 5 and 1440.")
+    _check_time(settings.opens_at, "opensAt")
+    _check_time(settings.closes_at, "closesAt")
+    if (settings.opens_at is None) != (settings.closes_at is None):
+        raise invalid("closesAt", "Give both opensAt and closesAt, or neither (open all day).")
+    values: dict[str, Any] = {
+        "slot_minutes": settings.slot_minutes,
+        "sitting_minutes": settings.sitting_minutes,
+        "opens_at": settings.opens_at,
+        "closes_at": settings.closes_at,
+    }
+    if kind is ListingKind.STAY:
+        if settings.tables is not None:
+            raise invalid("tables", "Only restaurants have tables.")
+        return values
+    shortest = settings.sitting_minutes if kind is ListingKind.RESTAURANT else 0
+    if _open_minutes(settings) < max(settings.slot_minutes, shortest):
+        raise invalid("closesAt", "The opening hours are shorter than one booking.")
+    if settings.tables is not None:
+        if kind is not ListingKind.RESTAURANT:
+            raise invalid("tables", "Only restaurants have tables.")
+        if not 1 <= len(settings.tables) <= max_units:
+            raise invalid("tables", f"A restaurant has 1 to {max_units} tables.")
+        if units not in (1, len(settings.tables)):
+            raise invalid("units", "units is the number of tables: leave it out or make it equal.")
+        for table in settings.tables:
+            if not 1 <= table.seats <= MAX_SEATS:
+                raise invalid("tables", f"A table seats 1 to {MAX_SEATS} people.")
+            label = check_text(table.label or "", "tables").strip()
+            if len(label) > MAX_LABEL:
+                raise invalid("tables", f"A table label has at most {MAX_LABEL} characters.")
+        values["units"] = len(settings.tables)
+    return values
+
+
+async def create_units(*, session: AsyncSession, listing: Row, settings: SlotSettings) -> None:
+    """A slot listing's units, in the order they are offered: its tables, rooms or items."""
+    if listing.kind is ListingKind.STAY:
+        return
+    name = _UNIT_NAMES[listing.kind]
+    if listing.kind is ListingKind.RESTAURANT:
+        seats = listing.max_guests or DEFAULT_TABLE_SEATS
+        tables = settings.tables or tuple(TableSpec(seats) for _ in range(listing.units))
+    else:
+        tables = tuple(TableSpec(0) for _ in range(listing.units))
+    rows = [
+        {
+            "id": new_id(),
+            "listing_id": listing.id,
+            "label": (table.label or "").strip() or f"{name} {position}",
+            "seats": table.seats or None,
+            "position": position,
+        }
+        for position, table in enumerate(tables, 1)
+    ]
+    await session.execute(insert(ListingUnit), rows)
+
+
+async def units_of_listings(
+    *, session: AsyncSession, listing_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[Row]]:
+    stmt = (
+        select(*UNIT_COLUMNS)
+        .where(ListingUnit.listing_id.in_(listing_ids))
+        .order_by(ListingUnit.listing_id, ListingUnit.position)
+    )
+    found: dict[uuid.UUID, list[Row]] = defaultdict(list)
+    for row in await session.execute(stmt):
+        found[row.listing_id].append(row)
+    return found
+
+
+async def units_of_reservations(
+    *, session: AsyncSession, reservation_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[Row]]:
+    stmt = (
+        select(ReservationUnit.reservation_id, *UNIT_COLUMNS)
+        .join(ListingUnit, ListingUnit.id == ReservationUnit.unit_id)
+        .where(ReservationUnit.reservation_id.in_(reservation_ids))
+        .order_by(ReservationUnit.reservation_id, ListingUnit.position)
+    )
+    found: dict[uuid.UUID, list[Row]] = defaultdict(list)
+    for row in await session.execute(stmt):
+        found[row.reservation_id].append(row)
+    return found
