@@ -75,6 +75,7 @@ HELP = {
     ("user",): ["create"],
     ("user", "create"): ["--email", "--name", "--admin", "--host", "--password"],
     ("schema",): ["SDL"],
+    ("expire-holds",): ["waitlist"],
 }
 
 
@@ -197,3 +198,21 @@ def test_api_token_is_random_uuid4(cli):
     tokens = {cli("token", "create", "--email", "a@b.co").output.strip() for _ in range(3)}
     assert len(tokens) == 3
     assert all(uuid.UUID(token).version == 4 for token in tokens)
+
+
+def test_expire_holds_after_seed(cli, cli_database):
+    """The seed leaves some holds unpaid; once overdue, one sweep expires exactly those."""
+    assert cli("seed").exit_code == 0
+    fetch(
+        cli_database,
+        "UPDATE reservations SET expires_at = now() - interval '1 minute' "
+        "WHERE status = 'PENDING'",
+    )
+    pending = fetch(cli_database, "SELECT count(*) FROM reservations WHERE status = 'PENDING'")
+    assert pending[0][0] > 0
+    result = cli("expire-holds")
+    assert result.exit_code == 0, result.output
+    assert f"Expired {pending[0][0]} hold(s)" in result.output
+    left = fetch(cli_database, "SELECT count(*) FROM reservations WHERE status = 'PENDING'")
+    assert left[0][0] == 0
+    assert "Expired 0 hold(s)" in cli("expire-holds").output

@@ -123,6 +123,21 @@ def seed_command(force: bool) -> None:
             click.echo("Listings exist already; nothing loaded (use --force to add more).")
 
 
+@main.command(name="expire-holds")
+def expire_holds_command() -> None:
+    """Expire overdue holds, refund paid ones, and offer freed units to waitlists (once)."""
+    from bookwell.services.payments import build_provider
+    from bookwell.workers.sweeps import sweep_holds
+
+    settings = Settings()
+    with _database_url(settings) as url:
+        report = _with_db(url, lambda db: sweep_holds(db, build_provider(settings)))
+        click.echo(
+            f"Expired {report.expired} hold(s), refunded {report.refunded}, "
+            f"made {report.offered} waitlist offer(s)."
+        )
+
+
 @main.group()
 def token() -> None:
     """API tokens."""

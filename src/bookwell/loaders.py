@@ -15,9 +15,13 @@ from aiodataloader import DataLoader
 from sqlalchemy.engine import Row
 
 from bookwell.db import Database
-from bookwell.services import accounts, availability, listings, reservations
+from bookwell.services import accounts, availability, listing_terms, listings, reservations
+from bookwell.services import reviews as reviews_service
 from bookwell.services.availability import Availability
+from bookwell.services.payments.records import payments_of_reservations
 from bookwell.services.principal import Principal
+from bookwell.services.reviews import Rating
+from bookwell.services.slot_units import units_of_listings, units_of_reservations
 from bookwell.services.stays import Stay
 
 K = TypeVar("K")
@@ -27,6 +31,8 @@ V = TypeVar("V")
 AvailabilityKey = tuple[uuid.UUID, date, date, int]
 # (listing id, how many)
 NewestKey = tuple[uuid.UUID, int]
+# (listing id, how many, below which review id)
+ReviewsKey = tuple[uuid.UUID, int, uuid.UUID | None]
 
 
 def _by_id(rows: Iterable[Row], ids: Sequence[uuid.UUID]) -> list[Row | None]:
@@ -49,6 +55,13 @@ class Loaders:
         self.listing = DataLoader(self._listings)
         self.availability = DataLoader(self._availability)
         self.newest_reservations = DataLoader(self._newest_reservations)
+        self.payment = DataLoader(self._payments)
+        self.price_rules = DataLoader(self._price_rules)
+        self.rating = DataLoader(self._ratings)
+        self.reviews = DataLoader(self._reviews)
+        self.reservation_review = DataLoader(self._reservation_reviews)
+        self.listing_units = DataLoader(self._listing_units)
+        self.reservation_units = DataLoader(self._reservation_units)
 
     async def _read(self, query: Callable[..., Awaitable[V]], **kwargs: Any) -> V:
         async with self._db.read() as session:
@@ -59,6 +72,10 @@ class Loaders:
 
     async def _listings(self, ids: Sequence[uuid.UUID]) -> list[Row | None]:
         return _by_id(await self._read(listings.listings_by_ids, ids=ids), ids)
+
+    async def _price_rules(self, listing_ids: Sequence[uuid.UUID]) -> list[list[Row]]:
+        found = await self._read(listing_terms.rules_of_listings, listing_ids=listing_ids)
+        return [found[listing_id] for listing_id in listing_ids]
 
     async def _availability(self, keys: Sequence[AvailabilityKey]) -> list[Availability | None]:
         answers: list[Availability | None] = [None] * len(keys)
@@ -87,3 +104,37 @@ class Loaders:
             for position, key in members:
                 answers[position] = found[key[0]]
         return answers
+
+    async def _ratings(self, listing_ids: Sequence[uuid.UUID]) -> list[Rating]:
+        found = await self._read(reviews_service.ratings_of_listings, listing_ids=listing_ids)
+        return [found[listing_id] for listing_id in listing_ids]
+
+    async def _reviews(self, keys: Sequence[ReviewsKey]) -> list[list[Row]]:
+        answers: list[list[Row]] = [[] for _ in keys]
+        for (limit, before), members in _grouped(keys, lambda k: k[1:]).items():
+            found = await self._read(
+                reviews_service.newest_reviews_of_listings,
+                listing_ids=[key[0] for _, key in members],
+                limit=limit,
+                before=before,
+            )
+            for position, key in members:
+                answers[position] = found[key[0]]
+        return answers
+
+    async def _reservation_reviews(self, ids: Sequence[uuid.UUID]) -> list[Row | None]:
+        found = await self._read(reviews_service.reviews_of_reservations, reservation_ids=ids)
+        return [found.get(id_) for id_ in ids]
+
+    async def _payments(self, reservation_ids: Sequence[uuid.UUID]) -> list[Row | None]:
+        """Keyed by reservation id; only reached from reservations the viewer may see."""
+        found = await self._read(payments_of_reservations, reservation_ids=reservation_ids)
+        return [found.get(id_) for id_ in reservation_ids]
+
+    async def _listing_units(self, listing_ids: Sequence[uuid.UUID]) -> list[list[Row]]:
+        found = await self._read(units_of_listings, listing_ids=listing_ids)
+        return [found[listing_id] for listing_id in listing_ids]
+
+    async def _reservation_units(self, reservation_ids: Sequence[uuid.UUID]) -> list[list[Row]]:
+        found = await self._read(units_of_reservations, reservation_ids=reservation_ids)
+        return [found[reservation_id] for reservation_id in reservation_ids]

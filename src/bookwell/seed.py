@@ -4,14 +4,26 @@ timezones, and a few hundred reservations, all made through the services."""
 import random
 from datetime import timedelta
 from itertools import product
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
+from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.db import Database
 from bookwell.models import Listing, ListingKind, Role, User
-from bookwell.services import accounts, listings, reservations
+from bookwell.services import (
+    accounts,
+    lifecycle,
+    listings,
+    reservations,
+    slot_rules,
+    slot_times,
+    slots,
+)
 from bookwell.services.errors import DomainError
+from bookwell.services.payments import service as payments
+from bookwell.services.payments.builtin import BuiltinProvider
 from bookwell.services.principal import Principal
 from bookwell.services.stays import today_in
 
@@ -76,6 +88,7 @@ async def seed(db: Database, *, reservations_count: int = 300, rng_seed: int = 7
                 max_guests=guests_max,
             )
             made.append(await listings.create_listing(session=session, owner=host, data=data))
+    provider = BuiltinProvider()
     booked = 0
     while booked < reservations_count:
         listing = rng.choice(made)
@@ -83,23 +96,59 @@ async def seed(db: Database, *, reservations_count: int = 300, rng_seed: int = 7
         guest = rng.choice(guests + hosts[:1])
         try:
             async with db.transaction() as session:
-                row = await reservations.create_reservation(
-                    session=session,
-                    guest=guest,
-                    data=reservations.NewReservation(
-                        listing_id=listing.id,
-                        start_date=start,
-                        nights=rng.randint(1, 6),
-                        quantity=rng.randint(1, min(2, listing.units)),
-                    ),
-                )
-                if rng.random() < 0.08:
-                    await reservations.cancel_reservation(
+                if listing.kind is ListingKind.STAY:
+                    row = await reservations.create_reservation(
+                        session=session,
+                        guest=guest,
+                        data=reservations.NewReservation(
+                            listing_id=listing.id,
+                            start_date=start,
+                            nights=rng.randint(1, 6),
+                            quantity=rng.randint(1, min(2, listing.units)),
+                        ),
+                    )
+                else:
+                    row = await _book_slot(session, rng, listing, guest)
+                roll = rng.random()
+                if roll < 0.85:
+                    await payments.pay_reservation(
+                        session=session,
+                        principal=guest,
+                        reservation_id=row.id,
+                        idempotency_key=f"seed-{row.id}",
+                        provider=provider,
+                    )
+                if roll < 0.08:
+                    cancelled = await lifecycle.cancel_reservation(
                         session=session, principal=guest, reservation_id=row.id
+                    )
+                    await payments.refund_for_cancellation(
+                        session=session,
+                        reservation=cancelled.reservation,
+                        by_host=False,
+                        today=cancelled.today,
+                        provider=provider,
                     )
             booked += 1
         except DomainError:
             continue  # full that week: try another
+
+
+async def _book_slot(session: AsyncSession, rng: random.Random, listing: Row, guest: Principal):
+    """A random free-looking start time on a day within two months (services/slots.py)."""
+    day = today_in(listing.timezone) + timedelta(days=rng.randint(1, 60))
+    grid = slot_times.day_slots(
+        day,
+        ZoneInfo(listing.timezone),
+        slot_rules.hours_of(listing),
+        listing.slot_minutes,
+        slot_rules.default_minutes(listing),
+    )
+    party = rng.randint(1, 6) if listing.kind is ListingKind.RESTAURANT else None
+    data = slots.NewSlotBooking(
+        listing_id=listing.id, starts_at=rng.choice(grid).starts_at, party_size=party
+    )
+    return await slots.book_slot(session=session, guest=guest, data=data)
 
 
 async def _user(session: AsyncSession, email: str, name: str, role: Role) -> Principal:

@@ -11,23 +11,27 @@ from bookwell.models.reservation import (
     ReservationStatus,
 )
 from bookwell.models.review import Review
+from bookwell.models.slot import NO_OVERLAP_CONSTRAINT, ListingUnit, ReservationUnit
 from bookwell.models.user import ApiToken, Role, User
 from bookwell.models.waitlist import WaitlistEntry, WaitlistStatus
 
 __all__ = [
     "CAPACITY_CONSTRAINT",
     "HOLDING_STATUSES",
+    "NO_OVERLAP_CONSTRAINT",
     "ApiToken",
     "Base",
     "IdempotencyKey",
     "Listing",
     "ListingKind",
     "ListingNight",
+    "ListingUnit",
     "Payment",
     "PaymentStatus",
     "PriceRule",
     "Reservation",
     "ReservationStatus",
+    "ReservationUnit",
     "Review",
     "Role",
     "User",

@@ -1,6 +1,6 @@
 import enum
 import uuid
-from datetime import date
+from datetime import date, time
 from decimal import Decimal
 
 from sqlalchemy import (
@@ -13,6 +13,7 @@ from sqlalchemy import (
     Numeric,
     String,
     Text,
+    Time,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -41,6 +42,11 @@ class Listing(IdMixin, Base):
             "free_cancellation_days BETWEEN 0 AND 365", name="free_cancellation_days_range"
         ),
         CheckConstraint("late_refund_percent BETWEEN 0 AND 100", name="late_refund_percent_range"),
+        CheckConstraint("slot_minutes BETWEEN 5 AND 1440", name="slot_minutes_range"),
+        CheckConstraint("sitting_minutes BETWEEN 5 AND 1440", name="sitting_minutes_range"),
+        CheckConstraint(
+            "(opens_at IS NULL) = (closes_at IS NULL)", name="opening_hours_both_or_neither"
+        ),
         Index("ix_listings_city_lower", text("lower(city)"), "id"),
         Index("ix_listings_owner_id", "owner_id", "id"),
     )
@@ -64,6 +70,13 @@ class Listing(IdMixin, Base):
     cleaning_fee: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("0"))
     free_cancellation_days: Mapped[int] = mapped_column(Integer, default=1)
     late_refund_percent: Mapped[int] = mapped_column(Integer, default=50)
+    # Time slots (RESTAURANT, SPACE, EQUIPMENT; see services/slot_times.py): the grid of start
+    # times, a restaurant's sitting length, and local opening hours (closes_at <= opens_at
+    # closes the next day; both NULL: open all day).
+    slot_minutes: Mapped[int] = mapped_column(Integer, default=60)
+    sitting_minutes: Mapped[int] = mapped_column(Integer, default=120)
+    opens_at: Mapped[time | None] = mapped_column(Time, default=time(9))
+    closes_at: Mapped[time | None] = mapped_column(Time, default=time(22))
 
 
 class ListingNight(Base):

@@ -44,6 +44,10 @@ class Reservation(IdMixin, Base):
     __table_args__ = (
         CheckConstraint("end_date > start_date", name="range_not_empty"),
         CheckConstraint("quantity >= 1", name="quantity_positive"),
+        CheckConstraint(
+            "(starts_at IS NULL AND ends_at IS NULL) OR ends_at > starts_at", name="slot_range"
+        ),
+        CheckConstraint("party_size IS NULL OR party_size >= 1", name="party_size_positive"),
         Index("ix_reservations_listing_id", "listing_id", "id"),
         Index("ix_reservations_guest_id", "guest_id", "id"),
         Index(
@@ -79,6 +83,11 @@ class Reservation(IdMixin, Base):
     cancel_reason: Mapped[str | None] = mapped_column(String(500))
     # What the guest agreed to: line items, total and cancellation policy (services/pricing.py).
     price_snapshot: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    # Time-slot reservations only (NULL for stays): [starts_at, ends_at) and the party seated.
+    # start_date is then the local date of starts_at and end_date the day after.
+    starts_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ends_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    party_size: Mapped[int | None] = mapped_column(Integer)
 
 
 class IdempotencyKey(Base):

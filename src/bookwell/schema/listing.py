@@ -1,6 +1,6 @@
 import dataclasses
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
@@ -9,8 +9,19 @@ from sqlalchemy.engine import Row
 from bookwell.context import Info
 from bookwell.schema.enums import ListingKind
 from bookwell.schema.money import Money
+from bookwell.schema.pagination import Connection
+from bookwell.schema.pricing import CancellationPolicy, PriceRule, Quote
+from bookwell.schema.review import (
+    DEFAULT_NESTED_REVIEWS,
+    ListingRating,
+    Review,
+    listing_rating,
+    listing_reviews,
+)
+from bookwell.schema.units import ListingUnit, listing_units
 from bookwell.schema.user import User
 from bookwell.services import availability as availability_service
+from bookwell.services import pricing as pricing_service
 from bookwell.services.errors import invalid
 from bookwell.services.stays import stay
 
@@ -79,6 +90,31 @@ class Listing:
     units: int = strawberry.field(description="Identical units: rooms, tables, slots, items.")
     max_guests: int | None
     created_at: datetime
+    instant_book: bool = strawberry.field(
+        description="Payment confirms a booking at once; otherwise the host confirms it."
+    )
+    hold_minutes: int = strawberry.field(
+        description="How long a new booking holds its units unpaid before it expires."
+    )
+    approval_hours: int = strawberry.field(
+        description="Without instant booking: how long the host has to confirm a paid booking."
+    )
+    offer_minutes: int = strawberry.field(
+        description="How long a waitlist offer holds its units for the guest."
+    )
+    cleaning_fee: Money = strawberry.field(description="Per unit and stay.")
+    cancellation_policy: CancellationPolicy
+    slot_minutes: int = strawberry.field(
+        description="Slot listings: start times are this many minutes apart, and spaces and "
+        "equipment are booked in whole slots."
+    )
+    sitting_minutes: int = strawberry.field(description="Restaurants: how long a table is held.")
+    opens_at: time | None = strawberry.field(
+        description="Slot listings: local opening time; null: open all day."
+    )
+    closes_at: time | None = strawberry.field(
+        description="Local closing time; at or before opensAt means on the next day."
+    )
     uuid: strawberry.Private[uuid.UUID]
     owner_id: strawberry.Private[uuid.UUID]
     # Nested objects loaded in bulk by a connection's look-ahead (schema/lookahead.py).
@@ -124,6 +160,46 @@ class Listing:
         rows = await info.context.loaders.newest_reservations.load((self.uuid, first))
         return [Reservation.from_row(row) for row in rows]
 
+    @strawberry.field(description="Average and number of ratings (batched across listings).")
+    async def rating(self, info: Info) -> ListingRating:
+        return await listing_rating(info, self.uuid)
+
+    @strawberry.field(description="Guests' reviews of this listing, newest first.")
+    async def reviews(
+        self, info: Info, first: int = DEFAULT_NESTED_REVIEWS, after: str | None = None
+    ) -> Connection[Review]:
+        return await listing_reviews(info, self.uuid, first, after)
+
+    @strawberry.field(description="The host's price rules, newest (winning) first.")
+    async def price_rules(self, info: Info) -> list[PriceRule]:
+        rows = await info.context.loaders.price_rules.load(self.uuid)
+        return [PriceRule.from_row(row, self.nightly_price.currency) for row in rows]
+
+    @strawberry.field(description="What a stay would cost today, line by line.")
+    async def quote(
+        self,
+        info: Info,
+        start_date: date,
+        end_date: date | None = None,
+        nights: int | None = None,
+        quantity: int = 1,
+    ) -> Quote:
+        booked = stay(start_date, end_date, nights)
+        availability_service.check_quantity(quantity)
+        async with info.context.db.read() as session:
+            found = await pricing_service.quote_listing(
+                session=session, listing_id=self.uuid, booked=booked, quantity=quantity
+            )
+        return Quote.of(found.snapshot)
+
+    @strawberry.field(
+        description="Slot listings: the tables (with seats), rooms or items bookings take."
+    )
+    async def bookable_units(self, info: Info) -> list[ListingUnit]:
+        if self.kind is ListingKind.STAY:
+            return []
+        return await listing_units(info, self.uuid)
+
     @classmethod
     def from_row(cls, row: Row) -> "Listing":
         return cls(
@@ -138,6 +214,19 @@ class Listing:
             units=row.units,
             max_guests=row.max_guests,
             created_at=row.created_at,
+            instant_book=row.instant_book,
+            hold_minutes=row.hold_minutes,
+            approval_hours=row.approval_hours,
+            offer_minutes=row.offer_minutes,
+            cleaning_fee=Money.of(row.cleaning_fee, row.currency),
+            cancellation_policy=CancellationPolicy(
+                free_cancellation_days=row.free_cancellation_days,
+                late_refund_percent=row.late_refund_percent,
+            ),
+            slot_minutes=row.slot_minutes,
+            sitting_minutes=row.sitting_minutes,
+            opens_at=row.opens_at,
+            closes_at=row.closes_at,
             uuid=row.id,
             owner_id=row.owner_id,
         )

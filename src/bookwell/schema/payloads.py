@@ -2,6 +2,7 @@ import strawberry
 
 from bookwell.schema.errors import UserError
 from bookwell.schema.listing import Listing
+from bookwell.schema.pricing import PriceRule
 from bookwell.schema.reservation import Reservation
 from bookwell.schema.user import User
 
@@ -28,4 +29,10 @@ class ListingPayload:
 @strawberry.type
 class ReservationPayload:
     reservation: Reservation | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class PriceRulePayload:
+    price_rule: PriceRule | None = None
     errors: list[UserError] = strawberry.field(default_factory=list)

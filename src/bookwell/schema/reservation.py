@@ -10,6 +10,10 @@ from bookwell.context import Info
 from bookwell.schema.enums import ReservationStatus
 from bookwell.schema.listing import Listing
 from bookwell.schema.money import Money
+from bookwell.schema.payment import Payment, reservation_payment
+from bookwell.schema.pricing import Quote
+from bookwell.schema.review import Review, reservation_review
+from bookwell.schema.units import ListingUnit, reservation_units
 from bookwell.schema.user import User
 
 
@@ -26,6 +30,20 @@ class Reservation:
     status: ReservationStatus
     total_price: Money
     created_at: datetime
+    expires_at: datetime | None = strawberry.field(
+        description="A PENDING hold gives its units back at this instant unless confirmed."
+    )
+    confirmed_at: datetime | None
+    checked_in_at: datetime | None
+    checked_out_at: datetime | None
+    cancelled_at: datetime | None
+    cancel_reason: str | None
+    starts_at: datetime | None = strawberry.field(
+        description="Time-slot reservations: [startsAt, endsAt); null for stays."
+    )
+    ends_at: datetime | None
+    party_size: int | None = strawberry.field(description="Restaurants: the party seated.")
+    price_snapshot: strawberry.Private[dict[str, Any]]
     listing_id: strawberry.Private[uuid.UUID]
     guest_id: strawberry.Private[uuid.UUID | None]
     # Filled by a connection's look-ahead (schema/lookahead.py); else the fields return an
@@ -49,6 +67,29 @@ class Reservation:
         row = await info.context.loaders.user.load(guest_id)
         return User.from_row(row) if row else None
 
+    @strawberry.field(description="What the guest paid; UNPAID with the total until then.")
+    def payment(self, info: Info) -> Payment:
+        if "payment" in self.prefetched:
+            return self.prefetched["payment"]
+        return reservation_payment(info, uuid.UUID(self.id), self.total_price)
+
+    @strawberry.field(description="The guest's review of this stay, if there is one.")
+    async def review(self, info: Info) -> Review | None:
+        return await reservation_review(info, uuid.UUID(self.id))
+
+    @strawberry.field(
+        description="The price as agreed at booking (or at the last change of dates), "
+        "line by line, with its cancellation policy."
+    )
+    def price(self) -> Quote | None:
+        return Quote.of(self.price_snapshot) if self.price_snapshot else None
+
+    @strawberry.field(description="Time-slot reservations: the table, rooms or items taken.")
+    async def units(self, info: Info) -> list[ListingUnit]:
+        if self.starts_at is None:
+            return []
+        return await reservation_units(info, uuid.UUID(self.id))
+
     @classmethod
     def from_row(cls, row: Row) -> "Reservation":
         return cls(
@@ -61,6 +102,16 @@ class Reservation:
             status=row.status,
             total_price=Money.of(row.total_amount, row.currency),
             created_at=row.created_at,
+            expires_at=row.expires_at,
+            confirmed_at=row.confirmed_at,
+            checked_in_at=row.checked_in_at,
+            checked_out_at=row.checked_out_at,
+            cancelled_at=row.cancelled_at,
+            cancel_reason=row.cancel_reason,
+            starts_at=row.starts_at,
+            ends_at=row.ends_at,
+            party_size=row.party_size,
+            price_snapshot=row.price_snapshot,
             listing_id=row.listing_id,
             guest_id=row.guest_id,
         )

@@ -5,8 +5,14 @@ from strawberry.schema.config import StrawberryConfig
 
 from bookwell.config import Settings
 from bookwell.resolvers import accounts as account_resolvers
+from bookwell.resolvers import lifecycle as lifecycle_resolvers
+from bookwell.resolvers import listing_terms as listing_terms_resolvers
 from bookwell.resolvers import listings as listing_resolvers
+from bookwell.resolvers import payments as payment_resolvers
 from bookwell.resolvers import reservations as reservation_resolvers
+from bookwell.resolvers import reviews as review_resolvers
+from bookwell.resolvers import slots as slot_resolvers
+from bookwell.resolvers import waitlist as waitlist_resolvers
 from bookwell.schema.execution import ExecutionContext
 from bookwell.schema.extensions import build_extensions
 from bookwell.schema.listing import Availability, Listing
@@ -15,10 +21,14 @@ from bookwell.schema.payloads import (
     ApiTokenPayload,
     AuthPayload,
     ListingPayload,
+    PriceRulePayload,
     ReservationPayload,
 )
 from bookwell.schema.reservation import Reservation
+from bookwell.schema.review import ReviewPayload
+from bookwell.schema.slots import SlotOffer
 from bookwell.schema.user import User
+from bookwell.schema.waitlist import WaitlistEntry, WaitlistEntryPayload
 
 
 @strawberry.type
@@ -36,6 +46,15 @@ class Query:
     reservations: Connection[Reservation] = strawberry.field(
         resolver=reservation_resolvers.all_reservations
     )
+    search_slots: Connection[SlotOffer] = strawberry.field(
+        resolver=slot_resolvers.search_slots,
+        description="Free start times on `date` (each listing's own timezone) of one slot "
+        "listing (listingId) or of the slot listings matching `filter`, in a stable order. "
+        "`minutes`: the length wanted (default: a restaurant's sitting, or one slot).",
+    )
+    my_waitlist: Connection[WaitlistEntry] = strawberry.field(
+        resolver=waitlist_resolvers.my_waitlist
+    )
 
 
 @strawberry.type
@@ -49,8 +68,62 @@ class Mutation:
     create_reservation: ReservationPayload = strawberry.mutation(
         resolver=reservation_resolvers.create_reservation
     )
+    book_slot: ReservationPayload = strawberry.mutation(
+        resolver=slot_resolvers.book_slot,
+        description="Hold a time slot of a restaurant (a table that seats partySize, the "
+        "smallest free one), space or equipment listing: a PENDING reservation, like "
+        "createReservation's; UNAVAILABLE when taken.",
+    )
     cancel_reservation: ReservationPayload = strawberry.mutation(
-        resolver=reservation_resolvers.cancel_reservation
+        resolver=lifecycle_resolvers.cancel_reservation,
+        description="The guest or the host cancels a PENDING or CONFIRMED reservation; "
+        "a paid one is refunded as its cancellation policy says.",
+    )
+    pay_reservation: ReservationPayload = strawberry.mutation(
+        resolver=payment_resolvers.pay,
+        description="The guest pays a PENDING hold (instant-book listings are then CONFIRMED). "
+        "The same idempotencyKey replays the first answer; after PAYMENT_FAILED, retry "
+        "with a new key.",
+    )
+    confirm_reservation: ReservationPayload = strawberry.mutation(
+        resolver=lifecycle_resolvers.confirm_reservation,
+        description="The host accepts a paid booking (listings without instant booking).",
+    )
+    change_reservation_dates: ReservationPayload = strawberry.mutation(
+        resolver=lifecycle_resolvers.change_reservation_dates,
+        description="Move a reservation to new nights (and quantity) atomically: the new "
+        "range is taken and the old freed together, or nothing changes (UNAVAILABLE).",
+    )
+    check_in: ReservationPayload = strawberry.mutation(
+        resolver=lifecycle_resolvers.check_in,
+        description="The host marks a CONFIRMED guest arrived (from the first day of the stay).",
+    )
+    check_out: ReservationPayload = strawberry.mutation(
+        resolver=lifecycle_resolvers.check_out,
+        description="The host marks an ACTIVE guest gone; leaving early frees the unused nights.",
+    )
+    update_listing_terms: ListingPayload = strawberry.mutation(
+        resolver=listing_terms_resolvers.update_listing_terms,
+        description="The host changes prices, fees, holds and policies of a listing.",
+    )
+    add_price_rule: PriceRulePayload = strawberry.mutation(
+        resolver=listing_terms_resolvers.add_price_rule
+    )
+    remove_price_rule: ListingPayload = strawberry.mutation(
+        resolver=listing_terms_resolvers.remove_price_rule
+    )
+    create_review: ReviewPayload = strawberry.mutation(
+        resolver=review_resolvers.create_review,
+        description="The guest of a COMPLETED stay reviews it, once.",
+    )
+    join_waitlist: WaitlistEntryPayload = strawberry.mutation(
+        resolver=waitlist_resolvers.join_waitlist,
+        description="Wait for a full range; when units free up, the oldest entry whose range "
+        "fits is offered a hold. A range with room now is refused (INVALID_STATE): book it.",
+    )
+    leave_waitlist: WaitlistEntryPayload = strawberry.mutation(
+        resolver=waitlist_resolvers.leave_waitlist,
+        description="Leave your WAITING or OFFERED entry; an unpaid offer's hold is cancelled.",
     )
 
 

@@ -16,6 +16,12 @@ from bookwell.models import Listing, ListingKind, Role, new_id
 from bookwell.services.errors import DomainError, ErrorCode, check_text, invalid
 from bookwell.services.pagination import Page, PageRequest, page_of
 from bookwell.services.principal import Principal
+from bookwell.services.slot_units import (
+    DEFAULT_SLOTS,
+    SlotSettings,
+    create_units,
+    listing_values,
+)
 
 LISTING_COLUMNS = tuple(Listing.__table__.c)
 MAX_PRICE = Decimal("9999999999.99")
@@ -45,6 +51,8 @@ class NewListing:
     currency: str = "USD"
     units: int = 1
     max_guests: int | None = None
+    # Time-slot listings: opening hours, slot and sitting lengths, restaurant tables.
+    slots: SlotSettings = DEFAULT_SLOTS
 
 
 def parse_money(value: str, field: str) -> Decimal:
@@ -104,6 +112,7 @@ async def create_listing(*, session: AsyncSession, owner: Principal, data: NewLi
         raise invalid("units", f"units must be between 1 and {MAX_UNITS}.")
     if data.max_guests is not None and not 1 <= data.max_guests <= 1000:
         raise invalid("maxGuests", "maxGuests must be between 1 and 1000.")
+    slot_values = listing_values(data.kind, data.units, data.slots, MAX_UNITS)
     stmt = (
         insert(Listing)
         .values(
@@ -120,9 +129,12 @@ async def create_listing(*, session: AsyncSession, owner: Principal, data: NewLi
             units=data.units,
             max_guests=data.max_guests,
         )
+        .values(**slot_values)
         .returning(*LISTING_COLUMNS)
     )
-    return (await session.execute(stmt)).one()
+    row = (await session.execute(stmt)).one()
+    await create_units(session=session, listing=row, settings=data.slots)
+    return row
 
 
 async def listings_by_ids(*, session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[Row]:
