@@ -205,8 +205,7 @@ def test_expire_holds_after_seed(cli, cli_database):
     assert cli("seed").exit_code == 0
     fetch(
         cli_database,
-        "UPDATE reservations SET expires_at = now() - interval '1 minute' "
-        "WHERE status = 'PENDING'",
+        "UPDATE reservations SET expires_at = now() - interval '1 minute' WHERE status = 'PENDING'",
     )
     pending = fetch(cli_database, "SELECT count(*) FROM reservations WHERE status = 'PENDING'")
     assert pending[0][0] > 0

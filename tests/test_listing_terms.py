@@ -174,7 +174,10 @@ async def test_remove_price_rule(client, db, host, host_token, guest_token):
         token=host_token,
     )
     rule_id = added.data["addPriceRule"]["priceRule"]["id"]
-    remove = "mutation($id: ID!) { removePriceRule(id: $id) { listing { priceRules { name } } errors { code } } }"
+    remove = (
+        "mutation($id: ID!) { removePriceRule(id: $id) "
+        "{ listing { priceRules { name } } errors { code } } }"
+    )
     stranger = await client(remove, {"id": rule_id}, token=guest_token)
     assert stranger.data["removePriceRule"]["errors"] == [{"code": "NOT_FOUND"}]
     removed = await client(remove, {"id": rule_id}, token=host_token)
