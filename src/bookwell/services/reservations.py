@@ -48,7 +48,12 @@ class NewReservation:
             "quantity": self.quantity,
             "guest_name": self.guest_name,
         }
-        return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).digest()
+        return input_fingerprint(fields)
+
+
+def input_fingerprint(fields: dict[str, object]) -> bytes:
+    """A stable digest of a request's fields, to tell a retry from a different request."""
+    return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).digest()
 
 
 async def create_reservation(
@@ -61,7 +66,7 @@ async def create_reservation(
     """Hold `quantity` units on every night of the range (a PENDING reservation until paid
     or confirmed), or raise UNAVAILABLE. See services/holds.py."""
     if idempotency_key is not None:
-        replay = await _claim_idempotency_key(session, guest, idempotency_key, data.fingerprint())
+        replay = await claim_idempotency_key(session, guest, idempotency_key, data.fingerprint())
         if replay is not None:
             return replay
     booked = stay(data.start_date, data.end_date, data.nights)
@@ -108,7 +113,7 @@ async def book(
     return await attempt()
 
 
-async def _claim_idempotency_key(
+async def claim_idempotency_key(
     session: AsyncSession, guest: Principal, key: str, fingerprint: bytes
 ) -> Row | None:
     """Claim the key, or return the reservation made under it before.

@@ -9,8 +9,6 @@ units never wait for each other in a cycle. Reading which units look free first 
 attempts; it is never what keeps two bookings apart.
 """
 
-import hashlib
-import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -34,13 +32,11 @@ from bookwell.models import (
     new_id,
 )
 from bookwell.services.errors import DomainError, ErrorCode, check_text, invalid, not_found
+from bookwell.services.holds import MAX_GUEST_NAME, RESERVATION_COLUMNS
 from bookwell.services.principal import Principal
-from bookwell.services.reservations import _claim_idempotency_key
+from bookwell.services.reservations import claim_idempotency_key, input_fingerprint
 from bookwell.services.slot_rules import check_party, default_minutes, hours_of, quote_slot
 from bookwell.services.slot_times import Slot, check_bookable_now, requested_slot
-
-RESERVATION_COLUMNS = tuple(Reservation.__table__.c)
-MAX_GUEST_NAME = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +59,7 @@ class NewSlotBooking:
             "quantity": self.quantity,
             "guest_name": self.guest_name,
         }
-        return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).digest()
+        return input_fingerprint(fields)
 
 
 def _instant(moment: datetime) -> str:
@@ -175,7 +171,7 @@ async def book_slot(
     booking leaves no reservation behind either way. `now` is for tests: it only moves what
     "in the past" means."""
     if idempotency_key is not None:
-        replay = await _claim_idempotency_key(session, guest, idempotency_key, data.fingerprint())
+        replay = await claim_idempotency_key(session, guest, idempotency_key, data.fingerprint())
         if replay is not None:
             return replay
     listing = (

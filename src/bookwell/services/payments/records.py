@@ -15,10 +15,10 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.models import Payment, PaymentStatus, Reservation, ReservationStatus, new_id
+from bookwell.services.holds import RESERVATION_COLUMNS
 from bookwell.services.payments.provider import Charge, ChargeStatus
 
 PAYMENT_COLUMNS = tuple(Payment.__table__.c)
-RESERVATION_COLUMNS = tuple(Reservation.__table__.c)
 # Money was taken (and maybe partly or wholly given back).
 SETTLED = (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED)
 STATUS_OF_CHARGE = {
