@@ -14,7 +14,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 import pytest
-from sqlalchemy import make_url
+from sqlalchemy import make_url, text
 
 from bookwell import migrate
 from bookwell.app import create_app
@@ -164,3 +164,45 @@ async def host_token(db: Database, host: Principal) -> str:
 @pytest.fixture
 async def guest_token(db: Database, guest: Principal) -> str:
     return await make_token(db, guest)
+
+
+async def copy_template(server_url: str, template_url: str, name: str) -> str:
+    """A fresh database `name` cloned from the migrated template (drop_database removes it),
+    for tests that need several databases, such as one per Hypothesis example."""
+    template = make_url(template_url).database
+    await _admin(server_url, f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    return _with_database(server_url, name)
+
+
+async def drop_database(server_url: str, name: str) -> None:
+    await _admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+INVENTORY_FAULTS = text("""
+    WITH taken AS (
+        SELECT r.listing_id, d::date AS night, sum(r.quantity) AS booked
+        FROM reservations r
+        JOIN listings l ON l.id = r.listing_id AND l.kind = 'STAY'
+        CROSS JOIN generate_series(r.start_date, r.end_date - 1, interval '1 day') d
+        WHERE r.status IN ('PENDING', 'CONFIRMED', 'ACTIVE')
+        GROUP BY 1, 2
+    )
+    SELECT coalesce(n.listing_id, t.listing_id) AS listing_id,
+           coalesce(n.night, t.night) AS night,
+           n.booked AS inventory, t.booked AS recount, l.units
+    FROM listing_nights n
+    FULL JOIN taken t ON t.listing_id = n.listing_id AND t.night = n.night
+    JOIN listings l ON l.id = coalesce(n.listing_id, t.listing_id)
+    WHERE coalesce(n.booked, 0) <> coalesce(t.booked, 0)
+       OR coalesce(t.booked, 0) > l.units
+       OR coalesce(n.booked, 0) > n.units
+    ORDER BY 1, 2
+""")
+
+
+async def inventory_faults(db: Database) -> list:
+    """Nights of stay listings whose inventory row disagrees with a recount of the holding
+    reservations (PENDING, CONFIRMED, ACTIVE), or whose units are over-allocated: [] when
+    the capacity invariant holds."""
+    async with db.read() as session:
+        return [tuple(row) for row in await session.execute(INVENTORY_FAULTS)]
