@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from bookwell.models import Role
+from bookwell.models import ListingKind, Role
 from bookwell.services.stays import today_in
 from tests.conftest import make_listing, make_token, make_user
 
@@ -182,3 +182,14 @@ async def test_remove_price_rule(client, db, host, host_token, guest_token):
     assert stranger.data["removePriceRule"]["errors"] == [{"code": "NOT_FOUND"}]
     removed = await client(remove, {"id": rule_id}, token=host_token)
     assert removed.data["removePriceRule"] == {"listing": {"priceRules": []}, "errors": []}
+
+
+async def test_slot_listings_are_not_quoted_by_the_night(client, db, host, guest_token):
+    listing_id = await make_listing(db, host, kind=ListingKind.RESTAURANT)
+    answer = await client(
+        QUOTE,
+        {"id": str(listing_id), "start": monday_ahead().isoformat(), "nights": 1},
+        token=guest_token,
+    )
+    assert answer.codes == ["INVALID_INPUT"]
+    assert "searchSlots" in answer.errors[0]["message"]

@@ -211,7 +211,9 @@ async def test_a_full_refund_after_a_partial_one_returns_the_rest(db, host, gues
     reservation = await paid_hold(db, host, guest, provider)
     await refund(db, reservation, provider, today=START)  # 50% of 300
     async with db.transaction() as session:
-        payment = await refund_in_full(session=session, reservation=reservation, provider=provider)
+        payment = await refund_in_full(
+            session=session, reservation_id=reservation.id, provider=provider
+        )
     assert payment.status is PaymentStatus.REFUNDED
     assert payment.refunded_amount == Decimal("300.00")
     assert [amount for amount, _ in provider.refunds] == [Decimal("150.00"), Decimal("150.00")]

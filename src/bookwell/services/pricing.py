@@ -18,8 +18,8 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bookwell.models import Listing, PriceRule
-from bookwell.services.errors import not_found
+from bookwell.models import Listing, ListingKind, PriceRule
+from bookwell.services.errors import invalid, not_found
 from bookwell.services.stays import Stay
 
 CENT = Decimal("0.01")
@@ -121,6 +121,10 @@ async def quote_listing(
     ).one_or_none()
     if row is None:
         raise not_found("listing", "listingId")
+    if row.kind is not ListingKind.STAY:
+        raise invalid(
+            "listingId", f"A {row.kind.value} listing is priced per slot: see searchSlots."
+        )
     return quote(terms_of(row), booked, quantity)
 
 

@@ -70,13 +70,8 @@ async def refund_ended_holds(db: Database, provider: PaymentProvider) -> int:
     for reservation_id in ids:
         try:
             async with db.transaction() as session:
-                row = (
-                    await session.execute(
-                        select(Reservation.id).where(Reservation.id == reservation_id)
-                    )
-                ).one()
                 if await payments.refund_in_full(
-                    session=session, reservation=row, provider=provider
+                    session=session, reservation_id=reservation_id, provider=provider
                 ):
                     refunded += 1
         except DomainError as error:

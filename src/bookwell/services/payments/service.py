@@ -195,11 +195,11 @@ async def refund_for_cancellation(
 
 
 async def refund_in_full(
-    *, session: AsyncSession, reservation: Row, provider: PaymentProvider
+    *, session: AsyncSession, reservation_id: uuid.UUID, provider: PaymentProvider
 ) -> Row | None:
     """Everything back: for a paid hold that ended without a stay (expired awaiting the
     host, declined by the host)."""
-    return await refund_up_to(session, provider, reservation.id, None)
+    return await refund_up_to(session, provider, reservation_id, None)
 
 
 async def settle_price_change(
