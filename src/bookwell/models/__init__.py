@@ -2,6 +2,7 @@
 
 from bookwell.models.base import Base, new_id
 from bookwell.models.listing import CAPACITY_CONSTRAINT, Listing, ListingKind, ListingNight
+from bookwell.models.outbox import NotificationLog, OutboxMessage
 from bookwell.models.payment import Payment, PaymentStatus
 from bookwell.models.pricing import PriceRule
 from bookwell.models.reservation import (
@@ -26,6 +27,8 @@ __all__ = [
     "ListingKind",
     "ListingNight",
     "ListingUnit",
+    "NotificationLog",
+    "OutboxMessage",
     "Payment",
     "PaymentStatus",
     "PriceRule",

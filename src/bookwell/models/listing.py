@@ -77,6 +77,10 @@ class Listing(IdMixin, Base):
     sitting_minutes: Mapped[int] = mapped_column(Integer, default=120)
     opens_at: Mapped[time | None] = mapped_column(Time, default=time(9))
     closes_at: Mapped[time | None] = mapped_column(Time, default=time(22))
+    # Stays: local times the scheduler checks guests in and out at (reminders count back
+    # from check-in).
+    check_in_time: Mapped[time] = mapped_column(Time, default=time(15))
+    check_out_time: Mapped[time] = mapped_column(Time, default=time(11))
 
 
 class ListingNight(Base):

@@ -1,0 +1,79 @@
+"""Events someone must hear about, written to the outbox in the caller's transaction.
+
+A service records an event beside the change that causes it, so a rolled-back change
+records nothing and a committed one is never lost: the relay (workers/relay.py) moves rows
+to the queue after commit, however long the queue was away. Rows carry ids and small facts
+known only at the moment (old dates, who cancelled); the worker reads everything else fresh
+when it delivers.
+"""
+
+import enum
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import insert
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bookwell.models import OutboxMessage
+
+
+class Event(enum.StrEnum):
+    """Outbox event names, and who hears of each (workers/notices.py builds the messages)."""
+
+    # The host (new booking or request) and the guest (booking received).
+    RESERVATION_CREATED = "reservation.created"
+    # The guest: the host accepted, or payment confirmed an instant booking.
+    RESERVATION_CONFIRMED = "reservation.confirmed"
+    # The host: a paid request waits for approval until `expires_at`.
+    RESERVATION_AWAITING_APPROVAL = "reservation.awaiting_approval"
+    # Guest and host. data: old_start_date, old_end_date, old_quantity.
+    RESERVATION_CHANGED = "reservation.changed"
+    # Guest and host. data: by ("guest" | "host" | "waitlist"), reason. The refund is read
+    # from the payment when the message is written.
+    RESERVATION_CANCELLED = "reservation.cancelled"
+    # The guest: the hold ran out (unpaid, or the host never answered: refunded).
+    RESERVATION_EXPIRED = "reservation.expired"
+    # The guest: thanks, and an invitation to review.
+    RESERVATION_COMPLETED = "reservation.completed"
+    # The guest, the day before check-in or the slot. dedupe_key: reminder:<id>:<start>.
+    RESERVATION_REMINDER = "reservation.reminder"
+    # Whoever must act before `expires_at`: the guest (pay) or the host (approve).
+    # data: waiting_for ("payment" | "host"). dedupe_key: hold.expiring:<id>:<expires_at>.
+    HOLD_EXPIRING = "hold.expiring"
+    # The waitlisted guest: a hold was placed for them (reservation_id) until `expires_at`.
+    WAITLIST_OFFERED = "waitlist.offered"
+
+
+async def record(
+    session: AsyncSession,
+    event: Event,
+    *,
+    reservation_id: uuid.UUID | None = None,
+    waitlist_entry_id: uuid.UUID | None = None,
+    data: dict[str, Any] | None = None,
+    dedupe_key: str | None = None,
+) -> int | None:
+    """Write one event in the session's transaction; its id, or None when `dedupe_key` was
+    recorded before (by this or another scheduler)."""
+    values = {
+        "event": event.value,
+        "reservation_id": reservation_id,
+        "waitlist_entry_id": waitlist_entry_id,
+        "data": data or {},
+        "dedupe_key": dedupe_key,
+    }
+    stmt = pg_insert(OutboxMessage).values(**values)
+    if dedupe_key is not None:
+        stmt = stmt.on_conflict_do_nothing(index_elements=["dedupe_key"])
+    return (await session.execute(stmt.returning(OutboxMessage.id))).scalar_one_or_none()
+
+
+async def record_each(
+    session: AsyncSession, event: Event, reservation_ids: Iterable[uuid.UUID]
+) -> None:
+    """The same event for several reservations, in one statement."""
+    rows = [{"event": event.value, "reservation_id": rid} for rid in reservation_ids]
+    if rows:
+        await session.execute(insert(OutboxMessage), rows)
