@@ -6,12 +6,12 @@ from datetime import timedelta
 from itertools import product
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.db import Database
-from bookwell.models import Listing, ListingKind, Role, User
+from bookwell.models import Listing, ListingKind, OutboxMessage, Role, User
 from bookwell.services import (
     accounts,
     lifecycle,
@@ -129,6 +129,10 @@ async def seed(db: Database, *, reservations_count: int = 300, rng_seed: int = 7
                         today=cancelled.today,
                         provider=provider,
                     )
+                # Demo history is not news: nobody is emailed about it.
+                await session.execute(
+                    delete(OutboxMessage).where(OutboxMessage.reservation_id == row.id)
+                )
             booked += 1
         except DomainError:
             continue  # full that week: try another

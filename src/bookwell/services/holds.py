@@ -23,8 +23,9 @@ from bookwell.models import (
     User,
     new_id,
 )
-from bookwell.services import pricing
+from bookwell.services import outbox, pricing
 from bookwell.services.errors import DomainError, ErrorCode, check_text, invalid, not_found
+from bookwell.services.outbox import Event
 from bookwell.services.pricing import TERMS_COLUMNS, terms_of
 from bookwell.services.stays import Stay, check_not_past
 
@@ -140,4 +141,5 @@ async def expire_holds(
             .returning(*RESERVATION_COLUMNS)
         )
         expired.extend((await session.execute(stmt)).all())
+    await outbox.record_each(session, Event.RESERVATION_EXPIRED, [row.id for row in expired])
     return expired

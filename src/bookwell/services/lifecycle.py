@@ -25,9 +25,10 @@ from bookwell.models import (
     Reservation,
     ReservationStatus,
 )
-from bookwell.services import pricing
+from bookwell.services import outbox, pricing
 from bookwell.services.errors import DomainError, ErrorCode, check_text, invalid, not_found
 from bookwell.services.holds import RESERVATION_COLUMNS, is_capacity_error, unavailable
+from bookwell.services.outbox import Event
 from bookwell.services.pricing import TERMS_COLUMNS, terms_of
 from bookwell.services.principal import Principal
 from bookwell.services.reservations import visible_to
@@ -37,6 +38,7 @@ PENDING = ReservationStatus.PENDING
 CONFIRMED = ReservationStatus.CONFIRMED
 ACTIVE = ReservationStatus.ACTIVE
 CHANGEABLE = (PENDING, CONFIRMED)
+AWAITING_APPROVAL = Event.RESERVATION_AWAITING_APPROVAL
 MAX_REASON = 500
 
 
@@ -149,6 +151,7 @@ async def confirm_reservation(
         _hosted_by(principal),
     )
     if row is not None:
+        await outbox.record(session, Event.RESERVATION_CONFIRMED, reservation_id=row.id)
         return row
     seen = await _seen(session, principal, reservation_id)
     _host_only(seen, "confirm")
@@ -178,6 +181,8 @@ async def mark_paid(*, session: AsyncSession, reservation_id: uuid.UUID) -> Row:
         raise DomainError(
             ErrorCode.INVALID_STATE, "Only a hold that has not expired can be paid.", "id"
         )
+    told = Event.RESERVATION_CONFIRMED if row.status is CONFIRMED else AWAITING_APPROVAL
+    await outbox.record(session, told, reservation_id=row.id)
     return row
 
 
@@ -212,6 +217,12 @@ async def cancel_reservation(
         seen = await _seen(session, principal, reservation_id)
         raise _wrong_state(seen, "cancelled")
     by_host = row.guest_id != principal.user_id
+    await outbox.record(
+        session,
+        Event.RESERVATION_CANCELLED,
+        reservation_id=row.id,
+        data={"by": "host" if by_host else "guest", "reason": reason},
+    )
     return Cancellation(row, by_host=by_host, today=row.listing_today)
 
 
@@ -234,6 +245,8 @@ async def change_dates(
     booked = stay(start_date, end_date, nights)
     stmt = select(
         Reservation.status,
+        Reservation.start_date,
+        Reservation.end_date,
         Reservation.quantity,
         Reservation.price_snapshot,
         (Reservation.expires_at <= func.now()).label("expired"),
@@ -277,6 +290,12 @@ async def change_dates(
         raise
     if row is None:  # changed state since the read above
         raise DomainError(ErrorCode.INVALID_STATE, "The reservation changed meanwhile.", "id")
+    was = {
+        "old_start_date": current.start_date.isoformat(),
+        "old_end_date": current.end_date.isoformat(),
+        "old_quantity": current.quantity,
+    }
+    await outbox.record(session, Event.RESERVATION_CHANGED, reservation_id=row.id, data=was)
     return row
 
 
@@ -320,6 +339,7 @@ async def check_out(
     }
     row = await _guarded(session, reservation_id, (ACTIVE,), values, _hosted_by(principal))
     if row is not None:
+        await outbox.record(session, Event.RESERVATION_COMPLETED, reservation_id=row.id)
         return row
     seen = await _seen(session, principal, reservation_id)
     _host_only(seen, "check out")

@@ -20,8 +20,10 @@ from bookwell.models import (
     ReservationStatus,
     new_id,
 )
+from bookwell.services import outbox
 from bookwell.services.errors import DomainError, ErrorCode, check_text, invalid
 from bookwell.services.holds import RESERVATION_COLUMNS, expire_holds, place_hold
+from bookwell.services.outbox import Event
 from bookwell.services.pagination import Page, PageRequest, page_of
 from bookwell.services.principal import Principal
 from bookwell.services.stays import stay
@@ -77,7 +79,7 @@ async def create_reservation(
             .where(IdempotencyKey.user_id == guest.user_id, IdempotencyKey.key == idempotency_key)
             .values(reservation_id=reservation_id)
         )
-    return await place_hold(
+    row = await place_hold(
         session=session,
         listing_id=data.listing_id,
         guest_id=guest.user_id,
@@ -86,6 +88,8 @@ async def create_reservation(
         guest_name=data.guest_name,
         reservation_id=reservation_id,
     )
+    await outbox.record(session, Event.RESERVATION_CREATED, reservation_id=row.id)
+    return row
 
 
 async def book(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy import Select, delete, func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,14 +25,17 @@ from bookwell.models import (
     Listing,
     ListingKind,
     ListingUnit,
+    OutboxMessage,
     Reservation,
     ReservationStatus,
     ReservationUnit,
     User,
     new_id,
 )
+from bookwell.services import outbox
 from bookwell.services.errors import DomainError, ErrorCode, check_text, invalid, not_found
 from bookwell.services.holds import MAX_GUEST_NAME, RESERVATION_COLUMNS
+from bookwell.services.outbox import Event
 from bookwell.services.principal import Principal
 from bookwell.services.reservations import claim_idempotency_key, input_fingerprint
 from bookwell.services.slot_rules import check_party, default_minutes, hours_of, quote_slot
@@ -68,7 +71,8 @@ def _instant(moment: datetime) -> str:
 
 
 def _listing_after_expiring(listing_id: uuid.UUID, guest_id: uuid.UUID) -> Select:
-    """The listing, the guest's name and its largest table, after expiring its overdue holds.
+    """The listing, the guest's name and its largest table, after expiring its overdue holds
+    (each expiry told through the outbox, in the same statement).
 
     Overdue holds are locked in id order and waited for (not skipped): two bookings never
     expire holds the other then has to wait for, so they cannot wait for each other.
@@ -93,6 +97,15 @@ def _listing_after_expiring(listing_id: uuid.UUID, guest_id: uuid.UUID) -> Selec
         .returning(Reservation.id)
         .cte("expired")
     )
+    told = (
+        insert(OutboxMessage)
+        .from_select(
+            ["event", "reservation_id"],
+            select(literal(Event.RESERVATION_EXPIRED.value), expired.c.id),
+        )
+        .returning(OutboxMessage.id)
+        .cte("told")
+    )
     guest_name = select(User.name).where(User.id == guest_id).scalar_subquery()
     largest = select(func.max(ListingUnit.seats)).where(ListingUnit.listing_id == listing_id)
     return select(
@@ -100,7 +113,7 @@ def _listing_after_expiring(listing_id: uuid.UUID, guest_id: uuid.UUID) -> Selec
         guest_name.label("guest_user_name"),
         largest.scalar_subquery().label("largest_table"),
         # Referencing the CTE makes it part of the statement; PostgreSQL runs it either way.
-        select(func.count()).select_from(expired).scalar_subquery().label("expired_holds"),
+        select(func.count()).select_from(told).scalar_subquery().label("expired_holds"),
     ).where(Listing.id == listing_id)
 
 
@@ -236,6 +249,7 @@ async def book_slot(
         if await _take(session, reservation_id, listing.id, unit_id, slot):
             taken += 1
             if taken == data.quantity:
+                await outbox.record(session, Event.RESERVATION_CREATED, reservation_id=row.id)
                 return row
     # Taken meanwhile by others: no reservation without its units, even for a caller that
     # carries on in this transaction (its units taken so far go with it, by cascade).

@@ -35,8 +35,10 @@ from bookwell.models import (
     WaitlistStatus,
     new_id,
 )
+from bookwell.services import outbox
 from bookwell.services.errors import DomainError, ErrorCode, invalid, not_found
 from bookwell.services.holds import expire_holds, place_hold
+from bookwell.services.outbox import Event
 from bookwell.services.principal import Principal
 from bookwell.services.stays import Stay, check_not_past, stay
 from bookwell.services.waitlist_entries import (
@@ -207,7 +209,16 @@ async def _cancel_unpaid_hold(session: AsyncSession, reservation_id: uuid.UUID) 
         )
         .returning(Reservation.id)
     )
-    return (await session.execute(stmt)).first() is not None
+    cancelled = (await session.execute(stmt)).scalar_one_or_none()
+    if cancelled is None:
+        return False
+    await outbox.record(
+        session,
+        Event.RESERVATION_CANCELLED,
+        reservation_id=cancelled,
+        data={"by": "waitlist", "reason": LEFT_REASON},
+    )
+    return True
 
 
 # --- Offering freed units ---------------------------------------------------------------
@@ -328,6 +339,12 @@ async def _offer(session: AsyncSession, entry: Row) -> bool:
             )
             if marked.first() is None:
                 raise _EntryChanged
+            await outbox.record(
+                session,
+                Event.WAITLIST_OFFERED,
+                reservation_id=hold.id,
+                waitlist_entry_id=entry.id,
+            )
     except DomainError as error:
         # UNAVAILABLE: a booking outside the waitlist took the units meanwhile.
         log.info("waitlist entry %s not offered: %s", entry.id, error.message)
