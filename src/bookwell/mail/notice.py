@@ -44,6 +44,8 @@ class Booking:
     expires_at: datetime | None  # a PENDING hold's deadline
     cancel_reason: str | None
     refunded: Decimal | None  # what the guest got back, when a payment was refunded
+    # False: the host approves each booking after payment (a request, not a booking).
+    instant_book: bool = True
 
 
 @dataclass(frozen=True, slots=True)
