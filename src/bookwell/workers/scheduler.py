@@ -1,0 +1,160 @@
+"""The scheduler: timed work over reservations, one leader at a time (workers/leader.py).
+
+Every `scheduler_tick_seconds` the leader runs each job in its own short transaction, in
+this order: sweep holds (expire, refund, waitlist offers), check stays in, check them out,
+warn of expiring holds, enqueue reminders, purge old idempotency keys. A failing job is
+logged and the others still run; the next tick tries it again. Every job is also safe
+when several processes run it at once, so `tick` works without leadership (`--once`).
+
+`run_scheduler` runs in any event loop: `bookwell scheduler`, or inside `bookwell serve`.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bookwell.config import Settings
+from bookwell.db import Database
+from bookwell.services import idempotency, reminders, stay_clock
+from bookwell.services.payments.provider import PaymentProvider
+from bookwell.workers.leader import Leader
+from bookwell.workers.sweeps import sweep_holds
+
+log = logging.getLogger(__name__)
+
+# A follower asks for leadership this often (or every tick, if ticks are shorter).
+LEADERSHIP_RETRY_SECONDS = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class TickReport:
+    """What one pass did; `failed` names the jobs that raised (logged)."""
+
+    expired: int = 0
+    refunded: int = 0
+    offered: int = 0
+    checked_in: int = 0
+    completed: int = 0
+    holds_warned: int = 0
+    reminders: int = 0
+    keys_purged: int = 0
+    failed: tuple[str, ...] = ()
+
+    def summary(self) -> str:
+        return (
+            f"Expired {self.expired} hold(s), refunded {self.refunded}, made {self.offered} "
+            f"waitlist offer(s); checked in {self.checked_in}, completed {self.completed}; "
+            f"warned of {self.holds_warned} expiring hold(s), queued {self.reminders} "
+            f"reminder(s); purged {self.keys_purged} idempotency key(s)."
+        )
+
+
+T = TypeVar("T")
+Job = Callable[[Database, Settings, PaymentProvider], Awaitable[dict[str, int]]]
+
+
+async def _in_transaction(db: Database, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    async with db.transaction() as session:
+        return await work(session)
+
+
+async def _sweep_holds(
+    db: Database, settings: Settings, provider: PaymentProvider
+) -> dict[str, int]:
+    report = await sweep_holds(db, provider)
+    return {"expired": report.expired, "refunded": report.refunded, "offered": report.offered}
+
+
+async def _check_in(db: Database, settings: Settings, provider: PaymentProvider) -> dict[str, int]:
+    return {"checked_in": len(await _in_transaction(db, stay_clock.start_due_stays))}
+
+
+async def _check_out(db: Database, settings: Settings, provider: PaymentProvider) -> dict[str, int]:
+    return {"completed": len(await _in_transaction(db, stay_clock.complete_due_stays))}
+
+
+async def _warn(db: Database, settings: Settings, provider: PaymentProvider) -> dict[str, int]:
+    minutes = settings.hold_warning_minutes
+    warned = await _in_transaction(
+        db, lambda session: reminders.warn_expiring_holds(session, minutes=minutes)
+    )
+    return {"holds_warned": warned}
+
+
+async def _remind(db: Database, settings: Settings, provider: PaymentProvider) -> dict[str, int]:
+    hours = settings.reminder_hours
+    queued = await _in_transaction(
+        db, lambda session: reminders.enqueue_reminders(session, hours=hours)
+    )
+    return {"reminders": queued}
+
+
+async def _purge(db: Database, settings: Settings, provider: PaymentProvider) -> dict[str, int]:
+    ttl = timedelta(hours=settings.idempotency_key_ttl_hours)
+    purged = await _in_transaction(
+        db, lambda session: idempotency.purge_idempotency_keys(session, older_than=ttl)
+    )
+    return {"keys_purged": purged}
+
+
+JOBS: dict[str, Job] = {
+    "sweep_holds": _sweep_holds,
+    "start_due_stays": _check_in,
+    "complete_due_stays": _check_out,
+    "warn_expiring_holds": _warn,
+    "enqueue_reminders": _remind,
+    "purge_idempotency_keys": _purge,
+}
+
+
+async def tick(
+    db: Database,
+    settings: Settings,
+    provider: PaymentProvider,
+    *,
+    stop: asyncio.Event | None = None,
+) -> TickReport:
+    """One pass of every job (the rest are skipped once `stop` is set)."""
+    counts: dict[str, int] = {}
+    failed = []
+    for name, job in JOBS.items():
+        if stop is not None and stop.is_set():
+            break
+        try:
+            counts.update(await job(db, settings, provider))
+        except Exception:
+            log.exception("scheduled job %s failed", name)
+            failed.append(name)
+    report = TickReport(**counts, failed=tuple(failed))
+    log.debug("scheduler tick: %s", report)
+    return report
+
+
+async def run_scheduler(
+    db: Database, settings: Settings, provider: PaymentProvider, *, stop: asyncio.Event
+) -> None:
+    """Lead when possible and tick every `scheduler_tick_seconds` until `stop` is set;
+    leadership is given up on the way out (also when cancelled)."""
+    leader = Leader(db.engine)
+    retry = min(LEADERSHIP_RETRY_SECONDS, settings.scheduler_tick_seconds)
+    try:
+        while not stop.is_set():
+            if await leader.ensure():
+                await tick(db, settings, provider, stop=stop)
+                await _sleep(stop, settings.scheduler_tick_seconds)
+            else:
+                await _sleep(stop, retry)
+    finally:
+        await leader.release()
+
+
+async def _sleep(stop: asyncio.Event, seconds: float) -> None:
+    """Wait `seconds`, or less if `stop` is set meanwhile."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
