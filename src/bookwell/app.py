@@ -7,21 +7,31 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from typing import Protocol
 
 import orjson
 from cross_web import HTTPException
+from graphql import GraphQLError, OperationType, get_operation_ast, parse
 from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+)
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import SubscribeMessage
+from strawberry.types.unset import UNSET, UnsetType
 
 from bookwell.config import Settings
 from bookwell.context import Context
 from bookwell.db import Database, connect, secret_key
+from bookwell.pg_listen import Listener
 from bookwell.schema.root import build_schema
 from bookwell.services import accounts
 from bookwell.services.payments import PaymentProvider, build_provider
@@ -32,13 +42,56 @@ from bookwell.webhooks import stripe_webhook
 log = logging.getLogger(__name__)
 
 
+class Background(Protocol):
+    """Work that runs beside the API for the app's lifetime (workers/background.py)."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
 class Runtime:
-    """What lives as long as the app: the database, opened by the lifespan."""
+    """What lives as long as the app: the database and its LISTEN connection, opened by the
+    lifespan."""
 
     db: Database | None = None
+    listener: Listener | None = None
+
+
+class SubscriptionsOnly(BaseGraphQLTransportWSHandler):
+    """A websocket serves subscriptions only. Queries and mutations go over HTTP, where each
+    request gets its own context (fresh dataloaders) and the schema's error masking."""
+
+    async def handle_subscribe(self, message: SubscribeMessage) -> None:
+        payload = message.get("payload")
+        kind = _operation_type(payload, self.view.settings.max_tokens)
+        if self.connection_acknowledged and kind not in (None, OperationType.SUBSCRIPTION):
+            error = GraphQLError(
+                "Send queries and mutations over HTTP; websockets serve subscriptions."
+            )
+            await self.send_message(
+                {"id": message["id"], "type": "error", "payload": [error.formatted]}
+            )
+            return
+        await super().handle_subscribe(message)
+
+
+def _operation_type(payload: object, max_tokens: int) -> OperationType | None:
+    """None when unknown (bad syntax, no such operation): Strawberry answers those."""
+    if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
+        return None
+    try:
+        document = parse(payload["query"], no_location=True, max_tokens=max_tokens)
+    except GraphQLError:
+        return None
+    name = payload.get("operationName")
+    operation = get_operation_ast(document, name if isinstance(name, str) else None)
+    return operation.operation if operation else None
 
 
 class BookwellGraphQL(GraphQL):
+    graphql_transport_ws_handler_class = SubscriptionsOnly
+
     def __init__(
         self,
         settings: Settings,
@@ -47,7 +100,9 @@ class BookwellGraphQL(GraphQL):
         payments: PaymentProvider,
     ):
         super().__init__(
-            build_schema(settings), graphql_ide="graphiql" if settings.graphiql else None
+            build_schema(settings),
+            graphql_ide="graphiql" if settings.graphiql else None,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
         )
         self.settings = settings
         self.runtime = runtime
@@ -90,6 +145,19 @@ class BookwellGraphQL(GraphQL):
                 session=session, token=token.strip(), access_tokens=self.access_tokens
             )
 
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """A websocket authenticates in its connection_init payload, as HTTP does in its
+        header: {"Authorization": "Bearer <token>"}. No token: anonymous; a bad one: 4403."""
+        params = context.connection_params or {}
+        header = params.get("Authorization", params.get("authorization"))
+        if header is None:
+            return UNSET
+        principal = await self._authenticate(header) if isinstance(header, str) else None
+        if principal is None:
+            raise ConnectionRejectionError()
+        context.sign_in(principal)
+        return UNSET
+
     async def get_context(self, request: Request | WebSocket, response: Response) -> Context:
         assert self.runtime.db is not None
         request_id = getattr(request.state, "request_id", uuid.uuid4().hex)
@@ -104,6 +172,7 @@ class BookwellGraphQL(GraphQL):
             request=request if isinstance(request, Request) else None,
             response=response if isinstance(response, Response) else None,
             payments=self.payments,
+            listener=self.runtime.listener,
         )
 
 
@@ -126,9 +195,11 @@ def create_app(
     *,
     database_url: str | None = None,
     payments: PaymentProvider | None = None,
+    background: Background | None = None,
 ) -> Starlette:
     """The ASGI app. `database_url` overrides settings (the CLI passes the embedded server's);
-    `payments` overrides the provider the settings choose (tests)."""
+    `payments` overrides the provider the settings choose (tests); `background` starts and
+    stops with the app (embedded mode: relay, worker and scheduler in-process)."""
     settings = settings or Settings()
     url = database_url or settings.database_url
     if url is None:
@@ -147,13 +218,20 @@ def create_app(
         runtime.db = connect(
             url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow
         )
+        runtime.listener = Listener(url)
+        await runtime.listener.start()
         # Everything made so far lives as long as the process; move it out of the collector's
         # sight, or every full collection walks it (bench/README.md: 70-90 ms pauses, the p99).
         gc.collect()
         gc.freeze()
+        if background is not None:
+            await background.start()
         try:
             yield
         finally:
+            if background is not None:
+                await background.stop()
+            await runtime.listener.stop()
             await runtime.db.dispose()
 
     async def health(request: Request) -> JSONResponse:
@@ -170,6 +248,7 @@ def create_app(
         Route("/", home),
         Route("/health", health),
         Route("/graphql", graphql),
+        WebSocketRoute("/graphql", graphql),
         Route("/webhooks/stripe", stripe_webhook(runtime, payments), methods=["POST"]),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)

@@ -9,6 +9,7 @@ from starlette.responses import Response
 from bookwell.config import Settings
 from bookwell.db import Database
 from bookwell.loaders import Loaders
+from bookwell.pg_listen import Listener
 from bookwell.services.payments import BuiltinProvider, PaymentProvider
 from bookwell.services.principal import Principal
 from bookwell.services.tokens import AccessTokens
@@ -26,10 +27,19 @@ class Context:
     response: Response | None = None
     # Built once per app from settings (services/payments: build_provider).
     payments: PaymentProvider = field(default_factory=BuiltinProvider)
+    # The process's LISTEN connection (subscriptions); None when the app runs without one.
+    listener: Listener | None = None
+    # A websocket's connection_init payload (Strawberry sets it on connect).
+    connection_params: dict[str, object] | None = None
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.db, self.principal)
+
+    def sign_in(self, principal: Principal) -> None:
+        """A websocket authenticates after its context exists (on connection_init)."""
+        self.principal = principal
+        self.loaders = Loaders(self.db, principal)
 
 
 Info = strawberry.Info[Context, None]

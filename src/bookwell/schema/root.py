@@ -27,6 +27,7 @@ from bookwell.schema.payloads import (
 from bookwell.schema.reservation import Reservation
 from bookwell.schema.review import ReviewPayload
 from bookwell.schema.slots import SlotOffer
+from bookwell.schema.subscription import Subscription
 from bookwell.schema.user import User
 from bookwell.schema.waitlist import WaitlistEntry, WaitlistEntryPayload
 
@@ -138,6 +139,7 @@ def build_schema(settings: Settings | None = None) -> Schema:
     return Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         extensions=build_extensions(settings),
         config=StrawberryConfig(auto_camel_case=True),
         execution_context_class=ExecutionContext,
