@@ -24,6 +24,7 @@ from bookwell.models import Role
 from bookwell.services import accounts, listings
 from bookwell.services.principal import Principal
 from tests.graphql import GraphQLClient
+from tests.smtp_sink import SmtpSink
 
 ROOT = Path(__file__).resolve().parents[1]
 _names = itertools.count()
@@ -234,9 +235,7 @@ def queue_namespace() -> str:
 
 
 @pytest.fixture
-def smtp_sink() -> Iterator["SmtpSink"]:
-    from tests.smtp_sink import SmtpSink
-
+def smtp_sink() -> Iterator[SmtpSink]:
     sink = SmtpSink()
     sink.start()
     try:

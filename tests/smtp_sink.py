@@ -1,5 +1,6 @@
 """A real SMTP server for tests (aiosmtpd on a free port) that keeps what it receives."""
 
+import asyncio
 import email
 import email.policy
 import socket
@@ -24,9 +25,9 @@ class _Keeper:
         # Tests may slow the server down to catch a worker mid-batch.
         self.delay = 0.0
 
-    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd's name)
+    async def handle_DATA(self, server, session, envelope) -> str:
         if self.delay:
-            time.sleep(self.delay)
+            await asyncio.sleep(self.delay)
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.lock:
             self.messages.append(message)
@@ -59,13 +60,14 @@ class SmtpSink:
     def stop(self) -> None:
         self._controller.stop()
 
-    def wait_for(
-        self, predicate: Callable[[list[EmailMessage]], bool], timeout: float = 30.0
+    async def wait_for(
+        self, predicate: Callable[[list[EmailMessage]], bool], within: float = 30.0
     ) -> list[EmailMessage]:
-        deadline = time.monotonic() + timeout
+        """Poll without blocking the event loop (the relay may be running in it)."""
+        deadline = time.monotonic() + within
         while time.monotonic() < deadline:
             messages = self.messages
             if predicate(messages):
                 return messages
-            time.sleep(0.05)
+            await asyncio.sleep(0.05)
         raise AssertionError(f"timed out; {len(self.messages)} message(s) arrived")

@@ -1,7 +1,8 @@
 """Transactional outbox, notification log, check-in/out times, and change notifications.
 
 - `outbox`: one row per event someone must hear about, written in the transaction that
-  causes it; a relay moves unrelayed rows to Dramatiq (bookwell/workers/relay.py).
+  causes it; a relay moves unrelayed rows to Dramatiq (bookwell/workers/relay.py), and
+  relays again rows whose message never got done (a Redis that restarted empty).
   A bigint identity (not a UUIDv7): rows are also written from SQL, and the relay reads
   them in commit-ish order. An insert wakes relays with NOTIFY bookwell_outbox.
 - `notification_log`: one row per (event, recipient) delivered; a redelivered message
@@ -111,6 +112,8 @@ def upgrade() -> None:
         ),
         sa.Column("dedupe_key", sa.String(200), nullable=True),
         sa.Column("relayed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("relay_count", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("delivered_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["reservation_id"],
             ["reservations.id"],
@@ -128,6 +131,12 @@ def upgrade() -> None:
     )
     op.create_index(
         "ix_outbox_unrelayed", "outbox", ["id"], postgresql_where=sa.text("relayed_at IS NULL")
+    )
+    op.create_index(
+        "ix_outbox_undelivered",
+        "outbox",
+        ["relayed_at"],
+        postgresql_where=sa.text("relayed_at IS NOT NULL AND delivered_at IS NULL"),
     )
     op.create_index("ix_outbox_reservation_id", "outbox", ["reservation_id"])
     op.create_table(

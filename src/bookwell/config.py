@@ -68,6 +68,10 @@ class Settings(BaseSettings):
     broker_maintenance_chance: int = 1_000
     relay_batch_size: int = 200
     relay_poll_seconds: float = 2.0
+    # A message relayed this long ago whose work is still not done was lost (a Redis that
+    # restarted without its data): relay it again, at most `max_relays` times in all.
+    redeliver_after_seconds: int = 3600
+    max_relays: int = 3
     scheduler_tick_seconds: float = 30.0
     reminder_hours: int = 24
     hold_warning_minutes: int = 5

@@ -1,7 +1,17 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Identity, Index, String, func, text
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    String,
+    func,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -19,6 +29,11 @@ class OutboxMessage(Base):
     __tablename__ = "outbox"
     __table_args__ = (
         Index("ix_outbox_unrelayed", "id", postgresql_where=text("relayed_at IS NULL")),
+        Index(
+            "ix_outbox_undelivered",
+            "relayed_at",
+            postgresql_where=text("relayed_at IS NOT NULL AND delivered_at IS NULL"),
+        ),
         Index("ix_outbox_reservation_id", "reservation_id"),
     )
 
@@ -34,6 +49,10 @@ class OutboxMessage(Base):
     data: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
     dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     relayed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    relay_count: Mapped[int] = mapped_column(Integer, server_default="0")
+    # Set by the actor when the event's work is done; a row relayed long ago and still not
+    # done lost its message (workers/relay.py: redeliver) and is relayed again.
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class NotificationLog(Base):

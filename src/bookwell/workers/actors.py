@@ -1,0 +1,92 @@
+"""The actors, declared on a given broker. They take ids, never objects, and are idempotent:
+a redelivered message finds its work done (workers/delivery.py)."""
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import dramatiq
+from dramatiq.brokers.redis import RedisBroker
+
+from bookwell.services import availability as availability_service
+from bookwell.services.errors import DomainError, not_found
+from bookwell.services.stays import stay
+from bookwell.workers.broker import NOTIFICATIONS, QUERIES
+from bookwell.workers.delivery import deliver
+from bookwell.workers.runtime import CloseRuntime, WorkerRuntime
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Actors:
+    deliver_notification: dramatiq.Actor
+    check_availability: dramatiq.Actor
+
+
+async def availability_answer(
+    runtime: WorkerRuntime, listing_id: str, start_date: str, end_date: str, quantity: int
+) -> dict[str, Any]:
+    """The API's `availability` answer as JSON (same field names), or its errors."""
+    try:
+        parsed = uuid.UUID(listing_id)
+    except ValueError:
+        parsed = None
+    try:
+        availability_service.check_quantity(quantity)
+        checked = stay(date.fromisoformat(start_date), date.fromisoformat(end_date))
+        found = None
+        if parsed is not None:
+            async with runtime.db.read() as session:
+                answers = await availability_service.availability(
+                    session=session, listing_ids=[parsed], stay=checked, quantity=quantity
+                )
+            found = answers.get(parsed)
+        if found is None:
+            raise not_found("listing", "listingId")
+    except DomainError as error:
+        problem = {"code": error.code.value, "field": error.field, "message": error.message}
+        return {"errors": [problem]}
+    return {
+        "listingId": str(found.listing_id),
+        "startDate": found.start_date.isoformat(),
+        "endDate": found.end_date.isoformat(),
+        "quantity": found.quantity,
+        "available": found.available,
+        "freeUnits": found.free_units,
+    }
+
+
+def declare_actors(broker: RedisBroker, runtime: WorkerRuntime) -> Actors:
+    broker.add_middleware(CloseRuntime(runtime))
+    settings = runtime.settings
+
+    async def deliver_notification(outbox_id: int) -> None:
+        done = await deliver(
+            runtime.db,
+            runtime.mailer,
+            outbox_id,
+            sender=settings.mail_from,
+            public_url=settings.public_url,
+        )
+        log.info("outbox %s: %s sent, %s already sent", outbox_id, done.sent, done.already_sent)
+
+    async def check_availability(
+        listing_id: str, start_date: str, end_date: str, quantity: int = 1
+    ) -> dict[str, Any]:
+        return await availability_answer(runtime, listing_id, start_date, end_date, quantity)
+
+    return Actors(
+        deliver_notification=dramatiq.actor(
+            deliver_notification, broker=broker, queue_name=NOTIFICATIONS
+        ),
+        check_availability=dramatiq.actor(
+            check_availability,
+            broker=broker,
+            queue_name=QUERIES,
+            store_results=True,
+            max_retries=0,
+        ),
+    )

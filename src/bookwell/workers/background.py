@@ -1,0 +1,91 @@
+"""Background work run inside a process: the outbox relay, a Dramatiq worker's thread pool,
+and optionally the scheduler. `bookwell worker` runs the first two; `bookwell serve` in
+embedded mode runs all three beside the API, so one command shows emails arriving."""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+
+import dramatiq
+
+from bookwell.config import Settings
+from bookwell.db import Database, connect
+from bookwell.pg_listen import Listener
+from bookwell.workers.actors import Actors, declare_actors
+from bookwell.workers.broker import build_broker
+from bookwell.workers.relay import run_relay
+from bookwell.workers.runtime import WorkerRuntime
+
+log = logging.getLogger(__name__)
+
+# How long a stopping worker lets running messages finish; the rest are requeued.
+STOP_TIMEOUT_MS = 30_000
+
+OUTBOX_CHANNEL = "bookwell_outbox"
+
+Task = Callable[[Database, asyncio.Event], Awaitable[None]]
+
+
+class BackgroundWork:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        database_url: str,
+        redis_url: str,
+        relay: bool = True,
+        worker: bool = True,
+        scheduler: Task | None = None,
+    ):
+        self.settings = settings
+        self.database_url = database_url
+        self.broker = build_broker(settings, redis_url)
+        self.runtime = WorkerRuntime(settings, database_url)
+        self.actors: Actors = declare_actors(self.broker, self.runtime)
+        self._relay = relay
+        self._worker = (
+            dramatiq.Worker(self.broker, worker_threads=settings.worker_threads) if worker else None
+        )
+        self._scheduler = scheduler
+        self._stop = asyncio.Event()
+        self._tasks: list[asyncio.Task] = []
+        self._db: Database | None = None
+        self._listener: Listener | None = None
+
+    def enqueue_outbox(self, ids: list[int]) -> None:
+        for outbox_id in ids:
+            self.actors.deliver_notification.send(outbox_id)
+
+    async def start(self) -> None:
+        if self._worker is not None:
+            self._worker.start()
+        self._db = connect(self.database_url, pool_size=2, max_overflow=2)
+        if self._relay:
+            self._listener = Listener(self.database_url, application_name="bookwell-relay")
+            await self._listener.start()
+            self._tasks.append(asyncio.create_task(self._run_relay(), name="outbox-relay"))
+        if self._scheduler is not None:
+            scheduled = self._scheduler(self._db, self._stop)
+            self._tasks.append(asyncio.create_task(scheduled, name="scheduler"))
+
+    async def _run_relay(self) -> None:
+        """Woken by NOTIFY bookwell_outbox (migration 0005) as soon as an event commits."""
+        assert self._db is not None and self._listener is not None
+        async with self._listener.subscribe(OUTBOX_CHANNEL) as wakeups:
+            await run_relay(
+                self._db, self.enqueue_outbox, self.settings, stop=self._stop, wakeups=wakeups
+            )
+
+    async def stop(self) -> None:
+        self._stop.set()
+        for task in self._tasks:
+            with contextlib.suppress(Exception):
+                await task
+        if self._listener is not None:
+            await self._listener.stop()
+        if self._worker is not None:
+            await asyncio.to_thread(self._worker.stop, STOP_TIMEOUT_MS)
+        if self._db is not None:
+            await self._db.dispose()
+        self.broker.close()

@@ -1,0 +1,122 @@
+"""The outbox relay: committed outbox rows -> Dramatiq messages, then stamped relayed.
+
+Each batch is one transaction: lock up to N rows with SKIP LOCKED (so any number of relays
+share the work without waiting on each other), enqueue a message per row, stamp them,
+commit. Redis down: the enqueue raises, the transaction rolls back, the rows stay unrelayed
+and the relay retries with backoff until Redis is back; nothing is lost. A crash between
+enqueue and commit relays those rows again: the actors are idempotent, so a duplicate
+message costs a lookup, not a second email. A Redis that comes back empty lost the messages
+it held: rows relayed long ago and still not done are relayed again (`redeliver_batch`).
+"""
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from datetime import timedelta
+
+from sqlalchemy import ColumnElement, func, select, update
+
+from bookwell.config import Settings
+from bookwell.db import Database
+from bookwell.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF_SECONDS = 10.0
+
+Enqueue = Callable[[list[int]], None]
+"""Sends one message per outbox id (blocking: runs in a thread)."""
+
+
+async def _relay(
+    db: Database, enqueue: Enqueue, due: tuple[ColumnElement[bool], ...], limit: int
+) -> int:
+    rows = (
+        select(OutboxMessage.id)
+        .where(*due)
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    async with db.transaction() as session:
+        ids = list((await session.execute(rows)).scalars())
+        if not ids:
+            return 0
+        await asyncio.to_thread(enqueue, ids)
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids))
+            .values(relayed_at=func.now(), relay_count=OutboxMessage.relay_count + 1)
+        )
+    return len(ids)
+
+
+async def relay_batch(db: Database, enqueue: Enqueue, *, limit: int = 200) -> int:
+    """Relay up to `limit` new rows, oldest first; how many were relayed."""
+    return await _relay(db, enqueue, (OutboxMessage.relayed_at.is_(None),), limit)
+
+
+async def redeliver_batch(
+    db: Database, enqueue: Enqueue, *, after: timedelta, max_relays: int, limit: int = 200
+) -> int:
+    """Relay again rows relayed over `after` ago whose work is still not done."""
+    lost = (
+        OutboxMessage.relayed_at < func.now() - after,
+        OutboxMessage.delivered_at.is_(None),
+        OutboxMessage.relay_count < max_relays,
+    )
+    redelivered = await _relay(db, enqueue, lost, limit)
+    if redelivered:
+        log.warning("relayed %d outbox row(s) again: their messages were lost", redelivered)
+    return redelivered
+
+
+async def run_relay(
+    db: Database,
+    enqueue: Enqueue,
+    settings: Settings,
+    *,
+    stop: asyncio.Event,
+    wakeups: asyncio.Queue | None = None,
+) -> None:
+    """Relay until `stop` is set: at once after a NOTIFY on `wakeups` (if given), else every
+    `relay_poll_seconds`; a full batch goes straight on to the next. Lost messages are
+    looked for once a minute."""
+    limit = settings.relay_batch_size
+    after = timedelta(seconds=settings.redeliver_after_seconds)
+    failures = 0
+    next_redelivery = 0.0
+    while not stop.is_set():
+        try:
+            relayed = await relay_batch(db, enqueue, limit=limit)
+            if time.monotonic() >= next_redelivery:
+                await redeliver_batch(
+                    db, enqueue, after=after, max_relays=settings.max_relays, limit=limit
+                )
+                next_redelivery = time.monotonic() + min(60.0, after.total_seconds())
+        except Exception as error:
+            failures += 1
+            if failures == 1:
+                log.warning("outbox relay failing (will retry): %s", error)
+            await _wait(stop, None, min(MAX_BACKOFF_SECONDS, 0.2 * 2**failures))
+            continue
+        if failures:
+            log.info("outbox relay recovered after %d failed attempt(s)", failures)
+            failures = 0
+        if relayed < limit:
+            await _wait(stop, wakeups, settings.relay_poll_seconds)
+
+
+async def _wait(stop: asyncio.Event, wakeups: asyncio.Queue | None, seconds: float) -> None:
+    waiters = [asyncio.ensure_future(stop.wait())]
+    if wakeups is not None:
+        waiters.append(asyncio.ensure_future(wakeups.get()))
+    try:
+        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
+    if wakeups is not None:
+        while not wakeups.empty():  # one batch answers every NOTIFY that arrived meanwhile
+            wakeups.get_nowait()

@@ -1,0 +1,62 @@
+"""What the queue tests share: settings pointing at a real Redis and SMTP server, a booking
+made through the services, and polling the database."""
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+from pydantic import SecretStr
+from sqlalchemy import text
+
+from bookwell.config import Settings
+from bookwell.db import Database
+from bookwell.services import reservations
+from bookwell.services.principal import Principal
+from bookwell.services.reservations import NewReservation
+from bookwell.services.stays import today_in
+
+
+def queue_settings(settings: Settings, *, redis_url: str, namespace: str, smtp_url: str, **more):
+    return settings.model_copy(
+        update={
+            "redis_url": redis_url,
+            "queue_namespace": namespace,
+            "smtp_url": SecretStr(smtp_url),
+            "relay_poll_seconds": 0.2,
+            "queue_min_backoff_ms": 100,
+            "queue_max_backoff_ms": 1000,
+            "worker_threads": 2,
+            **more,
+        }
+    )
+
+
+async def book(db: Database, guest: Principal, listing_id, *, days: int = 10, nights: int = 2):
+    start = today_in("UTC") + timedelta(days=days)
+    data = NewReservation(listing_id=listing_id, start_date=start, nights=nights)
+    return await reservations.book(db=db, guest=guest, data=data)
+
+
+async def scalar(db: Database, sql: str, **params: Any) -> Any:
+    async with db.read() as session:
+        return (await session.execute(text(sql), params)).scalar()
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], within: float = 30.0) -> None:
+    deadline = time.monotonic() + within
+    while not await check():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.05)
+
+
+def forget_queue(client, namespace: str) -> None:
+    """Remove a test's keys from a shared Redis."""
+    for key in client.scan_iter(f"{namespace}*"):
+        client.delete(key)
+
+
+def addressed_to(messages, email: str) -> list:
+    return [m for m in messages if email.lower() in str(m["To"]).lower()]

@@ -1,0 +1,116 @@
+"""Delivery survives the failures the outbox exists for: Redis going away, a worker killed."""
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from collections import Counter
+
+import pytest
+import redis
+
+from bookwell.workers.background import BackgroundWork
+from tests.conftest import make_listing
+from tests.workers.queue_helpers import book, eventually, forget_queue, queue_settings, scalar
+from tests.workers.redis_process import RedisProcess
+
+pytestmark = pytest.mark.slow
+
+
+def deliveries(messages) -> Counter:
+    return Counter((m["Message-ID"], str(m["To"])) for m in messages)
+
+
+@pytest.fixture
+def redis_process():
+    server = RedisProcess()
+    server.start()
+    yield server
+    server.stop()
+
+
+async def test_bookings_while_redis_is_down_are_emailed_once_it_is_back(
+    db, host, guest, settings, database_url, redis_process, queue_namespace, smtp_sink
+):
+    config = queue_settings(
+        settings, redis_url=redis_process.url, namespace=queue_namespace, smtp_url=smtp_sink.url
+    )
+    work = BackgroundWork(config, database_url=database_url, redis_url=redis_process.url)
+    await work.start()
+    try:
+        listing_id = await make_listing(db, host, units=10)
+        await book(db, guest, listing_id)
+        await smtp_sink.wait_for(lambda got: len(got) == 2)
+
+        redis_process.stop()
+        for day in range(5):  # each commits; the relay cannot reach Redis
+            await book(db, guest, listing_id, days=20 + day, nights=1)
+
+        async def stuck() -> bool:
+            return await scalar(db, "SELECT count(*) FROM outbox WHERE relayed_at IS NULL") == 5
+
+        await eventually(stuck)
+        await asyncio.sleep(1)  # the relay keeps failing meanwhile, and keeps the rows
+        assert await scalar(db, "SELECT count(*) FROM outbox WHERE relayed_at IS NULL") == 5
+
+        redis_process.start()
+        await smtp_sink.wait_for(lambda got: len(got) >= 12, within=60)
+        await asyncio.sleep(1)
+    finally:
+        await work.stop()
+    counted = deliveries(smtp_sink.messages)
+    assert len(counted) == 12 and set(counted.values()) == {1}
+
+
+def start_worker(config, database_url: str) -> subprocess.Popen:
+    env = os.environ | {
+        "DATABASE_URL": database_url,
+        "REDIS_URL": config.redis_url,
+        "SMTP_URL": config.smtp_url.get_secret_value(),
+        "BOOKWELL_QUEUE_NAMESPACE": config.queue_namespace,
+        "BOOKWELL_WORKER_THREADS": "4",
+        "BOOKWELL_RELAY_POLL_SECONDS": "0.2",
+        # Presume a silent worker dead after 2 s, and check on every command, so the killed
+        # worker's messages come back in seconds rather than a minute.
+        "BOOKWELL_BROKER_HEARTBEAT_TIMEOUT_MS": "2000",
+        "BOOKWELL_BROKER_MAINTENANCE_CHANCE": "1000000",
+    }
+    command = [os.path.join(os.path.dirname(sys.executable), "bookwell"), "worker"]
+    return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+async def test_a_worker_killed_mid_batch_loses_nothing_and_duplicates_are_bounded(
+    db, host, guest, settings, database_url, redis_server_url, queue_namespace, smtp_sink
+):
+    config = queue_settings(
+        settings, redis_url=redis_server_url, namespace=queue_namespace, smtp_url=smtp_sink.url
+    )
+    listing_id = await make_listing(db, host, units=30)
+    for day in range(20):  # 40 emails: an owner's and a guest's per booking
+        await book(db, guest, listing_id, days=10 + day, nights=1)
+    smtp_sink.slow_down(0.05)
+    first = start_worker(config, database_url)
+    try:
+        await smtp_sink.wait_for(lambda got: len(got) >= 6, within=60)
+        first.send_signal(signal.SIGKILL)
+        first.wait(10)
+        survived = len(smtp_sink.messages)
+        assert survived < 40, "the worker finished before it could be killed"
+        second = start_worker(config, database_url)
+        try:
+            await smtp_sink.wait_for(lambda got: len(deliveries(got)) == 40, within=90)
+            await asyncio.sleep(1)
+        finally:
+            second.terminate()
+            assert second.wait(30) == 0
+    finally:
+        if first.poll() is None:
+            first.kill()
+        forget_queue(redis.Redis.from_url(redis_server_url), queue_namespace)
+    counted = deliveries(smtp_sink.messages)
+    duplicates = sum(counted.values()) - len(counted)
+    # Only a message in the middle of its SMTP exchange when the worker died can arrive
+    # twice: at most one per worker thread (README: "Delivery guarantees").
+    assert len(counted) == 40 and duplicates <= 4
+    assert await scalar(db, "SELECT count(*) FROM notification_log") == 40
