@@ -76,6 +76,10 @@ HELP = {
     ("user", "create"): ["--email", "--name", "--admin", "--host", "--password"],
     ("schema",): ["SDL"],
     ("expire-holds",): ["waitlist"],
+    ("worker",): ["--threads", "--relay"],
+    ("scheduler",): ["--once"],
+    ("outbox",): ["status", "requeue-dead"],
+    ("outbox", "status"): ["dead letters"],
 }
 
 
@@ -215,3 +219,26 @@ def test_expire_holds_after_seed(cli, cli_database):
     left = fetch(cli_database, "SELECT count(*) FROM reservations WHERE status = 'PENDING'")
     assert left[0][0] == 0
     assert "Expired 0 hold(s)" in cli("expire-holds").output
+
+
+def test_worker_needs_real_servers(tmp_path):
+    env = {"DATABASE_URL": "", "REDIS_URL": "", "BOOKWELL_DATA_DIR": str(tmp_path)}
+    result = CliRunner(env=env).invoke(main, ["worker"])
+    assert_refused(result, "needs DATABASE_URL and REDIS_URL")
+
+
+def test_outbox_status_after_seed(cli_database, tmp_path, redis_server_url, queue_namespace):
+    env = {
+        "DATABASE_URL": cli_database,
+        "REDIS_URL": redis_server_url,
+        "BOOKWELL_QUEUE_NAMESPACE": queue_namespace,
+        "BOOKWELL_DATA_DIR": str(tmp_path),
+    }
+    runner = CliRunner(env=env)
+    assert runner.invoke(main, ["seed"]).exit_code == 0
+    result = runner.invoke(main, ["outbox", "status"])
+    assert result.exit_code == 0, result.output
+    # Demo data is history: the seed leaves nothing for anyone to be emailed about.
+    assert "0 waiting for the relay" in result.output
+    assert "Dead letters: 0" in result.output
+    assert "Requeued 0 dead letter(s)." in runner.invoke(main, ["outbox", "requeue-dead"]).output

