@@ -219,20 +219,20 @@ def create_app(
             url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow
         )
         runtime.listener = Listener(url)
-        await runtime.listener.start()
-        # Everything made so far lives as long as the process; move it out of the collector's
-        # sight, or every full collection walks it (bench/README.md: 70-90 ms pauses, the p99).
-        gc.collect()
-        gc.freeze()
-        if background is not None:
-            await background.start()
-        try:
-            yield
-        finally:
+        # Whatever started is stopped, in reverse, even when a later start fails.
+        async with contextlib.AsyncExitStack() as started:
+            started.push_async_callback(runtime.db.dispose)
+            await runtime.listener.start()
+            started.push_async_callback(runtime.listener.stop)
             if background is not None:
-                await background.stop()
-            await runtime.listener.stop()
-            await runtime.db.dispose()
+                started.push_async_callback(background.stop)
+                await background.start()
+            # Everything made so far lives as long as the process; move it out of the
+            # collector's sight, or every full collection walks it (bench/README.md: 70-90 ms
+            # pauses, the p99).
+            gc.collect()
+            gc.freeze()
+            yield
 
     async def health(request: Request) -> JSONResponse:
         assert runtime.db is not None
