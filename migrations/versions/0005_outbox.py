@@ -33,12 +33,16 @@ OUTBOX_NOTIFY = (
     """
 CREATE FUNCTION outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM pg_notify('bookwell_outbox', '');
+    -- Per statement, and only when it inserted rows: ON CONFLICT DO NOTHING inserts none.
+    IF EXISTS (SELECT 1 FROM inserted) THEN
+        PERFORM pg_notify('bookwell_outbox', '');
+    END IF;
     RETURN NULL;
 END $$
 """,
     """
 CREATE TRIGGER outbox_notify AFTER INSERT ON outbox
+REFERENCING NEW TABLE AS inserted
 FOR EACH STATEMENT EXECUTE FUNCTION outbox_notify()
 """,
 )

@@ -277,12 +277,16 @@ def outbox_status_command() -> None:
     with _database_url(settings) as url, _redis_url(settings) as redis_url:
         broker = build_broker(settings, redis_url)
         try:
-            status = _with_db(url, lambda db: outbox_status(db, broker))
+            status = _with_db(
+                url, lambda db: outbox_status(db, broker, max_relays=settings.max_relays)
+            )
         finally:
             broker.close()
     oldest = status.oldest_unrelayed.isoformat() if status.oldest_unrelayed else "-"
-    click.echo(f"Outbox:  {status.unrelayed} waiting for the relay (oldest {oldest}), ")
-    click.echo(f"         {status.relayed} relayed, {status.notifications_sent} notifications sent")
+    click.echo(f"Outbox:  {status.unrelayed} waiting for the relay (oldest {oldest})")
+    click.echo(f"         {status.relayed} relayed, {status.not_done} of them not done yet")
+    click.echo(f"         {status.given_up} given up after {settings.max_relays} relays")
+    click.echo(f"         {status.notifications_sent} notifications sent")
     for queue, depth in status.queued.items():
         click.echo(f"Queue {queue}: {depth} message(s) waiting")
     click.echo(f"Dead letters: {len(status.dead)}")

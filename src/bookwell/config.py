@@ -76,6 +76,8 @@ class Settings(BaseSettings):
     reminder_hours: int = 24
     hold_warning_minutes: int = 5
     idempotency_key_ttl_hours: int = 24
+    # Delivered outbox events (and their delivery log) are kept this long.
+    outbox_retention_days: int = 30
 
     @field_validator("database_url")
     @classmethod

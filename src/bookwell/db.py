@@ -53,7 +53,8 @@ def connect(url: str, *, pool_size: int = 20, max_overflow: int = 20) -> Databas
         to_asyncpg_url(url),
         pool_size=pool_size,
         max_overflow=max_overflow,
-        connect_args={"server_settings": {"application_name": "bookwell"}},
+        # UTC sessions: `now() + interval '1 day'` is 24 hours on any server, DST or not.
+        connect_args={"server_settings": {"application_name": "bookwell", "timezone": "UTC"}},
     )
     return Database(
         engine,

@@ -129,7 +129,8 @@ async def seed(db: Database, *, reservations_count: int = 300, rng_seed: int = 7
                         today=cancelled.today,
                         provider=provider,
                     )
-                # Demo history is not news: nobody is emailed about it.
+                # The demo's bookings are not news: nobody is emailed about them. (Its unpaid
+                # holds still expire later, and their guests are told, as real ones would be.)
                 await session.execute(
                     delete(OutboxMessage).where(OutboxMessage.reservation_id == row.id)
                 )

@@ -159,6 +159,19 @@ def test_an_expired_request_mentions_the_refund():
     refunded = text_of(mail("reservation.expired", refunded=Decimal("360.00")))
     assert "The host did not answer" in refunded and "refunded 360.00 EUR" in refunded
     assert "ran out before it was paid" in text_of(mail("reservation.expired"))
+    # Paid, the refund not yet through (the sweep refunds after the expiry commits).
+    pending = text_of(mail("reservation.expired", paid=Decimal("360.00")))
+    assert "You paid 360.00 EUR: a full refund is on its way." in pending
+    host = text_of(mail("reservation.expired", role="host"))
+    assert "has expired" in host and "Those dates are free again." in host
+
+
+def test_the_host_hears_of_payment_and_of_waitlist_holds():
+    paid = text_of(mail("reservation.confirmed", role="host", paid=Decimal("360.00")))
+    assert "paid 360.00 EUR, and the booking for Loft by the Spree is confirmed" in paid
+    offered = mail("waitlist.offered", role="host")
+    assert offered["Subject"] == "Waitlist hold: Loft by the Spree"
+    assert "who was on the waitlist" in text_of(offered)
 
 
 def test_completion_invites_a_review_and_a_reminder_names_the_start():

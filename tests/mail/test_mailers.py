@@ -51,6 +51,22 @@ async def test_smtp_with_a_user_fails_against_a_server_that_cannot_authenticate(
     assert smtp_sink.messages == []
 
 
+async def test_a_password_never_goes_out_without_starttls(smtp_sink):
+    # The test server offers no STARTTLS, as a server whose offer was stripped would not.
+    mailer = SmtpMailer(smtp_sink.url.replace("smtp://", "smtp://user:secret@"))
+    with pytest.raises(aiosmtplib.SMTPException) as refused:
+        await mailer.send(message())
+    assert "STARTTLS extension not supported" in str(refused.value)
+    # Opting out (a local relay) gets as far as the login, which this server refuses.
+    cleartext = SmtpMailer(
+        smtp_sink.url.replace("smtp://", "smtp://user:secret@") + "?starttls=off"
+    )
+    with pytest.raises(aiosmtplib.SMTPException) as refused:
+        await cleartext.send(message())
+    assert "STARTTLS extension not supported" not in str(refused.value)
+    assert smtp_sink.messages == []
+
+
 def test_a_bad_smtp_url_is_refused_without_showing_the_password():
     for url in ("http://user:hunter2@mail.example", "smtp://user:hunter2@"):
         with pytest.raises(ValueError) as refused:

@@ -132,8 +132,9 @@ async def test_a_message_that_keeps_failing_is_dead_lettered_and_shown(
             return len(await asyncio.to_thread(status.dead_letters, work.broker)) == 1
 
         await eventually(dead, within=60)
-        report = await status.outbox_status(db, work.broker)
+        report = await status.outbox_status(db, work.broker, max_relays=3)
         assert report.unrelayed == 0 and report.notifications_sent == 0
+        assert (report.relayed, report.not_done, report.given_up) == (1, 1, 0)
         [letter] = report.dead
         assert letter.actor == "deliver_notification" and letter.retries == 1
         assert letter.error  # the last line of the traceback says why

@@ -93,16 +93,17 @@ async def test_a_new_booking_is_told_to_the_host_and_the_guest(db, host, guest):
 @pytest.mark.parametrize(
     ("event", "data", "roles"),
     [
-        (Event.RESERVATION_CONFIRMED, None, ["guest"]),
+        (Event.RESERVATION_CONFIRMED, None, ["guest", "host"]),
         (Event.RESERVATION_AWAITING_APPROVAL, None, ["host"]),
         (Event.RESERVATION_CHANGED, {"old_quantity": 2}, ["guest", "host"]),
         (Event.RESERVATION_CANCELLED, {"by": "guest"}, ["guest", "host"]),
-        (Event.RESERVATION_EXPIRED, None, ["guest"]),
+        (Event.RESERVATION_EXPIRED, None, ["guest", "host"]),
         (Event.RESERVATION_COMPLETED, None, ["guest"]),
         (Event.RESERVATION_REMINDER, None, ["guest"]),
         (Event.HOLD_EXPIRING, {"waiting_for": "payment"}, ["guest"]),
-        (Event.HOLD_EXPIRING, {"waiting_for": "host"}, ["host"]),
-        (Event.WAITLIST_OFFERED, None, ["guest"]),
+        # Not paid: nothing waits for the host, so that warning is stale.
+        (Event.HOLD_EXPIRING, {"waiting_for": "host"}, []),
+        (Event.WAITLIST_OFFERED, None, ["guest", "host"]),
     ],
 )
 async def test_each_event_reaches_its_audience(db, host, guest, event, data, roles):
@@ -165,7 +166,28 @@ async def test_a_booking_by_name_only_tells_just_the_host(db, host, guest):
     [told] = await notices(db, created)
     assert told.role == "host"
     assert (told.booking.guest, told.booking.guest_name) == (None, "Walk-in Wanda")
-    assert await notices(db, confirmed) == []
+    assert [n.role for n in await notices(db, confirmed)] == ["host"]
+
+
+async def test_a_paid_hold_warns_the_host_not_the_guest(db, host, guest):
+    booked = await berlin_stay(db, host, guest)
+    await sql(db, "UPDATE listings SET instant_book = false")
+    async with db.transaction() as session:
+        await payments.pay_reservation(
+            session=session,
+            principal=guest,
+            reservation_id=booked.id,
+            idempotency_key="pay",
+            provider=BuiltinProvider(),
+        )
+    to_host = await record(db, Event.HOLD_EXPIRING, booked.id, data={"waiting_for": "host"})
+    to_guest = await record(db, Event.HOLD_EXPIRING, booked.id, data={"waiting_for": "payment"})
+    [told] = await notices(db, to_host)
+    assert (told.role, told.booking.paid) == ("host", Decimal("360.00"))
+    assert await notices(db, to_guest) == []  # written before the payment: stale
+    # A host who confirms a request is not emailed about their own confirmation.
+    confirmed = await record(db, Event.RESERVATION_CONFIRMED, booked.id)
+    assert [n.role for n in await notices(db, confirmed)] == ["guest"]
 
 
 async def test_a_request_listing_says_so(db, host, guest):

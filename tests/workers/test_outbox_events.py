@@ -1,9 +1,11 @@
 """Every transition someone must hear about writes its outbox row in its own transaction."""
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import text
 
-from bookwell.services import holds, lifecycle, reservations
+from bookwell.services import holds, lifecycle, outbox, reservations
 from bookwell.services.errors import DomainError, ErrorCode
 from bookwell.services.reservations import NewReservation
 from tests.conftest import make_listing
@@ -78,3 +80,25 @@ async def test_cancel_change_and_expiry_record_their_facts(db, host, guest):
         "reservation.created",
         "reservation.expired",
     ]
+
+
+async def test_delivered_events_are_purged_after_the_retention_and_others_kept(db, host, guest):
+    listing_id = await make_listing(db, host, units=3)
+    for days in (10, 20, 30):
+        await book(db, guest, listing_id, days=days)
+    async with db.transaction() as session:
+        ids = (await session.execute(text("SELECT id FROM outbox ORDER BY id"))).scalars().all()
+        ages = {ids[0]: timedelta(days=40), ids[1]: timedelta(days=1)}  # ids[2]: undelivered
+        for outbox_id, age in ages.items():
+            await session.execute(
+                text(
+                    "UPDATE outbox SET relayed_at = now(), delivered_at = now() - CAST(:age AS interval) "
+                    "WHERE id = :id"
+                ),
+                {"id": outbox_id, "age": age},
+            )
+    async with db.transaction() as session:
+        assert await outbox.purge_delivered(session, older_than=timedelta(days=30)) == 1
+    async with db.read() as session:
+        left = (await session.execute(text("SELECT id FROM outbox ORDER BY id"))).scalars().all()
+    assert left == ids[1:]

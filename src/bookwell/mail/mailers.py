@@ -26,8 +26,9 @@ class Mailer(Protocol):
 
 
 class SmtpMailer:
-    """smtp://[user:password@]host[:port] upgrades with STARTTLS when the server offers it;
-    smtps:// speaks TLS from the start. No user: no authentication."""
+    """smtp://[user:password@]host[:port] upgrades with STARTTLS when the server offers it,
+    and insists on it when there is a password to send (`?starttls=off` allows cleartext,
+    for a local relay); smtps:// speaks TLS from the start. No user: no authentication."""
 
     def __init__(self, url: str, *, timeout: float = 30.0) -> None:
         parts = urlsplit(url)
@@ -40,6 +41,10 @@ class SmtpMailer:
         self._username = unquote(parts.username) if parts.username else None
         self._password = unquote(parts.password) if parts.password else None
         self._timeout = timeout
+        # None: STARTTLS when offered. True: fail rather than send a password in cleartext
+        # (a stripped STARTTLS offer is how that attack looks).
+        cleartext_allowed = "starttls=off" in parts.query.lower()
+        self._start_tls = None if self._username is None or cleartext_allowed else True
 
     async def send(self, message: EmailMessage) -> None:
         await aiosmtplib.send(
@@ -49,8 +54,7 @@ class SmtpMailer:
             username=self._username,
             password=self._password,
             use_tls=self._implicit_tls,
-            # None: STARTTLS when the server offers it (never on top of implicit TLS).
-            start_tls=False if self._implicit_tls else None,
+            start_tls=False if self._implicit_tls else self._start_tls,
             timeout=self._timeout,
         )
 

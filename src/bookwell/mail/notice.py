@@ -46,6 +46,7 @@ class Booking:
     refunded: Decimal | None  # what the guest got back, when a payment was refunded
     # False: the host approves each booking after payment (a request, not a booking).
     instant_book: bool = True
+    paid: Decimal | None = None  # what the guest paid, when a payment went through
 
 
 @dataclass(frozen=True, slots=True)

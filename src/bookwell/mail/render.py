@@ -79,6 +79,7 @@ def _context(notice: Notice, public_url: str) -> dict[str, Any]:
         "start": moment(period_of(booking).start, booking.timezone),
         "deadline": moment(expires_at, booking.timezone) if expires_at else None,
         "refund": money(booking.refunded, booking.currency) if booking.refunded else None,
+        "paid": money(booking.paid, booking.currency) if booking.paid else None,
         "facts": facts(notice),
         "public_url": public_url.rstrip("/"),
     }

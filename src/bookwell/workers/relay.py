@@ -5,8 +5,9 @@ share the work without waiting on each other), enqueue a message per row, stamp 
 commit. Redis down: the enqueue raises, the transaction rolls back, the rows stay unrelayed
 and the relay retries with backoff until Redis is back; nothing is lost. A crash between
 enqueue and commit relays those rows again: the actors are idempotent, so a duplicate
-message costs a lookup, not a second email. A Redis that comes back empty lost the messages
-it held: rows relayed long ago and still not done are relayed again (`redeliver_batch`).
+message costs a lookup, not a second email. Rows relayed long ago and still not done (lost by
+a Redis that came back empty, or dead-lettered) are relayed again (`redeliver_batch`), up to
+`max_relays` times in all; `bookwell outbox status` counts those it gave up on.
 """
 
 import asyncio
@@ -37,7 +38,9 @@ async def _relay(
         .where(*due)
         .order_by(OutboxMessage.id)
         .limit(limit)
-        .with_for_update(skip_locked=True)
+        # NO KEY UPDATE: workers inserting notification_log rows (a foreign key to outbox)
+        # need not wait for this batch to commit.
+        .with_for_update(skip_locked=True, key_share=True)
     )
     async with db.transaction() as session:
         ids = list((await session.execute(rows)).scalars())

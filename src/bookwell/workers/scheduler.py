@@ -2,7 +2,8 @@
 
 Every `scheduler_tick_seconds` the leader runs each job in its own short transaction, in
 this order: sweep holds (expire, refund, waitlist offers), check stays in, check them out,
-warn of expiring holds, enqueue reminders, purge old idempotency keys. A failing job is
+warn of expiring holds, enqueue reminders, purge old idempotency keys and delivered outbox
+events. A failing job is
 logged and the others still run; the next tick tries it again. Every job is also safe
 when several processes run it at once, so `tick` works without leadership (`--once`).
 
@@ -21,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.config import Settings
 from bookwell.db import Database
-from bookwell.services import idempotency, reminders, stay_clock
+from bookwell.services import idempotency, outbox, reminders, stay_clock
 from bookwell.services.payments.provider import PaymentProvider
 from bookwell.workers.leader import Leader
 from bookwell.workers.sweeps import sweep_holds
@@ -44,6 +45,7 @@ class TickReport:
     holds_warned: int = 0
     reminders: int = 0
     keys_purged: int = 0
+    outbox_purged: int = 0
     failed: tuple[str, ...] = ()
 
     def summary(self) -> str:
@@ -51,7 +53,8 @@ class TickReport:
             f"Expired {self.expired} hold(s), refunded {self.refunded}, made {self.offered} "
             f"waitlist offer(s); checked in {self.checked_in}, completed {self.completed}; "
             f"warned of {self.holds_warned} expiring hold(s), queued {self.reminders} "
-            f"reminder(s); purged {self.keys_purged} idempotency key(s)."
+            f"reminder(s); purged {self.keys_purged} idempotency key(s) and "
+            f"{self.outbox_purged} delivered outbox event(s)."
         )
 
 
@@ -103,6 +106,16 @@ async def _purge(db: Database, settings: Settings, provider: PaymentProvider) ->
     return {"keys_purged": purged}
 
 
+async def _purge_outbox(
+    db: Database, settings: Settings, provider: PaymentProvider
+) -> dict[str, int]:
+    kept = timedelta(days=settings.outbox_retention_days)
+    purged = await _in_transaction(
+        db, lambda session: outbox.purge_delivered(session, older_than=kept)
+    )
+    return {"outbox_purged": purged}
+
+
 JOBS: dict[str, Job] = {
     "sweep_holds": _sweep_holds,
     "start_due_stays": _check_in,
@@ -110,6 +123,7 @@ JOBS: dict[str, Job] = {
     "warn_expiring_holds": _warn,
     "enqueue_reminders": _remind,
     "purge_idempotency_keys": _purge,
+    "purge_outbox": _purge_outbox,
 }
 
 

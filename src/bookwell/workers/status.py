@@ -28,6 +28,10 @@ class OutboxStatus:
     unrelayed: int
     oldest_unrelayed: datetime | None
     relayed: int
+    # Relayed, and the worker has not finished them: queued, retrying, or dead-lettered.
+    not_done: int
+    # Relayed `max_relays` times and still not done: nothing will send them by itself.
+    given_up: int
     notifications_sent: int
     queued: dict[str, int]
     dead: list[DeadLetter]
@@ -78,15 +82,24 @@ def requeue_dead(broker: RedisBroker) -> int:
     return requeued
 
 
-async def outbox_status(db: Database, broker: RedisBroker) -> OutboxStatus:
+async def outbox_status(db: Database, broker: RedisBroker, *, max_relays: int) -> OutboxStatus:
     unrelayed = OutboxMessage.relayed_at.is_(None)
+    not_done = ~unrelayed & OutboxMessage.delivered_at.is_(None)
     async with db.read() as session:
         waiting, oldest = (
             await session.execute(
                 select(func.count(), func.min(OutboxMessage.created_at)).where(unrelayed)
             )
         ).one()
-        relayed = await session.scalar(select(func.count()).where(~unrelayed))
+        relayed, undone, given_up = (
+            await session.execute(
+                select(
+                    func.count().filter(~unrelayed),
+                    func.count().filter(not_done),
+                    func.count().filter(not_done, OutboxMessage.relay_count >= max_relays),
+                ).select_from(OutboxMessage)
+            )
+        ).one()
         sent = await session.scalar(select(func.count()).select_from(NotificationLog))
     queued = {
         queue: broker.client.llen(f"{broker.namespace}:{queue}")
@@ -96,7 +109,9 @@ async def outbox_status(db: Database, broker: RedisBroker) -> OutboxStatus:
     return OutboxStatus(
         unrelayed=waiting,
         oldest_unrelayed=oldest,
-        relayed=relayed or 0,
+        relayed=relayed,
+        not_done=undone,
+        given_up=given_up,
         notifications_sent=sent or 0,
         queued=queued,
         dead=dead_letters(broker),
