@@ -5,8 +5,10 @@ The server is the one in TEST_DATABASE_URL when set (any database on it; tests c
 drop their own), else an embedded PostgreSQL under .bookwell/pytest-pg.
 """
 
+import contextlib
 import itertools
 import os
+import signal
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -225,7 +227,11 @@ def redis_server_url() -> Iterator[str]:
         try:
             yield f"unix://{server.socket_file}"
         finally:
-            server.shutdown()
+            pid = server.pid
+            with contextlib.suppress(Exception):
+                server.shutdown(nosave=True, now=True)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)  # whatever happened, no server outlives the tests
 
 
 @pytest.fixture

@@ -100,7 +100,7 @@ def outbox() -> None:
 @outbox.command(name="status")
 def outbox_status_command() -> None:
     """Outbox backlog, queue depths and dead letters (messages that failed for good)."""
-    from bookwell.workers.broker import build_broker
+    from bookwell.workers.broker import build_broker, close_broker
     from bookwell.workers.status import outbox_status
 
     settings = Settings()
@@ -111,7 +111,7 @@ def outbox_status_command() -> None:
                 url, lambda db: outbox_status(db, broker, max_relays=settings.max_relays)
             )
         finally:
-            broker.close()
+            close_broker(broker)
     oldest = status.oldest_unrelayed.isoformat() if status.oldest_unrelayed else "-"
     click.echo(f"Outbox:  {status.unrelayed} waiting for the relay (oldest {oldest})")
     click.echo(f"         {status.relayed} relayed, {status.not_done} of them not done yet")
@@ -130,7 +130,7 @@ def outbox_status_command() -> None:
 @outbox.command(name="requeue-dead")
 def outbox_requeue_dead() -> None:
     """Send every dead letter again (after fixing what made it fail)."""
-    from bookwell.workers.broker import build_broker
+    from bookwell.workers.broker import build_broker, close_broker
     from bookwell.workers.status import requeue_dead
 
     settings = Settings()
@@ -139,7 +139,7 @@ def outbox_requeue_dead() -> None:
         try:
             click.echo(f"Requeued {requeue_dead(broker)} dead letter(s).")
         finally:
-            broker.close()
+            close_broker(broker)
 
 
 COMMANDS = (expire_holds_command, scheduler, worker, outbox)

@@ -92,8 +92,8 @@ async def test_delivered_events_are_purged_after_the_retention_and_others_kept(d
         for outbox_id, age in ages.items():
             await session.execute(
                 text(
-                    "UPDATE outbox SET relayed_at = now(), delivered_at = now() - CAST(:age AS interval) "
-                    "WHERE id = :id"
+                    "UPDATE outbox SET relayed_at = now(), "
+                    "delivered_at = now() - CAST(:age AS interval) WHERE id = :id"
                 ),
                 {"id": outbox_id, "age": age},
             )

@@ -13,7 +13,7 @@ from bookwell.config import Settings
 from bookwell.db import Database, connect
 from bookwell.pg_listen import Listener
 from bookwell.workers.actors import Actors, declare_actors
-from bookwell.workers.broker import build_broker
+from bookwell.workers.broker import build_broker, close_broker
 from bookwell.workers.relay import run_relay
 from bookwell.workers.runtime import WorkerRuntime
 
@@ -62,7 +62,7 @@ class BackgroundWork:
         """Start each part; `stop` undoes exactly what started, in reverse, even after a
         failed start."""
         started = self._started
-        started.callback(self.broker.close)
+        started.callback(close_broker, self.broker)
         if self._worker is not None:
             self._worker.start()
             started.push_async_callback(asyncio.to_thread, self._worker.stop, STOP_TIMEOUT_MS)

@@ -69,3 +69,10 @@ def build_broker(settings: Settings, redis_url: str) -> RedisBroker:
     for queue in QUEUES:
         broker.declare_queue(queue)
     return broker
+
+
+def close_broker(broker: RedisBroker) -> None:
+    """Close the broker and its Redis connections too (Dramatiq's close leaves them open,
+    and an embedded Redis stops only once its last client has gone)."""
+    broker.close()
+    broker.client.connection_pool.disconnect()
