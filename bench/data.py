@@ -180,7 +180,8 @@ async def load(
 
     async with conn.transaction():
         await conn.execute("SET LOCAL synchronous_commit = off")
-        await conn.execute(f"TRUNCATE {TABLES}")
+        # CASCADE: everything that references these (payments, outbox, waitlists, ...) goes too.
+        await conn.execute(f"TRUNCATE {TABLES} CASCADE")
         hosts = _user_rows("host", max(1, listings // 10), "HOST")
         guests = _user_rows("guest", 10_000, "GUEST")
         await conn.copy_records_to_table("users", records=hosts + guests, columns=USER_COLUMNS)
