@@ -61,6 +61,14 @@ class Reservation(IdMixin, Base):
             "expires_at",
             postgresql_where=text("status = 'PENDING'"),
         ),
+        # A calendar block (services/calendar_import.py): one per listing and event UID.
+        Index(
+            "uq_reservations_listing_external_uid",
+            "listing_id",
+            "external_uid",
+            unique=True,
+            postgresql_where=text("external_uid IS NOT NULL"),
+        ),
     )
 
     listing_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("listings.id"))
@@ -88,6 +96,9 @@ class Reservation(IdMixin, Base):
     starts_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     ends_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     party_size: Mapped[int | None] = mapped_column(Integer)
+    # Calendar blocks only: the imported event's UID and the calendar it came from (URL or name).
+    external_uid: Mapped[str | None] = mapped_column(String(300))
+    external_source: Mapped[str | None] = mapped_column(String(500))
 
 
 class IdempotencyKey(Base):

@@ -1,0 +1,52 @@
+"""GET /listings/{id}/calendar.ics?token=...: a listing's booked ranges as iCalendar
+(services/calendar_export.py), for calendars and channel managers that subscribe to it.
+
+The token (services/feed_tokens.py) is the only credential: a calendar app sends no header.
+A missing or wrong token and an unknown listing answer the same 404, so the feed never
+tells whether a listing exists.
+"""
+
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Protocol
+
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+
+from bookwell.db import Database
+from bookwell.services.calendar_export import listing_feed
+from bookwell.services.feed_tokens import is_feed_token
+
+MEDIA_TYPE = "text/calendar; charset=utf-8"
+
+
+class HasDatabase(Protocol):
+    db: Database | None
+
+
+def calendar_feed(runtime: HasDatabase, key: str) -> Callable[[Request], Awaitable[Response]]:
+    async def feed(request: Request) -> Response:
+        listing_id = _uuid(request.path_params["listing_id"])
+        token = request.query_params.get("token", "")
+        if listing_id is None or not is_feed_token(key, listing_id, token):
+            return _not_found()
+        assert runtime.db is not None
+        async with runtime.db.read() as session:
+            text = await listing_feed(session=session, listing_id=listing_id)
+        if text is None:
+            return _not_found()
+        headers = {"Content-Disposition": 'inline; filename="calendar.ics"'}
+        return Response(text, media_type=MEDIA_TYPE, headers=headers)
+
+    return feed
+
+
+def _uuid(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+def _not_found() -> Response:
+    return PlainTextResponse("Not found.", status_code=404)

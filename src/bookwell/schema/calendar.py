@@ -1,0 +1,39 @@
+"""Calendar import: its input and payload (resolvers/calendar.py)."""
+
+import strawberry
+
+from bookwell.schema.errors import UserError
+from bookwell.schema.listing import Listing
+
+
+@strawberry.input(
+    description="An iCalendar to block nights from: its url or its text, exactly one."
+)
+class ImportCalendarInput:
+    listing_id: strawberry.ID
+    url: str | None = strawberry.field(
+        default=None,
+        description="http(s):// or webcal:// address of an .ics export (for example another "
+        "booking site's calendar link); fetched once, now.",
+    )
+    ics_text: str | None = strawberry.field(
+        default=None, description="The calendar itself, pasted (at most 2 MB)."
+    )
+    quantity: int = strawberry.field(default=1, description="Units each event blocks.")
+
+
+@strawberry.type(
+    description="What the import changed. Every event is a block (a CONFIRMED reservation "
+    "without a guest) identified by its UID; on errors nothing changed and the counts are 0."
+)
+class ImportCalendarPayload:
+    listing: Listing | None = None
+    created: int = strawberry.field(default=0, description="Events blocked for the first time.")
+    updated: int = strawberry.field(
+        default=0, description="Blocks moved to new dates (or renamed, or blocking again)."
+    )
+    removed: int = strawberry.field(
+        default=0, description="Blocks cancelled: their events left this calendar."
+    )
+    unchanged: int = strawberry.field(default=0, description="Blocks already as the calendar says.")
+    errors: list[UserError] = strawberry.field(default_factory=list)

@@ -1,0 +1,262 @@
+"""importCalendar: block a listing's nights from an external iCalendar (another booking
+site's export, a channel manager, a personal calendar).
+
+Idempotent on each event's UID: importing the same calendar again changes nothing; an event
+whose dates changed moves its block (one UPDATE); an event gone from the calendar cancels its
+block. Only blocks of the same calendar (`external_source`: the URL, or for pasted text the
+calendar's name) are ever removed, so two calendars never remove each other's blocks. The
+whole import is one transaction: if any block does not fit, nothing changes and every event
+that does not fit is named. Recurring events are expanded up to HORIZON_DAYS ahead.
+"""
+
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from functools import partial
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bookwell.db import Database
+from bookwell.models import Listing, ListingKind
+from bookwell.services import calendar_blocks as blocks
+from bookwell.services.calendar_fetch import MAX_BYTES, MAX_URL, check_url, fetch_calendar
+from bookwell.services.calendar_plan import Plan, WantedBlock, last_night, plan, wanted_blocks
+from bookwell.services.errors import DomainError, ErrorCode, check_text, invalid, not_found
+from bookwell.services.ical_events import CalendarError, read_calendar
+from bookwell.services.listings import LISTING_COLUMNS
+from bookwell.services.principal import Principal
+from bookwell.services.stays import today_in
+
+HORIZON_DAYS = 730
+MAX_NAMED_CONFLICTS = 20
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarInput:
+    listing_id: uuid.UUID
+    url: str | None = None
+    ics_text: str | None = None
+    quantity: int = 1
+
+    @property
+    def field(self) -> str:
+        """The input that holds the calendar, to blame for what is wrong with it."""
+        return "url" if self.url else "icsText"
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    listing: Row
+    created: int
+    updated: int
+    removed: int
+    unchanged: int
+
+
+class CalendarConflict(DomainError):
+    """Events whose blocks do not fit, each named in `errors`; the import changed nothing."""
+
+    def __init__(self, errors: list[DomainError]):
+        super().__init__(errors[0].code, errors[0].message, errors[0].field)
+        self.errors = errors
+
+
+async def import_calendar(
+    *,
+    db: Database,
+    principal: Principal,
+    data: CalendarInput,
+    now: datetime | None = None,
+    private_addresses: bool = False,
+) -> ImportResult:
+    """Check who asks, fetch and read the calendar outside any transaction, then apply it
+    in one. `now` is for tests: it moves "today" and the horizon. `private_addresses`
+    lets a URL point into private networks (services/calendar_fetch.py)."""
+    check_input(data)
+    async with db.read() as session:
+        listing = await importable_listing(session=session, principal=principal, data=data)
+    text = (
+        await fetch_calendar(data.url, private_addresses=private_addresses)
+        if data.url
+        else data.ics_text or ""
+    )
+    calendar = await read_wanted(listing, data, text, now)
+    async with db.transaction() as session:
+        return await apply_calendar(
+            session=session, principal=principal, data=data, calendar=calendar
+        )
+
+
+def check_input(data: CalendarInput) -> None:
+    if bool(data.url) == bool(data.ics_text):
+        raise invalid("url", "Give the calendar's url or its icsText, not both.")
+    if data.url:
+        check_url(data.url)
+    else:
+        assert data.ics_text is not None
+        check_text(data.ics_text, "icsText")
+        if len(data.ics_text.encode()) > MAX_BYTES:
+            raise invalid("icsText", f"A calendar has at most {MAX_BYTES // 1024 // 1024} MB.")
+
+
+async def importable_listing(
+    *, session: AsyncSession, principal: Principal, data: CalendarInput
+) -> Row:
+    """The listing, if `principal` is its host or an admin and it books nights."""
+    stmt = select(*LISTING_COLUMNS).where(Listing.id == data.listing_id)
+    listing = (await session.execute(stmt)).one_or_none()
+    if listing is None:
+        raise not_found("listing", "listingId")
+    if listing.owner_id != principal.user_id and not principal.is_admin:
+        raise DomainError(
+            ErrorCode.FORBIDDEN, "Only the listing's host can import calendars.", "listingId"
+        )
+    if listing.kind is not ListingKind.STAY:
+        raise invalid("listingId", "Calendars block nights: only STAY listings import them.")
+    if not 1 <= data.quantity <= listing.units:
+        raise invalid("quantity", f"quantity must be between 1 and {listing.units} (the units).")
+    return listing
+
+
+@dataclass(frozen=True, slots=True)
+class WantedCalendar:
+    source: str
+    today: date
+    blocks: list[WantedBlock]
+
+
+async def read_wanted(
+    listing: Row, data: CalendarInput, text: str, now: datetime | None = None
+) -> WantedCalendar:
+    """The blocks the calendar wants on this listing, read in a thread: a large calendar
+    takes a while and must not stall the event loop."""
+    zone = ZoneInfo(listing.timezone)
+    today = today_in(listing.timezone, now)
+    since = datetime.combine(today, time(), zone)
+    try:
+        parsed = await asyncio.to_thread(
+            read_calendar,
+            text,
+            zone=zone,
+            since=since,
+            until=datetime.combine(last_night(today), time(), zone),
+            recur_until=since + timedelta(days=HORIZON_DAYS),
+        )
+    except CalendarError as error:
+        raise invalid(data.field, f"The calendar cannot be imported: {error}") from None
+    source = data.url.strip() if data.url else _text_source(parsed.name)
+    return WantedCalendar(source, today, wanted_blocks(parsed.occurrences, zone=zone, today=today))
+
+
+async def apply_calendar(
+    *, session: AsyncSession, principal: Principal, data: CalendarInput, calendar: WantedCalendar
+) -> ImportResult:
+    """Bring the listing's blocks from this calendar in line with it, in the caller's
+    transaction (which a CalendarConflict must roll back)."""
+    listing = await importable_listing(session=session, principal=principal, data=data)
+    await blocks.lock_listing_imports(session, listing.id)
+    wanted = calendar.blocks
+    existing = await blocks.blocks_to_compare(
+        session,
+        listing_id=listing.id,
+        source=calendar.source,
+        uids=[block.uid for block in wanted],
+    )
+    changes = plan(
+        wanted, existing, source=calendar.source, quantity=data.quantity, today=calendar.today
+    )
+    await _apply(session, listing, changes, source=calendar.source, data=data)
+    return ImportResult(
+        listing=listing,
+        created=len(changes.creates),
+        updated=len(changes.moves),
+        removed=len(changes.removals),
+        unchanged=changes.unchanged,
+    )
+
+
+def _text_source(name: str | None) -> str:
+    """Pasted text has no URL: its calendar's name (X-WR-CALNAME, else PRODID) stands in."""
+    return f"text:{name or 'calendar'}"[:MAX_URL]
+
+
+@dataclass(frozen=True, slots=True)
+class _Change:
+    first_night: date
+    order: int  # at the same night: free units before taking any
+    block: WantedBlock | None
+    run: Callable[[], Awaitable[bool]]
+    moving: uuid.UUID | None = None  # the block a move changes
+
+
+async def _apply(
+    session: AsyncSession, listing: Row, changes: Plan, *, source: str, data: CalendarInput
+) -> None:
+    """Every change in the order of the first night it touches, as every transaction locks
+    nights. A change that does not fit is tried again once all others are done (it may
+    need nights another change frees later, or blocks may swap nights); one that still does
+    not fit fails the import. Only that retry, rare, locks nights out of date order."""
+    todo = _changes(session, listing, changes, source=source, quantity=data.quantity)
+    refused = [change for change in todo if not await change.run()]
+    # Blocks that swap nights wait for each other: let go of all their old nights first.
+    for change in refused:
+        if change.moving is not None:
+            await blocks.cancel_block(session, block_id=change.moving, reason="Moving.")
+    refused = [change for change in refused if not await change.run()]
+    if refused:
+        conflicts = [_conflict(change.block, data.quantity, data.field) for change in refused]
+        raise CalendarConflict(conflicts[:MAX_NAMED_CONFLICTS])
+
+
+def _changes(
+    session: AsyncSession, listing: Row, changes: Plan, *, source: str, quantity: int
+) -> list[_Change]:
+    reason = f"Removed from the calendar {source}"
+    todo = [
+        _Change(row.start_date, 0, None, partial(_cancel, session, row.id, reason))
+        for row in changes.removals
+    ]
+    for move in changes.moves:
+        run = partial(
+            blocks.move_block,
+            session,
+            block_id=move.block.id,
+            block=move.wanted,
+            source=source,
+            quantity=quantity,
+        )
+        first = blocks.first_night(move.wanted, move.block)
+        todo.append(_Change(first, 1, move.wanted, run, moving=move.block.id))
+    for wanted in changes.creates:
+        run = partial(
+            blocks.create_block,
+            session,
+            listing_id=listing.id,
+            currency=listing.currency,
+            block=wanted,
+            source=source,
+            quantity=quantity,
+        )
+        todo.append(_Change(wanted.start, 2, wanted, run))
+    return sorted(todo, key=lambda change: (change.first_night, change.order))
+
+
+async def _cancel(session: AsyncSession, block_id: uuid.UUID, reason: str) -> bool:
+    """Freeing units always fits."""
+    await blocks.cancel_block(session, block_id=block_id, reason=reason)
+    return True
+
+
+def _conflict(block: WantedBlock | None, quantity: int, field: str) -> DomainError:
+    assert block is not None  # removals only free units
+    return DomainError(
+        ErrorCode.UNAVAILABLE,
+        f"Event {block.uid} ({block.start.isoformat()} to {block.end.isoformat()}) does not "
+        f"fit: not {quantity} unit(s) free on every night. Nothing was imported.",
+        field,
+    )

@@ -1,0 +1,252 @@
+"""The events of an iCalendar file as concrete occurrences, each with a stable UID.
+
+An event is all-day (DATE values) or timed (aware datetimes: a TZID, UTC, or floating time,
+which is read in the listing's timezone). A recurring event (RRULE, RDATE, EXDATE, and
+instances overridden by RECURRENCE-ID) is expanded up to `until`, each occurrence named
+`{uid}#{original start}` so that it keeps its identity when others change. Cancelled events
+(STATUS:CANCELLED) are left out. Anything this cannot read raises CalendarError, naming the
+event: an import refuses a calendar it cannot fully understand rather than miss a booking.
+"""
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from itertools import islice
+
+import icalendar
+from dateutil.rrule import rruleset, rrulestr
+
+MAX_UID = 300
+MAX_EVENTS = 5_000
+# Occurrences within the window, recurrences expanded: each becomes a block.
+MAX_OCCURRENCES = 5_000
+# Recurrences are walked from their first occurrence; past this many, one is refused.
+MAX_STEPS = 20_000
+
+When = date | datetime
+# The properties that say when an event is: one of them broken, the event is refused.
+TIMING = frozenset(
+    {"DTSTART", "DTEND", "DURATION", "RRULE", "RDATE", "EXDATE", "RECURRENCE-ID", "STATUS"}
+)
+
+
+class CalendarError(ValueError):
+    """The text is not a calendar this can read; `uid` names the event to blame, if one is."""
+
+    def __init__(self, message: str, uid: str | None = None):
+        super().__init__(f"Event {uid}: {message}" if uid else message)
+        self.uid = uid
+
+
+@dataclass(frozen=True, slots=True)
+class Occurrence:
+    uid: str
+    summary: str
+    start: When  # a date (all-day) or an aware datetime
+    end: When  # exclusive; the same kind as start
+
+    @property
+    def all_day(self) -> bool:
+        return not isinstance(self.start, datetime)
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedCalendar:
+    name: str | None  # X-WR-CALNAME, else PRODID
+    occurrences: list[Occurrence]
+
+
+def read_calendar(
+    text: str, *, zone: tzinfo, since: datetime, until: datetime, recur_until: datetime
+) -> ParsedCalendar:
+    """Occurrences that end after `since` and start before `until` (aware instants), of
+    recurring events only those that start before `recur_until`; floating times are in
+    `zone`."""
+    try:
+        calendar = icalendar.Calendar.from_ical(text)
+    except ValueError as error:
+        raise CalendarError(f"Not an iCalendar file ({_short(error)}).") from None
+    if not isinstance(calendar, icalendar.Calendar) or calendar.name != "VCALENDAR":
+        raise CalendarError("Not an iCalendar file (no VCALENDAR).")
+    by_uid: dict[str, list[icalendar.Event]] = defaultdict(list)
+    for event in calendar.walk("VEVENT"):
+        uid = str(event.get("UID", "")).strip()
+        if not uid:
+            raise CalendarError("An event has no UID; events need one to be imported again.")
+        by_uid[uid].append(event)
+    if sum(map(len, by_uid.values())) > MAX_EVENTS:
+        raise CalendarError(f"A calendar may hold at most {MAX_EVENTS} events.")
+    window = _Window(zone, since, until, min(until, recur_until))
+    occurrences = []
+    for uid, events in by_uid.items():
+        occurrences.extend(_occurrences_of(uid, events, window))
+        if len(occurrences) > MAX_OCCURRENCES:
+            raise CalendarError(
+                f"More than {MAX_OCCURRENCES} events (recurrences counted) ahead to import."
+            )
+    name = calendar.get("X-WR-CALNAME") or calendar.get("PRODID")
+    return ParsedCalendar(str(name).strip() if name else None, occurrences)
+
+
+@dataclass(frozen=True, slots=True)
+class _Window:
+    zone: tzinfo
+    since: datetime
+    until: datetime
+    recur_until: datetime
+
+    def instant(self, when: When) -> datetime:
+        """An aware instant to compare: a date is its midnight in the listing's zone."""
+        if not isinstance(when, datetime):
+            return datetime.combine(when, time(), self.zone)
+        return when if when.tzinfo else when.replace(tzinfo=self.zone)
+
+    def holds(self, start: When, end: When) -> bool:
+        return self.instant(end) > self.since and self.instant(start) < self.until
+
+
+def _occurrences_of(uid: str, events: list[icalendar.Event], window: _Window) -> list[Occurrence]:
+    master = next((e for e in events if "RECURRENCE-ID" not in e), None)
+    overrides = {_recurrence_key(uid, e, window): e for e in events if "RECURRENCE-ID" in e}
+    found: dict[str, Occurrence] = {}
+    if master is not None and not _cancelled(master):
+        start, end = _period(uid, master, window)
+        if not _is_recurring(master):
+            found[""] = Occurrence(_stored_uid(uid), _summary(master), start, end)
+        for occurrence_start in _expand(uid, master, start, window):
+            key = _key(occurrence_start)
+            if key not in overrides:
+                found[key] = _occurrence(
+                    uid, key, master, occurrence_start, occurrence_start + (end - start)
+                )
+    for key, event in overrides.items():
+        if not _cancelled(event):
+            start, end = _period(uid, event, window)
+            found[key] = _occurrence(uid, key, event, start, end)
+    return [o for o in found.values() if window.holds(o.start, o.end)]
+
+
+def _occurrence(uid: str, key: str, event: icalendar.Event, start: When, end: When) -> Occurrence:
+    return Occurrence(_stored_uid(f"{uid}#{key}"), _summary(event), start, end)
+
+
+def _is_recurring(event: icalendar.Event) -> bool:
+    return "RRULE" in event or "RDATE" in event
+
+
+def _cancelled(event: icalendar.Event) -> bool:
+    return str(event.get("STATUS", "")).upper() == "CANCELLED"
+
+
+def _summary(event: icalendar.Event) -> str:
+    return " ".join(str(event.get("SUMMARY", "")).split())
+
+
+def _stored_uid(uid: str) -> str:
+    """The UID as stored (at most MAX_UID characters): a longer one by its digest."""
+    if len(uid) <= MAX_UID:
+        return uid
+    return "sha256:" + hashlib.sha256(uid.encode()).hexdigest()
+
+
+def _key(start: When) -> str:
+    """An occurrence's name within its event: its original start (a date, or UTC)."""
+    if isinstance(start, datetime):
+        return start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return start.isoformat()
+
+
+def _recurrence_key(uid: str, event: icalendar.Event, window: _Window) -> str:
+    try:
+        value = event.decoded("RECURRENCE-ID")
+    except (KeyError, ValueError, TypeError):
+        raise CalendarError("RECURRENCE-ID is not a date or time.", uid) from None
+    if not isinstance(value, date):
+        raise CalendarError("RECURRENCE-ID is not a date or time.", uid)
+    if isinstance(value, datetime) and value.tzinfo is None:
+        value = _aware(uid, event, "RECURRENCE-ID", value, window.zone)
+    return _key(value)
+
+
+def _period(uid: str, event: icalendar.Event, window: _Window) -> tuple[When, When]:
+    """DTSTART and the (exclusive) end, from DTEND, DURATION or the RFC 5545 default."""
+    broken = [name for name, _ in event.errors if name.upper() in TIMING]
+    if broken:
+        raise CalendarError(f"{', '.join(broken)} cannot be read.", uid)
+    if "DTSTART" not in event:
+        raise CalendarError("DTSTART is missing.", uid)
+    try:
+        start, end = event.start, event.end
+    except (ValueError, TypeError) as error:
+        raise CalendarError(f"its dates cannot be read ({_short(error)}).", uid) from None
+    if isinstance(start, datetime) and isinstance(end, datetime):
+        start = _aware(uid, event, "DTSTART", start, window.zone)
+        end = _aware(uid, event, "DTEND", end, window.zone)
+    if end < start:
+        raise CalendarError("it ends before it starts.", uid)
+    if end == start and not isinstance(start, datetime):
+        end = start + timedelta(days=1)
+    return start, end
+
+
+def _aware(uid: str, event: icalendar.Event, name: str, value: datetime, zone: tzinfo) -> datetime:
+    """Floating time is the listing's; a TZID icalendar did not know is an error."""
+    if value.tzinfo is not None:
+        return value
+    prop = event.get(name)
+    tzid = prop.params.get("TZID") if prop is not None and hasattr(prop, "params") else None
+    if tzid:
+        raise CalendarError(f"unknown time zone {tzid!r} in {name}.", uid)
+    return value.replace(tzinfo=zone)
+
+
+def _expand(uid: str, event: icalendar.Event, start: When, window: _Window) -> list[When]:
+    """The starts of a recurring event's occurrences within the window, by python-dateutil
+    (RRULE with COUNT/UNTIL, RDATE, EXDATE); none for an event that does not recur."""
+    if not _is_recurring(event):
+        return []
+    all_day = not isinstance(start, datetime)
+    first = datetime.combine(start, time()) if all_day else start
+    rules = rruleset()
+    try:
+        for rule in event.rrules:
+            rules.rrule(rrulestr(rule.to_ical().decode(), dtstart=first, ignoretz=all_day))
+        for extra in event.rdates:
+            rules.rdate(_as_start(uid, event, extra[0], all_day, window))
+        for excluded in event.exdates:
+            rules.exdate(_as_start(uid, event, excluded, all_day, window))
+    except (ValueError, TypeError) as error:
+        raise CalendarError(f"its recurrence cannot be read ({_short(error)}).", uid) from None
+    try:
+        starts = list(_walk(rules, window, all_day))
+    except (ValueError, TypeError) as error:
+        raise CalendarError(f"its recurrence cannot be read ({_short(error)}).", uid) from None
+    if len(starts) > MAX_STEPS:
+        raise CalendarError(f"it recurs more than {MAX_STEPS} times before the horizon.", uid)
+    return starts
+
+
+def _walk(rules: rruleset, window: _Window, all_day: bool) -> Iterator[When]:
+    """Starts up to the window's end, and one more than MAX_STEPS at most."""
+    for step in islice(rules, MAX_STEPS + 1):
+        if window.instant(step) >= window.recur_until:
+            return
+        yield step.date() if all_day else step
+
+
+def _as_start(
+    uid: str, event: icalendar.Event, value: When, all_day: bool, window: _Window
+) -> datetime:
+    """An RDATE/EXDATE value in the same form as the expanded starts."""
+    if all_day:
+        return datetime.combine(value if not isinstance(value, datetime) else value.date(), time())
+    if not isinstance(value, datetime):
+        return datetime.combine(value, time(), window.zone)
+    return value if value.tzinfo else value.replace(tzinfo=window.zone)
+
+
+def _short(error: Exception) -> str:
+    text = " ".join(str(error).split())
+    return text if len(text) <= 120 else text[:117] + "..."
