@@ -69,7 +69,10 @@ async def prepare(url: str, args: argparse.Namespace) -> tuple[scenarios.Setup, 
         token = await data.bench_token(conn)
         ids = [row["id"] for row in await conn.fetch("SELECT id FROM listings ORDER BY id")]
         cities = [row["city"] for row in await conn.fetch("SELECT DISTINCT city FROM listings")]
-        return scenarios.Setup(token, ids, cities), note
+        # Nights are booked on stays only; the other kinds book time slots (bookSlot).
+        stays = "SELECT id FROM listings WHERE kind = 'STAY' ORDER BY id"
+        stay_ids = [row["id"] for row in await conn.fetch(stays)]
+        return scenarios.Setup(token, ids, cities, stay_ids), note
     finally:
         await conn.close()
 
@@ -132,7 +135,7 @@ async def run_scenarios(url, setup, graphql: Server, bare: Server, args) -> list
                 print(f"  {load.name}: {rows[key].runs[-1].rps:.0f} req/s")
             cpu = graphql.cpu_seconds()
             found = await scenarios.contended(
-                port=graphql.port, headers=auth, db=db, listing_ids=setup.listing_ids,
+                port=graphql.port, headers=auth, db=db, listing_ids=setup.stay_ids,
                 clients=args.contenders, seconds=args.duration, seed=args.seed + repeat,
             )  # fmt: skip
             found.server_cpu_ms = (graphql.cpu_seconds() - cpu) * 1000 / max(1, found.requests)

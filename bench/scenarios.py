@@ -62,6 +62,7 @@ class Setup:
     token: str
     listing_ids: list[uuid.UUID]
     cities: list[str]
+    stay_ids: list[uuid.UUID]  # the listings createReservation books (nights)
 
 
 @dataclass
@@ -119,7 +120,7 @@ def workloads(setup: Setup, count: int, seed: int) -> dict[str, Workload]:
         bookings.append(
             {
                 "input": {
-                    "listingId": str(rng.choice(ids)),
+                    "listingId": str(rng.choice(setup.stay_ids)),
                     "startDate": _day(rng, BOOK_DAYS).isoformat(),
                     "nights": rng.randint(1, 7),
                     "quantity": 1,

@@ -1,0 +1,162 @@
+"""Reports over plain HTTP, for browsers and scripts:
+
+    GET /reports/{listingId}.{html,txt,csv,json}?start=YYYY-MM-DD&end=YYYY-MM-DD
+    Authorization: Bearer <token>
+
+The same rules as the GraphQL `report` query: 401 without a valid token, 403 for a guest,
+404 for a listing that does not exist or is not the host's (the two are not told apart),
+400 for a bad format or range. Errors are JSON: {"error": {"code", "message", "field"}}.
+"""
+
+import logging
+import re
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Protocol
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from bookwell.db import Database
+from bookwell.reports import ReportFormat, render
+from bookwell.reports.json import render_json
+from bookwell.services import reports
+from bookwell.services.errors import DomainError, ErrorCode
+from bookwell.services.principal import Principal
+from bookwell.services.report_figures import Report
+
+log = logging.getLogger(__name__)
+
+Authenticate = Callable[[str], Awaitable[Principal | None]]
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+STATUS = {
+    ErrorCode.UNAUTHENTICATED: 401,
+    ErrorCode.FORBIDDEN: 403,
+    ErrorCode.NOT_FOUND: 404,
+    ErrorCode.INVALID_DATES: 400,
+    ErrorCode.INVALID_INPUT: 400,
+}
+
+
+class HasDatabase(Protocol):
+    db: Database | None
+
+
+@dataclass(frozen=True, slots=True)
+class Download:
+    extension: str
+    format: ReportFormat
+    media_type: str
+    disposition: str
+
+
+DOWNLOADS = {
+    d.extension: d
+    for d in (
+        Download("html", ReportFormat.HTML, "text/html; charset=utf-8", "inline"),
+        Download("txt", ReportFormat.TEXT, "text/plain; charset=utf-8", "inline"),
+        Download("csv", ReportFormat.CSV, "text/csv; charset=utf-8", "attachment"),
+        Download("json", ReportFormat.JSON, "application/json", "inline"),
+    )
+}
+
+
+async def _principal(request: Request, authenticate: Authenticate) -> Principal:
+    header = request.headers.get("authorization")
+    if header is None:
+        raise DomainError(ErrorCode.UNAUTHENTICATED, "Send Authorization: Bearer <token>.")
+    principal = await authenticate(header)
+    if principal is None:
+        raise DomainError(
+            ErrorCode.UNAUTHENTICATED, "The Authorization header does not hold a valid token."
+        )
+    return principal
+
+
+def _file(name: str) -> tuple[str, Download]:
+    """`<listing id>.<extension>`: the id and what to send."""
+    stem, dot, extension = name.rpartition(".")
+    download = DOWNLOADS.get(extension) if dot else None
+    if download is None:
+        raise DomainError(
+            ErrorCode.INVALID_INPUT,
+            "Ask for /reports/<listing id>.html, .txt, .csv or .json.",
+            "format",
+        )
+    return stem, download
+
+
+def _listing_id(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise DomainError(ErrorCode.NOT_FOUND, "No listing with that id.", "listingId") from None
+
+
+def _date(request: Request, name: str) -> date:
+    value = request.query_params.get(name)
+    if value is None or not ISO_DATE.fullmatch(value):
+        raise DomainError(ErrorCode.INVALID_DATES, f"Give {name}=YYYY-MM-DD.", name)
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise DomainError(ErrorCode.INVALID_DATES, f"{name}={value} is no date.", name) from None
+
+
+def _body(report: Report, download: Download) -> str | bytes:
+    if download.format is ReportFormat.JSON:
+        return render_json(report)
+    text = render(report, download.format) or ""
+    # A byte-order mark, so that spreadsheets (Excel) read the CSV as UTF-8.
+    return "\ufeff" + text if download.format is ReportFormat.CSV else text
+
+
+def _error(error: DomainError, request_id: str) -> JSONResponse:
+    body = {"error": {"code": error.code.value, "message": error.message, "field": error.field}}
+    headers = {"X-Request-ID": request_id, "Cache-Control": "no-store"}
+    if error.code is ErrorCode.UNAUTHENTICATED:
+        headers["WWW-Authenticate"] = "Bearer"
+    return JSONResponse(body, status_code=STATUS.get(error.code, 400), headers=headers)
+
+
+def report_download(
+    runtime: HasDatabase, authenticate: Authenticate
+) -> Callable[[Request], Awaitable[Response]]:
+    """The endpoint. `runtime.db` is opened by the app's lifespan; `authenticate` turns an
+    Authorization header into a principal (None: not a valid token), as the GraphQL view does."""
+
+    async def download(request: Request) -> Response:
+        request_id = uuid.uuid4().hex
+        try:
+            principal = await _principal(request, authenticate)
+            reports.require_reporter(principal)
+            stem, wanted = _file(request.path_params["file"])
+            start, end = _date(request, "start"), _date(request, "end")
+            listing_id = _listing_id(stem)
+            assert runtime.db is not None
+            async with runtime.db.read() as session:
+                found = await reports.build_report(
+                    session=session,
+                    principal=principal,
+                    start_date=start,
+                    end_date=end,
+                    listing_id=listing_id,
+                )
+            body = _body(found, wanted)
+        except DomainError as error:
+            return _error(error, request_id)
+        except Exception:
+            log.exception("unexpected error (request %s)", request_id)
+            answer = {"error": {"code": "INTERNAL_ERROR", "message": "Unexpected error."}}
+            return JSONResponse(answer, status_code=500, headers={"X-Request-ID": request_id})
+        filename = f"report-{listing_id}-{start}-{end}.{wanted.extension}"
+        headers = {
+            "Content-Disposition": f'{wanted.disposition}; filename="{filename}"',
+            "Cache-Control": "private, no-store",
+            "X-Request-ID": request_id,
+        }
+        return Response(body, media_type=wanted.media_type, headers=headers)
+
+    return download
