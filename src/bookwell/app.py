@@ -28,10 +28,12 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import SubscribeMessage
 from strawberry.types.unset import UNSET, UnsetType
 
+from bookwell.calendar_feed import calendar_feed
 from bookwell.config import Settings
 from bookwell.context import Context
 from bookwell.db import Database, connect, secret_key
 from bookwell.pg_listen import Listener
+from bookwell.report_routes import report_download
 from bookwell.schema.root import build_schema
 from bookwell.services import accounts
 from bookwell.services.payments import PaymentProvider, build_provider
@@ -117,7 +119,7 @@ class BookwellGraphQL(GraphQL):
             scope.setdefault("state", {})["request_id"] = request_id
             header = Request(scope).headers.get("authorization")
             if header is not None:
-                principal = await self._authenticate(header)
+                principal = await self.authenticate(header)
                 if principal is None:
                     await _invalid_token(request_id)(scope, receive, send)
                     return
@@ -135,7 +137,7 @@ class BookwellGraphQL(GraphQL):
             raise HTTPException(400, "The request body must be a JSON object.")
         return decoded
 
-    async def _authenticate(self, header: str) -> Principal | None:
+    async def authenticate(self, header: str) -> Principal | None:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             return None
@@ -152,7 +154,7 @@ class BookwellGraphQL(GraphQL):
         header = params.get("Authorization", params.get("authorization"))
         if header is None:
             return UNSET
-        principal = await self._authenticate(header) if isinstance(header, str) else None
+        principal = await self.authenticate(header) if isinstance(header, str) else None
         if principal is None:
             raise ConnectionRejectionError()
         context.sign_in(principal)
@@ -250,6 +252,13 @@ def create_app(
         Route("/graphql", graphql),
         WebSocketRoute("/graphql", graphql),
         Route("/webhooks/stripe", stripe_webhook(runtime, payments), methods=["POST"]),
+        Route(
+            "/listings/{listing_id}/calendar.ics",
+            calendar_feed(runtime, access_tokens.key),
+            methods=["GET"],
+        ),
+        # The same bearer-token check as the GraphQL view's.
+        Route("/reports/{file}", report_download(runtime, graphql.authenticate), methods=["GET"]),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.runtime = runtime

@@ -79,6 +79,9 @@ class Settings(BaseSettings):
     # Delivered outbox events (and their delivery log) are kept this long.
     outbox_retention_days: int = 30
 
+    # importCalendar may fetch from loopback and private networks (off: no SSRF into ours).
+    calendar_private_addresses: bool = False
+
     @field_validator("database_url")
     @classmethod
     def _use_asyncpg(cls, url: str | None) -> str | None:

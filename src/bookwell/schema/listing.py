@@ -23,6 +23,7 @@ from bookwell.schema.user import User
 from bookwell.services import availability as availability_service
 from bookwell.services import pricing as pricing_service
 from bookwell.services.errors import invalid
+from bookwell.services.feed_tokens import feed_url
 from bookwell.services.stays import stay
 
 if TYPE_CHECKING:
@@ -199,6 +200,18 @@ class Listing:
         if self.kind is ListingKind.STAY:
             return []
         return await listing_units(info, self.uuid)
+
+    @strawberry.field(
+        description="The iCalendar feed of this listing's booked nights, for other calendars "
+        "and channel managers to subscribe to. Keep it secret: it works without signing in. "
+        "Null unless you are the listing's host or an admin."
+    )
+    def calendar_url(self, info: Info) -> str | None:
+        viewer = info.context.principal
+        if viewer is None or (viewer.user_id != self.owner_id and not viewer.is_admin):
+            return None
+        key = info.context.access_tokens.key
+        return feed_url(info.context.settings.public_url, key, self.uuid)
 
     @classmethod
     def from_row(cls, row: Row) -> "Listing":

@@ -5,14 +5,17 @@ from strawberry.schema.config import StrawberryConfig
 
 from bookwell.config import Settings
 from bookwell.resolvers import accounts as account_resolvers
+from bookwell.resolvers import calendar as calendar_resolvers
 from bookwell.resolvers import lifecycle as lifecycle_resolvers
 from bookwell.resolvers import listing_terms as listing_terms_resolvers
 from bookwell.resolvers import listings as listing_resolvers
 from bookwell.resolvers import payments as payment_resolvers
+from bookwell.resolvers import reports as report_resolvers
 from bookwell.resolvers import reservations as reservation_resolvers
 from bookwell.resolvers import reviews as review_resolvers
 from bookwell.resolvers import slots as slot_resolvers
 from bookwell.resolvers import waitlist as waitlist_resolvers
+from bookwell.schema.calendar import ImportCalendarPayload
 from bookwell.schema.execution import ExecutionContext
 from bookwell.schema.extensions import build_extensions
 from bookwell.schema.listing import Availability, Listing
@@ -24,6 +27,7 @@ from bookwell.schema.payloads import (
     PriceRulePayload,
     ReservationPayload,
 )
+from bookwell.schema.report import Report
 from bookwell.schema.reservation import Reservation
 from bookwell.schema.review import ReviewPayload
 from bookwell.schema.slots import SlotOffer
@@ -55,6 +59,12 @@ class Query:
     )
     my_waitlist: Connection[WaitlistEntry] = strawberry.field(
         resolver=waitlist_resolvers.my_waitlist
+    )
+    report: Report = strawberry.field(
+        resolver=report_resolvers.report,
+        description="Occupancy and revenue over the nights [startDate, endDate) (at most 366): "
+        "a host's listings, or every listing for an admin; listingId and city narrow it. "
+        "Guests are FORBIDDEN; a listing the caller may not see is NOT_FOUND.",
     )
 
 
@@ -125,6 +135,13 @@ class Mutation:
     leave_waitlist: WaitlistEntryPayload = strawberry.mutation(
         resolver=waitlist_resolvers.leave_waitlist,
         description="Leave your WAITING or OFFERED entry; an unpaid offer's hold is cancelled.",
+    )
+    import_calendar: ImportCalendarPayload = strawberry.mutation(
+        resolver=calendar_resolvers.import_calendar,
+        description="The host blocks a stay listing's nights from an external iCalendar "
+        "(url or icsText): one block per event UID, taking units like a booking. Importing "
+        "again moves changed blocks and cancels those whose events left that calendar; if "
+        "any block does not fit, nothing changes (UNAVAILABLE, naming the event).",
     )
 
 
