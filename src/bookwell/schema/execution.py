@@ -1,4 +1,4 @@
-"""A fast path in graphql-core's executor for plain scalar attributes.
+"""Fast paths in graphql-core's executor: plain scalar attributes, and prefetched objects.
 
 graphql-core resolves every field the same way: build a ResolveInfo, call the resolver, then
 complete the value, a few microseconds each. A page of 100 listings with 5 reservations each
@@ -6,14 +6,52 @@ has over 2,000 fields, most of them plain attributes such as `id` or `startDate`
 with no resolver, no arguments, no permission classes or field extensions, whose type is a
 scalar or an enum, this reads the attribute and serialises it directly; anything else, and any
 value that does not serialise cleanly, takes graphql-core's normal path (so errors are the same).
+
+A field declared with `prefetched_as(key)` (Listing.owner, Listing.reservations, ...) whose value
+the parent's connection already loaded (schema/lookahead.py) is completed from that value
+without calling its resolver: Strawberry's argument conversion and resolver wrapping cost
+tens of microseconds a field, more than the rest of a nested object. Its arguments are read
+by graphql-core; when they do not give a key, or nothing is stored under it, the resolver runs.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any
 
-from graphql import GraphQLEnumType, GraphQLField, GraphQLNonNull, GraphQLScalarType, Undefined
+from graphql import (
+    GraphQLEnumType,
+    GraphQLField,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLScalarType,
+    Undefined,
+)
+from graphql.execution.executor import to_nodes
+from graphql.execution.values import get_argument_values
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
+
+from bookwell.schema import plain_tree as tree
+
+PREFETCHED = "bookwell.prefetched"
+
+PrefetchKey = Callable[[dict[str, Any]], Hashable]
+
+
+def prefetched_as(key: PrefetchKey) -> dict[str, PrefetchKey]:
+    """Field metadata: where, in the parent's `prefetched` dict, the value for these arguments
+    (GraphQL names, parsed) is kept. The resolver must answer the same from there."""
+    return {PREFETCHED: key}
+
+
+def _prefetch_key(field: GraphQLField | None) -> PrefetchKey | None:
+    if field is None:
+        return None
+    definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    if definition is None or definition.permission_classes or definition.extensions:
+        return None
+    return (definition.metadata or {}).get(PREFETCHED)
+
 
 _MISSING = object()
 # Per GraphQL field: (python attribute, serialize, nullable), or None when not plain. Keyed by
@@ -52,47 +90,94 @@ def _plain_field(field: GraphQLField | None) -> Plan:
 class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # Per selection set (graphql-core memoises them for the request): the plain plans of
-        # all its fields, or None when any field needs the normal path.
-        self._plain_objects: dict[int, tuple[Any, list[tuple[str, str, Any, bool]] | None]] = {}
+        # Per selection set (graphql-core memoises them for the request): how to complete an
+        # object of it in one pass (schema/plain_tree.py), or None when it is not plain.
+        self._trees: dict[int, tuple[Any, list[tree.Entry] | None]] = {}
 
     def collect_and_execute_subfields(
         self, return_type, field_details_list, path, result, position_context
     ):
-        """An object whose selection is all plain scalars becomes its dict in one loop."""
-        grouped, new_defer_usages, _forbidden = self.collect_subfields(
-            return_type, field_details_list
-        )
-        if not new_defer_usages and not self._has_field_middleware():
-            known = self._plain_objects.get(id(grouped))
-            if known is None or known[0] is not grouped:
-                known = self._plain_objects[id(grouped)] = (
-                    grouped,
-                    self._plain_object(return_type, grouped),
-                )
-            fields = known[1]
-            if fields is not None:
-                completed = _complete_plain(fields, result)
+        """An object whose whole selection is plain becomes its dict in one pass."""
+        if not self._has_field_middleware():
+            entries = self._tree_of(return_type, field_details_list)
+            if entries is not None:
+                completed = tree.complete_tree(entries, result)
                 if completed is not None:
                     return completed
         return super().collect_and_execute_subfields(
             return_type, field_details_list, path, result, position_context
         )
 
-    @staticmethod
-    def _plain_object(return_type, grouped) -> list[tuple[str, str, Any, bool]] | None:
-        fields = []
-        for response_name, field_details_list in grouped.items():
-            node = field_details_list[0].node
-            plan = _plain_field(return_type.fields.get(node.name.value))
-            if plan is None or node.arguments:
+    def _tree_of(self, object_type, field_details_list) -> list[tree.Entry] | None:
+        grouped, new_defer_usages, _forbidden = self.collect_subfields(
+            object_type, field_details_list
+        )
+        if new_defer_usages:
+            return None
+        known = self._trees.get(id(grouped))
+        if known is None or known[0] is not grouped:
+            known = self._trees[id(grouped)] = (grouped, self._plain_entries(object_type, grouped))
+        return known[1]
+
+    def _plain_entries(self, object_type, grouped) -> list[tree.Entry] | None:
+        entries = []
+        for response_name, details_list in grouped.items():
+            field = object_type.fields.get(details_list[0].node.name.value)  # None: __typename
+            fetch = self._fetcher(field, details_list) if field is not None else None
+            finish = self._finisher(field.type, details_list) if fetch is not None else None
+            if finish is None:
                 return None
-            fields.append((response_name, *plan))
-        return fields
+            entries.append((response_name, fetch, finish))
+        return entries
+
+    def _fetcher(self, field: GraphQLField, details_list) -> tree.Fetch | None:
+        definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+        if definition is None or definition.permission_classes or definition.extensions:
+            return None
+        if definition.base_resolver is None and not field.args:
+            return tree.attribute(definition.python_name)
+        key_of = (definition.metadata or {}).get(PREFETCHED)
+        if key_of is None:
+            return None
+        try:
+            return tree.prefetched_value(key_of(self._arguments(field, details_list)))
+        except Exception:
+            return None  # the resolver reports bad arguments itself
+
+    def _finisher(self, graphql_type, details_list) -> tree.Finish | None:
+        nullable = not isinstance(graphql_type, GraphQLNonNull)
+        if not nullable:
+            graphql_type = graphql_type.of_type
+        if isinstance(graphql_type, GraphQLScalarType | GraphQLEnumType):
+            return tree.scalar(graphql_type.serialize, nullable)
+        if isinstance(graphql_type, GraphQLList):
+            item = self._finisher(graphql_type.of_type, details_list)
+            return None if item is None else tree.list_of(item, nullable)
+        if isinstance(graphql_type, GraphQLObjectType) and graphql_type.is_type_of is None:
+            entries = self._tree_of(graphql_type, details_list)
+            return None if entries is None else tree.object_of(entries, nullable)
+        return None  # interfaces and unions: graphql-core resolves the type
+
+    def _arguments(self, field: GraphQLField, details_list) -> dict[str, Any]:
+        details = details_list[0]
+        return get_argument_values(
+            field,
+            details.node,
+            self.variable_values,
+            details.fragment_variable_values,
+            self.hide_suggestions,
+        )
 
     def execute_field(self, parent_type, source, field_details_list, path, position_context):
         node = field_details_list[0].node
         field = parent_type.fields.get(node.name.value)  # None for __typename
+        store = getattr(source, "prefetched", None)
+        if store and not self._has_field_middleware():
+            value = self._prefetched_value(field, field_details_list, store)
+            if value is not _MISSING:
+                return self._complete_prefetched(
+                    parent_type, field, field_details_list, path, value, position_context
+                )
         if not node.arguments and not self._has_field_middleware():
             plan = _plain_field(field)
             if plan is not None:
@@ -111,26 +196,39 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
             parent_type, source, field_details_list, path, position_context
         )
 
+    def _prefetched_value(self, field, field_details_list, store: dict) -> Any:
+        key_of = _prefetch_key(field)
+        if key_of is None:
+            return _MISSING
+        try:
+            key = key_of(self._arguments(field, field_details_list))
+        except Exception:
+            return _MISSING  # the resolver reports bad arguments itself
+        return store.get(key, _MISSING)
+
+    def _complete_prefetched(
+        self, parent_type, field, field_details_list, path, value, position_context
+    ):
+        """graphql-core's execute_field after its resolver call, for a value already known."""
+        info = self.build_resolve_info(field, to_nodes(field_details_list), parent_type, path)
+        try:
+            completed = self.complete_value(
+                field.type, field_details_list, info, path, value, position_context
+            )
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, field.type, field_details_list, path)
+            return None
+        if self.is_awaitable(completed):
+            return self._await_completed(completed, field.type, field_details_list, path)
+        return completed
+
+    async def _await_completed(self, completed, return_type, field_details_list, path):
+        try:
+            return await completed
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, return_type, field_details_list, path)
+            return None
+
     def _has_field_middleware(self) -> bool:
         manager = self.middleware_manager
         return bool(manager is not None and manager.middlewares)
-
-
-def _complete_plain(fields: list[tuple[str, str, Any, bool]], source: Any) -> dict | None:
-    """The object's dict, or None if any value needs the normal path (errors included)."""
-    completed = {}
-    for response_name, attribute, serialize, nullable in fields:
-        value = getattr(source, attribute, _MISSING)
-        if value is None and nullable:
-            completed[response_name] = None
-            continue
-        if value is None or value is _MISSING:
-            return None
-        try:
-            serialized = serialize(value)
-        except Exception:
-            return None
-        if serialized is None or serialized is Undefined:
-            return None
-        completed[response_name] = serialized
-    return completed

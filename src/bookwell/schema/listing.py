@@ -8,6 +8,7 @@ from sqlalchemy.engine import Row
 
 from bookwell.context import Info
 from bookwell.schema.enums import ListingKind
+from bookwell.schema.execution import prefetched_as
 from bookwell.schema.money import Money
 from bookwell.schema.pagination import Connection
 from bookwell.schema.pricing import CancellationPolicy, PriceRule, Quote
@@ -37,6 +38,16 @@ def nested_first(first: int) -> int:
     if not 1 <= first <= MAX_NESTED_RESERVATIONS:
         raise invalid("first", f"first must be between 1 and {MAX_NESTED_RESERVATIONS}.")
     return first
+
+
+def _reservations_key(arguments: dict[str, Any]) -> tuple:
+    """Where Listing.reservations finds a prefetched page (schema/lookahead.py)."""
+    return ("reservations", nested_first(arguments["first"]))
+
+
+def _availability_key(arguments: dict[str, Any]) -> tuple:
+    """Where Listing.availability finds a prefetched answer (schema/lookahead.py)."""
+    return ("availability", arguments["startDate"], arguments["endDate"], arguments["quantity"])
 
 
 def availability_key(start_date: date, end_date: date, quantity: int) -> tuple[date, date, int]:
@@ -123,14 +134,14 @@ class Listing:
     # dataloaders (graphql-core awaits it); annotations name the GraphQL type only.
     prefetched: strawberry.Private[dict[Any, Any]] = dataclasses.field(default_factory=dict)
 
-    @strawberry.field
+    @strawberry.field(metadata=prefetched_as(lambda arguments: "owner"))
     def owner(self, info: Info) -> User:
         return self.prefetched.get("owner") or self._load_owner(info)
 
     async def _load_owner(self, info: Info) -> User:
         return User.from_row(await info.context.loaders.user.load(self.owner_id))
 
-    @strawberry.field
+    @strawberry.field(metadata=prefetched_as(_availability_key))
     def availability(
         self, info: Info, start_date: date, end_date: date, quantity: int = 1
     ) -> Availability:
@@ -146,7 +157,8 @@ class Listing:
 
     @strawberry.field(
         description="The newest reservations on this listing that you may see (the host and "
-        "admins see all, a guest their own). Page through them with Query.reservations."
+        "admins see all, a guest their own). Page through them with Query.reservations.",
+        metadata=prefetched_as(_reservations_key),
     )
     def reservations(
         self, info: Info, first: int = DEFAULT_NESTED_RESERVATIONS

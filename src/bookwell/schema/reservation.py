@@ -8,6 +8,7 @@ from sqlalchemy.engine import Row
 
 from bookwell.context import Info
 from bookwell.schema.enums import ReservationStatus
+from bookwell.schema.execution import prefetched_as
 from bookwell.schema.listing import Listing
 from bookwell.schema.money import Money
 from bookwell.schema.payment import Payment, reservation_payment
@@ -50,14 +51,14 @@ class Reservation:
     # awaitable from the dataloaders (graphql-core awaits it).
     prefetched: strawberry.Private[dict[str, Any]] = dataclasses.field(default_factory=dict)
 
-    @strawberry.field
+    @strawberry.field(metadata=prefetched_as(lambda arguments: "listing"))
     def listing(self, info: Info) -> Listing:
         return self.prefetched.get("listing") or self._load_listing(info)
 
     async def _load_listing(self, info: Info) -> Listing:
         return Listing.from_row(await info.context.loaders.listing.load(self.listing_id))
 
-    @strawberry.field
+    @strawberry.field(metadata=prefetched_as(lambda arguments: "guest"))
     def guest(self, info: Info) -> User | None:
         if "guest" in self.prefetched or self.guest_id is None:
             return self.prefetched.get("guest")
@@ -67,7 +68,10 @@ class Reservation:
         row = await info.context.loaders.user.load(guest_id)
         return User.from_row(row) if row else None
 
-    @strawberry.field(description="What the guest paid; UNPAID with the total until then.")
+    @strawberry.field(
+        description="What the guest paid; UNPAID with the total until then.",
+        metadata=prefetched_as(lambda arguments: "payment"),
+    )
     def payment(self, info: Info) -> Payment:
         if "payment" in self.prefetched:
             return self.prefetched["payment"]

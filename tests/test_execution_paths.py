@@ -1,0 +1,81 @@
+"""The executor's fast paths (schema/execution.py, schema/plain_tree.py) answer exactly what
+graphql-core's normal path answers: the same data, the same errors at the same paths."""
+
+from datetime import date, timedelta
+
+import pytest
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from bookwell.context import Context
+from bookwell.models import Role
+from bookwell.schema.root import build_schema
+from bookwell.services.principal import Principal
+from bookwell.services.reservations import NewReservation, create_reservation
+from bookwell.services.tokens import AccessTokens
+from tests.conftest import make_listing, make_user
+
+SOON = date.today() + timedelta(days=9)
+
+QUERIES = {
+    "nested page": """
+        query($first: Int!) { listings(first: 50) { totalCount edges { cursor node {
+          __typename id title nightlyPrice { amount currency } owner { id name role }
+          newest: reservations(first: $first) { id startDate status guest { name }
+            listing { title owner { name } } }
+          all: reservations(first: 10) { id ... on Reservation { nights quantity } }
+          availability(startDate: "2031-01-01", endDate: "2031-01-03") { freeUnits }
+          skipped: title @skip(if: true)
+        } } } }""",
+    "bad argument inside": """
+        { listings { edges { node { id reservations(first: 0) { id } } } } }""",
+    "reservations page": """
+        { reservations(first: 20) { edges { node {
+          id guestName totalPrice { amount } payment { status amount { amount } }
+          listing { id title owner { name } } guest { id name } } } } }""",
+    "search with nested availability": """
+        { searchAvailability(startDate: "2031-01-01", nights: 2) { edges { node {
+          id owner { name } availability(startDate: "2031-01-01", endDate: "2031-01-03") {
+            available freeUnits } } } } }""",
+}
+
+
+@pytest.fixture
+async def viewer(db) -> Principal:
+    host = await make_user(db, Role.HOST, "Host H")
+    guest = await make_user(db, Role.GUEST, "Guest G")
+    for n in range(3):
+        listing_id = await make_listing(db, host, title=f"L{n}", units=3, city=None)
+        for k in range(n + 2):
+            data = NewReservation(listing_id, SOON + timedelta(days=2 * k), nights=1)
+            async with db.transaction() as session:
+                await create_reservation(session=session, guest=guest, data=data)
+    return host
+
+
+@pytest.mark.parametrize("name", QUERIES)
+async def test_the_fast_paths_answer_as_graphql_core_does(db, settings, viewer, name):
+    fast = build_schema(settings)
+    normal = build_schema(settings)
+    normal.execution_context_class = StrawberryGraphQLCoreExecutionContext
+    answers = []
+    for schema in (fast, normal):
+        context = Context(
+            db=db,
+            settings=settings,
+            access_tokens=AccessTokens(
+                key="k" * 40, issuer="i", audience="a", ttl=timedelta(minutes=5)
+            ),
+            principal=viewer,
+            request_id="test",
+        )
+        result = await schema.execute(
+            QUERIES[name], variable_values={"first": 2}, context_value=context
+        )
+        errors = [(e.message, e.path) for e in result.errors or []]
+        answers.append((result.data, errors))
+    assert answers[0] == answers[1]
+    data, errors = answers[0]
+    if name == "bad argument inside":  # a non-null field's error nulls the page, both ways
+        assert errors and all(path[-1] == "reservations" for _, path in errors)
+    else:
+        assert data is not None and errors == []
