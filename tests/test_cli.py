@@ -188,6 +188,7 @@ def test_seed_loads_once(cli, cli_database):
     assert "Demo data loaded" in result.output
     listings = fetch(cli_database, "SELECT count(*) FROM listings")[0][0]
     reservations = fetch(cli_database, "SELECT count(*) FROM reservations")[0][0]
+    users = fetch(cli_database, "SELECT count(*) FROM users")[0][0]
     assert listings > 0 and reservations > 0
 
     again = cli("seed")
@@ -195,6 +196,11 @@ def test_seed_loads_once(cli, cli_database):
     assert "nothing loaded" in again.output
     assert fetch(cli_database, "SELECT count(*) FROM listings")[0][0] == listings
     assert fetch(cli_database, "SELECT count(*) FROM reservations")[0][0] == reservations
+
+    more = cli("seed", "--force")  # more listings for the same demo users
+    assert more.exit_code == 0, more.output
+    assert fetch(cli_database, "SELECT count(*) FROM listings")[0][0] == 2 * listings
+    assert fetch(cli_database, "SELECT count(*) FROM users")[0][0] == users
 
 
 def test_api_token_is_random_uuid4(cli):

@@ -157,6 +157,10 @@ async def _book_slot(session: AsyncSession, rng: random.Random, listing: Row, gu
 
 
 async def _user(session: AsyncSession, email: str, name: str, role: Role) -> Principal:
+    """The demo user, made now or by an earlier seed (`bookwell seed --force` adds more)."""
+    existing = await accounts.user_id_by_email(session=session, email=email)
+    if existing is not None:
+        return Principal(existing, role)
     row = await accounts.create_user(
         session=session, email=email, name=name, role=role, password=DEMO_PASSWORD
     )
