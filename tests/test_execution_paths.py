@@ -31,6 +31,7 @@ QUERIES = {
     "reservations page": """
         { reservations(first: 20) { edges { node {
           id guestName totalPrice { amount } payment { status amount { amount } }
+          price { total { amount } lineItems { kind amount { amount } } }
           listing { id title owner { name } } guest { id name } } } } }""",
     "search with nested availability": """
         { searchAvailability(startDate: "2031-01-01", nights: 2) { edges { node {

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import orjson
 from sqlalchemy import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -53,6 +54,9 @@ def connect(url: str, *, pool_size: int = 20, max_overflow: int = 20) -> Databas
         to_asyncpg_url(url),
         pool_size=pool_size,
         max_overflow=max_overflow,
+        # JSONB columns (price snapshots) decode several times faster than with json.loads;
+        # a page of 500 reservations spent ~6 ms there.
+        json_deserializer=orjson.loads,
         # UTC sessions: `now() + interval '1 day'` is 24 hours on any server, DST or not.
         connect_args={"server_settings": {"application_name": "bookwell", "timezone": "UTC"}},
     )

@@ -62,6 +62,7 @@ class Loaders:
         self.reservation_review = DataLoader(self._reservation_reviews)
         self.listing_units = DataLoader(self._listing_units)
         self.reservation_units = DataLoader(self._reservation_units)
+        self.price_snapshot = DataLoader(self._price_snapshots)
 
     async def _read(self, query: Callable[..., Awaitable[V]], **kwargs: Any) -> V:
         async with self._db.read() as session:
@@ -129,6 +130,10 @@ class Loaders:
     async def _payments(self, reservation_ids: Sequence[uuid.UUID]) -> list[Row | None]:
         """Keyed by reservation id; only reached from reservations the viewer may see."""
         found = await self._read(payments_of_reservations, reservation_ids=reservation_ids)
+        return [found.get(id_) for id_ in reservation_ids]
+
+    async def _price_snapshots(self, reservation_ids: Sequence[uuid.UUID]) -> list[dict | None]:
+        found = await self._read(reservations.price_snapshots, ids=reservation_ids)
         return [found.get(id_) for id_ in reservation_ids]
 
     async def _listing_units(self, listing_ids: Sequence[uuid.UUID]) -> list[list[Row]]:

@@ -19,6 +19,7 @@ from bookwell.schema.review import (
     listing_rating,
     listing_reviews,
 )
+from bookwell.schema.rows import columns
 from bookwell.schema.units import ListingUnit, listing_units
 from bookwell.schema.user import User
 from bookwell.services import availability as availability_service
@@ -227,31 +228,32 @@ class Listing:
 
     @classmethod
     def from_row(cls, row: Row) -> "Listing":
+        values = columns(row)
         return cls(
-            id=strawberry.ID(str(row.id)),
-            kind=row.kind,
-            title=row.title,
-            description=row.description,
-            city=row.city,
-            country=row.country,
-            timezone=row.timezone,
-            nightly_price=Money.of(row.nightly_price, row.currency),
-            units=row.units,
-            max_guests=row.max_guests,
-            created_at=row.created_at,
-            instant_book=row.instant_book,
-            hold_minutes=row.hold_minutes,
-            approval_hours=row.approval_hours,
-            offer_minutes=row.offer_minutes,
-            cleaning_fee=Money.of(row.cleaning_fee, row.currency),
+            id=strawberry.ID(str(values["id"])),
+            kind=values["kind"],
+            title=values["title"],
+            description=values["description"],
+            city=values["city"],
+            country=values["country"],
+            timezone=values["timezone"],
+            nightly_price=Money.of(values["nightly_price"], values["currency"]),
+            units=values["units"],
+            max_guests=values["max_guests"],
+            created_at=values["created_at"],
+            instant_book=values["instant_book"],
+            hold_minutes=values["hold_minutes"],
+            approval_hours=values["approval_hours"],
+            offer_minutes=values["offer_minutes"],
+            cleaning_fee=Money.of(values["cleaning_fee"], values["currency"]),
             cancellation_policy=CancellationPolicy(
-                free_cancellation_days=row.free_cancellation_days,
-                late_refund_percent=row.late_refund_percent,
+                free_cancellation_days=values["free_cancellation_days"],
+                late_refund_percent=values["late_refund_percent"],
             ),
-            slot_minutes=row.slot_minutes,
-            sitting_minutes=row.sitting_minutes,
-            opens_at=row.opens_at,
-            closes_at=row.closes_at,
-            uuid=row.id,
-            owner_id=row.owner_id,
+            slot_minutes=values["slot_minutes"],
+            sitting_minutes=values["sitting_minutes"],
+            opens_at=values["opens_at"],
+            closes_at=values["closes_at"],
+            uuid=values["id"],
+            owner_id=values["owner_id"],
         )

@@ -14,8 +14,12 @@ from bookwell.schema.money import Money
 from bookwell.schema.payment import Payment, reservation_payment
 from bookwell.schema.pricing import Quote
 from bookwell.schema.review import Review, reservation_review
+from bookwell.schema.rows import columns
 from bookwell.schema.units import ListingUnit, reservation_units
 from bookwell.schema.user import User
+
+# A column a page did not read (Reservation.price_snapshot); the field loads it on demand.
+NOT_LOADED = object()
 
 
 @strawberry.type
@@ -44,7 +48,8 @@ class Reservation:
     )
     ends_at: datetime | None
     party_size: int | None = strawberry.field(description="Restaurants: the party seated.")
-    price_snapshot: strawberry.Private[dict[str, Any]]
+    # NOT_LOADED when the row came from a page (services/reservations.py: LISTED_COLUMNS).
+    price_snapshot: strawberry.Private[Any]
     listing_id: strawberry.Private[uuid.UUID]
     guest_id: strawberry.Private[uuid.UUID | None]
     # Filled by a connection's look-ahead (schema/lookahead.py); else the fields return an
@@ -85,8 +90,14 @@ class Reservation:
         description="The price as agreed at booking (or at the last change of dates), "
         "line by line, with its cancellation policy."
     )
-    def price(self) -> Quote | None:
+    def price(self, info: Info) -> Quote | None:
+        if self.price_snapshot is NOT_LOADED:
+            return self._load_price(info)
         return Quote.of(self.price_snapshot) if self.price_snapshot else None
+
+    async def _load_price(self, info: Info) -> Quote | None:
+        snapshot = await info.context.loaders.price_snapshot.load(uuid.UUID(self.id))
+        return Quote.of(snapshot) if snapshot else None
 
     @strawberry.field(description="Time-slot reservations: the table, rooms or items taken.")
     async def units(self, info: Info) -> list[ListingUnit]:
@@ -96,26 +107,27 @@ class Reservation:
 
     @classmethod
     def from_row(cls, row: Row) -> "Reservation":
+        values = columns(row)
         return cls(
-            id=strawberry.ID(str(row.id)),
-            guest_name=row.guest_name,
-            start_date=row.start_date,
-            end_date=row.end_date,
-            nights=(row.end_date - row.start_date).days,
-            quantity=row.quantity,
-            status=row.status,
-            total_price=Money.of(row.total_amount, row.currency),
-            created_at=row.created_at,
-            expires_at=row.expires_at,
-            confirmed_at=row.confirmed_at,
-            checked_in_at=row.checked_in_at,
-            checked_out_at=row.checked_out_at,
-            cancelled_at=row.cancelled_at,
-            cancel_reason=row.cancel_reason,
-            starts_at=row.starts_at,
-            ends_at=row.ends_at,
-            party_size=row.party_size,
-            price_snapshot=row.price_snapshot,
-            listing_id=row.listing_id,
-            guest_id=row.guest_id,
+            id=strawberry.ID(str(values["id"])),
+            guest_name=values["guest_name"],
+            start_date=values["start_date"],
+            end_date=values["end_date"],
+            nights=(values["end_date"] - values["start_date"]).days,
+            quantity=values["quantity"],
+            status=values["status"],
+            total_price=Money.of(values["total_amount"], values["currency"]),
+            created_at=values["created_at"],
+            expires_at=values["expires_at"],
+            confirmed_at=values["confirmed_at"],
+            checked_in_at=values["checked_in_at"],
+            checked_out_at=values["checked_out_at"],
+            cancelled_at=values["cancelled_at"],
+            cancel_reason=values["cancel_reason"],
+            starts_at=values["starts_at"],
+            ends_at=values["ends_at"],
+            party_size=values["party_size"],
+            price_snapshot=values.get("price_snapshot", NOT_LOADED),
+            listing_id=values["listing_id"],
+            guest_id=values["guest_id"],
         )

@@ -3,6 +3,7 @@ from sqlalchemy.engine import Row
 
 from bookwell.context import Info
 from bookwell.schema.enums import Role
+from bookwell.schema.rows import columns
 
 
 @strawberry.type
@@ -24,4 +25,10 @@ class User:
 
     @classmethod
     def from_row(cls, row: Row) -> "User":
-        return cls(id=strawberry.ID(str(row.id)), name=row.name, role=row.role, _email=row.email)
+        values = columns(row)
+        return cls(
+            id=strawberry.ID(str(values["id"])),
+            name=values["name"],
+            role=values["role"],
+            _email=values["email"],
+        )

@@ -173,10 +173,23 @@ async def reservations_by_ids(
     return list((await session.execute(stmt)).all())
 
 
+# Pages of reservations leave out the price snapshot, the one large column (JSON to send and
+# decode for every row); Reservation.price loads it for the rows that ask (price_snapshots).
+LISTED_COLUMNS = tuple(c for c in RESERVATION_COLUMNS if c.name != "price_snapshot")
+
+
+async def price_snapshots(
+    *, session: AsyncSession, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, dict]:
+    """By reservation id; only asked for reservations the viewer was shown."""
+    stmt = select(Reservation.id, Reservation.price_snapshot).where(Reservation.id.in_(ids))
+    return {row.id: row.price_snapshot for row in await session.execute(stmt)}
+
+
 def _filtered(
     viewer: Principal, listing_id: uuid.UUID | None, status: ReservationStatus | None
 ) -> Select:
-    stmt = _visible(select(*RESERVATION_COLUMNS), viewer)
+    stmt = _visible(select(*LISTED_COLUMNS), viewer)
     if listing_id is not None:
         stmt = stmt.where(Reservation.listing_id == listing_id)
     if status is not None:
@@ -220,7 +233,7 @@ async def first_reservations_of_listings(
     """
     listings = select(Listing.id).where(Listing.id.in_(listing_ids)).subquery("l")
     newest = (
-        _visible(select(*RESERVATION_COLUMNS), viewer)
+        _visible(select(*LISTED_COLUMNS), viewer)
         .where(Reservation.listing_id == listings.c.id)
         .order_by(Reservation.id.desc())
         .limit(first)
