@@ -148,7 +148,9 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
         nullable = not isinstance(graphql_type, GraphQLNonNull)
         if not nullable:
             graphql_type = graphql_type.of_type
-        if isinstance(graphql_type, GraphQLScalarType | GraphQLEnumType):
+        if isinstance(graphql_type, GraphQLEnumType):
+            return tree.enum(graphql_type.serialize, nullable)
+        if isinstance(graphql_type, GraphQLScalarType):
             return tree.scalar(graphql_type.serialize, nullable)
         if isinstance(graphql_type, GraphQLList):
             item = self._finisher(graphql_type.of_type, details_list)

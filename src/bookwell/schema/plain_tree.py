@@ -61,6 +61,23 @@ def scalar(serialize: Callable[[Any], Any], nullable: bool) -> Finish:
     return finish
 
 
+def enum(serialize: Callable[[Any], Any], nullable: bool) -> Finish:
+    """An enum's few values, each serialised once (Strawberry's serialize is a linear search)."""
+    names: dict[Any, Any] = {}
+    plain = scalar(serialize, nullable)
+
+    def finish(value: Any) -> Any:
+        try:
+            return names[value]
+        except (KeyError, TypeError):  # TypeError: an unhashable value
+            done = plain(value)
+            if done is not _GIVE_UP and value is not None and len(names) < 256:
+                names[value] = done
+            return done
+
+    return finish
+
+
 def object_of(entries: list[Entry], nullable: bool) -> Finish:
     def finish(value: Any) -> Any:
         if value is None:

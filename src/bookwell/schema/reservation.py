@@ -127,7 +127,8 @@ class Reservation:
             starts_at=values["starts_at"],
             ends_at=values["ends_at"],
             party_size=values["party_size"],
-            price_snapshot=values.get("price_snapshot", NOT_LOADED),
+            # `in` rather than .get: a RowMapping's get raises and catches a KeyError.
+            price_snapshot=values["price_snapshot"] if "price_snapshot" in values else NOT_LOADED,  # noqa: SIM401
             listing_id=values["listing_id"],
             guest_id=values["guest_id"],
         )
