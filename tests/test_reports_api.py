@@ -289,6 +289,8 @@ async def test_html_download_has_the_chart(client, calendar, tokens):
     response = await get(client, f"/reports/{calendar.charlie}.html", tokens["admin"])
 
     assert "<svg" in response.text
+    assert response.headers["content-security-policy"].startswith("default-src 'none'")
+    assert response.headers["x-content-type-options"] == "nosniff"
     assert "2031-03-12: 2 booked, 0 held, 0 blocked, 0 free of 1" in response.text
 
 
@@ -313,6 +315,15 @@ async def test_a_bad_format_or_range_is_400(client, calendar, tokens, path, para
     assert error["field"] == field
     assert error["code"] in ("INVALID_INPUT", "INVALID_DATES")
     assert error["message"]
+
+
+async def test_a_browser_link_may_carry_the_token(client, calendar, tokens):
+    params = {**WINDOW, "access_token": tokens["host"]}
+    response = await client.http.get(f"/reports/{calendar.alpha}.html", params=params)
+    assert response.status_code == 200 and "Alpha flat" in response.text
+    params["access_token"] = "not-a-token"
+    refused = await client.http.get(f"/reports/{calendar.alpha}.html", params=params)
+    assert refused.status_code == 401
 
 
 async def test_downloads_need_a_valid_token(client, calendar):

@@ -5,6 +5,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import text
 
 from bookwell.db import Database
 from bookwell.models import ReservationStatus
@@ -279,3 +280,16 @@ def test_rates_and_averages_round_and_are_null_without_a_denominator():
     assert figures.average_lead_time_days == 1.67
     assert Figures().occupancy_rate is None
     assert Figures().average_length_of_stay is None
+
+
+async def test_a_hold_past_its_expiry_counts_nowhere_even_before_the_sweep(db, calendar):
+    before = nightly(by_title(await report(db, calendar.host))["Alpha flat"])
+    overdue = await add_reservation(
+        db, calendar.alpha, march(14), march(15), ReservationStatus.PENDING, "50.00"
+    )
+    async with db.transaction() as session:
+        await session.execute(
+            text("UPDATE reservations SET expires_at = now() - interval '1 minute' WHERE id = :id"),
+            {"id": overdue},
+        )
+    assert nightly(by_title(await report(db, calendar.host))["Alpha flat"]) == before

@@ -252,3 +252,30 @@ async def test_a_host_checking_out_while_the_clock_completes_the_stay(db, host, 
     assert (row.status, row.end_date) == (ReservationStatus.COMPLETED, end)
     assert await completed_events(db) == [stay_id]
     assert await inventory_faults(db) == []
+
+
+async def test_calendar_blocks_are_not_stays_nobody_checks_them_in_or_out(db, host, guest):
+    now = local_now(AUCKLAND)
+    auckland = await stay_listing(db, host, AUCKLAND, check_out=(now - timedelta(hours=1)).time())
+    under_way = await stay_on(
+        db,
+        guest,
+        auckland,
+        now.date() - timedelta(days=1),
+        now.date() + timedelta(days=2),
+        "CONFIRMED",
+    )
+    ended = await stay_on(
+        db, guest, auckland, now.date() - timedelta(days=3), now.date(), "CONFIRMED"
+    )
+    await sql(
+        db,
+        "UPDATE reservations SET external_uid = 'ext-' || id::text, guest_id = NULL"
+        " WHERE id IN (:a, :b)",
+        a=under_way,
+        b=ended,
+    )
+    assert await run(db, stay_clock.start_due_stays) == []
+    assert await run(db, stay_clock.complete_due_stays) == []
+    assert await status_of(db, ended) is ReservationStatus.CONFIRMED
+    assert await completed_events(db) == []

@@ -1,3 +1,4 @@
+import asyncio
 from datetime import date
 from typing import Annotated
 
@@ -44,4 +45,5 @@ async def report(
             listing_id=listing_uuid,
             city=city,
         )
-    return Report.of(found, format)
+    # Rendering thousands of listings takes a while: off the event loop, as the download does.
+    return await asyncio.to_thread(Report.of, found, format)

@@ -249,6 +249,7 @@ async def change_dates(
         Reservation.end_date,
         Reservation.quantity,
         Reservation.price_snapshot,
+        Reservation.external_uid,
         (Reservation.expires_at <= func.now()).label("expired"),
         *TERMS_COLUMNS,
     ).where(Reservation.id == reservation_id, Reservation.listing_id == Listing.id)
@@ -262,6 +263,12 @@ async def change_dates(
         raise DomainError(
             ErrorCode.INVALID_STATE,
             "Only a PENDING hold or a CONFIRMED reservation can change dates.",
+            "id",
+        )
+    if current.external_uid is not None:
+        raise DomainError(
+            ErrorCode.INVALID_STATE,
+            "A calendar block moves with its calendar: change the event and import it again.",
             "id",
         )
     if current.kind is not ListingKind.STAY:

@@ -67,6 +67,7 @@ async def enqueue_reminders(session: AsyncSession, *, hours: int) -> int:
     ).where(
         Reservation.listing_id == Listing.id,
         Reservation.status == ReservationStatus.CONFIRMED,
+        Reservation.external_uid.is_(None),  # a calendar block has nobody to remind
         begins > func.now(),
         begins <= func.now() + timedelta(hours=hours),
     )

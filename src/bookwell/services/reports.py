@@ -105,7 +105,9 @@ WITH relevant AS (
                WHEN r.external_uid IS NOT NULL THEN
                    CASE WHEN r.status <> 'CANCELLED' THEN 'block' END
                WHEN r.status IN ('CONFIRMED', 'ACTIVE', 'COMPLETED') THEN 'sale'
-               WHEN r.status = 'PENDING' THEN 'hold'
+               -- A hold past its expiresAt no longer counts, swept or not.
+               WHEN r.status = 'PENDING' THEN
+                   CASE WHEN r.expires_at IS NULL OR r.expires_at > now() THEN 'hold' END
                ELSE 'cancelled'
            END AS class
       FROM reservations r

@@ -28,6 +28,9 @@ CONFIRMED = ReservationStatus.CONFIRMED
 ACTIVE = ReservationStatus.ACTIVE
 COMPLETED = ReservationStatus.COMPLETED
 
+# Calendar blocks (services/calendar_blocks.py) are not stays: nobody checks in or out.
+NOT_A_BLOCK = Reservation.external_uid.is_(None)
+
 
 def begins_at() -> ColumnElement[datetime]:
     """The instant a reservation begins (needs `Listing` joined)."""
@@ -50,7 +53,12 @@ async def start_due_stays(session: AsyncSession, *, limit: int = 1000) -> list[u
     due = (
         select(Reservation.id)
         .join(Listing, Listing.id == Reservation.listing_id)
-        .where(Reservation.status == CONFIRMED, begins_at() <= now, ends_at() > now)
+        .where(
+            Reservation.status == CONFIRMED,
+            NOT_A_BLOCK,
+            begins_at() <= now,
+            ends_at() > now,
+        )
         .limit(limit)
         .with_for_update(of=Reservation, skip_locked=True)
         .correlate(None)
@@ -78,6 +86,7 @@ async def complete_due_stays(session: AsyncSession, *, limit: int = 1000) -> lis
         .where(
             Reservation.listing_id == Listing.id,
             Reservation.status.in_((CONFIRMED, ACTIVE)),
+            NOT_A_BLOCK,
             ends_at() <= func.now(),
         )
         .order_by(Reservation.listing_id, Reservation.start_date, Reservation.id)
