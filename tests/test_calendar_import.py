@@ -41,13 +41,16 @@ def ics(name: str) -> str:
     return (FIXTURES / f"{name}.ics").read_bytes().decode()
 
 
-async def run_import(client, token, listing_id, *, ics_text=None, url=None, quantity=1):
+async def run_import(
+    client, token, listing_id, *, ics_text=None, url=None, quantity=1, source=None
+):
     variables = {
         "input": {
             "listingId": str(listing_id),
             "url": url,
             "icsText": ics_text,
             "quantity": quantity,
+            "source": source,
         }
     }
     return (await client(IMPORT, variables, token=token)).data["importCalendar"]
@@ -152,12 +155,12 @@ async def test_a_changed_event_moves_its_block_and_a_removed_one_frees_it(
     client, db, host, host_token, guest_token
 ):
     listing_id = await paris_listing(db, host)
-    await run_import(client, host_token, listing_id, ics_text=ics("airbnb"))
+    await run_import(client, host_token, listing_id, ics_text=ics("airbnb"), source="Airbnb")
     changed = shifted(ics("airbnb"), "DTEND;VALUE=DATE:20300310", "DTEND;VALUE=DATE:20300312")
     changed = shifted(changed, "DTSTART;VALUE=DATE:20300305", "DTSTART;VALUE=DATE:20300307")
     changed = without_event(changed, AIRBNB_BLOCKED)
 
-    answer = await run_import(client, host_token, listing_id, ics_text=changed)
+    answer = await run_import(client, host_token, listing_id, ics_text=changed, source="Airbnb")
 
     assert (answer["created"], answer["updated"], answer["removed"], answer["unchanged"]) == (
         0,
@@ -174,7 +177,7 @@ async def test_a_changed_event_moves_its_block_and_a_removed_one_frees_it(
     assert await inventory_faults(db) == []
 
     # The event comes back: the same block blocks again.
-    back = await run_import(client, host_token, listing_id, ics_text=ics("airbnb"))
+    back = await run_import(client, host_token, listing_id, ics_text=ics("airbnb"), source="Airbnb")
     assert (back["created"], back["updated"], back["removed"], back["unchanged"]) == (0, 2, 0, 1)
     assert (await blocks(db, listing_id))[AIRBNB_BLOCKED][2] == "CONFIRMED"
     assert await free_units(client, listing_id, "2030-03-14", "2030-03-16") == 0
@@ -321,3 +324,40 @@ async def test_only_the_host_or_an_admin_imports(client, db, host, host_token, g
     assert (anonymous.status, anonymous.codes) == (401, ["UNAUTHENTICATED"])
     assert await blocks(db, listing_id) == {}
     assert (await run_import(client, admin, listing_id, ics_text=ics("airbnb")))["created"] == 3
+
+
+def one_event(uid: str, start: str, end: str) -> str:
+    """A calendar of one all-day event (none if `uid` is empty)."""
+    lines = [f"UID:{uid}", f"DTSTART;VALUE=DATE:{start}", f"DTEND;VALUE=DATE:{end}"]
+    event = "".join(f"{line}\r\n" for line in ["BEGIN:VEVENT", *lines, "END:VEVENT"])
+    head = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Test//EN\r\n"
+    return head + (event if uid else "") + "END:VCALENDAR\r\n"
+
+
+async def test_a_block_under_way_keeps_its_past_nights(client, db, host):
+    listing_id = await paris_listing(db, host)
+
+    async def run(calendar: str, today: str):
+        now = datetime.fromisoformat(f"{today}T12:00:00+00:00")
+        data = CalendarInput(listing_id, ics_text=calendar, source="Owner")
+        return await import_calendar(db=db, principal=host, data=data, now=now)
+
+    async def block() -> tuple:
+        return (await blocks(db, listing_id))["stay@x"][:3]
+
+    await run(one_event("stay@x", "20300301", "20300310"), "2030-02-20")
+    # Under way, it is lengthened: the nights before today stay blocked.
+    longer = await run(one_event("stay@x", "20300301", "20300312"), "2030-03-05")
+    assert longer.updated == 1
+    assert await block() == (date(2030, 3, 1), date(2030, 3, 12), "CONFIRMED")
+    # Gone from the calendar, it ends today rather than being cancelled.
+    gone = await run(one_event("", "", ""), "2030-03-06")
+    assert gone.removed == 1
+    assert await block() == (date(2030, 3, 1), date(2030, 3, 6), "CONFIRMED")
+    assert await free_units(client, listing_id, "2030-03-06", "2030-03-12") == 1
+    assert (await run(one_event("", "", ""), "2030-03-06")).removed == 0
+    # Back in the calendar, it blocks on from its old start.
+    back = await run(one_event("stay@x", "20300301", "20300312"), "2030-03-06")
+    assert back.updated == 1
+    assert await block() == (date(2030, 3, 1), date(2030, 3, 12), "CONFIRMED")
+    assert await inventory_faults(db) == []

@@ -17,7 +17,11 @@ async def import_calendar(info: Info, input: ImportCalendarInput) -> ImportCalen
     if listing_id is None:
         return _failed(not_found("listing", "listingId"))
     data = CalendarInput(
-        listing_id=listing_id, url=input.url, ics_text=input.ics_text, quantity=input.quantity
+        listing_id=listing_id,
+        url=input.url,
+        ics_text=input.ics_text,
+        quantity=input.quantity,
+        source=input.source,
     )
     try:
         result = await calendar_import.import_calendar(

@@ -20,6 +20,14 @@ class ImportCalendarInput:
         default=None, description="The calendar itself, pasted (at most 2 MB)."
     )
     quantity: int = strawberry.field(default=1, description="Units each event blocks.")
+    source: str | None = strawberry.field(
+        default=None,
+        description="With icsText only: your name for the pasted calendar (for example "
+        '"Airbnb unit 2"), at most 200 characters. Pasting again under the same name syncs '
+        "fully: blocks of events gone from it are removed. Without a name, pasted text "
+        "adds and moves blocks but removes none, as it cannot tell which earlier paste it "
+        "replaces (two exports from one site look alike). A url is its own name.",
+    )
 
 
 @strawberry.type(
@@ -33,7 +41,9 @@ class ImportCalendarPayload:
         default=0, description="Blocks moved to new dates (or renamed, or blocking again)."
     )
     removed: int = strawberry.field(
-        default=0, description="Blocks cancelled: their events left this calendar."
+        default=0,
+        description="Blocks cancelled (or, under way, ended today) as their events left "
+        "this calendar. Always 0 for icsText pasted without a source: that removes nothing.",
     )
     unchanged: int = strawberry.field(default=0, description="Blocks already as the calendar says.")
     errors: list[UserError] = strawberry.field(default_factory=list)

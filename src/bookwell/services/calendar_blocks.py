@@ -7,7 +7,8 @@ exactly like a booking would. Blocks are written straight into `reservations`, n
 its calendar is CANCELLED (its units free at once, its row kept as history); if the event
 comes back, the same row is made CONFIRMED again (one block per listing and UID). So is a
 block the host cancelled by hand while its event is still in the calendar: the calendar is
-the truth, and a block is undone where it came from.
+the truth, and a block is undone where it came from. A block under way whose event is gone
+ends today instead: its past nights stay booked, as they were.
 """
 
 import uuid
@@ -28,6 +29,30 @@ from bookwell.services.holds import RESERVATION_COLUMNS, is_capacity_error
 # The first key of the two-key advisory lock ("CALI"), apart from the waitlist's ("WAIT").
 LOCK_SPACE = 0x43414C49
 MAX_REASON = 500
+# How far an echo is followed: a block of a block ... of one of the listing's reservations.
+MAX_ECHO_DEPTH = 8
+
+# Reservations, among :ids, that are the listing's own, or blocks imported (from Bookwell
+# feeds, `{id}@bookwell`) of blocks ... of the listing's own: two listings that import each
+# other's feeds must not block their own nights again. The CASE keeps the uuid cast from
+# running on UIDs of other calendars.
+_OWN_OR_ECHOED = text(
+    """
+    WITH RECURSIVE chain (root, listing_id, external_uid, depth) AS (
+        SELECT id, listing_id, external_uid, 0 FROM reservations
+        WHERE id = ANY(CAST(:ids AS uuid[]))
+      UNION ALL
+        SELECT chain.root, r.listing_id, r.external_uid, chain.depth + 1
+        FROM chain JOIN reservations r ON r.id = CASE
+            WHEN chain.external_uid ~ :pattern
+            THEN CAST(split_part(chain.external_uid, '@', 1) AS uuid)
+        END
+        WHERE chain.depth < :max_depth
+    )
+    SELECT DISTINCT root FROM chain WHERE listing_id = :listing_id
+    """
+)
+_BOOKWELL_UID = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}@bookwell$"
 
 
 async def lock_listing_imports(session: AsyncSession, listing_id: uuid.UUID) -> None:
@@ -37,6 +62,25 @@ async def lock_listing_imports(session: AsyncSession, listing_id: uuid.UUID) -> 
         text("SELECT pg_advisory_xact_lock(:space, hashtext(:listing))"),
         {"space": LOCK_SPACE, "listing": str(listing_id)},
     )
+
+
+async def own_reservations(
+    session: AsyncSession, *, listing_id: uuid.UUID, ids: Sequence[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Those of `ids` (reservations named by Bookwell feeds' UIDs) that are this listing's
+    own, or echoes of them."""
+    if not ids:
+        return set()
+    rows = await session.execute(
+        _OWN_OR_ECHOED,
+        {
+            "ids": list(ids),
+            "listing_id": listing_id,
+            "pattern": _BOOKWELL_UID,
+            "max_depth": MAX_ECHO_DEPTH,
+        },
+    )
+    return set(rows.scalars())
 
 
 async def blocks_to_compare(
@@ -119,6 +163,19 @@ async def cancel_block(session: AsyncSession, *, block_id: uuid.UUID, reason: st
             cancelled_at=func.now(),
             cancel_reason=reason[:MAX_REASON],
         )
+    )
+
+
+async def end_block(session: AsyncSession, *, block_id: uuid.UUID, today: date) -> None:
+    """Its nights from today on free; those before stay booked (it began before today)."""
+    await session.execute(
+        update(Reservation)
+        .where(
+            Reservation.id == block_id,
+            Reservation.status.in_(HOLDING_STATUSES),
+            Reservation.start_date < today,
+        )
+        .values(end_date=today)
     )
 
 

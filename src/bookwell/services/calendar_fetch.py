@@ -1,10 +1,21 @@
-"""Fetching a calendar from its URL: http(s) only (webcal:// is https), a timeout, a size
-limit, and errors a host can act on (field "url"), never the body of a failed answer."""
+"""Fetching a calendar from its URL: http(s) only (webcal:// is https), a time limit on the
+whole fetch, a size limit, and errors a host can act on (field "url"), never the body of a
+failed answer.
+
+A host may not make the server fetch from its own network (cloud metadata, admin ports):
+every connection, redirects included, goes to an address that was checked to be public, and
+to that very address (`PinnedBackend`): the name is resolved once, so a DNS answer that
+changes between the check and the connection (DNS rebinding) changes nothing. The Host
+header and TLS's server name stay the URL's. Environment proxies are not used.
+"""
 
 import asyncio
 import ipaddress
+import socket
+from collections.abc import Awaitable, Callable, Iterable
 from urllib.parse import urlsplit
 
+import httpcore
 import httpx
 
 from bookwell.services.errors import DomainError, check_text, invalid
@@ -14,6 +25,9 @@ MAX_BYTES = 2 * 1024 * 1024
 MAX_URL = 500
 MAX_REDIRECTS = 5
 USER_AGENT = "Bookwell calendar import"
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+Resolver = Callable[[str, int], Awaitable[list[str]]]
 
 
 def check_url(url: str) -> str:
@@ -29,34 +43,98 @@ def check_url(url: str) -> str:
     return url
 
 
-async def refuse_private_hosts(request: httpx.Request) -> None:
-    """A host may not make the server fetch from its own network (cloud metadata, admin
-    ports): every request, redirects included, must go to public addresses. (A DNS answer
-    that changes between this check and the connection is not caught.)"""
-    host = request.url.host
-    try:
-        found = await asyncio.get_running_loop().getaddrinfo(host, request.url.port or 443)
-    except OSError:
-        raise invalid("url", f"The calendar host {host} could not be found.") from None
-    for *_, address in found:
-        ip = ipaddress.ip_address(address[0])
-        if not ip.is_global:
+async def resolve(host: str, port: int) -> list[str]:
+    """The host's addresses, each once, in the resolver's order."""
+    found = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(str(address[0]) for *_, address in found))
+
+
+def is_public(ip: IPAddress) -> bool:
+    return ip.is_global
+
+
+class PinnedBackend(httpcore.AsyncNetworkBackend):
+    """httpcore's network backend, connecting to the addresses it checked itself."""
+
+    def __init__(
+        self,
+        *,
+        allowed: Callable[[IPAddress], bool] = is_public,
+        resolver: Resolver = resolve,
+    ):
+        self._allowed = allowed
+        self._resolver = resolver
+        self._inner = httpcore.AnyIOBackend()
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,  # noqa: ASYNC109 (httpcore's interface)
+        local_address: str | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        addresses = await self._checked(host, port)
+        for address in addresses[:-1]:
+            try:
+                return await self._inner.connect_tcp(
+                    address, port, timeout, local_address, socket_options
+                )
+            except (httpcore.ConnectError, httpcore.ConnectTimeout):
+                continue  # the next address
+        return await self._inner.connect_tcp(
+            addresses[-1], port, timeout, local_address, socket_options
+        )
+
+    async def _checked(self, host: str, port: int) -> list[str]:
+        """Every address of the host, if all are allowed: a name that also points inside
+        is refused whichever address a connection would take."""
+        try:
+            addresses = await self._resolver(host, port)
+        except OSError:
+            addresses = []
+        if not addresses:
+            raise invalid("url", f"The calendar host {host} could not be found.")
+        if not all(self._allowed(ipaddress.ip_address(a)) for a in addresses):
             raise invalid("url", f"The calendar host {host} is a private or local address.")
+        return addresses
+
+    async def connect_unix_socket(self, *args, **kwargs) -> httpcore.AsyncNetworkStream:
+        raise httpcore.ConnectError("Calendars are fetched over TCP only.")
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
 
 
-async def fetch_calendar(url: str, *, private_addresses: bool = False) -> str:
+class _PinnedTransport(httpx.AsyncHTTPTransport):
+    """httpx's transport over a connection pool with `backend`. httpx takes no network
+    backend, so its pool (`_pool`, stable since httpx 0.18) is replaced by one that does."""
+
+    def __init__(self, backend: httpcore.AsyncNetworkBackend):
+        super().__init__()
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=httpx.create_ssl_context(), network_backend=backend
+        )
+
+
+async def fetch_calendar(
+    url: str, *, private_addresses: bool = False, backend: PinnedBackend | None = None
+) -> str:
     """The calendar's text, or INVALID_INPUT (field "url") saying what went wrong.
-    `private_addresses` allows loopback and private networks (tests, an intranet)."""
+    `private_addresses` allows loopback and private networks (tests, an intranet);
+    `backend` (tests) resolves and checks addresses its own way."""
     target = check_url(url)
-    hooks = {} if private_addresses else {"request": [refuse_private_hosts]}
+    if backend is None:
+        backend = PinnedBackend(allowed=(lambda _: True) if private_addresses else is_public)
     try:
         async with (
+            asyncio.timeout(TIMEOUT_SECONDS),
             httpx.AsyncClient(
+                transport=_PinnedTransport(backend),
                 timeout=TIMEOUT_SECONDS,
                 follow_redirects=True,
                 max_redirects=MAX_REDIRECTS,
                 headers={"User-Agent": USER_AGENT, "Accept": "text/calendar, */*;q=0.5"},
-                event_hooks=hooks,
             ) as client,
             client.stream("GET", target) as response,
         ):
@@ -64,7 +142,7 @@ async def fetch_calendar(url: str, *, private_addresses: bool = False) -> str:
                 raise invalid("url", f"The calendar URL answered HTTP {response.status_code}.")
             body = await _read_limited(response)
             encoding = response.encoding or "utf-8"
-    except httpx.TimeoutException:
+    except (TimeoutError, httpx.TimeoutException):
         raise invalid(
             "url", f"The calendar URL did not answer within {TIMEOUT_SECONDS:g} seconds."
         ) from None

@@ -3,10 +3,13 @@ site's export, a channel manager, a personal calendar).
 
 Idempotent on each event's UID: importing the same calendar again changes nothing; an event
 whose dates changed moves its block (one UPDATE); an event gone from the calendar cancels its
-block. Only blocks of the same calendar (`external_source`: the URL, or for pasted text the
-calendar's name) are ever removed, so two calendars never remove each other's blocks. The
-whole import is one transaction: if any block does not fit, nothing changes and every event
-that does not fit is named. Recurring events are expanded up to HORIZON_DAYS ahead.
+block. Only blocks of the same calendar (`external_source`: the URL, or `text:{source}` for
+text pasted under a host-chosen `source` name) are ever removed, so two calendars never
+remove each other's blocks. Text pasted without a `source` cannot say which earlier paste
+it replaces (two Airbnb exports look alike): it adds and moves blocks but removes none, and
+its blocks are labelled with the calendar's own name (X-WR-CALNAME, else PRODID). The whole
+import is one transaction: if any block does not fit, nothing changes and every event that
+does not fit is named. Recurring events are expanded up to HORIZON_DAYS ahead.
 """
 
 import asyncio
@@ -25,7 +28,14 @@ from bookwell.db import Database
 from bookwell.models import Listing, ListingKind
 from bookwell.services import calendar_blocks as blocks
 from bookwell.services.calendar_fetch import MAX_BYTES, MAX_URL, check_url, fetch_calendar
-from bookwell.services.calendar_plan import Plan, WantedBlock, last_night, plan, wanted_blocks
+from bookwell.services.calendar_plan import (
+    Plan,
+    WantedBlock,
+    bookwell_reservation_id,
+    last_night,
+    plan,
+    wanted_blocks,
+)
 from bookwell.services.errors import DomainError, ErrorCode, check_text, invalid, not_found
 from bookwell.services.ical_events import CalendarError, read_calendar
 from bookwell.services.listings import LISTING_COLUMNS
@@ -34,6 +44,8 @@ from bookwell.services.stays import today_in
 
 HORIZON_DAYS = 730
 MAX_NAMED_CONFLICTS = 20
+MAX_SOURCE = 200
+TEXT_SOURCE = "text:"
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +54,7 @@ class CalendarInput:
     url: str | None = None
     ics_text: str | None = None
     quantity: int = 1
+    source: str | None = None  # pasted text only: the host's name for the calendar
 
     @property
     def field(self) -> str:
@@ -102,6 +115,12 @@ def check_input(data: CalendarInput) -> None:
         check_text(data.ics_text, "icsText")
         if len(data.ics_text.encode()) > MAX_BYTES:
             raise invalid("icsText", f"A calendar has at most {MAX_BYTES // 1024 // 1024} MB.")
+    if data.source is not None:
+        if data.url:
+            raise invalid("source", "A calendar's URL is its source: give source with icsText.")
+        source = check_text(data.source, "source").strip()
+        if not source or len(source) > MAX_SOURCE:
+            raise invalid("source", f"source is a name of 1 to {MAX_SOURCE} characters.")
 
 
 async def importable_listing(
@@ -128,6 +147,7 @@ class WantedCalendar:
     source: str
     today: date
     blocks: list[WantedBlock]
+    removes: bool  # whether blocks of `source` whose events are gone are removed
 
 
 async def read_wanted(
@@ -149,8 +169,20 @@ async def read_wanted(
         )
     except CalendarError as error:
         raise invalid(data.field, f"The calendar cannot be imported: {error}") from None
-    source = data.url.strip() if data.url else _text_source(parsed.name)
-    return WantedCalendar(source, today, wanted_blocks(parsed.occurrences, zone=zone, today=today))
+    source, removes = _source(data, parsed.name)
+    wanted = wanted_blocks(parsed.occurrences, zone=zone, today=today)
+    return WantedCalendar(source, today, wanted, removes)
+
+
+def _source(data: CalendarInput, calendar_name: str | None) -> tuple[str, bool]:
+    """Where the blocks come from, and whether that names this calendar alone: its URL, or
+    the host's name for pasted text; else (pasted text, no name) the calendar's own name,
+    which another calendar of the same producer shares."""
+    if data.url:
+        return data.url.strip(), True
+    if data.source is not None:
+        return TEXT_SOURCE + data.source.strip(), True
+    return f"{TEXT_SOURCE}{calendar_name or 'calendar'}"[:MAX_URL], False
 
 
 async def apply_calendar(
@@ -160,7 +192,7 @@ async def apply_calendar(
     transaction (which a CalendarConflict must roll back)."""
     listing = await importable_listing(session=session, principal=principal, data=data)
     await blocks.lock_listing_imports(session, listing.id)
-    wanted = calendar.blocks
+    wanted = await _without_own(session, listing.id, calendar.blocks)
     existing = await blocks.blocks_to_compare(
         session,
         listing_id=listing.id,
@@ -168,21 +200,33 @@ async def apply_calendar(
         uids=[block.uid for block in wanted],
     )
     changes = plan(
-        wanted, existing, source=calendar.source, quantity=data.quantity, today=calendar.today
+        wanted,
+        existing,
+        source=calendar.source,
+        quantity=data.quantity,
+        today=calendar.today,
+        removes=calendar.removes,
     )
-    await _apply(session, listing, changes, source=calendar.source, data=data)
+    await _apply(session, listing, changes, source=calendar.source, data=data, today=calendar.today)
     return ImportResult(
         listing=listing,
         created=len(changes.creates),
         updated=len(changes.moves),
-        removed=len(changes.removals),
+        removed=len(changes.removals) + len(changes.endings),
         unchanged=changes.unchanged,
     )
 
 
-def _text_source(name: str | None) -> str:
-    """Pasted text has no URL: its calendar's name (X-WR-CALNAME, else PRODID) stands in."""
-    return f"text:{name or 'calendar'}"[:MAX_URL]
+async def _without_own(
+    session: AsyncSession, listing_id: uuid.UUID, wanted: list[WantedBlock]
+) -> list[WantedBlock]:
+    """Without the events of Bookwell feeds that are this listing's own reservations (or
+    echoes of them): a listing's feed imported back blocks nothing. Other listings'
+    reservations are blocks like any calendar's events."""
+    named = {block.uid: bookwell_reservation_id(block.uid) for block in wanted}
+    ids = sorted({id_ for id_ in named.values() if id_ is not None})
+    own = await blocks.own_reservations(session, listing_id=listing_id, ids=ids)
+    return [block for block in wanted if named[block.uid] not in own]
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,13 +239,19 @@ class _Change:
 
 
 async def _apply(
-    session: AsyncSession, listing: Row, changes: Plan, *, source: str, data: CalendarInput
+    session: AsyncSession,
+    listing: Row,
+    changes: Plan,
+    *,
+    source: str,
+    data: CalendarInput,
+    today: date,
 ) -> None:
     """Every change in the order of the first night it touches, as every transaction locks
     nights. A change that does not fit is tried again once all others are done (it may
     need nights another change frees later, or blocks may swap nights); one that still does
     not fit fails the import. Only that retry, rare, locks nights out of date order."""
-    todo = _changes(session, listing, changes, source=source, quantity=data.quantity)
+    todo = _changes(session, listing, changes, source=source, quantity=data.quantity, today=today)
     refused = [change for change in todo if not await change.run()]
     # Blocks that swap nights wait for each other: let go of all their old nights first.
     for change in refused:
@@ -214,13 +264,22 @@ async def _apply(
 
 
 def _changes(
-    session: AsyncSession, listing: Row, changes: Plan, *, source: str, quantity: int
+    session: AsyncSession,
+    listing: Row,
+    changes: Plan,
+    *,
+    source: str,
+    quantity: int,
+    today: date,
 ) -> list[_Change]:
     reason = f"Removed from the calendar {source}"
     todo = [
         _Change(row.start_date, 0, None, partial(_cancel, session, row.id, reason))
         for row in changes.removals
     ]
+    todo.extend(
+        _Change(today, 0, None, partial(_end, session, row.id, today)) for row in changes.endings
+    )
     for move in changes.moves:
         run = partial(
             blocks.move_block,
@@ -249,6 +308,11 @@ def _changes(
 async def _cancel(session: AsyncSession, block_id: uuid.UUID, reason: str) -> bool:
     """Freeing units always fits."""
     await blocks.cancel_block(session, block_id=block_id, reason=reason)
+    return True
+
+
+async def _end(session: AsyncSession, block_id: uuid.UUID, today: date) -> bool:
+    await blocks.end_block(session, block_id=block_id, today=today)
     return True
 
 

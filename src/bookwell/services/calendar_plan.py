@@ -3,13 +3,17 @@
 Pure functions, no database. An occurrence becomes the nights it covers in the listing's
 timezone: an all-day event its dates as they are ([DTSTART, DTEND) are nights already); a
 timed event the nights from its start's local date to its end's local date (the check-out
-day), at least one. Nights before today are never blocked (a block under way is kept from
-today on), nor nights past the furthest a stay may be booked. Events of our own feed
-(`...@bookwell`) are left out, so a listing's feed imported back creates nothing.
+day), at least one. Nights before today are never blocked, nor nights past the furthest a
+stay may be booked. Nights before today are not rewritten either: a block under way that
+moves keeps its past nights, and one whose event is gone ends today instead of being
+cancelled, so reports of past nights stay true. Events of Bookwell feeds (`{id}@bookwell`)
+are blocks like any other; the import leaves out those of the listing's own reservations
+(services/calendar_import.py), so a listing's feed imported back creates nothing.
 """
 
+import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, tzinfo
 
 from sqlalchemy.engine import Row
@@ -43,7 +47,8 @@ class Move:
 class Plan:
     creates: list[WantedBlock] = field(default_factory=list)
     moves: list[Move] = field(default_factory=list)
-    removals: list[Row] = field(default_factory=list)
+    removals: list[Row] = field(default_factory=list)  # to cancel
+    endings: list[Row] = field(default_factory=list)  # under way: to end today
     unchanged: int = 0
 
 
@@ -53,8 +58,15 @@ def block_name(summary: str) -> str:
     return name if len(name) <= MAX_GUEST_NAME else name[: MAX_GUEST_NAME - 1] + "…"
 
 
-def is_ours(uid: str) -> bool:
-    return uid.partition("#")[0].endswith(UID_SUFFIX)
+def bookwell_reservation_id(uid: str) -> uuid.UUID | None:
+    """The reservation a Bookwell feed's event stands for (`{id}@bookwell`), if it is one."""
+    head, suffix, rest = uid.partition("#")[0].rpartition(UID_SUFFIX)
+    if not suffix or rest:
+        return None
+    try:
+        return uuid.UUID(head)
+    except ValueError:
+        return None
 
 
 def nights_of(occurrence: Occurrence, zone: tzinfo) -> tuple[date, date]:
@@ -76,8 +88,6 @@ def wanted_blocks(
     limit = last_night(today)
     wanted = []
     for occurrence in occurrences:
-        if is_ours(occurrence.uid):
-            continue
         start, end = nights_of(occurrence, zone)
         start, end = max(start, today), min(end, limit)
         if start < end:
@@ -92,9 +102,11 @@ def plan(
     source: str,
     quantity: int,
     today: date,
+    removes: bool = True,
 ) -> Plan:
     """`existing`: this listing's blocks from `source`, and any with a wanted UID (a block
-    imported before from another calendar is taken over: one block per listing and UID)."""
+    imported before from another calendar is taken over: one block per listing and UID).
+    Blocks of `source` whose events are gone are removed only if `removes`."""
     by_uid = {row.external_uid: row for row in existing}
     result = Plan()
     for block in wanted:
@@ -104,17 +116,28 @@ def plan(
         elif _same(row, block, source=source, quantity=quantity, today=today):
             result.unchanged += 1
         else:
-            result.moves.append(Move(row, block))
+            result.moves.append(Move(row, _keeping_the_past(row, block, today)))
     wanted_uids = {block.uid for block in wanted}
-    result.removals = [
+    gone = [
         row
         for row in existing
-        if row.external_source == source
+        if removes
+        and row.external_source == source
         and row.external_uid not in wanted_uids
         and row.status in HOLDING_STATUSES
         and row.end_date > today
     ]
+    result.removals = [row for row in gone if row.start_date >= today]
+    result.endings = [row for row in gone if row.start_date < today]
     return result
+
+
+def _keeping_the_past(row: Row, block: WantedBlock, today: date) -> WantedBlock:
+    """A block under way keeps its nights before today: they happened (`block` starts today
+    at the earliest). A cancelled one blocks again from today only."""
+    if row.status not in HOLDING_STATUSES or row.start_date >= today:
+        return block
+    return replace(block, start=min(row.start_date, block.start))
 
 
 def _same(row: Row, block: WantedBlock, *, source: str, quantity: int, today: date) -> bool:

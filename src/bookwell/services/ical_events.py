@@ -3,9 +3,16 @@
 An event is all-day (DATE values) or timed (aware datetimes: a TZID, UTC, or floating time,
 which is read in the listing's timezone). A recurring event (RRULE, RDATE, EXDATE, and
 instances overridden by RECURRENCE-ID) is expanded up to `until`, each occurrence named
-`{uid}#{original start}` so that it keeps its identity when others change. Cancelled events
-(STATUS:CANCELLED) are left out. Anything this cannot read raises CalendarError, naming the
-event: an import refuses a calendar it cannot fully understand rather than miss a booking.
+`{uid}#{original start}` so that it keeps its identity when others change; DTSTART is always
+its first occurrence (RFC 5545), unless an EXDATE removes it. An override of an event that
+does not recur replaces it, under the event's own UID. Cancelled events (STATUS:CANCELLED)
+are left out, a cancelled series with all its overrides, and so are timed events that do
+not take up time (TRANSP:TRANSPARENT); all-day events block whatever their TRANSP says,
+as Google Calendar marks every all-day event TRANSPARENT ("free") unless told otherwise.
+One UID in several events without RECURRENCE-ID is one event in revisions: the highest
+SEQUENCE holds (copies that are identical are one); revisions that cannot be told apart
+are refused. Anything this cannot read raises CalendarError, naming the event: an import
+refuses a calendar it cannot fully understand rather than miss a booking.
 """
 
 import hashlib
@@ -16,9 +23,10 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from itertools import islice
 
 import icalendar
-from dateutil.rrule import rruleset, rrulestr
+from dateutil.rrule import rrule, rruleset, rrulestr
 
 MAX_UID = 300
+# Events that may be imported: a single event not yet over, or any series (it is walked).
 MAX_EVENTS = 5_000
 # Occurrences within the window, recurrences expanded: each becomes a block.
 MAX_OCCURRENCES = 5_000
@@ -76,9 +84,12 @@ def read_calendar(
         if not uid:
             raise CalendarError("An event has no UID; events need one to be imported again.")
         by_uid[uid].append(event)
-    if sum(map(len, by_uid.values())) > MAX_EVENTS:
-        raise CalendarError(f"A calendar may hold at most {MAX_EVENTS} events.")
     window = _Window(zone, since, until, min(until, recur_until))
+    ahead = sum(
+        _may_import(uid, event, window) for uid, events in by_uid.items() for event in events
+    )
+    if ahead > MAX_EVENTS:
+        raise CalendarError(f"A calendar may hold at most {MAX_EVENTS} events ahead to import.")
     occurrences = []
     for uid, events in by_uid.items():
         occurrences.extend(_occurrences_of(uid, events, window))
@@ -108,24 +119,69 @@ class _Window:
 
 
 def _occurrences_of(uid: str, events: list[icalendar.Event], window: _Window) -> list[Occurrence]:
-    master = next((e for e in events if "RECURRENCE-ID" not in e), None)
-    overrides = {_recurrence_key(uid, e, window): e for e in events if "RECURRENCE-ID" in e}
+    masters = [e for e in events if "RECURRENCE-ID" not in e]
+    master = _latest(uid, masters) if masters else None
+    if master is not None and _cancelled(master):
+        return []  # the whole series, its overrides too
+    by_key: dict[str, list[icalendar.Event]] = defaultdict(list)
+    for event in events:
+        if "RECURRENCE-ID" in event:
+            by_key[_recurrence_key(uid, event, window)].append(event)
+    overrides = {key: _latest(uid, revisions) for key, revisions in by_key.items()}
     found: dict[str, Occurrence] = {}
-    if master is not None and not _cancelled(master):
+    if master is not None:
         start, end = _period(uid, master, window)
         if not _is_recurring(master):
-            found[""] = Occurrence(_stored_uid(uid), _summary(master), start, end)
+            # Its one occurrence, or the override that replaces it, under the plain UID.
+            event = overrides.pop(_key(start), master)
+            if event is not master:
+                start, end = _period(uid, event, window)
+            if _blocks(event, start):
+                found[""] = Occurrence(_stored_uid(uid), _summary(event), start, end)
         for occurrence_start in _expand(uid, master, start, window):
             key = _key(occurrence_start)
-            if key not in overrides:
+            if key not in overrides and _blocks(master, occurrence_start):
                 found[key] = _occurrence(
                     uid, key, master, occurrence_start, occurrence_start + (end - start)
                 )
     for key, event in overrides.items():
-        if not _cancelled(event):
-            start, end = _period(uid, event, window)
+        start, end = _period(uid, event, window)
+        if _blocks(event, start):
             found[key] = _occurrence(uid, key, event, start, end)
     return [o for o in found.values() if window.holds(o.start, o.end)]
+
+
+def _latest(uid: str, revisions: list[icalendar.Event]) -> icalendar.Event:
+    """The revision that holds among events of one UID (and RECURRENCE-ID)."""
+    distinct = list({event.to_ical(): event for event in revisions}.values())
+    if len(distinct) == 1:
+        return distinct[0]
+    distinct.sort(key=lambda event: _sequence(uid, event))
+    if _sequence(uid, distinct[-1]) == _sequence(uid, distinct[-2]):
+        raise CalendarError(
+            "it appears more than once, and no SEQUENCE tells which version holds.", uid
+        )
+    return distinct[-1]
+
+
+def _sequence(uid: str, event: icalendar.Event) -> int:
+    try:
+        return int(str(event.get("SEQUENCE", 0)))
+    except ValueError:
+        raise CalendarError("SEQUENCE is not a number.", uid) from None
+
+
+def _may_import(uid: str, event: icalendar.Event, window: _Window) -> bool:
+    """Whether the event counts against MAX_EVENTS: a series (walked whatever its dates),
+    or a single event that blocks and is not over yet (one that cannot be read counts:
+    it is refused later, by name)."""
+    if _is_recurring(event):
+        return True
+    try:
+        start, end = _period(uid, event, window)
+    except CalendarError:
+        return True
+    return _blocks(event, start) and window.instant(end) > window.since
 
 
 def _occurrence(uid: str, key: str, event: icalendar.Event, start: When, end: When) -> Occurrence:
@@ -138,6 +194,14 @@ def _is_recurring(event: icalendar.Event) -> bool:
 
 def _cancelled(event: icalendar.Event) -> bool:
     return str(event.get("STATUS", "")).upper() == "CANCELLED"
+
+
+def _blocks(event: icalendar.Event, start: When) -> bool:
+    """Not cancelled, and for a timed event not TRANSPARENT (see the module's docstring)."""
+    if _cancelled(event):
+        return False
+    transparent = str(event.get("TRANSP", "")).upper() == "TRANSPARENT"
+    return not (transparent and isinstance(start, datetime))
 
 
 def _summary(event: icalendar.Event) -> str:
@@ -204,28 +268,57 @@ def _aware(uid: str, event: icalendar.Event, name: str, value: datetime, zone: t
 
 def _expand(uid: str, event: icalendar.Event, start: When, window: _Window) -> list[When]:
     """The starts of a recurring event's occurrences within the window, by python-dateutil
-    (RRULE with COUNT/UNTIL, RDATE, EXDATE); none for an event that does not recur."""
+    (RRULE with COUNT/UNTIL, RDATE, EXDATE); none for an event that does not recur. DTSTART
+    is added as an RDATE: an rruleset leaves it out when the RRULE does not match it. An
+    EXDATE that is a date on a timed event excludes the occurrence on that day (local to
+    DTSTART's zone)."""
     if not _is_recurring(event):
         return []
     all_day = not isinstance(start, datetime)
     first = datetime.combine(start, time()) if all_day else start
     rules = rruleset()
+    excluded_days: set[date] = set()
     try:
+        rules.rdate(first)
         for rule in event.rrules:
-            rules.rrule(rrulestr(rule.to_ical().decode(), dtstart=first, ignoretz=all_day))
+            parsed = _counting_dtstart(
+                rrulestr(rule.to_ical().decode(), dtstart=first, ignoretz=all_day),
+                first,
+                rule.get("COUNT"),
+            )
+            if parsed is not None:
+                rules.rrule(parsed)
         for extra in event.rdates:
             rules.rdate(_as_start(uid, event, extra[0], all_day, window))
         for excluded in event.exdates:
-            rules.exdate(_as_start(uid, event, excluded, all_day, window))
+            if not all_day and not isinstance(excluded, datetime):
+                excluded_days.add(excluded)
+            else:
+                rules.exdate(_as_start(uid, event, excluded, all_day, window))
     except (ValueError, TypeError) as error:
         raise CalendarError(f"its recurrence cannot be read ({_short(error)}).", uid) from None
     try:
-        starts = list(_walk(rules, window, all_day))
+        starts = [
+            step
+            for step in _walk(rules, window, all_day)
+            if not excluded_days
+            or not isinstance(step, datetime)
+            or step.astimezone(first.tzinfo).date() not in excluded_days
+        ]
     except (ValueError, TypeError) as error:
         raise CalendarError(f"its recurrence cannot be read ({_short(error)}).", uid) from None
     if len(starts) > MAX_STEPS:
         raise CalendarError(f"it recurs more than {MAX_STEPS} times before the horizon.", uid)
     return starts
+
+
+def _counting_dtstart(rule: rrule, first: datetime, count: list[int] | None) -> rrule | None:
+    """RFC 5545 counts DTSTART as the first of COUNT occurrences even when the rule does not
+    match it; dateutil counts only the rule's own, so one fewer of those is left (none: no
+    rule left)."""
+    if not count or next(iter(rule), None) == first:
+        return rule
+    return rule.replace(count=count[0] - 1) if count[0] > 1 else None
 
 
 def _walk(rules: rruleset, window: _Window, all_day: bool) -> Iterator[When]:
