@@ -6,27 +6,22 @@ A missing or wrong token and an unknown listing answer the same 404, so the feed
 tells whether a listing exists.
 """
 
-import uuid
 from collections.abc import Awaitable, Callable
-from typing import Protocol
 
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from bookwell.db import Database
+from bookwell.db import HasDatabase
+from bookwell.resolvers.common import parse_uuid
 from bookwell.services.calendar_export import listing_feed
 from bookwell.services.feed_tokens import is_feed_token
 
 MEDIA_TYPE = "text/calendar; charset=utf-8"
 
 
-class HasDatabase(Protocol):
-    db: Database | None
-
-
 def calendar_feed(runtime: HasDatabase, key: str) -> Callable[[Request], Awaitable[Response]]:
     async def feed(request: Request) -> Response:
-        listing_id = _uuid(request.path_params["listing_id"])
+        listing_id = parse_uuid(request.path_params["listing_id"])
         token = request.query_params.get("token", "")
         if listing_id is None or not is_feed_token(key, listing_id, token):
             return _not_found()
@@ -39,13 +34,6 @@ def calendar_feed(runtime: HasDatabase, key: str) -> Callable[[Request], Awaitab
         return Response(text, media_type=MEDIA_TYPE, headers=headers)
 
     return feed
-
-
-def _uuid(value: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        return None
 
 
 def _not_found() -> Response:

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import orjson
 from sqlalchemy import make_url
@@ -47,6 +48,13 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+class HasDatabase(Protocol):
+    """What HTTP handlers beside GraphQL are given: the app's runtime, whose database the
+    lifespan opens (None before it starts)."""
+
+    db: Database | None
 
 
 def connect(url: str, *, pool_size: int = 20, max_overflow: int = 20) -> Database:

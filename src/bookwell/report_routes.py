@@ -15,14 +15,14 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Protocol
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from bookwell.db import Database
+from bookwell.db import HasDatabase
 from bookwell.reports import ReportFormat, render
 from bookwell.reports.json import render_json
+from bookwell.resolvers.common import parse_uuid
 from bookwell.services import reports
 from bookwell.services.errors import DomainError, ErrorCode
 from bookwell.services.principal import Principal
@@ -39,10 +39,6 @@ STATUS = {
     ErrorCode.INVALID_DATES: 400,
     ErrorCode.INVALID_INPUT: 400,
 }
-
-
-class HasDatabase(Protocol):
-    db: Database | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,10 +92,10 @@ def _file(name: str) -> tuple[str, Download]:
 
 
 def _listing_id(value: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise DomainError(ErrorCode.NOT_FOUND, "No listing with that id.", "listingId") from None
+    parsed = parse_uuid(value)
+    if parsed is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "No listing with that id.", "listingId")
+    return parsed
 
 
 def _date(request: Request, name: str) -> date:

@@ -7,22 +7,17 @@ applying it failed, so that Stripe delivers it again later.
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Protocol
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from bookwell.db import Database
+from bookwell.db import HasDatabase
 from bookwell.services.errors import DomainError
 from bookwell.services.payments import PaymentProvider, StripeProvider
 from bookwell.services.payments.events import handle_stripe_event
 from bookwell.services.payments.stripe_adapter import InvalidWebhook
 
 log = logging.getLogger(__name__)
-
-
-class HasDatabase(Protocol):
-    db: Database | None
 
 
 def stripe_webhook(
