@@ -55,7 +55,8 @@ def servers_required(settings: Settings, command: str) -> None:
 
 def with_db(url: str, work: Callable[[Database], Awaitable[T]]) -> T:
     async def run() -> T:
-        db = connect(url, pool_size=2, max_overflow=2)
+        cache = Settings().db_statement_cache_size  # 0 behind PgBouncer (docs/scaling.md)
+        db = connect(url, pool_size=2, max_overflow=2, statement_cache_size=cache)
         try:
             return await work(db)
         finally:

@@ -57,7 +57,11 @@ class HasDatabase(Protocol):
     db: Database | None
 
 
-def connect(url: str, *, pool_size: int = 20, max_overflow: int = 20) -> Database:
+def connect(
+    url: str, *, pool_size: int = 20, max_overflow: int = 20, statement_cache_size: int = 100
+) -> Database:
+    """`statement_cache_size=0` turns off asyncpg's prepared statement cache and the one of
+    SQLAlchemy's asyncpg adapter: what PgBouncer in transaction mode needs (docs/scaling.md)."""
     engine = create_async_engine(
         to_asyncpg_url(url),
         pool_size=pool_size,
@@ -66,7 +70,11 @@ def connect(url: str, *, pool_size: int = 20, max_overflow: int = 20) -> Databas
         # a page of 500 reservations spent ~6 ms there.
         json_deserializer=orjson.loads,
         # UTC sessions: `now() + interval '1 day'` is 24 hours on any server, DST or not.
-        connect_args={"server_settings": {"application_name": "bookwell", "timezone": "UTC"}},
+        connect_args={
+            "server_settings": {"application_name": "bookwell", "timezone": "UTC"},
+            "statement_cache_size": statement_cache_size,
+            "prepared_statement_cache_size": statement_cache_size,
+        },
     )
     return Database(
         engine,

@@ -21,7 +21,12 @@ class WorkerRuntime:
         if self._db is None:
             # Async actors share one event loop; each worker thread waits on one at a time.
             threads = self.settings.worker_threads
-            self._db = connect(self.database_url, pool_size=threads, max_overflow=threads)
+            self._db = connect(
+                self.database_url,
+                pool_size=threads,
+                max_overflow=threads,
+                statement_cache_size=self.settings.db_statement_cache_size,
+            )
         return self._db
 
     @property
