@@ -11,6 +11,7 @@ from bookwell.cli_background import COMMANDS
 from bookwell.cli_support import database_url, redis_url, with_db
 from bookwell.config import Settings
 from bookwell.db import Database, describe
+from bookwell.observability.setup import configure_observability
 
 
 @click.group()
@@ -21,6 +22,7 @@ def main(verbose: bool) -> None:
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    configure_observability(Settings(), verbose=verbose)  # JSON logs; Sentry, OTel if set
 
 
 @main.command()

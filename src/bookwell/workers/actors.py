@@ -9,7 +9,13 @@ from typing import Any
 
 import dramatiq
 from dramatiq.brokers.redis import RedisBroker
+from structlog.contextvars import bind_contextvars
 
+from bookwell.observability.dramatiq_context import (
+    carry_context,
+    outbox_event,
+    worker_middleware,
+)
 from bookwell.services import availability as availability_service
 from bookwell.services.errors import DomainError, not_found
 from bookwell.services.stays import stay
@@ -61,9 +67,13 @@ async def availability_answer(
 
 def declare_actors(broker: RedisBroker, runtime: WorkerRuntime) -> Actors:
     broker.add_middleware(CloseRuntime(runtime))
+    # Request id in message options and the worker's log context; spans when tracing.
+    for middleware in worker_middleware(runtime.settings):
+        broker.add_middleware(middleware)
     settings = runtime.settings
 
     async def deliver_notification(outbox_id: int) -> None:
+        bind_contextvars(outbox_id=outbox_id, event=await outbox_event(runtime.db, outbox_id))
         done = await deliver(
             runtime.db,
             runtime.mailer,
@@ -80,10 +90,10 @@ def declare_actors(broker: RedisBroker, runtime: WorkerRuntime) -> Actors:
 
     return Actors(
         deliver_notification=dramatiq.actor(
-            deliver_notification, broker=broker, queue_name=NOTIFICATIONS
+            carry_context(deliver_notification), broker=broker, queue_name=NOTIFICATIONS
         ),
         check_availability=dramatiq.actor(
-            check_availability,
+            carry_context(check_availability),
             broker=broker,
             queue_name=QUERIES,
             store_results=True,

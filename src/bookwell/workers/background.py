@@ -66,7 +66,12 @@ class BackgroundWork:
         if self._worker is not None:
             self._worker.start()
             started.push_async_callback(asyncio.to_thread, self._worker.stop, STOP_TIMEOUT_MS)
-        self._db = connect(self.database_url, pool_size=2, max_overflow=2)
+        self._db = connect(
+            self.database_url,
+            pool_size=2,
+            max_overflow=2,
+            statement_cache_size=self.settings.db_statement_cache_size,
+        )
         started.push_async_callback(self._db.dispose)
         if self._relay:
             self._listener = Listener(self.database_url, application_name="bookwell-relay")

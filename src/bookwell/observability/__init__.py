@@ -1,0 +1,2 @@
+"""Logs, metrics and probes: structlog JSON logs carrying the request id, Prometheus
+metrics per app, and the /healthz and /readyz probes."""

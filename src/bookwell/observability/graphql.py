@@ -1,0 +1,106 @@
+"""Per GraphQL operation: one log line (name, type, duration, outcome) and its metrics.
+
+Outcomes: "ok"; "user_errors" when a mutation answered `errors: [UserError]` (expected
+refusals such as UNAVAILABLE); "error" when the answer has GraphQL errors (bad request,
+unauthenticated, unexpected)."""
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import structlog
+from graphql import FieldNode, OperationDefinitionNode, get_operation_ast
+from strawberry.extensions import SchemaExtension
+
+from bookwell.observability.metrics import Metrics
+
+log = structlog.get_logger("bookwell.graphql")
+
+# Root mutations whose answers count as bookings or refusals.
+BOOKING_MUTATIONS = frozenset({"createReservation", "bookSlot"})
+
+
+class ObserveOperations(SchemaExtension):
+    def on_operation(self) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self._observe(time.perf_counter() - started)
+
+    def _observe(self, seconds: float) -> None:
+        context = self.execution_context
+        operation = _operation(context)
+        kind = operation.operation.value if operation else "unknown"
+        name = context.operation_name or (
+            operation.name.value if operation and operation.name else None
+        )
+        result = context.result
+        data = result.data if result is not None else None
+        user_codes = _user_error_codes(data)
+        if result is None or result.errors:
+            outcome = "error"
+        elif user_codes:
+            outcome = "user_errors"
+        else:
+            outcome = "ok"
+        fields: dict[str, Any] = {
+            "operation_name": name,
+            "operation_type": kind,
+            "duration_ms": round(seconds * 1000, 2),
+            "outcome": outcome,
+        }
+        if user_codes:
+            fields["user_error_codes"] = sorted(
+                {code for codes in user_codes.values() for code in codes}
+            )
+        log.info("graphql request", **fields)
+        metrics = _metrics(context.context)
+        if metrics is None:
+            return
+        metrics.observe_operation(name, kind, outcome, seconds)
+        if kind == "mutation" and operation is not None and isinstance(data, dict):
+            for key, field in _root_fields(operation):
+                if field in BOOKING_MUTATIONS and key in data:
+                    codes = user_codes.get(key, [])
+                    metrics.observe_booking(field, codes[0] if codes else "ok")
+
+
+def _operation(context: Any) -> OperationDefinitionNode | None:
+    document = context.graphql_document
+    if document is None:
+        return None
+    try:
+        return get_operation_ast(document, context.operation_name)
+    except Exception:
+        return None
+
+
+def _root_fields(operation: OperationDefinitionNode) -> Iterator[tuple[str, str]]:
+    """(response key, field name) of each root field: an alias must not hide a booking."""
+    for selection in operation.selection_set.selections:
+        if isinstance(selection, FieldNode):
+            key = selection.alias.value if selection.alias else selection.name.value
+            yield key, selection.name.value
+
+
+def _user_error_codes(data: object) -> dict[str, list[str]]:
+    """Root payloads answering non-empty `errors`: response key -> their codes."""
+    found: dict[str, list[str]] = {}
+    if not isinstance(data, dict):
+        return found
+    for key, payload in data.items():
+        errors = payload.get("errors") if isinstance(payload, dict) else None
+        if isinstance(errors, list) and errors:
+            found[key] = [
+                str(error.get("code") or "UNKNOWN") if isinstance(error, dict) else "UNKNOWN"
+                for error in errors
+            ]
+    return found
+
+
+def _metrics(context: object) -> Metrics | None:
+    request = getattr(context, "request", None)
+    app = request.scope.get("app") if request is not None else None
+    state = getattr(app, "state", None)
+    return getattr(state, "metrics", None)

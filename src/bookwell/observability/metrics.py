@@ -1,0 +1,100 @@
+"""Prometheus metrics, one registry per app (two apps in a process, as in tests, never
+mix). Counters and histograms are fed per GraphQL operation (observability/graphql.py);
+gauges (database pool, outbox lag, queues) are read when Prometheus scrapes."""
+
+import re
+import threading
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+# Operation names are the client's choice: only this many distinct ones get a label of
+# their own; later ones, and names that are not plain identifiers, count as "other".
+MAX_OPERATION_NAMES = 100
+OPERATION_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self._names: set[str] = set()
+        self._lock = threading.Lock()
+        registry = self.registry
+        self.requests = Counter(
+            "bookwell_graphql_requests",
+            "GraphQL operations answered, by operation name, type and outcome "
+            "(ok, user_errors, error).",
+            ["operation", "type", "outcome"],
+            registry=registry,
+        )
+        self.latency = Histogram(
+            "bookwell_graphql_request_duration_seconds",
+            "Time to answer a GraphQL operation.",
+            ["operation"],
+            buckets=LATENCY_BUCKETS,
+            registry=registry,
+        )
+        self.bookings = Counter(
+            "bookwell_bookings",
+            "Answers of createReservation and bookSlot: outcome is ok or the refusal's code.",
+            ["mutation", "outcome"],
+            registry=registry,
+        )
+        self.pool_checked_out = Gauge(
+            "bookwell_db_pool_checked_out", "Database connections in use.", registry=registry
+        )
+        self.pool_size = Gauge(
+            "bookwell_db_pool_size", "Database pool size (without overflow).", registry=registry
+        )
+        self.pool_overflow = Gauge(
+            "bookwell_db_pool_overflow", "Connections open beyond the pool size.", registry=registry
+        )
+        self.outbox_unrelayed = Gauge(
+            "bookwell_outbox_unrelayed",
+            "Outbox rows not yet relayed to the queue.",
+            registry=registry,
+        )
+        self.outbox_lag = Gauge(
+            "bookwell_outbox_lag_seconds",
+            "Age of the oldest unrelayed outbox row (0 when none).",
+            registry=registry,
+        )
+        self.queue_depth = Gauge(
+            "bookwell_queue_depth",
+            "Messages waiting (or delayed) in a queue.",
+            ["queue"],
+            registry=registry,
+        )
+        self.dead_letters = Gauge(
+            "bookwell_queue_dead_letters",
+            "Messages in a queue's dead-letter set.",
+            ["queue"],
+            registry=registry,
+        )
+        self.source_up = Gauge(
+            "bookwell_metrics_source_up",
+            "1 when the last scrape could read this source (database, redis), else 0.",
+            ["source"],
+            registry=registry,
+        )
+
+    def operation_label(self, name: str | None) -> str:
+        if not name:
+            return "anonymous"
+        if not OPERATION_NAME.match(name):
+            return "other"
+        with self._lock:
+            if name in self._names:
+                return name
+            if len(self._names) >= MAX_OPERATION_NAMES:
+                return "other"
+            self._names.add(name)
+            return name
+
+    def observe_operation(self, name: str | None, kind: str, outcome: str, seconds: float) -> None:
+        label = self.operation_label(name)
+        self.requests.labels(label, kind, outcome).inc()
+        self.latency.labels(label).observe(seconds)
+
+    def observe_booking(self, mutation: str, outcome: str) -> None:
+        self.bookings.labels(mutation, outcome).inc()

@@ -1,0 +1,74 @@
+"""What /metrics reads at scrape time: the database pool, the outbox backlog (a short
+query with a timeout), and the queues in Redis when one is configured."""
+
+import asyncio
+import logging
+
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import func, select
+from starlette.requests import Request
+from starlette.responses import Response
+
+from bookwell.db import Database, HasDatabase
+from bookwell.models import OutboxMessage
+from bookwell.observability.metrics import Metrics
+from bookwell.observability.redis_probe import queue_sizes
+
+log = logging.getLogger(__name__)
+
+SCRAPE_TIMEOUT_SECONDS = 2.0
+
+
+def read_pool(metrics: Metrics, db: Database) -> None:
+    pool = db.engine.pool
+    for gauge, reading in (
+        (metrics.pool_checked_out, "checkedout"),
+        (metrics.pool_size, "size"),
+        (metrics.pool_overflow, "overflow"),
+    ):
+        value = getattr(pool, reading, None)
+        if callable(value):
+            gauge.set(max(0, value()))
+
+
+async def read_outbox(metrics: Metrics, db: Database) -> None:
+    query = select(
+        func.count(),
+        func.coalesce(func.extract("epoch", func.now() - func.min(OutboxMessage.created_at)), 0),
+    ).where(OutboxMessage.relayed_at.is_(None))
+    async with db.read() as session:
+        count, lag = (await session.execute(query)).one()
+    metrics.outbox_unrelayed.set(count)
+    metrics.outbox_lag.set(max(0.0, float(lag)))
+
+
+async def read_queues(metrics: Metrics, redis_url: str, namespace: str) -> None:
+    depths, dead = await queue_sizes(redis_url, namespace)
+    for queue, depth in depths.items():
+        metrics.queue_depth.labels(queue).set(depth)
+    for queue, count in dead.items():
+        metrics.dead_letters.labels(queue).set(count)
+
+
+async def _source(metrics: Metrics, name: str, reading) -> None:
+    try:
+        await asyncio.wait_for(reading, SCRAPE_TIMEOUT_SECONDS)
+    except Exception as error:
+        metrics.source_up.labels(name).set(0)
+        log.warning("metrics: could not read %s: %s", name, error)
+    else:
+        metrics.source_up.labels(name).set(1)
+
+
+def metrics_endpoint(metrics: Metrics, runtime: HasDatabase, redis_url: str | None, namespace: str):
+    async def scrape(request: Request) -> Response:
+        readings = []
+        if runtime.db is not None:
+            read_pool(metrics, runtime.db)
+            readings.append(_source(metrics, "database", read_outbox(metrics, runtime.db)))
+        if redis_url:
+            readings.append(_source(metrics, "redis", read_queues(metrics, redis_url, namespace)))
+        await asyncio.gather(*readings)
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    return scrape

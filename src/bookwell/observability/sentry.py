@@ -1,0 +1,31 @@
+"""Sentry, only when SENTRY_DSN is set: imported lazily, so nothing changes without it.
+Called before the schema and any broker are built, since the Strawberry and Dramatiq
+integrations hook into their construction."""
+
+from bookwell.config import Settings
+
+
+def init_sentry(settings: Settings) -> bool:
+    """Whether Sentry was started."""
+    if settings.sentry_dsn is None:
+        return False
+    import sentry_sdk
+    from sentry_sdk.integrations.dramatiq import DramatiqIntegration
+    from sentry_sdk.integrations.starlette import StarletteIntegration
+    from sentry_sdk.integrations.strawberry import StrawberryIntegration
+
+    dsn = settings.sentry_dsn.get_secret_value()
+    client = sentry_sdk.get_client()
+    if client.is_active() and client.dsn == dsn:
+        return True  # the CLI started it before create_app
+    sentry_sdk.init(
+        dsn=dsn,
+        environment=settings.environment,
+        integrations=[
+            StarletteIntegration(),
+            StrawberryIntegration(async_execution=True),
+            DramatiqIntegration(),
+        ],
+        send_default_pii=False,
+    )
+    return True
