@@ -1,0 +1,1 @@
+"""Abuse limits: query cost, rate limits per principal and IP, trusted documents."""
