@@ -32,6 +32,16 @@ from bookwell.calendar_feed import calendar_feed
 from bookwell.config import Settings
 from bookwell.context import Context
 from bookwell.db import Database, connect, secret_key
+from bookwell.limits.body_size import BodySizeLimit
+from bookwell.limits.rate_limits import build_rate_limiter
+from bookwell.limits.trusted_documents import DocumentIdRequests
+from bookwell.observability.health import healthz, readyz
+from bookwell.observability.logging import route_library_loggers
+from bookwell.observability.metrics import Metrics
+from bookwell.observability.request_context import RequestContext
+from bookwell.observability.scrape import metrics_endpoint
+from bookwell.observability.setup import configure_observability
+from bookwell.observability.tracing import instrument_app
 from bookwell.pg_listen import Listener
 from bookwell.report_routes import report_download
 from bookwell.schema.root import build_schema
@@ -91,7 +101,7 @@ def _operation_type(payload: object, max_tokens: int) -> OperationType | None:
     return operation.operation if operation else None
 
 
-class BookwellGraphQL(GraphQL):
+class BookwellGraphQL(DocumentIdRequests, GraphQL):
     graphql_transport_ws_handler_class = SubscriptionsOnly
 
     def __init__(
@@ -110,12 +120,14 @@ class BookwellGraphQL(GraphQL):
         self.runtime = runtime
         self.access_tokens = access_tokens
         self.payments = payments
+        self.rate_limiter = build_rate_limiter(settings.redis_url, settings.queue_namespace)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Authenticate before GraphQL sees the request: a bad token is HTTP 401, whatever
         the query asks."""
         if scope["type"] == "http":
-            request_id = uuid.uuid4().hex
+            # RequestContext (observability) made it, and bound it to the log context.
+            request_id = scope.get("state", {}).get("request_id") or uuid.uuid4().hex
             scope.setdefault("state", {})["request_id"] = request_id
             header = Request(scope).headers.get("authorization")
             if header is not None:
@@ -175,6 +187,7 @@ class BookwellGraphQL(GraphQL):
             response=response if isinstance(response, Response) else None,
             payments=self.payments,
             listener=self.runtime.listener,
+            rate_limiter=self.rate_limiter,
         )
 
 
@@ -203,6 +216,7 @@ def create_app(
     `payments` overrides the provider the settings choose (tests); `background` starts and
     stops with the app (embedded mode: relay, worker and scheduler in-process)."""
     settings = settings or Settings()
+    configure_observability(settings)  # before the schema: Sentry hooks into Strawberry
     url = database_url or settings.database_url
     if url is None:
         raise RuntimeError("No database: set DATABASE_URL, or start with `bookwell serve`.")
@@ -217,13 +231,18 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        route_library_loggers()  # uvicorn configures its loggers after create_app
         runtime.db = connect(
-            url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow
+            url,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+            statement_cache_size=settings.db_statement_cache_size,
         )
         runtime.listener = Listener(url)
         # Whatever started is stopped, in reverse, even when a later start fails.
         async with contextlib.AsyncExitStack() as started:
             started.push_async_callback(runtime.db.dispose)
+            started.push_async_callback(graphql.rate_limiter.close)
             await runtime.listener.start()
             started.push_async_callback(runtime.listener.stop)
             if background is not None:
@@ -246,9 +265,16 @@ def create_app(
         return RedirectResponse("/graphql")
 
     graphql = BookwellGraphQL(settings, runtime, access_tokens, payments)
+    metrics = Metrics()
     routes = [
         Route("/", home),
         Route("/health", health),
+        Route("/healthz", healthz),
+        Route("/readyz", readyz(runtime, settings.redis_url)),
+        Route(
+            "/metrics",
+            metrics_endpoint(metrics, runtime, settings.redis_url, settings.queue_namespace),
+        ),
         Route("/graphql", graphql),
         WebSocketRoute("/graphql", graphql),
         Route("/webhooks/stripe", stripe_webhook(runtime, payments), methods=["POST"]),
@@ -262,4 +288,8 @@ def create_app(
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.runtime = runtime
+    app.state.metrics = metrics  # fed per operation by observability/graphql.py
+    app.add_middleware(RequestContext)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)  # outermost
+    instrument_app(app, settings)  # OpenTelemetry, when an OTLP endpoint is set
     return app

@@ -31,9 +31,27 @@ class Settings(BaseSettings):
     max_query_depth: int = 12
     max_aliases: int = 30
     max_tokens: int = 4000
+    # Estimated objects an operation may resolve (limits/cost.py).
+    max_query_cost: int = 20_000
+    # Larger request bodies are answered 413 unread (a pasted calendar may be 2 MB).
+    max_body_bytes: int = 4 * 1024 * 1024
+    # login/register and booking mutations per window, counted per operation field, in Redis
+    # (REDIS_URL) or, without it, per process (limits/rate_limits.py).
+    rate_limits: bool = True
+    rate_limit_window_seconds: int = 60
+    login_limit_per_ip: int = 30
+    login_limit_per_principal: int = 30
+    booking_limit_per_ip: int = 300
+    booking_limit_per_principal: int = 30
+    # A JSON manifest {sha256: document}; `_only`: other documents need an ADMIN's token.
+    trusted_documents: Path | None = None
+    trusted_documents_only: bool = False
 
     db_pool_size: int = 20
     db_max_overflow: int = 20
+    # asyncpg's prepared statement cache per connection (its default, 100). 0 behind PgBouncer
+    # in transaction mode: statements are then unnamed and never outlive a transaction.
+    db_statement_cache_size: int = 100
     seed_demo_data: bool = True
 
     # "builtin" needs no network (not for real money); "stripe" needs both keys below.
@@ -81,6 +99,17 @@ class Settings(BaseSettings):
 
     # importCalendar may fetch from loopback and private networks (off: no SSRF into ours).
     calendar_private_addresses: bool = False
+
+    # Observability (bookwell/observability). Unset log format: json in production, else console.
+    log_format: Literal["json", "console"] | None = None
+    # Set: errors go to Sentry; traces go to an OTLP collector (both off when unset).
+    sentry_dsn: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("SENTRY_DSN", "BOOKWELL_SENTRY_DSN")
+    )
+    otel_exporter_otlp_endpoint: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("OTEL_EXPORTER_OTLP_ENDPOINT", "BOOKWELL_OTLP_ENDPOINT"),
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -8,6 +8,7 @@ from starlette.responses import Response
 
 from bookwell.config import Settings
 from bookwell.db import Database
+from bookwell.limits.rate_limits import RateLimiter
 from bookwell.loaders import Loaders
 from bookwell.pg_listen import Listener
 from bookwell.services.payments import BuiltinProvider, PaymentProvider
@@ -31,6 +32,8 @@ class Context:
     listener: Listener | None = None
     # A websocket's connection_init payload (Strawberry sets it on connect).
     connection_params: dict[str, object] | None = None
+    # Login and booking counters (limits/rate_limits.py); None: nothing is rate limited.
+    rate_limiter: RateLimiter | None = None
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

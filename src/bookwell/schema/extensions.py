@@ -8,15 +8,18 @@ from graphql import GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
     AddValidationRules,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     SchemaExtension,
     ValidationCache,
 )
 
 from bookwell.config import Settings
+from bookwell.limits.cost import max_query_cost_rule
+from bookwell.limits.rate_limiting import RateLimits
+from bookwell.limits.shape import shape_rules
+from bookwell.limits.trusted_documents import trusted_document_extensions
+from bookwell.observability.graphql import ObserveOperations
 from bookwell.services.errors import DomainError
 
 log = logging.getLogger("bookwell.errors")
@@ -68,15 +71,21 @@ def build_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
     """Per-request factories. Validation rules are built once here: a rule class made per
     request would defeat the validation cache, whose key includes the rules."""
     rules = [
-        *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
-        *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
+        # Strawberry's QueryDepthLimiter and MaxAliasesLimiter, without their exponential
+        # walk of fragments spread in fragments (limits/shape.py).
+        *shape_rules(settings.max_query_depth, settings.max_aliases),
+        max_query_cost_rule(settings.max_query_cost),
     ]
     if not settings.introspection:
         rules.append(NoSchemaIntrospectionCustomRule)
     return [
+        # First: its operation hook wraps the others', so it sees the final answer.
+        ObserveOperations,
+        *trusted_document_extensions(settings),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: ParserCache(maxsize=CACHE_SIZE),
         lambda: AddValidationRules(rules),
         lambda: ValidationCache(maxsize=CACHE_SIZE),
+        RateLimits,
         lambda: PublicErrors(field_suggestions=settings.field_suggestions),
     ]
