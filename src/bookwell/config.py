@@ -100,7 +100,8 @@ class Settings(BaseSettings):
     # importCalendar may fetch from loopback and private networks (off: no SSRF into ours).
     calendar_private_addresses: bool = False
 
-    # Observability (bookwell/observability). Unset log format: json in production, else console.
+    # Observability (bookwell/observability). Unset log format: console at a terminal in
+    # development, else json.
     log_format: Literal["json", "console"] | None = None
     # Set: errors go to Sentry; traces go to an OTLP collector (both off when unset).
     sentry_dsn: SecretStr | None = Field(

@@ -35,7 +35,11 @@ class _Stderr(logging.StreamHandler):
 def log_format(settings: Settings) -> LogFormat:
     if settings.log_format is not None:
         return settings.log_format
-    return "json" if settings.environment == "production" else "console"
+    # Console lines are for a person at a terminal (and cost several times a JSON line to
+    # render); logs going to a file, a pipe or a collector are JSON.
+    if settings.environment == "production" or not sys.stderr.isatty():
+        return "json"
+    return "console"
 
 
 def shared_processors() -> list[Processor]:
