@@ -3,10 +3,20 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Numeric, String, func
+from sqlalchemy import (
+    CheckConstraint,
+    ColumnElement,
+    DateTime,
+    ForeignKey,
+    Numeric,
+    String,
+    exists,
+    func,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bookwell.models.base import Base, IdMixin, text_enum
+from bookwell.models.reservation import Reservation
 
 
 class PaymentStatus(enum.StrEnum):
@@ -43,3 +53,10 @@ class Payment(IdMixin, Base):
     paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     refunded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+def reservation_paid() -> ColumnElement[bool]:
+    """True where the reservation in the statement (`Reservation`) has a PAID payment."""
+    return exists().where(
+        Payment.reservation_id == Reservation.id, Payment.status == PaymentStatus.PAID
+    )

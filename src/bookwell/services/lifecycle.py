@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, case, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, Date, case, func, or_, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,11 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bookwell.models import (
     Listing,
     ListingKind,
-    Payment,
-    PaymentStatus,
     Reservation,
     ReservationStatus,
 )
+from bookwell.models.payment import reservation_paid
 from bookwell.services import outbox, pricing
 from bookwell.services.errors import DomainError, ErrorCode, check_text, invalid, not_found
 from bookwell.services.holds import RESERVATION_COLUMNS, is_capacity_error, unavailable
@@ -54,9 +53,7 @@ def _hosted_by(principal: Principal) -> ColumnElement[bool] | None:
 
 
 def _paid_or_free() -> ColumnElement[bool]:
-    paid = exists().where(
-        Payment.reservation_id == Reservation.id, Payment.status == PaymentStatus.PAID
-    )
+    paid = reservation_paid()
     return or_(Reservation.total_amount == 0, paid)
 
 

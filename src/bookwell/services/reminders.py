@@ -10,18 +10,17 @@ reminder; a paid hold's new deadline (the host's turn), a new warning.
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import ColumnElement, String, case, exists, func, literal, select
+from sqlalchemy import ColumnElement, String, case, func, literal, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.models import (
     Listing,
     OutboxMessage,
-    Payment,
-    PaymentStatus,
     Reservation,
     ReservationStatus,
 )
+from bookwell.models.payment import reservation_paid
 from bookwell.services.outbox import Event
 from bookwell.services.stay_clock import begins_at
 
@@ -77,9 +76,7 @@ async def enqueue_reminders(session: AsyncSession, *, hours: int) -> int:
 async def warn_expiring_holds(session: AsyncSession, *, minutes: int) -> int:
     """A HOLD_EXPIRING for each PENDING hold that runs out within `minutes` (and has not
     yet), waiting for the host when paid, else for the guest's payment; how many were new."""
-    paid = exists().where(
-        Payment.reservation_id == Reservation.id, Payment.status == PaymentStatus.PAID
-    )
+    paid = reservation_paid()
     waiting_for = case((paid, literal("host")), else_=literal("payment"))
     rows = select(
         literal(Event.HOLD_EXPIRING.value),

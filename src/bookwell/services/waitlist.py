@@ -27,14 +27,13 @@ from bookwell.models import (
     Listing,
     ListingKind,
     ListingNight,
-    Payment,
-    PaymentStatus,
     Reservation,
     ReservationStatus,
     WaitlistEntry,
     WaitlistStatus,
     new_id,
 )
+from bookwell.models.payment import reservation_paid
 from bookwell.services import outbox
 from bookwell.services.errors import DomainError, ErrorCode, invalid, not_found
 from bookwell.services.holds import expire_holds, place_hold
@@ -191,9 +190,7 @@ async def leave_waitlist(
 
 
 async def _cancel_unpaid_hold(session: AsyncSession, reservation_id: uuid.UUID) -> bool:
-    paid = exists().where(
-        Payment.reservation_id == Reservation.id, Payment.status == PaymentStatus.PAID
-    )
+    paid = reservation_paid()
     stmt = (
         update(Reservation)
         .where(
