@@ -48,6 +48,8 @@ class OutboxMessage(Base):
     )
     data: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
     dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    # The API request (or job) that caused the event; the relay passes it on to the actor.
+    request_id: Mapped[str | None] = mapped_column(String(100))
     relayed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     relay_count: Mapped[int] = mapped_column(Integer, server_default="0")
     # Set by the actor when the event's work is done; a row relayed long ago and still not
