@@ -238,7 +238,8 @@ def create_app(
             max_overflow=settings.db_max_overflow,
             statement_cache_size=settings.db_statement_cache_size,
         )
-        runtime.listener = Listener(url)
+        # Directly to PostgreSQL: LISTEN through PgBouncer's transaction pooling hears nothing.
+        runtime.listener = Listener(settings.direct_url(url))
         # Whatever started is stopped, in reverse, even when a later start fails.
         async with contextlib.AsyncExitStack() as started:
             started.push_async_callback(runtime.db.dispose)

@@ -4,6 +4,7 @@ background commands of cli_background.py."""
 import asyncio
 import contextlib
 import logging
+import signal
 
 import click
 
@@ -48,6 +49,8 @@ def serve(host: str | None, port: int | None, access_log: bool, background: bool
     settings = Settings()
     host = host or settings.host
     port = port or settings.port
+    # SIGTERM before the server runs stops like Ctrl-C: embedded servers are stopped too.
+    signal.signal(signal.SIGTERM, _interrupt)
     if background is None:
         background = settings.database_url is None
     redis = redis_url(settings) if background else contextlib.nullcontext(None)
@@ -75,9 +78,44 @@ def serve(host: str | None, port: int | None, access_log: bool, background: bool
         work = _background_work(settings, url, queue_url) if queue_url else None
         if work is not None and not settings.smtp_url:
             click.echo(f"  Emails are written to {settings.mail_path.resolve()}/ (set SMTP_URL)\n")
-        app = create_app(settings, database_url=url, background=work)
-        uvicorn.run(app, host=host, port=port, access_log=access_log, log_level="info")
+        app = create_app(serve_settings(settings, queue_url), database_url=url, background=work)
+        # uvicorn handles SIGTERM while it runs (a graceful stop), then raises it again
+        # for the handler it found: that must not end the process before the cleanup here.
+        signal.signal(signal.SIGTERM, _stopped)
+        uvicorn.run(app, **uvicorn_options(settings, host, port, access_log=access_log))
     click.echo("Stopped.")
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _stopped(signum: int, frame: object) -> None:
+    """The server has already stopped on this signal."""
+
+
+def serve_settings(settings: Settings, queue_url: str | None) -> Settings:
+    """The app's settings: a Redis started here (embedded) serves the app as REDIS_URL
+    would, so rate limits are shared through it and /readyz and /metrics watch it."""
+    if queue_url is None or settings.redis_url == queue_url:
+        return settings
+    return settings.model_copy(update={"redis_url": queue_url})
+
+
+def uvicorn_options(
+    settings: Settings, host: str, port: int, *, access_log: bool
+) -> dict[str, object]:
+    return {
+        "host": host,
+        "port": port,
+        "access_log": access_log,
+        "log_level": "info",
+        # No logging setup of uvicorn's own: its lines, the first ones included, go through
+        # the handler configure_observability installed (JSON unless at a terminal).
+        "log_config": None,
+        # SIGTERM: stop accepting, let in-flight requests finish this long, then cancel them.
+        "timeout_graceful_shutdown": settings.graceful_shutdown_seconds,
+    }
 
 
 def _background_work(settings: Settings, db_url: str, queue_url: str):

@@ -14,9 +14,16 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, validation_alias=AliasChoices("DATABASE_URL", "BOOKWELL_DATABASE_URL")
     )
+    # PostgreSQL directly, for what cannot go through PgBouncer in transaction mode: LISTEN
+    # (subscriptions, the relay's wake-up) and the scheduler's session advisory lock.
+    # Unset: the database URL (docs/scaling.md, section 2).
+    direct_database_url: str | None = None
     data_dir: Path = Path(".bookwell")
     host: str = "127.0.0.1"
     port: int = 8000
+    # On SIGTERM `serve` stops accepting and lets in-flight requests finish this long, then
+    # cancels them (open websockets are told to reconnect at once).
+    graceful_shutdown_seconds: float = 30.0
     environment: Literal["development", "production"] = "development"
 
     # Unset: a random key is created once and kept in `data_dir`, so tokens survive restarts.
@@ -112,10 +119,14 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("OTEL_EXPORTER_OTLP_ENDPOINT", "BOOKWELL_OTLP_ENDPOINT"),
     )
 
-    @field_validator("database_url")
+    @field_validator("database_url", "direct_database_url")
     @classmethod
     def _use_asyncpg(cls, url: str | None) -> str | None:
         return to_asyncpg_url(url) if url else None
+
+    def direct_url(self, database_url: str) -> str:
+        """Where LISTEN and session locks connect, given the database URL in use."""
+        return self.direct_database_url or database_url
 
     @property
     def mail_path(self) -> Path:

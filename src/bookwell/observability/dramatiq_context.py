@@ -1,9 +1,10 @@
 """The request id travels with the messages a request enqueues, as a Dramatiq message
-option (`request_id`), not in the database; a worker binds it, with the message id and the
-actor, to its log context while it handles the message.
+option (`request_id`); a worker binds it, with the message id and the actor, to its log
+context while it handles the message.
 
-Outbox events are enqueued later by the relay, outside any request, so their messages
-carry no request id; their actor binds the outbox id and event instead (workers/actors.py).
+Outbox events are enqueued later by the relay, outside any request: the row keeps the id of
+the request that recorded it (`outbox.request_id`) and the relay sets the option from it
+(workers/background.py). Their actor also binds the outbox id and event (workers/actors.py).
 """
 
 import contextvars

@@ -1,11 +1,27 @@
 """One request id per HTTP request, made before any route runs: kept in `scope["state"]`
 (the GraphQL view answers it in `X-Request-ID`) and bound to structlog's context, so every
-line logged while the request is served carries it."""
+line logged while the request is served carries it, and so do the outbox events it records
+(request_scope.py).
 
+An `X-Request-ID` the client (or a proxy in front) sent is kept when it is a plain token of
+at most 100 characters, so one id follows a request through the proxy's logs and ours;
+anything else is replaced by a new id."""
+
+import re
 import uuid
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 from structlog.contextvars import bound_contextvars
+
+# Nothing that could forge a log line or a header: letters, digits and . _ : -
+_ACCEPTED = re.compile(rb"[A-Za-z0-9._:-]{1,100}")
+
+
+def request_id_of(scope: Scope) -> str:
+    for name, value in scope.get("headers", ()):
+        if name == b"x-request-id":
+            return value.decode() if _ACCEPTED.fullmatch(value) else uuid.uuid4().hex
+    return uuid.uuid4().hex
 
 
 class RequestContext:
@@ -16,7 +32,7 @@ class RequestContext:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = uuid.uuid4().hex
+        request_id = request_id_of(scope)
         scope.setdefault("state", {})["request_id"] = request_id
         with bound_contextvars(request_id=request_id):
             await self.app(scope, receive, send)

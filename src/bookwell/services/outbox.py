@@ -3,8 +3,9 @@
 A service records an event beside the change that causes it, so a rolled-back change
 records nothing and a committed one is never lost: the relay (workers/relay.py) moves rows
 to the queue after commit, however long the queue was away. Rows carry ids and small facts
-known only at the moment (old dates, who cancelled); the worker reads everything else fresh
-when it delivers.
+known only at the moment (old dates, who cancelled), and the id of the request (or job) that
+caused them, which the relay hands on to the worker's log lines; the worker reads everything
+else fresh when it delivers.
 """
 
 import enum
@@ -18,6 +19,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.models import OutboxMessage
+from bookwell.request_scope import current_request_id
 
 
 class Event(enum.StrEnum):
@@ -67,6 +69,7 @@ async def record(
         "waitlist_entry_id": waitlist_entry_id,
         "data": data or {},
         "dedupe_key": dedupe_key,
+        "request_id": current_request_id(),
     }
     stmt = pg_insert(OutboxMessage).values(**values)
     if dedupe_key is not None:
@@ -85,6 +88,10 @@ async def record_each(
     session: AsyncSession, event: Event, reservation_ids: Iterable[uuid.UUID]
 ) -> None:
     """The same event for several reservations, in one statement."""
-    rows = [{"event": event.value, "reservation_id": rid} for rid in reservation_ids]
+    request_id = current_request_id()
+    rows = [
+        {"event": event.value, "reservation_id": rid, "request_id": request_id}
+        for rid in reservation_ids
+    ]
     if rows:
         await session.execute(insert(OutboxMessage), rows)

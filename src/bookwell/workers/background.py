@@ -14,7 +14,7 @@ from bookwell.db import Database, connect
 from bookwell.pg_listen import Listener
 from bookwell.workers.actors import Actors, declare_actors
 from bookwell.workers.broker import build_broker, close_broker
-from bookwell.workers.relay import run_relay
+from bookwell.workers.relay import Relayed, run_relay
 from bookwell.workers.runtime import WorkerRuntime
 
 log = logging.getLogger(__name__)
@@ -54,9 +54,11 @@ class BackgroundWork:
         self._listener: Listener | None = None
         self._started = contextlib.AsyncExitStack()
 
-    def enqueue_outbox(self, ids: list[int]) -> None:
-        for outbox_id in ids:
-            self.actors.deliver_notification.send(outbox_id)
+    def enqueue_outbox(self, rows: list[Relayed]) -> None:
+        for outbox_id, request_id in rows:
+            # The worker binds it to the delivery's log lines (observability/dramatiq_context).
+            options = {"request_id": request_id} if request_id else {}
+            self.actors.deliver_notification.send_with_options(args=(outbox_id,), **options)
 
     async def start(self) -> None:
         """Start each part; `stop` undoes exactly what started, in reverse, even after a
@@ -74,7 +76,9 @@ class BackgroundWork:
         )
         started.push_async_callback(self._db.dispose)
         if self._relay:
-            self._listener = Listener(self.database_url, application_name="bookwell-relay")
+            self._listener = Listener(
+                self.settings.direct_url(self.database_url), application_name="bookwell-relay"
+            )
             await self._listener.start()
             started.push_async_callback(self._listener.stop)
             self._tasks.append(asyncio.create_task(self._run_relay(), name="outbox-relay"))

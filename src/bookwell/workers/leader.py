@@ -7,10 +7,12 @@ connection gone on its next check and steps down. Between the break and that che
 run jobs for a moment, which is safe: leadership only saves duplicate work, each job is safe
 to run concurrently on its own (SKIP LOCKED, guarded updates, dedupe keys).
 
-The connection is a SQLAlchemy AsyncConnection from the application's engine (same URL,
-driver and settings), in autocommit so it never sits idle inside a transaction. A session
-lock survives the pool's reset-on-return, so the connection never goes back to the pool
-while it might hold the lock: it is unlocked first, or else discarded (invalidated).
+The connection is a SQLAlchemy AsyncConnection from the engine it is given: the
+application's, or one on BOOKWELL_DIRECT_DATABASE_URL when set (scheduler.run_scheduler),
+since through PgBouncer in transaction mode the lock would stay on a pooled server
+connection. It is in autocommit so it never sits idle inside a transaction. A session lock
+survives the pool's reset-on-return, so the connection never goes back to the pool while it
+might hold the lock: it is unlocked first, or else discarded (invalidated).
 """
 
 import asyncio

@@ -26,15 +26,18 @@ log = logging.getLogger(__name__)
 
 MAX_BACKOFF_SECONDS = 10.0
 
-Enqueue = Callable[[list[int]], None]
-"""Sends one message per outbox id (blocking: runs in a thread)."""
+Relayed = tuple[int, str | None]
+"""An outbox id and the id of the request that recorded it (None: none known)."""
+
+Enqueue = Callable[[list[Relayed]], None]
+"""Sends one message per outbox row (blocking: runs in a thread)."""
 
 
 async def _relay(
     db: Database, enqueue: Enqueue, due: tuple[ColumnElement[bool], ...], limit: int
 ) -> int:
     rows = (
-        select(OutboxMessage.id)
+        select(OutboxMessage.id, OutboxMessage.request_id)
         .where(*due)
         .order_by(OutboxMessage.id)
         .limit(limit)
@@ -43,10 +46,11 @@ async def _relay(
         .with_for_update(skip_locked=True, key_share=True)
     )
     async with db.transaction() as session:
-        ids = list((await session.execute(rows)).scalars())
-        if not ids:
+        relayed = [(row.id, row.request_id) for row in await session.execute(rows)]
+        if not relayed:
             return 0
-        await asyncio.to_thread(enqueue, ids)
+        await asyncio.to_thread(enqueue, relayed)
+        ids = [outbox_id for outbox_id, _ in relayed]
         await session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id.in_(ids))
