@@ -28,6 +28,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import SubscribeMessage
 from strawberry.types.unset import UNSET, UnsetType
 
+from bookwell.admin import build_admin
 from bookwell.calendar_feed import calendar_feed
 from bookwell.config import Settings
 from bookwell.context import Context
@@ -286,6 +287,8 @@ def create_app(
         ),
         # The same bearer-token check as the GraphQL view's.
         Route("/reports/{file}", report_download(runtime, graphql.authenticate), methods=["GET"]),
+        # Staff UI (sqladmin); the database is the lifespan's, looked up per request.
+        build_admin(lambda: runtime.db, settings, graphql.rate_limiter),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.runtime = runtime

@@ -1,0 +1,175 @@
+"""What staff see at /admin: users, listings, reservations and the outbox.
+
+Listings, reservations and the outbox are read-only: their changes go through the services,
+which keep inventory, prices and notifications consistent. Users may be renamed and given
+another role; passwords are neither shown nor set here."""
+
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from sqladmin import ModelView
+from sqladmin.filters import AllUniqueStringValuesFilter, ForeignKeyFilter, StaticValuesFilter
+
+from bookwell.admin.filters import DeliveryFilter
+from bookwell.models import (
+    Listing,
+    ListingKind,
+    OutboxMessage,
+    Reservation,
+    ReservationStatus,
+    Role,
+    User,
+)
+
+PAGE_SIZES = [25, 50, 100]
+
+
+def _choices(values: type[Role] | type[ListingKind] | type[ReservationStatus]) -> list:
+    return [(member.value, member.value.title()) for member in values]
+
+
+def _money(column: str) -> Callable[[Any, Any], str]:
+    """An amount with its currency in one cell ("120.00 EUR")."""
+    return lambda row, _: f"{getattr(row, column)} {row.currency}"
+
+
+def _labels(columns: list, **names: str) -> dict:
+    """Column headings: `names` by attribute, else the attribute's name as words."""
+    return {c: names.get(c.key, c.key.replace("_", " ").capitalize()) for c in columns}
+
+
+class ReadOnly(ModelView):
+    can_create = False
+    can_edit = False
+    can_delete = False
+    can_view_details = True
+    page_size = 25
+    page_size_options: ClassVar = PAGE_SIZES
+
+
+class UserAdmin(ReadOnly, model=User):
+    name, name_plural, icon = "User", "Users", "fa-solid fa-user"
+    can_edit = True
+    can_export = False  # a list of everyone's email address is not a download
+    column_list: ClassVar = [User.email, User.name, User.role, User.created_at, User.id]
+    column_labels: ClassVar = _labels(column_list, created_at="Joined", id="ID")
+    column_details_exclude_list: ClassVar = [User.password_hash]
+    form_columns: ClassVar = [User.name, User.role]
+    column_searchable_list: ClassVar = [User.email, User.name]
+    column_sortable_list: ClassVar = [User.email, User.name, User.role, User.created_at]
+    column_default_sort: ClassVar = [(User.created_at, True)]
+    column_filters: ClassVar = [StaticValuesFilter(User.role, _choices(Role), title="Role")]
+
+
+class ListingAdmin(ReadOnly, model=Listing):
+    name, name_plural, icon = "Listing", "Listings", "fa-solid fa-house"
+    column_list: ClassVar = [
+        Listing.title,
+        Listing.kind,
+        Listing.city,
+        Listing.country,
+        Listing.units,
+        Listing.nightly_price,
+        Listing.instant_book,
+        Listing.created_at,
+        Listing.id,
+    ]
+    column_labels: ClassVar = _labels(
+        column_list, nightly_price="Price", instant_book="Instant", created_at="Created", id="ID"
+    )
+    column_formatters: ClassVar = {Listing.nightly_price: _money("nightly_price")}
+    column_searchable_list: ClassVar = [Listing.title, Listing.city]
+    column_sortable_list: ClassVar = [
+        Listing.title,
+        Listing.kind,
+        Listing.city,
+        Listing.nightly_price,
+        Listing.created_at,
+    ]
+    column_default_sort: ClassVar = [(Listing.created_at, True)]
+    column_filters: ClassVar = [
+        StaticValuesFilter(Listing.kind, _choices(ListingKind), title="Kind"),
+        AllUniqueStringValuesFilter(Listing.city, title="City"),
+        AllUniqueStringValuesFilter(Listing.country, title="Country"),
+    ]
+
+
+class ReservationAdmin(ReadOnly, model=Reservation):
+    name, name_plural, icon = "Reservation", "Reservations", "fa-solid fa-calendar-check"
+    column_list: ClassVar = [
+        Reservation.guest_name,
+        Reservation.status,
+        Reservation.start_date,
+        Reservation.end_date,
+        Reservation.quantity,
+        Reservation.total_amount,
+        Reservation.listing_id,
+        Reservation.created_at,
+        Reservation.id,
+    ]
+    column_labels: ClassVar = _labels(
+        column_list,
+        guest_name="Guest",
+        start_date="From",
+        end_date="To",
+        quantity="Units",
+        total_amount="Total",
+        listing_id="Listing ID",
+        created_at="Booked",
+        id="ID",
+    )
+    column_formatters: ClassVar = {Reservation.total_amount: _money("total_amount")}
+    column_details_exclude_list: ClassVar = [Reservation.price_snapshot]
+    column_searchable_list: ClassVar = [Reservation.guest_name, Reservation.id]
+    column_sortable_list: ClassVar = [
+        Reservation.guest_name,
+        Reservation.status,
+        Reservation.start_date,
+        Reservation.end_date,
+        Reservation.total_amount,
+        Reservation.created_at,
+    ]
+    column_default_sort: ClassVar = [(Reservation.created_at, True)]
+    column_filters: ClassVar = [
+        StaticValuesFilter(Reservation.status, _choices(ReservationStatus), title="Status"),
+        ForeignKeyFilter(Reservation.listing_id, Listing.title, title="Listing"),
+    ]
+
+
+class OutboxAdmin(ReadOnly, model=OutboxMessage):
+    name, name_plural, icon = "Outbox event", "Outbox", "fa-solid fa-envelope"
+    column_list: ClassVar = [
+        OutboxMessage.id,
+        OutboxMessage.created_at,
+        OutboxMessage.event,
+        OutboxMessage.reservation_id,
+        OutboxMessage.relayed_at,
+        OutboxMessage.relay_count,
+        OutboxMessage.delivered_at,
+        OutboxMessage.request_id,
+    ]
+    column_labels: ClassVar = _labels(
+        column_list,
+        id="ID",
+        created_at="Recorded",
+        reservation_id="Reservation ID",
+        relayed_at="Relayed",
+        relay_count="Relays",
+        delivered_at="Delivered",
+        request_id="Request ID",
+    )
+    column_searchable_list: ClassVar = [OutboxMessage.event, OutboxMessage.reservation_id]
+    column_sortable_list: ClassVar = [
+        OutboxMessage.id,
+        OutboxMessage.event,
+        OutboxMessage.relayed_at,
+        OutboxMessage.delivered_at,
+    ]
+    column_default_sort: ClassVar = [(OutboxMessage.id, True)]
+    column_filters: ClassVar = [
+        AllUniqueStringValuesFilter(OutboxMessage.event, title="Event"),
+        DeliveryFilter(),
+    ]
+
+
+VIEWS = (UserAdmin, ListingAdmin, ReservationAdmin, OutboxAdmin)
