@@ -93,7 +93,12 @@ class ListingNight(Base):
     """
 
     __tablename__ = "listing_nights"
-    __table_args__ = (CheckConstraint("booked >= 0 AND booked <= units", name="capacity"),)
+    # Yearly partitions and a DEFAULT (migration 0008); SQLAlchemy reads and writes the
+    # parent table as any other.
+    __table_args__ = (
+        CheckConstraint("booked >= 0 AND booked <= units", name="capacity"),
+        {"postgresql_partition_by": "RANGE (night)"},
+    )
 
     listing_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("listings.id", ondelete="CASCADE"), primary_key=True

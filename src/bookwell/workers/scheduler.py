@@ -21,10 +21,11 @@ from typing import TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.config import Settings
-from bookwell.db import Database
+from bookwell.db import Database, connect
 from bookwell.services import idempotency, outbox, reminders, stay_clock
 from bookwell.services.payments.provider import PaymentProvider
 from bookwell.workers.leader import Leader
+from bookwell.workers.partitions import ensure_partitions_daily
 from bookwell.workers.sweeps import sweep_holds
 
 log = logging.getLogger(__name__)
@@ -124,6 +125,7 @@ JOBS: dict[str, Job] = {
     "enqueue_reminders": _remind,
     "purge_idempotency_keys": _purge,
     "purge_outbox": _purge_outbox,
+    "ensure_night_partitions": ensure_partitions_daily,
 }
 
 
@@ -155,7 +157,14 @@ async def run_scheduler(
 ) -> None:
     """Lead when possible and tick every `scheduler_tick_seconds` until `stop` is set;
     leadership is given up on the way out (also when cancelled)."""
-    leader = Leader(db.engine)
+    # The lock is a session's: behind PgBouncer in transaction mode it needs PostgreSQL itself.
+    direct = None
+    if settings.direct_database_url:
+        cache = settings.db_statement_cache_size
+        direct = connect(
+            settings.direct_database_url, pool_size=1, max_overflow=1, statement_cache_size=cache
+        )
+    leader = Leader((direct or db).engine)
     retry = min(LEADERSHIP_RETRY_SECONDS, settings.scheduler_tick_seconds)
     try:
         while not stop.is_set():
@@ -166,6 +175,8 @@ async def run_scheduler(
                 await _sleep(stop, retry)
     finally:
         await leader.release()
+        if direct is not None:
+            await direct.dispose()
 
 
 async def _sleep(stop: asyncio.Event, seconds: float) -> None:
