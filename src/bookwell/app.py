@@ -138,8 +138,12 @@ class BookwellGraphQL(DocumentIdRequests, GraphQL):
                     return
                 scope["state"]["principal"] = principal
         # A client that went away before its request was read has nobody left to answer.
-        with contextlib.suppress(ClientDisconnect):
-            await super().__call__(scope, receive, send)
+        try:
+            with contextlib.suppress(ClientDisconnect):
+                await super().__call__(scope, receive, send)
+        finally:
+            if scope["type"] == "http" and (context := scope["state"].pop("context", None)):
+                context.release()
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
@@ -178,7 +182,7 @@ class BookwellGraphQL(DocumentIdRequests, GraphQL):
         request_id = getattr(request.state, "request_id", uuid.uuid4().hex)
         if isinstance(response, Response):
             response.headers["X-Request-ID"] = request_id
-        return Context(
+        context = Context(
             db=self.runtime.db,
             settings=self.settings,
             access_tokens=self.access_tokens,
@@ -190,6 +194,9 @@ class BookwellGraphQL(DocumentIdRequests, GraphQL):
             listener=self.runtime.listener,
             rate_limiter=self.rate_limiter,
         )
+        if isinstance(request, Request):
+            request.state.context = context  # released in __call__, once answered
+        return context
 
 
 def _invalid_token(request_id: str) -> JSONResponse:

@@ -1,6 +1,7 @@
 """The per-request context every resolver sees, typed (no dict lookups)."""
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import strawberry
 from starlette.requests import Request
@@ -35,9 +36,22 @@ class Context:
     # Login and booking counters (limits/rate_limits.py); None: nothing is rate limited.
     rate_limiter: RateLimiter | None = None
     loaders: Loaders = field(init=False)
+    # Objects whose `prefetched` values point back at them (schema/lookahead.py: a listing's
+    # reservations know their listing); release() cuts those cycles.
+    linked: list[Any] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.db, self.principal)
+
+    def release(self) -> None:
+        """Called when the answer is sent. A request builds cycles (above, and in the
+        loaders); cut, its thousands of objects are freed at once by reference counting.
+        Left, they pile up until a full collection walks every object in the process: in
+        the bench's nested read that was half of the server's CPU (bench/README.md)."""
+        for item in self.linked:
+            item.prefetched.clear()
+        self.linked.clear()
+        self.loaders.release()
 
     def sign_in(self, principal: Principal) -> None:
         """A websocket authenticates after its context exists (on connection_init)."""

@@ -43,7 +43,8 @@ async def all_listings(
 
 async def _with_nested(info: Info, connection: Connection[Listing]) -> Connection[Listing]:
     nodes = [edge.node for edge in connection.edges]
-    await prefetch_listings(info, nodes, selected(info, "edges", "node"))
+    at = ("edges", "node")
+    await prefetch_listings(info, nodes, selected(info, *at), at)
     return connection
 
 

@@ -83,7 +83,8 @@ async def search_slots(
 
     connection = Connection.of(found, offer, count)
     listings = [edge.node.listing for edge in connection.edges]
-    await prefetch_listings(info, listings, selected(info, "edges", "node", "listing"))
+    at = ("edges", "node", "listing")
+    await prefetch_listings(info, listings, selected(info, *at), at)
     return connection
 
 

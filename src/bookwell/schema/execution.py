@@ -18,6 +18,7 @@ from collections.abc import Callable, Hashable
 from typing import Any
 
 from graphql import (
+    FieldNode,
     GraphQLEnumType,
     GraphQLField,
     GraphQLList,
@@ -32,6 +33,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
 from bookwell.schema import plain_tree as tree
+from bookwell.schema.json_pages import Prebuilt
 
 PREFETCHED = "bookwell.prefetched"
 
@@ -87,6 +89,10 @@ def _plain_field(field: GraphQLField | None) -> Plan:
     return known[1]
 
 
+def _one_node(details_list) -> FieldNode | None:
+    return details_list[0].node if len(details_list) == 1 else None
+
+
 class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -140,9 +146,10 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if key_of is None:
             return None
         try:
-            return tree.prefetched_value(key_of(self._arguments(field, details_list)))
+            key = key_of(self._arguments(field, details_list))
         except Exception:
             return None  # the resolver reports bad arguments itself
+        return tree.prefetched_value(key, _one_node(details_list))
 
     def _finisher(self, graphql_type, details_list) -> tree.Finish | None:
         nullable = not isinstance(graphql_type, GraphQLNonNull)
@@ -176,6 +183,10 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
         store = getattr(source, "prefetched", None)
         if store and not self._has_field_middleware():
             value = self._prefetched_value(field, field_details_list, store)
+            if isinstance(value, Prebuilt):
+                if value.node is _one_node(field_details_list):
+                    return value.json
+                value = _MISSING  # built for another node: the resolver loads its own
             if value is not _MISSING:
                 return self._complete_prefetched(
                     parent_type, field, field_details_list, path, value, position_context

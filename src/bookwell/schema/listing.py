@@ -166,7 +166,8 @@ class Listing:
     ) -> list[Annotated["Reservation", strawberry.lazy("bookwell.schema.reservation")]]:
         first = nested_first(first)
         found = self.prefetched.get(("reservations", first))
-        return found if found is not None else self._load_reservations(info, first)
+        # Not a list: JSON for the executor's own use (schema/json_pages.py).
+        return found if isinstance(found, list) else self._load_reservations(info, first)
 
     async def _load_reservations(self, info: Info, first: int) -> list["Reservation"]:
         from bookwell.schema.reservation import Reservation

@@ -14,9 +14,12 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from typing import Any
 
+import orjson
+from graphql import FieldNode
 from strawberry.types.nodes import SelectedField, Selection
 
 from bookwell.context import Info
+from bookwell.schema.json_pages import Prebuilt, field_nodes, reservation_shape
 from bookwell.schema.listing import (
     DEFAULT_NESTED_RESERVATIONS,
     Availability,
@@ -58,12 +61,16 @@ def _only(selections: Selections, name: str) -> SelectedField | None:
     return fields[0]
 
 
-async def prefetch_listings(info: Info, listings: Sequence[Listing], fields: Selections) -> None:
+async def prefetch_listings(
+    info: Info, listings: Sequence[Listing], fields: Selections, at: Sequence[str]
+) -> None:
+    """`fields` are those selected at `at` (field names) below the current field."""
     jobs = []
     if _only(fields, "owner"):
         jobs.append(_owners(info, listings))
     if (reservations := _only(fields, "reservations")) is not None:
-        jobs.append(_newest_reservations(info, listings, reservations))
+        node = _single_node(info, (*at, "reservations"))
+        jobs.append(_newest_reservations(info, listings, reservations, node))
     if (availability := _only(fields, "availability")) is not None:
         key = _availability_key(availability.arguments)
         if key is not None:
@@ -89,12 +96,21 @@ async def _owners(info: Info, listings: Sequence[Listing]) -> None:
 
 
 async def _newest_reservations(
-    info: Info, listings: Sequence[Listing], field: SelectedField
+    info: Info, listings: Sequence[Listing], field: SelectedField, node: FieldNode | None
 ) -> None:
     try:
         first = nested_first(int(field.arguments.get("first", DEFAULT_NESTED_RESERVATIONS)))
     except (TypeError, ValueError, DomainError):
         return  # each field reports the bad argument itself
+    shape = None if node is None else reservation_shape(node, info._raw_info.fragments)
+    if shape is not None:
+        pages = await info.context.loaders.reservations_as_json(
+            [listing.uuid for listing in listings], first, shape
+        )
+        for listing in listings:
+            page = orjson.Fragment(pages[listing.uuid])
+            listing.prefetched[("reservations", first)] = Prebuilt(node, page)
+        return
     found = await info.context.loaders.newest_reservations.load_many(
         [(listing.uuid, first) for listing in listings]
     )
@@ -105,6 +121,7 @@ async def _newest_reservations(
             item.prefetched["listing"] = listing
         listing.prefetched[("reservations", first)] = items
         every += items
+    info.context.linked.extend(listings)
     await prefetch_reservations(info, every, selected_below(field))
 
 
@@ -130,6 +147,13 @@ async def _guests(info: Info, reservations: Sequence[Reservation]) -> None:
     rows = await info.context.loaders.user.load_many([r.guest_id for r in with_guest])
     for reservation, row in zip(with_guest, rows, strict=True):
         reservation.prefetched["guest"] = User.from_row(row) if row else None
+
+
+def _single_node(info: Info, path: Sequence[str]) -> FieldNode | None:
+    """The one field node of the document at `path` below the current field, if just one."""
+    raw = info._raw_info
+    nodes = field_nodes(raw.field_nodes, path, raw.fragments)
+    return nodes[0] if nodes is not None and len(nodes) == 1 else None
 
 
 def selected_below(field: SelectedField) -> Selections:

@@ -13,7 +13,10 @@ None and the caller completes the object the normal way, so errors stay graphql-
 from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
-from graphql import Undefined
+import orjson
+from graphql import FieldNode, Undefined
+
+from bookwell.schema.json_pages import Prebuilt
 
 MISSING = object()
 _GIVE_UP = object()
@@ -40,10 +43,15 @@ def attribute(name: str) -> Fetch:
     return lambda source: getattr(source, name, MISSING)
 
 
-def prefetched_value(key: Hashable) -> Fetch:
+def prefetched_value(key: Hashable, node: FieldNode | None) -> Fetch:
+    """`node`: the one field node completed, if one; JSON prefetched for it is used as is."""
+
     def fetch(source: Any) -> Any:
         store = getattr(source, "prefetched", None)
-        return MISSING if store is None else store.get(key, MISSING)
+        value = MISSING if store is None else store.get(key, MISSING)
+        if isinstance(value, Prebuilt):
+            return value.json if value.node is node else MISSING
+        return value
 
     return fetch
 
@@ -92,6 +100,8 @@ def list_of(item: Finish, nullable: bool) -> Finish:
     def finish(value: Any) -> Any:
         if value is None:
             return None if nullable else _GIVE_UP
+        if isinstance(value, orjson.Fragment):  # only ever from prefetched_value
+            return value
         if isinstance(value, str | bytes | dict) or not isinstance(value, Iterable):
             return _GIVE_UP
         done = []

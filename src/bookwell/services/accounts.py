@@ -4,7 +4,7 @@ import re
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -115,8 +115,12 @@ async def authenticate(
     return Principal(row.id, row.role) if row else None
 
 
+# Built once: a SELECT built per call costs more than it takes to run (services/listings.py).
+_USERS_BY_IDS = select(*USER_COLUMNS).where(User.id.in_(bindparam("ids", expanding=True)))
+
+
 async def users_by_ids(*, session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[Row]:
-    return list((await session.execute(select(*USER_COLUMNS).where(User.id.in_(ids)))).all())
+    return list((await session.execute(_USERS_BY_IDS, {"ids": list(ids)})).all())
 
 
 async def user_id_by_email(*, session: AsyncSession, email: str) -> uuid.UUID | None:

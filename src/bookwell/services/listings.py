@@ -137,9 +137,11 @@ async def create_listing(*, session: AsyncSession, owner: Principal, data: NewLi
     return row
 
 
+_LISTINGS_BY_IDS = select(*LISTING_COLUMNS).where(Listing.id.in_(bindparam("ids", expanding=True)))
+
+
 async def listings_by_ids(*, session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[Row]:
-    stmt = select(*LISTING_COLUMNS).where(Listing.id.in_(ids))
-    return list((await session.execute(stmt)).all())
+    return list((await session.execute(_LISTINGS_BY_IDS, {"ids": list(ids)})).all())
 
 
 # Statements are built once per shape (which criteria a request uses) with bind parameters,

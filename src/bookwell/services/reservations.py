@@ -7,7 +7,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, Select, func, or_, select, true, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    func,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -155,10 +163,13 @@ async def claim_idempotency_key(
 
 def visible_to(viewer: Principal) -> ColumnElement[bool] | None:
     """Guests see their own reservations, hosts those on their listings, admins all."""
-    if viewer.is_admin:
-        return None
-    hosted = select(Listing.id).where(Listing.owner_id == viewer.user_id)
-    return or_(Reservation.guest_id == viewer.user_id, Reservation.listing_id.in_(hosted))
+    return None if viewer.is_admin else seen_by(viewer.user_id)
+
+
+def seen_by(user: uuid.UUID | ColumnElement) -> ColumnElement[bool]:
+    """What a user who is not an admin may see; `user` may be a bind parameter."""
+    hosted = select(Listing.id).where(Listing.owner_id == user)
+    return or_(Reservation.guest_id == user, Reservation.listing_id.in_(hosted))
 
 
 def _visible(stmt: Select, viewer: Principal) -> Select:

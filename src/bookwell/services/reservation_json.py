@@ -1,0 +1,119 @@
+"""Pages of reservations written as JSON by PostgreSQL (schema/json_pages.py uses them).
+
+Each listing's newest reservations come back as one JSON array, in the shape the caller
+asks for: text to send as it is, with no row decoded nor object built in Python.
+"""
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    Text,
+    Uuid,
+    bindparam,
+    cast,
+    func,
+    literal,
+    select,
+    true,
+)
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bookwell.models import Listing, Reservation
+from bookwell.services.principal import Principal
+from bookwell.services.reservations import seen_by
+
+# What a page can show of a reservation, each exactly as the API writes it: ids and amounts as
+# the strings the API sends, dates as YYYY-MM-DD (PostgreSQL's JSON dates are ISO 8601 whatever
+# DateStyle says). No timestamps: PostgreSQL drops trailing zeros of microseconds, Python not.
+JSON_FIELDS: dict[str, ColumnElement] = {
+    "id": cast(Reservation.id, Text),
+    "guest_name": Reservation.guest_name,
+    "start_date": Reservation.start_date,
+    "end_date": Reservation.end_date,
+    "nights": Reservation.end_date - Reservation.start_date,
+    "quantity": Reservation.quantity,
+    "status": Reservation.status,
+    "party_size": Reservation.party_size,
+    "cancel_reason": Reservation.cancel_reason,
+    "total_amount": cast(Reservation.total_amount, Text),  # numeric(12, 2): "120.00"
+    "currency": Reservation.currency,
+}
+
+
+@dataclass(frozen=True)
+class Constant:
+    value: str
+
+
+# Output key -> a JSON_FIELDS name, a nested object, or a constant; keys keep their order.
+JsonShape = dict[str, "str | Constant | JsonShape"]
+_ShapeKey = tuple[tuple[str, "str | Constant | _ShapeKey"], ...]
+
+
+async def newest_reservations_as_json(
+    *,
+    session: AsyncSession,
+    viewer: Principal,
+    listing_ids: Sequence[uuid.UUID],
+    first: int,
+    shape: JsonShape,
+) -> dict[uuid.UUID, str]:
+    """The newest `first` reservations the viewer may see on each listing (as
+    reservations.first_reservations_of_listings), each listing's as a JSON array of objects
+    of `shape`. A listing with none maps to "[]"."""
+    stmt = _statement(_key(shape), everything=viewer.is_admin)
+    parameters = {"listing_ids": list(listing_ids), "first": first, "viewer": viewer.user_id}
+    found: dict[uuid.UUID, str] = dict((await session.execute(stmt, parameters)).all())
+    return {listing_id: found.get(listing_id, "[]") for listing_id in listing_ids}
+
+
+def _key(shape: JsonShape) -> _ShapeKey:
+    return tuple((k, _key(v) if isinstance(v, dict) else v) for k, v in shape.items())
+
+
+@lru_cache(maxsize=256)
+def _statement(shape: _ShapeKey, *, everything: bool) -> Select:
+    """Built once per shape and kind of viewer; the rest are bind parameters."""
+    listings = (
+        select(Listing.id)
+        .where(Listing.id.in_(bindparam("listing_ids", expanding=True)))
+        .subquery("l")
+    )
+    newest = select(Reservation.id, func.to_json(_record(shape)).label("item"))
+    if not everything:
+        newest = newest.where(seen_by(bindparam("viewer", type_=Uuid)))
+    page = (
+        newest.where(Reservation.listing_id == listings.c.id)
+        .order_by(Reservation.id.desc())
+        .limit(bindparam("first"))
+        .lateral("r")
+    )
+    items = func.array_to_json(func.array_agg(aggregate_order_by(page.c.item, page.c.id.desc())))
+    return (
+        select(listings.c.id, cast(items, Text))
+        .select_from(listings.join(page, true()))
+        .group_by(listings.c.id)
+    )
+
+
+def _record(shape: _ShapeKey) -> ColumnElement:
+    """A row whose column names are the shape's keys: to_json writes it compactly with the
+    keys in order (json_build_object and json_agg would add spaces)."""
+    columns = []
+    for key, value in shape:
+        if isinstance(value, tuple):
+            column: ColumnElement = _record(value)
+        elif isinstance(value, Constant):
+            column = literal(value.value, String)
+        else:
+            column = JSON_FIELDS[value]
+        columns.append(column.label(key))
+    row = select(*columns).correlate(Reservation).subquery("s")
+    return select(row.table_valued()).scalar_subquery()

@@ -1,0 +1,60 @@
+"""Which selections PostgreSQL may write as JSON (schema/json_pages.py), and in what shape.
+That the JSON equals what the object path answers is tests/test_execution_paths.py's job."""
+
+from graphql import FieldNode, parse
+
+from bookwell.schema.json_pages import field_nodes, reservation_shape
+from bookwell.services.reservation_json import Constant
+
+
+def _reservations(document: str) -> tuple[list[FieldNode] | None, dict]:
+    parsed = parse(document)
+    operation, *definitions = parsed.definitions
+    fragments = {fragment.name.value: fragment for fragment in definitions}
+    roots = [operation.selection_set.selections[0]]
+    return field_nodes(roots, ("edges", "node", "reservations"), fragments), fragments
+
+
+def _shape(selection: str, fragments: str = ""):
+    nodes, known = _reservations(
+        f"{{ listings {{ edges {{ node {{ reservations {selection} }} }} }} }} {fragments}"
+    )
+    assert nodes is not None and len(nodes) == 1
+    return reservation_shape(nodes[0], known)
+
+
+def test_columns_keep_their_response_names_in_document_order():
+    shape = _shape(
+        "{ __typename b: startDate id ...F totalPrice { currency amount } ... on Reservation "
+        "{ id n: nights } }",
+        "fragment F on Reservation { status }",
+    )
+    assert list(shape) == ["__typename", "b", "id", "status", "totalPrice", "n"]
+    assert shape["__typename"] == Constant("Reservation")
+    assert shape["b"] == "start_date"
+    assert shape["totalPrice"] == {"currency": "currency", "amount": "total_amount"}
+
+
+def test_anything_postgresql_cannot_write_as_the_api_does_keeps_the_object_path():
+    assert _shape("{ id createdAt }") is None  # timestamps: different precision
+    assert _shape("{ id listing { id } }") is None  # a resolver
+    assert _shape("{ id status @include(if: false) }") is None  # a directive
+    assert _shape("{ id ... @skip(if: true) { status } }") is None
+    assert _shape("{ totalPrice { amount } totalPrice { currency } }") is None  # to merge
+    assert _shape("{ id a: id a: status }") is None  # invalid, but never guessed at
+    assert _shape("{ id ...F }", "fragment F on Reservation @skip(if: true) { status }") is None
+
+
+def test_the_node_is_found_only_when_no_directive_may_hide_it():
+    nodes, _ = _reservations(
+        "{ listings { edges { node { a: reservations { id } b: reservations { id } } } } }"
+    )
+    assert nodes is not None and len(nodes) == 2
+    nodes, _ = _reservations(
+        "{ listings { edges { node @include(if: true) { reservations { id } } } } }"
+    )
+    assert nodes is None
+    nodes, _ = _reservations(
+        "{ listings { edges { ...E } } } fragment E on ListingEdge { node { reservations { id } } }"
+    )
+    assert nodes is not None and len(nodes) == 1
