@@ -9,6 +9,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import date
+from functools import cached_property
 from typing import Any, TypeVar
 
 from aiodataloader import DataLoader
@@ -55,21 +56,59 @@ def _grouped(keys: Sequence[K], group: Callable[[K], Any]) -> dict[Any, list[tup
 
 
 class Loaders:
+    """Each DataLoader is made on first use: most requests need one or two of the dozen."""
+
     def __init__(self, db: Database, viewer: Principal | None):
         self._db = db
         self._viewer = viewer
-        self.user = DataLoader(self._users)
-        self.listing = DataLoader(self._listings)
-        self.availability = DataLoader(self._availability)
-        self.newest_reservations = DataLoader(self._newest_reservations)
-        self.payment = DataLoader(self._payments)
-        self.price_rules = DataLoader(self._price_rules)
-        self.rating = DataLoader(self._ratings)
-        self.reviews = DataLoader(self._reviews)
-        self.reservation_review = DataLoader(self._reservation_reviews)
-        self.listing_units = DataLoader(self._listing_units)
-        self.reservation_units = DataLoader(self._reservation_units)
-        self.price_snapshot = DataLoader(self._price_snapshots)
+
+    @cached_property
+    def user(self) -> DataLoader:
+        return DataLoader(self._users)
+
+    @cached_property
+    def listing(self) -> DataLoader:
+        return DataLoader(self._listings)
+
+    @cached_property
+    def availability(self) -> DataLoader:
+        return DataLoader(self._availability)
+
+    @cached_property
+    def newest_reservations(self) -> DataLoader:
+        return DataLoader(self._newest_reservations)
+
+    @cached_property
+    def payment(self) -> DataLoader:
+        return DataLoader(self._payments)
+
+    @cached_property
+    def price_rules(self) -> DataLoader:
+        return DataLoader(self._price_rules)
+
+    @cached_property
+    def rating(self) -> DataLoader:
+        return DataLoader(self._ratings)
+
+    @cached_property
+    def reviews(self) -> DataLoader:
+        return DataLoader(self._reviews)
+
+    @cached_property
+    def reservation_review(self) -> DataLoader:
+        return DataLoader(self._reservation_reviews)
+
+    @cached_property
+    def listing_units(self) -> DataLoader:
+        return DataLoader(self._listing_units)
+
+    @cached_property
+    def reservation_units(self) -> DataLoader:
+        return DataLoader(self._reservation_units)
+
+    @cached_property
+    def price_snapshot(self) -> DataLoader:
+        return DataLoader(self._price_snapshots)
 
     def release(self) -> None:
         """Forget every cached answer. Each loader's batch function is a method of this

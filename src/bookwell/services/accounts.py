@@ -101,18 +101,23 @@ async def authenticate(
     """The principal behind a bearer token (API token or JWT), or None if it is not valid."""
     api_token = parse_api_token(token)
     if api_token is not None:
-        stmt = (
-            select(User.id, User.role)
-            .join(ApiToken, ApiToken.user_id == User.id)
-            .where(ApiToken.token_hash == hash_api_token(api_token), ApiToken.revoked_at.is_(None))
-        )
+        stmt, parameters = _BY_API_TOKEN, {"hash": hash_api_token(api_token)}
     else:
         user_id = access_tokens.user_id(token)
         if user_id is None:
             return None
-        stmt = select(User.id, User.role).where(User.id == user_id)
-    row = (await session.execute(stmt)).one_or_none()
+        stmt, parameters = _BY_USER_ID, {"id": user_id}
+    row = (await session.execute(stmt, parameters)).one_or_none()
     return Principal(row.id, row.role) if row else None
+
+
+# Every authenticated request runs one of these: built once (see _USERS_BY_IDS).
+_BY_API_TOKEN = (
+    select(User.id, User.role)
+    .join(ApiToken, ApiToken.user_id == User.id)
+    .where(ApiToken.token_hash == bindparam("hash"), ApiToken.revoked_at.is_(None))
+)
+_BY_USER_ID = select(User.id, User.role).where(User.id == bindparam("id"))
 
 
 # Built once: a SELECT built per call costs more than it takes to run (services/listings.py).
