@@ -2,6 +2,9 @@
 made through the services, and polling the database."""
 
 import asyncio
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -60,3 +63,21 @@ def forget_queue(client, namespace: str) -> None:
 
 def addressed_to(messages, email: str) -> list:
     return [m for m in messages if email.lower() in str(m["To"]).lower()]
+
+
+def start_worker(
+    config: Settings, database_url: str, *, output: int = subprocess.DEVNULL, **env: str
+) -> subprocess.Popen:
+    """A real `bookwell worker` process on `config`'s queue, with extra environment `env`.
+    Its stdout and stderr go to `output` (PIPE: read it all, or the worker may block)."""
+    environment = os.environ | {
+        "DATABASE_URL": database_url,
+        "REDIS_URL": config.redis_url,
+        "SMTP_URL": config.smtp_url.get_secret_value(),
+        "BOOKWELL_QUEUE_NAMESPACE": config.queue_namespace,
+        "BOOKWELL_WORKER_THREADS": "4",
+        "BOOKWELL_RELAY_POLL_SECONDS": "0.2",
+        **env,
+    }
+    command = [os.path.join(os.path.dirname(sys.executable), "bookwell"), "worker"]
+    return subprocess.Popen(command, env=environment, stdout=output, stderr=subprocess.STDOUT)

@@ -1,10 +1,8 @@
 """Delivery survives the failures the outbox exists for: Redis going away, a worker killed."""
 
 import asyncio
-import os
 import signal
 import subprocess
-import sys
 from collections import Counter
 
 import pytest
@@ -12,6 +10,7 @@ import redis
 
 from bookwell.workers.background import BackgroundWork
 from tests.conftest import make_listing
+from tests.workers import queue_helpers
 from tests.workers.queue_helpers import book, eventually, forget_queue, queue_settings, scalar
 from tests.workers.redis_process import RedisProcess
 
@@ -64,20 +63,14 @@ async def test_bookings_while_redis_is_down_are_emailed_once_it_is_back(
 
 
 def start_worker(config, database_url: str) -> subprocess.Popen:
-    env = os.environ | {
-        "DATABASE_URL": database_url,
-        "REDIS_URL": config.redis_url,
-        "SMTP_URL": config.smtp_url.get_secret_value(),
-        "BOOKWELL_QUEUE_NAMESPACE": config.queue_namespace,
-        "BOOKWELL_WORKER_THREADS": "4",
-        "BOOKWELL_RELAY_POLL_SECONDS": "0.2",
-        # Presume a silent worker dead after 2 s, and check on every command, so the killed
-        # worker's messages come back in seconds rather than a minute.
-        "BOOKWELL_BROKER_HEARTBEAT_TIMEOUT_MS": "2000",
-        "BOOKWELL_BROKER_MAINTENANCE_CHANCE": "1000000",
-    }
-    command = [os.path.join(os.path.dirname(sys.executable), "bookwell"), "worker"]
-    return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # Presume a silent worker dead after 2 s, and check on every command, so the killed
+    # worker's messages come back in seconds rather than a minute.
+    return queue_helpers.start_worker(
+        config,
+        database_url,
+        BOOKWELL_BROKER_HEARTBEAT_TIMEOUT_MS="2000",
+        BOOKWELL_BROKER_MAINTENANCE_CHANCE="1000000",
+    )
 
 
 async def test_a_worker_killed_mid_batch_loses_nothing_and_duplicates_are_bounded(

@@ -1,35 +1,17 @@
 """`bookwell worker` stopped with SIGTERM mid-batch: running messages finish, the rest go
 back to the queue at once, and the next worker sends every email exactly once."""
 
-import os
 import signal
 import subprocess
-import sys
 from collections import Counter
 
 import pytest
 import redis
 
 from tests.conftest import make_listing
-from tests.workers.queue_helpers import book, forget_queue, queue_settings, scalar
+from tests.workers.queue_helpers import book, forget_queue, queue_settings, scalar, start_worker
 
 pytestmark = pytest.mark.slow
-
-
-def start_worker(config, database_url: str) -> subprocess.Popen:
-    # Dramatiq's defaults for finding dead workers (a minute's silence, then a rare check):
-    # the second worker can only see the first one's messages in time if they were handed
-    # back when it stopped.
-    env = os.environ | {
-        "DATABASE_URL": database_url,
-        "REDIS_URL": config.redis_url,
-        "SMTP_URL": config.smtp_url.get_secret_value(),
-        "BOOKWELL_QUEUE_NAMESPACE": config.queue_namespace,
-        "BOOKWELL_WORKER_THREADS": "4",
-        "BOOKWELL_RELAY_POLL_SECONDS": "0.2",
-    }
-    command = [os.path.join(os.path.dirname(sys.executable), "bookwell"), "worker"]
-    return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
 
 def deliveries(messages) -> Counter:
@@ -46,7 +28,10 @@ async def test_a_worker_stopped_by_sigterm_hands_back_its_messages(
     for day in range(20):  # 40 emails: an owner's and a guest's per booking
         await book(db, guest, listing_id, days=10 + day, nights=1)
     smtp_sink.slow_down(0.2)
-    first = start_worker(config, database_url)
+    # Dramatiq's defaults for finding dead workers (a minute's silence, then a rare check):
+    # the second worker can only see the first one's messages in time if they were handed
+    # back when it stopped.
+    first = start_worker(config, database_url, output=subprocess.PIPE)
     second = None
     try:
         await smtp_sink.wait_for(lambda got: len(got) >= 4, within=60)
