@@ -15,23 +15,12 @@ from bookwell.observability.logging import configure_logging
 from bookwell.services import outbox
 from bookwell.workers.background import BackgroundWork
 from tests.conftest import make_listing, make_token
-from tests.workers.queue_helpers import book, forget_queue, queue_settings, scalar
+from tests.workers.queue_helpers import book, forget_queue, scalar
 
 BOOK = """
 mutation Book($input: CreateReservationInput!) {
   createReservation(input: $input) { reservation { id } errors { code } }
 }"""
-
-
-@pytest.fixture
-def queue_config(settings, redis_server_url, queue_namespace, smtp_sink):
-    return queue_settings(
-        settings,
-        redis_url=redis_server_url,
-        namespace=queue_namespace,
-        smtp_url=smtp_sink.url,
-        log_format="json",
-    )
 
 
 @pytest.fixture

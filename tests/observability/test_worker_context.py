@@ -13,18 +13,7 @@ from bookwell.observability.logging import configure_logging
 from bookwell.workers.background import BackgroundWork
 from bookwell.workers.broker import QUERIES
 from tests.conftest import make_listing
-from tests.workers.queue_helpers import book, forget_queue, queue_settings
-
-
-@pytest.fixture
-def queue_config(settings, redis_server_url, queue_namespace, smtp_sink):
-    return queue_settings(
-        settings,
-        redis_url=redis_server_url,
-        namespace=queue_namespace,
-        smtp_url=smtp_sink.url,
-        log_format="json",
-    )
+from tests.workers.queue_helpers import book, forget_queue
 
 
 @pytest.fixture
