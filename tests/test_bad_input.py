@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from bookwell.app import create_app
+from bookwell.models import ListingKind
 from bookwell.services.stays import MAX_DAYS_AHEAD, today_in
 from tests.conftest import make_listing
 from tests.graphql import GraphQLClient
@@ -337,3 +338,88 @@ async def test_nul_character(client, host_token, case):
         f"{operation}($v: String!) {{ {selection} }}", {"v": value}, token=host_token
     )
     assert_rejected(answer, selection.split("(")[0], expected)
+
+
+# Found by tests/test_fuzz_graphql.py: wall-clock arithmetic at the ends of the calendar, in
+# zones far from UTC, overflowed (OverflowError, "Unexpected error.").
+FAR_ZONES = ["Pacific/Kiritimati", "America/Adak"]
+CALENDAR_ENDS = [
+    "0001-01-01T00:00:00Z",
+    "0001-01-01T00:16:42-09:00",
+    "9999-12-31T23:59:59Z",
+    "9999-12-31T23:00:00+14:00",
+    # Instants past the ends of the calendar in UTC.
+    "9999-12-31T23:00:00-09:00",
+    "0001-01-01T00:00:00+09:00",
+]
+BOOK_SLOT = """mutation($input: BookSlotInput!) {
+  bookSlot(input: $input) { reservation { id } errors { code field message } }
+}"""
+SEARCH_SLOTS = """query($id: ID!, $date: Date!) {
+  searchSlots(listingId: $id, date: $date) { edges { node { date slots { startsAt } } } }
+}"""
+
+
+@pytest.mark.parametrize("zone", FAR_ZONES)
+async def test_book_slot_at_the_ends_of_the_calendar(client, db, host, guest_token, zone):
+    listing_id = str(await make_listing(db, host, kind=ListingKind.RESTAURANT, timezone=zone))
+    for moment in CALENDAR_ENDS:
+        for key in [None, moment]:  # an idempotency key's fingerprint overflowed too
+            booking = {"listingId": listing_id, "startsAt": moment, "idempotencyKey": key}
+            answer = await client(BOOK_SLOT, {"input": booking}, token=guest_token)
+            assert_rejected(answer, "bookSlot", ("INVALID_DATES", "startsAt"))
+
+
+@pytest.mark.parametrize("zone", FAR_ZONES)
+async def test_search_slots_at_the_ends_of_the_calendar(client, db, host, zone):
+    listing_id = str(await make_listing(db, host, kind=ListingKind.SPACE, timezone=zone))
+    for day in ["0001-01-01", "9999-12-31"]:
+        answer = await client(SEARCH_SLOTS, {"id": listing_id, "date": day})
+        assert answer.status == 200
+        [edge] = answer.data["searchSlots"]["edges"]
+        assert edge["node"] == {"date": day, "slots": []}
+
+
+IMPORT_CALENDAR = """mutation($input: ImportCalendarInput!) {
+  importCalendar(input: $input) { created errors { code field message } }
+}"""
+# Events that overflowed Python's dates: a time in year 1 west of UTC, a DURATION past
+# year 9999, an all-day event on 9999-12-31, a recurrence date in year 1.
+OVERFLOWING_EVENTS = {
+    "tzid-year-1": "DTSTART;TZID=America/Adak:00010101T000000\r\n"
+    "DTEND;TZID=America/Adak:00010101T010000\r\n",
+    "duration-past-9999": "DTSTART;VALUE=DATE:20270101\r\nDURATION:P99999999D\r\n",
+    "all-day-9999-12-31": "DTSTART;VALUE=DATE:99991231\r\nDTEND;VALUE=DATE:99991231\r\n",
+    "rdate-year-1": "DTSTART:20270101T000000Z\r\nDURATION:PT1H\r\n"
+    "RDATE;TZID=America/Adak:00010101T000000\r\n",
+}
+
+
+@pytest.mark.parametrize("case", OVERFLOWING_EVENTS)
+async def test_import_calendar_at_the_ends_of_the_calendar(client, listing_id, host_token, case):
+    event = f"BEGIN:VEVENT\r\nUID:edge\r\n{OVERFLOWING_EVENTS[case]}END:VEVENT\r\n"
+    text = f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\n{event}END:VCALENDAR\r\n"
+    answer = await client(
+        IMPORT_CALENDAR, {"input": {"listingId": listing_id, "icsText": text}}, token=host_token
+    )
+    assert_rejected(answer, "importCalendar", ("INVALID_INPUT", "icsText"))
+    assert "Event edge" in answer.data["importCalendar"]["errors"][0]["message"]
+
+
+async def test_cost_of_page_sizes_out_of_range(client):
+    huge = 10**23  # not an Int: validation refuses it (the cost rule once multiplied it: a 500)
+    nested = f"edges {{ node {{ reservations(first: {huge}) {{ id }} }} }}"
+    query = f"{{ listings(first: {huge}) {{ {nested} }} }}"
+    assert_rejected(await client(query), "listings", INVALID)
+
+
+async def test_a_cost_past_64_bits_is_refused_as_any_other(client):
+    """Valid page sizes nested deep enough multiply past what JSON carries exactly."""
+    most = 2**31 - 1
+    query = "{ listings(first: %d) { edges { node { reviews(first: %d) { edges { node {"
+    query += " listing { reservations(first: %d) { id } } } } } } } } }"
+    answer = await client(query % (most, most, most))
+    assert answer.status == 200 and answer.body.get("data") is None
+    (error,) = answer.errors
+    assert error["extensions"]["code"] == "QUERY_TOO_COSTLY"
+    assert error["extensions"]["cost"] == 2**53 - 1

@@ -143,6 +143,8 @@ class CostEstimator:
         given = next((a.value for a in arguments if a.name.value == PAGE_ARGUMENT), None)
         if isinstance(given, IntValueNode):
             value: object = int(given.value)
+            if value > GRAPHQL_INT_MAX:
+                value = None  # not an Int: validation reports it
         elif isinstance(given, VariableNode):
             value = self.variable_defaults.get(given.name.value, largest or UNKNOWN_PAGE_SIZE)
         elif given is None:
@@ -156,6 +158,10 @@ class CostEstimator:
             return parent
         found = self.schema.get_type(condition.name.value)
         return found if found is not None else parent
+
+
+GRAPHQL_INT_MAX = 2**31 - 1
+JSON_SAFE_INTEGER = 2**53 - 1
 
 
 def max_query_cost_rule(max_cost: int) -> type[ValidationRule]:
@@ -186,7 +192,8 @@ def max_query_cost_rule(max_cost: int) -> type[ValidationRule]:
                 if variable.default_value is not None
             }
             estimator = CostEstimator(self.context.schema, fragments, defaults)
-            cost = estimator.operation_cost(operation)
+            # Reported as a JSON-safe integer: absurd page sizes multiply past 64 bits.
+            cost = min(estimator.operation_cost(operation), JSON_SAFE_INTEGER)
             if cost > max_cost:
                 name = operation.name.value if operation.name else "anonymous"
                 self.report_error(

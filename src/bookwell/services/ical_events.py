@@ -32,6 +32,11 @@ MAX_EVENTS = 5_000
 MAX_OCCURRENCES = 5_000
 # Recurrences are walked from their first occurrence; past this many, one is refused.
 MAX_STEPS = 20_000
+# Dates an event may have: nearer the ends of the calendar, a time may have no UTC instant
+# (years 1 and 9999), and nothing there is bookable anyway.
+EARLIEST = date(2, 1, 1)
+LATEST = date(9997, 12, 31)
+_OUT_OF_RANGE = f"its dates are not between {EARLIEST} and {LATEST}."
 
 When = date | datetime
 # The properties that say when an event is: one of them broken, the event is refused.
@@ -92,7 +97,10 @@ def read_calendar(
         raise CalendarError(f"A calendar may hold at most {MAX_EVENTS} events ahead to import.")
     occurrences = []
     for uid, events in by_uid.items():
-        occurrences.extend(_occurrences_of(uid, events, window))
+        try:
+            occurrences.extend(_occurrences_of(uid, events, window))
+        except OverflowError:  # an RDATE, EXDATE or RECURRENCE-ID: see EARLIEST, LATEST
+            raise CalendarError(_OUT_OF_RANGE, uid) from None
         if len(occurrences) > MAX_OCCURRENCES:
             raise CalendarError(
                 f"More than {MAX_OCCURRENCES} events (recurrences counted) ahead to import."
@@ -243,8 +251,10 @@ def _period(uid: str, event: icalendar.Event, window: _Window) -> tuple[When, Wh
         raise CalendarError("DTSTART is missing.", uid)
     try:
         start, end = event.start, event.end
-    except (ValueError, TypeError) as error:
+    except (ValueError, TypeError, OverflowError) as error:
         raise CalendarError(f"its dates cannot be read ({_short(error)}).", uid) from None
+    if not (EARLIEST <= _day(start) <= LATEST and EARLIEST <= _day(end) <= LATEST):
+        raise CalendarError(_OUT_OF_RANGE, uid)
     if isinstance(start, datetime) and isinstance(end, datetime):
         start = _aware(uid, event, "DTSTART", start, window.zone)
         end = _aware(uid, event, "DTEND", end, window.zone)
@@ -253,6 +263,10 @@ def _period(uid: str, event: icalendar.Event, window: _Window) -> tuple[When, Wh
     if end == start and not isinstance(start, datetime):
         end = start + timedelta(days=1)
     return start, end
+
+
+def _day(when: When) -> date:
+    return when.date() if isinstance(when, datetime) else when
 
 
 def _aware(uid: str, event: icalendar.Event, name: str, value: datetime, zone: tzinfo) -> datetime:

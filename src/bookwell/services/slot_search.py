@@ -75,10 +75,14 @@ def _grid(listing: Row, question: SlotQuestion, units: list[Row], now: datetime)
     largest = max((unit.seats or 0 for unit in units), default=0)
     check_party(listing, question.party_size or 1, question.quantity, largest)
     zone = ZoneInfo(listing.timezone)
-    slots = day_slots(
-        question.day, zone, hours_of(listing), listing.slot_minutes, _length(listing, question)
-    )
+    length = _length(listing, question)
     latest = now + timedelta(days=MAX_DAYS_AHEAD)
+    # Days further out have no slot in [now, latest] in any zone; around years 1 and 9999
+    # their wall-clock times may not even have a UTC instant.
+    margin = timedelta(days=2)
+    if not now.date() - margin <= question.day <= latest.date() + margin:
+        return []
+    slots = day_slots(question.day, zone, hours_of(listing), listing.slot_minutes, length)
     return [slot for slot in slots if now <= slot.starts_at <= latest]
 
 

@@ -21,6 +21,10 @@ from zoneinfo import ZoneInfo
 from bookwell.services.errors import DomainError, ErrorCode
 
 MAX_DAYS_AHEAD = 366
+# Out of these bounds a wall-clock time may have no UTC instant (years 1 and 9999) and is
+# nowhere near a bookable slot anyway.
+EARLIEST = datetime(2, 1, 1, tzinfo=UTC)
+LATEST = datetime(9998, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +110,8 @@ def _local(moment: datetime, zone: ZoneInfo, field: str) -> datetime:
         raise _dates_error(
             "Give a time with its UTC offset, e.g. 2031-03-30T19:00:00+02:00.", field
         )
+    if not EARLIEST <= moment <= LATEST:
+        raise _dates_error(f"{field} is too far from today.", field)
     local = moment.astimezone(zone).replace(tzinfo=None, fold=0)
     # Compared in UTC: Python never finds a time in a repeated hour equal across zones.
     if instant(local, zone) != moment.astimezone(UTC):

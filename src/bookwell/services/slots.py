@@ -67,7 +67,10 @@ class NewSlotBooking:
 
 def _instant(moment: datetime) -> str:
     """The same instant in any offset is the same input."""
-    return (moment.astimezone(UTC) if moment.tzinfo else moment).isoformat()
+    try:
+        return (moment.astimezone(UTC) if moment.tzinfo else moment).isoformat()
+    except OverflowError:  # no UTC instant (years 1 and 9999): refused after the key's claim
+        return moment.isoformat()
 
 
 def _listing_after_expiring(listing_id: uuid.UUID, guest_id: uuid.UUID) -> Select:
