@@ -137,6 +137,10 @@ class Loaders:
         async with self._db.read() as session:
             return await query(session=session, **kwargs)
 
+    async def users_now(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Row]:
+        """Users by id, read at once: for a caller that holds every id it needs."""
+        return {row.id: row for row in await self._read(accounts.users_by_ids, ids=list(ids))}
+
     async def _users(self, ids: Sequence[uuid.UUID]) -> list[Row | None]:
         return _by_id(await self._read(accounts.users_by_ids, ids=ids), ids)
 

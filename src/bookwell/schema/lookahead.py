@@ -90,9 +90,12 @@ async def prefetch_reservations(
 
 
 async def _owners(info: Info, listings: Sequence[Listing]) -> None:
-    rows = await info.context.loaders.user.load_many([listing.owner_id for listing in listings])
-    for listing, row in zip(listings, rows, strict=True):
-        listing.prefetched["owner"] = User.from_row(row)
+    """One query for the page's owners, each built once however many listings it has (the
+    whole page is known here: a loader's future per listing would only add cost)."""
+    rows = await info.context.loaders.users_now({listing.owner_id for listing in listings})
+    owners = {user_id: User.from_row(row) for user_id, row in rows.items()}
+    for listing in listings:
+        listing.prefetched["owner"] = owners[listing.owner_id]
 
 
 async def _newest_reservations(

@@ -13,6 +13,7 @@ from bookwell.models import ApiToken, Role, User, new_id
 from bookwell.services.errors import DomainError, ErrorCode, check_text, invalid
 from bookwell.services.passwords import hash_password, verify_password
 from bookwell.services.principal import Principal
+from bookwell.services.statements import one_of
 from bookwell.services.tokens import AccessTokens, hash_api_token, new_api_token, parse_api_token
 
 # Deliberately loose: the only real proof of an address is a mail that arrives.
@@ -121,7 +122,7 @@ _BY_USER_ID = select(User.id, User.role).where(User.id == bindparam("id"))
 
 
 # Built once: a SELECT built per call costs more than it takes to run (services/listings.py).
-_USERS_BY_IDS = select(*USER_COLUMNS).where(User.id.in_(bindparam("ids", expanding=True)))
+_USERS_BY_IDS = select(*USER_COLUMNS).where(one_of(User.id, "ids"))
 
 
 async def users_by_ids(*, session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[Row]:

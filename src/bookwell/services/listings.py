@@ -22,6 +22,7 @@ from bookwell.services.slot_units import (
     create_units,
     listing_values,
 )
+from bookwell.services.statements import one_of
 
 LISTING_COLUMNS = tuple(Listing.__table__.c)
 MAX_PRICE = Decimal("9999999999.99")
@@ -137,7 +138,7 @@ async def create_listing(*, session: AsyncSession, owner: Principal, data: NewLi
     return row
 
 
-_LISTINGS_BY_IDS = select(*LISTING_COLUMNS).where(Listing.id.in_(bindparam("ids", expanding=True)))
+_LISTINGS_BY_IDS = select(*LISTING_COLUMNS).where(one_of(Listing.id, "ids"))
 
 
 async def listings_by_ids(*, session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[Row]:

@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bookwell.models import Listing, Reservation
 from bookwell.services.principal import Principal
 from bookwell.services.reservations import seen_by
+from bookwell.services.statements import one_of
 
 # What a page can show of a reservation, each exactly as the API writes it: ids and amounts as
 # the strings the API sends, dates as YYYY-MM-DD (PostgreSQL's JSON dates are ISO 8601 whatever
@@ -81,11 +82,7 @@ def _key(shape: JsonShape) -> _ShapeKey:
 @lru_cache(maxsize=256)
 def _statement(shape: _ShapeKey, *, everything: bool) -> Select:
     """Built once per shape and kind of viewer; the rest are bind parameters."""
-    listings = (
-        select(Listing.id)
-        .where(Listing.id.in_(bindparam("listing_ids", expanding=True)))
-        .subquery("l")
-    )
+    listings = select(Listing.id).where(one_of(Listing.id, "listing_ids")).subquery("l")
     newest = select(Reservation.id, func.to_json(_record(shape)).label("item"))
     if not everything:
         newest = newest.where(seen_by(bindparam("viewer", type_=Uuid)))
