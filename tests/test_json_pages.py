@@ -43,6 +43,8 @@ def test_anything_postgresql_cannot_write_as_the_api_does_keeps_the_object_path(
     assert _shape("{ totalPrice { amount } totalPrice { currency } }") is None  # to merge
     assert _shape("{ id a: id a: status }") is None  # invalid, but never guessed at
     assert _shape("{ id ...F }", "fragment F on Reservation @skip(if: true) { status }") is None
+    assert _shape("{ %s: id }" % ("a" * 64)) is None  # PostgreSQL would cut the label at 63
+    assert _shape("{ %s: id }" % ("a" * 63)) is not None
 
 
 def test_the_node_is_found_only_when_no_directive_may_hide_it():

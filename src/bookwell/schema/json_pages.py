@@ -21,7 +21,7 @@ import orjson
 from graphql import FieldNode, FragmentDefinitionNode, FragmentSpreadNode, InlineFragmentNode
 from graphql.language import SelectionNode
 
-from bookwell.services.reservation_json import Constant, JsonShape
+from bookwell.services.reservation_json import MAX_KEY_LENGTH, Constant, JsonShape
 
 # GraphQL field of Reservation -> services/reservations.py JSON_FIELDS (or a nested object).
 RESERVATION_FIELDS: JsonShape = {
@@ -86,6 +86,8 @@ def _shape(
     shape: JsonShape = {}
     for field in fields:
         key = (field.alias or field.name).value
+        if len(key) > MAX_KEY_LENGTH:
+            return None
         name = field.name.value
         known = vocabulary.get(name)
         value: str | Constant | JsonShape | None = None

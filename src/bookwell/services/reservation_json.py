@@ -54,7 +54,9 @@ class Constant:
 
 
 # Output key -> a JSON_FIELDS name, a nested object, or a constant; keys keep their order.
+# Keys are column labels: at most MAX_KEY_LENGTH characters (PostgreSQL cuts longer names).
 JsonShape = dict[str, "str | Constant | JsonShape"]
+MAX_KEY_LENGTH = 63
 _ShapeKey = tuple[tuple[str, "str | Constant | _ShapeKey"], ...]
 
 
@@ -112,5 +114,7 @@ def _record(shape: _ShapeKey) -> ColumnElement:
         else:
             column = JSON_FIELDS[value]
         columns.append(column.label(key))
-    row = select(*columns).correlate(Reservation).subquery("s")
+    # Named so that no column can be: a GraphQL name has no "$" (a column `s` of a row
+    # named s would be read instead of the row).
+    row = select(*columns).correlate(Reservation).subquery("row$")
     return select(row.table_valued()).scalar_subquery()

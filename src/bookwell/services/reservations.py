@@ -34,6 +34,7 @@ from bookwell.services.holds import RESERVATION_COLUMNS, expire_holds, place_hol
 from bookwell.services.outbox import Event
 from bookwell.services.pagination import Page, PageRequest, page_of
 from bookwell.services.principal import Principal
+from bookwell.services.statements import one_of
 from bookwell.services.stays import stay
 
 MAX_KEY_LENGTH = 200
@@ -242,7 +243,7 @@ async def first_reservations_of_listings(
 
     A LATERAL subquery per listing walks the (listing_id, id) index and stops after `first`.
     """
-    listings = select(Listing.id).where(Listing.id.in_(listing_ids)).subquery("l")
+    listings = select(Listing.id).where(one_of(Listing.id, "listing_ids")).subquery("l")
     newest = (
         _visible(select(*LISTED_COLUMNS), viewer)
         .where(Reservation.listing_id == listings.c.id)
@@ -252,6 +253,6 @@ async def first_reservations_of_listings(
     )
     stmt = select(newest).select_from(listings.join(newest, true()))
     result: dict[uuid.UUID, list[Row]] = {listing_id: [] for listing_id in listing_ids}
-    for row in await session.execute(stmt):
+    for row in await session.execute(stmt, {"listing_ids": list(listing_ids)}):
         result[row.listing_id].append(row)
     return result
