@@ -125,8 +125,13 @@ class Settings(BaseSettings):
         return to_asyncpg_url(url) if url else None
 
     def direct_url(self, database_url: str) -> str:
-        """Where LISTEN and session locks connect, given the database URL in use."""
-        return self.direct_database_url or database_url
+        """Where LISTEN and session locks connect, given the database URL in use. The direct
+        URL stands for the configured DATABASE_URL only: another database (the embedded one
+        of `serve`, a test's) is reached directly already."""
+        in_use = to_asyncpg_url(database_url)
+        if self.direct_database_url and in_use == self.database_url:
+            return self.direct_database_url
+        return database_url
 
     @property
     def mail_path(self) -> Path:

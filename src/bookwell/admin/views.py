@@ -20,6 +20,7 @@ from bookwell.models import (
     Role,
     User,
 )
+from bookwell.services.outbox import Event
 
 PAGE_SIZES = [25, 50, 100]
 
@@ -167,7 +168,8 @@ class OutboxAdmin(ReadOnly, model=OutboxMessage):
     ]
     column_default_sort: ClassVar = [(OutboxMessage.id, True)]
     column_filters: ClassVar = [
-        AllUniqueStringValuesFilter(OutboxMessage.event, title="Event"),
+        # The known events, not a scan of the table for its distinct values on every page.
+        StaticValuesFilter(OutboxMessage.event, [(e.value, e.value) for e in Event], title="Event"),
         DeliveryFilter(),
     ]
 

@@ -25,7 +25,7 @@ from bookwell.db import Database, connect
 from bookwell.services import idempotency, outbox, reminders, stay_clock
 from bookwell.services.payments.provider import PaymentProvider
 from bookwell.workers.leader import Leader
-from bookwell.workers.partitions import ensure_partitions_daily
+from bookwell.workers.partitions import ensure_partitions_ahead
 from bookwell.workers.sweeps import sweep_holds
 
 log = logging.getLogger(__name__)
@@ -125,7 +125,7 @@ JOBS: dict[str, Job] = {
     "enqueue_reminders": _remind,
     "purge_idempotency_keys": _purge,
     "purge_outbox": _purge_outbox,
-    "ensure_night_partitions": ensure_partitions_daily,
+    "ensure_night_partitions": ensure_partitions_ahead,
 }
 
 
@@ -158,12 +158,12 @@ async def run_scheduler(
     """Lead when possible and tick every `scheduler_tick_seconds` until `stop` is set;
     leadership is given up on the way out (also when cancelled)."""
     # The lock is a session's: behind PgBouncer in transaction mode it needs PostgreSQL itself.
+    in_use = db.engine.url.render_as_string(hide_password=False)
+    direct_url = settings.direct_url(in_use)
     direct = None
-    if settings.direct_database_url:
+    if direct_url != in_use:
         cache = settings.db_statement_cache_size
-        direct = connect(
-            settings.direct_database_url, pool_size=1, max_overflow=1, statement_cache_size=cache
-        )
+        direct = connect(direct_url, pool_size=1, max_overflow=1, statement_cache_size=cache)
     leader = Leader((direct or db).engine)
     retry = min(LEADERSHIP_RETRY_SECONDS, settings.scheduler_tick_seconds)
     try:
@@ -174,9 +174,11 @@ async def run_scheduler(
             else:
                 await _sleep(stop, retry)
     finally:
-        await leader.release()
-        if direct is not None:
-            await direct.dispose()
+        try:
+            await leader.release()
+        finally:
+            if direct is not None:
+                await direct.dispose()
 
 
 async def _sleep(stop: asyncio.Event, seconds: float) -> None:
