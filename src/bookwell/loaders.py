@@ -142,7 +142,8 @@ class Loaders:
         return {row.id: row for row in await self._read(accounts.users_by_ids, ids=list(ids))}
 
     async def _users(self, ids: Sequence[uuid.UUID]) -> list[Row | None]:
-        return _by_id(await self._read(accounts.users_by_ids, ids=ids), ids)
+        found = await self.users_now(ids)
+        return [found.get(id_) for id_ in ids]
 
     async def _listings(self, ids: Sequence[uuid.UUID]) -> list[Row | None]:
         return _by_id(await self._read(listings.listings_by_ids, ids=ids), ids)
