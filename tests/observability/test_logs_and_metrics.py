@@ -144,3 +144,22 @@ async def test_operation_names_are_bounded(settings):
 async def test_two_apps_have_separate_registries(settings):
     first, second = create_app(settings), create_app(settings)
     assert first.state.metrics.registry is not second.state.metrics.registry
+
+
+async def test_a_booking_asked_through_a_fragment_is_counted(client, db, host, guest_token):
+    listing = await make_listing(db, host, units=1)
+    start = (date.today() + timedelta(days=30)).isoformat()
+    variables = {"input": {"listingId": str(listing), "startDate": start, "nights": 2}}
+    query = """
+        mutation Fragmented($input: CreateReservationInput!) { ...Book ...Book }
+        fragment Book on Mutation { booked: createReservation(input: $input) { errors { code } } }
+    """
+    headers = {"Authorization": f"Bearer {guest_token}"}
+    answer = await client.http.post(
+        "/graphql", json={"query": query, "variables": variables}, headers=headers
+    )
+    assert answer.json()["data"]["booked"]["errors"] == []
+
+    found = samples((await client.http.get("/metrics")).text)
+    key = ("bookwell_bookings_total", (("mutation", "createReservation"), ("outcome", "ok")))
+    assert found.get(key) == 1  # once: the two spreads are one field

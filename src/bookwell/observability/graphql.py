@@ -9,7 +9,15 @@ from collections.abc import Iterator
 from typing import Any
 
 import structlog
-from graphql import FieldNode, OperationDefinitionNode, get_operation_ast
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    get_operation_ast,
+)
 from strawberry.extensions import SchemaExtension
 
 from bookwell.observability.metrics import Metrics
@@ -60,7 +68,7 @@ class ObserveOperations(SchemaExtension):
             return
         metrics.observe_operation(name, kind, outcome, seconds)
         if kind == "mutation" and operation is not None and isinstance(data, dict):
-            for key, field in _root_fields(operation):
+            for key, field in _root_fields(operation, context.graphql_document):
                 if field in BOOKING_MUTATIONS and key in data:
                     codes = user_codes.get(key, [])
                     metrics.observe_booking(field, codes[0] if codes else "ok")
@@ -76,12 +84,31 @@ def _operation(context: Any) -> OperationDefinitionNode | None:
         return None
 
 
-def _root_fields(operation: OperationDefinitionNode) -> Iterator[tuple[str, str]]:
-    """(response key, field name) of each root field: an alias must not hide a booking."""
-    for selection in operation.selection_set.selections:
-        if isinstance(selection, FieldNode):
-            key = selection.alias.value if selection.alias else selection.name.value
-            yield key, selection.name.value
+def _root_fields(
+    operation: OperationDefinitionNode, document: DocumentNode
+) -> Iterator[tuple[str, str]]:
+    """(response key, field name) of each root field: an alias must not hide a booking, nor
+    a fragment (`mutation { ...Book }`)."""
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+
+    def walk(selections, visiting: frozenset[str]) -> Iterator[tuple[str, str]]:
+        for selection in selections:
+            if isinstance(selection, FieldNode):
+                yield (selection.alias or selection.name).value, selection.name.value
+            elif isinstance(selection, InlineFragmentNode):
+                yield from walk(selection.selection_set.selections, visiting)
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                if name in fragments and name not in visiting:
+                    yield from walk(fragments[name].selection_set.selections, visiting | {name})
+
+    seen: set[str] = set()  # graphql-core merges fields of one response key
+    for key, field in walk(operation.selection_set.selections, frozenset()):
+        if key not in seen:
+            seen.add(key)
+            yield key, field
 
 
 def _user_error_codes(data: object) -> dict[str, list[str]]:
