@@ -16,6 +16,9 @@ from bookwell.services.tokens import AccessTokens
 from tests.conftest import make_listing, make_user
 
 SOON = date.today() + timedelta(days=9)
+# Text JSON must escape, written by PostgreSQL on one path and orjson on the other.
+TITLE = 'Zoë "Q" \\ O\'Neil\u2028✓'
+DESCRIPTION = "line\nbreak\ttab\x01"
 
 QUERIES = {
     "nested page": """
@@ -61,6 +64,36 @@ QUERIES = {
         { searchAvailability(startDate: "2031-01-01", nights: 2) { edges { node {
           id owner { name } availability(startDate: "2031-01-01", endDate: "2031-01-03") {
             available freeUnits } } } } }""",
+    # A listing connection's edges of plain columns come as JSON (services/listing_json.py).
+    "search edges as json": """
+        { searchAvailability(startDate: "2031-01-01", nights: 2, first: 3) {
+          totalCount pageInfo { hasNextPage endCursor }
+          edges { __typename cursor again: cursor node { __typename id kind title description
+            city country timezone nightlyPrice { amount currency __typename } units maxGuests
+            instantBook holdMinutes approvalHours offerMinutes cleaningFee { amount currency }
+            cancellationPolicy { freeCancellationDays lateRefundPercent } slotMinutes
+            sittingMinutes ...F ... on Listing { t: title } } } } }
+        fragment F on Listing { id s: units }""",
+    "listing edges as json, two aliases": """
+        { a: listings(first: 2) { edges { node { id title } } pageInfo { endCursor } }
+          b: listings(first: 50, filter: {text: "Zoë"}) { edges { cursor node { s: title } } } }""",
+    "listing edges as json, none found": """
+        { listings(filter: {city: "Nowhere"}) { edges { node { id } }
+          pageInfo { hasNextPage } } }""",
+    "listing edges with a timestamp": """
+        { listings(first: 50) { edges { node { id createdAt } } } }""",
+    "listing edges with a directive": """
+        { listings(first: 50) { edges { node { id title @include(if: true) } } } }""",
+    "listing edges merged from two selections": """
+        { listings(first: 50) { edges { node { id } } }
+          listings(first: 50) { edges { cursor } } }""",
+}
+JSON_ANSWERS = {
+    "json page",
+    "json page with awkward aliases",
+    "search edges as json",
+    "listing edges as json, two aliases",
+    "listing edges as json, none found",
 }
 
 
@@ -88,6 +121,19 @@ async def viewer(db) -> Principal:
             )
             async with db.transaction() as session:
                 await create_reservation(session=session, guest=guest, data=data)
+    # Every column a listing's JSON may hold, with text JSON must escape and nulls.
+    await make_listing(
+        db,
+        host,
+        title=TITLE,
+        description=DESCRIPTION,
+        city="Köln",
+        country="DE",
+        timezone="Europe/Berlin",
+        nightly_price="1234567.5",
+        units=4,
+        max_guests=None,
+    )
     return host
 
 
@@ -116,9 +162,34 @@ async def test_the_fast_paths_answer_as_graphql_core_does(db, settings, viewer, 
         answers.append((orjson.loads(orjson.dumps(result.data)), errors))
     assert answers[0] == answers[1]
     # Only a page whose whole selection is plain columns, for one field node, is JSON.
-    assert prebuilt == (name in ("json page", "json page with awkward aliases"))
+    assert prebuilt == (name in JSON_ANSWERS)
     data, errors = answers[0]
     if name == "bad argument inside":  # a non-null field's error nulls the page, both ways
         assert errors and all(path[-1] == "reservations" for _, path in errors)
     else:
         assert data is not None and errors == []
+    if "edges" in name:  # the answers compared are not empty pages (but one)
+        assert (b'"node"' in orjson.dumps(data)) == (not name.endswith("none found"))
+
+
+async def test_json_edges_are_the_same_bytes_as_the_object_path(db, settings, viewer):
+    """Byte for byte, not only as parsed JSON: PostgreSQL writes the text clients get."""
+    query = QUERIES["search edges as json"].replace("first: 3", "first: 10")
+    bodies = []
+    for executor in (None, StrawberryGraphQLCoreExecutionContext):
+        schema = build_schema(settings)
+        if executor is not None:
+            schema.execution_context_class = executor
+        context = Context(
+            db=db,
+            settings=settings,
+            access_tokens=AccessTokens(
+                key="k" * 40, issuer="i", audience="a", ttl=timedelta(minutes=5)
+            ),
+            principal=viewer,
+            request_id="test",
+        )
+        result = await schema.execute(query, context_value=context)
+        bodies.append(orjson.dumps(result.data))
+    assert bodies[0] == bodies[1]
+    assert orjson.dumps(TITLE) in bodies[0] and orjson.dumps(DESCRIPTION) in bodies[0]

@@ -3,8 +3,8 @@ That the JSON equals what the object path answers is tests/test_execution_paths.
 
 from graphql import FieldNode, parse
 
-from bookwell.schema.json_pages import field_nodes, reservation_shape
-from bookwell.services.reservation_json import Constant
+from bookwell.schema.json_pages import RESERVATION, field_nodes, json_shape
+from bookwell.services.json_rows import Constant
 
 
 def _reservations(document: str) -> tuple[list[FieldNode] | None, dict]:
@@ -20,7 +20,7 @@ def _shape(selection: str, fragments: str = ""):
         f"{{ listings {{ edges {{ node {{ reservations {selection} }} }} }} }} {fragments}"
     )
     assert nodes is not None and len(nodes) == 1
-    return reservation_shape(nodes[0], known)
+    return json_shape(nodes[0], RESERVATION, known)
 
 
 def test_columns_keep_their_response_names_in_document_order():

@@ -1,5 +1,6 @@
 """The per-request context every resolver sees, typed (no dict lookups)."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +40,8 @@ class Context:
     # Objects whose `prefetched` values point back at them (schema/lookahead.py: a listing's
     # reservations know their listing); release() cuts those cycles.
     linked: list[Any] = field(init=False, default_factory=list)
+    # More cycles to cut when the answer is sent (schema/execution.py: the executor's own).
+    cleanups: list[Callable[[], None]] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.db, self.principal)
@@ -52,6 +55,9 @@ class Context:
             item.prefetched.clear()
         self.linked.clear()
         self.loaders.release()
+        for cleanup in self.cleanups:
+            cleanup()
+        self.cleanups.clear()
 
     def sign_in(self, principal: Principal) -> None:
         """A websocket authenticates after its context exists (on connection_init)."""

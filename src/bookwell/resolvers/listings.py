@@ -12,11 +12,11 @@ from bookwell.resolvers.common import (
 )
 from bookwell.schema.inputs import CreateListingInput, ListingFilter
 from bookwell.schema.listing import Availability, Listing, load_availability
-from bookwell.schema.lookahead import prefetch_listings, selected
+from bookwell.schema.lookahead import listing_edges_as_json, prefetch_listings, selected
 from bookwell.schema.pagination import Connection
 from bookwell.schema.payloads import ListingPayload
 from bookwell.services import availability as availability_service
-from bookwell.services import listings
+from bookwell.services import listing_json, listings
 from bookwell.services.errors import not_found
 from bookwell.services.pagination import page_request
 from bookwell.services.stays import stay
@@ -35,9 +35,16 @@ async def all_listings(
     public_read(info)
     page = page_request(first, after)
     criteria = filter.to_domain() if filter else None
-    async with info.context.db.read() as session:
-        found = await listings.list_listings(session=session, filter=criteria, page=page)
     count = counter(info, listings.count_listings, filter=criteria)
+    as_json = listing_edges_as_json(info)
+    async with info.context.db.read() as session:
+        if as_json:
+            node, shape = as_json
+            found = await listing_json.listings_as_json(
+                session=session, filter=criteria, page=page, shape=shape
+            )
+            return Connection.of_json(found, node, count)
+        found = await listings.list_listings(session=session, filter=criteria, page=page)
     return await _with_nested(info, Connection.of(found, Listing.from_row, count))
 
 
@@ -74,13 +81,25 @@ async def search_availability(
     page = page_request(first, after)
     wanted = stay(start_date, nights=nights)
     criteria = filter.to_domain() if filter else None
-    async with info.context.db.read() as session:
-        found = await availability_service.search(
-            session=session, stay=wanted, quantity=quantity, filter=criteria, page=page
-        )
     count = counter(
         info, availability_service.count_search, stay=wanted, quantity=quantity, filter=criteria
     )
+    as_json = listing_edges_as_json(info)
+    async with info.context.db.read() as session:
+        if as_json:
+            node, shape = as_json
+            found = await listing_json.search_as_json(
+                session=session,
+                stay=wanted,
+                quantity=quantity,
+                filter=criteria,
+                page=page,
+                shape=shape,
+            )
+            return Connection.of_json(found, node, count)
+        found = await availability_service.search(
+            session=session, stay=wanted, quantity=quantity, filter=criteria, page=page
+        )
     return await _with_nested(info, Connection.of(found, Listing.from_row, count))
 
 

@@ -1,17 +1,20 @@
-"""Pages of nested reservations that PostgreSQL writes as JSON, as PostGraphile does.
+"""Lists of objects that PostgreSQL writes as JSON, as PostGraphile does.
 
 `listings { edges { node { reservations(first: 5) { id startDate status } } } }` asks for
-hundreds of reservations of a handful of columns each. Read as rows, every one is decoded
-(all its columns), built into a `Reservation`, then completed field by field: most of the
+hundreds of reservations of a handful of columns each, and `searchAvailability { edges { node
+{ id title nightlyPrice { amount } } } }` for a page of listings. Read as rows, every one is
+decoded (all its columns), built into an object, then completed field by field: most of the
 request's CPU (bench/README.md). When the selection below such a field is only columns that
-PostgreSQL can write exactly as the API would (services/reservations.py: JSON_FIELDS), the
-look-ahead asks for each listing's page as one JSON array instead, and the executor puts
-that text into the answer unchanged (an `orjson.Fragment`).
+PostgreSQL can write exactly as the API would (a vocabulary below, over a service's
+JSON_FIELDS), the resolver or look-ahead asks for the list as JSON instead, and the executor
+puts that text into the answer unchanged (an `orjson.Fragment`): a listing's page of
+reservations (services/reservation_json.py), a listing connection's edges
+(services/listing_json.py).
 
 The JSON answers one field node of the document and nothing else: `Prebuilt.node` is that
 node, and the executor uses the text only when completing that very node (schema/execution.py).
 Anything else (another alias, a directive, a field with a resolver, a timestamp) keeps the
-object path, so a page is never shaped for a selection it was not built from.
+object path, so a list is never shaped for a selection it was not built from.
 """
 
 from collections.abc import Iterable, Sequence
@@ -21,23 +24,65 @@ import orjson
 from graphql import FieldNode, FragmentDefinitionNode, FragmentSpreadNode, InlineFragmentNode
 from graphql.language import SelectionNode
 
-from bookwell.services.reservation_json import MAX_KEY_LENGTH, Constant, JsonShape
+from bookwell.services.json_rows import MAX_KEY_LENGTH, Constant, JsonShape
 
-# GraphQL field of Reservation -> services/reservations.py JSON_FIELDS (or a nested object).
-RESERVATION_FIELDS: JsonShape = {
-    "id": "id",
-    "guestName": "guest_name",
-    "startDate": "start_date",
-    "endDate": "end_date",
-    "nights": "nights",
-    "quantity": "quantity",
-    "status": "status",
-    "partySize": "party_size",
-    "cancelReason": "cancel_reason",
-    "totalPrice": {"amount": "total_amount", "currency": "currency"},
-}
-# The GraphQL type of each nested object above (for __typename and fragment conditions).
-OBJECT_TYPES = {"totalPrice": "Money"}
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """What PostgreSQL can write of one GraphQL object type: field -> a column of the
+    service's JSON_FIELDS, or a nested object's vocabulary."""
+
+    type_name: str
+    fields: dict[str, "str | Vocabulary"]
+
+
+# services/reservation_json.py JSON_FIELDS
+RESERVATION = Vocabulary(
+    "Reservation",
+    {
+        "id": "id",
+        "guestName": "guest_name",
+        "startDate": "start_date",
+        "endDate": "end_date",
+        "nights": "nights",
+        "quantity": "quantity",
+        "status": "status",
+        "partySize": "party_size",
+        "cancelReason": "cancel_reason",
+        "totalPrice": Vocabulary("Money", {"amount": "total_amount", "currency": "currency"}),
+    },
+)
+# services/listing_json.py JSON_FIELDS
+LISTING = Vocabulary(
+    "Listing",
+    {
+        "id": "id",
+        "kind": "kind",
+        "title": "title",
+        "description": "description",
+        "city": "city",
+        "country": "country",
+        "timezone": "timezone",
+        "nightlyPrice": Vocabulary("Money", {"amount": "nightly_amount", "currency": "currency"}),
+        "units": "units",
+        "maxGuests": "max_guests",
+        "instantBook": "instant_book",
+        "holdMinutes": "hold_minutes",
+        "approvalHours": "approval_hours",
+        "offerMinutes": "offer_minutes",
+        "cleaningFee": Vocabulary("Money", {"amount": "cleaning_amount", "currency": "currency"}),
+        "cancellationPolicy": Vocabulary(
+            "CancellationPolicy",
+            {
+                "freeCancellationDays": "free_cancellation_days",
+                "lateRefundPercent": "late_refund_percent",
+            },
+        ),
+        "slotMinutes": "slot_minutes",
+        "sittingMinutes": "sitting_minutes",
+    },
+)
+LISTING_EDGE = Vocabulary("ListingEdge", {"cursor": "cursor", "node": LISTING})
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,18 +114,12 @@ def field_nodes(
     return current
 
 
-def reservation_shape(node: FieldNode, fragments: Fragments) -> JsonShape | None:
-    """The JSON shape that answers `node`'s selection, or None if some of it is not a
-    column PostgreSQL writes exactly as the API does."""
-    return _shape(node, RESERVATION_FIELDS, "Reservation", fragments)
-
-
-def _shape(
-    node: FieldNode, vocabulary: JsonShape, type_name: str, fragments: Fragments
-) -> JsonShape | None:
+def json_shape(node: FieldNode, vocabulary: Vocabulary, fragments: Fragments) -> JsonShape | None:
+    """The JSON shape that answers `node`'s selection (of the vocabulary's type), or None if
+    some of it is not a column PostgreSQL writes exactly as the API does."""
     if node.selection_set is None:
         return None
-    fields = _fields(node.selection_set.selections, fragments, type_name)
+    fields = _fields(node.selection_set.selections, fragments, vocabulary.type_name)
     if fields is None:
         return None
     shape: JsonShape = {}
@@ -89,14 +128,14 @@ def _shape(
         if len(key) > MAX_KEY_LENGTH:
             return None
         name = field.name.value
-        known = vocabulary.get(name)
+        known = vocabulary.fields.get(name)
         value: str | Constant | JsonShape | None = None
         if field.arguments:
             return None
         if name == "__typename":
-            value = Constant(type_name)
-        elif isinstance(known, dict):
-            value = _shape(field, known, OBJECT_TYPES[name], fragments)
+            value = Constant(vocabulary.type_name)
+        elif isinstance(known, Vocabulary):
+            value = json_shape(field, known, fragments)
         elif isinstance(known, str) and field.selection_set is None:
             value = known
         if value is None:

@@ -19,7 +19,14 @@ from graphql import FieldNode
 from strawberry.types.nodes import SelectedField, Selection
 
 from bookwell.context import Info
-from bookwell.schema.json_pages import Prebuilt, field_nodes, reservation_shape
+from bookwell.schema.execution import ExecutionContext
+from bookwell.schema.json_pages import (
+    LISTING_EDGE,
+    RESERVATION,
+    Prebuilt,
+    field_nodes,
+    json_shape,
+)
 from bookwell.schema.listing import (
     DEFAULT_NESTED_RESERVATIONS,
     Availability,
@@ -30,6 +37,7 @@ from bookwell.schema.listing import (
 from bookwell.schema.reservation import Reservation
 from bookwell.schema.user import User
 from bookwell.services.errors import DomainError
+from bookwell.services.json_rows import JsonShape
 
 Selections = dict[str, list[SelectedField]]
 
@@ -105,7 +113,7 @@ async def _newest_reservations(
         first = nested_first(int(field.arguments.get("first", DEFAULT_NESTED_RESERVATIONS)))
     except (TypeError, ValueError, DomainError):
         return  # each field reports the bad argument itself
-    shape = None if node is None else reservation_shape(node, info._raw_info.fragments)
+    shape = None if node is None else json_shape(node, RESERVATION, info._raw_info.fragments)
     if shape is not None:
         pages = await info.context.loaders.reservations_as_json(
             [listing.uuid for listing in listings], first, shape
@@ -150,6 +158,18 @@ async def _guests(info: Info, reservations: Sequence[Reservation]) -> None:
     rows = await info.context.loaders.user.load_many([r.guest_id for r in with_guest])
     for reservation, row in zip(with_guest, rows, strict=True):
         reservation.prefetched["guest"] = User.from_row(row) if row else None
+
+
+def listing_edges_as_json(info: Info) -> tuple[FieldNode, JsonShape] | None:
+    """For a listing connection's resolver: the one `edges` field node below it and the JSON
+    shape that answers it, when PostgreSQL can write all of it (schema/json_pages.py) and
+    this schema's executor puts prebuilt JSON into answers (tests compare with one that
+    does not)."""
+    if not issubclass(info.schema.execution_context_class, ExecutionContext):
+        return None
+    node = _single_node(info, ("edges",))
+    shape = None if node is None else json_shape(node, LISTING_EDGE, info._raw_info.fragments)
+    return None if shape is None else (node, shape)
 
 
 def _single_node(info: Info, path: Sequence[str]) -> FieldNode | None:

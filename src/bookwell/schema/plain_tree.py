@@ -43,14 +43,17 @@ def attribute(name: str) -> Fetch:
     return lambda source: getattr(source, name, MISSING)
 
 
-def prefetched_value(key: Hashable, node: FieldNode | None) -> Fetch:
-    """`node`: the one field node completed, if one; JSON prefetched for it is used as is."""
+def prefetched_value(key: Hashable, node: FieldNode | None, otherwise: str | None = None) -> Fetch:
+    """`node`: the one field node completed, if one; JSON prefetched for it is used as is.
+    `otherwise`: the attribute to read when nothing is prefetched under `key`."""
 
     def fetch(source: Any) -> Any:
         store = getattr(source, "prefetched", None)
         value = MISSING if store is None else store.get(key, MISSING)
         if isinstance(value, Prebuilt):
             return value.json if value.node is node else MISSING
+        if value is MISSING and otherwise is not None:
+            return getattr(source, otherwise, MISSING)
         return value
 
     return fetch

@@ -23,6 +23,7 @@ from bookwell.services.listings import (
     paged,
 )
 from bookwell.services.pagination import Page, PageRequest, page_of
+from bookwell.services.statements import one_of
 from bookwell.services.stays import Stay, today_in
 
 
@@ -42,30 +43,33 @@ def check_quantity(quantity: int) -> None:
         raise invalid("quantity", "quantity must be at least 1.")
 
 
+_FREE_UNITS = (
+    select(
+        Listing.id,
+        Listing.timezone,
+        func.least(Listing.units, func.min(ListingNight.units - ListingNight.booked)).label("free"),
+    )
+    .select_from(Listing)
+    .outerjoin(
+        ListingNight,
+        and_(
+            ListingNight.listing_id == Listing.id,
+            ListingNight.night >= bindparam("start"),
+            ListingNight.night < bindparam("end"),
+        ),
+    )
+    .where(one_of(Listing.id, "ids"))
+    .group_by(Listing.id)
+)
+
+
 async def free_units(
     *, session: AsyncSession, listing_ids: Sequence[uuid.UUID], stay: Stay
 ) -> dict[uuid.UUID, tuple[int, str]]:
     """For each existing listing: (fewest units free on any night of the stay, its timezone)."""
-    night = ListingNight
-    stmt = (
-        select(
-            Listing.id,
-            Listing.timezone,
-            func.least(Listing.units, func.min(night.units - night.booked)).label("free"),
-        )
-        .select_from(Listing)
-        .outerjoin(
-            night,
-            and_(
-                night.listing_id == Listing.id,
-                night.night >= stay.start,
-                night.night < stay.end,
-            ),
-        )
-        .where(Listing.id.in_(listing_ids))
-        .group_by(Listing.id)
-    )
-    return {row.id: (row.free, row.timezone) for row in await session.execute(stmt)}
+    parameters = {"ids": list(listing_ids), "start": stay.start, "end": stay.end}
+    found = await session.execute(_FREE_UNITS, parameters)
+    return {row.id: (row.free, row.timezone) for row in found}
 
 
 async def availability(
@@ -85,7 +89,7 @@ async def availability(
     }
 
 
-def _has_room() -> ColumnElement[bool]:
+def has_room() -> ColumnElement[bool]:
     night = ListingNight
     full_night = exists().where(
         night.listing_id == Listing.id,
@@ -102,16 +106,16 @@ def _has_room() -> ColumnElement[bool]:
 
 @functools.cache
 def _search_statement(shape: Shape, after: bool) -> Select:
-    return paged(select(*LISTING_COLUMNS).where(*filter_conditions(shape), _has_room()), after)
+    return paged(select(*LISTING_COLUMNS).where(*filter_conditions(shape), has_room()), after)
 
 
 @functools.cache
 def _count_statement(shape: Shape) -> Select:
-    conditions = [*filter_conditions(shape), _has_room()]
+    conditions = [*filter_conditions(shape), has_room()]
     return select(func.count()).select_from(Listing).where(*conditions)
 
 
-def _room_params(stay: Stay, quantity: int) -> dict[str, Any]:
+def room_params(stay: Stay, quantity: int) -> dict[str, Any]:
     check_quantity(quantity)
     return {"start": stay.start, "end": stay.end, "quantity": quantity}
 
@@ -124,7 +128,7 @@ async def search(
     filter: ListingFilter | None,
     page: PageRequest,
 ) -> Page[Row]:
-    room = _room_params(stay, quantity)
+    room = room_params(stay, quantity)
     shape, params = filter_params(filter)
     stmt = _search_statement(shape, page.after is not None)
     rows = (await session.execute(stmt, params | room | page_params(page))).all()
@@ -134,6 +138,6 @@ async def search(
 async def count_search(
     *, session: AsyncSession, stay: Stay, quantity: int, filter: ListingFilter | None
 ) -> int:
-    room = _room_params(stay, quantity)
+    room = room_params(stay, quantity)
     shape, params = filter_params(filter)
     return (await session.execute(_count_statement(shape), params | room)).scalar_one()

@@ -6,19 +6,16 @@ asks for: text to send as it is, with no row decoded nor object built in Python.
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 
 from sqlalchemy import (
     ColumnElement,
     Select,
-    String,
     Text,
     Uuid,
     bindparam,
     cast,
     func,
-    literal,
     select,
     true,
 )
@@ -26,6 +23,7 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.models import Listing, Reservation
+from bookwell.services.json_rows import JsonShape, ShapeKey, json_record, shape_key
 from bookwell.services.principal import Principal
 from bookwell.services.reservations import seen_by
 from bookwell.services.statements import one_of
@@ -48,18 +46,6 @@ JSON_FIELDS: dict[str, ColumnElement] = {
 }
 
 
-@dataclass(frozen=True)
-class Constant:
-    value: str
-
-
-# Output key -> a JSON_FIELDS name, a nested object, or a constant; keys keep their order.
-# Keys are column labels: at most MAX_KEY_LENGTH characters (PostgreSQL cuts longer names).
-JsonShape = dict[str, "str | Constant | JsonShape"]
-MAX_KEY_LENGTH = 63
-_ShapeKey = tuple[tuple[str, "str | Constant | _ShapeKey"], ...]
-
-
 async def newest_reservations_as_json(
     *,
     session: AsyncSession,
@@ -71,21 +57,18 @@ async def newest_reservations_as_json(
     """The newest `first` reservations the viewer may see on each listing (as
     reservations.first_reservations_of_listings), each listing's as a JSON array of objects
     of `shape`. A listing with none maps to "[]"."""
-    stmt = _statement(_key(shape), everything=viewer.is_admin)
+    stmt = _statement(shape_key(shape), everything=viewer.is_admin)
     parameters = {"listing_ids": list(listing_ids), "first": first, "viewer": viewer.user_id}
     found: dict[uuid.UUID, str] = dict((await session.execute(stmt, parameters)).all())
     return {listing_id: found.get(listing_id, "[]") for listing_id in listing_ids}
 
 
-def _key(shape: JsonShape) -> _ShapeKey:
-    return tuple((k, _key(v) if isinstance(v, dict) else v) for k, v in shape.items())
-
-
 @lru_cache(maxsize=256)
-def _statement(shape: _ShapeKey, *, everything: bool) -> Select:
+def _statement(shape: ShapeKey, *, everything: bool) -> Select:
     """Built once per shape and kind of viewer; the rest are bind parameters."""
     listings = select(Listing.id).where(one_of(Listing.id, "listing_ids")).subquery("l")
-    newest = select(Reservation.id, func.to_json(_record(shape)).label("item"))
+    item = func.to_json(json_record(shape, JSON_FIELDS, Reservation.__table__))
+    newest = select(Reservation.id, item.label("item"))
     if not everything:
         newest = newest.where(seen_by(bindparam("viewer", type_=Uuid)))
     page = (
@@ -100,21 +83,3 @@ def _statement(shape: _ShapeKey, *, everything: bool) -> Select:
         .select_from(listings.join(page, true()))
         .group_by(listings.c.id)
     )
-
-
-def _record(shape: _ShapeKey) -> ColumnElement:
-    """A row whose column names are the shape's keys: to_json writes it compactly with the
-    keys in order (json_build_object and json_agg would add spaces)."""
-    columns = []
-    for key, value in shape:
-        if isinstance(value, tuple):
-            column: ColumnElement = _record(value)
-        elif isinstance(value, Constant):
-            column = literal(value.value, String)
-        else:
-            column = JSON_FIELDS[value]
-        columns.append(column.label(key))
-    # Named so that no column can be: a GraphQL name has no "$" (a column `s` of a row
-    # named s would be read instead of the row).
-    row = select(*columns).correlate(Reservation).subquery("row$")
-    return select(row.table_valued()).scalar_subquery()

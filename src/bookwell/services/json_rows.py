@@ -1,0 +1,49 @@
+"""Rows that PostgreSQL writes as JSON text in the shape the API answers (schema/json_pages.py).
+
+A shape maps each output key, in order, to a column of a vocabulary (a dict of SQL
+expressions written exactly as the API writes them), a nested shape, or a constant. The row
+comes back as compact JSON (`to_json` of a row whose column names are the keys): text to send
+as it is, with no row decoded nor object built in Python.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, FromClause, String, literal, select
+
+
+@dataclass(frozen=True)
+class Constant:
+    value: str
+
+
+# Output key -> a vocabulary name, a nested object, or a constant; keys keep their order.
+# Keys are column labels: at most MAX_KEY_LENGTH characters (PostgreSQL cuts longer names).
+JsonShape = dict[str, "str | Constant | JsonShape"]
+MAX_KEY_LENGTH = 63
+# The same, hashable: statements are built once per shape.
+ShapeKey = tuple[tuple[str, "str | Constant | ShapeKey"], ...]
+
+
+def shape_key(shape: JsonShape) -> ShapeKey:
+    return tuple((k, shape_key(v) if isinstance(v, dict) else v) for k, v in shape.items())
+
+
+def json_record(
+    shape: ShapeKey, vocabulary: Mapping[str, ColumnElement], correlate: FromClause
+) -> ColumnElement:
+    """A row of `correlate`'s current row whose column names are the shape's keys: to_json
+    writes it compactly with the keys in order (json_build_object would add spaces)."""
+    columns = []
+    for key, value in shape:
+        if isinstance(value, tuple):
+            column = json_record(value, vocabulary, correlate)
+        elif isinstance(value, Constant):
+            column = literal(value.value, String)
+        else:
+            column = vocabulary[value]
+        columns.append(column.label(key))
+    # Named so that no column can be: a GraphQL name has no "$" (a column `s` of a row
+    # named s would be read instead of the row).
+    row = select(*columns).correlate(correlate).subquery("row$")
+    return select(row.table_valued()).scalar_subquery()
