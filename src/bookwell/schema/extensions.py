@@ -6,13 +6,7 @@ from collections.abc import Callable, Iterator
 
 from graphql import GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxTokensLimiter,
-    ParserCache,
-    SchemaExtension,
-    ValidationCache,
-)
+from strawberry.extensions import SchemaExtension
 
 from bookwell.config import Settings
 from bookwell.limits.cost import max_query_cost_rule
@@ -20,6 +14,7 @@ from bookwell.limits.rate_limiting import RateLimits
 from bookwell.limits.shape import shape_rules
 from bookwell.limits.trusted_documents import trusted_document_extensions
 from bookwell.observability.graphql import ObserveOperations
+from bookwell.schema.documents import CachedDocuments, DocumentCache
 from bookwell.services.errors import DomainError
 
 log = logging.getLogger("bookwell.errors")
@@ -78,14 +73,12 @@ def build_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
     ]
     if not settings.introspection:
         rules.append(NoSchemaIntrospectionCustomRule)
+    documents = DocumentCache(rules, max_tokens=settings.max_tokens, size=CACHE_SIZE)
     return [
         # First: its operation hook wraps the others', so it sees the final answer.
         ObserveOperations,
         *trusted_document_extensions(settings),
-        lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
-        lambda: ParserCache(maxsize=CACHE_SIZE),
-        lambda: AddValidationRules(rules),
-        lambda: ValidationCache(maxsize=CACHE_SIZE),
+        lambda: CachedDocuments(documents),
         RateLimits,
         lambda: PublicErrors(field_suggestions=settings.field_suggestions),
     ]
