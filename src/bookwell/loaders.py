@@ -111,12 +111,14 @@ class Loaders:
         return DataLoader(self._price_snapshots)
 
     def release(self) -> None:
-        """Forget every cached answer. Each loader's batch function is a method of this
-        object, a reference cycle: without this, the request's rows wait for a full garbage
-        collection instead of going when the answer is sent (Context.release)."""
-        for loader in vars(self).values():
+        """Forget every loader and its cached answers. Each loader's batch function is a
+        method of this object, a reference cycle: without this, the request's rows wait for
+        the cyclic collector instead of going when the answer is sent (Context.release).
+        A loader asked for afterwards is made anew."""
+        for name, loader in list(vars(self).items()):
             if isinstance(loader, DataLoader):
                 loader.clear_all()
+                del self.__dict__[name]
 
     async def reservations_as_json(
         self, listing_ids: Sequence[uuid.UUID], first: int, shape: reservation_json.JsonShape

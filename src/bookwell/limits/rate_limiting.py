@@ -66,28 +66,35 @@ def root_field_counts(document: DocumentNode, operation_name: str | None) -> Tal
     fragments = {
         d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
     }
-    # Each fragment is counted once and added per spread: spreads of spreads of the same
-    # fragment must not take exponential time.
-    fragment_counts: dict[str, Tally[str]] = {}
+    return _count_fields(operation.selection_set, frozenset(), fragments, {})
 
-    def walk(selection_set: SelectionSetNode, visiting: frozenset[str]) -> Tally[str]:
-        counts: Tally[str] = Tally()
-        for selection in selection_set.selections:
-            if isinstance(selection, FieldNode):
-                counts[selection.name.value] += 1
-            elif isinstance(selection, InlineFragmentNode):
-                counts.update(walk(selection.selection_set, visiting))
-            elif isinstance(selection, FragmentSpreadNode):
-                name = selection.name.value
-                if name in fragments and name not in visiting:
-                    if name not in fragment_counts:
-                        fragment_counts[name] = walk(
-                            fragments[name].selection_set, visiting | {name}
-                        )
-                    counts.update(fragment_counts[name])
-        return counts
 
-    return walk(operation.selection_set, frozenset())
+def _count_fields(
+    selection_set: SelectionSetNode,
+    visiting: frozenset[str],
+    fragments: dict[str, FragmentDefinitionNode],
+    fragment_counts: dict[str, Tally[str]],
+) -> Tally[str]:
+    """Each fragment is counted once and added per spread: spreads of spreads of the same
+    fragment must not take exponential time. (A function, not a closure calling itself: that
+    would be a reference cycle left behind by every request.)"""
+    counts: Tally[str] = Tally()
+    for selection in selection_set.selections:
+        if isinstance(selection, FieldNode):
+            counts[selection.name.value] += 1
+        elif isinstance(selection, InlineFragmentNode):
+            counts.update(
+                _count_fields(selection.selection_set, visiting, fragments, fragment_counts)
+            )
+        elif isinstance(selection, FragmentSpreadNode):
+            name = selection.name.value
+            if name in fragments and name not in visiting:
+                if name not in fragment_counts:
+                    fragment_counts[name] = _count_fields(
+                        fragments[name].selection_set, visiting | {name}, fragments, fragment_counts
+                    )
+                counts.update(fragment_counts[name])
+    return counts
 
 
 class RateLimits(SchemaExtension):

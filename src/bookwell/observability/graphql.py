@@ -5,7 +5,7 @@ refusals such as UNAVAILABLE); "error" when the answer has GraphQL errors (bad r
 unauthenticated, unexpected)."""
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import structlog
@@ -16,6 +16,7 @@ from graphql import (
     FragmentSpreadNode,
     InlineFragmentNode,
     OperationDefinitionNode,
+    SelectionNode,
     get_operation_ast,
 )
 from strawberry.extensions import SchemaExtension
@@ -92,23 +93,29 @@ def _root_fields(
     fragments = {
         d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
     }
-
-    def walk(selections, visiting: frozenset[str]) -> Iterator[tuple[str, str]]:
-        for selection in selections:
-            if isinstance(selection, FieldNode):
-                yield (selection.alias or selection.name).value, selection.name.value
-            elif isinstance(selection, InlineFragmentNode):
-                yield from walk(selection.selection_set.selections, visiting)
-            elif isinstance(selection, FragmentSpreadNode):
-                name = selection.name.value
-                if name in fragments and name not in visiting:
-                    yield from walk(fragments[name].selection_set.selections, visiting | {name})
-
     seen: set[str] = set()  # graphql-core merges fields of one response key
-    for key, field in walk(operation.selection_set.selections, frozenset()):
+    for key, field in _walk(operation.selection_set.selections, fragments, frozenset()):
         if key not in seen:
             seen.add(key)
             yield key, field
+
+
+def _walk(
+    selections: Iterable[SelectionNode],
+    fragments: dict[str, FragmentDefinitionNode],
+    visiting: frozenset[str],
+) -> Iterator[tuple[str, str]]:
+    """(A function, not a closure calling itself: that would be a reference cycle.)"""
+    for selection in selections:
+        if isinstance(selection, FieldNode):
+            yield (selection.alias or selection.name).value, selection.name.value
+        elif isinstance(selection, InlineFragmentNode):
+            yield from _walk(selection.selection_set.selections, fragments, visiting)
+        elif isinstance(selection, FragmentSpreadNode):
+            name = selection.name.value
+            if name in fragments and name not in visiting:
+                selections = fragments[name].selection_set.selections
+                yield from _walk(selections, fragments, visiting | {name})
 
 
 def _user_error_codes(data: object) -> dict[str, list[str]]:

@@ -1,5 +1,6 @@
 """Reservations: booking, cancelling, and who may see which."""
 
+import functools
 import hashlib
 import json
 import uuid
@@ -10,6 +11,8 @@ from datetime import date
 from sqlalchemy import (
     ColumnElement,
     Select,
+    Uuid,
+    bindparam,
     func,
     or_,
     select,
@@ -243,16 +246,25 @@ async def first_reservations_of_listings(
 
     A LATERAL subquery per listing walks the (listing_id, id) index and stops after `first`.
     """
-    listings = select(Listing.id).where(one_of(Listing.id, "listing_ids")).subquery("l")
-    newest = (
-        _visible(select(*LISTED_COLUMNS), viewer)
-        .where(Reservation.listing_id == listings.c.id)
-        .order_by(Reservation.id.desc())
-        .limit(first)
-        .lateral("r")
-    )
-    stmt = select(newest).select_from(listings.join(newest, true()))
+    stmt = _first_of_listings(everything=viewer.is_admin)
+    parameters = {"listing_ids": list(listing_ids), "first": first, "viewer": viewer.user_id}
     result: dict[uuid.UUID, list[Row]] = {listing_id: [] for listing_id in listing_ids}
-    for row in await session.execute(stmt, {"listing_ids": list(listing_ids)}):
+    for row in await session.execute(stmt, parameters):
         result[row.listing_id].append(row)
     return result
+
+
+@functools.cache
+def _first_of_listings(*, everything: bool) -> Select:
+    """Built once per kind of viewer; the rest are bind parameters."""
+    listings = select(Listing.id).where(one_of(Listing.id, "listing_ids")).subquery("l")
+    newest = select(*LISTED_COLUMNS)
+    if not everything:
+        newest = newest.where(seen_by(bindparam("viewer", type_=Uuid)))
+    newest = (
+        newest.where(Reservation.listing_id == listings.c.id)
+        .order_by(Reservation.id.desc())
+        .limit(bindparam("first"))
+        .lateral("r")
+    )
+    return select(newest).select_from(listings.join(newest, true()))
