@@ -132,7 +132,7 @@ async def measure(url: str, args: argparse.Namespace) -> None:
         f"collection {clock.seconds * per:.2f} ms; collections by generation {clock.runs}"
     )
     if profile:
-        pstats.Stats(profile).sort_stats("tottime").print_stats(25)
+        pstats.Stats(profile).sort_stats(args.sort).print_stats(args.rows)
 
 
 def main() -> None:
@@ -141,6 +141,8 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=200)
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--profile", action="store_true", help="cProfile, by own time")
+    parser.add_argument("--sort", default="tottime", help="with --profile: pstats sort key")
+    parser.add_argument("--rows", type=int, default=25, help="with --profile: lines shown")
     parser.add_argument(
         "--no-migrate",
         action="store_true",

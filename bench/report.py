@@ -161,9 +161,9 @@ def summary(rows: list[Row], args, command: str, measured: str, data_note: str) 
         "",
         table(rows),
         "",
-        ratio_text(by_key["search_city"], by_key["search_bare"]),
-        "",
     ]
+    if "search_city" in by_key and "search_bare" in by_key:
+        lines += [ratio_text(by_key["search_city"], by_key["search_bare"]), ""]
     for target, met, measured in targets(by_key):
         lines.append(f"- {'MET' if met else 'NOT MET'}: {target} ({measured})")
     if failures := examples(rows):

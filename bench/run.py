@@ -36,6 +36,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=1, help="runs of every scenario; medians")
     parser.add_argument("--client", choices=["auto", "wrk", "python"], default="auto")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=[*ORDER, "contended"],
+        help="measure just these scenarios (the bare search goes with search_city)",
+    )
     return parser.parse_args(argv)
 
 
@@ -122,17 +128,24 @@ async def run_scenarios(url, setup, graphql: Server, bare: Server, args) -> list
     count = max(2_000, int((args.duration + args.warmup) * args.repeat * 3_000))
     loads = scenarios.workloads(setup, count, args.seed)
     await checks.run_all(loads, graphql, bare, auth)
-    rows = {key: Row(key, loads[key].name, args.clients, []) for key in ORDER}
-    rows["contended"] = Row("contended", "createReservation, contended", args.contenders, [])
+    chosen = set(args.only or [*ORDER, "contended"])
+    if "search_city" in chosen:  # the table compares them
+        chosen.add("search_bare")
+    keys = [key for key in ORDER if key in chosen]
+    rows = {key: Row(key, loads[key].name, args.clients, []) for key in keys}
+    if "contended" in chosen:
+        rows["contended"] = Row("contended", "createReservation, contended", args.contenders, [])
     db = await asyncpg.connect(plain(url))
     try:
         for repeat in range(args.repeat):
             print(f"Run {repeat + 1} of {args.repeat} (client: {tool}) ...")
-            for key in ORDER:
+            for key in keys:
                 load, server = loads[key], bare if key == "search_bare" else graphql
                 headers = auth if load.authorized else {}
                 rows[key].runs.append(await measure(server, load, args, headers, tool))
                 print(f"  {load.name}: {rows[key].runs[-1].rps:.0f} req/s")
+            if "contended" not in rows:
+                continue
             cpu = graphql.cpu_seconds()
             found = await scenarios.contended(
                 port=graphql.port, headers=auth, db=db, listing_ids=setup.stay_ids,
