@@ -149,6 +149,15 @@ async def holding(database_url: str, listing: uuid.UUID) -> AsyncIterator[int]:
         await connection.close()
 
 
+def _flat(values) -> Iterator[object]:
+    """Parameters, arrays (`= ANY($1)`) spread into their items."""
+    for value in values:
+        if isinstance(value, list | tuple):
+            yield from value
+        else:
+            yield value
+
+
 @contextmanager
 def listing_statements(app) -> Iterator[list[tuple[str, set[str]]]]:
     """Statements on listing-scoped tables the app sends in the block, with their parameters."""
@@ -158,7 +167,7 @@ def listing_statements(app) -> Iterator[list[tuple[str, set[str]]]]:
     def record(conn, cursor, statement, parameters, context, executemany) -> None:
         if LISTING_TABLES.search(statement):
             rows = parameters if executemany else [parameters]
-            values = {str(value) for row in rows for value in (row or ())}
+            values = {str(value) for row in rows for value in _flat(row or ())}
             seen.append((statement, values))
 
     event.listen(engine, "before_cursor_execute", record)

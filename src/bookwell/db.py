@@ -12,6 +12,7 @@ from typing import Protocol
 import orjson
 from sqlalchemy import make_url
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -32,6 +33,8 @@ class Database:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     readers: async_sessionmaker[AsyncSession]
+    # The engine in autocommit mode, sharing its pool: what read() sessions are bound to.
+    autocommit: AsyncEngine
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
@@ -45,6 +48,13 @@ class Database:
         query; each statement sees what is committed when it runs. Never write through it."""
         async with self.readers() as session:
             yield session
+
+    @asynccontextmanager
+    async def read_connection(self) -> AsyncIterator[AsyncConnection]:
+        """read() without the session: for Core statements whose rows are used as they come
+        (JSON pages), a Session's bookkeeping is a tenth of a millisecond for nothing."""
+        async with self.autocommit.connect() as connection:
+            yield connection
 
     async def dispose(self) -> None:
         await self.engine.dispose()
@@ -76,12 +86,12 @@ def connect(
             "prepared_statement_cache_size": statement_cache_size,
         },
     )
+    autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
     return Database(
         engine,
         sessions=async_sessionmaker(engine, expire_on_commit=False),
-        readers=async_sessionmaker(
-            engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False
-        ),
+        readers=async_sessionmaker(autocommit, expire_on_commit=False),
+        autocommit=autocommit,
     )
 
 

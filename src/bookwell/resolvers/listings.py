@@ -36,14 +36,14 @@ async def all_listings(
     page = page_request(first, after)
     criteria = filter.to_domain() if filter else None
     count = counter(info, listings.count_listings, filter=criteria)
-    as_json = listing_edges_as_json(info)
-    async with info.context.db.read() as session:
-        if as_json:
-            node, shape = as_json
+    if as_json := listing_edges_as_json(info):
+        node, shape = as_json
+        async with info.context.db.read_connection() as connection:
             found = await listing_json.listings_as_json(
-                session=session, filter=criteria, page=page, shape=shape
+                connection=connection, filter=criteria, page=page, shape=shape
             )
-            return Connection.of_json(found, node, count)
+        return Connection.of_json(found, node, count)
+    async with info.context.db.read() as session:
         found = await listings.list_listings(session=session, filter=criteria, page=page)
     return await _with_nested(info, Connection.of(found, Listing.from_row, count))
 
@@ -84,19 +84,19 @@ async def search_availability(
     count = counter(
         info, availability_service.count_search, stay=wanted, quantity=quantity, filter=criteria
     )
-    as_json = listing_edges_as_json(info)
-    async with info.context.db.read() as session:
-        if as_json:
-            node, shape = as_json
+    if as_json := listing_edges_as_json(info):
+        node, shape = as_json
+        async with info.context.db.read_connection() as connection:
             found = await listing_json.search_as_json(
-                session=session,
+                connection=connection,
                 stay=wanted,
                 quantity=quantity,
                 filter=criteria,
                 page=page,
                 shape=shape,
             )
-            return Connection.of_json(found, node, count)
+        return Connection.of_json(found, node, count)
+    async with info.context.db.read() as session:
         found = await availability_service.search(
             session=session, stay=wanted, quantity=quantity, filter=criteria, page=page
         )
