@@ -137,6 +137,13 @@ async def viewer(db) -> Principal:
     return host
 
 
+def _context(db, settings, viewer: Principal) -> Context:
+    tokens = AccessTokens(key="k" * 40, issuer="i", audience="a", ttl=timedelta(minutes=5))
+    return Context(
+        db=db, settings=settings, access_tokens=tokens, principal=viewer, request_id="test"
+    )
+
+
 @pytest.mark.parametrize("name", QUERIES)
 async def test_the_fast_paths_answer_as_graphql_core_does(db, settings, viewer, name):
     fast = build_schema(settings)
@@ -144,15 +151,7 @@ async def test_the_fast_paths_answer_as_graphql_core_does(db, settings, viewer, 
     normal.execution_context_class = StrawberryGraphQLCoreExecutionContext
     answers = []
     for schema in (fast, normal):
-        context = Context(
-            db=db,
-            settings=settings,
-            access_tokens=AccessTokens(
-                key="k" * 40, issuer="i", audience="a", ttl=timedelta(minutes=5)
-            ),
-            principal=viewer,
-            request_id="test",
-        )
+        context = _context(db, settings, viewer)
         result = await schema.execute(
             QUERIES[name], variable_values={"first": 2}, context_value=context
         )
@@ -180,15 +179,7 @@ async def test_json_edges_are_the_same_bytes_as_the_object_path(db, settings, vi
         schema = build_schema(settings)
         if executor is not None:
             schema.execution_context_class = executor
-        context = Context(
-            db=db,
-            settings=settings,
-            access_tokens=AccessTokens(
-                key="k" * 40, issuer="i", audience="a", ttl=timedelta(minutes=5)
-            ),
-            principal=viewer,
-            request_id="test",
-        )
+        context = _context(db, settings, viewer)
         result = await schema.execute(query, context_value=context)
         bodies.append(orjson.dumps(result.data))
     assert bodies[0] == bodies[1]
