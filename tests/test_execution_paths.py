@@ -184,3 +184,47 @@ async def test_json_edges_are_the_same_bytes_as_the_object_path(db, settings, vi
         bodies.append(orjson.dumps(result.data))
     assert bodies[0] == bodies[1]
     assert orjson.dumps(TITLE) in bodies[0] and orjson.dumps(DESCRIPTION) in bodies[0]
+
+
+async def test_paging_through_json_edges_gives_the_pages_of_the_object_path(db, settings, viewer):
+    query = """query($after: String) { listings(first: 2, after: $after) {
+        edges { cursor node { id title } } pageInfo { hasNextPage endCursor } } }"""
+    walks = []
+    for executor in (None, StrawberryGraphQLCoreExecutionContext):
+        schema = build_schema(settings)
+        if executor is not None:
+            schema.execution_context_class = executor
+        pages, after = [], None
+        while True:
+            result = await schema.execute(
+                query,
+                variable_values={"after": after},
+                context_value=_context(db, settings, viewer),
+            )
+            assert result.errors is None
+            page = orjson.loads(orjson.dumps(result.data))["listings"]
+            pages.append(page)
+            if not page["pageInfo"]["hasNextPage"]:
+                break
+            after = page["pageInfo"]["endCursor"]
+        walks.append(pages)
+    assert walks[0] == walks[1]
+    assert len(walks[0]) >= 2  # 4 listings, 2 a page
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    ["nights: 2, quantity: 0", "nights: 0", 'nights: 2, after: "not a cursor"', "nights: 366"],
+)
+async def test_bad_arguments_are_refused_alike_on_the_json_path(db, settings, viewer, arguments):
+    query = f"""{{ searchAvailability(startDate: "2031-01-01", {arguments}) {{
+        edges {{ node {{ id }} }} }} }}"""
+    answers = []
+    for executor in (None, StrawberryGraphQLCoreExecutionContext):
+        schema = build_schema(settings)
+        if executor is not None:
+            schema.execution_context_class = executor
+        result = await schema.execute(query, context_value=_context(db, settings, viewer))
+        answers.append((result.data, [(e.message, e.path) for e in result.errors or []]))
+    assert answers[0] == answers[1]
+    assert answers[0][1], "an error"
