@@ -22,6 +22,8 @@ class Measurement:
     examples: dict[str, str] = field(default_factory=dict)
     tool: str = "python"
     server_cpu_ms: float | None = None  # server process CPU per request
+    # The server's garbage collections (gen0, gen1, gen2) per 1,000 requests, when known.
+    collections_per_1k: tuple[float, float, float] | None = None
     note: str = ""
 
     @property
@@ -78,6 +80,19 @@ def table(rows: list[Row]) -> str:
             f"| {row.runs[0].tool} | {_outcome_text(row.outcomes)} |"
         )
     return "\n".join(lines)
+
+
+def collections_text(rows: list[Row]) -> str | None:
+    """The server's garbage collections per 1,000 requests, medians by generation."""
+    parts = []
+    for row in rows:
+        known = [run.collections_per_1k for run in row.runs if run.collections_per_1k]
+        if known:
+            medians = (statistics.median(c[g] for c in known) for g in range(3))
+            parts.append(f"{row.name} {' / '.join(f'{m:.1f}' for m in medians)}")
+    if not parts:
+        return None
+    return "Server garbage collections per 1,000 requests (gen0 / gen1 / gen2): " + "; ".join(parts)
 
 
 def ratio_text(graphql: Row, bare: Row) -> str:
@@ -164,6 +179,8 @@ def summary(rows: list[Row], args, command: str, measured: str, data_note: str) 
     ]
     if "search_city" in by_key and "search_bare" in by_key:
         lines += [ratio_text(by_key["search_city"], by_key["search_bare"]), ""]
+    if collections := collections_text(rows):
+        lines += [collections, ""]
     for target, met, measured in targets(by_key):
         lines.append(f"- {'MET' if met else 'NOT MET'}: {target} ({measured})")
     if failures := examples(rows):
@@ -182,6 +199,7 @@ def as_json(rows: list[Row]) -> list[dict]:
                     "p50_ms": run.p50_ms,
                     "p99_ms": run.p99_ms,
                     "server_cpu_ms": run.server_cpu_ms,
+                    "collections_per_1k": run.collections_per_1k,
                     "outcomes": dict(run.outcomes),
                     "tool": run.tool,
                     "note": run.note,

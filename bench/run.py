@@ -91,6 +91,7 @@ async def measure(
         if seconds <= 0:
             continue
         cpu, bodies = server.cpu_seconds(), workload.next_bodies()
+        collections = server.collections() if measured else None
         if tool == "wrk":
             found = await asyncio.to_thread(
                 wrk.run, port=server.port, path=workload.path, bodies=bodies,
@@ -112,6 +113,11 @@ async def measure(
         workload.sent += sum(found.outcomes.values()) + args.clients
         if measured and found.requests:
             found.server_cpu_ms = (server.cpu_seconds() - cpu) * 1000 / found.requests
+            after = server.collections()
+            if collections is not None and after is not None:
+                found.collections_per_1k = tuple(  # type: ignore[assignment]
+                    (b - a) * 1000 / found.requests for a, b in zip(collections, after, strict=True)
+                )
     return found
 
 

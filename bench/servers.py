@@ -3,10 +3,12 @@ bench/results/, stopped when the block ends."""
 
 import http.client
 import os
+import re
 import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -17,6 +19,9 @@ from bench.database import DATA_DIR, ROOT, plain
 
 RESULTS = ROOT / "bench" / "results"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+GC_SERIES = re.compile(r'^python_gc_collections_total\{generation="(\d)"\} (\S+)$', re.M)
 
 
 @dataclass
@@ -30,6 +35,19 @@ class Server:
         """User + system CPU time of the server process so far."""
         fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+    def collections(self) -> tuple[float, float, float] | None:
+        """Garbage collections by generation so far, from the app's /metrics (None when the
+        server has no such series: the bare handler, or code older than them)."""
+        try:
+            with urllib.request.urlopen(f"http://{HOST}:{self.port}/metrics", timeout=5) as r:
+                text = r.read().decode()
+        except OSError:
+            return None
+        found = dict(GC_SERIES.findall(text))
+        if len(found) != 3:
+            return None
+        return float(found["0"]), float(found["1"]), float(found["2"])
 
 
 def free_port() -> int:

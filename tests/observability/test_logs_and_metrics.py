@@ -126,6 +126,10 @@ async def test_metrics_count_operations_bookings_and_refusals(client, db, host, 
     assert value("bookwell_metrics_source_up", source="database") == 1
     # No REDIS_URL: queues are not read, and nothing fails.
     assert value("bookwell_metrics_source_up", source="redis") is None
+    # The process's own series, as in prometheus_client's default registry.
+    assert value("process_resident_memory_bytes") > 0
+    assert value("python_gc_collections_total", generation="0") >= 0
+    assert value("python_info", **_python_info_labels()) == 1
 
 
 async def test_operation_names_are_bounded(settings):
@@ -163,3 +167,16 @@ async def test_a_booking_asked_through_a_fragment_is_counted(client, db, host, g
     found = samples((await client.http.get("/metrics")).text)
     key = ("bookwell_bookings_total", (("mutation", "createReservation"), ("outcome", "ok")))
     assert found.get(key) == 1  # once: the two spreads are one field
+
+
+def _python_info_labels() -> dict[str, str]:
+    import platform
+
+    major, minor, patchlevel = platform.python_version_tuple()
+    return {
+        "implementation": platform.python_implementation(),
+        "major": major,
+        "minor": minor,
+        "patchlevel": patchlevel,
+        "version": platform.python_version(),
+    }

@@ -5,7 +5,15 @@ gauges (database pool, outbox lag, queues) are read when Prometheus scrapes."""
 import re
 import threading
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    GCCollector,
+    Histogram,
+    PlatformCollector,
+    ProcessCollector,
+)
 
 # Operation names are the client's choice: only this many distinct ones get a label of
 # their own; later ones, and names that are not plain identifiers, count as "other".
@@ -20,6 +28,11 @@ class Metrics:
         self._names: set[str] = set()
         self._lock = threading.Lock()
         registry = self.registry
+        # The standard process_* and python_* series (CPU, memory, garbage collections by
+        # generation), as prometheus_client's default registry has them.
+        ProcessCollector(registry=registry)
+        PlatformCollector(registry=registry)
+        GCCollector(registry=registry)
         self.requests = Counter(
             "bookwell_graphql_requests",
             "GraphQL operations answered, by operation name, type and outcome "
