@@ -109,3 +109,23 @@ async def test_a_read_leaves_no_cyclic_garbage(app, seeded, name):
         gc.garbage.clear()
         gc.enable()
     assert Counter(left) == {}  # by type: what a failure says
+
+
+async def test_only_an_http_request_keeps_cleanups_for_its_answer(db, settings):
+    from starlette.requests import Request
+
+    from bookwell.context import Context
+    from bookwell.services.tokens import AccessTokens
+
+    tokens = AccessTokens(key="k" * 40, issuer="i", audience="a", ttl=timedelta(minutes=5))
+    ran: list[str] = []
+    for kind, request in (("http", Request({"type": "http", "headers": []})), ("ws", None)):
+        context = Context(
+            db=db, settings=settings, access_tokens=tokens, principal=None, request_id="r",
+            request=request,
+        )  # fmt: skip
+        context.after_answer(lambda kind=kind: ran.append(kind))
+        context.release()
+        context.release()  # once only
+    # A websocket's context lives as long as its connection: nothing kept for later.
+    assert ran == ["http"]

@@ -41,7 +41,7 @@ class Context:
     # reservations know their listing); release() cuts those cycles.
     linked: list[Any] = field(init=False, default_factory=list)
     # More cycles to cut when the answer is sent (schema/execution.py: the executor's own).
-    cleanups: list[Callable[[], None]] = field(init=False, default_factory=list)
+    _cleanups: list[Callable[[], None]] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.db, self.principal)
@@ -55,9 +55,16 @@ class Context:
             item.prefetched.clear()
         self.linked.clear()
         self.loaders.release()
-        for cleanup in self.cleanups:
+        for cleanup in self._cleanups:
             cleanup()
-        self.cleanups.clear()
+        self._cleanups.clear()
+
+    def after_answer(self, cleanup: Callable[[], None]) -> None:
+        """Run `cleanup` in release(). Only an HTTP request's context is released (by the
+        GraphQL view, once answered); a websocket's lives as long as its connection, which
+        may run many operations, so it keeps nothing for later."""
+        if self.request is not None:
+            self._cleanups.append(cleanup)
 
     def sign_in(self, principal: Principal) -> None:
         """A websocket authenticates after its context exists (on connection_init)."""

@@ -99,9 +99,9 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
         # Per selection set (graphql-core memoises them for the request): how to complete an
         # object of it in one pass (schema/plain_tree.py), or None when it is not plain.
         self._trees: dict[int, tuple[Any, list[tree.Entry] | None]] = {}
-        cleanups = getattr(self.context_value, "cleanups", None)
-        if cleanups is not None:
-            cleanups.append(self.release)
+        after_answer = getattr(self.context_value, "after_answer", None)
+        if after_answer is not None:
+            after_answer(self.release)
 
     def release(self) -> None:
         """Once the answer is sent (Context.release). graphql-core's executor points at
