@@ -12,8 +12,6 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     Text,
-    Uuid,
-    bindparam,
     cast,
     func,
     select,
@@ -22,11 +20,10 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bookwell.models import Listing, Reservation
+from bookwell.models import Reservation
 from bookwell.services.json_rows import JsonShape, ShapeKey, json_record, shape_key
 from bookwell.services.principal import Principal
-from bookwell.services.reservations import seen_by
-from bookwell.services.statements import one_of
+from bookwell.services.reservations import newest_per_listing
 
 # What a page can show of a reservation, each exactly as the API writes it: ids and amounts as
 # the strings the API sends, dates as YYYY-MM-DD (PostgreSQL's JSON dates are ISO 8601 whatever
@@ -66,17 +63,9 @@ async def newest_reservations_as_json(
 @lru_cache(maxsize=256)
 def _statement(shape: ShapeKey, *, everything: bool) -> Select:
     """Built once per shape and kind of viewer; the rest are bind parameters."""
-    listings = select(Listing.id).where(one_of(Listing.id, "listing_ids")).subquery("l")
     item = func.to_json(json_record(shape, JSON_FIELDS, Reservation.__table__))
-    newest = select(Reservation.id, item.label("item"))
-    if not everything:
-        newest = newest.where(seen_by(bindparam("viewer", type_=Uuid)))
-    page = (
-        newest.where(Reservation.listing_id == listings.c.id)
-        .order_by(Reservation.id.desc())
-        .limit(bindparam("first"))
-        .lateral("r")
-    )
+    columns = (Reservation.id, item.label("item"))
+    listings, page = newest_per_listing(columns, everything=everything)
     items = func.array_to_json(func.array_agg(aggregate_order_by(page.c.item, page.c.id.desc())))
     return (
         select(listings.c.id, cast(items, Text))

@@ -22,6 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.selectable import Lateral, Subquery
 
 from bookwell.db import Database
 from bookwell.models import (
@@ -242,10 +243,7 @@ async def count_reservations(
 async def first_reservations_of_listings(
     *, session: AsyncSession, viewer: Principal, listing_ids: Sequence[uuid.UUID], first: int
 ) -> dict[uuid.UUID, list[Row]]:
-    """The newest `first` reservations the viewer may see on each listing, in one query.
-
-    A LATERAL subquery per listing walks the (listing_id, id) index and stops after `first`.
-    """
+    """The newest `first` reservations the viewer may see on each listing, in one query."""
     stmt = _first_of_listings(everything=viewer.is_admin)
     parameters = {"listing_ids": list(listing_ids), "first": first, "viewer": viewer.user_id}
     result: dict[uuid.UUID, list[Row]] = {listing_id: [] for listing_id in listing_ids}
@@ -257,14 +255,25 @@ async def first_reservations_of_listings(
 @functools.cache
 def _first_of_listings(*, everything: bool) -> Select:
     """Built once per kind of viewer; the rest are bind parameters."""
+    listings, page = newest_per_listing(LISTED_COLUMNS, everything=everything)
+    return select(page).select_from(listings.join(page, true()))
+
+
+def newest_per_listing(
+    columns: Sequence[ColumnElement], *, everything: bool
+) -> tuple[Subquery, Lateral]:
+    """The listings whose ids are the `listing_ids` parameter, and a LATERAL page of
+    `columns` of each one's newest `first` reservations that the user in the `viewer`
+    parameter may see (all of them when `everything`, for an admin): each walks the
+    (listing_id, id) index and stops after `first`."""
     listings = select(Listing.id).where(one_of(Listing.id, "listing_ids")).subquery("l")
-    newest = select(*LISTED_COLUMNS)
+    newest = select(*columns)
     if not everything:
         newest = newest.where(seen_by(bindparam("viewer", type_=Uuid)))
-    newest = (
+    page = (
         newest.where(Reservation.listing_id == listings.c.id)
         .order_by(Reservation.id.desc())
         .limit(bindparam("first"))
         .lateral("r")
     )
-    return select(newest).select_from(listings.join(newest, true()))
+    return listings, page
