@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
@@ -19,6 +20,7 @@ from bookwell.services import reservations
 from bookwell.services.principal import Principal
 from bookwell.services.reservations import NewReservation
 from bookwell.services.stays import today_in
+from tests.conftest import make_listing
 
 
 def queue_settings(settings: Settings, *, redis_url: str, namespace: str, smtp_url: str, **more):
@@ -40,6 +42,18 @@ async def book(db: Database, guest: Principal, listing_id, *, days: int = 10, ni
     start = today_in("UTC") + timedelta(days=days)
     data = NewReservation(listing_id=listing_id, start_date=start, nights=nights)
     return await reservations.book(db=db, guest=guest, data=data)
+
+
+async def forty_emails_queued(db: Database, host: Principal, guest: Principal) -> None:
+    """Twenty one-night bookings on one listing: 40 emails (an owner's and a guest's each)."""
+    listing_id = await make_listing(db, host, units=30)
+    for day in range(20):
+        await book(db, guest, listing_id, days=10 + day, nights=1)
+
+
+def deliveries(messages) -> Counter:
+    """Each (Message-ID, recipient) the SMTP sink received, and how often."""
+    return Counter((m["Message-ID"], str(m["To"])) for m in messages)
 
 
 async def scalar(db: Database, sql: str, **params: Any) -> Any:

@@ -3,7 +3,6 @@
 import asyncio
 import signal
 import subprocess
-from collections import Counter
 
 import pytest
 import redis
@@ -11,14 +10,18 @@ import redis
 from bookwell.workers.background import BackgroundWork
 from tests.conftest import make_listing
 from tests.workers import queue_helpers
-from tests.workers.queue_helpers import book, eventually, forget_queue, queue_settings, scalar
+from tests.workers.queue_helpers import (
+    book,
+    deliveries,
+    eventually,
+    forget_queue,
+    forty_emails_queued,
+    queue_settings,
+    scalar,
+)
 from tests.workers.redis_process import RedisProcess
 
 pytestmark = pytest.mark.slow
-
-
-def deliveries(messages) -> Counter:
-    return Counter((m["Message-ID"], str(m["To"])) for m in messages)
 
 
 @pytest.fixture
@@ -79,9 +82,7 @@ async def test_a_worker_killed_mid_batch_loses_nothing_and_duplicates_are_bounde
     config = queue_settings(
         settings, redis_url=redis_server_url, namespace=queue_namespace, smtp_url=smtp_sink.url
     )
-    listing_id = await make_listing(db, host, units=30)
-    for day in range(20):  # 40 emails: an owner's and a guest's per booking
-        await book(db, guest, listing_id, days=10 + day, nights=1)
+    await forty_emails_queued(db, host, guest)
     smtp_sink.slow_down(0.05)
     first = start_worker(config, database_url)
     try:

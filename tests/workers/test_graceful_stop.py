@@ -3,19 +3,20 @@ back to the queue at once, and the next worker sends every email exactly once.""
 
 import signal
 import subprocess
-from collections import Counter
 
 import pytest
 import redis
 
-from tests.conftest import make_listing
-from tests.workers.queue_helpers import book, forget_queue, queue_settings, scalar, start_worker
+from tests.workers.queue_helpers import (
+    deliveries,
+    forget_queue,
+    forty_emails_queued,
+    queue_settings,
+    scalar,
+    start_worker,
+)
 
 pytestmark = pytest.mark.slow
-
-
-def deliveries(messages) -> Counter:
-    return Counter((m["Message-ID"], str(m["To"])) for m in messages)
 
 
 async def test_a_worker_stopped_by_sigterm_hands_back_its_messages(
@@ -24,9 +25,7 @@ async def test_a_worker_stopped_by_sigterm_hands_back_its_messages(
     config = queue_settings(
         settings, redis_url=redis_server_url, namespace=queue_namespace, smtp_url=smtp_sink.url
     )
-    listing_id = await make_listing(db, host, units=30)
-    for day in range(20):  # 40 emails: an owner's and a guest's per booking
-        await book(db, guest, listing_id, days=10 + day, nights=1)
+    await forty_emails_queued(db, host, guest)
     smtp_sink.slow_down(0.2)
     # Dramatiq's defaults for finding dead workers (a minute's silence, then a rare check):
     # the second worker can only see the first one's messages in time if they were handed
