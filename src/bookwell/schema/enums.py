@@ -1,10 +1,108 @@
+from collections.abc import Mapping
+from enum import Enum
+from typing import TypeVar
+
 import strawberry
 
 from bookwell import models
 from bookwell.services.errors import ErrorCode as DomainErrorCode
 
+E = TypeVar("E", bound=type[Enum])
+
+
+def described_enum(domain: E, *, name: str, description: str, values: Mapping[str, str]) -> E:
+    """`strawberry.enum(domain)` with a description for each value. The domain enums are
+    StrEnums, whose members cannot be `strawberry.enum_value(...)`, so the descriptions go on
+    the GraphQL definition; the values themselves stay the domain's."""
+    unknown = set(values) - set(domain.__members__)
+    if unknown:
+        raise ValueError(f"{name} has no value {', '.join(sorted(unknown))}")
+    enum = strawberry.enum(domain, name=name, description=description)
+    for value in enum.__strawberry_definition__.values:  # type: ignore[attr-defined]
+        value.description = values.get(value.name)
+    return enum
+
+
 # The GraphQL enums are the domain's own enums, so the two can never drift apart.
-ListingKind = strawberry.enum(models.ListingKind, name="ListingKind")
-ReservationStatus = strawberry.enum(models.ReservationStatus, name="ReservationStatus")
-Role = strawberry.enum(models.Role, name="Role")
-ErrorCode = strawberry.enum(DomainErrorCode, name="ErrorCode")
+ListingKind = described_enum(
+    models.ListingKind,
+    name="ListingKind",
+    description="What a listing rents out, which decides how it is booked: by the night "
+    "(STAY) or by time slot (the others).",
+    values={
+        "STAY": "Rooms or homes booked by the night with createReservation: nights "
+        "[startDate, endDate) in the listing's timezone.",
+        "RESTAURANT": "Tables booked with bookSlot: one table per party (the smallest free one "
+        "that seats partySize), held for sittingMinutes.",
+        "SPACE": "Rooms (meeting rooms, studios) booked with bookSlot in whole slots of "
+        "slotMinutes, `quantity` rooms at once.",
+        "EQUIPMENT": "Items (bikes, tools) booked with bookSlot in whole slots of slotMinutes, "
+        "`quantity` items at once.",
+    },
+)
+ReservationStatus = described_enum(
+    models.ReservationStatus,
+    name="ReservationStatus",
+    description="Where a reservation is in its life: PENDING, then CONFIRMED, ACTIVE and "
+    "COMPLETED, or CANCELLED or EXPIRED. PENDING, CONFIRMED and ACTIVE hold their units.",
+    values={
+        "PENDING": "A hold: its units are taken until expiresAt. Paying confirms it on an "
+        "instant-book listing; otherwise, paid, it waits up to approvalHours for the host.",
+        "CONFIRMED": "Booked (paid or free, and accepted): holds its units. Calendar blocks "
+        "imported with importCalendar are CONFIRMED too.",
+        "ACTIVE": "Checked in (by the host, or at the listing's check-in time): holds its units "
+        "until check-out.",
+        "COMPLETED": "Checked out: the stay or slot is over. An early check-out frees the nights "
+        "not slept; a COMPLETED stay may be reviewed.",
+        "CANCELLED": "Cancelled by the guest or the host (or a block whose event left its "
+        "calendar): the units were freed at once, and a refund follows the cancellation policy.",
+        "EXPIRED": "A hold neither paid nor confirmed by expiresAt: its units were freed at once, "
+        "and anything paid was refunded in full.",
+    },
+)
+Role = described_enum(
+    models.Role,
+    name="Role",
+    description="What a user may see and do.",
+    values={
+        "GUEST": "Books, pays, cancels and reviews; sees their own reservations only.",
+        "HOST": "A guest who also creates listings, and sees and manages the reservations on "
+        "them and their reports.",
+        "ADMIN": "Sees and may manage every listing, reservation and report. Made with "
+        "`bookwell user create --admin`, never by register.",
+    },
+)
+ErrorCode = described_enum(
+    DomainErrorCode,
+    name="ErrorCode",
+    description="Why an operation was refused: the `code` of a mutation payload's UserError, "
+    "or of a GraphQL error's `extensions` when a query or a missing sign-in is refused.",
+    values={
+        "INVALID_INPUT": "An input breaks a rule (a length, a range such as first between 1 and "
+        "100, a money amount, a cursor not from this API); `field` names it.",
+        "INVALID_DATES": "No valid range: endDate and nights both or neither, endDate not after "
+        "startDate, over 365 nights, a start before today in the listing's timezone, or a slot "
+        "time off the listing's grid or hours, or past.",
+        "INVALID_STATE": "The object's state does not allow it: e.g. paying an expired hold, "
+        "confirming a CANCELLED reservation, checking in before the first night, reviewing a "
+        "stay not COMPLETED, waitlisting a range that has room.",
+        "NOT_FOUND": "No object with that id that you may see: others' reservations and "
+        "waitlist entries are NOT_FOUND, never FORBIDDEN.",
+        "UNAVAILABLE": "Not `quantity` units free for the whole range or slot (PostgreSQL's "
+        "capacity check refused it); nothing was booked or changed.",
+        "FORBIDDEN": "You may see the object but not do this: e.g. a guest confirming a booking, "
+        "someone else changing a listing, a guest asking for a report, registering as ADMIN.",
+        "UNAUTHENTICATED": "The operation needs a signed-in user and the request had no "
+        "`Authorization: Bearer <token>`: a GraphQL error answered with HTTP 401.",
+        "EMAIL_TAKEN": "register: that email address has an account already (any case).",
+        "INVALID_CREDENTIALS": "login: wrong email or password (never says which).",
+        "IDEMPOTENCY_KEY_REUSED": "This idempotencyKey was used before by you with a different "
+        "input (or to pay another reservation); nothing was done.",
+        "PAYMENT_REQUIRED": "The guest has not paid yet (confirmReservation), or new dates cost "
+        "more than was paid (changeReservationDates: cancel and book them instead).",
+        "PAYMENT_FAILED": "The payment was declined or the payment service did not answer (the "
+        "hold stays: pay again with a new idempotencyKey), or a refund failed (nothing changed).",
+        "ALREADY_EXISTS": "It exists already: the stay has a review, or you are on the waitlist "
+        "for that range.",
+    },
+)

@@ -7,10 +7,25 @@ from sqlalchemy.engine import Row
 
 from bookwell import models
 from bookwell.context import Info
+from bookwell.schema.enums import described_enum
 from bookwell.schema.money import Money
 
 # The GraphQL enum is the model's own, as in schema/enums.py.
-PaymentStatus = strawberry.enum(models.PaymentStatus, name="PaymentStatus")
+PaymentStatus = described_enum(
+    models.PaymentStatus,
+    name="PaymentStatus",
+    description="Where a reservation's one payment stands.",
+    values={
+        "UNPAID": "Nothing paid yet: no attempt, or one awaiting the guest's confirmation "
+        "with Stripe.js (see clientSecret).",
+        "PAID": "The total was charged; nothing went back.",
+        "REFUNDED": "Everything paid went back: refundedAmount equals amount.",
+        "PARTIALLY_REFUNDED": "Part went back (a late cancellation, or new dates that cost "
+        "less); refundedAmount says how much.",
+        "FAILED": "The last attempt was declined (see failureMessage); the hold stays until "
+        "its expiresAt, to pay again with a new idempotencyKey.",
+    },
+)
 
 
 @strawberry.type(description="What the guest paid for a reservation, and what went back.")

@@ -6,16 +6,24 @@ from typing import Any
 import strawberry
 
 from bookwell import reports
-from bookwell.schema.enums import ListingKind
+from bookwell.schema.enums import ListingKind, described_enum
 from bookwell.schema.money import Money
 from bookwell.services import report_figures as found
 
-ReportFormat = strawberry.enum(
+ReportFormat = described_enum(
     reports.ReportFormat,
     name="ReportFormat",
     description="JSON: the structured report only (`rendered` is null). HTML: a standalone "
     "printable page with an occupancy chart per listing (inline SVG, no script). TEXT: aligned "
     "plain-text tables. CSV: one header row, then one row per listing.",
+    values={
+        "JSON": "The structured fields only; `rendered` is null.",
+        "HTML": "`rendered` is a standalone printable HTML page: a table and an occupancy chart "
+        "per listing (inline SVG, no script).",
+        "TEXT": "`rendered` is plain text: aligned tables of the listings and of the totals "
+        "per currency.",
+        "CSV": "`rendered` is CSV: one header row, then one row per listing.",
+    },
 )
 
 SOLD = "CONFIRMED, ACTIVE or COMPLETED reservations (PENDING holds are not sales)"

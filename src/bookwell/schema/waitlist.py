@@ -6,12 +6,27 @@ from sqlalchemy.engine import Row
 
 from bookwell import models
 from bookwell.context import Info
+from bookwell.schema.enums import described_enum
 from bookwell.schema.errors import UserError
 from bookwell.schema.listing import Listing
 from bookwell.schema.reservation import Reservation
 from bookwell.services.waitlist_entries import effective_status
 
-WaitlistStatus = strawberry.enum(models.WaitlistStatus, name="WaitlistStatus")
+WaitlistStatus = described_enum(
+    models.WaitlistStatus,
+    name="WaitlistStatus",
+    description="Where a waitlist entry stands: WAITING, then OFFERED, then BOOKED or LAPSED; "
+    "a WAITING or OFFERED entry may be LEFT.",
+    values={
+        "WAITING": "In line for its range; `position` says where.",
+        "OFFERED": "Units freed up: `offer` is a PENDING hold of them for the guest, for the "
+        "listing's offerMinutes; pay it to book.",
+        "BOOKED": "The offer's hold was confirmed: it is a reservation now (see `offer`).",
+        "LAPSED": "Over without a booking: the offer expired or was cancelled, or the stay's "
+        "start passed while waiting.",
+        "LEFT": "The guest left the waitlist (leaveWaitlist).",
+    },
+)
 
 
 @strawberry.type(description="A wish for a full range: offered a hold when units free up.")
