@@ -10,7 +10,9 @@ from bookwell.schema.listing import Listing
     description="An iCalendar to block nights from: its url or its text, exactly one."
 )
 class ImportCalendarInput:
-    listing_id: strawberry.ID
+    listing_id: strawberry.ID = strawberry.field(
+        description="Your STAY listing whose nights the calendar's events block."
+    )
     url: str | None = strawberry.field(
         default=None,
         description="http(s):// or webcal:// address of an .ics export (for example another "
@@ -19,7 +21,9 @@ class ImportCalendarInput:
     ics_text: str | None = strawberry.field(
         default=None, description="The calendar itself, pasted (at most 2 MB)."
     )
-    quantity: int = strawberry.field(default=1, description="Units each event blocks.")
+    quantity: int = strawberry.field(
+        default=1, description="Units each event blocks, 1 to the listing's units."
+    )
     source: str | None = strawberry.field(
         default=None,
         description="With icsText only: your name for the pasted calendar (for example "

@@ -11,15 +11,40 @@ from bookwell.services.listings import NewListing, parse_money
 from bookwell.services.slot_units import SlotSettings
 
 
-@strawberry.input
+@strawberry.input(
+    description="Narrows a list of listings: every criterion given must match; null ones are "
+    "ignored."
+)
 class ListingFilter:
-    city: str | None = None
-    country: str | None = None
-    kind: ListingKind | None = None
-    min_price: str | None = None
-    max_price: str | None = None
-    min_guests: int | None = None
-    text: str | None = strawberry.field(default=None, description="In the title or description.")
+    city: str | None = strawberry.field(
+        default=None, description="Only listings in this city: its exact name, any case."
+    )
+    country: str | None = strawberry.field(
+        default=None,
+        description="Only listings in this country: an ISO 3166 two-letter code, any case.",
+    )
+    kind: ListingKind | None = strawberry.field(
+        default=None, description="Only listings of this kind."
+    )
+    min_price: str | None = strawberry.field(
+        default=None,
+        description="Only listings whose base nightlyPrice is at least this decimal string "
+        '(e.g. "80.00"), compared in each listing\'s own currency (never converted).',
+    )
+    max_price: str | None = strawberry.field(
+        default=None,
+        description="Only listings whose base nightlyPrice is at most this decimal string, "
+        "compared in each listing's own currency (never converted).",
+    )
+    min_guests: int | None = strawberry.field(
+        default=None,
+        description="Only listings whose maxGuests is at least this; listings without a "
+        "maxGuests always match.",
+    )
+    text: str | None = strawberry.field(
+        default=None,
+        description="Only listings with this text in the title or description, any case.",
+    )
 
     def to_domain(self) -> DomainListingFilter:
         return DomainListingFilter(
@@ -33,37 +58,74 @@ class ListingFilter:
         )
 
 
-@strawberry.input
+@strawberry.input(description="A new account; register answers an access token for it at once.")
 class RegisterInput:
-    email: str
-    password: str
-    name: str
-    role: Role = Role.GUEST
+    email: str = strawberry.field(
+        description="The sign-in address, at most 320 characters; one account per address, any "
+        "case (EMAIL_TAKEN)."
+    )
+    password: str = strawberry.field(description="8 to 1024 characters.")
+    name: str = strawberry.field(
+        description="The user's name, 1 to 200 characters: the default guestName of their bookings."
+    )
+    role: Role = strawberry.field(
+        default=Role.GUEST,
+        description="GUEST (default) to book, HOST to also list; ADMIN is FORBIDDEN here.",
+    )
 
 
-@strawberry.input
+@strawberry.input(description="An account's email and password, to trade for an access token.")
 class LoginInput:
-    email: str
-    password: str
+    email: str = strawberry.field(description="The account's address, any case.")
+    password: str = strawberry.field(description="The account's password.")
 
 
-@strawberry.input
+@strawberry.input(
+    description="A new listing of the signed-in host (HOST or ADMIN). Its terms (holds, fees, "
+    "cancellation policy) start at their defaults: change them with updateListingTerms."
+)
 class CreateListingInput:
-    kind: ListingKind = ListingKind.STAY
-    title: str
-    description: str = ""
-    city: str | None = None
-    country: str | None = None
-    timezone: str = "UTC"
-    nightly_price: str
-    currency: str = "USD"
-    units: int = 1
-    max_guests: int | None = None
+    kind: ListingKind = strawberry.field(
+        default=ListingKind.STAY,
+        description="STAY (default) is booked by the night; the other kinds by time slot.",
+    )
+    title: str = strawberry.field(description="1 to 200 characters.")
+    description: str = strawberry.field(default="", description="At most 10000 characters.")
+    city: str | None = strawberry.field(
+        default=None, description="The city guests search by, 1 to 120 characters."
+    )
+    country: str | None = strawberry.field(
+        default=None, description="ISO 3166 two-letter code such as FR, any case."
+    )
+    timezone: str = strawberry.field(
+        default="UTC",
+        description="IANA name such as Europe/Paris: the listing's nights, slots, opening hours "
+        'and "today" are in this zone.',
+    )
+    nightly_price: str = strawberry.field(
+        description='Base price in `currency`, a decimal string with at most 2 places ("120.00"):'
+        " per night and unit for a STAY, per slot and unit for a SPACE or EQUIPMENT, per "
+        "sitting for a RESTAURANT."
+    )
+    currency: str = strawberry.field(
+        default="USD", description="ISO 4217 code of every amount of this listing, such as EUR."
+    )
+    units: int = strawberry.field(
+        default=1,
+        description="Identical units (rooms, tables, items) it has, 1 to 10000; with `tables`, "
+        "leave it out or give their count.",
+    )
+    max_guests: int | None = strawberry.field(
+        default=None,
+        description="Most guests one unit takes, 1 to 1000; null: no limit. A restaurant's "
+        "default table size.",
+    )
     slot_minutes: int = strawberry.field(
-        default=60, description="Slot listings: minutes between start times (one slot)."
+        default=60,
+        description="Slot listings: minutes between start times (one slot), 5 to 1440.",
     )
     sitting_minutes: int = strawberry.field(
-        default=120, description="Restaurants: how long a table is held."
+        default=120, description="Restaurants: how long a table is held, 5 to 1440 minutes."
     )
     opens_at: time | None = strawberry.field(
         default=time(9),
@@ -100,45 +162,96 @@ class CreateListingInput:
         )
 
 
-@strawberry.input
+@strawberry.input(
+    description="A stay to hold: `quantity` units of a STAY listing on every night of "
+    "[startDate, endDate), in the listing's timezone."
+)
 class CreateReservationInput:
-    listing_id: strawberry.ID
-    start_date: date
+    listing_id: strawberry.ID = strawberry.field(
+        description="The STAY listing (slot listings are booked with bookSlot)."
+    )
+    start_date: date = strawberry.field(
+        description="The first night (check-in day); not before today in the listing's timezone."
+    )
     end_date: date | None = strawberry.field(
         default=None, description="Check-out day. Give endDate or nights, not both."
     )
-    nights: int | None = None
-    quantity: int = 1
+    nights: int | None = strawberry.field(
+        default=None, description="Nights to stay, 1 to 365, instead of endDate."
+    )
+    quantity: int = strawberry.field(
+        default=1, description="Units taken on every night, 1 to the listing's units."
+    )
     guest_name: str | None = strawberry.field(
-        default=None, description="Defaults to the signed-in user's name."
+        default=None,
+        description="Who stays, at most 200 characters; defaults to the signed-in user's name.",
     )
     idempotency_key: str | None = strawberry.field(
         default=None,
-        description="Retrying with the same key and input returns the first result again.",
+        description="1 to 200 characters. Retrying with the same key and input returns the "
+        "first result again; another input answers IDEMPOTENCY_KEY_REUSED.",
     )
 
 
-@strawberry.input
+@strawberry.input(
+    description="New nights (and quantity) for a PENDING or CONFIRMED stay, priced again at "
+    "today's rates under the cancellation policy agreed at booking."
+)
 class ChangeReservationDatesInput:
-    id: strawberry.ID
-    start_date: date
+    id: strawberry.ID = strawberry.field(description="The reservation to move.")
+    start_date: date = strawberry.field(
+        description="The new first night; not before today in the listing's timezone."
+    )
     end_date: date | None = strawberry.field(
         default=None, description="Check-out day. Give endDate or nights, not both."
     )
-    nights: int | None = None
+    nights: int | None = strawberry.field(
+        default=None, description="Nights to stay, 1 to 365, instead of endDate."
+    )
     quantity: int | None = strawberry.field(default=None, description="Unchanged when null.")
 
 
-@strawberry.input(description="Listing terms to change; null fields stay as they are.")
+@strawberry.input(
+    description="Listing terms to change; null fields stay as they are. Bookings made before "
+    "keep the price and policy they were made with."
+)
 class ListingTermsInput:
-    nightly_price: str | None = None
-    cleaning_fee: str | None = None
-    instant_book: bool | None = None
-    hold_minutes: int | None = None
-    approval_hours: int | None = None
-    offer_minutes: int | None = None
-    free_cancellation_days: int | None = None
-    late_refund_percent: int | None = None
+    nightly_price: str | None = strawberry.field(
+        default=None,
+        description="Base price in the listing's currency, a decimal string with at most 2 "
+        "places: per night and unit (slot listings: per slot, or per sitting).",
+    )
+    cleaning_fee: str | None = strawberry.field(
+        default=None,
+        description="Fee per unit and stay, a decimal string in the listing's currency.",
+    )
+    instant_book: bool | None = strawberry.field(
+        default=None,
+        description="true: payment confirms a booking at once; false: the host confirms each "
+        "paid booking.",
+    )
+    hold_minutes: int | None = strawberry.field(
+        default=None,
+        description="How long a new booking holds its units unpaid, 1 to 10080 minutes.",
+    )
+    approval_hours: int | None = strawberry.field(
+        default=None,
+        description="Without instant booking: hours the host has to confirm a paid booking, "
+        "1 to 720.",
+    )
+    offer_minutes: int | None = strawberry.field(
+        default=None,
+        description="How long a waitlist offer holds its units for the guest, 1 to 10080 minutes.",
+    )
+    free_cancellation_days: int | None = strawberry.field(
+        default=None,
+        description="Cancelling at least this many days before check-in refunds everything, "
+        "0 to 365.",
+    )
+    late_refund_percent: int | None = strawberry.field(
+        default=None,
+        description="Share of the nights' price refunded for a later cancellation, 0 to 100.",
+    )
 
     def to_domain(self) -> TermsUpdate:
         return TermsUpdate(
@@ -153,12 +266,22 @@ class ListingTermsInput:
         )
 
 
-@strawberry.input(description="A price for some nights: dates, weekdays, or both.")
+@strawberry.input(
+    description="A price for some nights of a STAY listing: dates, weekdays, or both (slot "
+    "prices ignore rules). The newest matching rule wins; a listing has at most 100."
+)
 class PriceRuleInput:
-    listing_id: strawberry.ID
-    name: str
-    nightly_price: str
-    start_date: date | None = None
+    listing_id: strawberry.ID = strawberry.field(description="Your listing that the rule prices.")
+    name: str = strawberry.field(
+        description='1 to 100 characters, such as "Summer"; shown on the line items it prices.'
+    )
+    nightly_price: str = strawberry.field(
+        description="The price of each night it covers, per unit: a decimal string with at most "
+        "2 places, in the listing's currency."
+    )
+    start_date: date | None = strawberry.field(
+        default=None, description="The first night the rule covers; null: no start."
+    )
     end_date: date | None = strawberry.field(
         default=None, description="The first night the rule no longer covers."
     )

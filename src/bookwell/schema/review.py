@@ -53,9 +53,11 @@ class ListingRating:
     count: int
 
 
-@strawberry.input
+@strawberry.input(description="A guest's review of their COMPLETED stay.")
 class CreateReviewInput:
-    reservation_id: strawberry.ID
+    reservation_id: strawberry.ID = strawberry.field(
+        description="The COMPLETED reservation you were the guest of."
+    )
     rating: int = strawberry.field(description="1 to 5.")
     comment: str = strawberry.field(default="", description="At most 5000 characters.")
 

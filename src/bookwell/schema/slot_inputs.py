@@ -7,16 +7,21 @@ from bookwell.services.slot_units import TableSpec
 
 @strawberry.input(description="A restaurant table.")
 class TableInput:
-    seats: int
+    seats: int = strawberry.field(description="The party it seats, 1 to 1000 people.")
     label: str | None = strawberry.field(default=None, description='Default "Table <n>".')
 
     def to_domain(self) -> TableSpec:
         return TableSpec(seats=self.seats, label=self.label)
 
 
-@strawberry.input
+@strawberry.input(
+    description="A time slot to hold at a RESTAURANT, SPACE or EQUIPMENT listing: "
+    "[startsAt, endsAt) of its wall-clock time, not in the past and at most 366 days ahead."
+)
 class BookSlotInput:
-    listing_id: strawberry.ID
+    listing_id: strawberry.ID = strawberry.field(
+        description="The slot listing (STAY listings are booked with createReservation)."
+    )
     starts_at: datetime = strawberry.field(
         description="With its UTC offset; a start on the listing's slot grid, in its hours."
     )
@@ -32,9 +37,11 @@ class BookSlotInput:
         default=1, description="Rooms or items to take (a party takes one table)."
     )
     guest_name: str | None = strawberry.field(
-        default=None, description="Defaults to the signed-in user's name."
+        default=None,
+        description="Who comes, at most 200 characters; defaults to the signed-in user's name.",
     )
     idempotency_key: str | None = strawberry.field(
         default=None,
-        description="Retrying with the same key and input returns the first result again.",
+        description="1 to 200 characters. Retrying with the same key and input returns the "
+        "first result again; another input answers IDEMPOTENCY_KEY_REUSED.",
     )

@@ -72,15 +72,24 @@ class WaitlistEntry:
         )
 
 
-@strawberry.input
+@strawberry.input(
+    description="A full range to wait for: `quantity` units on every night of "
+    "[startDate, endDate) of a STAY listing, in its timezone."
+)
 class JoinWaitlistInput:
-    listing_id: strawberry.ID
-    start_date: date
+    listing_id: strawberry.ID = strawberry.field(description="The STAY listing.")
+    start_date: date = strawberry.field(
+        description="The first night wanted; not before today in the listing's timezone."
+    )
     end_date: date | None = strawberry.field(
         default=None, description="Check-out day. Give endDate or nights, not both."
     )
-    nights: int | None = None
-    quantity: int = 1
+    nights: int | None = strawberry.field(
+        default=None, description="Nights wanted, 1 to 365, instead of endDate."
+    )
+    quantity: int = strawberry.field(
+        default=1, description="Units wanted on every night, 1 to the listing's units."
+    )
 
 
 @strawberry.type
