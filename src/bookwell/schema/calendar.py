@@ -39,7 +39,9 @@ class ImportCalendarInput:
     "without a guest) identified by its UID; on errors nothing changed and the counts are 0."
 )
 class ImportCalendarPayload:
-    listing: Listing | None = None
+    listing: Listing | None = strawberry.field(
+        default=None, description="The listing blocked; null when errors is not empty."
+    )
     created: int = strawberry.field(default=0, description="Events blocked for the first time.")
     updated: int = strawberry.field(
         default=0, description="Blocks moved to new dates (or renamed, or blocking again)."
@@ -50,4 +52,8 @@ class ImportCalendarPayload:
         "this calendar. Always 0 for icsText pasted without a source: that removes nothing.",
     )
     unchanged: int = strawberry.field(default=0, description="Blocks already as the calendar says.")
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[UserError] = strawberry.field(
+        default_factory=list,
+        description="Why nothing changed (one UNAVAILABLE per event that does not fit, naming "
+        "it); empty on success.",
+    )

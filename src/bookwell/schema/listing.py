@@ -58,12 +58,17 @@ def availability_key(start_date: date, end_date: date, quantity: int) -> tuple[d
     return checked.start, checked.end, quantity
 
 
-@strawberry.type
+@strawberry.type(
+    description="Whether a listing has `quantity` units free on every night of "
+    "[startDate, endDate), in its timezone."
+)
 class Availability:
-    listing_id: strawberry.ID
-    start_date: date
-    end_date: date
-    quantity: int
+    listing_id: strawberry.ID = strawberry.field(description="The listing asked about.")
+    start_date: date = strawberry.field(description="The first night asked about.")
+    end_date: date = strawberry.field(
+        description="The check-out day: the nights are [startDate, endDate)."
+    )
+    quantity: int = strawberry.field(description="Units asked for on every night.")
     available: bool = strawberry.field(
         description="quantity units are free on every night, and the stay is not in the past."
     )
@@ -90,19 +95,31 @@ async def load_availability(
     return Availability.of(found) if found else None
 
 
-@strawberry.type
+@strawberry.type(
+    description="Something to book, owned by a host: a STAY's units by the night, or a "
+    "restaurant's tables, a space's rooms or equipment items by time slot. Anyone may read it."
+)
 class Listing:
-    id: strawberry.ID
-    kind: ListingKind
-    title: str
-    description: str
-    city: str | None
+    id: strawberry.ID = strawberry.field(
+        description="The listing's unique id, as listing(id:) and listingId arguments take it."
+    )
+    kind: ListingKind = strawberry.field(
+        description="What it rents out, and so how it is booked: nights or time slots."
+    )
+    title: str = strawberry.field(description="Its name, 1 to 200 characters.")
+    description: str = strawberry.field(description="The host's text about it; may be empty.")
+    city: str | None = strawberry.field(description="The city guests search by; null: none given.")
     country: str | None = strawberry.field(description="ISO 3166 two-letter code.")
     timezone: str = strawberry.field(description="IANA name; dates are nights in this zone.")
-    nightly_price: Money
+    nightly_price: Money = strawberry.field(
+        description="Base price: per night and unit for a STAY (price rules may override some "
+        "nights), per slot and unit for a SPACE or EQUIPMENT, per sitting for a RESTAURANT."
+    )
     units: int = strawberry.field(description="Identical units: rooms, tables, slots, items.")
-    max_guests: int | None
-    created_at: datetime
+    max_guests: int | None = strawberry.field(
+        description="Most guests one unit takes; null: no limit."
+    )
+    created_at: datetime = strawberry.field(description="When the host created it.")
     instant_book: bool = strawberry.field(
         description="Payment confirms a booking at once; otherwise the host confirms it."
     )
@@ -116,7 +133,10 @@ class Listing:
         description="How long a waitlist offer holds its units for the guest."
     )
     cleaning_fee: Money = strawberry.field(description="Per unit and stay.")
-    cancellation_policy: CancellationPolicy
+    cancellation_policy: CancellationPolicy = strawberry.field(
+        description="What cancelling a booking made now refunds; each booking keeps the policy "
+        "it was made under."
+    )
     slot_minutes: int = strawberry.field(
         description="Slot listings: start times are this many minutes apart, and spaces and "
         "equipment are booked in whole slots."
@@ -135,16 +155,33 @@ class Listing:
     # dataloaders (graphql-core awaits it); annotations name the GraphQL type only.
     prefetched: strawberry.Private[dict[Any, Any]] = dataclasses.field(default_factory=dict)
 
-    @strawberry.field(metadata=prefetched_as(lambda arguments: "owner"))
+    @strawberry.field(
+        description="The host who owns it.", metadata=prefetched_as(lambda arguments: "owner")
+    )
     def owner(self, info: Info) -> User:
         return self.prefetched.get("owner") or self._load_owner(info)
 
     async def _load_owner(self, info: Info) -> User:
         return User.from_row(await info.context.loaders.user.load(self.owner_id))
 
-    @strawberry.field(metadata=prefetched_as(_availability_key))
+    @strawberry.field(
+        description="Whether `quantity` units are free on every night of [startDate, endDate) "
+        "(STAY listings; slot listings: Query.searchSlots).",
+        metadata=prefetched_as(_availability_key),
+    )
     def availability(
-        self, info: Info, start_date: date, end_date: date, quantity: int = 1
+        self,
+        info: Info,
+        start_date: Annotated[date, strawberry.argument(description="The first night.")],
+        end_date: Annotated[
+            date,
+            strawberry.argument(
+                description="The check-out day, after startDate: at most 365 nights."
+            ),
+        ],
+        quantity: Annotated[
+            int, strawberry.argument(description="Units wanted on every night, at least 1.")
+        ] = 1,
     ) -> Availability:
         found = self.prefetched.get(("availability", start_date, end_date, quantity))
         return found or self._load_availability(info, start_date, end_date, quantity)
@@ -162,7 +199,11 @@ class Listing:
         metadata=prefetched_as(_reservations_key),
     )
     def reservations(
-        self, info: Info, first: int = DEFAULT_NESTED_RESERVATIONS
+        self,
+        info: Info,
+        first: Annotated[
+            int, strawberry.argument(description="How many, 1 to 50; the newest first.")
+        ] = DEFAULT_NESTED_RESERVATIONS,
     ) -> list[Annotated["Reservation", strawberry.lazy("bookwell.schema.reservation")]]:
         first = nested_first(first)
         found = self.prefetched.get(("reservations", first))
@@ -181,7 +222,17 @@ class Listing:
 
     @strawberry.field(description="Guests' reviews of this listing, newest first.")
     async def reviews(
-        self, info: Info, first: int = DEFAULT_NESTED_REVIEWS, after: str | None = None
+        self,
+        info: Info,
+        first: Annotated[
+            int, strawberry.argument(description="Page size: 1 to 100 reviews.")
+        ] = DEFAULT_NESTED_REVIEWS,
+        after: Annotated[
+            str | None,
+            strawberry.argument(
+                description="The endCursor of the page before; null: from the newest."
+            ),
+        ] = None,
     ) -> Connection[Review]:
         return await listing_reviews(info, self.uuid, first, after)
 
@@ -194,10 +245,17 @@ class Listing:
     async def quote(
         self,
         info: Info,
-        start_date: date,
-        end_date: date | None = None,
-        nights: int | None = None,
-        quantity: int = 1,
+        start_date: Annotated[date, strawberry.argument(description="The first night.")],
+        end_date: Annotated[
+            date | None,
+            strawberry.argument(description="Check-out day. Give endDate or nights, not both."),
+        ] = None,
+        nights: Annotated[
+            int | None, strawberry.argument(description="Nights, 1 to 365, instead of endDate.")
+        ] = None,
+        quantity: Annotated[
+            int, strawberry.argument(description="Units on every night, at least 1.")
+        ] = 1,
     ) -> Quote:
         booked = stay(start_date, end_date, nights)
         availability_service.check_quantity(quantity)

@@ -30,18 +30,28 @@ PaymentStatus = described_enum(
 
 @strawberry.type(description="What the guest paid for a reservation, and what went back.")
 class Payment:
-    status: PaymentStatus
-    amount: Money
-    refunded_amount: Money
+    status: PaymentStatus = strawberry.field(description="Where the payment stands.")
+    amount: Money = strawberry.field(
+        description="What was charged, or is due while UNPAID: the reservation's total."
+    )
+    refunded_amount: Money = strawberry.field(
+        description="What went back so far; 0.00 when nothing did."
+    )
     provider: str = strawberry.field(description="Who took the payment: builtin or stripe.")
     client_secret: str | None = strawberry.field(
         default=None,
         description="Only in payReservation's answer, when the guest's browser must confirm "
         "the payment with Stripe.js (`stripe.confirmPayment`); a webhook then records it.",
     )
-    paid_at: datetime | None = None
-    refunded_at: datetime | None = None
-    failure_message: str | None = None
+    paid_at: datetime | None = strawberry.field(
+        default=None, description="When the charge succeeded; null until then."
+    )
+    refunded_at: datetime | None = strawberry.field(
+        default=None, description="When money last went back; null without refunds."
+    )
+    failure_message: str | None = strawberry.field(
+        default=None, description="Why the last attempt was declined (FAILED); null otherwise."
+    )
 
     @classmethod
     def from_row(cls, row: Row, client_secret: str | None = None) -> "Payment":

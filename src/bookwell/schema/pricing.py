@@ -22,14 +22,18 @@ class CancellationPolicy:
 
 @strawberry.type(description="A host's price for some nights; the newest matching rule wins.")
 class PriceRule:
-    id: strawberry.ID
-    name: str
+    id: strawberry.ID = strawberry.field(description="The rule's id, as removePriceRule takes it.")
+    name: str = strawberry.field(
+        description="The host's name for it; shown on the line items it prices."
+    )
     start_date: date | None = strawberry.field(description="First night it applies to.")
     end_date: date | None = strawberry.field(description="First night it no longer applies to.")
     weekdays: list[int] | None = strawberry.field(
         description="ISO weekdays of the night (1 = Monday ... 7 = Sunday); null: every day."
     )
-    nightly_price: Money
+    nightly_price: Money = strawberry.field(
+        description="The price per night and unit of the nights it covers."
+    )
 
     @classmethod
     def from_row(cls, row: Row, currency: str) -> "PriceRule":
@@ -43,22 +47,42 @@ class PriceRule:
         )
 
 
-@strawberry.type
+@strawberry.type(
+    description="One line of a price: a run of nights at one price, a cleaning fee, or a slot."
+)
 class LineItem:
     kind: str = strawberry.field(description="NIGHTS, CLEANING_FEE or SLOT.")
-    description: str
-    start_date: date | None
-    end_date: date | None
-    unit_price: Money
-    quantity: int = strawberry.field(description="Unit-nights for NIGHTS; units for fees.")
-    amount: Money
+    description: str = strawberry.field(
+        description='What it is, such as "3 night(s) from 2031-01-04 (Summer)", a price rule\'s '
+        "name in brackets."
+    )
+    start_date: date | None = strawberry.field(
+        description="NIGHTS: the run's first night; null for fees and slots."
+    )
+    end_date: date | None = strawberry.field(
+        description="NIGHTS: the day after the run's last night; null for fees and slots."
+    )
+    unit_price: Money = strawberry.field(
+        description="The price of one unit-night, one unit's fee, or one slot of one unit (a "
+        "restaurant: the sitting)."
+    )
+    quantity: int = strawberry.field(
+        description="Unit-nights for NIGHTS; units for fees; slots x units for SLOT (1 for a "
+        "restaurant sitting)."
+    )
+    amount: Money = strawberry.field(description="unitPrice x quantity.")
 
 
 @strawberry.type(description="A price, line by line, with the policy it was agreed under.")
 class Quote:
-    line_items: list[LineItem]
-    total: Money
-    cancellation_policy: CancellationPolicy
+    line_items: list[LineItem] = strawberry.field(
+        description="The nights in runs of one price, in date order, then the cleaning fee; or "
+        "the slot."
+    )
+    total: Money = strawberry.field(description="The sum of the line items' amounts.")
+    cancellation_policy: CancellationPolicy = strawberry.field(
+        description="What cancelling a booking at this price refunds."
+    )
 
     @classmethod
     def of(cls, snapshot: dict[str, Any]) -> "Quote":

@@ -22,31 +22,62 @@ from bookwell.schema.user import User
 NOT_LOADED = object()
 
 
-@strawberry.type
+@strawberry.type(
+    description="A booking of a listing's units: a stay's nights [startDate, endDate), or a time "
+    "slot [startsAt, endsAt). Seen by its guest, the listing's host and admins."
+)
 class Reservation:
-    id: strawberry.ID
-    guest_name: str
-    start_date: date
+    id: strawberry.ID = strawberry.field(
+        description="The reservation's unique id, as reservation(id:) and the mutations take it."
+    )
+    guest_name: str = strawberry.field(
+        description='Who stays or comes, as given at booking; "Blocked: <event>" for a calendar '
+        "block."
+    )
+    start_date: date = strawberry.field(
+        description="The first night (check-in day) in the listing's timezone; a slot's local date."
+    )
     end_date: date = strawberry.field(
         description="Check-out day: the range is [startDate, endDate)."
     )
-    nights: int
-    quantity: int
-    status: ReservationStatus
-    total_price: Money
-    created_at: datetime
-    expires_at: datetime | None = strawberry.field(
-        description="A PENDING hold gives its units back at this instant unless confirmed."
+    nights: int = strawberry.field(description="endDate - startDate: 1 for a slot.")
+    quantity: int = strawberry.field(
+        description="Units taken: on every night of a stay, or for the whole slot (a party: 1 "
+        "table)."
     )
-    confirmed_at: datetime | None
-    checked_in_at: datetime | None
-    checked_out_at: datetime | None
-    cancelled_at: datetime | None
-    cancel_reason: str | None
+    status: ReservationStatus = strawberry.field(
+        description="Where it is in its life; PENDING, CONFIRMED and ACTIVE hold the units."
+    )
+    total_price: Money = strawberry.field(
+        description="What the whole booking costs: all its nights or slots, units and fees."
+    )
+    created_at: datetime = strawberry.field(description="When it was booked.")
+    expires_at: datetime | None = strawberry.field(
+        description="A PENDING hold gives its units back at this instant unless confirmed "
+        "(a paid hold awaiting the host: approvalHours after payment); null when not PENDING."
+    )
+    confirmed_at: datetime | None = strawberry.field(
+        description="When it became CONFIRMED; null until then."
+    )
+    checked_in_at: datetime | None = strawberry.field(
+        description="When the guest checked in (ACTIVE); null until then."
+    )
+    checked_out_at: datetime | None = strawberry.field(
+        description="When the guest checked out (COMPLETED); null until then."
+    )
+    cancelled_at: datetime | None = strawberry.field(
+        description="When it was CANCELLED; null unless it was."
+    )
+    cancel_reason: str | None = strawberry.field(
+        description="Why, as whoever cancelled said (at most 500 characters); null if not given."
+    )
     starts_at: datetime | None = strawberry.field(
         description="Time-slot reservations: [startsAt, endsAt); null for stays."
     )
-    ends_at: datetime | None
+    ends_at: datetime | None = strawberry.field(
+        description="Time-slot reservations: the end of [startsAt, endsAt) (excluded); null for "
+        "stays."
+    )
     party_size: int | None = strawberry.field(description="Restaurants: the party seated.")
     # NOT_LOADED when the row came from a page (services/reservations.py: LISTED_COLUMNS).
     price_snapshot: strawberry.Private[Any]
@@ -56,14 +87,19 @@ class Reservation:
     # awaitable from the dataloaders (graphql-core awaits it).
     prefetched: strawberry.Private[dict[str, Any]] = dataclasses.field(default_factory=dict)
 
-    @strawberry.field(metadata=prefetched_as(lambda arguments: "listing"))
+    @strawberry.field(
+        description="The listing booked.", metadata=prefetched_as(lambda arguments: "listing")
+    )
     def listing(self, info: Info) -> Listing:
         return self.prefetched.get("listing") or self._load_listing(info)
 
     async def _load_listing(self, info: Info) -> Listing:
         return Listing.from_row(await info.context.loaders.listing.load(self.listing_id))
 
-    @strawberry.field(metadata=prefetched_as(lambda arguments: "guest"))
+    @strawberry.field(
+        description="The guest's account; null for a calendar block, which has no guest.",
+        metadata=prefetched_as(lambda arguments: "guest"),
+    )
     def guest(self, info: Info) -> User | None:
         if "guest" in self.prefetched or self.guest_id is None:
             return self.prefetched.get("guest")

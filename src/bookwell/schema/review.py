@@ -18,14 +18,16 @@ DEFAULT_NESTED_REVIEWS = 10
 
 @strawberry.type(description="A guest's review of a completed stay.")
 class Review:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The review's unique id.")
     rating: int = strawberry.field(description="1 to 5.")
-    comment: str
-    author_name: str
-    created_at: datetime
+    comment: str = strawberry.field(
+        description="The guest's words, at most 5000 characters; may be empty."
+    )
+    author_name: str = strawberry.field(description="The reviewing guest's name.")
+    created_at: datetime = strawberry.field(description="When it was written.")
     listing_id: strawberry.Private[uuid.UUID]
 
-    @strawberry.field
+    @strawberry.field(description="The listing reviewed.")
     async def listing(
         self, info: Info
     ) -> Annotated["Listing", strawberry.lazy("bookwell.schema.listing")]:
@@ -45,12 +47,12 @@ class Review:
         )
 
 
-@strawberry.type
+@strawberry.type(description="How guests rated a listing.")
 class ListingRating:
     average: float | None = strawberry.field(
         description="The mean rating rounded to two places; null while there is no review."
     )
-    count: int
+    count: int = strawberry.field(description="The listing's reviews; 0 when none.")
 
 
 @strawberry.input(description="A guest's review of their COMPLETED stay.")
@@ -62,10 +64,16 @@ class CreateReviewInput:
     comment: str = strawberry.field(default="", description="At most 5000 characters.")
 
 
-@strawberry.type
+@strawberry.type(description="What createReview answers: the review, or why not.")
 class ReviewPayload:
-    review: Review | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    review: Review | None = strawberry.field(
+        default=None, description="The new review; null when errors is not empty."
+    )
+    errors: list[UserError] = strawberry.field(
+        default_factory=list,
+        description="Why nothing was written (NOT_FOUND, FORBIDDEN: not your stay, "
+        "INVALID_STATE: not COMPLETED, ALREADY_EXISTS, INVALID_INPUT); empty on success.",
+    )
 
 
 async def listing_rating(info: Info, listing_id: uuid.UUID) -> ListingRating:

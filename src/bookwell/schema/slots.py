@@ -11,7 +11,10 @@ from bookwell.services import slot_search
 @strawberry.type(description="A start time with room: [startsAt, endsAt) in the listing's zone.")
 class FreeSlot:
     starts_at: datetime = strawberry.field(description="In the listing's UTC offset that day.")
-    ends_at: datetime
+    ends_at: datetime = strawberry.field(
+        description="The end (excluded): startsAt plus the length asked for, in the listing's "
+        "UTC offset that day."
+    )
     free_units: int = strawberry.field(
         description="Units free for the whole slot (for a party: tables that seat it)."
     )
@@ -23,7 +26,7 @@ class FreeSlot:
 
 @strawberry.type(description="A slot listing and its free start times on one day.")
 class SlotOffer:
-    listing: Listing
+    listing: Listing = strawberry.field(description="The slot listing.")
     day: date = strawberry.field(name="date", description="The day, in the listing's timezone.")
     slots: list[FreeSlot] = strawberry.field(
         description="Earliest first; empty when the day is full, closed or past."

@@ -10,8 +10,10 @@ from bookwell.context import Info
 
 @strawberry.type(description="A table (with its seats), room or item of a time-slot listing.")
 class ListingUnit:
-    id: strawberry.ID
-    label: str
+    id: strawberry.ID = strawberry.field(description="The unit's unique id.")
+    label: str = strawberry.field(
+        description='Its name: the host\'s, or "Table 1", "Room 2", "Item 3".'
+    )
     seats: int | None = strawberry.field(description="Tables only: the party it seats.")
     position: int = strawberry.field(description="1, 2, ...: the order units are offered in.")
 

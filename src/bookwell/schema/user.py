@@ -6,11 +6,11 @@ from bookwell.schema.enums import Role
 from bookwell.schema.rows import columns
 
 
-@strawberry.type
+@strawberry.type(description="An account: a guest, a host or an admin.")
 class User:
-    id: strawberry.ID
-    name: str
-    role: Role
+    id: strawberry.ID = strawberry.field(description="The user's unique id.")
+    name: str = strawberry.field(description="The name they registered with.")
+    role: Role = strawberry.field(description="What they may see and do.")
     _email: strawberry.Private[str]
 
     @strawberry.field(

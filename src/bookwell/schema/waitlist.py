@@ -31,26 +31,34 @@ WaitlistStatus = described_enum(
 
 @strawberry.type(description="A wish for a full range: offered a hold when units free up.")
 class WaitlistEntry:
-    id: strawberry.ID
-    start_date: date
+    id: strawberry.ID = strawberry.field(
+        description="The entry's unique id, as leaveWaitlist takes it."
+    )
+    start_date: date = strawberry.field(
+        description="The first night wanted, in the listing's timezone."
+    )
     end_date: date = strawberry.field(
         description="Check-out day: the range is [startDate, endDate)."
     )
-    nights: int
-    quantity: int
-    status: WaitlistStatus
+    nights: int = strawberry.field(description="endDate - startDate.")
+    quantity: int = strawberry.field(description="Units wanted on every night.")
+    status: WaitlistStatus = strawberry.field(description="Where the entry stands, as of now.")
     position: int | None = strawberry.field(
         description="While WAITING: 1 for the listing's oldest waiting entry, 2 for the next. "
         "Offers go to the oldest entry whose whole range fits the freed units."
     )
-    created_at: datetime
-    offered_at: datetime | None
+    created_at: datetime = strawberry.field(
+        description="When the guest joined: older entries are offered first."
+    )
+    offered_at: datetime | None = strawberry.field(
+        description="When units were offered; null before an offer."
+    )
     offer: Reservation | None = strawberry.field(
         description="The PENDING hold offered to you; book it by paying before its expiresAt."
     )
     listing_id: strawberry.Private[uuid.UUID]
 
-    @strawberry.field
+    @strawberry.field(description="The listing waited for.")
     async def listing(self, info: Info) -> Listing:
         return Listing.from_row(await info.context.loaders.listing.load(self.listing_id))
 
@@ -92,7 +100,13 @@ class JoinWaitlistInput:
     )
 
 
-@strawberry.type
+@strawberry.type(
+    description="What joinWaitlist and leaveWaitlist answer: the entry as it is now, or why not."
+)
 class WaitlistEntryPayload:
-    waitlist_entry: WaitlistEntry | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    waitlist_entry: WaitlistEntry | None = strawberry.field(
+        default=None, description="The entry after the change; null when errors is not empty."
+    )
+    errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why nothing changed; empty on success."
+    )
