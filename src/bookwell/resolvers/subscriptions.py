@@ -12,6 +12,7 @@ import logging
 import uuid
 from collections.abc import AsyncGenerator, Iterable
 from datetime import date
+from typing import Annotated
 
 import strawberry
 from graphql import GraphQLError
@@ -33,10 +34,25 @@ CHANNEL = "bookwell_availability"
 
 async def availability_changed(
     info: Info,
-    listing_id: strawberry.ID,
-    start_date: date | None = None,
-    end_date: date | None = None,
-    quantity: int = 1,
+    listing_id: Annotated[strawberry.ID, strawberry.argument(description="The listing to watch.")],
+    start_date: Annotated[
+        date | None,
+        strawberry.argument(
+            description="With endDate: the first night of the window to watch; null: every change."
+        ),
+    ] = None,
+    end_date: Annotated[
+        date | None,
+        strawberry.argument(
+            description="With startDate: the window's check-out day, at most 365 nights after it."
+        ),
+    ] = None,
+    quantity: Annotated[
+        int,
+        strawberry.argument(
+            description="Units wanted on every night, at least 1: decides `available`."
+        ),
+    ] = 1,
 ) -> AsyncGenerator[Availability, None]:
     """Checks everything before the stream starts, so a bad request is the protocol's
     `error` message rather than a stream that ends at once."""

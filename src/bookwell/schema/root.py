@@ -9,6 +9,7 @@ from bookwell.resolvers import calendar as calendar_resolvers
 from bookwell.resolvers import lifecycle as lifecycle_resolvers
 from bookwell.resolvers import listing_terms as listing_terms_resolvers
 from bookwell.resolvers import listings as listing_resolvers
+from bookwell.resolvers import nodes as node_resolvers
 from bookwell.resolvers import payments as payment_resolvers
 from bookwell.resolvers import reports as report_resolvers
 from bookwell.resolvers import reservations as reservation_resolvers
@@ -19,6 +20,7 @@ from bookwell.schema.calendar import ImportCalendarPayload
 from bookwell.schema.execution import ExecutionContext
 from bookwell.schema.extensions import build_extensions
 from bookwell.schema.listing import Availability, Listing
+from bookwell.schema.node import Node
 from bookwell.schema.pagination import Connection
 from bookwell.schema.payloads import (
     ApiTokenPayload,
@@ -36,20 +38,49 @@ from bookwell.schema.user import User
 from bookwell.schema.waitlist import WaitlistEntry, WaitlistEntryPayload
 
 
-@strawberry.type
+@strawberry.type(
+    description="Reads. Listings, availability and slots are public (unless the server runs "
+    "a private API); reservations, waitlists and reports need a signed-in user."
+)
 class Query:
-    me: User | None = strawberry.field(resolver=account_resolvers.me)
-    listing: Listing | None = strawberry.field(resolver=listing_resolvers.listing)
-    listings: Connection[Listing] = strawberry.field(resolver=listing_resolvers.all_listings)
-    availability: Availability = strawberry.field(resolver=listing_resolvers.availability)
+    node: Node | None = strawberry.field(
+        resolver=node_resolvers.node,
+        description="Any object by its global id (Relay): null when there is none, or you "
+        "may not see it where the API shows it elsewhere.",
+    )
+    nodes: list[Node | None] = strawberry.field(
+        resolver=node_resolvers.nodes,
+        description="Several objects by global id, in the order asked, each as `node` answers.",
+    )
+    me: User | None = strawberry.field(
+        resolver=account_resolvers.me, description="The signed-in user; null without a token."
+    )
+    listing: Listing | None = strawberry.field(
+        resolver=listing_resolvers.listing, description="One listing; null when there is none."
+    )
+    listings: Connection[Listing] = strawberry.field(
+        resolver=listing_resolvers.all_listings,
+        description="The listings matching `filter`, oldest first (a stable order for paging).",
+    )
+    availability: Availability = strawberry.field(
+        resolver=listing_resolvers.availability,
+        description="Whether `quantity` units of one listing are free on every night of "
+        "[startDate, endDate); NOT_FOUND for an unknown listing.",
+    )
     search_availability: Connection[Listing] = strawberry.field(
         resolver=listing_resolvers.search_availability,
         description="Listings with `quantity` units free on every night of "
         "[startDate, startDate + nights), in a stable order.",
     )
-    reservation: Reservation | None = strawberry.field(resolver=reservation_resolvers.reservation)
+    reservation: Reservation | None = strawberry.field(
+        resolver=reservation_resolvers.reservation,
+        description="One reservation you may see (a guest: their own; a host: also those on "
+        "their listings; an admin: any); null otherwise. Needs sign-in.",
+    )
     reservations: Connection[Reservation] = strawberry.field(
-        resolver=reservation_resolvers.all_reservations
+        resolver=reservation_resolvers.all_reservations,
+        description="The reservations you may see (a guest: their own; a host: also those on "
+        "their listings; an admin: all), newest first. Needs sign-in.",
     )
     search_slots: Connection[SlotOffer] = strawberry.field(
         resolver=slot_resolvers.search_slots,
@@ -58,7 +89,8 @@ class Query:
         "`minutes`: the length wanted (default: a restaurant's sitting, or one slot).",
     )
     my_waitlist: Connection[WaitlistEntry] = strawberry.field(
-        resolver=waitlist_resolvers.my_waitlist
+        resolver=waitlist_resolvers.my_waitlist,
+        description="Your waitlist entries, newest first. Needs sign-in.",
     )
     report: Report = strawberry.field(
         resolver=report_resolvers.report,
@@ -68,80 +100,116 @@ class Query:
     )
 
 
-@strawberry.type
+@strawberry.type(
+    description="Changes. All but register and login need a signed-in user (without one: an "
+    "UNAUTHENTICATED error, HTTP 401); expected failures come back in the payload's `errors`."
+)
 class Mutation:
-    register: AuthPayload = strawberry.mutation(resolver=account_resolvers.register)
-    login: AuthPayload = strawberry.mutation(resolver=account_resolvers.login)
-    create_api_token: ApiTokenPayload = strawberry.mutation(
-        resolver=account_resolvers.create_api_token
+    register: AuthPayload = strawberry.mutation(
+        resolver=account_resolvers.register,
+        description="Create an account and sign in to it. Errors: INVALID_INPUT, EMAIL_TAKEN, "
+        "FORBIDDEN (role ADMIN).",
     )
-    create_listing: ListingPayload = strawberry.mutation(resolver=listing_resolvers.create_listing)
+    login: AuthPayload = strawberry.mutation(
+        resolver=account_resolvers.login,
+        description="Sign in: an access token for the account. Errors: INVALID_CREDENTIALS.",
+    )
+    create_api_token: ApiTokenPayload = strawberry.mutation(
+        resolver=account_resolvers.create_api_token,
+        description="A long-lived token for scripts that acts as you. Errors: INVALID_INPUT.",
+    )
+    create_listing: ListingPayload = strawberry.mutation(
+        resolver=listing_resolvers.create_listing,
+        description="A host (or admin) lists something to book, as its owner. Errors: FORBIDDEN "
+        "(a guest), INVALID_INPUT.",
+    )
     create_reservation: ReservationPayload = strawberry.mutation(
-        resolver=reservation_resolvers.create_reservation
+        resolver=reservation_resolvers.create_reservation,
+        description="Hold `quantity` units of a STAY listing on every night of [startDate, "
+        "endDate): a PENDING reservation until expiresAt, then pay it. Errors: NOT_FOUND, "
+        "INVALID_INPUT, INVALID_DATES, UNAVAILABLE, IDEMPOTENCY_KEY_REUSED.",
     )
     book_slot: ReservationPayload = strawberry.mutation(
         resolver=slot_resolvers.book_slot,
         description="Hold a time slot of a restaurant (a table that seats partySize, the "
         "smallest free one), space or equipment listing: a PENDING reservation, like "
-        "createReservation's; UNAVAILABLE when taken.",
+        "createReservation's; UNAVAILABLE when taken. Errors also: NOT_FOUND, INVALID_INPUT, "
+        "INVALID_DATES, IDEMPOTENCY_KEY_REUSED.",
     )
     cancel_reservation: ReservationPayload = strawberry.mutation(
         resolver=lifecycle_resolvers.cancel_reservation,
-        description="The guest or the host cancels a PENDING or CONFIRMED reservation; "
-        "a paid one is refunded as its cancellation policy says.",
+        description="The guest or the host (or an admin) cancels a PENDING or CONFIRMED "
+        "reservation; a paid one is refunded as its cancellation policy says (in full when "
+        "the host cancels). Errors: NOT_FOUND, INVALID_STATE, INVALID_INPUT, PAYMENT_FAILED.",
     )
     pay_reservation: ReservationPayload = strawberry.mutation(
         resolver=payment_resolvers.pay,
         description="The guest pays a PENDING hold (instant-book listings are then CONFIRMED). "
         "The same idempotencyKey replays the first answer; after PAYMENT_FAILED, retry "
-        "with a new key.",
+        "with a new key. Errors also: NOT_FOUND, FORBIDDEN, INVALID_STATE, "
+        "IDEMPOTENCY_KEY_REUSED.",
     )
     confirm_reservation: ReservationPayload = strawberry.mutation(
         resolver=lifecycle_resolvers.confirm_reservation,
-        description="The host accepts a paid booking (listings without instant booking).",
+        description="The host (or an admin) accepts a paid booking before its expiresAt "
+        "(listings without instant booking). Errors: NOT_FOUND, FORBIDDEN, INVALID_STATE, "
+        "PAYMENT_REQUIRED.",
     )
     change_reservation_dates: ReservationPayload = strawberry.mutation(
         resolver=lifecycle_resolvers.change_reservation_dates,
         description="Move a reservation to new nights (and quantity) atomically: the new "
-        "range is taken and the old freed together, or nothing changes (UNAVAILABLE).",
+        "range is taken and the old freed together, or nothing changes (UNAVAILABLE). Priced "
+        "again; a paid booking gets the difference back. Errors also: NOT_FOUND, "
+        "INVALID_STATE, INVALID_DATES, INVALID_INPUT, PAYMENT_REQUIRED, PAYMENT_FAILED.",
     )
     check_in: ReservationPayload = strawberry.mutation(
         resolver=lifecycle_resolvers.check_in,
-        description="The host marks a CONFIRMED guest arrived (from the first day of the stay).",
+        description="The host marks a CONFIRMED guest arrived (from the first day of the stay "
+        "to its last). Errors: NOT_FOUND, FORBIDDEN, INVALID_STATE.",
     )
     check_out: ReservationPayload = strawberry.mutation(
         resolver=lifecycle_resolvers.check_out,
-        description="The host marks an ACTIVE guest gone; leaving early frees the unused nights.",
+        description="The host marks an ACTIVE guest gone; leaving early frees the unused "
+        "nights. Errors: NOT_FOUND, FORBIDDEN, INVALID_STATE.",
     )
     update_listing_terms: ListingPayload = strawberry.mutation(
         resolver=listing_terms_resolvers.update_listing_terms,
-        description="The host changes prices, fees, holds and policies of a listing.",
+        description="The host changes prices, fees, holds and policies of a listing, for "
+        "bookings made afterwards. Errors: NOT_FOUND, FORBIDDEN, INVALID_INPUT.",
     )
     add_price_rule: PriceRulePayload = strawberry.mutation(
-        resolver=listing_terms_resolvers.add_price_rule
+        resolver=listing_terms_resolvers.add_price_rule,
+        description="The host prices some nights of a listing differently: a season, some "
+        "weekdays, or both. Errors: NOT_FOUND, FORBIDDEN, INVALID_INPUT, INVALID_DATES.",
     )
     remove_price_rule: ListingPayload = strawberry.mutation(
-        resolver=listing_terms_resolvers.remove_price_rule
+        resolver=listing_terms_resolvers.remove_price_rule,
+        description="The host deletes a price rule of theirs; answers its listing. Bookings "
+        "made keep their price. Errors: NOT_FOUND.",
     )
     create_review: ReviewPayload = strawberry.mutation(
         resolver=review_resolvers.create_review,
-        description="The guest of a COMPLETED stay reviews it, once.",
+        description="The guest of a COMPLETED stay reviews it, once. Errors: NOT_FOUND, "
+        "FORBIDDEN, INVALID_STATE, ALREADY_EXISTS, INVALID_INPUT.",
     )
     join_waitlist: WaitlistEntryPayload = strawberry.mutation(
         resolver=waitlist_resolvers.join_waitlist,
         description="Wait for a full range; when units free up, the oldest entry whose range "
-        "fits is offered a hold. A range with room now is refused (INVALID_STATE): book it.",
+        "fits is offered a hold. A range with room now is refused (INVALID_STATE): book it. "
+        "Errors also: NOT_FOUND, INVALID_INPUT, INVALID_DATES, ALREADY_EXISTS.",
     )
     leave_waitlist: WaitlistEntryPayload = strawberry.mutation(
         resolver=waitlist_resolvers.leave_waitlist,
-        description="Leave your WAITING or OFFERED entry; an unpaid offer's hold is cancelled.",
+        description="Leave your WAITING or OFFERED entry; an unpaid offer's hold is cancelled "
+        "(a paid one is a booking: cancel it). Errors: NOT_FOUND, INVALID_STATE.",
     )
     import_calendar: ImportCalendarPayload = strawberry.mutation(
         resolver=calendar_resolvers.import_calendar,
         description="The host blocks a stay listing's nights from an external iCalendar "
         "(url or icsText): one block per event UID, taking units like a booking. Importing "
         "again moves changed blocks and cancels those whose events left that calendar; if "
-        "any block does not fit, nothing changes (UNAVAILABLE, naming the event).",
+        "any block does not fit, nothing changes (UNAVAILABLE, naming the event). Errors "
+        "also: NOT_FOUND, FORBIDDEN, INVALID_INPUT.",
     )
 
 
