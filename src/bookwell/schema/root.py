@@ -32,6 +32,7 @@ from bookwell.schema.payloads import (
 from bookwell.schema.report import Report
 from bookwell.schema.reservation import Reservation
 from bookwell.schema.review import ReviewPayload
+from bookwell.schema.scalars import DESCRIBED_SCALARS
 from bookwell.schema.slots import SlotOffer
 from bookwell.schema.subscription import Subscription
 from bookwell.schema.user import User
@@ -60,7 +61,8 @@ class Query:
     )
     listings: Connection[Listing] = strawberry.field(
         resolver=listing_resolvers.all_listings,
-        description="The listings matching `filter`, oldest first (a stable order for paging).",
+        description="The listings matching `filter`, oldest first (a stable order for paging): "
+        "20 unless `first` or `last` (1 to 100) says otherwise.",
     )
     availability: Availability = strawberry.field(
         resolver=listing_resolvers.availability,
@@ -70,7 +72,8 @@ class Query:
     search_availability: Connection[Listing] = strawberry.field(
         resolver=listing_resolvers.search_availability,
         description="Listings with `quantity` units free on every night of "
-        "[startDate, startDate + nights), in a stable order.",
+        "[startDate, startDate + nights), in a stable order: 20 unless `first` or `last` "
+        "(1 to 100) says otherwise.",
     )
     reservation: Reservation | None = strawberry.field(
         resolver=reservation_resolvers.reservation,
@@ -80,17 +83,20 @@ class Query:
     reservations: Connection[Reservation] = strawberry.field(
         resolver=reservation_resolvers.all_reservations,
         description="The reservations you may see (a guest: their own; a host: also those on "
-        "their listings; an admin: all), newest first. Needs sign-in.",
+        "their listings; an admin: all), newest first: 20 unless `first` or `last` (1 to 100) "
+        "says otherwise. Needs sign-in.",
     )
     search_slots: Connection[SlotOffer] = strawberry.field(
         resolver=slot_resolvers.search_slots,
         description="Free start times on `date` (each listing's own timezone) of one slot "
         "listing (listingId) or of the slot listings matching `filter`, in a stable order. "
-        "`minutes`: the length wanted (default: a restaurant's sitting, or one slot).",
+        "`minutes`: the length wanted (default: a restaurant's sitting, or one slot). 20 "
+        "listings unless `first` or `last` (1 to 100) says otherwise.",
     )
     my_waitlist: Connection[WaitlistEntry] = strawberry.field(
         resolver=waitlist_resolvers.my_waitlist,
-        description="Your waitlist entries, newest first. Needs sign-in.",
+        description="Your waitlist entries, newest first: 20 unless `first` or `last` (1 to "
+        "100) says otherwise. Needs sign-in.",
     )
     report: Report = strawberry.field(
         resolver=report_resolvers.report,
@@ -226,7 +232,7 @@ def build_schema(settings: Settings | None = None) -> Schema:
         mutation=Mutation,
         subscription=Subscription,
         extensions=build_extensions(settings),
-        config=StrawberryConfig(auto_camel_case=True),
+        config=StrawberryConfig(auto_camel_case=True, scalar_map=DESCRIBED_SCALARS),
         execution_context_class=ExecutionContext,
     )
 
