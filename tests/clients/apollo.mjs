@@ -26,7 +26,13 @@ import {
   within,
 } from './lib.mjs';
 
-const opts = options({ url: undefined, token: undefined, start: undefined, nights: '2', city: 'Paris' });
+const opts = options({
+  url: undefined,
+  token: undefined,
+  start: undefined,
+  nights: '2',
+  city: 'Paris',
+});
 const start = opts.start;
 const end = addDays(start, Number(opts.nights));
 deadline(90, 'apollo.mjs');
@@ -84,11 +90,20 @@ const book = async (attempt) => {
   const answer = await client.mutate({
     mutation: gql(BOOK),
     variables: {
-      input: { listingId: listing.id, startDate: start, endDate: end, idempotencyKey: idempotencyKey('apollo') },
+      input: {
+        listingId: listing.id,
+        startDate: start,
+        endDate: end,
+        idempotencyKey: idempotencyKey('apollo'),
+      },
     },
   });
   check(!answer.error, 'the mutation failed', String(answer.error));
-  const reservation = checkBooked(answer.data.createReservation, { listingId: listing.id, start, end });
+  const reservation = checkBooked(answer.data.createReservation, {
+    listingId: listing.id,
+    start,
+    end,
+  });
   console.log(`mutation: booking ${attempt} is ${reservation.status} (${reservation.id})`);
 };
 const { value, made } = await bookUntilHeard(book, heard);

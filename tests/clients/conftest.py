@@ -225,6 +225,7 @@ class Node:
             pytest.fail(
                 f"{script} exited {done.returncode}:\n{_shown(command)}\n{output}", pytrace=False
             )
+        print(output)  # shown with -rP, or when a later assertion fails
         return output
 
 

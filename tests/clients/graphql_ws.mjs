@@ -24,7 +24,13 @@ import {
   websocketUrl,
 } from './lib.mjs';
 
-const opts = options({ url: undefined, token: undefined, start: undefined, nights: '2', city: 'Paris' });
+const opts = options({
+  url: undefined,
+  token: undefined,
+  start: undefined,
+  nights: '2',
+  city: 'Paris',
+});
 const start = opts.start;
 const end = addDays(start, Number(opts.nights));
 deadline(90, 'graphql_ws.mjs');
@@ -41,7 +47,8 @@ function request(query, variables) {
       {
         next: (value) => (result = value),
         error: reject,
-        complete: () => (result?.errors ? reject(new Error(show(result.errors))) : resolve(result?.data)),
+        complete: () =>
+          result?.errors ? reject(new Error(show(result.errors))) : resolve(result?.data),
       },
     );
   }).catch((error) => fail(`HTTP request failed: ${error?.message ?? show(error)}`));
@@ -84,7 +91,12 @@ const unsubscribe = client.subscribe(
 );
 
 const book = async (attempt) => {
-  const input = { listingId: listing.id, startDate: start, endDate: end, idempotencyKey: idempotencyKey('ws') };
+  const input = {
+    listingId: listing.id,
+    startDate: start,
+    endDate: end,
+    idempotencyKey: idempotencyKey('ws'),
+  };
   const data = await request(BOOK, { input });
   const reservation = checkBooked(data?.createReservation, { listingId: listing.id, start, end });
   console.log(`booking ${attempt}: ${reservation.status} (${reservation.id})`);

@@ -120,23 +120,26 @@ export class Inbox {
 
 /**
  * Books with `book()` until `inbox` hears of it. The protocol has no "subscribed" answer, so
- * a booking made before the server has set the subscription up is missed; the next is heard.
- * Returns the value heard and how many bookings were made.
+ * a booking made before the server has set the subscription up is missed; a later one is
+ * heard. Waits longer after each booking. Returns the value heard and how many bookings were
+ * made (an earlier booking's late event may be the one heard: checkHeard allows for it).
  */
-export async function bookUntilHeard(book, inbox, { attempts = 5, waitMs = 5_000 } = {}) {
-  for (let made = 1; made <= attempts; made++) {
+export async function bookUntilHeard(book, inbox, waitsMs = [1_000, 2_000, 4_000, 8_000, 8_000]) {
+  for (const [index, waitMs] of waitsMs.entries()) {
+    const made = index + 1;
     await book(made);
     const value = await inbox.next(waitMs);
     if (value !== undefined) return { value, made };
     console.log(`booking ${made} not heard within ${waitMs} ms`);
   }
-  fail(`the subscription heard none of ${attempts} bookings`);
+  fail(`the subscription heard none of ${waitsMs.length} bookings`);
 }
 
 /** What a window's availability must be after `made` bookings of one unit each. */
 export function checkHeard(value, { start, end, before, made }) {
   check(value && typeof value === 'object', 'no availability in the event', value);
-  check(value.startDate === start && value.endDate === end, `not the window ${start}..${end}`, value);
+  const inWindow = value.startDate === start && value.endDate === end;
+  check(inWindow, `not the window ${start}..${end}`, value);
   // The value heard is the one after some booking: the last, unless an earlier one's event
   // came later than the wait (then it shows fewer bookings).
   const low = before - made;

@@ -9,7 +9,9 @@ const ListingPageQuery = graphql`
   query ListingPageQuery($id: ID!, $startDate: Date!, $endDate: Date!) {
     node(id: $id) {
       # Null unless the node is a Listing: the page shows "not found" for other ids.
-      ...ListingPage_listing @alias(as: "listing") @arguments(startDate: $startDate, endDate: $endDate)
+      ...ListingPage_listing
+        @alias(as: "listing")
+        @arguments(startDate: $startDate, endDate: $endDate)
     }
   }
 `;
