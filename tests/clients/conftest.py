@@ -22,7 +22,6 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from sqlalchemy import make_url
 from starlette.applications import Starlette
 
 from bookwell.app import create_app
@@ -183,7 +182,7 @@ def live_server(
         with ServedApp(create_app(settings)) as served:
             yield LiveServer(served, database_url, host_token, listing_id)
     finally:
-        asyncio.run(drop_database(server_url, make_url(database_url).database or name))
+        asyncio.run(drop_database(server_url, name))
 
 
 @pytest.fixture
