@@ -15,6 +15,9 @@ COPY pyproject.toml uv.lock README.md ./
 RUN uv sync --frozen --no-dev --no-install-project
 COPY src ./src
 RUN uv sync --frozen --no-dev
+# GraphiQL's files: the pinned npm tarballs, checked against their sha512 (bookwell/graphiql),
+# so /graphql needs no network at runtime.
+RUN BOOKWELL_GRAPHIQL_ASSETS_DIR=/app/graphiql .venv/bin/bookwell graphiql fetch
 
 # --- runtime: Python, the venv and the app; no uv, no build tools -------------------------
 FROM python:3.12-slim AS runtime
@@ -25,6 +28,7 @@ WORKDIR /app
 # The project is installed editable from /app/src, and `bookwell migrate` finds migrations/
 # beside src/: the same paths as in the builder.
 COPY --from=builder /app/.venv ./.venv
+COPY --from=builder /app/graphiql ./graphiql
 COPY src ./src
 COPY migrations ./migrations
 COPY alembic.ini schema.graphql ./
@@ -34,7 +38,8 @@ ENV PATH="/app/.venv/bin:${PATH}" \
     BOOKWELL_HOST=0.0.0.0 \
     BOOKWELL_PORT=8000 \
     BOOKWELL_ENVIRONMENT=production \
-    BOOKWELL_DATA_DIR=/data
+    BOOKWELL_DATA_DIR=/data \
+    BOOKWELL_GRAPHIQL_ASSETS_DIR=/app/graphiql
 USER bookwell:bookwell
 EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=5s --start-period=60s --retries=3 \

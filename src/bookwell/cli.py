@@ -227,6 +227,31 @@ def user_create(email: str, name: str, admin: bool, is_host: bool, password: str
     click.echo(f"Created {row.role.value} {row.email} ({row.id}).")
 
 
+@main.group()
+def graphiql() -> None:
+    """GraphiQL's files, served by Bookwell itself at /graphql."""
+
+
+@graphiql.command(name="fetch")
+def graphiql_fetch() -> None:
+    """Download the pinned GraphiQL, React and ReactDOM npm tarballs, check their sha512 and
+    keep the files the page needs in the cache (BOOKWELL_GRAPHIQL_ASSETS_DIR, default
+    <data dir>/graphiql), so /graphql then works without network. Nothing is downloaded
+    when they are there already."""
+    from bookwell.graphiql import AssetCache, AssetsUnavailable
+
+    settings = Settings()
+    cache = AssetCache(settings.graphiql_assets_path, settings.graphiql_npm_registry)
+    try:
+        fetched = asyncio.run(cache.fetch())
+    except AssetsUnavailable as error:
+        raise click.ClickException(str(error)) from None
+    for package in cache.packages:
+        done = "downloaded" if package in fetched else "already there"
+        click.echo(f"{package.name} {package.version}: {done}")
+    click.echo(f"GraphiQL's files are in {cache.folder.resolve()}")
+
+
 @main.command()
 def schema() -> None:
     """Print the GraphQL schema (SDL)."""
