@@ -14,13 +14,17 @@ from cross_web import HTTPException
 from graphql import GraphQLError, OperationType, get_operation_ast, parse
 from sqlalchemy import text
 from starlette.applications import Starlette
+from starlette.middleware.cors import CORSMiddleware
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
-from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
+from starlette.websockets import WebSocket, WebSocketDisconnect
+from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http.exceptions import WebSocketDisconnected
+from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
@@ -32,7 +36,21 @@ from bookwell.admin import build_admin
 from bookwell.calendar_feed import calendar_feed
 from bookwell.config import Settings
 from bookwell.context import Context
+from bookwell.cors import cors_options
 from bookwell.db import Database, connect, secret_key
+from bookwell.graphiql import GraphiQLPage
+from bookwell.graphql_http import (
+    VARY,
+    SubResponse,
+    asks_for_the_ide,
+    cache_control,
+    check_operation_name,
+    content_type,
+    error_body,
+    prefers_graphql_response,
+    shape_answer,
+    sub_response_for,
+)
 from bookwell.limits.body_size import BodySizeLimit
 from bookwell.limits.rate_limits import build_rate_limiter
 from bookwell.limits.trusted_documents import DocumentIdRequests
@@ -102,8 +120,21 @@ def _operation_type(payload: object, max_tokens: int) -> OperationType | None:
     return operation.operation if operation else None
 
 
+class TextFrames(ASGIWebSocketAdapter):
+    """graphql-transport-ws messages are text frames: every standard client (graphql-ws,
+    Apollo, urql, GraphiQL, Python gql) refuses binary ones, which Strawberry sends when
+    encode_json returns bytes (ours does, for HTTP's sake)."""
+
+    async def send_json(self, message) -> None:  # type: ignore[no-untyped-def]
+        try:
+            await self.ws.send_text(orjson.dumps(message).decode())
+        except WebSocketDisconnect as exc:
+            raise WebSocketDisconnected from exc
+
+
 class BookwellGraphQL(DocumentIdRequests, GraphQL):
     graphql_transport_ws_handler_class = SubscriptionsOnly
+    websocket_adapter_class = TextFrames  # type: ignore[assignment]
 
     def __init__(
         self,
@@ -122,6 +153,13 @@ class BookwellGraphQL(DocumentIdRequests, GraphQL):
         self.access_tokens = access_tokens
         self.payments = payments
         self.rate_limiter = build_rate_limiter(settings.redis_url, settings.queue_namespace)
+        self.graphiql_page = GraphiQLPage(settings)
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        """GET /graphql in a browser: GraphiQL from files Bookwell serves itself
+        (bookwell/graphiql), not from a CDN. Strawberry answers 404 when settings.graphiql
+        is off."""
+        return await self.graphiql_page.page(request)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Authenticate before GraphQL sees the request: a bad token is HTTP 401, whatever
@@ -134,7 +172,9 @@ class BookwellGraphQL(DocumentIdRequests, GraphQL):
             if header is not None:
                 principal = await self.authenticate(header)
                 if principal is None:
-                    await _invalid_token(request_id)(scope, receive, send)
+                    accept = Request(scope).headers.get("accept")
+                    response = _invalid_token(request_id, prefers_graphql_response(accept))
+                    await response(scope, receive, send)
                     return
                 scope["state"]["principal"] = principal
         # A client that went away before its request was read has nobody left to answer.
@@ -147,6 +187,59 @@ class BookwellGraphQL(DocumentIdRequests, GraphQL):
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
+
+    async def parse_http_body(self, request):  # type: ignore[no-untyped-def]
+        data = await super().parse_http_body(request)
+        for operation in data if isinstance(data, list) else [data]:
+            check_operation_name(operation.operation_name)
+        return data
+
+    def should_render_graphql_ide(self, request) -> bool:  # type: ignore[no-untyped-def]
+        accept = request.headers.get("accept", "")
+        return asks_for_the_ide(request.method, request.query_params, accept)
+
+    async def get_sub_response(self, request: Request) -> Response:
+        return sub_response_for(request)
+
+    async def run(self, request, context=UNSET, root_value=UNSET):  # type: ignore[no-untyped-def]
+        """A request refused before GraphQL work (not JSON, no query, a mutation over GET)
+        answers JSON with its status, not Strawberry's plain text."""
+        try:
+            return await super().run(request, context, root_value)
+        except HTTPException as refused:
+            wants = prefers_graphql_response(request.headers.get("accept"))
+            status, headers = refused.status_code, {"Cache-Control": "no-store"}
+            if isinstance(refused.__cause__, InvalidOperationTypeError):
+                status, headers["Allow"] = 405, "POST"  # a mutation over GET
+            elif status == 405:
+                headers["Allow"] = "GET, POST"
+            return Response(
+                orjson.dumps(error_body(refused.reason)),
+                status_code=status,
+                media_type=content_type(wants),
+                headers=headers,
+            )
+
+    def create_response(self, response_data, sub_response: Response) -> Response:  # type: ignore[no-untyped-def, override]
+        """One operation's answer in the format the client accepts (graphql_http.py)."""
+        assert isinstance(sub_response, SubResponse)
+        if isinstance(response_data, list):  # batches are refused before this
+            raise HTTPException(400, "Batched operations are not supported.")
+        body, status = shape_answer(response_data, sub_response)
+        response = Response(
+            orjson.dumps(body),
+            status_code=status,
+            media_type=content_type(sub_response.graphql_response),
+        )
+        response.headers.raw.extend(sub_response.headers.raw)
+        response.headers.setdefault(
+            "Cache-Control",
+            cache_control(sub_response, body, status, self.settings.public_cache_seconds),
+        )
+        response.headers.setdefault("Vary", VARY)
+        if sub_response.background:
+            response.background = sub_response.background
+        return response
 
     def decode_json(self, data: str | bytes) -> object:
         decoded = super().decode_json(data)
@@ -199,9 +292,8 @@ class BookwellGraphQL(DocumentIdRequests, GraphQL):
         return context
 
 
-def _invalid_token(request_id: str) -> JSONResponse:
-    body = {
-        "data": None,
+def _invalid_token(request_id: str, graphql_response: bool) -> Response:
+    body: dict[str, object] = {
         "errors": [
             {
                 "message": "The Authorization header does not hold a valid token.",
@@ -209,8 +301,19 @@ def _invalid_token(request_id: str) -> JSONResponse:
             }
         ],
     }
-    headers = {"WWW-Authenticate": 'Bearer error="invalid_token"', "X-Request-ID": request_id}
-    return JSONResponse(body, status_code=401, headers=headers)
+    if not graphql_response:
+        body = {"data": None, **body}
+    headers = {
+        "WWW-Authenticate": 'Bearer error="invalid_token"',
+        "X-Request-ID": request_id,
+        "Cache-Control": "no-store",
+    }
+    return Response(
+        orjson.dumps(body),
+        status_code=401,
+        media_type=content_type(graphql_response),
+        headers=headers,
+    )
 
 
 def create_app(
@@ -286,6 +389,8 @@ def create_app(
         ),
         Route("/graphql", graphql),
         WebSocketRoute("/graphql", graphql),
+        # GraphiQL's pinned files and its page script: immutable, under versioned names.
+        Route("/graphiql/{path:path}", graphql.graphiql_page.asset, methods=["GET"]),
         Route("/webhooks/stripe", stripe_webhook(runtime, payments), methods=["POST"]),
         Route(
             "/listings/{listing_id}/calendar.ics",
@@ -300,7 +405,11 @@ def create_app(
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.runtime = runtime
     app.state.metrics = metrics  # fed per operation by observability/graphql.py
+    app.add_middleware(GZipMiddleware, minimum_size=settings.gzip_min_bytes)
     app.add_middleware(RequestContext)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)  # outermost
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    if (cors := cors_options(settings)) is not None:
+        # Outermost, so refusals (413, 401, 429) carry the headers a browser needs to read them.
+        app.add_middleware(CORSMiddleware, **cors)
     instrument_app(app, settings)  # OpenTelemetry, when an OTLP endpoint is set
     return app

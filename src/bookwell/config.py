@@ -32,8 +32,25 @@ class Settings(BaseSettings):
     jwt_audience: str = "bookwell-api"
     access_token_ttl_seconds: int = 3600
 
+    # Origins whose pages may call the API from a browser, comma-separated (cors.py). Unset:
+    # in development any port of localhost and 127.0.0.1; in production none.
+    cors_origins: str | None = None
+    # An anonymous GET of a query that succeeded may be cached this long (0: never).
+    public_cache_seconds: int = 10
+    # Answers larger than this are gzipped for clients that accept it.
+    gzip_min_bytes: int = 1024
+
     private_api: bool = False
     graphiql: bool = True
+    # GraphiQL's files (bookwell/graphiql): "local" downloads the pinned npm tarballs once,
+    # checks their sha512 and serves them from `graphiql_assets_dir` (no network afterwards;
+    # `bookwell graphiql fetch` fills it ahead of time); "cdn" has browsers load the same
+    # pinned files from jsDelivr, checked by SRI.
+    graphiql_assets: Literal["local", "cdn"] = "local"
+    # Unset: <data_dir>/graphiql.
+    graphiql_assets_dir: Path | None = None
+    # Where the tarballs come from: an npm mirror serves too, the pinned hashes still hold.
+    graphiql_npm_registry: str = "https://registry.npmjs.org"
     introspection: bool = True
     max_query_depth: int = 12
     max_aliases: int = 30
@@ -136,6 +153,10 @@ class Settings(BaseSettings):
     @property
     def mail_path(self) -> Path:
         return self.mail_dir or self.data_dir / "mail"
+
+    @property
+    def graphiql_assets_path(self) -> Path:
+        return self.graphiql_assets_dir or self.data_dir / "graphiql"
 
     @property
     def field_suggestions(self) -> bool:

@@ -15,6 +15,7 @@ from bookwell.limits.shape import shape_rules
 from bookwell.limits.trusted_documents import trusted_document_extensions
 from bookwell.observability.graphql import ObserveOperations
 from bookwell.schema.documents import CachedDocuments, DocumentCache
+from bookwell.schema.persisted_queries import AutomaticPersistedQueries, KnownDocuments
 from bookwell.services.errors import DomainError
 
 log = logging.getLogger("bookwell.errors")
@@ -36,14 +37,15 @@ class PublicErrors(SchemaExtension):
         yield
         result = self.execution_context.result
         if result is not None and result.errors:
-            result.errors = [self._public(error) for error in result.errors]
+            errors = [each for error in result.errors for each in _one_per_mistake(error)]
+            result.errors = [self._public(error) for error in errors]
 
     def _public(self, error: GraphQLError) -> GraphQLError:
         original = error.original_error
         if isinstance(original, DomainError):
-            extensions = {"code": original.code.value}
+            extensions: dict[str, object] = {"code": original.code.value}
             if original.field:
-                extensions["field"] = original.field
+                extensions["field"] = list(original.field)
             return GraphQLError(
                 original.message, error.nodes, path=error.path, extensions=extensions
             )
@@ -62,6 +64,17 @@ class PublicErrors(SchemaExtension):
         )
 
 
+def _one_per_mistake(error: GraphQLError) -> list[GraphQLError]:
+    """DomainErrors (several mistakes in a field's arguments) as one GraphQL error each."""
+    original = error.original_error
+    if not isinstance(original, DomainError) or len(original.errors) == 1:
+        return [error]
+    return [
+        GraphQLError(each.message, error.nodes, path=error.path, original_error=each)
+        for each in original.errors
+    ]
+
+
 def build_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
     """Per-request factories. Validation rules are built once here: a rule class made per
     request would defeat the validation cache, whose key includes the rules."""
@@ -74,10 +87,14 @@ def build_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
     if not settings.introspection:
         rules.append(NoSchemaIntrospectionCustomRule)
     documents = DocumentCache(rules, max_tokens=settings.max_tokens, size=CACHE_SIZE)
+    persisted = trusted_document_extensions(settings)
+    if not persisted:  # a manifest answers hashes itself; clients then register nothing
+        known = KnownDocuments(size=CACHE_SIZE)
+        persisted = [lambda: AutomaticPersistedQueries(known)]
     return [
         # First: its operation hook wraps the others', so it sees the final answer.
         ObserveOperations,
-        *trusted_document_extensions(settings),
+        *persisted,
         lambda: CachedDocuments(documents),
         RateLimits,
         lambda: PublicErrors(field_suggestions=settings.field_suggestions),
