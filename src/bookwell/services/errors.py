@@ -1,4 +1,13 @@
 import enum
+from collections.abc import Callable, Sequence
+from typing import ParamSpec, TypeVar
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+# Where in an input a mistake is: names in the API's camelCase, list indexes as strings, such
+# as ("startDate",) or ("tables", "0", "seats"); () is the input as a whole.
+Path = tuple[str, ...]
 
 
 class ErrorCode(enum.StrEnum):
@@ -18,20 +27,87 @@ class ErrorCode(enum.StrEnum):
 
 
 class DomainError(Exception):
-    """An expected failure: a rule said no. `field` names the input to blame, if one is."""
+    """An expected failure: a rule said no. `field` is the path of the input to blame, if one
+    is, relative to what the service was given (a name is a path of one); resolvers place it
+    among the GraphQL arguments (schema/errors.py)."""
 
-    def __init__(self, code: ErrorCode, message: str, field: str | None = None):
+    def __init__(self, code: ErrorCode, message: str, field: str | Sequence[str] | None = None):
         super().__init__(message)
         self.code = code
         self.message = message
-        self.field = field
+        if isinstance(field, str):
+            field = (field,)
+        self.field: Path | None = None if field is None else tuple(field)
+
+    @property
+    def errors(self) -> tuple["DomainError", ...]:
+        """Each error to answer: this one, or each of several (DomainErrors)."""
+        return (self,)
+
+    def under(self, *prefix: str) -> "DomainError":
+        """The same error with its field inside `prefix`; an error that blames no input
+        blames none there either."""
+        field = None if self.field is None else (*prefix, *self.field)
+        return DomainError(self.code, self.message, field)
 
 
-def invalid(field: str, message: str) -> DomainError:
+class DomainErrors(DomainError):
+    """Several errors answered together, such as every mistake of one input. Code that
+    answers a single error sees the first (its code, message and field)."""
+
+    def __init__(self, errors: Sequence[DomainError]):
+        each = tuple(error for many in errors for error in many.errors)
+        super().__init__(each[0].code, each[0].message, each[0].field)
+        self._errors = each
+
+    @property
+    def errors(self) -> tuple[DomainError, ...]:
+        return self._errors
+
+    def under(self, *prefix: str) -> "DomainErrors":
+        return DomainErrors([error.under(*prefix) for error in self._errors])
+
+
+class InputErrors:
+    """Runs checks that do not depend on each other and keeps every mistake, so that an input
+    is answered with all of them at once rather than the first:
+
+        found = InputErrors()
+        booked = found.check(stay, start_date, end_date, nights)  # None if it failed
+        found.check(check_quantity, quantity)
+        found.raise_if_any()  # the one DomainError, or DomainErrors
+    """
+
+    def __init__(self) -> None:
+        self._errors: list[DomainError] = []
+
+    def check(self, check: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T | None:
+        """What `check` returns, or None after keeping the DomainError it raised."""
+        try:
+            return check(*args, **kwargs)
+        except DomainError as error:
+            self.add(error)
+            return None
+
+    def add(self, error: DomainError) -> None:
+        self._errors.extend(error.errors)
+
+    def as_error(self) -> DomainError | None:
+        """None if every check passed; else the one DomainError, or DomainErrors."""
+        if len(self._errors) == 1:
+            return self._errors[0]
+        return DomainErrors(self._errors) if self._errors else None
+
+    def raise_if_any(self) -> None:
+        if (error := self.as_error()) is not None:
+            raise error
+
+
+def invalid(field: str | Sequence[str], message: str) -> DomainError:
     return DomainError(ErrorCode.INVALID_INPUT, message, field)
 
 
-def check_text(value: str, field: str) -> str:
+def check_text(value: str, field: str | Sequence[str]) -> str:
     """PostgreSQL text cannot hold U+0000: refuse it as bad input, before any query."""
     if "\x00" in value:
         raise invalid(field, "Text may not contain the NUL character (U+0000).")
