@@ -140,6 +140,17 @@ async def test_refused_requests_answer_json_never_text(client, send, status):
 _JSON = {"Content-Type": "application/json"}
 
 
+async def test_a_subscription_over_plain_http_is_refused_not_run(client):
+    subscription = 'subscription { availabilityChanged(listingId: "x") { freeUnits } }'
+    for accept in (BOTH, "application/json"):
+        response = await post(client, {"query": subscription}, accept=accept)
+        assert response.status_code == 400
+        assert "websocket" in response.json()["errors"][0]["message"]
+    # A query that merely mentions the word runs as usual.
+    named = await post(client, {"query": "query subscription { me { id } }"})
+    assert named.json() == {"data": {"me": None}}
+
+
 def _persisted(query: str | None, sha256: str) -> dict:
     body: dict = {"extensions": {"persistedQuery": {"version": 1, "sha256Hash": sha256}}}
     if query is not None:

@@ -23,6 +23,7 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLRequestData
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
@@ -192,7 +193,21 @@ class BookwellGraphQL(DocumentIdRequests, GraphQL):
         data = await super().parse_http_body(request)
         for operation in data if isinstance(data, list) else [data]:
             check_operation_name(operation.operation_name)
+            self._refuse_plain_subscription(operation)
         return data
+
+    def _refuse_plain_subscription(self, operation: GraphQLRequestData) -> None:
+        """A subscription asked over plain HTTP (not SSE or multipart) has no stream to
+        answer on: refuse it plainly instead of executing it as a query. Only documents
+        that mention the word are parsed again."""
+        query = operation.query
+        if operation.protocol != "http" or not query or "subscription" not in query:
+            return
+        payload = {"query": query, "operationName": operation.operation_name}
+        if _operation_type(payload, self.settings.max_tokens) is OperationType.SUBSCRIPTION:
+            raise HTTPException(
+                400, "Subscriptions run over the websocket at /graphql (graphql-transport-ws)."
+            )
 
     def should_render_graphql_ide(self, request) -> bool:  # type: ignore[no-untyped-def]
         accept = request.headers.get("accept", "")
