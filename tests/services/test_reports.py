@@ -213,7 +213,7 @@ async def test_a_listing_the_host_may_not_see_is_not_found(db, calendar):
     ]:
         with pytest.raises(DomainError) as raised:
             await report(db, principal, listing_id=listing_id)
-        assert (raised.value.code, raised.value.field) == (ErrorCode.NOT_FOUND, "listingId")
+        assert (raised.value.code, raised.value.field) == (ErrorCode.NOT_FOUND, ("listingId",))
 
 
 async def test_guests_may_not_read_reports(db, calendar):
@@ -233,7 +233,7 @@ async def test_guests_may_not_read_reports(db, calendar):
 async def test_bad_ranges_are_invalid_dates(db, calendar, start, end):
     with pytest.raises(DomainError) as raised:
         await report(db, calendar.host, start, end)
-    assert (raised.value.code, raised.value.field) == (ErrorCode.INVALID_DATES, "endDate")
+    assert (raised.value.code, raised.value.field) == (ErrorCode.INVALID_DATES, ("endDate",))
 
 
 async def test_the_longest_range_is_allowed(db, calendar):

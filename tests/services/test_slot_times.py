@@ -127,7 +127,7 @@ def test_requested_slot_on_the_grid():
 def test_requested_slot_refusals(starts_at, ends_at, field):
     with pytest.raises(DomainError) as raised:
         requested(starts_at, ends_at)
-    assert (raised.value.code, raised.value.field) == (ErrorCode.INVALID_DATES, field)
+    assert (raised.value.code, raised.value.field) == (ErrorCode.INVALID_DATES, (field,))
 
 
 def test_second_occurrence_of_a_repeated_time_is_refused_with_the_first():
@@ -136,7 +136,7 @@ def test_second_occurrence_of_a_repeated_time_is_refused_with_the_first():
     assert first.starts_at == utc(2031, 10, 26, 0)
     with pytest.raises(DomainError) as raised:
         requested(berlin(2031, 10, 26, 2, fold=1), hours=all_day)
-    assert raised.value.field == "startsAt"
+    assert raised.value.field == ("startsAt",)
     assert "2031-10-26T00:00:00+00:00" in raised.value.message
 
 

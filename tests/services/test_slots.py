@@ -104,10 +104,10 @@ async def test_the_smallest_free_table_that_seats_the_party(db, host, guest):
 async def test_a_party_larger_than_every_table_is_invalid(db, host, guest):
     listing_id = await restaurant(db, host)
     error = await refused(db, guest, listing_id, berlin(2031, 6, 6, 19), party_size=9)
-    assert (error.code, error.field) == (ErrorCode.INVALID_INPUT, "partySize")
+    assert (error.code, error.field) == (ErrorCode.INVALID_INPUT, ("partySize",))
     assert "largest table here seats 8" in error.message
     error = await refused(db, guest, listing_id, berlin(2031, 6, 6, 19))
-    assert (error.code, error.field) == (ErrorCode.INVALID_INPUT, "partySize")
+    assert (error.code, error.field) == (ErrorCode.INVALID_INPUT, ("partySize",))
 
 
 async def test_adjacent_slots_touch_overlapping_ones_are_refused(db, host, guest):
@@ -203,7 +203,7 @@ async def test_quantity_takes_several_units_and_prices_per_slot(db, host, guest)
     assert error.code is ErrorCode.UNAVAILABLE
     await book(db, guest, listing_id, berlin(2031, 6, 6, 12), berlin(2031, 6, 6, 14))
     error = await refused(db, guest, listing_id, berlin(2031, 6, 6, 10), quantity=4)
-    assert (error.code, error.field) == (ErrorCode.INVALID_INPUT, "quantity")
+    assert (error.code, error.field) == (ErrorCode.INVALID_INPUT, ("quantity",))
 
 
 async def test_book_across_berlin_spring_forward(db, host, guest):
@@ -221,7 +221,7 @@ async def test_book_across_berlin_fall_back(db, host, guest):
     two = await book(db, guest, listing_id, berlin(2031, 10, 26, 2))
     assert (two.starts_at, two.ends_at) == (utc(2031, 10, 26, 0), utc(2031, 10, 26, 2))
     error = await refused(db, guest, listing_id, berlin(2031, 10, 26, 2, fold=1))
-    assert (error.code, error.field) == (ErrorCode.INVALID_DATES, "startsAt")
+    assert (error.code, error.field) == (ErrorCode.INVALID_DATES, ("startsAt",))
     three = await book(db, guest, listing_id, berlin(2031, 10, 26, 3))
     assert three.starts_at == two.ends_at
 
@@ -338,7 +338,7 @@ async def test_a_slot_keeps_its_time_range(db, host, guest):
 async def test_stays_are_not_slots(db, host, guest):
     stay_id = await make_listing(db, host)
     error = await refused(db, guest, stay_id, berlin(2031, 6, 6, 19))
-    assert (error.code, error.field) == (ErrorCode.INVALID_INPUT, "listingId")
+    assert (error.code, error.field) == (ErrorCode.INVALID_INPUT, ("listingId",))
 
 
 async def test_the_same_idempotency_key_returns_the_first_booking(db, host, guest):
