@@ -41,6 +41,14 @@ def unavailable(quantity: int, booked: Stay) -> DomainError:
     )
 
 
+def check_guest_name(name: str | None) -> str:
+    """The guest name given, stripped ("" when none is: the guest user's name applies)."""
+    name = check_text(name or "", "guestName").strip()
+    if len(name) > MAX_GUEST_NAME:
+        raise invalid("guestName", f"A guest name has at most {MAX_GUEST_NAME} characters.")
+    return name
+
+
 def is_capacity_error(error: IntegrityError) -> bool:
     return CAPACITY_CONSTRAINT in str(error.orig)
 
@@ -78,9 +86,7 @@ async def place_hold(
     check_not_past(booked, terms.timezone)
     if not 1 <= quantity <= terms.units:
         raise invalid("quantity", f"quantity must be between 1 and {terms.units} (the units).")
-    name = check_text(guest_name or "", "guestName").strip() or terms.guest_user_name
-    if len(name) > MAX_GUEST_NAME:
-        raise invalid("guestName", f"A guest name has at most {MAX_GUEST_NAME} characters.")
+    name = check_guest_name(guest_name) or terms.guest_user_name
     priced = pricing.quote(terms_of(terms), booked, quantity)
     minutes = hold_minutes or terms.hold_minutes
     stmt = (

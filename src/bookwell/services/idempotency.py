@@ -7,6 +7,16 @@ from sqlalchemy import delete, func
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.models import IdempotencyKey
+from bookwell.services.errors import check_text, invalid
+
+MAX_KEY_LENGTH = 200
+
+
+def check_idempotency_key(key: str) -> str:
+    check_text(key, "idempotencyKey")
+    if not 1 <= len(key) <= MAX_KEY_LENGTH:
+        raise invalid("idempotencyKey", f"An idempotency key has 1 to {MAX_KEY_LENGTH} characters.")
+    return key
 
 
 async def purge_idempotency_keys(session: AsyncSession, *, older_than: timedelta) -> int:

@@ -24,10 +24,14 @@ def default_minutes(listing: Row) -> int:
     return listing.slot_minutes
 
 
-def check_party(listing: Row, party_size: int | None, quantity: int, largest_table: int) -> None:
-    """A restaurant seats one party at one table; rooms and items take `quantity` units."""
+def check_party_size(party_size: int | None) -> None:
     if party_size is not None and party_size < 1:
         raise invalid("partySize", "partySize must be at least 1.")
+
+
+def check_party(listing: Row, party_size: int | None, quantity: int, largest_table: int) -> None:
+    """A restaurant seats one party at one table; rooms and items take `quantity` units."""
+    check_party_size(party_size)
     if listing.kind is ListingKind.RESTAURANT:
         if party_size is None:
             raise invalid("partySize", "A table booking needs partySize.")

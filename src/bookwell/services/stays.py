@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bookwell.services.errors import DomainError, ErrorCode
+from bookwell.services.errors import DomainError, ErrorCode, InputErrors, invalid
 
 MAX_NIGHTS = 365
 # Bookings open at most ten years ahead: far enough for any calendar, and it keeps date
@@ -46,6 +46,25 @@ def stay(start: date, end: date | None = None, nights: int | None = None) -> Sta
             ErrorCode.INVALID_DATES, f"A stay has at most {MAX_NIGHTS} nights.", "endDate"
         )
     return Stay(start, end)
+
+
+def check_quantity(quantity: int) -> None:
+    if quantity < 1:
+        raise invalid("quantity", "quantity must be at least 1.")
+
+
+def requested_stay(
+    start: date, end: date | None = None, nights: int | None = None, quantity: int | None = None
+) -> Stay:
+    """`stay`, and the quantity when one is given (at least 1; the listing's units are for
+    the caller to check): every mistake at once."""
+    found = InputErrors()
+    checked = found.check(stay, start, end, nights)
+    if quantity is not None:
+        found.check(check_quantity, quantity)
+    found.raise_if_any()
+    assert checked is not None
+    return checked
 
 
 def today_in(timezone: str, now: datetime | None = None) -> date:
