@@ -10,7 +10,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.models import ApiToken, Role, User, new_id
-from bookwell.services.errors import DomainError, ErrorCode, check_text, invalid
+from bookwell.services.errors import DomainError, ErrorCode, InputErrors, check_text, invalid
 from bookwell.services.passwords import hash_password, verify_password
 from bookwell.services.principal import Principal
 from bookwell.services.statements import one_of
@@ -24,13 +24,47 @@ MAX_PASSWORD = 1024
 USER_COLUMNS = (User.id, User.email, User.name, User.role, User.created_at)
 
 
-def _check_account_input(email: str, name: str) -> tuple[str, str]:
-    email, name = check_text(email, "email").strip(), check_text(name, "name").strip()
+def _checked_email(email: str) -> str:
+    email = check_text(email, "email").strip()
     if len(email) > 320 or not EMAIL.match(email):
         raise invalid("email", "Not an email address.")
+    return email
+
+
+def _check_password(password: str) -> None:
+    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+        raise invalid("password", f"A password needs {MIN_PASSWORD} to {MAX_PASSWORD} characters.")
+
+
+def _checked_name(name: str) -> str:
+    name = check_text(name, "name").strip()
     if not 1 <= len(name) <= 200:
         raise invalid("name", "A name needs 1 to 200 characters.")
-    return email, name
+    return name
+
+
+def _check_own_role(role: Role) -> None:
+    if role is Role.ADMIN:
+        raise DomainError(
+            ErrorCode.FORBIDDEN, "Admins are made with `bookwell user create --admin`.", "role"
+        )
+
+
+def check_account_input(
+    *, email: str, password: str | None, name: str, own_role: Role | None = None
+) -> tuple[str, str]:
+    """The email and name to keep (stripped), after checking them, the password and the role
+    someone gives themselves (`own_role`, when registering): every mistake at once."""
+    found = InputErrors()
+    checked_email = found.check(_checked_email, email)
+    if password is not None:
+        found.check(_check_password, password)
+    checked_name = found.check(_checked_name, name)
+    if own_role is not None:
+        found.check(_check_own_role, own_role)
+    found.raise_if_any()
+    assert checked_email is not None and checked_name is not None
+    return checked_email, checked_name
 
 
 async def create_user(
@@ -41,9 +75,7 @@ async def create_user(
     role: Role = Role.GUEST,
     password: str | None = None,
 ) -> Row:
-    email, name = _check_account_input(email, name)
-    if password is not None and not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
-        raise invalid("password", f"A password needs {MIN_PASSWORD} to {MAX_PASSWORD} characters.")
+    email, name = check_account_input(email=email, password=password, name=name)
     if await user_id_by_email(session=session, email=email):
         raise DomainError(ErrorCode.EMAIL_TAKEN, "That email has an account already.", "email")
     password_hash = await hash_password(password) if password is not None else None
@@ -63,10 +95,7 @@ async def create_user(
 async def register(
     *, session: AsyncSession, email: str, password: str, name: str, role: Role
 ) -> Row:
-    if role is Role.ADMIN:
-        raise DomainError(
-            ErrorCode.FORBIDDEN, "Admins are made with `bookwell user create --admin`.", "role"
-        )
+    check_account_input(email=email, password=password, name=name, own_role=role)
     return await create_user(session=session, email=email, name=name, role=role, password=password)
 
 
