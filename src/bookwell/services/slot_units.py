@@ -13,7 +13,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.models import ListingKind, ListingUnit, ReservationUnit, new_id
-from bookwell.services.errors import check_text, invalid
+from bookwell.services.errors import InputErrors, check_text, invalid
 
 MAX_SEATS = 1000
 MAX_LABEL = 100
@@ -77,17 +77,18 @@ def _open_minutes(settings: SlotSettings) -> int:
 def listing_values(
     kind: ListingKind, units: int, settings: SlotSettings, max_units: int
 ) -> dict[str, Any]:
-    """The listing columns the settings set (DomainError if they do not make sense)."""
-    for field, minutes in (
-        ("slotMinutes", settings.slot_minutes),
-        ("sittingMinutes", settings.sitting_minutes),
-    ):
-        if not 5 <= minutes <= 1440:
-            raise invalid(field, f"{field} must be between 5 and 1440.")
-    _check_time(settings.opens_at, "opensAt")
-    _check_time(settings.closes_at, "closesAt")
+    """The listing columns the settings set, or every way they do not make sense at once
+    (DomainError, DomainErrors)."""
+    found = InputErrors()
+    found.check(_check_minutes, settings.slot_minutes, "slotMinutes")
+    found.check(_check_minutes, settings.sitting_minutes, "sittingMinutes")
+    found.check(_check_time, settings.opens_at, "opensAt")
+    found.check(_check_time, settings.closes_at, "closesAt")
     if (settings.opens_at is None) != (settings.closes_at is None):
-        raise invalid("closesAt", "Give both opensAt and closesAt, or neither (open all day).")
+        found.add(invalid("closesAt", "Give both opensAt and closesAt, or neither (open all day)."))
+    if settings.tables is not None:
+        found.check(_check_tables, kind, units, settings.tables, max_units)
+    found.raise_if_any()
     values: dict[str, Any] = {
         "slot_minutes": settings.slot_minutes,
         "sitting_minutes": settings.sitting_minutes,
@@ -95,27 +96,42 @@ def listing_values(
         "closes_at": settings.closes_at,
     }
     if kind is ListingKind.STAY:
-        if settings.tables is not None:
-            raise invalid("tables", "Only restaurants have tables.")
         return values
     shortest = settings.sitting_minutes if kind is ListingKind.RESTAURANT else 0
     if _open_minutes(settings) < max(settings.slot_minutes, shortest):
         raise invalid("closesAt", "The opening hours are shorter than one booking.")
     if settings.tables is not None:
-        if kind is not ListingKind.RESTAURANT:
-            raise invalid("tables", "Only restaurants have tables.")
-        if not 1 <= len(settings.tables) <= max_units:
-            raise invalid("tables", f"A restaurant has 1 to {max_units} tables.")
-        if units not in (1, len(settings.tables)):
-            raise invalid("units", "units is the number of tables: leave it out or make it equal.")
-        for table in settings.tables:
-            if not 1 <= table.seats <= MAX_SEATS:
-                raise invalid("tables", f"A table seats 1 to {MAX_SEATS} people.")
-            label = check_text(table.label or "", "tables").strip()
-            if len(label) > MAX_LABEL:
-                raise invalid("tables", f"A table label has at most {MAX_LABEL} characters.")
         values["units"] = len(settings.tables)
     return values
+
+
+def _check_minutes(minutes: int, field: str) -> None:
+    if not 5 <= minutes <= 1440:
+        raise invalid(field, f"{field} must be between 5 and 1440.")
+
+
+def _check_tables(
+    kind: ListingKind, units: int, tables: Sequence[TableSpec], max_units: int
+) -> None:
+    """Each table's mistakes blame it by its index: ["tables", "2", "seats"]."""
+    if kind is not ListingKind.RESTAURANT:
+        raise invalid("tables", "Only restaurants have tables.")
+    if not 1 <= len(tables) <= max_units:
+        raise invalid("tables", f"A restaurant has 1 to {max_units} tables.")
+    found = InputErrors()
+    if units not in (1, len(tables)):
+        found.add(invalid("units", "units is the number of tables: leave it out or make it equal."))
+    for index, table in enumerate(tables):
+        at = ("tables", str(index))
+        if not 1 <= table.seats <= MAX_SEATS:
+            found.add(invalid((*at, "seats"), f"A table seats 1 to {MAX_SEATS} people."))
+        found.check(_check_label, table.label or "", (*at, "label"))
+    found.raise_if_any()
+
+
+def _check_label(label: str, field: tuple[str, ...]) -> None:
+    if len(check_text(label, field).strip()) > MAX_LABEL:
+        raise invalid(field, f"A table label has at most {MAX_LABEL} characters.")
 
 
 async def create_units(*, session: AsyncSession, listing: Row, settings: SlotSettings) -> None:
