@@ -14,7 +14,14 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.models import Listing, PriceRule, new_id
-from bookwell.services.errors import DomainError, ErrorCode, check_text, invalid, not_found
+from bookwell.services.errors import (
+    DomainError,
+    ErrorCode,
+    InputErrors,
+    check_text,
+    invalid,
+    not_found,
+)
 from bookwell.services.listings import LISTING_COLUMNS
 from bookwell.services.principal import Principal
 
@@ -70,16 +77,24 @@ async def _check_owner(session: AsyncSession, principal: Principal, listing_id: 
         )
 
 
+def check_term_ranges(changes: TermsUpdate) -> None:
+    """Every count or percent out of its range, at once."""
+    found = InputErrors()
+    for name, (low, high) in RANGES.items():
+        value = getattr(changes, name)
+        if value is not None and not low <= value <= high:
+            found.add(invalid(_camel(name), f"{_camel(name)} must be between {low} and {high}."))
+    found.raise_if_any()
+
+
 async def update_terms(
     *, session: AsyncSession, principal: Principal, listing_id: uuid.UUID, changes: TermsUpdate
 ) -> Row:
+    check_term_ranges(changes)
     values = {f.name: getattr(changes, f.name) for f in fields(changes)}
     values = {name: value for name, value in values.items() if value is not None}
-    for name, (low, high) in RANGES.items():
-        if name in values and not low <= values[name] <= high:
-            raise invalid(_camel(name), f"{_camel(name)} must be between {low} and {high}.")
     if not values:
-        raise invalid("input", "Nothing to change.")
+        raise invalid((), "Nothing to change.")  # (): the changes as a whole
     stmt = (
         update(Listing)
         .where(_owned(principal, listing_id))
@@ -101,19 +116,42 @@ class NewPriceRule:
     weekdays: Sequence[int] | None = None
 
 
+def _checked_rule_name(name: str) -> str:
+    name = check_text(name, "name").strip()
+    if not 1 <= len(name) <= 100:
+        raise invalid("name", "A rule's name has 1 to 100 characters.")
+    return name
+
+
+def checked_rule_terms(
+    *, name: str, start_date: date | None, end_date: date | None, weekdays: Sequence[int] | None
+) -> tuple[str, list[int] | None]:
+    """A price rule's name (stripped) and weekdays (sorted, once each), after checking them
+    and its dates: every mistake at once."""
+    found = InputErrors()
+    checked_name = found.check(_checked_rule_name, name)
+    if start_date and end_date and end_date <= start_date:
+        found.add(
+            DomainError(ErrorCode.INVALID_DATES, "endDate must be after startDate.", "endDate")
+        )
+    days = sorted(set(weekdays)) if weekdays else None
+    if days is not None and not all(1 <= day <= 7 for day in days):
+        found.add(invalid("weekdays", "Weekdays are ISO numbers: 1 (Monday) to 7 (Sunday)."))
+    if start_date is None and end_date is None and days is None:
+        found.add(
+            invalid("startDate", "A rule needs dates, weekdays or both; else change the price.")
+        )
+    found.raise_if_any()
+    assert checked_name is not None
+    return checked_name, days
+
+
 async def add_price_rule(
     *, session: AsyncSession, principal: Principal, listing_id: uuid.UUID, rule: NewPriceRule
 ) -> Row:
-    name = check_text(rule.name, "name").strip()
-    if not 1 <= len(name) <= 100:
-        raise invalid("name", "A rule's name has 1 to 100 characters.")
-    if rule.start_date and rule.end_date and rule.end_date <= rule.start_date:
-        raise DomainError(ErrorCode.INVALID_DATES, "endDate must be after startDate.", "endDate")
-    weekdays = sorted(set(rule.weekdays)) if rule.weekdays else None
-    if weekdays is not None and not all(1 <= day <= 7 for day in weekdays):
-        raise invalid("weekdays", "Weekdays are ISO numbers: 1 (Monday) to 7 (Sunday).")
-    if rule.start_date is None and rule.end_date is None and weekdays is None:
-        raise invalid("startDate", "A rule needs dates, weekdays or both; else change the price.")
+    name, weekdays = checked_rule_terms(
+        name=rule.name, start_date=rule.start_date, end_date=rule.end_date, weekdays=rule.weekdays
+    )
     await _check_owner(session, principal, listing_id)
     count = select(PriceRule.id).where(PriceRule.listing_id == listing_id).limit(MAX_RULES)
     if len((await session.execute(count)).all()) >= MAX_RULES:
