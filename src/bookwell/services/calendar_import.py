@@ -36,7 +36,15 @@ from bookwell.services.calendar_plan import (
     plan,
     wanted_blocks,
 )
-from bookwell.services.errors import DomainError, ErrorCode, check_text, invalid, not_found
+from bookwell.services.errors import (
+    DomainError,
+    DomainErrors,
+    ErrorCode,
+    InputErrors,
+    check_text,
+    invalid,
+    not_found,
+)
 from bookwell.services.ical_events import CalendarError, read_calendar
 from bookwell.services.listings import LISTING_COLUMNS
 from bookwell.services.principal import Principal
@@ -71,12 +79,8 @@ class ImportResult:
     unchanged: int
 
 
-class CalendarConflict(DomainError):
+class CalendarConflict(DomainErrors):
     """Events whose blocks do not fit, each named in `errors`; the import changed nothing."""
-
-    def __init__(self, errors: list[DomainError]):
-        super().__init__(errors[0].code, errors[0].message, errors[0].field)
-        self.errors = errors
 
 
 async def import_calendar(
@@ -90,7 +94,7 @@ async def import_calendar(
     """Check who asks, fetch and read the calendar outside any transaction, then apply it
     in one. `now` is for tests: it moves "today" and the horizon. `private_addresses`
     lets a URL point into private networks (services/calendar_fetch.py)."""
-    check_input(data)
+    check_calendar_input(url=data.url, ics_text=data.ics_text, source=data.source)
     async with db.read() as session:
         listing = await importable_listing(session=session, principal=principal, data=data)
     text = (
@@ -105,22 +109,33 @@ async def import_calendar(
         )
 
 
-def check_input(data: CalendarInput) -> None:
-    if bool(data.url) == bool(data.ics_text):
+def check_calendar_input(*, url: str | None, ics_text: str | None, source: str | None) -> None:
+    """The calendar given and its source name: every mistake at once, before any query."""
+    found = InputErrors()
+    found.check(_check_calendar, url, ics_text)
+    if source is not None:
+        found.check(_check_source, source, url)
+    found.raise_if_any()
+
+
+def _check_calendar(url: str | None, ics_text: str | None) -> None:
+    if bool(url) == bool(ics_text):
         raise invalid("url", "Give the calendar's url or its icsText, not both.")
-    if data.url:
-        check_url(data.url)
+    if url:
+        check_url(url)
     else:
-        assert data.ics_text is not None
-        check_text(data.ics_text, "icsText")
-        if len(data.ics_text.encode()) > MAX_BYTES:
+        assert ics_text is not None
+        check_text(ics_text, "icsText")
+        if len(ics_text.encode()) > MAX_BYTES:
             raise invalid("icsText", f"A calendar has at most {MAX_BYTES // 1024 // 1024} MB.")
-    if data.source is not None:
-        if data.url:
-            raise invalid("source", "A calendar's URL is its source: give source with icsText.")
-        source = check_text(data.source, "source").strip()
-        if not source or len(source) > MAX_SOURCE:
-            raise invalid("source", f"source is a name of 1 to {MAX_SOURCE} characters.")
+
+
+def _check_source(source: str, url: str | None) -> None:
+    if url:
+        raise invalid("source", "A calendar's URL is its source: give source with icsText.")
+    source = check_text(source, "source").strip()
+    if not source or len(source) > MAX_SOURCE:
+        raise invalid("source", f"source is a name of 1 to {MAX_SOURCE} characters.")
 
 
 async def importable_listing(
