@@ -31,7 +31,7 @@ from bookwell.services.outbox import Event
 from bookwell.services.pricing import TERMS_COLUMNS, terms_of
 from bookwell.services.principal import Principal
 from bookwell.services.reservations import visible_to
-from bookwell.services.stays import check_not_past, stay
+from bookwell.services.stays import check_not_past, requested_stay
 
 PENDING = ReservationStatus.PENDING
 CONFIRMED = ReservationStatus.CONFIRMED
@@ -191,6 +191,16 @@ class Cancellation:
     today: date
 
 
+def checked_reason(reason: str | None) -> str | None:
+    """A cancellation's reason, stripped; None when there is none."""
+    if reason is None:
+        return None
+    reason = check_text(reason, "reason").strip() or None
+    if reason is not None and len(reason) > MAX_REASON:
+        raise invalid("reason", f"A reason has at most {MAX_REASON} characters.")
+    return reason
+
+
 async def cancel_reservation(
     *,
     session: AsyncSession,
@@ -199,10 +209,7 @@ async def cancel_reservation(
     reason: str | None = None,
 ) -> Cancellation:
     """Cancel as the guest or the listing's host; the units are free when this commits."""
-    if reason is not None:
-        reason = check_text(reason, "reason").strip() or None
-        if reason is not None and len(reason) > MAX_REASON:
-            raise invalid("reason", f"A reason has at most {MAX_REASON} characters.")
+    reason = checked_reason(reason)
     values = {
         "status": ReservationStatus.CANCELLED,
         "cancelled_at": func.now(),
@@ -239,7 +246,7 @@ async def change_dates(
     the same statement, so either the whole change fits or nothing changes (UNAVAILABLE).
     The price is quoted again at today's rates; the cancellation policy agreed at booking stays.
     """
-    booked = stay(start_date, end_date, nights)
+    booked = requested_stay(start_date, end_date, nights, quantity)
     stmt = select(
         Reservation.status,
         Reservation.start_date,

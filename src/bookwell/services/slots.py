@@ -33,13 +33,21 @@ from bookwell.models import (
     new_id,
 )
 from bookwell.services import outbox
-from bookwell.services.errors import DomainError, ErrorCode, check_text, invalid, not_found
-from bookwell.services.holds import MAX_GUEST_NAME, RESERVATION_COLUMNS
+from bookwell.services.errors import DomainError, ErrorCode, InputErrors, invalid, not_found
+from bookwell.services.holds import RESERVATION_COLUMNS, check_guest_name
+from bookwell.services.idempotency import check_idempotency_key
 from bookwell.services.outbox import Event
 from bookwell.services.principal import Principal
 from bookwell.services.reservations import claim_idempotency_key, input_fingerprint
-from bookwell.services.slot_rules import check_party, default_minutes, hours_of, quote_slot
+from bookwell.services.slot_rules import (
+    check_party,
+    check_party_size,
+    default_minutes,
+    hours_of,
+    quote_slot,
+)
 from bookwell.services.slot_times import Slot, check_bookable_now, requested_slot
+from bookwell.services.stays import check_quantity
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +182,20 @@ def _unavailable(listing: Row, slot: Slot, party_size: int | None, quantity: int
     return DomainError(ErrorCode.UNAVAILABLE, f"Not {quantity} unit(s) free {when}.")
 
 
+def check_slot_booking_input(
+    *, party_size: int | None, quantity: int, guest_name: str | None, idempotency_key: str | None
+) -> None:
+    """The checks of a slot booking that need no listing: every mistake at once. The times
+    and the listing's own rules (its grid, hours, tables, units) are checked with it."""
+    found = InputErrors()
+    found.check(check_party_size, party_size)
+    found.check(check_quantity, quantity)
+    found.check(check_guest_name, guest_name)
+    if idempotency_key is not None:
+        found.check(check_idempotency_key, idempotency_key)
+    found.raise_if_any()
+
+
 async def book_slot(
     *,
     session: AsyncSession,
@@ -186,6 +208,12 @@ async def book_slot(
     confirmed), or UNAVAILABLE. Roll back after a DomainError, as after any; a refused
     booking leaves no reservation behind either way. `now` is for tests: it only moves what
     "in the past" means."""
+    check_slot_booking_input(
+        party_size=data.party_size,
+        quantity=data.quantity,
+        guest_name=data.guest_name,
+        idempotency_key=idempotency_key,
+    )
     if idempotency_key is not None:
         replay = await claim_idempotency_key(session, guest, idempotency_key, data.fingerprint())
         if replay is not None:
@@ -208,9 +236,7 @@ async def book_slot(
     )
     check_bookable_now(slot, now or datetime.now(UTC))
     check_party(listing, data.party_size, data.quantity, listing.largest_table or 0)
-    name = check_text(data.guest_name or "", "guestName").strip() or listing.guest_user_name
-    if len(name) > MAX_GUEST_NAME:
-        raise invalid("guestName", f"A guest name has at most {MAX_GUEST_NAME} characters.")
+    name = check_guest_name(data.guest_name) or listing.guest_user_name
 
     candidates = await _candidate_units(session, listing, slot, data.party_size)
     if len(candidates) < data.quantity:

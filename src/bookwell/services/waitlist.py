@@ -39,7 +39,7 @@ from bookwell.services.errors import DomainError, ErrorCode, invalid, not_found
 from bookwell.services.holds import expire_holds, place_hold
 from bookwell.services.outbox import Event
 from bookwell.services.principal import Principal
-from bookwell.services.stays import Stay, check_not_past, stay
+from bookwell.services.stays import Stay, check_not_past, requested_stay
 from bookwell.services.waitlist_entries import (
     ENDED,
     TAKEN_UP,
@@ -105,7 +105,7 @@ async def join_waitlist(
     """Wait for a range that is full now. A range that has room is refused (INVALID_STATE:
     book it instead), and so is a second entry of the same principal for the same range
     while the first is waiting (ALREADY_EXISTS)."""
-    booked = stay(data.start_date, data.end_date, data.nights)
+    booked = requested_stay(data.start_date, data.end_date, data.nights, data.quantity)
     stmt = select(Listing.kind, Listing.units, Listing.timezone).where(
         Listing.id == data.listing_id
     )

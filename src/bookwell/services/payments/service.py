@@ -20,7 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.models import PaymentStatus, ReservationStatus
 from bookwell.services import lifecycle, pricing, reservations
-from bookwell.services.errors import DomainError, ErrorCode, check_text, invalid, not_found
+from bookwell.services.errors import DomainError, ErrorCode, not_found
+from bookwell.services.idempotency import check_idempotency_key
 from bookwell.services.payments import records
 from bookwell.services.payments.provider import (
     ChargeStatus,
@@ -29,7 +30,6 @@ from bookwell.services.payments.provider import (
 )
 from bookwell.services.principal import Principal
 
-MAX_KEY_LENGTH = 200
 REFUNDABLE = (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED)
 
 
@@ -44,13 +44,6 @@ class PaymentOutcome:
 class RecordedFailure(DomainError):
     """An expected failure raised after its outcome was written (a declined attempt is kept
     as FAILED): the caller commits the transaction before answering the error."""
-
-
-def _checked_key(key: str) -> str:
-    check_text(key, "idempotencyKey")
-    if not 1 <= len(key) <= MAX_KEY_LENGTH:
-        raise invalid("idempotencyKey", f"An idempotency key has 1 to {MAX_KEY_LENGTH} characters.")
-    return key
 
 
 async def _guests_reservation(
@@ -92,7 +85,7 @@ async def pay_reservation(
     payment awaits the guest's confirmation, every call continues that one attempt, so the
     guest never has two open payments.
     """
-    key = _checked_key(idempotency_key)
+    key = check_idempotency_key(idempotency_key)
     reservation = await _guests_reservation(session, principal, reservation_id)
     payment = await records.lock_payment(session, reservation_id)
     if payment is not None and payment.status in records.SETTLED:
