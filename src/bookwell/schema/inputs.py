@@ -5,7 +5,13 @@ import strawberry
 
 from bookwell.schema.enums import ListingKind, Role
 from bookwell.schema.slot_inputs import TableInput
-from bookwell.services.listing_terms import NewPriceRule, TermsUpdate
+from bookwell.services.errors import InputErrors, check_text
+from bookwell.services.listing_terms import (
+    NewPriceRule,
+    TermsUpdate,
+    check_term_ranges,
+    checked_rule_terms,
+)
 from bookwell.services.listings import ListingFilter as DomainListingFilter
 from bookwell.services.listings import NewListing, parse_money
 from bookwell.services.slot_units import SlotSettings
@@ -47,12 +53,20 @@ class ListingFilter:
     )
 
     def to_domain(self) -> DomainListingFilter:
+        """The criteria, or every mistake in them at once."""
+        found = InputErrors()
+        for field, text in (("city", self.city), ("country", self.country), ("text", self.text)):
+            if text is not None:
+                found.check(check_text, text, field)
+        min_price = found.check(_money, self.min_price or None, "minPrice")
+        max_price = found.check(_money, self.max_price or None, "maxPrice")
+        found.raise_if_any()
         return DomainListingFilter(
             city=self.city,
             country=self.country,
             kind=self.kind,
-            min_price=parse_money(self.min_price, "minPrice") if self.min_price else None,
-            max_price=parse_money(self.max_price, "maxPrice") if self.max_price else None,
+            min_price=min_price,
+            max_price=max_price,
             min_guests=self.min_guests,
             text=self.text,
         )
@@ -254,9 +268,11 @@ class ListingTermsInput:
     )
 
     def to_domain(self) -> TermsUpdate:
-        return TermsUpdate(
-            nightly_price=_money(self.nightly_price, "nightlyPrice"),
-            cleaning_fee=_money(self.cleaning_fee, "cleaningFee"),
+        """The changes, or every mistake in them at once."""
+        found = InputErrors()
+        changes = TermsUpdate(
+            nightly_price=found.check(_money, self.nightly_price, "nightlyPrice"),
+            cleaning_fee=found.check(_money, self.cleaning_fee, "cleaningFee"),
             instant_book=self.instant_book,
             hold_minutes=self.hold_minutes,
             approval_hours=self.approval_hours,
@@ -264,6 +280,9 @@ class ListingTermsInput:
             free_cancellation_days=self.free_cancellation_days,
             late_refund_percent=self.late_refund_percent,
         )
+        found.check(check_term_ranges, changes)
+        found.raise_if_any()
+        return changes
 
 
 @strawberry.input(
@@ -290,9 +309,21 @@ class PriceRuleInput:
     )
 
     def to_domain(self) -> NewPriceRule:
+        """The rule, or every mistake in it at once (the listing's own limits come later)."""
+        found = InputErrors()
+        found.check(
+            checked_rule_terms,
+            name=self.name,
+            start_date=self.start_date,
+            end_date=self.end_date,
+            weekdays=self.weekdays,
+        )
+        nightly_price = found.check(parse_money, self.nightly_price, "nightlyPrice")
+        found.raise_if_any()
+        assert nightly_price is not None
         return NewPriceRule(
             name=self.name,
-            nightly_price=parse_money(self.nightly_price, "nightlyPrice"),
+            nightly_price=nightly_price,
             start_date=self.start_date,
             end_date=self.end_date,
             weekdays=self.weekdays,
