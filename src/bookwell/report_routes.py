@@ -117,7 +117,9 @@ def _body(report: Report, download: Download) -> str | bytes:
 
 
 def _error(error: DomainError, request_id: str) -> JSONResponse:
-    body = {"error": {"code": error.code.value, "message": error.message, "field": error.field}}
+    # A query parameter's name: the path of one name GraphQL errors give as a list.
+    field = ".".join(error.field) if error.field else None
+    body = {"error": {"code": error.code.value, "message": error.message, "field": field}}
     headers = {"X-Request-ID": request_id, "Cache-Control": "no-store"}
     if error.code is ErrorCode.UNAUTHENTICATED:
         headers["WWW-Authenticate"] = "Bearer"
