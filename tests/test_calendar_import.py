@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlalchemy import text
 
 from bookwell.models import Role
+from bookwell.schema.ids import global_id
 from bookwell.services.calendar_import import CalendarInput, import_calendar
 from tests.conftest import inventory_faults, make_listing, make_token, make_user
 
@@ -32,7 +33,7 @@ query($id: ID!, $start: Date!, $end: Date!) {
 
 BOOK = """
 mutation($input: CreateReservationInput!) {
-  createReservation(input: $input) { reservation { id } errors { code message } }
+  createReservation(input: $input) { reservation { id databaseId } errors { code message } }
 }"""
 
 
@@ -106,7 +107,7 @@ async def test_an_airbnb_export_blocks_its_nights_like_bookings(client, db, host
     answer = await run_import(client, host_token, listing_id, ics_text=ics("airbnb"))
 
     assert answer["errors"] == []
-    assert answer["listing"] == {"id": str(listing_id)}
+    assert answer["listing"] == {"id": global_id("Listing", listing_id)}
     assert (answer["created"], answer["updated"], answer["removed"]) == (3, 0, 0)
     found = await blocks(db, listing_id)
     source = "text:-//Airbnb Inc//Hosting Calendar 0.8.8//EN"
@@ -195,7 +196,9 @@ async def test_a_block_that_does_not_fit_changes_nothing(client, db, host, host_
 
     answer = await run_import(client, host_token, listing_id, ics_text=moved)
 
-    assert [(e["code"], e["field"]) for e in answer["errors"]] == [("UNAVAILABLE", "icsText")]
+    assert [(e["code"], e["field"]) for e in answer["errors"]] == [
+        ("UNAVAILABLE", ["input", "icsText"])
+    ]
     assert AIRBNB_LATE in answer["errors"][0]["message"]
     assert "2030-03-28 to 2030-04-02" in answer["errors"][0]["message"]
     assert (answer["listing"], answer["created"], answer["updated"]) == (None, 0, 0)
@@ -227,7 +230,9 @@ async def test_quantity_blocks_that_many_units(client, db, host, host_token):
     assert await free_units(client, listing_id, "2030-03-05", "2030-03-10") == 1
 
     too_many = await run_import(client, host_token, listing_id, ics_text=ics("airbnb"), quantity=4)
-    assert [(e["code"], e["field"]) for e in too_many["errors"]] == [("INVALID_INPUT", "quantity")]
+    assert [(e["code"], e["field"]) for e in too_many["errors"]] == [
+        ("INVALID_INPUT", ["input", "quantity"])
+    ]
 
 
 async def test_timed_events_block_the_nights_they_cover_where_the_listing_is(
@@ -293,7 +298,9 @@ async def test_a_calendar_that_cannot_be_read_is_refused_whole(client, db, host,
     unknown = await run_import(client, host_token, listing_id, ics_text=unknown_zone)
 
     for answer in (broken, garbage, unknown):
-        assert [(e["code"], e["field"]) for e in answer["errors"]] == [("INVALID_INPUT", "icsText")]
+        assert [(e["code"], e["field"]) for e in answer["errors"]] == [
+            ("INVALID_INPUT", ["input", "icsText"])
+        ]
     assert "broken-event@example.com" in broken["errors"][0]["message"]
     assert "Not an iCalendar file" in garbage["errors"][0]["message"]
     assert "Mars/Olympus" in unknown["errors"][0]["message"]
@@ -307,7 +314,7 @@ async def test_exactly_one_of_url_and_text(client, db, host, host_token):
     ftp = await run_import(client, host_token, listing_id, url="ftp://example.com/cal.ics")
     for answer in (both, neither, ftp):
         assert [e["code"] for e in answer["errors"]] == ["INVALID_INPUT"]
-    assert ftp["errors"][0]["field"] == "url"
+    assert ftp["errors"][0]["field"] == ["input", "url"]
 
 
 async def test_only_the_host_or_an_admin_imports(client, db, host, host_token, guest_token):
@@ -317,7 +324,9 @@ async def test_only_the_host_or_an_admin_imports(client, db, host, host_token, g
 
     for token in (other_host, guest_token):
         answer = await run_import(client, token, listing_id, ics_text=ics("airbnb"))
-        assert [(e["code"], e["field"]) for e in answer["errors"]] == [("FORBIDDEN", "listingId")]
+        assert [(e["code"], e["field"]) for e in answer["errors"]] == [
+            ("FORBIDDEN", ["input", "listingId"])
+        ]
     missing = await run_import(client, host_token, uuid.uuid4(), ics_text=ics("airbnb"))
     assert [e["code"] for e in missing["errors"]] == ["NOT_FOUND"]
     anonymous = await client(IMPORT, {"input": {"listingId": str(listing_id), "icsText": "x"}})

@@ -159,7 +159,9 @@ async def test_a_source_names_pasted_text_only(client, db, host, host_token):
         client, host_token, listing_id, ics_text=ics("airbnb"), source="a" * 201
     )
     for answer in (with_url, blank, long):
-        assert [(e["code"], e["field"]) for e in answer["errors"]] == [("INVALID_INPUT", "source")]
+        assert [(e["code"], e["field"]) for e in answer["errors"]] == [
+            ("INVALID_INPUT", ["input", "source"])
+        ]
     assert await blocks(db, listing_id) == {}
 
 
@@ -238,7 +240,9 @@ async def test_import_from_a_url(client, db, host, host_token, calendar_server):
         ("/page.html", "Not an iCalendar file"),
     ):
         answer = await run_import(client, host_token, listing_id, url=calendar_server + path)
-        assert [(e["code"], e["field"]) for e in answer["errors"]] == [("INVALID_INPUT", "url")]
+        assert [(e["code"], e["field"]) for e in answer["errors"]] == [
+            ("INVALID_INPUT", ["input", "url"])
+        ]
         assert says in answer["errors"][0]["message"]
 
 
@@ -246,7 +250,7 @@ async def test_by_default_a_calendar_url_may_not_point_into_private_networks(cal
     for url in (f"{calendar_server}/airbnb.ics", "http://169.254.169.254/latest/meta-data"):
         with pytest.raises(DomainError) as refused:
             await fetch_calendar(url)
-        assert refused.value.field == "url"
+        assert refused.value.field == ("url",)
         assert "private or local address" in refused.value.message
     assert "BEGIN:VCALENDAR" in await fetch_calendar(
         f"{calendar_server}/airbnb.ics", private_addresses=True

@@ -161,7 +161,7 @@ async def test_idempotency_key_with_other_input_is_refused(client, db, host, gue
     assert other.data["createReservation"]["errors"] == [
         {
             "code": "IDEMPOTENCY_KEY_REUSED",
-            "field": "idempotencyKey",
+            "field": ["input", "idempotencyKey"],
             "message": "This idempotency key was used with a different input.",
         }
     ]

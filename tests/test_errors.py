@@ -33,4 +33,4 @@ async def test_domain_errors_in_queries_keep_their_code(client):
         '{ searchAvailability(startDate: "2031-01-04", nights: 0) { totalCount } }'
     )
     assert answer.codes == ["INVALID_DATES"]
-    assert answer.errors[0]["extensions"]["field"] == "nights"
+    assert answer.errors[0]["extensions"]["field"] == ["nights"]

@@ -100,7 +100,7 @@ async def test_confirmation_is_the_hosts_and_needs_payment(
     assert unpaid["errors"] == [
         {
             "code": "PAYMENT_REQUIRED",
-            "field": "id",
+            "field": ["id"],
             "message": "The guest has not paid for this reservation yet.",
         }
     ]

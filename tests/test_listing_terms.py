@@ -70,19 +70,19 @@ async def test_terms_are_checked_and_owned(client, db, host, host_token, guest_t
         TERMS, {"id": str(listing_id), "input": {"holdMinutes": 0}}, token=host_token
     )
     assert bad.data["updateListingTerms"]["errors"] == [
-        {"code": "INVALID_INPUT", "field": "holdMinutes"}
+        {"code": "INVALID_INPUT", "field": ["input", "holdMinutes"]}
     ]
     money = await client(
         TERMS, {"id": str(listing_id), "input": {"cleaningFee": "-1"}}, token=host_token
     )
-    assert money.data["updateListingTerms"]["errors"][0]["field"] == "cleaningFee"
+    assert money.data["updateListingTerms"]["errors"][0]["field"] == ["input", "cleaningFee"]
     other_host = await make_token(db, await make_user(db, Role.HOST))
     for token in (guest_token, other_host):
         refused = await client(
             TERMS, {"id": str(listing_id), "input": {"instantBook": False}}, token=token
         )
         assert refused.data["updateListingTerms"]["errors"] == [
-            {"code": "FORBIDDEN", "field": "listingId"}
+            {"code": "FORBIDDEN", "field": ["listingId"]}
         ]
 
 
@@ -156,7 +156,7 @@ async def test_bad_price_rules(client, db, host, host_token):
     ]
     for extra, field in cases:
         answer = await client(ADD_RULE, {"input": {**base, **extra}}, token=host_token)
-        assert answer.data["addPriceRule"]["errors"][0]["field"] == field, extra
+        assert answer.data["addPriceRule"]["errors"][0]["field"] == ["input", field], extra
 
 
 async def test_remove_price_rule(client, db, host, host_token, guest_token):

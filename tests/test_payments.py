@@ -130,7 +130,7 @@ async def test_a_decline_is_kept_and_a_new_key_pays(client, db, host, guest_toke
 
     declined = await pay(client, guest_token, booked["id"], "decline-1")
     assert declined["reservation"] is None
-    assert [(e["code"], e["field"]) for e in declined["errors"]] == [("PAYMENT_FAILED", "id")]
+    assert [(e["code"], e["field"]) for e in declined["errors"]] == [("PAYMENT_FAILED", ["id"])]
     seen = await show(client, guest_token, booked["id"])
     assert seen["status"] == "PENDING"  # the hold stays
     assert seen["payment"]["status"] == "FAILED"
@@ -212,7 +212,7 @@ async def test_a_key_used_for_one_reservation_cannot_pay_another(client, db, hos
     assert (await pay(client, guest_token, first["id"], "pay-1"))["errors"] == []
     reused = await pay(client, guest_token, second["id"], "pay-1")
     assert [(e["code"], e["field"]) for e in reused["errors"]] == [
-        ("IDEMPOTENCY_KEY_REUSED", "idempotencyKey")
+        ("IDEMPOTENCY_KEY_REUSED", ["idempotencyKey"])
     ]
     assert (await pay(client, guest_token, second["id"], ""))["errors"][0]["code"] == (
         "INVALID_INPUT"

@@ -70,7 +70,7 @@ async def test_the_guest_reviews_a_completed_stay_once(client, db, host, guest, 
     assert first["review"]["listing"]["id"] == str(listing_id)
     assert again["review"] is None
     assert [(e["code"], e["field"]) for e in again["errors"]] == [
-        ("ALREADY_EXISTS", "reservationId")
+        ("ALREADY_EXISTS", ["input", "reservationId"])
     ]
     shown = await client(RESERVATION_REVIEW, {"id": reservation_id}, token=guest_token)
     assert shown.data["reservation"]["review"] == {"rating": 4, "comment": "Quiet and clean."}
@@ -127,7 +127,9 @@ async def test_bad_input_names_its_field(client, db, host, guest, guest_token):
         (5, "nul\x00", "comment"),
     ]:
         answer = await review(client, guest_token, reservation_id, rating, comment)
-        assert [(e["code"], e["field"]) for e in answer["errors"]] == [("INVALID_INPUT", field)]
+        assert [(e["code"], e["field"]) for e in answer["errors"]] == [
+            ("INVALID_INPUT", ["input", field])
+        ]
     longest = await review(client, guest_token, reservation_id, 5, "x" * 5000)
     assert longest["errors"] == []
 

@@ -35,4 +35,4 @@ async def test_introspection_and_graphiql_can_be_switched_off(settings):
 async def test_page_size_is_at_most_a_hundred(client):
     answer = await client("{ listings(first: 101) { totalCount } }")
     assert answer.codes == ["INVALID_INPUT"]
-    assert answer.errors[0]["extensions"]["field"] == "first"
+    assert answer.errors[0]["extensions"]["field"] == ["first"]

@@ -117,14 +117,16 @@ async def test_a_restaurant_books_the_smallest_table_that_fits(client, host_toke
     assert too_big["errors"] == [
         {
             "code": "INVALID_INPUT",
-            "field": "partySize",
+            "field": ["input", "partySize"],
             "message": "The largest table here seats 6; a party of 7 does not fit.",
         }
     ]
     late = await book(
         client, guest_token, listingId=listing["id"], startsAt=at(23, 30), partySize=2
     )
-    assert [(e["code"], e["field"]) for e in late["errors"]] == [("INVALID_DATES", "startsAt")]
+    assert [(e["code"], e["field"]) for e in late["errors"]] == [
+        ("INVALID_DATES", ["input", "startsAt"])
+    ]
 
 
 async def test_spaces_book_whole_slots_and_adjacent_ones_touch(client, db, host, guest_token):
@@ -142,14 +144,18 @@ async def test_spaces_book_whole_slots_and_adjacent_ones_touch(client, db, host,
     ragged = await book(
         client, guest_token, listingId=str(listing_id), startsAt=at(14), endsAt=at(14, 30)
     )
-    assert [(e["code"], e["field"]) for e in ragged["errors"]] == [("INVALID_DATES", "endsAt")]
+    assert [(e["code"], e["field"]) for e in ragged["errors"]] == [
+        ("INVALID_DATES", ["input", "endsAt"])
+    ]
     past = await book(
         client,
         guest_token,
         listingId=str(listing_id),
         startsAt=at(10, day=date.today() - timedelta(days=1)),
     )
-    assert [(e["code"], e["field"]) for e in past["errors"]] == [("INVALID_DATES", "startsAt")]
+    assert [(e["code"], e["field"]) for e in past["errors"]] == [
+        ("INVALID_DATES", ["input", "startsAt"])
+    ]
 
 
 async def test_cancelling_frees_the_table_at_once(client, host_token, guest_token):
@@ -310,7 +316,9 @@ async def test_book_slot_needs_a_principal_and_a_slot_listing(client, db, host, 
     assert anonymous.status == 401
     assert anonymous.codes == ["UNAUTHENTICATED"]
     stay = await book(client, guest_token, listingId=str(stay_id), startsAt=at(10))
-    assert [(e["code"], e["field"]) for e in stay["errors"]] == [("INVALID_INPUT", "listingId")]
+    assert [(e["code"], e["field"]) for e in stay["errors"]] == [
+        ("INVALID_INPUT", ["input", "listingId"])
+    ]
     nowhere = await book(
         client, guest_token, listingId="00000000-0000-0000-0000-000000000000", startsAt=at(10)
     )

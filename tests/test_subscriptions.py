@@ -204,10 +204,10 @@ async def _first_error(server: AppServer, listing_id: Any, **window: Any) -> dic
 async def test_bad_requests_are_errors_with_codes(server, db, host):
     listing_id = await make_listing(db, host)
     unknown = await _first_error(server, uuid.uuid4())
-    assert unknown["extensions"] == {"code": "NOT_FOUND", "field": "listingId"}
+    assert unknown["extensions"] == {"code": "NOT_FOUND", "field": ["listingId"]}
     assert (await _first_error(server, "not-an-id"))["extensions"]["code"] == "NOT_FOUND"
     half = await _first_error(server, listing_id, startDate=day(3))
-    assert half["extensions"] == {"code": "INVALID_DATES", "field": "endDate"}
+    assert half["extensions"] == {"code": "INVALID_DATES", "field": ["endDate"]}
     backwards = await _first_error(server, listing_id, startDate=day(5), endDate=day(3))
     assert backwards["extensions"]["code"] == "INVALID_DATES"
     none = await _first_error(server, listing_id, quantity=0)

@@ -100,7 +100,9 @@ async def test_bad_input(client, db, host, guest_token):
         token=guest_token,
     )
 
-    assert [(e["code"], e["field"]) for e in too_many["errors"]] == [("INVALID_INPUT", "quantity")]
+    assert [(e["code"], e["field"]) for e in too_many["errors"]] == [
+        ("INVALID_INPUT", ["input", "quantity"])
+    ]
     assert [e["code"] for e in no_nights["errors"]] == ["INVALID_DATES"]
     assert [e["code"] for e in unknown.data["joinWaitlist"]["errors"]] == ["NOT_FOUND"]
 
