@@ -26,6 +26,7 @@ from bookwell.services import (
 )
 from bookwell.services import reviews as reviews_service
 from bookwell.services.availability import Availability
+from bookwell.services.pagination import Page, PageRequest
 from bookwell.services.payments.records import payments_of_reservations
 from bookwell.services.principal import Principal
 from bookwell.services.reviews import Rating
@@ -37,10 +38,9 @@ V = TypeVar("V")
 
 # (listing id, start, end, quantity)
 AvailabilityKey = tuple[uuid.UUID, date, date, int]
-# (listing id, how many)
-NewestKey = tuple[uuid.UUID, int]
-# (listing id, how many, below which review id)
-ReviewsKey = tuple[uuid.UUID, int, uuid.UUID | None]
+# (listing id, which page of its reservations or reviews)
+PageKey = tuple[uuid.UUID, PageRequest]
+EMPTY_PAGE: Page[Row] = Page(rows=(), has_next_page=False)
 
 
 def _by_id(rows: Iterable[Row], ids: Sequence[uuid.UUID]) -> list[Row | None]:
@@ -77,6 +77,10 @@ class Loaders:
     @cached_property
     def newest_reservations(self) -> DataLoader:
         return DataLoader(self._newest_reservations)
+
+    @cached_property
+    def reservation_count(self) -> DataLoader:
+        return DataLoader(self._reservation_counts)
 
     @cached_property
     def payment(self) -> DataLoader:
@@ -120,20 +124,25 @@ class Loaders:
                 loader.clear_all()
                 del self.__dict__[name]
 
-    async def reservations_as_json(
-        self, listing_ids: Sequence[uuid.UUID], first: int, shape: reservation_json.JsonShape
-    ) -> dict[uuid.UUID, str]:
-        """Each listing's newest reservations as JSON (schema/json_pages.py). Not a loader:
-        the look-ahead asks once for a whole page of listings, and text is not shared."""
+    async def reservation_edges_as_json(
+        self,
+        listing_ids: Sequence[uuid.UUID],
+        page: PageRequest,
+        shape: reservation_json.JsonShape,
+    ) -> dict[uuid.UUID, reservation_json.JsonPage]:
+        """A page of each listing's reservations, its edges as JSON (schema/json_pages.py).
+        Not a loader: the look-ahead asks once for a whole page of listings, and text is not
+        shared. On a Core connection: a row per listing needs no ORM session."""
         if self._viewer is None:
-            return dict.fromkeys(listing_ids, "[]")
-        return await self._read(
-            reservation_json.newest_reservations_as_json,
-            viewer=self._viewer,
-            listing_ids=listing_ids,
-            first=first,
-            shape=shape,
-        )
+            return dict.fromkeys(listing_ids, reservation_json.EMPTY)
+        async with self._db.read_connection() as connection:
+            return await reservation_json.reservation_edges_as_json(
+                connection=connection,
+                viewer=self._viewer,
+                listing_ids=listing_ids,
+                page=page,
+                shape=shape,
+            )
 
     async def _read(self, query: Callable[..., Awaitable[V]], **kwargs: Any) -> V:
         async with self._db.read() as session:
@@ -167,33 +176,40 @@ class Loaders:
                 answers[position] = found.get(key[0])
         return answers
 
-    async def _newest_reservations(self, keys: Sequence[NewestKey]) -> list[list[Row]]:
-        answers: list[list[Row]] = [[] for _ in keys]
+    async def _newest_reservations(self, keys: Sequence[PageKey]) -> list[Page[Row]]:
+        answers: list[Page[Row]] = [EMPTY_PAGE] * len(keys)
         if self._viewer is None:
             return answers
-        for first, members in _grouped(keys, lambda k: k[1]).items():
+        for page, members in _grouped(keys, lambda k: k[1]).items():
             found = await self._read(
-                reservations.first_reservations_of_listings,
+                reservations.pages_of_listings,
                 viewer=self._viewer,
                 listing_ids=[key[0] for _, key in members],
-                first=first,
+                page=page,
             )
             for position, key in members:
                 answers[position] = found[key[0]]
         return answers
 
+    async def _reservation_counts(self, listing_ids: Sequence[uuid.UUID]) -> list[int]:
+        if self._viewer is None:
+            return [0] * len(listing_ids)
+        found = await self._read(
+            reservations.count_of_listings, viewer=self._viewer, listing_ids=listing_ids
+        )
+        return [found[listing_id] for listing_id in listing_ids]
+
     async def _ratings(self, listing_ids: Sequence[uuid.UUID]) -> list[Rating]:
         found = await self._read(reviews_service.ratings_of_listings, listing_ids=listing_ids)
         return [found[listing_id] for listing_id in listing_ids]
 
-    async def _reviews(self, keys: Sequence[ReviewsKey]) -> list[list[Row]]:
-        answers: list[list[Row]] = [[] for _ in keys]
-        for (limit, before), members in _grouped(keys, lambda k: k[1:]).items():
+    async def _reviews(self, keys: Sequence[PageKey]) -> list[Page[Row]]:
+        answers: list[Page[Row]] = [EMPTY_PAGE] * len(keys)
+        for page, members in _grouped(keys, lambda k: k[1]).items():
             found = await self._read(
                 reviews_service.newest_reviews_of_listings,
                 listing_ids=[key[0] for _, key in members],
-                limit=limit,
-                before=before,
+                page=page,
             )
             for position, key in members:
                 answers[position] = found[key[0]]

@@ -2,9 +2,9 @@
 and refuses it, before any resolver runs, when that exceeds the limit.
 
 Cost of a field: 0 for scalars and enums; for an object, its size times (1 + the cost of
-its selections). The size is 1 for a single object; for a list, the field's `first`
-argument (its schema default when not given), or for a connection's `edges` the
-connection's `first`; lists without a page argument count `UNPAGED_LIST_SIZE`. A `first`
+its selections). The size is 1 for a single object; for a connection's `edges`, the
+connection's `first` or `last` (its default page when neither is given); lists without a
+page argument count `UNPAGED_LIST_SIZE`. A page size
 given by a variable counts the variable's default, or without one the largest page the
 field serves (validation is cached per document, so it cannot look at variable values;
 the largest page is a bound that holds whatever they are). Introspection
@@ -24,6 +24,7 @@ from graphql import (
     GraphQLSchema,
     InlineFragmentNode,
     IntValueNode,
+    NullValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
     ValidationContext,
@@ -34,13 +35,19 @@ from graphql import (
     value_from_ast_untyped,
 )
 
-from bookwell.schema.listing import MAX_NESTED_RESERVATIONS
-from bookwell.services.pagination import MAX_PAGE_SIZE
+from bookwell.schema.listing import DEFAULT_NESTED_RESERVATIONS, MAX_NESTED_RESERVATIONS
+from bookwell.schema.review import DEFAULT_NESTED_REVIEWS
+from bookwell.services.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
-PAGE_ARGUMENT = "first"
+PAGE_ARGUMENTS = ("first", "last")
 UNKNOWN_PAGE_SIZE = MAX_PAGE_SIZE
-# Fields whose largest page is not MAX_PAGE_SIZE, by (type, field).
+NOT_GIVEN = object()
+# Fields whose largest or default page is not MAX_PAGE_SIZE or DEFAULT_PAGE_SIZE.
 LARGEST_PAGES = {("Listing", "reservations"): MAX_NESTED_RESERVATIONS}
+DEFAULT_PAGES = {
+    ("Listing", "reservations"): DEFAULT_NESTED_RESERVATIONS,
+    ("Listing", "reviews"): DEFAULT_NESTED_REVIEWS,
+}
 UNPAGED_LIST_SIZE = 10
 CODE = "QUERY_TOO_COSTLY"
 
@@ -125,7 +132,10 @@ class CostEstimator:
         named = get_named_type(field.type)
         if is_leaf_type(named):
             return 0
-        own_page = self._page_size(node, field, LARGEST_PAGES.get((parent.name, name)))
+        key = (parent.name, name)
+        own_page = self._page_size(
+            node, field, LARGEST_PAGES.get(key), DEFAULT_PAGES.get(key, DEFAULT_PAGE_SIZE)
+        )
         if is_list(field):
             size = own_page or page or UNPAGED_LIST_SIZE
             child_page = None
@@ -135,23 +145,30 @@ class CostEstimator:
         children = self.selection_cost(node.selection_set, named, child_page, visiting)
         return size * (1 + children)
 
-    def _page_size(self, node: FieldNode, field: GraphQLField, largest: int | None) -> int | None:
-        argument = field.args.get(PAGE_ARGUMENT)
-        if argument is None:
+    def _page_size(
+        self, node: FieldNode, field: GraphQLField, largest: int | None, default: int
+    ) -> int | None:
+        """A connection's page: its `first` or `last` (the larger, if a broken request gives
+        both), else the field's default page."""
+        if not any(name in field.args for name in PAGE_ARGUMENTS):
             return None
-        arguments = node.arguments or ()
-        given = next((a.value for a in arguments if a.name.value == PAGE_ARGUMENT), None)
+        given = [a.value for a in node.arguments or () if a.name.value in PAGE_ARGUMENTS]
+        sizes = [self._argument_size(value, largest) for value in given]
+        sizes = [size for size in sizes if size is not NOT_GIVEN]
+        if not sizes:
+            return default
+        valid = [size for size in sizes if isinstance(size, int) and size > 0]
+        return max(valid) if len(valid) == len(sizes) else UNKNOWN_PAGE_SIZE
+
+    def _argument_size(self, given: object, largest: int | None) -> object:
         if isinstance(given, IntValueNode):
-            value: object = int(given.value)
-            if value > GRAPHQL_INT_MAX:
-                value = None  # not an Int: validation reports it
-        elif isinstance(given, VariableNode):
-            value = self.variable_defaults.get(given.name.value, largest or UNKNOWN_PAGE_SIZE)
-        elif given is None:
-            value = argument.default_value
-        else:
-            value = None  # a wrong literal: validation reports it
-        return value if isinstance(value, int) and value > 0 else UNKNOWN_PAGE_SIZE
+            value = int(given.value)
+            return value if value <= GRAPHQL_INT_MAX else None  # not an Int: validation says
+        if isinstance(given, VariableNode):
+            return self.variable_defaults.get(given.name.value, largest or UNKNOWN_PAGE_SIZE)
+        if isinstance(given, NullValueNode):
+            return NOT_GIVEN
+        return None  # a wrong literal: validation reports it
 
     def _condition(self, condition, parent: GraphQLObjectType):
         if condition is None:

@@ -1,5 +1,10 @@
+from typing import Annotated
+
+import strawberry
+
 from bookwell.context import Info
 from bookwell.resolvers.common import in_transaction, public_read, require_principal
+from bookwell.schema.errors import INPUT
 from bookwell.schema.inputs import LoginInput, RegisterInput
 from bookwell.schema.payloads import ApiTokenPayload, AuthPayload
 from bookwell.schema.user import User
@@ -14,7 +19,10 @@ async def me(info: Info) -> User | None:
     return User.from_row(row) if row else None
 
 
-async def register(info: Info, input: RegisterInput) -> AuthPayload:
+async def register(
+    info: Info,
+    input: Annotated[RegisterInput, strawberry.argument(description="The account to create.")],
+) -> AuthPayload:
     row, errors = await in_transaction(
         info,
         lambda session: accounts.register(
@@ -24,14 +32,21 @@ async def register(info: Info, input: RegisterInput) -> AuthPayload:
             name=input.name,
             role=input.role,
         ),
+        at=INPUT,
     )
     return _signed_in(info, row, errors)
 
 
-async def login(info: Info, input: LoginInput) -> AuthPayload:
+async def login(
+    info: Info,
+    input: Annotated[
+        LoginInput, strawberry.argument(description="The account's email and password.")
+    ],
+) -> AuthPayload:
     row, errors = await in_transaction(
         info,
         lambda session: accounts.login(session=session, email=input.email, password=input.password),
+        at=INPUT,
     )
     return _signed_in(info, row, errors)
 
@@ -43,7 +58,15 @@ def _signed_in(info: Info, row, errors) -> AuthPayload:
     return AuthPayload(access_token=token, user=User.from_row(row), errors=[])
 
 
-async def create_api_token(info: Info, name: str) -> ApiTokenPayload:
+async def create_api_token(
+    info: Info,
+    name: Annotated[
+        str,
+        strawberry.argument(
+            description='Your name for the token, 1 to 200 characters, such as "nightly export".'
+        ),
+    ],
+) -> ApiTokenPayload:
     principal = require_principal(info)
     token, errors = await in_transaction(
         info,

@@ -1,21 +1,39 @@
 """importCalendar (services/calendar_import.py)."""
 
+from typing import Annotated
+
+import strawberry
+
 from bookwell.context import Info
-from bookwell.resolvers.common import parse_uuid, require_principal
+from bookwell.resolvers.common import parse_id, require_principal
 from bookwell.resolvers.waitlist import offer_after_release
 from bookwell.schema.calendar import ImportCalendarInput, ImportCalendarPayload
-from bookwell.schema.errors import UserError
+from bookwell.schema.errors import INPUT, user_errors
 from bookwell.schema.listing import Listing
 from bookwell.services import calendar_import
-from bookwell.services.calendar_import import CalendarConflict, CalendarInput
-from bookwell.services.errors import DomainError, not_found
+from bookwell.services.calendar_import import CalendarInput
+from bookwell.services.errors import DomainError, InputErrors
 
 
-async def import_calendar(info: Info, input: ImportCalendarInput) -> ImportCalendarPayload:
+async def import_calendar(
+    info: Info,
+    input: Annotated[
+        ImportCalendarInput,
+        strawberry.argument(description="The listing, and the calendar to block its nights from."),
+    ],
+) -> ImportCalendarPayload:
     principal = require_principal(info)
-    listing_id = parse_uuid(input.listing_id)
-    if listing_id is None:
-        return _failed(not_found("listing", "listingId"))
+    found = InputErrors()
+    listing_id = found.check(parse_id, input.listing_id, "listing", "listingId")
+    found.check(
+        calendar_import.check_calendar_input,
+        url=input.url,
+        ics_text=input.ics_text,
+        source=input.source,
+    )
+    if (error := found.as_error()) is not None:
+        return _failed(error)
+    assert listing_id is not None
     data = CalendarInput(
         listing_id=listing_id,
         url=input.url,
@@ -30,9 +48,7 @@ async def import_calendar(info: Info, input: ImportCalendarInput) -> ImportCalen
             data=data,
             private_addresses=info.context.settings.calendar_private_addresses,
         )
-    except CalendarConflict as conflict:
-        return _failed(*conflict.errors)
-    except DomainError as error:
+    except DomainError as error:  # CalendarConflict: each event that does not fit
         return _failed(error)
     if result.removed or result.updated:
         # After the commit, in a transaction of its own (services/waitlist.py says why).
@@ -46,5 +62,5 @@ async def import_calendar(info: Info, input: ImportCalendarInput) -> ImportCalen
     )
 
 
-def _failed(*errors: DomainError) -> ImportCalendarPayload:
-    return ImportCalendarPayload(errors=[UserError.from_domain(error) for error in errors])
+def _failed(error: DomainError) -> ImportCalendarPayload:
+    return ImportCalendarPayload(errors=user_errors(error, INPUT))

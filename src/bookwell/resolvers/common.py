@@ -6,8 +6,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.context import Info
 from bookwell.schema.enums import ErrorCode
-from bookwell.schema.errors import PublicError, UserError
-from bookwell.services.errors import DomainError
+from bookwell.schema.errors import ARGUMENTS, ArgumentPaths, PublicError, UserError, user_errors
+from bookwell.schema.ids import database_id_of
+from bookwell.schema.inputs import ListingFilter
+from bookwell.services import listings
+from bookwell.services.errors import DomainError, not_found
 from bookwell.services.principal import Principal
 
 T = TypeVar("T")
@@ -33,11 +36,38 @@ def public_read(info: Info) -> Principal | None:
     return info.context.principal
 
 
-def parse_uuid(value: str) -> uuid.UUID | None:
+def parse_uuid(value: str, type_name: str | None = None) -> uuid.UUID | None:
+    """The UUID an input id names: a global id (of `type_name`, when given) or a bare
+    UUID; None when it is neither (schema/ids.py)."""
+    return database_id_of(value, type_name)
+
+
+# What parse_id's `what` names, as the global ids of those objects name their type.
+NODE_TYPES = {
+    "listing": "Listing",
+    "reservation": "Reservation",
+    "waitlist entry": "WaitlistEntry",
+    "price rule": "PriceRule",
+}
+
+
+def parse_id(
+    value: str, what: str, field: str = "id", *, type_name: str | None = None
+) -> uuid.UUID:
+    """An id argument (see parse_uuid), or NOT_FOUND blaming `field`: a malformed id names
+    nothing."""
+    parsed = parse_uuid(value, type_name or NODE_TYPES.get(what))
+    if parsed is None:
+        raise not_found(what, field)
+    return parsed
+
+
+def listing_criteria(filter: ListingFilter | None) -> listings.ListingFilter | None:
+    """The `filter` argument of a listing search, its mistakes blamed inside it."""
     try:
-        return uuid.UUID(value)
-    except (ValueError, AttributeError, TypeError):
-        return None
+        return filter.to_domain() if filter else None
+    except DomainError as error:
+        raise error.under("filter") from None
 
 
 def counter(
@@ -53,12 +83,13 @@ def counter(
 
 
 async def in_transaction(
-    info: Info, work: Callable[[AsyncSession], Awaitable[T]]
+    info: Info, work: Callable[[AsyncSession], Awaitable[T]], *, at: ArgumentPaths = ARGUMENTS
 ) -> tuple[T | None, list[UserError]]:
     """Run a mutation's service call in one transaction; a DomainError rolls it back and
-    becomes the payload's errors."""
+    becomes the payload's errors (one each for DomainErrors), their fields placed among the
+    mutation's arguments by `at`."""
     try:
         async with info.context.db.transaction() as session:
             return await work(session), []
     except DomainError as error:
-        return None, [UserError.from_domain(error)]
+        return None, user_errors(error, at)

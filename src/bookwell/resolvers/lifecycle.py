@@ -2,35 +2,49 @@
 
 import uuid
 from collections.abc import Awaitable, Callable
+from typing import Annotated
 
 import strawberry
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.context import Info
-from bookwell.resolvers.common import in_transaction, parse_uuid, require_principal
+from bookwell.resolvers.common import in_transaction, parse_id, require_principal
 from bookwell.resolvers.waitlist import offer_after_release
-from bookwell.schema.errors import UserError
+from bookwell.schema.errors import ARGUMENTS, INPUT, ArgumentPaths, user_errors
 from bookwell.schema.inputs import ChangeReservationDatesInput
 from bookwell.schema.payloads import ReservationPayload
 from bookwell.schema.reservation import Reservation
 from bookwell.services import lifecycle
-from bookwell.services.errors import not_found
+from bookwell.services.errors import InputErrors
 from bookwell.services.payments import service as payments
 from bookwell.services.principal import Principal
+from bookwell.services.stays import requested_stay
 
 Transition = Callable[[AsyncSession, Principal, uuid.UUID], Awaitable[Row]]
 
 
 async def _run(
-    info: Info, id: strawberry.ID, transition: Transition, *, frees_units: bool = False
+    info: Info,
+    id: strawberry.ID,
+    transition: Transition,
+    *,
+    frees_units: bool = False,
+    input_checks: Callable[[], object] | None = None,
+    at: ArgumentPaths = ARGUMENTS,
 ) -> ReservationPayload:
+    """`transition` in a transaction, once the reservation's id and the `input_checks` (the
+    other arguments' checks that need no database) passed: all their mistakes at once."""
     principal = require_principal(info)
-    reservation_id = parse_uuid(id)
-    if reservation_id is None:
-        return ReservationPayload(errors=[UserError.from_domain(not_found("reservation"))])
+    found = InputErrors()
+    reservation_id = found.check(parse_id, id, "reservation")
+    if input_checks is not None:
+        found.check(input_checks)
+    if (error := found.as_error()) is not None:
+        return ReservationPayload(errors=user_errors(error, at))
+    assert reservation_id is not None
     row, errors = await in_transaction(
-        info, lambda session: transition(session, principal, reservation_id)
+        info, lambda session: transition(session, principal, reservation_id), at=at
     )
     if row is not None and frees_units:
         # After the commit, in a transaction of its own (services/waitlist.py says why).
@@ -38,7 +52,12 @@ async def _run(
     return ReservationPayload(reservation=Reservation.from_row(row) if row else None, errors=errors)
 
 
-async def confirm_reservation(info: Info, id: strawberry.ID) -> ReservationPayload:
+async def confirm_reservation(
+    info: Info,
+    id: Annotated[
+        strawberry.ID, strawberry.argument(description="The paid PENDING reservation to accept.")
+    ],
+) -> ReservationPayload:
     """The host accepts a paid booking on a listing without instant booking."""
     return await _run(
         info,
@@ -50,7 +69,12 @@ async def confirm_reservation(info: Info, id: strawberry.ID) -> ReservationPaylo
 
 
 async def cancel_reservation(
-    info: Info, id: strawberry.ID, reason: str | None = None
+    info: Info,
+    id: Annotated[strawberry.ID, strawberry.argument(description="The reservation to cancel.")],
+    reason: Annotated[
+        str | None,
+        strawberry.argument(description="Why, at most 500 characters; kept as cancelReason."),
+    ] = None,
 ) -> ReservationPayload:
     async def cancel(session: AsyncSession, principal: Principal, reservation_id: uuid.UUID):
         cancelled = await lifecycle.cancel_reservation(
@@ -66,11 +90,17 @@ async def cancel_reservation(
         )
         return cancelled.reservation
 
-    return await _run(info, id, cancel, frees_units=True)
+    return await _run(
+        info, id, cancel, frees_units=True, input_checks=lambda: lifecycle.checked_reason(reason)
+    )
 
 
 async def change_reservation_dates(
-    info: Info, input: ChangeReservationDatesInput
+    info: Info,
+    input: Annotated[
+        ChangeReservationDatesInput,
+        strawberry.argument(description="The reservation and its new nights."),
+    ],
 ) -> ReservationPayload:
     async def change(session: AsyncSession, principal: Principal, reservation_id: uuid.UUID):
         changed = await lifecycle.change_dates(
@@ -87,10 +117,25 @@ async def change_reservation_dates(
         )
         return changed
 
-    return await _run(info, input.id, change, frees_units=True)
+    return await _run(
+        info,
+        input.id,
+        change,
+        frees_units=True,
+        input_checks=lambda: requested_stay(
+            input.start_date, input.end_date, input.nights, input.quantity
+        ),
+        at=INPUT,
+    )
 
 
-async def check_in(info: Info, id: strawberry.ID) -> ReservationPayload:
+async def check_in(
+    info: Info,
+    id: Annotated[
+        strawberry.ID,
+        strawberry.argument(description="The CONFIRMED reservation whose guest arrived."),
+    ],
+) -> ReservationPayload:
     return await _run(
         info,
         id,
@@ -100,7 +145,12 @@ async def check_in(info: Info, id: strawberry.ID) -> ReservationPayload:
     )
 
 
-async def check_out(info: Info, id: strawberry.ID) -> ReservationPayload:
+async def check_out(
+    info: Info,
+    id: Annotated[
+        strawberry.ID, strawberry.argument(description="The ACTIVE reservation whose guest left.")
+    ],
+) -> ReservationPayload:
     return await _run(
         info,
         id,

@@ -1,52 +1,69 @@
 """Host mutations on a listing's terms: policies, base price, fees and price rules."""
 
+from typing import Annotated
+
 import strawberry
 
 from bookwell.context import Info
-from bookwell.resolvers.common import in_transaction, parse_uuid, require_principal
-from bookwell.schema.errors import UserError
+from bookwell.resolvers.common import in_transaction, parse_id, parse_uuid, require_principal
+from bookwell.schema.errors import INPUT, ArgumentPaths, UserError, user_errors
 from bookwell.schema.inputs import ListingTermsInput, PriceRuleInput
 from bookwell.schema.listing import Listing
 from bookwell.schema.payloads import ListingPayload, PriceRulePayload
 from bookwell.schema.pricing import PriceRule
 from bookwell.services import listing_terms
-from bookwell.services.errors import DomainError, not_found
+from bookwell.services.errors import InputErrors, not_found
+
+# updateListingTerms(listingId:, input:)
+TERMS = ArgumentPaths(input="input", arguments=frozenset({"listingId"}))
 
 
 async def update_listing_terms(
-    info: Info, listing_id: strawberry.ID, input: ListingTermsInput
+    info: Info,
+    listing_id: Annotated[
+        strawberry.ID, strawberry.argument(description="Your listing to change.")
+    ],
+    input: Annotated[
+        ListingTermsInput,
+        strawberry.argument(description="The terms to change; null fields stay as they are."),
+    ],
 ) -> ListingPayload:
     principal = require_principal(info)
-    listing_uuid = parse_uuid(listing_id)
-    if listing_uuid is None:
-        return ListingPayload(errors=[UserError.from_domain(not_found("listing", "listingId"))])
-    try:
-        changes = input.to_domain()
-    except DomainError as error:
-        return ListingPayload(errors=[UserError.from_domain(error)])
+    found = InputErrors()
+    listing_uuid = found.check(parse_id, listing_id, "listing", "listingId")
+    changes = found.check(input.to_domain)
+    if (error := found.as_error()) is not None:
+        return ListingPayload(errors=user_errors(error, TERMS))
+    assert listing_uuid is not None and changes is not None
     row, errors = await in_transaction(
         info,
         lambda session: listing_terms.update_terms(
             session=session, principal=principal, listing_id=listing_uuid, changes=changes
         ),
+        at=TERMS,
     )
     return ListingPayload(listing=Listing.from_row(row) if row else None, errors=errors)
 
 
-async def add_price_rule(info: Info, input: PriceRuleInput) -> PriceRulePayload:
+async def add_price_rule(
+    info: Info,
+    input: Annotated[
+        PriceRuleInput, strawberry.argument(description="The rule, and the listing it prices.")
+    ],
+) -> PriceRulePayload:
     principal = require_principal(info)
-    listing_uuid = parse_uuid(input.listing_id)
-    if listing_uuid is None:
-        return PriceRulePayload(errors=[UserError.from_domain(not_found("listing", "listingId"))])
-    try:
-        rule = input.to_domain()
-    except DomainError as error:
-        return PriceRulePayload(errors=[UserError.from_domain(error)])
+    found = InputErrors()
+    listing_uuid = found.check(parse_id, input.listing_id, "listing", "listingId")
+    rule = found.check(input.to_domain)
+    if (error := found.as_error()) is not None:
+        return PriceRulePayload(errors=user_errors(error, INPUT))
+    assert listing_uuid is not None and rule is not None
     row, errors = await in_transaction(
         info,
         lambda session: listing_terms.add_price_rule(
             session=session, principal=principal, listing_id=listing_uuid, rule=rule
         ),
+        at=INPUT,
     )
     if row is None:
         return PriceRulePayload(errors=errors)
@@ -54,9 +71,12 @@ async def add_price_rule(info: Info, input: PriceRuleInput) -> PriceRulePayload:
     return PriceRulePayload(price_rule=PriceRule.from_row(row, listing.currency))
 
 
-async def remove_price_rule(info: Info, id: strawberry.ID) -> ListingPayload:
+async def remove_price_rule(
+    info: Info,
+    id: Annotated[strawberry.ID, strawberry.argument(description="The price rule to delete.")],
+) -> ListingPayload:
     principal = require_principal(info)
-    rule_id = parse_uuid(id)
+    rule_id = parse_uuid(id, "PriceRule")
     if rule_id is None:
         return ListingPayload(errors=[UserError.from_domain(not_found("price rule"))])
     row, errors = await in_transaction(

@@ -1,4 +1,5 @@
 from datetime import date
+from typing import Annotated
 
 import strawberry
 
@@ -6,14 +7,16 @@ from bookwell.context import Info
 from bookwell.resolvers.common import (
     counter,
     in_transaction,
+    listing_criteria,
     parse_uuid,
     public_read,
     require_principal,
 )
+from bookwell.schema.errors import INPUT
 from bookwell.schema.inputs import CreateListingInput, ListingFilter
 from bookwell.schema.listing import Availability, Listing, load_availability
 from bookwell.schema.lookahead import listing_edges_as_json, prefetch_listings, selected
-from bookwell.schema.pagination import Connection
+from bookwell.schema.pagination import After, Before, Connection, First, Last
 from bookwell.schema.payloads import ListingPayload
 from bookwell.services import availability as availability_service
 from bookwell.services import listing_json, listings
@@ -22,19 +25,29 @@ from bookwell.services.pagination import page_request
 from bookwell.services.stays import stay
 
 
-async def listing(info: Info, id: strawberry.ID) -> Listing | None:
+async def listing(
+    info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="The listing's id.")]
+) -> Listing | None:
     public_read(info)
-    listing_id = parse_uuid(id)
+    listing_id = parse_uuid(id, "Listing")
     row = await info.context.loaders.listing.load(listing_id) if listing_id else None
     return Listing.from_row(row) if row else None
 
 
 async def all_listings(
-    info: Info, filter: ListingFilter | None = None, first: int = 20, after: str | None = None
+    info: Info,
+    filter: Annotated[
+        ListingFilter | None,
+        strawberry.argument(description="Criteria the listings must match; null: every listing."),
+    ] = None,
+    first: First = None,
+    after: After = None,
+    last: Last = None,
+    before: Before = None,
 ) -> Connection[Listing]:
     public_read(info)
-    page = page_request(first, after)
-    criteria = filter.to_domain() if filter else None
+    page = page_request(first, after, last, before)
+    criteria = listing_criteria(filter)
     count = counter(info, listings.count_listings, filter=criteria)
     if as_json := listing_edges_as_json(info):
         node, shape = as_json
@@ -56,10 +69,19 @@ async def _with_nested(info: Info, connection: Connection[Listing]) -> Connectio
 
 
 async def availability(
-    info: Info, listing_id: strawberry.ID, start_date: date, end_date: date, quantity: int = 1
+    info: Info,
+    listing_id: Annotated[strawberry.ID, strawberry.argument(description="The listing.")],
+    start_date: Annotated[date, strawberry.argument(description="The first night.")],
+    end_date: Annotated[
+        date,
+        strawberry.argument(description="The check-out day, after startDate: at most 365 nights."),
+    ],
+    quantity: Annotated[
+        int, strawberry.argument(description="Units wanted on every night, at least 1.")
+    ] = 1,
 ) -> Availability:
     public_read(info)
-    parsed = parse_uuid(listing_id)
+    parsed = parse_uuid(listing_id, "Listing")
     found = (
         await load_availability(info, parsed, start_date, end_date, quantity) if parsed else None
     )
@@ -70,17 +92,30 @@ async def availability(
 
 async def search_availability(
     info: Info,
-    start_date: date,
-    nights: int,
-    quantity: int = 1,
-    filter: ListingFilter | None = None,
-    first: int = 20,
-    after: str | None = None,
+    start_date: Annotated[
+        date,
+        strawberry.argument(
+            description="The first night, in each listing's timezone; listings where it is "
+            "already past are left out."
+        ),
+    ],
+    nights: Annotated[int, strawberry.argument(description="Nights wanted, 1 to 365.")],
+    quantity: Annotated[
+        int, strawberry.argument(description="Units wanted on every night, at least 1.")
+    ] = 1,
+    filter: Annotated[
+        ListingFilter | None,
+        strawberry.argument(description="Criteria the listings must also match."),
+    ] = None,
+    first: First = None,
+    after: After = None,
+    last: Last = None,
+    before: Before = None,
 ) -> Connection[Listing]:
     public_read(info)
-    page = page_request(first, after)
+    page = page_request(first, after, last, before)
     wanted = stay(start_date, nights=nights)
-    criteria = filter.to_domain() if filter else None
+    criteria = listing_criteria(filter)
     count = counter(
         info, availability_service.count_search, stay=wanted, quantity=quantity, filter=criteria
     )
@@ -103,12 +138,16 @@ async def search_availability(
     return await _with_nested(info, Connection.of(found, Listing.from_row, count))
 
 
-async def create_listing(info: Info, input: CreateListingInput) -> ListingPayload:
+async def create_listing(
+    info: Info,
+    input: Annotated[CreateListingInput, strawberry.argument(description="The listing to create.")],
+) -> ListingPayload:
     owner = require_principal(info)
     row, errors = await in_transaction(
         info,
         lambda session: listings.create_listing(
             session=session, owner=owner, data=input.to_domain()
         ),
+        at=INPUT,
     )
     return ListingPayload(listing=Listing.from_row(row) if row else None, errors=errors)

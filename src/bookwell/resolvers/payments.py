@@ -1,24 +1,42 @@
+from typing import Annotated
+
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.context import Info
-from bookwell.resolvers.common import in_transaction, parse_uuid, require_principal
-from bookwell.schema.errors import UserError
+from bookwell.resolvers.common import in_transaction, parse_id, require_principal
+from bookwell.schema.errors import UserError, user_errors
 from bookwell.schema.payloads import ReservationPayload
 from bookwell.schema.payment import Payment
 from bookwell.schema.reservation import Reservation
-from bookwell.services.errors import not_found
+from bookwell.services.errors import InputErrors
+from bookwell.services.idempotency import check_idempotency_key
 from bookwell.services.payments.service import PaymentOutcome, RecordedFailure, pay_reservation
 
 
-async def pay(info: Info, id: strawberry.ID, idempotency_key: str) -> ReservationPayload:
+async def pay(
+    info: Info,
+    id: Annotated[
+        strawberry.ID, strawberry.argument(description="Your PENDING reservation to pay.")
+    ],
+    idempotency_key: Annotated[
+        str,
+        strawberry.argument(
+            description="1 to 200 characters, one per payment attempt: the same key replays its "
+            "answer (never a second charge); after a decline, try again with a new key."
+        ),
+    ],
+) -> ReservationPayload:
     """The guest pays a PENDING hold. Instant-book listings confirm at once; the others wait
     for the host. A decline is kept (payment FAILED) and answered PAYMENT_FAILED; the hold
     stays, to pay again with a new idempotencyKey."""
     guest = require_principal(info)
-    reservation_id = parse_uuid(id)
-    if reservation_id is None:
-        return ReservationPayload(errors=[UserError.from_domain(not_found("reservation"))])
+    found = InputErrors()
+    reservation_id = found.check(parse_id, id, "reservation")
+    found.check(check_idempotency_key, idempotency_key)
+    if (error := found.as_error()) is not None:
+        return ReservationPayload(errors=user_errors(error))
+    assert reservation_id is not None
 
     async def attempt(session: AsyncSession) -> PaymentOutcome | RecordedFailure:
         try:

@@ -33,7 +33,7 @@ async def report(
 ) -> Report:
     principal = require_principal(info)
     reports.require_reporter(principal)
-    listing_uuid = parse_uuid(listing_id) if listing_id is not None else None
+    listing_uuid = parse_uuid(listing_id, "Listing") if listing_id is not None else None
     if listing_id is not None and listing_uuid is None:
         raise not_found("listing", "listingId")
     async with info.context.db.read() as session:

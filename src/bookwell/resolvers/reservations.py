@@ -1,23 +1,28 @@
+from typing import Annotated
+
 import strawberry
 
 from bookwell.context import Info
-from bookwell.resolvers.common import counter, parse_uuid, require_principal
+from bookwell.resolvers.common import counter, parse_id, parse_uuid, require_principal
 from bookwell.schema.enums import ReservationStatus
-from bookwell.schema.errors import UserError
+from bookwell.schema.errors import INPUT, user_errors
 from bookwell.schema.inputs import CreateReservationInput
 from bookwell.schema.lookahead import prefetch_reservations, selected
-from bookwell.schema.pagination import Connection
+from bookwell.schema.pagination import After, Before, Connection, First, Last
 from bookwell.schema.payloads import ReservationPayload
 from bookwell.schema.reservation import Reservation
 from bookwell.services import reservations
-from bookwell.services.errors import DomainError, not_found
+from bookwell.services.errors import DomainError, InputErrors, not_found
 from bookwell.services.pagination import page_request
 from bookwell.services.reservations import NewReservation
 
 
-async def reservation(info: Info, id: strawberry.ID) -> Reservation | None:
+async def reservation(
+    info: Info,
+    id: Annotated[strawberry.ID, strawberry.argument(description="The reservation's id.")],
+) -> Reservation | None:
     viewer = require_principal(info)
-    reservation_id = parse_uuid(id)
+    reservation_id = parse_uuid(id, "Reservation")
     if reservation_id is None:
         return None
     async with info.context.db.read() as session:
@@ -29,15 +34,23 @@ async def reservation(info: Info, id: strawberry.ID) -> Reservation | None:
 
 async def all_reservations(
     info: Info,
-    listing_id: strawberry.ID | None = None,
-    status: ReservationStatus | None = None,
-    first: int = 20,
-    after: str | None = None,
+    listing_id: Annotated[
+        strawberry.ID | None,
+        strawberry.argument(description="Only reservations on this listing; null: any listing."),
+    ] = None,
+    status: Annotated[
+        ReservationStatus | None,
+        strawberry.argument(description="Only reservations in this status; null: any status."),
+    ] = None,
+    first: First = None,
+    after: After = None,
+    last: Last = None,
+    before: Before = None,
 ) -> Connection[Reservation]:
     """Newest first: a guest's own reservations and those on a host's listings."""
     viewer = require_principal(info)
-    page = page_request(first, after)
-    listing_uuid = parse_uuid(listing_id) if listing_id is not None else None
+    page = page_request(first, after, last, before)
+    listing_uuid = parse_uuid(listing_id, "Listing") if listing_id is not None else None
     if listing_id is not None and listing_uuid is None:
         raise not_found("listing", "listingId")
     async with info.context.db.read() as session:
@@ -53,12 +66,37 @@ async def all_reservations(
     return connection
 
 
-async def create_reservation(info: Info, input: CreateReservationInput) -> ReservationPayload:
+async def create_reservation(
+    info: Info,
+    input: Annotated[CreateReservationInput, strawberry.argument(description="The stay to hold.")],
+) -> ReservationPayload:
     guest = require_principal(info)
-    listing_id = parse_uuid(input.listing_id)
-    if listing_id is None:
-        return _failed(not_found("listing", "listingId"))
-    data = NewReservation(
+    try:
+        data = _new_reservation(input)
+        row = await reservations.book(
+            db=info.context.db, guest=guest, data=data, idempotency_key=input.idempotency_key
+        )
+    except DomainError as error:
+        return ReservationPayload(errors=user_errors(error, INPUT))
+    return ReservationPayload(reservation=Reservation.from_row(row))
+
+
+def _new_reservation(input: CreateReservationInput) -> NewReservation:
+    """The booking asked for, after the checks that need no database: all mistakes at once."""
+    found = InputErrors()
+    listing_id = found.check(parse_id, input.listing_id, "listing", "listingId")
+    found.check(
+        reservations.check_booking_input,
+        start_date=input.start_date,
+        end_date=input.end_date,
+        nights=input.nights,
+        quantity=input.quantity,
+        guest_name=input.guest_name,
+        idempotency_key=input.idempotency_key,
+    )
+    found.raise_if_any()
+    assert listing_id is not None
+    return NewReservation(
         listing_id=listing_id,
         start_date=input.start_date,
         end_date=input.end_date,
@@ -66,14 +104,3 @@ async def create_reservation(info: Info, input: CreateReservationInput) -> Reser
         quantity=input.quantity,
         guest_name=input.guest_name,
     )
-    try:
-        row = await reservations.book(
-            db=info.context.db, guest=guest, data=data, idempotency_key=input.idempotency_key
-        )
-    except DomainError as error:
-        return _failed(error)
-    return ReservationPayload(reservation=Reservation.from_row(row))
-
-
-def _failed(error: DomainError) -> ReservationPayload:
-    return ReservationPayload(errors=[UserError.from_domain(error)])

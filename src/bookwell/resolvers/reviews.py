@@ -1,18 +1,28 @@
+from typing import Annotated
+
+import strawberry
+
 from bookwell.context import Info
-from bookwell.resolvers.common import in_transaction, parse_uuid, require_principal
-from bookwell.schema.errors import UserError
+from bookwell.resolvers.common import in_transaction, parse_id, require_principal
+from bookwell.schema.errors import INPUT, user_errors
 from bookwell.schema.review import CreateReviewInput, Review, ReviewPayload
 from bookwell.services import reviews
-from bookwell.services.errors import not_found
+from bookwell.services.errors import InputErrors
 
 
-async def create_review(info: Info, input: CreateReviewInput) -> ReviewPayload:
+async def create_review(
+    info: Info,
+    input: Annotated[
+        CreateReviewInput, strawberry.argument(description="The stay, its rating and comment.")
+    ],
+) -> ReviewPayload:
     author = require_principal(info)
-    reservation_id = parse_uuid(input.reservation_id)
-    if reservation_id is None:
-        return ReviewPayload(
-            errors=[UserError.from_domain(not_found("reservation", "reservationId"))]
-        )
+    found = InputErrors()
+    reservation_id = found.check(parse_id, input.reservation_id, "reservation", "reservationId")
+    found.check(reviews.checked_review_input, rating=input.rating, comment=input.comment)
+    if (error := found.as_error()) is not None:
+        return ReviewPayload(errors=user_errors(error, INPUT))
+    assert reservation_id is not None
     row, errors = await in_transaction(
         info,
         lambda session: reviews.create_review(
@@ -22,5 +32,6 @@ async def create_review(info: Info, input: CreateReviewInput) -> ReviewPayload:
             rating=input.rating,
             comment=input.comment,
         ),
+        at=INPUT,
     )
     return ReviewPayload(review=Review.from_row(row) if row else None, errors=errors)

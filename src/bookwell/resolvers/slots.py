@@ -1,4 +1,5 @@
 from datetime import date
+from typing import Annotated
 
 import strawberry
 
@@ -6,29 +7,43 @@ from bookwell.context import Info
 from bookwell.resolvers.common import (
     counter,
     in_transaction,
+    listing_criteria,
+    parse_id,
     parse_uuid,
     public_read,
     require_principal,
 )
-from bookwell.schema.errors import UserError
+from bookwell.schema.errors import INPUT, user_errors
 from bookwell.schema.inputs import ListingFilter
 from bookwell.schema.listing import Listing
 from bookwell.schema.lookahead import prefetch_listings, selected
-from bookwell.schema.pagination import Connection
+from bookwell.schema.pagination import After, Before, Connection, First, Last
 from bookwell.schema.payloads import ReservationPayload
 from bookwell.schema.reservation import Reservation
 from bookwell.schema.slot_inputs import BookSlotInput
 from bookwell.schema.slots import FreeSlot, SlotOffer
 from bookwell.services import slot_search, slots
-from bookwell.services.errors import invalid, not_found
+from bookwell.services.errors import InputErrors, invalid, not_found
 from bookwell.services.pagination import Page, page_request
 
 
-async def book_slot(info: Info, input: BookSlotInput) -> ReservationPayload:
+async def book_slot(
+    info: Info,
+    input: Annotated[BookSlotInput, strawberry.argument(description="The slot to hold.")],
+) -> ReservationPayload:
     guest = require_principal(info)
-    listing_id = parse_uuid(input.listing_id)
-    if listing_id is None:
-        return ReservationPayload(errors=[UserError.from_domain(not_found("listing", "listingId"))])
+    found = InputErrors()
+    listing_id = found.check(parse_id, input.listing_id, "listing", "listingId")
+    found.check(
+        slots.check_slot_booking_input,
+        party_size=input.party_size,
+        quantity=input.quantity,
+        guest_name=input.guest_name,
+        idempotency_key=input.idempotency_key,
+    )
+    if (error := found.as_error()) is not None:
+        return ReservationPayload(errors=user_errors(error, INPUT))
+    assert listing_id is not None
     data = slots.NewSlotBooking(
         listing_id=listing_id,
         starts_at=input.starts_at,
@@ -42,29 +57,58 @@ async def book_slot(info: Info, input: BookSlotInput) -> ReservationPayload:
         lambda session: slots.book_slot(
             session=session, guest=guest, data=data, idempotency_key=input.idempotency_key
         ),
+        at=INPUT,
     )
     return ReservationPayload(reservation=Reservation.from_row(row) if row else None, errors=errors)
 
 
 async def search_slots(
     info: Info,
-    date: date,
-    listing_id: strawberry.ID | None = None,
-    filter: ListingFilter | None = None,
-    party_size: int | None = None,
-    quantity: int = 1,
-    minutes: int | None = None,
-    first: int = 20,
-    after: str | None = None,
+    date: Annotated[date, strawberry.argument(description="The day, in each listing's timezone.")],
+    listing_id: Annotated[
+        strawberry.ID | None,
+        strawberry.argument(description="Only this slot listing; not with filter."),
+    ] = None,
+    filter: Annotated[
+        ListingFilter | None,
+        strawberry.argument(
+            description="Criteria the slot listings must match; not with listingId."
+        ),
+    ] = None,
+    party_size: Annotated[
+        int | None,
+        strawberry.argument(
+            description="The party: restaurants offer only tables that seat it, rooms and items "
+            "only units whose maxGuests x quantity takes it. Null: 1."
+        ),
+    ] = None,
+    quantity: Annotated[
+        int,
+        strawberry.argument(
+            description="Rooms or items wanted together, 1 to the listing's units (a party "
+            "takes one table: 1)."
+        ),
+    ] = 1,
+    minutes: Annotated[
+        int | None,
+        strawberry.argument(
+            description="The length wanted, a whole number of the listing's slots (at most "
+            "1440); null: a restaurant's sitting, or one slot."
+        ),
+    ] = None,
+    first: First = None,
+    after: After = None,
+    last: Last = None,
+    before: Before = None,
 ) -> Connection[SlotOffer]:
     public_read(info)
     if listing_id is not None and filter is not None:
         raise invalid("filter", "Give listingId or filter, not both.")
-    page = page_request(first, after)
+    page = page_request(first, after, last, before)
     question = slot_search.SlotQuestion(
         day=date, party_size=party_size, quantity=quantity, minutes=minutes
     )
-    criteria = filter.to_domain() if filter else None
+    criteria = listing_criteria(filter)
     if listing_id is not None:
         found = await _one_listing(info, listing_id)
         count = _constant(len(found.rows))
@@ -89,7 +133,7 @@ async def search_slots(
 
 
 async def _one_listing(info: Info, listing_id: strawberry.ID) -> Page:
-    parsed = parse_uuid(listing_id)
+    parsed = parse_uuid(listing_id, "Listing")
     row = await info.context.loaders.listing.load(parsed) if parsed else None
     if row is None:
         raise not_found("listing", "listingId")

@@ -62,7 +62,7 @@ async def availability_changed(
     try:
         public_read(info)
         window = _window(start_date, end_date, quantity)
-        parsed = parse_uuid(listing_id)
+        parsed = parse_uuid(listing_id, "Listing")
         if parsed is None or not await _listing_exists(info, parsed):
             raise not_found("listing", "listingId")
     except DomainError as error:

@@ -1,21 +1,29 @@
 import logging
 import uuid
 from collections.abc import Sequence
+from typing import Annotated
 
 import strawberry
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.context import Info
-from bookwell.resolvers.common import counter, in_transaction, parse_uuid, require_principal
-from bookwell.schema.errors import UserError
-from bookwell.schema.pagination import Connection
+from bookwell.resolvers.common import (
+    counter,
+    in_transaction,
+    parse_id,
+    parse_uuid,
+    require_principal,
+)
+from bookwell.schema.errors import INPUT, UserError, user_errors
+from bookwell.schema.pagination import After, Before, Connection, First, Last
 from bookwell.schema.waitlist import JoinWaitlistInput, WaitlistEntry, WaitlistEntryPayload
 from bookwell.services import waitlist, waitlist_entries
-from bookwell.services.errors import DomainError, not_found
+from bookwell.services.errors import InputErrors, not_found
 from bookwell.services.pagination import page_request
 from bookwell.services.principal import Principal
 from bookwell.services.reservations import reservations_by_ids
+from bookwell.services.stays import requested_stay
 
 log = logging.getLogger(__name__)
 
@@ -35,12 +43,27 @@ def _entry(row: Row, offers: Offers) -> WaitlistEntry:
     return WaitlistEntry.from_row(row, offers.get(row.reservation_id))
 
 
+async def waitlist_entries_seen_by(
+    info: Info, viewer: Principal, ids: list[uuid.UUID]
+) -> list[WaitlistEntry]:
+    """Entries by id as myWaitlist shows them: the viewer's own (an admin's: all)."""
+    async with info.context.db.read() as session:
+        rows = await waitlist_entries.entries_by_ids(session, ids)
+        rows = [row for row in rows if viewer.is_admin or row.user_id == viewer.user_id]
+        offers = await _offers(session, viewer, rows)
+    return [_entry(row, offers) for row in rows]
+
+
 async def my_waitlist(
-    info: Info, first: int = 20, after: str | None = None
+    info: Info,
+    first: First = None,
+    after: After = None,
+    last: Last = None,
+    before: Before = None,
 ) -> Connection[WaitlistEntry]:
     """Your waitlist entries, newest first."""
     owner = require_principal(info)
-    page = page_request(first, after)
+    page = page_request(first, after, last, before)
     async with info.context.db.read() as session:
         found = await waitlist_entries.list_entries(session=session, owner=owner, page=page)
         offers = await _offers(session, owner, found.rows)
@@ -48,15 +71,17 @@ async def my_waitlist(
     return Connection.of(found, lambda row: _entry(row, offers), count)
 
 
-def _failed(error: DomainError) -> WaitlistEntryPayload:
-    return WaitlistEntryPayload(errors=[UserError.from_domain(error)])
-
-
-async def join_waitlist(info: Info, input: JoinWaitlistInput) -> WaitlistEntryPayload:
+async def join_waitlist(
+    info: Info,
+    input: Annotated[JoinWaitlistInput, strawberry.argument(description="The range to wait for.")],
+) -> WaitlistEntryPayload:
     principal = require_principal(info)
-    listing_id = parse_uuid(input.listing_id)
-    if listing_id is None:
-        return _failed(not_found("listing", "listingId"))
+    found = InputErrors()
+    listing_id = found.check(parse_id, input.listing_id, "listing", "listingId")
+    found.check(requested_stay, input.start_date, input.end_date, input.nights, input.quantity)
+    if (error := found.as_error()) is not None:
+        return WaitlistEntryPayload(errors=user_errors(error, INPUT))
+    assert listing_id is not None
     data = waitlist.NewWaitlistEntry(
         listing_id=listing_id,
         start_date=input.start_date,
@@ -67,16 +92,20 @@ async def join_waitlist(info: Info, input: JoinWaitlistInput) -> WaitlistEntryPa
     row, errors = await in_transaction(
         info,
         lambda session: waitlist.join_waitlist(session=session, principal=principal, data=data),
+        at=INPUT,
     )
     return WaitlistEntryPayload(waitlist_entry=_entry(row, {}) if row else None, errors=errors)
 
 
-async def leave_waitlist(info: Info, id: strawberry.ID) -> WaitlistEntryPayload:
+async def leave_waitlist(
+    info: Info,
+    id: Annotated[strawberry.ID, strawberry.argument(description="Your waitlist entry's id.")],
+) -> WaitlistEntryPayload:
     """Leaving with an open offer cancels its hold; the units go to the next in line."""
     principal = require_principal(info)
-    entry_id = parse_uuid(id)
+    entry_id = parse_uuid(id, "WaitlistEntry")
     if entry_id is None:
-        return _failed(not_found("waitlist entry"))
+        return WaitlistEntryPayload(errors=[UserError.from_domain(not_found("waitlist entry"))])
 
     async def leave(session: AsyncSession) -> tuple[waitlist.Left, Offers]:
         left = await waitlist.leave_waitlist(

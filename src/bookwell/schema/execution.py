@@ -174,9 +174,11 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if isinstance(graphql_type, GraphQLList):
             item = self._finisher(graphql_type.of_type, details_list)
             return None if item is None else tree.list_of(item, nullable)
-        if isinstance(graphql_type, GraphQLObjectType) and graphql_type.is_type_of is None:
+        if isinstance(graphql_type, GraphQLObjectType):
             entries = self._tree_of(graphql_type, details_list)
-            return None if entries is None else tree.object_of(entries, nullable)
+            if entries is None:
+                return None
+            return tree.object_of(entries, nullable, graphql_type.is_type_of)
         return None  # interfaces and unions: graphql-core resolves the type
 
     def _arguments(self, field: GraphQLField, details_list) -> dict[str, Any]:

@@ -41,6 +41,7 @@ RESERVATION = Vocabulary(
     "Reservation",
     {
         "id": "id",
+        "databaseId": "database_id",
         "guestName": "guest_name",
         "startDate": "start_date",
         "endDate": "end_date",
@@ -57,6 +58,7 @@ LISTING = Vocabulary(
     "Listing",
     {
         "id": "id",
+        "databaseId": "database_id",
         "kind": "kind",
         "title": "title",
         "description": "description",
@@ -83,6 +85,7 @@ LISTING = Vocabulary(
     },
 )
 LISTING_EDGE = Vocabulary("ListingEdge", {"cursor": "cursor", "node": LISTING})
+RESERVATION_EDGE = Vocabulary("ReservationEdge", {"cursor": "cursor", "node": RESERVATION})
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,8 +9,10 @@ from sqlalchemy.engine import Row
 from bookwell.context import Info
 from bookwell.schema.enums import ListingKind
 from bookwell.schema.execution import prefetched_as
+from bookwell.schema.ids import global_id
 from bookwell.schema.money import Money
-from bookwell.schema.pagination import Connection
+from bookwell.schema.node import Node
+from bookwell.schema.pagination import After, Before, Connection, First, Last
 from bookwell.schema.pricing import CancellationPolicy, PriceRule, Quote
 from bookwell.schema.review import (
     DEFAULT_NESTED_REVIEWS,
@@ -24,8 +26,8 @@ from bookwell.schema.units import ListingUnit, listing_units
 from bookwell.schema.user import User
 from bookwell.services import availability as availability_service
 from bookwell.services import pricing as pricing_service
-from bookwell.services.errors import invalid
 from bookwell.services.feed_tokens import feed_url
+from bookwell.services.pagination import PageRequest, page_request
 from bookwell.services.stays import stay
 
 if TYPE_CHECKING:
@@ -35,15 +37,24 @@ MAX_NESTED_RESERVATIONS = 50
 DEFAULT_NESTED_RESERVATIONS = 10
 
 
-def nested_first(first: int) -> int:
-    if not 1 <= first <= MAX_NESTED_RESERVATIONS:
-        raise invalid("first", f"first must be between 1 and {MAX_NESTED_RESERVATIONS}.")
-    return first
+def nested_page(
+    first: int | None, after: str | None, last: int | None = None, before: str | None = None
+) -> PageRequest:
+    """The page of a listing's reservations that Listing.reservations' arguments ask for."""
+    return page_request(
+        first,
+        after,
+        last,
+        before,
+        default=DEFAULT_NESTED_RESERVATIONS,
+        largest=MAX_NESTED_RESERVATIONS,
+    )
 
 
 def _reservations_key(arguments: dict[str, Any]) -> tuple:
     """Where Listing.reservations finds a prefetched page (schema/lookahead.py)."""
-    return ("reservations", nested_first(arguments["first"]))
+    page = nested_page(*(arguments.get(name) for name in ("first", "after", "last", "before")))
+    return ("reservations", page)
 
 
 def _availability_key(arguments: dict[str, Any]) -> tuple:
@@ -77,7 +88,7 @@ class Availability:
     @classmethod
     def of(cls, found: availability_service.Availability) -> "Availability":
         return cls(
-            listing_id=strawberry.ID(str(found.listing_id)),
+            listing_id=global_id("Listing", found.listing_id),
             start_date=found.start_date,
             end_date=found.end_date,
             quantity=found.quantity,
@@ -99,9 +110,10 @@ async def load_availability(
     description="Something to book, owned by a host: a STAY's units by the night, or a "
     "restaurant's tables, a space's rooms or equipment items by time slot. Anyone may read it."
 )
-class Listing:
-    id: strawberry.ID = strawberry.field(
-        description="The listing's unique id, as listing(id:) and listingId arguments take it."
+class Listing(Node):
+    database_id: uuid.UUID = strawberry.field(
+        description="The listing's UUIDv7 as stored (sortable by creation time), for SQL and "
+        "analysts; listingId arguments accept it as well as `id`."
     )
     kind: ListingKind = strawberry.field(
         description="What it rents out, and so how it is booked: nights or time slots."
@@ -194,54 +206,58 @@ class Listing:
         return found
 
     @strawberry.field(
-        description="The newest reservations on this listing that you may see (the host and "
-        "admins see all, a guest their own). Page through them with Query.reservations.",
+        description="The reservations on this listing that you may see (its host and admins "
+        "see all, a guest their own, anonymous callers none), newest first: 10 unless "
+        "`first` or `last` (1 to 50) says otherwise.",
         metadata=prefetched_as(_reservations_key),
     )
     def reservations(
         self,
         info: Info,
-        first: Annotated[
-            int, strawberry.argument(description="How many, 1 to 50; the newest first.")
-        ] = DEFAULT_NESTED_RESERVATIONS,
-    ) -> list[Annotated["Reservation", strawberry.lazy("bookwell.schema.reservation")]]:
-        first = nested_first(first)
-        found = self.prefetched.get(("reservations", first))
-        # Not a list: JSON for the executor's own use (schema/json_pages.py).
-        return found if isinstance(found, list) else self._load_reservations(info, first)
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[Annotated["Reservation", strawberry.lazy("bookwell.schema.reservation")]]:
+        page = nested_page(first, after, last, before)
+        found = self.prefetched.get(("reservations", page))
+        return found if found is not None else self._load_reservations(info, page)
 
-    async def _load_reservations(self, info: Info, first: int) -> list["Reservation"]:
+    async def _load_reservations(self, info: Info, page: PageRequest) -> Connection["Reservation"]:
         from bookwell.schema.reservation import Reservation
 
-        rows = await info.context.loaders.newest_reservations.load((self.uuid, first))
-        return [Reservation.from_row(row) for row in rows]
+        found = await info.context.loaders.newest_reservations.load((self.uuid, page))
+        count = info.context.loaders.reservation_count.load
+        return Connection.of(found, Reservation.from_row, lambda: count(self.uuid))
 
     @strawberry.field(description="Average and number of ratings (batched across listings).")
     async def rating(self, info: Info) -> ListingRating:
         return await listing_rating(info, self.uuid)
 
-    @strawberry.field(description="Guests' reviews of this listing, newest first.")
+    @strawberry.field(
+        description="Guests' reviews of this listing (public), newest first: 10 unless "
+        "`first` or `last` (1 to 100) says otherwise."
+    )
     async def reviews(
         self,
         info: Info,
-        first: Annotated[
-            int, strawberry.argument(description="Page size: 1 to 100 reviews.")
-        ] = DEFAULT_NESTED_REVIEWS,
-        after: Annotated[
-            str | None,
-            strawberry.argument(
-                description="The endCursor of the page before; null: from the newest."
-            ),
-        ] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Review]:
-        return await listing_reviews(info, self.uuid, first, after)
+        page = page_request(first, after, last, before, default=DEFAULT_NESTED_REVIEWS)
+        return await listing_reviews(info, self.uuid, page)
 
     @strawberry.field(description="The host's price rules, newest (winning) first.")
     async def price_rules(self, info: Info) -> list[PriceRule]:
         rows = await info.context.loaders.price_rules.load(self.uuid)
         return [PriceRule.from_row(row, self.nightly_price.currency) for row in rows]
 
-    @strawberry.field(description="What a stay would cost today, line by line.")
+    @strawberry.field(
+        description="What a stay would cost today, line by line, without holding anything "
+        "(STAY listings; slot listings are priced per slot)."
+    )
     async def quote(
         self,
         info: Info,
@@ -289,7 +305,8 @@ class Listing:
     def from_row(cls, row: Row) -> "Listing":
         values = columns(row)
         return cls(
-            id=strawberry.ID(str(values["id"])),
+            id=global_id("Listing", values["id"]),
+            database_id=values["id"],
             kind=values["kind"],
             title=values["title"],
             description=values["description"],

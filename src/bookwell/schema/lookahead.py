@@ -9,12 +9,12 @@ entry points) falls back to the dataloaders, with the same answers.
 """
 
 import asyncio
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from typing import Any
 
-import orjson
 from graphql import FieldNode
 from strawberry.types.nodes import SelectedField, Selection
 
@@ -22,22 +22,17 @@ from bookwell.context import Info
 from bookwell.schema.execution import ExecutionContext
 from bookwell.schema.json_pages import (
     LISTING_EDGE,
-    RESERVATION,
-    Prebuilt,
+    RESERVATION_EDGE,
     field_nodes,
     json_shape,
 )
-from bookwell.schema.listing import (
-    DEFAULT_NESTED_RESERVATIONS,
-    Availability,
-    Listing,
-    availability_key,
-    nested_first,
-)
+from bookwell.schema.listing import Availability, Listing, availability_key, nested_page
+from bookwell.schema.pagination import Connection
 from bookwell.schema.reservation import Reservation
 from bookwell.schema.user import User
 from bookwell.services.errors import DomainError
 from bookwell.services.json_rows import JsonShape
+from bookwell.services.pagination import PageRequest
 
 Selections = dict[str, list[SelectedField]]
 
@@ -77,8 +72,8 @@ async def prefetch_listings(
     if _only(fields, "owner"):
         jobs.append(_owners(info, listings))
     if (reservations := _only(fields, "reservations")) is not None:
-        node = _single_node(info, (*at, "reservations"))
-        jobs.append(_newest_reservations(info, listings, reservations, node))
+        edges = _single_node(info, (*at, "reservations", "edges"))
+        jobs.append(_newest_reservations(info, listings, reservations, edges))
     if (availability := _only(fields, "availability")) is not None:
         key = _availability_key(availability.arguments)
         if key is not None:
@@ -107,33 +102,60 @@ async def _owners(info: Info, listings: Sequence[Listing]) -> None:
 
 
 async def _newest_reservations(
-    info: Info, listings: Sequence[Listing], field: SelectedField, node: FieldNode | None
+    info: Info, listings: Sequence[Listing], field: SelectedField, edges: FieldNode | None
 ) -> None:
+    """Each listing's page of reservations, as one connection apiece: edges written by
+    PostgreSQL when their selection allows it, else objects with their own nested fields
+    prefetched."""
     try:
-        first = nested_first(int(field.arguments.get("first", DEFAULT_NESTED_RESERVATIONS)))
+        page = _reservations_page(field.arguments)
     except (TypeError, ValueError, DomainError):
         return  # each field reports the bad argument itself
-    shape = None if node is None else json_shape(node, RESERVATION, info._raw_info.fragments)
-    if shape is not None:
-        pages = await info.context.loaders.reservations_as_json(
-            [listing.uuid for listing in listings], first, shape
-        )
+    loaders = info.context.loaders
+    ids = [listing.uuid for listing in listings]
+    shape = None
+    if edges is not None and _executor_embeds_json(info):
+        shape = json_shape(edges, RESERVATION_EDGE, info._raw_info.fragments)
+    if edges is not None and shape is not None:
+        pages = await loaders.reservation_edges_as_json(ids, page, shape)
         for listing in listings:
-            page = orjson.Fragment(pages[listing.uuid])
-            listing.prefetched[("reservations", first)] = Prebuilt(node, page)
+            count = functools.partial(loaders.reservation_count.load, listing.uuid)
+            connection = Connection.of_json_page(pages[listing.uuid], edges, count)
+            listing.prefetched[("reservations", page)] = connection
         return
-    found = await info.context.loaders.newest_reservations.load_many(
-        [(listing.uuid, first) for listing in listings]
-    )
+    found = await loaders.newest_reservations.load_many([(id_, page) for id_ in ids])
     every = []
     for listing, rows in zip(listings, found, strict=True):
-        items = [Reservation.from_row(row) for row in rows]
-        for item in items:
-            item.prefetched["listing"] = listing
-        listing.prefetched[("reservations", first)] = items
-        every += items
+        count = functools.partial(loaders.reservation_count.load, listing.uuid)
+        connection = Connection.of(rows, Reservation.from_row, count)
+        for edge in connection.edges:
+            edge.node.prefetched["listing"] = listing
+            every.append(edge.node)
+        listing.prefetched[("reservations", page)] = connection
     info.context.linked.extend(listings)
-    await prefetch_reservations(info, every, selected_below(field))
+    await prefetch_reservations(info, every, _below(field, "edges", "node"))
+
+
+def _reservations_page(arguments: dict[str, Any]) -> PageRequest:
+    values = [arguments.get(name) for name in ("first", "after", "last", "before")]
+    first, after, last, before = values
+    return nested_page(
+        None if first is None else int(first),
+        after,
+        None if last is None else int(last),
+        before,
+    )
+
+
+def _below(field: SelectedField, *path: str) -> Selections:
+    """The fields selected at `path` (field names) below `field`, by name."""
+    current = [field]
+    for name in path:
+        current = [child for f in current for child in _fields(f.selections) if child.name == name]
+    grouped: Selections = defaultdict(list)
+    for child in (c for f in current for c in _fields(f.selections)):
+        grouped[child.name].append(child)
+    return grouped
 
 
 async def _availability(
@@ -165,11 +187,17 @@ def listing_edges_as_json(info: Info) -> tuple[FieldNode, JsonShape] | None:
     shape that answers it, when PostgreSQL can write all of it (schema/json_pages.py) and
     this schema's executor puts prebuilt JSON into answers (tests compare with one that
     does not)."""
-    if not issubclass(info.schema.execution_context_class, ExecutionContext):
+    if not _executor_embeds_json(info):
         return None
     node = _single_node(info, ("edges",))
     shape = None if node is None else json_shape(node, LISTING_EDGE, info._raw_info.fragments)
     return None if shape is None else (node, shape)
+
+
+def _executor_embeds_json(info: Info) -> bool:
+    """Only this schema's executor puts prebuilt JSON into answers (tests compare with one
+    that does not)."""
+    return issubclass(info.schema.execution_context_class, ExecutionContext)
 
 
 def _single_node(info: Info, path: Sequence[str]) -> FieldNode | None:

@@ -8,7 +8,9 @@ from sqlalchemy.engine import Row
 from bookwell import models
 from bookwell.context import Info
 from bookwell.schema.enums import described_enum
+from bookwell.schema.ids import global_id
 from bookwell.schema.money import Money
+from bookwell.schema.node import Node
 
 # The GraphQL enum is the model's own, as in schema/enums.py.
 PaymentStatus = described_enum(
@@ -28,8 +30,12 @@ PaymentStatus = described_enum(
 )
 
 
-@strawberry.type(description="What the guest paid for a reservation, and what went back.")
-class Payment:
+@strawberry.type(
+    description="What the guest paid for a reservation, and what went back. A reservation "
+    "has one payment, so its id is made from the reservation's: `node(id:)` finds it for "
+    "whoever may see the reservation."
+)
+class Payment(Node):
     status: PaymentStatus = strawberry.field(description="Where the payment stands.")
     amount: Money = strawberry.field(
         description="What was charged, or is due while UNPAID: the reservation's total."
@@ -56,6 +62,7 @@ class Payment:
     @classmethod
     def from_row(cls, row: Row, client_secret: str | None = None) -> "Payment":
         return cls(
+            id=global_id("Payment", row.reservation_id),
             status=row.status,
             amount=Money.of(row.amount, row.currency),
             refunded_amount=Money.of(row.refunded_amount, row.currency),
@@ -67,9 +74,10 @@ class Payment:
         )
 
     @classmethod
-    def unpaid(cls, total: Money, provider: str) -> "Payment":
+    def unpaid(cls, reservation_id: uuid.UUID, total: Money, provider: str) -> "Payment":
         """No payment row yet: the reservation's total, nothing paid."""
         return cls(
+            id=global_id("Payment", reservation_id),
             status=models.PaymentStatus.UNPAID,
             amount=total,
             refunded_amount=Money.of(Decimal(0), total.currency),
@@ -80,4 +88,6 @@ class Payment:
 async def reservation_payment(info: Info, reservation_id: uuid.UUID, total: Money) -> Payment:
     """Through the request's dataloader: one query for all reservations of a level."""
     row = await info.context.loaders.payment.load(reservation_id)
-    return Payment.from_row(row) if row else Payment.unpaid(total, info.context.payments.name)
+    if row is not None:
+        return Payment.from_row(row)
+    return Payment.unpaid(reservation_id, total, info.context.payments.name)

@@ -2,7 +2,8 @@
 
 A subtree is plain when every selected field is an attribute (no resolver, no arguments) or
 a value its parent's connection prefetched (schema/execution.py: `prefetched_as`), and every
-type in it is a scalar, an enum, a list, or an object type without `is_type_of`. Its result
+type in it is a scalar, an enum, a list, or an object type (whose `is_type_of`, if any, is
+checked as graphql-core would). Its result
 is then built by the functions here: `complete_tree(entries, source)` gives the object's dict.
 
 Anything unexpected on the way (a missing attribute or prefetched value, a null where the
@@ -89,10 +90,17 @@ def enum(serialize: Callable[[Any], Any], nullable: bool) -> Finish:
     return finish
 
 
-def object_of(entries: list[Entry], nullable: bool) -> Finish:
+def object_of(
+    entries: list[Entry], nullable: bool, is_type_of: Callable[[Any, Any], bool] | None = None
+) -> Finish:
+    """`is_type_of`: the check graphql-core makes of a value for a type that implements an
+    interface (Strawberry's is an isinstance test; it reads no resolve info)."""
+
     def finish(value: Any) -> Any:
         if value is None:
             return None if nullable else _GIVE_UP
+        if is_type_of is not None and not is_type_of(value, None):
+            return _GIVE_UP
         done = complete_tree(entries, value)
         return _GIVE_UP if done is None else done
 

@@ -1,5 +1,6 @@
 """Prices as guests and hosts see them: rules, quotes, and a booking's price snapshot."""
 
+import uuid
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -7,7 +8,9 @@ from typing import Any
 import strawberry
 from sqlalchemy.engine import Row
 
+from bookwell.schema.ids import global_id
 from bookwell.schema.money import Money
+from bookwell.schema.node import Node
 
 
 @strawberry.type(description="What a guest gets back when they cancel.")
@@ -21,8 +24,11 @@ class CancellationPolicy:
 
 
 @strawberry.type(description="A host's price for some nights; the newest matching rule wins.")
-class PriceRule:
-    id: strawberry.ID = strawberry.field(description="The rule's id, as removePriceRule takes it.")
+class PriceRule(Node):
+    database_id: uuid.UUID = strawberry.field(
+        description="The rule's UUIDv7 as stored (sortable by creation time), for SQL and "
+        "analysts; inputs accept it wherever they take this rule's id."
+    )
     name: str = strawberry.field(
         description="The host's name for it; shown on the line items it prices."
     )
@@ -38,7 +44,8 @@ class PriceRule:
     @classmethod
     def from_row(cls, row: Row, currency: str) -> "PriceRule":
         return cls(
-            id=strawberry.ID(str(row.id)),
+            id=global_id("PriceRule", row.id),
+            database_id=row.id,
             name=row.name,
             start_date=row.start_date,
             end_date=row.end_date,

@@ -7,6 +7,7 @@ import strawberry
 
 from bookwell import reports
 from bookwell.schema.enums import ListingKind, described_enum
+from bookwell.schema.ids import global_id
 from bookwell.schema.money import Money
 from bookwell.services import report_figures as found
 
@@ -127,7 +128,7 @@ def _revenue(row: found.ListingReport | found.CurrencyTotals) -> dict[str, Any]:
 
 @strawberry.type
 class ListingFacts:
-    listing_id: strawberry.ID = strawberry.field(description="The listing's id.")
+    listing_id: strawberry.ID = strawberry.field(description="The listing's global id.")
     title: str = strawberry.field(description="The listing's title.")
     city: str | None = strawberry.field(description="The listing's city.")
     kind: ListingKind = strawberry.field(description="Stay, or a slot listing's kind.")
@@ -158,7 +159,7 @@ class ListingReport(ListingFacts, RevenueFigures):
     @classmethod
     def of(cls, listing: found.ListingReport) -> "ListingReport":
         return cls(
-            listing_id=strawberry.ID(str(listing.listing_id)),
+            listing_id=global_id("Listing", listing.listing_id),
             title=listing.title,
             city=listing.city,
             kind=ListingKind(listing.kind),

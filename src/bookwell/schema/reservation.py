@@ -9,8 +9,10 @@ from sqlalchemy.engine import Row
 from bookwell.context import Info
 from bookwell.schema.enums import ReservationStatus
 from bookwell.schema.execution import prefetched_as
+from bookwell.schema.ids import global_id
 from bookwell.schema.listing import Listing
 from bookwell.schema.money import Money
+from bookwell.schema.node import Node
 from bookwell.schema.payment import Payment, reservation_payment
 from bookwell.schema.pricing import Quote
 from bookwell.schema.review import Review, reservation_review
@@ -26,9 +28,10 @@ NOT_LOADED = object()
     description="A booking of a listing's units: a stay's nights [startDate, endDate), or a time "
     "slot [startsAt, endsAt). Seen by its guest, the listing's host and admins."
 )
-class Reservation:
-    id: strawberry.ID = strawberry.field(
-        description="The reservation's unique id, as reservation(id:) and the mutations take it."
+class Reservation(Node):
+    database_id: uuid.UUID = strawberry.field(
+        description="The reservation's UUIDv7 as stored (sortable by creation time), for SQL "
+        "and analysts; inputs accept it wherever they take this reservation's id."
     )
     guest_name: str = strawberry.field(
         description='Who stays or comes, as given at booking; "Blocked: <event>" for a calendar '
@@ -116,11 +119,11 @@ class Reservation:
     def payment(self, info: Info) -> Payment:
         if "payment" in self.prefetched:
             return self.prefetched["payment"]
-        return reservation_payment(info, uuid.UUID(self.id), self.total_price)
+        return reservation_payment(info, self.database_id, self.total_price)
 
     @strawberry.field(description="The guest's review of this stay, if there is one.")
     async def review(self, info: Info) -> Review | None:
-        return await reservation_review(info, uuid.UUID(self.id))
+        return await reservation_review(info, self.database_id)
 
     @strawberry.field(
         description="The price as agreed at booking (or at the last change of dates), "
@@ -132,20 +135,21 @@ class Reservation:
         return Quote.of(self.price_snapshot) if self.price_snapshot else None
 
     async def _load_price(self, info: Info) -> Quote | None:
-        snapshot = await info.context.loaders.price_snapshot.load(uuid.UUID(self.id))
+        snapshot = await info.context.loaders.price_snapshot.load(self.database_id)
         return Quote.of(snapshot) if snapshot else None
 
     @strawberry.field(description="Time-slot reservations: the table, rooms or items taken.")
     async def units(self, info: Info) -> list[ListingUnit]:
         if self.starts_at is None:
             return []
-        return await reservation_units(info, uuid.UUID(self.id))
+        return await reservation_units(info, self.database_id)
 
     @classmethod
     def from_row(cls, row: Row) -> "Reservation":
         values = columns(row)
         return cls(
-            id=strawberry.ID(str(values["id"])),
+            id=global_id("Reservation", values["id"]),
+            database_id=values["id"],
             guest_name=values["guest_name"],
             start_date=values["start_date"],
             end_date=values["end_date"],

@@ -7,8 +7,10 @@ from sqlalchemy.engine import Row
 
 from bookwell.context import Info
 from bookwell.schema.errors import UserError
+from bookwell.schema.ids import global_id
+from bookwell.schema.node import Node
 from bookwell.schema.pagination import Connection
-from bookwell.services.pagination import page_of, page_request
+from bookwell.services.pagination import PageRequest
 
 if TYPE_CHECKING:
     from bookwell.schema.listing import Listing
@@ -17,8 +19,11 @@ DEFAULT_NESTED_REVIEWS = 10
 
 
 @strawberry.type(description="A guest's review of a completed stay.")
-class Review:
-    id: strawberry.ID = strawberry.field(description="The review's unique id.")
+class Review(Node):
+    database_id: uuid.UUID = strawberry.field(
+        description="The review's UUIDv7 as stored (sortable by creation time), for SQL and "
+        "analysts; inputs accept it wherever they take this review's id."
+    )
     rating: int = strawberry.field(description="1 to 5.")
     comment: str = strawberry.field(
         description="The guest's words, at most 5000 characters; may be empty."
@@ -38,7 +43,8 @@ class Review:
     @classmethod
     def from_row(cls, row: Row) -> "Review":
         return cls(
-            id=strawberry.ID(str(row.id)),
+            id=global_id("Review", row.id),
+            database_id=row.id,
             rating=row.rating,
             comment=row.comment,
             author_name=row.author_name,
@@ -84,16 +90,15 @@ async def listing_rating(info: Info, listing_id: uuid.UUID) -> ListingRating:
 
 
 async def listing_reviews(
-    info: Info, listing_id: uuid.UUID, first: int, after: str | None
+    info: Info, listing_id: uuid.UUID, page: PageRequest
 ) -> Connection[Review]:
     """Newest first; batched with the other listings' reviews asked for with the same page."""
-    page = page_request(first, after)
-    rows = await info.context.loaders.reviews.load((listing_id, page.first + 1, page.after))
+    found = await info.context.loaders.reviews.load((listing_id, page))
 
     async def count() -> int:
         return (await info.context.loaders.rating.load(listing_id)).count
 
-    return Connection.of(page_of(rows, page), Review.from_row, count)
+    return Connection.of(found, Review.from_row, count)
 
 
 async def reservation_review(info: Info, reservation_id: uuid.UUID) -> Review | None:

@@ -6,11 +6,16 @@ import strawberry
 from sqlalchemy.engine import Row
 
 from bookwell.context import Info
+from bookwell.schema.ids import global_id
+from bookwell.schema.node import Node
 
 
 @strawberry.type(description="A table (with its seats), room or item of a time-slot listing.")
-class ListingUnit:
-    id: strawberry.ID = strawberry.field(description="The unit's unique id.")
+class ListingUnit(Node):
+    database_id: uuid.UUID = strawberry.field(
+        description="The unit's UUIDv7 as stored (sortable by creation time), for SQL and "
+        "analysts; inputs accept it wherever they take this unit's id."
+    )
     label: str = strawberry.field(
         description='Its name: the host\'s, or "Table 1", "Room 2", "Item 3".'
     )
@@ -20,7 +25,11 @@ class ListingUnit:
     @classmethod
     def from_row(cls, row: Row) -> "ListingUnit":
         return cls(
-            id=strawberry.ID(str(row.id)), label=row.label, seats=row.seats, position=row.position
+            id=global_id("ListingUnit", row.id),
+            database_id=row.id,
+            label=row.label,
+            seats=row.seats,
+            position=row.position,
         )
 
 

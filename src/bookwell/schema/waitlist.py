@@ -8,7 +8,9 @@ from bookwell import models
 from bookwell.context import Info
 from bookwell.schema.enums import described_enum
 from bookwell.schema.errors import UserError
+from bookwell.schema.ids import global_id
 from bookwell.schema.listing import Listing
+from bookwell.schema.node import Node
 from bookwell.schema.reservation import Reservation
 from bookwell.services.waitlist_entries import effective_status
 
@@ -30,9 +32,10 @@ WaitlistStatus = described_enum(
 
 
 @strawberry.type(description="A wish for a full range: offered a hold when units free up.")
-class WaitlistEntry:
-    id: strawberry.ID = strawberry.field(
-        description="The entry's unique id, as leaveWaitlist takes it."
+class WaitlistEntry(Node):
+    database_id: uuid.UUID = strawberry.field(
+        description="The entry's UUIDv7 as stored (sortable by creation time), for SQL and "
+        "analysts; inputs accept it wherever they take this entry's id."
     )
     start_date: date = strawberry.field(
         description="The first night wanted, in the listing's timezone."
@@ -66,7 +69,8 @@ class WaitlistEntry:
     def from_row(cls, row: Row, offer: Row | None) -> "WaitlistEntry":
         status = effective_status(row)
         return cls(
-            id=strawberry.ID(str(row.id)),
+            id=global_id("WaitlistEntry", row.id),
+            database_id=row.id,
             start_date=row.start_date,
             end_date=row.end_date,
             nights=(row.end_date - row.start_date).days,

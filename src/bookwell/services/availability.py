@@ -12,7 +12,6 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.models import Listing, ListingNight
-from bookwell.services.errors import invalid
 from bookwell.services.listings import (
     LISTING_COLUMNS,
     ListingFilter,
@@ -22,9 +21,9 @@ from bookwell.services.listings import (
     page_params,
     paged,
 )
-from bookwell.services.pagination import Page, PageRequest, page_of
+from bookwell.services.pagination import Page, PageRequest, PageShape, page_of
 from bookwell.services.statements import one_of
-from bookwell.services.stays import Stay, today_in
+from bookwell.services.stays import Stay, check_quantity, today_in
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,11 +35,6 @@ class Availability:
     free_units: int
     # False also when the range starts before today in the listing's timezone.
     available: bool
-
-
-def check_quantity(quantity: int) -> None:
-    if quantity < 1:
-        raise invalid("quantity", "quantity must be at least 1.")
 
 
 _FREE_UNITS = (
@@ -105,8 +99,8 @@ def has_room() -> ColumnElement[bool]:
 
 
 @functools.cache
-def _search_statement(shape: Shape, after: bool) -> Select:
-    return paged(select(*LISTING_COLUMNS).where(*filter_conditions(shape), has_room()), after)
+def _search_statement(shape: Shape, page: PageShape) -> Select:
+    return paged(select(*LISTING_COLUMNS).where(*filter_conditions(shape), has_room()), page)
 
 
 @functools.cache
@@ -130,7 +124,7 @@ async def search(
 ) -> Page[Row]:
     room = room_params(stay, quantity)
     shape, params = filter_params(filter)
-    stmt = _search_statement(shape, page.after is not None)
+    stmt = _search_statement(shape, page.shape)
     rows = (await session.execute(stmt, params | room | page_params(page))).all()
     return page_of(rows, page)
 

@@ -9,7 +9,7 @@ as it is, with no row decoded nor object built in Python.
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, FromClause, String, literal, select
+from sqlalchemy import ColumnElement, FromClause, String, Text, cast, func, literal, select
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,19 @@ ShapeKey = tuple[tuple[str, "str | Constant | ShapeKey"], ...]
 
 def shape_key(shape: JsonShape) -> ShapeKey:
     return tuple((k, shape_key(v) if isinstance(v, dict) else v) for k, v in shape.items())
+
+
+def cursor_of(column: ColumnElement) -> ColumnElement:
+    """pagination.encode_cursor in SQL: the id's 16 bytes in URL-safe base64, unpadded."""
+    encoded = func.encode(func.uuid_send(column), "base64")
+    return func.rtrim(func.translate(encoded, "+/", "-_"), "=")
+
+
+def global_id_of(type_name: str, column: ColumnElement) -> ColumnElement:
+    """ids.global_id in SQL: base64 of "Type:uuid" (short enough that PostgreSQL's base64,
+    which breaks lines every 76 characters, writes one line)."""
+    text = literal(f"{type_name}:", String) + cast(column, Text)
+    return func.encode(func.convert_to(text, "UTF8"), "base64")
 
 
 def json_record(

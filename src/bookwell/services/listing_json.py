@@ -13,7 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bookwell.models import Listing
 from bookwell.services.availability import has_room, room_params
-from bookwell.services.json_rows import JsonShape, ShapeKey, json_record, shape_key
+from bookwell.services.json_rows import (
+    JsonShape,
+    ShapeKey,
+    cursor_of,
+    global_id_of,
+    json_record,
+    shape_key,
+)
 from bookwell.services.listings import (
     ListingFilter,
     filter_conditions,
@@ -21,22 +28,16 @@ from bookwell.services.listings import (
     page_params,
     paged,
 )
-from bookwell.services.pagination import Page, PageRequest, page_of
+from bookwell.services.pagination import Page, PageRequest, PageShape, page_of
 from bookwell.services.stays import Stay
-
-
-def _cursor(column: ColumnElement) -> ColumnElement:
-    """pagination.encode_cursor in SQL: the id's 16 bytes in URL-safe base64, unpadded."""
-    encoded = func.encode(func.uuid_send(column), "base64")
-    return func.rtrim(func.translate(encoded, "+/", "-_"), "=")
-
 
 # What an edge can show of a listing, each exactly as the API writes it: ids and amounts as
 # strings (numeric(12, 2) as text is "120.00"), enums by their names (stored as such), no
 # timestamps nor times (PostgreSQL and Python write fractions of seconds differently).
 JSON_FIELDS: dict[str, ColumnElement] = {
-    "cursor": _cursor(Listing.id),
-    "id": cast(Listing.id, Text),
+    "cursor": cursor_of(Listing.id),
+    "id": global_id_of("Listing", Listing.id),
+    "database_id": cast(Listing.id, Text),
     "kind": Listing.kind,
     "title": Listing.title,
     "description": Listing.description,
@@ -71,7 +72,7 @@ async def search_as_json(
     """availability.search, each row (id, edge JSON)."""
     room = room_params(stay, quantity)
     criteria, params = filter_params(filter)
-    stmt = _search(shape_key(shape), criteria, page.after is not None)
+    stmt = _search(shape_key(shape), criteria, page.shape)
     rows = (await connection.execute(stmt, params | room | page_params(page))).all()
     return page_of(rows, page)
 
@@ -85,7 +86,7 @@ async def listings_as_json(
 ) -> Page[Row]:
     """listings.list_listings, each row (id, edge JSON)."""
     criteria, params = filter_params(filter)
-    stmt = _listings(shape_key(shape), criteria, page.after is not None)
+    stmt = _listings(shape_key(shape), criteria, page.shape)
     return page_of((await connection.execute(stmt, params | page_params(page))).all(), page)
 
 
@@ -95,10 +96,10 @@ def _edge(shape: ShapeKey) -> Select:
 
 
 @functools.lru_cache(maxsize=256)
-def _search(shape: ShapeKey, criteria: frozenset[str], after: bool) -> Select:
-    return paged(_edge(shape).where(*filter_conditions(criteria), has_room()), after)
+def _search(shape: ShapeKey, criteria: frozenset[str], page: PageShape) -> Select:
+    return paged(_edge(shape).where(*filter_conditions(criteria), has_room()), page)
 
 
 @functools.lru_cache(maxsize=256)
-def _listings(shape: ShapeKey, criteria: frozenset[str], after: bool) -> Select:
-    return paged(_edge(shape).where(*filter_conditions(criteria)), after)
+def _listings(shape: ShapeKey, criteria: frozenset[str], page: PageShape) -> Select:
+    return paged(_edge(shape).where(*filter_conditions(criteria)), page)

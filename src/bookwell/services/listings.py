@@ -13,8 +13,8 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.models import Listing, ListingKind, Role, new_id
-from bookwell.services.errors import DomainError, ErrorCode, check_text, invalid
-from bookwell.services.pagination import Page, PageRequest, page_of
+from bookwell.services.errors import DomainError, ErrorCode, InputErrors, check_text, invalid
+from bookwell.services.pagination import Page, PageRequest, PageShape, keyset, page_of
 from bookwell.services.principal import Principal
 from bookwell.services.slot_units import (
     DEFAULT_SLOTS,
@@ -85,57 +85,93 @@ _TIMEZONES = frozenset(available_timezones()) | {"UTC"}
 async def create_listing(*, session: AsyncSession, owner: Principal, data: NewListing) -> Row:
     if owner.role not in (Role.HOST, Role.ADMIN):
         raise DomainError(ErrorCode.FORBIDDEN, "Only hosts create listings.")
-    for field, value in (
-        ("title", data.title),
-        ("description", data.description),
-        ("city", data.city),
-        ("country", data.country),
-        ("currency", data.currency),
-        ("timezone", data.timezone),
-    ):
-        if value is not None:
-            check_text(value, field)
-    title = data.title.strip()
-    if not 1 <= len(title) <= 200:
-        raise invalid("title", "A title needs 1 to 200 characters.")
-    if len(data.description) > 10_000:
-        raise invalid("description", "A description has at most 10000 characters.")
-    if data.city is not None and not 1 <= len(data.city.strip()) <= 120:
-        raise invalid("city", "A city needs 1 to 120 characters.")
-    country = data.country.strip().upper() if data.country else None
-    if country is not None and (len(country) != 2 or not country.isalpha()):
-        raise invalid("country", "A country is an ISO 3166 two-letter code such as FR.")
-    currency = data.currency.strip().upper()
-    if len(currency) != 3 or not currency.isalpha():
-        raise invalid("currency", "A currency is an ISO 4217 code such as EUR.")
-    check_timezone(data.timezone)
-    if not 1 <= data.units <= MAX_UNITS:
-        raise invalid("units", f"units must be between 1 and {MAX_UNITS}.")
-    if data.max_guests is not None and not 1 <= data.max_guests <= 1000:
-        raise invalid("maxGuests", "maxGuests must be between 1 and 1000.")
-    slot_values = listing_values(data.kind, data.units, data.slots, MAX_UNITS)
+    values = new_listing_values(data)
     stmt = (
         insert(Listing)
-        .values(
-            id=new_id(),
-            owner_id=owner.user_id,
-            kind=data.kind,
-            title=title,
-            description=data.description,
-            city=data.city.strip() if data.city else None,
-            country=country,
-            timezone=data.timezone,
-            nightly_price=parse_money(data.nightly_price, "nightlyPrice"),
-            currency=currency,
-            units=data.units,
-            max_guests=data.max_guests,
-        )
-        .values(**slot_values)
+        .values(id=new_id(), owner_id=owner.user_id, **values)
         .returning(*LISTING_COLUMNS)
     )
     row = (await session.execute(stmt)).one()
     await create_units(session=session, listing=row, settings=data.slots)
     return row
+
+
+def new_listing_values(data: NewListing) -> dict[str, Any]:
+    """The columns of a new listing, after checking every field: all mistakes at once."""
+    found = InputErrors()
+    title = found.check(_checked_title, data.title)
+    found.check(_check_description, data.description)
+    city = found.check(_checked_city, data.city)
+    country = found.check(_checked_country, data.country)
+    found.check(_check_timezone_name, data.timezone)
+    nightly_price = found.check(parse_money, data.nightly_price, "nightlyPrice")
+    currency = found.check(_checked_currency, data.currency)
+    found.check(_check_units, data.units)
+    found.check(_check_max_guests, data.max_guests)
+    slot_values = found.check(listing_values, data.kind, data.units, data.slots, MAX_UNITS)
+    found.raise_if_any()
+    return {
+        "kind": data.kind,
+        "title": title,
+        "description": data.description,
+        "city": city,
+        "country": country,
+        "timezone": data.timezone,
+        "nightly_price": nightly_price,
+        "currency": currency,
+        "units": data.units,
+        "max_guests": data.max_guests,
+        **(slot_values or {}),
+    }
+
+
+def _checked_title(title: str) -> str:
+    title = check_text(title, "title").strip()
+    if not 1 <= len(title) <= 200:
+        raise invalid("title", "A title needs 1 to 200 characters.")
+    return title
+
+
+def _check_description(description: str) -> None:
+    if len(check_text(description, "description")) > 10_000:
+        raise invalid("description", "A description has at most 10000 characters.")
+
+
+def _checked_city(city: str | None) -> str | None:
+    if city is None:
+        return None
+    city = check_text(city, "city").strip()
+    if not 1 <= len(city) <= 120:
+        raise invalid("city", "A city needs 1 to 120 characters.")
+    return city
+
+
+def _checked_country(country: str | None) -> str | None:
+    country = check_text(country, "country").strip().upper() if country else None
+    if country is not None and (len(country) != 2 or not country.isalpha()):
+        raise invalid("country", "A country is an ISO 3166 two-letter code such as FR.")
+    return country
+
+
+def _checked_currency(currency: str) -> str:
+    currency = check_text(currency, "currency").strip().upper()
+    if len(currency) != 3 or not currency.isalpha():
+        raise invalid("currency", "A currency is an ISO 4217 code such as EUR.")
+    return currency
+
+
+def _check_timezone_name(name: str) -> None:
+    check_timezone(check_text(name, "timezone"))
+
+
+def _check_units(units: int) -> None:
+    if not 1 <= units <= MAX_UNITS:
+        raise invalid("units", f"units must be between 1 and {MAX_UNITS}.")
+
+
+def _check_max_guests(max_guests: int | None) -> None:
+    if max_guests is not None and not 1 <= max_guests <= 1000:
+        raise invalid("maxGuests", "maxGuests must be between 1 and 1000.")
 
 
 _LISTINGS_BY_IDS = select(*LISTING_COLUMNS).where(one_of(Listing.id, "ids"))
@@ -197,20 +233,19 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def paged(stmt: Select, after: bool) -> Select:
-    """Listings in creation order (UUIDv7 ids), after the cursor, one more than asked."""
-    if after:
-        stmt = stmt.where(Listing.id > bindparam("after"))
-    return stmt.order_by(Listing.id).limit(bindparam("limit"))
+def paged(stmt: Select, page: PageShape) -> Select:
+    """Listings in creation order (UUIDv7 ids): a page's range, one more than asked, the
+    cursors and limit bound from page_params."""
+    return keyset(stmt, Listing.id, page, bound=True)
 
 
 def page_params(page: PageRequest) -> dict[str, Any]:
-    return {"after": page.after, "limit": page.first + 1}
+    return page.params()
 
 
 @functools.cache
-def _list_statement(shape: Shape, after: bool) -> Select:
-    return paged(select(*LISTING_COLUMNS).where(*filter_conditions(shape)), after)
+def _list_statement(shape: Shape, page: PageShape) -> Select:
+    return paged(select(*LISTING_COLUMNS).where(*filter_conditions(shape)), page)
 
 
 @functools.cache
@@ -222,7 +257,7 @@ async def list_listings(
     *, session: AsyncSession, filter: ListingFilter | None, page: PageRequest
 ) -> Page[Row]:
     shape, params = filter_params(filter)
-    stmt = _list_statement(shape, page.after is not None)
+    stmt = _list_statement(shape, page.shape)
     return page_of((await session.execute(stmt, params | page_params(page))).all(), page)
 
 

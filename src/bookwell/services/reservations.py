@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -33,15 +34,19 @@ from bookwell.models import (
     new_id,
 )
 from bookwell.services import outbox
-from bookwell.services.errors import DomainError, ErrorCode, check_text, invalid
-from bookwell.services.holds import RESERVATION_COLUMNS, expire_holds, place_hold
+from bookwell.services.errors import DomainError, ErrorCode, InputErrors
+from bookwell.services.holds import (
+    RESERVATION_COLUMNS,
+    check_guest_name,
+    expire_holds,
+    place_hold,
+)
+from bookwell.services.idempotency import check_idempotency_key
 from bookwell.services.outbox import Event
-from bookwell.services.pagination import Page, PageRequest, page_of
+from bookwell.services.pagination import Page, PageRequest, PageShape, keyset, page_of
 from bookwell.services.principal import Principal
 from bookwell.services.statements import one_of
-from bookwell.services.stays import stay
-
-MAX_KEY_LENGTH = 200
+from bookwell.services.stays import Stay, requested_stay
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +76,27 @@ def input_fingerprint(fields: dict[str, object]) -> bytes:
     return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).digest()
 
 
+def check_booking_input(
+    *,
+    start_date: date,
+    end_date: date | None,
+    nights: int | None,
+    quantity: int,
+    guest_name: str | None,
+    idempotency_key: str | None,
+) -> Stay:
+    """The nights asked for, after every check of a booking that needs no database: all
+    mistakes at once. The listing's own rules (its units, its today) are checked later."""
+    found = InputErrors()
+    booked = found.check(requested_stay, start_date, end_date, nights, quantity)
+    found.check(check_guest_name, guest_name)
+    if idempotency_key is not None:
+        found.check(check_idempotency_key, idempotency_key)
+    found.raise_if_any()
+    assert booked is not None
+    return booked
+
+
 async def create_reservation(
     *,
     session: AsyncSession,
@@ -80,11 +106,18 @@ async def create_reservation(
 ) -> Row:
     """Hold `quantity` units on every night of the range (a PENDING reservation until paid
     or confirmed), or raise UNAVAILABLE. See services/holds.py."""
+    booked = check_booking_input(
+        start_date=data.start_date,
+        end_date=data.end_date,
+        nights=data.nights,
+        quantity=data.quantity,
+        guest_name=data.guest_name,
+        idempotency_key=idempotency_key,
+    )
     if idempotency_key is not None:
         replay = await claim_idempotency_key(session, guest, idempotency_key, data.fingerprint())
         if replay is not None:
             return replay
-    booked = stay(data.start_date, data.end_date, data.nights)
     reservation_id = new_id()
     if idempotency_key is not None:
         await session.execute(
@@ -138,9 +171,7 @@ async def claim_idempotency_key(
     A concurrent request with the same key waits on the INSERT until the first one commits
     (then it replays its answer) or rolls back (then it proceeds as the first).
     """
-    check_text(key, "idempotencyKey")
-    if not 1 <= len(key) <= MAX_KEY_LENGTH:
-        raise invalid("idempotencyKey", f"An idempotency key has 1 to {MAX_KEY_LENGTH} characters.")
+    check_idempotency_key(key)
     claimed = await session.execute(
         insert(IdempotencyKey)
         .values(user_id=guest.user_id, key=key, request_hash=fingerprint)
@@ -222,10 +253,7 @@ async def list_reservations(
     page: PageRequest,
 ) -> Page[Row]:
     """Newest first."""
-    stmt = _filtered(viewer, listing_id, status)
-    if page.after is not None:
-        stmt = stmt.where(Reservation.id < page.after)
-    stmt = stmt.order_by(Reservation.id.desc()).limit(page.first + 1)
+    stmt = keyset(_filtered(viewer, listing_id, status), Reservation.id, page, descending=True)
     return page_of((await session.execute(stmt)).all(), page)
 
 
@@ -240,40 +268,53 @@ async def count_reservations(
     return (await session.execute(select(func.count()).select_from(inner))).scalar_one()
 
 
-async def first_reservations_of_listings(
-    *, session: AsyncSession, viewer: Principal, listing_ids: Sequence[uuid.UUID], first: int
-) -> dict[uuid.UUID, list[Row]]:
-    """The newest `first` reservations the viewer may see on each listing, in one query."""
-    stmt = _first_of_listings(everything=viewer.is_admin)
-    parameters = {"listing_ids": list(listing_ids), "first": first, "viewer": viewer.user_id}
-    result: dict[uuid.UUID, list[Row]] = {listing_id: [] for listing_id in listing_ids}
-    for row in await session.execute(stmt, parameters):
-        result[row.listing_id].append(row)
-    return result
+async def pages_of_listings(
+    *, session: AsyncSession, viewer: Principal, listing_ids: Sequence[uuid.UUID], page: PageRequest
+) -> dict[uuid.UUID, Page[Row]]:
+    """The same page (newest first) of each listing's reservations the viewer may see, in
+    one query."""
+    stmt = _pages_of_listings(page.shape, everything=viewer.is_admin)
+    found: dict[uuid.UUID, list[Row]] = {listing_id: [] for listing_id in listing_ids}
+    for row in await session.execute(stmt, per_listing_params(viewer, listing_ids, page)):
+        found[row.listing_id].append(row)
+    return {listing_id: page_of(rows, page) for listing_id, rows in found.items()}
 
 
 @functools.cache
-def _first_of_listings(*, everything: bool) -> Select:
-    """Built once per kind of viewer; the rest are bind parameters."""
-    listings, page = newest_per_listing(LISTED_COLUMNS, everything=everything)
-    return select(page).select_from(listings.join(page, true()))
+def _pages_of_listings(page: PageShape, *, everything: bool) -> Select:
+    """Built once per kind of page and viewer; the rest are bind parameters."""
+    listings, lateral = page_per_listing(LISTED_COLUMNS, page, everything=everything)
+    return select(lateral).select_from(listings.join(lateral, true()))
 
 
-def newest_per_listing(
-    columns: Sequence[ColumnElement], *, everything: bool
+def per_listing_params(
+    viewer: Principal, listing_ids: Sequence[uuid.UUID], page: PageRequest
+) -> dict[str, Any]:
+    return {"listing_ids": list(listing_ids), "viewer": viewer.user_id, **page.params()}
+
+
+async def count_of_listings(
+    *, session: AsyncSession, viewer: Principal, listing_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, int]:
+    """How many reservations the viewer may see on each listing."""
+    stmt = _visible(select(Reservation.listing_id, func.count()), viewer)
+    stmt = stmt.where(Reservation.listing_id.in_(listing_ids)).group_by(Reservation.listing_id)
+    found: dict[uuid.UUID, int] = dict((await session.execute(stmt)).all())
+    return {listing_id: found.get(listing_id, 0) for listing_id in listing_ids}
+
+
+def page_per_listing(
+    columns: Sequence[ColumnElement], page: PageShape, *, everything: bool
 ) -> tuple[Subquery, Lateral]:
-    """The listings whose ids are the `listing_ids` parameter, and a LATERAL page of
-    `columns` of each one's newest `first` reservations that the user in the `viewer`
-    parameter may see (all of them when `everything`, for an admin): each walks the
-    (listing_id, id) index and stops after `first`."""
+    """The listings whose ids are the `listing_ids` parameter, and a LATERAL page (newest
+    first; the cursors and limit bound as PageRequest.params() names them) of `columns` of
+    each one's reservations that the user in the `viewer` parameter may see (all of them
+    when `everything`, for an admin): each walks the (listing_id, id) index and stops
+    after the page."""
     listings = select(Listing.id).where(one_of(Listing.id, "listing_ids")).subquery("l")
     newest = select(*columns)
     if not everything:
         newest = newest.where(seen_by(bindparam("viewer", type_=Uuid)))
-    page = (
-        newest.where(Reservation.listing_id == listings.c.id)
-        .order_by(Reservation.id.desc())
-        .limit(bindparam("first"))
-        .lateral("r")
-    )
-    return listings, page
+    newest = newest.where(Reservation.listing_id == listings.c.id)
+    lateral = keyset(newest, Reservation.id, page, descending=True).lateral("r")
+    return listings, lateral

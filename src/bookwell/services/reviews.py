@@ -11,7 +11,15 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.models import Listing, ReservationStatus, Review, User, new_id
-from bookwell.services.errors import DomainError, ErrorCode, check_text, invalid, not_found
+from bookwell.services.errors import (
+    DomainError,
+    ErrorCode,
+    InputErrors,
+    check_text,
+    invalid,
+    not_found,
+)
+from bookwell.services.pagination import Page, PageRequest, keyset, page_of
 from bookwell.services.principal import Principal
 from bookwell.services.reservations import reservations_by_ids
 
@@ -35,11 +43,26 @@ class Rating:
 NO_RATING = Rating(average=None, count=0)
 
 
+def _check_rating(rating: int) -> None:
+    if not MIN_RATING <= rating <= MAX_RATING:
+        raise invalid("rating", f"rating must be between {MIN_RATING} and {MAX_RATING}.")
+
+
 def _checked_comment(comment: str) -> str:
     comment = check_text(comment, "comment").strip()
     if len(comment) > MAX_COMMENT_LENGTH:
         raise invalid("comment", f"A comment has at most {MAX_COMMENT_LENGTH} characters.")
     return comment
+
+
+def checked_review_input(*, rating: int, comment: str) -> str:
+    """The comment to keep (stripped), after checking it and the rating: both mistakes at once."""
+    found = InputErrors()
+    found.check(_check_rating, rating)
+    checked = found.check(_checked_comment, comment)
+    found.raise_if_any()
+    assert checked is not None
+    return checked
 
 
 async def create_review(
@@ -56,9 +79,7 @@ async def create_review(
     it, is told FORBIDDEN. The unique reservation_id makes "once" hold under concurrency:
     of two racing inserts the second finds the first and answers ALREADY_EXISTS.
     """
-    if not MIN_RATING <= rating <= MAX_RATING:
-        raise invalid("rating", f"rating must be between {MIN_RATING} and {MAX_RATING}.")
-    comment = _checked_comment(comment)
+    comment = checked_review_input(rating=rating, comment=comment)
     found = await reservations_by_ids(session=session, viewer=author, ids=[reservation_id])
     if not found:
         raise not_found("reservation", "reservationId")
@@ -119,21 +140,18 @@ async def newest_reviews_of_listings(
     *,
     session: AsyncSession,
     listing_ids: Sequence[uuid.UUID],
-    limit: int,
-    before: uuid.UUID | None = None,
-) -> dict[uuid.UUID, list[Row]]:
-    """Up to `limit` reviews per listing, newest first (ids below `before` if given), in one
-    query: a LATERAL subquery per listing walks the (listing_id, id) index."""
+    page: PageRequest,
+) -> dict[uuid.UUID, Page[Row]]:
+    """A page of each listing's reviews, newest first, in one query: a LATERAL subquery per
+    listing walks the (listing_id, id) index."""
     listings = select(Listing.id).where(Listing.id.in_(listing_ids)).subquery("l")
     newest = select(*REVIEW_COLUMNS, AUTHOR_NAME).where(Review.listing_id == listings.c.id)
-    if before is not None:
-        newest = newest.where(Review.id < before)
-    lateral = newest.order_by(Review.id.desc()).limit(limit).lateral("r")
+    lateral = keyset(newest, Review.id, page, descending=True).lateral("r")
     stmt = select(lateral).select_from(listings.join(lateral, true()))
-    result: dict[uuid.UUID, list[Row]] = {listing_id: [] for listing_id in listing_ids}
+    found: dict[uuid.UUID, list[Row]] = {listing_id: [] for listing_id in listing_ids}
     for row in await session.execute(stmt):
-        result[row.listing_id].append(row)
-    return result
+        found[row.listing_id].append(row)
+    return {listing_id: page_of(rows, page) for listing_id, rows in found.items()}
 
 
 async def reviews_of_reservations(

@@ -24,7 +24,7 @@ from bookwell.services.listings import (
     page_params,
     paged,
 )
-from bookwell.services.pagination import Page, PageRequest, page_of
+from bookwell.services.pagination import Page, PageRequest, PageShape, page_of
 from bookwell.services.slot_rules import check_party, default_minutes, hours_of
 from bookwell.services.slot_times import MAX_DAYS_AHEAD, Slot, day_slots
 from bookwell.services.slot_units import units_of_listings
@@ -183,8 +183,8 @@ def _slot_listings(shape: Shape) -> list:
 
 
 @functools.cache
-def _search_statement(shape: Shape, after: bool) -> Select:
-    return paged(select(*LISTING_COLUMNS).where(*_slot_listings(shape)), after)
+def _search_statement(shape: Shape, page: PageShape) -> Select:
+    return paged(select(*LISTING_COLUMNS).where(*_slot_listings(shape)), page)
 
 
 @functools.cache
@@ -197,7 +197,7 @@ async def slot_listings(
 ) -> Page[Row]:
     """Slot listings (not stays) matching the filter, in creation order."""
     shape, params = filter_params(filter)
-    stmt = _search_statement(shape, page.after is not None)
+    stmt = _search_statement(shape, page.shape)
     return page_of((await session.execute(stmt, params | page_params(page))).all(), page)
 
 

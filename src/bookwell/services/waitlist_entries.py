@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bookwell.models import Reservation, ReservationStatus, WaitlistEntry, WaitlistStatus
-from bookwell.services.pagination import Page, PageRequest, page_of
+from bookwell.services.pagination import Page, PageRequest, keyset, page_of
 from bookwell.services.principal import Principal
 
 # An offer hold in one of these states was taken up; in one of the others it is over.
@@ -61,9 +61,7 @@ async def entries_by_ids(session: AsyncSession, ids: list[uuid.UUID]) -> list[Ro
 async def list_entries(*, session: AsyncSession, owner: Principal, page: PageRequest) -> Page[Row]:
     """The principal's own entries, newest first."""
     stmt = entries().where(WaitlistEntry.user_id == owner.user_id)
-    if page.after is not None:
-        stmt = stmt.where(WaitlistEntry.id < page.after)
-    stmt = stmt.order_by(WaitlistEntry.id.desc()).limit(page.first + 1)
+    stmt = keyset(stmt, WaitlistEntry.id, page, descending=True)
     return page_of((await session.execute(stmt)).all(), page)
 
 
