@@ -1,9 +1,19 @@
 """A small GraphQL-over-HTTP client for tests."""
 
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
+
+from bookwell.schema.ids import parse_global_id
+
+
+def database_id(global_id: str) -> uuid.UUID:
+    """The UUID (the row's primary key) a global id from an answer names."""
+    parsed = parse_global_id(global_id)
+    assert parsed is not None and parsed[0] is not None, f"not a global id: {global_id!r}"
+    return parsed[1]
 
 
 @dataclass

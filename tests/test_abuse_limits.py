@@ -32,10 +32,12 @@ README_REPORT = """{
 }"""
 BENCH_NESTED = (
     "query Nested($after: String) { listings(first: 100, after: $after) { edges { node {"
-    " id title owner { id name } reservations(first: 5) { id startDate endDate status } } } } }"
+    " id title owner { id name }"
+    " reservations(first: 5) { edges { node { id startDate endDate status } } } } } } }"
 )
 COSTLY_NESTING = """{ listings(first: 100) { edges { node {
-  reservations(first: 50) { listing { reservations(first: 50) { id } } } } } } }"""
+  reservations(first: 50) { edges { node { listing { reservations(first: 50) { edges { node { id
+    } } } } } } } } } } }"""
 
 
 @contextmanager
@@ -67,35 +69,40 @@ async def test_costly_nesting_is_refused_with_its_cost(app, client, settings):
     answer = await refused_without_sql(app, client, COSTLY_NESTING)
     [error] = answer.errors
     assert error["extensions"]["code"] == COSTLY
-    assert error["extensions"]["cost"] == 260_201
+    assert error["extensions"]["cost"] == 520_301
     assert error["extensions"]["maxCost"] == settings.max_query_cost
-    assert "260201" in error["message"] and str(settings.max_query_cost) in error["message"]
+    assert "520301" in error["message"] and str(settings.max_query_cost) in error["message"]
 
 
 async def test_cost_counts_fragments_and_variables_without_defaults(app, client):
     through_fragment = """query { listings(first: 100) { edges { node { ...Deep } } } }
-      fragment Deep on Listing { reservations(first: 50) { listing { ...More } } }
-      fragment More on Listing { reservations(first: 50) { id } }"""
+      fragment Deep on Listing { reservations(first: 50) { edges { node { listing { ...More } } }
+        } }
+      fragment More on Listing { reservations(first: 50) { edges { node { id } } } }"""
     answer = await refused_without_sql(app, client, through_fragment)
     assert answer.codes == [COSTLY]
     # A variable's value is unknown at validation: counted as the largest page (100).
     by_variable = """query($n: Int!) { listings(first: $n) { edges { node {
-      reservations(first: 50) { listing { reservations(first: 5) { id } } } } } } }"""
+      reservations(first: 50) { edges { node { listing { reservations(first: 5) { edges { node {
+        id } } } } } } } } } } }"""
     answer = await refused_without_sql(app, client, by_variable, {"n": 1})
     assert answer.codes == [COSTLY]
 
 
 async def test_default_page_sizes_count(app, client, settings):
-    # listings (20 by default) x reservations (10 by default) x listing x reviews (10).
-    query = """{ listings { edges { node { reservations { listing {
-      reviews { edges { node { id } } } } } } } } }"""
+    # listings (20 by default) x reservations (10 by default) x listing x reviews (10);
+    # a connection counts 1, and each edge 1 besides its node.
+    query = """{ listings { edges { node { reservations { edges { node { listing {
+      reviews { edges { node { id } } } } } } } } } } }"""
     strict = create_app(settings.model_copy(update={"max_query_cost": 1000}))
     async with strict.router.lifespan_context(strict):
         transport = httpx.ASGITransport(app=strict)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
             answer = await refused_without_sql(strict, GraphQLClient(http), query)
     assert answer.codes == [COSTLY]
-    assert answer.errors[0]["extensions"]["cost"] == 1 + 20 * (2 + 10 * (2 + 1 + 10 * 2))
+    reviews = 1 + 10 * 2
+    reservations = 1 + 10 * (2 + 1 + reviews)
+    assert answer.errors[0]["extensions"]["cost"] == 1 + 20 * (2 + reservations)
 
 
 @pytest.mark.parametrize("query", [README_SEARCH, BENCH_NESTED], ids=["readme", "bench"])
@@ -112,7 +119,10 @@ async def test_readme_report_passes(client, host_token):
 async def test_deep_query_is_refused(app, client, settings):
     inner, depth = "id", 3
     while depth <= settings.max_query_depth + 1:
-        inner, depth = f"reservations(first: 1) {{ listing {{ {inner} }} }}", depth + 2
+        inner, depth = (
+            f"reservations(first: 1) {{ edges {{ node {{ listing {{ {inner} }} }} }} }}",
+            depth + 4,
+        )
     query = f"{{ listings(first: 1) {{ edges {{ node {{ {inner} }} }} }} }}"
     answer = await refused_without_sql(app, client, query)
     assert "depth" in answer.errors[0]["message"]
@@ -135,7 +145,8 @@ async def test_wide_query_is_refused(app, client):
 async def test_wide_lists_under_the_alias_limit_are_refused(app, client, settings):
     # Each list alone is fine; side by side they cost too much.
     one = (
-        "listings(first: 100) { edges { node { reservations(first: 50) { id listing { id } } } } }"
+        "listings(first: 100) { edges { node {"
+        " reservations(first: 50) { edges { node { id listing { id } } } } } } }"
     )
     aliases = " ".join(f"a{n}: {one}" for n in range(settings.max_aliases - 1))
     answer = await refused_without_sql(app, client, f"{{ {aliases} }}")

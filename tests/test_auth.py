@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from bookwell.app import create_app
+from bookwell.schema.ids import global_id
 from tests.conftest import make_listing, make_user
 from tests.graphql import GraphQLClient
 
@@ -65,7 +66,9 @@ async def test_register_returns_a_working_access_token(client, role, expected):
 async def test_register_as_admin_is_forbidden(client, db):
     payload = await register(client, "boss@example.com", role="ADMIN")
     assert payload["accessToken"] is None
-    assert [(e["code"], e["field"]) for e in payload["errors"]] == [("FORBIDDEN", "role")]
+    assert [(e["code"], e["field"]) for e in payload["errors"]] == [
+        ("FORBIDDEN", ["input", "role"])
+    ]
     async with db.read() as session:
         count = await session.execute(text("SELECT count(*) FROM users WHERE role = 'ADMIN'"))
         assert count.scalar_one() == 0
@@ -75,7 +78,9 @@ async def test_register_duplicate_email_ignores_case(client):
     assert (await register(client, "Ann@Example.com"))["errors"] == []
     payload = await register(client, "ann@example.COM")
     assert payload["accessToken"] is None
-    assert [(e["code"], e["field"]) for e in payload["errors"]] == [("EMAIL_TAKEN", "email")]
+    assert [(e["code"], e["field"]) for e in payload["errors"]] == [
+        ("EMAIL_TAKEN", ["input", "email"])
+    ]
 
 
 @pytest.mark.parametrize(
@@ -92,7 +97,9 @@ async def test_register_invalid_input(client, fields, field):
     variables["input"].update(fields)
     payload = (await client(REGISTER, variables)).data["register"]
     assert payload["accessToken"] is None
-    assert [(e["code"], e["field"]) for e in payload["errors"]] == [("INVALID_INPUT", field)]
+    assert [(e["code"], e["field"]) for e in payload["errors"]] == [
+        ("INVALID_INPUT", ["input", field])
+    ]
 
 
 async def test_login(client):
@@ -141,7 +148,7 @@ def _unsigned(claims) -> str:
 
 async def test_a_well_formed_jwt_authenticates(client, settings, guest):
     token = jwt.encode(_claims(guest.user_id), settings.secret_key, algorithm="HS256")
-    assert (await client(ME, token=token)).data["me"]["id"] == str(guest.user_id)
+    assert (await client(ME, token=token)).data["me"]["id"] == global_id("User", guest.user_id)
 
 
 OTHER_KEY = "another-key-that-is-long-enough-for-hs256"
@@ -189,7 +196,7 @@ async def test_api_token_is_a_uuid_stored_only_as_hash(client, db, guest, guest_
     token = payload["createApiToken"]["token"]
     assert payload["createApiToken"]["errors"] == []
     assert str(uuid.UUID(token)) == token
-    assert (await client(ME, token=token)).data["me"]["id"] == str(guest.user_id)
+    assert (await client(ME, token=token)).data["me"]["id"] == global_id("User", guest.user_id)
 
     async with db.read() as session:
         query = text("SELECT * FROM api_tokens WHERE name = 'laptop'")

@@ -46,7 +46,8 @@ async def test_the_feed_lists_bookings_and_blocks_without_personal_data(
     client, db, host, host_token, guest_token, settings
 ):
     listing_id = await make_listing(db, host, units=2, timezone="Europe/Paris", title="Loft")
-    pending = (await book(client, guest_token, listing_id, "2030-06-01", 3))["reservation"]["id"]
+    booked = await book(client, guest_token, listing_id, "2030-06-01", 3)
+    pending = booked["reservation"]["databaseId"]
     cancelled = (await book(client, guest_token, listing_id, "2030-06-10", 2))["reservation"]["id"]
     assert (await client(CANCEL, {"id": cancelled}, token=guest_token)).data
     await run_import(client, host_token, listing_id, ics_text=ics("airbnb"))
@@ -85,7 +86,7 @@ async def test_uids_are_stable_and_follow_the_booking(client, db, host, host_tok
     assert moved.data["changeReservationDates"]["errors"] == []
     after = events((await fetch(client, url)).text)
 
-    uid = f"{reservation['id']}@bookwell"
+    uid = f"{reservation['databaseId']}@bookwell"
     assert set(before) == set(after) == {uid}
     assert (after[uid].start, after[uid].end) == (date(2030, 7, 1), date(2030, 7, 3))
 
@@ -176,7 +177,9 @@ query($id: ID!) {
     edges { node { guestName guest { id } totalPrice { amount } status price { total { amount } }
                    payment { status } listing { id } } }
   }
-  listing(id: $id) { reservations { guestName guest { name } totalPrice { amount } } }
+  listing(id: $id) {
+    reservations { edges { node { guestName guest { name } totalPrice { amount } } } }
+  }
 }"""
 
 
@@ -196,7 +199,7 @@ async def test_blocks_read_like_reservations_without_a_guest(client, db, host, h
     names = sorted(node["guestName"] for node in nodes)
     assert names[:2] == ["Blocked: Reserved"] * 2
     assert len(names[2]) == 200 and names[2].startswith("Blocked: xxx")
-    nested = answer.data["listing"]["reservations"]
+    nested = [edge["node"] for edge in answer.data["listing"]["reservations"]["edges"]]
     assert sorted(r["guestName"] for r in nested) == names
     assert all(r["guest"] is None for r in nested)
 

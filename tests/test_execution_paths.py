@@ -24,14 +24,15 @@ QUERIES = {
     "nested page": """
         query($first: Int!) { listings(first: 50) { totalCount edges { cursor node {
           __typename id title nightlyPrice { amount currency } owner { id name role }
-          newest: reservations(first: $first) { id startDate status guest { name }
-            listing { title owner { name } } }
-          all: reservations(first: 10) { id ... on Reservation { nights quantity } }
+          newest: reservations(first: $first) { edges { node { id startDate status guest { name }
+            listing { title owner { name } } } } }
+          all: reservations(first: 10) { edges { node { id ... on Reservation { nights quantity }
+            } } }
           availability(startDate: "2031-01-01", endDate: "2031-01-03") { freeUnits }
           skipped: title @skip(if: true)
         } } } }""",
     "bad argument inside": """
-        { listings { edges { node { id reservations(first: 0) { id } } } } }""",
+        { listings { edges { node { id reservations(first: 0) { edges { node { id } } } } } } }""",
     "reservations page": """
         { reservations(first: 20) { edges { node {
           id guestName totalPrice { amount } payment { status amount { amount } }
@@ -40,26 +41,31 @@ QUERIES = {
     # Pages of plain columns come as JSON from PostgreSQL (schema/json_pages.py).
     "json page": """
         query($first: Int!) { listings(first: 50) { edges { node { id
-          reservations(first: $first) { __typename id again: id guestName startDate endDate
+          reservations(first: $first) { edges { node { __typename id again: id guestName
+            startDate endDate
             nights quantity status partySize cancelReason
-            totalPrice { amount currency __typename } ...More ... on Reservation { quantity } }
+            totalPrice { amount currency __typename } ...More ... on Reservation { quantity } } } }
         } } } }
         fragment More on Reservation { startDate n: nights }""",
     # `s` once named the row the JSON is made of; a long alias is cut by PostgreSQL at 63.
     "json page with awkward aliases": """
-        { listings(first: 50) { edges { node { reservations(first: 3) { s: id startDate
-          totalPrice { s: amount } } } } } }""",
+        { listings(first: 50) { edges { node { reservations(first: 3) { edges { node { s: id
+          startDate
+          totalPrice { s: amount } } } } } } } }""",
     "json page with a long alias": """
-        { listings(first: 50) { edges { node { reservations(first: 3) {
-          a_response_name_longer_than_the_sixty_three_characters_postgresql_keeps: id } } } } }""",
+        { listings(first: 50) { edges { node { reservations(first: 3) { edges { node {
+          a_response_name_longer_than_the_sixty_three_characters_postgresql_keeps: id } } } } } }
+            }""",
     "json page beside another selection": """
         { listings(first: 50) { edges { node {
-          a: reservations(first: 3) { id } b: reservations(first: 3) { status } } } } }""",
+          a: reservations(first: 3) { edges { node { id } } } b: reservations(first: 3) { edges {
+            node { status } } } } } } }""",
     "json page with a directive": """
         { listings(first: 50) { edges { node {
-          reservations(first: 3) { id status @include(if: false) } } } } }""",
+          reservations(first: 3) { edges { node { id status @include(if: false) } } } } } } }""",
     "json page with a timestamp": """
-        { listings(first: 50) { edges { node { reservations(first: 3) { id createdAt } } } } }""",
+        { listings(first: 50) { edges { node { reservations(first: 3) { edges { node { id
+          createdAt } } } } } } }""",
     "search with nested availability": """
         { searchAvailability(startDate: "2031-01-01", nights: 2) { edges { node {
           id owner { name } availability(startDate: "2031-01-01", endDate: "2031-01-03") {

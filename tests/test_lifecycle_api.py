@@ -13,7 +13,7 @@ from bookwell.services import lifecycle
 from bookwell.services.stays import today_in
 from tests.conftest import make_listing, make_token, make_user
 
-FIELDS = """id status startDate endDate nights quantity createdAt expiresAt confirmedAt
+FIELDS = """id databaseId status startDate endDate nights quantity createdAt expiresAt confirmedAt
 checkedInAt checkedOutAt cancelledAt cancelReason
 price { lineItems { kind amount { amount } } total { amount currency }
         cancellationPolicy { freeCancellationDays lateRefundPercent } }"""
@@ -57,10 +57,10 @@ async def read(client, token: str, reservation_id: str) -> dict[str, Any]:
     return (await client(READ, {"id": reservation_id}, token=token)).data["reservation"]
 
 
-async def confirmed_by_payment(db, reservation_id: str) -> None:
+async def confirmed_by_payment(db, database_id: str) -> None:
     """Payment arrived (an instant-book listing): the stay is CONFIRMED."""
     async with db.transaction() as session:
-        await lifecycle.mark_paid(session=session, reservation_id=uuid.UUID(reservation_id))
+        await lifecycle.mark_paid(session=session, reservation_id=uuid.UUID(database_id))
 
 
 def moment(value: str) -> datetime:
@@ -189,7 +189,7 @@ async def test_change_of_dates_moves_the_stay_or_changes_nothing(client, db, hos
 async def test_check_in_waits_for_the_first_day(client, db, host, host_token, guest_token):
     listing_id = await make_listing(db, host, units=1)
     made = await book(client, guest_token, listing_id, today_in("UTC") + timedelta(days=1))
-    await confirmed_by_payment(db, made["id"])
+    await confirmed_by_payment(db, made["databaseId"])
 
     early = await call(client, CHECK_IN, host_token, id=made["id"])
 
@@ -205,7 +205,7 @@ async def test_a_stay_from_check_in_to_early_check_out(client, db, host, host_to
     other_token = await make_token(db, await make_user(db, Role.GUEST))
     made = await book(client, guest_token, listing_id, today, nights=3)
     assert codes(await call(client, CHECK_IN, host_token, id=made["id"])) == ["INVALID_STATE"]
-    await confirmed_by_payment(db, made["id"])
+    await confirmed_by_payment(db, made["databaseId"])
 
     assert codes(await call(client, CHECK_IN, guest_token, id=made["id"])) == ["FORBIDDEN"]
     arrived = await call(client, CHECK_IN, host_token, id=made["id"])

@@ -15,7 +15,7 @@ query($start: Date!, $end: Date!, $first: Int!) {
       id title
       owner { id name }
       availability(startDate: $start, endDate: $end) { available freeUnits }
-      reservations(first: 5) { id listing { id } guest { name } }
+      reservations(first: 5) { edges { node { id listing { id } guest { name } } } }
     } }
   }
 }"""
@@ -44,7 +44,7 @@ async def _statements_for(client, app, token: str, first: int) -> int:
         answer = await client(NESTED, variables | {"first": first}, token=token)
     edges = answer.data["listings"]["edges"]
     assert len(edges) == first
-    assert all(len(e["node"]["reservations"]) == 2 for e in edges)
+    assert all(len(e["node"]["reservations"]["edges"]) == 2 for e in edges)
     return counter.count
 
 

@@ -29,16 +29,16 @@ async def _listings_with_reservations(db, count: int = 3, per_listing: int = 4):
 async def test_aliases_with_other_arguments_still_answer_right(client, db):
     made, token = await _listings_with_reservations(db)
     answer = await client(
-        "{ listings { edges { node { two: reservations(first: 2) { id } "
-        "all: reservations(first: 10) { id } owner { name } } } } }",
+        "{ listings { edges { node { two: reservations(first: 2) { edges { node { id } } } "
+        "all: reservations(first: 10) { edges { node { id } } } owner { name } } } } }",
         token=token,
     )
     nodes = [e["node"] for e in answer.data["listings"]["edges"]]
     assert len(nodes) == len(made)
     for node in nodes:
-        assert len(node["two"]) == 2
-        assert len(node["all"]) == 4
-        assert node["two"] == node["all"][:2]
+        assert len(node["two"]["edges"]) == 2
+        assert len(node["all"]["edges"]) == 4
+        assert node["two"]["edges"] == node["all"]["edges"][:2]
         assert node["owner"] == {"name": "Host H"}
 
 
@@ -48,7 +48,7 @@ async def test_fragments_and_the_single_listing_path_agree(client, db):
         """
         fragment Stay on Reservation { id startDate endDate nights status guest { name } }
         fragment Card on Listing {
-          id title city kind owner { name } reservations(first: 3) { ...Stay }
+          id title city kind owner { name } reservations(first: 3) { edges { node { ...Stay } } }
         }
         { listings { edges { node { __typename ...Card } } } }
         """,
@@ -58,14 +58,16 @@ async def test_fragments_and_the_single_listing_path_agree(client, db):
         node = edge["node"]
         single = await client(
             "query($id: ID!) { listing(id: $id) { id title city kind owner { name } "
-            "reservations(first: 3) { id startDate endDate nights status guest { name } } } }",
+            "reservations(first: 3) { edges { node {"
+            " id startDate endDate nights status guest { name } } } } } }",
             {"id": node["id"]},
             token=token,
         )
         assert node.pop("__typename") == "Listing"
         assert node == single.data["listing"]
         assert node["city"] is None
-        assert [r["guest"] for r in node["reservations"]] == [{"name": "Guest G"}] * 3
+        nested = [edge["node"] for edge in node["reservations"]["edges"]]
+        assert [r["guest"] for r in nested] == [{"name": "Guest G"}] * 3
 
 
 async def test_nested_availability_matches_the_root_field(client, db):
@@ -101,13 +103,13 @@ async def test_nested_availability_with_a_bad_range_reports_it_per_field(client,
 async def test_reservations_connection_prefetches_listing_and_guest(client, db):
     made, token = await _listings_with_reservations(db, count=2, per_listing=2)
     answer = await client(
-        "{ reservations(first: 10) { edges { node { guestName listing { id title } "
+        "{ reservations(first: 10) { edges { node { guestName listing { databaseId title } "
         "guest { name } } } } }",
         token=token,
     )
     nodes = [e["node"] for e in answer.data["reservations"]["edges"]]
     assert len(nodes) == 4
-    assert {n["listing"]["id"] for n in nodes} == {str(i) for i in made}
+    assert {n["listing"]["databaseId"] for n in nodes} == {str(i) for i in made}
     assert all(n["guest"] == {"name": n["guestName"]} for n in nodes)
 
 
@@ -115,13 +117,15 @@ async def test_nested_page_size_out_of_range_is_invalid_input_on_both_paths(clie
     made, token = await _listings_with_reservations(db, count=1, per_listing=1)
     for first in (0, 51):
         listed = await client(
-            f"{{ listings {{ edges {{ node {{ reservations(first: {first}) {{ id }} }} }} }} }}",
+            f"{{ listings {{ edges {{ node {{ reservations(first: {first})"
+            " { edges { node { id } } } } } } }",
             token=token,
         )
         single = await client(
-            f'{{ listing(id: "{made[0]}") {{ reservations(first: {first}) {{ id }} }} }}',
+            f'{{ listing(id: "{made[0]}") {{ reservations(first: {first})'
+            " { edges { node { id } } } } }",
             token=token,
         )
         for answer in (listed, single):
             assert answer.codes == ["INVALID_INPUT"]
-            assert answer.errors[0]["extensions"]["field"] == "first"
+            assert answer.errors[0]["extensions"]["field"] == ["first"]

@@ -11,7 +11,7 @@ from tests.conftest import make_listing, make_token, make_user
 BOOK = """
 mutation($input: CreateReservationInput!) {
   createReservation(input: $input) {
-    reservation { id status expiresAt totalPrice { amount currency } }
+    reservation { id databaseId status expiresAt totalPrice { amount currency } }
     errors { code field message }
   }
 }"""
@@ -20,7 +20,7 @@ PAY = """
 mutation($id: ID!, $key: String!) {
   payReservation(id: $id, idempotencyKey: $key) {
     reservation {
-      id status expiresAt
+      id databaseId status expiresAt
       payment {
         status provider clientSecret paidAt refundedAt failureMessage
         amount { amount currency } refundedAmount { amount currency }
@@ -65,10 +65,10 @@ async def show(client, token: str, reservation_id: str) -> dict:
     return (await client(SHOW, {"id": reservation_id}, token=token)).data["reservation"]
 
 
-async def payment_rows(db, reservation_id: str) -> list:
+async def payment_rows(db, database_id: str) -> list:
     async with db.read() as session:
         query = text("SELECT status, provider_ref FROM payments WHERE reservation_id = :id")
-        return list(await session.execute(query, {"id": reservation_id}))
+        return list(await session.execute(query, {"id": database_id}))
 
 
 def parse(instant: str) -> datetime:
@@ -144,7 +144,7 @@ async def test_a_decline_is_kept_and_a_new_key_pays(client, db, host, guest_toke
     assert retried["reservation"]["status"] == "CONFIRMED"
     assert retried["reservation"]["payment"]["status"] == "PAID"
     assert retried["reservation"]["payment"]["failureMessage"] is None
-    assert [row.status for row in await payment_rows(db, booked["id"])] == ["PAID"]
+    assert [row.status for row in await payment_rows(db, booked["databaseId"])] == ["PAID"]
 
 
 async def test_only_the_guest_may_pay(client, db, host, host_token, guest_token):
@@ -158,7 +158,7 @@ async def test_only_the_guest_may_pay(client, db, host, host_token, guest_token)
     assert [e["code"] for e in by_host["errors"]] == ["FORBIDDEN"]
     nonsense = await pay(client, guest_token, "not-an-id", "pay-1")
     assert [e["code"] for e in nonsense["errors"]] == ["NOT_FOUND"]
-    assert await payment_rows(db, booked["id"]) == []
+    assert await payment_rows(db, booked["databaseId"]) == []
 
 
 async def test_paying_needs_a_token(client):
@@ -173,12 +173,12 @@ async def test_an_expired_hold_cannot_be_paid(client, db, host, guest_token):
     async with db.transaction() as session:
         await session.execute(
             text("UPDATE reservations SET expires_at = now() - interval '1 minute' WHERE id = :id"),
-            {"id": booked["id"]},
+            {"id": booked["databaseId"]},
         )
     answer = await pay(client, guest_token, booked["id"], "pay-1")
     assert [e["code"] for e in answer["errors"]] == ["INVALID_STATE"]
     assert "expired" in answer["errors"][0]["message"]
-    assert await payment_rows(db, booked["id"]) == []
+    assert await payment_rows(db, booked["databaseId"]) == []
 
 
 async def test_a_cancelled_reservation_cannot_be_paid(client, db, host, guest_token):
@@ -188,21 +188,21 @@ async def test_a_cancelled_reservation_cannot_be_paid(client, db, host, guest_to
     assert cancelled.data["cancelReservation"]["reservation"]["status"] == "CANCELLED"
     answer = await pay(client, guest_token, booked["id"], "pay-1")
     assert [e["code"] for e in answer["errors"]] == ["INVALID_STATE"]
-    assert await payment_rows(db, booked["id"]) == []
+    assert await payment_rows(db, booked["databaseId"]) == []
 
 
 async def test_paying_again_changes_nothing(client, db, host, guest_token):
     listing = await make_listing(db, host)
     booked = await book(client, guest_token, listing)
     first = await pay(client, guest_token, booked["id"], "pay-1")
-    rows = await payment_rows(db, booked["id"])
+    rows = await payment_rows(db, booked["databaseId"])
 
     same_key = await pay(client, guest_token, booked["id"], "pay-1")
     other_key = await pay(client, guest_token, booked["id"], "pay-2")
     assert same_key == first
     assert other_key["errors"] == []
     assert other_key["reservation"]["payment"] == first["reservation"]["payment"]
-    assert await payment_rows(db, booked["id"]) == rows
+    assert await payment_rows(db, booked["databaseId"]) == rows
 
 
 async def test_a_key_used_for_one_reservation_cannot_pay_another(client, db, host, guest_token):

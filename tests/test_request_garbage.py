@@ -28,7 +28,8 @@ QUERIES = {
     "nested read": """
         query($start: Date!, $end: Date!) { listings(first: 20) { edges { node { id title
           owner { id name } availability(startDate: $start, endDate: $end) { freeUnits }
-          reservations(first: 5) { id startDate status guest { name } } } } } }""",
+          reservations(first: 5) { edges { node { id startDate status guest { name } } } } } } }
+            }""",
     "availability": """
         query($start: Date!, $end: Date!, $id: ID!) {
           availability(listingId: $id, startDate: $start, endDate: $end) {

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from sqlalchemy import text
 
 from bookwell.models import Role
+from bookwell.schema.ids import global_id
 from bookwell.services.principal import Principal
 from bookwell.services.reservations import NewReservation, create_reservation
 from bookwell.services.reviews import create_review
@@ -67,7 +68,7 @@ async def test_the_guest_reviews_a_completed_stay_once(client, db, host, guest, 
     assert first["review"]["rating"] == 4
     assert first["review"]["comment"] == "Quiet and clean."
     assert first["review"]["authorName"] == "Gus Guest"
-    assert first["review"]["listing"]["id"] == str(listing_id)
+    assert first["review"]["listing"]["id"] == global_id("Listing", listing_id)
     assert again["review"] is None
     assert [(e["code"], e["field"]) for e in again["errors"]] == [
         ("ALREADY_EXISTS", ["input", "reservationId"])

@@ -266,13 +266,14 @@ async def test_a_stripe_payment_waits_for_the_browser(http, db, host, guest_toke
     )
     _, sent = recorded_stripe
     keys = {request.headers["Idempotency-Key"] for request in sent.sent}
-    assert keys == {f"bookwell-pay-{reservation['id']}-pay-1"}  # one PaymentIntent, replayed
+    # One PaymentIntent, replayed; its key names the reservation by its database id.
+    assert keys == {f"bookwell-pay-{reservation['databaseId']}-pay-1"}
     assert (await show(client, guest_token, reservation["id"]))["payment"]["status"] == "UNPAID"
 
 
 async def test_payment_succeeded_confirms_once(http, db, host, guest_token):
     client, reservation = await stripe_hold(http, db, host, guest_token)
-    payload = event_payload("payment_intent.succeeded.json", reservation["id"])
+    payload = event_payload("payment_intent.succeeded.json", reservation["databaseId"])
 
     first = await deliver(http, payload)
     assert (first.status_code, first.json()["outcome"]) == (200, "paid")
@@ -288,7 +289,7 @@ async def test_payment_succeeded_confirms_once(http, db, host, guest_token):
 
 async def test_payment_failed_records_the_reason(http, db, host, guest_token):
     client, reservation = await stripe_hold(http, db, host, guest_token)
-    payload = event_payload("payment_intent.payment_failed.json", reservation["id"])
+    payload = event_payload("payment_intent.payment_failed.json", reservation["databaseId"])
 
     first = await deliver(http, payload)
     assert (first.status_code, first.json()["outcome"]) == (200, "failed")
@@ -301,18 +302,18 @@ async def test_payment_failed_records_the_reason(http, db, host, guest_token):
 
 async def test_charge_refunded_records_partial_then_full(http, db, host, guest_token):
     client, reservation = await stripe_hold(http, db, host, guest_token)
-    await deliver(http, event_payload("payment_intent.succeeded.json", reservation["id"]))
+    await deliver(http, event_payload("payment_intent.succeeded.json", reservation["databaseId"]))
 
-    half = event_payload("charge.refunded.json", reservation["id"])
+    half = event_payload("charge.refunded.json", reservation["databaseId"])
     assert (await deliver(http, half)).json()["outcome"] == "refunded"
     assert (await deliver(http, half)).json()["outcome"] == "unchanged"
     async with db.read() as session:
         query = text("SELECT status, refunded_amount FROM payments WHERE reservation_id = :id")
-        row = (await session.execute(query, {"id": reservation["id"]})).one()
+        row = (await session.execute(query, {"id": reservation["databaseId"]})).one()
     assert (row.status, row.refunded_amount) == ("PARTIALLY_REFUNDED", Decimal("180.00"))
 
     full = event_payload(
-        "charge.refunded.json", reservation["id"], amount_refunded=36000, refunded=True
+        "charge.refunded.json", reservation["databaseId"], amount_refunded=36000, refunded=True
     )
     assert (await deliver(http, full)).json()["outcome"] == "refunded"
     assert (await deliver(http, half)).json()["outcome"] == "unchanged"  # late, out of order
@@ -327,9 +328,11 @@ async def test_a_payment_after_the_hold_ended_is_refunded(
     async with db.transaction() as session:
         await session.execute(
             text("UPDATE reservations SET expires_at = now() - interval '1 second' WHERE id = :id"),
-            {"id": reservation["id"]},
+            {"id": reservation["databaseId"]},
         )
-    answer = await deliver(http, event_payload("payment_intent.succeeded.json", reservation["id"]))
+    answer = await deliver(
+        http, event_payload("payment_intent.succeeded.json", reservation["databaseId"])
+    )
     assert answer.json()["outcome"] == "refunded"
     _, sent = recorded_stripe
     refunds = [r for r in sent.sent if r.path == "/v1/refunds"]
@@ -348,9 +351,11 @@ async def test_a_refund_stripe_refuses_is_delivered_again(
     async with db.transaction() as session:
         await session.execute(
             text("UPDATE reservations SET expires_at = now() - interval '1 second' WHERE id = :id"),
-            {"id": reservation["id"]},
+            {"id": reservation["databaseId"]},
         )
-    answer = await deliver(http, event_payload("payment_intent.succeeded.json", reservation["id"]))
+    answer = await deliver(
+        http, event_payload("payment_intent.succeeded.json", reservation["databaseId"])
+    )
     assert answer.status_code == 500  # Stripe will deliver it again
     assert (await show(client, guest_token, reservation["id"]))["payment"]["status"] == "UNPAID"
 
@@ -359,7 +364,9 @@ async def test_a_payment_we_did_not_record_is_found_by_its_metadata(http, db, ho
     client = GraphQLClient(http)
     listing = await make_listing(db, host, nightly_price="120.00", currency="EUR")
     booked = await book(client, guest_token, listing)
-    answer = await deliver(http, event_payload("payment_intent.succeeded.json", booked["id"]))
+    answer = await deliver(
+        http, event_payload("payment_intent.succeeded.json", booked["databaseId"])
+    )
     assert answer.json()["outcome"] == "paid"
     seen = await show(client, guest_token, booked["id"])
     assert (seen["status"], seen["payment"]["status"]) == ("CONFIRMED", "PAID")
@@ -367,7 +374,7 @@ async def test_a_payment_we_did_not_record_is_found_by_its_metadata(http, db, ho
 
 async def test_a_bad_signature_is_refused(http, db, host, guest_token):
     client, reservation = await stripe_hold(http, db, host, guest_token)
-    payload = event_payload("payment_intent.succeeded.json", reservation["id"])
+    payload = event_payload("payment_intent.succeeded.json", reservation["databaseId"])
     wrong_secret = await deliver(http, payload, sign(payload, secret="whsec_someone_else"))
     tampered = await deliver(http, payload.replace(b"36000", b"1"), sign(payload))
     missing = await http.post("/webhooks/stripe", content=payload)
@@ -377,7 +384,7 @@ async def test_a_bad_signature_is_refused(http, db, host, guest_token):
 
 async def test_a_stale_signature_is_refused(http, db, host, guest_token):
     _, reservation = await stripe_hold(http, db, host, guest_token)
-    payload = event_payload("payment_intent.succeeded.json", reservation["id"])
+    payload = event_payload("payment_intent.succeeded.json", reservation["databaseId"])
     ten_minutes_ago = int(time.time()) - 600
     answer = await deliver(http, payload, sign(payload, timestamp=ten_minutes_ago))
     assert answer.status_code == 400

@@ -28,6 +28,7 @@ from bookwell.app import create_app
 from bookwell.config import Settings
 from bookwell.pg_listen import Listener
 from bookwell.resolvers.subscriptions import CHANNEL, ranges_to_report
+from bookwell.schema.ids import global_id
 from bookwell.services.stays import Stay
 from tests.conftest import _plain, make_listing, make_token, make_user
 
@@ -45,7 +46,7 @@ subscription($listingId: ID!, $startDate: Date, $endDate: Date, $quantity: Int! 
 BOOK = """
 mutation($input: CreateReservationInput!) {
   createReservation(input: $input) {
-    reservation { id status }
+    reservation { id databaseId status }
     errors { code }
   }
 }"""
@@ -165,7 +166,7 @@ async def test_a_subscription_sees_a_booking_made_through_another_instance(
 
             seen = await client.next_availability()
             assert seen == {
-                "listingId": str(listing_id),
+                "listingId": global_id("Listing", listing_id),
                 "startDate": day(10),
                 "endDate": day(12),
                 "quantity": 1,
@@ -255,7 +256,7 @@ async def test_a_rolled_back_change_sends_nothing(server, db, host, guest_token)
             async with db.transaction() as session:
                 cancelled = await session.execute(
                     text("UPDATE reservations SET status = 'CANCELLED' WHERE id = :id"),
-                    {"id": uuid.UUID(first["reservation"]["id"])},
+                    {"id": uuid.UUID(first["reservation"]["databaseId"])},
                 )
                 assert cancelled.rowcount == 1
                 raise RuntimeError("roll back")
@@ -278,7 +279,7 @@ async def test_a_window_hears_only_changes_that_touch_it(server, db, host, guest
 
         seen = await client.next_availability()
         assert seen == {
-            "listingId": str(listing_id),
+            "listingId": global_id("Listing", listing_id),
             "startDate": day(20),
             "endDate": day(23),
             "quantity": 1,
@@ -297,7 +298,7 @@ async def test_other_listings_changes_are_not_sent(server, db, host, guest_token
         assert (await server.book(guest_token, watched, day(6), nights=1))["errors"] == []
 
         seen = await client.next_availability()
-        assert (seen["listingId"], seen["startDate"]) == (str(watched), day(6))
+        assert (seen["listingId"], seen["startDate"]) == (global_id("Listing", watched), day(6))
         assert (seen["freeUnits"], seen["available"]) == (1, False)
 
 

@@ -7,6 +7,7 @@ from sqlalchemy import text
 
 from bookwell.services.stays import today_in
 from tests.conftest import make_listing
+from tests.graphql import database_id
 
 BOOK = """
 mutation($input: CreateReservationInput!) {
@@ -58,7 +59,11 @@ async def test_stay_from_hold_to_review(client, db, host, host_token, guest_toke
     async with db.transaction() as session:  # the stay begins today
         await session.execute(
             text("UPDATE reservations SET start_date = :d, end_date = :e WHERE id = :id"),
-            {"d": today_in("UTC"), "e": today_in("UTC") + timedelta(days=2), "id": reservation_id},
+            {
+                "d": today_in("UTC"),
+                "e": today_in("UTC") + timedelta(days=2),
+                "id": database_id(reservation_id),
+            },
         )
     arrived = await client(act("checkIn"), {"id": reservation_id}, token=host_token)
     assert arrived.data["checkIn"]["reservation"]["status"] == "ACTIVE"

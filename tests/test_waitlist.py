@@ -5,6 +5,7 @@ from datetime import date, timedelta
 from sqlalchemy import text
 
 from bookwell.models import Role
+from bookwell.schema.ids import global_id
 from bookwell.services.waitlist import offer_freed_units
 from tests.conftest import make_listing, make_token, make_user
 from tests.services.test_waitlist import book, set_status
@@ -66,7 +67,7 @@ async def test_join_a_full_range_and_see_it_offered(client, db, host, guest, gue
     assert entry["status"] == "WAITING"
     assert entry["position"] == 1
     assert (entry["startDate"], entry["nights"], entry["quantity"]) == (START.isoformat(), 2, 1)
-    assert entry["listing"]["id"] == str(listing_id)
+    assert entry["listing"]["id"] == global_id("Listing", listing_id)
     assert waiting.data["myWaitlist"]["edges"][0]["node"]["offer"] is None
     node = offered.data["myWaitlist"]["edges"][0]["node"]
     assert node["status"] == "OFFERED"
