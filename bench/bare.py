@@ -6,6 +6,7 @@ search, so the difference between the two is what GraphQL (and the ORM layer) co
 """
 
 import os
+from base64 import b64encode
 from contextlib import asynccontextmanager
 from datetime import date, timedelta
 
@@ -62,7 +63,8 @@ def create_app() -> Starlette:
             )  # fmt: skip
         listings = [
             {
-                "id": str(row["id"]),
+                # The global id the API answers (base64 of "Listing:<uuid>").
+                "id": b64encode(f"Listing:{row['id']}".encode()).decode(),
                 "title": row["title"],
                 "nightlyPrice": {
                     "amount": f"{row['nightly_price']:.2f}",

@@ -39,7 +39,7 @@ def describe_nested(answer: dict) -> str:
     """The nested read must really show owners and reservations (the bench user is ADMIN)."""
     nodes = [edge["node"] for edge in answer["data"]["listings"]["edges"]]
     owners = sum(1 for node in nodes if node["owner"]["id"])
-    reservations = sum(len(node["reservations"]) for node in nodes)
+    reservations = sum(len(node["reservations"]["edges"]) for node in nodes)
     if not reservations:
         raise SystemExit("nested read: no reservations shown; is the bench user an ADMIN?")
     return f"{len(nodes)} listings, {owners} owners, {reservations} reservations"

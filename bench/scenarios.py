@@ -41,7 +41,8 @@ BOOK = (
 )
 NESTED = (
     "query Nested($after: String) { listings(first: 100, after: $after) { edges { node {"
-    " id title owner { id name } reservations(first: 5) { id startDate endDate status } } } } }"
+    " id title owner { id name }"
+    " reservations(first: 5) { edges { node { id startDate endDate status } } } } } } }"
 )
 FREE_UNITS = """
 SELECT l.units - coalesce(max(n.booked), 0)
