@@ -8,6 +8,7 @@ import unicodedata
 
 import pytest
 
+from bookwell.ids import global_id
 from bookwell.models import Role
 from tests.conftest import make_listing, make_token, make_user
 from tests.report_calendar import END, START, Calendar, build_calendar
@@ -73,7 +74,7 @@ async def test_a_host_reads_the_structured_report(client, calendar, tokens):
     )
     assert (report["format"], report["rendered"]) == ("JSON", None)
     [alpha] = report["listings"]
-    assert alpha["listingId"] == str(calendar.alpha)
+    assert alpha["listingId"] == global_id("Listing", calendar.alpha)
     assert (alpha["title"], alpha["kind"], alpha["units"], alpha["currency"]) == (
         "Alpha flat",
         "STAY",

@@ -6,8 +6,8 @@ from datetime import date, timedelta
 
 from sqlalchemy import text
 
+from bookwell.ids import global_id
 from bookwell.models import Role
-from bookwell.schema.ids import global_id
 from bookwell.services.principal import Principal
 from bookwell.services.reservations import NewReservation, create_reservation
 from bookwell.services.reviews import create_review

@@ -26,9 +26,9 @@ from websockets.exceptions import ConnectionClosed
 
 from bookwell.app import create_app
 from bookwell.config import Settings
+from bookwell.ids import global_id
 from bookwell.pg_listen import Listener
 from bookwell.resolvers.subscriptions import CHANNEL, ranges_to_report
-from bookwell.schema.ids import global_id
 from bookwell.services.stays import Stay
 from tests.conftest import _plain, make_listing, make_token, make_user
 

@@ -4,8 +4,8 @@ from datetime import date, timedelta
 
 from sqlalchemy import text
 
+from bookwell.ids import global_id
 from bookwell.models import Role
-from bookwell.schema.ids import global_id
 from bookwell.services.waitlist import offer_freed_units
 from tests.conftest import make_listing, make_token, make_user
 from tests.services.test_waitlist import book, set_status

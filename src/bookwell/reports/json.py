@@ -7,6 +7,7 @@ from typing import Any
 
 import orjson
 
+from bookwell.ids import global_id
 from bookwell.services.report_figures import CurrencyTotals, Figures, ListingReport, Report
 
 
@@ -39,7 +40,7 @@ def _priced(row: ListingReport | CurrencyTotals) -> dict[str, Any]:
 
 def _listing(listing: ListingReport) -> dict[str, Any]:
     return {
-        "listingId": str(listing.listing_id),
+        "listingId": global_id("Listing", listing.listing_id),
         "title": listing.title,
         "city": listing.city,
         "kind": listing.kind,

@@ -10,9 +10,9 @@ from typing import Annotated
 import strawberry
 
 from bookwell.context import Info
+from bookwell.ids import parse_global_id
 from bookwell.resolvers.common import public_read
 from bookwell.resolvers.waitlist import waitlist_entries_seen_by
-from bookwell.schema.ids import parse_global_id
 from bookwell.schema.listing import Listing
 from bookwell.schema.node import Node
 from bookwell.schema.payment import reservation_payment

@@ -7,8 +7,8 @@ from sqlalchemy.engine import Row
 
 from bookwell import models
 from bookwell.context import Info
+from bookwell.ids import global_id
 from bookwell.schema.enums import described_enum
-from bookwell.schema.ids import global_id
 from bookwell.schema.money import Money
 from bookwell.schema.node import Node
 

@@ -6,8 +6,8 @@ from typing import Any
 import strawberry
 
 from bookwell import reports
+from bookwell.ids import global_id
 from bookwell.schema.enums import ListingKind, described_enum
-from bookwell.schema.ids import global_id
 from bookwell.schema.money import Money
 from bookwell.services import report_figures as found
 

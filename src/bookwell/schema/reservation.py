@@ -7,9 +7,9 @@ import strawberry
 from sqlalchemy.engine import Row
 
 from bookwell.context import Info
+from bookwell.ids import global_id
 from bookwell.schema.enums import ReservationStatus
 from bookwell.schema.execution import prefetched_as
-from bookwell.schema.ids import global_id
 from bookwell.schema.listing import Listing
 from bookwell.schema.money import Money
 from bookwell.schema.node import Node

@@ -6,8 +6,8 @@ import strawberry
 from sqlalchemy.engine import Row
 
 from bookwell.context import Info
+from bookwell.ids import global_id
 from bookwell.schema.errors import UserError
-from bookwell.schema.ids import global_id
 from bookwell.schema.node import Node
 from bookwell.schema.pagination import Connection
 from bookwell.services.pagination import PageRequest

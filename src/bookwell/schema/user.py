@@ -4,8 +4,8 @@ import strawberry
 from sqlalchemy.engine import Row
 
 from bookwell.context import Info
+from bookwell.ids import global_id
 from bookwell.schema.enums import Role
-from bookwell.schema.ids import global_id
 from bookwell.schema.node import Node
 from bookwell.schema.rows import columns
 

@@ -6,9 +6,9 @@ from sqlalchemy.engine import Row
 
 from bookwell import models
 from bookwell.context import Info
+from bookwell.ids import global_id
 from bookwell.schema.enums import described_enum
 from bookwell.schema.errors import UserError
-from bookwell.schema.ids import global_id
 from bookwell.schema.listing import Listing
 from bookwell.schema.node import Node
 from bookwell.schema.reservation import Reservation

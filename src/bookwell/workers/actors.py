@@ -2,7 +2,6 @@
 a redelivered message finds its work done (workers/delivery.py)."""
 
 import logging
-import uuid
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -11,6 +10,7 @@ import dramatiq
 from dramatiq.brokers.redis import RedisBroker
 from structlog.contextvars import bind_contextvars
 
+from bookwell.ids import database_id_of, global_id
 from bookwell.observability.dramatiq_context import (
     carry_context,
     outbox_event,
@@ -36,10 +36,7 @@ async def availability_answer(
     runtime: WorkerRuntime, listing_id: str, start_date: str, end_date: str, quantity: int
 ) -> dict[str, Any]:
     """The API's `availability` answer as JSON (same field names), or its errors."""
-    try:
-        parsed = uuid.UUID(listing_id)
-    except ValueError:
-        parsed = None
+    parsed = database_id_of(listing_id, "Listing")  # a global id or a bare UUID
     try:
         availability_service.check_quantity(quantity)
         checked = stay(date.fromisoformat(start_date), date.fromisoformat(end_date))
@@ -56,7 +53,7 @@ async def availability_answer(
         problem = {"code": error.code.value, "field": error.field, "message": error.message}
         return {"errors": [problem]}
     return {
-        "listingId": str(found.listing_id),
+        "listingId": global_id("Listing", found.listing_id),
         "startDate": found.start_date.isoformat(),
         "endDate": found.end_date.isoformat(),
         "quantity": found.quantity,
