@@ -23,7 +23,6 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
-from strawberry.http import GraphQLRequestData
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
@@ -37,7 +36,7 @@ from bookwell.admin import build_admin
 from bookwell.calendar_feed import calendar_feed
 from bookwell.config import Settings
 from bookwell.context import Context
-from bookwell.cors import cors_options
+from bookwell.cors import cors_options, origin_matcher
 from bookwell.db import Database, connect, secret_key
 from bookwell.graphiql import GraphiQLPage
 from bookwell.graphql_http import (
@@ -154,6 +153,7 @@ class BookwellGraphQL(DocumentIdRequests, GraphQL):
         self.access_tokens = access_tokens
         self.payments = payments
         self.rate_limiter = build_rate_limiter(settings.redis_url, settings.queue_namespace)
+        self.origin_allowed = origin_matcher(settings)
         self.graphiql_page = GraphiQLPage(settings)
 
     async def render_graphql_ide(self, request: Request) -> Response:
@@ -193,21 +193,12 @@ class BookwellGraphQL(DocumentIdRequests, GraphQL):
         data = await super().parse_http_body(request)
         for operation in data if isinstance(data, list) else [data]:
             check_operation_name(operation.operation_name)
-            self._refuse_plain_subscription(operation)
         return data
 
-    def _refuse_plain_subscription(self, operation: GraphQLRequestData) -> None:
-        """A subscription asked over plain HTTP (not SSE or multipart) has no stream to
-        answer on: refuse it plainly instead of executing it as a query. Only documents
-        that mention the word are parsed again."""
-        query = operation.query
-        if operation.protocol != "http" or not query or "subscription" not in query:
-            return
-        payload = {"query": query, "operationName": operation.operation_name}
-        if _operation_type(payload, self.settings.max_tokens) is OperationType.SUBSCRIPTION:
-            raise HTTPException(
-                400, "Subscriptions run over the websocket at /graphql (graphql-transport-ws)."
-            )
+    def is_websocket_origin_allowed(self, request, origin: str) -> bool:  # type: ignore[no-untyped-def]
+        """Same-origin pages always may (Strawberry checks that first); other origins as
+        CORS allows them (cors.py)."""
+        return self.origin_allowed(origin)
 
     def should_render_graphql_ide(self, request) -> bool:  # type: ignore[no-untyped-def]
         accept = request.headers.get("accept", "")

@@ -10,6 +10,7 @@ a page of another origin can read only what its own token (or none) may read.
 """
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from bookwell.config import Settings
@@ -31,10 +32,25 @@ def allowed_origins(settings: Settings) -> list[str]:
 
 
 def _pattern(origin: str) -> str:
-    """`http://localhost:*` -> a regex where each `*` stands for one port or host label."""
-    return "".join(
-        "[A-Za-z0-9-]+" if part == "*" else re.escape(part) for part in re.split(r"(\*)", origin)
-    )
+    """A regex for an origin with `*`s: `:*` at the end is any port or none (a dev server
+    on port 80 sends no port), any other `*` one host label."""
+    any_port = origin.endswith(":*")
+    if any_port:
+        origin = origin[:-2]
+    parts = re.split(r"(\*)", origin)
+    pattern = "".join("[A-Za-z0-9-]+" if part == "*" else re.escape(part) for part in parts)
+    return pattern + ("(?::[0-9]{1,5})?" if any_port else "")
+
+
+def origin_matcher(settings: Settings) -> Callable[[str], bool]:
+    """Whether a browser page of `origin` may use the API: CORS for HTTP, and the same rule
+    for websockets (whose sign-in is in the connection_init payload, never a cookie)."""
+    options = cors_options(settings)
+    if options is None:
+        return lambda origin: False
+    exact = set(options["allow_origins"])
+    regex = re.compile(options["allow_origin_regex"]) if options["allow_origin_regex"] else None
+    return lambda origin: "*" in exact or origin in exact or bool(regex and regex.fullmatch(origin))
 
 
 def cors_options(settings: Settings) -> dict[str, Any] | None:

@@ -11,6 +11,9 @@ import uuid
 import strawberry
 from strawberry.relay import from_base64, to_base64
 
+# How many ids one `nodes(ids:)` may ask for.
+MAX_NODES = 100
+
 
 def global_id(type_name: str, database_id: uuid.UUID) -> strawberry.ID:
     return strawberry.ID(to_base64(type_name, str(database_id)))

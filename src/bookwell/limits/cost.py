@@ -24,6 +24,7 @@ from graphql import (
     GraphQLSchema,
     InlineFragmentNode,
     IntValueNode,
+    ListValueNode,
     NullValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
@@ -35,6 +36,7 @@ from graphql import (
     value_from_ast_untyped,
 )
 
+from bookwell.ids import MAX_NODES
 from bookwell.schema.listing import DEFAULT_NESTED_RESERVATIONS, MAX_NESTED_RESERVATIONS
 from bookwell.schema.review import DEFAULT_NESTED_REVIEWS
 from bookwell.services.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
@@ -44,6 +46,8 @@ UNKNOWN_PAGE_SIZE = MAX_PAGE_SIZE
 NOT_GIVEN = object()
 # Fields whose largest or default page is not MAX_PAGE_SIZE or DEFAULT_PAGE_SIZE.
 LARGEST_PAGES = {("Listing", "reservations"): MAX_NESTED_RESERVATIONS}
+# Lists as long as one of their arguments, with the most that argument may hold.
+LIST_ARGUMENTS = {("Query", "nodes"): ("ids", MAX_NODES)}
 DEFAULT_PAGES = {
     ("Listing", "reservations"): DEFAULT_NESTED_RESERVATIONS,
     ("Listing", "reviews"): DEFAULT_NESTED_REVIEWS,
@@ -137,7 +141,7 @@ class CostEstimator:
             node, field, LARGEST_PAGES.get(key), DEFAULT_PAGES.get(key, DEFAULT_PAGE_SIZE)
         )
         if is_list(field):
-            size = own_page or page or UNPAGED_LIST_SIZE
+            size = own_page or page or self._listed(node, key) or UNPAGED_LIST_SIZE
             child_page = None
         else:
             size = 1
@@ -159,6 +163,17 @@ class CostEstimator:
             return default
         valid = [size for size in sizes if isinstance(size, int) and size > 0]
         return max(valid) if len(valid) == len(sizes) else UNKNOWN_PAGE_SIZE
+
+    def _listed(self, node: FieldNode, key: tuple[str, str]) -> int | None:
+        """A list as long as a list argument (`nodes(ids:)`): its literal length, else (a
+        variable) the most it may hold."""
+        if key not in LIST_ARGUMENTS:
+            return None
+        name, largest = LIST_ARGUMENTS[key]
+        given = next((a.value for a in node.arguments or () if a.name.value == name), None)
+        if isinstance(given, ListValueNode):
+            return max(len(given.values), 1)
+        return largest
 
     def _argument_size(self, given: object, largest: int | None) -> object:
         if isinstance(given, IntValueNode):

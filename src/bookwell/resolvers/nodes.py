@@ -10,12 +10,12 @@ from typing import Annotated
 import strawberry
 
 from bookwell.context import Info
-from bookwell.ids import parse_global_id
+from bookwell.ids import MAX_NODES, parse_global_id
 from bookwell.resolvers.common import public_read
 from bookwell.resolvers.waitlist import waitlist_entries_seen_by
 from bookwell.schema.listing import Listing
 from bookwell.schema.node import Node
-from bookwell.schema.payment import reservation_payment
+from bookwell.schema.payment import Payment
 from bookwell.schema.pricing import PriceRule
 from bookwell.schema.reservation import Reservation
 from bookwell.schema.review import Review
@@ -26,7 +26,6 @@ from bookwell.services.errors import invalid
 from bookwell.services.principal import Principal
 from bookwell.services.reservations import reservations_by_ids
 
-MAX_NODES = 100
 Found = dict[uuid.UUID, Node]
 Fetch = Callable[[Info, Principal | None, list[uuid.UUID]], Awaitable[Found]]
 
@@ -83,9 +82,13 @@ async def _reservations(info: Info, viewer: Principal | None, ids: list[uuid.UUI
 async def _payments(info: Info, viewer: Principal | None, ids: list[uuid.UUID]) -> Found:
     """A payment is its reservation's: seen by whoever may see the reservation."""
     found = await _reservations(info, viewer, ids)
+    rows = await info.context.loaders.payment.load_many(list(found))  # one query for all
+    provider = info.context.payments.name
     return {
-        id_: await reservation_payment(info, id_, reservation.total_price)  # type: ignore[attr-defined]
-        for id_, reservation in found.items()
+        id_: Payment.from_row(row)
+        if row
+        else Payment.unpaid(id_, reservation.total_price, provider)  # type: ignore[attr-defined]
+        for (id_, reservation), row in zip(found.items(), rows, strict=True)
     }
 
 

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from graphql import GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import SchemaExtension
+from strawberry.types.graphql import OperationType
 
 from bookwell.config import Settings
 from bookwell.limits.cost import max_query_cost_rule
@@ -75,6 +76,25 @@ def _one_per_mistake(error: GraphQLError) -> list[GraphQLError]:
     ]
 
 
+class SubscriptionsOverWebsocket(SchemaExtension):
+    """A subscription asked over plain HTTP (its text, or a persisted query's) has no stream
+    to answer on: refused as a bad request (400) before it runs. Websocket operations have
+    no HTTP request in their context."""
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        request = getattr(context.context, "request", None)
+        if request is not None and context.operation_type is OperationType.SUBSCRIPTION:
+            response = getattr(context.context, "response", None)
+            if response is not None:
+                response.status_code = 400
+            raise GraphQLError(
+                "Subscriptions run over the websocket at /graphql (graphql-transport-ws).",
+                extensions={"code": "SUBSCRIPTION_OVER_HTTP"},
+            )
+        yield
+
+
 def build_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
     """Per-request factories. Validation rules are built once here: a rule class made per
     request would defeat the validation cache, whose key includes the rules."""
@@ -96,6 +116,7 @@ def build_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
         ObserveOperations,
         *persisted,
         lambda: CachedDocuments(documents),
+        SubscriptionsOverWebsocket,
         RateLimits,
         lambda: PublicErrors(field_suggestions=settings.field_suggestions),
     ]
