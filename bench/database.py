@@ -7,8 +7,8 @@ from pathlib import Path
 
 from sqlalchemy import make_url
 
-from bookwell.config import to_asyncpg_url
-from bookwell.db import EmbeddedPostgres
+from bookwell.core.config import to_asyncpg_url
+from bookwell.core.db import EmbeddedPostgres
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA_DIR = ROOT / ".bookwell"

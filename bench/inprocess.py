@@ -27,7 +27,7 @@ from starlette.types import ASGIApp
 from bench import data
 from bench.database import bench_database, plain
 from bench.scenarios import NESTED, SEARCH
-from bookwell import migrate
+from bookwell.core import migrate
 
 
 class CollectorClock:

@@ -20,8 +20,8 @@ import asyncpg
 from bench import data
 from bench.database import bench_database, plain
 from bench.run import _run, prepare
-from bookwell import migrate
-from bookwell.db import connect, describe
+from bookwell.core import migrate
+from bookwell.core.db import connect, describe
 from bookwell.models import Role
 from bookwell.reports import ReportFormat, render
 from bookwell.reports.json import render_json

@@ -20,8 +20,8 @@ from bench.database import bench_database, plain
 from bench.report import Measurement, Row, as_json, revision, summary
 from bench.scenarios import ORDER
 from bench.servers import RESULTS, Server, bare_server, graphql_server
-from bookwell import migrate
-from bookwell.db import describe
+from bookwell.core import migrate
+from bookwell.core.db import describe
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

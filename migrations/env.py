@@ -6,7 +6,7 @@ import os
 from alembic import context
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bookwell.config import to_asyncpg_url
+from bookwell.core.config import to_asyncpg_url
 from bookwell.models import Base
 
 config = context.config

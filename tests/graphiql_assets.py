@@ -8,7 +8,7 @@ import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from bookwell.config import Settings
+from bookwell.core.config import Settings
 from bookwell.graphiql import AssetCache
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from bookwell.ids import parse_global_id
+from bookwell.core.ids import parse_global_id
 
 
 def database_id(global_id: str) -> uuid.UUID:

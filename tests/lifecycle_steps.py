@@ -11,10 +11,10 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bookwell.db import Database
+from bookwell.core.db import Database
+from bookwell.core.errors import DomainError, ErrorCode
 from bookwell.models import Reservation, ReservationStatus
 from bookwell.services import holds, lifecycle, reservations
-from bookwell.services.errors import DomainError, ErrorCode
 from bookwell.services.principal import Principal
 from bookwell.services.reservations import NewReservation
 from bookwell.services.stays import today_in

@@ -61,7 +61,7 @@ from decimal import Decimal
 
 from sqlalchemy import insert
 
-from bookwell.db import Database
+from bookwell.core.db import Database
 from bookwell.models import ListingKind, Reservation, ReservationStatus, Role, new_id
 from bookwell.services.principal import Principal
 from tests.conftest import make_listing, make_user

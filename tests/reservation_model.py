@@ -5,8 +5,8 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from bookwell.core.errors import ErrorCode
 from bookwell.models import ReservationStatus
-from bookwell.services.errors import ErrorCode
 
 PENDING = ReservationStatus.PENDING
 CONFIRMED = ReservationStatus.CONFIRMED

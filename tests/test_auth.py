@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from bookwell.app import create_app
-from bookwell.ids import global_id
+from bookwell.core.ids import global_id
 from tests.conftest import make_listing, make_user
 from tests.graphql import GraphQLClient
 

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import icalendar
 from sqlalchemy import text
 
-from bookwell.db import secret_key
+from bookwell.core.db import secret_key
 from bookwell.models import Role
 from bookwell.services.feed_tokens import feed_token
 from tests.conftest import make_listing, make_token, make_user

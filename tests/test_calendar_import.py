@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from bookwell.ids import global_id
+from bookwell.core.ids import global_id
 from bookwell.models import Role
 from bookwell.services.calendar_import import CalendarInput, import_calendar
 from tests.conftest import inventory_faults, make_listing, make_token, make_user

@@ -18,7 +18,7 @@ from sqlalchemy import make_url
 
 from bookwell.app import create_app
 from bookwell.cli import main
-from bookwell.config import Settings
+from bookwell.core.config import Settings
 from tests.conftest import _admin, _plain, _with_database
 from tests.graphql import GraphQLClient
 

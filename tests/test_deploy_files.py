@@ -13,8 +13,8 @@ from sqlalchemy import text
 
 from bookwell.app import create_app
 from bookwell.cli import main
-from bookwell.config import Settings
-from bookwell.db import Database, connect
+from bookwell.core.config import Settings
+from bookwell.core.db import Database, connect
 
 ROOT = Path(__file__).resolve().parents[1]
 K8S = ROOT / "deploy" / "k8s"

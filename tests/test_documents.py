@@ -4,7 +4,7 @@ import pytest
 from graphql import GraphQLError, specified_rules
 from graphql.validation import ValidationRule
 
-from bookwell.config import Settings
+from bookwell.core.config import Settings
 from bookwell.schema.documents import DocumentCache
 from bookwell.schema.root import build_schema
 

@@ -21,8 +21,8 @@ from schemathesis.python import asgi
 from schemathesis.specs.graphql.scalars import CUSTOM_SCALARS
 
 from bookwell.app import create_app
+from bookwell.core.pagination import encode_cursor
 from bookwell.models import Role
-from bookwell.services.pagination import encode_cursor
 from bookwell.services.stays import today_in
 from tests.fuzz.checks import no_leaked_internals, only_public_errors
 from tests.fuzz.seed import Seeded, seed

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 from bookwell.app import create_app
 from bookwell.cli import main
-from bookwell.config import Settings
+from bookwell.core.config import Settings
 from bookwell.graphiql import AssetCache, IntegrityError
 from bookwell.graphiql.assets import sri
 from bookwell.graphiql.page import README_QUERY

@@ -15,8 +15,8 @@ import httpx
 import pytest
 
 from bookwell.app import create_app
-from bookwell.config import Settings
-from bookwell.db import Database
+from bookwell.core.config import Settings
+from bookwell.core.db import Database
 from bookwell.graphiql.page import README_QUERY
 from bookwell.resolvers.subscriptions import CHANNEL
 from bookwell.services.principal import Principal

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from bookwell.app import create_app
-from bookwell.config import Settings
+from bookwell.core.config import Settings
 from bookwell.graphql_http import prefers_graphql_response
 from tests.conftest import make_listing
 

@@ -3,8 +3,8 @@ That the JSON equals what the object path answers is tests/test_execution_paths.
 
 from graphql import FieldNode, parse
 
+from bookwell.core.json_rows import Constant
 from bookwell.schema.json_pages import RESERVATION, field_nodes, json_shape
-from bookwell.services.json_rows import Constant
 
 
 def _reservations(document: str) -> tuple[list[FieldNode] | None, dict]:

@@ -25,10 +25,10 @@ from hypothesis.stateful import (
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
-from bookwell.db import connect
+from bookwell.core.db import connect
+from bookwell.core.errors import ErrorCode
 from bookwell.models import CAPACITY_CONSTRAINT, Reservation, Role
 from bookwell.services import holds, lifecycle, reservations
-from bookwell.services.errors import ErrorCode
 from bookwell.services.payments import BuiltinProvider
 from bookwell.services.payments.service import pay_reservation
 from bookwell.services.reservations import NewReservation

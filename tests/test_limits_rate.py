@@ -11,13 +11,9 @@ import redis.asyncio as redis
 from sqlalchemy import text
 
 from bookwell.app import create_app
-from bookwell.config import Settings
+from bookwell.core.config import Settings
+from bookwell.core.rate_limits import MemoryRateLimiter, RedisRateLimiter, build_rate_limiter
 from bookwell.limits.rate_limiting import CODE as LIMITED
-from bookwell.limits.rate_limits import (
-    MemoryRateLimiter,
-    RedisRateLimiter,
-    build_rate_limiter,
-)
 from tests.conftest import make_listing, make_token, make_user
 from tests.graphql import Answer, GraphQLClient
 from tests.test_abuse_limits import sql_statements

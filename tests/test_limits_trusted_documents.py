@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from bookwell.app import create_app
-from bookwell.config import Settings
+from bookwell.core.config import Settings
 from bookwell.limits.trusted_documents import NOT_FOUND, REQUIRED, document_hash
 from bookwell.models import Role
 from tests.conftest import make_token, make_user

@@ -14,9 +14,9 @@ import pytest
 from alembic import command
 from sqlalchemy import event, text
 
-from bookwell import migrate
-from bookwell.config import Settings
-from bookwell.db import Database
+from bookwell.core import migrate
+from bookwell.core.config import Settings
+from bookwell.core.db import Database
 from bookwell.services.availability import free_units
 from bookwell.services.payments import BuiltinProvider
 from bookwell.services.stays import Stay

@@ -8,7 +8,7 @@ import unicodedata
 
 import pytest
 
-from bookwell.ids import global_id
+from bookwell.core.ids import global_id
 from bookwell.models import Role
 from tests.conftest import make_listing, make_token, make_user
 from tests.report_calendar import END, START, Calendar, build_calendar

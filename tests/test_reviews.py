@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import text
 
-from bookwell.ids import global_id
+from bookwell.core.ids import global_id
 from bookwell.models import Role
 from bookwell.services.principal import Principal
 from bookwell.services.reservations import NewReservation, create_reservation

@@ -9,8 +9,8 @@ import redis
 from starlette.routing import Route
 
 from bookwell.app import create_app
-from bookwell.cli import serve_settings
-from bookwell.limits.rate_limits import Counter, MemoryRateLimiter, RedisRateLimiter
+from bookwell.cli.serve import serve_settings
+from bookwell.core.rate_limits import Counter, MemoryRateLimiter, RedisRateLimiter
 from tests.test_serve import Serve, _env, _free_port
 from tests.workers.queue_helpers import forget_queue
 

@@ -35,7 +35,7 @@ import asyncpg
 import pytest
 from sqlalchemy import event, make_url
 
-from bookwell.db import Database
+from bookwell.core.db import Database
 from bookwell.services.waitlist import LOCK_SPACE
 from tests.conftest import _admin, _plain, make_listing, make_token, make_user
 

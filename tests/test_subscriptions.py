@@ -25,9 +25,9 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from bookwell.app import create_app
-from bookwell.config import Settings
-from bookwell.ids import global_id
-from bookwell.pg_listen import Listener
+from bookwell.core.config import Settings
+from bookwell.core.ids import global_id
+from bookwell.core.pg_listen import Listener
 from bookwell.resolvers.subscriptions import CHANNEL, ranges_to_report
 from bookwell.services.stays import Stay
 from tests.conftest import _plain, make_listing, make_token, make_user

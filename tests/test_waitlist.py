@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import text
 
-from bookwell.ids import global_id
+from bookwell.core.ids import global_id
 from bookwell.models import Role
 from bookwell.services.waitlist import offer_freed_units
 from tests.conftest import make_listing, make_token, make_user

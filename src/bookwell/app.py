@@ -12,12 +12,11 @@ from typing import Protocol
 import orjson
 from cross_web import HTTPException
 from graphql import GraphQLError, OperationType, get_operation_ast, parse
-from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -33,11 +32,11 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import Subscr
 from strawberry.types.unset import UNSET, UnsetType
 
 from bookwell.admin import build_admin
-from bookwell.calendar_feed import calendar_feed
-from bookwell.config import Settings
 from bookwell.context import Context
-from bookwell.cors import cors_options, origin_matcher
-from bookwell.db import Database, connect, secret_key
+from bookwell.core.config import Settings
+from bookwell.core.db import Database, connect, secret_key
+from bookwell.core.pg_listen import Listener
+from bookwell.core.rate_limits import build_rate_limiter
 from bookwell.graphiql import GraphiQLPage
 from bookwell.graphql_http import (
     VARY,
@@ -51,24 +50,24 @@ from bookwell.graphql_http import (
     shape_answer,
     sub_response_for,
 )
-from bookwell.limits.body_size import BodySizeLimit
-from bookwell.limits.rate_limits import build_rate_limiter
+from bookwell.http.body_size import BodySizeLimit
+from bookwell.http.calendar_feed import calendar_feed
+from bookwell.http.cors import cors_options, origin_matcher
+from bookwell.http.health import health, healthz, readyz
+from bookwell.http.metrics import metrics_endpoint
+from bookwell.http.reports import report_download
+from bookwell.http.webhooks import stripe_webhook
 from bookwell.limits.trusted_documents import DocumentIdRequests
-from bookwell.observability.health import healthz, readyz
 from bookwell.observability.logging import route_library_loggers
 from bookwell.observability.metrics import Metrics
 from bookwell.observability.request_context import RequestContext
-from bookwell.observability.scrape import metrics_endpoint
 from bookwell.observability.setup import configure_observability
 from bookwell.observability.tracing import instrument_app
-from bookwell.pg_listen import Listener
-from bookwell.report_routes import report_download
 from bookwell.schema.root import build_schema
 from bookwell.services import accounts
 from bookwell.services.payments import PaymentProvider, build_provider
 from bookwell.services.principal import Principal
 from bookwell.services.tokens import AccessTokens
-from bookwell.webhooks import stripe_webhook
 
 log = logging.getLogger(__name__)
 
@@ -197,7 +196,7 @@ class BookwellGraphQL(DocumentIdRequests, GraphQL):
 
     def is_websocket_origin_allowed(self, request, origin: str) -> bool:  # type: ignore[no-untyped-def]
         """Same-origin pages always may (Strawberry checks that first); other origins as
-        CORS allows them (cors.py)."""
+        CORS allows them (http/cors.py)."""
         return self.origin_allowed(origin)
 
     def should_render_graphql_ide(self, request) -> bool:  # type: ignore[no-untyped-def]
@@ -373,12 +372,6 @@ def create_app(
             gc.freeze()
             yield
 
-    async def health(request: Request) -> JSONResponse:
-        assert runtime.db is not None
-        async with runtime.db.read() as session:
-            await session.execute(text("SELECT 1"))
-        return JSONResponse({"status": "ok"})
-
     async def home(request: Request) -> RedirectResponse:
         return RedirectResponse("/graphql")
 
@@ -386,7 +379,7 @@ def create_app(
     metrics = Metrics()
     routes = [
         Route("/", home),
-        Route("/health", health),
+        Route("/health", health(runtime)),
         Route("/healthz", healthz),
         Route("/readyz", readyz(runtime, settings.redis_url)),
         Route(

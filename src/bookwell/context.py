@@ -8,11 +8,11 @@ import strawberry
 from starlette.requests import Request
 from starlette.responses import Response
 
-from bookwell.config import Settings
-from bookwell.db import Database
-from bookwell.limits.rate_limits import RateLimiter
+from bookwell.core.config import Settings
+from bookwell.core.db import Database
+from bookwell.core.pg_listen import Listener
+from bookwell.core.rate_limits import RateLimiter
 from bookwell.loaders import Loaders
-from bookwell.pg_listen import Listener
 from bookwell.services.payments import BuiltinProvider, PaymentProvider
 from bookwell.services.principal import Principal
 from bookwell.services.tokens import AccessTokens
@@ -34,7 +34,7 @@ class Context:
     listener: Listener | None = None
     # A websocket's connection_init payload (Strawberry sets it on connect).
     connection_params: dict[str, object] | None = None
-    # Login and booking counters (limits/rate_limits.py); None: nothing is rate limited.
+    # Login and booking counters (core/rate_limits.py); None: nothing is rate limited.
     rate_limiter: RateLimiter | None = None
     loaders: Loaders = field(init=False)
     # Objects whose `prefetched` values point back at them (schema/lookahead.py: a listing's

@@ -15,7 +15,8 @@ from typing import Any, TypeVar
 from aiodataloader import DataLoader
 from sqlalchemy.engine import Row
 
-from bookwell.db import Database
+from bookwell.core.db import Database
+from bookwell.core.pagination import Page, PageRequest
 from bookwell.services import (
     accounts,
     availability,
@@ -26,7 +27,6 @@ from bookwell.services import (
 )
 from bookwell.services import reviews as reviews_service
 from bookwell.services.availability import Availability
-from bookwell.services.pagination import Page, PageRequest
 from bookwell.services.payments.records import payments_of_reservations
 from bookwell.services.principal import Principal
 from bookwell.services.reviews import Rating

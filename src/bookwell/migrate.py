@@ -1,22 +1,6 @@
-"""Alembic, driven from code: `bookwell migrate` and the first start of `bookwell serve`."""
+"""Moved to bookwell.core.migrate; this name stays only for tests/conftest.py until its
+imports follow the move (then delete this file)."""
 
-from pathlib import Path
+from bookwell.core.migrate import MIGRATIONS, alembic_config, upgrade
 
-from alembic import command
-from alembic.config import Config
-
-# The repository's migrations/ (the package is run from a checkout or the Docker image).
-MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
-
-
-def alembic_config(url: str) -> Config:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    # ConfigParser interpolates %; URLs may hold %-escapes (passwords, socket paths).
-    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    return config
-
-
-def upgrade(url: str, revision: str = "head") -> None:
-    """Run from synchronous code only: Alembic's env.py runs its own event loop."""
-    command.upgrade(alembic_config(url), revision)
+__all__ = ["MIGRATIONS", "alembic_config", "upgrade"]

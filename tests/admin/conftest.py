@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import update
 
 from bookwell.app import create_app
-from bookwell.config import Settings
-from bookwell.db import Database
+from bookwell.core.config import Settings
+from bookwell.core.db import Database
 from bookwell.models import OutboxMessage, Role
 from bookwell.services import accounts, lifecycle, reservations
 from bookwell.services.principal import Principal

@@ -14,7 +14,7 @@ import uvicorn
 from starlette.applications import Starlette
 
 from bookwell.app import create_app
-from bookwell.config import Settings
+from bookwell.core.config import Settings
 from tests.admin.conftest import ADMIN_PASSWORD, GUEST_PASSWORD, Seeded
 from tests.admin.png import decode
 

@@ -4,8 +4,8 @@ narrow it."""
 import httpx
 from sqlalchemy import select, update
 
-from bookwell.config import Settings
-from bookwell.db import Database
+from bookwell.core.config import Settings
+from bookwell.core.db import Database
 from bookwell.models import Role, User
 from tests.admin.conftest import ADMIN_PASSWORD, GUEST_PASSWORD, Seeded, client_of, sign_in
 

@@ -9,8 +9,8 @@ import httpx
 from itsdangerous import TimestampSigner
 
 from bookwell.admin.auth import SESSION_SECONDS, session_key
-from bookwell.config import Settings
-from bookwell.db import secret_key
+from bookwell.core.config import Settings
+from bookwell.core.db import secret_key
 from tests.admin.conftest import ADMIN_PASSWORD, Seeded, client_of, sign_in
 
 

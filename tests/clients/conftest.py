@@ -25,8 +25,8 @@ import uvicorn
 from starlette.applications import Starlette
 
 from bookwell.app import create_app
-from bookwell.config import Settings
-from bookwell.db import connect
+from bookwell.core.config import Settings
+from bookwell.core.db import connect
 from bookwell.models import Role
 from bookwell.resolvers.subscriptions import CHANNEL
 from tests.conftest import copy_template, drop_database, make_listing, make_token, make_user

@@ -5,7 +5,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bookwell.db import Database
+from bookwell.core.db import Database
 from bookwell.models import ListingKind, Role
 from bookwell.services.stays import today_in
 from tests.conftest import make_listing, make_token, make_user

@@ -7,7 +7,7 @@ import re
 import aiosmtplib
 import pytest
 
-from bookwell.config import Settings
+from bookwell.core.config import Settings
 from bookwell.mail import FileMailer, SmtpMailer, build_mailer, compose
 from tests.mail.notices import PUBLIC_URL, SENDER, notice
 from tests.smtp_sink import free_port

@@ -10,7 +10,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from structlog.contextvars import bound_contextvars
 
 from bookwell.app import create_app
-from bookwell.config import Settings
+from bookwell.core.config import Settings
 from tests.conftest import make_listing
 
 BOOK = """

@@ -6,7 +6,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from bookwell.app import create_app
-from bookwell.config import Settings
+from bookwell.core.config import Settings
 
 NOWHERE_DATABASE = "postgresql://postgres@127.0.0.1:1/nowhere"
 NOWHERE_REDIS = "redis://127.0.0.1:1/0"

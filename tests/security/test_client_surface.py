@@ -10,7 +10,7 @@ from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
 from bookwell.app import create_app
-from bookwell.ids import global_id
+from bookwell.core.ids import global_id
 from bookwell.models import Role
 from bookwell.schema.persisted_queries import MAX_DOCUMENT_BYTES, KnownDocuments
 from bookwell.services.reservations import NewReservation, create_reservation

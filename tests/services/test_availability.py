@@ -2,11 +2,11 @@ from datetime import date, timedelta
 
 import pytest
 
+from bookwell.core.errors import DomainError, ErrorCode
+from bookwell.core.pagination import page_request
 from bookwell.models import ListingKind, Role
 from bookwell.services.availability import availability, search
-from bookwell.services.errors import DomainError, ErrorCode
 from bookwell.services.listings import ListingFilter
-from bookwell.services.pagination import page_request
 from bookwell.services.reservations import NewReservation, create_reservation
 from bookwell.services.stays import Stay
 from tests.conftest import make_listing, make_user
@@ -144,7 +144,7 @@ async def test_search_pages_are_stable_and_complete(db, host):
         seen += [row.id for row in page.rows]
         if not page.has_next_page:
             break
-        from bookwell.services.pagination import encode_cursor
+        from bookwell.core.pagination import encode_cursor
 
         after = encode_cursor(page.rows[-1].id)
     assert seen == made

@@ -4,8 +4,8 @@ from datetime import timedelta
 
 import pytest
 
+from bookwell.core.errors import DomainError, ErrorCode
 from bookwell.services import lifecycle
-from bookwell.services.errors import DomainError, ErrorCode
 from tests.conftest import make_listing
 from tests.lifecycle_steps import sql
 from tests.services.test_holds import hold, soon

@@ -3,9 +3,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import text
 
+from bookwell.core.errors import DomainError, ErrorCode
 from bookwell.models import ReservationStatus
 from bookwell.services import holds, reservations
-from bookwell.services.errors import DomainError, ErrorCode
 from bookwell.services.reservations import NewReservation
 from bookwell.services.stays import Stay, today_in
 from tests.conftest import make_listing

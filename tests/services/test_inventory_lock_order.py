@@ -14,7 +14,7 @@ import asyncio
 import uuid
 from datetime import timedelta
 
-from bookwell.db import Database
+from bookwell.core.db import Database
 from bookwell.services import holds, lifecycle, reservations
 from bookwell.services.principal import Principal
 from bookwell.services.reservations import NewReservation

@@ -16,10 +16,10 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bookwell.db import Database
+from bookwell.core.db import Database
+from bookwell.core.errors import ErrorCode
 from bookwell.models import ReservationStatus, Role
 from bookwell.services import holds, lifecycle, reservations
-from bookwell.services.errors import ErrorCode
 from bookwell.services.payments import BuiltinProvider
 from bookwell.services.payments.service import pay_reservation
 from bookwell.services.reservations import NewReservation

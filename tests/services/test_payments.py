@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import text
 
+from bookwell.core.errors import DomainError, ErrorCode
 from bookwell.models import PaymentStatus, ReservationStatus
 from bookwell.services import lifecycle
-from bookwell.services.errors import DomainError, ErrorCode
 from bookwell.services.payments import BuiltinProvider, Charge, RefundResult
 from bookwell.services.payments.service import (
     PaymentOutcome,

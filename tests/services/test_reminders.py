@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bookwell.db import Database
+from bookwell.core.db import Database
 from bookwell.services import holds, idempotency, reminders
 from bookwell.services.payments import BuiltinProvider
 from bookwell.services.payments.service import pay_reservation

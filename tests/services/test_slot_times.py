@@ -4,7 +4,7 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 
-from bookwell.services.errors import DomainError, ErrorCode
+from bookwell.core.errors import DomainError, ErrorCode
 from bookwell.services.slot_times import (
     Hours,
     check_bookable_now,

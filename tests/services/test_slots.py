@@ -6,10 +6,10 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import text
 
+from bookwell.core.errors import DomainError, ErrorCode
+from bookwell.core.pagination import page_request
 from bookwell.models import ListingKind
-from bookwell.services.errors import DomainError, ErrorCode
 from bookwell.services.listings import ListingFilter, listings_by_ids
-from bookwell.services.pagination import page_request
 from bookwell.services.reservations import NewReservation, create_reservation
 from bookwell.services.slot_search import SlotQuestion, free_slots, slot_listings
 from bookwell.services.slot_units import SlotSettings, TableSpec

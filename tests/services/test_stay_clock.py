@@ -10,10 +10,10 @@ import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bookwell.db import Database
+from bookwell.core.db import Database
+from bookwell.core.errors import ErrorCode
 from bookwell.models import ListingKind, ReservationStatus
 from bookwell.services import holds, lifecycle, stay_clock
-from bookwell.services.errors import ErrorCode
 from bookwell.services.principal import Principal
 from bookwell.services.slot_units import SlotSettings
 from bookwell.services.slots import NewSlotBooking, book_slot

@@ -2,7 +2,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from bookwell.services.errors import DomainError, ErrorCode
+from bookwell.core.errors import DomainError, ErrorCode
 from bookwell.services.stays import MAX_NIGHTS, stay, today_in
 
 

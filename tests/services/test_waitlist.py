@@ -9,9 +9,9 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import text
 
+from bookwell.core.errors import DomainError, ErrorCode
 from bookwell.models import ReservationStatus, Role, WaitlistStatus
 from bookwell.services import waitlist
-from bookwell.services.errors import DomainError, ErrorCode
 from bookwell.services.holds import expire_holds
 from bookwell.services.reservations import NewReservation, create_reservation
 from bookwell.services.waitlist import (

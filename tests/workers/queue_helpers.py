@@ -14,8 +14,8 @@ from typing import Any
 from pydantic import SecretStr
 from sqlalchemy import text
 
-from bookwell.config import Settings
-from bookwell.db import Database
+from bookwell.core.config import Settings
+from bookwell.core.db import Database
 from bookwell.services import reservations
 from bookwell.services.principal import Principal
 from bookwell.services.reservations import NewReservation

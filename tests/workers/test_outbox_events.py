@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import text
 
+from bookwell.core.errors import DomainError, ErrorCode
 from bookwell.services import holds, lifecycle, outbox, reservations
-from bookwell.services.errors import DomainError, ErrorCode
 from bookwell.services.reservations import NewReservation
 from tests.conftest import make_listing
 from tests.workers.queue_helpers import book

@@ -11,8 +11,8 @@ from click.testing import CliRunner
 from sqlalchemy import make_url
 
 from bookwell.cli import main
-from bookwell.config import Settings
-from bookwell.db import Database, connect
+from bookwell.core.config import Settings
+from bookwell.core.db import Database, connect
 from bookwell.services import holds
 from bookwell.services.payments import BuiltinProvider
 from bookwell.services.payments.service import pay_reservation

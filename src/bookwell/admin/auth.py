@@ -12,11 +12,11 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from bookwell.admin.sessions import LazySessionMaker
-from bookwell.config import Settings
-from bookwell.limits.rate_limits import Counter, RateLimiter
+from bookwell.core.config import Settings
+from bookwell.core.errors import DomainError
+from bookwell.core.rate_limits import Counter, RateLimiter
 from bookwell.models import Role, User
 from bookwell.services import accounts
-from bookwell.services.errors import DomainError
 from bookwell.services.principal import Principal
 
 COOKIE = "bookwell_admin"

@@ -10,9 +10,9 @@ from starlette.routing import Mount
 from bookwell.admin.auth import AdminAuth
 from bookwell.admin.sessions import LazySessionMaker
 from bookwell.admin.views import VIEWS
-from bookwell.config import Settings
-from bookwell.db import Database, secret_key
-from bookwell.limits.rate_limits import RateLimiter
+from bookwell.core.config import Settings
+from bookwell.core.db import Database, secret_key
+from bookwell.core.rate_limits import RateLimiter
 
 PATH = "/admin"
 TEMPLATES = Path(__file__).parent / "templates"

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bookwell.db import Database
+from bookwell.core.db import Database
 
 
 class LazySessionMaker:

@@ -14,7 +14,7 @@ from pathlib import PurePosixPath
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 
-from bookwell.config import Settings
+from bookwell.core.config import Settings
 from bookwell.graphiql.assets import Asset, AssetCache, served_paths
 
 CDN = "https://cdn.jsdelivr.net/npm"

@@ -36,10 +36,10 @@ from graphql import (
     value_from_ast_untyped,
 )
 
-from bookwell.ids import MAX_NODES
+from bookwell.core.ids import MAX_NODES
+from bookwell.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from bookwell.schema.listing import DEFAULT_NESTED_RESERVATIONS, MAX_NESTED_RESERVATIONS
 from bookwell.schema.review import DEFAULT_NESTED_REVIEWS
-from bookwell.services.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 PAGE_ARGUMENTS = ("first", "last")
 UNKNOWN_PAGE_SIZE = MAX_PAGE_SIZE

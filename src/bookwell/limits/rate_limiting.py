@@ -20,7 +20,7 @@ from graphql import (
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionResult
 
-from bookwell.limits.rate_limits import Counter, RateLimiter
+from bookwell.core.rate_limits import Counter, RateLimiter
 
 CODE = "RATE_LIMITED"
 

@@ -16,7 +16,7 @@ from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
 
-from bookwell.config import Settings
+from bookwell.core.config import Settings
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 

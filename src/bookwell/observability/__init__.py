@@ -1,2 +1,2 @@
-"""Logs, metrics and probes: structlog JSON logs carrying the request id, Prometheus
-metrics per app, and the /healthz and /readyz probes."""
+"""Logs, metrics and tracing: structlog JSON logs carrying the request id, Prometheus
+metrics per app (served by http/metrics.py), Sentry and OpenTelemetry."""

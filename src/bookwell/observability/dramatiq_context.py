@@ -17,8 +17,8 @@ from dramatiq.asyncio import async_to_sync
 from sqlalchemy import select
 from structlog.contextvars import bind_contextvars, get_contextvars, unbind_contextvars
 
-from bookwell.config import Settings
-from bookwell.db import Database
+from bookwell.core.config import Settings
+from bookwell.core.db import Database
 from bookwell.models import OutboxMessage
 from bookwell.observability.tracing import init_tracing, trace_messages
 

@@ -13,7 +13,7 @@ import orjson
 import structlog
 from structlog.typing import Processor
 
-from bookwell.config import Settings
+from bookwell.core.config import Settings
 
 LogFormat = Literal["json", "console"]
 

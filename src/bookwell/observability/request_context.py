@@ -1,7 +1,7 @@
 """One request id per HTTP request, made before any route runs: kept in `scope["state"]`
 (the GraphQL view answers it in `X-Request-ID`) and bound to structlog's context, so every
 line logged while the request is served carries it, and so do the outbox events it records
-(request_scope.py).
+(core/request_scope.py).
 
 An `X-Request-ID` the client (or a proxy in front) sent is kept when it is a plain token of
 at most 100 characters, so one id follows a request through the proxy's logs and ours;

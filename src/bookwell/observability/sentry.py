@@ -2,7 +2,7 @@
 Called before the schema and any broker are built, since the Strawberry and Dramatiq
 integrations hook into their construction."""
 
-from bookwell.config import Settings
+from bookwell.core.config import Settings
 
 
 def init_sentry(settings: Settings) -> bool:

@@ -5,7 +5,7 @@ instrumented by `instrument_app`."""
 
 from starlette.applications import Starlette
 
-from bookwell.config import Settings
+from bookwell.core.config import Settings
 
 SERVICE_NAME = "bookwell"
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import orjson
 
-from bookwell.ids import global_id
+from bookwell.core.ids import global_id
 from bookwell.services.report_figures import CurrencyTotals, Figures, ListingReport, Report
 
 

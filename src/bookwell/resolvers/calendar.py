@@ -5,6 +5,7 @@ from typing import Annotated
 import strawberry
 
 from bookwell.context import Info
+from bookwell.core.errors import DomainError, InputErrors
 from bookwell.resolvers.common import parse_id, require_principal
 from bookwell.resolvers.waitlist import offer_after_release
 from bookwell.schema.calendar import ImportCalendarInput, ImportCalendarPayload
@@ -12,7 +13,6 @@ from bookwell.schema.errors import INPUT, user_errors
 from bookwell.schema.listing import Listing
 from bookwell.services import calendar_import
 from bookwell.services.calendar_import import CalendarInput
-from bookwell.services.errors import DomainError, InputErrors
 
 
 async def import_calendar(

@@ -5,12 +5,12 @@ from typing import Any, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.context import Info
-from bookwell.ids import database_id_of
+from bookwell.core.errors import DomainError, not_found
+from bookwell.core.ids import database_id_of
 from bookwell.schema.enums import ErrorCode
 from bookwell.schema.errors import ARGUMENTS, ArgumentPaths, PublicError, UserError, user_errors
 from bookwell.schema.inputs import ListingFilter
 from bookwell.services import listings
-from bookwell.services.errors import DomainError, not_found
 from bookwell.services.principal import Principal
 
 T = TypeVar("T")
@@ -38,7 +38,7 @@ def public_read(info: Info) -> Principal | None:
 
 def parse_uuid(value: str, type_name: str | None = None) -> uuid.UUID | None:
     """The UUID an input id names: a global id (of `type_name`, when given) or a bare
-    UUID; None when it is neither (bookwell/ids.py)."""
+    UUID; None when it is neither (bookwell/core/ids.py)."""
     return database_id_of(value, type_name)
 
 

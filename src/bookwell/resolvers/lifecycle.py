@@ -9,6 +9,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.context import Info
+from bookwell.core.errors import InputErrors
 from bookwell.resolvers.common import in_transaction, parse_id, require_principal
 from bookwell.resolvers.waitlist import offer_after_release
 from bookwell.schema.errors import ARGUMENTS, INPUT, ArgumentPaths, user_errors
@@ -16,7 +17,6 @@ from bookwell.schema.inputs import ChangeReservationDatesInput
 from bookwell.schema.payloads import ReservationPayload
 from bookwell.schema.reservation import Reservation
 from bookwell.services import lifecycle
-from bookwell.services.errors import InputErrors
 from bookwell.services.payments import service as payments
 from bookwell.services.principal import Principal
 from bookwell.services.stays import requested_stay

@@ -5,6 +5,7 @@ from typing import Annotated
 import strawberry
 
 from bookwell.context import Info
+from bookwell.core.errors import InputErrors, not_found
 from bookwell.resolvers.common import in_transaction, parse_id, parse_uuid, require_principal
 from bookwell.schema.errors import INPUT, ArgumentPaths, UserError, user_errors
 from bookwell.schema.inputs import ListingTermsInput, PriceRuleInput
@@ -12,7 +13,6 @@ from bookwell.schema.listing import Listing
 from bookwell.schema.payloads import ListingPayload, PriceRulePayload
 from bookwell.schema.pricing import PriceRule
 from bookwell.services import listing_terms
-from bookwell.services.errors import InputErrors, not_found
 
 # updateListingTerms(listingId:, input:)
 TERMS = ArgumentPaths(input="input", arguments=frozenset({"listingId"}))

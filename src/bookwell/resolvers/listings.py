@@ -4,6 +4,8 @@ from typing import Annotated
 import strawberry
 
 from bookwell.context import Info
+from bookwell.core.errors import not_found
+from bookwell.core.pagination import page_request
 from bookwell.resolvers.common import (
     counter,
     in_transaction,
@@ -20,8 +22,6 @@ from bookwell.schema.pagination import After, Before, Connection, First, Last
 from bookwell.schema.payloads import ListingPayload
 from bookwell.services import availability as availability_service
 from bookwell.services import listing_json, listings
-from bookwell.services.errors import not_found
-from bookwell.services.pagination import page_request
 from bookwell.services.stays import stay
 
 

@@ -10,7 +10,8 @@ from typing import Annotated
 import strawberry
 
 from bookwell.context import Info
-from bookwell.ids import MAX_NODES, parse_global_id
+from bookwell.core.errors import invalid
+from bookwell.core.ids import MAX_NODES, parse_global_id
 from bookwell.resolvers.common import public_read
 from bookwell.resolvers.waitlist import waitlist_entries_seen_by
 from bookwell.schema.listing import Listing
@@ -22,7 +23,6 @@ from bookwell.schema.review import Review
 from bookwell.schema.units import ListingUnit
 from bookwell.schema.user import User
 from bookwell.services import nodes as node_service
-from bookwell.services.errors import invalid
 from bookwell.services.principal import Principal
 from bookwell.services.reservations import reservations_by_ids
 

@@ -4,12 +4,12 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.context import Info
+from bookwell.core.errors import InputErrors
 from bookwell.resolvers.common import in_transaction, parse_id, require_principal
 from bookwell.schema.errors import UserError, user_errors
 from bookwell.schema.payloads import ReservationPayload
 from bookwell.schema.payment import Payment
 from bookwell.schema.reservation import Reservation
-from bookwell.services.errors import InputErrors
 from bookwell.services.idempotency import check_idempotency_key
 from bookwell.services.payments.service import PaymentOutcome, RecordedFailure, pay_reservation
 

@@ -5,11 +5,11 @@ from typing import Annotated
 import strawberry
 
 from bookwell.context import Info
+from bookwell.core.errors import not_found
 from bookwell.reports import ReportFormat
 from bookwell.resolvers.common import parse_uuid, require_principal
 from bookwell.schema.report import Report
 from bookwell.services import reports
-from bookwell.services.errors import not_found
 
 
 async def report(

@@ -3,6 +3,8 @@ from typing import Annotated
 import strawberry
 
 from bookwell.context import Info
+from bookwell.core.errors import DomainError, InputErrors, not_found
+from bookwell.core.pagination import page_request
 from bookwell.resolvers.common import counter, parse_id, parse_uuid, require_principal
 from bookwell.schema.enums import ReservationStatus
 from bookwell.schema.errors import INPUT, user_errors
@@ -12,8 +14,6 @@ from bookwell.schema.pagination import After, Before, Connection, First, Last
 from bookwell.schema.payloads import ReservationPayload
 from bookwell.schema.reservation import Reservation
 from bookwell.services import reservations
-from bookwell.services.errors import DomainError, InputErrors, not_found
-from bookwell.services.pagination import page_request
 from bookwell.services.reservations import NewReservation
 
 

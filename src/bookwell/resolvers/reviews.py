@@ -3,11 +3,11 @@ from typing import Annotated
 import strawberry
 
 from bookwell.context import Info
+from bookwell.core.errors import InputErrors
 from bookwell.resolvers.common import in_transaction, parse_id, require_principal
 from bookwell.schema.errors import INPUT, user_errors
 from bookwell.schema.review import CreateReviewInput, Review, ReviewPayload
 from bookwell.services import reviews
-from bookwell.services.errors import InputErrors
 
 
 async def create_review(

@@ -4,6 +4,8 @@ from typing import Annotated
 import strawberry
 
 from bookwell.context import Info
+from bookwell.core.errors import InputErrors, invalid, not_found
+from bookwell.core.pagination import Page, page_request
 from bookwell.resolvers.common import (
     counter,
     in_transaction,
@@ -23,8 +25,6 @@ from bookwell.schema.reservation import Reservation
 from bookwell.schema.slot_inputs import BookSlotInput
 from bookwell.schema.slots import FreeSlot, SlotOffer
 from bookwell.services import slot_search, slots
-from bookwell.services.errors import InputErrors, invalid, not_found
-from bookwell.services.pagination import Page, page_request
 
 
 async def book_slot(

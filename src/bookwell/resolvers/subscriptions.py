@@ -18,13 +18,13 @@ import strawberry
 from graphql import GraphQLError
 
 from bookwell.context import Info
-from bookwell.pg_listen import Listener
+from bookwell.core.errors import DomainError, ErrorCode, not_found
+from bookwell.core.pg_listen import Listener
 from bookwell.resolvers.common import parse_uuid, public_read
 from bookwell.schema.errors import PublicError
 from bookwell.schema.listing import Availability, availability_key
 from bookwell.services import availability as availability_service
 from bookwell.services import listings
-from bookwell.services.errors import DomainError, ErrorCode, not_found
 from bookwell.services.stays import Stay
 
 log = logging.getLogger(__name__)

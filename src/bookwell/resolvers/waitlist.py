@@ -8,6 +8,8 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.context import Info
+from bookwell.core.errors import InputErrors, not_found
+from bookwell.core.pagination import page_request
 from bookwell.resolvers.common import (
     counter,
     in_transaction,
@@ -19,8 +21,6 @@ from bookwell.schema.errors import INPUT, UserError, user_errors
 from bookwell.schema.pagination import After, Before, Connection, First, Last
 from bookwell.schema.waitlist import JoinWaitlistInput, WaitlistEntry, WaitlistEntryPayload
 from bookwell.services import waitlist, waitlist_entries
-from bookwell.services.errors import InputErrors, not_found
-from bookwell.services.pagination import page_request
 from bookwell.services.principal import Principal
 from bookwell.services.reservations import reservations_by_ids
 from bookwell.services.stays import requested_stay

@@ -5,7 +5,7 @@ from typing import TypeVar
 import strawberry
 
 from bookwell import models
-from bookwell.services.errors import ErrorCode as DomainErrorCode
+from bookwell.core.errors import ErrorCode as DomainErrorCode
 
 E = TypeVar("E", bound=type[Enum])
 

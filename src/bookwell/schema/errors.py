@@ -4,8 +4,8 @@ from dataclasses import dataclass
 import strawberry
 from graphql import GraphQLError
 
+from bookwell.core.errors import DomainError, Path
 from bookwell.schema.enums import ErrorCode
-from bookwell.services.errors import DomainError, Path
 
 
 @dataclass(frozen=True, slots=True)

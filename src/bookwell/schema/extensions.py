@@ -9,7 +9,8 @@ from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
-from bookwell.config import Settings
+from bookwell.core.config import Settings
+from bookwell.core.errors import DomainError
 from bookwell.limits.cost import max_query_cost_rule
 from bookwell.limits.rate_limiting import RateLimits
 from bookwell.limits.shape import shape_rules
@@ -17,7 +18,6 @@ from bookwell.limits.trusted_documents import trusted_document_extensions
 from bookwell.observability.graphql import ObserveOperations
 from bookwell.schema.documents import CachedDocuments, DocumentCache
 from bookwell.schema.persisted_queries import AutomaticPersistedQueries, KnownDocuments
-from bookwell.services.errors import DomainError
 
 log = logging.getLogger("bookwell.errors")
 

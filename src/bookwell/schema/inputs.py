@@ -3,9 +3,9 @@ from decimal import Decimal
 
 import strawberry
 
+from bookwell.core.errors import InputErrors, check_text
 from bookwell.schema.enums import ListingKind, Role
 from bookwell.schema.slot_inputs import TableInput
-from bookwell.services.errors import InputErrors, check_text
 from bookwell.services.listing_terms import (
     NewPriceRule,
     TermsUpdate,

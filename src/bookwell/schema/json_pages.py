@@ -24,7 +24,7 @@ import orjson
 from graphql import FieldNode, FragmentDefinitionNode, FragmentSpreadNode, InlineFragmentNode
 from graphql.language import SelectionNode
 
-from bookwell.services.json_rows import MAX_KEY_LENGTH, Constant, JsonShape
+from bookwell.core.json_rows import MAX_KEY_LENGTH, Constant, JsonShape
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,8 @@ import strawberry
 from sqlalchemy.engine import Row
 
 from bookwell.context import Info
-from bookwell.ids import global_id
+from bookwell.core.ids import global_id
+from bookwell.core.pagination import PageRequest, page_request
 from bookwell.schema.enums import ListingKind
 from bookwell.schema.execution import prefetched_as
 from bookwell.schema.money import Money
@@ -27,7 +28,6 @@ from bookwell.schema.user import User
 from bookwell.services import availability as availability_service
 from bookwell.services import pricing as pricing_service
 from bookwell.services.feed_tokens import feed_url
-from bookwell.services.pagination import PageRequest, page_request
 from bookwell.services.stays import stay
 
 if TYPE_CHECKING:

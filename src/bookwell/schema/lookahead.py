@@ -19,6 +19,9 @@ from graphql import FieldNode
 from strawberry.types.nodes import SelectedField, Selection
 
 from bookwell.context import Info
+from bookwell.core.errors import DomainError
+from bookwell.core.json_rows import JsonShape
+from bookwell.core.pagination import PageRequest
 from bookwell.schema.execution import ExecutionContext
 from bookwell.schema.json_pages import (
     LISTING_EDGE,
@@ -30,9 +33,6 @@ from bookwell.schema.listing import Availability, Listing, availability_key, nes
 from bookwell.schema.pagination import Connection
 from bookwell.schema.reservation import Reservation
 from bookwell.schema.user import User
-from bookwell.services.errors import DomainError
-from bookwell.services.json_rows import JsonShape
-from bookwell.services.pagination import PageRequest
 
 Selections = dict[str, list[SelectedField]]
 

@@ -1,5 +1,5 @@
 """The Relay `Node` interface: every entity with an id implements it, so a client can refetch
-any object by its global id (bookwell/ids.py) through Query.node, as Relay's @refetchable
+any object by its global id (bookwell/core/ids.py) through Query.node, as Relay's @refetchable
 fragments and normalised caches (Apollo, urql's Graphcache) do."""
 
 import strawberry

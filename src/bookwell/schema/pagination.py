@@ -10,9 +10,9 @@ import strawberry
 from graphql import FieldNode
 from sqlalchemy.engine import Row
 
+from bookwell.core.pagination import Page, encode_cursor
 from bookwell.schema.execution import prefetched_as
 from bookwell.schema.json_pages import Prebuilt
-from bookwell.services.pagination import Page, encode_cursor
 from bookwell.services.reservation_json import JsonPage
 
 N = TypeVar("N")

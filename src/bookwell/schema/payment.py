@@ -7,7 +7,7 @@ from sqlalchemy.engine import Row
 
 from bookwell import models
 from bookwell.context import Info
-from bookwell.ids import global_id
+from bookwell.core.ids import global_id
 from bookwell.schema.enums import described_enum
 from bookwell.schema.money import Money
 from bookwell.schema.node import Node

@@ -8,7 +8,7 @@ from typing import Any
 import strawberry
 from sqlalchemy.engine import Row
 
-from bookwell.ids import global_id
+from bookwell.core.ids import global_id
 from bookwell.schema.money import Money
 from bookwell.schema.node import Node
 

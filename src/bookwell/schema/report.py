@@ -6,7 +6,7 @@ from typing import Any
 import strawberry
 
 from bookwell import reports
-from bookwell.ids import global_id
+from bookwell.core.ids import global_id
 from bookwell.schema.enums import ListingKind, described_enum
 from bookwell.schema.money import Money
 from bookwell.services import report_figures as found

@@ -7,7 +7,7 @@ import strawberry
 from sqlalchemy.engine import Row
 
 from bookwell.context import Info
-from bookwell.ids import global_id
+from bookwell.core.ids import global_id
 from bookwell.schema.enums import ReservationStatus
 from bookwell.schema.execution import prefetched_as
 from bookwell.schema.listing import Listing

@@ -6,11 +6,11 @@ import strawberry
 from sqlalchemy.engine import Row
 
 from bookwell.context import Info
-from bookwell.ids import global_id
+from bookwell.core.ids import global_id
+from bookwell.core.pagination import PageRequest
 from bookwell.schema.errors import UserError
 from bookwell.schema.node import Node
 from bookwell.schema.pagination import Connection
-from bookwell.services.pagination import PageRequest
 
 if TYPE_CHECKING:
     from bookwell.schema.listing import Listing

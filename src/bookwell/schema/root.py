@@ -3,7 +3,7 @@
 import strawberry
 from strawberry.schema.config import StrawberryConfig
 
-from bookwell.config import Settings
+from bookwell.core.config import Settings
 from bookwell.resolvers import accounts as account_resolvers
 from bookwell.resolvers import calendar as calendar_resolvers
 from bookwell.resolvers import lifecycle as lifecycle_resolvers

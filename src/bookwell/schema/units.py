@@ -6,7 +6,7 @@ import strawberry
 from sqlalchemy.engine import Row
 
 from bookwell.context import Info
-from bookwell.ids import global_id
+from bookwell.core.ids import global_id
 from bookwell.schema.node import Node
 
 

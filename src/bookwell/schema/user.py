@@ -4,7 +4,7 @@ import strawberry
 from sqlalchemy.engine import Row
 
 from bookwell.context import Info
-from bookwell.ids import global_id
+from bookwell.core.ids import global_id
 from bookwell.schema.enums import Role
 from bookwell.schema.node import Node
 from bookwell.schema.rows import columns

@@ -9,11 +9,11 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bookwell.core.errors import DomainError, ErrorCode, InputErrors, check_text, invalid
+from bookwell.core.statements import one_of
 from bookwell.models import ApiToken, Role, User, new_id
-from bookwell.services.errors import DomainError, ErrorCode, InputErrors, check_text, invalid
 from bookwell.services.passwords import hash_password, verify_password
 from bookwell.services.principal import Principal
-from bookwell.services.statements import one_of
 from bookwell.services.tokens import AccessTokens, hash_api_token, new_api_token, parse_api_token
 
 # Deliberately loose: the only real proof of an address is a mail that arrives.

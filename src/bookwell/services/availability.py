@@ -11,6 +11,8 @@ from sqlalchemy import ColumnElement, Date, Select, and_, bindparam, cast, exist
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bookwell.core.pagination import Page, PageRequest, PageShape, page_of
+from bookwell.core.statements import one_of
 from bookwell.models import Listing, ListingNight
 from bookwell.services.listings import (
     LISTING_COLUMNS,
@@ -21,8 +23,6 @@ from bookwell.services.listings import (
     page_params,
     paged,
 )
-from bookwell.services.pagination import Page, PageRequest, PageShape, page_of
-from bookwell.services.statements import one_of
 from bookwell.services.stays import Stay, check_quantity, today_in
 
 

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import httpcore
 import httpx
 
-from bookwell.services.errors import DomainError, check_text, invalid
+from bookwell.core.errors import DomainError, check_text, invalid
 
 TIMEOUT_SECONDS = 10.0
 MAX_BYTES = 2 * 1024 * 1024

@@ -24,7 +24,16 @@ from sqlalchemy import select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bookwell.db import Database
+from bookwell.core.db import Database
+from bookwell.core.errors import (
+    DomainError,
+    DomainErrors,
+    ErrorCode,
+    InputErrors,
+    check_text,
+    invalid,
+    not_found,
+)
 from bookwell.models import Listing, ListingKind
 from bookwell.services import calendar_blocks as blocks
 from bookwell.services.calendar_fetch import MAX_BYTES, MAX_URL, check_url, fetch_calendar
@@ -35,15 +44,6 @@ from bookwell.services.calendar_plan import (
     last_night,
     plan,
     wanted_blocks,
-)
-from bookwell.services.errors import (
-    DomainError,
-    DomainErrors,
-    ErrorCode,
-    InputErrors,
-    check_text,
-    invalid,
-    not_found,
 )
 from bookwell.services.ical_events import CalendarError, read_calendar
 from bookwell.services.listings import LISTING_COLUMNS

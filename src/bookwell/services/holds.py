@@ -14,6 +14,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bookwell.core.errors import DomainError, ErrorCode, check_text, invalid, not_found
 from bookwell.models import (
     CAPACITY_CONSTRAINT,
     Listing,
@@ -24,7 +25,6 @@ from bookwell.models import (
     new_id,
 )
 from bookwell.services import outbox, pricing
-from bookwell.services.errors import DomainError, ErrorCode, check_text, invalid, not_found
 from bookwell.services.outbox import Event
 from bookwell.services.pricing import TERMS_COLUMNS, terms_of
 from bookwell.services.stays import Stay, check_not_past

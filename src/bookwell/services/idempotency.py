@@ -6,8 +6,8 @@ from datetime import timedelta
 from sqlalchemy import delete, func
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bookwell.core.errors import check_text, invalid
 from bookwell.models import IdempotencyKey
-from bookwell.services.errors import check_text, invalid
 
 MAX_KEY_LENGTH = 200
 

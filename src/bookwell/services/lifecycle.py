@@ -17,6 +17,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bookwell.core.errors import DomainError, ErrorCode, check_text, invalid, not_found
 from bookwell.models import (
     Listing,
     ListingKind,
@@ -25,7 +26,6 @@ from bookwell.models import (
 )
 from bookwell.models.payment import reservation_paid
 from bookwell.services import outbox, pricing
-from bookwell.services.errors import DomainError, ErrorCode, check_text, invalid, not_found
 from bookwell.services.holds import RESERVATION_COLUMNS, is_capacity_error, unavailable
 from bookwell.services.outbox import Event
 from bookwell.services.pricing import TERMS_COLUMNS, terms_of

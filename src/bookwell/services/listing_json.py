@@ -11,9 +11,7 @@ from sqlalchemy import ColumnElement, Select, Text, cast, func, select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bookwell.models import Listing
-from bookwell.services.availability import has_room, room_params
-from bookwell.services.json_rows import (
+from bookwell.core.json_rows import (
     JsonShape,
     ShapeKey,
     cursor_of,
@@ -21,6 +19,9 @@ from bookwell.services.json_rows import (
     json_record,
     shape_key,
 )
+from bookwell.core.pagination import Page, PageRequest, PageShape, page_of
+from bookwell.models import Listing
+from bookwell.services.availability import has_room, room_params
 from bookwell.services.listings import (
     ListingFilter,
     filter_conditions,
@@ -28,7 +29,6 @@ from bookwell.services.listings import (
     page_params,
     paged,
 )
-from bookwell.services.pagination import Page, PageRequest, PageShape, page_of
 from bookwell.services.stays import Stay
 
 # What an edge can show of a listing, each exactly as the API writes it: ids and amounts as

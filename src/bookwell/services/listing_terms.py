@@ -13,15 +13,8 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bookwell.core.errors import DomainError, ErrorCode, InputErrors, check_text, invalid, not_found
 from bookwell.models import Listing, PriceRule, new_id
-from bookwell.services.errors import (
-    DomainError,
-    ErrorCode,
-    InputErrors,
-    check_text,
-    invalid,
-    not_found,
-)
 from bookwell.services.listings import LISTING_COLUMNS
 from bookwell.services.principal import Principal
 

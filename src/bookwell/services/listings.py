@@ -12,9 +12,10 @@ from sqlalchemy import ColumnElement, Select, bindparam, func, insert, or_, sele
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bookwell.core.errors import DomainError, ErrorCode, InputErrors, check_text, invalid
+from bookwell.core.pagination import Page, PageRequest, PageShape, keyset, page_of
+from bookwell.core.statements import one_of
 from bookwell.models import Listing, ListingKind, Role, new_id
-from bookwell.services.errors import DomainError, ErrorCode, InputErrors, check_text, invalid
-from bookwell.services.pagination import Page, PageRequest, PageShape, keyset, page_of
 from bookwell.services.principal import Principal
 from bookwell.services.slot_units import (
     DEFAULT_SLOTS,
@@ -22,7 +23,6 @@ from bookwell.services.slot_units import (
     create_units,
     listing_values,
 )
-from bookwell.services.statements import one_of
 
 LISTING_COLUMNS = tuple(Listing.__table__.c)
 MAX_PRICE = Decimal("9999999999.99")

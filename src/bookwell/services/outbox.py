@@ -18,8 +18,8 @@ from sqlalchemy import delete, func, insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bookwell.core.request_scope import current_request_id
 from bookwell.models import OutboxMessage
-from bookwell.request_scope import current_request_id
 
 
 class Event(enum.StrEnum):

@@ -18,8 +18,8 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bookwell.core.errors import invalid, not_found
 from bookwell.models import Listing, ListingKind, PriceRule
-from bookwell.services.errors import invalid, not_found
 from bookwell.services.stays import Stay
 
 CENT = Decimal("0.01")

@@ -29,8 +29,8 @@ from sqlalchemy import TextClause, text
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bookwell.core.errors import DomainError, ErrorCode, check_text, not_found
 from bookwell.models import Role
-from bookwell.services.errors import DomainError, ErrorCode, check_text, not_found
 from bookwell.services.principal import Principal
 from bookwell.services.report_figures import (
     Figures,

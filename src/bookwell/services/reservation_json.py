@@ -15,8 +15,7 @@ from sqlalchemy import ColumnElement, Select, Text, Uuid, bindparam, cast, func,
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bookwell.models import Reservation
-from bookwell.services.json_rows import (
+from bookwell.core.json_rows import (
     JsonShape,
     ShapeKey,
     cursor_of,
@@ -24,7 +23,8 @@ from bookwell.services.json_rows import (
     json_record,
     shape_key,
 )
-from bookwell.services.pagination import PageRequest, PageShape
+from bookwell.core.pagination import PageRequest, PageShape
+from bookwell.models import Reservation
 from bookwell.services.principal import Principal
 from bookwell.services.reservations import page_per_listing, per_listing_params
 

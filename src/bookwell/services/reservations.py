@@ -25,7 +25,10 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.selectable import Lateral, Subquery
 
-from bookwell.db import Database
+from bookwell.core.db import Database
+from bookwell.core.errors import DomainError, ErrorCode, InputErrors
+from bookwell.core.pagination import Page, PageRequest, PageShape, keyset, page_of
+from bookwell.core.statements import one_of
 from bookwell.models import (
     IdempotencyKey,
     Listing,
@@ -34,7 +37,6 @@ from bookwell.models import (
     new_id,
 )
 from bookwell.services import outbox
-from bookwell.services.errors import DomainError, ErrorCode, InputErrors
 from bookwell.services.holds import (
     RESERVATION_COLUMNS,
     check_guest_name,
@@ -43,9 +45,7 @@ from bookwell.services.holds import (
 )
 from bookwell.services.idempotency import check_idempotency_key
 from bookwell.services.outbox import Event
-from bookwell.services.pagination import Page, PageRequest, PageShape, keyset, page_of
 from bookwell.services.principal import Principal
-from bookwell.services.statements import one_of
 from bookwell.services.stays import Stay, requested_stay
 
 

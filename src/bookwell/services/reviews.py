@@ -10,16 +10,9 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bookwell.core.errors import DomainError, ErrorCode, InputErrors, check_text, invalid, not_found
+from bookwell.core.pagination import Page, PageRequest, keyset, page_of
 from bookwell.models import Listing, ReservationStatus, Review, User, new_id
-from bookwell.services.errors import (
-    DomainError,
-    ErrorCode,
-    InputErrors,
-    check_text,
-    invalid,
-    not_found,
-)
-from bookwell.services.pagination import Page, PageRequest, keyset, page_of
 from bookwell.services.principal import Principal
 from bookwell.services.reservations import reservations_by_ids
 

@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Row
 
+from bookwell.core.errors import invalid
 from bookwell.models import ListingKind
-from bookwell.services.errors import invalid
 from bookwell.services.slot_times import Hours, Slot
 
 CENT = Decimal("0.01")

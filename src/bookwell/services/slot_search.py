@@ -13,8 +13,9 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bookwell.core.errors import DomainError, invalid
+from bookwell.core.pagination import Page, PageRequest, PageShape, page_of
 from bookwell.models import Listing, ListingKind, Reservation, ReservationStatus, ReservationUnit
-from bookwell.services.errors import DomainError, invalid
 from bookwell.services.listings import (
     LISTING_COLUMNS,
     ListingFilter,
@@ -24,7 +25,6 @@ from bookwell.services.listings import (
     page_params,
     paged,
 )
-from bookwell.services.pagination import Page, PageRequest, PageShape, page_of
 from bookwell.services.slot_rules import check_party, default_minutes, hours_of
 from bookwell.services.slot_times import MAX_DAYS_AHEAD, Slot, day_slots
 from bookwell.services.slot_units import units_of_listings

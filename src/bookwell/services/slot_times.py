@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bookwell.services.errors import DomainError, ErrorCode
+from bookwell.core.errors import DomainError, ErrorCode
 
 MAX_DAYS_AHEAD = 366
 # Out of these bounds a wall-clock time may have no UTC instant (years 1 and 9999) and is

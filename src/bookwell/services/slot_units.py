@@ -12,8 +12,8 @@ from sqlalchemy import insert, select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bookwell.core.errors import InputErrors, check_text, invalid
 from bookwell.models import ListingKind, ListingUnit, ReservationUnit, new_id
-from bookwell.services.errors import InputErrors, check_text, invalid
 
 MAX_SEATS = 1000
 MAX_LABEL = 100

@@ -19,6 +19,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bookwell.core.errors import DomainError, ErrorCode, InputErrors, invalid, not_found
 from bookwell.models import (
     NO_OVERLAP_CONSTRAINT,
     IdempotencyKey,
@@ -33,7 +34,6 @@ from bookwell.models import (
     new_id,
 )
 from bookwell.services import outbox
-from bookwell.services.errors import DomainError, ErrorCode, InputErrors, invalid, not_found
 from bookwell.services.holds import RESERVATION_COLUMNS, check_guest_name
 from bookwell.services.idempotency import check_idempotency_key
 from bookwell.services.outbox import Event

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bookwell.services.errors import DomainError, ErrorCode, InputErrors, invalid
+from bookwell.core.errors import DomainError, ErrorCode, InputErrors, invalid
 
 MAX_NIGHTS = 365
 # Bookings open at most ten years ahead: far enough for any calendar, and it keeps date

@@ -23,6 +23,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bookwell.core.errors import DomainError, ErrorCode, invalid, not_found
 from bookwell.models import (
     Listing,
     ListingKind,
@@ -35,7 +36,6 @@ from bookwell.models import (
 )
 from bookwell.models.payment import reservation_paid
 from bookwell.services import outbox
-from bookwell.services.errors import DomainError, ErrorCode, invalid, not_found
 from bookwell.services.holds import expire_holds, place_hold
 from bookwell.services.outbox import Event
 from bookwell.services.principal import Principal

@@ -7,8 +7,8 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from bookwell.core.pagination import Page, PageRequest, keyset, page_of
 from bookwell.models import Reservation, ReservationStatus, WaitlistEntry, WaitlistStatus
-from bookwell.services.pagination import Page, PageRequest, keyset, page_of
 from bookwell.services.principal import Principal
 
 # An offer hold in one of these states was taken up; in one of the others it is over.

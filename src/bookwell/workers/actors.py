@@ -10,14 +10,14 @@ import dramatiq
 from dramatiq.brokers.redis import RedisBroker
 from structlog.contextvars import bind_contextvars
 
-from bookwell.ids import database_id_of, global_id
+from bookwell.core.errors import DomainError, not_found
+from bookwell.core.ids import database_id_of, global_id
 from bookwell.observability.dramatiq_context import (
     carry_context,
     outbox_event,
     worker_middleware,
 )
 from bookwell.services import availability as availability_service
-from bookwell.services.errors import DomainError, not_found
 from bookwell.services.stays import stay
 from bookwell.workers.broker import NOTIFICATIONS, QUERIES
 from bookwell.workers.delivery import deliver

@@ -9,9 +9,9 @@ from collections.abc import Awaitable, Callable
 
 import dramatiq
 
-from bookwell.config import Settings
-from bookwell.db import Database, connect
-from bookwell.pg_listen import Listener
+from bookwell.core.config import Settings
+from bookwell.core.db import Database, connect
+from bookwell.core.pg_listen import Listener
 from bookwell.workers.actors import Actors, declare_actors
 from bookwell.workers.broker import build_broker, close_broker
 from bookwell.workers.relay import Relayed, run_relay

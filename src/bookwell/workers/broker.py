@@ -19,7 +19,7 @@ from dramatiq.middleware import (
 from dramatiq.results import Results
 from dramatiq.results.backends import RedisBackend
 
-from bookwell.config import Settings
+from bookwell.core.config import Settings
 
 NOTIFICATIONS = "notifications"
 QUERIES = "queries"

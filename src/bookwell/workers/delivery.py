@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, update
 from sqlalchemy.dialects.postgresql import insert
 
-from bookwell.db import Database
+from bookwell.core.db import Database
 from bookwell.mail import Mailer, compose
 from bookwell.models import NotificationLog, OutboxMessage
 from bookwell.workers.notices import notices_for

@@ -11,8 +11,8 @@ import logging
 
 from sqlalchemy import text
 
-from bookwell.config import Settings
-from bookwell.db import Database
+from bookwell.core.config import Settings
+from bookwell.core.db import Database
 from bookwell.services.payments.provider import PaymentProvider
 
 log = logging.getLogger(__name__)

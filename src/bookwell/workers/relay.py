@@ -18,8 +18,8 @@ from datetime import timedelta
 
 from sqlalchemy import ColumnElement, func, select, update
 
-from bookwell.config import Settings
-from bookwell.db import Database
+from bookwell.core.config import Settings
+from bookwell.core.db import Database
 from bookwell.models import OutboxMessage
 
 log = logging.getLogger(__name__)

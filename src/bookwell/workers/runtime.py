@@ -4,8 +4,8 @@ first use inside the worker's event loop (an engine belongs to the loop it was m
 from dramatiq import Middleware
 from dramatiq.asyncio import get_event_loop_thread
 
-from bookwell.config import Settings
-from bookwell.db import Database, connect
+from bookwell.core.config import Settings
+from bookwell.core.db import Database, connect
 from bookwell.mail import Mailer, build_mailer
 
 

@@ -20,8 +20,8 @@ from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bookwell.config import Settings
-from bookwell.db import Database, connect
+from bookwell.core.config import Settings
+from bookwell.core.db import Database, connect
 from bookwell.services import idempotency, outbox, reminders, stay_clock
 from bookwell.services.payments.provider import PaymentProvider
 from bookwell.workers.leader import Leader

@@ -7,7 +7,7 @@ from dramatiq import Message
 from dramatiq.brokers.redis import RedisBroker
 from sqlalchemy import func, select
 
-from bookwell.db import Database
+from bookwell.core.db import Database
 from bookwell.models import NotificationLog, OutboxMessage
 from bookwell.workers.broker import QUEUES
 

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from bookwell.db import Database
+from bookwell.core.db import Database
+from bookwell.core.errors import DomainError
 from bookwell.models import (
     Payment,
     Reservation,
@@ -20,7 +21,6 @@ from bookwell.models import (
     WaitlistStatus,
 )
 from bookwell.services import holds, waitlist
-from bookwell.services.errors import DomainError
 from bookwell.services.payments import service as payments
 from bookwell.services.payments.provider import PaymentProvider
 from bookwell.services.payments.records import SETTLED

@@ -1,7 +1,7 @@
 """Payments: a provider interface, the built-in and Stripe providers, and the rules that use
 them (service.py), including Stripe's webhook events (events.py)."""
 
-from bookwell.config import Settings
+from bookwell.core.config import Settings
 from bookwell.services.payments.builtin import BuiltinProvider
 from bookwell.services.payments.provider import (
     Charge,

@@ -18,9 +18,9 @@ from decimal import Decimal
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bookwell.core.errors import DomainError, ErrorCode, not_found
 from bookwell.models import PaymentStatus, ReservationStatus
 from bookwell.services import lifecycle, pricing, reservations
-from bookwell.services.errors import DomainError, ErrorCode, not_found
 from bookwell.services.idempotency import check_idempotency_key
 from bookwell.services.payments import records
 from bookwell.services.payments.provider import (

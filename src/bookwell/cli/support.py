@@ -11,8 +11,8 @@ from typing import TypeVar
 
 import click
 
-from bookwell.config import Settings
-from bookwell.db import Database, EmbeddedPostgres, connect
+from bookwell.core.config import Settings
+from bookwell.core.db import Database, EmbeddedPostgres, connect
 
 T = TypeVar("T")
 

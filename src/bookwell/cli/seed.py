@@ -10,7 +10,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bookwell.db import Database
+from bookwell.core.db import Database
+from bookwell.core.errors import DomainError
 from bookwell.models import Listing, ListingKind, OutboxMessage, Role, User
 from bookwell.services import (
     accounts,
@@ -21,7 +22,6 @@ from bookwell.services import (
     slot_times,
     slots,
 )
-from bookwell.services.errors import DomainError
 from bookwell.services.payments import service as payments
 from bookwell.services.payments.builtin import BuiltinProvider
 from bookwell.services.principal import Principal

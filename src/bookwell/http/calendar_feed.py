@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from bookwell.db import HasDatabase
+from bookwell.core.db import HasDatabase
 from bookwell.resolvers.common import parse_uuid
 from bookwell.services.calendar_export import listing_feed
 from bookwell.services.feed_tokens import is_feed_token

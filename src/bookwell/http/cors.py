@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from bookwell.config import Settings
+from bookwell.core.config import Settings
 
 DEVELOPMENT_ORIGINS = ("http://localhost:*", "http://127.0.0.1:*", "http://[::1]:*")
 # What clients send and read: the token, JSON bodies, a request id of their own for support.

@@ -1,6 +1,7 @@
-"""Probes: /healthz answers 200 while the process serves (liveness); /readyz answers 200
-when the database answers SELECT 1 and, with REDIS_URL set, Redis answers PING, else 503
-naming what failed (readiness: take this replica out of the load balancer)."""
+"""Probes: /health answers 200 when the database answers SELECT 1 (the original check);
+/healthz answers 200 while the process serves (liveness); /readyz answers 200 when the
+database answers SELECT 1 and, with REDIS_URL set, Redis answers PING, else 503 naming what
+failed (readiness: take this replica out of the load balancer)."""
 
 import asyncio
 import logging
@@ -9,12 +10,22 @@ from sqlalchemy import text
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from bookwell.db import HasDatabase
+from bookwell.core.db import HasDatabase
 from bookwell.observability.redis_probe import ping
 
 log = logging.getLogger(__name__)
 
 CHECK_TIMEOUT_SECONDS = 3.0
+
+
+def health(runtime: HasDatabase):
+    async def answer(request: Request) -> JSONResponse:
+        assert runtime.db is not None
+        async with runtime.db.read() as session:
+            await session.execute(text("SELECT 1"))
+        return JSONResponse({"status": "ok"})
+
+    return answer
 
 
 async def healthz(request: Request) -> JSONResponse:

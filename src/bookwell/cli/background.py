@@ -5,15 +5,9 @@ import asyncio
 
 import click
 
-from bookwell.cli_support import (
-    database_url,
-    redis_url,
-    servers_required,
-    until_signalled,
-    with_db,
-)
-from bookwell.config import Settings
-from bookwell.db import Database
+from bookwell.cli.support import database_url, redis_url, servers_required, until_signalled, with_db
+from bookwell.core.config import Settings
+from bookwell.core.db import Database
 
 
 @click.command(name="expire-holds")

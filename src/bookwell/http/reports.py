@@ -19,12 +19,12 @@ from datetime import date
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from bookwell.db import HasDatabase
+from bookwell.core.db import HasDatabase
+from bookwell.core.errors import DomainError, ErrorCode
 from bookwell.reports import ReportFormat, render
 from bookwell.reports.json import render_json
 from bookwell.resolvers.common import parse_uuid
 from bookwell.services import reports
-from bookwell.services.errors import DomainError, ErrorCode
 from bookwell.services.principal import Principal
 from bookwell.services.report_figures import Report
 

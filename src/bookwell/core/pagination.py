@@ -11,7 +11,7 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, Select, bindparam
 
-from bookwell.services.errors import invalid
+from bookwell.core.errors import invalid
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from starlette.requests import Request
 from starlette.responses import Response
 
-from bookwell.db import Database, HasDatabase
+from bookwell.core.db import Database, HasDatabase
 from bookwell.models import OutboxMessage
 from bookwell.observability.metrics import Metrics
 from bookwell.observability.redis_probe import queue_sizes

@@ -11,8 +11,8 @@ from collections.abc import Awaitable, Callable
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from bookwell.db import HasDatabase
-from bookwell.services.errors import DomainError
+from bookwell.core.db import HasDatabase
+from bookwell.core.errors import DomainError
 from bookwell.services.payments import PaymentProvider, StripeProvider
 from bookwell.services.payments.events import handle_stripe_event
 from bookwell.services.payments.stripe_adapter import InvalidWebhook

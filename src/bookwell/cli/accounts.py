@@ -1,0 +1,71 @@
+"""`bookwell token create | user create`: accounts made by the operator."""
+
+import click
+
+from bookwell.cli.support import database_url, with_db
+from bookwell.core.config import Settings
+from bookwell.core.db import Database
+
+
+@click.group()
+def token() -> None:
+    """API tokens."""
+
+
+@token.command(name="create")
+@click.option("--email", required=True, help="The user the token acts as.")
+@click.option("--name", default="cli", show_default=True, help="A label for the token.")
+def token_create(email: str, name: str) -> None:
+    """Create an API token for a user and print it (it is shown only this once)."""
+    from bookwell.core.errors import DomainError
+    from bookwell.services import accounts
+
+    with database_url(Settings()) as url:
+
+        async def run(db: Database) -> str | None:
+            async with db.transaction() as session:
+                user_id = await accounts.user_id_by_email(session=session, email=email)
+                if user_id is None:
+                    return None
+                return await accounts.create_api_token(session=session, user_id=user_id, name=name)
+
+        try:
+            created = with_db(url, run)
+        except DomainError as error:
+            raise click.ClickException(error.message) from None
+    if created is None:
+        raise click.ClickException(f"No user {email}; create one with `bookwell user create`.")
+    click.echo(created)
+
+
+@click.group()
+def user() -> None:
+    """User accounts."""
+
+
+@user.command(name="create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--admin", is_flag=True, help="Make an ADMIN (the API never does).")
+@click.option("--host", "is_host", is_flag=True, help="Make a HOST.")
+@click.option("--password", help="Sign-in password; without one, the user signs in by API token.")
+def user_create(email: str, name: str, admin: bool, is_host: bool, password: str | None) -> None:
+    """Create a user (GUEST unless --host or --admin)."""
+    from bookwell.core.errors import DomainError
+    from bookwell.models import Role
+    from bookwell.services import accounts
+
+    role = Role.ADMIN if admin else Role.HOST if is_host else Role.GUEST
+    with database_url(Settings()) as url:
+
+        async def run(db: Database):
+            async with db.transaction() as session:
+                return await accounts.create_user(
+                    session=session, email=email, name=name, role=role, password=password
+                )
+
+        try:
+            row = with_db(url, run)
+        except DomainError as error:
+            raise click.ClickException(error.message) from None
+    click.echo(f"Created {row.role.value} {row.email} ({row.id}).")

@@ -1,0 +1,117 @@
+"""`bookwell serve`: the API with everything it needs, embedded unless configured."""
+
+import asyncio
+import contextlib
+import signal
+
+import click
+
+from bookwell.cli.support import database_url, redis_url, with_db
+from bookwell.core.config import Settings
+from bookwell.core.db import Database, describe
+
+
+@click.command()
+@click.option("--host", help="Interface to bind (default 127.0.0.1, or BOOKWELL_HOST).")
+@click.option("--port", type=int, help="Port (default 8000, or BOOKWELL_PORT).")
+@click.option("--access-log/--no-access-log", default=False, help="Log every request.")
+@click.option(
+    "--background/--no-background",
+    default=None,
+    help="Run the outbox relay, a worker and the scheduler in this process, on REDIS_URL "
+    "or an embedded Redis (default: on in embedded mode, off when DATABASE_URL is set).",
+)
+def serve(host: str | None, port: int | None, access_log: bool, background: bool | None) -> None:
+    """Start the API: database (embedded unless DATABASE_URL is set), migrations, demo data
+    on first start, and GraphQL with GraphiQL on http://HOST:PORT/graphql. In embedded mode
+    also Redis, the outbox relay, a worker and the scheduler: emails land in .bookwell/mail."""
+    import uvicorn
+
+    from bookwell.app import create_app
+    from bookwell.cli import seed
+    from bookwell.core import migrate
+    from bookwell.services import accounts
+
+    settings = Settings()
+    host = host or settings.host
+    port = port or settings.port
+    # SIGTERM before the server runs stops like Ctrl-C: embedded servers are stopped too.
+    signal.signal(signal.SIGTERM, _interrupt)
+    if background is None:
+        background = settings.database_url is None
+    redis = redis_url(settings) if background else contextlib.nullcontext(None)
+    with database_url(settings) as url, redis as queue_url:
+        click.echo(f"Database: {describe(url)}")
+        migrate.upgrade(url)
+
+        async def prepare(db: Database) -> str | None:
+            if settings.seed_demo_data and await seed.is_empty(db):
+                click.echo("Loading demo data (first start) ...")
+                await seed.seed(db)
+            user_id = await seed.demo_user_id(db)
+            if user_id is None:
+                return None
+            async with db.transaction() as session:
+                return await accounts.create_api_token(
+                    session=session, user_id=user_id, name="bookwell serve"
+                )
+
+        token = with_db(url, prepare)
+        click.echo(f"\n  Bookwell API:  http://{host}:{port}/graphql  (GraphiQL in a browser)")
+        if token:
+            click.echo(f"  Demo API token ({seed.DEMO_EMAIL}): {token}")
+            click.echo(f"  Send it as the header  Authorization: Bearer {token}\n")
+        work = _background_work(settings, url, queue_url) if queue_url else None
+        if work is not None and not settings.smtp_url:
+            click.echo(f"  Emails are written to {settings.mail_path.resolve()}/ (set SMTP_URL)\n")
+        app = create_app(serve_settings(settings, queue_url), database_url=url, background=work)
+        # uvicorn handles SIGTERM while it runs (a graceful stop), then raises it again
+        # for the handler it found: that must not end the process before the cleanup here.
+        signal.signal(signal.SIGTERM, _stopped)
+        uvicorn.run(app, **uvicorn_options(settings, host, port, access_log=access_log))
+    click.echo("Stopped.")
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _stopped(signum: int, frame: object) -> None:
+    """The server has already stopped on this signal."""
+
+
+def serve_settings(settings: Settings, queue_url: str | None) -> Settings:
+    """The app's settings: a Redis started here (embedded) serves the app as REDIS_URL
+    would, so rate limits are shared through it and /readyz and /metrics watch it."""
+    if queue_url is None or settings.redis_url == queue_url:
+        return settings
+    return settings.model_copy(update={"redis_url": queue_url})
+
+
+def uvicorn_options(
+    settings: Settings, host: str, port: int, *, access_log: bool
+) -> dict[str, object]:
+    return {
+        "host": host,
+        "port": port,
+        "access_log": access_log,
+        "log_level": "info",
+        # No logging setup of uvicorn's own: its lines, the first ones included, go through
+        # the handler configure_observability installed (JSON unless at a terminal).
+        "log_config": None,
+        # SIGTERM: stop accepting, let in-flight requests finish this long, then cancel them.
+        "timeout_graceful_shutdown": settings.graceful_shutdown_seconds,
+    }
+
+
+def _background_work(settings: Settings, db_url: str, queue_url: str):
+    from bookwell.services.payments import build_provider
+    from bookwell.workers.background import BackgroundWork
+    from bookwell.workers.scheduler import run_scheduler
+
+    provider = build_provider(settings)
+
+    def scheduler(db: Database, stop: asyncio.Event):
+        return run_scheduler(db, settings, provider, stop=stop)
+
+    return BackgroundWork(settings, database_url=db_url, redis_url=queue_url, scheduler=scheduler)

