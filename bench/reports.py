@@ -23,11 +23,11 @@ from bench.run import _run, prepare
 from bookwell.core import migrate
 from bookwell.core.db import connect, describe
 from bookwell.models import Role
-from bookwell.reports import ReportFormat, render
-from bookwell.reports.json import render_json
-from bookwell.services.principal import Principal
-from bookwell.services.report_figures import Report
-from bookwell.services.reports import build_report
+from bookwell.services.accounts.principal import Principal
+from bookwell.services.reports.figures import Report
+from bookwell.services.reports.render import ReportFormat, render
+from bookwell.services.reports.render.json import render_json
+from bookwell.services.reports.reports import build_report
 
 TARGET_SECONDS = 2.0
 

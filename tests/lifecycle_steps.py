@@ -14,10 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bookwell.core.db import Database
 from bookwell.core.errors import DomainError, ErrorCode
 from bookwell.models import Reservation, ReservationStatus
-from bookwell.services import holds, lifecycle, reservations
-from bookwell.services.principal import Principal
-from bookwell.services.reservations import NewReservation
-from bookwell.services.stays import today_in
+from bookwell.services.accounts.principal import Principal
+from bookwell.services.booking import holds, lifecycle, reservations
+from bookwell.services.booking.reservations import NewReservation
+from bookwell.services.booking.stays import today_in
 
 Work = Callable[[AsyncSession], Awaitable[Any]]
 

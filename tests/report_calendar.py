@@ -63,7 +63,7 @@ from sqlalchemy import insert
 
 from bookwell.core.db import Database
 from bookwell.models import ListingKind, Reservation, ReservationStatus, Role, new_id
-from bookwell.services.principal import Principal
+from bookwell.services.accounts.principal import Principal
 from tests.conftest import make_listing, make_user
 
 START = date(2031, 3, 10)

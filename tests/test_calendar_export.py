@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from bookwell.core.db import secret_key
 from bookwell.models import Role
-from bookwell.services.feed_tokens import feed_token
+from bookwell.services.accounts.feed_tokens import feed_token
 from tests.conftest import make_listing, make_token, make_user
 from tests.services.test_slots import book as book_slot
 from tests.services.test_slots import space

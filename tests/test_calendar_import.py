@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from bookwell.core.ids import global_id
 from bookwell.models import Role
-from bookwell.services.calendar_import import CalendarInput, import_calendar
+from bookwell.services.calendar.imports import CalendarInput, import_calendar
 from tests.conftest import inventory_faults, make_listing, make_token, make_user
 
 FIXTURES = Path(__file__).parent / "fixtures" / "calendars"

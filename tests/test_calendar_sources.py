@@ -13,8 +13,8 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from bookwell.core.errors import DomainError
-from bookwell.services import calendar_fetch
-from bookwell.services.calendar_fetch import PinnedBackend, fetch_calendar
+from bookwell.services.calendar import fetch as calendar_fetch
+from bookwell.services.calendar.fetch import PinnedBackend, fetch_calendar
 from tests.conftest import inventory_faults, make_token, make_user
 from tests.test_calendar_import import (
     AIRBNB_BLOCKED,

@@ -2,7 +2,7 @@
 
 import logging
 
-from bookwell.services import listings
+from bookwell.services.listings import listings
 from tests.conftest import make_listing
 
 

@@ -10,9 +10,9 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from bookwell.context import Context
 from bookwell.models import Role
 from bookwell.schema.root import build_schema
-from bookwell.services.principal import Principal
-from bookwell.services.reservations import NewReservation, create_reservation
-from bookwell.services.tokens import AccessTokens
+from bookwell.services.accounts.principal import Principal
+from bookwell.services.accounts.tokens import AccessTokens
+from bookwell.services.booking.reservations import NewReservation, create_reservation
 from tests.conftest import make_listing, make_user
 
 SOON = date.today() + timedelta(days=9)
@@ -70,7 +70,8 @@ QUERIES = {
         { searchAvailability(startDate: "2031-01-01", nights: 2) { edges { node {
           id owner { name } availability(startDate: "2031-01-01", endDate: "2031-01-03") {
             available freeUnits } } } } }""",
-    # A listing connection's edges of plain columns come as JSON (services/listing_json.py).
+    # A listing connection's edges of plain columns come as JSON
+    # (services/listings/listing_json.py).
     "search edges as json": """
         { searchAvailability(startDate: "2031-01-01", nights: 2, first: 3) {
           totalCount pageInfo { hasNextPage endCursor }

@@ -19,7 +19,7 @@ from bookwell.core.config import Settings
 from bookwell.core.db import Database
 from bookwell.graphiql.page import README_QUERY
 from bookwell.resolvers.subscriptions import CHANNEL
-from bookwell.services.principal import Principal
+from bookwell.services.accounts.principal import Principal
 from tests.admin.test_admin_browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, serving
 from tests.conftest import make_listing
 from tests.graphiql_assets import offline, shared_assets_dir

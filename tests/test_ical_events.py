@@ -1,5 +1,5 @@
-"""Reading calendars into occurrences and nights (services/ical_events.py, calendar_plan.py):
-no database, so the awkward cases are cheap to list."""
+"""Reading calendars into occurrences and nights (services/calendar/ical_events.py and
+plan.py): no database, so the awkward cases are cheap to list."""
 
 import uuid
 from datetime import UTC, date, datetime, timedelta
@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bookwell.services import ical_events
-from bookwell.services.calendar_plan import (
+from bookwell.services.calendar import ical_events
+from bookwell.services.calendar.ical_events import CalendarError, Occurrence, read_calendar
+from bookwell.services.calendar.plan import (
     WantedBlock,
     block_name,
     bookwell_reservation_id,
@@ -17,7 +18,6 @@ from bookwell.services.calendar_plan import (
     plan,
     wanted_blocks,
 )
-from bookwell.services.ical_events import CalendarError, Occurrence, read_calendar
 
 PARIS = ZoneInfo("Europe/Paris")
 SINCE = datetime(2029, 12, 1, tzinfo=PARIS)

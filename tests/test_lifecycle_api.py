@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import text
 
 from bookwell.models import Role
-from bookwell.services import lifecycle
-from bookwell.services.stays import today_in
+from bookwell.services.booking import lifecycle
+from bookwell.services.booking.stays import today_in
 from tests.conftest import make_listing, make_token, make_user
 
 FIELDS = """id databaseId status startDate endDate nights quantity createdAt expiresAt confirmedAt

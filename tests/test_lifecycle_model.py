@@ -28,11 +28,11 @@ from sqlalchemy.exc import IntegrityError
 from bookwell.core.db import connect
 from bookwell.core.errors import ErrorCode
 from bookwell.models import CAPACITY_CONSTRAINT, Reservation, Role
-from bookwell.services import holds, lifecycle, reservations
+from bookwell.services.booking import holds, lifecycle, reservations
+from bookwell.services.booking.reservations import NewReservation
+from bookwell.services.booking.stays import today_in
 from bookwell.services.payments import BuiltinProvider
 from bookwell.services.payments.service import pay_reservation
-from bookwell.services.reservations import NewReservation
-from bookwell.services.stays import today_in
 from tests.conftest import copy_template, drop_database, inventory_faults, make_listing, make_user
 from tests.lifecycle_steps import Outcome, outcome_of
 from tests.reservation_model import (

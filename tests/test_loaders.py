@@ -5,7 +5,7 @@ from datetime import date, timedelta
 from sqlalchemy import event
 
 from bookwell.models import Role
-from bookwell.services.reservations import NewReservation, create_reservation
+from bookwell.services.booking.reservations import NewReservation, create_reservation
 from tests.conftest import make_listing, make_token, make_user
 
 NESTED = """

@@ -17,9 +17,9 @@ from sqlalchemy import event, text
 from bookwell.core import migrate
 from bookwell.core.config import Settings
 from bookwell.core.db import Database
-from bookwell.services.availability import free_units
+from bookwell.services.booking.stays import Stay
+from bookwell.services.listings.availability import free_units
 from bookwell.services.payments import BuiltinProvider
-from bookwell.services.stays import Stay
 from bookwell.workers.scheduler import tick
 from tests.conftest import _admin, _plain, _with_database, make_listing
 

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import pytest
 
 from bookwell.models import ListingKind, Role
-from bookwell.services.reservations import NewReservation, create_reservation
+from bookwell.services.booking.reservations import NewReservation, create_reservation
 from tests.conftest import make_listing, make_token, make_user
 from tests.test_reviews import review, stay
 from tests.test_waitlist import join

@@ -12,7 +12,7 @@ import orjson
 import pytest
 
 from bookwell.models import Role
-from bookwell.services.reservations import NewReservation, create_reservation
+from bookwell.services.booking.reservations import NewReservation, create_reservation
 from tests.conftest import make_listing, make_token, make_user
 
 START = date.today() + timedelta(days=30)
@@ -116,7 +116,7 @@ async def test_only_an_http_request_keeps_cleanups_for_its_answer(db, settings):
     from starlette.requests import Request
 
     from bookwell.context import Context
-    from bookwell.services.tokens import AccessTokens
+    from bookwell.services.accounts.tokens import AccessTokens
 
     tokens = AccessTokens(key="k" * 40, issuer="i", audience="a", ttl=timedelta(minutes=5))
     ran: list[str] = []

@@ -8,9 +8,9 @@ from sqlalchemy import text
 
 from bookwell.core.ids import global_id
 from bookwell.models import Role
-from bookwell.services.principal import Principal
-from bookwell.services.reservations import NewReservation, create_reservation
-from bookwell.services.reviews import create_review
+from bookwell.services.accounts.principal import Principal
+from bookwell.services.booking.reservations import NewReservation, create_reservation
+from bookwell.services.reviews.reviews import create_review
 from tests.conftest import make_listing, make_token, make_user
 from tests.test_loaders import StatementCounter
 

@@ -36,7 +36,7 @@ import pytest
 from sqlalchemy import event, make_url
 
 from bookwell.core.db import Database
-from bookwell.services.waitlist import LOCK_SPACE
+from bookwell.services.waitlist.waitlist import LOCK_SPACE
 from tests.conftest import _admin, _plain, make_listing, make_token, make_user
 
 LISTING_TABLES = re.compile(

@@ -6,7 +6,7 @@ from sqlalchemy import text
 
 from bookwell.core.ids import global_id
 from bookwell.models import Role
-from bookwell.services.waitlist import offer_freed_units
+from bookwell.services.waitlist.waitlist import offer_freed_units
 from tests.conftest import make_listing, make_token, make_user
 from tests.services.test_waitlist import book, set_status
 

@@ -64,10 +64,10 @@ from bookwell.observability.request_context import RequestContext
 from bookwell.observability.setup import configure_observability
 from bookwell.observability.tracing import instrument_app
 from bookwell.schema.root import build_schema
-from bookwell.services import accounts
+from bookwell.services.accounts import accounts
+from bookwell.services.accounts.principal import Principal
+from bookwell.services.accounts.tokens import AccessTokens
 from bookwell.services.payments import PaymentProvider, build_provider
-from bookwell.services.principal import Principal
-from bookwell.services.tokens import AccessTokens
 
 log = logging.getLogger(__name__)
 

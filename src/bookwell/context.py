@@ -13,9 +13,9 @@ from bookwell.core.db import Database
 from bookwell.core.pg_listen import Listener
 from bookwell.core.rate_limits import RateLimiter
 from bookwell.loaders import Loaders
+from bookwell.services.accounts.principal import Principal
+from bookwell.services.accounts.tokens import AccessTokens
 from bookwell.services.payments import BuiltinProvider, PaymentProvider
-from bookwell.services.principal import Principal
-from bookwell.services.tokens import AccessTokens
 
 
 @dataclass

@@ -17,21 +17,17 @@ from sqlalchemy.engine import Row
 
 from bookwell.core.db import Database
 from bookwell.core.pagination import Page, PageRequest
-from bookwell.services import (
-    accounts,
-    availability,
-    listing_terms,
-    listings,
-    reservation_json,
-    reservations,
-)
-from bookwell.services import reviews as reviews_service
-from bookwell.services.availability import Availability
+from bookwell.services.accounts import accounts
+from bookwell.services.accounts.principal import Principal
+from bookwell.services.booking import reservation_json, reservations
+from bookwell.services.booking.stays import Stay
+from bookwell.services.listings import availability, listings
+from bookwell.services.listings import terms as listing_terms
+from bookwell.services.listings.availability import Availability
 from bookwell.services.payments.records import payments_of_reservations
-from bookwell.services.principal import Principal
-from bookwell.services.reviews import Rating
-from bookwell.services.slot_units import units_of_listings, units_of_reservations
-from bookwell.services.stays import Stay
+from bookwell.services.reviews import reviews as reviews_service
+from bookwell.services.reviews.reviews import Rating
+from bookwell.services.slots.units import units_of_listings, units_of_reservations
 
 K = TypeVar("K")
 V = TypeVar("V")

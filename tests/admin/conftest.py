@@ -14,8 +14,9 @@ from bookwell.app import create_app
 from bookwell.core.config import Settings
 from bookwell.core.db import Database
 from bookwell.models import OutboxMessage, Role
-from bookwell.services import accounts, lifecycle, reservations
-from bookwell.services.principal import Principal
+from bookwell.services.accounts import accounts
+from bookwell.services.accounts.principal import Principal
+from bookwell.services.booking import lifecycle, reservations
 from tests.conftest import make_listing
 
 ADMIN_PASSWORD = "admin-password-1"

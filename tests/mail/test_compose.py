@@ -8,7 +8,7 @@ import icalendar
 import pytest
 
 from bookwell.mail import compose, message_id
-from bookwell.services.outbox import Event
+from bookwell.services.notifications.outbox import Event
 from tests.mail.notices import BERLIN_STAY, NEW_YORK_TABLE, PUBLIC_URL, SENDER, notice
 
 CHECK_IN = "Sat 5 Dec 2026, 15:00 (Europe/Berlin)"

@@ -12,7 +12,7 @@ from structlog.contextvars import bound_contextvars
 
 from bookwell.app import create_app
 from bookwell.observability.logging import configure_logging
-from bookwell.services import outbox
+from bookwell.services.notifications import outbox
 from bookwell.workers.background import BackgroundWork
 from tests.conftest import make_listing, make_token
 from tests.workers.queue_helpers import book, forget_queue, scalar

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, time
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
-from bookwell.services.slot_times import Hours
+from bookwell.services.slots.times import Hours
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")

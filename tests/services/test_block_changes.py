@@ -1,11 +1,11 @@
-"""A calendar block changes only through its calendar (services/calendar_import.py)."""
+"""A calendar block changes only through its calendar (services/calendar/imports.py)."""
 
 from datetime import timedelta
 
 import pytest
 
 from bookwell.core.errors import DomainError, ErrorCode
-from bookwell.services import lifecycle
+from bookwell.services.booking import lifecycle
 from tests.conftest import make_listing
 from tests.lifecycle_steps import sql
 from tests.services.test_holds import hold, soon

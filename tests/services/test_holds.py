@@ -5,9 +5,9 @@ from sqlalchemy import text
 
 from bookwell.core.errors import DomainError, ErrorCode
 from bookwell.models import ReservationStatus
-from bookwell.services import holds, reservations
-from bookwell.services.reservations import NewReservation
-from bookwell.services.stays import Stay, today_in
+from bookwell.services.booking import holds, reservations
+from bookwell.services.booking.reservations import NewReservation
+from bookwell.services.booking.stays import Stay, today_in
 from tests.conftest import make_listing
 
 

@@ -15,9 +15,9 @@ import uuid
 from datetime import timedelta
 
 from bookwell.core.db import Database
-from bookwell.services import holds, lifecycle, reservations
-from bookwell.services.principal import Principal
-from bookwell.services.reservations import NewReservation
+from bookwell.services.accounts.principal import Principal
+from bookwell.services.booking import holds, lifecycle, reservations
+from bookwell.services.booking.reservations import NewReservation
 from tests.conftest import inventory_faults, make_listing
 from tests.lifecycle_steps import (
     Outcome,

@@ -19,10 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bookwell.core.db import Database
 from bookwell.core.errors import ErrorCode
 from bookwell.models import ReservationStatus, Role
-from bookwell.services import holds, lifecycle, reservations
+from bookwell.services.booking import holds, lifecycle, reservations
+from bookwell.services.booking.reservations import NewReservation
 from bookwell.services.payments import BuiltinProvider
 from bookwell.services.payments.service import pay_reservation
-from bookwell.services.reservations import NewReservation
 from tests.conftest import inventory_faults, make_listing, make_user
 from tests.lifecycle_steps import (
     Outcome,

@@ -10,7 +10,8 @@ from sqlalchemy import text
 
 from bookwell.core.errors import DomainError, ErrorCode
 from bookwell.models import PaymentStatus, ReservationStatus
-from bookwell.services import lifecycle
+from bookwell.services.booking import lifecycle
+from bookwell.services.booking.reservations import NewReservation, create_reservation
 from bookwell.services.payments import BuiltinProvider, Charge, RefundResult
 from bookwell.services.payments.service import (
     PaymentOutcome,
@@ -19,7 +20,6 @@ from bookwell.services.payments.service import (
     refund_for_cancellation,
     refund_in_full,
 )
-from bookwell.services.reservations import NewReservation, create_reservation
 from tests.conftest import make_listing
 
 START = date.today() + timedelta(days=30)

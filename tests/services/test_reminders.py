@@ -7,11 +7,12 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bookwell.core.db import Database
-from bookwell.services import holds, idempotency, reminders
+from bookwell.services.booking import holds, idempotency
+from bookwell.services.booking.stays import Stay, today_in
+from bookwell.services.notifications import reminders
+from bookwell.services.notifications.reminders import hold_expiring_key, reminder_key
 from bookwell.services.payments import BuiltinProvider
 from bookwell.services.payments.service import pay_reservation
-from bookwell.services.reminders import hold_expiring_key, reminder_key
-from bookwell.services.stays import Stay, today_in
 from tests.conftest import make_listing
 from tests.lifecycle_steps import sql
 from tests.services.test_stay_clock import (

@@ -10,8 +10,8 @@ from sqlalchemy import text
 from bookwell.core.db import Database
 from bookwell.core.errors import DomainError, ErrorCode
 from bookwell.models import ReservationStatus
-from bookwell.services.report_figures import Figures, Report
-from bookwell.services.reports import MAX_REPORT_NIGHTS, build_report
+from bookwell.services.reports.figures import Figures, Report
+from bookwell.services.reports.reports import MAX_REPORT_NIGHTS, build_report
 from tests.report_calendar import END, START, Calendar, add_reservation, build_calendar, march
 
 

@@ -5,7 +5,7 @@ from datetime import date, datetime, time, timedelta
 import pytest
 
 from bookwell.core.errors import DomainError, ErrorCode
-from bookwell.services.slot_times import (
+from bookwell.services.slots.times import (
     Hours,
     check_bookable_now,
     day_slots,

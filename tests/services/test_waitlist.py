@@ -11,16 +11,16 @@ from sqlalchemy import text
 
 from bookwell.core.errors import DomainError, ErrorCode
 from bookwell.models import ReservationStatus, Role, WaitlistStatus
-from bookwell.services import waitlist
-from bookwell.services.holds import expire_holds
-from bookwell.services.reservations import NewReservation, create_reservation
-from bookwell.services.waitlist import (
+from bookwell.services.booking.holds import expire_holds
+from bookwell.services.booking.reservations import NewReservation, create_reservation
+from bookwell.services.waitlist import waitlist
+from bookwell.services.waitlist.entries import effective_status
+from bookwell.services.waitlist.waitlist import (
     NewWaitlistEntry,
     join_waitlist,
     leave_waitlist,
     offer_freed_units,
 )
-from bookwell.services.waitlist_entries import effective_status
 from tests.conftest import make_listing, make_user
 from tests.test_concurrency import inventory_drift, over_allocated_nights
 

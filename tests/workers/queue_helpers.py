@@ -16,10 +16,10 @@ from sqlalchemy import text
 
 from bookwell.core.config import Settings
 from bookwell.core.db import Database
-from bookwell.services import reservations
-from bookwell.services.principal import Principal
-from bookwell.services.reservations import NewReservation
-from bookwell.services.stays import today_in
+from bookwell.services.accounts.principal import Principal
+from bookwell.services.booking import reservations
+from bookwell.services.booking.reservations import NewReservation
+from bookwell.services.booking.stays import today_in
 from tests.conftest import make_listing
 
 

@@ -74,9 +74,9 @@ async def test_a_rolled_back_booking_sends_nothing(db, host, guest, running, smt
 
     with pytest.raises(Abort):
         async with db.transaction() as session:
-            from bookwell.services import reservations
-            from bookwell.services.reservations import NewReservation
-            from bookwell.services.stays import today_in
+            from bookwell.services.booking import reservations
+            from bookwell.services.booking.reservations import NewReservation
+            from bookwell.services.booking.stays import today_in
 
             data = NewReservation(listing_id=listing_id, start_date=today_in("UTC"), nights=1)
             await reservations.create_reservation(session=session, guest=guest, data=data)

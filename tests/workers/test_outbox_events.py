@@ -6,8 +6,9 @@ import pytest
 from sqlalchemy import text
 
 from bookwell.core.errors import DomainError, ErrorCode
-from bookwell.services import holds, lifecycle, outbox, reservations
-from bookwell.services.reservations import NewReservation
+from bookwell.services.booking import holds, lifecycle, reservations
+from bookwell.services.booking.reservations import NewReservation
+from bookwell.services.notifications import outbox
 from tests.conftest import make_listing
 from tests.workers.queue_helpers import book
 

@@ -13,10 +13,10 @@ from sqlalchemy import make_url
 from bookwell.cli import main
 from bookwell.core.config import Settings
 from bookwell.core.db import Database, connect
-from bookwell.services import holds
+from bookwell.services.booking import holds
+from bookwell.services.booking.stays import Stay, today_in
 from bookwell.services.payments import BuiltinProvider
 from bookwell.services.payments.service import pay_reservation
-from bookwell.services.stays import Stay, today_in
 from bookwell.workers.leader import SCHEDULER_LOCK, Leader
 from bookwell.workers.scheduler import run_scheduler, tick
 from tests.conftest import _admin, _with_database, inventory_faults, make_listing

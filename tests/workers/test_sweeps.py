@@ -3,11 +3,12 @@ from datetime import timedelta
 from sqlalchemy import text
 
 from bookwell.models import Role
-from bookwell.services import holds, waitlist
+from bookwell.services.booking import holds
+from bookwell.services.booking.stays import Stay, today_in
 from bookwell.services.payments import service as payments
 from bookwell.services.payments.builtin import BuiltinProvider
-from bookwell.services.stays import Stay, today_in
-from bookwell.services.waitlist import NewWaitlistEntry
+from bookwell.services.waitlist import waitlist
+from bookwell.services.waitlist.waitlist import NewWaitlistEntry
 from bookwell.workers.sweeps import sweep_holds
 from tests.conftest import make_listing, make_user
 

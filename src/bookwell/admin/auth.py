@@ -16,8 +16,8 @@ from bookwell.core.config import Settings
 from bookwell.core.errors import DomainError
 from bookwell.core.rate_limits import Counter, RateLimiter
 from bookwell.models import Role, User
-from bookwell.services import accounts
-from bookwell.services.principal import Principal
+from bookwell.services.accounts import accounts
+from bookwell.services.accounts.principal import Principal
 
 COOKIE = "bookwell_admin"
 # A sign-in lasts this long: the cookie's Max-Age and signature age, and the sign-in time

@@ -20,7 +20,7 @@ from bookwell.models import (
     Role,
     User,
 )
-from bookwell.services.outbox import Event
+from bookwell.services.notifications.outbox import Event
 
 PAGE_SIZES = [25, 50, 100]
 

@@ -18,7 +18,7 @@ def token() -> None:
 def token_create(email: str, name: str) -> None:
     """Create an API token for a user and print it (it is shown only this once)."""
     from bookwell.core.errors import DomainError
-    from bookwell.services import accounts
+    from bookwell.services.accounts import accounts
 
     with database_url(Settings()) as url:
 
@@ -53,7 +53,7 @@ def user_create(email: str, name: str, admin: bool, is_host: bool, password: str
     """Create a user (GUEST unless --host or --admin)."""
     from bookwell.core.errors import DomainError
     from bookwell.models import Role
-    from bookwell.services import accounts
+    from bookwell.services.accounts import accounts
 
     role = Role.ADMIN if admin else Role.HOST if is_host else Role.GUEST
     with database_url(Settings()) as url:

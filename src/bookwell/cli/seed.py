@@ -13,19 +13,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bookwell.core.db import Database
 from bookwell.core.errors import DomainError
 from bookwell.models import Listing, ListingKind, OutboxMessage, Role, User
-from bookwell.services import (
-    accounts,
-    lifecycle,
-    listings,
-    reservations,
-    slot_rules,
-    slot_times,
-    slots,
-)
+from bookwell.services.accounts import accounts
+from bookwell.services.accounts.principal import Principal
+from bookwell.services.booking import lifecycle, reservations
+from bookwell.services.booking.stays import today_in
+from bookwell.services.listings import listings
 from bookwell.services.payments import service as payments
 from bookwell.services.payments.builtin import BuiltinProvider
-from bookwell.services.principal import Principal
-from bookwell.services.stays import today_in
+from bookwell.services.slots import rules as slot_rules
+from bookwell.services.slots import slots
+from bookwell.services.slots import times as slot_times
 
 DEMO_EMAIL = "demo@bookwell.dev"
 DEMO_PASSWORD = "bookwell-demo"
@@ -140,7 +137,7 @@ async def seed(db: Database, *, reservations_count: int = 300, rng_seed: int = 7
 
 
 async def _book_slot(session: AsyncSession, rng: random.Random, listing: Row, guest: Principal):
-    """A random free-looking start time on a day within two months (services/slots.py)."""
+    """A random free-looking start time on a day within two months (services/slots/slots.py)."""
     day = today_in(listing.timezone) + timedelta(days=rng.randint(1, 60))
     grid = slot_times.day_slots(
         day,

@@ -30,7 +30,7 @@ def serve(host: str | None, port: int | None, access_log: bool, background: bool
     from bookwell.app import create_app
     from bookwell.cli import seed
     from bookwell.core import migrate
-    from bookwell.services import accounts
+    from bookwell.services.accounts import accounts
 
     settings = Settings()
     host = host or settings.host

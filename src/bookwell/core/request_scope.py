@@ -3,8 +3,8 @@
 The request middleware (observability/request_context.py) and a worker handling a message
 (observability/dramatiq_context.py) bind `request_id` to structlog's context variables;
 services read it here without knowing who set it, e.g. to stamp the outbox events a request
-causes (services/outbox.py). Anyone may set one around a job with `structlog.contextvars`
-`bound_contextvars(request_id=...)`.
+causes (services/notifications/outbox.py). Anyone may set one around a job with
+`structlog.contextvars` `bound_contextvars(request_id=...)`.
 """
 
 from structlog.contextvars import get_contextvars

@@ -1,7 +1,7 @@
 """GET /listings/{id}/calendar.ics?token=...: a listing's booked ranges as iCalendar
-(services/calendar_export.py), for calendars and channel managers that subscribe to it.
+(services/calendar/export.py), for calendars and channel managers that subscribe to it.
 
-The token (services/feed_tokens.py) is the only credential: a calendar app sends no header.
+The token (services/accounts/feed_tokens.py) is the only credential: a calendar app sends no header.
 A missing or wrong token and an unknown listing answer the same 404, so the feed never
 tells whether a listing exists.
 """
@@ -13,8 +13,8 @@ from starlette.responses import PlainTextResponse, Response
 
 from bookwell.core.db import HasDatabase
 from bookwell.resolvers.common import parse_uuid
-from bookwell.services.calendar_export import listing_feed
-from bookwell.services.feed_tokens import is_feed_token
+from bookwell.services.accounts.feed_tokens import is_feed_token
+from bookwell.services.calendar.export import listing_feed
 
 MEDIA_TYPE = "text/calendar; charset=utf-8"
 

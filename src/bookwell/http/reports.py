@@ -21,12 +21,12 @@ from starlette.responses import JSONResponse, Response
 
 from bookwell.core.db import HasDatabase
 from bookwell.core.errors import DomainError, ErrorCode
-from bookwell.reports import ReportFormat, render
-from bookwell.reports.json import render_json
 from bookwell.resolvers.common import parse_uuid
-from bookwell.services import reports
-from bookwell.services.principal import Principal
-from bookwell.services.report_figures import Report
+from bookwell.services.accounts.principal import Principal
+from bookwell.services.reports import reports
+from bookwell.services.reports.figures import Report
+from bookwell.services.reports.render import ReportFormat, render
+from bookwell.services.reports.render.json import render_json
 
 log = logging.getLogger(__name__)
 

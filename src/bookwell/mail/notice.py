@@ -54,7 +54,7 @@ class Notice:
     """One message: an outbox event told to one recipient in one role."""
 
     outbox_id: int
-    event: str  # services/outbox.py: Event values
+    event: str  # services/notifications/outbox.py: Event values
     role: Literal["guest", "host"]
     recipient: Person
     booking: Booking

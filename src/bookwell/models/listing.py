@@ -62,7 +62,7 @@ class Listing(IdMixin, Base):
     currency: Mapped[str] = mapped_column(String(3))
     units: Mapped[int] = mapped_column(Integer)
     max_guests: Mapped[int | None] = mapped_column(Integer)
-    # Lifecycle policies (see services/lifecycle.py and services/pricing.py).
+    # Lifecycle policies (see services/booking/lifecycle.py and services/listings/pricing.py).
     instant_book: Mapped[bool] = mapped_column(Boolean, default=True)
     hold_minutes: Mapped[int] = mapped_column(Integer, default=15)
     approval_hours: Mapped[int] = mapped_column(Integer, default=24)
@@ -70,7 +70,7 @@ class Listing(IdMixin, Base):
     cleaning_fee: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("0"))
     free_cancellation_days: Mapped[int] = mapped_column(Integer, default=1)
     late_refund_percent: Mapped[int] = mapped_column(Integer, default=50)
-    # Time slots (RESTAURANT, SPACE, EQUIPMENT; see services/slot_times.py): the grid of start
+    # Time slots (RESTAURANT, SPACE, EQUIPMENT; see services/slots/times.py): the grid of start
     # times, a restaurant's sitting length, and local opening hours (closes_at <= opens_at
     # closes the next day; both NULL: open all day).
     slot_minutes: Mapped[int] = mapped_column(Integer, default=60)

@@ -61,7 +61,7 @@ class Reservation(IdMixin, Base):
             "expires_at",
             postgresql_where=text("status = 'PENDING'"),
         ),
-        # A calendar block (services/calendar_import.py): one per listing and event UID.
+        # A calendar block (services/calendar/imports.py): one per listing and event UID.
         Index(
             "uq_reservations_listing_external_uid",
             "listing_id",
@@ -89,7 +89,8 @@ class Reservation(IdMixin, Base):
     checked_in_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     checked_out_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     cancel_reason: Mapped[str | None] = mapped_column(String(500))
-    # What the guest agreed to: line items, total and cancellation policy (services/pricing.py).
+    # What the guest agreed to: line items, total and cancellation policy
+    # (services/listings/pricing.py).
     price_snapshot: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
     # Time-slot reservations only (NULL for stays): [starts_at, ends_at) and the party seated.
     # start_date is then the local date of starts_at and end_date the day after.

@@ -8,7 +8,7 @@ from bookwell.schema.errors import INPUT
 from bookwell.schema.inputs import LoginInput, RegisterInput
 from bookwell.schema.payloads import ApiTokenPayload, AuthPayload
 from bookwell.schema.user import User
-from bookwell.services import accounts
+from bookwell.services.accounts import accounts
 
 
 async def me(info: Info) -> User | None:

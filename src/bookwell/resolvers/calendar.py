@@ -1,4 +1,4 @@
-"""importCalendar (services/calendar_import.py)."""
+"""importCalendar (services/calendar/imports.py)."""
 
 from typing import Annotated
 
@@ -11,8 +11,8 @@ from bookwell.resolvers.waitlist import offer_after_release
 from bookwell.schema.calendar import ImportCalendarInput, ImportCalendarPayload
 from bookwell.schema.errors import INPUT, user_errors
 from bookwell.schema.listing import Listing
-from bookwell.services import calendar_import
-from bookwell.services.calendar_import import CalendarInput
+from bookwell.services.calendar import imports as calendar_import
+from bookwell.services.calendar.imports import CalendarInput
 
 
 async def import_calendar(
@@ -51,7 +51,7 @@ async def import_calendar(
     except DomainError as error:  # CalendarConflict: each event that does not fit
         return _failed(error)
     if result.removed or result.updated:
-        # After the commit, in a transaction of its own (services/waitlist.py says why).
+        # After the commit, in a transaction of its own (services/waitlist/waitlist.py says why).
         await offer_after_release(info, listing_id)
     return ImportCalendarPayload(
         listing=Listing.from_row(result.listing),

@@ -10,8 +10,8 @@ from bookwell.core.ids import database_id_of
 from bookwell.schema.enums import ErrorCode
 from bookwell.schema.errors import ARGUMENTS, ArgumentPaths, PublicError, UserError, user_errors
 from bookwell.schema.inputs import ListingFilter
-from bookwell.services import listings
-from bookwell.services.principal import Principal
+from bookwell.services.accounts.principal import Principal
+from bookwell.services.listings import listings
 
 T = TypeVar("T")
 

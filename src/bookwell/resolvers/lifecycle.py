@@ -1,4 +1,4 @@
-"""Mutations that move a reservation through its life (services/lifecycle.py)."""
+"""Mutations that move a reservation through its life (services/booking/lifecycle.py)."""
 
 import uuid
 from collections.abc import Awaitable, Callable
@@ -16,10 +16,10 @@ from bookwell.schema.errors import ARGUMENTS, INPUT, ArgumentPaths, user_errors
 from bookwell.schema.inputs import ChangeReservationDatesInput
 from bookwell.schema.payloads import ReservationPayload
 from bookwell.schema.reservation import Reservation
-from bookwell.services import lifecycle
+from bookwell.services.accounts.principal import Principal
+from bookwell.services.booking import lifecycle
+from bookwell.services.booking.stays import requested_stay
 from bookwell.services.payments import service as payments
-from bookwell.services.principal import Principal
-from bookwell.services.stays import requested_stay
 
 Transition = Callable[[AsyncSession, Principal, uuid.UUID], Awaitable[Row]]
 
@@ -47,7 +47,7 @@ async def _run(
         info, lambda session: transition(session, principal, reservation_id), at=at
     )
     if row is not None and frees_units:
-        # After the commit, in a transaction of its own (services/waitlist.py says why).
+        # After the commit, in a transaction of its own (services/waitlist/waitlist.py says why).
         await offer_after_release(info, row.listing_id)
     return ReservationPayload(reservation=Reservation.from_row(row) if row else None, errors=errors)
 

@@ -12,7 +12,7 @@ from bookwell.schema.inputs import ListingTermsInput, PriceRuleInput
 from bookwell.schema.listing import Listing
 from bookwell.schema.payloads import ListingPayload, PriceRulePayload
 from bookwell.schema.pricing import PriceRule
-from bookwell.services import listing_terms
+from bookwell.services.listings import terms as listing_terms
 
 # updateListingTerms(listingId:, input:)
 TERMS = ArgumentPaths(input="input", arguments=frozenset({"listingId"}))

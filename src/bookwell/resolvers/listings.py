@@ -20,9 +20,9 @@ from bookwell.schema.listing import Availability, Listing, load_availability
 from bookwell.schema.lookahead import listing_edges_as_json, prefetch_listings, selected
 from bookwell.schema.pagination import After, Before, Connection, First, Last
 from bookwell.schema.payloads import ListingPayload
-from bookwell.services import availability as availability_service
-from bookwell.services import listing_json, listings
-from bookwell.services.stays import stay
+from bookwell.services.booking.stays import stay
+from bookwell.services.listings import availability as availability_service
+from bookwell.services.listings import listing_json, listings
 
 
 async def listing(

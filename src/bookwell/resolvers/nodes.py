@@ -23,8 +23,8 @@ from bookwell.schema.review import Review
 from bookwell.schema.units import ListingUnit
 from bookwell.schema.user import User
 from bookwell.services import nodes as node_service
-from bookwell.services.principal import Principal
-from bookwell.services.reservations import reservations_by_ids
+from bookwell.services.accounts.principal import Principal
+from bookwell.services.booking.reservations import reservations_by_ids
 
 Found = dict[uuid.UUID, Node]
 Fetch = Callable[[Info, Principal | None, list[uuid.UUID]], Awaitable[Found]]

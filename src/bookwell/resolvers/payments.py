@@ -10,7 +10,7 @@ from bookwell.schema.errors import UserError, user_errors
 from bookwell.schema.payloads import ReservationPayload
 from bookwell.schema.payment import Payment
 from bookwell.schema.reservation import Reservation
-from bookwell.services.idempotency import check_idempotency_key
+from bookwell.services.booking.idempotency import check_idempotency_key
 from bookwell.services.payments.service import PaymentOutcome, RecordedFailure, pay_reservation
 
 

@@ -6,10 +6,10 @@ import strawberry
 
 from bookwell.context import Info
 from bookwell.core.errors import not_found
-from bookwell.reports import ReportFormat
 from bookwell.resolvers.common import parse_uuid, require_principal
 from bookwell.schema.report import Report
-from bookwell.services import reports
+from bookwell.services.reports import reports
+from bookwell.services.reports.render import ReportFormat
 
 
 async def report(

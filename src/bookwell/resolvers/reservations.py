@@ -13,8 +13,8 @@ from bookwell.schema.lookahead import prefetch_reservations, selected
 from bookwell.schema.pagination import After, Before, Connection, First, Last
 from bookwell.schema.payloads import ReservationPayload
 from bookwell.schema.reservation import Reservation
-from bookwell.services import reservations
-from bookwell.services.reservations import NewReservation
+from bookwell.services.booking import reservations
+from bookwell.services.booking.reservations import NewReservation
 
 
 async def reservation(

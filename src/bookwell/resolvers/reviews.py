@@ -7,7 +7,7 @@ from bookwell.core.errors import InputErrors
 from bookwell.resolvers.common import in_transaction, parse_id, require_principal
 from bookwell.schema.errors import INPUT, user_errors
 from bookwell.schema.review import CreateReviewInput, Review, ReviewPayload
-from bookwell.services import reviews
+from bookwell.services.reviews import reviews
 
 
 async def create_review(

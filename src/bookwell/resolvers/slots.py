@@ -24,7 +24,8 @@ from bookwell.schema.payloads import ReservationPayload
 from bookwell.schema.reservation import Reservation
 from bookwell.schema.slot_inputs import BookSlotInput
 from bookwell.schema.slots import FreeSlot, SlotOffer
-from bookwell.services import slot_search, slots
+from bookwell.services.slots import search as slot_search
+from bookwell.services.slots import slots
 
 
 async def book_slot(

@@ -23,9 +23,9 @@ from bookwell.core.pg_listen import Listener
 from bookwell.resolvers.common import parse_uuid, public_read
 from bookwell.schema.errors import PublicError
 from bookwell.schema.listing import Availability, availability_key
-from bookwell.services import availability as availability_service
-from bookwell.services import listings
-from bookwell.services.stays import Stay
+from bookwell.services.booking.stays import Stay
+from bookwell.services.listings import availability as availability_service
+from bookwell.services.listings import listings
 
 log = logging.getLogger(__name__)
 

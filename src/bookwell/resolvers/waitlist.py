@@ -20,10 +20,11 @@ from bookwell.resolvers.common import (
 from bookwell.schema.errors import INPUT, UserError, user_errors
 from bookwell.schema.pagination import After, Before, Connection, First, Last
 from bookwell.schema.waitlist import JoinWaitlistInput, WaitlistEntry, WaitlistEntryPayload
-from bookwell.services import waitlist, waitlist_entries
-from bookwell.services.principal import Principal
-from bookwell.services.reservations import reservations_by_ids
-from bookwell.services.stays import requested_stay
+from bookwell.services.accounts.principal import Principal
+from bookwell.services.booking.reservations import reservations_by_ids
+from bookwell.services.booking.stays import requested_stay
+from bookwell.services.waitlist import entries as waitlist_entries
+from bookwell.services.waitlist import waitlist
 
 log = logging.getLogger(__name__)
 

@@ -6,15 +6,15 @@ import strawberry
 from bookwell.core.errors import InputErrors, check_text
 from bookwell.schema.enums import ListingKind, Role
 from bookwell.schema.slot_inputs import TableInput
-from bookwell.services.listing_terms import (
+from bookwell.services.listings.listings import ListingFilter as DomainListingFilter
+from bookwell.services.listings.listings import NewListing, parse_money
+from bookwell.services.listings.terms import (
     NewPriceRule,
     TermsUpdate,
     check_term_ranges,
     checked_rule_terms,
 )
-from bookwell.services.listings import ListingFilter as DomainListingFilter
-from bookwell.services.listings import NewListing, parse_money
-from bookwell.services.slot_units import SlotSettings
+from bookwell.services.slots.units import SlotSettings
 
 
 @strawberry.input(

@@ -8,8 +8,8 @@ request's CPU (bench/README.md). When the selection below such a field is only c
 PostgreSQL can write exactly as the API would (a vocabulary below, over a service's
 JSON_FIELDS), the resolver or look-ahead asks for the list as JSON instead, and the executor
 puts that text into the answer unchanged (an `orjson.Fragment`): a listing's page of
-reservations (services/reservation_json.py), a listing connection's edges
-(services/listing_json.py).
+reservations (services/booking/reservation_json.py), a listing connection's edges
+(services/listings/listing_json.py).
 
 The JSON answers one field node of the document and nothing else: `Prebuilt.node` is that
 node, and the executor uses the text only when completing that very node (schema/execution.py).
@@ -36,7 +36,7 @@ class Vocabulary:
     fields: dict[str, "str | Vocabulary"]
 
 
-# services/reservation_json.py JSON_FIELDS
+# services/booking/reservation_json.py JSON_FIELDS
 RESERVATION = Vocabulary(
     "Reservation",
     {
@@ -53,7 +53,7 @@ RESERVATION = Vocabulary(
         "totalPrice": Vocabulary("Money", {"amount": "total_amount", "currency": "currency"}),
     },
 )
-# services/listing_json.py JSON_FIELDS
+# services/listings/listing_json.py JSON_FIELDS
 LISTING = Vocabulary(
     "Listing",
     {

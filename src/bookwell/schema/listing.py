@@ -25,10 +25,10 @@ from bookwell.schema.review import (
 from bookwell.schema.rows import columns
 from bookwell.schema.units import ListingUnit, listing_units
 from bookwell.schema.user import User
-from bookwell.services import availability as availability_service
-from bookwell.services import pricing as pricing_service
-from bookwell.services.feed_tokens import feed_url
-from bookwell.services.stays import stay
+from bookwell.services.accounts.feed_tokens import feed_url
+from bookwell.services.booking.stays import stay
+from bookwell.services.listings import availability as availability_service
+from bookwell.services.listings import pricing as pricing_service
 
 if TYPE_CHECKING:
     from bookwell.schema.reservation import Reservation

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Row
 from bookwell.core.pagination import Page, encode_cursor
 from bookwell.schema.execution import prefetched_as
 from bookwell.schema.json_pages import Prebuilt
-from bookwell.services.reservation_json import JsonPage
+from bookwell.services.booking.reservation_json import JsonPage
 
 N = TypeVar("N")
 

@@ -1,15 +1,15 @@
-"""GraphQL types of occupancy and revenue reports (services/reports.py has the SQL)."""
+"""GraphQL types of occupancy and revenue reports (services/reports/reports.py has the SQL)."""
 
 from datetime import date, datetime
 from typing import Any
 
 import strawberry
 
-from bookwell import reports
 from bookwell.core.ids import global_id
 from bookwell.schema.enums import ListingKind, described_enum
 from bookwell.schema.money import Money
-from bookwell.services import report_figures as found
+from bookwell.services.reports import figures as found
+from bookwell.services.reports import render as reports
 
 ReportFormat = described_enum(
     reports.ReportFormat,

@@ -82,7 +82,7 @@ class Reservation(Node):
         "stays."
     )
     party_size: int | None = strawberry.field(description="Restaurants: the party seated.")
-    # NOT_LOADED when the row came from a page (services/reservations.py: LISTED_COLUMNS).
+    # NOT_LOADED when the row came from a page (services/booking/reservations.py: LISTED_COLUMNS).
     price_snapshot: strawberry.Private[Any]
     listing_id: strawberry.Private[uuid.UUID]
     guest_id: strawberry.Private[uuid.UUID | None]

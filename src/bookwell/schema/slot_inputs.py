@@ -2,7 +2,7 @@ from datetime import datetime
 
 import strawberry
 
-from bookwell.services.slot_units import TableSpec
+from bookwell.services.slots.units import TableSpec
 
 
 @strawberry.input(description="A restaurant table.")

@@ -5,7 +5,7 @@ from datetime import date, datetime
 import strawberry
 
 from bookwell.schema.listing import Listing
-from bookwell.services import slot_search
+from bookwell.services.slots import search as slot_search
 
 
 @strawberry.type(description="A start time with room: [startsAt, endsAt) in the listing's zone.")

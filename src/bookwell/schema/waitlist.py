@@ -12,7 +12,7 @@ from bookwell.schema.errors import UserError
 from bookwell.schema.listing import Listing
 from bookwell.schema.node import Node
 from bookwell.schema.reservation import Reservation
-from bookwell.services.waitlist_entries import effective_status
+from bookwell.services.waitlist.entries import effective_status
 
 WaitlistStatus = described_enum(
     models.WaitlistStatus,

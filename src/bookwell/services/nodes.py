@@ -10,11 +10,11 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.models import Listing, ListingUnit, PriceRule, Reservation, Review, User
-from bookwell.services.accounts import USER_COLUMNS
-from bookwell.services.listing_terms import RULE_COLUMNS
-from bookwell.services.principal import Principal
-from bookwell.services.reviews import AUTHOR_NAME, REVIEW_COLUMNS
-from bookwell.services.slot_units import UNIT_COLUMNS
+from bookwell.services.accounts.accounts import USER_COLUMNS
+from bookwell.services.accounts.principal import Principal
+from bookwell.services.listings.terms import RULE_COLUMNS
+from bookwell.services.reviews.reviews import AUTHOR_NAME, REVIEW_COLUMNS
+from bookwell.services.slots.units import UNIT_COLUMNS
 
 
 async def visible_users(

@@ -1,16 +1,6 @@
-import uuid
-from dataclasses import dataclass
+"""Moved to bookwell.services.accounts.principal; this name stays only for
+tests/conftest.py until its imports follow the move (then delete this file)."""
 
-from bookwell.models import Role
+from bookwell.services.accounts.principal import Principal
 
-
-@dataclass(frozen=True, slots=True)
-class Principal:
-    """Who is asking: the authenticated user behind a request's token."""
-
-    user_id: uuid.UUID
-    role: Role
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role is Role.ADMIN
+__all__ = ["Principal"]

@@ -1,4 +1,5 @@
-"""Who hears of an outbox event, and what each of them is told (services/outbox.py: Event).
+"""Who hears of an outbox event, and what each of them is told
+(services/notifications/outbox.py: Event).
 
 Everything but the event's own facts is read fresh, in one query, when the message is
 delivered: a notice shows the booking as it is now.
@@ -12,7 +13,7 @@ from sqlalchemy.orm import aliased
 
 from bookwell.mail.notice import Booking, Notice, Person
 from bookwell.models import Listing, OutboxMessage, Payment, Reservation, ReservationStatus, User
-from bookwell.services.outbox import Event
+from bookwell.services.notifications.outbox import Event
 from bookwell.services.payments.records import SETTLED
 
 Role = Literal["guest", "host"]

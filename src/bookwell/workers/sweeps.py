@@ -20,10 +20,11 @@ from bookwell.models import (
     WaitlistEntry,
     WaitlistStatus,
 )
-from bookwell.services import holds, waitlist
+from bookwell.services.booking import holds
 from bookwell.services.payments import service as payments
 from bookwell.services.payments.provider import PaymentProvider
 from bookwell.services.payments.records import SETTLED
+from bookwell.services.waitlist import waitlist
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +39,8 @@ class SweepReport:
 async def offer_to_waitlists(db: Database, listing_ids: Iterable[uuid.UUID]) -> int:
     """Offer freed units on these listings to their waitlists, one transaction per listing.
 
-    Runs after the transaction that freed the units has committed (services/waitlist.py says
-    why); a failure here never undoes that change, and the next sweep tries again."""
+    Runs after the transaction that freed the units has committed (services/waitlist/waitlist.py
+    says why); a failure here never undoes that change, and the next sweep tries again."""
     offered = 0
     for listing_id in dict.fromkeys(listing_ids):
         try:

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.models import PaymentStatus
-from bookwell.services import lifecycle
+from bookwell.services.booking import lifecycle
 from bookwell.services.payments import records
 from bookwell.services.payments.provider import Charge, ChargeStatus, PaymentProvider
 from bookwell.services.payments.service import refund_up_to

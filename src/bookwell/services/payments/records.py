@@ -15,7 +15,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.models import Payment, PaymentStatus, Reservation, ReservationStatus, new_id
-from bookwell.services.holds import RESERVATION_COLUMNS
+from bookwell.services.booking.holds import RESERVATION_COLUMNS
 from bookwell.services.payments.provider import Charge, ChargeStatus
 
 PAYMENT_COLUMNS = tuple(Payment.__table__.c)

@@ -20,15 +20,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.core.errors import DomainError, ErrorCode, not_found
 from bookwell.models import PaymentStatus, ReservationStatus
-from bookwell.services import lifecycle, pricing, reservations
-from bookwell.services.idempotency import check_idempotency_key
+from bookwell.services.accounts.principal import Principal
+from bookwell.services.booking import lifecycle, reservations
+from bookwell.services.booking.idempotency import check_idempotency_key
+from bookwell.services.listings import pricing
 from bookwell.services.payments import records
 from bookwell.services.payments.provider import (
     ChargeStatus,
     PaymentProvider,
     ProviderUnavailable,
 )
-from bookwell.services.principal import Principal
 
 REFUNDABLE = (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED)
 

@@ -1,0 +1,169 @@
+"""Users, sign-in and API tokens."""
+
+import re
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bookwell.core.errors import DomainError, ErrorCode, InputErrors, check_text, invalid
+from bookwell.core.statements import one_of
+from bookwell.models import ApiToken, Role, User, new_id
+from bookwell.services.accounts.passwords import hash_password, verify_password
+from bookwell.services.accounts.principal import Principal
+from bookwell.services.accounts.tokens import (
+    AccessTokens,
+    hash_api_token,
+    new_api_token,
+    parse_api_token,
+)
+
+# Deliberately loose: the only real proof of an address is a mail that arrives.
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MIN_PASSWORD = 8
+MAX_PASSWORD = 1024
+
+USER_COLUMNS = (User.id, User.email, User.name, User.role, User.created_at)
+
+
+def _checked_email(email: str) -> str:
+    email = check_text(email, "email").strip()
+    if len(email) > 320 or not EMAIL.match(email):
+        raise invalid("email", "Not an email address.")
+    return email
+
+
+def _check_password(password: str) -> None:
+    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+        raise invalid("password", f"A password needs {MIN_PASSWORD} to {MAX_PASSWORD} characters.")
+
+
+def _checked_name(name: str) -> str:
+    name = check_text(name, "name").strip()
+    if not 1 <= len(name) <= 200:
+        raise invalid("name", "A name needs 1 to 200 characters.")
+    return name
+
+
+def _check_own_role(role: Role) -> None:
+    if role is Role.ADMIN:
+        raise DomainError(
+            ErrorCode.FORBIDDEN, "Admins are made with `bookwell user create --admin`.", "role"
+        )
+
+
+def check_account_input(
+    *, email: str, password: str | None, name: str, own_role: Role | None = None
+) -> tuple[str, str]:
+    """The email and name to keep (stripped), after checking them, the password and the role
+    someone gives themselves (`own_role`, when registering): every mistake at once."""
+    found = InputErrors()
+    checked_email = found.check(_checked_email, email)
+    if password is not None:
+        found.check(_check_password, password)
+    checked_name = found.check(_checked_name, name)
+    if own_role is not None:
+        found.check(_check_own_role, own_role)
+    found.raise_if_any()
+    assert checked_email is not None and checked_name is not None
+    return checked_email, checked_name
+
+
+async def create_user(
+    *,
+    session: AsyncSession,
+    email: str,
+    name: str,
+    role: Role = Role.GUEST,
+    password: str | None = None,
+) -> Row:
+    email, name = check_account_input(email=email, password=password, name=name)
+    if await user_id_by_email(session=session, email=email):
+        raise DomainError(ErrorCode.EMAIL_TAKEN, "That email has an account already.", "email")
+    password_hash = await hash_password(password) if password is not None else None
+    # ON CONFLICT covers a concurrent registration with the same email.
+    stmt = (
+        insert(User)
+        .values(id=new_id(), email=email, name=name, role=role, password_hash=password_hash)
+        .on_conflict_do_nothing()
+        .returning(*USER_COLUMNS)
+    )
+    row = (await session.execute(stmt)).one_or_none()
+    if row is None:
+        raise DomainError(ErrorCode.EMAIL_TAKEN, "That email has an account already.", "email")
+    return row
+
+
+async def register(
+    *, session: AsyncSession, email: str, password: str, name: str, role: Role
+) -> Row:
+    check_account_input(email=email, password=password, name=name, own_role=role)
+    return await create_user(session=session, email=email, name=name, role=role, password=password)
+
+
+async def login(*, session: AsyncSession, email: str, password: str) -> Row:
+    if "\x00" in email:  # cannot be anyone's address
+        raise DomainError(ErrorCode.INVALID_CREDENTIALS, "Wrong email or password.")
+    stmt = select(*USER_COLUMNS, User.password_hash).where(
+        func.lower(User.email) == email.strip().lower()
+    )
+    row = (await session.execute(stmt)).one_or_none()
+    if not await verify_password(row.password_hash if row else None, password) or row is None:
+        raise DomainError(ErrorCode.INVALID_CREDENTIALS, "Wrong email or password.")
+    return row
+
+
+async def create_api_token(*, session: AsyncSession, user_id: uuid.UUID, name: str) -> str:
+    """Returns the token itself; only its hash is kept, so this is the one time it is seen."""
+    name = check_text(name, "name").strip()
+    if not 1 <= len(name) <= 200:
+        raise invalid("name", "A token name needs 1 to 200 characters.")
+    token = new_api_token()
+    await session.execute(
+        insert(ApiToken).values(
+            id=new_id(), user_id=user_id, name=name, token_hash=hash_api_token(uuid.UUID(token))
+        )
+    )
+    return token
+
+
+async def authenticate(
+    *, session: AsyncSession, token: str, access_tokens: AccessTokens
+) -> Principal | None:
+    """The principal behind a bearer token (API token or JWT), or None if it is not valid."""
+    api_token = parse_api_token(token)
+    if api_token is not None:
+        stmt, parameters = _BY_API_TOKEN, {"hash": hash_api_token(api_token)}
+    else:
+        user_id = access_tokens.user_id(token)
+        if user_id is None:
+            return None
+        stmt, parameters = _BY_USER_ID, {"id": user_id}
+    row = (await session.execute(stmt, parameters)).one_or_none()
+    return Principal(row.id, row.role) if row else None
+
+
+# Every authenticated request runs one of these: built once (see _USERS_BY_IDS).
+_BY_API_TOKEN = (
+    select(User.id, User.role)
+    .join(ApiToken, ApiToken.user_id == User.id)
+    .where(ApiToken.token_hash == bindparam("hash"), ApiToken.revoked_at.is_(None))
+)
+_BY_USER_ID = select(User.id, User.role).where(User.id == bindparam("id"))
+
+
+# Built once: a SELECT built per call costs more than it takes to run
+# (services/listings/listings.py).
+_USERS_BY_IDS = select(*USER_COLUMNS).where(one_of(User.id, "ids"))
+
+
+async def users_by_ids(*, session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[Row]:
+    return list((await session.execute(_USERS_BY_IDS, {"ids": list(ids)})).all())
+
+
+async def user_id_by_email(*, session: AsyncSession, email: str) -> uuid.UUID | None:
+    stmt = select(User.id).where(func.lower(User.email) == email.strip().lower())
+    return (await session.execute(stmt)).scalar_one_or_none()

@@ -1,0 +1,358 @@
+"""A reservation's life after its hold: PENDING -> CONFIRMED -> ACTIVE -> COMPLETED,
+PENDING/CONFIRMED -> CANCELLED, PENDING -> EXPIRED (services/booking/holds.py).
+
+Every transition is one guarded UPDATE, a compare-and-set on the status (and on who may do
+it, and when), so of two racing transitions exactly one wins. Only when the UPDATE changes
+nothing is the reservation read, to tell the caller why. The inventory trigger moves the
+units with the status: leaving PENDING/CONFIRMED/ACTIVE frees them in the same transaction.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, Date, case, func, or_, select, update
+from sqlalchemy.engine import Row
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bookwell.core.errors import DomainError, ErrorCode, check_text, invalid, not_found
+from bookwell.models import (
+    Listing,
+    ListingKind,
+    Reservation,
+    ReservationStatus,
+)
+from bookwell.models.payment import reservation_paid
+from bookwell.services.accounts.principal import Principal
+from bookwell.services.booking.holds import RESERVATION_COLUMNS, is_capacity_error, unavailable
+from bookwell.services.booking.reservations import visible_to
+from bookwell.services.booking.stays import check_not_past, requested_stay
+from bookwell.services.listings import pricing
+from bookwell.services.listings.pricing import TERMS_COLUMNS, terms_of
+from bookwell.services.notifications import outbox
+from bookwell.services.notifications.outbox import Event
+
+PENDING = ReservationStatus.PENDING
+CONFIRMED = ReservationStatus.CONFIRMED
+ACTIVE = ReservationStatus.ACTIVE
+CHANGEABLE = (PENDING, CONFIRMED)
+AWAITING_APPROVAL = Event.RESERVATION_AWAITING_APPROVAL
+MAX_REASON = 500
+
+
+def listing_today() -> ColumnElement[date]:
+    """Today in the listing's own timezone (the reservation's listing, joined)."""
+    return func.timezone(Listing.timezone, func.now()).cast(Date)
+
+
+def _hosted_by(principal: Principal) -> ColumnElement[bool] | None:
+    if principal.is_admin:
+        return None
+    return Listing.owner_id == principal.user_id
+
+
+def _paid_or_free() -> ColumnElement[bool]:
+    paid = reservation_paid()
+    return or_(Reservation.total_amount == 0, paid)
+
+
+async def _guarded(
+    session: AsyncSession,
+    reservation_id: uuid.UUID,
+    allowed: tuple[ReservationStatus, ...],
+    values: dict[str, Any],
+    *conditions: ColumnElement[bool] | None,
+) -> Row | None:
+    stmt = (
+        update(Reservation)
+        .where(
+            Reservation.id == reservation_id,
+            Reservation.listing_id == Listing.id,
+            Reservation.status.in_(allowed),
+            *(condition for condition in conditions if condition is not None),
+        )
+        .values(**values)
+        .returning(*RESERVATION_COLUMNS, listing_today().label("listing_today"))
+    )
+    return (await session.execute(stmt)).one_or_none()
+
+
+@dataclass(frozen=True, slots=True)
+class _Seen:
+    """A reservation as its viewer sees it, with what explains a refused transition."""
+
+    status: ReservationStatus
+    is_host: bool
+    expired: bool
+    paid_or_free: bool
+    today: date
+    start_date: date
+    end_date: date
+
+
+async def _seen(session: AsyncSession, principal: Principal, reservation_id: uuid.UUID) -> _Seen:
+    stmt = select(
+        Reservation.status,
+        (Listing.owner_id == principal.user_id).label("is_host"),
+        func.coalesce(Reservation.expires_at <= func.now(), False).label("expired"),
+        _paid_or_free().label("paid_or_free"),
+        listing_today().label("today"),
+        Reservation.start_date,
+        Reservation.end_date,
+    ).where(Reservation.id == reservation_id, Reservation.listing_id == Listing.id)
+    condition = visible_to(principal)
+    if condition is not None:
+        stmt = stmt.where(condition)
+    row = (await session.execute(stmt)).one_or_none()
+    if row is None:
+        raise not_found("reservation")
+    return _Seen(
+        status=row.status,
+        is_host=row.is_host or principal.is_admin,
+        expired=row.expired,
+        paid_or_free=row.paid_or_free,
+        today=row.today,
+        start_date=row.start_date,
+        end_date=row.end_date,
+    )
+
+
+def _wrong_state(seen: _Seen, action: str) -> DomainError:
+    if seen.status is PENDING and seen.expired:
+        return DomainError(ErrorCode.INVALID_STATE, "This hold has expired.", "id")
+    return DomainError(
+        ErrorCode.INVALID_STATE, f"A {seen.status.value} reservation cannot be {action}.", "id"
+    )
+
+
+def _host_only(seen: _Seen, action: str) -> None:
+    if not seen.is_host:
+        raise DomainError(
+            ErrorCode.FORBIDDEN, f"Only the listing's host can {action} a reservation.", "id"
+        )
+
+
+async def confirm_reservation(
+    *, session: AsyncSession, principal: Principal, reservation_id: uuid.UUID
+) -> Row:
+    """The host accepts a paid hold (listings without instant booking)."""
+    values = {"status": CONFIRMED, "confirmed_at": func.now(), "expires_at": None}
+    row = await _guarded(
+        session,
+        reservation_id,
+        (PENDING,),
+        values,
+        Reservation.expires_at > func.now(),
+        _paid_or_free(),
+        _hosted_by(principal),
+    )
+    if row is not None:
+        await outbox.record(session, Event.RESERVATION_CONFIRMED, reservation_id=row.id)
+        return row
+    seen = await _seen(session, principal, reservation_id)
+    _host_only(seen, "confirm")
+    if seen.status is not PENDING or seen.expired:
+        raise _wrong_state(seen, "confirmed")
+    raise DomainError(
+        ErrorCode.PAYMENT_REQUIRED, "The guest has not paid for this reservation yet.", "id"
+    )
+
+
+async def mark_paid(*, session: AsyncSession, reservation_id: uuid.UUID) -> Row:
+    """Payment arrived for a hold: instant-book listings confirm it; the others keep it
+    PENDING for the host, for `approval_hours` more."""
+    instant = Listing.instant_book
+    values = {
+        "status": case((instant, CONFIRMED), else_=PENDING),
+        "confirmed_at": case((instant, func.now()), else_=None),
+        "expires_at": case(
+            (instant, None),
+            else_=func.now() + func.make_interval(0, 0, 0, 0, Listing.approval_hours),
+        ),
+    }
+    row = await _guarded(
+        session, reservation_id, (PENDING,), values, Reservation.expires_at > func.now()
+    )
+    if row is None:
+        raise DomainError(
+            ErrorCode.INVALID_STATE, "Only a hold that has not expired can be paid.", "id"
+        )
+    told = Event.RESERVATION_CONFIRMED if row.status is CONFIRMED else AWAITING_APPROVAL
+    await outbox.record(session, told, reservation_id=row.id)
+    return row
+
+
+@dataclass(frozen=True, slots=True)
+class Cancellation:
+    reservation: Row
+    # The host (or an admin) cancelled a guest's reservation: the guest gets everything back.
+    by_host: bool
+    today: date
+
+
+def checked_reason(reason: str | None) -> str | None:
+    """A cancellation's reason, stripped; None when there is none."""
+    if reason is None:
+        return None
+    reason = check_text(reason, "reason").strip() or None
+    if reason is not None and len(reason) > MAX_REASON:
+        raise invalid("reason", f"A reason has at most {MAX_REASON} characters.")
+    return reason
+
+
+async def cancel_reservation(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    reservation_id: uuid.UUID,
+    reason: str | None = None,
+) -> Cancellation:
+    """Cancel as the guest or the listing's host; the units are free when this commits."""
+    reason = checked_reason(reason)
+    values = {
+        "status": ReservationStatus.CANCELLED,
+        "cancelled_at": func.now(),
+        "cancel_reason": reason,
+        "expires_at": None,
+    }
+    row = await _guarded(session, reservation_id, CHANGEABLE, values, visible_to(principal))
+    if row is None:
+        seen = await _seen(session, principal, reservation_id)
+        raise _wrong_state(seen, "cancelled")
+    by_host = row.guest_id != principal.user_id
+    await outbox.record(
+        session,
+        Event.RESERVATION_CANCELLED,
+        reservation_id=row.id,
+        data={"by": "host" if by_host else "guest", "reason": reason},
+    )
+    return Cancellation(row, by_host=by_host, today=row.listing_today)
+
+
+async def change_dates(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    reservation_id: uuid.UUID,
+    start_date: date,
+    end_date: date | None = None,
+    nights: int | None = None,
+    quantity: int | None = None,
+) -> Row:
+    """Move a PENDING or CONFIRMED reservation to a new range (and quantity), atomically.
+
+    One UPDATE of the row: the inventory trigger takes the new nights and frees the old in
+    the same statement, so either the whole change fits or nothing changes (UNAVAILABLE).
+    The price is quoted again at today's rates; the cancellation policy agreed at booking stays.
+    """
+    booked = requested_stay(start_date, end_date, nights, quantity)
+    stmt = select(
+        Reservation.status,
+        Reservation.start_date,
+        Reservation.end_date,
+        Reservation.quantity,
+        Reservation.price_snapshot,
+        Reservation.external_uid,
+        (Reservation.expires_at <= func.now()).label("expired"),
+        *TERMS_COLUMNS,
+    ).where(Reservation.id == reservation_id, Reservation.listing_id == Listing.id)
+    condition = visible_to(principal)
+    if condition is not None:
+        stmt = stmt.where(condition)
+    current = (await session.execute(stmt)).one_or_none()
+    if current is None:
+        raise not_found("reservation")
+    if current.status not in CHANGEABLE or (current.status is PENDING and current.expired):
+        raise DomainError(
+            ErrorCode.INVALID_STATE,
+            "Only a PENDING hold or a CONFIRMED reservation can change dates.",
+            "id",
+        )
+    if current.external_uid is not None:
+        raise DomainError(
+            ErrorCode.INVALID_STATE,
+            "A calendar block moves with its calendar: change the event and import it again.",
+            "id",
+        )
+    if current.kind is not ListingKind.STAY:
+        raise invalid("id", "A time-slot reservation cannot change nights; book a new slot.")
+    check_not_past(booked, current.timezone)
+    wanted = current.quantity if quantity is None else quantity
+    if not 1 <= wanted <= current.units:
+        raise invalid("quantity", f"quantity must be between 1 and {current.units} (the units).")
+    priced = pricing.quote(terms_of(current), booked, wanted)
+    snapshot = {
+        **priced.snapshot,
+        "policy": current.price_snapshot.get("policy", priced.snapshot["policy"]),
+    }
+    values = {
+        "start_date": booked.start,
+        "end_date": booked.end,
+        "quantity": wanted,
+        "total_amount": priced.total,
+        "price_snapshot": snapshot,
+    }
+    try:
+        row = await _guarded(session, reservation_id, CHANGEABLE, values)
+    except IntegrityError as error:
+        if is_capacity_error(error):
+            raise unavailable(wanted, booked) from None
+        raise
+    if row is None:  # changed state since the read above
+        raise DomainError(ErrorCode.INVALID_STATE, "The reservation changed meanwhile.", "id")
+    was = {
+        "old_start_date": current.start_date.isoformat(),
+        "old_end_date": current.end_date.isoformat(),
+        "old_quantity": current.quantity,
+    }
+    await outbox.record(session, Event.RESERVATION_CHANGED, reservation_id=row.id, data=was)
+    return row
+
+
+async def check_in(
+    *, session: AsyncSession, principal: Principal, reservation_id: uuid.UUID
+) -> Row:
+    """The host marks the guest arrived: CONFIRMED -> ACTIVE, from the first day of the stay."""
+    today = listing_today()
+    row = await _guarded(
+        session,
+        reservation_id,
+        (CONFIRMED,),
+        {"status": ACTIVE, "checked_in_at": func.now()},
+        today >= Reservation.start_date,
+        today < Reservation.end_date,
+        _hosted_by(principal),
+    )
+    if row is not None:
+        return row
+    seen = await _seen(session, principal, reservation_id)
+    _host_only(seen, "check in")
+    if seen.status is not CONFIRMED:
+        raise _wrong_state(seen, "checked in")
+    if seen.today < seen.start_date:
+        message = f"Check-in opens on {seen.start_date.isoformat()} (listing time)."
+    else:
+        message = f"The stay ended on {seen.end_date.isoformat()}."
+    raise DomainError(ErrorCode.INVALID_STATE, message, "id")
+
+
+async def check_out(
+    *, session: AsyncSession, principal: Principal, reservation_id: uuid.UUID
+) -> Row:
+    """The host marks the guest gone: ACTIVE -> COMPLETED. Leaving early shortens the stay to
+    the nights slept (at least one), so the rest are free to book at once."""
+    slept_until = func.greatest(listing_today(), Reservation.start_date + 1)
+    values = {
+        "status": ReservationStatus.COMPLETED,
+        "checked_out_at": func.now(),
+        "end_date": func.least(Reservation.end_date, slept_until),
+    }
+    row = await _guarded(session, reservation_id, (ACTIVE,), values, _hosted_by(principal))
+    if row is not None:
+        await outbox.record(session, Event.RESERVATION_COMPLETED, reservation_id=row.id)
+        return row
+    seen = await _seen(session, principal, reservation_id)
+    _host_only(seen, "check out")
+    raise _wrong_state(seen, "checked out")

@@ -1,0 +1,320 @@
+"""Reservations: booking, cancelling, and who may see which."""
+
+import functools
+import hashlib
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Uuid,
+    bindparam,
+    func,
+    or_,
+    select,
+    true,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.selectable import Lateral, Subquery
+
+from bookwell.core.db import Database
+from bookwell.core.errors import DomainError, ErrorCode, InputErrors
+from bookwell.core.pagination import Page, PageRequest, PageShape, keyset, page_of
+from bookwell.core.statements import one_of
+from bookwell.models import (
+    IdempotencyKey,
+    Listing,
+    Reservation,
+    ReservationStatus,
+    new_id,
+)
+from bookwell.services.accounts.principal import Principal
+from bookwell.services.booking.holds import (
+    RESERVATION_COLUMNS,
+    check_guest_name,
+    expire_holds,
+    place_hold,
+)
+from bookwell.services.booking.idempotency import check_idempotency_key
+from bookwell.services.booking.stays import Stay, requested_stay
+from bookwell.services.notifications import outbox
+from bookwell.services.notifications.outbox import Event
+
+
+@dataclass(frozen=True, slots=True)
+class NewReservation:
+    listing_id: uuid.UUID
+    start_date: date
+    end_date: date | None = None
+    nights: int | None = None
+    quantity: int = 1
+    guest_name: str | None = None
+
+    def fingerprint(self) -> bytes:
+        """What makes two requests "the same input" for an idempotency key."""
+        fields = {
+            "listing": str(self.listing_id),
+            "start": self.start_date.isoformat(),
+            "end": self.end_date.isoformat() if self.end_date else None,
+            "nights": self.nights,
+            "quantity": self.quantity,
+            "guest_name": self.guest_name,
+        }
+        return input_fingerprint(fields)
+
+
+def input_fingerprint(fields: dict[str, object]) -> bytes:
+    """A stable digest of a request's fields, to tell a retry from a different request."""
+    return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).digest()
+
+
+def check_booking_input(
+    *,
+    start_date: date,
+    end_date: date | None,
+    nights: int | None,
+    quantity: int,
+    guest_name: str | None,
+    idempotency_key: str | None,
+) -> Stay:
+    """The nights asked for, after every check of a booking that needs no database: all
+    mistakes at once. The listing's own rules (its units, its today) are checked later."""
+    found = InputErrors()
+    booked = found.check(requested_stay, start_date, end_date, nights, quantity)
+    found.check(check_guest_name, guest_name)
+    if idempotency_key is not None:
+        found.check(check_idempotency_key, idempotency_key)
+    found.raise_if_any()
+    assert booked is not None
+    return booked
+
+
+async def create_reservation(
+    *,
+    session: AsyncSession,
+    guest: Principal,
+    data: NewReservation,
+    idempotency_key: str | None = None,
+) -> Row:
+    """Hold `quantity` units on every night of the range (a PENDING reservation until paid
+    or confirmed), or raise UNAVAILABLE. See services/booking/holds.py."""
+    booked = check_booking_input(
+        start_date=data.start_date,
+        end_date=data.end_date,
+        nights=data.nights,
+        quantity=data.quantity,
+        guest_name=data.guest_name,
+        idempotency_key=idempotency_key,
+    )
+    if idempotency_key is not None:
+        replay = await claim_idempotency_key(session, guest, idempotency_key, data.fingerprint())
+        if replay is not None:
+            return replay
+    reservation_id = new_id()
+    if idempotency_key is not None:
+        await session.execute(
+            update(IdempotencyKey)
+            .where(IdempotencyKey.user_id == guest.user_id, IdempotencyKey.key == idempotency_key)
+            .values(reservation_id=reservation_id)
+        )
+    row = await place_hold(
+        session=session,
+        listing_id=data.listing_id,
+        guest_id=guest.user_id,
+        booked=booked,
+        quantity=data.quantity,
+        guest_name=data.guest_name,
+        reservation_id=reservation_id,
+    )
+    await outbox.record(session, Event.RESERVATION_CREATED, reservation_id=row.id)
+    return row
+
+
+async def book(
+    *, db: Database, guest: Principal, data: NewReservation, idempotency_key: str | None = None
+) -> Row:
+    """`create_reservation` in a transaction of its own. Refused UNAVAILABLE while overdue
+    holds on the listing still count, it expires them (in their own transaction) and tries
+    once more: an expired hold never blocks a booking, and a booking that fits pays nothing
+    for the check."""
+
+    async def attempt() -> Row:
+        async with db.transaction() as session:
+            return await create_reservation(
+                session=session, guest=guest, data=data, idempotency_key=idempotency_key
+            )
+
+    try:
+        return await attempt()
+    except DomainError as error:
+        if error.code is not ErrorCode.UNAVAILABLE:
+            raise
+        async with db.transaction() as session:
+            if not await expire_holds(session=session, listing_id=data.listing_id):
+                raise
+    return await attempt()
+
+
+async def claim_idempotency_key(
+    session: AsyncSession, guest: Principal, key: str, fingerprint: bytes
+) -> Row | None:
+    """Claim the key, or return the reservation made under it before.
+
+    A concurrent request with the same key waits on the INSERT until the first one commits
+    (then it replays its answer) or rolls back (then it proceeds as the first).
+    """
+    check_idempotency_key(key)
+    claimed = await session.execute(
+        insert(IdempotencyKey)
+        .values(user_id=guest.user_id, key=key, request_hash=fingerprint)
+        .on_conflict_do_nothing()
+        .returning(IdempotencyKey.key)
+    )
+    if claimed.one_or_none() is not None:
+        return None
+    earlier = (
+        await session.execute(
+            select(IdempotencyKey.request_hash, IdempotencyKey.reservation_id).where(
+                IdempotencyKey.user_id == guest.user_id, IdempotencyKey.key == key
+            )
+        )
+    ).one()
+    if earlier.request_hash != fingerprint:
+        raise DomainError(
+            ErrorCode.IDEMPOTENCY_KEY_REUSED,
+            "This idempotency key was used with a different input.",
+            "idempotencyKey",
+        )
+    stmt = select(*RESERVATION_COLUMNS).where(Reservation.id == earlier.reservation_id)
+    return (await session.execute(stmt)).one()
+
+
+def visible_to(viewer: Principal) -> ColumnElement[bool] | None:
+    """Guests see their own reservations, hosts those on their listings, admins all."""
+    return None if viewer.is_admin else seen_by(viewer.user_id)
+
+
+def seen_by(user: uuid.UUID | ColumnElement) -> ColumnElement[bool]:
+    """What a user who is not an admin may see; `user` may be a bind parameter."""
+    hosted = select(Listing.id).where(Listing.owner_id == user)
+    return or_(Reservation.guest_id == user, Reservation.listing_id.in_(hosted))
+
+
+def _visible(stmt: Select, viewer: Principal) -> Select:
+    condition = visible_to(viewer)
+    return stmt if condition is None else stmt.where(condition)
+
+
+async def reservations_by_ids(
+    *, session: AsyncSession, viewer: Principal, ids: Sequence[uuid.UUID]
+) -> list[Row]:
+    stmt = _visible(select(*RESERVATION_COLUMNS).where(Reservation.id.in_(ids)), viewer)
+    return list((await session.execute(stmt)).all())
+
+
+# Pages of reservations leave out the price snapshot, the one large column (JSON to send and
+# decode for every row); Reservation.price loads it for the rows that ask (price_snapshots).
+LISTED_COLUMNS = tuple(c for c in RESERVATION_COLUMNS if c.name != "price_snapshot")
+
+
+async def price_snapshots(
+    *, session: AsyncSession, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, dict]:
+    """By reservation id; only asked for reservations the viewer was shown."""
+    stmt = select(Reservation.id, Reservation.price_snapshot).where(Reservation.id.in_(ids))
+    return {row.id: row.price_snapshot for row in await session.execute(stmt)}
+
+
+def _filtered(
+    viewer: Principal, listing_id: uuid.UUID | None, status: ReservationStatus | None
+) -> Select:
+    stmt = _visible(select(*LISTED_COLUMNS), viewer)
+    if listing_id is not None:
+        stmt = stmt.where(Reservation.listing_id == listing_id)
+    if status is not None:
+        stmt = stmt.where(Reservation.status == status)
+    return stmt
+
+
+async def list_reservations(
+    *,
+    session: AsyncSession,
+    viewer: Principal,
+    listing_id: uuid.UUID | None,
+    status: ReservationStatus | None,
+    page: PageRequest,
+) -> Page[Row]:
+    """Newest first."""
+    stmt = keyset(_filtered(viewer, listing_id, status), Reservation.id, page, descending=True)
+    return page_of((await session.execute(stmt)).all(), page)
+
+
+async def count_reservations(
+    *,
+    session: AsyncSession,
+    viewer: Principal,
+    listing_id: uuid.UUID | None,
+    status: ReservationStatus | None,
+) -> int:
+    inner = _filtered(viewer, listing_id, status).subquery()
+    return (await session.execute(select(func.count()).select_from(inner))).scalar_one()
+
+
+async def pages_of_listings(
+    *, session: AsyncSession, viewer: Principal, listing_ids: Sequence[uuid.UUID], page: PageRequest
+) -> dict[uuid.UUID, Page[Row]]:
+    """The same page (newest first) of each listing's reservations the viewer may see, in
+    one query."""
+    stmt = _pages_of_listings(page.shape, everything=viewer.is_admin)
+    found: dict[uuid.UUID, list[Row]] = {listing_id: [] for listing_id in listing_ids}
+    for row in await session.execute(stmt, per_listing_params(viewer, listing_ids, page)):
+        found[row.listing_id].append(row)
+    return {listing_id: page_of(rows, page) for listing_id, rows in found.items()}
+
+
+@functools.cache
+def _pages_of_listings(page: PageShape, *, everything: bool) -> Select:
+    """Built once per kind of page and viewer; the rest are bind parameters."""
+    listings, lateral = page_per_listing(LISTED_COLUMNS, page, everything=everything)
+    return select(lateral).select_from(listings.join(lateral, true()))
+
+
+def per_listing_params(
+    viewer: Principal, listing_ids: Sequence[uuid.UUID], page: PageRequest
+) -> dict[str, Any]:
+    return {"listing_ids": list(listing_ids), "viewer": viewer.user_id, **page.params()}
+
+
+async def count_of_listings(
+    *, session: AsyncSession, viewer: Principal, listing_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, int]:
+    """How many reservations the viewer may see on each listing."""
+    stmt = _visible(select(Reservation.listing_id, func.count()), viewer)
+    stmt = stmt.where(Reservation.listing_id.in_(listing_ids)).group_by(Reservation.listing_id)
+    found: dict[uuid.UUID, int] = dict((await session.execute(stmt)).all())
+    return {listing_id: found.get(listing_id, 0) for listing_id in listing_ids}
+
+
+def page_per_listing(
+    columns: Sequence[ColumnElement], page: PageShape, *, everything: bool
+) -> tuple[Subquery, Lateral]:
+    """The listings whose ids are the `listing_ids` parameter, and a LATERAL page (newest
+    first; the cursors and limit bound as PageRequest.params() names them) of `columns` of
+    each one's reservations that the user in the `viewer` parameter may see (all of them
+    when `everything`, for an admin): each walks the (listing_id, id) index and stops
+    after the page."""
+    listings = select(Listing.id).where(one_of(Listing.id, "listing_ids")).subquery("l")
+    newest = select(*columns)
+    if not everything:
+        newest = newest.where(seen_by(bindparam("viewer", type_=Uuid)))
+    newest = newest.where(Reservation.listing_id == listings.c.id)
+    lateral = keyset(newest, Reservation.id, page, descending=True).lateral("r")
+    return listings, lateral

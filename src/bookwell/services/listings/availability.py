@@ -1,0 +1,137 @@
+"""Free units per listing over a range of nights, and the search for listings with room."""
+
+import functools
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, Date, Select, and_, bindparam, cast, exists, func, select
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bookwell.core.pagination import Page, PageRequest, PageShape, page_of
+from bookwell.core.statements import one_of
+from bookwell.models import Listing, ListingNight
+from bookwell.services.booking.stays import Stay, check_quantity, today_in
+from bookwell.services.listings.listings import (
+    LISTING_COLUMNS,
+    ListingFilter,
+    Shape,
+    filter_conditions,
+    filter_params,
+    page_params,
+    paged,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Availability:
+    listing_id: uuid.UUID
+    start_date: date
+    end_date: date
+    quantity: int
+    free_units: int
+    # False also when the range starts before today in the listing's timezone.
+    available: bool
+
+
+_FREE_UNITS = (
+    select(
+        Listing.id,
+        Listing.timezone,
+        func.least(Listing.units, func.min(ListingNight.units - ListingNight.booked)).label("free"),
+    )
+    .select_from(Listing)
+    .outerjoin(
+        ListingNight,
+        and_(
+            ListingNight.listing_id == Listing.id,
+            ListingNight.night >= bindparam("start"),
+            ListingNight.night < bindparam("end"),
+        ),
+    )
+    .where(one_of(Listing.id, "ids"))
+    .group_by(Listing.id)
+)
+
+
+async def free_units(
+    *, session: AsyncSession, listing_ids: Sequence[uuid.UUID], stay: Stay
+) -> dict[uuid.UUID, tuple[int, str]]:
+    """For each existing listing: (fewest units free on any night of the stay, its timezone)."""
+    parameters = {"ids": list(listing_ids), "start": stay.start, "end": stay.end}
+    found = await session.execute(_FREE_UNITS, parameters)
+    return {row.id: (row.free, row.timezone) for row in found}
+
+
+async def availability(
+    *, session: AsyncSession, listing_ids: Sequence[uuid.UUID], stay: Stay, quantity: int
+) -> dict[uuid.UUID, Availability]:
+    found = await free_units(session=session, listing_ids=listing_ids, stay=stay)
+    return {
+        listing_id: Availability(
+            listing_id=listing_id,
+            start_date=stay.start,
+            end_date=stay.end,
+            quantity=quantity,
+            free_units=free,
+            available=free >= quantity and stay.start >= today_in(timezone),
+        )
+        for listing_id, (free, timezone) in found.items()
+    }
+
+
+def has_room() -> ColumnElement[bool]:
+    night = ListingNight
+    full_night = exists().where(
+        night.listing_id == Listing.id,
+        night.night >= bindparam("start"),
+        night.night < bindparam("end"),
+        night.units - night.booked < bindparam("quantity"),
+    )
+    # "Today" differs per listing: a stay may not start before today where the listing is.
+    today_there = cast(func.timezone(Listing.timezone, func.now()), Date)
+    return and_(
+        Listing.units >= bindparam("quantity"), today_there <= bindparam("start"), ~full_night
+    )
+
+
+@functools.cache
+def _search_statement(shape: Shape, page: PageShape) -> Select:
+    return paged(select(*LISTING_COLUMNS).where(*filter_conditions(shape), has_room()), page)
+
+
+@functools.cache
+def _count_statement(shape: Shape) -> Select:
+    conditions = [*filter_conditions(shape), has_room()]
+    return select(func.count()).select_from(Listing).where(*conditions)
+
+
+def room_params(stay: Stay, quantity: int) -> dict[str, Any]:
+    check_quantity(quantity)
+    return {"start": stay.start, "end": stay.end, "quantity": quantity}
+
+
+async def search(
+    *,
+    session: AsyncSession,
+    stay: Stay,
+    quantity: int,
+    filter: ListingFilter | None,
+    page: PageRequest,
+) -> Page[Row]:
+    room = room_params(stay, quantity)
+    shape, params = filter_params(filter)
+    stmt = _search_statement(shape, page.shape)
+    rows = (await session.execute(stmt, params | room | page_params(page))).all()
+    return page_of(rows, page)
+
+
+async def count_search(
+    *, session: AsyncSession, stay: Stay, quantity: int, filter: ListingFilter | None
+) -> int:
+    room = room_params(stay, quantity)
+    shape, params = filter_params(filter)
+    return (await session.execute(_count_statement(shape), params | room)).scalar_one()

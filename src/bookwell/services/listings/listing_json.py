@@ -1,0 +1,105 @@
+"""Pages of listings written as JSON by PostgreSQL: a connection's edges (schema/json_pages.py).
+
+The same searches as availability.py and listings.py beside it, same conditions, order and
+pages, but each row is (id, the edge as JSON text in the caller's shape). Run on a Core
+connection (Database.read_connection): two plain columns need no ORM session.
+"""
+
+import functools
+
+from sqlalchemy import ColumnElement, Select, Text, cast, func, select
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bookwell.core.json_rows import (
+    JsonShape,
+    ShapeKey,
+    cursor_of,
+    global_id_of,
+    json_record,
+    shape_key,
+)
+from bookwell.core.pagination import Page, PageRequest, PageShape, page_of
+from bookwell.models import Listing
+from bookwell.services.booking.stays import Stay
+from bookwell.services.listings.availability import has_room, room_params
+from bookwell.services.listings.listings import (
+    ListingFilter,
+    filter_conditions,
+    filter_params,
+    page_params,
+    paged,
+)
+
+# What an edge can show of a listing, each exactly as the API writes it: ids and amounts as
+# strings (numeric(12, 2) as text is "120.00"), enums by their names (stored as such), no
+# timestamps nor times (PostgreSQL and Python write fractions of seconds differently).
+JSON_FIELDS: dict[str, ColumnElement] = {
+    "cursor": cursor_of(Listing.id),
+    "id": global_id_of("Listing", Listing.id),
+    "database_id": cast(Listing.id, Text),
+    "kind": Listing.kind,
+    "title": Listing.title,
+    "description": Listing.description,
+    "city": Listing.city,
+    "country": Listing.country,
+    "timezone": Listing.timezone,
+    "nightly_amount": cast(Listing.nightly_price, Text),
+    "cleaning_amount": cast(Listing.cleaning_fee, Text),
+    "currency": Listing.currency,
+    "units": Listing.units,
+    "max_guests": Listing.max_guests,
+    "instant_book": Listing.instant_book,
+    "hold_minutes": Listing.hold_minutes,
+    "approval_hours": Listing.approval_hours,
+    "offer_minutes": Listing.offer_minutes,
+    "free_cancellation_days": Listing.free_cancellation_days,
+    "late_refund_percent": Listing.late_refund_percent,
+    "slot_minutes": Listing.slot_minutes,
+    "sitting_minutes": Listing.sitting_minutes,
+}
+
+
+async def search_as_json(
+    *,
+    connection: AsyncConnection,
+    stay: Stay,
+    quantity: int,
+    filter: ListingFilter | None,
+    page: PageRequest,
+    shape: JsonShape,
+) -> Page[Row]:
+    """availability.search, each row (id, edge JSON)."""
+    room = room_params(stay, quantity)
+    criteria, params = filter_params(filter)
+    stmt = _search(shape_key(shape), criteria, page.shape)
+    rows = (await connection.execute(stmt, params | room | page_params(page))).all()
+    return page_of(rows, page)
+
+
+async def listings_as_json(
+    *,
+    connection: AsyncConnection,
+    filter: ListingFilter | None,
+    page: PageRequest,
+    shape: JsonShape,
+) -> Page[Row]:
+    """listings.list_listings, each row (id, edge JSON)."""
+    criteria, params = filter_params(filter)
+    stmt = _listings(shape_key(shape), criteria, page.shape)
+    return page_of((await connection.execute(stmt, params | page_params(page))).all(), page)
+
+
+def _edge(shape: ShapeKey) -> Select:
+    edge = func.to_json(json_record(shape, JSON_FIELDS, Listing.__table__))
+    return select(Listing.id, cast(edge, Text))
+
+
+@functools.lru_cache(maxsize=256)
+def _search(shape: ShapeKey, criteria: frozenset[str], page: PageShape) -> Select:
+    return paged(_edge(shape).where(*filter_conditions(criteria), has_room()), page)
+
+
+@functools.lru_cache(maxsize=256)
+def _listings(shape: ShapeKey, criteria: frozenset[str], page: PageShape) -> Select:
+    return paged(_edge(shape).where(*filter_conditions(criteria)), page)

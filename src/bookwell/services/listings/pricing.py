@@ -1,0 +1,217 @@
+"""What a stay costs, and what a cancellation gives back.
+
+A night costs the listing's base price unless a host's price rule covers it (a season, some
+weekdays, or both); when several do, the newest rule wins. A booking stores the quote as a
+snapshot (line items, total, cancellation policy) so later price or policy changes never
+alter what a guest agreed to.
+"""
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bookwell.core.errors import invalid, not_found
+from bookwell.models import Listing, ListingKind, PriceRule
+from bookwell.services.booking.stays import Stay
+
+CENT = Decimal("0.01")
+# Line items for the time booked (the late-cancellation share applies to them; fees go back).
+USED = ("NIGHTS", "SLOT")
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    name: str
+    nightly_price: Decimal
+    start_date: date | None = None
+    end_date: date | None = None
+    weekdays: frozenset[int] | None = None
+
+    def covers(self, night: date) -> bool:
+        if self.start_date is not None and night < self.start_date:
+            return False
+        if self.end_date is not None and night >= self.end_date:
+            return False
+        return self.weekdays is None or night.isoweekday() in self.weekdays
+
+
+@dataclass(frozen=True, slots=True)
+class Terms:
+    """What a quote needs to know of a listing. `rules` are newest first."""
+
+    nightly_price: Decimal
+    currency: str
+    cleaning_fee: Decimal
+    free_cancellation_days: int
+    late_refund_percent: int
+    timezone: str
+    rules: Sequence[Rule] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    total: Decimal
+    snapshot: dict[str, Any]
+
+
+def rules_json(listing_id: ColumnElement) -> ColumnElement:
+    """A listing's price rules as one JSON array, newest first, to read with its row."""
+    rule = func.jsonb_build_object(
+        "name",
+        PriceRule.name,
+        "price",
+        PriceRule.nightly_price,
+        "start",
+        PriceRule.start_date,
+        "end",
+        PriceRule.end_date,
+        "weekdays",
+        PriceRule.weekdays,
+    )
+    aggregated = func.jsonb_agg(aggregate_order_by(rule, PriceRule.id.desc()))
+    return (
+        select(func.coalesce(aggregated, func.jsonb("[]")))
+        .where(PriceRule.listing_id == listing_id)
+        .scalar_subquery()
+    )
+
+
+TERMS_COLUMNS = (
+    Listing.id,
+    Listing.kind,
+    Listing.units,
+    Listing.timezone,
+    Listing.nightly_price,
+    Listing.currency,
+    Listing.cleaning_fee,
+    Listing.free_cancellation_days,
+    Listing.late_refund_percent,
+    Listing.hold_minutes,
+    rules_json(Listing.id).label("rules"),
+)
+
+
+def terms_of(row: Row) -> Terms:
+    """Terms from a row read with TERMS_COLUMNS."""
+    return Terms(
+        nightly_price=row.nightly_price,
+        currency=row.currency,
+        cleaning_fee=row.cleaning_fee,
+        free_cancellation_days=row.free_cancellation_days,
+        late_refund_percent=row.late_refund_percent,
+        timezone=row.timezone,
+        rules=rules_from_json(row.rules),
+    )
+
+
+async def quote_listing(
+    *, session: AsyncSession, listing_id: uuid.UUID, booked: Stay, quantity: int
+) -> Quote:
+    """What booking `booked` would cost now (no hold taken)."""
+    row = (
+        await session.execute(select(*TERMS_COLUMNS).where(Listing.id == listing_id))
+    ).one_or_none()
+    if row is None:
+        raise not_found("listing", "listingId")
+    if row.kind is not ListingKind.STAY:
+        raise invalid(
+            "listingId", f"A {row.kind.value} listing is priced per slot: see searchSlots."
+        )
+    return quote(terms_of(row), booked, quantity)
+
+
+def rules_from_json(items: Sequence[dict[str, Any]]) -> list[Rule]:
+    return [
+        Rule(
+            name=item["name"],
+            nightly_price=Decimal(str(item["price"])),
+            start_date=date.fromisoformat(item["start"]) if item["start"] else None,
+            end_date=date.fromisoformat(item["end"]) if item["end"] else None,
+            weekdays=frozenset(item["weekdays"]) if item["weekdays"] else None,
+        )
+        for item in items
+    ]
+
+
+def night_price(terms: Terms, night: date) -> tuple[Decimal, str | None]:
+    for rule in terms.rules:
+        if rule.covers(night):
+            return rule.nightly_price, rule.name
+    return terms.nightly_price, None
+
+
+def quote(terms: Terms, booked: Stay, quantity: int) -> Quote:
+    """Nights grouped into runs of one price, the cleaning fee, the total and the policy."""
+    items: list[dict[str, Any]] = []
+    night = booked.start
+    while night < booked.end:
+        price, rule = night_price(terms, night)
+        run_end = night + timedelta(days=1)
+        while run_end < booked.end and night_price(terms, run_end) == (price, rule):
+            run_end += timedelta(days=1)
+        nights = (run_end - night).days
+        items.append(
+            {
+                "kind": "NIGHTS",
+                "description": f"{nights} night(s) from {night.isoformat()}"
+                + (f" ({rule})" if rule else ""),
+                "startDate": night.isoformat(),
+                "endDate": run_end.isoformat(),
+                "unitPrice": str(price),
+                "quantity": nights * quantity,
+                "amount": str(price * nights * quantity),
+            }
+        )
+        night = run_end
+    if terms.cleaning_fee:
+        items.append(
+            {
+                "kind": "CLEANING_FEE",
+                "description": "Cleaning fee",
+                "unitPrice": str(terms.cleaning_fee),
+                "quantity": quantity,
+                "amount": str(terms.cleaning_fee * quantity),
+            }
+        )
+    total = sum((Decimal(item["amount"]) for item in items), Decimal("0")).quantize(CENT)
+    snapshot = {
+        "currency": terms.currency,
+        "timezone": terms.timezone,
+        "lineItems": items,
+        "total": str(total),
+        "policy": {
+            "freeCancellationDays": terms.free_cancellation_days,
+            "lateRefundPercent": terms.late_refund_percent,
+        },
+    }
+    return Quote(total, snapshot)
+
+
+def refund_due(
+    *, snapshot: dict[str, Any], start_date: date, today: date, by_host: bool
+) -> Decimal:
+    """What goes back to the guest when a reservation is cancelled on `today` (listing time).
+
+    The host cancelling refunds everything. A guest gets everything back until
+    `freeCancellationDays` before check-in; later, `lateRefundPercent` of the nights (or
+    slots), and fees in full (nothing was cleaned).
+    """
+    total = Decimal(snapshot["total"])
+    policy = snapshot["policy"]
+    if by_host or (start_date - today).days >= policy["freeCancellationDays"]:
+        return total
+    nights = sum(
+        (Decimal(item["amount"]) for item in snapshot["lineItems"] if item["kind"] in USED),
+        Decimal("0"),
+    )
+    fees = total - nights
+    late = nights * Decimal(policy["lateRefundPercent"]) / 100
+    return (late + fees).quantize(CENT, rounding=ROUND_HALF_UP)

@@ -1,0 +1,1 @@
+"""Reviews of completed stays, and listings' ratings."""

@@ -1,0 +1,286 @@
+"""Booking time slots: a table for a party at a time, or rooms and items for a range.
+
+The guarantee is PostgreSQL's: the exclusion constraint on reservation_units refuses two
+holding allocations of one unit whose ranges overlap. A booking takes its units with
+`INSERT ... ON CONFLICT ON CONSTRAINT <exclusion> DO NOTHING`: a unit taken meanwhile inserts
+nothing (after waiting for the other transaction, never in a deadlock), and the next candidate
+is tried. Candidates are tried in one fixed order per listing, so two bookings of several
+units never wait for each other in a cycle. Reading which units look free first only saves
+attempts; it is never what keeps two bookings apart.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, delete, func, literal, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bookwell.core.errors import DomainError, ErrorCode, InputErrors, invalid, not_found
+from bookwell.models import (
+    NO_OVERLAP_CONSTRAINT,
+    IdempotencyKey,
+    Listing,
+    ListingKind,
+    ListingUnit,
+    OutboxMessage,
+    Reservation,
+    ReservationStatus,
+    ReservationUnit,
+    User,
+    new_id,
+)
+from bookwell.services.accounts.principal import Principal
+from bookwell.services.booking.holds import RESERVATION_COLUMNS, check_guest_name
+from bookwell.services.booking.idempotency import check_idempotency_key
+from bookwell.services.booking.reservations import claim_idempotency_key, input_fingerprint
+from bookwell.services.booking.stays import check_quantity
+from bookwell.services.notifications import outbox
+from bookwell.services.notifications.outbox import Event
+from bookwell.services.slots.rules import (
+    check_party,
+    check_party_size,
+    default_minutes,
+    hours_of,
+    quote_slot,
+)
+from bookwell.services.slots.times import Slot, check_bookable_now, requested_slot
+
+
+@dataclass(frozen=True, slots=True)
+class NewSlotBooking:
+    listing_id: uuid.UUID
+    starts_at: datetime
+    # None: a restaurant's sitting length, or one slot.
+    ends_at: datetime | None = None
+    party_size: int | None = None
+    quantity: int = 1
+    guest_name: str | None = None
+
+    def fingerprint(self) -> bytes:
+        """What makes two requests "the same input" for an idempotency key."""
+        fields = {
+            "slot": str(self.listing_id),
+            "startsAt": _instant(self.starts_at),
+            "endsAt": _instant(self.ends_at) if self.ends_at else None,
+            "partySize": self.party_size,
+            "quantity": self.quantity,
+            "guest_name": self.guest_name,
+        }
+        return input_fingerprint(fields)
+
+
+def _instant(moment: datetime) -> str:
+    """The same instant in any offset is the same input."""
+    try:
+        return (moment.astimezone(UTC) if moment.tzinfo else moment).isoformat()
+    except OverflowError:  # no UTC instant (years 1 and 9999): refused after the key's claim
+        return moment.isoformat()
+
+
+def _listing_after_expiring(listing_id: uuid.UUID, guest_id: uuid.UUID) -> Select:
+    """The listing, the guest's name and its largest table, after expiring its overdue holds
+    (each expiry told through the outbox, in the same statement).
+
+    Overdue holds are locked in id order and waited for (not skipped): two bookings never
+    expire holds the other then has to wait for, so they cannot wait for each other.
+    """
+    overdue = (
+        select(Reservation.id)
+        .where(
+            Reservation.listing_id == listing_id,
+            Reservation.status == ReservationStatus.PENDING,
+            Reservation.expires_at <= func.now(),
+        )
+        .order_by(Reservation.id)
+        .with_for_update()
+    )
+    expired = (
+        update(Reservation)
+        .where(
+            Reservation.id.in_(overdue.scalar_subquery()),
+            Reservation.status == ReservationStatus.PENDING,
+        )
+        .values(status=ReservationStatus.EXPIRED)
+        .returning(Reservation.id)
+        .cte("expired")
+    )
+    told = (
+        insert(OutboxMessage)
+        .from_select(
+            ["event", "reservation_id"],
+            select(literal(Event.RESERVATION_EXPIRED.value), expired.c.id),
+        )
+        .returning(OutboxMessage.id)
+        .cte("told")
+    )
+    guest_name = select(User.name).where(User.id == guest_id).scalar_subquery()
+    largest = select(func.max(ListingUnit.seats)).where(ListingUnit.listing_id == listing_id)
+    return select(
+        *Listing.__table__.c,
+        guest_name.label("guest_user_name"),
+        largest.scalar_subquery().label("largest_table"),
+        # Referencing the CTE makes it part of the statement; PostgreSQL runs it either way.
+        select(func.count()).select_from(told).scalar_subquery().label("expired_holds"),
+    ).where(Listing.id == listing_id)
+
+
+async def _candidate_units(
+    session: AsyncSession, listing: Row, slot: Slot, party_size: int | None
+) -> list[uuid.UUID]:
+    """Units that fit and look free now, in the order they are offered: for a party the
+    smallest table that seats it first, else by position."""
+    busy = select(ReservationUnit.unit_id).where(
+        ReservationUnit.listing_id == listing.id,
+        ReservationUnit.holding,
+        ReservationUnit.during.overlaps(func.tstzrange(slot.starts_at, slot.ends_at, "[)")),
+    )
+    stmt = select(ListingUnit.id).where(
+        ListingUnit.listing_id == listing.id, ListingUnit.id.not_in(busy)
+    )
+    if listing.kind is ListingKind.RESTAURANT:
+        stmt = stmt.where(ListingUnit.seats >= party_size).order_by(
+            ListingUnit.seats, ListingUnit.position
+        )
+    else:
+        stmt = stmt.order_by(ListingUnit.position)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def _take(
+    session: AsyncSession,
+    reservation_id: uuid.UUID,
+    listing_id: uuid.UUID,
+    unit_id: uuid.UUID,
+    slot: Slot,
+) -> bool:
+    stmt = (
+        insert(ReservationUnit)
+        .values(
+            reservation_id=reservation_id,
+            unit_id=unit_id,
+            listing_id=listing_id,
+            during=func.tstzrange(slot.starts_at, slot.ends_at, "[)"),
+            holding=True,
+        )
+        .on_conflict_do_nothing(constraint=NO_OVERLAP_CONSTRAINT)
+        .returning(ReservationUnit.unit_id)
+    )
+    return (await session.execute(stmt)).one_or_none() is not None
+
+
+def _unavailable(listing: Row, slot: Slot, party_size: int | None, quantity: int) -> DomainError:
+    when = (
+        f"from {slot.local_start.isoformat(' ', 'minutes')} "
+        f"to {slot.local_end.isoformat(' ', 'minutes')}"
+    )
+    if listing.kind is ListingKind.RESTAURANT:
+        return DomainError(ErrorCode.UNAVAILABLE, f"No table for {party_size} is free {when}.")
+    return DomainError(ErrorCode.UNAVAILABLE, f"Not {quantity} unit(s) free {when}.")
+
+
+def check_slot_booking_input(
+    *, party_size: int | None, quantity: int, guest_name: str | None, idempotency_key: str | None
+) -> None:
+    """The checks of a slot booking that need no listing: every mistake at once. The times
+    and the listing's own rules (its grid, hours, tables, units) are checked with it."""
+    found = InputErrors()
+    found.check(check_party_size, party_size)
+    found.check(check_quantity, quantity)
+    found.check(check_guest_name, guest_name)
+    if idempotency_key is not None:
+        found.check(check_idempotency_key, idempotency_key)
+    found.raise_if_any()
+
+
+async def book_slot(
+    *,
+    session: AsyncSession,
+    guest: Principal,
+    data: NewSlotBooking,
+    idempotency_key: str | None = None,
+    now: datetime | None = None,
+) -> Row:
+    """A PENDING hold on a slot (units taken at once, returned at `expires_at` unless paid or
+    confirmed), or UNAVAILABLE. Roll back after a DomainError, as after any; a refused
+    booking leaves no reservation behind either way. `now` is for tests: it only moves what
+    "in the past" means."""
+    check_slot_booking_input(
+        party_size=data.party_size,
+        quantity=data.quantity,
+        guest_name=data.guest_name,
+        idempotency_key=idempotency_key,
+    )
+    if idempotency_key is not None:
+        replay = await claim_idempotency_key(session, guest, idempotency_key, data.fingerprint())
+        if replay is not None:
+            return replay
+    listing = (
+        await session.execute(_listing_after_expiring(data.listing_id, guest.user_id))
+    ).one_or_none()
+    if listing is None:
+        raise not_found("listing", "listingId")
+    if listing.kind is ListingKind.STAY:
+        raise invalid("listingId", "A STAY listing books nights: use createReservation.")
+    zone = ZoneInfo(listing.timezone)
+    slot = requested_slot(
+        starts_at=data.starts_at,
+        ends_at=data.ends_at,
+        zone=zone,
+        hours=hours_of(listing),
+        step_minutes=listing.slot_minutes,
+        default_minutes=default_minutes(listing),
+    )
+    check_bookable_now(slot, now or datetime.now(UTC))
+    check_party(listing, data.party_size, data.quantity, listing.largest_table or 0)
+    name = check_guest_name(data.guest_name) or listing.guest_user_name
+
+    candidates = await _candidate_units(session, listing, slot, data.party_size)
+    if len(candidates) < data.quantity:
+        raise _unavailable(listing, slot, data.party_size, data.quantity)
+    reservation_id = new_id()
+    if idempotency_key is not None:
+        await session.execute(
+            update(IdempotencyKey)
+            .where(IdempotencyKey.user_id == guest.user_id, IdempotencyKey.key == idempotency_key)
+            .values(reservation_id=reservation_id)
+        )
+    total, snapshot = quote_slot(listing, slot, data.quantity, zone)
+    local_date = slot.local_start.date()
+    row = (
+        await session.execute(
+            insert(Reservation)
+            .values(
+                id=reservation_id,
+                listing_id=listing.id,
+                guest_id=guest.user_id,
+                guest_name=name,
+                start_date=local_date,
+                end_date=local_date + timedelta(days=1),
+                starts_at=slot.starts_at,
+                ends_at=slot.ends_at,
+                party_size=data.party_size,
+                quantity=data.quantity,
+                status=ReservationStatus.PENDING,
+                total_amount=total,
+                currency=listing.currency,
+                price_snapshot=snapshot,
+                expires_at=func.now() + func.make_interval(0, 0, 0, 0, 0, listing.hold_minutes),
+            )
+            .returning(*RESERVATION_COLUMNS)
+        )
+    ).one()
+    taken = 0
+    for unit_id in candidates:
+        if await _take(session, reservation_id, listing.id, unit_id, slot):
+            taken += 1
+            if taken == data.quantity:
+                await outbox.record(session, Event.RESERVATION_CREATED, reservation_id=row.id)
+                return row
+    # Taken meanwhile by others: no reservation without its units, even for a caller that
+    # carries on in this transaction (its units taken so far go with it, by cascade).
+    await session.execute(delete(Reservation).where(Reservation.id == reservation_id))
+    raise _unavailable(listing, slot, data.party_size, data.quantity)
