@@ -15,7 +15,7 @@ COPY pyproject.toml uv.lock README.md ./
 RUN uv sync --frozen --no-dev --no-install-project
 COPY src ./src
 RUN uv sync --frozen --no-dev
-# GraphiQL's files: the pinned npm tarballs, checked against their sha512 (bookwell/graphiql),
+# GraphiQL's files: the pinned npm tarballs, checked against their sha512 (bookwell/graphql/graphiql),
 # so /graphql needs no network at runtime.
 RUN BOOKWELL_GRAPHIQL_ASSETS_DIR=/app/graphiql .venv/bin/bookwell graphiql fetch
 

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from bookwell.core.config import Settings
-from bookwell.graphiql import AssetCache
+from bookwell.graphql.graphiql import AssetCache
 
 ROOT = Path(__file__).resolve().parents[1]
 # Nothing listens on the discard port: an app pointed there downloads nothing.

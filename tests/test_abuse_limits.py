@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import event
 
 from bookwell.app import create_app
-from bookwell.limits.cost import CODE as COSTLY
+from bookwell.graphql.limits.cost import CODE as COSTLY
 from tests.graphql import Answer, GraphQLClient
 
 README_SEARCH = """{

@@ -1,12 +1,12 @@
-"""Parsing and validation are done once per query text (schema/documents.py)."""
+"""Parsing and validation are done once per query text (graphql/engine/documents.py)."""
 
 import pytest
 from graphql import GraphQLError, specified_rules
 from graphql.validation import ValidationRule
 
 from bookwell.core.config import Settings
-from bookwell.schema.documents import DocumentCache
-from bookwell.schema.root import build_schema
+from bookwell.graphql.engine.documents import DocumentCache
+from bookwell.graphql.schema import build_schema
 
 
 class CountingRule(ValidationRule):

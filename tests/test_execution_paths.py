@@ -1,4 +1,4 @@
-"""The executor's fast paths (schema/execution.py, schema/plain_tree.py) answer exactly what
+"""The executor's fast paths (graphql/engine/execution.py, plain_tree.py) answer exactly what
 graphql-core's normal path answers: the same data, the same errors at the same paths."""
 
 from datetime import date, timedelta
@@ -7,9 +7,9 @@ import orjson
 import pytest
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from bookwell.context import Context
+from bookwell.graphql.context import Context
+from bookwell.graphql.schema import build_schema
 from bookwell.models import Role
-from bookwell.schema.root import build_schema
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.accounts.tokens import AccessTokens
 from bookwell.services.booking.reservations import NewReservation, create_reservation
@@ -38,7 +38,7 @@ QUERIES = {
           id guestName totalPrice { amount } payment { status amount { amount } }
           price { total { amount } lineItems { kind amount { amount } } }
           listing { id title owner { name } } guest { id name } } } } }""",
-    # Pages of plain columns come as JSON from PostgreSQL (schema/json_pages.py).
+    # Pages of plain columns come as JSON from PostgreSQL (graphql/engine/json_pages.py).
     "json page": """
         query($first: Int!) { listings(first: 50) { edges { node { id
           reservations(first: $first) { edges { node { __typename id again: id guestName

@@ -18,10 +18,10 @@ from click.testing import CliRunner
 from bookwell.app import create_app
 from bookwell.cli import main
 from bookwell.core.config import Settings
-from bookwell.graphiql import AssetCache, IntegrityError
-from bookwell.graphiql.assets import sri
-from bookwell.graphiql.page import README_QUERY
-from bookwell.graphiql.pins import PACKAGES, Package
+from bookwell.graphql.graphiql import AssetCache, IntegrityError
+from bookwell.graphql.graphiql.assets import sri
+from bookwell.graphql.graphiql.page import README_QUERY
+from bookwell.graphql.graphiql.pins import PACKAGES, Package
 from tests.graphiql_assets import NO_REGISTRY, ROOT, offline, shared_assets_dir
 
 HTML = {"Accept": "text/html"}

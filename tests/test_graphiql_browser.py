@@ -17,8 +17,8 @@ import pytest
 from bookwell.app import create_app
 from bookwell.core.config import Settings
 from bookwell.core.db import Database
-from bookwell.graphiql.page import README_QUERY
-from bookwell.resolvers.subscriptions import CHANNEL
+from bookwell.graphql.graphiql.page import README_QUERY
+from bookwell.graphql.listings.subscriptions import CHANNEL
 from bookwell.services.accounts.principal import Principal
 from tests.admin.test_admin_browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, serving
 from tests.conftest import make_listing

@@ -11,7 +11,7 @@ import pytest
 
 from bookwell.app import create_app
 from bookwell.core.config import Settings
-from bookwell.graphql_http import prefers_graphql_response
+from bookwell.graphql.over_http import prefers_graphql_response
 from tests.conftest import make_listing
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"

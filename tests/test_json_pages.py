@@ -1,10 +1,10 @@
-"""Which selections PostgreSQL may write as JSON (schema/json_pages.py), and in what shape.
+"""Which selections PostgreSQL may write as JSON (graphql/engine/json_pages.py), and in what shape.
 That the JSON equals what the object path answers is tests/test_execution_paths.py's job."""
 
 from graphql import FieldNode, parse
 
 from bookwell.core.json_rows import Constant
-from bookwell.schema.json_pages import RESERVATION, field_nodes, json_shape
+from bookwell.graphql.engine.json_pages import RESERVATION, field_nodes, json_shape
 
 
 def _reservations(document: str) -> tuple[list[FieldNode] | None, dict]:

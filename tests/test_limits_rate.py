@@ -13,7 +13,7 @@ from sqlalchemy import text
 from bookwell.app import create_app
 from bookwell.core.config import Settings
 from bookwell.core.rate_limits import MemoryRateLimiter, RedisRateLimiter, build_rate_limiter
-from bookwell.limits.rate_limiting import CODE as LIMITED
+from bookwell.graphql.limits.rate_limiting import CODE as LIMITED
 from tests.conftest import make_listing, make_token, make_user
 from tests.graphql import Answer, GraphQLClient
 from tests.test_abuse_limits import sql_statements

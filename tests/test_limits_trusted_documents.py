@@ -11,7 +11,7 @@ import pytest
 
 from bookwell.app import create_app
 from bookwell.core.config import Settings
-from bookwell.limits.trusted_documents import NOT_FOUND, REQUIRED, document_hash
+from bookwell.graphql.limits.trusted_documents import NOT_FOUND, REQUIRED, document_hash
 from bookwell.models import Role
 from tests.conftest import make_token, make_user
 from tests.test_abuse_limits import sql_statements

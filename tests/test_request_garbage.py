@@ -115,7 +115,7 @@ async def test_a_read_leaves_no_cyclic_garbage(app, seeded, name):
 async def test_only_an_http_request_keeps_cleanups_for_its_answer(db, settings):
     from starlette.requests import Request
 
-    from bookwell.context import Context
+    from bookwell.graphql.context import Context
     from bookwell.services.accounts.tokens import AccessTokens
 
     tokens = AccessTokens(key="k" * 40, issuer="i", audience="a", ttl=timedelta(minutes=5))

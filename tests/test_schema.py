@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from bookwell.schema.root import schema
+from bookwell.graphql.schema import schema
 
 SDL = Path(__file__).resolve().parents[1] / "schema.graphql"
 

@@ -10,7 +10,7 @@ from graphql import (
     specified_scalar_types,
 )
 
-from bookwell.schema.root import schema
+from bookwell.graphql.schema import schema
 
 
 def _described(description: str | None) -> bool:

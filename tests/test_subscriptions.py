@@ -28,7 +28,7 @@ from bookwell.app import create_app
 from bookwell.core.config import Settings
 from bookwell.core.ids import global_id
 from bookwell.core.pg_listen import Listener
-from bookwell.resolvers.subscriptions import CHANNEL, ranges_to_report
+from bookwell.graphql.listings.subscriptions import CHANNEL, ranges_to_report
 from bookwell.services.booking.stays import Stay
 from tests.conftest import _plain, make_listing, make_token, make_user
 

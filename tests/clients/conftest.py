@@ -27,8 +27,8 @@ from starlette.applications import Starlette
 from bookwell.app import create_app
 from bookwell.core.config import Settings
 from bookwell.core.db import connect
+from bookwell.graphql.listings.subscriptions import CHANNEL
 from bookwell.models import Role
-from bookwell.resolvers.subscriptions import CHANNEL
 from tests.conftest import copy_template, drop_database, make_listing, make_token, make_user
 
 CLIENTS = Path(__file__).resolve().parent

@@ -8,7 +8,7 @@ from schemathesis.core.transport import Response
 from schemathesis.generation.case import Case
 from schemathesis.graphql.checks import GraphQLServerError
 
-from bookwell.schema.enums import ErrorCode
+from bookwell.graphql.shared.enums import ErrorCode
 
 # What a Python traceback, a driver or an SQL statement leaves in a message. Our own messages
 # are plain sentences; none of these belong in them.

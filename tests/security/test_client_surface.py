@@ -11,8 +11,8 @@ from starlette.websockets import WebSocketDisconnect
 
 from bookwell.app import create_app
 from bookwell.core.ids import global_id
+from bookwell.graphql.persisted_queries import MAX_DOCUMENT_BYTES, KnownDocuments
 from bookwell.models import Role
-from bookwell.schema.persisted_queries import MAX_DOCUMENT_BYTES, KnownDocuments
 from bookwell.services.booking.reservations import NewReservation, create_reservation
 from tests.conftest import make_listing, make_token, make_user
 from tests.test_loaders import StatementCounter

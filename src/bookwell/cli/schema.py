@@ -18,7 +18,7 @@ def graphiql_fetch() -> None:
     keep the files the page needs in the cache (BOOKWELL_GRAPHIQL_ASSETS_DIR, default
     <data dir>/graphiql), so /graphql then works without network. Nothing is downloaded
     when they are there already."""
-    from bookwell.graphiql import AssetCache, AssetsUnavailable
+    from bookwell.graphql.graphiql import AssetCache, AssetsUnavailable
 
     settings = Settings()
     cache = AssetCache(settings.graphiql_assets_path, settings.graphiql_npm_registry)
@@ -35,6 +35,6 @@ def graphiql_fetch() -> None:
 @click.command()
 def schema() -> None:
     """Print the GraphQL schema (SDL)."""
-    from bookwell.schema.root import schema as built
+    from bookwell.graphql.schema import schema as built
 
     click.echo(built.as_str())

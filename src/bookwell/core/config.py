@@ -42,7 +42,7 @@ class Settings(BaseSettings):
 
     private_api: bool = False
     graphiql: bool = True
-    # GraphiQL's files (bookwell/graphiql): "local" downloads the pinned npm tarballs once,
+    # GraphiQL's files (graphql/graphiql/): "local" downloads the pinned npm tarballs once,
     # checks their sha512 and serves them from `graphiql_assets_dir` (no network afterwards;
     # `bookwell graphiql fetch` fills it ahead of time); "cdn" has browsers load the same
     # pinned files from jsDelivr, checked by SRI.
@@ -55,7 +55,7 @@ class Settings(BaseSettings):
     max_query_depth: int = 12
     max_aliases: int = 30
     max_tokens: int = 4000
-    # Estimated objects an operation may resolve (limits/cost.py).
+    # Estimated objects an operation may resolve (graphql/limits/cost.py).
     max_query_cost: int = 20_000
     # Larger request bodies are answered 413 unread (a pasted calendar may be 2 MB).
     max_body_bytes: int = 4 * 1024 * 1024

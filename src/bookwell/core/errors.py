@@ -29,7 +29,7 @@ class ErrorCode(enum.StrEnum):
 class DomainError(Exception):
     """An expected failure: a rule said no. `field` is the path of the input to blame, if one
     is, relative to what the service was given (a name is a path of one); resolvers place it
-    among the GraphQL arguments (schema/errors.py)."""
+    among the GraphQL arguments (graphql/shared/errors.py)."""
 
     def __init__(self, code: ErrorCode, message: str, field: str | Sequence[str] | None = None):
         super().__init__(message)

@@ -1,4 +1,5 @@
-"""Rows that PostgreSQL writes as JSON text in the shape the API answers (schema/json_pages.py).
+"""Rows that PostgreSQL writes as JSON text in the shape the API answers
+(graphql/engine/json_pages.py).
 
 A shape maps each output key, in order, to a column of a vocabulary (a dict of SQL
 expressions written exactly as the API writes them), a nested shape, or a constant. The row

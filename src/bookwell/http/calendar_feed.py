@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from bookwell.core.db import HasDatabase
-from bookwell.resolvers.common import parse_uuid
+from bookwell.graphql.shared.common import parse_uuid
 from bookwell.services.accounts.feed_tokens import is_feed_token
 from bookwell.services.calendar.export import listing_feed
 

@@ -21,7 +21,7 @@ from starlette.responses import JSONResponse, Response
 
 from bookwell.core.db import HasDatabase
 from bookwell.core.errors import DomainError, ErrorCode
-from bookwell.resolvers.common import parse_uuid
+from bookwell.graphql.shared.common import parse_uuid
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.reports import reports
 from bookwell.services.reports.figures import Report

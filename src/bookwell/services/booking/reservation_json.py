@@ -1,4 +1,4 @@
-"""Pages of reservations written as JSON by PostgreSQL (schema/json_pages.py uses them).
+"""Pages of reservations written as JSON by PostgreSQL (graphql/engine/json_pages.py uses them).
 
 Each listing's page comes back as one row: its edges (`{"cursor", "node"}` in the shape the
 caller asks for) as a JSON array, the cursors at both ends, and how many rows were read (one

@@ -1,4 +1,5 @@
-"""Pages of listings written as JSON by PostgreSQL: a connection's edges (schema/json_pages.py).
+"""Pages of listings written as JSON by PostgreSQL: a connection's edges
+(graphql/engine/json_pages.py).
 
 The same searches as availability.py and listings.py beside it, same conditions, order and
 pages, but each row is (id, the edge as JSON text in the caller's shape). Run on a Core

@@ -1,0 +1,1 @@
+"""Users, register, login and API tokens."""

@@ -1,0 +1,27 @@
+"""Inputs of register and login."""
+
+import strawberry
+
+from bookwell.graphql.shared.enums import Role
+
+
+@strawberry.input(description="A new account; register answers an access token for it at once.")
+class RegisterInput:
+    email: str = strawberry.field(
+        description="The sign-in address, at most 320 characters; one account per address, any "
+        "case (EMAIL_TAKEN)."
+    )
+    password: str = strawberry.field(description="8 to 1024 characters.")
+    name: str = strawberry.field(
+        description="The user's name, 1 to 200 characters: the default guestName of their bookings."
+    )
+    role: Role = strawberry.field(
+        default=Role.GUEST,
+        description="GUEST (default) to book, HOST to also list; ADMIN is FORBIDDEN here.",
+    )
+
+
+@strawberry.input(description="An account's email and password, to trade for an access token.")
+class LoginInput:
+    email: str = strawberry.field(description="The account's address, any case.")
+    password: str = strawberry.field(description="The account's password.")

@@ -1,0 +1,76 @@
+from typing import Annotated
+
+import strawberry
+
+from bookwell.graphql.accounts.inputs import LoginInput, RegisterInput
+from bookwell.graphql.accounts.types import ApiTokenPayload, AuthPayload, User
+from bookwell.graphql.context import Info
+from bookwell.graphql.shared.common import in_transaction, public_read, require_principal
+from bookwell.graphql.shared.errors import INPUT
+from bookwell.services.accounts import accounts
+
+
+async def me(info: Info) -> User | None:
+    principal = public_read(info)
+    if principal is None:
+        return None
+    row = await info.context.loaders.user.load(principal.user_id)
+    return User.from_row(row) if row else None
+
+
+async def register(
+    info: Info,
+    input: Annotated[RegisterInput, strawberry.argument(description="The account to create.")],
+) -> AuthPayload:
+    row, errors = await in_transaction(
+        info,
+        lambda session: accounts.register(
+            session=session,
+            email=input.email,
+            password=input.password,
+            name=input.name,
+            role=input.role,
+        ),
+        at=INPUT,
+    )
+    return _signed_in(info, row, errors)
+
+
+async def login(
+    info: Info,
+    input: Annotated[
+        LoginInput, strawberry.argument(description="The account's email and password.")
+    ],
+) -> AuthPayload:
+    row, errors = await in_transaction(
+        info,
+        lambda session: accounts.login(session=session, email=input.email, password=input.password),
+        at=INPUT,
+    )
+    return _signed_in(info, row, errors)
+
+
+def _signed_in(info: Info, row, errors) -> AuthPayload:
+    if row is None:
+        return AuthPayload(errors=errors)
+    token = info.context.access_tokens.issue(row.id)
+    return AuthPayload(access_token=token, user=User.from_row(row), errors=[])
+
+
+async def create_api_token(
+    info: Info,
+    name: Annotated[
+        str,
+        strawberry.argument(
+            description='Your name for the token, 1 to 200 characters, such as "nightly export".'
+        ),
+    ],
+) -> ApiTokenPayload:
+    principal = require_principal(info)
+    token, errors = await in_transaction(
+        info,
+        lambda session: accounts.create_api_token(
+            session=session, user_id=principal.user_id, name=name
+        ),
+    )
+    return ApiTokenPayload(token=token, errors=errors)

@@ -1,0 +1,75 @@
+import uuid
+
+import strawberry
+from sqlalchemy.engine import Row
+
+from bookwell.core.ids import global_id
+from bookwell.graphql.context import Info
+from bookwell.graphql.engine.rows import columns
+from bookwell.graphql.shared.enums import Role
+from bookwell.graphql.shared.errors import UserError
+from bookwell.graphql.shared.node import Node
+
+
+@strawberry.type(description="An account: a guest, a host or an admin.")
+class User(Node):
+    database_id: uuid.UUID = strawberry.field(
+        description="The user's UUIDv7 as stored (sortable by creation time), for SQL and "
+        "analysts; inputs accept it wherever they take this user's id."
+    )
+    name: str = strawberry.field(description="The name they registered with.")
+    role: Role = strawberry.field(description="What they may see and do.")
+    _email: strawberry.Private[str]
+
+    @strawberry.field(
+        description="The full address for the user themself and admins; masked for others."
+    )
+    def email(self, info: Info) -> str:
+        viewer = info.context.principal
+        if viewer is not None and (viewer.is_admin or viewer.user_id == self.database_id):
+            return self._email
+        local, _, domain = self._email.partition("@")
+        return f"{local[:1]}***@{domain}"
+
+    @classmethod
+    def from_row(cls, row: Row) -> "User":
+        values = columns(row)
+        return cls(
+            id=global_id("User", values["id"]),
+            database_id=values["id"],
+            name=values["name"],
+            role=values["role"],
+            _email=values["email"],
+        )
+
+
+@strawberry.type(
+    description="What register and login answer: an access token and its user, or why not."
+)
+class AuthPayload:
+    access_token: str | None = strawberry.field(
+        default=None,
+        description="A token for the header `Authorization: Bearer <token>`, valid for an hour "
+        "by default; null when errors is not empty.",
+    )
+    user: User | None = strawberry.field(
+        default=None, description="The signed-in user; null when errors is not empty."
+    )
+    errors: list[UserError] = strawberry.field(
+        default_factory=list,
+        description="Why not: INVALID_INPUT, EMAIL_TAKEN or FORBIDDEN (register), "
+        "INVALID_CREDENTIALS (login); empty on success.",
+    )
+
+
+@strawberry.type(description="What createApiToken answers: the new token, or why not.")
+class ApiTokenPayload:
+    token: str | None = strawberry.field(
+        default=None,
+        description="A long-lived token for `Authorization: Bearer <token>`, shown once: keep it "
+        "safe. Null when errors is not empty.",
+    )
+    errors: list[UserError] = strawberry.field(
+        default_factory=list,
+        description="Why not (INVALID_INPUT: a name of 1 to 200 characters); empty on success.",
+    )

@@ -1,0 +1,1 @@
+"""Reservations: createReservation, reading them, and their lifecycle mutations."""

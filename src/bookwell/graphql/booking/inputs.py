@@ -1,0 +1,54 @@
+"""Inputs of createReservation and changeReservationDates."""
+
+from datetime import date
+
+import strawberry
+
+
+@strawberry.input(
+    description="A stay to hold: `quantity` units of a STAY listing on every night of "
+    "[startDate, endDate), in the listing's timezone."
+)
+class CreateReservationInput:
+    listing_id: strawberry.ID = strawberry.field(
+        description="The STAY listing (slot listings are booked with bookSlot)."
+    )
+    start_date: date = strawberry.field(
+        description="The first night (check-in day); not before today in the listing's timezone."
+    )
+    end_date: date | None = strawberry.field(
+        default=None, description="Check-out day. Give endDate or nights, not both."
+    )
+    nights: int | None = strawberry.field(
+        default=None, description="Nights to stay, 1 to 365, instead of endDate."
+    )
+    quantity: int = strawberry.field(
+        default=1, description="Units taken on every night, 1 to the listing's units."
+    )
+    guest_name: str | None = strawberry.field(
+        default=None,
+        description="Who stays, at most 200 characters; defaults to the signed-in user's name.",
+    )
+    idempotency_key: str | None = strawberry.field(
+        default=None,
+        description="1 to 200 characters. Retrying with the same key and input returns the "
+        "first result again; another input answers IDEMPOTENCY_KEY_REUSED.",
+    )
+
+
+@strawberry.input(
+    description="New nights (and quantity) for a PENDING or CONFIRMED stay, priced again at "
+    "today's rates under the cancellation policy agreed at booking."
+)
+class ChangeReservationDatesInput:
+    id: strawberry.ID = strawberry.field(description="The reservation to move.")
+    start_date: date = strawberry.field(
+        description="The new first night; not before today in the listing's timezone."
+    )
+    end_date: date | None = strawberry.field(
+        default=None, description="Check-out day. Give endDate or nights, not both."
+    )
+    nights: int | None = strawberry.field(
+        default=None, description="Nights to stay, 1 to 365, instead of endDate."
+    )
+    quantity: int | None = strawberry.field(default=None, description="Unchanged when null.")

@@ -1,0 +1,191 @@
+import dataclasses
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+import strawberry
+from sqlalchemy.engine import Row
+
+from bookwell.core.ids import global_id
+from bookwell.graphql.accounts.types import User
+from bookwell.graphql.context import Info
+from bookwell.graphql.engine.execution import prefetched_as
+from bookwell.graphql.engine.rows import columns
+from bookwell.graphql.listings.pricing import Quote
+from bookwell.graphql.listings.types import Listing
+from bookwell.graphql.listings.units import ListingUnit, reservation_units
+from bookwell.graphql.payments.types import Payment, reservation_payment
+from bookwell.graphql.reviews.types import Review, reservation_review
+from bookwell.graphql.shared.enums import ReservationStatus
+from bookwell.graphql.shared.errors import UserError
+from bookwell.graphql.shared.money import Money
+from bookwell.graphql.shared.node import Node
+
+# A column a page did not read (Reservation.price_snapshot); the field loads it on demand.
+NOT_LOADED = object()
+
+
+@strawberry.type(
+    description="A booking of a listing's units: a stay's nights [startDate, endDate), or a time "
+    "slot [startsAt, endsAt). Seen by its guest, the listing's host and admins."
+)
+class Reservation(Node):
+    database_id: uuid.UUID = strawberry.field(
+        description="The reservation's UUIDv7 as stored (sortable by creation time), for SQL "
+        "and analysts; inputs accept it wherever they take this reservation's id."
+    )
+    guest_name: str = strawberry.field(
+        description='Who stays or comes, as given at booking; "Blocked: <event>" for a calendar '
+        "block."
+    )
+    start_date: date = strawberry.field(
+        description="The first night (check-in day) in the listing's timezone; a slot's local date."
+    )
+    end_date: date = strawberry.field(
+        description="Check-out day: the range is [startDate, endDate)."
+    )
+    nights: int = strawberry.field(description="endDate - startDate: 1 for a slot.")
+    quantity: int = strawberry.field(
+        description="Units taken: on every night of a stay, or for the whole slot (a party: 1 "
+        "table)."
+    )
+    status: ReservationStatus = strawberry.field(
+        description="Where it is in its life; PENDING, CONFIRMED and ACTIVE hold the units."
+    )
+    total_price: Money = strawberry.field(
+        description="What the whole booking costs: all its nights or slots, units and fees."
+    )
+    created_at: datetime = strawberry.field(description="When it was booked.")
+    expires_at: datetime | None = strawberry.field(
+        description="A PENDING hold gives its units back at this instant unless confirmed "
+        "(a paid hold awaiting the host: approvalHours after payment); null when not PENDING."
+    )
+    confirmed_at: datetime | None = strawberry.field(
+        description="When it became CONFIRMED; null until then."
+    )
+    checked_in_at: datetime | None = strawberry.field(
+        description="When the guest checked in (ACTIVE); null until then."
+    )
+    checked_out_at: datetime | None = strawberry.field(
+        description="When the guest checked out (COMPLETED); null until then."
+    )
+    cancelled_at: datetime | None = strawberry.field(
+        description="When it was CANCELLED; null unless it was."
+    )
+    cancel_reason: str | None = strawberry.field(
+        description="Why, as whoever cancelled said (at most 500 characters); null if not given."
+    )
+    starts_at: datetime | None = strawberry.field(
+        description="Time-slot reservations: [startsAt, endsAt); null for stays."
+    )
+    ends_at: datetime | None = strawberry.field(
+        description="Time-slot reservations: the end of [startsAt, endsAt) (excluded); null for "
+        "stays."
+    )
+    party_size: int | None = strawberry.field(description="Restaurants: the party seated.")
+    # NOT_LOADED when the row came from a page (services/booking/reservations.py: LISTED_COLUMNS).
+    price_snapshot: strawberry.Private[Any]
+    listing_id: strawberry.Private[uuid.UUID]
+    guest_id: strawberry.Private[uuid.UUID | None]
+    # Filled by a connection's look-ahead (graphql/listings/prefetch.py); else the fields return an
+    # awaitable from the dataloaders (graphql-core awaits it).
+    prefetched: strawberry.Private[dict[str, Any]] = dataclasses.field(default_factory=dict)
+
+    @strawberry.field(
+        description="The listing booked.", metadata=prefetched_as(lambda arguments: "listing")
+    )
+    def listing(self, info: Info) -> Listing:
+        return self.prefetched.get("listing") or self._load_listing(info)
+
+    async def _load_listing(self, info: Info) -> Listing:
+        return Listing.from_row(await info.context.loaders.listing.load(self.listing_id))
+
+    @strawberry.field(
+        description="The guest's account; null for a calendar block, which has no guest.",
+        metadata=prefetched_as(lambda arguments: "guest"),
+    )
+    def guest(self, info: Info) -> User | None:
+        if "guest" in self.prefetched or self.guest_id is None:
+            return self.prefetched.get("guest")
+        return self._load_guest(info, self.guest_id)
+
+    async def _load_guest(self, info: Info, guest_id: uuid.UUID) -> User | None:
+        row = await info.context.loaders.user.load(guest_id)
+        return User.from_row(row) if row else None
+
+    @strawberry.field(
+        description="What the guest paid; UNPAID with the total until then.",
+        metadata=prefetched_as(lambda arguments: "payment"),
+    )
+    def payment(self, info: Info) -> Payment:
+        if "payment" in self.prefetched:
+            return self.prefetched["payment"]
+        return reservation_payment(info, self.database_id, self.total_price)
+
+    @strawberry.field(description="The guest's review of this stay, if there is one.")
+    async def review(self, info: Info) -> Review | None:
+        return await reservation_review(info, self.database_id)
+
+    @strawberry.field(
+        description="The price as agreed at booking (or at the last change of dates), "
+        "line by line, with its cancellation policy."
+    )
+    def price(self, info: Info) -> Quote | None:
+        if self.price_snapshot is NOT_LOADED:
+            return self._load_price(info)
+        return Quote.of(self.price_snapshot) if self.price_snapshot else None
+
+    async def _load_price(self, info: Info) -> Quote | None:
+        snapshot = await info.context.loaders.price_snapshot.load(self.database_id)
+        return Quote.of(snapshot) if snapshot else None
+
+    @strawberry.field(description="Time-slot reservations: the table, rooms or items taken.")
+    async def units(self, info: Info) -> list[ListingUnit]:
+        if self.starts_at is None:
+            return []
+        return await reservation_units(info, self.database_id)
+
+    @classmethod
+    def from_row(cls, row: Row) -> "Reservation":
+        values = columns(row)
+        return cls(
+            id=global_id("Reservation", values["id"]),
+            database_id=values["id"],
+            guest_name=values["guest_name"],
+            start_date=values["start_date"],
+            end_date=values["end_date"],
+            nights=(values["end_date"] - values["start_date"]).days,
+            quantity=values["quantity"],
+            status=values["status"],
+            total_price=Money.of(values["total_amount"], values["currency"]),
+            created_at=values["created_at"],
+            expires_at=values["expires_at"],
+            confirmed_at=values["confirmed_at"],
+            checked_in_at=values["checked_in_at"],
+            checked_out_at=values["checked_out_at"],
+            cancelled_at=values["cancelled_at"],
+            cancel_reason=values["cancel_reason"],
+            starts_at=values["starts_at"],
+            ends_at=values["ends_at"],
+            party_size=values["party_size"],
+            # `in` rather than .get: a RowMapping's get raises and catches a KeyError.
+            price_snapshot=values["price_snapshot"] if "price_snapshot" in values else NOT_LOADED,  # noqa: SIM401
+            listing_id=values["listing_id"],
+            guest_id=values["guest_id"],
+        )
+
+
+@strawberry.type(
+    description="What a mutation of a reservation answers: the reservation as it is now, or "
+    "why not."
+)
+class ReservationPayload:
+    reservation: Reservation | None = strawberry.field(
+        default=None,
+        description="The reservation after the change; null when errors is not empty.",
+    )
+    errors: list[UserError] = strawberry.field(
+        default_factory=list,
+        description="Why nothing changed (the mutation's description lists the codes); empty on "
+        "success.",
+    )

@@ -1,0 +1,179 @@
+"""Lists of objects that PostgreSQL writes as JSON, as PostGraphile does.
+
+`listings { edges { node { reservations(first: 5) { id startDate status } } } }` asks for
+hundreds of reservations of a handful of columns each, and `searchAvailability { edges { node
+{ id title nightlyPrice { amount } } } }` for a page of listings. Read as rows, every one is
+decoded (all its columns), built into an object, then completed field by field: most of the
+request's CPU (bench/README.md). When the selection below such a field is only columns that
+PostgreSQL can write exactly as the API would (a vocabulary below, over a service's
+JSON_FIELDS), the resolver or look-ahead asks for the list as JSON instead, and the executor
+puts that text into the answer unchanged (an `orjson.Fragment`): a listing's page of
+reservations (services/booking/reservation_json.py), a listing connection's edges
+(services/listings/listing_json.py).
+
+The JSON answers one field node of the document and nothing else: `Prebuilt.node` is that
+node, and the executor uses the text only when completing that very node (execution.py).
+Anything else (another alias, a directive, a field with a resolver, a timestamp) keeps the
+object path, so a list is never shaped for a selection it was not built from.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import orjson
+from graphql import FieldNode, FragmentDefinitionNode, FragmentSpreadNode, InlineFragmentNode
+from graphql.language import SelectionNode
+
+from bookwell.core.json_rows import MAX_KEY_LENGTH, Constant, JsonShape
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """What PostgreSQL can write of one GraphQL object type: field -> a column of the
+    service's JSON_FIELDS, or a nested object's vocabulary."""
+
+    type_name: str
+    fields: dict[str, "str | Vocabulary"]
+
+
+# services/booking/reservation_json.py JSON_FIELDS
+RESERVATION = Vocabulary(
+    "Reservation",
+    {
+        "id": "id",
+        "databaseId": "database_id",
+        "guestName": "guest_name",
+        "startDate": "start_date",
+        "endDate": "end_date",
+        "nights": "nights",
+        "quantity": "quantity",
+        "status": "status",
+        "partySize": "party_size",
+        "cancelReason": "cancel_reason",
+        "totalPrice": Vocabulary("Money", {"amount": "total_amount", "currency": "currency"}),
+    },
+)
+# services/listings/listing_json.py JSON_FIELDS
+LISTING = Vocabulary(
+    "Listing",
+    {
+        "id": "id",
+        "databaseId": "database_id",
+        "kind": "kind",
+        "title": "title",
+        "description": "description",
+        "city": "city",
+        "country": "country",
+        "timezone": "timezone",
+        "nightlyPrice": Vocabulary("Money", {"amount": "nightly_amount", "currency": "currency"}),
+        "units": "units",
+        "maxGuests": "max_guests",
+        "instantBook": "instant_book",
+        "holdMinutes": "hold_minutes",
+        "approvalHours": "approval_hours",
+        "offerMinutes": "offer_minutes",
+        "cleaningFee": Vocabulary("Money", {"amount": "cleaning_amount", "currency": "currency"}),
+        "cancellationPolicy": Vocabulary(
+            "CancellationPolicy",
+            {
+                "freeCancellationDays": "free_cancellation_days",
+                "lateRefundPercent": "late_refund_percent",
+            },
+        ),
+        "slotMinutes": "slot_minutes",
+        "sittingMinutes": "sitting_minutes",
+    },
+)
+LISTING_EDGE = Vocabulary("ListingEdge", {"cursor": "cursor", "node": LISTING})
+RESERVATION_EDGE = Vocabulary("ReservationEdge", {"cursor": "cursor", "node": RESERVATION})
+
+
+@dataclass(frozen=True, slots=True)
+class Prebuilt:
+    """A prefetched value already written as JSON, for one field node of the document."""
+
+    node: FieldNode
+    json: orjson.Fragment
+
+
+Fragments = dict[str, FragmentDefinitionNode]
+
+
+def field_nodes(
+    roots: Iterable[FieldNode], path: Sequence[str], fragments: Fragments
+) -> list[FieldNode] | None:
+    """The field nodes reached by following `path` (field names) below `roots`; None when a
+    directive on the way may leave one out."""
+    current = list(roots)
+    for name in path:
+        found: list[FieldNode] = []
+        for node in current:
+            if node.selection_set is not None:
+                below = _fields(node.selection_set.selections, fragments, type_name=None)
+                if below is None:
+                    return None
+                found += [field for field in below if field.name.value == name]
+        current = found
+    return current
+
+
+def json_shape(node: FieldNode, vocabulary: Vocabulary, fragments: Fragments) -> JsonShape | None:
+    """The JSON shape that answers `node`'s selection (of the vocabulary's type), or None if
+    some of it is not a column PostgreSQL writes exactly as the API does."""
+    if node.selection_set is None:
+        return None
+    fields = _fields(node.selection_set.selections, fragments, vocabulary.type_name)
+    if fields is None:
+        return None
+    shape: JsonShape = {}
+    for field in fields:
+        key = (field.alias or field.name).value
+        if len(key) > MAX_KEY_LENGTH:
+            return None
+        name = field.name.value
+        known = vocabulary.fields.get(name)
+        value: str | Constant | JsonShape | None = None
+        if field.arguments:
+            return None
+        if name == "__typename":
+            value = Constant(vocabulary.type_name)
+        elif isinstance(known, Vocabulary):
+            value = json_shape(field, known, fragments)
+        elif isinstance(known, str) and field.selection_set is None:
+            value = known
+        if value is None:
+            return None
+        if key in shape:  # graphql-core merges repeats; only plain repeats are the same
+            if shape[key] != value or isinstance(value, dict):
+                return None
+            continue
+        shape[key] = value
+    return shape
+
+
+def _fields(
+    selections: Iterable[SelectionNode], fragments: Fragments, type_name: str | None
+) -> list[FieldNode] | None:
+    """Fields in document order with fragments spread (graphql-core's own order); None on
+    any directive, or a fragment on another type than `type_name` (when given)."""
+    found: list[FieldNode] = []
+    for selection in selections:
+        if selection.directives:
+            return None
+        if isinstance(selection, FieldNode):
+            found.append(selection)
+            continue
+        if isinstance(selection, FragmentSpreadNode):
+            selection = fragments.get(selection.name.value)
+            if selection is None or selection.directives:
+                return None
+        if not isinstance(selection, InlineFragmentNode | FragmentDefinitionNode):
+            return None
+        condition = selection.type_condition
+        if type_name is not None and condition is not None and condition.name.value != type_name:
+            return None
+        inner = _fields(selection.selection_set.selections, fragments, type_name)
+        if inner is None:
+            return None
+        found += inner
+    return found

@@ -1,0 +1,151 @@
+from datetime import date
+from typing import Annotated
+
+import strawberry
+
+from bookwell.core.errors import not_found
+from bookwell.core.pagination import page_request
+from bookwell.graphql.context import Info
+from bookwell.graphql.listings.inputs import CreateListingInput, ListingFilter, listing_criteria
+from bookwell.graphql.listings.prefetch import listing_edges_as_json, prefetch_listings, selected
+from bookwell.graphql.listings.types import Availability, Listing, ListingPayload, load_availability
+from bookwell.graphql.shared.common import (
+    counter,
+    in_transaction,
+    parse_uuid,
+    public_read,
+    require_principal,
+)
+from bookwell.graphql.shared.errors import INPUT
+from bookwell.graphql.shared.pagination import After, Before, Connection, First, Last
+from bookwell.services.booking.stays import stay
+from bookwell.services.listings import availability as availability_service
+from bookwell.services.listings import listing_json, listings
+
+
+async def listing(
+    info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="The listing's id.")]
+) -> Listing | None:
+    public_read(info)
+    listing_id = parse_uuid(id, "Listing")
+    row = await info.context.loaders.listing.load(listing_id) if listing_id else None
+    return Listing.from_row(row) if row else None
+
+
+async def all_listings(
+    info: Info,
+    filter: Annotated[
+        ListingFilter | None,
+        strawberry.argument(description="Criteria the listings must match; null: every listing."),
+    ] = None,
+    first: First = None,
+    after: After = None,
+    last: Last = None,
+    before: Before = None,
+) -> Connection[Listing]:
+    public_read(info)
+    page = page_request(first, after, last, before)
+    criteria = listing_criteria(filter)
+    count = counter(info, listings.count_listings, filter=criteria)
+    if as_json := listing_edges_as_json(info):
+        node, shape = as_json
+        async with info.context.db.read_connection() as connection:
+            found = await listing_json.listings_as_json(
+                connection=connection, filter=criteria, page=page, shape=shape
+            )
+        return Connection.of_json(found, node, count)
+    async with info.context.db.read() as session:
+        found = await listings.list_listings(session=session, filter=criteria, page=page)
+    return await _with_nested(info, Connection.of(found, Listing.from_row, count))
+
+
+async def _with_nested(info: Info, connection: Connection[Listing]) -> Connection[Listing]:
+    nodes = [edge.node for edge in connection.edges]
+    at = ("edges", "node")
+    await prefetch_listings(info, nodes, selected(info, *at), at)
+    return connection
+
+
+async def availability(
+    info: Info,
+    listing_id: Annotated[strawberry.ID, strawberry.argument(description="The listing.")],
+    start_date: Annotated[date, strawberry.argument(description="The first night.")],
+    end_date: Annotated[
+        date,
+        strawberry.argument(description="The check-out day, after startDate: at most 365 nights."),
+    ],
+    quantity: Annotated[
+        int, strawberry.argument(description="Units wanted on every night, at least 1.")
+    ] = 1,
+) -> Availability:
+    public_read(info)
+    parsed = parse_uuid(listing_id, "Listing")
+    found = (
+        await load_availability(info, parsed, start_date, end_date, quantity) if parsed else None
+    )
+    if found is None:
+        raise not_found("listing", "listingId")
+    return found
+
+
+async def search_availability(
+    info: Info,
+    start_date: Annotated[
+        date,
+        strawberry.argument(
+            description="The first night, in each listing's timezone; listings where it is "
+            "already past are left out."
+        ),
+    ],
+    nights: Annotated[int, strawberry.argument(description="Nights wanted, 1 to 365.")],
+    quantity: Annotated[
+        int, strawberry.argument(description="Units wanted on every night, at least 1.")
+    ] = 1,
+    filter: Annotated[
+        ListingFilter | None,
+        strawberry.argument(description="Criteria the listings must also match."),
+    ] = None,
+    first: First = None,
+    after: After = None,
+    last: Last = None,
+    before: Before = None,
+) -> Connection[Listing]:
+    public_read(info)
+    page = page_request(first, after, last, before)
+    wanted = stay(start_date, nights=nights)
+    criteria = listing_criteria(filter)
+    count = counter(
+        info, availability_service.count_search, stay=wanted, quantity=quantity, filter=criteria
+    )
+    if as_json := listing_edges_as_json(info):
+        node, shape = as_json
+        async with info.context.db.read_connection() as connection:
+            found = await listing_json.search_as_json(
+                connection=connection,
+                stay=wanted,
+                quantity=quantity,
+                filter=criteria,
+                page=page,
+                shape=shape,
+            )
+        return Connection.of_json(found, node, count)
+    async with info.context.db.read() as session:
+        found = await availability_service.search(
+            session=session, stay=wanted, quantity=quantity, filter=criteria, page=page
+        )
+    return await _with_nested(info, Connection.of(found, Listing.from_row, count))
+
+
+async def create_listing(
+    info: Info,
+    input: Annotated[CreateListingInput, strawberry.argument(description="The listing to create.")],
+) -> ListingPayload:
+    owner = require_principal(info)
+    row, errors = await in_transaction(
+        info,
+        lambda session: listings.create_listing(
+            session=session, owner=owner, data=input.to_domain()
+        ),
+        at=INPUT,
+    )
+    return ListingPayload(listing=Listing.from_row(row) if row else None, errors=errors)

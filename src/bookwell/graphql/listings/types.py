@@ -1,0 +1,350 @@
+import dataclasses
+import uuid
+from datetime import date, datetime, time
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+from sqlalchemy.engine import Row
+
+from bookwell.core.ids import global_id
+from bookwell.core.pagination import PageRequest, page_request
+from bookwell.graphql.accounts.types import User
+from bookwell.graphql.context import Info
+from bookwell.graphql.engine.execution import prefetched_as
+from bookwell.graphql.engine.rows import columns
+from bookwell.graphql.listings.pricing import CancellationPolicy, PriceRule, Quote
+from bookwell.graphql.listings.units import ListingUnit, listing_units
+from bookwell.graphql.reviews.types import (
+    DEFAULT_NESTED_REVIEWS,
+    ListingRating,
+    Review,
+    listing_rating,
+    listing_reviews,
+)
+from bookwell.graphql.shared.enums import ListingKind
+from bookwell.graphql.shared.errors import UserError
+from bookwell.graphql.shared.money import Money
+from bookwell.graphql.shared.node import Node
+from bookwell.graphql.shared.pagination import After, Before, Connection, First, Last
+from bookwell.services.accounts.feed_tokens import feed_url
+from bookwell.services.booking.stays import stay
+from bookwell.services.listings import availability as availability_service
+from bookwell.services.listings import pricing as pricing_service
+
+if TYPE_CHECKING:
+    from bookwell.graphql.booking.types import Reservation
+
+MAX_NESTED_RESERVATIONS = 50
+DEFAULT_NESTED_RESERVATIONS = 10
+
+
+def nested_page(
+    first: int | None, after: str | None, last: int | None = None, before: str | None = None
+) -> PageRequest:
+    """The page of a listing's reservations that Listing.reservations' arguments ask for."""
+    return page_request(
+        first,
+        after,
+        last,
+        before,
+        default=DEFAULT_NESTED_RESERVATIONS,
+        largest=MAX_NESTED_RESERVATIONS,
+    )
+
+
+def _reservations_key(arguments: dict[str, Any]) -> tuple:
+    """Where Listing.reservations finds a prefetched page (graphql/listings/prefetch.py)."""
+    page = nested_page(*(arguments.get(name) for name in ("first", "after", "last", "before")))
+    return ("reservations", page)
+
+
+def _availability_key(arguments: dict[str, Any]) -> tuple:
+    """Where Listing.availability finds a prefetched answer (graphql/listings/prefetch.py)."""
+    return ("availability", arguments["startDate"], arguments["endDate"], arguments["quantity"])
+
+
+def availability_key(start_date: date, end_date: date, quantity: int) -> tuple[date, date, int]:
+    """The checked range and quantity of an availability question (DomainError if bad)."""
+    availability_service.check_quantity(quantity)
+    checked = stay(start_date, end_date)
+    return checked.start, checked.end, quantity
+
+
+@strawberry.type(
+    description="Whether a listing has `quantity` units free on every night of "
+    "[startDate, endDate), in its timezone."
+)
+class Availability:
+    listing_id: strawberry.ID = strawberry.field(description="The listing asked about.")
+    start_date: date = strawberry.field(description="The first night asked about.")
+    end_date: date = strawberry.field(
+        description="The check-out day: the nights are [startDate, endDate)."
+    )
+    quantity: int = strawberry.field(description="Units asked for on every night.")
+    available: bool = strawberry.field(
+        description="quantity units are free on every night, and the stay is not in the past."
+    )
+    free_units: int = strawberry.field(description="The fewest units free on any night.")
+
+    @classmethod
+    def of(cls, found: availability_service.Availability) -> "Availability":
+        return cls(
+            listing_id=global_id("Listing", found.listing_id),
+            start_date=found.start_date,
+            end_date=found.end_date,
+            quantity=found.quantity,
+            available=found.available,
+            free_units=found.free_units,
+        )
+
+
+async def load_availability(
+    info: Info, listing_id: uuid.UUID, start_date: date, end_date: date, quantity: int
+) -> Availability | None:
+    """Checked range, batched with every other availability asked in this request."""
+    key = availability_key(start_date, end_date, quantity)
+    found = await info.context.loaders.availability.load((listing_id, *key))
+    return Availability.of(found) if found else None
+
+
+@strawberry.type(
+    description="Something to book, owned by a host: a STAY's units by the night, or a "
+    "restaurant's tables, a space's rooms or equipment items by time slot. Anyone may read it."
+)
+class Listing(Node):
+    database_id: uuid.UUID = strawberry.field(
+        description="The listing's UUIDv7 as stored (sortable by creation time), for SQL and "
+        "analysts; listingId arguments accept it as well as `id`."
+    )
+    kind: ListingKind = strawberry.field(
+        description="What it rents out, and so how it is booked: nights or time slots."
+    )
+    title: str = strawberry.field(description="Its name, 1 to 200 characters.")
+    description: str = strawberry.field(description="The host's text about it; may be empty.")
+    city: str | None = strawberry.field(description="The city guests search by; null: none given.")
+    country: str | None = strawberry.field(description="ISO 3166 two-letter code.")
+    timezone: str = strawberry.field(description="IANA name; dates are nights in this zone.")
+    nightly_price: Money = strawberry.field(
+        description="Base price: per night and unit for a STAY (price rules may override some "
+        "nights), per slot and unit for a SPACE or EQUIPMENT, per sitting for a RESTAURANT."
+    )
+    units: int = strawberry.field(description="Identical units: rooms, tables, slots, items.")
+    max_guests: int | None = strawberry.field(
+        description="Most guests one unit takes; null: no limit."
+    )
+    created_at: datetime = strawberry.field(description="When the host created it.")
+    instant_book: bool = strawberry.field(
+        description="Payment confirms a booking at once; otherwise the host confirms it."
+    )
+    hold_minutes: int = strawberry.field(
+        description="How long a new booking holds its units unpaid before it expires."
+    )
+    approval_hours: int = strawberry.field(
+        description="Without instant booking: how long the host has to confirm a paid booking."
+    )
+    offer_minutes: int = strawberry.field(
+        description="How long a waitlist offer holds its units for the guest."
+    )
+    cleaning_fee: Money = strawberry.field(description="Per unit and stay.")
+    cancellation_policy: CancellationPolicy = strawberry.field(
+        description="What cancelling a booking made now refunds; each booking keeps the policy "
+        "it was made under."
+    )
+    slot_minutes: int = strawberry.field(
+        description="Slot listings: start times are this many minutes apart, and spaces and "
+        "equipment are booked in whole slots."
+    )
+    sitting_minutes: int = strawberry.field(description="Restaurants: how long a table is held.")
+    opens_at: time | None = strawberry.field(
+        description="Slot listings: local opening time; null: open all day."
+    )
+    closes_at: time | None = strawberry.field(
+        description="Local closing time; at or before opensAt means on the next day."
+    )
+    uuid: strawberry.Private[uuid.UUID]
+    owner_id: strawberry.Private[uuid.UUID]
+    # Nested objects loaded in bulk by a connection's look-ahead (graphql/listings/prefetch.py).
+    # The fields below answer from here when they can, else they return an awaitable from the
+    # dataloaders (graphql-core awaits it); annotations name the GraphQL type only.
+    prefetched: strawberry.Private[dict[Any, Any]] = dataclasses.field(default_factory=dict)
+
+    @strawberry.field(
+        description="The host who owns it.", metadata=prefetched_as(lambda arguments: "owner")
+    )
+    def owner(self, info: Info) -> User:
+        return self.prefetched.get("owner") or self._load_owner(info)
+
+    async def _load_owner(self, info: Info) -> User:
+        return User.from_row(await info.context.loaders.user.load(self.owner_id))
+
+    @strawberry.field(
+        description="Whether `quantity` units are free on every night of [startDate, endDate) "
+        "(STAY listings; slot listings: Query.searchSlots).",
+        metadata=prefetched_as(_availability_key),
+    )
+    def availability(
+        self,
+        info: Info,
+        start_date: Annotated[date, strawberry.argument(description="The first night.")],
+        end_date: Annotated[
+            date,
+            strawberry.argument(
+                description="The check-out day, after startDate: at most 365 nights."
+            ),
+        ],
+        quantity: Annotated[
+            int, strawberry.argument(description="Units wanted on every night, at least 1.")
+        ] = 1,
+    ) -> Availability:
+        found = self.prefetched.get(("availability", start_date, end_date, quantity))
+        return found or self._load_availability(info, start_date, end_date, quantity)
+
+    async def _load_availability(
+        self, info: Info, start_date: date, end_date: date, quantity: int
+    ) -> Availability:
+        found = await load_availability(info, self.uuid, start_date, end_date, quantity)
+        assert found is not None  # this listing exists
+        return found
+
+    @strawberry.field(
+        description="The reservations on this listing that you may see (its host and admins "
+        "see all, a guest their own, anonymous callers none), newest first: 10 unless "
+        "`first` or `last` (1 to 50) says otherwise.",
+        metadata=prefetched_as(_reservations_key),
+    )
+    def reservations(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[Annotated["Reservation", strawberry.lazy("bookwell.graphql.booking.types")]]:
+        page = nested_page(first, after, last, before)
+        found = self.prefetched.get(("reservations", page))
+        return found if found is not None else self._load_reservations(info, page)
+
+    async def _load_reservations(self, info: Info, page: PageRequest) -> Connection["Reservation"]:
+        from bookwell.graphql.booking.types import Reservation
+
+        found = await info.context.loaders.newest_reservations.load((self.uuid, page))
+        count = info.context.loaders.reservation_count.load
+        return Connection.of(found, Reservation.from_row, lambda: count(self.uuid))
+
+    @strawberry.field(description="Average and number of ratings (batched across listings).")
+    async def rating(self, info: Info) -> ListingRating:
+        return await listing_rating(info, self.uuid)
+
+    @strawberry.field(
+        description="Guests' reviews of this listing (public), newest first: 10 unless "
+        "`first` or `last` (1 to 100) says otherwise."
+    )
+    async def reviews(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[Review]:
+        page = page_request(first, after, last, before, default=DEFAULT_NESTED_REVIEWS)
+        return await listing_reviews(info, self.uuid, page)
+
+    @strawberry.field(description="The host's price rules, newest (winning) first.")
+    async def price_rules(self, info: Info) -> list[PriceRule]:
+        rows = await info.context.loaders.price_rules.load(self.uuid)
+        return [PriceRule.from_row(row, self.nightly_price.currency) for row in rows]
+
+    @strawberry.field(
+        description="What a stay would cost today, line by line, without holding anything "
+        "(STAY listings; slot listings are priced per slot)."
+    )
+    async def quote(
+        self,
+        info: Info,
+        start_date: Annotated[date, strawberry.argument(description="The first night.")],
+        end_date: Annotated[
+            date | None,
+            strawberry.argument(description="Check-out day. Give endDate or nights, not both."),
+        ] = None,
+        nights: Annotated[
+            int | None, strawberry.argument(description="Nights, 1 to 365, instead of endDate.")
+        ] = None,
+        quantity: Annotated[
+            int, strawberry.argument(description="Units on every night, at least 1.")
+        ] = 1,
+    ) -> Quote:
+        booked = stay(start_date, end_date, nights)
+        availability_service.check_quantity(quantity)
+        async with info.context.db.read() as session:
+            found = await pricing_service.quote_listing(
+                session=session, listing_id=self.uuid, booked=booked, quantity=quantity
+            )
+        return Quote.of(found.snapshot)
+
+    @strawberry.field(
+        description="Slot listings: the tables (with seats), rooms or items bookings take."
+    )
+    async def bookable_units(self, info: Info) -> list[ListingUnit]:
+        if self.kind is ListingKind.STAY:
+            return []
+        return await listing_units(info, self.uuid)
+
+    @strawberry.field(
+        description="The iCalendar feed of this listing's booked nights, for other calendars "
+        "and channel managers to subscribe to. Keep it secret: it works without signing in. "
+        "Null unless you are the listing's host or an admin."
+    )
+    def calendar_url(self, info: Info) -> str | None:
+        viewer = info.context.principal
+        if viewer is None or (viewer.user_id != self.owner_id and not viewer.is_admin):
+            return None
+        key = info.context.access_tokens.key
+        return feed_url(info.context.settings.public_url, key, self.uuid)
+
+    @classmethod
+    def from_row(cls, row: Row) -> "Listing":
+        values = columns(row)
+        return cls(
+            id=global_id("Listing", values["id"]),
+            database_id=values["id"],
+            kind=values["kind"],
+            title=values["title"],
+            description=values["description"],
+            city=values["city"],
+            country=values["country"],
+            timezone=values["timezone"],
+            nightly_price=Money.of(values["nightly_price"], values["currency"]),
+            units=values["units"],
+            max_guests=values["max_guests"],
+            created_at=values["created_at"],
+            instant_book=values["instant_book"],
+            hold_minutes=values["hold_minutes"],
+            approval_hours=values["approval_hours"],
+            offer_minutes=values["offer_minutes"],
+            cleaning_fee=Money.of(values["cleaning_fee"], values["currency"]),
+            cancellation_policy=CancellationPolicy(
+                free_cancellation_days=values["free_cancellation_days"],
+                late_refund_percent=values["late_refund_percent"],
+            ),
+            slot_minutes=values["slot_minutes"],
+            sitting_minutes=values["sitting_minutes"],
+            opens_at=values["opens_at"],
+            closes_at=values["closes_at"],
+            uuid=values["id"],
+            owner_id=values["owner_id"],
+        )
+
+
+@strawberry.type(
+    description="What a mutation of a listing answers: the listing as it is now, or why not."
+)
+class ListingPayload:
+    listing: Listing | None = strawberry.field(
+        default=None, description="The listing after the change; null when errors is not empty."
+    )
+    errors: list[UserError] = strawberry.field(
+        default_factory=list,
+        description="Why nothing changed (the mutation's description lists the codes); empty on "
+        "success.",
+    )

@@ -1,0 +1,233 @@
+"""Per-request dataloaders: every nested read is batched into one query per field and level.
+
+Session policy: no AsyncSession is shared within a request. Strawberry resolves sibling
+fields concurrently, so each batch (and each root resolver) opens its own short session from
+the pool and closes it when its query is done.
+"""
+
+import uuid
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from datetime import date
+from functools import cached_property
+from typing import Any, TypeVar
+
+from aiodataloader import DataLoader
+from sqlalchemy.engine import Row
+
+from bookwell.core.db import Database
+from bookwell.core.pagination import Page, PageRequest
+from bookwell.services.accounts import accounts
+from bookwell.services.accounts.principal import Principal
+from bookwell.services.booking import reservation_json, reservations
+from bookwell.services.booking.stays import Stay
+from bookwell.services.listings import availability, listings
+from bookwell.services.listings import terms as listing_terms
+from bookwell.services.listings.availability import Availability
+from bookwell.services.payments.records import payments_of_reservations
+from bookwell.services.reviews import reviews as reviews_service
+from bookwell.services.reviews.reviews import Rating
+from bookwell.services.slots.units import units_of_listings, units_of_reservations
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+# (listing id, start, end, quantity)
+AvailabilityKey = tuple[uuid.UUID, date, date, int]
+# (listing id, which page of its reservations or reviews)
+PageKey = tuple[uuid.UUID, PageRequest]
+EMPTY_PAGE: Page[Row] = Page(rows=(), has_next_page=False)
+
+
+def _by_id(rows: Iterable[Row], ids: Sequence[uuid.UUID]) -> list[Row | None]:
+    found = {row.id: row for row in rows}
+    return [found.get(id_) for id_ in ids]
+
+
+def _grouped(keys: Sequence[K], group: Callable[[K], Any]) -> dict[Any, list[tuple[int, K]]]:
+    groups: dict[Any, list[tuple[int, K]]] = defaultdict(list)
+    for position, key in enumerate(keys):
+        groups[group(key)].append((position, key))
+    return groups
+
+
+class Loaders:
+    """Each DataLoader is made on first use: most requests need one or two of the dozen."""
+
+    def __init__(self, db: Database, viewer: Principal | None):
+        self._db = db
+        self._viewer = viewer
+
+    @cached_property
+    def user(self) -> DataLoader:
+        return DataLoader(self._users)
+
+    @cached_property
+    def listing(self) -> DataLoader:
+        return DataLoader(self._listings)
+
+    @cached_property
+    def availability(self) -> DataLoader:
+        return DataLoader(self._availability)
+
+    @cached_property
+    def newest_reservations(self) -> DataLoader:
+        return DataLoader(self._newest_reservations)
+
+    @cached_property
+    def reservation_count(self) -> DataLoader:
+        return DataLoader(self._reservation_counts)
+
+    @cached_property
+    def payment(self) -> DataLoader:
+        return DataLoader(self._payments)
+
+    @cached_property
+    def price_rules(self) -> DataLoader:
+        return DataLoader(self._price_rules)
+
+    @cached_property
+    def rating(self) -> DataLoader:
+        return DataLoader(self._ratings)
+
+    @cached_property
+    def reviews(self) -> DataLoader:
+        return DataLoader(self._reviews)
+
+    @cached_property
+    def reservation_review(self) -> DataLoader:
+        return DataLoader(self._reservation_reviews)
+
+    @cached_property
+    def listing_units(self) -> DataLoader:
+        return DataLoader(self._listing_units)
+
+    @cached_property
+    def reservation_units(self) -> DataLoader:
+        return DataLoader(self._reservation_units)
+
+    @cached_property
+    def price_snapshot(self) -> DataLoader:
+        return DataLoader(self._price_snapshots)
+
+    def release(self) -> None:
+        """Forget every loader and its cached answers. Each loader's batch function is a
+        method of this object, a reference cycle: without this, the request's rows wait for
+        the cyclic collector instead of going when the answer is sent (Context.release).
+        A loader asked for afterwards is made anew."""
+        for name, loader in list(vars(self).items()):
+            if isinstance(loader, DataLoader):
+                loader.clear_all()
+                del self.__dict__[name]
+
+    async def reservation_edges_as_json(
+        self,
+        listing_ids: Sequence[uuid.UUID],
+        page: PageRequest,
+        shape: reservation_json.JsonShape,
+    ) -> dict[uuid.UUID, reservation_json.JsonPage]:
+        """A page of each listing's reservations, its edges as JSON (graphql/engine/json_pages.py).
+        Not a loader: the look-ahead asks once for a whole page of listings, and text is not
+        shared. On a Core connection: a row per listing needs no ORM session."""
+        if self._viewer is None:
+            return dict.fromkeys(listing_ids, reservation_json.EMPTY)
+        async with self._db.read_connection() as connection:
+            return await reservation_json.reservation_edges_as_json(
+                connection=connection,
+                viewer=self._viewer,
+                listing_ids=listing_ids,
+                page=page,
+                shape=shape,
+            )
+
+    async def _read(self, query: Callable[..., Awaitable[V]], **kwargs: Any) -> V:
+        async with self._db.read() as session:
+            return await query(session=session, **kwargs)
+
+    async def users_now(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Row]:
+        """Users by id, read at once: for a caller that holds every id it needs."""
+        return {row.id: row for row in await self._read(accounts.users_by_ids, ids=list(ids))}
+
+    async def _users(self, ids: Sequence[uuid.UUID]) -> list[Row | None]:
+        found = await self.users_now(ids)
+        return [found.get(id_) for id_ in ids]
+
+    async def _listings(self, ids: Sequence[uuid.UUID]) -> list[Row | None]:
+        return _by_id(await self._read(listings.listings_by_ids, ids=ids), ids)
+
+    async def _price_rules(self, listing_ids: Sequence[uuid.UUID]) -> list[list[Row]]:
+        found = await self._read(listing_terms.rules_of_listings, listing_ids=listing_ids)
+        return [found[listing_id] for listing_id in listing_ids]
+
+    async def _availability(self, keys: Sequence[AvailabilityKey]) -> list[Availability | None]:
+        answers: list[Availability | None] = [None] * len(keys)
+        for (start, end, quantity), members in _grouped(keys, lambda k: k[1:]).items():
+            found = await self._read(
+                availability.availability,
+                listing_ids=[key[0] for _, key in members],
+                stay=Stay(start, end),
+                quantity=quantity,
+            )
+            for position, key in members:
+                answers[position] = found.get(key[0])
+        return answers
+
+    async def _newest_reservations(self, keys: Sequence[PageKey]) -> list[Page[Row]]:
+        answers: list[Page[Row]] = [EMPTY_PAGE] * len(keys)
+        if self._viewer is None:
+            return answers
+        for page, members in _grouped(keys, lambda k: k[1]).items():
+            found = await self._read(
+                reservations.pages_of_listings,
+                viewer=self._viewer,
+                listing_ids=[key[0] for _, key in members],
+                page=page,
+            )
+            for position, key in members:
+                answers[position] = found[key[0]]
+        return answers
+
+    async def _reservation_counts(self, listing_ids: Sequence[uuid.UUID]) -> list[int]:
+        if self._viewer is None:
+            return [0] * len(listing_ids)
+        found = await self._read(
+            reservations.count_of_listings, viewer=self._viewer, listing_ids=listing_ids
+        )
+        return [found[listing_id] for listing_id in listing_ids]
+
+    async def _ratings(self, listing_ids: Sequence[uuid.UUID]) -> list[Rating]:
+        found = await self._read(reviews_service.ratings_of_listings, listing_ids=listing_ids)
+        return [found[listing_id] for listing_id in listing_ids]
+
+    async def _reviews(self, keys: Sequence[PageKey]) -> list[Page[Row]]:
+        answers: list[Page[Row]] = [EMPTY_PAGE] * len(keys)
+        for page, members in _grouped(keys, lambda k: k[1]).items():
+            found = await self._read(
+                reviews_service.newest_reviews_of_listings,
+                listing_ids=[key[0] for _, key in members],
+                page=page,
+            )
+            for position, key in members:
+                answers[position] = found[key[0]]
+        return answers
+
+    async def _reservation_reviews(self, ids: Sequence[uuid.UUID]) -> list[Row | None]:
+        found = await self._read(reviews_service.reviews_of_reservations, reservation_ids=ids)
+        return [found.get(id_) for id_ in ids]
+
+    async def _payments(self, reservation_ids: Sequence[uuid.UUID]) -> list[Row | None]:
+        """Keyed by reservation id; only reached from reservations the viewer may see."""
+        found = await self._read(payments_of_reservations, reservation_ids=reservation_ids)
+        return [found.get(id_) for id_ in reservation_ids]
+
+    async def _price_snapshots(self, reservation_ids: Sequence[uuid.UUID]) -> list[dict | None]:
+        found = await self._read(reservations.price_snapshots, ids=reservation_ids)
+        return [found.get(id_) for id_ in reservation_ids]
+
+    async def _listing_units(self, listing_ids: Sequence[uuid.UUID]) -> list[list[Row]]:
+        found = await self._read(units_of_listings, listing_ids=listing_ids)
+        return [found[listing_id] for listing_id in listing_ids]
+
+    async def _reservation_units(self, reservation_ids: Sequence[uuid.UUID]) -> list[list[Row]]:
+        found = await self._read(units_of_reservations, reservation_ids=reservation_ids)
+        return [found[reservation_id] for reservation_id in reservation_ids]

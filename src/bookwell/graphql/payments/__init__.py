@@ -1,0 +1,1 @@
+"""Payments: a reservation's payment and payReservation."""

@@ -1,0 +1,1 @@
+"""The report query and its types."""

@@ -1,0 +1,1 @@
+"""Reviews, listings' ratings and createReview."""

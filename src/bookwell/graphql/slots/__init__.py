@@ -1,0 +1,1 @@
+"""Time slots: bookSlot and searchSlots."""

@@ -1,0 +1,36 @@
+from datetime import datetime
+
+import strawberry
+
+
+@strawberry.input(
+    description="A time slot to hold at a RESTAURANT, SPACE or EQUIPMENT listing: "
+    "[startsAt, endsAt) of its wall-clock time, not in the past and at most 366 days ahead."
+)
+class BookSlotInput:
+    listing_id: strawberry.ID = strawberry.field(
+        description="The slot listing (STAY listings are booked with createReservation)."
+    )
+    starts_at: datetime = strawberry.field(
+        description="With its UTC offset; a start on the listing's slot grid, in its hours."
+    )
+    ends_at: datetime | None = strawberry.field(
+        default=None,
+        description="Default: startsAt plus a restaurant's sitting, or one slot. A whole "
+        "number of slots after startsAt.",
+    )
+    party_size: int | None = strawberry.field(
+        default=None, description="Required for restaurants: the table must seat the party."
+    )
+    quantity: int = strawberry.field(
+        default=1, description="Rooms or items to take (a party takes one table)."
+    )
+    guest_name: str | None = strawberry.field(
+        default=None,
+        description="Who comes, at most 200 characters; defaults to the signed-in user's name.",
+    )
+    idempotency_key: str | None = strawberry.field(
+        default=None,
+        description="1 to 200 characters. Retrying with the same key and input returns the "
+        "first result again; another input answers IDEMPOTENCY_KEY_REUSED.",
+    )

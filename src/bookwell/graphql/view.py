@@ -1,0 +1,245 @@
+"""The GraphQL view at /graphql: authentication before GraphQL, the request's context,
+GraphQL over HTTP as clients expect it (over_http.py), GraphiQL, and the websocket
+(websocket.py)."""
+
+import contextlib
+import uuid
+from collections.abc import Callable
+from typing import Protocol
+
+import orjson
+from cross_web import HTTPException
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types.unset import UNSET, UnsetType
+
+from bookwell.core.config import Settings
+from bookwell.core.db import Database
+from bookwell.core.pg_listen import Listener
+from bookwell.core.rate_limits import build_rate_limiter
+from bookwell.graphql.context import Context
+from bookwell.graphql.graphiql import GraphiQLPage
+from bookwell.graphql.limits.trusted_documents import DocumentIdRequests
+from bookwell.graphql.over_http import (
+    VARY,
+    SubResponse,
+    asks_for_the_ide,
+    cache_control,
+    check_operation_name,
+    content_type,
+    error_body,
+    prefers_graphql_response,
+    shape_answer,
+    sub_response_for,
+)
+from bookwell.graphql.schema import build_schema
+from bookwell.graphql.websocket import SubscriptionsOnly, TextFrames
+from bookwell.services.accounts import accounts
+from bookwell.services.accounts.principal import Principal
+from bookwell.services.accounts.tokens import AccessTokens
+from bookwell.services.payments import PaymentProvider
+
+
+class AppRuntime(Protocol):
+    """What the view is given: the app's runtime (app.py), whose database and LISTEN
+    connection the lifespan opens (None before it starts)."""
+
+    db: Database | None
+    listener: Listener | None
+
+
+class BookwellGraphQL(DocumentIdRequests, GraphQL):
+    graphql_transport_ws_handler_class = SubscriptionsOnly
+    websocket_adapter_class = TextFrames  # type: ignore[assignment]
+
+    def __init__(
+        self,
+        settings: Settings,
+        runtime: AppRuntime,
+        access_tokens: AccessTokens,
+        payments: PaymentProvider,
+        origin_allowed: Callable[[str], bool],
+    ):
+        super().__init__(
+            build_schema(settings),
+            graphql_ide="graphiql" if settings.graphiql else None,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+        )
+        self.settings = settings
+        self.runtime = runtime
+        self.access_tokens = access_tokens
+        self.payments = payments
+        self.rate_limiter = build_rate_limiter(settings.redis_url, settings.queue_namespace)
+        self.origin_allowed = origin_allowed
+        self.graphiql_page = GraphiQLPage(settings)
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        """GET /graphql in a browser: GraphiQL from files Bookwell serves itself
+        (graphql/graphiql/), not from a CDN. Strawberry answers 404 when settings.graphiql
+        is off."""
+        return await self.graphiql_page.page(request)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Authenticate before GraphQL sees the request: a bad token is HTTP 401, whatever
+        the query asks."""
+        if scope["type"] == "http":
+            # RequestContext (observability) made it, and bound it to the log context.
+            request_id = scope.get("state", {}).get("request_id") or uuid.uuid4().hex
+            scope.setdefault("state", {})["request_id"] = request_id
+            header = Request(scope).headers.get("authorization")
+            if header is not None:
+                principal = await self.authenticate(header)
+                if principal is None:
+                    accept = Request(scope).headers.get("accept")
+                    response = _invalid_token(request_id, prefers_graphql_response(accept))
+                    await response(scope, receive, send)
+                    return
+                scope["state"]["principal"] = principal
+        # A client that went away before its request was read has nobody left to answer.
+        try:
+            with contextlib.suppress(ClientDisconnect):
+                await super().__call__(scope, receive, send)
+        finally:
+            if scope["type"] == "http" and (context := scope["state"].pop("context", None)):
+                context.release()
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
+
+    async def parse_http_body(self, request):  # type: ignore[no-untyped-def]
+        data = await super().parse_http_body(request)
+        for operation in data if isinstance(data, list) else [data]:
+            check_operation_name(operation.operation_name)
+        return data
+
+    def is_websocket_origin_allowed(self, request, origin: str) -> bool:  # type: ignore[no-untyped-def]
+        """Same-origin pages always may (Strawberry checks that first); other origins as
+        CORS allows them (http/cors.py; the app passes the matcher in)."""
+        return self.origin_allowed(origin)
+
+    def should_render_graphql_ide(self, request) -> bool:  # type: ignore[no-untyped-def]
+        accept = request.headers.get("accept", "")
+        return asks_for_the_ide(request.method, request.query_params, accept)
+
+    async def get_sub_response(self, request: Request) -> Response:
+        return sub_response_for(request)
+
+    async def run(self, request, context=UNSET, root_value=UNSET):  # type: ignore[no-untyped-def]
+        """A request refused before GraphQL work (not JSON, no query, a mutation over GET)
+        answers JSON with its status, not Strawberry's plain text."""
+        try:
+            return await super().run(request, context, root_value)
+        except HTTPException as refused:
+            wants = prefers_graphql_response(request.headers.get("accept"))
+            status, headers = refused.status_code, {"Cache-Control": "no-store"}
+            if isinstance(refused.__cause__, InvalidOperationTypeError):
+                status, headers["Allow"] = 405, "POST"  # a mutation over GET
+            elif status == 405:
+                headers["Allow"] = "GET, POST"
+            return Response(
+                orjson.dumps(error_body(refused.reason)),
+                status_code=status,
+                media_type=content_type(wants),
+                headers=headers,
+            )
+
+    def create_response(self, response_data, sub_response: Response) -> Response:  # type: ignore[no-untyped-def, override]
+        """One operation's answer in the format the client accepts (graphql/over_http.py)."""
+        assert isinstance(sub_response, SubResponse)
+        if isinstance(response_data, list):  # batches are refused before this
+            raise HTTPException(400, "Batched operations are not supported.")
+        body, status = shape_answer(response_data, sub_response)
+        response = Response(
+            orjson.dumps(body),
+            status_code=status,
+            media_type=content_type(sub_response.graphql_response),
+        )
+        response.headers.raw.extend(sub_response.headers.raw)
+        response.headers.setdefault(
+            "Cache-Control",
+            cache_control(sub_response, body, status, self.settings.public_cache_seconds),
+        )
+        response.headers.setdefault("Vary", VARY)
+        if sub_response.background:
+            response.background = sub_response.background
+        return response
+
+    def decode_json(self, data: str | bytes) -> object:
+        decoded = super().decode_json(data)
+        if not isinstance(decoded, dict | list):
+            raise HTTPException(400, "The request body must be a JSON object.")
+        return decoded
+
+    async def authenticate(self, header: str) -> Principal | None:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return None
+        assert self.runtime.db is not None
+        async with self.runtime.db.read() as session:
+            return await accounts.authenticate(
+                session=session, token=token.strip(), access_tokens=self.access_tokens
+            )
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """A websocket authenticates in its connection_init payload, as HTTP does in its
+        header: {"Authorization": "Bearer <token>"}. No token: anonymous; a bad one: 4403."""
+        params = context.connection_params or {}
+        header = params.get("Authorization", params.get("authorization"))
+        if header is None:
+            return UNSET
+        principal = await self.authenticate(header) if isinstance(header, str) else None
+        if principal is None:
+            raise ConnectionRejectionError()
+        context.sign_in(principal)
+        return UNSET
+
+    async def get_context(self, request: Request | WebSocket, response: Response) -> Context:
+        assert self.runtime.db is not None
+        request_id = getattr(request.state, "request_id", uuid.uuid4().hex)
+        if isinstance(response, Response):
+            response.headers["X-Request-ID"] = request_id
+        context = Context(
+            db=self.runtime.db,
+            settings=self.settings,
+            access_tokens=self.access_tokens,
+            principal=getattr(request.state, "principal", None),
+            request_id=request_id,
+            request=request if isinstance(request, Request) else None,
+            response=response if isinstance(response, Response) else None,
+            payments=self.payments,
+            listener=self.runtime.listener,
+            rate_limiter=self.rate_limiter,
+        )
+        if isinstance(request, Request):
+            request.state.context = context  # released in __call__, once answered
+        return context
+
+
+def _invalid_token(request_id: str, graphql_response: bool) -> Response:
+    body: dict[str, object] = {
+        "errors": [
+            {
+                "message": "The Authorization header does not hold a valid token.",
+                "extensions": {"code": "UNAUTHENTICATED"},
+            }
+        ],
+    }
+    if not graphql_response:
+        body = {"data": None, **body}
+    headers = {
+        "WWW-Authenticate": 'Bearer error="invalid_token"',
+        "X-Request-ID": request_id,
+        "Cache-Control": "no-store",
+    }
+    return Response(
+        orjson.dumps(body),
+        status_code=401,
+        media_type=content_type(graphql_response),
+        headers=headers,
+    )

@@ -1,0 +1,1 @@
+"""Waitlist entries: joinWaitlist, leaveWaitlist and myWaitlist."""

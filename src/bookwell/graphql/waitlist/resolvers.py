@@ -1,0 +1,134 @@
+import logging
+import uuid
+from collections.abc import Sequence
+from typing import Annotated
+
+import strawberry
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bookwell.core.errors import InputErrors, not_found
+from bookwell.core.pagination import page_request
+from bookwell.graphql.context import Info
+from bookwell.graphql.shared.common import (
+    counter,
+    in_transaction,
+    parse_id,
+    parse_uuid,
+    require_principal,
+)
+from bookwell.graphql.shared.errors import INPUT, UserError, user_errors
+from bookwell.graphql.shared.pagination import After, Before, Connection, First, Last
+from bookwell.graphql.waitlist.types import JoinWaitlistInput, WaitlistEntry, WaitlistEntryPayload
+from bookwell.services.accounts.principal import Principal
+from bookwell.services.booking.reservations import reservations_by_ids
+from bookwell.services.booking.stays import requested_stay
+from bookwell.services.waitlist import entries as waitlist_entries
+from bookwell.services.waitlist import waitlist
+
+log = logging.getLogger(__name__)
+
+Offers = dict[uuid.UUID, Row]
+
+
+async def _offers(session: AsyncSession, viewer: Principal, entries: Sequence[Row]) -> Offers:
+    """The offer holds of these entries, in one query."""
+    ids = [row.reservation_id for row in entries if row.reservation_id is not None]
+    if not ids:
+        return {}
+    found = await reservations_by_ids(session=session, viewer=viewer, ids=ids)
+    return {row.id: row for row in found}
+
+
+def _entry(row: Row, offers: Offers) -> WaitlistEntry:
+    return WaitlistEntry.from_row(row, offers.get(row.reservation_id))
+
+
+async def waitlist_entries_seen_by(
+    info: Info, viewer: Principal, ids: list[uuid.UUID]
+) -> list[WaitlistEntry]:
+    """Entries by id as myWaitlist shows them: the viewer's own (an admin's: all)."""
+    async with info.context.db.read() as session:
+        rows = await waitlist_entries.entries_by_ids(session, ids)
+        rows = [row for row in rows if viewer.is_admin or row.user_id == viewer.user_id]
+        offers = await _offers(session, viewer, rows)
+    return [_entry(row, offers) for row in rows]
+
+
+async def my_waitlist(
+    info: Info,
+    first: First = None,
+    after: After = None,
+    last: Last = None,
+    before: Before = None,
+) -> Connection[WaitlistEntry]:
+    """Your waitlist entries, newest first."""
+    owner = require_principal(info)
+    page = page_request(first, after, last, before)
+    async with info.context.db.read() as session:
+        found = await waitlist_entries.list_entries(session=session, owner=owner, page=page)
+        offers = await _offers(session, owner, found.rows)
+    count = counter(info, waitlist_entries.count_entries, owner=owner)
+    return Connection.of(found, lambda row: _entry(row, offers), count)
+
+
+async def join_waitlist(
+    info: Info,
+    input: Annotated[JoinWaitlistInput, strawberry.argument(description="The range to wait for.")],
+) -> WaitlistEntryPayload:
+    principal = require_principal(info)
+    found = InputErrors()
+    listing_id = found.check(parse_id, input.listing_id, "listing", "listingId")
+    found.check(requested_stay, input.start_date, input.end_date, input.nights, input.quantity)
+    if (error := found.as_error()) is not None:
+        return WaitlistEntryPayload(errors=user_errors(error, INPUT))
+    assert listing_id is not None
+    data = waitlist.NewWaitlistEntry(
+        listing_id=listing_id,
+        start_date=input.start_date,
+        end_date=input.end_date,
+        nights=input.nights,
+        quantity=input.quantity,
+    )
+    row, errors = await in_transaction(
+        info,
+        lambda session: waitlist.join_waitlist(session=session, principal=principal, data=data),
+        at=INPUT,
+    )
+    return WaitlistEntryPayload(waitlist_entry=_entry(row, {}) if row else None, errors=errors)
+
+
+async def leave_waitlist(
+    info: Info,
+    id: Annotated[strawberry.ID, strawberry.argument(description="Your waitlist entry's id.")],
+) -> WaitlistEntryPayload:
+    """Leaving with an open offer cancels its hold; the units go to the next in line."""
+    principal = require_principal(info)
+    entry_id = parse_uuid(id, "WaitlistEntry")
+    if entry_id is None:
+        return WaitlistEntryPayload(errors=[UserError.from_domain(not_found("waitlist entry"))])
+
+    async def leave(session: AsyncSession) -> tuple[waitlist.Left, Offers]:
+        left = await waitlist.leave_waitlist(
+            session=session, principal=principal, entry_id=entry_id
+        )
+        return left, await _offers(session, principal, [left.entry])
+
+    done, errors = await in_transaction(info, leave)
+    if done is None:
+        return WaitlistEntryPayload(errors=errors)
+    left, offers = done
+    if left.released_hold:
+        await offer_after_release(info, left.entry.listing_id)
+    return WaitlistEntryPayload(waitlist_entry=_entry(left.entry, offers))
+
+
+async def offer_after_release(info: Info, listing_id: uuid.UUID) -> None:
+    """Offer released units to the waitlist in a transaction of its own, after the release
+    committed. A failure here must not fail the mutation that already succeeded: it is
+    logged, and the next release or expiry on the listing offers the units again."""
+    try:
+        async with info.context.db.transaction() as session:
+            await waitlist.offer_freed_units(session=session, listing_id=listing_id)
+    except Exception:
+        log.exception("offering freed units of listing %s failed", listing_id)

@@ -1,0 +1,116 @@
+import uuid
+from datetime import date, datetime
+
+import strawberry
+from sqlalchemy.engine import Row
+
+from bookwell import models
+from bookwell.core.ids import global_id
+from bookwell.graphql.booking.types import Reservation
+from bookwell.graphql.context import Info
+from bookwell.graphql.listings.types import Listing
+from bookwell.graphql.shared.enums import described_enum
+from bookwell.graphql.shared.errors import UserError
+from bookwell.graphql.shared.node import Node
+from bookwell.services.waitlist.entries import effective_status
+
+WaitlistStatus = described_enum(
+    models.WaitlistStatus,
+    name="WaitlistStatus",
+    description="Where a waitlist entry stands: WAITING, then OFFERED, then BOOKED or LAPSED; "
+    "a WAITING or OFFERED entry may be LEFT.",
+    values={
+        "WAITING": "In line for its range; `position` says where.",
+        "OFFERED": "Units freed up: `offer` is a PENDING hold of them for the guest, for the "
+        "listing's offerMinutes; pay it to book.",
+        "BOOKED": "The offer's hold was confirmed: it is a reservation now (see `offer`).",
+        "LAPSED": "Over without a booking: the offer expired or was cancelled, or the stay's "
+        "start passed while waiting.",
+        "LEFT": "The guest left the waitlist (leaveWaitlist).",
+    },
+)
+
+
+@strawberry.type(description="A wish for a full range: offered a hold when units free up.")
+class WaitlistEntry(Node):
+    database_id: uuid.UUID = strawberry.field(
+        description="The entry's UUIDv7 as stored (sortable by creation time), for SQL and "
+        "analysts; inputs accept it wherever they take this entry's id."
+    )
+    start_date: date = strawberry.field(
+        description="The first night wanted, in the listing's timezone."
+    )
+    end_date: date = strawberry.field(
+        description="Check-out day: the range is [startDate, endDate)."
+    )
+    nights: int = strawberry.field(description="endDate - startDate.")
+    quantity: int = strawberry.field(description="Units wanted on every night.")
+    status: WaitlistStatus = strawberry.field(description="Where the entry stands, as of now.")
+    position: int | None = strawberry.field(
+        description="While WAITING: 1 for the listing's oldest waiting entry, 2 for the next. "
+        "Offers go to the oldest entry whose whole range fits the freed units."
+    )
+    created_at: datetime = strawberry.field(
+        description="When the guest joined: older entries are offered first."
+    )
+    offered_at: datetime | None = strawberry.field(
+        description="When units were offered; null before an offer."
+    )
+    offer: Reservation | None = strawberry.field(
+        description="The PENDING hold offered to you; book it by paying before its expiresAt."
+    )
+    listing_id: strawberry.Private[uuid.UUID]
+
+    @strawberry.field(description="The listing waited for.")
+    async def listing(self, info: Info) -> Listing:
+        return Listing.from_row(await info.context.loaders.listing.load(self.listing_id))
+
+    @classmethod
+    def from_row(cls, row: Row, offer: Row | None) -> "WaitlistEntry":
+        status = effective_status(row)
+        return cls(
+            id=global_id("WaitlistEntry", row.id),
+            database_id=row.id,
+            start_date=row.start_date,
+            end_date=row.end_date,
+            nights=(row.end_date - row.start_date).days,
+            quantity=row.quantity,
+            status=status,
+            position=row.position if status is models.WaitlistStatus.WAITING else None,
+            created_at=row.created_at,
+            offered_at=row.offered_at,
+            offer=Reservation.from_row(offer) if offer else None,
+            listing_id=row.listing_id,
+        )
+
+
+@strawberry.input(
+    description="A full range to wait for: `quantity` units on every night of "
+    "[startDate, endDate) of a STAY listing, in its timezone."
+)
+class JoinWaitlistInput:
+    listing_id: strawberry.ID = strawberry.field(description="The STAY listing.")
+    start_date: date = strawberry.field(
+        description="The first night wanted; not before today in the listing's timezone."
+    )
+    end_date: date | None = strawberry.field(
+        default=None, description="Check-out day. Give endDate or nights, not both."
+    )
+    nights: int | None = strawberry.field(
+        default=None, description="Nights wanted, 1 to 365, instead of endDate."
+    )
+    quantity: int = strawberry.field(
+        default=1, description="Units wanted on every night, 1 to the listing's units."
+    )
+
+
+@strawberry.type(
+    description="What joinWaitlist and leaveWaitlist answer: the entry as it is now, or why not."
+)
+class WaitlistEntryPayload:
+    waitlist_entry: WaitlistEntry | None = strawberry.field(
+        default=None, description="The entry after the change; null when errors is not empty."
+    )
+    errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why nothing changed; empty on success."
+    )

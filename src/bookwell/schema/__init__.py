@@ -1,1 +1,0 @@
-"""Strawberry types, inputs, enums and errors; `root.py` builds the schema."""
