@@ -17,7 +17,7 @@ from bookwell.models import Reservation, ReservationStatus
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.booking import holds, lifecycle, reservations
 from bookwell.services.booking.reservations import NewReservation
-from bookwell.services.booking.stays import today_in
+from bookwell.services.listings.stays import today_in
 
 Work = Callable[[AsyncSession], Awaitable[Any]]
 

@@ -9,7 +9,7 @@ import pytest
 
 from bookwell.app import create_app
 from bookwell.models import ListingKind
-from bookwell.services.booking.stays import MAX_DAYS_AHEAD, today_in
+from bookwell.services.listings.stays import MAX_DAYS_AHEAD, today_in
 from tests.conftest import make_listing
 from tests.graphql import GraphQLClient
 

@@ -23,7 +23,7 @@ from schemathesis.specs.graphql.scalars import CUSTOM_SCALARS
 from bookwell.app import create_app
 from bookwell.core.pagination import encode_cursor
 from bookwell.models import Role
-from bookwell.services.booking.stays import today_in
+from bookwell.services.listings.stays import today_in
 from tests.fuzz.checks import no_leaked_internals, only_public_errors
 from tests.fuzz.seed import Seeded, seed
 

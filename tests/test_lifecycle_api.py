@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from bookwell.models import Role
 from bookwell.services.booking import lifecycle
-from bookwell.services.booking.stays import today_in
+from bookwell.services.listings.stays import today_in
 from tests.conftest import make_listing, make_token, make_user
 
 FIELDS = """id databaseId status startDate endDate nights quantity createdAt expiresAt confirmedAt

@@ -30,7 +30,7 @@ from bookwell.core.errors import ErrorCode
 from bookwell.models import CAPACITY_CONSTRAINT, Reservation, Role
 from bookwell.services.booking import holds, lifecycle, reservations
 from bookwell.services.booking.reservations import NewReservation
-from bookwell.services.booking.stays import today_in
+from bookwell.services.listings.stays import today_in
 from bookwell.services.payments import BuiltinProvider
 from bookwell.services.payments.service import pay_reservation
 from tests.conftest import copy_template, drop_database, inventory_faults, make_listing, make_user

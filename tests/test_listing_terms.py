@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from bookwell.models import ListingKind, Role
-from bookwell.services.booking.stays import today_in
+from bookwell.services.listings.stays import today_in
 from tests.conftest import make_listing, make_token, make_user
 
 TERMS = """

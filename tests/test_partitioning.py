@@ -17,8 +17,8 @@ from sqlalchemy import event, text
 from bookwell.core import migrate
 from bookwell.core.config import Settings
 from bookwell.core.db import Database
-from bookwell.services.booking.stays import Stay
 from bookwell.services.listings.availability import free_units
+from bookwell.services.listings.stays import Stay
 from bookwell.services.payments import BuiltinProvider
 from bookwell.workers.scheduler import tick
 from tests.conftest import _admin, _plain, _with_database, make_listing

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import text
 
 from bookwell.models import ListingKind, Role
-from bookwell.services.slots.units import SlotSettings
+from bookwell.services.listings.units import SlotSettings
 from tests.conftest import make_listing, make_token, make_user
 
 CREATE_LISTING = """

@@ -29,7 +29,7 @@ from bookwell.core.config import Settings
 from bookwell.core.ids import global_id
 from bookwell.core.pg_listen import Listener
 from bookwell.graphql.listings.subscriptions import CHANNEL, ranges_to_report
-from bookwell.services.booking.stays import Stay
+from bookwell.services.listings.stays import Stay
 from tests.conftest import _plain, make_listing, make_token, make_user
 
 # Generous: a deadline for something that must happen, never a measurement.

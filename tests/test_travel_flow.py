@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from sqlalchemy import text
 
-from bookwell.services.booking.stays import today_in
+from bookwell.services.listings.stays import today_in
 from tests.conftest import make_listing
 from tests.graphql import database_id
 

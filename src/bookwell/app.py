@@ -35,6 +35,7 @@ from bookwell.observability.setup import configure_observability
 from bookwell.observability.tracing import instrument_app
 from bookwell.services.accounts.tokens import AccessTokens
 from bookwell.services.payments import PaymentProvider, build_provider
+from bookwell.workers.broker import QUEUES
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +121,9 @@ def create_app(
         Route("/readyz", readyz(runtime, settings.redis_url)),
         Route(
             "/metrics",
-            metrics_endpoint(metrics, runtime, settings.redis_url, settings.queue_namespace),
+            metrics_endpoint(
+                metrics, runtime, settings.redis_url, settings.queue_namespace, QUEUES
+            ),
         ),
         Route("/graphql", graphql),
         WebSocketRoute("/graphql", graphql),

@@ -6,9 +6,9 @@ from bookwell.core.errors import DomainError, ErrorCode
 from bookwell.core.pagination import page_request
 from bookwell.models import ListingKind, Role
 from bookwell.services.booking.reservations import NewReservation, create_reservation
-from bookwell.services.booking.stays import Stay
 from bookwell.services.listings.availability import availability, search
 from bookwell.services.listings.listings import ListingFilter
+from bookwell.services.listings.stays import Stay
 from tests.conftest import make_listing, make_user
 
 START = date.today() + timedelta(days=40)
@@ -155,7 +155,7 @@ async def test_a_stay_cannot_start_before_today_where_the_listing_is(db):
     # Somewhere it is always already tomorrow compared with somewhere else.
     ahead = await make_listing(db, host, timezone="Pacific/Kiritimati", title="Ahead")
     behind = await make_listing(db, host, timezone="Pacific/Pago_Pago", title="Behind")
-    from bookwell.services.booking.stays import today_in
+    from bookwell.services.listings.stays import today_in
 
     yesterday_ahead = today_in("Pacific/Kiritimati") - timedelta(days=1)
     async with db.read() as session:

@@ -7,7 +7,7 @@ from bookwell.core.errors import DomainError, ErrorCode
 from bookwell.models import ReservationStatus
 from bookwell.services.booking import holds, reservations
 from bookwell.services.booking.reservations import NewReservation
-from bookwell.services.booking.stays import Stay, today_in
+from bookwell.services.listings.stays import Stay, today_in
 from tests.conftest import make_listing
 
 

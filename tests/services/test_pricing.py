@@ -1,8 +1,8 @@
 from datetime import date
 from decimal import Decimal
 
-from bookwell.services.booking.stays import Stay
 from bookwell.services.listings.pricing import Rule, Terms, quote, refund_due
+from bookwell.services.listings.stays import Stay
 
 # 2031-01-03 is a Friday.
 WEEKEND = Rule("Weekend", Decimal("150.00"), weekdays=frozenset({5, 6}))

@@ -7,10 +7,9 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bookwell.core.db import Database
-from bookwell.services.booking import holds, idempotency
-from bookwell.services.booking.stays import Stay, today_in
-from bookwell.services.notifications import reminders
-from bookwell.services.notifications.reminders import hold_expiring_key, reminder_key
+from bookwell.services.booking import holds, idempotency, reminders
+from bookwell.services.booking.reminders import hold_expiring_key, reminder_key
+from bookwell.services.listings.stays import Stay, today_in
 from bookwell.services.payments import BuiltinProvider
 from bookwell.services.payments.service import pay_reservation
 from tests.conftest import make_listing

@@ -11,9 +11,9 @@ from bookwell.core.pagination import page_request
 from bookwell.models import ListingKind
 from bookwell.services.booking.reservations import NewReservation, create_reservation
 from bookwell.services.listings.listings import ListingFilter, listings_by_ids
+from bookwell.services.listings.units import SlotSettings, TableSpec
 from bookwell.services.slots.search import SlotQuestion, free_slots, slot_listings
 from bookwell.services.slots.slots import NewSlotBooking, book_slot
-from bookwell.services.slots.units import SlotSettings, TableSpec
 from tests.conftest import make_listing
 from tests.services.slot_clock import (
     NEW_YORK,

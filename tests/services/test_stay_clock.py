@@ -16,9 +16,9 @@ from bookwell.models import ListingKind, ReservationStatus
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.booking import clock as stay_clock
 from bookwell.services.booking import holds, lifecycle
-from bookwell.services.booking.stays import Stay, today_in
+from bookwell.services.listings.stays import Stay, today_in
+from bookwell.services.listings.units import SlotSettings
 from bookwell.services.slots.slots import NewSlotBooking, book_slot
-from bookwell.services.slots.units import SlotSettings
 from tests.conftest import inventory_faults, make_listing
 from tests.lifecycle_steps import Txn, booked, outcome_of, reservation, sql, until_waiting
 

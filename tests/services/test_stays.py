@@ -3,7 +3,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from bookwell.core.errors import DomainError, ErrorCode
-from bookwell.services.booking.stays import MAX_NIGHTS, stay, today_in
+from bookwell.services.listings.stays import MAX_NIGHTS, stay, today_in
 
 
 def test_a_stay_is_half_open():

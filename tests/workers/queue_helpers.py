@@ -19,7 +19,7 @@ from bookwell.core.db import Database
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.booking import reservations
 from bookwell.services.booking.reservations import NewReservation
-from bookwell.services.booking.stays import today_in
+from bookwell.services.listings.stays import today_in
 from tests.conftest import make_listing
 
 

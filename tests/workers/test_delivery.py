@@ -76,7 +76,7 @@ async def test_a_rolled_back_booking_sends_nothing(db, host, guest, running, smt
         async with db.transaction() as session:
             from bookwell.services.booking import reservations
             from bookwell.services.booking.reservations import NewReservation
-            from bookwell.services.booking.stays import today_in
+            from bookwell.services.listings.stays import today_in
 
             data = NewReservation(listing_id=listing_id, start_date=today_in("UTC"), nights=1)
             await reservations.create_reservation(session=session, guest=guest, data=data)

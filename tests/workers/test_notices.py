@@ -10,13 +10,13 @@ from sqlalchemy import text
 from bookwell.models import ListingKind
 from bookwell.services.booking import lifecycle, reservations
 from bookwell.services.booking.reservations import NewReservation
-from bookwell.services.booking.stays import today_in
+from bookwell.services.listings.stays import today_in
+from bookwell.services.listings.units import SlotSettings, TableSpec
 from bookwell.services.notifications import outbox
 from bookwell.services.notifications.outbox import Event
 from bookwell.services.payments import service as payments
 from bookwell.services.payments.builtin import BuiltinProvider
 from bookwell.services.slots.slots import NewSlotBooking, book_slot
-from bookwell.services.slots.units import SlotSettings, TableSpec
 from bookwell.workers.notices import notices_for
 from tests.conftest import make_listing
 from tests.services.slot_clock import NEW_YORK, NOW

@@ -14,7 +14,7 @@ from bookwell.cli import main
 from bookwell.core.config import Settings
 from bookwell.core.db import Database, connect
 from bookwell.services.booking import holds
-from bookwell.services.booking.stays import Stay, today_in
+from bookwell.services.listings.stays import Stay, today_in
 from bookwell.services.payments import BuiltinProvider
 from bookwell.services.payments.service import pay_reservation
 from bookwell.workers.leader import SCHEDULER_LOCK, Leader

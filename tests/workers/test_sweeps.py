@@ -4,7 +4,7 @@ from sqlalchemy import text
 
 from bookwell.models import Role
 from bookwell.services.booking import holds
-from bookwell.services.booking.stays import Stay, today_in
+from bookwell.services.listings.stays import Stay, today_in
 from bookwell.services.payments import service as payments
 from bookwell.services.payments.builtin import BuiltinProvider
 from bookwell.services.waitlist import waitlist

@@ -16,8 +16,8 @@ from bookwell.models import Listing, ListingKind, OutboxMessage, Role, User
 from bookwell.services.accounts import accounts
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.booking import lifecycle, reservations
-from bookwell.services.booking.stays import today_in
 from bookwell.services.listings import listings
+from bookwell.services.listings.stays import today_in
 from bookwell.services.payments import service as payments
 from bookwell.services.payments.builtin import BuiltinProvider
 from bookwell.services.slots import rules as slot_rules

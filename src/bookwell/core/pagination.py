@@ -15,6 +15,10 @@ from bookwell.core.errors import invalid
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
+# Pages nested in each listing of a page: Listing.reservations and Listing.reviews.
+MAX_NESTED_RESERVATIONS = 50
+DEFAULT_NESTED_RESERVATIONS = 10
+DEFAULT_NESTED_REVIEWS = 10
 T = TypeVar("T")
 # (after given, before given, backward): what a statement built once must provide for.
 PageShape = tuple[bool, bool, bool]

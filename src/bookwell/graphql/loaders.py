@@ -20,14 +20,14 @@ from bookwell.core.pagination import Page, PageRequest
 from bookwell.services.accounts import accounts
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.booking import reservation_json, reservations
-from bookwell.services.booking.stays import Stay
 from bookwell.services.listings import availability, listings
 from bookwell.services.listings import terms as listing_terms
 from bookwell.services.listings.availability import Availability
+from bookwell.services.listings.stays import Stay
+from bookwell.services.listings.units import units_of_listings, units_of_reservations
 from bookwell.services.payments.records import payments_of_reservations
 from bookwell.services.reviews import reviews as reviews_service
 from bookwell.services.reviews.reviews import Rating
-from bookwell.services.slots.units import units_of_listings, units_of_reservations
 
 K = TypeVar("K")
 V = TypeVar("V")

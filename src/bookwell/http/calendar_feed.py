@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from bookwell.core.db import HasDatabase
-from bookwell.graphql.shared.common import parse_uuid
+from bookwell.core.ids import database_id_of
 from bookwell.services.accounts.feed_tokens import is_feed_token
 from bookwell.services.calendar.export import listing_feed
 
@@ -21,7 +21,7 @@ MEDIA_TYPE = "text/calendar; charset=utf-8"
 
 def calendar_feed(runtime: HasDatabase, key: str) -> Callable[[Request], Awaitable[Response]]:
     async def feed(request: Request) -> Response:
-        listing_id = parse_uuid(request.path_params["listing_id"])
+        listing_id = database_id_of(request.path_params["listing_id"])
         token = request.query_params.get("token", "")
         if listing_id is None or not is_feed_token(key, listing_id, token):
             return _not_found()

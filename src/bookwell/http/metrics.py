@@ -3,6 +3,7 @@ query with a timeout), and the queues in Redis when one is configured."""
 
 import asyncio
 import logging
+from collections.abc import Sequence
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import func, select
@@ -42,8 +43,10 @@ async def read_outbox(metrics: Metrics, db: Database) -> None:
     metrics.outbox_lag.set(max(0.0, float(lag)))
 
 
-async def read_queues(metrics: Metrics, redis_url: str, namespace: str) -> None:
-    depths, dead = await queue_sizes(redis_url, namespace)
+async def read_queues(
+    metrics: Metrics, redis_url: str, namespace: str, queues: Sequence[str]
+) -> None:
+    depths, dead = await queue_sizes(redis_url, namespace, queues)
     for queue, depth in depths.items():
         metrics.queue_depth.labels(queue).set(depth)
     for queue, count in dead.items():
@@ -60,14 +63,25 @@ async def _source(metrics: Metrics, name: str, reading) -> None:
         metrics.source_up.labels(name).set(1)
 
 
-def metrics_endpoint(metrics: Metrics, runtime: HasDatabase, redis_url: str | None, namespace: str):
+def metrics_endpoint(
+    metrics: Metrics,
+    runtime: HasDatabase,
+    redis_url: str | None,
+    namespace: str,
+    queues: Sequence[str],
+):
+    """`queues`: the names of the broker's queues (workers/broker.py), whose depths in Redis
+    are read at each scrape."""
+
     async def scrape(request: Request) -> Response:
         readings = []
         if runtime.db is not None:
             read_pool(metrics, runtime.db)
             readings.append(_source(metrics, "database", read_outbox(metrics, runtime.db)))
         if redis_url:
-            readings.append(_source(metrics, "redis", read_queues(metrics, redis_url, namespace)))
+            readings.append(
+                _source(metrics, "redis", read_queues(metrics, redis_url, namespace, queues))
+            )
         await asyncio.gather(*readings)
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 

@@ -21,7 +21,7 @@ from starlette.responses import JSONResponse, Response
 
 from bookwell.core.db import HasDatabase
 from bookwell.core.errors import DomainError, ErrorCode
-from bookwell.graphql.shared.common import parse_uuid
+from bookwell.core.ids import database_id_of
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.reports import reports
 from bookwell.services.reports.figures import Report
@@ -92,7 +92,7 @@ def _file(name: str) -> tuple[str, Download]:
 
 
 def _listing_id(value: str) -> uuid.UUID:
-    parsed = parse_uuid(value)
+    parsed = database_id_of(value)
     if parsed is None:
         raise DomainError(ErrorCode.NOT_FOUND, "No listing with that id.", "listingId")
     return parsed

@@ -1,9 +1,9 @@
 """Short-lived Redis connections for probes and scrapes: a PING, and the queue sizes
 `bookwell outbox status` shows (the same keys Dramatiq's Redis broker uses)."""
 
-from redis.asyncio import Redis
+from collections.abc import Sequence
 
-from bookwell.workers.broker import QUEUES
+from redis.asyncio import Redis
 
 TIMEOUT_SECONDS = 2.0
 
@@ -22,12 +22,15 @@ async def ping(url: str) -> None:
         await client.aclose()
 
 
-async def queue_sizes(url: str, namespace: str) -> tuple[dict[str, int], dict[str, int]]:
-    """(waiting or delayed per queue, dead letters per queue)."""
+async def queue_sizes(
+    url: str, namespace: str, queues: Sequence[str]
+) -> tuple[dict[str, int], dict[str, int]]:
+    """(waiting or delayed per queue, dead letters per queue) of `queues`, the broker's
+    (workers/broker.py: QUEUES, passed in by the app)."""
     client = _client(url)
     try:
         async with client.pipeline(transaction=False) as pipe:
-            for queue in QUEUES:
+            for queue in queues:
                 pipe.llen(f"{namespace}:{queue}")
                 pipe.llen(f"{namespace}:{queue}.DQ")
                 pipe.zcard(f"{namespace}:{queue}.XQ")
@@ -35,7 +38,7 @@ async def queue_sizes(url: str, namespace: str) -> tuple[dict[str, int], dict[st
     finally:
         await client.aclose()
     depths, dead = {}, {}
-    for index, queue in enumerate(QUEUES):
+    for index, queue in enumerate(queues):
         waiting, delayed, dead_count = answers[3 * index : 3 * index + 3]
         depths[queue] = int(waiting) + int(delayed)
         dead[queue] = int(dead_count)

@@ -13,8 +13,8 @@ from bookwell.models import Listing, ListingUnit, PriceRule, Reservation, Review
 from bookwell.services.accounts.accounts import USER_COLUMNS
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.listings.terms import RULE_COLUMNS
+from bookwell.services.listings.units import UNIT_COLUMNS
 from bookwell.services.reviews.reviews import AUTHOR_NAME, REVIEW_COLUMNS
-from bookwell.services.slots.units import UNIT_COLUMNS
 
 
 async def visible_users(

@@ -17,8 +17,8 @@ from bookwell.observability.dramatiq_context import (
     outbox_event,
     worker_middleware,
 )
-from bookwell.services.booking.stays import stay
 from bookwell.services.listings import availability as availability_service
+from bookwell.services.listings.stays import stay
 from bookwell.workers.broker import NOTIFICATIONS, QUERIES
 from bookwell.workers.delivery import deliver
 from bookwell.workers.runtime import CloseRuntime, WorkerRuntime

@@ -23,8 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bookwell.core.config import Settings
 from bookwell.core.db import Database, connect
 from bookwell.services.booking import clock as stay_clock
-from bookwell.services.booking import idempotency
-from bookwell.services.notifications import outbox, reminders
+from bookwell.services.booking import idempotency, reminders
+from bookwell.services.notifications import outbox
 from bookwell.services.payments.provider import PaymentProvider
 from bookwell.workers.leader import Leader
 from bookwell.workers.partitions import ensure_partitions_ahead

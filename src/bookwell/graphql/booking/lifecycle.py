@@ -12,12 +12,16 @@ from bookwell.core.errors import InputErrors
 from bookwell.graphql.booking.inputs import ChangeReservationDatesInput
 from bookwell.graphql.booking.types import Reservation, ReservationPayload
 from bookwell.graphql.context import Info
-from bookwell.graphql.shared.common import in_transaction, parse_id, require_principal
+from bookwell.graphql.shared.common import (
+    in_transaction,
+    offer_after_release,
+    parse_id,
+    require_principal,
+)
 from bookwell.graphql.shared.errors import ARGUMENTS, INPUT, ArgumentPaths, user_errors
-from bookwell.graphql.waitlist.resolvers import offer_after_release
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.booking import lifecycle
-from bookwell.services.booking.stays import requested_stay
+from bookwell.services.listings.stays import requested_stay
 from bookwell.services.payments import service as payments
 
 Transition = Callable[[AsyncSession, Principal, uuid.UUID], Awaitable[Row]]

@@ -8,9 +8,8 @@ from bookwell.core.errors import DomainError, InputErrors
 from bookwell.graphql.calendar.types import ImportCalendarInput, ImportCalendarPayload
 from bookwell.graphql.context import Info
 from bookwell.graphql.listings.types import Listing
-from bookwell.graphql.shared.common import parse_id, require_principal
+from bookwell.graphql.shared.common import offer_after_release, parse_id, require_principal
 from bookwell.graphql.shared.errors import INPUT, user_errors
-from bookwell.graphql.waitlist.resolvers import offer_after_release
 from bookwell.services.calendar import imports as calendar_import
 from bookwell.services.calendar.imports import CalendarInput
 

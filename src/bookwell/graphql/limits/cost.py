@@ -37,9 +37,13 @@ from graphql import (
 )
 
 from bookwell.core.ids import MAX_NODES
-from bookwell.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
-from bookwell.graphql.listings.types import DEFAULT_NESTED_RESERVATIONS, MAX_NESTED_RESERVATIONS
-from bookwell.graphql.reviews.types import DEFAULT_NESTED_REVIEWS
+from bookwell.core.pagination import (
+    DEFAULT_NESTED_RESERVATIONS,
+    DEFAULT_NESTED_REVIEWS,
+    DEFAULT_PAGE_SIZE,
+    MAX_NESTED_RESERVATIONS,
+    MAX_PAGE_SIZE,
+)
 
 PAGE_ARGUMENTS = ("first", "last")
 UNKNOWN_PAGE_SIZE = MAX_PAGE_SIZE

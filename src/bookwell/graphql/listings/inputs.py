@@ -16,7 +16,7 @@ from bookwell.services.listings.terms import (
     check_term_ranges,
     checked_rule_terms,
 )
-from bookwell.services.slots.units import SlotSettings, TableSpec
+from bookwell.services.listings.units import SlotSettings, TableSpec
 
 
 @strawberry.input(

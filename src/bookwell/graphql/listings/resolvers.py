@@ -18,9 +18,9 @@ from bookwell.graphql.shared.common import (
 )
 from bookwell.graphql.shared.errors import INPUT
 from bookwell.graphql.shared.pagination import After, Before, Connection, First, Last
-from bookwell.services.booking.stays import stay
 from bookwell.services.listings import availability as availability_service
 from bookwell.services.listings import listing_json, listings
+from bookwell.services.listings.stays import stay
 
 
 async def listing(

@@ -23,9 +23,9 @@ from bookwell.graphql.context import Info
 from bookwell.graphql.listings.types import Availability, availability_key
 from bookwell.graphql.shared.common import parse_uuid, public_read
 from bookwell.graphql.shared.errors import PublicError
-from bookwell.services.booking.stays import Stay
 from bookwell.services.listings import availability as availability_service
 from bookwell.services.listings import listings
+from bookwell.services.listings.stays import Stay
 
 log = logging.getLogger(__name__)
 

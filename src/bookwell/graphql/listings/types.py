@@ -7,7 +7,13 @@ import strawberry
 from sqlalchemy.engine import Row
 
 from bookwell.core.ids import global_id
-from bookwell.core.pagination import PageRequest, page_request
+from bookwell.core.pagination import (
+    DEFAULT_NESTED_RESERVATIONS,
+    DEFAULT_NESTED_REVIEWS,
+    MAX_NESTED_RESERVATIONS,
+    PageRequest,
+    page_request,
+)
 from bookwell.graphql.accounts.types import User
 from bookwell.graphql.context import Info
 from bookwell.graphql.engine.execution import prefetched_as
@@ -15,7 +21,6 @@ from bookwell.graphql.engine.rows import columns
 from bookwell.graphql.listings.pricing import CancellationPolicy, PriceRule, Quote
 from bookwell.graphql.listings.units import ListingUnit, listing_units
 from bookwell.graphql.reviews.types import (
-    DEFAULT_NESTED_REVIEWS,
     ListingRating,
     Review,
     listing_rating,
@@ -27,15 +32,12 @@ from bookwell.graphql.shared.money import Money
 from bookwell.graphql.shared.node import Node
 from bookwell.graphql.shared.pagination import After, Before, Connection, First, Last
 from bookwell.services.accounts.feed_tokens import feed_url
-from bookwell.services.booking.stays import stay
 from bookwell.services.listings import availability as availability_service
 from bookwell.services.listings import pricing as pricing_service
+from bookwell.services.listings.stays import stay
 
 if TYPE_CHECKING:
     from bookwell.graphql.booking.types import Reservation
-
-MAX_NESTED_RESERVATIONS = 50
-DEFAULT_NESTED_RESERVATIONS = 10
 
 
 def nested_page(

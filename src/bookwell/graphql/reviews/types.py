@@ -15,8 +15,6 @@ from bookwell.graphql.shared.pagination import Connection
 if TYPE_CHECKING:
     from bookwell.graphql.listings.types import Listing
 
-DEFAULT_NESTED_REVIEWS = 10
-
 
 @strawberry.type(description="A guest's review of a completed stay.")
 class Review(Node):

@@ -1,3 +1,8 @@
+"""What resolvers share: who is signed in (require_principal, public_read), ids from
+arguments, a connection's lazy totalCount, one transaction per mutation with its errors as
+data (in_transaction), and what follows a release's commit (offer_after_release)."""
+
+import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -16,6 +21,9 @@ from bookwell.graphql.shared.errors import (
     user_errors,
 )
 from bookwell.services.accounts.principal import Principal
+from bookwell.services.waitlist import waitlist
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -89,3 +97,14 @@ async def in_transaction(
             return await work(session), []
     except DomainError as error:
         return None, user_errors(error, at)
+
+
+async def offer_after_release(info: Info, listing_id: uuid.UUID) -> None:
+    """Offer released units to the waitlist in a transaction of its own, after the release
+    committed. A failure here must not fail the mutation that already succeeded: it is
+    logged, and the next release or expiry on the listing offers the units again."""
+    try:
+        async with info.context.db.transaction() as session:
+            await waitlist.offer_freed_units(session=session, listing_id=listing_id)
+    except Exception:
+        log.exception("offering freed units of listing %s failed", listing_id)

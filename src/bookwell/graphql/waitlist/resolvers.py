@@ -1,4 +1,3 @@
-import logging
 import uuid
 from collections.abc import Sequence
 from typing import Annotated
@@ -13,6 +12,7 @@ from bookwell.graphql.context import Info
 from bookwell.graphql.shared.common import (
     counter,
     in_transaction,
+    offer_after_release,
     parse_id,
     parse_uuid,
     require_principal,
@@ -22,11 +22,9 @@ from bookwell.graphql.shared.pagination import After, Before, Connection, First,
 from bookwell.graphql.waitlist.types import JoinWaitlistInput, WaitlistEntry, WaitlistEntryPayload
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.booking.reservations import reservations_by_ids
-from bookwell.services.booking.stays import requested_stay
+from bookwell.services.listings.stays import requested_stay
 from bookwell.services.waitlist import entries as waitlist_entries
 from bookwell.services.waitlist import waitlist
-
-log = logging.getLogger(__name__)
 
 Offers = dict[uuid.UUID, Row]
 
@@ -121,14 +119,3 @@ async def leave_waitlist(
     if left.released_hold:
         await offer_after_release(info, left.entry.listing_id)
     return WaitlistEntryPayload(waitlist_entry=_entry(left.entry, offers))
-
-
-async def offer_after_release(info: Info, listing_id: uuid.UUID) -> None:
-    """Offer released units to the waitlist in a transaction of its own, after the release
-    committed. A failure here must not fail the mutation that already succeeded: it is
-    logged, and the next release or expiry on the listing offers the units again."""
-    try:
-        async with info.context.db.transaction() as session:
-            await waitlist.offer_freed_units(session=session, listing_id=listing_id)
-    except Exception:
-        log.exception("offering freed units of listing %s failed", listing_id)

@@ -24,9 +24,9 @@ from bookwell.models import (
     User,
     new_id,
 )
-from bookwell.services.booking.stays import Stay, check_not_past
 from bookwell.services.listings import pricing
 from bookwell.services.listings.pricing import TERMS_COLUMNS, terms_of
+from bookwell.services.listings.stays import Stay, check_not_past
 from bookwell.services.notifications import outbox
 from bookwell.services.notifications.outbox import Event
 

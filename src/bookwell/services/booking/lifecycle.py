@@ -28,9 +28,9 @@ from bookwell.models.payment import reservation_paid
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.booking.holds import RESERVATION_COLUMNS, is_capacity_error, unavailable
 from bookwell.services.booking.reservations import visible_to
-from bookwell.services.booking.stays import check_not_past, requested_stay
 from bookwell.services.listings import pricing
 from bookwell.services.listings.pricing import TERMS_COLUMNS, terms_of
+from bookwell.services.listings.stays import check_not_past, requested_stay
 from bookwell.services.notifications import outbox
 from bookwell.services.notifications.outbox import Event
 

@@ -44,7 +44,7 @@ from bookwell.services.booking.holds import (
     place_hold,
 )
 from bookwell.services.booking.idempotency import check_idempotency_key
-from bookwell.services.booking.stays import Stay, requested_stay
+from bookwell.services.listings.stays import Stay, requested_stay
 from bookwell.services.notifications import outbox
 from bookwell.services.notifications.outbox import Event
 

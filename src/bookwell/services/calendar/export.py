@@ -19,7 +19,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.models import Listing, Reservation, ReservationStatus
-from bookwell.services.booking.stays import today_in
+from bookwell.services.listings.stays import today_in
 
 BOOKED_STATUSES = (
     ReservationStatus.PENDING,

@@ -36,7 +36,6 @@ from bookwell.core.errors import (
 )
 from bookwell.models import Listing, ListingKind
 from bookwell.services.accounts.principal import Principal
-from bookwell.services.booking.stays import today_in
 from bookwell.services.calendar import blocks
 from bookwell.services.calendar.fetch import MAX_BYTES, MAX_URL, check_url, fetch_calendar
 from bookwell.services.calendar.ical_events import CalendarError, read_calendar
@@ -49,6 +48,7 @@ from bookwell.services.calendar.plan import (
     wanted_blocks,
 )
 from bookwell.services.listings.listings import LISTING_COLUMNS
+from bookwell.services.listings.stays import today_in
 
 HORIZON_DAYS = 730
 MAX_NAMED_CONFLICTS = 20

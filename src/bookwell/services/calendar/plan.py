@@ -20,9 +20,9 @@ from sqlalchemy.engine import Row
 
 from bookwell.models import HOLDING_STATUSES
 from bookwell.services.booking.holds import MAX_GUEST_NAME
-from bookwell.services.booking.stays import MAX_DAYS_AHEAD
 from bookwell.services.calendar.export import UID_SUFFIX
 from bookwell.services.calendar.ical_events import Occurrence
+from bookwell.services.listings.stays import MAX_DAYS_AHEAD
 
 BLOCK_NAME = "Blocked"
 

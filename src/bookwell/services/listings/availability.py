@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bookwell.core.pagination import Page, PageRequest, PageShape, page_of
 from bookwell.core.statements import one_of
 from bookwell.models import Listing, ListingNight
-from bookwell.services.booking.stays import Stay, check_quantity, today_in
 from bookwell.services.listings.listings import (
     LISTING_COLUMNS,
     ListingFilter,
@@ -24,6 +23,7 @@ from bookwell.services.listings.listings import (
     page_params,
     paged,
 )
+from bookwell.services.listings.stays import Stay, check_quantity, today_in
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,6 @@ from bookwell.core.json_rows import (
 )
 from bookwell.core.pagination import Page, PageRequest, PageShape, page_of
 from bookwell.models import Listing
-from bookwell.services.booking.stays import Stay
 from bookwell.services.listings.availability import has_room, room_params
 from bookwell.services.listings.listings import (
     ListingFilter,
@@ -31,6 +30,7 @@ from bookwell.services.listings.listings import (
     page_params,
     paged,
 )
+from bookwell.services.listings.stays import Stay
 
 # What an edge can show of a listing, each exactly as the API writes it: ids and amounts as
 # strings (numeric(12, 2) as text is "120.00"), enums by their names (stored as such), no

@@ -17,7 +17,12 @@ from bookwell.core.pagination import Page, PageRequest, PageShape, keyset, page_
 from bookwell.core.statements import one_of
 from bookwell.models import Listing, ListingKind, Role, new_id
 from bookwell.services.accounts.principal import Principal
-from bookwell.services.slots.units import DEFAULT_SLOTS, SlotSettings, create_units, listing_values
+from bookwell.services.listings.units import (
+    DEFAULT_SLOTS,
+    SlotSettings,
+    create_units,
+    listing_values,
+)
 
 LISTING_COLUMNS = tuple(Listing.__table__.c)
 MAX_PRICE = Decimal("9999999999.99")

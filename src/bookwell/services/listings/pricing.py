@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.core.errors import invalid, not_found
 from bookwell.models import Listing, ListingKind, PriceRule
-from bookwell.services.booking.stays import Stay
+from bookwell.services.listings.stays import Stay
 
 CENT = Decimal("0.01")
 # Line items for the time booked (the late-cancellation share applies to them; fees go back).

@@ -1,2 +1,2 @@
 """What someone must hear about: events written to the outbox in the caller's transaction
-(outbox.py), and the scheduled reminders and hold warnings (reminders.py)."""
+(outbox.py), relayed to the queue by workers/relay.py."""

@@ -25,9 +25,9 @@ from bookwell.services.listings.listings import (
     page_params,
     paged,
 )
+from bookwell.services.listings.units import units_of_listings
 from bookwell.services.slots.rules import check_party, default_minutes, hours_of
 from bookwell.services.slots.times import MAX_DAYS_AHEAD, Slot, day_slots
-from bookwell.services.slots.units import units_of_listings
 
 
 @dataclass(frozen=True, slots=True)

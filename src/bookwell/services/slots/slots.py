@@ -37,7 +37,7 @@ from bookwell.services.accounts.principal import Principal
 from bookwell.services.booking.holds import RESERVATION_COLUMNS, check_guest_name
 from bookwell.services.booking.idempotency import check_idempotency_key
 from bookwell.services.booking.reservations import claim_idempotency_key, input_fingerprint
-from bookwell.services.booking.stays import check_quantity
+from bookwell.services.listings.stays import check_quantity
 from bookwell.services.notifications import outbox
 from bookwell.services.notifications.outbox import Event
 from bookwell.services.slots.rules import (

@@ -37,7 +37,7 @@ from bookwell.models import (
 from bookwell.models.payment import reservation_paid
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.booking.holds import expire_holds, place_hold
-from bookwell.services.booking.stays import Stay, check_not_past, requested_stay
+from bookwell.services.listings.stays import Stay, check_not_past, requested_stay
 from bookwell.services.notifications import outbox
 from bookwell.services.notifications.outbox import Event
 from bookwell.services.waitlist.entries import (
