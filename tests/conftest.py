@@ -27,13 +27,14 @@ import httpx
 import pytest
 from sqlalchemy import make_url, text
 
-from bookwell import migrate
 from bookwell.app import create_app
-from bookwell.config import Settings, to_asyncpg_url
-from bookwell.db import Database, EmbeddedPostgres, connect, describe
+from bookwell.core import migrate
+from bookwell.core.config import Settings, to_asyncpg_url
+from bookwell.core.db import Database, EmbeddedPostgres, connect, describe
 from bookwell.models import Role
-from bookwell.services import accounts, listings
-from bookwell.services.principal import Principal
+from bookwell.services.accounts import accounts
+from bookwell.services.accounts.principal import Principal
+from bookwell.services.listings import listings
 from tests import pooler
 from tests.graphql import GraphQLClient
 from tests.smtp_sink import SmtpSink

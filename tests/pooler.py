@@ -16,7 +16,7 @@ import os
 
 from sqlalchemy import make_url
 
-from bookwell.config import to_asyncpg_url
+from bookwell.core.config import to_asyncpg_url
 
 STATEMENT_CACHE = "BOOKWELL_DB_STATEMENT_CACHE_SIZE"
 
