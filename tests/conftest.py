@@ -43,11 +43,12 @@ ROOT = Path(__file__).resolve().parents[1]
 _names = itertools.count()
 
 # Tests that share something per process (a session fixture, a download, an `npm ci`) run on
-# one worker: node id prefix -> xdist group.
+# one worker: (folder or file name) -> xdist group. Names, not paths: tests move between
+# folders.
 XDIST_GROUPS = {
-    "tests/clients/": "clients",  # one live server and the Node clients' install
-    "tests/test_graphiql.py": "graphiql",  # GraphiQL's files, downloaded once per process
-    "tests/test_graphiql_browser.py": "graphiql",
+    "clients": "clients",  # tests/clients: one live server and the Node clients' install
+    "test_graphiql.py": "graphiql",  # GraphiQL's files, downloaded once per process
+    "test_graphiql_browser.py": "graphiql",
 }
 
 
@@ -83,14 +84,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     # tryfirst: xdist reads the groups in its own hook (and without xdist there are none).
     grouped = config.pluginmanager.hasplugin("xdist")
     for item in items:
-        for prefix, group in XDIST_GROUPS.items():
-            if grouped and item.nodeid.startswith(prefix):
-                item.add_marker(pytest.mark.xdist_group(group))
+        group = XDIST_GROUPS.get(item.path.name) or XDIST_GROUPS.get(item.path.parent.name)
+        if grouped and group:
+            item.add_marker(pytest.mark.xdist_group(group))
         if not pooler.pooled():
             continue
-        if pooler.direct_only(item.nodeid):
+        test = f"{item.path.name}::{item.name}"
+        if pooler.direct_only(test):
             item.add_marker(pytest.mark.direct_postgres)
-        if reason := pooler.known_to_fail(item.nodeid):
+        if reason := pooler.known_to_fail(test):
             item.add_marker(pytest.mark.xfail(reason=reason, run=False))
 
 

@@ -5,6 +5,7 @@
         writes FOLDER/pgbouncer.ini, starts Debian's /usr/sbin/pgbouncer in the background
         (as `nobody` when run as root: PgBouncer refuses root), waits until it answers and
         prints the URL to give TEST_DATABASE_URL (the server's URL as TEST_DIRECT_DATABASE_URL);
+        PORT defaults to 6432, and a free port is taken instead when it is in use;
     python tests/pgbouncer.py stop FOLDER
         stops it.
 
@@ -17,6 +18,7 @@ import asyncio
 import os
 import pwd
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -58,7 +60,26 @@ def quoted(value: str) -> str:
     return '"' + value.replace('"', '""') + '"'
 
 
+def port_is_free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def start(server_url: str, folder: Path, listen_port: int) -> str:
+    if not port_is_free(listen_port):
+        # Another PgBouncer (another run on this machine): never share it.
+        taken, listen_port = listen_port, free_port()
+        print(f"port {taken} is taken: PgBouncer listens on {listen_port}", file=sys.stderr)
     server = make_url(server_url)
     user = server.username or "postgres"
     folder.mkdir(parents=True, exist_ok=True)
@@ -82,7 +103,19 @@ def start(server_url: str, folder: Path, listen_port: int) -> str:
     pooled = server.set(drivername="postgresql", host="127.0.0.1", port=listen_port)
     url = pooled.render_as_string(hide_password=False)
     asyncio.run(wait_until_it_answers(url, folder))
+    if running(folder) is None:
+        raise SystemExit(f"PgBouncer answered at {url} but is not the one started in {folder}")
     return url
+
+
+def running(folder: Path) -> int | None:
+    """The pid of the PgBouncer of `folder`, if it runs."""
+    try:
+        pid = int((folder / "pgbouncer.pid").read_text().split()[0])
+        os.kill(pid, 0)
+    except (OSError, ValueError, IndexError):
+        return None
+    return pid
 
 
 async def wait_until_it_answers(url: str, folder: Path) -> None:
@@ -102,10 +135,9 @@ async def wait_until_it_answers(url: str, folder: Path) -> None:
 
 
 def stop(folder: Path) -> None:
-    pidfile = folder / "pgbouncer.pid"
-    if not pidfile.exists():
+    pid = running(folder)
+    if pid is None:
         return
-    pid = int(pidfile.read_text().split()[0])
     try:
         os.kill(pid, signal.SIGTERM)
     except ProcessLookupError:

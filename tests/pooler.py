@@ -22,26 +22,26 @@ STATEMENT_CACHE = "BOOKWELL_DB_STATEMENT_CACHE_SIZE"
 
 # Tests that, as written, check PostgreSQL itself rather than the app behind a pooler: in
 # the pooled run their database is reached directly, with the statement cache at its
-# default. Node id prefixes, with why. (Marking them `direct_postgres` in the test files,
-# or rewriting them for the pooled run, is for their owners: see DIRECT_ONLY's users.)
+# default. "<file name>::<test name>" prefixes (names, not paths: tests move between
+# folders), with why. Marking them `direct_postgres` in their files would do the same.
 DIRECT_ONLY: dict[str, str] = {
-    "tests/test_deploy_files.py::test_statement_cache_on_by_default_keeps_named_statements": (
+    "test_deploy_files.py::test_statement_cache_on_by_default_keeps_named_statements": (
         "looks for asyncpg's named statements in pg_prepared_statements: the default cache "
         "on PostgreSQL itself, which PgBouncer in transaction mode cannot serve"
     ),
-    "tests/test_deploy_files.py::test_statement_cache_size_is_a_setting": (
+    "test_deploy_files.py::test_statement_cache_size_is_a_setting": (
         "reads Settings' default, 100, which the pooled run's environment sets to 0"
     ),
-    "tests/workers/test_direct_database_url.py::": (
+    "test_direct_database_url.py::": (
         "builds its 'direct' URL as a second role on the test's database URL, and checks "
         "that the default has no direct URL: through the pooler that role would have to be "
         "in PgBouncer's auth_file, and the pooled settings do have a direct URL"
     ),
-    "tests/test_subscriptions.py::test_a_listener_queue_that_falls_behind_holds_one_resync": (
+    "test_subscriptions.py::test_a_listener_queue_that_falls_behind_holds_one_resync": (
         "starts a Listener on the test's database URL: LISTEN needs PostgreSQL itself (the "
         "app gives its listener the direct URL)"
     ),
-    "tests/workers/test_scheduler.py::test_one_leader_at_a_time_and_a_takeover": (
+    "test_scheduler.py::test_one_leader_at_a_time_and_a_takeover": (
         "makes Leaders on engines of the test's database URL: a session advisory lock needs "
         "PostgreSQL itself (the scheduler takes it on the direct URL)"
     ),
@@ -49,18 +49,7 @@ DIRECT_ONLY: dict[str, str] = {
 
 # Tests that fail through the pooler for a reason in the test's own fixtures, not run there
 # until their owners fix them (xfail, not run: each would wait out its deadline).
-POOLED_XFAIL: dict[str, str] = {
-    prefix: (
-        "tests/clients/conftest.py's live_settings gives the live server no "
-        "direct_database_url, so its subscriptions LISTEN through PgBouncer and hear nothing: "
-        "pass direct_database_url=tests.pooler.direct(database_url)"
-    )
-    for prefix in (
-        "tests/clients/test_apollo.py::test_apollo_queries_books_and_hears_the_booking",
-        "tests/clients/test_gql.py::test_gql_hears_a_booking_over_graphql_transport_ws",
-        "tests/clients/test_graphql_ws.py::test_graphql_ws_hears_a_booking_and_completes",
-    )
-}
+POOLED_XFAIL: dict[str, str] = {}
 
 
 def pooled() -> bool:
@@ -86,21 +75,22 @@ def direct(url: str) -> str:
     return moved.render_as_string(hide_password=False)
 
 
-def _reason(table: dict[str, str], nodeid: str) -> str | None:
+def _reason(table: dict[str, str], test: str) -> str | None:
     for prefix, reason in table.items():
-        if nodeid.startswith(prefix):
+        if test.startswith(prefix):
             return reason
     return None
 
 
-def direct_only(nodeid: str) -> str | None:
-    """Why the test `nodeid` runs on PostgreSQL directly in the pooled run, or None."""
-    return _reason(DIRECT_ONLY, nodeid)
+def direct_only(test: str) -> str | None:
+    """Why `test` ("<file name>::<test name>") runs on PostgreSQL directly in the pooled run,
+    or None."""
+    return _reason(DIRECT_ONLY, test)
 
 
-def known_to_fail(nodeid: str) -> str | None:
-    """Why the test `nodeid` is not run in the pooled run, or None."""
-    return _reason(POOLED_XFAIL, nodeid)
+def known_to_fail(test: str) -> str | None:
+    """Why `test` ("<file name>::<test name>") is not run in the pooled run, or None."""
+    return _reason(POOLED_XFAIL, test)
 
 
 def statement_cache_size() -> int:
