@@ -29,6 +29,7 @@ from bookwell.core.config import Settings
 from bookwell.core.db import connect
 from bookwell.graphql.listings.subscriptions import CHANNEL
 from bookwell.models import Role
+from tests import pooler
 from tests.conftest import copy_template, drop_database, make_listing, make_token, make_user
 
 CLIENTS = Path(__file__).resolve().parent
@@ -146,6 +147,8 @@ def live_settings(database_url: str, data_dir: Path, **overrides: object) -> Set
         "secret_key": "test-secret-key-that-is-long-enough-for-hs256",
         "db_pool_size": 10,
         "db_max_overflow": 10,
+        # LISTEN (subscriptions) on PostgreSQL itself when the run goes through a pooler.
+        "direct_database_url": pooler.direct(database_url),
     }
     return Settings(**{**fields, **overrides})  # type: ignore[arg-type]
 
