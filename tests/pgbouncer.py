@@ -1,12 +1,12 @@
 """A PgBouncer in transaction mode in front of a PostgreSQL server, for the suite's pooled run
 (.ci/run; docs/scaling.md, section 2).
 
-    python tests/pgbouncer.py start postgresql://postgres@127.0.0.1:5432/test FOLDER [PORT]
+    uv run python -m tests.pgbouncer start postgresql://postgres@127.0.0.1:5432/test FOLDER [PORT]
         writes FOLDER/pgbouncer.ini, starts Debian's /usr/sbin/pgbouncer in the background
         (as `nobody` when run as root: PgBouncer refuses root), waits until it answers and
         prints the URL to give TEST_DATABASE_URL (the server's URL as TEST_DIRECT_DATABASE_URL);
         PORT defaults to 6432, and a free port is taken instead when it is in use;
-    python tests/pgbouncer.py stop FOLDER
+    uv run python -m tests.pgbouncer stop FOLDER
         stops it.
 
 Every database of the server is reachable through it (`* =`), so the databases the tests
