@@ -12,9 +12,9 @@ ENV UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy UV_PYTHON_DOWNLOADS=0 UV_PYTHON=pyth
 WORKDIR /app
 # Dependencies first: this layer is rebuilt only when the lock changes.
 COPY pyproject.toml uv.lock README.md ./
-RUN uv sync --frozen --no-dev --no-install-project
+RUN uv sync --frozen --no-dev --all-extras --no-install-project
 COPY src ./src
-RUN uv sync --frozen --no-dev
+RUN uv sync --frozen --no-dev --all-extras
 # GraphiQL's files: the pinned npm tarballs, checked against their sha512 (bookwell/graphql/graphiql),
 # so /graphql needs no network at runtime.
 RUN BOOKWELL_GRAPHIQL_ASSETS_DIR=/app/graphiql .venv/bin/bookwell graphiql fetch

@@ -29,10 +29,10 @@ from bookwell.app import create_app
 from bookwell.services.payments import (
     ChargeStatus,
     ProviderUnavailable,
-    StripeProvider,
     build_provider,
 )
-from bookwell.services.payments.stripe_adapter import from_minor_units, to_minor_units
+from bookwell.services.payments.currency import from_minor_units, to_minor_units
+from bookwell.services.payments.stripe_adapter import StripeProvider
 from tests.conftest import make_listing
 from tests.graphql import GraphQLClient
 from tests.test_payments import PAY, book, show

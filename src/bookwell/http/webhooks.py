@@ -13,9 +13,9 @@ from starlette.responses import JSONResponse
 
 from bookwell.core.db import HasDatabase
 from bookwell.core.errors import DomainError
-from bookwell.services.payments import PaymentProvider, StripeProvider
+from bookwell.services.payments import PaymentProvider, WebhookSource
 from bookwell.services.payments.events import handle_stripe_event
-from bookwell.services.payments.stripe_adapter import InvalidWebhook
+from bookwell.services.payments.provider import InvalidWebhook
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ def stripe_webhook(
     runtime: HasDatabase, provider: PaymentProvider
 ) -> Callable[[Request], Awaitable[JSONResponse]]:
     async def receive(request: Request) -> JSONResponse:
-        if not isinstance(provider, StripeProvider):
+        if not isinstance(provider, WebhookSource):
             return JSONResponse({"error": "Stripe is not the payment provider."}, status_code=404)
         payload = await request.body()
         try:

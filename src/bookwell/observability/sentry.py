@@ -9,10 +9,15 @@ def init_sentry(settings: Settings) -> bool:
     """Whether Sentry was started."""
     if settings.sentry_dsn is None:
         return False
-    import sentry_sdk
-    from sentry_sdk.integrations.dramatiq import DramatiqIntegration
-    from sentry_sdk.integrations.starlette import StarletteIntegration
-    from sentry_sdk.integrations.strawberry import StrawberryIntegration
+    try:
+        import sentry_sdk
+        from sentry_sdk.integrations.dramatiq import DramatiqIntegration
+        from sentry_sdk.integrations.starlette import StarletteIntegration
+        from sentry_sdk.integrations.strawberry import StrawberryIntegration
+    except ImportError as error:
+        raise RuntimeError(
+            "SENTRY_DSN is set but Sentry's SDK is not installed: install bookwell[sentry]."
+        ) from error
 
     dsn = settings.sentry_dsn.get_secret_value()
     client = sentry_sdk.get_client()

@@ -1,5 +1,6 @@
-"""Payments: a provider interface, the built-in and Stripe providers, and the rules that use
-them (service.py), including Stripe's webhook events (events.py)."""
+"""Payments: a provider interface, the built-in provider, Stripe's (stripe_adapter.py: the
+`stripe` extra), and the rules that use them (service.py), including Stripe's webhook events
+(events.py)."""
 
 from bookwell.core.config import Settings
 from bookwell.services.payments.builtin import BuiltinProvider
@@ -9,8 +10,8 @@ from bookwell.services.payments.provider import (
     PaymentProvider,
     ProviderUnavailable,
     RefundResult,
+    WebhookSource,
 )
-from bookwell.services.payments.stripe_adapter import StripeProvider
 
 
 def build_provider(settings: Settings) -> PaymentProvider:
@@ -25,6 +26,13 @@ def build_provider(settings: Settings) -> PaymentProvider:
             "BOOKWELL_PAYMENT_PROVIDER=stripe needs BOOKWELL_STRIPE_API_KEY and "
             "BOOKWELL_STRIPE_WEBHOOK_SECRET."
         )
+    try:
+        from bookwell.services.payments.stripe_adapter import StripeProvider
+    except ImportError as error:
+        raise RuntimeError(
+            "BOOKWELL_PAYMENT_PROVIDER=stripe needs Stripe's library: install "
+            "bookwell[stripe] (pip install 'bookwell[stripe]')."
+        ) from error
     return StripeProvider(
         api_key=api_key.get_secret_value(), webhook_secret=webhook_secret.get_secret_value()
     )
@@ -37,6 +45,6 @@ __all__ = [
     "PaymentProvider",
     "ProviderUnavailable",
     "RefundResult",
-    "StripeProvider",
+    "WebhookSource",
     "build_provider",
 ]

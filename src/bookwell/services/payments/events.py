@@ -15,9 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bookwell.models import PaymentStatus
 from bookwell.services.booking import lifecycle
 from bookwell.services.payments import records
+from bookwell.services.payments.currency import from_minor_units
 from bookwell.services.payments.provider import Charge, ChargeStatus, PaymentProvider
 from bookwell.services.payments.service import refund_up_to
-from bookwell.services.payments.stripe_adapter import from_minor_units
 
 log = logging.getLogger(__name__)
 

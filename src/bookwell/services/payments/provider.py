@@ -4,7 +4,7 @@ import enum
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol, runtime_checkable
 
 
 class ChargeStatus(enum.StrEnum):
@@ -28,6 +28,10 @@ class RefundResult:
     succeeded: bool
     provider_ref: str | None = None
     failure_message: str | None = None
+
+
+class InvalidWebhook(Exception):
+    """A webhook request whose signature, timestamp or body is not the provider's."""
 
 
 class ProviderUnavailable(Exception):
@@ -54,3 +58,12 @@ class PaymentProvider(Protocol):
     async def refund(
         self, *, provider_ref: str, amount: Decimal, currency: str, idempotency_key: str
     ) -> RefundResult: ...
+
+
+@runtime_checkable
+class WebhookSource(Protocol):
+    """A provider that reports outcomes by signed webhook (Stripe)."""
+
+    def construct_event(self, payload: bytes, signature: str | None) -> Any:
+        """The verified event, or InvalidWebhook."""
+        ...

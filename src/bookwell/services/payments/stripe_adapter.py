@@ -11,35 +11,15 @@ from typing import Any
 
 import stripe
 
+from bookwell.services.payments.currency import to_minor_units
 from bookwell.services.payments.provider import (
     Charge,
     ChargeStatus,
+    InvalidWebhook,
     ProviderUnavailable,
     RefundResult,
 )
 
-# https://docs.stripe.com/currencies#zero-decimal and #three-decimal
-ZERO_DECIMAL = frozenset(
-    [
-        "BIF",
-        "CLP",
-        "DJF",
-        "GNF",
-        "JPY",
-        "KMF",
-        "KRW",
-        "MGA",
-        "PYG",
-        "RWF",
-        "UGX",
-        "VND",
-        "VUV",
-        "XAF",
-        "XOF",
-        "XPF",
-    ]
-)
-THREE_DECIMAL = frozenset(["BHD", "JOD", "KWD", "OMR", "TND"])
 # Worth asking again with the same idempotency key: nothing is known to have happened.
 TRANSIENT_ERRORS = (stripe.APIConnectionError, stripe.APIError, stripe.RateLimitError)
 PENDING_INTENT = frozenset(
@@ -51,27 +31,6 @@ PENDING_INTENT = frozenset(
         "requires_capture",
     }
 )
-
-
-class InvalidWebhook(Exception):
-    """A webhook request whose signature, timestamp or body is not Stripe's."""
-
-
-def _exponent(currency: str) -> int:
-    code = currency.upper()
-    return 0 if code in ZERO_DECIMAL else 3 if code in THREE_DECIMAL else 2
-
-
-def to_minor_units(amount: Decimal, currency: str) -> int:
-    """120.00 EUR -> 12000; 5000 JPY -> 5000. An amount the currency cannot hold is refused."""
-    minor = amount.scaleb(_exponent(currency))
-    if minor != minor.to_integral_value():
-        raise ValueError(f"{amount} {currency} has more decimals than the currency allows.")
-    return int(minor)
-
-
-def from_minor_units(minor: int, currency: str) -> Decimal:
-    return Decimal(minor).scaleb(-_exponent(currency)).quantize(Decimal("0.01"))
 
 
 def _message(error: stripe.StripeError) -> str:
