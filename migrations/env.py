@@ -6,7 +6,7 @@ import os
 from alembic import context
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bookwell.core.config import to_asyncpg_url
+from bookwell.core.config import Settings, to_asyncpg_url
 from bookwell.models import Base
 
 config = context.config
@@ -27,7 +27,12 @@ def _run(connection) -> None:
 
 
 async def _run_online() -> None:
-    engine = create_async_engine(_url())
+    # 0 behind PgBouncer in transaction mode (docs/scaling.md), as for the app's pool.
+    cache = Settings().db_statement_cache_size
+    engine = create_async_engine(
+        _url(),
+        connect_args={"statement_cache_size": cache, "prepared_statement_cache_size": cache},
+    )
     async with engine.connect() as connection:
         await connection.run_sync(_run)
     await engine.dispose()
