@@ -8,8 +8,9 @@ from pathlib import Path
 from sqlalchemy import text
 
 from bookwell.core.ids import global_id
+from bookwell.flows.calendar import import_calendar
 from bookwell.models import Role
-from bookwell.services.calendar.imports import CalendarInput, import_calendar
+from bookwell.services.calendar.imports import CalendarInput
 from tests.conftest import inventory_faults, make_listing, make_token, make_user
 
 FIXTURES = Path(__file__).parent / "fixtures" / "calendars"
@@ -268,8 +269,8 @@ async def test_recurring_events_are_expanded_within_the_horizon(db, host):
     now = datetime(2029, 12, 1, 12, tzinfo=UTC)  # the horizon then ends on 2031-12-01
     data = CalendarInput(listing_id, ics_text=ics("recurring"))
 
-    result = await import_calendar(db=db, principal=host, data=data, now=now)
-    again = await import_calendar(db=db, principal=host, data=data, now=now)
+    result = await import_calendar(db, principal=host, data=data, now=now)
+    again = await import_calendar(db, principal=host, data=data, now=now)
 
     found = await blocks(db, listing_id)
     weekends = sorted(v[0] for k, v in found.items() if k.startswith("weekend-closure"))
@@ -349,7 +350,7 @@ async def test_a_block_under_way_keeps_its_past_nights(client, db, host):
     async def run(calendar: str, today: str):
         now = datetime.fromisoformat(f"{today}T12:00:00+00:00")
         data = CalendarInput(listing_id, ics_text=calendar, source="Owner")
-        return await import_calendar(db=db, principal=host, data=data, now=now)
+        return await import_calendar(db, principal=host, data=data, now=now)
 
     async def block() -> tuple:
         return (await blocks(db, listing_id))["stay@x"][:3]

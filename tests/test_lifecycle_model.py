@@ -27,8 +27,9 @@ from sqlalchemy.exc import IntegrityError
 
 from bookwell.core.db import connect
 from bookwell.core.errors import ErrorCode
+from bookwell.flows import booking
 from bookwell.models import CAPACITY_CONSTRAINT, Reservation, Role
-from bookwell.services.booking import holds, lifecycle, reservations
+from bookwell.services.booking import holds, lifecycle
 from bookwell.services.booking.reservations import NewReservation
 from bookwell.services.listings.stays import today_in
 from bookwell.services.payments import BuiltinProvider
@@ -144,16 +145,14 @@ class LifecycleMachine(RuleBasedStateMachine):
         self.book_as_api(listing, start, nights, quantity)
 
     def book_as_api(self, listing: int, start: int, nights: int, quantity: int) -> uuid.UUID | None:
-        """The guest books as the API does (reservations.book); the new id, if booked."""
+        """The guest books as the API does (flows/booking.book); the new id, if booked."""
         day = self.model.today + timedelta(start)
         wanted = Booking(listing, day, day + timedelta(nights), quantity)
         refusal, lapsed = self.model.to_book(wanted)
         data = NewReservation(
             listing_id=self.listings[listing], start_date=day, nights=nights, quantity=quantity
         )
-        outcome = self.runner.run(
-            outcome_of(reservations.book(db=self.db, guest=self.guest, data=data))
-        )
+        outcome = self.runner.run(outcome_of(booking.book(self.db, guest=self.guest, data=data)))
         for rid in lapsed:
             self.model.bookings[rid].status = EXPIRED
         if not self.expect(outcome, refusal):

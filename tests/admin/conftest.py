@@ -13,6 +13,7 @@ from sqlalchemy import update
 from bookwell.app import create_app
 from bookwell.core.config import Settings
 from bookwell.core.db import Database
+from bookwell.flows import booking
 from bookwell.models import OutboxMessage, Role
 from bookwell.services.accounts import accounts
 from bookwell.services.accounts.principal import Principal
@@ -59,15 +60,15 @@ async def seeded(db: Database) -> Seeded:
     host = await _user(db, Role.HOST, "Hannah Host", None)
     loft = await make_listing(db, host, title="Seaside Loft", city="Lisbon", country="PT")
     cabin = await make_listing(db, host, title="Mountain Cabin", city="Chamonix", country="FR")
-    zelda = await reservations.book(
-        db=db,
+    zelda = await booking.book(
+        db,
         guest=guest,
         data=reservations.NewReservation(
             listing_id=loft, start_date=date(2027, 3, 1), nights=3, guest_name="Zelda Quartz"
         ),
     )
-    yannick = await reservations.book(
-        db=db,
+    yannick = await booking.book(
+        db,
         guest=guest,
         data=reservations.NewReservation(
             listing_id=cabin, start_date=date(2027, 4, 10), nights=2, guest_name="Yannick Ortolan"

@@ -4,8 +4,9 @@ import pytest
 from sqlalchemy import text
 
 from bookwell.core.errors import DomainError, ErrorCode
+from bookwell.flows import booking
 from bookwell.models import ReservationStatus
-from bookwell.services.booking import holds, reservations
+from bookwell.services.booking import holds
 from bookwell.services.booking.reservations import NewReservation
 from bookwell.services.listings.stays import Stay, today_in
 from tests.conftest import make_listing
@@ -60,11 +61,11 @@ async def test_an_expired_hold_never_blocks_a_booking(db, host, guest):
     first = await hold(db, guest, listing_id, soon())
     data = NewReservation(listing_id=listing_id, start_date=soon().start, nights=3)
     with pytest.raises(DomainError) as refused:
-        await reservations.book(db=db, guest=guest, data=data)
+        await booking.book(db, guest=guest, data=data)
     assert refused.value.code is ErrorCode.UNAVAILABLE
     assert await status_of(db, first.id) == "PENDING"  # not overdue: it still holds
     await backdate(db, first.id)
-    second = await reservations.book(db=db, guest=guest, data=data)
+    second = await booking.book(db, guest=guest, data=data)
     assert second.status is ReservationStatus.PENDING
     assert await status_of(db, first.id) == "EXPIRED"
 

@@ -18,8 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.core.db import Database
 from bookwell.core.errors import ErrorCode
+from bookwell.flows import booking as booking_flows
 from bookwell.models import ReservationStatus, Role
-from bookwell.services.booking import holds, lifecycle, reservations
+from bookwell.services.booking import holds, lifecycle
 from bookwell.services.booking.reservations import NewReservation
 from bookwell.services.payments import BuiltinProvider
 from bookwell.services.payments.service import pay_reservation
@@ -157,7 +158,7 @@ async def test_confirm_races_a_booking_that_expires_the_hold(db, host, guest):
             return lifecycle.confirm_reservation(session=s, principal=host, reservation_id=hold)
 
         def booking(data: NewReservation = data) -> Awaitable[Outcome]:
-            return outcome_of(reservations.book(db=db, guest=other, data=data))
+            return outcome_of(booking_flows.book(db, guest=other, data=data))
 
         if schedule == "a_first":  # the booking's sweep skips the hold being confirmed
             confirm = await confirm_txn.run(confirming)

@@ -16,8 +16,8 @@ from sqlalchemy import text
 
 from bookwell.core.config import Settings
 from bookwell.core.db import Database
+from bookwell.flows import booking
 from bookwell.services.accounts.principal import Principal
-from bookwell.services.booking import reservations
 from bookwell.services.booking.reservations import NewReservation
 from bookwell.services.listings.stays import today_in
 from tests.conftest import make_listing
@@ -41,7 +41,7 @@ def queue_settings(settings: Settings, *, redis_url: str, namespace: str, smtp_u
 async def book(db: Database, guest: Principal, listing_id, *, days: int = 10, nights: int = 2):
     start = today_in("UTC") + timedelta(days=days)
     data = NewReservation(listing_id=listing_id, start_date=start, nights=nights)
-    return await reservations.book(db=db, guest=guest, data=data)
+    return await booking.book(db, guest=guest, data=data)
 
 
 async def forty_emails_queued(db: Database, host: Principal, guest: Principal) -> None:

@@ -7,8 +7,9 @@ import pytest
 from sqlalchemy import event as sa_event
 from sqlalchemy import text
 
+from bookwell.flows import booking
 from bookwell.models import ListingKind
-from bookwell.services.booking import lifecycle, reservations
+from bookwell.services.booking import lifecycle
 from bookwell.services.booking.reservations import NewReservation
 from bookwell.services.listings.stays import today_in
 from bookwell.services.listings.units import SlotSettings, TableSpec
@@ -36,7 +37,7 @@ async def berlin_stay(db, host, guest, **listing):
     )
     start = today_in("Europe/Berlin") + timedelta(days=30)
     data = NewReservation(listing_id=listing_id, start_date=start, nights=3)
-    return await reservations.book(db=db, guest=guest, data=data)
+    return await booking.book(db, guest=guest, data=data)
 
 
 async def record(db, event: Event, reservation_id, **fields) -> int:

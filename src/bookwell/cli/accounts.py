@@ -18,16 +18,12 @@ def token() -> None:
 def token_create(email: str, name: str) -> None:
     """Create an API token for a user and print it (it is shown only this once)."""
     from bookwell.core.errors import DomainError
-    from bookwell.services.accounts import accounts
+    from bookwell.flows import accounts
 
     with database_url(Settings()) as url:
 
         async def run(db: Database) -> str | None:
-            async with db.transaction() as session:
-                user_id = await accounts.user_id_by_email(session=session, email=email)
-                if user_id is None:
-                    return None
-                return await accounts.create_api_token(session=session, user_id=user_id, name=name)
+            return await accounts.create_api_token_for_email(db, email=email, name=name)
 
         try:
             created = with_db(url, run)
@@ -52,17 +48,16 @@ def user() -> None:
 def user_create(email: str, name: str, admin: bool, is_host: bool, password: str | None) -> None:
     """Create a user (GUEST unless --host or --admin)."""
     from bookwell.core.errors import DomainError
+    from bookwell.flows import accounts
     from bookwell.models import Role
-    from bookwell.services.accounts import accounts
 
     role = Role.ADMIN if admin else Role.HOST if is_host else Role.GUEST
     with database_url(Settings()) as url:
 
         async def run(db: Database):
-            async with db.transaction() as session:
-                return await accounts.create_user(
-                    session=session, email=email, name=name, role=role, password=password
-                )
+            return await accounts.create_user(
+                db, email=email, name=name, role=role, password=password
+            )
 
         try:
             row = with_db(url, run)

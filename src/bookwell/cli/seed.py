@@ -1,8 +1,9 @@
 """Demo data for a first start: hosts, ~20 listings of every kind in several cities and
-timezones, and a few hundred reservations, all made through the services."""
+timezones, and a few hundred reservations, all made by the same steps as the API's."""
 
 import random
-from datetime import timedelta
+from datetime import date, timedelta
+from functools import partial
 from itertools import product
 from zoneinfo import ZoneInfo
 
@@ -12,14 +13,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.core.db import Database
 from bookwell.core.errors import DomainError
+from bookwell.flows import booking
+from bookwell.flows.transaction import in_one_transaction
 from bookwell.models import Listing, ListingKind, OutboxMessage, Role, User
 from bookwell.services.accounts import accounts
 from bookwell.services.accounts.principal import Principal
-from bookwell.services.booking import lifecycle, reservations
+from bookwell.services.booking import reservations
 from bookwell.services.listings import listings
 from bookwell.services.listings.stays import today_in
 from bookwell.services.payments import service as payments
 from bookwell.services.payments.builtin import BuiltinProvider
+from bookwell.services.payments.provider import PaymentProvider
 from bookwell.services.slots import rules as slot_rules
 from bookwell.services.slots import slots
 from bookwell.services.slots import times as slot_times
@@ -61,79 +65,93 @@ async def is_empty(db: Database) -> bool:
 
 
 async def seed(db: Database, *, reservations_count: int = 300, rng_seed: int = 7) -> None:
+    """Each demo reservation in one transaction (flows/transaction.py), made, paid and
+    cancelled by the same steps as the API's (flows/booking.py cancels and refunds)."""
     rng = random.Random(rng_seed)
-    async with db.transaction() as session:
-        hosts = [await _user(session, e, n, Role.HOST) for e, n in HOSTS]
-        guests = [await _user(session, e, n, Role.GUEST) for e, n in GUESTS]
-        made = []
-        for (city, country, tz, currency), (kind, title, price, units, guests_max) in product(
-            CITIES, KINDS
-        ):
-            if rng.random() < 0.2:
-                continue  # not every kind in every city
-            host = rng.choice(hosts)
-            data = listings.NewListing(
-                kind=kind,
-                title=f"{title} in {city}",
-                description=f"A demo {kind.value.lower()} listing in {city}.",
-                city=city,
-                country=country,
-                timezone=tz,
-                nightly_price=str(rng.randint(*price) * (100 if currency == "JPY" else 1)),
-                currency=currency,
-                units=rng.randint(*units),
-                max_guests=guests_max,
-            )
-            made.append(await listings.create_listing(session=session, owner=host, data=data))
+    hosts, guests, made = await in_one_transaction(db, partial(_people_and_listings, rng=rng))
     provider = BuiltinProvider()
     booked = 0
     while booked < reservations_count:
         listing = rng.choice(made)
         start = today_in(listing.timezone) + timedelta(days=rng.randint(1, 120))
         guest = rng.choice(guests + hosts[:1])
+        work = partial(
+            _demo_reservation, rng=rng, listing=listing, start=start, guest=guest, provider=provider
+        )
         try:
-            async with db.transaction() as session:
-                if listing.kind is ListingKind.STAY:
-                    row = await reservations.create_reservation(
-                        session=session,
-                        guest=guest,
-                        data=reservations.NewReservation(
-                            listing_id=listing.id,
-                            start_date=start,
-                            nights=rng.randint(1, 6),
-                            quantity=rng.randint(1, min(2, listing.units)),
-                        ),
-                    )
-                else:
-                    row = await _book_slot(session, rng, listing, guest)
-                roll = rng.random()
-                if roll < 0.85:
-                    await payments.pay_reservation(
-                        session=session,
-                        principal=guest,
-                        reservation_id=row.id,
-                        idempotency_key=f"seed-{row.id}",
-                        provider=provider,
-                    )
-                if roll < 0.08:
-                    cancelled = await lifecycle.cancel_reservation(
-                        session=session, principal=guest, reservation_id=row.id
-                    )
-                    await payments.refund_for_cancellation(
-                        session=session,
-                        reservation=cancelled.reservation,
-                        by_host=False,
-                        today=cancelled.today,
-                        provider=provider,
-                    )
-                # The demo's bookings are not news: nobody is emailed about them. (Its unpaid
-                # holds still expire later, and their guests are told, as real ones would be.)
-                await session.execute(
-                    delete(OutboxMessage).where(OutboxMessage.reservation_id == row.id)
-                )
+            await in_one_transaction(db, work)
             booked += 1
         except DomainError:
             continue  # full that week: try another
+
+
+async def _people_and_listings(
+    session: AsyncSession, *, rng: random.Random
+) -> tuple[list[Principal], list[Principal], list[Row]]:
+    hosts = [await _user(session, e, n, Role.HOST) for e, n in HOSTS]
+    guests = [await _user(session, e, n, Role.GUEST) for e, n in GUESTS]
+    made = []
+    for (city, country, tz, currency), (kind, title, price, units, guests_max) in product(
+        CITIES, KINDS
+    ):
+        if rng.random() < 0.2:
+            continue  # not every kind in every city
+        host = rng.choice(hosts)
+        data = listings.NewListing(
+            kind=kind,
+            title=f"{title} in {city}",
+            description=f"A demo {kind.value.lower()} listing in {city}.",
+            city=city,
+            country=country,
+            timezone=tz,
+            nightly_price=str(rng.randint(*price) * (100 if currency == "JPY" else 1)),
+            currency=currency,
+            units=rng.randint(*units),
+            max_guests=guests_max,
+        )
+        made.append(await listings.create_listing(session=session, owner=host, data=data))
+    return hosts, guests, made
+
+
+async def _demo_reservation(
+    session: AsyncSession,
+    *,
+    rng: random.Random,
+    listing: Row,
+    start: date,
+    guest: Principal,
+    provider: PaymentProvider,
+) -> None:
+    """Book (a stay from `start`, or a slot), then most are paid and a few cancelled."""
+    if listing.kind is ListingKind.STAY:
+        row = await reservations.create_reservation(
+            session=session,
+            guest=guest,
+            data=reservations.NewReservation(
+                listing_id=listing.id,
+                start_date=start,
+                nights=rng.randint(1, 6),
+                quantity=rng.randint(1, min(2, listing.units)),
+            ),
+        )
+    else:
+        row = await _book_slot(session, rng, listing, guest)
+    roll = rng.random()
+    if roll < 0.85:
+        await payments.pay_reservation(
+            session=session,
+            principal=guest,
+            reservation_id=row.id,
+            idempotency_key=f"seed-{row.id}",
+            provider=provider,
+        )
+    if roll < 0.08:
+        await booking.cancel_and_refund(
+            session=session, principal=guest, reservation_id=row.id, provider=provider
+        )
+    # The demo's bookings are not news: nobody is emailed about them. (Its unpaid holds
+    # still expire later, and their guests are told, as real ones would be.)
+    await session.execute(delete(OutboxMessage).where(OutboxMessage.reservation_id == row.id))
 
 
 async def _book_slot(session: AsyncSession, rng: random.Random, listing: Row, guest: Principal):

@@ -30,7 +30,7 @@ def serve(host: str | None, port: int | None, access_log: bool, background: bool
     from bookwell.app import create_app
     from bookwell.cli import seed
     from bookwell.core import migrate
-    from bookwell.services.accounts import accounts
+    from bookwell.flows import accounts
 
     settings = Settings()
     host = host or settings.host
@@ -51,10 +51,7 @@ def serve(host: str | None, port: int | None, access_log: bool, background: bool
             user_id = await seed.demo_user_id(db)
             if user_id is None:
                 return None
-            async with db.transaction() as session:
-                return await accounts.create_api_token(
-                    session=session, user_id=user_id, name="bookwell serve"
-                )
+            return await accounts.create_api_token(db, user_id=user_id, name="bookwell serve")
 
         token = with_db(url, prepare)
         click.echo(f"\n  Bookwell API:  http://{host}:{port}/graphql  (GraphiQL in a browser)")

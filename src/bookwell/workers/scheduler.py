@@ -1,9 +1,9 @@
 """The scheduler: timed work over reservations, one leader at a time (workers/leader.py).
 
-Every `scheduler_tick_seconds` the leader runs each job in its own short transaction, in
-this order: sweep holds (expire, refund, waitlist offers), check stays in, check them out,
-warn of expiring holds, enqueue reminders, purge old idempotency keys and delivered outbox
-events. A failing job is
+Every `scheduler_tick_seconds` the leader runs each job (flows: flows/upkeep.py, each step
+in a short transaction of its own), in this order: sweep holds (expire, refund, waitlist
+offers), check stays in, check them out, warn of expiring holds, enqueue reminders, purge
+old idempotency keys and delivered outbox events, make partitions ahead. A failing job is
 logged and the others still run; the next tick tries it again. Every job is also safe
 when several processes run it at once, so `tick` works without leadership (`--once`).
 
@@ -16,15 +16,10 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TypeVar
-
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.core.config import Settings
 from bookwell.core.db import Database, connect
-from bookwell.services.booking import clock as stay_clock
-from bookwell.services.booking import idempotency, reminders
-from bookwell.services.notifications import outbox
+from bookwell.flows import upkeep
 from bookwell.services.payments.provider import PaymentProvider
 from bookwell.workers.leader import Leader
 from bookwell.workers.partitions import ensure_partitions_ahead
@@ -61,13 +56,7 @@ class TickReport:
         )
 
 
-T = TypeVar("T")
 Job = Callable[[Database, Settings, PaymentProvider], Awaitable[dict[str, int]]]
-
-
-async def _in_transaction(db: Database, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    async with db.transaction() as session:
-        return await work(session)
 
 
 async def _sweep_holds(
@@ -78,45 +67,32 @@ async def _sweep_holds(
 
 
 async def _check_in(db: Database, settings: Settings, provider: PaymentProvider) -> dict[str, int]:
-    return {"checked_in": len(await _in_transaction(db, stay_clock.start_due_stays))}
+    return {"checked_in": len(await upkeep.start_due_stays(db))}
 
 
 async def _check_out(db: Database, settings: Settings, provider: PaymentProvider) -> dict[str, int]:
-    return {"completed": len(await _in_transaction(db, stay_clock.complete_due_stays))}
+    return {"completed": len(await upkeep.complete_due_stays(db))}
 
 
 async def _warn(db: Database, settings: Settings, provider: PaymentProvider) -> dict[str, int]:
-    minutes = settings.hold_warning_minutes
-    warned = await _in_transaction(
-        db, lambda session: reminders.warn_expiring_holds(session, minutes=minutes)
-    )
+    warned = await upkeep.warn_expiring_holds(db, minutes=settings.hold_warning_minutes)
     return {"holds_warned": warned}
 
 
 async def _remind(db: Database, settings: Settings, provider: PaymentProvider) -> dict[str, int]:
-    hours = settings.reminder_hours
-    queued = await _in_transaction(
-        db, lambda session: reminders.enqueue_reminders(session, hours=hours)
-    )
-    return {"reminders": queued}
+    return {"reminders": await upkeep.enqueue_reminders(db, hours=settings.reminder_hours)}
 
 
 async def _purge(db: Database, settings: Settings, provider: PaymentProvider) -> dict[str, int]:
     ttl = timedelta(hours=settings.idempotency_key_ttl_hours)
-    purged = await _in_transaction(
-        db, lambda session: idempotency.purge_idempotency_keys(session, older_than=ttl)
-    )
-    return {"keys_purged": purged}
+    return {"keys_purged": await upkeep.purge_idempotency_keys(db, older_than=ttl)}
 
 
 async def _purge_outbox(
     db: Database, settings: Settings, provider: PaymentProvider
 ) -> dict[str, int]:
     kept = timedelta(days=settings.outbox_retention_days)
-    purged = await _in_transaction(
-        db, lambda session: outbox.purge_delivered(session, older_than=kept)
-    )
-    return {"outbox_purged": purged}
+    return {"outbox_purged": await upkeep.purge_delivered_outbox(db, older_than=kept)}
 
 
 JOBS: dict[str, Job] = {

@@ -2,12 +2,12 @@ from typing import Annotated
 
 import strawberry
 
+from bookwell.flows import accounts
 from bookwell.graphql.accounts.inputs import LoginInput, RegisterInput
 from bookwell.graphql.accounts.types import ApiTokenPayload, AuthPayload, User
 from bookwell.graphql.context import Info
-from bookwell.graphql.shared.common import in_transaction, public_read, require_principal
+from bookwell.graphql.shared.common import errors_as_data, public_read, require_principal
 from bookwell.graphql.shared.errors import INPUT
-from bookwell.services.accounts import accounts
 
 
 async def me(info: Info) -> User | None:
@@ -22,16 +22,15 @@ async def register(
     info: Info,
     input: Annotated[RegisterInput, strawberry.argument(description="The account to create.")],
 ) -> AuthPayload:
-    row, errors = await in_transaction(
-        info,
-        lambda session: accounts.register(
-            session=session,
+    row, errors = await errors_as_data(
+        accounts.register(
+            info.context.db,
             email=input.email,
             password=input.password,
             name=input.name,
             role=input.role,
         ),
-        at=INPUT,
+        INPUT,
     )
     return _signed_in(info, row, errors)
 
@@ -42,10 +41,8 @@ async def login(
         LoginInput, strawberry.argument(description="The account's email and password.")
     ],
 ) -> AuthPayload:
-    row, errors = await in_transaction(
-        info,
-        lambda session: accounts.login(session=session, email=input.email, password=input.password),
-        at=INPUT,
+    row, errors = await errors_as_data(
+        accounts.login(info.context.db, email=input.email, password=input.password), INPUT
     )
     return _signed_in(info, row, errors)
 
@@ -67,10 +64,7 @@ async def create_api_token(
     ],
 ) -> ApiTokenPayload:
     principal = require_principal(info)
-    token, errors = await in_transaction(
-        info,
-        lambda session: accounts.create_api_token(
-            session=session, user_id=principal.user_id, name=name
-        ),
+    token, errors = await errors_as_data(
+        accounts.create_api_token(info.context.db, user_id=principal.user_id, name=name)
     )
     return ApiTokenPayload(token=token, errors=errors)

@@ -1,4 +1,4 @@
-"""Mutations that move a reservation through its life (services/booking/lifecycle.py)."""
+"""Mutations that move a reservation through its life (flows/booking.py)."""
 
 import uuid
 from collections.abc import Awaitable, Callable
@@ -6,25 +6,19 @@ from typing import Annotated
 
 import strawberry
 from sqlalchemy.engine import Row
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.core.errors import InputErrors
+from bookwell.flows import booking
 from bookwell.graphql.booking.inputs import ChangeReservationDatesInput
 from bookwell.graphql.booking.types import Reservation, ReservationPayload
 from bookwell.graphql.context import Info
-from bookwell.graphql.shared.common import (
-    in_transaction,
-    offer_after_release,
-    parse_id,
-    require_principal,
-)
+from bookwell.graphql.shared.common import errors_as_data, parse_id, require_principal
 from bookwell.graphql.shared.errors import ARGUMENTS, INPUT, ArgumentPaths, user_errors
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.booking import lifecycle
 from bookwell.services.listings.stays import requested_stay
-from bookwell.services.payments import service as payments
 
-Transition = Callable[[AsyncSession, Principal, uuid.UUID], Awaitable[Row]]
+Transition = Callable[[Principal, uuid.UUID], Awaitable[Row]]
 
 
 async def _run(
@@ -32,12 +26,11 @@ async def _run(
     id: strawberry.ID,
     transition: Transition,
     *,
-    frees_units: bool = False,
     input_checks: Callable[[], object] | None = None,
     at: ArgumentPaths = ARGUMENTS,
 ) -> ReservationPayload:
-    """`transition` in a transaction, once the reservation's id and the `input_checks` (the
-    other arguments' checks that need no database) passed: all their mistakes at once."""
+    """The `transition` flow, once the reservation's id and the `input_checks` (the other
+    arguments' checks that need no database) passed: all their mistakes at once."""
     principal = require_principal(info)
     found = InputErrors()
     reservation_id = found.check(parse_id, id, "reservation")
@@ -46,12 +39,7 @@ async def _run(
     if (error := found.as_error()) is not None:
         return ReservationPayload(errors=user_errors(error, at))
     assert reservation_id is not None
-    row, errors = await in_transaction(
-        info, lambda session: transition(session, principal, reservation_id), at=at
-    )
-    if row is not None and frees_units:
-        # After the commit, in a transaction of its own (services/waitlist/waitlist.py says why).
-        await offer_after_release(info, row.listing_id)
+    row, errors = await errors_as_data(transition(principal, reservation_id), at)
     return ReservationPayload(reservation=Reservation.from_row(row) if row else None, errors=errors)
 
 
@@ -65,8 +53,8 @@ async def confirm_reservation(
     return await _run(
         info,
         id,
-        lambda session, principal, reservation_id: lifecycle.confirm_reservation(
-            session=session, principal=principal, reservation_id=reservation_id
+        lambda principal, reservation_id: booking.confirm(
+            info.context.db, principal=principal, reservation_id=reservation_id
         ),
     )
 
@@ -79,22 +67,17 @@ async def cancel_reservation(
         strawberry.argument(description="Why, at most 500 characters; kept as cancelReason."),
     ] = None,
 ) -> ReservationPayload:
-    async def cancel(session: AsyncSession, principal: Principal, reservation_id: uuid.UUID):
-        cancelled = await lifecycle.cancel_reservation(
-            session=session, principal=principal, reservation_id=reservation_id, reason=reason
-        )
-        # In the same transaction: a refund that fails leaves the booking as it was.
-        await payments.refund_for_cancellation(
-            session=session,
-            reservation=cancelled.reservation,
-            by_host=cancelled.by_host,
-            today=cancelled.today,
-            provider=info.context.payments,
-        )
-        return cancelled.reservation
-
     return await _run(
-        info, id, cancel, frees_units=True, input_checks=lambda: lifecycle.checked_reason(reason)
+        info,
+        id,
+        lambda principal, reservation_id: booking.cancel(
+            info.context.db,
+            principal=principal,
+            reservation_id=reservation_id,
+            reason=reason,
+            provider=info.context.payments,
+        ),
+        input_checks=lambda: lifecycle.checked_reason(reason),
     )
 
 
@@ -105,26 +88,19 @@ async def change_reservation_dates(
         strawberry.argument(description="The reservation and its new nights."),
     ],
 ) -> ReservationPayload:
-    async def change(session: AsyncSession, principal: Principal, reservation_id: uuid.UUID):
-        changed = await lifecycle.change_dates(
-            session=session,
+    return await _run(
+        info,
+        input.id,
+        lambda principal, reservation_id: booking.change_dates(
+            info.context.db,
             principal=principal,
             reservation_id=reservation_id,
             start_date=input.start_date,
             end_date=input.end_date,
             nights=input.nights,
             quantity=input.quantity,
-        )
-        await payments.settle_price_change(
-            session=session, reservation=changed, provider=info.context.payments
-        )
-        return changed
-
-    return await _run(
-        info,
-        input.id,
-        change,
-        frees_units=True,
+            provider=info.context.payments,
+        ),
         input_checks=lambda: requested_stay(
             input.start_date, input.end_date, input.nights, input.quantity
         ),
@@ -142,8 +118,8 @@ async def check_in(
     return await _run(
         info,
         id,
-        lambda session, principal, reservation_id: lifecycle.check_in(
-            session=session, principal=principal, reservation_id=reservation_id
+        lambda principal, reservation_id: booking.check_in(
+            info.context.db, principal=principal, reservation_id=reservation_id
         ),
     )
 
@@ -157,8 +133,7 @@ async def check_out(
     return await _run(
         info,
         id,
-        lambda session, principal, reservation_id: lifecycle.check_out(
-            session=session, principal=principal, reservation_id=reservation_id
+        lambda principal, reservation_id: booking.check_out(
+            info.context.db, principal=principal, reservation_id=reservation_id
         ),
-        frees_units=True,
     )

@@ -4,6 +4,7 @@ import strawberry
 
 from bookwell.core.errors import DomainError, InputErrors, not_found
 from bookwell.core.pagination import page_request
+from bookwell.flows import booking
 from bookwell.graphql.booking.inputs import CreateReservationInput
 from bookwell.graphql.booking.types import Reservation, ReservationPayload
 from bookwell.graphql.context import Info
@@ -72,8 +73,8 @@ async def create_reservation(
     guest = require_principal(info)
     try:
         data = _new_reservation(input)
-        row = await reservations.book(
-            db=info.context.db, guest=guest, data=data, idempotency_key=input.idempotency_key
+        row = await booking.book(
+            info.context.db, guest=guest, data=data, idempotency_key=input.idempotency_key
         )
     except DomainError as error:
         return ReservationPayload(errors=user_errors(error, INPUT))

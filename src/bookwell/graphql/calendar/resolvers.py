@@ -1,14 +1,15 @@
-"""importCalendar (services/calendar/imports.py)."""
+"""importCalendar (flows/calendar.py)."""
 
 from typing import Annotated
 
 import strawberry
 
 from bookwell.core.errors import DomainError, InputErrors
+from bookwell.flows import calendar as calendar_flows
 from bookwell.graphql.calendar.types import ImportCalendarInput, ImportCalendarPayload
 from bookwell.graphql.context import Info
 from bookwell.graphql.listings.types import Listing
-from bookwell.graphql.shared.common import offer_after_release, parse_id, require_principal
+from bookwell.graphql.shared.common import parse_id, require_principal
 from bookwell.graphql.shared.errors import INPUT, user_errors
 from bookwell.services.calendar import imports as calendar_import
 from bookwell.services.calendar.imports import CalendarInput
@@ -41,17 +42,14 @@ async def import_calendar(
         source=input.source,
     )
     try:
-        result = await calendar_import.import_calendar(
-            db=info.context.db,
+        result = await calendar_flows.import_calendar(
+            info.context.db,
             principal=principal,
             data=data,
             private_addresses=info.context.settings.calendar_private_addresses,
         )
     except DomainError as error:  # CalendarConflict: each event that does not fit
         return _failed(error)
-    if result.removed or result.updated:
-        # After the commit, in a transaction of its own (services/waitlist/waitlist.py says why).
-        await offer_after_release(info, listing_id)
     return ImportCalendarPayload(
         listing=Listing.from_row(result.listing),
         created=result.created,

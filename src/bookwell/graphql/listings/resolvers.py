@@ -5,13 +5,14 @@ import strawberry
 
 from bookwell.core.errors import not_found
 from bookwell.core.pagination import page_request
+from bookwell.flows import listings as listing_flows
 from bookwell.graphql.context import Info
 from bookwell.graphql.listings.inputs import CreateListingInput, ListingFilter, listing_criteria
 from bookwell.graphql.listings.prefetch import listing_edges_as_json, prefetch_listings, selected
 from bookwell.graphql.listings.types import Availability, Listing, ListingPayload, load_availability
 from bookwell.graphql.shared.common import (
     counter,
-    in_transaction,
+    errors_as_data,
     parse_uuid,
     public_read,
     require_principal,
@@ -141,11 +142,8 @@ async def create_listing(
     input: Annotated[CreateListingInput, strawberry.argument(description="The listing to create.")],
 ) -> ListingPayload:
     owner = require_principal(info)
-    row, errors = await in_transaction(
-        info,
-        lambda session: listings.create_listing(
-            session=session, owner=owner, data=input.to_domain()
-        ),
-        at=INPUT,
+    row, errors = await errors_as_data(
+        listing_flows.create_listing(info.context.db, owner=owner, data=input.to_domain()),
+        INPUT,
     )
     return ListingPayload(listing=Listing.from_row(row) if row else None, errors=errors)

@@ -5,13 +5,18 @@ from typing import Annotated
 import strawberry
 
 from bookwell.core.errors import InputErrors, not_found
+from bookwell.flows import listings as listing_flows
 from bookwell.graphql.context import Info
 from bookwell.graphql.listings.inputs import ListingTermsInput, PriceRuleInput
 from bookwell.graphql.listings.pricing import PriceRule, PriceRulePayload
 from bookwell.graphql.listings.types import Listing, ListingPayload
-from bookwell.graphql.shared.common import in_transaction, parse_id, parse_uuid, require_principal
+from bookwell.graphql.shared.common import (
+    errors_as_data,
+    parse_id,
+    parse_uuid,
+    require_principal,
+)
 from bookwell.graphql.shared.errors import INPUT, ArgumentPaths, UserError, user_errors
-from bookwell.services.listings import terms as listing_terms
 
 # updateListingTerms(listingId:, input:)
 TERMS = ArgumentPaths(input="input", arguments=frozenset({"listingId"}))
@@ -34,12 +39,11 @@ async def update_listing_terms(
     if (error := found.as_error()) is not None:
         return ListingPayload(errors=user_errors(error, TERMS))
     assert listing_uuid is not None and changes is not None
-    row, errors = await in_transaction(
-        info,
-        lambda session: listing_terms.update_terms(
-            session=session, principal=principal, listing_id=listing_uuid, changes=changes
+    row, errors = await errors_as_data(
+        listing_flows.update_terms(
+            info.context.db, principal=principal, listing_id=listing_uuid, changes=changes
         ),
-        at=TERMS,
+        TERMS,
     )
     return ListingPayload(listing=Listing.from_row(row) if row else None, errors=errors)
 
@@ -57,12 +61,11 @@ async def add_price_rule(
     if (error := found.as_error()) is not None:
         return PriceRulePayload(errors=user_errors(error, INPUT))
     assert listing_uuid is not None and rule is not None
-    row, errors = await in_transaction(
-        info,
-        lambda session: listing_terms.add_price_rule(
-            session=session, principal=principal, listing_id=listing_uuid, rule=rule
+    row, errors = await errors_as_data(
+        listing_flows.add_price_rule(
+            info.context.db, principal=principal, listing_id=listing_uuid, rule=rule
         ),
-        at=INPUT,
+        INPUT,
     )
     if row is None:
         return PriceRulePayload(errors=errors)
@@ -78,10 +81,7 @@ async def remove_price_rule(
     rule_id = parse_uuid(id, "PriceRule")
     if rule_id is None:
         return ListingPayload(errors=[UserError.from_domain(not_found("price rule"))])
-    row, errors = await in_transaction(
-        info,
-        lambda session: listing_terms.remove_price_rule(
-            session=session, principal=principal, rule_id=rule_id
-        ),
+    row, errors = await errors_as_data(
+        listing_flows.remove_price_rule(info.context.db, principal=principal, rule_id=rule_id)
     )
     return ListingPayload(listing=Listing.from_row(row) if row else None, errors=errors)

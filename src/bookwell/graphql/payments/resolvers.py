@@ -1,16 +1,15 @@
 from typing import Annotated
 
 import strawberry
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.core.errors import InputErrors
+from bookwell.flows import payments as payment_flows
 from bookwell.graphql.booking.types import Reservation, ReservationPayload
 from bookwell.graphql.context import Info
 from bookwell.graphql.payments.types import Payment
-from bookwell.graphql.shared.common import in_transaction, parse_id, require_principal
-from bookwell.graphql.shared.errors import UserError, user_errors
+from bookwell.graphql.shared.common import errors_as_data, parse_id, require_principal
+from bookwell.graphql.shared.errors import user_errors
 from bookwell.services.booking.idempotency import check_idempotency_key
-from bookwell.services.payments.service import PaymentOutcome, RecordedFailure, pay_reservation
 
 
 async def pay(
@@ -36,22 +35,15 @@ async def pay(
     if (error := found.as_error()) is not None:
         return ReservationPayload(errors=user_errors(error))
     assert reservation_id is not None
-
-    async def attempt(session: AsyncSession) -> PaymentOutcome | RecordedFailure:
-        try:
-            return await pay_reservation(
-                session=session,
-                principal=guest,
-                reservation_id=reservation_id,
-                idempotency_key=idempotency_key,
-                provider=info.context.payments,
-            )
-        except RecordedFailure as failure:
-            return failure  # returned, not raised: the transaction commits what it recorded
-
-    outcome, errors = await in_transaction(info, attempt)
-    if isinstance(outcome, RecordedFailure):
-        return ReservationPayload(errors=[UserError.from_domain(outcome)])
+    outcome, errors = await errors_as_data(
+        payment_flows.pay(
+            info.context.db,
+            principal=guest,
+            reservation_id=reservation_id,
+            idempotency_key=idempotency_key,
+            provider=info.context.payments,
+        )
+    )
     if outcome is None:
         return ReservationPayload(errors=errors)
     reservation = Reservation.from_row(outcome.reservation)

@@ -1,13 +1,10 @@
 """What resolvers share: who is signed in (require_principal, public_read), ids from
-arguments, a connection's lazy totalCount, one transaction per mutation with its errors as
-data (in_transaction), and what follows a release's commit (offer_after_release)."""
+arguments, a connection's lazy totalCount, and a mutation's flow with its refusals as data
+(errors_as_data)."""
 
-import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
-
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.core.errors import DomainError, not_found
 from bookwell.core.ids import database_id_of
@@ -21,9 +18,6 @@ from bookwell.graphql.shared.errors import (
     user_errors,
 )
 from bookwell.services.accounts.principal import Principal
-from bookwell.services.waitlist import waitlist
-
-log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -86,25 +80,13 @@ def counter(
     return count
 
 
-async def in_transaction(
-    info: Info, work: Callable[[AsyncSession], Awaitable[T]], *, at: ArgumentPaths = ARGUMENTS
+async def errors_as_data(
+    work: Awaitable[T], at: ArgumentPaths = ARGUMENTS
 ) -> tuple[T | None, list[UserError]]:
-    """Run a mutation's service call in one transaction; a DomainError rolls it back and
-    becomes the payload's errors (one each for DomainErrors), their fields placed among the
-    mutation's arguments by `at`."""
+    """What a mutation's flow returns, or the DomainError it raised (its transaction rolled
+    back) as the payload's errors: one each for DomainErrors, their fields placed among the
+    mutation's arguments by `at`. The flow owns the transaction (bookwell/flows)."""
     try:
-        async with info.context.db.transaction() as session:
-            return await work(session), []
+        return await work, []
     except DomainError as error:
         return None, user_errors(error, at)
-
-
-async def offer_after_release(info: Info, listing_id: uuid.UUID) -> None:
-    """Offer released units to the waitlist in a transaction of its own, after the release
-    committed. A failure here must not fail the mutation that already succeeded: it is
-    logged, and the next release or expiry on the listing offers the units again."""
-    try:
-        async with info.context.db.transaction() as session:
-            await waitlist.offer_freed_units(session=session, listing_id=listing_id)
-    except Exception:
-        log.exception("offering freed units of listing %s failed", listing_id)

@@ -5,6 +5,7 @@ import strawberry
 
 from bookwell.core.errors import InputErrors, invalid, not_found
 from bookwell.core.pagination import Page, page_request
+from bookwell.flows import slots as slot_flows
 from bookwell.graphql.booking.types import Reservation, ReservationPayload
 from bookwell.graphql.context import Info
 from bookwell.graphql.listings.inputs import ListingFilter, listing_criteria
@@ -12,7 +13,7 @@ from bookwell.graphql.listings.prefetch import prefetch_listings, selected
 from bookwell.graphql.listings.types import Listing
 from bookwell.graphql.shared.common import (
     counter,
-    in_transaction,
+    errors_as_data,
     parse_id,
     parse_uuid,
     public_read,
@@ -51,12 +52,11 @@ async def book_slot(
         quantity=input.quantity,
         guest_name=input.guest_name,
     )
-    row, errors = await in_transaction(
-        info,
-        lambda session: slots.book_slot(
-            session=session, guest=guest, data=data, idempotency_key=input.idempotency_key
+    row, errors = await errors_as_data(
+        slot_flows.book_slot(
+            info.context.db, guest=guest, data=data, idempotency_key=input.idempotency_key
         ),
-        at=INPUT,
+        INPUT,
     )
     return ReservationPayload(reservation=Reservation.from_row(row) if row else None, errors=errors)
 

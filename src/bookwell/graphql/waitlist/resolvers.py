@@ -8,11 +8,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.core.errors import InputErrors, not_found
 from bookwell.core.pagination import page_request
+from bookwell.flows import waitlist as waitlist_flows
 from bookwell.graphql.context import Info
 from bookwell.graphql.shared.common import (
     counter,
-    in_transaction,
-    offer_after_release,
+    errors_as_data,
     parse_id,
     parse_uuid,
     require_principal,
@@ -24,7 +24,7 @@ from bookwell.services.accounts.principal import Principal
 from bookwell.services.booking.reservations import reservations_by_ids
 from bookwell.services.listings.stays import requested_stay
 from bookwell.services.waitlist import entries as waitlist_entries
-from bookwell.services.waitlist import waitlist
+from bookwell.services.waitlist.waitlist import NewWaitlistEntry
 
 Offers = dict[uuid.UUID, Row]
 
@@ -81,17 +81,15 @@ async def join_waitlist(
     if (error := found.as_error()) is not None:
         return WaitlistEntryPayload(errors=user_errors(error, INPUT))
     assert listing_id is not None
-    data = waitlist.NewWaitlistEntry(
+    data = NewWaitlistEntry(
         listing_id=listing_id,
         start_date=input.start_date,
         end_date=input.end_date,
         nights=input.nights,
         quantity=input.quantity,
     )
-    row, errors = await in_transaction(
-        info,
-        lambda session: waitlist.join_waitlist(session=session, principal=principal, data=data),
-        at=INPUT,
+    row, errors = await errors_as_data(
+        waitlist_flows.join(info.context.db, principal=principal, data=data), INPUT
     )
     return WaitlistEntryPayload(waitlist_entry=_entry(row, {}) if row else None, errors=errors)
 
@@ -105,17 +103,11 @@ async def leave_waitlist(
     entry_id = parse_uuid(id, "WaitlistEntry")
     if entry_id is None:
         return WaitlistEntryPayload(errors=[UserError.from_domain(not_found("waitlist entry"))])
-
-    async def leave(session: AsyncSession) -> tuple[waitlist.Left, Offers]:
-        left = await waitlist.leave_waitlist(
-            session=session, principal=principal, entry_id=entry_id
-        )
-        return left, await _offers(session, principal, [left.entry])
-
-    done, errors = await in_transaction(info, leave)
-    if done is None:
+    left, errors = await errors_as_data(
+        waitlist_flows.leave(info.context.db, principal=principal, entry_id=entry_id)
+    )
+    if left is None:
         return WaitlistEntryPayload(errors=errors)
-    left, offers = done
-    if left.released_hold:
-        await offer_after_release(info, left.entry.listing_id)
+    async with info.context.db.read() as session:
+        offers = await _offers(session, principal, [left.entry])
     return WaitlistEntryPayload(waitlist_entry=_entry(left.entry, offers))

@@ -25,7 +25,6 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.selectable import Lateral, Subquery
 
-from bookwell.core.db import Database
 from bookwell.core.errors import DomainError, ErrorCode, InputErrors
 from bookwell.core.pagination import Page, PageRequest, PageShape, keyset, page_of
 from bookwell.core.statements import one_of
@@ -40,7 +39,6 @@ from bookwell.services.accounts.principal import Principal
 from bookwell.services.booking.holds import (
     RESERVATION_COLUMNS,
     check_guest_name,
-    expire_holds,
     place_hold,
 )
 from bookwell.services.booking.idempotency import check_idempotency_key
@@ -136,31 +134,6 @@ async def create_reservation(
     )
     await outbox.record(session, Event.RESERVATION_CREATED, reservation_id=row.id)
     return row
-
-
-async def book(
-    *, db: Database, guest: Principal, data: NewReservation, idempotency_key: str | None = None
-) -> Row:
-    """`create_reservation` in a transaction of its own. Refused UNAVAILABLE while overdue
-    holds on the listing still count, it expires them (in their own transaction) and tries
-    once more: an expired hold never blocks a booking, and a booking that fits pays nothing
-    for the check."""
-
-    async def attempt() -> Row:
-        async with db.transaction() as session:
-            return await create_reservation(
-                session=session, guest=guest, data=data, idempotency_key=idempotency_key
-            )
-
-    try:
-        return await attempt()
-    except DomainError as error:
-        if error.code is not ErrorCode.UNAVAILABLE:
-            raise
-        async with db.transaction() as session:
-            if not await expire_holds(session=session, listing_id=data.listing_id):
-                raise
-    return await attempt()
 
 
 async def claim_idempotency_key(

@@ -24,7 +24,6 @@ from sqlalchemy import select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bookwell.core.db import Database
 from bookwell.core.errors import (
     DomainError,
     DomainErrors,
@@ -37,7 +36,7 @@ from bookwell.core.errors import (
 from bookwell.models import Listing, ListingKind
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.calendar import blocks
-from bookwell.services.calendar.fetch import MAX_BYTES, MAX_URL, check_url, fetch_calendar
+from bookwell.services.calendar.fetch import MAX_BYTES, MAX_URL, check_url
 from bookwell.services.calendar.ical_events import CalendarError, read_calendar
 from bookwell.services.calendar.plan import (
     Plan,
@@ -81,32 +80,6 @@ class ImportResult:
 
 class CalendarConflict(DomainErrors):
     """Events whose blocks do not fit, each named in `errors`; the import changed nothing."""
-
-
-async def import_calendar(
-    *,
-    db: Database,
-    principal: Principal,
-    data: CalendarInput,
-    now: datetime | None = None,
-    private_addresses: bool = False,
-) -> ImportResult:
-    """Check who asks, fetch and read the calendar outside any transaction, then apply it
-    in one. `now` is for tests: it moves "today" and the horizon. `private_addresses`
-    lets a URL point into private networks (services/calendar/fetch.py)."""
-    check_calendar_input(url=data.url, ics_text=data.ics_text, source=data.source)
-    async with db.read() as session:
-        listing = await importable_listing(session=session, principal=principal, data=data)
-    text = (
-        await fetch_calendar(data.url, private_addresses=private_addresses)
-        if data.url
-        else data.ics_text or ""
-    )
-    calendar = await read_wanted(listing, data, text, now)
-    async with db.transaction() as session:
-        return await apply_calendar(
-            session=session, principal=principal, data=data, calendar=calendar
-        )
 
 
 def check_calendar_input(*, url: str | None, ics_text: str | None, source: str | None) -> None:

@@ -137,3 +137,18 @@ async def payments_of_reservations(
     """For the dataloader: callers pass only reservations the viewer may see."""
     stmt = select(*PAYMENT_COLUMNS).where(Payment.reservation_id.in_(reservation_ids))
     return {row.reservation_id: row for row in await session.execute(stmt)}
+
+
+async def expired_holds_to_refund(*, session: AsyncSession) -> list[uuid.UUID]:
+    """Reservations whose hold EXPIRED after money was taken, and not all of it given back:
+    what the sweep refunds in full."""
+    stmt = (
+        select(Reservation.id)
+        .join(Payment, Payment.reservation_id == Reservation.id)
+        .where(
+            Reservation.status == ReservationStatus.EXPIRED,
+            Payment.status.in_(SETTLED),
+            Payment.refunded_amount < Payment.amount,
+        )
+    )
+    return list((await session.execute(stmt)).scalars())

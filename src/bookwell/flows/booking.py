@@ -1,0 +1,165 @@
+"""Booking flows: hold a stay, and move a reservation through its life (confirm, cancel,
+change dates, check in, check out). Each owns its transaction; those that free units offer
+them to the waitlist after the commit (flows/waitlist.py)."""
+
+import uuid
+from datetime import date
+
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bookwell.core.db import Database
+from bookwell.core.errors import DomainError, ErrorCode
+from bookwell.flows.transaction import in_one_transaction
+from bookwell.flows.waitlist import offer_freed_units
+from bookwell.services.accounts.principal import Principal
+from bookwell.services.booking import holds, lifecycle, reservations
+from bookwell.services.booking.reservations import NewReservation
+from bookwell.services.payments import service as payments
+from bookwell.services.payments.provider import PaymentProvider
+
+
+async def book(
+    db: Database, *, guest: Principal, data: NewReservation, idempotency_key: str | None = None
+) -> Row:
+    """Hold the stay in a transaction of its own. Refused UNAVAILABLE while overdue holds on
+    the listing still count, it expires them (in their own transaction) and tries once more:
+    an expired hold never blocks a booking, and a booking that fits pays nothing for the
+    check."""
+
+    async def attempt() -> Row:
+        return await in_one_transaction(
+            db,
+            lambda session: reservations.create_reservation(
+                session=session, guest=guest, data=data, idempotency_key=idempotency_key
+            ),
+        )
+
+    try:
+        return await attempt()
+    except DomainError as error:
+        if error.code is not ErrorCode.UNAVAILABLE:
+            raise
+        if not await expire_overdue_holds(db, listing_id=data.listing_id):
+            raise
+    return await attempt()
+
+
+async def expire_overdue_holds(db: Database, *, listing_id: uuid.UUID | None = None) -> list[Row]:
+    """Overdue PENDING holds (on one listing, or every listing) become EXPIRED and free
+    their units; the expired rows. Offering those units is the caller's next step: a booking
+    that expired them to fit takes them itself."""
+    return await in_one_transaction(
+        db, lambda session: holds.expire_holds(session=session, listing_id=listing_id)
+    )
+
+
+async def confirm(db: Database, *, principal: Principal, reservation_id: uuid.UUID) -> Row:
+    """The host accepts a paid booking on a listing without instant booking."""
+    return await in_one_transaction(
+        db,
+        lambda session: lifecycle.confirm_reservation(
+            session=session, principal=principal, reservation_id=reservation_id
+        ),
+    )
+
+
+async def cancel_and_refund(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    reservation_id: uuid.UUID,
+    reason: str | None = None,
+    provider: PaymentProvider,
+) -> Row:
+    """Cancel and refund what the agreed policy gives back, in the caller's transaction: a
+    refund that fails rolls the cancellation back, leaving the booking as it was to be
+    cancelled again. The one place the two are composed (`cancel`, and the demo seed)."""
+    cancelled = await lifecycle.cancel_reservation(
+        session=session, principal=principal, reservation_id=reservation_id, reason=reason
+    )
+    await payments.refund_for_cancellation(
+        session=session,
+        reservation=cancelled.reservation,
+        by_host=cancelled.by_host,
+        today=cancelled.today,
+        provider=provider,
+    )
+    return cancelled.reservation
+
+
+async def cancel(
+    db: Database,
+    *,
+    principal: Principal,
+    reservation_id: uuid.UUID,
+    reason: str | None = None,
+    provider: PaymentProvider,
+) -> Row:
+    """Cancel as the guest or the host, refund by the policy, commit, then offer the freed
+    units to the waitlist."""
+    reservation = await in_one_transaction(
+        db,
+        lambda session: cancel_and_refund(
+            session=session,
+            principal=principal,
+            reservation_id=reservation_id,
+            reason=reason,
+            provider=provider,
+        ),
+    )
+    await offer_freed_units(db, [reservation.listing_id])
+    return reservation
+
+
+async def change_dates(
+    db: Database,
+    *,
+    principal: Principal,
+    reservation_id: uuid.UUID,
+    start_date: date,
+    end_date: date | None = None,
+    nights: int | None = None,
+    quantity: int | None = None,
+    provider: PaymentProvider,
+) -> Row:
+    """Move the reservation and settle its new price in one transaction (a dearer change is
+    refused and changes nothing), then offer the nights it let go of to the waitlist."""
+
+    async def change(session: AsyncSession) -> Row:
+        changed = await lifecycle.change_dates(
+            session=session,
+            principal=principal,
+            reservation_id=reservation_id,
+            start_date=start_date,
+            end_date=end_date,
+            nights=nights,
+            quantity=quantity,
+        )
+        await payments.settle_price_change(session=session, reservation=changed, provider=provider)
+        return changed
+
+    reservation = await in_one_transaction(db, change)
+    await offer_freed_units(db, [reservation.listing_id])
+    return reservation
+
+
+async def check_in(db: Database, *, principal: Principal, reservation_id: uuid.UUID) -> Row:
+    return await in_one_transaction(
+        db,
+        lambda session: lifecycle.check_in(
+            session=session, principal=principal, reservation_id=reservation_id
+        ),
+    )
+
+
+async def check_out(db: Database, *, principal: Principal, reservation_id: uuid.UUID) -> Row:
+    """Leaving early frees the nights not slept: they go to the waitlist after the commit."""
+    reservation = await in_one_transaction(
+        db,
+        lambda session: lifecycle.check_out(
+            session=session, principal=principal, reservation_id=reservation_id
+        ),
+    )
+    await offer_freed_units(db, [reservation.listing_id])
+    return reservation

@@ -1,0 +1,45 @@
+"""Importing a calendar: check who asks, fetch and read the calendar outside any
+transaction (a slow server or a large calendar must not hold locks), apply it in one
+transaction, then offer the nights it let go of to the waitlist."""
+
+from datetime import datetime
+
+from bookwell.core.db import Database
+from bookwell.flows.transaction import in_one_transaction
+from bookwell.flows.waitlist import offer_freed_units
+from bookwell.services.accounts.principal import Principal
+from bookwell.services.calendar import imports
+from bookwell.services.calendar.fetch import fetch_calendar
+from bookwell.services.calendar.imports import CalendarInput, ImportResult
+
+
+async def import_calendar(
+    db: Database,
+    *,
+    principal: Principal,
+    data: CalendarInput,
+    now: datetime | None = None,
+    private_addresses: bool = False,
+) -> ImportResult:
+    """Block the listing's nights as the calendar says (services/calendar/imports.py); a
+    CalendarConflict names every event that does not fit, and nothing changes. `now` is for
+    tests: it moves "today" and the horizon. `private_addresses` lets a URL point into
+    private networks (services/calendar/fetch.py)."""
+    imports.check_calendar_input(url=data.url, ics_text=data.ics_text, source=data.source)
+    async with db.read() as session:
+        listing = await imports.importable_listing(session=session, principal=principal, data=data)
+    text = (
+        await fetch_calendar(data.url, private_addresses=private_addresses)
+        if data.url
+        else data.ics_text or ""
+    )
+    calendar = await imports.read_wanted(listing, data, text, now)
+    result = await in_one_transaction(
+        db,
+        lambda session: imports.apply_calendar(
+            session=session, principal=principal, data=data, calendar=calendar
+        ),
+    )
+    if result.removed or result.updated:
+        await offer_freed_units(db, [data.listing_id])
+    return result

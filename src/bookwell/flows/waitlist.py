@@ -1,0 +1,60 @@
+"""Waitlist flows: join, leave, and the step that follows every release of units: offering
+them to the waitlist once the release has committed."""
+
+import logging
+import uuid
+from collections.abc import Iterable
+
+from sqlalchemy.engine import Row
+
+from bookwell.core.db import Database
+from bookwell.flows.transaction import in_one_transaction
+from bookwell.services.accounts.principal import Principal
+from bookwell.services.waitlist import waitlist
+from bookwell.services.waitlist.waitlist import Left, NewWaitlistEntry
+
+log = logging.getLogger(__name__)
+
+
+async def offer_freed_units(db: Database, listing_ids: Iterable[uuid.UUID]) -> int:
+    """Offer freed units on these listings to their waitlists, one transaction per listing;
+    how many offers were made.
+
+    Runs after the transaction that freed the units has committed (services/waitlist/
+    waitlist.py says why). A failure here must not fail the change that already succeeded:
+    it is logged, and the next release, expiry or sweep on the listing offers the units
+    again."""
+    offered = 0
+    for listing_id in dict.fromkeys(listing_ids):
+        try:
+            offers = await in_one_transaction(
+                db,
+                lambda session, listing_id=listing_id: waitlist.offer_freed_units(
+                    session=session, listing_id=listing_id
+                ),
+            )
+        except Exception:
+            log.exception("offering freed units of listing %s failed", listing_id)
+            continue
+        offered += len(offers)
+    return offered
+
+
+async def join(db: Database, *, principal: Principal, data: NewWaitlistEntry) -> Row:
+    return await in_one_transaction(
+        db, lambda session: waitlist.join_waitlist(session=session, principal=principal, data=data)
+    )
+
+
+async def leave(db: Database, *, principal: Principal, entry_id: uuid.UUID) -> Left:
+    """Leave one's entry; an offer's hold it cancels goes to the next in line after the
+    commit."""
+    left = await in_one_transaction(
+        db,
+        lambda session: waitlist.leave_waitlist(
+            session=session, principal=principal, entry_id=entry_id
+        ),
+    )
+    if left.released_hold:
+        await offer_freed_units(db, [left.entry.listing_id])
+    return left
