@@ -31,6 +31,7 @@ from bookwell.core.pg_listen import Listener
 from bookwell.graphql.listings.subscriptions import CHANNEL, ranges_to_report
 from bookwell.services.listings.stays import Stay
 from tests.conftest import _plain, make_listing, make_token, make_user
+from tests.lifespan import StateKept
 
 # Generous: a deadline for something that must happen, never a measurement.
 DEADLINE = 30.0
@@ -60,7 +61,7 @@ class AppServer:
     """One app instance on a free port, on its own thread and event loop."""
 
     def __init__(self, settings: Settings):
-        self.app = create_app(settings)
+        self.app = StateKept(create_app(settings))  # its lifespan state: the listener
         self._socket = socket.socket()
         self._socket.bind(("127.0.0.1", 0))
         port = self._socket.getsockname()[1]
@@ -85,7 +86,7 @@ class AppServer:
 
     def subscribers(self) -> int:
         """Established availabilityChanged subscriptions on this instance."""
-        return self.app.state.runtime.listener.subscriber_count(CHANNEL)
+        return self.app.listener.subscriber_count(CHANNEL)
 
     async def book(self, token: str, listing_id: uuid.UUID, start: str, nights: int) -> dict:
         variables = {"input": {"listingId": str(listing_id), "startDate": start, "nights": nights}}

@@ -5,7 +5,6 @@ GraphQL over HTTP as clients expect it (over_http.py), GraphiQL, and the websock
 import contextlib
 import uuid
 from collections.abc import Callable
-from typing import Protocol
 
 import orjson
 from cross_web import HTTPException
@@ -21,7 +20,6 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from bookwell.core.config import Settings
 from bookwell.core.db import Database
-from bookwell.core.pg_listen import Listener
 from bookwell.core.rate_limits import build_rate_limiter
 from bookwell.graphql.context import Context
 from bookwell.graphql.graphiql import GraphiQLPage
@@ -46,14 +44,6 @@ from bookwell.services.accounts.tokens import AccessTokens
 from bookwell.services.payments import PaymentProvider
 
 
-class AppRuntime(Protocol):
-    """What the view is given: the app's runtime (app.py), whose database and LISTEN
-    connection the lifespan opens (None before it starts)."""
-
-    db: Database | None
-    listener: Listener | None
-
-
 class BookwellGraphQL(DocumentIdRequests, GraphQL):
     graphql_transport_ws_handler_class = SubscriptionsOnly
     websocket_adapter_class = TextFrames  # type: ignore[assignment]
@@ -61,7 +51,6 @@ class BookwellGraphQL(DocumentIdRequests, GraphQL):
     def __init__(
         self,
         settings: Settings,
-        runtime: AppRuntime,
         access_tokens: AccessTokens,
         payments: PaymentProvider,
         origin_allowed: Callable[[str], bool],
@@ -72,7 +61,6 @@ class BookwellGraphQL(DocumentIdRequests, GraphQL):
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
         )
         self.settings = settings
-        self.runtime = runtime
         self.access_tokens = access_tokens
         self.payments = payments
         self.rate_limiter = build_rate_limiter(settings.redis_url, settings.queue_namespace)
@@ -94,7 +82,7 @@ class BookwellGraphQL(DocumentIdRequests, GraphQL):
             scope.setdefault("state", {})["request_id"] = request_id
             header = Request(scope).headers.get("authorization")
             if header is not None:
-                principal = await self.authenticate(header)
+                principal = await self.authenticate(Request(scope).state.db, header)
                 if principal is None:
                     accept = Request(scope).headers.get("accept")
                     response = _invalid_token(request_id, prefers_graphql_response(accept))
@@ -176,12 +164,11 @@ class BookwellGraphQL(DocumentIdRequests, GraphQL):
             raise HTTPException(400, "The request body must be a JSON object.")
         return decoded
 
-    async def authenticate(self, header: str) -> Principal | None:
+    async def authenticate(self, db: Database, header: str) -> Principal | None:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             return None
-        assert self.runtime.db is not None
-        async with self.runtime.db.read() as session:
+        async with db.read() as session:
             return await accounts.authenticate(
                 session=session, token=token.strip(), access_tokens=self.access_tokens
             )
@@ -193,19 +180,18 @@ class BookwellGraphQL(DocumentIdRequests, GraphQL):
         header = params.get("Authorization", params.get("authorization"))
         if header is None:
             return UNSET
-        principal = await self.authenticate(header) if isinstance(header, str) else None
+        principal = await self.authenticate(context.db, header) if isinstance(header, str) else None
         if principal is None:
             raise ConnectionRejectionError()
         context.sign_in(principal)
         return UNSET
 
     async def get_context(self, request: Request | WebSocket, response: Response) -> Context:
-        assert self.runtime.db is not None
         request_id = getattr(request.state, "request_id", uuid.uuid4().hex)
         if isinstance(response, Response):
             response.headers["X-Request-ID"] = request_id
         context = Context(
-            db=self.runtime.db,
+            db=request.state.db,  # the lifespan's state (app.py)
             settings=self.settings,
             access_tokens=self.access_tokens,
             principal=getattr(request.state, "principal", None),
@@ -213,7 +199,7 @@ class BookwellGraphQL(DocumentIdRequests, GraphQL):
             request=request if isinstance(request, Request) else None,
             response=response if isinstance(response, Response) else None,
             payments=self.payments,
-            listener=self.runtime.listener,
+            listener=request.state.listener,
             rate_limiter=self.rate_limiter,
         )
         if isinstance(request, Request):

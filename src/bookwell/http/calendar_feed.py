@@ -11,7 +11,6 @@ from collections.abc import Awaitable, Callable
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from bookwell.core.db import HasDatabase
 from bookwell.core.ids import database_id_of
 from bookwell.services.accounts.feed_tokens import is_feed_token
 from bookwell.services.calendar.export import listing_feed
@@ -19,14 +18,13 @@ from bookwell.services.calendar.export import listing_feed
 MEDIA_TYPE = "text/calendar; charset=utf-8"
 
 
-def calendar_feed(runtime: HasDatabase, key: str) -> Callable[[Request], Awaitable[Response]]:
+def calendar_feed(key: str) -> Callable[[Request], Awaitable[Response]]:
     async def feed(request: Request) -> Response:
         listing_id = database_id_of(request.path_params["listing_id"])
         token = request.query_params.get("token", "")
         if listing_id is None or not is_feed_token(key, listing_id, token):
             return _not_found()
-        assert runtime.db is not None
-        async with runtime.db.read() as session:
+        async with request.state.db.read() as session:
             text = await listing_feed(session=session, listing_id=listing_id)
         if text is None:
             return _not_found()

@@ -19,7 +19,7 @@ from datetime import date
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from bookwell.core.db import HasDatabase
+from bookwell.core.db import Database
 from bookwell.core.errors import DomainError, ErrorCode
 from bookwell.core.ids import database_id_of
 from bookwell.services.accounts.principal import Principal
@@ -30,7 +30,7 @@ from bookwell.services.reports.render.json import render_json
 
 log = logging.getLogger(__name__)
 
-Authenticate = Callable[[str], Awaitable[Principal | None]]
+Authenticate = Callable[[Database, str], Awaitable[Principal | None]]
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 STATUS = {
     ErrorCode.UNAUTHENTICATED: 401,
@@ -70,7 +70,7 @@ async def _principal(request: Request, authenticate: Authenticate) -> Principal:
         raise DomainError(
             ErrorCode.UNAUTHENTICATED, "Send Authorization: Bearer <token>, or ?access_token=."
         )
-    principal = await authenticate(header)
+    principal = await authenticate(request.state.db, header)
     if principal is None:
         raise DomainError(
             ErrorCode.UNAUTHENTICATED, "The Authorization header does not hold a valid token."
@@ -126,11 +126,10 @@ def _error(error: DomainError, request_id: str) -> JSONResponse:
     return JSONResponse(body, status_code=STATUS.get(error.code, 400), headers=headers)
 
 
-def report_download(
-    runtime: HasDatabase, authenticate: Authenticate
-) -> Callable[[Request], Awaitable[Response]]:
-    """The endpoint. `runtime.db` is opened by the app's lifespan; `authenticate` turns an
-    Authorization header into a principal (None: not a valid token), as the GraphQL view does."""
+def report_download(authenticate: Authenticate) -> Callable[[Request], Awaitable[Response]]:
+    """The endpoint. The database is the lifespan's, from the request's state; `authenticate`
+    turns an Authorization header into a principal (None: not a valid token), as the GraphQL
+    view does."""
 
     async def download(request: Request) -> Response:
         request_id = uuid.uuid4().hex
@@ -140,8 +139,7 @@ def report_download(
             stem, wanted = _file(request.path_params["file"])
             start, end = _date(request, "start"), _date(request, "end")
             listing_id = _listing_id(stem)
-            assert runtime.db is not None
-            async with runtime.db.read() as session:
+            async with request.state.db.read() as session:
                 found = await reports.build_report(
                     session=session,
                     principal=principal,
