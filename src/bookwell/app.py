@@ -21,12 +21,13 @@ from bookwell.core.config import Settings
 from bookwell.core.db import connect, secret_key
 from bookwell.core.pg_listen import Listener
 from bookwell.graphql.view import BookwellGraphQL
+from bookwell.http.authentication import BearerTokens, authentication
 from bookwell.http.body_size import BodySizeLimit
-from bookwell.http.calendar_feed import calendar_feed
+from bookwell.http.calendar_feed import calendar_feed, calendar_feed_refusal
 from bookwell.http.cors import cors_options, origin_matcher
 from bookwell.http.health import health, healthz, readyz
 from bookwell.http.metrics import metrics_endpoint
-from bookwell.http.reports import report_download
+from bookwell.http.reports import refuse_token, report_download
 from bookwell.http.webhooks import stripe_webhook
 from bookwell.observability.logging import route_library_loggers
 from bookwell.observability.metrics import Metrics
@@ -70,6 +71,9 @@ def create_app(
         audience=settings.jwt_audience,
         ttl=timedelta(seconds=settings.access_token_ttl_seconds),
     )
+    bearer = BearerTokens(access_tokens)
+    # Report links a browser follows may carry the token as ?access_token= (RFC 6750, 2.3).
+    reports_bearer = BearerTokens(access_tokens, query_parameter=True)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, object]]:
@@ -105,9 +109,12 @@ def create_app(
         return RedirectResponse("/graphql")
 
     graphql = BookwellGraphQL(
-        settings, access_tokens, payments, origin_allowed=origin_matcher(settings)
+        settings, bearer, access_tokens, payments, origin_allowed=origin_matcher(settings)
     )
     metrics = Metrics()
+    # Routes that take a bearer token go through one check (http/authentication.py); each
+    # answers a bad token in its own shape.
+    graphql_auth = [authentication(bearer, graphql.refuse_token)]
     routes = [
         Route("/", home),
         Route("/health", health),
@@ -117,18 +124,24 @@ def create_app(
             "/metrics",
             metrics_endpoint(metrics, settings.redis_url, settings.queue_namespace, QUEUES),
         ),
-        Route("/graphql", graphql),
-        WebSocketRoute("/graphql", graphql),
+        Route("/graphql", graphql, middleware=graphql_auth),
+        WebSocketRoute("/graphql", graphql, middleware=graphql_auth),
         # GraphiQL's pinned files and its page script: immutable, under versioned names.
         Route("/graphiql/{path:path}", graphql.graphiql_page.asset, methods=["GET"]),
         Route("/webhooks/stripe", stripe_webhook(payments), methods=["POST"]),
+        # Its credential is the feed token in the URL; a bearer token is checked as anywhere.
         Route(
             "/listings/{listing_id}/calendar.ics",
             calendar_feed(access_tokens.key),
             methods=["GET"],
+            middleware=[authentication(bearer, calendar_feed_refusal)],
         ),
-        # The same bearer-token check as the GraphQL view's.
-        Route("/reports/{file}", report_download(graphql.authenticate), methods=["GET"]),
+        Route(
+            "/reports/{file}",
+            report_download,
+            methods=["GET"],
+            middleware=[authentication(reports_bearer, refuse_token)],
+        ),
         # Staff UI (sqladmin); the database is the lifespan's, read from each request.
         build_admin(settings, graphql.rate_limiter),
     ]

@@ -3,12 +3,16 @@
 
 The token (services/accounts/feed_tokens.py) is the only credential: a calendar app sends no header.
 A missing or wrong token and an unknown listing answer the same 404, so the feed never
-tells whether a listing exists.
+tells whether a listing exists. An Authorization header, when one is sent, is checked by the
+app's authentication middleware like anywhere else (http/authentication.py): a bad one is
+401 (`calendar_feed_refusal`), a good one signs the request in, but the feed token still
+decides.
 """
 
 from collections.abc import Awaitable, Callable
 
-from starlette.requests import Request
+from starlette.authentication import AuthenticationError
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import PlainTextResponse, Response
 
 from bookwell.core.ids import database_id_of
@@ -32,6 +36,12 @@ def calendar_feed(key: str) -> Callable[[Request], Awaitable[Response]]:
         return Response(text, media_type=MEDIA_TYPE, headers=headers)
 
     return feed
+
+
+def calendar_feed_refusal(conn: HTTPConnection, error: AuthenticationError) -> Response:
+    """The authentication middleware's answer to a bad bearer token on the feed."""
+    headers = {"WWW-Authenticate": 'Bearer error="invalid_token"', "Cache-Control": "no-store"}
+    return PlainTextResponse(str(error), status_code=401, headers=headers)
 
 
 def _not_found() -> Response:
