@@ -36,6 +36,7 @@ from bookwell.services.accounts.principal import Principal
 from bookwell.services.listings import listings
 from tests import pooler
 from tests.graphql import GraphQLClient
+from tests.lifespan import started
 from tests.smtp_sink import SmtpSink
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -249,7 +250,7 @@ def settings(database_url: str, direct_database_url: str, tmp_path: Path) -> Set
 @pytest.fixture
 async def app(settings: Settings):
     application = create_app(settings)
-    async with application.router.lifespan_context(application):
+    async with started(application) as application:
         yield application
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import event
 from bookwell.app import create_app
 from bookwell.graphql.limits.cost import CODE as COSTLY
 from tests.graphql import Answer, GraphQLClient
+from tests.lifespan import started
 
 README_SEARCH = """{
   searchAvailability(startDate: "2027-03-01", nights: 3, filter: { city: "Paris" }) {
@@ -43,7 +44,7 @@ COSTLY_NESTING = """{ listings(first: 100) { edges { node {
 @contextmanager
 def sql_statements(app) -> Iterator[list[str]]:
     """Every SQL statement the app's engine sends while the block runs."""
-    engine = app.state.runtime.db.engine.sync_engine
+    engine = app.db.engine.sync_engine
     seen: list[str] = []
 
     def record(conn, cursor, statement, parameters, context, executemany) -> None:
@@ -95,7 +96,7 @@ async def test_default_page_sizes_count(app, client, settings):
     query = """{ listings { edges { node { reservations { edges { node { listing {
       reviews { edges { node { id } } } } } } } } } } }"""
     strict = create_app(settings.model_copy(update={"max_query_cost": 1000}))
-    async with strict.router.lifespan_context(strict):
+    async with started(strict) as strict:
         transport = httpx.ASGITransport(app=strict)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
             answer = await refused_without_sql(strict, GraphQLClient(http), query)

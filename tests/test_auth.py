@@ -15,6 +15,7 @@ from bookwell.app import create_app
 from bookwell.core.ids import global_id
 from tests.conftest import make_listing, make_user
 from tests.graphql import GraphQLClient
+from tests.lifespan import started
 
 ME = "{ me { id role } }"
 REGISTER = """mutation($input: RegisterInput!) {
@@ -39,7 +40,7 @@ async def register(client, email: str, **fields):
 @asynccontextmanager
 async def app_client(settings):
     app = create_app(settings)
-    async with app.router.lifespan_context(app):
+    async with started(app) as app:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
             yield GraphQLClient(http)

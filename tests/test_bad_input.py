@@ -12,6 +12,7 @@ from bookwell.models import ListingKind
 from bookwell.services.listings.stays import MAX_DAYS_AHEAD, today_in
 from tests.conftest import make_listing
 from tests.graphql import GraphQLClient
+from tests.lifespan import started
 
 SOON = date.today() + timedelta(days=30)
 
@@ -264,7 +265,7 @@ async def test_unknown_field_is_a_validation_error(client):
 
 async def test_production_gives_no_field_suggestions(settings):
     app = create_app(settings.model_copy(update={"environment": "production"}))
-    async with app.router.lifespan_context(app):
+    async with started(app) as app:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
             client = GraphQLClient(http)

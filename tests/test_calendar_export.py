@@ -129,6 +129,22 @@ async def test_a_bad_token_answers_404_whatever_the_listing(client, db, host, ho
         assert (response.status_code, response.text) == (404, "Not found."), url
 
 
+async def test_the_feed_token_decides_whatever_bearer_token_comes_with_it(
+    client, db, host, host_token, guest_token
+):
+    """A bearer token is checked by the same middleware as on /graphql: a valid one (even
+    a guest's) changes nothing, the feed token still decides; an invalid one is 401."""
+    listing_id = await make_listing(db, host)
+    good = await calendar_url(client, listing_id, host_token)
+    path = urlsplit(good).path
+    signed_in = {"Authorization": f"Bearer {guest_token}"}
+    assert (await client.http.get(good, headers=signed_in)).status_code == 200
+    assert (await client.http.get(path, headers=signed_in)).status_code == 404
+    refused = await client.http.get(good, headers={"Authorization": "Bearer not-a-token"})
+    assert refused.status_code == 401
+    assert refused.headers["www-authenticate"].startswith("Bearer")
+
+
 async def test_only_the_host_and_admins_see_the_calendar_url(
     client, db, host, host_token, guest_token
 ):

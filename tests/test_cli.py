@@ -21,6 +21,7 @@ from bookwell.cli import main
 from bookwell.core.config import Settings
 from tests.conftest import _admin, _plain, _with_database
 from tests.graphql import GraphQLClient
+from tests.lifespan import started
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 _names = itertools.count()
@@ -157,7 +158,7 @@ def test_token_create_prints_a_token_that_authenticates(cli, cli_database, tmp_p
             secret_key="test-secret-key-that-is-long-enough-for-hs256",
         )
         app = create_app(settings)
-        async with app.router.lifespan_context(app):
+        async with started(app) as app:
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
                 client = GraphQLClient(http)

@@ -15,6 +15,7 @@ from bookwell.app import create_app
 from bookwell.cli import main
 from bookwell.core.config import Settings
 from bookwell.core.db import Database, connect
+from tests.lifespan import started
 
 ROOT = Path(__file__).resolve().parents[1]
 K8S = ROOT / "deploy" / "k8s"
@@ -306,12 +307,12 @@ def test_statement_cache_size_is_a_setting(monkeypatch: pytest.MonkeyPatch):
 
 async def test_the_app_uses_the_setting(settings: Settings):
     app = create_app(settings.model_copy(update={"db_statement_cache_size": 0}))
-    async with app.router.lifespan_context(app):
+    async with started(app) as app:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
             answer = await http.post("/graphql", json={"query": "{ __typename }"})
             assert answer.status_code == 200
             assert (await http.get("/health")).status_code == 200
-        db = app.state.runtime.db
+        db = app.db
         assert await asyncpg_cache_size(db) == 0
         assert await named_statements_after_some_work(db) == 0

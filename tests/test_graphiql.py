@@ -23,6 +23,7 @@ from bookwell.graphql.graphiql.assets import sri
 from bookwell.graphql.graphiql.page import README_QUERY
 from bookwell.graphql.graphiql.pins import PACKAGES, Package
 from tests.graphiql_assets import NO_REGISTRY, ROOT, offline, shared_assets_dir
+from tests.lifespan import started
 
 HTML = {"Accept": "text/html"}
 REGISTRY = "https://registry.test"
@@ -221,7 +222,7 @@ async def test_after_a_failure_askers_are_answered_at_once_for_a_while(tmp_path:
 @asynccontextmanager
 async def app_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(settings)
-    async with app.router.lifespan_context(app):
+    async with started(app) as app:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
             yield http

@@ -23,6 +23,7 @@ from bookwell.services.accounts.principal import Principal
 from tests.admin.test_admin_browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, serving
 from tests.conftest import make_listing
 from tests.graphiql_assets import offline, shared_assets_dir
+from tests.lifespan import StateKept
 
 SUBSCRIPTION = """subscription Watch {
   availabilityChanged(listingId: "%s", startDate: "2027-03-01", endDate: "2027-03-04") {
@@ -161,8 +162,7 @@ async def test_a_subscription_in_graphiql_signs_in_with_the_headers_editor(
 
     listing_id = await make_listing(db, host, title="Canal Loft", city="Paris", units=1)
     private = offline(settings, graphiql_assets).model_copy(update={"private_api": True})
-    app = create_app(private)
-    runtime = app.state.runtime
+    app = StateKept(create_app(private))  # its lifespan state: the listener
     async with serving(app) as base, graphiql(chromium, base) as (page, watched):
         await set_editor(page, HEADERS_EDITOR, f'{{"Authorization": "Bearer {guest_token}"}}')
         await set_editor(page, ".graphiql-query-editor", SUBSCRIPTION % listing_id)
@@ -170,7 +170,7 @@ async def test_a_subscription_in_graphiql_signs_in_with_the_headers_editor(
         await expect(page.locator(".graphiql-tab-active")).to_contain_text("Watch")
         await run(page)
         deadline = time.monotonic() + 15
-        while runtime.listener.subscriber_count(CHANNEL) != 1:
+        while app.listener.subscriber_count(CHANNEL) != 1:
             assert time.monotonic() < deadline, "GraphiQL's subscription did not start"
             await asyncio.sleep(0.05)
 
@@ -198,7 +198,7 @@ async def test_a_subscription_in_graphiql_signs_in_with_the_headers_editor(
 
         await run(page)  # the same button stops it: the websocket closes
         deadline = time.monotonic() + 15
-        while runtime.listener.subscriber_count(CHANNEL) != 0:
+        while app.listener.subscriber_count(CHANNEL) != 0:
             assert time.monotonic() < deadline, "the subscription did not stop"
             await asyncio.sleep(0.05)
         watched.assert_clean()

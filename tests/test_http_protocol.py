@@ -4,6 +4,8 @@ themselves run against a live server in tests/clients/.)"""
 
 import hashlib
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
@@ -13,6 +15,7 @@ from bookwell.app import create_app
 from bookwell.core.config import Settings
 from bookwell.graphql.over_http import prefers_graphql_response
 from tests.conftest import make_listing
+from tests.lifespan import started
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 BOTH = f"{GRAPHQL_RESPONSE}, application/json;q=0.9"
@@ -218,10 +221,12 @@ async def test_large_answers_are_gzipped(client, db, host):
     assert "content-encoding" not in small.headers
 
 
-async def _served(settings: Settings):
-    app = create_app(settings)
-    transport = httpx.ASGITransport(app=app)
-    return app, httpx.AsyncClient(transport=transport, base_url="http://api.test")
+@asynccontextmanager
+async def _served(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    async with started(create_app(settings)) as app:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://api.test") as http:
+            yield http
 
 
 def _preflight(origin: str, path: str = "/graphql") -> dict:
@@ -252,8 +257,7 @@ async def test_cors_allows_exactly_the_configured_origins(
     settings, configured, environment, origin, allowed
 ):
     changed = settings.model_copy(update={"cors_origins": configured, "environment": environment})
-    app, http = await _served(changed)
-    async with app.router.lifespan_context(app), http:
+    async with _served(changed) as http:
         preflight = await http.options("/graphql", headers=_preflight(origin))
         answer = await http.post(
             "/graphql", json={"query": "{ me { id } }"}, headers={"Origin": origin}

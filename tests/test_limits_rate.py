@@ -16,6 +16,7 @@ from bookwell.core.rate_limits import MemoryRateLimiter, RedisRateLimiter, build
 from bookwell.graphql.limits.rate_limiting import CODE as LIMITED
 from tests.conftest import make_listing, make_token, make_user
 from tests.graphql import Answer, GraphQLClient
+from tests.lifespan import started
 from tests.test_abuse_limits import sql_statements
 
 LOGIN = """mutation($email: String!) {
@@ -51,7 +52,7 @@ def limited(settings: Settings, redis_server_url: str, queue_namespace: str) -> 
 @asynccontextmanager
 async def serving(settings: Settings) -> AsyncIterator[tuple[object, GraphQLClient]]:
     app = create_app(settings)
-    async with app.router.lifespan_context(app):
+    async with started(app) as app:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
             yield app, GraphQLClient(http)

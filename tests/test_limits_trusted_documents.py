@@ -14,6 +14,7 @@ from bookwell.core.config import Settings
 from bookwell.graphql.limits.trusted_documents import NOT_FOUND, REQUIRED, document_hash
 from bookwell.models import Role
 from tests.conftest import make_token, make_user
+from tests.lifespan import started
 from tests.test_abuse_limits import sql_statements
 
 LISTINGS = "query Listings { listings(first: 5) { totalCount edges { node { id } } } }"
@@ -30,7 +31,7 @@ def manifest(tmp_path: Path) -> Path:
 @asynccontextmanager
 async def serving(settings: Settings) -> AsyncIterator[tuple[object, httpx.AsyncClient]]:
     app = create_app(settings)
-    async with app.router.lifespan_context(app):
+    async with started(app) as app:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
             yield app, http

@@ -23,7 +23,7 @@ query($start: Date!, $end: Date!, $first: Int!) {
 
 class StatementCounter:
     def __init__(self, app):
-        self.engine = app.state.runtime.db.engine.sync_engine
+        self.engine = app.db.engine.sync_engine
         self.count = 0
 
     def __enter__(self):

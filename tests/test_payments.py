@@ -239,7 +239,7 @@ async def test_payments_of_a_list_are_read_in_one_query(app, client, db, host, g
     def seen(conn, cursor, statement, parameters, context, executemany) -> None:
         statements.append(statement)
 
-    engine = app.state.runtime.db.engine.sync_engine
+    engine = app.db.engine.sync_engine
     event.listen(engine, "before_cursor_execute", seen)
     try:
         answer = await client(

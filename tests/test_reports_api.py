@@ -4,12 +4,14 @@ The figures themselves are checked one by one in tests/services/test_reports.py.
 import csv
 import io
 import json
+import logging
 import unicodedata
 
 import pytest
 
 from bookwell.core.ids import global_id
 from bookwell.models import Role
+from bookwell.services.reports import reports
 from tests.conftest import make_listing, make_token, make_user
 from tests.report_calendar import END, START, Calendar, build_calendar
 
@@ -335,6 +337,40 @@ async def test_downloads_need_a_valid_token(client, calendar):
         assert response.status_code == 401
         assert response.json()["error"]["code"] == "UNAUTHENTICATED"
         assert response.headers["www-authenticate"] == "Bearer"
+
+
+async def test_a_download_answers_the_request_id_its_log_lines_carry(
+    client, calendar, tokens, monkeypatch, caplog
+):
+    """One request id, made by the request context middleware (observability/): the
+    X-Request-ID of a download, of its failure and of a refused token is the one its log
+    lines carry, and a client's own is kept."""
+    ok = await get(client, f"/reports/{calendar.alpha}.csv", tokens["host"])
+    assert ok.status_code == 200
+    mine = {**WINDOW}
+    answered = await client.http.get(
+        f"/reports/{calendar.alpha}.csv",
+        params=mine,
+        headers={"Authorization": f"Bearer {tokens['host']}", "X-Request-ID": "support-7"},
+    )
+    assert answered.headers["X-Request-ID"] == "support-7"
+    refused = await client.http.get(
+        f"/reports/{calendar.alpha}.csv",
+        params=mine,
+        headers={"Authorization": "Bearer not-a-token", "X-Request-ID": "support-8"},
+    )
+    assert (refused.status_code, refused.headers["X-Request-ID"]) == (401, "support-8")
+
+    async def broken(**_):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(reports, "build_report", broken)
+    with caplog.at_level(logging.ERROR, logger="bookwell.http.reports"):
+        failed = await get(client, f"/reports/{calendar.alpha}.csv", tokens["host"])
+    assert failed.status_code == 500
+    request_id = failed.headers["X-Request-ID"]
+    [line] = [r for r in caplog.records if r.name == "bookwell.http.reports"]
+    assert line.getMessage() == f"unexpected error (request {request_id})"
 
 
 async def test_guests_are_forbidden(client, calendar, tokens):

@@ -1,16 +1,23 @@
 """Settings that switch parts of the API off."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 import httpx
 
 from bookwell.app import create_app
 from tests.graphql import GraphQLClient
+from tests.lifespan import started
 
 INTROSPECT = "{ __schema { queryType { name } } }"
 
 
-async def _client_for(settings, **changes):
-    app = create_app(settings.model_copy(update=changes))
-    return app, httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+@asynccontextmanager
+async def _client_for(settings, **changes) -> AsyncIterator[httpx.AsyncClient]:
+    async with started(create_app(settings.model_copy(update=changes))) as app:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+            yield http
 
 
 async def test_introspection_and_graphiql_are_on_by_default(client):
@@ -22,8 +29,7 @@ async def test_introspection_and_graphiql_are_on_by_default(client):
 
 
 async def test_introspection_and_graphiql_can_be_switched_off(settings):
-    app, http = await _client_for(settings, introspection=False, graphiql=False)
-    async with app.router.lifespan_context(app), http:
+    async with _client_for(settings, introspection=False, graphiql=False) as http:
         answer = await GraphQLClient(http)(INTROSPECT)
         page = await http.get("/graphql", headers={"Accept": "text/html"})
         still_works = await GraphQLClient(http)("{ listings { totalCount } }")

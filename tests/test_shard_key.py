@@ -161,7 +161,7 @@ def _flat(values) -> Iterator[object]:
 @contextmanager
 def listing_statements(app) -> Iterator[list[tuple[str, set[str]]]]:
     """Statements on listing-scoped tables the app sends in the block, with their parameters."""
-    engine = app.state.runtime.db.engine.sync_engine
+    engine = app.db.engine.sync_engine
     seen: list[tuple[str, set[str]]] = []
 
     def record(conn, cursor, statement, parameters, context, executemany) -> None:

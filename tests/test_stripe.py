@@ -35,6 +35,7 @@ from bookwell.services.payments.currency import from_minor_units, to_minor_units
 from bookwell.services.payments.stripe_adapter import StripeProvider
 from tests.conftest import make_listing
 from tests.graphql import GraphQLClient
+from tests.lifespan import started
 from tests.test_payments import PAY, book, show
 
 FIXTURES = Path(__file__).parent / "fixtures" / "stripe"
@@ -224,7 +225,7 @@ async def stripe_app(settings, recorded_stripe) -> AsyncIterator[Any]:
         }
     )
     app = create_app(configured, payments=provider)
-    async with app.router.lifespan_context(app):
+    async with started(app) as app:
         yield app
 
 

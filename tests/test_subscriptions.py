@@ -7,6 +7,7 @@ as far as PostgreSQL can tell.
 
 import asyncio
 import json
+import logging
 import socket
 import threading
 import time
@@ -22,15 +23,17 @@ import pytest
 import uvicorn
 from sqlalchemy import make_url, text
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from bookwell.app import create_app
 from bookwell.core.config import Settings
 from bookwell.core.ids import global_id
 from bookwell.core.pg_listen import Listener
 from bookwell.graphql.listings.subscriptions import CHANNEL, ranges_to_report
+from bookwell.services.listings import listings
 from bookwell.services.listings.stays import Stay
 from tests.conftest import _plain, make_listing, make_token, make_user
+from tests.lifespan import StateKept
 
 # Generous: a deadline for something that must happen, never a measurement.
 DEADLINE = 30.0
@@ -60,7 +63,7 @@ class AppServer:
     """One app instance on a free port, on its own thread and event loop."""
 
     def __init__(self, settings: Settings):
-        self.app = create_app(settings)
+        self.app = StateKept(create_app(settings))  # its lifespan state: the listener
         self._socket = socket.socket()
         self._socket.bind(("127.0.0.1", 0))
         port = self._socket.getsockname()[1]
@@ -85,7 +88,7 @@ class AppServer:
 
     def subscribers(self) -> int:
         """Established availabilityChanged subscriptions on this instance."""
-        return self.app.state.runtime.listener.subscriber_count(CHANNEL)
+        return self.app.listener.subscriber_count(CHANNEL)
 
     async def book(self, token: str, listing_id: uuid.UUID, start: str, nights: int) -> dict:
         variables = {"input": {"listingId": str(listing_id), "startDate": start, "nights": nights}}
@@ -238,6 +241,67 @@ async def test_a_private_api_needs_a_token_to_subscribe(settings, db, host, gues
         async with subscriber(server, bearer(guest_token)) as client:
             await client.subscribe(listing_id)
             await until(lambda: server.subscribers() == 1)
+
+
+async def test_the_upgrade_requests_bearer_header_signs_the_websocket_in(
+    settings, db, host, guest_token
+):
+    """The websocket upgrade goes through the same authentication middleware as HTTP: its
+    Authorization header signs the connection in when connection_init carries no token."""
+    listing_id = await make_listing(db, host)
+    private = settings.model_copy(update={"private_api": True})
+    async with (
+        AppServer(private) as server,
+        connect(
+            server.ws_url,
+            subprotocols=["graphql-transport-ws"],
+            additional_headers=bearer(guest_token),
+        ) as ws,
+    ):
+        client = Subscriber(ws)
+        await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
+        assert (await client.receive())["type"] == "connection_ack"
+        await client.subscribe(listing_id)
+        await until(lambda: server.subscribers() == 1)
+
+
+async def test_a_bad_bearer_header_refuses_the_upgrade(server):
+    with pytest.raises(InvalidStatus) as refused:
+        async with connect(
+            server.ws_url,
+            subprotocols=["graphql-transport-ws"],
+            additional_headers=bearer("not-a-token"),
+        ):
+            pass
+    assert refused.value.response.status_code == 403
+
+
+async def test_a_websocket_has_one_request_id_its_errors_and_logs_carry(
+    server, db, host, monkeypatch, caplog
+):
+    """Made once by the request context middleware (a client's own X-Request-ID kept), read
+    by the websocket's context: a masked error's requestId and its log line carry it."""
+    listing_id = await make_listing(db, host)
+
+    async def broken(**_):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(listings, "listings_by_ids", broken)
+    headers = {"X-Request-ID": "ws-support-42"}
+    with caplog.at_level(logging.ERROR):
+        async with connect(
+            server.ws_url, subprotocols=["graphql-transport-ws"], additional_headers=headers
+        ) as ws:
+            client = Subscriber(ws)
+            await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
+            assert (await client.receive())["type"] == "connection_ack"
+            await client.subscribe(listing_id)
+            message = await client.receive()
+    assert message["type"] in ("error", "next"), message
+    errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
+    assert errors[0]["message"] == "Unexpected error."
+    assert errors[0]["extensions"] == {"code": "INTERNAL_ERROR", "requestId": "ws-support-42"}
+    assert any("ws-support-42" in record.getMessage() for record in caplog.records)
 
 
 async def test_a_rolled_back_change_sends_nothing(server, db, host, guest_token):

@@ -18,15 +18,16 @@ from starlette.routing import Route, WebSocketRoute
 
 from bookwell.admin import build_admin
 from bookwell.core.config import Settings
-from bookwell.core.db import Database, connect, secret_key
+from bookwell.core.db import connect, secret_key
 from bookwell.core.pg_listen import Listener
 from bookwell.graphql.view import BookwellGraphQL
+from bookwell.http.authentication import BearerTokens, authentication
 from bookwell.http.body_size import BodySizeLimit
-from bookwell.http.calendar_feed import calendar_feed
+from bookwell.http.calendar_feed import calendar_feed, calendar_feed_refusal
 from bookwell.http.cors import cors_options, origin_matcher
 from bookwell.http.health import health, healthz, readyz
 from bookwell.http.metrics import metrics_endpoint
-from bookwell.http.reports import report_download
+from bookwell.http.reports import refuse_token, report_download
 from bookwell.http.webhooks import stripe_webhook
 from bookwell.observability.logging import route_library_loggers
 from bookwell.observability.metrics import Metrics
@@ -48,14 +49,6 @@ class Background(Protocol):
     async def stop(self) -> None: ...
 
 
-class Runtime:
-    """What lives as long as the app: the database and its LISTEN connection, opened by the
-    lifespan."""
-
-    db: Database | None = None
-    listener: Listener | None = None
-
-
 def create_app(
     settings: Settings | None = None,
     *,
@@ -71,7 +64,6 @@ def create_app(
     url = database_url or settings.database_url
     if url is None:
         raise RuntimeError("No database: set DATABASE_URL, or start with `bookwell serve`.")
-    runtime = Runtime()
     payments = payments or build_provider(settings)
     access_tokens = AccessTokens(
         key=secret_key(settings),
@@ -79,24 +71,30 @@ def create_app(
         audience=settings.jwt_audience,
         ttl=timedelta(seconds=settings.access_token_ttl_seconds),
     )
+    bearer = BearerTokens(access_tokens)
+    # Report links a browser follows may carry the token as ?access_token= (RFC 6750, 2.3).
+    reports_bearer = BearerTokens(access_tokens, query_parameter=True)
 
     @asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, object]]:
+        """Opens what lives as long as the app and yields it as the lifespan's state: the
+        server copies it into every request's scope, where routes read `request.state.db`
+        and `request.state.listener`."""
         route_library_loggers()  # uvicorn configures its loggers after create_app
-        runtime.db = connect(
+        db = connect(
             url,
             pool_size=settings.db_pool_size,
             max_overflow=settings.db_max_overflow,
             statement_cache_size=settings.db_statement_cache_size,
         )
         # Directly to PostgreSQL: LISTEN through PgBouncer's transaction pooling hears nothing.
-        runtime.listener = Listener(settings.direct_url(url))
+        listener = Listener(settings.direct_url(url))
         # Whatever started is stopped, in reverse, even when a later start fails.
         async with contextlib.AsyncExitStack() as started:
-            started.push_async_callback(runtime.db.dispose)
+            started.push_async_callback(db.dispose)
             started.push_async_callback(graphql.rate_limiter.close)
-            await runtime.listener.start()
-            started.push_async_callback(runtime.listener.stop)
+            await listener.start()
+            started.push_async_callback(listener.stop)
             if background is not None:
                 started.push_async_callback(background.stop)
                 await background.start()
@@ -105,43 +103,49 @@ def create_app(
             # pauses, the p99).
             gc.collect()
             gc.freeze()
-            yield
+            yield {"db": db, "listener": listener}
 
     async def home(request: Request) -> RedirectResponse:
         return RedirectResponse("/graphql")
 
     graphql = BookwellGraphQL(
-        settings, runtime, access_tokens, payments, origin_allowed=origin_matcher(settings)
+        settings, bearer, access_tokens, payments, origin_allowed=origin_matcher(settings)
     )
     metrics = Metrics()
+    # Routes that take a bearer token go through one check (http/authentication.py); each
+    # answers a bad token in its own shape.
+    graphql_auth = [authentication(bearer, graphql.refuse_token)]
     routes = [
         Route("/", home),
-        Route("/health", health(runtime)),
+        Route("/health", health),
         Route("/healthz", healthz),
-        Route("/readyz", readyz(runtime, settings.redis_url)),
+        Route("/readyz", readyz(settings.redis_url)),
         Route(
             "/metrics",
-            metrics_endpoint(
-                metrics, runtime, settings.redis_url, settings.queue_namespace, QUEUES
-            ),
+            metrics_endpoint(metrics, settings.redis_url, settings.queue_namespace, QUEUES),
         ),
-        Route("/graphql", graphql),
-        WebSocketRoute("/graphql", graphql),
+        Route("/graphql", graphql, middleware=graphql_auth),
+        WebSocketRoute("/graphql", graphql, middleware=graphql_auth),
         # GraphiQL's pinned files and its page script: immutable, under versioned names.
         Route("/graphiql/{path:path}", graphql.graphiql_page.asset, methods=["GET"]),
-        Route("/webhooks/stripe", stripe_webhook(runtime, payments), methods=["POST"]),
+        Route("/webhooks/stripe", stripe_webhook(payments), methods=["POST"]),
+        # Its credential is the feed token in the URL; a bearer token is checked as anywhere.
         Route(
             "/listings/{listing_id}/calendar.ics",
-            calendar_feed(runtime, access_tokens.key),
+            calendar_feed(access_tokens.key),
             methods=["GET"],
+            middleware=[authentication(bearer, calendar_feed_refusal)],
         ),
-        # The same bearer-token check as the GraphQL view's.
-        Route("/reports/{file}", report_download(runtime, graphql.authenticate), methods=["GET"]),
-        # Staff UI (sqladmin); the database is the lifespan's, looked up per request.
-        build_admin(lambda: runtime.db, settings, graphql.rate_limiter),
+        Route(
+            "/reports/{file}",
+            report_download,
+            methods=["GET"],
+            middleware=[authentication(reports_bearer, refuse_token)],
+        ),
+        # Staff UI (sqladmin); the database is the lifespan's, read from each request.
+        build_admin(settings, graphql.rate_limiter),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
-    app.state.runtime = runtime
     app.state.metrics = metrics  # fed per operation by observability/graphql.py
     app.add_middleware(GZipMiddleware, minimum_size=settings.gzip_min_bytes)
     app.add_middleware(RequestContext)

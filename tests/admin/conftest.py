@@ -19,6 +19,7 @@ from bookwell.services.accounts import accounts
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.booking import lifecycle, reservations
 from tests.conftest import make_listing
+from tests.lifespan import started
 
 ADMIN_PASSWORD = "admin-password-1"
 GUEST_PASSWORD = "guest-password-1"
@@ -98,7 +99,7 @@ async def seeded(db: Database) -> Seeded:
 @asynccontextmanager
 async def client_of(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(settings)
-    async with app.router.lifespan_context(app):
+    async with started(app) as app:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
             yield http

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from starlette.applications import Starlette
+from starlette.types import ASGIApp
 
 from bookwell.app import create_app
 from bookwell.core.config import Settings
@@ -31,6 +31,7 @@ from bookwell.graphql.listings.subscriptions import CHANNEL
 from bookwell.models import Role
 from tests import pooler
 from tests.conftest import copy_template, drop_database, make_listing, make_token, make_user
+from tests.lifespan import StateKept
 
 CLIENTS = Path(__file__).resolve().parent
 NODE_MODULES = CLIENTS / "node_modules"
@@ -68,7 +69,7 @@ class ServedApp:
     """An ASGI app served by uvicorn on its own thread and event loop, on a free loopback
     port, from `with` to its end."""
 
-    def __init__(self, app: Starlette, name: str = "client-tests-uvicorn"):
+    def __init__(self, app: ASGIApp, name: str = "client-tests-uvicorn"):
         self.app = app
         self._socket = socket.socket()
         self._socket.bind(("127.0.0.1", 0))
@@ -123,7 +124,7 @@ class LiveServer:
 
     def subscribers(self) -> int:
         """availabilityChanged subscriptions in place on the server now."""
-        return self.served.app.state.runtime.listener.subscriber_count(CHANNEL)
+        return self.served.app.listener.subscriber_count(CHANNEL)
 
     def new_guest_token(self) -> str:
         """A new guest and an API token for them: each test books as its own guest, within
@@ -182,7 +183,7 @@ def live_server(
     try:
         host_token, listing_id = asyncio.run(_seed(database_url))
         settings = live_settings(database_url, tmp_path_factory.mktemp("live-server"))
-        with ServedApp(create_app(settings)) as served:
+        with ServedApp(StateKept(create_app(settings))) as served:
             yield LiveServer(served, database_url, host_token, listing_id)
     finally:
         asyncio.run(drop_database(server_url, name))

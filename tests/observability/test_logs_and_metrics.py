@@ -12,6 +12,7 @@ from structlog.contextvars import bound_contextvars
 from bookwell.app import create_app
 from bookwell.core.config import Settings
 from tests.conftest import make_listing
+from tests.lifespan import started
 
 BOOK = """
 mutation Book($input: CreateReservationInput!) {
@@ -22,7 +23,7 @@ mutation Book($input: CreateReservationInput!) {
 @pytest.fixture
 async def json_client(settings: Settings):
     application = create_app(settings.model_copy(update={"log_format": "json"}))
-    async with application.router.lifespan_context(application):
+    async with started(application) as application:
         transport = httpx.ASGITransport(app=application)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
             yield http

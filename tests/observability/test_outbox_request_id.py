@@ -15,6 +15,7 @@ from bookwell.observability.logging import configure_logging
 from bookwell.services.notifications import outbox
 from bookwell.workers.background import BackgroundWork
 from tests.conftest import make_listing, make_token
+from tests.lifespan import started
 from tests.workers.queue_helpers import book, forget_queue, scalar
 
 BOOK = """
@@ -26,7 +27,7 @@ mutation Book($input: CreateReservationInput!) {
 @pytest.fixture
 async def http(queue_config):
     app = create_app(queue_config)
-    async with app.router.lifespan_context(app):
+    async with started(app) as app:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             yield client

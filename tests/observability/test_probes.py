@@ -7,6 +7,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bookwell.app import create_app
 from bookwell.core.config import Settings
+from tests.lifespan import started
 
 NOWHERE_DATABASE = "postgresql://postgres@127.0.0.1:1/nowhere"
 NOWHERE_REDIS = "redis://127.0.0.1:1/0"
@@ -14,7 +15,7 @@ NOWHERE_REDIS = "redis://127.0.0.1:1/0"
 
 async def get(settings: Settings, path: str) -> httpx.Response:
     application = create_app(settings)
-    async with application.router.lifespan_context(application):
+    async with started(application) as application:
         transport = httpx.ASGITransport(app=application)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
             return await http.get(path)

@@ -18,6 +18,7 @@ from bookwell.workers.background import BackgroundWork
 from bookwell.workers.leader import SCHEDULER_LOCK
 from bookwell.workers.scheduler import run_scheduler
 from tests.conftest import _admin, make_listing
+from tests.lifespan import started
 from tests.workers.queue_helpers import book, eventually, forget_queue, queue_settings, scalar
 
 
@@ -44,8 +45,8 @@ async def test_the_api_listens_on_the_direct_url(db, settings, direct):
     role, url = direct
     assert settings.direct_url(settings.database_url) == settings.database_url  # the default
     app = create_app(settings.model_copy(update={"direct_database_url": url}))
-    async with app.router.lifespan_context(app):
-        listener = app.state.runtime.listener
+    async with started(app) as app:
+        listener = app.listener
         assert await role_of(db, listener.backend_pid) == role
         async with listener.subscribe("bookwell_direct_probe") as queue:
             async with db.transaction() as session:

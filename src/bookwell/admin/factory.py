@@ -1,32 +1,28 @@
 """The admin as a Mount for the app's routes, built before the database exists."""
 
-from collections.abc import Callable
 from pathlib import Path
 
 from sqladmin import Admin
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.routing import Mount
 
 from bookwell.admin.auth import AdminAuth
-from bookwell.admin.sessions import LazySessionMaker
+from bookwell.admin.sessions import LazySessionMaker, RequestDatabase
 from bookwell.admin.views import VIEWS
 from bookwell.core.config import Settings
-from bookwell.core.db import Database, secret_key
+from bookwell.core.db import secret_key
 from bookwell.core.rate_limits import RateLimiter
 
 PATH = "/admin"
 TEMPLATES = Path(__file__).parent / "templates"
 
 
-def build_admin(
-    get_database: Callable[[], Database | None],
-    settings: Settings,
-    rate_limiter: RateLimiter | None = None,
-) -> Mount:
-    """`get_database` is asked on each request (the app's lifespan opens the database after
-    this runs). `rate_limiter` counts sign-in attempts (the app's; None: not limited).
-    sqladmin's own URLs name the mount "admin", so the Mount keeps that name."""
-    sessions = LazySessionMaker(get_database)
+def build_admin(settings: Settings, rate_limiter: RateLimiter | None = None) -> Mount:
+    """The database is read from each request's state (the app's lifespan opens it after
+    this runs: admin/sessions.py). `rate_limiter` counts sign-in attempts (the app's; None:
+    not limited). sqladmin's own URLs name the mount "admin", so the Mount keeps that name."""
+    sessions = LazySessionMaker()
     admin = Admin(
         Starlette(),  # sqladmin mounts itself here; the app mounts the same ASGI app below
         session_maker=sessions,  # type: ignore[arg-type]
@@ -39,4 +35,4 @@ def build_admin(
     )
     for view in VIEWS:
         admin.add_view(view)
-    return Mount(PATH, app=admin.admin, name="admin")
+    return Mount(PATH, app=admin.admin, name="admin", middleware=[Middleware(RequestDatabase)])

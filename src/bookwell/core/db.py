@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 import orjson
 from sqlalchemy import make_url
@@ -58,13 +57,6 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
-
-
-class HasDatabase(Protocol):
-    """What HTTP handlers beside GraphQL are given: the app's runtime, whose database the
-    lifespan opens (None before it starts)."""
-
-    db: Database | None
 
 
 def connect(

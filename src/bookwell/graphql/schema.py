@@ -16,6 +16,7 @@ from bookwell.graphql.calendar import resolvers as calendar_resolvers
 from bookwell.graphql.calendar.types import ImportCalendarPayload
 from bookwell.graphql.engine.execution import ExecutionContext
 from bookwell.graphql.extensions import build_extensions
+from bookwell.graphql.limits.rate_limiting import RateLimited
 from bookwell.graphql.listings import resolvers as listing_resolvers
 from bookwell.graphql.listings import subscriptions as subscription_resolvers
 from bookwell.graphql.listings import terms as listing_terms_resolvers
@@ -107,13 +108,19 @@ class Query:
     "UNAUTHENTICATED error, HTTP 401); expected failures come back in the payload's `errors`."
 )
 class Mutation:
+    # Rate limits (graphql/limits/rate_limiting.py): each field asked for counts one against
+    # its bucket. Every mutation that creates or moves a booking (or commits to one: paying,
+    # joining a waitlist) declares RateLimited("booking"); tests/test_limits_declared.py
+    # walks the schema for any that does not.
     register: AuthPayload = strawberry.mutation(
         resolver=account_resolvers.register,
+        extensions=[RateLimited("login")],
         description="Create an account and sign in to it. Errors: INVALID_INPUT, EMAIL_TAKEN, "
         "FORBIDDEN (role ADMIN).",
     )
     login: AuthPayload = strawberry.mutation(
         resolver=account_resolvers.login,
+        extensions=[RateLimited("login")],
         description="Sign in: an access token for the account. Errors: INVALID_CREDENTIALS.",
     )
     create_api_token: ApiTokenPayload = strawberry.mutation(
@@ -127,12 +134,14 @@ class Mutation:
     )
     create_reservation: ReservationPayload = strawberry.mutation(
         resolver=reservation_resolvers.create_reservation,
+        extensions=[RateLimited("booking")],
         description="Hold `quantity` units of a STAY listing on every night of [startDate, "
         "endDate): a PENDING reservation until expiresAt, then pay it. Errors: NOT_FOUND, "
         "INVALID_INPUT, INVALID_DATES, UNAVAILABLE, IDEMPOTENCY_KEY_REUSED.",
     )
     book_slot: ReservationPayload = strawberry.mutation(
         resolver=slot_resolvers.book_slot,
+        extensions=[RateLimited("booking")],
         description="Hold a time slot of a restaurant (a table that seats partySize, the "
         "smallest free one), space or equipment listing: a PENDING reservation, like "
         "createReservation's; UNAVAILABLE when taken. Errors also: NOT_FOUND, INVALID_INPUT, "
@@ -146,6 +155,7 @@ class Mutation:
     )
     pay_reservation: ReservationPayload = strawberry.mutation(
         resolver=payment_resolvers.pay,
+        extensions=[RateLimited("booking")],
         description="The guest pays a PENDING hold (instant-book listings are then CONFIRMED). "
         "The same idempotencyKey replays the first answer; after PAYMENT_FAILED, retry "
         "with a new key. Errors also: NOT_FOUND, FORBIDDEN, INVALID_STATE, "
@@ -159,6 +169,7 @@ class Mutation:
     )
     change_reservation_dates: ReservationPayload = strawberry.mutation(
         resolver=lifecycle_resolvers.change_reservation_dates,
+        extensions=[RateLimited("booking")],
         description="Move a reservation to new nights (and quantity) atomically: the new "
         "range is taken and the old freed together, or nothing changes (UNAVAILABLE). Priced "
         "again; a paid booking gets the difference back. Errors also: NOT_FOUND, "
@@ -196,6 +207,7 @@ class Mutation:
     )
     join_waitlist: WaitlistEntryPayload = strawberry.mutation(
         resolver=waitlist_resolvers.join_waitlist,
+        extensions=[RateLimited("booking")],
         description="Wait for a full range; when units free up, the oldest entry whose range "
         "fits is offered a hold. A range with room now is refused (INVALID_STATE): book it. "
         "Errors also: NOT_FOUND, INVALID_INPUT, INVALID_DATES, ALREADY_EXISTS.",

@@ -1,15 +1,17 @@
-"""The GraphQL view at /graphql: authentication before GraphQL, the request's context,
-GraphQL over HTTP as clients expect it (over_http.py), GraphiQL, and the websocket
-(websocket.py)."""
+"""The GraphQL view at /graphql: the request's context, GraphQL over HTTP as clients expect
+it (over_http.py), GraphiQL, and the websocket (websocket.py). Who is asking was settled
+before the view runs (the app's authentication middleware, http/authentication.py): the
+view reads the principal from the scope, and answers the middleware's refusals in GraphQL's
+error shape (`refuse_token`)."""
 
 import contextlib
-import uuid
 from collections.abc import Callable
 from typing import Protocol
 
 import orjson
 from cross_web import HTTPException
-from starlette.requests import ClientDisconnect, Request
+from starlette.authentication import AuthenticationError
+from starlette.requests import ClientDisconnect, HTTPConnection, Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
@@ -21,7 +23,6 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from bookwell.core.config import Settings
 from bookwell.core.db import Database
-from bookwell.core.pg_listen import Listener
 from bookwell.core.rate_limits import build_rate_limiter
 from bookwell.graphql.context import Context
 from bookwell.graphql.graphiql import GraphiQLPage
@@ -40,18 +41,17 @@ from bookwell.graphql.over_http import (
 )
 from bookwell.graphql.schema import build_schema
 from bookwell.graphql.websocket import SubscriptionsOnly, TextFrames
-from bookwell.services.accounts import accounts
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.accounts.tokens import AccessTokens
 from bookwell.services.payments import PaymentProvider
 
 
-class AppRuntime(Protocol):
-    """What the view is given: the app's runtime (app.py), whose database and LISTEN
-    connection the lifespan opens (None before it starts)."""
+class Authentication(Protocol):
+    """The app's bearer-token check (http/authentication.py: BearerTokens)."""
 
-    db: Database | None
-    listener: Listener | None
+    async def principal(self, db: Database, header: str) -> Principal | None: ...
+
+    def principal_of(self, conn: HTTPConnection) -> Principal | None: ...
 
 
 class BookwellGraphQL(DocumentIdRequests, GraphQL):
@@ -61,7 +61,7 @@ class BookwellGraphQL(DocumentIdRequests, GraphQL):
     def __init__(
         self,
         settings: Settings,
-        runtime: AppRuntime,
+        authentication: Authentication,
         access_tokens: AccessTokens,
         payments: PaymentProvider,
         origin_allowed: Callable[[str], bool],
@@ -72,7 +72,7 @@ class BookwellGraphQL(DocumentIdRequests, GraphQL):
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
         )
         self.settings = settings
-        self.runtime = runtime
+        self.authentication = authentication
         self.access_tokens = access_tokens
         self.payments = payments
         self.rate_limiter = build_rate_limiter(settings.redis_url, settings.queue_namespace)
@@ -86,21 +86,6 @@ class BookwellGraphQL(DocumentIdRequests, GraphQL):
         return await self.graphiql_page.page(request)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Authenticate before GraphQL sees the request: a bad token is HTTP 401, whatever
-        the query asks."""
-        if scope["type"] == "http":
-            # RequestContext (observability) made it, and bound it to the log context.
-            request_id = scope.get("state", {}).get("request_id") or uuid.uuid4().hex
-            scope.setdefault("state", {})["request_id"] = request_id
-            header = Request(scope).headers.get("authorization")
-            if header is not None:
-                principal = await self.authenticate(header)
-                if principal is None:
-                    accept = Request(scope).headers.get("accept")
-                    response = _invalid_token(request_id, prefers_graphql_response(accept))
-                    await response(scope, receive, send)
-                    return
-                scope["state"]["principal"] = principal
         # A client that went away before its request was read has nobody left to answer.
         try:
             with contextlib.suppress(ClientDisconnect):
@@ -176,44 +161,46 @@ class BookwellGraphQL(DocumentIdRequests, GraphQL):
             raise HTTPException(400, "The request body must be a JSON object.")
         return decoded
 
-    async def authenticate(self, header: str) -> Principal | None:
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            return None
-        assert self.runtime.db is not None
-        async with self.runtime.db.read() as session:
-            return await accounts.authenticate(
-                session=session, token=token.strip(), access_tokens=self.access_tokens
-            )
+    @staticmethod
+    def refuse_token(conn: HTTPConnection, error: AuthenticationError) -> Response:
+        """The authentication middleware's answer to a bad token on /graphql: HTTP 401 in
+        GraphQL's error shape, whatever the query asks."""
+        accept = conn.headers.get("accept")
+        return _invalid_token(conn.state.request_id, prefers_graphql_response(accept))
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """A websocket authenticates in its connection_init payload, as HTTP does in its
-        header: {"Authorization": "Bearer <token>"}. No token: anonymous; a bad one: 4403."""
+        header: {"Authorization": "Bearer <token>"}, checked as the header is. No token:
+        whoever the upgrade request's header signed in (http/authentication.py), else
+        anonymous; a bad one: 4403."""
         params = context.connection_params or {}
         header = params.get("Authorization", params.get("authorization"))
         if header is None:
             return UNSET
-        principal = await self.authenticate(header) if isinstance(header, str) else None
+        principal = (
+            await self.authentication.principal(context.db, header)
+            if isinstance(header, str)
+            else None
+        )
         if principal is None:
             raise ConnectionRejectionError()
         context.sign_in(principal)
         return UNSET
 
     async def get_context(self, request: Request | WebSocket, response: Response) -> Context:
-        assert self.runtime.db is not None
-        request_id = getattr(request.state, "request_id", uuid.uuid4().hex)
+        request_id = request.state.request_id  # observability/request_context.py made it
         if isinstance(response, Response):
             response.headers["X-Request-ID"] = request_id
         context = Context(
-            db=self.runtime.db,
+            db=request.state.db,  # the lifespan's state (app.py)
             settings=self.settings,
             access_tokens=self.access_tokens,
-            principal=getattr(request.state, "principal", None),
+            principal=self.authentication.principal_of(request),
             request_id=request_id,
             request=request if isinstance(request, Request) else None,
             response=response if isinstance(response, Response) else None,
             payments=self.payments,
-            listener=self.runtime.listener,
+            listener=request.state.listener,
             rate_limiter=self.rate_limiter,
         )
         if isinstance(request, Request):

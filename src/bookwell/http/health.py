@@ -10,7 +10,6 @@ from sqlalchemy import text
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from bookwell.core.db import HasDatabase
 from bookwell.observability.redis_probe import ping
 
 log = logging.getLogger(__name__)
@@ -18,24 +17,22 @@ log = logging.getLogger(__name__)
 CHECK_TIMEOUT_SECONDS = 3.0
 
 
-def health(runtime: HasDatabase):
-    async def answer(request: Request) -> JSONResponse:
-        assert runtime.db is not None
-        async with runtime.db.read() as session:
-            await session.execute(text("SELECT 1"))
-        return JSONResponse({"status": "ok"})
-
-    return answer
+async def health(request: Request) -> JSONResponse:
+    async with request.state.db.read() as session:
+        await session.execute(text("SELECT 1"))
+    return JSONResponse({"status": "ok"})
 
 
 async def healthz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
-async def _database(runtime: HasDatabase) -> None:
-    if runtime.db is None:
+async def _database(request: Request) -> None:
+    """The lifespan's database (app.py), from the request's state."""
+    db = getattr(request.state, "db", None)
+    if db is None:
         raise RuntimeError("not started")
-    async with runtime.db.read() as session:
+    async with db.read() as session:
         await session.execute(text("SELECT 1"))
 
 
@@ -48,9 +45,9 @@ async def _check(name: str, probe) -> tuple[str, str | None]:
     return name, None
 
 
-def readyz(runtime: HasDatabase, redis_url: str | None):
+def readyz(redis_url: str | None):
     async def ready(request: Request) -> JSONResponse:
-        probes = [_check("database", _database(runtime))]
+        probes = [_check("database", _database(request))]
         if redis_url:
             probes.append(_check("redis", ping(redis_url)))
         results = await asyncio.gather(*probes)

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from starlette.requests import Request
 from starlette.responses import Response
 
-from bookwell.core.db import Database, HasDatabase
+from bookwell.core.db import Database
 from bookwell.models import OutboxMessage
 from bookwell.observability.metrics import Metrics
 from bookwell.observability.redis_probe import queue_sizes
@@ -65,19 +65,18 @@ async def _source(metrics: Metrics, name: str, reading) -> None:
 
 def metrics_endpoint(
     metrics: Metrics,
-    runtime: HasDatabase,
     redis_url: str | None,
     namespace: str,
     queues: Sequence[str],
 ):
     """`queues`: the names of the broker's queues (workers/broker.py), whose depths in Redis
-    are read at each scrape."""
+    are read at each scrape. The database is the lifespan's, from the request's state."""
 
     async def scrape(request: Request) -> Response:
         readings = []
-        if runtime.db is not None:
-            read_pool(metrics, runtime.db)
-            readings.append(_source(metrics, "database", read_outbox(metrics, runtime.db)))
+        if (db := getattr(request.state, "db", None)) is not None:
+            read_pool(metrics, db)
+            readings.append(_source(metrics, "database", read_outbox(metrics, db)))
         if redis_url:
             readings.append(
                 _source(metrics, "redis", read_queues(metrics, redis_url, namespace, queues))

@@ -1,9 +1,11 @@
 """Reports over plain HTTP, for browsers and scripts:
 
     GET /reports/{listingId}.{html,txt,csv,json}?start=YYYY-MM-DD&end=YYYY-MM-DD
-    Authorization: Bearer <token>
+    Authorization: Bearer <token>   (or ?access_token=<token>, for a link a browser follows)
 
-The same rules as the GraphQL `report` query: 401 without a valid token, 403 for a guest,
+The token is checked by the app's authentication middleware (http/authentication.py), which
+answers a bad one with `refuse_token`; the endpoint reads the principal it signed in. The
+same rules as the GraphQL `report` query: 401 without a valid token, 403 for a guest,
 404 for a listing that does not exist or is not the host's (the two are not told apart),
 400 for a bad format or range. Errors are JSON: {"error": {"code", "message", "field"}}.
 """
@@ -12,16 +14,16 @@ import asyncio
 import logging
 import re
 import uuid
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
 
-from starlette.requests import Request
+from starlette.authentication import AuthenticationError
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, Response
 
-from bookwell.core.db import HasDatabase
 from bookwell.core.errors import DomainError, ErrorCode
 from bookwell.core.ids import database_id_of
+from bookwell.http.authentication import principal_of
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.reports import reports
 from bookwell.services.reports.figures import Report
@@ -30,7 +32,6 @@ from bookwell.services.reports.render.json import render_json
 
 log = logging.getLogger(__name__)
 
-Authenticate = Callable[[str], Awaitable[Principal | None]]
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 STATUS = {
     ErrorCode.UNAUTHENTICATED: 401,
@@ -60,22 +61,19 @@ DOWNLOADS = {
 }
 
 
-async def _principal(request: Request, authenticate: Authenticate) -> Principal:
-    """The Authorization header, or for a browser link the `access_token` query parameter
-    (RFC 6750, 2.3)."""
-    header = request.headers.get("authorization")
-    if header is None and (token := request.query_params.get("access_token")):
-        header = f"Bearer {token}"
-    if header is None:
+def _principal(request: Request) -> Principal:
+    principal = principal_of(request)
+    if principal is None:
         raise DomainError(
             ErrorCode.UNAUTHENTICATED, "Send Authorization: Bearer <token>, or ?access_token=."
         )
-    principal = await authenticate(header)
-    if principal is None:
-        raise DomainError(
-            ErrorCode.UNAUTHENTICATED, "The Authorization header does not hold a valid token."
-        )
     return principal
+
+
+def refuse_token(conn: HTTPConnection, error: AuthenticationError) -> Response:
+    """The authentication middleware's answer to a bad token on /reports: 401 in the
+    reports' error shape."""
+    return _error(DomainError(ErrorCode.UNAUTHENTICATED, str(error)), conn.state.request_id)
 
 
 def _file(name: str) -> tuple[str, Download]:
@@ -126,45 +124,38 @@ def _error(error: DomainError, request_id: str) -> JSONResponse:
     return JSONResponse(body, status_code=STATUS.get(error.code, 400), headers=headers)
 
 
-def report_download(
-    runtime: HasDatabase, authenticate: Authenticate
-) -> Callable[[Request], Awaitable[Response]]:
-    """The endpoint. `runtime.db` is opened by the app's lifespan; `authenticate` turns an
-    Authorization header into a principal (None: not a valid token), as the GraphQL view does."""
-
-    async def download(request: Request) -> Response:
-        request_id = uuid.uuid4().hex
-        try:
-            principal = await _principal(request, authenticate)
-            reports.require_reporter(principal)
-            stem, wanted = _file(request.path_params["file"])
-            start, end = _date(request, "start"), _date(request, "end")
-            listing_id = _listing_id(stem)
-            assert runtime.db is not None
-            async with runtime.db.read() as session:
-                found = await reports.build_report(
-                    session=session,
-                    principal=principal,
-                    start_date=start,
-                    end_date=end,
-                    listing_id=listing_id,
-                )
-            body = await asyncio.to_thread(_body, found, wanted)
-        except DomainError as error:
-            return _error(error, request_id)
-        except Exception:
-            log.exception("unexpected error (request %s)", request_id)
-            answer = {"error": {"code": "INTERNAL_ERROR", "message": "Unexpected error."}}
-            return JSONResponse(answer, status_code=500, headers={"X-Request-ID": request_id})
-        filename = f"report-{listing_id}-{start}-{end}.{wanted.extension}"
-        headers = {
-            "Content-Disposition": f'{wanted.disposition}; filename="{filename}"',
-            "Cache-Control": "private, no-store",
-            "X-Request-ID": request_id,
-            "X-Content-Type-Options": "nosniff",
-            # The page needs its own inline styles and nothing else.
-            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
-        }
-        return Response(body, media_type=wanted.media_type, headers=headers)
-
-    return download
+async def report_download(request: Request) -> Response:
+    """The endpoint. The database is the lifespan's and the request id the request context's
+    (observability/request_context.py), both from the request's state."""
+    request_id = request.state.request_id
+    try:
+        principal = _principal(request)
+        reports.require_reporter(principal)
+        stem, wanted = _file(request.path_params["file"])
+        start, end = _date(request, "start"), _date(request, "end")
+        listing_id = _listing_id(stem)
+        async with request.state.db.read() as session:
+            found = await reports.build_report(
+                session=session,
+                principal=principal,
+                start_date=start,
+                end_date=end,
+                listing_id=listing_id,
+            )
+        body = await asyncio.to_thread(_body, found, wanted)
+    except DomainError as error:
+        return _error(error, request_id)
+    except Exception:
+        log.exception("unexpected error (request %s)", request_id)
+        answer = {"error": {"code": "INTERNAL_ERROR", "message": "Unexpected error."}}
+        return JSONResponse(answer, status_code=500, headers={"X-Request-ID": request_id})
+    filename = f"report-{listing_id}-{start}-{end}.{wanted.extension}"
+    headers = {
+        "Content-Disposition": f'{wanted.disposition}; filename="{filename}"',
+        "Cache-Control": "private, no-store",
+        "X-Request-ID": request_id,
+        "X-Content-Type-Options": "nosniff",
+        # The page needs its own inline styles and nothing else.
+        "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
+    }
+    return Response(body, media_type=wanted.media_type, headers=headers)

@@ -11,7 +11,6 @@ from collections.abc import Awaitable, Callable
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from bookwell.core.db import HasDatabase
 from bookwell.core.errors import DomainError
 from bookwell.services.payments import PaymentProvider, WebhookSource
 from bookwell.services.payments.events import handle_stripe_event
@@ -20,9 +19,7 @@ from bookwell.services.payments.provider import InvalidWebhook
 log = logging.getLogger(__name__)
 
 
-def stripe_webhook(
-    runtime: HasDatabase, provider: PaymentProvider
-) -> Callable[[Request], Awaitable[JSONResponse]]:
+def stripe_webhook(provider: PaymentProvider) -> Callable[[Request], Awaitable[JSONResponse]]:
     async def receive(request: Request) -> JSONResponse:
         if not isinstance(provider, WebhookSource):
             return JSONResponse({"error": "Stripe is not the payment provider."}, status_code=404)
@@ -32,9 +29,8 @@ def stripe_webhook(
         except InvalidWebhook as error:
             log.warning("rejected a Stripe webhook: %s", error)
             return JSONResponse({"error": "Invalid signature or payload."}, status_code=400)
-        assert runtime.db is not None
         try:
-            async with runtime.db.transaction() as session:
+            async with request.state.db.transaction() as session:
                 outcome = await handle_stripe_event(session=session, event=event, provider=provider)
         except DomainError as error:
             log.error("Stripe event %s not applied: %s", event.get("id"), error.message)

@@ -1,7 +1,10 @@
-"""One request id per HTTP request, made before any route runs: kept in `scope["state"]`
-(the GraphQL view answers it in `X-Request-ID`) and bound to structlog's context, so every
-line logged while the request is served carries it, and so do the outbox events it records
-(core/request_scope.py).
+"""One request id per HTTP request and per websocket connection, made here before any route
+runs and nowhere else: kept in `scope["state"]["request_id"]`, where every route reads it
+(the GraphQL view and /reports answer it in `X-Request-ID`, a masked "Unexpected error."
+carries it as `requestId`), and bound to structlog's context, so every line logged while the
+request is served carries it, and so do the outbox events it records
+(core/request_scope.py). A websocket's id lasts as long as the connection: every
+subscription on it logs the same one.
 
 An `X-Request-ID` the client (or a proxy in front) sent is kept when it is a plain token of
 at most 100 characters, so one id follows a request through the proxy's logs and ours;
@@ -29,7 +32,7 @@ class RequestContext:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
         request_id = request_id_of(scope)

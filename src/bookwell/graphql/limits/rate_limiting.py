@@ -1,10 +1,17 @@
 """Rate limits on login and booking, counted per operation field (ten aliased `login`s in
 one request count ten), per client IP and per signed-in principal, checked after
-validation and before any resolver runs."""
+validation and before any resolver runs.
+
+What is guarded is declared on the field itself, in graphql/schema.py:
+`strawberry.mutation(..., extensions=[RateLimited("booking")])`. The limiter reads those
+declarations from the schema; a new booking mutation is guarded by declaring it, not by
+editing this module. The buckets and their limits (settings) are here."""
 
 from collections import Counter as Tally
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Literal
+from weakref import WeakKeyDictionary
 
 from graphql import (
     DocumentNode,
@@ -14,59 +21,84 @@ from graphql import (
     GraphQLError,
     InlineFragmentNode,
     OperationDefinitionNode,
+    OperationType,
     SelectionSetNode,
     get_operation_ast,
 )
-from strawberry.extensions import SchemaExtension
+from strawberry import Schema
+from strawberry.extensions import FieldExtension, SchemaExtension
 from strawberry.types import ExecutionResult
+from strawberry.types.base import get_object_definition
 
 from bookwell.core.rate_limits import Counter, RateLimiter
 
 CODE = "RATE_LIMITED"
 
+Bucket = Literal["login", "booking"]
+
+
+class RateLimited(FieldExtension):
+    """Declares a root field rate limited: each time an operation asks for it counts one
+    against `bucket`'s limits (per IP and per principal, from settings). Only a declaration:
+    it takes no part in resolving (implements neither resolve), RateLimits reads it."""
+
+    def __init__(self, bucket: Bucket):
+        self.bucket = bucket
+
 
 @dataclass(frozen=True)
 class Rule:
-    name: str
-    fields: frozenset[str]
+    name: Bucket
     per_ip: int
     per_principal: int
 
 
 def rules_from(settings) -> list[Rule]:
+    """The buckets, in the order they are checked."""
     return [
-        Rule(
-            "login",
-            frozenset({"login", "register"}),
-            settings.login_limit_per_ip,
-            settings.login_limit_per_principal,
-        ),
-        Rule(
-            "booking",
-            frozenset(
-                {
-                    "createReservation",
-                    "bookSlot",
-                    "payReservation",
-                    "changeReservationDates",
-                    "joinWaitlist",
-                }
-            ),
-            settings.booking_limit_per_ip,
-            settings.booking_limit_per_principal,
-        ),
+        Rule("login", settings.login_limit_per_ip, settings.login_limit_per_principal),
+        Rule("booking", settings.booking_limit_per_ip, settings.booking_limit_per_principal),
     ]
 
 
-def root_field_counts(document: DocumentNode, operation_name: str | None) -> Tally[str]:
-    """How often each root field is asked for (aliases and fragments included)."""
+# Per schema, built on first use: {operation type: {root field's GraphQL name: bucket}}.
+_guarded: WeakKeyDictionary[Schema, dict[OperationType, dict[str, Bucket]]] = WeakKeyDictionary()
+
+
+def guarded_fields(schema: Schema) -> dict[OperationType, dict[str, Bucket]]:
+    """The root fields declared RateLimited, read from the schema."""
+    if (found := _guarded.get(schema)) is None:
+        roots = {
+            OperationType.QUERY: schema.query,
+            OperationType.MUTATION: schema.mutation,
+            OperationType.SUBSCRIPTION: schema.subscription,
+        }
+        found = {}
+        for kind, root in roots.items():
+            definition = get_object_definition(root) if root is not None else None
+            fields = definition.fields if definition is not None else []
+            found[kind] = {
+                schema.config.name_converter.get_graphql_name(field): extension.bucket
+                for field in fields
+                for extension in field.extensions
+                if isinstance(extension, RateLimited)
+            }
+        _guarded[schema] = found
+    return found
+
+
+def root_field_counts(
+    document: DocumentNode, operation_name: str | None
+) -> tuple[OperationType | None, Tally[str]]:
+    """The operation's type, and how often it asks for each root field (aliases and
+    fragments included)."""
     operation = get_operation_ast(document, operation_name)
     if not isinstance(operation, OperationDefinitionNode):
-        return Tally()
+        return None, Tally()
     fragments = {
         d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
     }
-    return _count_fields(operation.selection_set, frozenset(), fragments, {})
+    return operation.operation, _count_fields(operation.selection_set, frozenset(), fragments, {})
 
 
 def _count_fields(
@@ -113,13 +145,14 @@ class RateLimits(SchemaExtension):
         document = self.execution_context.graphql_document
         if limiter is None or document is None or not context.settings.rate_limits:
             return None
-        counts = root_field_counts(document, self.execution_context.operation_name)
+        kind, counts = root_field_counts(document, self.execution_context.operation_name)
+        guarded = guarded_fields(self.execution_context.schema).get(kind, {}) if kind else {}
         settings = context.settings
         request = getattr(context, "request", None)
         ip = request.client.host if request is not None and request.client else "unknown"
         principal = getattr(context, "principal", None)
         for rule in rules_from(settings):
-            amount = sum(counts[name] for name in rule.fields)
+            amount = sum(n for name, n in counts.items() if guarded.get(name) == rule.name)
             if amount == 0:
                 continue
             counters = [Counter(f"{rule.name}:ip:{ip}", rule.per_ip)]

@@ -1,0 +1,105 @@
+"""Who is asking: one bearer-token check for every route that takes a token (/graphql over
+HTTP and its websocket upgrade, /reports, the calendar feed), as Starlette's
+`AuthenticationMiddleware` with the backend below. The app puts the middleware on those
+routes (app.py), each with its own answer to a bad token (`on_error`: GraphQL's error shape
+on /graphql, the reports' JSON on /reports); routes read the principal from the scope
+(`principal_of`), never from the header.
+
+No Authorization header: anonymous (`scope["user"]` unauthenticated), and the route decides.
+A header that holds no valid token (another scheme, an unknown, revoked or expired token):
+refused with 401 before the route runs. Checking a token is the accounts service's
+(API tokens and JWTs alike); this module only finds the token and asks."""
+
+from collections.abc import Callable
+
+from starlette.authentication import (
+    AuthCredentials,
+    AuthenticationBackend,
+    AuthenticationError,
+    BaseUser,
+)
+from starlette.middleware import Middleware
+from starlette.middleware.authentication import AuthenticationMiddleware
+from starlette.requests import HTTPConnection
+from starlette.responses import Response
+
+from bookwell.core.db import Database
+from bookwell.services.accounts import accounts
+from bookwell.services.accounts.principal import Principal
+from bookwell.services.accounts.tokens import AccessTokens
+
+INVALID_TOKEN = "The Authorization header does not hold a valid token."
+
+OnError = Callable[[HTTPConnection, AuthenticationError], Response]
+
+
+class InvalidToken(AuthenticationError):
+    """A credential was sent and is not a valid token."""
+
+
+class SignedIn(BaseUser):
+    """`scope["user"]` of an authenticated request: the principal behind its token."""
+
+    def __init__(self, principal: Principal):
+        self.principal = principal
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def display_name(self) -> str:
+        return str(self.principal.user_id)
+
+    @property
+    def identity(self) -> str:
+        return str(self.principal.user_id)
+
+
+class BearerTokens(AuthenticationBackend):
+    """`query_parameter`: also take the token from `?access_token=` when no header is sent
+    (RFC 6750, 2.3), for links a browser follows (report downloads)."""
+
+    def __init__(self, access_tokens: AccessTokens, *, query_parameter: bool = False):
+        self.access_tokens = access_tokens
+        self.query_parameter = query_parameter
+
+    async def authenticate(self, conn: HTTPConnection) -> tuple[AuthCredentials, BaseUser] | None:
+        header = conn.headers.get("authorization")
+        token = conn.query_params.get("access_token") if self.query_parameter else None
+        if header is None and token:
+            header = f"Bearer {token}"
+        if header is None:
+            return None
+        # The lifespan's database (app.py), which the server copied into the scope.
+        principal = await self.principal(conn.state.db, header)
+        if principal is None:
+            raise InvalidToken(INVALID_TOKEN)
+        return AuthCredentials(["authenticated"]), SignedIn(principal)
+
+    async def principal(self, db: Database, header: str) -> Principal | None:
+        """The principal behind an Authorization value ("Bearer <token>"), or None. Also
+        what a websocket's connection_init payload is checked with (graphql/view.py)."""
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return None
+        async with db.read() as session:
+            return await accounts.authenticate(
+                session=session, token=token.strip(), access_tokens=self.access_tokens
+            )
+
+    @staticmethod
+    def principal_of(conn: HTTPConnection) -> Principal | None:
+        return principal_of(conn)
+
+
+def principal_of(conn: HTTPConnection) -> Principal | None:
+    """Who the middleware signed in; None: anonymous (or no middleware on the route)."""
+    user = conn.scope.get("user")
+    return user.principal if isinstance(user, SignedIn) else None
+
+
+def authentication(backend: BearerTokens, on_error: OnError) -> Middleware:
+    """The middleware for one route: `on_error` answers a request whose token is invalid
+    (a websocket's upgrade is closed instead)."""
+    return Middleware(AuthenticationMiddleware, backend=backend, on_error=on_error)
