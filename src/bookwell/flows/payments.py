@@ -1,7 +1,10 @@
-"""Payment flows: a guest pays a hold; paid holds that ended without a stay are refunded."""
+"""Payment flows: a guest pays a hold; the provider's webhook events are applied; paid holds
+that ended without a stay are refunded."""
 
 import logging
 import uuid
+from collections.abc import Mapping
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -11,6 +14,7 @@ from bookwell.flows.transaction import in_one_transaction
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.payments import records
 from bookwell.services.payments import service as payments
+from bookwell.services.payments.events import EventOutcome, handle_stripe_event
 from bookwell.services.payments.provider import PaymentProvider
 from bookwell.services.payments.service import PaymentOutcome, RecordedFailure
 
@@ -45,6 +49,17 @@ async def pay(
     if isinstance(outcome, RecordedFailure):
         raise outcome
     return outcome
+
+
+async def apply_stripe_event(
+    db: Database, *, event: Mapping[str, Any], provider: PaymentProvider
+) -> EventOutcome:
+    """A verified Stripe event, applied in one transaction (a DomainError: nothing applied,
+    and Stripe delivers it again)."""
+    return await in_one_transaction(
+        db,
+        lambda session: handle_stripe_event(session=session, event=event, provider=provider),
+    )
 
 
 async def refund_ended_holds(db: Database, provider: PaymentProvider) -> int:

@@ -12,8 +12,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from bookwell.core.errors import DomainError
+from bookwell.flows.payments import apply_stripe_event
 from bookwell.services.payments import PaymentProvider, WebhookSource
-from bookwell.services.payments.events import handle_stripe_event
 from bookwell.services.payments.provider import InvalidWebhook
 
 log = logging.getLogger(__name__)
@@ -30,8 +30,7 @@ def stripe_webhook(provider: PaymentProvider) -> Callable[[Request], Awaitable[J
             log.warning("rejected a Stripe webhook: %s", error)
             return JSONResponse({"error": "Invalid signature or payload."}, status_code=400)
         try:
-            async with request.state.db.transaction() as session:
-                outcome = await handle_stripe_event(session=session, event=event, provider=provider)
+            outcome = await apply_stripe_event(request.state.db, event=event, provider=provider)
         except DomainError as error:
             log.error("Stripe event %s not applied: %s", event.get("id"), error.message)
             return JSONResponse({"error": "Not applied; deliver again."}, status_code=500)
