@@ -60,3 +60,20 @@ def test_the_node_is_found_only_when_no_directive_may_hide_it():
         "{ listings { edges { ...E } } } fragment E on ListingEdge { node { reservations { id } } }"
     )
     assert nodes is not None and len(nodes) == 1
+
+
+def test_every_field_postgresql_may_write_is_a_field_of_its_type_in_the_schema():
+    from bookwell.graphql.engine.json_pages import LISTING_EDGE, RESERVATION_EDGE, Vocabulary
+    from bookwell.graphql.schema import build_schema
+
+    types = build_schema()._schema.type_map
+
+    def check(vocabulary: Vocabulary) -> None:
+        fields = types[vocabulary.type_name].fields
+        for name, value in vocabulary.fields.items():
+            assert name in fields, f"{vocabulary.type_name}.{name}"
+            if isinstance(value, Vocabulary):
+                check(value)
+
+    check(LISTING_EDGE)
+    check(RESERVATION_EDGE)

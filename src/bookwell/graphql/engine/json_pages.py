@@ -5,11 +5,11 @@ hundreds of reservations of a handful of columns each, and `searchAvailability {
 { id title nightlyPrice { amount } } } }` for a page of listings. Read as rows, every one is
 decoded (all its columns), built into an object, then completed field by field: most of the
 request's CPU (bench/README.md). When the selection below such a field is only columns that
-PostgreSQL can write exactly as the API would (a vocabulary below, over a service's
-JSON_FIELDS), the resolver or look-ahead asks for the list as JSON instead, and the executor
-puts that text into the answer unchanged (an `orjson.Fragment`): a listing's page of
-reservations (services/booking/reservation_json.py), a listing connection's edges
-(services/listings/listing_json.py).
+PostgreSQL can write exactly as the API would (a vocabulary below, made from a service's
+JSON_FIELDS: the one declaration of those columns), the resolver or look-ahead asks for the
+list as JSON instead, and the executor puts that text into the answer unchanged (an
+`orjson.Fragment`): a listing's page of reservations (services/booking/reservation_json.py),
+a listing connection's edges (services/listings/listing_json.py).
 
 The JSON answers one field node of the document and nothing else: `Prebuilt.node` is that
 node, and the executor uses the text only when completing that very node (execution.py).
@@ -23,8 +23,11 @@ from dataclasses import dataclass
 import orjson
 from graphql import FieldNode, FragmentDefinitionNode, FragmentSpreadNode, InlineFragmentNode
 from graphql.language import SelectionNode
+from strawberry.utils.str_converters import to_camel_case
 
 from bookwell.core.json_rows import MAX_KEY_LENGTH, Constant, JsonShape
+from bookwell.services.booking.reservation_json import JSON_FIELDS as RESERVATION_FIELDS
+from bookwell.services.listings.listing_json import JSON_FIELDS as LISTING_FIELDS
 
 
 @dataclass(frozen=True)
@@ -35,44 +38,37 @@ class Vocabulary:
     type_name: str
     fields: dict[str, "str | Vocabulary"]
 
+    def columns(self) -> set[str]:
+        return {
+            column
+            for value in self.fields.values()
+            for column in (value.columns() if isinstance(value, Vocabulary) else [value])
+        }
 
-# services/booking/reservation_json.py JSON_FIELDS
-RESERVATION = Vocabulary(
-    "Reservation",
-    {
-        "id": "id",
-        "databaseId": "database_id",
-        "guestName": "guest_name",
-        "startDate": "start_date",
-        "endDate": "end_date",
-        "nights": "nights",
-        "quantity": "quantity",
-        "status": "status",
-        "partySize": "party_size",
-        "cancelReason": "cancel_reason",
-        "totalPrice": Vocabulary("Money", {"amount": "total_amount", "currency": "currency"}),
-    },
-)
-# services/listings/listing_json.py JSON_FIELDS
-LISTING = Vocabulary(
+
+def vocabulary(
+    type_name: str, columns: Iterable[str], objects: dict[str, Vocabulary] | None = None
+) -> Vocabulary:
+    """A type's vocabulary from the one declaration of its columns (a service's JSON_FIELDS):
+    each column is the field of its name in camelCase, as Strawberry names fields, except the
+    cursor and the columns of the nested `objects`."""
+    objects = objects or {}
+    nested = {column for value in objects.values() for column in value.columns()}
+    plain = [column for column in columns if column != "cursor" and column not in nested]
+    return Vocabulary(type_name, {**{to_camel_case(column): column for column in plain}, **objects})
+
+
+def money(amount: str) -> Vocabulary:
+    return Vocabulary("Money", {"amount": amount, "currency": "currency"})
+
+
+RESERVATION = vocabulary("Reservation", RESERVATION_FIELDS, {"totalPrice": money("total_amount")})
+LISTING = vocabulary(
     "Listing",
+    LISTING_FIELDS,
     {
-        "id": "id",
-        "databaseId": "database_id",
-        "kind": "kind",
-        "title": "title",
-        "description": "description",
-        "city": "city",
-        "country": "country",
-        "timezone": "timezone",
-        "nightlyPrice": Vocabulary("Money", {"amount": "nightly_amount", "currency": "currency"}),
-        "units": "units",
-        "maxGuests": "max_guests",
-        "instantBook": "instant_book",
-        "holdMinutes": "hold_minutes",
-        "approvalHours": "approval_hours",
-        "offerMinutes": "offer_minutes",
-        "cleaningFee": Vocabulary("Money", {"amount": "cleaning_amount", "currency": "currency"}),
+        "nightlyPrice": money("nightly_amount"),
+        "cleaningFee": money("cleaning_amount"),
         "cancellationPolicy": Vocabulary(
             "CancellationPolicy",
             {
@@ -80,8 +76,6 @@ LISTING = Vocabulary(
                 "lateRefundPercent": "late_refund_percent",
             },
         ),
-        "slotMinutes": "slot_minutes",
-        "sittingMinutes": "sitting_minutes",
     },
 )
 LISTING_EDGE = Vocabulary("ListingEdge", {"cursor": "cursor", "node": LISTING})
