@@ -78,17 +78,27 @@ async def _sweep_holds(
 
 
 async def _check_in(db: Database, settings: Settings, provider: PaymentProvider) -> dict[str, int]:
-    return {"checked_in": len(await _in_transaction(db, stay_clock.start_due_stays))}
+    return {
+        "checked_in": len(
+            await _in_transaction(db, lambda session: stay_clock.start_due_stays(session=session))
+        )
+    }
 
 
 async def _check_out(db: Database, settings: Settings, provider: PaymentProvider) -> dict[str, int]:
-    return {"completed": len(await _in_transaction(db, stay_clock.complete_due_stays))}
+    return {
+        "completed": len(
+            await _in_transaction(
+                db, lambda session: stay_clock.complete_due_stays(session=session)
+            )
+        )
+    }
 
 
 async def _warn(db: Database, settings: Settings, provider: PaymentProvider) -> dict[str, int]:
     minutes = settings.hold_warning_minutes
     warned = await _in_transaction(
-        db, lambda session: reminders.warn_expiring_holds(session, minutes=minutes)
+        db, lambda session: reminders.warn_expiring_holds(session=session, minutes=minutes)
     )
     return {"holds_warned": warned}
 
@@ -96,7 +106,7 @@ async def _warn(db: Database, settings: Settings, provider: PaymentProvider) -> 
 async def _remind(db: Database, settings: Settings, provider: PaymentProvider) -> dict[str, int]:
     hours = settings.reminder_hours
     queued = await _in_transaction(
-        db, lambda session: reminders.enqueue_reminders(session, hours=hours)
+        db, lambda session: reminders.enqueue_reminders(session=session, hours=hours)
     )
     return {"reminders": queued}
 
@@ -104,7 +114,7 @@ async def _remind(db: Database, settings: Settings, provider: PaymentProvider) -
 async def _purge(db: Database, settings: Settings, provider: PaymentProvider) -> dict[str, int]:
     ttl = timedelta(hours=settings.idempotency_key_ttl_hours)
     purged = await _in_transaction(
-        db, lambda session: idempotency.purge_idempotency_keys(session, older_than=ttl)
+        db, lambda session: idempotency.purge_idempotency_keys(session=session, older_than=ttl)
     )
     return {"keys_purged": purged}
 
@@ -114,7 +124,7 @@ async def _purge_outbox(
 ) -> dict[str, int]:
     kept = timedelta(days=settings.outbox_retention_days)
     purged = await _in_transaction(
-        db, lambda session: outbox.purge_delivered(session, older_than=kept)
+        db, lambda session: outbox.purge_delivered(session=session, older_than=kept)
     )
     return {"outbox_purged": purged}
 

@@ -54,7 +54,9 @@ def is_capacity_error(error: IntegrityError) -> bool:
     return CAPACITY_CONSTRAINT in str(error.orig)
 
 
-async def _terms(session: AsyncSession, listing_id: uuid.UUID, guest_id: uuid.UUID) -> Row | None:
+async def _terms(
+    *, session: AsyncSession, listing_id: uuid.UUID, guest_id: uuid.UUID
+) -> Row | None:
     guest_name = select(User.name).where(User.id == guest_id).scalar_subquery()
     stmt = select(*TERMS_COLUMNS, guest_name.label("guest_user_name")).where(
         Listing.id == listing_id
@@ -79,7 +81,7 @@ async def place_hold(
     first, so concurrent bookings cannot both pass a stale check. After UNAVAILABLE the
     transaction is aborted: callers that go on use a savepoint.
     """
-    terms = await _terms(session, listing_id, guest_id)
+    terms = await _terms(session=session, listing_id=listing_id, guest_id=guest_id)
     if terms is None:
         raise not_found("listing", "listingId")
     if terms.kind is not ListingKind.STAY:
@@ -148,5 +150,9 @@ async def expire_holds(
             .returning(*RESERVATION_COLUMNS)
         )
         expired.extend((await session.execute(stmt)).all())
-    await outbox.record_each(session, Event.RESERVATION_EXPIRED, [row.id for row in expired])
+    await outbox.record_each(
+        session=session,
+        event=Event.RESERVATION_EXPIRED,
+        reservation_ids=[row.id for row in expired],
+    )
     return expired

@@ -19,7 +19,7 @@ def check_idempotency_key(key: str) -> str:
     return key
 
 
-async def purge_idempotency_keys(session: AsyncSession, *, older_than: timedelta) -> int:
+async def purge_idempotency_keys(*, session: AsyncSession, older_than: timedelta) -> int:
     """Delete the keys created more than `older_than` ago; how many went."""
     stmt = delete(IdempotencyKey).where(IdempotencyKey.created_at < func.now() - older_than)
     return (await session.execute(stmt)).rowcount

@@ -59,11 +59,11 @@ def _paid_or_free() -> ColumnElement[bool]:
 
 
 async def _guarded(
+    *conditions: ColumnElement[bool] | None,
     session: AsyncSession,
     reservation_id: uuid.UUID,
     allowed: tuple[ReservationStatus, ...],
     values: dict[str, Any],
-    *conditions: ColumnElement[bool] | None,
 ) -> Row | None:
     stmt = (
         update(Reservation)
@@ -92,7 +92,7 @@ class _Seen:
     end_date: date
 
 
-async def _seen(session: AsyncSession, principal: Principal, reservation_id: uuid.UUID) -> _Seen:
+async def _seen(*, session: AsyncSession, principal: Principal, reservation_id: uuid.UUID) -> _Seen:
     stmt = select(
         Reservation.status,
         (Listing.owner_id == principal.user_id).label("is_host"),
@@ -140,18 +140,20 @@ async def confirm_reservation(
     """The host accepts a paid hold (listings without instant booking)."""
     values = {"status": CONFIRMED, "confirmed_at": func.now(), "expires_at": None}
     row = await _guarded(
-        session,
-        reservation_id,
-        (PENDING,),
-        values,
         Reservation.expires_at > func.now(),
         _paid_or_free(),
         _hosted_by(principal),
+        session=session,
+        reservation_id=reservation_id,
+        allowed=(PENDING,),
+        values=values,
     )
     if row is not None:
-        await outbox.record(session, Event.RESERVATION_CONFIRMED, reservation_id=row.id)
+        await outbox.record(
+            session=session, event=Event.RESERVATION_CONFIRMED, reservation_id=row.id
+        )
         return row
-    seen = await _seen(session, principal, reservation_id)
+    seen = await _seen(session=session, principal=principal, reservation_id=reservation_id)
     _host_only(seen, "confirm")
     if seen.status is not PENDING or seen.expired:
         raise _wrong_state(seen, "confirmed")
@@ -173,14 +175,18 @@ async def mark_paid(*, session: AsyncSession, reservation_id: uuid.UUID) -> Row:
         ),
     }
     row = await _guarded(
-        session, reservation_id, (PENDING,), values, Reservation.expires_at > func.now()
+        Reservation.expires_at > func.now(),
+        session=session,
+        reservation_id=reservation_id,
+        allowed=(PENDING,),
+        values=values,
     )
     if row is None:
         raise DomainError(
             ErrorCode.INVALID_STATE, "Only a hold that has not expired can be paid.", "id"
         )
     told = Event.RESERVATION_CONFIRMED if row.status is CONFIRMED else AWAITING_APPROVAL
-    await outbox.record(session, told, reservation_id=row.id)
+    await outbox.record(session=session, event=told, reservation_id=row.id)
     return row
 
 
@@ -217,14 +223,20 @@ async def cancel_reservation(
         "cancel_reason": reason,
         "expires_at": None,
     }
-    row = await _guarded(session, reservation_id, CHANGEABLE, values, visible_to(principal))
+    row = await _guarded(
+        visible_to(principal),
+        session=session,
+        reservation_id=reservation_id,
+        allowed=CHANGEABLE,
+        values=values,
+    )
     if row is None:
-        seen = await _seen(session, principal, reservation_id)
+        seen = await _seen(session=session, principal=principal, reservation_id=reservation_id)
         raise _wrong_state(seen, "cancelled")
     by_host = row.guest_id != principal.user_id
     await outbox.record(
-        session,
-        Event.RESERVATION_CANCELLED,
+        session=session,
+        event=Event.RESERVATION_CANCELLED,
         reservation_id=row.id,
         data={"by": "host" if by_host else "guest", "reason": reason},
     )
@@ -295,7 +307,9 @@ async def change_dates(
         "price_snapshot": snapshot,
     }
     try:
-        row = await _guarded(session, reservation_id, CHANGEABLE, values)
+        row = await _guarded(
+            session=session, reservation_id=reservation_id, allowed=CHANGEABLE, values=values
+        )
     except IntegrityError as error:
         if is_capacity_error(error):
             raise unavailable(wanted, booked) from None
@@ -307,7 +321,9 @@ async def change_dates(
         "old_end_date": current.end_date.isoformat(),
         "old_quantity": current.quantity,
     }
-    await outbox.record(session, Event.RESERVATION_CHANGED, reservation_id=row.id, data=was)
+    await outbox.record(
+        session=session, event=Event.RESERVATION_CHANGED, reservation_id=row.id, data=was
+    )
     return row
 
 
@@ -317,17 +333,17 @@ async def check_in(
     """The host marks the guest arrived: CONFIRMED -> ACTIVE, from the first day of the stay."""
     today = listing_today()
     row = await _guarded(
-        session,
-        reservation_id,
-        (CONFIRMED,),
-        {"status": ACTIVE, "checked_in_at": func.now()},
         today >= Reservation.start_date,
         today < Reservation.end_date,
         _hosted_by(principal),
+        session=session,
+        reservation_id=reservation_id,
+        allowed=(CONFIRMED,),
+        values={"status": ACTIVE, "checked_in_at": func.now()},
     )
     if row is not None:
         return row
-    seen = await _seen(session, principal, reservation_id)
+    seen = await _seen(session=session, principal=principal, reservation_id=reservation_id)
     _host_only(seen, "check in")
     if seen.status is not CONFIRMED:
         raise _wrong_state(seen, "checked in")
@@ -349,10 +365,18 @@ async def check_out(
         "checked_out_at": func.now(),
         "end_date": func.least(Reservation.end_date, slept_until),
     }
-    row = await _guarded(session, reservation_id, (ACTIVE,), values, _hosted_by(principal))
+    row = await _guarded(
+        _hosted_by(principal),
+        session=session,
+        reservation_id=reservation_id,
+        allowed=(ACTIVE,),
+        values=values,
+    )
     if row is not None:
-        await outbox.record(session, Event.RESERVATION_COMPLETED, reservation_id=row.id)
+        await outbox.record(
+            session=session, event=Event.RESERVATION_COMPLETED, reservation_id=row.id
+        )
         return row
-    seen = await _seen(session, principal, reservation_id)
+    seen = await _seen(session=session, principal=principal, reservation_id=reservation_id)
     _host_only(seen, "check out")
     raise _wrong_state(seen, "checked out")

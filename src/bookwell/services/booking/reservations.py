@@ -115,7 +115,9 @@ async def create_reservation(
         idempotency_key=idempotency_key,
     )
     if idempotency_key is not None:
-        replay = await claim_idempotency_key(session, guest, idempotency_key, data.fingerprint())
+        replay = await claim_idempotency_key(
+            session=session, guest=guest, key=idempotency_key, fingerprint=data.fingerprint()
+        )
         if replay is not None:
             return replay
     reservation_id = new_id()
@@ -134,7 +136,7 @@ async def create_reservation(
         guest_name=data.guest_name,
         reservation_id=reservation_id,
     )
-    await outbox.record(session, Event.RESERVATION_CREATED, reservation_id=row.id)
+    await outbox.record(session=session, event=Event.RESERVATION_CREATED, reservation_id=row.id)
     return row
 
 
@@ -164,7 +166,7 @@ async def book(
 
 
 async def claim_idempotency_key(
-    session: AsyncSession, guest: Principal, key: str, fingerprint: bytes
+    *, session: AsyncSession, guest: Principal, key: str, fingerprint: bytes
 ) -> Row | None:
     """Claim the key, or return the reservation made under it before.
 

@@ -55,7 +55,7 @@ _OWN_OR_ECHOED = text(
 _BOOKWELL_UID = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}@bookwell$"
 
 
-async def lock_listing_imports(session: AsyncSession, listing_id: uuid.UUID) -> None:
+async def lock_listing_imports(*, session: AsyncSession, listing_id: uuid.UUID) -> None:
     """Until this transaction ends, no other import runs on this listing: two imports of
     one calendar at once would both create its new blocks."""
     await session.execute(
@@ -65,7 +65,7 @@ async def lock_listing_imports(session: AsyncSession, listing_id: uuid.UUID) -> 
 
 
 async def own_reservations(
-    session: AsyncSession, *, listing_id: uuid.UUID, ids: Sequence[uuid.UUID]
+    *, session: AsyncSession, listing_id: uuid.UUID, ids: Sequence[uuid.UUID]
 ) -> set[uuid.UUID]:
     """Those of `ids` (reservations named by Bookwell feeds' UIDs) that are this listing's
     own, or echoes of them."""
@@ -84,7 +84,7 @@ async def own_reservations(
 
 
 async def blocks_to_compare(
-    session: AsyncSession, *, listing_id: uuid.UUID, source: str, uids: Sequence[str]
+    *, session: AsyncSession, listing_id: uuid.UUID, source: str, uids: Sequence[str]
 ) -> list[Row]:
     """The listing's blocks from `source` and those with one of `uids`, locked."""
     stmt = (
@@ -101,8 +101,8 @@ async def blocks_to_compare(
 
 
 async def create_block(
-    session: AsyncSession,
     *,
+    session: AsyncSession,
     listing_id: uuid.UUID,
     currency: str,
     block: WantedBlock,
@@ -125,11 +125,11 @@ async def create_block(
         external_uid=block.uid,
         external_source=source,
     )
-    return await _fits(session, stmt)
+    return await _fits(session=session, stmt=stmt)
 
 
 async def move_block(
-    session: AsyncSession, *, block_id: uuid.UUID, block: WantedBlock, source: str, quantity: int
+    *, session: AsyncSession, block_id: uuid.UUID, block: WantedBlock, source: str, quantity: int
 ) -> bool:
     """One UPDATE: the trigger frees the old nights and takes the new ones together. A
     cancelled block becomes CONFIRMED again. False when the new nights lack the units."""
@@ -150,10 +150,10 @@ async def move_block(
             checked_out_at=case((holding, Reservation.checked_out_at), else_=None),
         )
     )
-    return await _fits(session, stmt)
+    return await _fits(session=session, stmt=stmt)
 
 
-async def cancel_block(session: AsyncSession, *, block_id: uuid.UUID, reason: str) -> None:
+async def cancel_block(*, session: AsyncSession, block_id: uuid.UUID, reason: str) -> None:
     """CANCELLED: the units free at once."""
     await session.execute(
         update(Reservation)
@@ -166,7 +166,7 @@ async def cancel_block(session: AsyncSession, *, block_id: uuid.UUID, reason: st
     )
 
 
-async def end_block(session: AsyncSession, *, block_id: uuid.UUID, today: date) -> None:
+async def end_block(*, session: AsyncSession, block_id: uuid.UUID, today: date) -> None:
     """Its nights from today on free; those before stay booked (it began before today)."""
     await session.execute(
         update(Reservation)
@@ -179,7 +179,7 @@ async def end_block(session: AsyncSession, *, block_id: uuid.UUID, today: date) 
     )
 
 
-async def _fits(session: AsyncSession, stmt) -> bool:
+async def _fits(*, session: AsyncSession, stmt) -> bool:
     """Run a statement that takes units in a savepoint: a capacity failure undoes it alone
     and answers False, and the transaction goes on."""
     try:

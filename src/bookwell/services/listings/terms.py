@@ -57,7 +57,9 @@ def _owned(principal: Principal, listing_id: uuid.UUID):
     return condition
 
 
-async def _check_owner(session: AsyncSession, principal: Principal, listing_id: uuid.UUID) -> None:
+async def _check_owner(
+    *, session: AsyncSession, principal: Principal, listing_id: uuid.UUID
+) -> None:
     """NOT_FOUND for a listing that does not exist; FORBIDDEN for someone else's."""
     owner = (
         await session.execute(select(Listing.owner_id).where(Listing.id == listing_id))
@@ -96,7 +98,7 @@ async def update_terms(
     )
     row = (await session.execute(stmt)).one_or_none()
     if row is None:
-        await _check_owner(session, principal, listing_id)
+        await _check_owner(session=session, principal=principal, listing_id=listing_id)
     return row
 
 
@@ -145,7 +147,7 @@ async def add_price_rule(
     name, weekdays = checked_rule_terms(
         name=rule.name, start_date=rule.start_date, end_date=rule.end_date, weekdays=rule.weekdays
     )
-    await _check_owner(session, principal, listing_id)
+    await _check_owner(session=session, principal=principal, listing_id=listing_id)
     count = select(PriceRule.id).where(PriceRule.listing_id == listing_id).limit(MAX_RULES)
     if len((await session.execute(count)).all()) >= MAX_RULES:
         raise invalid("listingId", f"A listing has at most {MAX_RULES} price rules.")

@@ -53,9 +53,9 @@ class Event(enum.StrEnum):
 
 
 async def record(
+    *,
     session: AsyncSession,
     event: Event,
-    *,
     reservation_id: uuid.UUID | None = None,
     waitlist_entry_id: uuid.UUID | None = None,
     data: dict[str, Any] | None = None,
@@ -77,7 +77,7 @@ async def record(
     return (await session.execute(stmt.returning(OutboxMessage.id))).scalar_one_or_none()
 
 
-async def purge_delivered(session: AsyncSession, *, older_than: timedelta) -> int:
+async def purge_delivered(*, session: AsyncSession, older_than: timedelta) -> int:
     """Forget events delivered more than `older_than` ago (their log rows go with them);
     undelivered ones stay, for `bookwell outbox status` to show."""
     stmt = delete(OutboxMessage).where(OutboxMessage.delivered_at < func.now() - older_than)
@@ -85,7 +85,7 @@ async def purge_delivered(session: AsyncSession, *, older_than: timedelta) -> in
 
 
 async def record_each(
-    session: AsyncSession, event: Event, reservation_ids: Iterable[uuid.UUID]
+    *, session: AsyncSession, event: Event, reservation_ids: Iterable[uuid.UUID]
 ) -> None:
     """The same event for several reservations, in one statement."""
     request_id = current_request_id()

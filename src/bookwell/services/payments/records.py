@@ -28,7 +28,7 @@ STATUS_OF_CHARGE = {
 }
 
 
-async def lock_reservation(session: AsyncSession, reservation_id: uuid.UUID) -> Row | None:
+async def lock_reservation(*, session: AsyncSession, reservation_id: uuid.UUID) -> Row | None:
     """The reservation, locked until the transaction ends, with `payable`: PENDING and its
     hold not over at the transaction's start (the instant every guard in it uses)."""
     payable = (Reservation.status == ReservationStatus.PENDING) & func.coalesce(
@@ -42,20 +42,20 @@ async def lock_reservation(session: AsyncSession, reservation_id: uuid.UUID) -> 
     return (await session.execute(stmt)).one_or_none()
 
 
-async def lock_payment(session: AsyncSession, reservation_id: uuid.UUID) -> Row | None:
+async def lock_payment(*, session: AsyncSession, reservation_id: uuid.UUID) -> Row | None:
     stmt = (
         select(*PAYMENT_COLUMNS).where(Payment.reservation_id == reservation_id).with_for_update()
     )
     return (await session.execute(stmt)).one_or_none()
 
 
-async def reservation_of_ref(session: AsyncSession, provider_ref: str) -> uuid.UUID | None:
+async def reservation_of_ref(*, session: AsyncSession, provider_ref: str) -> uuid.UUID | None:
     stmt = select(Payment.reservation_id).where(Payment.provider_ref == provider_ref)
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
 async def key_used_elsewhere(
-    session: AsyncSession, guest_id: uuid.UUID, reservation_id: uuid.UUID, key: str
+    *, session: AsyncSession, guest_id: uuid.UUID, reservation_id: uuid.UUID, key: str
 ) -> bool:
     """Did this guest pay another reservation with this idempotency key?"""
     stmt = (
@@ -72,8 +72,8 @@ async def key_used_elsewhere(
 
 
 async def record_charge(
-    session: AsyncSession,
     *,
+    session: AsyncSession,
     reservation: Row,
     provider: str,
     idempotency_key: str | None,
@@ -102,7 +102,7 @@ async def record_charge(
     return (await session.execute(stmt)).one()
 
 
-async def record_refunded(session: AsyncSession, payment: Row, refunded: Decimal) -> Row:
+async def record_refunded(*, session: AsyncSession, payment: Row, refunded: Decimal) -> Row:
     """Set the total refunded so far (never above the amount) and the status it means."""
     status = (
         PaymentStatus.REFUNDED if refunded >= payment.amount else PaymentStatus.PARTIALLY_REFUNDED
@@ -121,7 +121,7 @@ async def record_refunded(session: AsyncSession, payment: Row, refunded: Decimal
     return (await session.execute(stmt)).one()
 
 
-async def record_failure(session: AsyncSession, payment: Row, message: str) -> Row:
+async def record_failure(*, session: AsyncSession, payment: Row, message: str) -> Row:
     stmt = (
         update(Payment)
         .where(Payment.id == payment.id)

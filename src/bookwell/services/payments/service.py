@@ -48,9 +48,9 @@ class RecordedFailure(DomainError):
 
 
 async def _guests_reservation(
-    session: AsyncSession, principal: Principal, reservation_id: uuid.UUID
+    *, session: AsyncSession, principal: Principal, reservation_id: uuid.UUID
 ) -> Row:
-    reservation = await records.lock_reservation(session, reservation_id)
+    reservation = await records.lock_reservation(session=session, reservation_id=reservation_id)
     if reservation is not None and reservation.guest_id == principal.user_id:
         return reservation
     visible = await reservations.reservations_by_ids(
@@ -87,8 +87,10 @@ async def pay_reservation(
     guest never has two open payments.
     """
     key = check_idempotency_key(idempotency_key)
-    reservation = await _guests_reservation(session, principal, reservation_id)
-    payment = await records.lock_payment(session, reservation_id)
+    reservation = await _guests_reservation(
+        session=session, principal=principal, reservation_id=reservation_id
+    )
+    payment = await records.lock_payment(session=session, reservation_id=reservation_id)
     if payment is not None and payment.status in records.SETTLED:
         return PaymentOutcome(reservation, payment)
     failed = payment is not None and payment.status is PaymentStatus.FAILED
@@ -99,7 +101,9 @@ async def pay_reservation(
     awaiting = payment is not None and payment.status is PaymentStatus.UNPAID
     if awaiting and payment.idempotency_key:
         key = payment.idempotency_key
-    elif await records.key_used_elsewhere(session, principal.user_id, reservation_id, key):
+    elif await records.key_used_elsewhere(
+        session=session, guest_id=principal.user_id, reservation_id=reservation_id, key=key
+    ):
         raise DomainError(
             ErrorCode.IDEMPOTENCY_KEY_REUSED,
             "This idempotency key was used to pay another reservation.",
@@ -121,7 +125,11 @@ async def pay_reservation(
             "id",
         ) from None
     payment = await records.record_charge(
-        session, reservation=reservation, provider=provider.name, idempotency_key=key, charge=charge
+        session=session,
+        reservation=reservation,
+        provider=provider.name,
+        idempotency_key=key,
+        charge=charge,
     )
     if charge.status is ChargeStatus.FAILED:
         raise _declined(charge.failure_message)
@@ -132,6 +140,7 @@ async def pay_reservation(
 
 
 async def refund_up_to(
+    *,
     session: AsyncSession,
     provider: PaymentProvider,
     reservation_id: uuid.UUID,
@@ -142,7 +151,7 @@ async def refund_up_to(
     Idempotent: what was refunded before counts, and the provider's key names the target,
     so a retried transaction replays the provider's refund instead of making another.
     """
-    payment = await records.lock_payment(session, reservation_id)
+    payment = await records.lock_payment(session=session, reservation_id=reservation_id)
     if payment is None or payment.status not in records.SETTLED:
         return None
     target = payment.amount if total_refund is None else min(total_refund, payment.amount)
@@ -161,7 +170,7 @@ async def refund_up_to(
     if result is None or not result.succeeded:
         reason = result.failure_message if result else "the payment service did not answer"
         raise DomainError(ErrorCode.PAYMENT_FAILED, f"The refund failed: {reason}", "id")
-    return await records.record_refunded(session, payment, target)
+    return await records.record_refunded(session=session, payment=payment, refunded=target)
 
 
 async def refund_for_cancellation(
@@ -185,7 +194,9 @@ async def refund_for_cancellation(
         )
     else:
         due = None  # booked before price snapshots: no policy was agreed, everything goes back
-    return await refund_up_to(session, provider, reservation.id, due)
+    return await refund_up_to(
+        session=session, provider=provider, reservation_id=reservation.id, total_refund=due
+    )
 
 
 async def refund_in_full(
@@ -193,7 +204,9 @@ async def refund_in_full(
 ) -> Row | None:
     """Everything back: for a paid hold that ended without a stay (expired awaiting the
     host, declined by the host)."""
-    return await refund_up_to(session, provider, reservation_id, None)
+    return await refund_up_to(
+        session=session, provider=provider, reservation_id=reservation_id, total_refund=None
+    )
 
 
 async def settle_price_change(
@@ -205,7 +218,7 @@ async def settle_price_change(
     change back): one payment per reservation is the model, so a dearer change is a new
     booking. Unpaid holds are simply re-priced.
     """
-    payment = await records.lock_payment(session, reservation.id)
+    payment = await records.lock_payment(session=session, reservation_id=reservation.id)
     if payment is None or payment.status not in records.SETTLED:
         return None
     kept = payment.amount - payment.refunded_amount
@@ -217,5 +230,8 @@ async def settle_price_change(
             "startDate",
         )
     return await refund_up_to(
-        session, provider, reservation.id, payment.amount - reservation.total_amount
+        session=session,
+        provider=provider,
+        reservation_id=reservation.id,
+        total_refund=payment.amount - reservation.total_amount,
     )

@@ -87,7 +87,7 @@ def _grid(listing: Row, question: SlotQuestion, units: list[Row], now: datetime)
 
 
 async def _busy(
-    session: AsyncSession, listing_ids: Sequence[uuid.UUID], span: Interval
+    *, session: AsyncSession, listing_ids: Sequence[uuid.UUID], span: Interval
 ) -> dict[uuid.UUID, list[Interval]]:
     """Ranges each unit is held for within `span`; overdue holds no longer count."""
     live = or_(
@@ -156,9 +156,9 @@ async def free_slots(
     every = [slot for slots in grids.values() for slot in slots]
     busy = (
         await _busy(
-            session,
-            [listing_id for listing_id, slots in grids.items() if slots],
-            (min(s.starts_at for s in every), max(s.ends_at for s in every)),
+            session=session,
+            listing_ids=[listing_id for listing_id, slots in grids.items() if slots],
+            span=(min(s.starts_at for s in every), max(s.ends_at for s in every)),
         )
         if every
         else {}

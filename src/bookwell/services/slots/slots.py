@@ -129,7 +129,7 @@ def _listing_after_expiring(listing_id: uuid.UUID, guest_id: uuid.UUID) -> Selec
 
 
 async def _candidate_units(
-    session: AsyncSession, listing: Row, slot: Slot, party_size: int | None
+    *, session: AsyncSession, listing: Row, slot: Slot, party_size: int | None
 ) -> list[uuid.UUID]:
     """Units that fit and look free now, in the order they are offered: for a party the
     smallest table that seats it first, else by position."""
@@ -151,6 +151,7 @@ async def _candidate_units(
 
 
 async def _take(
+    *,
     session: AsyncSession,
     reservation_id: uuid.UUID,
     listing_id: uuid.UUID,
@@ -215,7 +216,9 @@ async def book_slot(
         idempotency_key=idempotency_key,
     )
     if idempotency_key is not None:
-        replay = await claim_idempotency_key(session, guest, idempotency_key, data.fingerprint())
+        replay = await claim_idempotency_key(
+            session=session, guest=guest, key=idempotency_key, fingerprint=data.fingerprint()
+        )
         if replay is not None:
             return replay
     listing = (
@@ -238,7 +241,9 @@ async def book_slot(
     check_party(listing, data.party_size, data.quantity, listing.largest_table or 0)
     name = check_guest_name(data.guest_name) or listing.guest_user_name
 
-    candidates = await _candidate_units(session, listing, slot, data.party_size)
+    candidates = await _candidate_units(
+        session=session, listing=listing, slot=slot, party_size=data.party_size
+    )
     if len(candidates) < data.quantity:
         raise _unavailable(listing, slot, data.party_size, data.quantity)
     reservation_id = new_id()
@@ -275,10 +280,18 @@ async def book_slot(
     ).one()
     taken = 0
     for unit_id in candidates:
-        if await _take(session, reservation_id, listing.id, unit_id, slot):
+        if await _take(
+            session=session,
+            reservation_id=reservation_id,
+            listing_id=listing.id,
+            unit_id=unit_id,
+            slot=slot,
+        ):
             taken += 1
             if taken == data.quantity:
-                await outbox.record(session, Event.RESERVATION_CREATED, reservation_id=row.id)
+                await outbox.record(
+                    session=session, event=Event.RESERVATION_CREATED, reservation_id=row.id
+                )
                 return row
     # Taken meanwhile by others: no reservation without its units, even for a caller that
     # carries on in this transaction (its units taken so far go with it, by cascade).

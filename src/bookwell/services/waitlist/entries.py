@@ -49,11 +49,11 @@ def effective_status(row: Row) -> WaitlistStatus:
     return WaitlistStatus.OFFERED
 
 
-async def entry_by_id(session: AsyncSession, entry_id: uuid.UUID) -> Row:
+async def entry_by_id(*, session: AsyncSession, entry_id: uuid.UUID) -> Row:
     return (await session.execute(entries().where(WaitlistEntry.id == entry_id))).one()
 
 
-async def entries_by_ids(session: AsyncSession, ids: list[uuid.UUID]) -> list[Row]:
+async def entries_by_ids(*, session: AsyncSession, ids: list[uuid.UUID]) -> list[Row]:
     stmt = entries().where(WaitlistEntry.id.in_(ids)).order_by(WaitlistEntry.id)
     return list((await session.execute(stmt)).all())
 
