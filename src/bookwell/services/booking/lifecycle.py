@@ -13,7 +13,6 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, Date, case, func, or_, select, update
-from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,7 +25,8 @@ from bookwell.models import (
 )
 from bookwell.models.payment import reservation_paid
 from bookwell.services.accounts.principal import Principal
-from bookwell.services.booking.holds import RESERVATION_COLUMNS, is_capacity_error, unavailable
+from bookwell.services.booking.holds import is_capacity_error, unavailable
+from bookwell.services.booking.records import RESERVATION_COLUMNS, ReservationRecord
 from bookwell.services.booking.reservations import visible_to
 from bookwell.services.listings import pricing
 from bookwell.services.listings.pricing import TERMS_COLUMNS, terms_of
@@ -58,13 +58,14 @@ def _paid_or_free() -> ColumnElement[bool]:
     return or_(Reservation.total_amount == 0, paid)
 
 
-async def _guarded(
+async def _guarded_with_today(
     *conditions: ColumnElement[bool] | None,
     session: AsyncSession,
     reservation_id: uuid.UUID,
     allowed: tuple[ReservationStatus, ...],
     values: dict[str, Any],
-) -> Row | None:
+) -> tuple[ReservationRecord, date] | None:
+    """The reservation after the change, and today at its listing; None if the guard failed."""
     stmt = (
         update(Reservation)
         .where(
@@ -74,9 +75,23 @@ async def _guarded(
             *(condition for condition in conditions if condition is not None),
         )
         .values(**values)
-        .returning(*RESERVATION_COLUMNS, listing_today().label("listing_today"))
+        .returning(*RESERVATION_COLUMNS, listing_today())
     )
-    return (await session.execute(stmt)).one_or_none()
+    row = (await session.execute(stmt)).one_or_none()
+    return None if row is None else (ReservationRecord(*row[:-1]), row[-1])
+
+
+async def _guarded(
+    *conditions: ColumnElement[bool] | None,
+    session: AsyncSession,
+    reservation_id: uuid.UUID,
+    allowed: tuple[ReservationStatus, ...],
+    values: dict[str, Any],
+) -> ReservationRecord | None:
+    found = await _guarded_with_today(
+        *conditions, session=session, reservation_id=reservation_id, allowed=allowed, values=values
+    )
+    return None if found is None else found[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +151,7 @@ def _host_only(seen: _Seen, action: str) -> None:
 
 async def confirm_reservation(
     *, session: AsyncSession, principal: Principal, reservation_id: uuid.UUID
-) -> Row:
+) -> ReservationRecord:
     """The host accepts a paid hold (listings without instant booking)."""
     values = {"status": CONFIRMED, "confirmed_at": func.now(), "expires_at": None}
     row = await _guarded(
@@ -162,7 +177,7 @@ async def confirm_reservation(
     )
 
 
-async def mark_paid(*, session: AsyncSession, reservation_id: uuid.UUID) -> Row:
+async def mark_paid(*, session: AsyncSession, reservation_id: uuid.UUID) -> ReservationRecord:
     """Payment arrived for a hold: instant-book listings confirm it; the others keep it
     PENDING for the host, for `approval_hours` more."""
     instant = Listing.instant_book
@@ -192,7 +207,7 @@ async def mark_paid(*, session: AsyncSession, reservation_id: uuid.UUID) -> Row:
 
 @dataclass(frozen=True, slots=True)
 class Cancellation:
-    reservation: Row
+    reservation: ReservationRecord
     # The host (or an admin) cancelled a guest's reservation: the guest gets everything back.
     by_host: bool
     today: date
@@ -223,16 +238,17 @@ async def cancel_reservation(
         "cancel_reason": reason,
         "expires_at": None,
     }
-    row = await _guarded(
+    found = await _guarded_with_today(
         visible_to(principal),
         session=session,
         reservation_id=reservation_id,
         allowed=CHANGEABLE,
         values=values,
     )
-    if row is None:
+    if found is None:
         seen = await _seen(session=session, principal=principal, reservation_id=reservation_id)
         raise _wrong_state(seen, "cancelled")
+    row, today = found
     by_host = row.guest_id != principal.user_id
     await outbox.record(
         session=session,
@@ -240,7 +256,7 @@ async def cancel_reservation(
         reservation_id=row.id,
         data={"by": "host" if by_host else "guest", "reason": reason},
     )
-    return Cancellation(row, by_host=by_host, today=row.listing_today)
+    return Cancellation(row, by_host=by_host, today=today)
 
 
 async def change_dates(
@@ -252,7 +268,7 @@ async def change_dates(
     end_date: date | None = None,
     nights: int | None = None,
     quantity: int | None = None,
-) -> Row:
+) -> ReservationRecord:
     """Move a PENDING or CONFIRMED reservation to a new range (and quantity), atomically.
 
     One UPDATE of the row: the inventory trigger takes the new nights and frees the old in
@@ -329,7 +345,7 @@ async def change_dates(
 
 async def check_in(
     *, session: AsyncSession, principal: Principal, reservation_id: uuid.UUID
-) -> Row:
+) -> ReservationRecord:
     """The host marks the guest arrived: CONFIRMED -> ACTIVE, from the first day of the stay."""
     today = listing_today()
     row = await _guarded(
@@ -356,7 +372,7 @@ async def check_in(
 
 async def check_out(
     *, session: AsyncSession, principal: Principal, reservation_id: uuid.UUID
-) -> Row:
+) -> ReservationRecord:
     """The host marks the guest gone: ACTIVE -> COMPLETED. Leaving early shortens the stay to
     the nights slept (at least one), so the rest are free to book at once."""
     slept_until = func.greatest(listing_today(), Reservation.start_date + 1)

@@ -21,13 +21,13 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.selectable import Lateral, Subquery
 
 from bookwell.core.db import Database
 from bookwell.core.errors import DomainError, ErrorCode, InputErrors
 from bookwell.core.pagination import Page, PageRequest, PageShape, keyset, page_of
+from bookwell.core.records import build_all
 from bookwell.core.statements import one_of
 from bookwell.models import (
     IdempotencyKey,
@@ -37,13 +37,13 @@ from bookwell.models import (
     new_id,
 )
 from bookwell.services.accounts.principal import Principal
-from bookwell.services.booking.holds import (
-    RESERVATION_COLUMNS,
-    check_guest_name,
-    expire_holds,
-    place_hold,
-)
+from bookwell.services.booking.holds import check_guest_name, expire_holds, place_hold
 from bookwell.services.booking.idempotency import check_idempotency_key
+from bookwell.services.booking.records import (
+    LISTED_COLUMNS,
+    RESERVATION_COLUMNS,
+    ReservationRecord,
+)
 from bookwell.services.listings.stays import Stay, requested_stay
 from bookwell.services.notifications import outbox
 from bookwell.services.notifications.outbox import Event
@@ -103,7 +103,7 @@ async def create_reservation(
     guest: Principal,
     data: NewReservation,
     idempotency_key: str | None = None,
-) -> Row:
+) -> ReservationRecord:
     """Hold `quantity` units on every night of the range (a PENDING reservation until paid
     or confirmed), or raise UNAVAILABLE. See services/booking/holds.py."""
     booked = check_booking_input(
@@ -142,13 +142,13 @@ async def create_reservation(
 
 async def book(
     *, db: Database, guest: Principal, data: NewReservation, idempotency_key: str | None = None
-) -> Row:
+) -> ReservationRecord:
     """`create_reservation` in a transaction of its own. Refused UNAVAILABLE while overdue
     holds on the listing still count, it expires them (in their own transaction) and tries
     once more: an expired hold never blocks a booking, and a booking that fits pays nothing
     for the check."""
 
-    async def attempt() -> Row:
+    async def attempt() -> ReservationRecord:
         async with db.transaction() as session:
             return await create_reservation(
                 session=session, guest=guest, data=data, idempotency_key=idempotency_key
@@ -167,7 +167,7 @@ async def book(
 
 async def claim_idempotency_key(
     *, session: AsyncSession, guest: Principal, key: str, fingerprint: bytes
-) -> Row | None:
+) -> ReservationRecord | None:
     """Claim the key, or return the reservation made under it before.
 
     A concurrent request with the same key waits on the INSERT until the first one commits
@@ -196,7 +196,7 @@ async def claim_idempotency_key(
             "idempotencyKey",
         )
     stmt = select(*RESERVATION_COLUMNS).where(Reservation.id == earlier.reservation_id)
-    return (await session.execute(stmt)).one()
+    return ReservationRecord(*(await session.execute(stmt)).one())
 
 
 def visible_to(viewer: Principal) -> ColumnElement[bool] | None:
@@ -217,14 +217,13 @@ def _visible(stmt: Select, viewer: Principal) -> Select:
 
 async def reservations_by_ids(
     *, session: AsyncSession, viewer: Principal, ids: Sequence[uuid.UUID]
-) -> list[Row]:
+) -> list[ReservationRecord]:
     stmt = _visible(select(*RESERVATION_COLUMNS).where(Reservation.id.in_(ids)), viewer)
-    return list((await session.execute(stmt)).all())
+    return build_all(ReservationRecord, await session.execute(stmt))
 
 
 # Pages of reservations leave out the price snapshot, the one large column (JSON to send and
 # decode for every row); Reservation.price loads it for the rows that ask (price_snapshots).
-LISTED_COLUMNS = tuple(c for c in RESERVATION_COLUMNS if c.name != "price_snapshot")
 
 
 async def price_snapshots(
@@ -253,10 +252,10 @@ async def list_reservations(
     listing_id: uuid.UUID | None,
     status: ReservationStatus | None,
     page: PageRequest,
-) -> Page[Row]:
+) -> Page[ReservationRecord]:
     """Newest first."""
     stmt = keyset(_filtered(viewer, listing_id, status), Reservation.id, page, descending=True)
-    return page_of((await session.execute(stmt)).all(), page)
+    return page_of(build_all(ReservationRecord, await session.execute(stmt)), page)
 
 
 async def count_reservations(
@@ -272,13 +271,14 @@ async def count_reservations(
 
 async def pages_of_listings(
     *, session: AsyncSession, viewer: Principal, listing_ids: Sequence[uuid.UUID], page: PageRequest
-) -> dict[uuid.UUID, Page[Row]]:
+) -> dict[uuid.UUID, Page[ReservationRecord]]:
     """The same page (newest first) of each listing's reservations the viewer may see, in
     one query."""
     stmt = _pages_of_listings(page.shape, everything=viewer.is_admin)
-    found: dict[uuid.UUID, list[Row]] = {listing_id: [] for listing_id in listing_ids}
-    for row in await session.execute(stmt, per_listing_params(viewer, listing_ids, page)):
-        found[row.listing_id].append(row)
+    found: dict[uuid.UUID, list[ReservationRecord]] = {listing_id: [] for listing_id in listing_ids}
+    rows = await session.execute(stmt, per_listing_params(viewer, listing_ids, page))
+    for reservation in build_all(ReservationRecord, rows):
+        found[reservation.listing_id].append(reservation)
     return {listing_id: page_of(rows, page) for listing_id, rows in found.items()}
 
 

@@ -18,12 +18,13 @@ from decimal import Decimal
 
 from sqlalchemy import case, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bookwell.core.records import build_all
 from bookwell.models import HOLDING_STATUSES, Reservation, ReservationStatus, new_id
-from bookwell.services.booking.holds import RESERVATION_COLUMNS, is_capacity_error
+from bookwell.services.booking.holds import is_capacity_error
+from bookwell.services.booking.records import RESERVATION_COLUMNS, ReservationRecord
 from bookwell.services.calendar.plan import WantedBlock
 
 # The first key of the two-key advisory lock ("CALI"), apart from the waitlist's ("WAIT").
@@ -85,7 +86,7 @@ async def own_reservations(
 
 async def blocks_to_compare(
     *, session: AsyncSession, listing_id: uuid.UUID, source: str, uids: Sequence[str]
-) -> list[Row]:
+) -> list[ReservationRecord]:
     """The listing's blocks from `source` and those with one of `uids`, locked."""
     stmt = (
         select(*RESERVATION_COLUMNS)
@@ -97,7 +98,7 @@ async def blocks_to_compare(
         .order_by(Reservation.start_date, Reservation.id)
         .with_for_update()
     )
-    return list((await session.execute(stmt)).all())
+    return build_all(ReservationRecord, await session.execute(stmt))
 
 
 async def create_block(
@@ -192,7 +193,7 @@ async def _fits(*, session: AsyncSession, stmt) -> bool:
     return True
 
 
-def first_night(block: WantedBlock, row: Row | None = None) -> date:
+def first_night(block: WantedBlock, row: ReservationRecord | None = None) -> date:
     """Where a change begins: changes are applied in this order so that, as everywhere,
     nights are locked in date order."""
     return block.start if row is None else min(block.start, row.start_date)

@@ -21,7 +21,6 @@ from functools import partial
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.core.db import Database
@@ -47,7 +46,7 @@ from bookwell.services.calendar.plan import (
     plan,
     wanted_blocks,
 )
-from bookwell.services.listings.listings import LISTING_COLUMNS
+from bookwell.services.listings.records import LISTING_COLUMNS, ListingRecord
 from bookwell.services.listings.stays import today_in
 
 HORIZON_DAYS = 730
@@ -72,7 +71,7 @@ class CalendarInput:
 
 @dataclass(frozen=True, slots=True)
 class ImportResult:
-    listing: Row
+    listing: ListingRecord
     created: int
     updated: int
     removed: int
@@ -140,12 +139,13 @@ def _check_source(source: str, url: str | None) -> None:
 
 async def importable_listing(
     *, session: AsyncSession, principal: Principal, data: CalendarInput
-) -> Row:
+) -> ListingRecord:
     """The listing, if `principal` is its host or an admin and it books nights."""
     stmt = select(*LISTING_COLUMNS).where(Listing.id == data.listing_id)
-    listing = (await session.execute(stmt)).one_or_none()
-    if listing is None:
+    row = (await session.execute(stmt)).one_or_none()
+    if row is None:
         raise not_found("listing", "listingId")
+    listing = ListingRecord(*row)
     if listing.owner_id != principal.user_id and not principal.is_admin:
         raise DomainError(
             ErrorCode.FORBIDDEN, "Only the listing's host can import calendars.", "listingId"
@@ -166,7 +166,7 @@ class WantedCalendar:
 
 
 async def read_wanted(
-    listing: Row, data: CalendarInput, text: str, now: datetime | None = None
+    listing: ListingRecord, data: CalendarInput, text: str, now: datetime | None = None
 ) -> WantedCalendar:
     """The blocks the calendar wants on this listing, read in a thread: a large calendar
     takes a while and must not stall the event loop."""
@@ -263,7 +263,7 @@ class _Change:
 async def _apply(
     *,
     session: AsyncSession,
-    listing: Row,
+    listing: ListingRecord,
     changes: Plan,
     source: str,
     data: CalendarInput,
@@ -295,7 +295,7 @@ async def _apply(
 def _changes(
     *,
     session: AsyncSession,
-    listing: Row,
+    listing: ListingRecord,
     changes: Plan,
     source: str,
     quantity: int,

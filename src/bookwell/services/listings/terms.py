@@ -10,15 +10,19 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import delete, insert, select, update
-from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.core.errors import DomainError, ErrorCode, InputErrors, check_text, invalid, not_found
+from bookwell.core.records import build_all
 from bookwell.models import Listing, PriceRule, new_id
 from bookwell.services.accounts.principal import Principal
-from bookwell.services.listings.listings import LISTING_COLUMNS
+from bookwell.services.listings.records import (
+    LISTING_COLUMNS,
+    RULE_COLUMNS,
+    ListingRecord,
+    PriceRuleRecord,
+)
 
-RULE_COLUMNS = tuple(PriceRule.__table__.c)
 MAX_RULES = 100
 
 
@@ -84,7 +88,7 @@ def check_term_ranges(changes: TermsUpdate) -> None:
 
 async def update_terms(
     *, session: AsyncSession, principal: Principal, listing_id: uuid.UUID, changes: TermsUpdate
-) -> Row:
+) -> ListingRecord:
     check_term_ranges(changes)
     values = {f.name: getattr(changes, f.name) for f in fields(changes)}
     values = {name: value for name, value in values.items() if value is not None}
@@ -99,7 +103,8 @@ async def update_terms(
     row = (await session.execute(stmt)).one_or_none()
     if row is None:
         await _check_owner(session=session, principal=principal, listing_id=listing_id)
-    return row
+        raise not_found("listing", "listingId")  # deleted meanwhile
+    return ListingRecord(*row)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +148,7 @@ def checked_rule_terms(
 
 async def add_price_rule(
     *, session: AsyncSession, principal: Principal, listing_id: uuid.UUID, rule: NewPriceRule
-) -> Row:
+) -> PriceRuleRecord:
     name, weekdays = checked_rule_terms(
         name=rule.name, start_date=rule.start_date, end_date=rule.end_date, weekdays=rule.weekdays
     )
@@ -164,12 +169,12 @@ async def add_price_rule(
         )
         .returning(*RULE_COLUMNS)
     )
-    return (await session.execute(stmt)).one()
+    return PriceRuleRecord(*(await session.execute(stmt)).one())
 
 
 async def remove_price_rule(
     *, session: AsyncSession, principal: Principal, rule_id: uuid.UUID
-) -> Row:
+) -> ListingRecord:
     """Delete a rule; returns the listing it belonged to."""
     owned = select(Listing.id)
     if not principal.is_admin:
@@ -182,18 +187,19 @@ async def remove_price_rule(
     listing_id = (await session.execute(stmt)).scalar_one_or_none()
     if listing_id is None:
         raise not_found("price rule")
-    return (await session.execute(select(*LISTING_COLUMNS).where(Listing.id == listing_id))).one()
+    listing = select(*LISTING_COLUMNS).where(Listing.id == listing_id)
+    return ListingRecord(*(await session.execute(listing)).one())
 
 
 async def rules_of_listings(
     *, session: AsyncSession, listing_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, list[Row]]:
+) -> dict[uuid.UUID, list[PriceRuleRecord]]:
     stmt = (
         select(*RULE_COLUMNS)
         .where(PriceRule.listing_id.in_(listing_ids))
         .order_by(PriceRule.id.desc())
     )
-    found: dict[uuid.UUID, list[Row]] = {listing_id: [] for listing_id in listing_ids}
-    for row in await session.execute(stmt):
-        found[row.listing_id].append(row)
+    found: dict[uuid.UUID, list[PriceRuleRecord]] = {listing_id: [] for listing_id in listing_ids}
+    for rule in build_all(PriceRuleRecord, await session.execute(stmt)):
+        found[rule.listing_id].append(rule)
     return found

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.core.errors import DomainError, ErrorCode, not_found
@@ -23,6 +22,7 @@ from bookwell.models import PaymentStatus, ReservationStatus
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.booking import lifecycle, reservations
 from bookwell.services.booking.idempotency import check_idempotency_key
+from bookwell.services.booking.records import ReservationRecord
 from bookwell.services.listings import pricing
 from bookwell.services.payments import records
 from bookwell.services.payments.provider import (
@@ -30,14 +30,15 @@ from bookwell.services.payments.provider import (
     PaymentProvider,
     ProviderUnavailable,
 )
+from bookwell.services.payments.records import PayableReservation, PaymentRecord
 
 REFUNDABLE = (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED)
 
 
 @dataclass(frozen=True, slots=True)
 class PaymentOutcome:
-    reservation: Row
-    payment: Row | None
+    reservation: ReservationRecord
+    payment: PaymentRecord | None
     # Set when the guest's browser must confirm the payment with the provider (Stripe.js).
     client_secret: str | None = None
 
@@ -49,7 +50,7 @@ class RecordedFailure(DomainError):
 
 async def _guests_reservation(
     *, session: AsyncSession, principal: Principal, reservation_id: uuid.UUID
-) -> Row:
+) -> PayableReservation:
     reservation = await records.lock_reservation(session=session, reservation_id=reservation_id)
     if reservation is not None and reservation.guest_id == principal.user_id:
         return reservation
@@ -61,7 +62,7 @@ async def _guests_reservation(
     raise DomainError(ErrorCode.FORBIDDEN, "Only the reservation's guest can pay for it.", "id")
 
 
-def _not_payable(reservation: Row) -> str:
+def _not_payable(reservation: ReservationRecord) -> str:
     if reservation.status is ReservationStatus.PENDING:
         return "This hold has expired; book again to pay."
     return f"A {reservation.status.value} reservation cannot be paid."
@@ -145,7 +146,7 @@ async def refund_up_to(
     provider: PaymentProvider,
     reservation_id: uuid.UUID,
     total_refund: Decimal | None,
-) -> Row | None:
+) -> PaymentRecord | None:
     """Refund until `total_refund` (None: everything) has gone back; the payment row after.
 
     Idempotent: what was refunded before counts, and the provider's key names the target,
@@ -176,11 +177,11 @@ async def refund_up_to(
 async def refund_for_cancellation(
     *,
     session: AsyncSession,
-    reservation: Row,
+    reservation: ReservationRecord,
     by_host: bool,
     today: date,
     provider: PaymentProvider,
-) -> Row | None:
+) -> PaymentRecord | None:
     """Give back what the reservation's price snapshot says for a cancellation on `today`
     (the listing's date). None when nothing was paid; else the payment row: REFUNDED,
     PARTIALLY_REFUNDED, or still PAID when the policy gives nothing back. A failed refund
@@ -201,7 +202,7 @@ async def refund_for_cancellation(
 
 async def refund_in_full(
     *, session: AsyncSession, reservation_id: uuid.UUID, provider: PaymentProvider
-) -> Row | None:
+) -> PaymentRecord | None:
     """Everything back: for a paid hold that ended without a stay (expired awaiting the
     host, declined by the host)."""
     return await refund_up_to(
@@ -210,8 +211,8 @@ async def refund_in_full(
 
 
 async def settle_price_change(
-    *, session: AsyncSession, reservation: Row, provider: PaymentProvider
-) -> Row | None:
+    *, session: AsyncSession, reservation: ReservationRecord, provider: PaymentProvider
+) -> PaymentRecord | None:
     """After new dates re-priced a paid reservation: refund what is now paid too much.
 
     A change that costs more than was paid is refused (PAYMENT_REQUIRED, which rolls the

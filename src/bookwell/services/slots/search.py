@@ -10,14 +10,13 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.core.errors import DomainError, invalid
 from bookwell.core.pagination import Page, PageRequest, PageShape, page_of
+from bookwell.core.records import build_all
 from bookwell.models import Listing, ListingKind, Reservation, ReservationStatus, ReservationUnit
 from bookwell.services.listings.listings import (
-    LISTING_COLUMNS,
     ListingFilter,
     Shape,
     filter_conditions,
@@ -25,6 +24,7 @@ from bookwell.services.listings.listings import (
     page_params,
     paged,
 )
+from bookwell.services.listings.records import LISTING_COLUMNS, ListingRecord, UnitRecord
 from bookwell.services.listings.units import units_of_listings
 from bookwell.services.slots.rules import check_party, default_minutes, hours_of
 from bookwell.services.slots.times import MAX_DAYS_AHEAD, Slot, day_slots
@@ -59,7 +59,7 @@ def check_question(question: SlotQuestion) -> None:
         raise invalid("minutes", "minutes must be between 1 and 1440.")
 
 
-def _length(listing: Row, question: SlotQuestion) -> int:
+def _length(listing: ListingRecord, question: SlotQuestion) -> int:
     if question.minutes is None:
         return default_minutes(listing)
     if question.minutes % listing.slot_minutes:
@@ -67,7 +67,9 @@ def _length(listing: Row, question: SlotQuestion) -> int:
     return question.minutes
 
 
-def _grid(listing: Row, question: SlotQuestion, units: list[Row], now: datetime) -> list[Slot]:
+def _grid(
+    listing: ListingRecord, question: SlotQuestion, units: list[UnitRecord], now: datetime
+) -> list[Slot]:
     """The day's slots this question could take at this listing, not yet checked for room
     (DomainError when the question does not fit the listing at all)."""
     if listing.kind is ListingKind.STAY:
@@ -115,13 +117,15 @@ async def _busy(
     return busy
 
 
-def _fitting(listing: Row, question: SlotQuestion, units: list[Row]) -> list[Row]:
+def _fitting(
+    listing: ListingRecord, question: SlotQuestion, units: list[UnitRecord]
+) -> list[UnitRecord]:
     if listing.kind is ListingKind.RESTAURANT:
         return [unit for unit in units if (unit.seats or 0) >= (question.party_size or 1)]
     return units
 
 
-def _free_count(slot: Slot, units: list[Row], busy: dict[uuid.UUID, list[Interval]]) -> int:
+def _free_count(slot: Slot, units: list[UnitRecord], busy: dict[uuid.UUID, list[Interval]]) -> int:
     return sum(
         1
         for unit in units
@@ -132,7 +136,7 @@ def _free_count(slot: Slot, units: list[Row], busy: dict[uuid.UUID, list[Interva
 async def free_slots(
     *,
     session: AsyncSession,
-    listings: Sequence[Row],
+    listings: Sequence[ListingRecord],
     question: SlotQuestion,
     strict: bool = False,
     now: datetime | None = None,
@@ -194,11 +198,12 @@ def _count_statement(shape: Shape) -> Select:
 
 async def slot_listings(
     *, session: AsyncSession, filter: ListingFilter | None, page: PageRequest
-) -> Page[Row]:
+) -> Page[ListingRecord]:
     """Slot listings (not stays) matching the filter, in creation order."""
     shape, params = filter_params(filter)
     stmt = _search_statement(shape, page.shape)
-    return page_of((await session.execute(stmt, params | page_params(page))).all(), page)
+    rows = await session.execute(stmt, params | page_params(page))
+    return page_of(build_all(ListingRecord, rows), page)
 
 
 async def count_slot_listings(*, session: AsyncSession, filter: ListingFilter | None) -> int:

@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import ColumnElement, Date, exists, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
@@ -43,6 +44,7 @@ from bookwell.services.notifications.outbox import Event
 from bookwell.services.waitlist.entries import (
     ENDED,
     TAKEN_UP,
+    WaitlistEntryRecord,
     effective_status,
     entries_by_ids,
     entry_by_id,
@@ -101,7 +103,7 @@ async def free_units_now(*, session: AsyncSession, listing_id: uuid.UUID, booked
 
 async def join_waitlist(
     *, session: AsyncSession, principal: Principal, data: NewWaitlistEntry
-) -> Row:
+) -> WaitlistEntryRecord:
     """Wait for a range that is full now. A range that has room is refused (INVALID_STATE:
     book it instead), and so is a second entry of the same principal for the same range
     while the first is waiting (ALREADY_EXISTS)."""
@@ -156,7 +158,7 @@ async def join_waitlist(
 
 @dataclass(frozen=True, slots=True)
 class Left:
-    entry: Row
+    entry: WaitlistEntryRecord
     # The entry's offer hold was cancelled: its units are free for the next in line.
     released_hold: bool
 
@@ -259,7 +261,7 @@ async def _lapse_past_entries(*, session: AsyncSession, listing_id: uuid.UUID) -
 
 async def _oldest_fitting(
     *, session: AsyncSession, listing_id: uuid.UUID, passed_over: Sequence[uuid.UUID]
-) -> Row | None:
+) -> Row[Any] | None:
     """The oldest WAITING entry with `quantity` units free on every night of its range."""
     entry = WaitlistEntry
     night = ListingNight
@@ -319,7 +321,7 @@ class _EntryChanged(Exception):
     """The entry left WAITING while its hold was being placed: undo the hold."""
 
 
-async def _offer(*, session: AsyncSession, entry: Row) -> bool:
+async def _offer(*, session: AsyncSession, entry: Row[Any]) -> bool:
     """Place the entry's hold and mark it OFFERED, both or neither (one savepoint)."""
     try:
         async with session.begin_nested():
@@ -354,7 +356,9 @@ async def _offer(*, session: AsyncSession, entry: Row) -> bool:
     return True
 
 
-async def offer_freed_units(*, session: AsyncSession, listing_id: uuid.UUID) -> list[Row]:
+async def offer_freed_units(
+    *, session: AsyncSession, listing_id: uuid.UUID
+) -> list[WaitlistEntryRecord]:
     """Offer what is free now to the waitlist, oldest fitting entry first; the entries offered.
 
     Call it in a transaction of its own after one that released units has committed (never
