@@ -5,7 +5,7 @@ exists)."""
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import ColumnElement, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.core.records import build_all
@@ -29,7 +29,7 @@ async def visible_users(
     stmt = select(*USER_COLUMNS).where(User.id.in_(ids))
     if viewer is None or not viewer.is_admin:
         hosts = exists().where(Listing.owner_id == User.id)
-        shown = [hosts]
+        shown: list[ColumnElement[bool]] = [hosts]
         if viewer is not None:
             their_guest = (
                 exists()

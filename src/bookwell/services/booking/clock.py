@@ -93,7 +93,7 @@ async def complete_due_stays(*, session: AsyncSession, limit: int = 1000) -> lis
         .limit(limit)
         .with_for_update(of=Reservation, skip_locked=True)
     )
-    completed = []
+    completed: list[uuid.UUID] = []
     for reservation_id in (await session.execute(due)).scalars().all():
         stmt = (
             update(Reservation)

@@ -58,7 +58,7 @@ def is_capacity_error(error: IntegrityError) -> bool:
 
 async def _terms(
     *, session: AsyncSession, listing_id: uuid.UUID, guest_id: uuid.UUID
-) -> Row[Any] | None:
+) -> Row[*tuple[Any, ...]] | None:
     guest_name = select(User.name).where(User.id == guest_id).scalar_subquery()
     stmt = select(*TERMS_COLUMNS, guest_name.label("guest_user_name")).where(
         Listing.id == listing_id

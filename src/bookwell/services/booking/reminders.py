@@ -9,8 +9,9 @@ reminder; a paid hold's new deadline (the host's turn), a new warning.
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, String, case, func, literal, select
+from sqlalchemy import ColumnElement, Select, String, case, func, literal, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -43,7 +44,7 @@ def _key(prefix: str, instant: ColumnElement[datetime]) -> ColumnElement[str]:
     return func.concat(prefix, ":", Reservation.id.cast(String), ":", utc)
 
 
-async def _record_new(*, session: AsyncSession, rows) -> int:
+async def _record_new(*, session: AsyncSession, rows: Select[*tuple[Any, ...]]) -> int:
     """Insert the selected (event, reservation_id, data, dedupe_key) rows that are new."""
     stmt = (
         insert(OutboxMessage)

@@ -4,7 +4,7 @@ import functools
 import hashlib
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -22,13 +22,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.selectable import Lateral, Subquery
+from sqlalchemy.sql.selectable import LateralFromClause, Subquery
 
 from bookwell.core.db import Database
 from bookwell.core.errors import DomainError, ErrorCode, InputErrors
 from bookwell.core.pagination import Page, PageRequest, PageShape, keyset, page_of
 from bookwell.core.records import build_all
-from bookwell.core.statements import one_of
+from bookwell.core.statements import AnyColumn, one_of
 from bookwell.models import (
     IdempotencyKey,
     Listing,
@@ -71,7 +71,7 @@ class NewReservation:
         return input_fingerprint(fields)
 
 
-def input_fingerprint(fields: dict[str, object]) -> bytes:
+def input_fingerprint(fields: Mapping[str, object]) -> bytes:
     """A stable digest of a request's fields, to tell a retry from a different request."""
     return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).digest()
 
@@ -204,13 +204,13 @@ def visible_to(viewer: Principal) -> ColumnElement[bool] | None:
     return None if viewer.is_admin else seen_by(viewer.user_id)
 
 
-def seen_by(user: uuid.UUID | ColumnElement) -> ColumnElement[bool]:
+def seen_by(user: uuid.UUID | ColumnElement[Any]) -> ColumnElement[bool]:
     """What a user who is not an admin may see; `user` may be a bind parameter."""
     hosted = select(Listing.id).where(Listing.owner_id == user)
     return or_(Reservation.guest_id == user, Reservation.listing_id.in_(hosted))
 
 
-def _visible(stmt: Select, viewer: Principal) -> Select:
+def _visible(stmt: Select[*tuple[Any, ...]], viewer: Principal) -> Select[*tuple[Any, ...]]:
     condition = visible_to(viewer)
     return stmt if condition is None else stmt.where(condition)
 
@@ -228,7 +228,7 @@ async def reservations_by_ids(
 
 async def price_snapshots(
     *, session: AsyncSession, ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, dict]:
+) -> dict[uuid.UUID, dict[str, Any]]:
     """By reservation id; only asked for reservations the viewer was shown."""
     stmt = select(Reservation.id, Reservation.price_snapshot).where(Reservation.id.in_(ids))
     return {row.id: row.price_snapshot for row in await session.execute(stmt)}
@@ -236,7 +236,7 @@ async def price_snapshots(
 
 def _filtered(
     viewer: Principal, listing_id: uuid.UUID | None, status: ReservationStatus | None
-) -> Select:
+) -> Select[*tuple[Any, ...]]:
     stmt = _visible(select(*LISTED_COLUMNS), viewer)
     if listing_id is not None:
         stmt = stmt.where(Reservation.listing_id == listing_id)
@@ -283,7 +283,7 @@ async def pages_of_listings(
 
 
 @functools.cache
-def _pages_of_listings(page: PageShape, *, everything: bool) -> Select:
+def _pages_of_listings(page: PageShape, *, everything: bool) -> Select[*tuple[Any, ...]]:
     """Built once per kind of page and viewer; the rest are bind parameters."""
     listings, lateral = page_per_listing(LISTED_COLUMNS, page, everything=everything)
     return select(lateral).select_from(listings.join(lateral, true()))
@@ -306,8 +306,8 @@ async def count_of_listings(
 
 
 def page_per_listing(
-    columns: Sequence[ColumnElement], page: PageShape, *, everything: bool
-) -> tuple[Subquery, Lateral]:
+    columns: Sequence[AnyColumn], page: PageShape, *, everything: bool
+) -> tuple[Subquery, LateralFromClause]:
     """The listings whose ids are the `listing_ids` parameter, and a LATERAL page (newest
     first; the cursors and limit bound as PageRequest.params() names them) of `columns` of
     each one's reservations that the user in the `viewer` parameter may see (all of them

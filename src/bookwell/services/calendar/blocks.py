@@ -20,6 +20,7 @@ from sqlalchemy import case, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import Executable
 
 from bookwell.core.records import build_all
 from bookwell.models import HOLDING_STATUSES, Reservation, ReservationStatus, new_id
@@ -180,7 +181,7 @@ async def end_block(*, session: AsyncSession, block_id: uuid.UUID, today: date) 
     )
 
 
-async def _fits(*, session: AsyncSession, stmt) -> bool:
+async def _fits(*, session: AsyncSession, stmt: Executable) -> bool:
     """Run a statement that takes units in a savepoint: a capacity failure undoes it alone
     and answers False, and the transaction goes on."""
     try:

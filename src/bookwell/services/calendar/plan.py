@@ -71,7 +71,7 @@ def bookwell_reservation_id(uid: str) -> uuid.UUID | None:
 def nights_of(occurrence: Occurrence, zone: tzinfo) -> tuple[date, date]:
     start, end = occurrence.start, occurrence.end
     if not isinstance(start, datetime) or not isinstance(end, datetime):
-        return start, end  # type: ignore[return-value]
+        return start, end
     first = start.astimezone(zone).date()
     return first, max(end.astimezone(zone).date(), first + timedelta(days=1))
 

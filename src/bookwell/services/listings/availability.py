@@ -99,12 +99,12 @@ def has_room() -> ColumnElement[bool]:
 
 
 @functools.cache
-def _search_statement(shape: Shape, page: PageShape) -> Select:
+def _search_statement(shape: Shape, page: PageShape) -> Select[*tuple[Any, ...]]:
     return paged(select(*LISTING_COLUMNS).where(*filter_conditions(shape), has_room()), page)
 
 
 @functools.cache
-def _count_statement(shape: Shape) -> Select:
+def _count_statement(shape: Shape) -> Select[*tuple[Any, ...]]:
     conditions = [*filter_conditions(shape), has_room()]
     return select(func.count()).select_from(Listing).where(*conditions)
 

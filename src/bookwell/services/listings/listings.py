@@ -237,7 +237,7 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def paged(stmt: Select, page: PageShape) -> Select:
+def paged(stmt: Select[*tuple[Any, ...]], page: PageShape) -> Select[*tuple[Any, ...]]:
     """Listings in creation order (UUIDv7 ids): a page's range, one more than asked, the
     cursors and limit bound from page_params."""
     return keyset(stmt, Listing.id, page, bound=True)
@@ -248,12 +248,12 @@ def page_params(page: PageRequest) -> dict[str, Any]:
 
 
 @functools.cache
-def _list_statement(shape: Shape, page: PageShape) -> Select:
+def _list_statement(shape: Shape, page: PageShape) -> Select[*tuple[Any, ...]]:
     return paged(select(*LISTING_COLUMNS).where(*filter_conditions(shape)), page)
 
 
 @functools.cache
-def _count_statement(shape: Shape) -> Select:
+def _count_statement(shape: Shape) -> Select[*tuple[Any, ...]]:
     return select(func.count()).select_from(Listing).where(*filter_conditions(shape))
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, fields
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import ColumnElement, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.core.errors import DomainError, ErrorCode, InputErrors, check_text, invalid, not_found
@@ -54,7 +54,7 @@ def _camel(name: str) -> str:
     return head + "".join(part.title() for part in rest)
 
 
-def _owned(principal: Principal, listing_id: uuid.UUID):
+def _owned(principal: Principal, listing_id: uuid.UUID) -> ColumnElement[bool]:
     condition = Listing.id == listing_id
     if not principal.is_admin:
         condition = condition & (Listing.owner_id == principal.user_id)

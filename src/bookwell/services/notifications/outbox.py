@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.core.request_scope import current_request_id
@@ -81,7 +82,9 @@ async def purge_delivered(*, session: AsyncSession, older_than: timedelta) -> in
     """Forget events delivered more than `older_than` ago (their log rows go with them);
     undelivered ones stay, for `bookwell outbox status` to show."""
     stmt = delete(OutboxMessage).where(OutboxMessage.delivered_at < func.now() - older_than)
-    return (await session.execute(stmt)).rowcount
+    # A DML statement's result is a CursorResult (execute() is typed for any statement).
+    result: CursorResult[Any] = await session.execute(stmt)  # type: ignore[assignment]
+    return result.rowcount
 
 
 async def record_each(

@@ -119,8 +119,8 @@ async def ratings_of_listings(
         .group_by(Review.listing_id)
     )
     found = {
-        row.listing_id: Rating(average=row.average, count=row.count)
-        for row in await session.execute(stmt)
+        listing_id: Rating(average=average, count=count)
+        for listing_id, average, count in await session.execute(stmt)
     }
     return {listing_id: found.get(listing_id, NO_RATING) for listing_id in listing_ids}
 

@@ -14,11 +14,11 @@ from bookwell.services.slots.times import Hours, Slot
 CENT = Decimal("0.01")
 
 
-def hours_of(listing: ListingRecord | Row[Any]) -> Hours:
+def hours_of(listing: ListingRecord | Row[*tuple[Any, ...]]) -> Hours:
     return Hours(listing.opens_at, listing.closes_at)
 
 
-def default_minutes(listing: ListingRecord | Row[Any]) -> int:
+def default_minutes(listing: ListingRecord | Row[*tuple[Any, ...]]) -> int:
     """A booking's length when none is given: a restaurant's sitting, else one slot."""
     if listing.kind is ListingKind.RESTAURANT:
         return listing.sitting_minutes
@@ -31,7 +31,10 @@ def check_party_size(party_size: int | None) -> None:
 
 
 def check_party(
-    listing: ListingRecord | Row[Any], party_size: int | None, quantity: int, largest_table: int
+    listing: ListingRecord | Row[*tuple[Any, ...]],
+    party_size: int | None,
+    quantity: int,
+    largest_table: int,
 ) -> None:
     """A restaurant seats one party at one table; rooms and items take `quantity` units."""
     check_party_size(party_size)
@@ -55,8 +58,8 @@ def check_party(
 
 
 def quote_slot(
-    listing: ListingRecord | Row[Any], slot: Slot, quantity: int, zone: ZoneInfo
-) -> tuple[Decimal, dict]:
+    listing: ListingRecord | Row[*tuple[Any, ...]], slot: Slot, quantity: int, zone: ZoneInfo
+) -> tuple[Decimal, dict[str, Any]]:
     """Per sitting for a restaurant; per slot and unit for rooms and items."""
     if listing.kind is ListingKind.RESTAURANT:
         count = 1

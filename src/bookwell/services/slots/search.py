@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, or_, select
@@ -182,17 +183,17 @@ async def free_slots(
     return answer
 
 
-def _slot_listings(shape: Shape) -> list:
+def _slot_listings(shape: Shape) -> list[Any]:
     return [*filter_conditions(shape), Listing.kind != ListingKind.STAY]
 
 
 @functools.cache
-def _search_statement(shape: Shape, page: PageShape) -> Select:
+def _search_statement(shape: Shape, page: PageShape) -> Select[*tuple[Any, ...]]:
     return paged(select(*LISTING_COLUMNS).where(*_slot_listings(shape)), page)
 
 
 @functools.cache
-def _count_statement(shape: Shape) -> Select:
+def _count_statement(shape: Shape) -> Select[*tuple[Any, ...]]:
     return select(func.count()).select_from(Listing).where(*_slot_listings(shape))
 
 

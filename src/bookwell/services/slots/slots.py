@@ -83,7 +83,7 @@ def _instant(moment: datetime) -> str:
         return moment.isoformat()
 
 
-def _listing_after_expiring(listing_id: uuid.UUID, guest_id: uuid.UUID) -> Select:
+def _listing_after_expiring(listing_id: uuid.UUID, guest_id: uuid.UUID) -> Select[*tuple[Any, ...]]:
     """The listing, the guest's name and its largest table, after expiring its overdue holds
     (each expiry told through the outbox, in the same statement).
 
@@ -131,7 +131,7 @@ def _listing_after_expiring(listing_id: uuid.UUID, guest_id: uuid.UUID) -> Selec
 
 
 async def _candidate_units(
-    *, session: AsyncSession, listing: Row[Any], slot: Slot, party_size: int | None
+    *, session: AsyncSession, listing: Row[*tuple[Any, ...]], slot: Slot, party_size: int | None
 ) -> list[uuid.UUID]:
     """Units that fit and look free now, in the order they are offered: for a party the
     smallest table that seats it first, else by position."""
@@ -176,7 +176,7 @@ async def _take(
 
 
 def _unavailable(
-    listing: Row[Any], slot: Slot, party_size: int | None, quantity: int
+    listing: Row[*tuple[Any, ...]], slot: Slot, party_size: int | None, quantity: int
 ) -> DomainError:
     when = (
         f"from {slot.local_start.isoformat(' ', 'minutes')} "

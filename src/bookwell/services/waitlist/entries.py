@@ -38,7 +38,7 @@ class WaitlistEntryRecord:
     position: int
 
 
-def entries() -> Select[Any]:
+def entries() -> Select[*tuple[Any, ...]]:
     """Entries with their offer hold's state and, while waiting, their place in the queue."""
     entry = WaitlistEntry
     ahead = aliased(WaitlistEntry)

@@ -261,7 +261,7 @@ async def _lapse_past_entries(*, session: AsyncSession, listing_id: uuid.UUID) -
 
 async def _oldest_fitting(
     *, session: AsyncSession, listing_id: uuid.UUID, passed_over: Sequence[uuid.UUID]
-) -> Row[Any] | None:
+) -> Row[*tuple[Any, ...]] | None:
     """The oldest WAITING entry with `quantity` units free on every night of its range."""
     entry = WaitlistEntry
     night = ListingNight
@@ -321,7 +321,7 @@ class _EntryChanged(Exception):
     """The entry left WAITING while its hold was being placed: undo the hold."""
 
 
-async def _offer(*, session: AsyncSession, entry: Row[Any]) -> bool:
+async def _offer(*, session: AsyncSession, entry: Row[*tuple[Any, ...]]) -> bool:
     """Place the entry's hold and mark it OFFERED, both or neither (one savepoint)."""
     try:
         async with session.begin_nested():
