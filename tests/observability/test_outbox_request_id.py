@@ -104,6 +104,10 @@ async def test_events_recorded_outside_a_request_have_no_id_and_a_jobs_id_when_b
     assert await scalar(db, "SELECT count(*) FROM outbox WHERE request_id IS NOT NULL") == 0
     with bound_contextvars(request_id="job-7"):
         async with db.transaction() as session:
-            await outbox.record_each(session, outbox.Event.RESERVATION_COMPLETED, [reservation.id])
+            await outbox.record_each(
+                session=session,
+                event=outbox.Event.RESERVATION_COMPLETED,
+                reservation_ids=[reservation.id],
+            )
     found = await scalar(db, "SELECT request_id FROM outbox WHERE event = 'reservation.completed'")
     assert found == "job-7"

@@ -35,12 +35,12 @@ async def outbox_rows(db: Database, event: str) -> list:
 
 async def remind(db: Database) -> int:
     async with db.transaction() as session:
-        return await reminders.enqueue_reminders(session, hours=24)
+        return await reminders.enqueue_reminders(session=session, hours=24)
 
 
 async def warn(db: Database) -> int:
     async with db.transaction() as session:
-        return await reminders.warn_expiring_holds(session, minutes=5)
+        return await reminders.warn_expiring_holds(session=session, minutes=5)
 
 
 async def test_a_reminder_for_each_confirmed_reservation_beginning_within_the_window(
@@ -182,6 +182,8 @@ async def test_purge_removes_only_idempotency_keys_older_than_the_limit(db, gues
             age=age,
         )
     async with db.transaction() as session:
-        purged = await idempotency.purge_idempotency_keys(session, older_than=timedelta(hours=24))
+        purged = await idempotency.purge_idempotency_keys(
+            session=session, older_than=timedelta(hours=24)
+        )
     assert purged == 2
     assert [row.key for row in await sql(db, "SELECT key FROM idempotency_keys")] == ["recent"]

@@ -138,7 +138,7 @@ async def completed_events(db: Database) -> list[uuid.UUID]:
 
 async def run(db: Database, clock) -> list[uuid.UUID]:
     async with db.transaction() as session:
-        return await clock(session)
+        return await clock(session=session)
 
 
 async def test_stays_check_in_at_their_listings_local_check_in_time(db, host, guest):
@@ -235,7 +235,7 @@ async def test_a_host_checking_out_while_the_clock_completes_the_stay(db, host, 
     stay_id = await stay_on(db, guest, listing_id, start, end, "ACTIVE")
 
     clock = Txn(db)
-    assert (await clock.run(stay_clock.complete_due_stays)).value == [stay_id]
+    assert (await clock.run(lambda s: stay_clock.complete_due_stays(session=s))).value == [stay_id]
 
     async def check_out():
         async with db.transaction() as session:

@@ -42,7 +42,9 @@ async def berlin_stay(db, host, guest, **listing):
 
 async def record(db, event: Event, reservation_id, **fields) -> int:
     async with db.transaction() as session:
-        return await outbox.record(session, event, reservation_id=reservation_id, **fields)
+        return await outbox.record(
+            session=session, event=event, reservation_id=reservation_id, **fields
+        )
 
 
 async def notices(db, outbox_id: int):

@@ -99,7 +99,7 @@ async def test_delivered_events_are_purged_after_the_retention_and_others_kept(d
                 {"id": outbox_id, "age": age},
             )
     async with db.transaction() as session:
-        assert await outbox.purge_delivered(session, older_than=timedelta(days=30)) == 1
+        assert await outbox.purge_delivered(session=session, older_than=timedelta(days=30)) == 1
     async with db.read() as session:
         left = (await session.execute(text("SELECT id FROM outbox ORDER BY id"))).scalars().all()
     assert left == ids[1:]

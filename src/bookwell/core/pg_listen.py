@@ -94,7 +94,11 @@ class Listener:
     @property
     def backend_pid(self) -> int | None:
         """The server process of the current connection (None while disconnected)."""
-        return self._connection.get_server_pid() if self.connected else None
+        connection = self._connection
+        if connection is None or connection.is_closed():
+            return None
+        pid: int = connection.get_server_pid()
+        return pid
 
     def subscriber_count(self, channel: str) -> int:
         """Established subscriptions to `channel` (for health pages and tests)."""

@@ -14,35 +14,36 @@ from bookwell.services.notifications import outbox
 
 async def start_due_stays(db: Database) -> list[uuid.UUID]:
     """CONFIRMED stays whose first day came are checked in; their ids."""
-    return await in_one_transaction(db, clock.start_due_stays)
+    return await in_one_transaction(db, lambda session: clock.start_due_stays(session=session))
 
 
 async def complete_due_stays(db: Database) -> list[uuid.UUID]:
     """ACTIVE stays whose last night passed are completed; their ids."""
-    return await in_one_transaction(db, clock.complete_due_stays)
+    return await in_one_transaction(db, lambda session: clock.complete_due_stays(session=session))
 
 
 async def warn_expiring_holds(db: Database, *, minutes: int) -> int:
     return await in_one_transaction(
-        db, lambda session: reminders.warn_expiring_holds(session, minutes=minutes)
+        db, lambda session: reminders.warn_expiring_holds(session=session, minutes=minutes)
     )
 
 
 async def enqueue_reminders(db: Database, *, hours: int) -> int:
     return await in_one_transaction(
-        db, lambda session: reminders.enqueue_reminders(session, hours=hours)
+        db, lambda session: reminders.enqueue_reminders(session=session, hours=hours)
     )
 
 
 async def purge_idempotency_keys(db: Database, *, older_than: timedelta) -> int:
     return await in_one_transaction(
-        db, lambda session: idempotency.purge_idempotency_keys(session, older_than=older_than)
+        db,
+        lambda session: idempotency.purge_idempotency_keys(session=session, older_than=older_than),
     )
 
 
 async def purge_delivered_outbox(db: Database, *, older_than: timedelta) -> int:
     return await in_one_transaction(
-        db, lambda session: outbox.purge_delivered(session, older_than=older_than)
+        db, lambda session: outbox.purge_delivered(session=session, older_than=older_than)
     )
 
 

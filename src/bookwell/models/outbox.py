@@ -1,5 +1,6 @@
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -46,7 +47,7 @@ class OutboxMessage(Base):
     waitlist_entry_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("waitlist_entries.id", ondelete="CASCADE")
     )
-    data: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    data: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
     dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     # The API request (or job) that caused the event; the relay passes it on to the actor.
     request_id: Mapped[str | None] = mapped_column(String(100))

@@ -2,6 +2,7 @@ import enum
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import (
     CheckConstraint,
@@ -91,7 +92,9 @@ class Reservation(IdMixin, Base):
     cancel_reason: Mapped[str | None] = mapped_column(String(500))
     # What the guest agreed to: line items, total and cancellation policy
     # (services/listings/pricing.py).
-    price_snapshot: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    price_snapshot: Mapped[dict[str, Any]] = mapped_column(
+        JSONB, server_default=text("'{}'::jsonb")
+    )
     # Time-slot reservations only (NULL for stays): [starts_at, ends_at) and the party seated.
     # start_date is then the local date of starts_at and end_date the day after.
     starts_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

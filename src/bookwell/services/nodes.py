@@ -5,27 +5,31 @@ exists)."""
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import exists, or_, select
-from sqlalchemy.engine import Row
+from sqlalchemy import ColumnElement, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bookwell.core.records import build_all
 from bookwell.models import Listing, ListingUnit, PriceRule, Reservation, Review, User
-from bookwell.services.accounts.accounts import USER_COLUMNS
 from bookwell.services.accounts.principal import Principal
-from bookwell.services.listings.terms import RULE_COLUMNS
-from bookwell.services.listings.units import UNIT_COLUMNS
-from bookwell.services.reviews.reviews import AUTHOR_NAME, REVIEW_COLUMNS
+from bookwell.services.accounts.records import USER_COLUMNS, UserRecord
+from bookwell.services.listings.records import (
+    RULE_WITH_CURRENCY_COLUMNS,
+    UNIT_COLUMNS,
+    PriceRuleWithCurrency,
+    UnitRecord,
+)
+from bookwell.services.reviews.records import REVIEW_COLUMNS, ReviewRecord
 
 
 async def visible_users(
     *, session: AsyncSession, viewer: Principal | None, ids: Sequence[uuid.UUID]
-) -> list[Row]:
+) -> list[UserRecord]:
     """Users the viewer meets elsewhere in the API: themself, hosts (every listing shows its
     owner), and, for a host, the guests of their listings' reservations; admins see all."""
     stmt = select(*USER_COLUMNS).where(User.id.in_(ids))
     if viewer is None or not viewer.is_admin:
         hosts = exists().where(Listing.owner_id == User.id)
-        shown = [hosts]
+        shown: list[ColumnElement[bool]] = [hosts]
         if viewer is not None:
             their_guest = (
                 exists()
@@ -38,27 +42,29 @@ async def visible_users(
             )
             shown += [User.id == viewer.user_id, their_guest]
         stmt = stmt.where(or_(*shown))
-    return list((await session.execute(stmt)).all())
+    return build_all(UserRecord, await session.execute(stmt))
 
 
-async def reviews_by_ids(*, session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[Row]:
+async def reviews_by_ids(*, session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[ReviewRecord]:
     """Reviews are public, as Listing.reviews shows them."""
-    stmt = select(*REVIEW_COLUMNS, AUTHOR_NAME).where(Review.id.in_(ids))
-    return list((await session.execute(stmt)).all())
+    stmt = select(*REVIEW_COLUMNS).where(Review.id.in_(ids))
+    return build_all(ReviewRecord, await session.execute(stmt))
 
 
-async def price_rules_by_ids(*, session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[Row]:
+async def price_rules_by_ids(
+    *, session: AsyncSession, ids: Sequence[uuid.UUID]
+) -> list[PriceRuleWithCurrency]:
     """Price rules are public, as Listing.priceRules shows them; with their listing's
     currency."""
     stmt = (
-        select(*RULE_COLUMNS, Listing.currency)
+        select(*RULE_WITH_CURRENCY_COLUMNS)
         .join(Listing, Listing.id == PriceRule.listing_id)
         .where(PriceRule.id.in_(ids))
     )
-    return list((await session.execute(stmt)).all())
+    return build_all(PriceRuleWithCurrency, await session.execute(stmt))
 
 
-async def units_by_ids(*, session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[Row]:
+async def units_by_ids(*, session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[UnitRecord]:
     """Units are public, as Listing.bookableUnits shows them."""
     stmt = select(*UNIT_COLUMNS).where(ListingUnit.id.in_(ids))
-    return list((await session.execute(stmt)).all())
+    return build_all(UnitRecord, await session.execute(stmt))

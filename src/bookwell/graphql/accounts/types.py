@@ -1,14 +1,13 @@
 import uuid
 
 import strawberry
-from sqlalchemy.engine import Row
 
 from bookwell.core.ids import global_id
 from bookwell.graphql.context import Info
-from bookwell.graphql.engine.rows import columns
 from bookwell.graphql.shared.enums import Role
 from bookwell.graphql.shared.errors import UserError
 from bookwell.graphql.shared.node import Node
+from bookwell.services.accounts.records import UserRecord
 
 
 @strawberry.type(description="An account: a guest, a host or an admin.")
@@ -32,14 +31,13 @@ class User(Node):
         return f"{local[:1]}***@{domain}"
 
     @classmethod
-    def from_row(cls, row: Row) -> "User":
-        values = columns(row)
+    def from_row(cls, row: UserRecord) -> "User":
         return cls(
-            id=global_id("User", values["id"]),
-            database_id=values["id"],
-            name=values["name"],
-            role=values["role"],
-            _email=values["email"],
+            id=global_id("User", row.id),
+            database_id=row.id,
+            name=row.name,
+            role=row.role,
+            _email=row.email,
         )
 
 

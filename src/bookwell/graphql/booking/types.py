@@ -4,13 +4,11 @@ from datetime import date, datetime
 from typing import Any
 
 import strawberry
-from sqlalchemy.engine import Row
 
 from bookwell.core.ids import global_id
 from bookwell.graphql.accounts.types import User
 from bookwell.graphql.context import Info
 from bookwell.graphql.engine.execution import prefetched_as
-from bookwell.graphql.engine.rows import columns
 from bookwell.graphql.listings.pricing import Quote
 from bookwell.graphql.listings.types import Listing
 from bookwell.graphql.listings.units import ListingUnit, reservation_units
@@ -20,6 +18,7 @@ from bookwell.graphql.shared.enums import ReservationStatus
 from bookwell.graphql.shared.errors import UserError
 from bookwell.graphql.shared.money import Money
 from bookwell.graphql.shared.node import Node
+from bookwell.services.booking.records import ReservationRecord
 
 # A column a page did not read (Reservation.price_snapshot); the field loads it on demand.
 NOT_LOADED = object()
@@ -83,7 +82,7 @@ class Reservation(Node):
         "stays."
     )
     party_size: int | None = strawberry.field(description="Restaurants: the party seated.")
-    # NOT_LOADED when the row came from a page (services/booking/reservations.py: LISTED_COLUMNS).
+    # NOT_LOADED when the record came from a page (services/booking/records.py: LISTED_COLUMNS).
     price_snapshot: strawberry.Private[Any]
     listing_id: strawberry.Private[uuid.UUID]
     guest_id: strawberry.Private[uuid.UUID | None]
@@ -146,32 +145,31 @@ class Reservation(Node):
         return await reservation_units(info, self.database_id)
 
     @classmethod
-    def from_row(cls, row: Row) -> "Reservation":
-        values = columns(row)
+    def from_row(cls, row: ReservationRecord) -> "Reservation":
+        snapshot = row.price_snapshot
         return cls(
-            id=global_id("Reservation", values["id"]),
-            database_id=values["id"],
-            guest_name=values["guest_name"],
-            start_date=values["start_date"],
-            end_date=values["end_date"],
-            nights=(values["end_date"] - values["start_date"]).days,
-            quantity=values["quantity"],
-            status=values["status"],
-            total_price=Money.of(values["total_amount"], values["currency"]),
-            created_at=values["created_at"],
-            expires_at=values["expires_at"],
-            confirmed_at=values["confirmed_at"],
-            checked_in_at=values["checked_in_at"],
-            checked_out_at=values["checked_out_at"],
-            cancelled_at=values["cancelled_at"],
-            cancel_reason=values["cancel_reason"],
-            starts_at=values["starts_at"],
-            ends_at=values["ends_at"],
-            party_size=values["party_size"],
-            # `in` rather than .get: a RowMapping's get raises and catches a KeyError.
-            price_snapshot=values["price_snapshot"] if "price_snapshot" in values else NOT_LOADED,  # noqa: SIM401
-            listing_id=values["listing_id"],
-            guest_id=values["guest_id"],
+            id=global_id("Reservation", row.id),
+            database_id=row.id,
+            guest_name=row.guest_name,
+            start_date=row.start_date,
+            end_date=row.end_date,
+            nights=(row.end_date - row.start_date).days,
+            quantity=row.quantity,
+            status=row.status,
+            total_price=Money.of(row.total_amount, row.currency),
+            created_at=row.created_at,
+            expires_at=row.expires_at,
+            confirmed_at=row.confirmed_at,
+            checked_in_at=row.checked_in_at,
+            checked_out_at=row.checked_out_at,
+            cancelled_at=row.cancelled_at,
+            cancel_reason=row.cancel_reason,
+            starts_at=row.starts_at,
+            ends_at=row.ends_at,
+            party_size=row.party_size,
+            price_snapshot=NOT_LOADED if snapshot is None else snapshot,
+            listing_id=row.listing_id,
+            guest_id=row.guest_id,
         )
 
 

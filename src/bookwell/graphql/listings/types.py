@@ -4,7 +4,6 @@ from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
-from sqlalchemy.engine import Row
 
 from bookwell.core.ids import global_id
 from bookwell.core.pagination import (
@@ -17,7 +16,6 @@ from bookwell.core.pagination import (
 from bookwell.graphql.accounts.types import User
 from bookwell.graphql.context import Info
 from bookwell.graphql.engine.execution import prefetched_as
-from bookwell.graphql.engine.rows import columns
 from bookwell.graphql.listings.pricing import CancellationPolicy, PriceRule, Quote
 from bookwell.graphql.listings.units import ListingUnit, listing_units
 from bookwell.graphql.reviews.types import (
@@ -34,6 +32,7 @@ from bookwell.graphql.shared.pagination import After, Before, Connection, First,
 from bookwell.services.accounts.feed_tokens import feed_url
 from bookwell.services.listings import availability as availability_service
 from bookwell.services.listings import pricing as pricing_service
+from bookwell.services.listings.records import ListingRecord
 from bookwell.services.listings.stays import stay
 
 if TYPE_CHECKING:
@@ -305,36 +304,35 @@ class Listing(Node):
         return feed_url(info.context.settings.public_url, key, self.uuid)
 
     @classmethod
-    def from_row(cls, row: Row) -> "Listing":
-        values = columns(row)
+    def from_row(cls, row: ListingRecord) -> "Listing":
         return cls(
-            id=global_id("Listing", values["id"]),
-            database_id=values["id"],
-            kind=values["kind"],
-            title=values["title"],
-            description=values["description"],
-            city=values["city"],
-            country=values["country"],
-            timezone=values["timezone"],
-            nightly_price=Money.of(values["nightly_price"], values["currency"]),
-            units=values["units"],
-            max_guests=values["max_guests"],
-            created_at=values["created_at"],
-            instant_book=values["instant_book"],
-            hold_minutes=values["hold_minutes"],
-            approval_hours=values["approval_hours"],
-            offer_minutes=values["offer_minutes"],
-            cleaning_fee=Money.of(values["cleaning_fee"], values["currency"]),
+            id=global_id("Listing", row.id),
+            database_id=row.id,
+            kind=row.kind,
+            title=row.title,
+            description=row.description,
+            city=row.city,
+            country=row.country,
+            timezone=row.timezone,
+            nightly_price=Money.of(row.nightly_price, row.currency),
+            units=row.units,
+            max_guests=row.max_guests,
+            created_at=row.created_at,
+            instant_book=row.instant_book,
+            hold_minutes=row.hold_minutes,
+            approval_hours=row.approval_hours,
+            offer_minutes=row.offer_minutes,
+            cleaning_fee=Money.of(row.cleaning_fee, row.currency),
             cancellation_policy=CancellationPolicy(
-                free_cancellation_days=values["free_cancellation_days"],
-                late_refund_percent=values["late_refund_percent"],
+                free_cancellation_days=row.free_cancellation_days,
+                late_refund_percent=row.late_refund_percent,
             ),
-            slot_minutes=values["slot_minutes"],
-            sitting_minutes=values["sitting_minutes"],
-            opens_at=values["opens_at"],
-            closes_at=values["closes_at"],
-            uuid=values["id"],
-            owner_id=values["owner_id"],
+            slot_minutes=row.slot_minutes,
+            sitting_minutes=row.sitting_minutes,
+            opens_at=row.opens_at,
+            closes_at=row.closes_at,
+            uuid=row.id,
+            owner_id=row.owner_id,
         )
 
 

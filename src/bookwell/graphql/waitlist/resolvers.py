@@ -47,7 +47,7 @@ async def waitlist_entries_seen_by(
 ) -> list[WaitlistEntry]:
     """Entries by id as myWaitlist shows them: the viewer's own (an admin's: all)."""
     async with info.context.db.read() as session:
-        rows = await waitlist_entries.entries_by_ids(session, ids)
+        rows = await waitlist_entries.entries_by_ids(session=session, ids=ids)
         rows = [row for row in rows if viewer.is_admin or row.user_id == viewer.user_id]
         offers = await _offers(session, viewer, rows)
     return [_entry(row, offers) for row in rows]

@@ -6,14 +6,15 @@ from collections.abc import Sequence
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.core.errors import DomainError, ErrorCode, InputErrors, check_text, invalid
+from bookwell.core.records import build_all
 from bookwell.core.statements import one_of
 from bookwell.models import ApiToken, Role, User, new_id
 from bookwell.services.accounts.passwords import hash_password, verify_password
 from bookwell.services.accounts.principal import Principal
+from bookwell.services.accounts.records import USER_COLUMNS, UserRecord
 from bookwell.services.accounts.tokens import (
     AccessTokens,
     hash_api_token,
@@ -25,8 +26,6 @@ from bookwell.services.accounts.tokens import (
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD = 8
 MAX_PASSWORD = 1024
-
-USER_COLUMNS = (User.id, User.email, User.name, User.role, User.created_at)
 
 
 def _checked_email(email: str) -> str:
@@ -79,7 +78,7 @@ async def create_user(
     name: str,
     role: Role = Role.GUEST,
     password: str | None = None,
-) -> Row:
+) -> UserRecord:
     email, name = check_account_input(email=email, password=password, name=name)
     if await user_id_by_email(session=session, email=email):
         raise DomainError(ErrorCode.EMAIL_TAKEN, "That email has an account already.", "email")
@@ -94,17 +93,17 @@ async def create_user(
     row = (await session.execute(stmt)).one_or_none()
     if row is None:
         raise DomainError(ErrorCode.EMAIL_TAKEN, "That email has an account already.", "email")
-    return row
+    return UserRecord(*row)
 
 
 async def register(
     *, session: AsyncSession, email: str, password: str, name: str, role: Role
-) -> Row:
+) -> UserRecord:
     check_account_input(email=email, password=password, name=name, own_role=role)
     return await create_user(session=session, email=email, name=name, role=role, password=password)
 
 
-async def login(*, session: AsyncSession, email: str, password: str) -> Row:
+async def login(*, session: AsyncSession, email: str, password: str) -> UserRecord:
     if "\x00" in email:  # cannot be anyone's address
         raise DomainError(ErrorCode.INVALID_CREDENTIALS, "Wrong email or password.")
     stmt = select(*USER_COLUMNS, User.password_hash).where(
@@ -113,7 +112,7 @@ async def login(*, session: AsyncSession, email: str, password: str) -> Row:
     row = (await session.execute(stmt)).one_or_none()
     if not await verify_password(row.password_hash if row else None, password) or row is None:
         raise DomainError(ErrorCode.INVALID_CREDENTIALS, "Wrong email or password.")
-    return row
+    return UserRecord(*row[:-1])
 
 
 async def create_api_token(*, session: AsyncSession, user_id: uuid.UUID, name: str) -> str:
@@ -160,8 +159,8 @@ _BY_USER_ID = select(User.id, User.role).where(User.id == bindparam("id"))
 _USERS_BY_IDS = select(*USER_COLUMNS).where(one_of(User.id, "ids"))
 
 
-async def users_by_ids(*, session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[Row]:
-    return list((await session.execute(_USERS_BY_IDS, {"ids": list(ids)})).all())
+async def users_by_ids(*, session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[UserRecord]:
+    return build_all(UserRecord, await session.execute(_USERS_BY_IDS, {"ids": list(ids)}))
 
 
 async def user_id_by_email(*, session: AsyncSession, email: str) -> uuid.UUID | None:

@@ -44,7 +44,7 @@ def ends_at() -> ColumnElement[datetime]:
     return func.coalesce(Reservation.ends_at, func.timezone(Listing.timezone, local))
 
 
-async def start_due_stays(session: AsyncSession, *, limit: int = 1000) -> list[uuid.UUID]:
+async def start_due_stays(*, session: AsyncSession, limit: int = 1000) -> list[uuid.UUID]:
     """CONFIRMED -> ACTIVE for reservations that have begun and not yet ended; their ids.
 
     One statement: ACTIVE holds the same units as CONFIRMED, so no inventory row moves.
@@ -72,7 +72,7 @@ async def start_due_stays(session: AsyncSession, *, limit: int = 1000) -> list[u
     return list((await session.execute(stmt)).scalars())
 
 
-async def complete_due_stays(session: AsyncSession, *, limit: int = 1000) -> list[uuid.UUID]:
+async def complete_due_stays(*, session: AsyncSession, limit: int = 1000) -> list[uuid.UUID]:
     """ACTIVE (or never checked-in CONFIRMED) -> COMPLETED for reservations that have ended;
     their ids, each with a RESERVATION_COMPLETED event. The dates stay as booked.
 
@@ -93,7 +93,7 @@ async def complete_due_stays(session: AsyncSession, *, limit: int = 1000) -> lis
         .limit(limit)
         .with_for_update(of=Reservation, skip_locked=True)
     )
-    completed = []
+    completed: list[uuid.UUID] = []
     for reservation_id in (await session.execute(due)).scalars().all():
         stmt = (
             update(Reservation)
@@ -102,5 +102,7 @@ async def complete_due_stays(session: AsyncSession, *, limit: int = 1000) -> lis
             .returning(Reservation.id)
         )
         completed.extend((await session.execute(stmt)).scalars())
-    await outbox.record_each(session, Event.RESERVATION_COMPLETED, completed)
+    await outbox.record_each(
+        session=session, event=Event.RESERVATION_COMPLETED, reservation_ids=completed
+    )
     return completed

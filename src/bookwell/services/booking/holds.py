@@ -7,6 +7,7 @@ refuse (services/booking/reservations.py `book`).
 
 import uuid
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -15,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.core.errors import DomainError, ErrorCode, check_text, invalid, not_found
+from bookwell.core.records import build_all
 from bookwell.models import (
     CAPACITY_CONSTRAINT,
     Listing,
@@ -24,13 +26,13 @@ from bookwell.models import (
     User,
     new_id,
 )
+from bookwell.services.booking.records import RESERVATION_COLUMNS, ReservationRecord
 from bookwell.services.listings import pricing
 from bookwell.services.listings.pricing import TERMS_COLUMNS, terms_of
 from bookwell.services.listings.stays import Stay, check_not_past
 from bookwell.services.notifications import outbox
 from bookwell.services.notifications.outbox import Event
 
-RESERVATION_COLUMNS = tuple(Reservation.__table__.c)
 MAX_GUEST_NAME = 200
 
 
@@ -54,7 +56,9 @@ def is_capacity_error(error: IntegrityError) -> bool:
     return CAPACITY_CONSTRAINT in str(error.orig)
 
 
-async def _terms(session: AsyncSession, listing_id: uuid.UUID, guest_id: uuid.UUID) -> Row | None:
+async def _terms(
+    *, session: AsyncSession, listing_id: uuid.UUID, guest_id: uuid.UUID
+) -> Row[*tuple[Any, ...]] | None:
     guest_name = select(User.name).where(User.id == guest_id).scalar_subquery()
     stmt = select(*TERMS_COLUMNS, guest_name.label("guest_user_name")).where(
         Listing.id == listing_id
@@ -72,14 +76,14 @@ async def place_hold(
     guest_name: str | None = None,
     hold_minutes: int | None = None,
     reservation_id: uuid.UUID | None = None,
-) -> Row:
+) -> ReservationRecord:
     """A PENDING reservation for `quantity` units on every night of `booked`, or UNAVAILABLE.
 
     The capacity CHECK on listing_nights is the guarantee; nothing here reads availability
     first, so concurrent bookings cannot both pass a stale check. After UNAVAILABLE the
     transaction is aborted: callers that go on use a savepoint.
     """
-    terms = await _terms(session, listing_id, guest_id)
+    terms = await _terms(session=session, listing_id=listing_id, guest_id=guest_id)
     if terms is None:
         raise not_found("listing", "listingId")
     if terms.kind is not ListingKind.STAY:
@@ -109,7 +113,7 @@ async def place_hold(
         .returning(*RESERVATION_COLUMNS)
     )
     try:
-        return (await session.execute(stmt)).one()
+        return ReservationRecord(*(await session.execute(stmt)).one())
     except IntegrityError as error:
         if is_capacity_error(error):
             raise unavailable(quantity, booked) from None
@@ -118,7 +122,7 @@ async def place_hold(
 
 async def expire_holds(
     *, session: AsyncSession, listing_id: uuid.UUID | None = None, limit: int = 1000
-) -> list[Row]:
+) -> list[ReservationRecord]:
     """Mark overdue PENDING holds EXPIRED (their units return at once).
 
     SKIP LOCKED lets several expirers run side by side; a hold being confirmed right now is
@@ -137,7 +141,7 @@ async def expire_holds(
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    expired = []
+    expired: list[ReservationRecord] = []
     for reservation_id in (await session.execute(overdue)).scalars().all():
         stmt = (
             update(Reservation)
@@ -147,6 +151,10 @@ async def expire_holds(
             .values(status=ReservationStatus.EXPIRED)
             .returning(*RESERVATION_COLUMNS)
         )
-        expired.extend((await session.execute(stmt)).all())
-    await outbox.record_each(session, Event.RESERVATION_EXPIRED, [row.id for row in expired])
+        expired.extend(build_all(ReservationRecord, await session.execute(stmt)))
+    await outbox.record_each(
+        session=session,
+        event=Event.RESERVATION_EXPIRED,
+        reservation_ids=[row.id for row in expired],
+    )
     return expired

@@ -2,8 +2,10 @@
 makes a new request (the scheduler purges them, after `idempotency_key_ttl_hours`)."""
 
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import delete, func
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.core.errors import check_text, invalid
@@ -19,7 +21,9 @@ def check_idempotency_key(key: str) -> str:
     return key
 
 
-async def purge_idempotency_keys(session: AsyncSession, *, older_than: timedelta) -> int:
+async def purge_idempotency_keys(*, session: AsyncSession, older_than: timedelta) -> int:
     """Delete the keys created more than `older_than` ago; how many went."""
     stmt = delete(IdempotencyKey).where(IdempotencyKey.created_at < func.now() - older_than)
-    return (await session.execute(stmt)).rowcount
+    # A DML statement's result is a CursorResult (execute() is typed for any statement).
+    result: CursorResult[Any] = await session.execute(stmt)  # type: ignore[assignment]
+    return result.rowcount

@@ -13,7 +13,6 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, Date, case, func, or_, select, update
-from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,7 +25,8 @@ from bookwell.models import (
 )
 from bookwell.models.payment import reservation_paid
 from bookwell.services.accounts.principal import Principal
-from bookwell.services.booking.holds import RESERVATION_COLUMNS, is_capacity_error, unavailable
+from bookwell.services.booking.holds import is_capacity_error, unavailable
+from bookwell.services.booking.records import RESERVATION_COLUMNS, ReservationRecord
 from bookwell.services.booking.reservations import visible_to
 from bookwell.services.listings import pricing
 from bookwell.services.listings.pricing import TERMS_COLUMNS, terms_of
@@ -58,13 +58,14 @@ def _paid_or_free() -> ColumnElement[bool]:
     return or_(Reservation.total_amount == 0, paid)
 
 
-async def _guarded(
+async def _guarded_with_today(
+    *conditions: ColumnElement[bool] | None,
     session: AsyncSession,
     reservation_id: uuid.UUID,
     allowed: tuple[ReservationStatus, ...],
     values: dict[str, Any],
-    *conditions: ColumnElement[bool] | None,
-) -> Row | None:
+) -> tuple[ReservationRecord, date] | None:
+    """The reservation after the change, and today at its listing; None if the guard failed."""
     stmt = (
         update(Reservation)
         .where(
@@ -74,9 +75,23 @@ async def _guarded(
             *(condition for condition in conditions if condition is not None),
         )
         .values(**values)
-        .returning(*RESERVATION_COLUMNS, listing_today().label("listing_today"))
+        .returning(*RESERVATION_COLUMNS, listing_today())
     )
-    return (await session.execute(stmt)).one_or_none()
+    row = (await session.execute(stmt)).one_or_none()
+    return None if row is None else (ReservationRecord(*row[:-1]), row[-1])
+
+
+async def _guarded(
+    *conditions: ColumnElement[bool] | None,
+    session: AsyncSession,
+    reservation_id: uuid.UUID,
+    allowed: tuple[ReservationStatus, ...],
+    values: dict[str, Any],
+) -> ReservationRecord | None:
+    found = await _guarded_with_today(
+        *conditions, session=session, reservation_id=reservation_id, allowed=allowed, values=values
+    )
+    return None if found is None else found[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +107,7 @@ class _Seen:
     end_date: date
 
 
-async def _seen(session: AsyncSession, principal: Principal, reservation_id: uuid.UUID) -> _Seen:
+async def _seen(*, session: AsyncSession, principal: Principal, reservation_id: uuid.UUID) -> _Seen:
     stmt = select(
         Reservation.status,
         (Listing.owner_id == principal.user_id).label("is_host"),
@@ -136,22 +151,24 @@ def _host_only(seen: _Seen, action: str) -> None:
 
 async def confirm_reservation(
     *, session: AsyncSession, principal: Principal, reservation_id: uuid.UUID
-) -> Row:
+) -> ReservationRecord:
     """The host accepts a paid hold (listings without instant booking)."""
     values = {"status": CONFIRMED, "confirmed_at": func.now(), "expires_at": None}
     row = await _guarded(
-        session,
-        reservation_id,
-        (PENDING,),
-        values,
         Reservation.expires_at > func.now(),
         _paid_or_free(),
         _hosted_by(principal),
+        session=session,
+        reservation_id=reservation_id,
+        allowed=(PENDING,),
+        values=values,
     )
     if row is not None:
-        await outbox.record(session, Event.RESERVATION_CONFIRMED, reservation_id=row.id)
+        await outbox.record(
+            session=session, event=Event.RESERVATION_CONFIRMED, reservation_id=row.id
+        )
         return row
-    seen = await _seen(session, principal, reservation_id)
+    seen = await _seen(session=session, principal=principal, reservation_id=reservation_id)
     _host_only(seen, "confirm")
     if seen.status is not PENDING or seen.expired:
         raise _wrong_state(seen, "confirmed")
@@ -160,7 +177,7 @@ async def confirm_reservation(
     )
 
 
-async def mark_paid(*, session: AsyncSession, reservation_id: uuid.UUID) -> Row:
+async def mark_paid(*, session: AsyncSession, reservation_id: uuid.UUID) -> ReservationRecord:
     """Payment arrived for a hold: instant-book listings confirm it; the others keep it
     PENDING for the host, for `approval_hours` more."""
     instant = Listing.instant_book
@@ -173,20 +190,24 @@ async def mark_paid(*, session: AsyncSession, reservation_id: uuid.UUID) -> Row:
         ),
     }
     row = await _guarded(
-        session, reservation_id, (PENDING,), values, Reservation.expires_at > func.now()
+        Reservation.expires_at > func.now(),
+        session=session,
+        reservation_id=reservation_id,
+        allowed=(PENDING,),
+        values=values,
     )
     if row is None:
         raise DomainError(
             ErrorCode.INVALID_STATE, "Only a hold that has not expired can be paid.", "id"
         )
     told = Event.RESERVATION_CONFIRMED if row.status is CONFIRMED else AWAITING_APPROVAL
-    await outbox.record(session, told, reservation_id=row.id)
+    await outbox.record(session=session, event=told, reservation_id=row.id)
     return row
 
 
 @dataclass(frozen=True, slots=True)
 class Cancellation:
-    reservation: Row
+    reservation: ReservationRecord
     # The host (or an admin) cancelled a guest's reservation: the guest gets everything back.
     by_host: bool
     today: date
@@ -217,18 +238,25 @@ async def cancel_reservation(
         "cancel_reason": reason,
         "expires_at": None,
     }
-    row = await _guarded(session, reservation_id, CHANGEABLE, values, visible_to(principal))
-    if row is None:
-        seen = await _seen(session, principal, reservation_id)
+    found = await _guarded_with_today(
+        visible_to(principal),
+        session=session,
+        reservation_id=reservation_id,
+        allowed=CHANGEABLE,
+        values=values,
+    )
+    if found is None:
+        seen = await _seen(session=session, principal=principal, reservation_id=reservation_id)
         raise _wrong_state(seen, "cancelled")
+    row, today = found
     by_host = row.guest_id != principal.user_id
     await outbox.record(
-        session,
-        Event.RESERVATION_CANCELLED,
+        session=session,
+        event=Event.RESERVATION_CANCELLED,
         reservation_id=row.id,
         data={"by": "host" if by_host else "guest", "reason": reason},
     )
-    return Cancellation(row, by_host=by_host, today=row.listing_today)
+    return Cancellation(row, by_host=by_host, today=today)
 
 
 async def change_dates(
@@ -240,7 +268,7 @@ async def change_dates(
     end_date: date | None = None,
     nights: int | None = None,
     quantity: int | None = None,
-) -> Row:
+) -> ReservationRecord:
     """Move a PENDING or CONFIRMED reservation to a new range (and quantity), atomically.
 
     One UPDATE of the row: the inventory trigger takes the new nights and frees the old in
@@ -295,7 +323,9 @@ async def change_dates(
         "price_snapshot": snapshot,
     }
     try:
-        row = await _guarded(session, reservation_id, CHANGEABLE, values)
+        row = await _guarded(
+            session=session, reservation_id=reservation_id, allowed=CHANGEABLE, values=values
+        )
     except IntegrityError as error:
         if is_capacity_error(error):
             raise unavailable(wanted, booked) from None
@@ -307,27 +337,29 @@ async def change_dates(
         "old_end_date": current.end_date.isoformat(),
         "old_quantity": current.quantity,
     }
-    await outbox.record(session, Event.RESERVATION_CHANGED, reservation_id=row.id, data=was)
+    await outbox.record(
+        session=session, event=Event.RESERVATION_CHANGED, reservation_id=row.id, data=was
+    )
     return row
 
 
 async def check_in(
     *, session: AsyncSession, principal: Principal, reservation_id: uuid.UUID
-) -> Row:
+) -> ReservationRecord:
     """The host marks the guest arrived: CONFIRMED -> ACTIVE, from the first day of the stay."""
     today = listing_today()
     row = await _guarded(
-        session,
-        reservation_id,
-        (CONFIRMED,),
-        {"status": ACTIVE, "checked_in_at": func.now()},
         today >= Reservation.start_date,
         today < Reservation.end_date,
         _hosted_by(principal),
+        session=session,
+        reservation_id=reservation_id,
+        allowed=(CONFIRMED,),
+        values={"status": ACTIVE, "checked_in_at": func.now()},
     )
     if row is not None:
         return row
-    seen = await _seen(session, principal, reservation_id)
+    seen = await _seen(session=session, principal=principal, reservation_id=reservation_id)
     _host_only(seen, "check in")
     if seen.status is not CONFIRMED:
         raise _wrong_state(seen, "checked in")
@@ -340,7 +372,7 @@ async def check_in(
 
 async def check_out(
     *, session: AsyncSession, principal: Principal, reservation_id: uuid.UUID
-) -> Row:
+) -> ReservationRecord:
     """The host marks the guest gone: ACTIVE -> COMPLETED. Leaving early shortens the stay to
     the nights slept (at least one), so the rest are free to book at once."""
     slept_until = func.greatest(listing_today(), Reservation.start_date + 1)
@@ -349,10 +381,18 @@ async def check_out(
         "checked_out_at": func.now(),
         "end_date": func.least(Reservation.end_date, slept_until),
     }
-    row = await _guarded(session, reservation_id, (ACTIVE,), values, _hosted_by(principal))
+    row = await _guarded(
+        _hosted_by(principal),
+        session=session,
+        reservation_id=reservation_id,
+        allowed=(ACTIVE,),
+        values=values,
+    )
     if row is not None:
-        await outbox.record(session, Event.RESERVATION_COMPLETED, reservation_id=row.id)
+        await outbox.record(
+            session=session, event=Event.RESERVATION_COMPLETED, reservation_id=row.id
+        )
         return row
-    seen = await _seen(session, principal, reservation_id)
+    seen = await _seen(session=session, principal=principal, reservation_id=reservation_id)
     _host_only(seen, "check out")
     raise _wrong_state(seen, "checked out")

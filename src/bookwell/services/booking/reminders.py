@@ -9,8 +9,9 @@ reminder; a paid hold's new deadline (the host's turn), a new warning.
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, String, case, func, literal, select
+from sqlalchemy import ColumnElement, Select, String, case, func, literal, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -43,7 +44,7 @@ def _key(prefix: str, instant: ColumnElement[datetime]) -> ColumnElement[str]:
     return func.concat(prefix, ":", Reservation.id.cast(String), ":", utc)
 
 
-async def _record_new(session: AsyncSession, rows) -> int:
+async def _record_new(*, session: AsyncSession, rows: Select[*tuple[Any, ...]]) -> int:
     """Insert the selected (event, reservation_id, data, dedupe_key) rows that are new."""
     stmt = (
         insert(OutboxMessage)
@@ -54,7 +55,7 @@ async def _record_new(session: AsyncSession, rows) -> int:
     return len((await session.execute(stmt)).all())
 
 
-async def enqueue_reminders(session: AsyncSession, *, hours: int) -> int:
+async def enqueue_reminders(*, session: AsyncSession, hours: int) -> int:
     """A RESERVATION_REMINDER for each CONFIRMED reservation beginning within `hours` (and
     not yet begun); how many were new."""
     begins = begins_at()
@@ -70,10 +71,10 @@ async def enqueue_reminders(session: AsyncSession, *, hours: int) -> int:
         begins > func.now(),
         begins <= func.now() + timedelta(hours=hours),
     )
-    return await _record_new(session, rows)
+    return await _record_new(session=session, rows=rows)
 
 
-async def warn_expiring_holds(session: AsyncSession, *, minutes: int) -> int:
+async def warn_expiring_holds(*, session: AsyncSession, minutes: int) -> int:
     """A HOLD_EXPIRING for each PENDING hold that runs out within `minutes` (and has not
     yet), waiting for the host when paid, else for the guest's payment; how many were new."""
     paid = reservation_paid()
@@ -88,4 +89,4 @@ async def warn_expiring_holds(session: AsyncSession, *, minutes: int) -> int:
         Reservation.expires_at > func.now(),
         Reservation.expires_at <= func.now() + timedelta(minutes=minutes),
     )
-    return await _record_new(session, rows)
+    return await _record_new(session=session, rows=rows)

@@ -10,9 +10,11 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, Text, Uuid, bindparam, cast, func, over, select, true
 from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bookwell.core.json_rows import (
@@ -24,6 +26,7 @@ from bookwell.core.json_rows import (
     shape_key,
 )
 from bookwell.core.pagination import PageRequest, PageShape
+from bookwell.core.statements import AnyColumn
 from bookwell.models import Reservation
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.booking.reservations import page_per_listing, per_listing_params
@@ -31,7 +34,7 @@ from bookwell.services.booking.reservations import page_per_listing, per_listing
 # What a page can show of a reservation, each exactly as the API writes it: ids and amounts as
 # the strings the API sends, dates as YYYY-MM-DD (PostgreSQL's JSON dates are ISO 8601 whatever
 # DateStyle says). No timestamps: PostgreSQL drops trailing zeros of microseconds, Python not.
-JSON_FIELDS: dict[str, ColumnElement] = {
+JSON_FIELDS: dict[str, AnyColumn] = {
     "cursor": cursor_of(Reservation.id),
     "id": global_id_of("Reservation", Reservation.id),
     "database_id": cast(Reservation.id, Text),
@@ -78,7 +81,7 @@ async def reservation_edges_as_json(
     return {listing_id: _page(found.get(listing_id), page) for listing_id in listing_ids}
 
 
-def _page(row, page: PageRequest) -> JsonPage:
+def _page(row: Row[*tuple[Any, ...]] | None, page: PageRequest) -> JsonPage:
     if row is None:
         more = False
         edges, start, end = "[]", None, None
@@ -90,12 +93,12 @@ def _page(row, page: PageRequest) -> JsonPage:
     return JsonPage(edges, start, end, more, page.after is not None)
 
 
-def _uuid(text: ColumnElement) -> ColumnElement:
+def _uuid(text: ColumnElement[Any]) -> ColumnElement[Any]:
     return cast(text, Uuid)
 
 
 @lru_cache(maxsize=256)
-def _statement(shape: ShapeKey, page: PageShape, *, everything: bool) -> Select:
+def _statement(shape: ShapeKey, page: PageShape, *, everything: bool) -> Select[*tuple[Any, ...]]:
     """Built once per shape, kind of page and kind of viewer; the rest are bind parameters.
     The page is read from the end it starts at, numbered in that order; the row past the
     page only counts toward `read`."""

@@ -4,7 +4,7 @@ import functools
 import hashlib
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -21,13 +21,13 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.selectable import Lateral, Subquery
+from sqlalchemy.sql.selectable import LateralFromClause, Subquery
 
 from bookwell.core.errors import DomainError, ErrorCode, InputErrors
 from bookwell.core.pagination import Page, PageRequest, PageShape, keyset, page_of
-from bookwell.core.statements import one_of
+from bookwell.core.records import build_all
+from bookwell.core.statements import AnyColumn, one_of
 from bookwell.models import (
     IdempotencyKey,
     Listing,
@@ -36,12 +36,13 @@ from bookwell.models import (
     new_id,
 )
 from bookwell.services.accounts.principal import Principal
-from bookwell.services.booking.holds import (
-    RESERVATION_COLUMNS,
-    check_guest_name,
-    place_hold,
-)
+from bookwell.services.booking.holds import check_guest_name, place_hold
 from bookwell.services.booking.idempotency import check_idempotency_key
+from bookwell.services.booking.records import (
+    LISTED_COLUMNS,
+    RESERVATION_COLUMNS,
+    ReservationRecord,
+)
 from bookwell.services.listings.stays import Stay, requested_stay
 from bookwell.services.notifications import outbox
 from bookwell.services.notifications.outbox import Event
@@ -69,7 +70,7 @@ class NewReservation:
         return input_fingerprint(fields)
 
 
-def input_fingerprint(fields: dict[str, object]) -> bytes:
+def input_fingerprint(fields: Mapping[str, object]) -> bytes:
     """A stable digest of a request's fields, to tell a retry from a different request."""
     return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).digest()
 
@@ -101,7 +102,7 @@ async def create_reservation(
     guest: Principal,
     data: NewReservation,
     idempotency_key: str | None = None,
-) -> Row:
+) -> ReservationRecord:
     """Hold `quantity` units on every night of the range (a PENDING reservation until paid
     or confirmed), or raise UNAVAILABLE. See services/booking/holds.py."""
     booked = check_booking_input(
@@ -113,7 +114,9 @@ async def create_reservation(
         idempotency_key=idempotency_key,
     )
     if idempotency_key is not None:
-        replay = await claim_idempotency_key(session, guest, idempotency_key, data.fingerprint())
+        replay = await claim_idempotency_key(
+            session=session, guest=guest, key=idempotency_key, fingerprint=data.fingerprint()
+        )
         if replay is not None:
             return replay
     reservation_id = new_id()
@@ -132,13 +135,13 @@ async def create_reservation(
         guest_name=data.guest_name,
         reservation_id=reservation_id,
     )
-    await outbox.record(session, Event.RESERVATION_CREATED, reservation_id=row.id)
+    await outbox.record(session=session, event=Event.RESERVATION_CREATED, reservation_id=row.id)
     return row
 
 
 async def claim_idempotency_key(
-    session: AsyncSession, guest: Principal, key: str, fingerprint: bytes
-) -> Row | None:
+    *, session: AsyncSession, guest: Principal, key: str, fingerprint: bytes
+) -> ReservationRecord | None:
     """Claim the key, or return the reservation made under it before.
 
     A concurrent request with the same key waits on the INSERT until the first one commits
@@ -167,7 +170,7 @@ async def claim_idempotency_key(
             "idempotencyKey",
         )
     stmt = select(*RESERVATION_COLUMNS).where(Reservation.id == earlier.reservation_id)
-    return (await session.execute(stmt)).one()
+    return ReservationRecord(*(await session.execute(stmt)).one())
 
 
 def visible_to(viewer: Principal) -> ColumnElement[bool] | None:
@@ -175,32 +178,31 @@ def visible_to(viewer: Principal) -> ColumnElement[bool] | None:
     return None if viewer.is_admin else seen_by(viewer.user_id)
 
 
-def seen_by(user: uuid.UUID | ColumnElement) -> ColumnElement[bool]:
+def seen_by(user: uuid.UUID | ColumnElement[Any]) -> ColumnElement[bool]:
     """What a user who is not an admin may see; `user` may be a bind parameter."""
     hosted = select(Listing.id).where(Listing.owner_id == user)
     return or_(Reservation.guest_id == user, Reservation.listing_id.in_(hosted))
 
 
-def _visible(stmt: Select, viewer: Principal) -> Select:
+def _visible(stmt: Select[*tuple[Any, ...]], viewer: Principal) -> Select[*tuple[Any, ...]]:
     condition = visible_to(viewer)
     return stmt if condition is None else stmt.where(condition)
 
 
 async def reservations_by_ids(
     *, session: AsyncSession, viewer: Principal, ids: Sequence[uuid.UUID]
-) -> list[Row]:
+) -> list[ReservationRecord]:
     stmt = _visible(select(*RESERVATION_COLUMNS).where(Reservation.id.in_(ids)), viewer)
-    return list((await session.execute(stmt)).all())
+    return build_all(ReservationRecord, await session.execute(stmt))
 
 
 # Pages of reservations leave out the price snapshot, the one large column (JSON to send and
 # decode for every row); Reservation.price loads it for the rows that ask (price_snapshots).
-LISTED_COLUMNS = tuple(c for c in RESERVATION_COLUMNS if c.name != "price_snapshot")
 
 
 async def price_snapshots(
     *, session: AsyncSession, ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, dict]:
+) -> dict[uuid.UUID, dict[str, Any]]:
     """By reservation id; only asked for reservations the viewer was shown."""
     stmt = select(Reservation.id, Reservation.price_snapshot).where(Reservation.id.in_(ids))
     return {row.id: row.price_snapshot for row in await session.execute(stmt)}
@@ -208,7 +210,7 @@ async def price_snapshots(
 
 def _filtered(
     viewer: Principal, listing_id: uuid.UUID | None, status: ReservationStatus | None
-) -> Select:
+) -> Select[*tuple[Any, ...]]:
     stmt = _visible(select(*LISTED_COLUMNS), viewer)
     if listing_id is not None:
         stmt = stmt.where(Reservation.listing_id == listing_id)
@@ -224,10 +226,10 @@ async def list_reservations(
     listing_id: uuid.UUID | None,
     status: ReservationStatus | None,
     page: PageRequest,
-) -> Page[Row]:
+) -> Page[ReservationRecord]:
     """Newest first."""
     stmt = keyset(_filtered(viewer, listing_id, status), Reservation.id, page, descending=True)
-    return page_of((await session.execute(stmt)).all(), page)
+    return page_of(build_all(ReservationRecord, await session.execute(stmt)), page)
 
 
 async def count_reservations(
@@ -243,18 +245,19 @@ async def count_reservations(
 
 async def pages_of_listings(
     *, session: AsyncSession, viewer: Principal, listing_ids: Sequence[uuid.UUID], page: PageRequest
-) -> dict[uuid.UUID, Page[Row]]:
+) -> dict[uuid.UUID, Page[ReservationRecord]]:
     """The same page (newest first) of each listing's reservations the viewer may see, in
     one query."""
     stmt = _pages_of_listings(page.shape, everything=viewer.is_admin)
-    found: dict[uuid.UUID, list[Row]] = {listing_id: [] for listing_id in listing_ids}
-    for row in await session.execute(stmt, per_listing_params(viewer, listing_ids, page)):
-        found[row.listing_id].append(row)
+    found: dict[uuid.UUID, list[ReservationRecord]] = {listing_id: [] for listing_id in listing_ids}
+    rows = await session.execute(stmt, per_listing_params(viewer, listing_ids, page))
+    for reservation in build_all(ReservationRecord, rows):
+        found[reservation.listing_id].append(reservation)
     return {listing_id: page_of(rows, page) for listing_id, rows in found.items()}
 
 
 @functools.cache
-def _pages_of_listings(page: PageShape, *, everything: bool) -> Select:
+def _pages_of_listings(page: PageShape, *, everything: bool) -> Select[*tuple[Any, ...]]:
     """Built once per kind of page and viewer; the rest are bind parameters."""
     listings, lateral = page_per_listing(LISTED_COLUMNS, page, everything=everything)
     return select(lateral).select_from(listings.join(lateral, true()))
@@ -277,8 +280,8 @@ async def count_of_listings(
 
 
 def page_per_listing(
-    columns: Sequence[ColumnElement], page: PageShape, *, everything: bool
-) -> tuple[Subquery, Lateral]:
+    columns: Sequence[AnyColumn], page: PageShape, *, everything: bool
+) -> tuple[Subquery, LateralFromClause]:
     """The listings whose ids are the `listing_ids` parameter, and a LATERAL page (newest
     first; the cursors and limit bound as PageRequest.params() names them) of `columns` of
     each one's reservations that the user in the `viewer` parameter may see (all of them

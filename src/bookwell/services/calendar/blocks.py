@@ -18,12 +18,14 @@ from decimal import Decimal
 
 from sqlalchemy import case, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import Executable
 
+from bookwell.core.records import build_all
 from bookwell.models import HOLDING_STATUSES, Reservation, ReservationStatus, new_id
-from bookwell.services.booking.holds import RESERVATION_COLUMNS, is_capacity_error
+from bookwell.services.booking.holds import is_capacity_error
+from bookwell.services.booking.records import RESERVATION_COLUMNS, ReservationRecord
 from bookwell.services.calendar.plan import WantedBlock
 
 # The first key of the two-key advisory lock ("CALI"), apart from the waitlist's ("WAIT").
@@ -55,7 +57,7 @@ _OWN_OR_ECHOED = text(
 _BOOKWELL_UID = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}@bookwell$"
 
 
-async def lock_listing_imports(session: AsyncSession, listing_id: uuid.UUID) -> None:
+async def lock_listing_imports(*, session: AsyncSession, listing_id: uuid.UUID) -> None:
     """Until this transaction ends, no other import runs on this listing: two imports of
     one calendar at once would both create its new blocks."""
     await session.execute(
@@ -65,7 +67,7 @@ async def lock_listing_imports(session: AsyncSession, listing_id: uuid.UUID) -> 
 
 
 async def own_reservations(
-    session: AsyncSession, *, listing_id: uuid.UUID, ids: Sequence[uuid.UUID]
+    *, session: AsyncSession, listing_id: uuid.UUID, ids: Sequence[uuid.UUID]
 ) -> set[uuid.UUID]:
     """Those of `ids` (reservations named by Bookwell feeds' UIDs) that are this listing's
     own, or echoes of them."""
@@ -84,8 +86,8 @@ async def own_reservations(
 
 
 async def blocks_to_compare(
-    session: AsyncSession, *, listing_id: uuid.UUID, source: str, uids: Sequence[str]
-) -> list[Row]:
+    *, session: AsyncSession, listing_id: uuid.UUID, source: str, uids: Sequence[str]
+) -> list[ReservationRecord]:
     """The listing's blocks from `source` and those with one of `uids`, locked."""
     stmt = (
         select(*RESERVATION_COLUMNS)
@@ -97,12 +99,12 @@ async def blocks_to_compare(
         .order_by(Reservation.start_date, Reservation.id)
         .with_for_update()
     )
-    return list((await session.execute(stmt)).all())
+    return build_all(ReservationRecord, await session.execute(stmt))
 
 
 async def create_block(
-    session: AsyncSession,
     *,
+    session: AsyncSession,
     listing_id: uuid.UUID,
     currency: str,
     block: WantedBlock,
@@ -125,11 +127,11 @@ async def create_block(
         external_uid=block.uid,
         external_source=source,
     )
-    return await _fits(session, stmt)
+    return await _fits(session=session, stmt=stmt)
 
 
 async def move_block(
-    session: AsyncSession, *, block_id: uuid.UUID, block: WantedBlock, source: str, quantity: int
+    *, session: AsyncSession, block_id: uuid.UUID, block: WantedBlock, source: str, quantity: int
 ) -> bool:
     """One UPDATE: the trigger frees the old nights and takes the new ones together. A
     cancelled block becomes CONFIRMED again. False when the new nights lack the units."""
@@ -150,10 +152,10 @@ async def move_block(
             checked_out_at=case((holding, Reservation.checked_out_at), else_=None),
         )
     )
-    return await _fits(session, stmt)
+    return await _fits(session=session, stmt=stmt)
 
 
-async def cancel_block(session: AsyncSession, *, block_id: uuid.UUID, reason: str) -> None:
+async def cancel_block(*, session: AsyncSession, block_id: uuid.UUID, reason: str) -> None:
     """CANCELLED: the units free at once."""
     await session.execute(
         update(Reservation)
@@ -166,7 +168,7 @@ async def cancel_block(session: AsyncSession, *, block_id: uuid.UUID, reason: st
     )
 
 
-async def end_block(session: AsyncSession, *, block_id: uuid.UUID, today: date) -> None:
+async def end_block(*, session: AsyncSession, block_id: uuid.UUID, today: date) -> None:
     """Its nights from today on free; those before stay booked (it began before today)."""
     await session.execute(
         update(Reservation)
@@ -179,7 +181,7 @@ async def end_block(session: AsyncSession, *, block_id: uuid.UUID, today: date) 
     )
 
 
-async def _fits(session: AsyncSession, stmt) -> bool:
+async def _fits(*, session: AsyncSession, stmt: Executable) -> bool:
     """Run a statement that takes units in a savepoint: a capacity failure undoes it alone
     and answers False, and the transaction goes on."""
     try:
@@ -192,7 +194,7 @@ async def _fits(session: AsyncSession, stmt) -> bool:
     return True
 
 
-def first_night(block: WantedBlock, row: Row | None = None) -> date:
+def first_night(block: WantedBlock, row: ReservationRecord | None = None) -> date:
     """Where a change begins: changes are applied in this order so that, as everywhere,
     nights are locked in date order."""
     return block.start if row is None else min(block.start, row.start_date)

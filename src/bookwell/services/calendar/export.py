@@ -11,6 +11,7 @@ or anything personal leaves: the summary says only "Booked" or "Blocked".
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -72,7 +73,9 @@ async def listing_feed(
     return render_feed(listing, rows, now=now or datetime.now(UTC))
 
 
-def render_feed(listing: Row, reservations: list[Row], *, now: datetime) -> str:
+def render_feed(
+    listing: Row[*tuple[Any, ...]], reservations: list[Row[*tuple[Any, ...]]], *, now: datetime
+) -> str:
     zone = ZoneInfo(listing.timezone)
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
@@ -95,7 +98,7 @@ def render_feed(listing: Row, reservations: list[Row], *, now: datetime) -> str:
     return calendar.to_ical().decode()
 
 
-def _event(row: Row, zone: ZoneInfo, now: datetime) -> icalendar.Event:
+def _event(row: Row[*tuple[Any, ...]], zone: ZoneInfo, now: datetime) -> icalendar.Event:
     event = icalendar.Event()
     event.add("uid", uid_of(row.id))
     event.add("dtstamp", now.astimezone(UTC))

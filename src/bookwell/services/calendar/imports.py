@@ -21,7 +21,6 @@ from functools import partial
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.core.errors import (
@@ -46,7 +45,7 @@ from bookwell.services.calendar.plan import (
     plan,
     wanted_blocks,
 )
-from bookwell.services.listings.listings import LISTING_COLUMNS
+from bookwell.services.listings.records import LISTING_COLUMNS, ListingRecord
 from bookwell.services.listings.stays import today_in
 
 HORIZON_DAYS = 730
@@ -71,7 +70,7 @@ class CalendarInput:
 
 @dataclass(frozen=True, slots=True)
 class ImportResult:
-    listing: Row
+    listing: ListingRecord
     created: int
     updated: int
     removed: int
@@ -113,12 +112,13 @@ def _check_source(source: str, url: str | None) -> None:
 
 async def importable_listing(
     *, session: AsyncSession, principal: Principal, data: CalendarInput
-) -> Row:
+) -> ListingRecord:
     """The listing, if `principal` is its host or an admin and it books nights."""
     stmt = select(*LISTING_COLUMNS).where(Listing.id == data.listing_id)
-    listing = (await session.execute(stmt)).one_or_none()
-    if listing is None:
+    row = (await session.execute(stmt)).one_or_none()
+    if row is None:
         raise not_found("listing", "listingId")
+    listing = ListingRecord(*row)
     if listing.owner_id != principal.user_id and not principal.is_admin:
         raise DomainError(
             ErrorCode.FORBIDDEN, "Only the listing's host can import calendars.", "listingId"
@@ -139,7 +139,7 @@ class WantedCalendar:
 
 
 async def read_wanted(
-    listing: Row, data: CalendarInput, text: str, now: datetime | None = None
+    listing: ListingRecord, data: CalendarInput, text: str, now: datetime | None = None
 ) -> WantedCalendar:
     """The blocks the calendar wants on this listing, read in a thread: a large calendar
     takes a while and must not stall the event loop."""
@@ -179,10 +179,10 @@ async def apply_calendar(
     """Bring the listing's blocks from this calendar in line with it, in the caller's
     transaction (which a CalendarConflict must roll back)."""
     listing = await importable_listing(session=session, principal=principal, data=data)
-    await blocks.lock_listing_imports(session, listing.id)
-    wanted = await _without_own(session, listing.id, calendar.blocks)
+    await blocks.lock_listing_imports(session=session, listing_id=listing.id)
+    wanted = await _without_own(session=session, listing_id=listing.id, wanted=calendar.blocks)
     existing = await blocks.blocks_to_compare(
-        session,
+        session=session,
         listing_id=listing.id,
         source=calendar.source,
         uids=[block.uid for block in wanted],
@@ -195,7 +195,14 @@ async def apply_calendar(
         today=calendar.today,
         removes=calendar.removes,
     )
-    await _apply(session, listing, changes, source=calendar.source, data=data, today=calendar.today)
+    await _apply(
+        session=session,
+        listing=listing,
+        changes=changes,
+        source=calendar.source,
+        data=data,
+        today=calendar.today,
+    )
     return ImportResult(
         listing=listing,
         created=len(changes.creates),
@@ -206,14 +213,14 @@ async def apply_calendar(
 
 
 async def _without_own(
-    session: AsyncSession, listing_id: uuid.UUID, wanted: list[WantedBlock]
+    *, session: AsyncSession, listing_id: uuid.UUID, wanted: list[WantedBlock]
 ) -> list[WantedBlock]:
     """Without the events of Bookwell feeds that are this listing's own reservations (or
     echoes of them): a listing's feed imported back blocks nothing. Other listings'
     reservations are blocks like any calendar's events."""
     named = {block.uid: bookwell_reservation_id(block.uid) for block in wanted}
     ids = sorted({id_ for id_ in named.values() if id_ is not None})
-    own = await blocks.own_reservations(session, listing_id=listing_id, ids=ids)
+    own = await blocks.own_reservations(session=session, listing_id=listing_id, ids=ids)
     return [block for block in wanted if named[block.uid] not in own]
 
 
@@ -227,10 +234,10 @@ class _Change:
 
 
 async def _apply(
-    session: AsyncSession,
-    listing: Row,
-    changes: Plan,
     *,
+    session: AsyncSession,
+    listing: ListingRecord,
+    changes: Plan,
     source: str,
     data: CalendarInput,
     today: date,
@@ -239,12 +246,19 @@ async def _apply(
     nights. A change that does not fit is tried again once all others are done (it may
     need nights another change frees later, or blocks may swap nights); one that still does
     not fit fails the import. Only that retry, rare, locks nights out of date order."""
-    todo = _changes(session, listing, changes, source=source, quantity=data.quantity, today=today)
+    todo = _changes(
+        session=session,
+        listing=listing,
+        changes=changes,
+        source=source,
+        quantity=data.quantity,
+        today=today,
+    )
     refused = [change for change in todo if not await change.run()]
     # Blocks that swap nights wait for each other: let go of all their old nights first.
     for change in refused:
         if change.moving is not None:
-            await blocks.cancel_block(session, block_id=change.moving, reason="Moving.")
+            await blocks.cancel_block(session=session, block_id=change.moving, reason="Moving.")
     refused = [change for change in refused if not await change.run()]
     if refused:
         conflicts = [_conflict(change.block, data.quantity, data.field) for change in refused]
@@ -252,26 +266,32 @@ async def _apply(
 
 
 def _changes(
-    session: AsyncSession,
-    listing: Row,
-    changes: Plan,
     *,
+    session: AsyncSession,
+    listing: ListingRecord,
+    changes: Plan,
     source: str,
     quantity: int,
     today: date,
 ) -> list[_Change]:
     reason = f"Removed from the calendar {source}"
     todo = [
-        _Change(row.start_date, 0, None, partial(_cancel, session, row.id, reason))
+        _Change(
+            row.start_date,
+            0,
+            None,
+            partial(_cancel, session=session, block_id=row.id, reason=reason),
+        )
         for row in changes.removals
     ]
     todo.extend(
-        _Change(today, 0, None, partial(_end, session, row.id, today)) for row in changes.endings
+        _Change(today, 0, None, partial(_end, session=session, block_id=row.id, today=today))
+        for row in changes.endings
     )
     for move in changes.moves:
         run = partial(
             blocks.move_block,
-            session,
+            session=session,
             block_id=move.block.id,
             block=move.wanted,
             source=source,
@@ -282,7 +302,7 @@ def _changes(
     for wanted in changes.creates:
         run = partial(
             blocks.create_block,
-            session,
+            session=session,
             listing_id=listing.id,
             currency=listing.currency,
             block=wanted,
@@ -293,14 +313,14 @@ def _changes(
     return sorted(todo, key=lambda change: (change.first_night, change.order))
 
 
-async def _cancel(session: AsyncSession, block_id: uuid.UUID, reason: str) -> bool:
+async def _cancel(*, session: AsyncSession, block_id: uuid.UUID, reason: str) -> bool:
     """Freeing units always fits."""
-    await blocks.cancel_block(session, block_id=block_id, reason=reason)
+    await blocks.cancel_block(session=session, block_id=block_id, reason=reason)
     return True
 
 
-async def _end(session: AsyncSession, block_id: uuid.UUID, today: date) -> bool:
-    await blocks.end_block(session, block_id=block_id, today=today)
+async def _end(*, session: AsyncSession, block_id: uuid.UUID, today: date) -> bool:
+    await blocks.end_block(session=session, block_id=block_id, today=today)
     return True
 
 

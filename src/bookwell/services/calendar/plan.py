@@ -16,10 +16,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, tzinfo
 
-from sqlalchemy.engine import Row
-
 from bookwell.models import HOLDING_STATUSES
 from bookwell.services.booking.holds import MAX_GUEST_NAME
+from bookwell.services.booking.records import ReservationRecord
 from bookwell.services.calendar.export import UID_SUFFIX
 from bookwell.services.calendar.ical_events import Occurrence
 from bookwell.services.listings.stays import MAX_DAYS_AHEAD
@@ -39,7 +38,7 @@ class WantedBlock:
 class Move:
     """An existing block to change (dates, quantity, name, calendar, or back to holding)."""
 
-    block: Row
+    block: ReservationRecord
     wanted: WantedBlock
 
 
@@ -47,8 +46,8 @@ class Move:
 class Plan:
     creates: list[WantedBlock] = field(default_factory=list)
     moves: list[Move] = field(default_factory=list)
-    removals: list[Row] = field(default_factory=list)  # to cancel
-    endings: list[Row] = field(default_factory=list)  # under way: to end today
+    removals: list[ReservationRecord] = field(default_factory=list)  # to cancel
+    endings: list[ReservationRecord] = field(default_factory=list)  # under way: to end today
     unchanged: int = 0
 
 
@@ -72,7 +71,7 @@ def bookwell_reservation_id(uid: str) -> uuid.UUID | None:
 def nights_of(occurrence: Occurrence, zone: tzinfo) -> tuple[date, date]:
     start, end = occurrence.start, occurrence.end
     if not isinstance(start, datetime) or not isinstance(end, datetime):
-        return start, end  # type: ignore[return-value]
+        return start, end
     first = start.astimezone(zone).date()
     return first, max(end.astimezone(zone).date(), first + timedelta(days=1))
 
@@ -97,7 +96,7 @@ def wanted_blocks(
 
 def plan(
     wanted: Sequence[WantedBlock],
-    existing: Sequence[Row],
+    existing: Sequence[ReservationRecord],
     *,
     source: str,
     quantity: int,
@@ -132,7 +131,7 @@ def plan(
     return result
 
 
-def _keeping_the_past(row: Row, block: WantedBlock, today: date) -> WantedBlock:
+def _keeping_the_past(row: ReservationRecord, block: WantedBlock, today: date) -> WantedBlock:
     """A block under way keeps its nights before today: they happened (`block` starts today
     at the earliest). A cancelled one blocks again from today only."""
     if row.status not in HOLDING_STATUSES or row.start_date >= today:
@@ -140,7 +139,9 @@ def _keeping_the_past(row: Row, block: WantedBlock, today: date) -> WantedBlock:
     return replace(block, start=min(row.start_date, block.start))
 
 
-def _same(row: Row, block: WantedBlock, *, source: str, quantity: int, today: date) -> bool:
+def _same(
+    row: ReservationRecord, block: WantedBlock, *, source: str, quantity: int, today: date
+) -> bool:
     return (
         row.status in HOLDING_STATUSES
         and max(row.start_date, today) == block.start

@@ -8,14 +8,13 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, Date, Select, and_, bindparam, cast, exists, func, select
-from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.core.pagination import Page, PageRequest, PageShape, page_of
+from bookwell.core.records import build_all
 from bookwell.core.statements import one_of
 from bookwell.models import Listing, ListingNight
 from bookwell.services.listings.listings import (
-    LISTING_COLUMNS,
     ListingFilter,
     Shape,
     filter_conditions,
@@ -23,6 +22,7 @@ from bookwell.services.listings.listings import (
     page_params,
     paged,
 )
+from bookwell.services.listings.records import LISTING_COLUMNS, ListingRecord
 from bookwell.services.listings.stays import Stay, check_quantity, today_in
 
 
@@ -99,12 +99,12 @@ def has_room() -> ColumnElement[bool]:
 
 
 @functools.cache
-def _search_statement(shape: Shape, page: PageShape) -> Select:
+def _search_statement(shape: Shape, page: PageShape) -> Select[*tuple[Any, ...]]:
     return paged(select(*LISTING_COLUMNS).where(*filter_conditions(shape), has_room()), page)
 
 
 @functools.cache
-def _count_statement(shape: Shape) -> Select:
+def _count_statement(shape: Shape) -> Select[*tuple[Any, ...]]:
     conditions = [*filter_conditions(shape), has_room()]
     return select(func.count()).select_from(Listing).where(*conditions)
 
@@ -121,12 +121,12 @@ async def search(
     quantity: int,
     filter: ListingFilter | None,
     page: PageRequest,
-) -> Page[Row]:
+) -> Page[ListingRecord]:
     room = room_params(stay, quantity)
     shape, params = filter_params(filter)
     stmt = _search_statement(shape, page.shape)
-    rows = (await session.execute(stmt, params | room | page_params(page))).all()
-    return page_of(rows, page)
+    rows = await session.execute(stmt, params | room | page_params(page))
+    return page_of(build_all(ListingRecord, rows), page)
 
 
 async def count_search(

@@ -7,8 +7,9 @@ connection (Database.read_connection): two plain columns need no ORM session.
 """
 
 import functools
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Text, cast, func, select
+from sqlalchemy import Select, Text, cast, func, select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -21,6 +22,7 @@ from bookwell.core.json_rows import (
     shape_key,
 )
 from bookwell.core.pagination import Page, PageRequest, PageShape, page_of
+from bookwell.core.statements import AnyColumn
 from bookwell.models import Listing
 from bookwell.services.listings.availability import has_room, room_params
 from bookwell.services.listings.listings import (
@@ -35,7 +37,7 @@ from bookwell.services.listings.stays import Stay
 # What an edge can show of a listing, each exactly as the API writes it: ids and amounts as
 # strings (numeric(12, 2) as text is "120.00"), enums by their names (stored as such), no
 # timestamps nor times (PostgreSQL and Python write fractions of seconds differently).
-JSON_FIELDS: dict[str, ColumnElement] = {
+JSON_FIELDS: dict[str, AnyColumn] = {
     "cursor": cursor_of(Listing.id),
     "id": global_id_of("Listing", Listing.id),
     "database_id": cast(Listing.id, Text),
@@ -69,7 +71,7 @@ async def search_as_json(
     filter: ListingFilter | None,
     page: PageRequest,
     shape: JsonShape,
-) -> Page[Row]:
+) -> Page[Row[*tuple[Any, ...]]]:
     """availability.search, each row (id, edge JSON)."""
     room = room_params(stay, quantity)
     criteria, params = filter_params(filter)
@@ -84,23 +86,25 @@ async def listings_as_json(
     filter: ListingFilter | None,
     page: PageRequest,
     shape: JsonShape,
-) -> Page[Row]:
+) -> Page[Row[*tuple[Any, ...]]]:
     """listings.list_listings, each row (id, edge JSON)."""
     criteria, params = filter_params(filter)
     stmt = _listings(shape_key(shape), criteria, page.shape)
     return page_of((await connection.execute(stmt, params | page_params(page))).all(), page)
 
 
-def _edge(shape: ShapeKey) -> Select:
+def _edge(shape: ShapeKey) -> Select[*tuple[Any, ...]]:
     edge = func.to_json(json_record(shape, JSON_FIELDS, Listing.__table__))
     return select(Listing.id, cast(edge, Text))
 
 
 @functools.lru_cache(maxsize=256)
-def _search(shape: ShapeKey, criteria: frozenset[str], page: PageShape) -> Select:
+def _search(shape: ShapeKey, criteria: frozenset[str], page: PageShape) -> Select[*tuple[Any, ...]]:
     return paged(_edge(shape).where(*filter_conditions(criteria), has_room()), page)
 
 
 @functools.lru_cache(maxsize=256)
-def _listings(shape: ShapeKey, criteria: frozenset[str], page: PageShape) -> Select:
+def _listings(
+    shape: ShapeKey, criteria: frozenset[str], page: PageShape
+) -> Select[*tuple[Any, ...]]:
     return paged(_edge(shape).where(*filter_conditions(criteria)), page)

@@ -9,14 +9,15 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlalchemy import ColumnElement, Select, bindparam, func, insert, or_, select
-from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.core.errors import DomainError, ErrorCode, InputErrors, check_text, invalid
 from bookwell.core.pagination import Page, PageRequest, PageShape, keyset, page_of
+from bookwell.core.records import build_all
 from bookwell.core.statements import one_of
 from bookwell.models import Listing, ListingKind, Role, new_id
 from bookwell.services.accounts.principal import Principal
+from bookwell.services.listings.records import LISTING_COLUMNS, ListingRecord
 from bookwell.services.listings.units import (
     DEFAULT_SLOTS,
     SlotSettings,
@@ -24,7 +25,6 @@ from bookwell.services.listings.units import (
     listing_values,
 )
 
-LISTING_COLUMNS = tuple(Listing.__table__.c)
 MAX_PRICE = Decimal("9999999999.99")
 MAX_UNITS = 10_000
 
@@ -82,7 +82,9 @@ def check_timezone(name: str, field: str = "timezone") -> ZoneInfo:
 _TIMEZONES = frozenset(available_timezones()) | {"UTC"}
 
 
-async def create_listing(*, session: AsyncSession, owner: Principal, data: NewListing) -> Row:
+async def create_listing(
+    *, session: AsyncSession, owner: Principal, data: NewListing
+) -> ListingRecord:
     if owner.role not in (Role.HOST, Role.ADMIN):
         raise DomainError(ErrorCode.FORBIDDEN, "Only hosts create listings.")
     values = new_listing_values(data)
@@ -91,9 +93,9 @@ async def create_listing(*, session: AsyncSession, owner: Principal, data: NewLi
         .values(id=new_id(), owner_id=owner.user_id, **values)
         .returning(*LISTING_COLUMNS)
     )
-    row = (await session.execute(stmt)).one()
-    await create_units(session=session, listing=row, settings=data.slots)
-    return row
+    listing = ListingRecord(*(await session.execute(stmt)).one())
+    await create_units(session=session, listing=listing, settings=data.slots)
+    return listing
 
 
 def new_listing_values(data: NewListing) -> dict[str, Any]:
@@ -177,8 +179,10 @@ def _check_max_guests(max_guests: int | None) -> None:
 _LISTINGS_BY_IDS = select(*LISTING_COLUMNS).where(one_of(Listing.id, "ids"))
 
 
-async def listings_by_ids(*, session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[Row]:
-    return list((await session.execute(_LISTINGS_BY_IDS, {"ids": list(ids)})).all())
+async def listings_by_ids(
+    *, session: AsyncSession, ids: Sequence[uuid.UUID]
+) -> list[ListingRecord]:
+    return build_all(ListingRecord, await session.execute(_LISTINGS_BY_IDS, {"ids": list(ids)}))
 
 
 # Statements are built once per shape (which criteria a request uses) with bind parameters,
@@ -233,7 +237,7 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def paged(stmt: Select, page: PageShape) -> Select:
+def paged(stmt: Select[*tuple[Any, ...]], page: PageShape) -> Select[*tuple[Any, ...]]:
     """Listings in creation order (UUIDv7 ids): a page's range, one more than asked, the
     cursors and limit bound from page_params."""
     return keyset(stmt, Listing.id, page, bound=True)
@@ -244,21 +248,22 @@ def page_params(page: PageRequest) -> dict[str, Any]:
 
 
 @functools.cache
-def _list_statement(shape: Shape, page: PageShape) -> Select:
+def _list_statement(shape: Shape, page: PageShape) -> Select[*tuple[Any, ...]]:
     return paged(select(*LISTING_COLUMNS).where(*filter_conditions(shape)), page)
 
 
 @functools.cache
-def _count_statement(shape: Shape) -> Select:
+def _count_statement(shape: Shape) -> Select[*tuple[Any, ...]]:
     return select(func.count()).select_from(Listing).where(*filter_conditions(shape))
 
 
 async def list_listings(
     *, session: AsyncSession, filter: ListingFilter | None, page: PageRequest
-) -> Page[Row]:
+) -> Page[ListingRecord]:
     shape, params = filter_params(filter)
     stmt = _list_statement(shape, page.shape)
-    return page_of((await session.execute(stmt, params | page_params(page))).all(), page)
+    rows = await session.execute(stmt, params | page_params(page))
+    return page_of(build_all(ListingRecord, rows), page)
 
 
 async def count_listings(*, session: AsyncSession, filter: ListingFilter | None) -> int:

@@ -62,7 +62,7 @@ class Quote:
     snapshot: dict[str, Any]
 
 
-def rules_json(listing_id: ColumnElement) -> ColumnElement:
+def rules_json(listing_id: ColumnElement[Any]) -> ColumnElement[Any]:
     """A listing's price rules as one JSON array, newest first, to read with its row."""
     rule = func.jsonb_build_object(
         "name",
@@ -99,7 +99,7 @@ TERMS_COLUMNS = (
 )
 
 
-def terms_of(row: Row) -> Terms:
+def terms_of(row: Row[*tuple[Any, ...]]) -> Terms:
     """Terms from a row read with TERMS_COLUMNS."""
     return Terms(
         nightly_price=row.nightly_price,

@@ -9,16 +9,20 @@ from dataclasses import dataclass, fields
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import delete, insert, select, update
-from sqlalchemy.engine import Row
+from sqlalchemy import ColumnElement, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.core.errors import DomainError, ErrorCode, InputErrors, check_text, invalid, not_found
+from bookwell.core.records import build_all
 from bookwell.models import Listing, PriceRule, new_id
 from bookwell.services.accounts.principal import Principal
-from bookwell.services.listings.listings import LISTING_COLUMNS
+from bookwell.services.listings.records import (
+    LISTING_COLUMNS,
+    RULE_COLUMNS,
+    ListingRecord,
+    PriceRuleRecord,
+)
 
-RULE_COLUMNS = tuple(PriceRule.__table__.c)
 MAX_RULES = 100
 
 
@@ -50,14 +54,16 @@ def _camel(name: str) -> str:
     return head + "".join(part.title() for part in rest)
 
 
-def _owned(principal: Principal, listing_id: uuid.UUID):
+def _owned(principal: Principal, listing_id: uuid.UUID) -> ColumnElement[bool]:
     condition = Listing.id == listing_id
     if not principal.is_admin:
         condition = condition & (Listing.owner_id == principal.user_id)
     return condition
 
 
-async def _check_owner(session: AsyncSession, principal: Principal, listing_id: uuid.UUID) -> None:
+async def _check_owner(
+    *, session: AsyncSession, principal: Principal, listing_id: uuid.UUID
+) -> None:
     """NOT_FOUND for a listing that does not exist; FORBIDDEN for someone else's."""
     owner = (
         await session.execute(select(Listing.owner_id).where(Listing.id == listing_id))
@@ -82,7 +88,7 @@ def check_term_ranges(changes: TermsUpdate) -> None:
 
 async def update_terms(
     *, session: AsyncSession, principal: Principal, listing_id: uuid.UUID, changes: TermsUpdate
-) -> Row:
+) -> ListingRecord:
     check_term_ranges(changes)
     values = {f.name: getattr(changes, f.name) for f in fields(changes)}
     values = {name: value for name, value in values.items() if value is not None}
@@ -96,8 +102,9 @@ async def update_terms(
     )
     row = (await session.execute(stmt)).one_or_none()
     if row is None:
-        await _check_owner(session, principal, listing_id)
-    return row
+        await _check_owner(session=session, principal=principal, listing_id=listing_id)
+        raise not_found("listing", "listingId")  # deleted meanwhile
+    return ListingRecord(*row)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,11 +148,11 @@ def checked_rule_terms(
 
 async def add_price_rule(
     *, session: AsyncSession, principal: Principal, listing_id: uuid.UUID, rule: NewPriceRule
-) -> Row:
+) -> PriceRuleRecord:
     name, weekdays = checked_rule_terms(
         name=rule.name, start_date=rule.start_date, end_date=rule.end_date, weekdays=rule.weekdays
     )
-    await _check_owner(session, principal, listing_id)
+    await _check_owner(session=session, principal=principal, listing_id=listing_id)
     count = select(PriceRule.id).where(PriceRule.listing_id == listing_id).limit(MAX_RULES)
     if len((await session.execute(count)).all()) >= MAX_RULES:
         raise invalid("listingId", f"A listing has at most {MAX_RULES} price rules.")
@@ -162,12 +169,12 @@ async def add_price_rule(
         )
         .returning(*RULE_COLUMNS)
     )
-    return (await session.execute(stmt)).one()
+    return PriceRuleRecord(*(await session.execute(stmt)).one())
 
 
 async def remove_price_rule(
     *, session: AsyncSession, principal: Principal, rule_id: uuid.UUID
-) -> Row:
+) -> ListingRecord:
     """Delete a rule; returns the listing it belonged to."""
     owned = select(Listing.id)
     if not principal.is_admin:
@@ -180,18 +187,19 @@ async def remove_price_rule(
     listing_id = (await session.execute(stmt)).scalar_one_or_none()
     if listing_id is None:
         raise not_found("price rule")
-    return (await session.execute(select(*LISTING_COLUMNS).where(Listing.id == listing_id))).one()
+    listing = select(*LISTING_COLUMNS).where(Listing.id == listing_id)
+    return ListingRecord(*(await session.execute(listing)).one())
 
 
 async def rules_of_listings(
     *, session: AsyncSession, listing_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, list[Row]]:
+) -> dict[uuid.UUID, list[PriceRuleRecord]]:
     stmt = (
         select(*RULE_COLUMNS)
         .where(PriceRule.listing_id.in_(listing_ids))
         .order_by(PriceRule.id.desc())
     )
-    found: dict[uuid.UUID, list[Row]] = {listing_id: [] for listing_id in listing_ids}
-    for row in await session.execute(stmt):
-        found[row.listing_id].append(row)
+    found: dict[uuid.UUID, list[PriceRuleRecord]] = {listing_id: [] for listing_id in listing_ids}
+    for rule in build_all(PriceRuleRecord, await session.execute(stmt)):
+        found[rule.listing_id].append(rule)
     return found

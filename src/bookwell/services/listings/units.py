@@ -9,22 +9,15 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import insert, select
-from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.core.errors import InputErrors, check_text, invalid
 from bookwell.models import ListingKind, ListingUnit, ReservationUnit, new_id
+from bookwell.services.listings.records import UNIT_COLUMNS, ListingRecord, UnitRecord
 
 MAX_SEATS = 1000
 MAX_LABEL = 100
 DEFAULT_TABLE_SEATS = 4
-UNIT_COLUMNS = (
-    ListingUnit.id,
-    ListingUnit.listing_id,
-    ListingUnit.label,
-    ListingUnit.seats,
-    ListingUnit.position,
-)
 _UNIT_NAMES = {
     ListingKind.RESTAURANT: "Table",
     ListingKind.SPACE: "Room",
@@ -134,7 +127,9 @@ def _check_label(label: str, field: tuple[str, ...]) -> None:
         raise invalid(field, f"A table label has at most {MAX_LABEL} characters.")
 
 
-async def create_units(*, session: AsyncSession, listing: Row, settings: SlotSettings) -> None:
+async def create_units(
+    *, session: AsyncSession, listing: ListingRecord, settings: SlotSettings
+) -> None:
     """A slot listing's units, in the order they are offered: its tables, rooms or items."""
     if listing.kind is ListingKind.STAY:
         return
@@ -159,28 +154,29 @@ async def create_units(*, session: AsyncSession, listing: Row, settings: SlotSet
 
 async def units_of_listings(
     *, session: AsyncSession, listing_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, list[Row]]:
+) -> dict[uuid.UUID, list[UnitRecord]]:
     stmt = (
         select(*UNIT_COLUMNS)
         .where(ListingUnit.listing_id.in_(listing_ids))
         .order_by(ListingUnit.listing_id, ListingUnit.position)
     )
-    found: dict[uuid.UUID, list[Row]] = defaultdict(list)
+    found: dict[uuid.UUID, list[UnitRecord]] = defaultdict(list)
     for row in await session.execute(stmt):
-        found[row.listing_id].append(row)
+        unit = UnitRecord(*row)
+        found[unit.listing_id].append(unit)
     return found
 
 
 async def units_of_reservations(
     *, session: AsyncSession, reservation_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, list[Row]]:
+) -> dict[uuid.UUID, list[UnitRecord]]:
     stmt = (
         select(ReservationUnit.reservation_id, *UNIT_COLUMNS)
         .join(ListingUnit, ListingUnit.id == ReservationUnit.unit_id)
         .where(ReservationUnit.reservation_id.in_(reservation_ids))
         .order_by(ReservationUnit.reservation_id, ListingUnit.position)
     )
-    found: dict[uuid.UUID, list[Row]] = defaultdict(list)
-    for row in await session.execute(stmt):
-        found[row.reservation_id].append(row)
+    found: dict[uuid.UUID, list[UnitRecord]] = defaultdict(list)
+    for reservation_id, *unit in await session.execute(stmt):
+        found[reservation_id].append(UnitRecord(*unit))
     return found

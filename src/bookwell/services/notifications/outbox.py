@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.core.request_scope import current_request_id
@@ -53,9 +54,9 @@ class Event(enum.StrEnum):
 
 
 async def record(
+    *,
     session: AsyncSession,
     event: Event,
-    *,
     reservation_id: uuid.UUID | None = None,
     waitlist_entry_id: uuid.UUID | None = None,
     data: dict[str, Any] | None = None,
@@ -77,15 +78,17 @@ async def record(
     return (await session.execute(stmt.returning(OutboxMessage.id))).scalar_one_or_none()
 
 
-async def purge_delivered(session: AsyncSession, *, older_than: timedelta) -> int:
+async def purge_delivered(*, session: AsyncSession, older_than: timedelta) -> int:
     """Forget events delivered more than `older_than` ago (their log rows go with them);
     undelivered ones stay, for `bookwell outbox status` to show."""
     stmt = delete(OutboxMessage).where(OutboxMessage.delivered_at < func.now() - older_than)
-    return (await session.execute(stmt)).rowcount
+    # A DML statement's result is a CursorResult (execute() is typed for any statement).
+    result: CursorResult[Any] = await session.execute(stmt)  # type: ignore[assignment]
+    return result.rowcount
 
 
 async def record_each(
-    session: AsyncSession, event: Event, reservation_ids: Iterable[uuid.UUID]
+    *, session: AsyncSession, event: Event, reservation_ids: Iterable[uuid.UUID]
 ) -> None:
     """The same event for several reservations, in one statement."""
     request_id = current_request_id()

@@ -38,24 +38,28 @@ def _reservation_id_of(intent: Mapping[str, Any]) -> uuid.UUID | None:
 
 
 async def _reservation_of(
-    session: AsyncSession, intent_id: str | None, intent: Mapping[str, Any] | None = None
+    *, session: AsyncSession, intent_id: str | None, intent: Mapping[str, Any] | None = None
 ) -> uuid.UUID | None:
     """Whose payment this is: by the recorded PaymentIntent id, else by the metadata we set
     (the transaction that created the intent may have rolled back)."""
-    found = await records.reservation_of_ref(session, intent_id) if intent_id else None
+    found = (
+        await records.reservation_of_ref(session=session, provider_ref=intent_id)
+        if intent_id
+        else None
+    )
     return found or (_reservation_id_of(intent) if intent is not None else None)
 
 
 async def _intent_succeeded(
-    session: AsyncSession, intent: Mapping[str, Any], provider: PaymentProvider
+    *, session: AsyncSession, intent: Mapping[str, Any], provider: PaymentProvider
 ) -> EventOutcome:
-    reservation_id = await _reservation_of(session, intent["id"], intent)
+    reservation_id = await _reservation_of(session=session, intent_id=intent["id"], intent=intent)
     if reservation_id is None:
         return EventOutcome.IGNORED
-    reservation = await records.lock_reservation(session, reservation_id)
+    reservation = await records.lock_reservation(session=session, reservation_id=reservation_id)
     if reservation is None:
         return EventOutcome.IGNORED
-    payment = await records.lock_payment(session, reservation.id)
+    payment = await records.lock_payment(session=session, reservation_id=reservation.id)
     amount = from_minor_units(intent.get("amount_received") or intent["amount"], intent["currency"])
     if payment is not None and payment.status in records.SETTLED:
         if payment.provider_ref == intent["id"]:
@@ -75,7 +79,7 @@ async def _intent_succeeded(
         )
         return EventOutcome.REFUNDED
     await records.record_charge(
-        session,
+        session=session,
         reservation=reservation,
         provider=provider.name,
         idempotency_key=payment.idempotency_key if payment else None,
@@ -86,15 +90,20 @@ async def _intent_succeeded(
         await lifecycle.mark_paid(session=session, reservation_id=reservation.id)
         return EventOutcome.PAID
     # Confirmed after the hold ended (expired, cancelled): there is nothing left to pay for.
-    await refund_up_to(session, provider, reservation.id, None)
+    await refund_up_to(
+        session=session, provider=provider, reservation_id=reservation.id, total_refund=None
+    )
     return EventOutcome.REFUNDED
 
 
-async def _intent_failed(session: AsyncSession, intent: Mapping[str, Any]) -> EventOutcome:
-    reservation_id = await records.reservation_of_ref(session, intent["id"])
-    if reservation_id is None or await records.lock_reservation(session, reservation_id) is None:
+async def _intent_failed(*, session: AsyncSession, intent: Mapping[str, Any]) -> EventOutcome:
+    reservation_id = await records.reservation_of_ref(session=session, provider_ref=intent["id"])
+    if (
+        reservation_id is None
+        or await records.lock_reservation(session=session, reservation_id=reservation_id) is None
+    ):
         return EventOutcome.IGNORED
-    payment = await records.lock_payment(session, reservation_id)
+    payment = await records.lock_payment(session=session, reservation_id=reservation_id)
     error = intent.get("last_payment_error") or {}
     message = error.get("message") or "The payment failed."
     if (
@@ -103,21 +112,24 @@ async def _intent_failed(session: AsyncSession, intent: Mapping[str, Any]) -> Ev
         or payment.status is not PaymentStatus.UNPAID
     ):
         return EventOutcome.UNCHANGED
-    await records.record_failure(session, payment, message)
+    await records.record_failure(session=session, payment=payment, message=message)
     return EventOutcome.FAILED
 
 
-async def _charge_refunded(session: AsyncSession, charge: Mapping[str, Any]) -> EventOutcome:
-    reservation_id = await _reservation_of(session, charge.get("payment_intent"))
-    if reservation_id is None or await records.lock_reservation(session, reservation_id) is None:
+async def _charge_refunded(*, session: AsyncSession, charge: Mapping[str, Any]) -> EventOutcome:
+    reservation_id = await _reservation_of(session=session, intent_id=charge.get("payment_intent"))
+    if (
+        reservation_id is None
+        or await records.lock_reservation(session=session, reservation_id=reservation_id) is None
+    ):
         return EventOutcome.IGNORED
-    payment = await records.lock_payment(session, reservation_id)
+    payment = await records.lock_payment(session=session, reservation_id=reservation_id)
     if payment is None or payment.status not in records.SETTLED:
         return EventOutcome.UNCHANGED
     refunded = from_minor_units(charge["amount_refunded"], charge["currency"])
     if refunded <= payment.refunded_amount:
         return EventOutcome.UNCHANGED
-    await records.record_refunded(session, payment, refunded)
+    await records.record_refunded(session=session, payment=payment, refunded=refunded)
     return EventOutcome.REFUNDED
 
 
@@ -128,9 +140,9 @@ async def handle_stripe_event(
     kind = event.get("type")
     subject = (event.get("data") or {}).get("object") or {}
     if kind == "payment_intent.succeeded":
-        return await _intent_succeeded(session, subject, provider)
+        return await _intent_succeeded(session=session, intent=subject, provider=provider)
     if kind == "payment_intent.payment_failed":
-        return await _intent_failed(session, subject)
+        return await _intent_failed(session=session, intent=subject)
     if kind == "charge.refunded":
-        return await _charge_refunded(session, subject)
+        return await _charge_refunded(session=session, charge=subject)
     return EventOutcome.IGNORED

@@ -7,18 +7,47 @@ takes it too), so they run one after another per reservation and never deadlock.
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bookwell.core.records import build_all, columns_for
 from bookwell.models import Payment, PaymentStatus, Reservation, ReservationStatus, new_id
-from bookwell.services.booking.holds import RESERVATION_COLUMNS
+from bookwell.services.booking.records import ReservationRecord
 from bookwell.services.payments.provider import Charge, ChargeStatus
 
-PAYMENT_COLUMNS = tuple(Payment.__table__.c)
+
+@dataclass(frozen=True, slots=True)
+class PaymentRecord:
+    id: uuid.UUID
+    created_at: datetime
+    reservation_id: uuid.UUID
+    status: PaymentStatus
+    provider: str
+    provider_ref: str | None
+    amount: Decimal
+    refunded_amount: Decimal
+    currency: str
+    idempotency_key: str | None
+    failure_message: str | None
+    paid_at: datetime | None
+    refunded_at: datetime | None
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PayableReservation(ReservationRecord):
+    """A reservation locked for paying: `payable` when PENDING and its hold not over at the
+    transaction's start. (A default only because the fields before it have one.)"""
+
+    payable: bool = False
+
+
+PAYMENT_COLUMNS = columns_for(PaymentRecord, Payment.__table__)
 # Money was taken (and maybe partly or wholly given back).
 SETTLED = (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED)
 STATUS_OF_CHARGE = {
@@ -28,34 +57,38 @@ STATUS_OF_CHARGE = {
 }
 
 
-async def lock_reservation(session: AsyncSession, reservation_id: uuid.UUID) -> Row | None:
+async def lock_reservation(
+    *, session: AsyncSession, reservation_id: uuid.UUID
+) -> PayableReservation | None:
     """The reservation, locked until the transaction ends, with `payable`: PENDING and its
     hold not over at the transaction's start (the instant every guard in it uses)."""
     payable = (Reservation.status == ReservationStatus.PENDING) & func.coalesce(
         Reservation.expires_at > func.now(), False
     )
     stmt = (
-        select(*RESERVATION_COLUMNS, payable.label("payable"))
+        select(*columns_for(PayableReservation, Reservation.__table__, payable=payable))
         .where(Reservation.id == reservation_id)
         .with_for_update(of=Reservation)
     )
-    return (await session.execute(stmt)).one_or_none()
+    row = (await session.execute(stmt)).one_or_none()
+    return None if row is None else PayableReservation(*row)
 
 
-async def lock_payment(session: AsyncSession, reservation_id: uuid.UUID) -> Row | None:
+async def lock_payment(*, session: AsyncSession, reservation_id: uuid.UUID) -> PaymentRecord | None:
     stmt = (
         select(*PAYMENT_COLUMNS).where(Payment.reservation_id == reservation_id).with_for_update()
     )
-    return (await session.execute(stmt)).one_or_none()
+    row = (await session.execute(stmt)).one_or_none()
+    return None if row is None else PaymentRecord(*row)
 
 
-async def reservation_of_ref(session: AsyncSession, provider_ref: str) -> uuid.UUID | None:
+async def reservation_of_ref(*, session: AsyncSession, provider_ref: str) -> uuid.UUID | None:
     stmt = select(Payment.reservation_id).where(Payment.provider_ref == provider_ref)
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
 async def key_used_elsewhere(
-    session: AsyncSession, guest_id: uuid.UUID, reservation_id: uuid.UUID, key: str
+    *, session: AsyncSession, guest_id: uuid.UUID, reservation_id: uuid.UUID, key: str
 ) -> bool:
     """Did this guest pay another reservation with this idempotency key?"""
     stmt = (
@@ -72,14 +105,14 @@ async def key_used_elsewhere(
 
 
 async def record_charge(
-    session: AsyncSession,
     *,
-    reservation: Row,
+    session: AsyncSession,
+    reservation: ReservationRecord,
     provider: str,
     idempotency_key: str | None,
     charge: Charge,
     amount: Decimal | None = None,
-) -> Row:
+) -> PaymentRecord:
     """Write an attempt's outcome as the reservation's one payment row (made or replaced)."""
     status = STATUS_OF_CHARGE[charge.status]
     values = {
@@ -99,10 +132,12 @@ async def record_charge(
         .on_conflict_do_update(index_elements=[Payment.reservation_id], set_=values)
         .returning(*PAYMENT_COLUMNS)
     )
-    return (await session.execute(stmt)).one()
+    return PaymentRecord(*(await session.execute(stmt)).one())
 
 
-async def record_refunded(session: AsyncSession, payment: Row, refunded: Decimal) -> Row:
+async def record_refunded(
+    *, session: AsyncSession, payment: PaymentRecord, refunded: Decimal
+) -> PaymentRecord:
     """Set the total refunded so far (never above the amount) and the status it means."""
     status = (
         PaymentStatus.REFUNDED if refunded >= payment.amount else PaymentStatus.PARTIALLY_REFUNDED
@@ -118,25 +153,28 @@ async def record_refunded(session: AsyncSession, payment: Row, refunded: Decimal
         )
         .returning(*PAYMENT_COLUMNS)
     )
-    return (await session.execute(stmt)).one()
+    return PaymentRecord(*(await session.execute(stmt)).one())
 
 
-async def record_failure(session: AsyncSession, payment: Row, message: str) -> Row:
+async def record_failure(
+    *, session: AsyncSession, payment: PaymentRecord, message: str
+) -> PaymentRecord:
     stmt = (
         update(Payment)
         .where(Payment.id == payment.id)
         .values(status=PaymentStatus.FAILED, failure_message=message[:500], updated_at=func.now())
         .returning(*PAYMENT_COLUMNS)
     )
-    return (await session.execute(stmt)).one()
+    return PaymentRecord(*(await session.execute(stmt)).one())
 
 
 async def payments_of_reservations(
     *, session: AsyncSession, reservation_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, Row]:
+) -> dict[uuid.UUID, PaymentRecord]:
     """For the dataloader: callers pass only reservations the viewer may see."""
     stmt = select(*PAYMENT_COLUMNS).where(Payment.reservation_id.in_(reservation_ids))
-    return {row.reservation_id: row for row in await session.execute(stmt)}
+    payments = build_all(PaymentRecord, await session.execute(stmt))
+    return {payment.reservation_id: payment for payment in payments}
 
 
 async def expired_holds_to_refund(*, session: AsyncSession) -> list[uuid.UUID]:

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.core.errors import DomainError, ErrorCode, not_found
@@ -23,6 +22,7 @@ from bookwell.models import PaymentStatus, ReservationStatus
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.booking import lifecycle, reservations
 from bookwell.services.booking.idempotency import check_idempotency_key
+from bookwell.services.booking.records import ReservationRecord
 from bookwell.services.listings import pricing
 from bookwell.services.payments import records
 from bookwell.services.payments.provider import (
@@ -30,14 +30,15 @@ from bookwell.services.payments.provider import (
     PaymentProvider,
     ProviderUnavailable,
 )
+from bookwell.services.payments.records import PayableReservation, PaymentRecord
 
 REFUNDABLE = (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED)
 
 
 @dataclass(frozen=True, slots=True)
 class PaymentOutcome:
-    reservation: Row
-    payment: Row | None
+    reservation: ReservationRecord
+    payment: PaymentRecord | None
     # Set when the guest's browser must confirm the payment with the provider (Stripe.js).
     client_secret: str | None = None
 
@@ -48,9 +49,9 @@ class RecordedFailure(DomainError):
 
 
 async def _guests_reservation(
-    session: AsyncSession, principal: Principal, reservation_id: uuid.UUID
-) -> Row:
-    reservation = await records.lock_reservation(session, reservation_id)
+    *, session: AsyncSession, principal: Principal, reservation_id: uuid.UUID
+) -> PayableReservation:
+    reservation = await records.lock_reservation(session=session, reservation_id=reservation_id)
     if reservation is not None and reservation.guest_id == principal.user_id:
         return reservation
     visible = await reservations.reservations_by_ids(
@@ -61,7 +62,7 @@ async def _guests_reservation(
     raise DomainError(ErrorCode.FORBIDDEN, "Only the reservation's guest can pay for it.", "id")
 
 
-def _not_payable(reservation: Row) -> str:
+def _not_payable(reservation: ReservationRecord) -> str:
     if reservation.status is ReservationStatus.PENDING:
         return "This hold has expired; book again to pay."
     return f"A {reservation.status.value} reservation cannot be paid."
@@ -87,8 +88,10 @@ async def pay_reservation(
     guest never has two open payments.
     """
     key = check_idempotency_key(idempotency_key)
-    reservation = await _guests_reservation(session, principal, reservation_id)
-    payment = await records.lock_payment(session, reservation_id)
+    reservation = await _guests_reservation(
+        session=session, principal=principal, reservation_id=reservation_id
+    )
+    payment = await records.lock_payment(session=session, reservation_id=reservation_id)
     if payment is not None and payment.status in records.SETTLED:
         return PaymentOutcome(reservation, payment)
     failed = payment is not None and payment.status is PaymentStatus.FAILED
@@ -99,7 +102,9 @@ async def pay_reservation(
     awaiting = payment is not None and payment.status is PaymentStatus.UNPAID
     if awaiting and payment.idempotency_key:
         key = payment.idempotency_key
-    elif await records.key_used_elsewhere(session, principal.user_id, reservation_id, key):
+    elif await records.key_used_elsewhere(
+        session=session, guest_id=principal.user_id, reservation_id=reservation_id, key=key
+    ):
         raise DomainError(
             ErrorCode.IDEMPOTENCY_KEY_REUSED,
             "This idempotency key was used to pay another reservation.",
@@ -121,7 +126,11 @@ async def pay_reservation(
             "id",
         ) from None
     payment = await records.record_charge(
-        session, reservation=reservation, provider=provider.name, idempotency_key=key, charge=charge
+        session=session,
+        reservation=reservation,
+        provider=provider.name,
+        idempotency_key=key,
+        charge=charge,
     )
     if charge.status is ChargeStatus.FAILED:
         raise _declined(charge.failure_message)
@@ -132,17 +141,18 @@ async def pay_reservation(
 
 
 async def refund_up_to(
+    *,
     session: AsyncSession,
     provider: PaymentProvider,
     reservation_id: uuid.UUID,
     total_refund: Decimal | None,
-) -> Row | None:
+) -> PaymentRecord | None:
     """Refund until `total_refund` (None: everything) has gone back; the payment row after.
 
     Idempotent: what was refunded before counts, and the provider's key names the target,
     so a retried transaction replays the provider's refund instead of making another.
     """
-    payment = await records.lock_payment(session, reservation_id)
+    payment = await records.lock_payment(session=session, reservation_id=reservation_id)
     if payment is None or payment.status not in records.SETTLED:
         return None
     target = payment.amount if total_refund is None else min(total_refund, payment.amount)
@@ -161,17 +171,17 @@ async def refund_up_to(
     if result is None or not result.succeeded:
         reason = result.failure_message if result else "the payment service did not answer"
         raise DomainError(ErrorCode.PAYMENT_FAILED, f"The refund failed: {reason}", "id")
-    return await records.record_refunded(session, payment, target)
+    return await records.record_refunded(session=session, payment=payment, refunded=target)
 
 
 async def refund_for_cancellation(
     *,
     session: AsyncSession,
-    reservation: Row,
+    reservation: ReservationRecord,
     by_host: bool,
     today: date,
     provider: PaymentProvider,
-) -> Row | None:
+) -> PaymentRecord | None:
     """Give back what the reservation's price snapshot says for a cancellation on `today`
     (the listing's date). None when nothing was paid; else the payment row: REFUNDED,
     PARTIALLY_REFUNDED, or still PAID when the policy gives nothing back. A failed refund
@@ -185,27 +195,31 @@ async def refund_for_cancellation(
         )
     else:
         due = None  # booked before price snapshots: no policy was agreed, everything goes back
-    return await refund_up_to(session, provider, reservation.id, due)
+    return await refund_up_to(
+        session=session, provider=provider, reservation_id=reservation.id, total_refund=due
+    )
 
 
 async def refund_in_full(
     *, session: AsyncSession, reservation_id: uuid.UUID, provider: PaymentProvider
-) -> Row | None:
+) -> PaymentRecord | None:
     """Everything back: for a paid hold that ended without a stay (expired awaiting the
     host, declined by the host)."""
-    return await refund_up_to(session, provider, reservation_id, None)
+    return await refund_up_to(
+        session=session, provider=provider, reservation_id=reservation_id, total_refund=None
+    )
 
 
 async def settle_price_change(
-    *, session: AsyncSession, reservation: Row, provider: PaymentProvider
-) -> Row | None:
+    *, session: AsyncSession, reservation: ReservationRecord, provider: PaymentProvider
+) -> PaymentRecord | None:
     """After new dates re-priced a paid reservation: refund what is now paid too much.
 
     A change that costs more than was paid is refused (PAYMENT_REQUIRED, which rolls the
     change back): one payment per reservation is the model, so a dearer change is a new
     booking. Unpaid holds are simply re-priced.
     """
-    payment = await records.lock_payment(session, reservation.id)
+    payment = await records.lock_payment(session=session, reservation_id=reservation.id)
     if payment is None or payment.status not in records.SETTLED:
         return None
     kept = payment.amount - payment.refunded_amount
@@ -217,5 +231,8 @@ async def settle_price_change(
             "startDate",
         )
     return await refund_up_to(
-        session, provider, reservation.id, payment.amount - reservation.total_amount
+        session=session,
+        provider=provider,
+        reservation_id=reservation.id,
+        total_refund=payment.amount - reservation.total_amount,
     )

@@ -179,7 +179,7 @@ def _statement(shape: frozenset[str]) -> TextClause:
     return text(_REPORT_SQL.replace("{conditions}", conditions))
 
 
-def _listing_report(row: Row, window: ReportWindow) -> ListingReport:
+def _listing_report(row: Row[*tuple[Any, ...]], window: ReportWindow) -> ListingReport:
     return ListingReport(
         listing_id=row.id,
         title=row.title,

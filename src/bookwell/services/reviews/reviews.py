@@ -7,20 +7,16 @@ from decimal import Decimal
 
 from sqlalchemy import func, select, true
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.core.errors import DomainError, ErrorCode, InputErrors, check_text, invalid, not_found
 from bookwell.core.pagination import Page, PageRequest, keyset, page_of
+from bookwell.core.records import build_all
 from bookwell.models import Listing, ReservationStatus, Review, User, new_id
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.booking.reservations import reservations_by_ids
+from bookwell.services.reviews.records import REVIEW_COLUMNS, ReviewRecord
 
-REVIEW_COLUMNS = tuple(Review.__table__.c)
-# Reviews are public; their author shows by name only.
-AUTHOR_NAME = (
-    select(User.name).where(User.id == Review.author_id).scalar_subquery().label("author_name")
-)
 MIN_RATING = 1
 MAX_RATING = 5
 MAX_COMMENT_LENGTH = 5000
@@ -65,7 +61,7 @@ async def create_review(
     reservation_id: uuid.UUID,
     rating: int,
     comment: str,
-) -> Row:
+) -> ReviewRecord:
     """The guest of a COMPLETED stay reviews it, once.
 
     Someone who may not see the reservation learns nothing (NOT_FOUND); its host, who may see
@@ -99,14 +95,14 @@ async def create_review(
             comment=comment,
         )
         .on_conflict_do_nothing(index_elements=[Review.reservation_id])
-        .returning(*REVIEW_COLUMNS, author_name.label("author_name"))
+        .returning(*REVIEW_COLUMNS[:-1], author_name.label("author_name"))
     )
     row = (await session.execute(stmt)).one_or_none()
     if row is None:
         raise DomainError(
             ErrorCode.ALREADY_EXISTS, "This stay has been reviewed already.", "reservationId"
         )
-    return row
+    return ReviewRecord(*row)
 
 
 async def ratings_of_listings(
@@ -123,8 +119,8 @@ async def ratings_of_listings(
         .group_by(Review.listing_id)
     )
     found = {
-        row.listing_id: Rating(average=row.average, count=row.count)
-        for row in await session.execute(stmt)
+        listing_id: Rating(average=average, count=count)
+        for listing_id, average, count in await session.execute(stmt)
     }
     return {listing_id: found.get(listing_id, NO_RATING) for listing_id in listing_ids}
 
@@ -134,21 +130,22 @@ async def newest_reviews_of_listings(
     session: AsyncSession,
     listing_ids: Sequence[uuid.UUID],
     page: PageRequest,
-) -> dict[uuid.UUID, Page[Row]]:
+) -> dict[uuid.UUID, Page[ReviewRecord]]:
     """A page of each listing's reviews, newest first, in one query: a LATERAL subquery per
     listing walks the (listing_id, id) index."""
     listings = select(Listing.id).where(Listing.id.in_(listing_ids)).subquery("l")
-    newest = select(*REVIEW_COLUMNS, AUTHOR_NAME).where(Review.listing_id == listings.c.id)
+    newest = select(*REVIEW_COLUMNS).where(Review.listing_id == listings.c.id)
     lateral = keyset(newest, Review.id, page, descending=True).lateral("r")
     stmt = select(lateral).select_from(listings.join(lateral, true()))
-    found: dict[uuid.UUID, list[Row]] = {listing_id: [] for listing_id in listing_ids}
-    for row in await session.execute(stmt):
-        found[row.listing_id].append(row)
+    found: dict[uuid.UUID, list[ReviewRecord]] = {listing_id: [] for listing_id in listing_ids}
+    for review in build_all(ReviewRecord, await session.execute(stmt)):
+        found[review.listing_id].append(review)
     return {listing_id: page_of(rows, page) for listing_id, rows in found.items()}
 
 
 async def reviews_of_reservations(
     *, session: AsyncSession, reservation_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, Row]:
-    stmt = select(*REVIEW_COLUMNS, AUTHOR_NAME).where(Review.reservation_id.in_(reservation_ids))
-    return {row.reservation_id: row for row in await session.execute(stmt)}
+) -> dict[uuid.UUID, ReviewRecord]:
+    stmt = select(*REVIEW_COLUMNS).where(Review.reservation_id.in_(reservation_ids))
+    reviews = build_all(ReviewRecord, await session.execute(stmt))
+    return {review.reservation_id: review for review in reviews}

@@ -8,16 +8,17 @@ from sqlalchemy.engine import Row
 
 from bookwell.core.errors import invalid
 from bookwell.models import ListingKind
+from bookwell.services.listings.records import ListingRecord
 from bookwell.services.slots.times import Hours, Slot
 
 CENT = Decimal("0.01")
 
 
-def hours_of(listing: Row) -> Hours:
+def hours_of(listing: ListingRecord | Row[*tuple[Any, ...]]) -> Hours:
     return Hours(listing.opens_at, listing.closes_at)
 
 
-def default_minutes(listing: Row) -> int:
+def default_minutes(listing: ListingRecord | Row[*tuple[Any, ...]]) -> int:
     """A booking's length when none is given: a restaurant's sitting, else one slot."""
     if listing.kind is ListingKind.RESTAURANT:
         return listing.sitting_minutes
@@ -29,7 +30,12 @@ def check_party_size(party_size: int | None) -> None:
         raise invalid("partySize", "partySize must be at least 1.")
 
 
-def check_party(listing: Row, party_size: int | None, quantity: int, largest_table: int) -> None:
+def check_party(
+    listing: ListingRecord | Row[*tuple[Any, ...]],
+    party_size: int | None,
+    quantity: int,
+    largest_table: int,
+) -> None:
     """A restaurant seats one party at one table; rooms and items take `quantity` units."""
     check_party_size(party_size)
     if listing.kind is ListingKind.RESTAURANT:
@@ -51,7 +57,9 @@ def check_party(listing: Row, party_size: int | None, quantity: int, largest_tab
         raise invalid("partySize", f"{quantity} unit(s) take at most {limit} people.")
 
 
-def quote_slot(listing: Row, slot: Slot, quantity: int, zone: ZoneInfo) -> tuple[Decimal, dict]:
+def quote_slot(
+    listing: ListingRecord | Row[*tuple[Any, ...]], slot: Slot, quantity: int, zone: ZoneInfo
+) -> tuple[Decimal, dict[str, Any]]:
     """Per sitting for a restaurant; per slot and unit for rooms and items."""
     if listing.kind is ListingKind.RESTAURANT:
         count = 1

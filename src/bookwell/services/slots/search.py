@@ -7,17 +7,17 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.core.errors import DomainError, invalid
 from bookwell.core.pagination import Page, PageRequest, PageShape, page_of
+from bookwell.core.records import build_all
 from bookwell.models import Listing, ListingKind, Reservation, ReservationStatus, ReservationUnit
 from bookwell.services.listings.listings import (
-    LISTING_COLUMNS,
     ListingFilter,
     Shape,
     filter_conditions,
@@ -25,6 +25,7 @@ from bookwell.services.listings.listings import (
     page_params,
     paged,
 )
+from bookwell.services.listings.records import LISTING_COLUMNS, ListingRecord, UnitRecord
 from bookwell.services.listings.units import units_of_listings
 from bookwell.services.slots.rules import check_party, default_minutes, hours_of
 from bookwell.services.slots.times import MAX_DAYS_AHEAD, Slot, day_slots
@@ -59,7 +60,7 @@ def check_question(question: SlotQuestion) -> None:
         raise invalid("minutes", "minutes must be between 1 and 1440.")
 
 
-def _length(listing: Row, question: SlotQuestion) -> int:
+def _length(listing: ListingRecord, question: SlotQuestion) -> int:
     if question.minutes is None:
         return default_minutes(listing)
     if question.minutes % listing.slot_minutes:
@@ -67,7 +68,9 @@ def _length(listing: Row, question: SlotQuestion) -> int:
     return question.minutes
 
 
-def _grid(listing: Row, question: SlotQuestion, units: list[Row], now: datetime) -> list[Slot]:
+def _grid(
+    listing: ListingRecord, question: SlotQuestion, units: list[UnitRecord], now: datetime
+) -> list[Slot]:
     """The day's slots this question could take at this listing, not yet checked for room
     (DomainError when the question does not fit the listing at all)."""
     if listing.kind is ListingKind.STAY:
@@ -87,7 +90,7 @@ def _grid(listing: Row, question: SlotQuestion, units: list[Row], now: datetime)
 
 
 async def _busy(
-    session: AsyncSession, listing_ids: Sequence[uuid.UUID], span: Interval
+    *, session: AsyncSession, listing_ids: Sequence[uuid.UUID], span: Interval
 ) -> dict[uuid.UUID, list[Interval]]:
     """Ranges each unit is held for within `span`; overdue holds no longer count."""
     live = or_(
@@ -115,13 +118,15 @@ async def _busy(
     return busy
 
 
-def _fitting(listing: Row, question: SlotQuestion, units: list[Row]) -> list[Row]:
+def _fitting(
+    listing: ListingRecord, question: SlotQuestion, units: list[UnitRecord]
+) -> list[UnitRecord]:
     if listing.kind is ListingKind.RESTAURANT:
         return [unit for unit in units if (unit.seats or 0) >= (question.party_size or 1)]
     return units
 
 
-def _free_count(slot: Slot, units: list[Row], busy: dict[uuid.UUID, list[Interval]]) -> int:
+def _free_count(slot: Slot, units: list[UnitRecord], busy: dict[uuid.UUID, list[Interval]]) -> int:
     return sum(
         1
         for unit in units
@@ -132,7 +137,7 @@ def _free_count(slot: Slot, units: list[Row], busy: dict[uuid.UUID, list[Interva
 async def free_slots(
     *,
     session: AsyncSession,
-    listings: Sequence[Row],
+    listings: Sequence[ListingRecord],
     question: SlotQuestion,
     strict: bool = False,
     now: datetime | None = None,
@@ -156,9 +161,9 @@ async def free_slots(
     every = [slot for slots in grids.values() for slot in slots]
     busy = (
         await _busy(
-            session,
-            [listing_id for listing_id, slots in grids.items() if slots],
-            (min(s.starts_at for s in every), max(s.ends_at for s in every)),
+            session=session,
+            listing_ids=[listing_id for listing_id, slots in grids.items() if slots],
+            span=(min(s.starts_at for s in every), max(s.ends_at for s in every)),
         )
         if every
         else {}
@@ -178,27 +183,28 @@ async def free_slots(
     return answer
 
 
-def _slot_listings(shape: Shape) -> list:
+def _slot_listings(shape: Shape) -> list[Any]:
     return [*filter_conditions(shape), Listing.kind != ListingKind.STAY]
 
 
 @functools.cache
-def _search_statement(shape: Shape, page: PageShape) -> Select:
+def _search_statement(shape: Shape, page: PageShape) -> Select[*tuple[Any, ...]]:
     return paged(select(*LISTING_COLUMNS).where(*_slot_listings(shape)), page)
 
 
 @functools.cache
-def _count_statement(shape: Shape) -> Select:
+def _count_statement(shape: Shape) -> Select[*tuple[Any, ...]]:
     return select(func.count()).select_from(Listing).where(*_slot_listings(shape))
 
 
 async def slot_listings(
     *, session: AsyncSession, filter: ListingFilter | None, page: PageRequest
-) -> Page[Row]:
+) -> Page[ListingRecord]:
     """Slot listings (not stays) matching the filter, in creation order."""
     shape, params = filter_params(filter)
     stmt = _search_statement(shape, page.shape)
-    return page_of((await session.execute(stmt, params | page_params(page))).all(), page)
+    rows = await session.execute(stmt, params | page_params(page))
+    return page_of(build_all(ListingRecord, rows), page)
 
 
 async def count_slot_listings(*, session: AsyncSession, filter: ListingFilter | None) -> int:

@@ -12,6 +12,7 @@ attempts; it is never what keeps two bookings apart.
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, delete, func, literal, select, update
@@ -34,8 +35,9 @@ from bookwell.models import (
     new_id,
 )
 from bookwell.services.accounts.principal import Principal
-from bookwell.services.booking.holds import RESERVATION_COLUMNS, check_guest_name
+from bookwell.services.booking.holds import check_guest_name
 from bookwell.services.booking.idempotency import check_idempotency_key
+from bookwell.services.booking.records import RESERVATION_COLUMNS, ReservationRecord
 from bookwell.services.booking.reservations import claim_idempotency_key, input_fingerprint
 from bookwell.services.listings.stays import check_quantity
 from bookwell.services.notifications import outbox
@@ -81,7 +83,7 @@ def _instant(moment: datetime) -> str:
         return moment.isoformat()
 
 
-def _listing_after_expiring(listing_id: uuid.UUID, guest_id: uuid.UUID) -> Select:
+def _listing_after_expiring(listing_id: uuid.UUID, guest_id: uuid.UUID) -> Select[*tuple[Any, ...]]:
     """The listing, the guest's name and its largest table, after expiring its overdue holds
     (each expiry told through the outbox, in the same statement).
 
@@ -129,7 +131,7 @@ def _listing_after_expiring(listing_id: uuid.UUID, guest_id: uuid.UUID) -> Selec
 
 
 async def _candidate_units(
-    session: AsyncSession, listing: Row, slot: Slot, party_size: int | None
+    *, session: AsyncSession, listing: Row[*tuple[Any, ...]], slot: Slot, party_size: int | None
 ) -> list[uuid.UUID]:
     """Units that fit and look free now, in the order they are offered: for a party the
     smallest table that seats it first, else by position."""
@@ -151,6 +153,7 @@ async def _candidate_units(
 
 
 async def _take(
+    *,
     session: AsyncSession,
     reservation_id: uuid.UUID,
     listing_id: uuid.UUID,
@@ -172,7 +175,9 @@ async def _take(
     return (await session.execute(stmt)).one_or_none() is not None
 
 
-def _unavailable(listing: Row, slot: Slot, party_size: int | None, quantity: int) -> DomainError:
+def _unavailable(
+    listing: Row[*tuple[Any, ...]], slot: Slot, party_size: int | None, quantity: int
+) -> DomainError:
     when = (
         f"from {slot.local_start.isoformat(' ', 'minutes')} "
         f"to {slot.local_end.isoformat(' ', 'minutes')}"
@@ -203,7 +208,7 @@ async def book_slot(
     data: NewSlotBooking,
     idempotency_key: str | None = None,
     now: datetime | None = None,
-) -> Row:
+) -> ReservationRecord:
     """A PENDING hold on a slot (units taken at once, returned at `expires_at` unless paid or
     confirmed), or UNAVAILABLE. Roll back after a DomainError, as after any; a refused
     booking leaves no reservation behind either way. `now` is for tests: it only moves what
@@ -215,7 +220,9 @@ async def book_slot(
         idempotency_key=idempotency_key,
     )
     if idempotency_key is not None:
-        replay = await claim_idempotency_key(session, guest, idempotency_key, data.fingerprint())
+        replay = await claim_idempotency_key(
+            session=session, guest=guest, key=idempotency_key, fingerprint=data.fingerprint()
+        )
         if replay is not None:
             return replay
     listing = (
@@ -238,7 +245,9 @@ async def book_slot(
     check_party(listing, data.party_size, data.quantity, listing.largest_table or 0)
     name = check_guest_name(data.guest_name) or listing.guest_user_name
 
-    candidates = await _candidate_units(session, listing, slot, data.party_size)
+    candidates = await _candidate_units(
+        session=session, listing=listing, slot=slot, party_size=data.party_size
+    )
     if len(candidates) < data.quantity:
         raise _unavailable(listing, slot, data.party_size, data.quantity)
     reservation_id = new_id()
@@ -250,7 +259,7 @@ async def book_slot(
         )
     total, snapshot = quote_slot(listing, slot, data.quantity, zone)
     local_date = slot.local_start.date()
-    row = (
+    inserted = (
         await session.execute(
             insert(Reservation)
             .values(
@@ -273,13 +282,22 @@ async def book_slot(
             .returning(*RESERVATION_COLUMNS)
         )
     ).one()
+    reservation = ReservationRecord(*inserted)
     taken = 0
     for unit_id in candidates:
-        if await _take(session, reservation_id, listing.id, unit_id, slot):
+        if await _take(
+            session=session,
+            reservation_id=reservation_id,
+            listing_id=listing.id,
+            unit_id=unit_id,
+            slot=slot,
+        ):
             taken += 1
             if taken == data.quantity:
-                await outbox.record(session, Event.RESERVATION_CREATED, reservation_id=row.id)
-                return row
+                await outbox.record(
+                    session=session, event=Event.RESERVATION_CREATED, reservation_id=reservation.id
+                )
+                return reservation
     # Taken meanwhile by others: no reservation without its units, even for a caller that
     # carries on in this transaction (its units taken so far go with it, by cascade).
     await session.execute(delete(Reservation).where(Reservation.id == reservation_id))

@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import ColumnElement, Date, exists, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
@@ -43,6 +44,7 @@ from bookwell.services.notifications.outbox import Event
 from bookwell.services.waitlist.entries import (
     ENDED,
     TAKEN_UP,
+    WaitlistEntryRecord,
     effective_status,
     entries_by_ids,
     entry_by_id,
@@ -66,7 +68,7 @@ class NewWaitlistEntry:
     quantity: int = 1
 
 
-async def lock_listing(session: AsyncSession, listing_id: uuid.UUID) -> None:
+async def lock_listing(*, session: AsyncSession, listing_id: uuid.UUID) -> None:
     """Until this transaction ends, no other join, leave or offer runs on this listing."""
     await session.execute(
         text("SELECT pg_advisory_xact_lock(:space, hashtext(:listing))"),
@@ -77,7 +79,7 @@ async def lock_listing(session: AsyncSession, listing_id: uuid.UUID) -> None:
 # --- Joining and leaving ----------------------------------------------------------------
 
 
-async def free_units_now(session: AsyncSession, listing_id: uuid.UUID, booked: Stay) -> int:
+async def free_units_now(*, session: AsyncSession, listing_id: uuid.UUID, booked: Stay) -> int:
     """The fewest units free on any night of the range, counting overdue PENDING holds as
     free (they are expired lazily by the next booking, so they never block one)."""
     stmt = text("""
@@ -101,7 +103,7 @@ async def free_units_now(session: AsyncSession, listing_id: uuid.UUID, booked: S
 
 async def join_waitlist(
     *, session: AsyncSession, principal: Principal, data: NewWaitlistEntry
-) -> Row:
+) -> WaitlistEntryRecord:
     """Wait for a range that is full now. A range that has room is refused (INVALID_STATE:
     book it instead), and so is a second entry of the same principal for the same range
     while the first is waiting (ALREADY_EXISTS)."""
@@ -118,7 +120,7 @@ async def join_waitlist(
     if not 1 <= data.quantity <= listing.units:
         raise invalid("quantity", f"quantity must be between 1 and {listing.units} (the units).")
 
-    await lock_listing(session, data.listing_id)
+    await lock_listing(session=session, listing_id=data.listing_id)
     same = select(WaitlistEntry.id).where(
         WaitlistEntry.listing_id == data.listing_id,
         WaitlistEntry.user_id == principal.user_id,
@@ -130,7 +132,10 @@ async def join_waitlist(
         raise DomainError(
             ErrorCode.ALREADY_EXISTS, "You are on the waitlist for this range already."
         )
-    if await free_units_now(session, data.listing_id, booked) >= data.quantity:
+    if (
+        await free_units_now(session=session, listing_id=data.listing_id, booked=booked)
+        >= data.quantity
+    ):
         raise DomainError(
             ErrorCode.INVALID_STATE,
             f"{data.quantity} unit(s) are free on every night from {booked.start.isoformat()} "
@@ -148,12 +153,12 @@ async def join_waitlist(
             status=WAITING,
         )
     )
-    return await entry_by_id(session, entry_id)
+    return await entry_by_id(session=session, entry_id=entry_id)
 
 
 @dataclass(frozen=True, slots=True)
 class Left:
-    entry: Row
+    entry: WaitlistEntryRecord
     # The entry's offer hold was cancelled: its units are free for the next in line.
     released_hold: bool
 
@@ -169,12 +174,12 @@ async def leave_waitlist(
     listing_id = (await session.execute(stmt)).scalar_one_or_none()
     if listing_id is None:
         raise not_found("waitlist entry")
-    await lock_listing(session, listing_id)
-    entry = await entry_by_id(session, entry_id)
+    await lock_listing(session=session, listing_id=listing_id)
+    entry = await entry_by_id(session=session, entry_id=entry_id)
     status = effective_status(entry)
     released = False
     if status is OFFERED:
-        released = await _cancel_unpaid_hold(session, entry.reservation_id)
+        released = await _cancel_unpaid_hold(session=session, reservation_id=entry.reservation_id)
         if not released:
             raise DomainError(
                 ErrorCode.INVALID_STATE,
@@ -186,10 +191,10 @@ async def leave_waitlist(
     await session.execute(
         update(WaitlistEntry).where(WaitlistEntry.id == entry_id).values(status=WaitlistStatus.LEFT)
     )
-    return Left(await entry_by_id(session, entry_id), released_hold=released)
+    return Left(await entry_by_id(session=session, entry_id=entry_id), released_hold=released)
 
 
-async def _cancel_unpaid_hold(session: AsyncSession, reservation_id: uuid.UUID) -> bool:
+async def _cancel_unpaid_hold(*, session: AsyncSession, reservation_id: uuid.UUID) -> bool:
     paid = reservation_paid()
     stmt = (
         update(Reservation)
@@ -210,8 +215,8 @@ async def _cancel_unpaid_hold(session: AsyncSession, reservation_id: uuid.UUID) 
     if cancelled is None:
         return False
     await outbox.record(
-        session,
-        Event.RESERVATION_CANCELLED,
+        session=session,
+        event=Event.RESERVATION_CANCELLED,
         reservation_id=cancelled,
         data={"by": "waitlist", "reason": LEFT_REASON},
     )
@@ -221,7 +226,7 @@ async def _cancel_unpaid_hold(session: AsyncSession, reservation_id: uuid.UUID) 
 # --- Offering freed units ---------------------------------------------------------------
 
 
-async def _settle_offers(session: AsyncSession, listing_id: uuid.UUID) -> None:
+async def _settle_offers(*, session: AsyncSession, listing_id: uuid.UUID) -> None:
     """OFFERED entries whose hold was taken up become BOOKED; those whose hold ended, LAPSED."""
     for hold_states, outcome in ((TAKEN_UP, WaitlistStatus.BOOKED), (ENDED, WaitlistStatus.LAPSED)):
         await session.execute(
@@ -240,7 +245,7 @@ def _listing_today() -> ColumnElement[date]:
     return func.timezone(Listing.timezone, func.now()).cast(Date)
 
 
-async def _lapse_past_entries(session: AsyncSession, listing_id: uuid.UUID) -> None:
+async def _lapse_past_entries(*, session: AsyncSession, listing_id: uuid.UUID) -> None:
     """A WAITING entry whose first night has come can no longer be offered."""
     await session.execute(
         update(WaitlistEntry)
@@ -255,8 +260,8 @@ async def _lapse_past_entries(session: AsyncSession, listing_id: uuid.UUID) -> N
 
 
 async def _oldest_fitting(
-    session: AsyncSession, listing_id: uuid.UUID, passed_over: Sequence[uuid.UUID]
-) -> Row | None:
+    *, session: AsyncSession, listing_id: uuid.UUID, passed_over: Sequence[uuid.UUID]
+) -> Row[*tuple[Any, ...]] | None:
     """The oldest WAITING entry with `quantity` units free on every night of its range."""
     entry = WaitlistEntry
     night = ListingNight
@@ -308,7 +313,7 @@ LOCK_NIGHTS = text("""
 """)
 
 
-async def _lock_nights(session: AsyncSession, listing_id: uuid.UUID) -> None:
+async def _lock_nights(*, session: AsyncSession, listing_id: uuid.UUID) -> None:
     await session.execute(LOCK_NIGHTS, {"listing": listing_id})
 
 
@@ -316,7 +321,7 @@ class _EntryChanged(Exception):
     """The entry left WAITING while its hold was being placed: undo the hold."""
 
 
-async def _offer(session: AsyncSession, entry: Row) -> bool:
+async def _offer(*, session: AsyncSession, entry: Row[*tuple[Any, ...]]) -> bool:
     """Place the entry's hold and mark it OFFERED, both or neither (one savepoint)."""
     try:
         async with session.begin_nested():
@@ -337,8 +342,8 @@ async def _offer(session: AsyncSession, entry: Row) -> bool:
             if marked.first() is None:
                 raise _EntryChanged
             await outbox.record(
-                session,
-                Event.WAITLIST_OFFERED,
+                session=session,
+                event=Event.WAITLIST_OFFERED,
                 reservation_id=hold.id,
                 waitlist_entry_id=entry.id,
             )
@@ -351,22 +356,28 @@ async def _offer(session: AsyncSession, entry: Row) -> bool:
     return True
 
 
-async def offer_freed_units(*, session: AsyncSession, listing_id: uuid.UUID) -> list[Row]:
+async def offer_freed_units(
+    *, session: AsyncSession, listing_id: uuid.UUID
+) -> list[WaitlistEntryRecord]:
     """Offer what is free now to the waitlist, oldest fitting entry first; the entries offered.
 
     Call it in a transaction of its own after one that released units has committed (never
     inside it). The capacity CHECK still decides each hold, so an offer never overbooks.
     """
-    await lock_listing(session, listing_id)
-    await _lock_nights(session, listing_id)
+    await lock_listing(session=session, listing_id=listing_id)
+    await _lock_nights(session=session, listing_id=listing_id)
     await expire_holds(session=session, listing_id=listing_id)
-    await _settle_offers(session, listing_id)
-    await _lapse_past_entries(session, listing_id)
+    await _settle_offers(session=session, listing_id=listing_id)
+    await _lapse_past_entries(session=session, listing_id=listing_id)
     offered: list[uuid.UUID] = []
     passed_over: list[uuid.UUID] = []
-    while (entry := await _oldest_fitting(session, listing_id, passed_over)) is not None:
-        if await _offer(session, entry):
+    while (
+        entry := await _oldest_fitting(
+            session=session, listing_id=listing_id, passed_over=passed_over
+        )
+    ) is not None:
+        if await _offer(session=session, entry=entry):
             offered.append(entry.id)
         else:
             passed_over.append(entry.id)
-    return await entries_by_ids(session, offered) if offered else []
+    return await entries_by_ids(session=session, ids=offered) if offered else []

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from operator import attrgetter
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from bookwell.services.reports.figures import CurrencyTotals, ListingReport
 
@@ -58,7 +58,7 @@ def raw(value: Value, kind: Kind) -> str:
     return str(value)
 
 
-def _figure_columns() -> list[Column]:
+def _figure_columns() -> list[Column[Any]]:
     """Columns shared by a listing's row and a currency's totals."""
     return [
         Column("Available", "available_unit_nights", attrgetter("figures.available_nights")),

@@ -4,6 +4,7 @@ inline, fonts are the system's); every text from the database is escaped."""
 
 from collections.abc import Sequence
 from html import escape
+from typing import Any
 
 from bookwell.services.reports.figures import Report
 from bookwell.services.reports.render.charts import LEGEND, occupancy_chart
@@ -47,8 +48,8 @@ DEFINITIONS = (
 )
 
 
-def _table(columns: Sequence[Column], rows: Sequence[object]) -> str:
-    def cls(column: Column) -> str:
+def _table(columns: Sequence[Column[Any]], rows: Sequence[object]) -> str:
+    def cls(column: Column[Any]) -> str:
         return ' class="n"' if column.numeric else ""
 
     head = "".join(f"<th{cls(c)}>{escape(c.header)}</th>" for c in columns)

@@ -6,6 +6,7 @@ combining marks none; control characters become spaces; long titles are cut with
 
 import unicodedata
 from collections.abc import Sequence
+from typing import Any
 
 from bookwell.services.reports.figures import Figures, Report
 from bookwell.services.reports.render.columns import (
@@ -55,7 +56,7 @@ def _pad(value: str, width: int, right: bool) -> str:
     return space + value if right else value + space
 
 
-def table(columns: Sequence[Column], rows: Sequence[object]) -> list[str]:
+def table(columns: Sequence[Column[Any]], rows: Sequence[object]) -> list[str]:
     """A header, a rule, and one line per row; numbers right-aligned, text left-aligned."""
     cells = [
         [

@@ -1,0 +1,77 @@
+"""What the listings services return."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import Decimal
+
+from bookwell.core.records import columns_for
+from bookwell.models import Listing, ListingKind, ListingUnit, PriceRule
+
+
+@dataclass(frozen=True, slots=True)
+class ListingRecord:
+    id: uuid.UUID
+    created_at: datetime
+    owner_id: uuid.UUID
+    kind: ListingKind
+    title: str
+    description: str
+    city: str | None
+    country: str | None
+    timezone: str
+    nightly_price: Decimal
+    currency: str
+    units: int
+    max_guests: int | None
+    instant_book: bool
+    hold_minutes: int
+    approval_hours: int
+    offer_minutes: int
+    cleaning_fee: Decimal
+    free_cancellation_days: int
+    late_refund_percent: int
+    slot_minutes: int
+    sitting_minutes: int
+    opens_at: time | None
+    closes_at: time | None
+    check_in_time: time
+    check_out_time: time
+
+
+@dataclass(frozen=True, slots=True)
+class PriceRuleRecord:
+    id: uuid.UUID
+    created_at: datetime
+    listing_id: uuid.UUID
+    name: str
+    start_date: date | None
+    end_date: date | None
+    weekdays: list[int] | None
+    nightly_price: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class PriceRuleWithCurrency(PriceRuleRecord):
+    """A rule read on its own (by id), with its listing's currency."""
+
+    currency: str
+
+
+@dataclass(frozen=True, slots=True)
+class UnitRecord:
+    """A listing's table, room or item."""
+
+    id: uuid.UUID
+    listing_id: uuid.UUID
+    label: str
+    seats: int | None
+    position: int
+
+
+LISTING_COLUMNS = columns_for(ListingRecord, Listing.__table__)
+RULE_COLUMNS = columns_for(PriceRuleRecord, PriceRule.__table__)
+RULE_WITH_CURRENCY_COLUMNS = columns_for(
+    PriceRuleWithCurrency, PriceRule.__table__, currency=Listing.currency
+)
+UNIT_COLUMNS = columns_for(UnitRecord, ListingUnit.__table__)
