@@ -47,8 +47,11 @@ class CollectorClock:
         self.runs[generation] = self.runs.get(generation, 0) + 1
 
 
-async def call(app: ASGIApp, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
-    """One POST /graphql through the ASGI app; its status and body."""
+async def call(
+    app: ASGIApp, body: bytes, headers: dict[str, str], state: dict | None = None
+) -> tuple[int, bytes]:
+    """One POST /graphql through the ASGI app, its scope given a copy of the lifespan's
+    state as a server gives it; its status and body."""
     scope = {
         "type": "http",
         "asgi": {"version": "3.0"},
@@ -62,7 +65,7 @@ async def call(app: ASGIApp, body: bytes, headers: dict[str, str]) -> tuple[int,
         "headers": [(k.encode(), v.encode()) for k, v in headers.items()],
         "client": ("127.0.0.1", 50000),
         "server": ("127.0.0.1", 8000),
-        "state": {},
+        "state": dict(state or {}),
     }
     messages = [{"type": "http.request", "body": body, "more_body": False}]
     sent: list[dict] = []
@@ -108,9 +111,9 @@ async def measure(url: str, args: argparse.Namespace) -> None:
     from bookwell.app import create_app
 
     app = create_app()
-    async with app.router.lifespan_context(app):
+    async with app.router.lifespan_context(app) as state:
         for _ in range(args.warmup):
-            status, answer = await call(app, body, headers)
+            status, answer = await call(app, body, headers, state)
             if status != 200 or b'"errors"' in answer:
                 raise SystemExit(f"{status}: {answer[:500]!r}")
         clock = CollectorClock()
@@ -120,7 +123,7 @@ async def measure(url: str, args: argparse.Namespace) -> None:
         run()
         cpu, wall = time.process_time(), time.perf_counter()
         for _ in range(args.count):
-            await call(app, body, headers)
+            await call(app, body, headers, state)
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
         if profile:
             profile.disable()
