@@ -35,8 +35,8 @@ from bookwell.services.accounts import accounts
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.listings import listings
 from tests import pooler
-from tests.graphql import GraphQLClient
-from tests.smtp_sink import SmtpSink
+from tests.support.graphql_client import GraphQLClient
+from tests.support.smtp_sink import SmtpSink
 
 ROOT = Path(__file__).resolve().parents[1]
 _names = itertools.count()

@@ -9,7 +9,7 @@ from bookwell.core.db import Database
 from bookwell.models import ListingKind, Role
 from bookwell.services.listings.stays import today_in
 from tests.conftest import make_listing, make_token, make_user
-from tests.lifecycle_steps import book, book_confirmed
+from tests.support.lifecycle_steps import book, book_confirmed
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,9 @@ from bookwell.services.payments import BuiltinProvider
 from bookwell.services.payments.service import pay_reservation
 from bookwell.workers.leader import SCHEDULER_LOCK, Leader
 from bookwell.workers.scheduler import run_scheduler, tick
+from tests.booking.test_stay_clock import AUCKLAND, local_now, stay_listing, stay_on
 from tests.conftest import _admin, _with_database, inventory_faults, make_listing
-from tests.lifecycle_steps import sql
-from tests.services.test_stay_clock import AUCKLAND, local_now, stay_listing, stay_on
+from tests.support.lifecycle_steps import sql
 
 DEADLINE_SECONDS = 30.0
 
