@@ -1,5 +1,5 @@
-"""The reservation lifecycle in plain Python: what tests/test_lifecycle_model.py expects each
-step to answer, and the database to hold after it."""
+"""The reservation lifecycle in plain Python: what tests/booking/test_lifecycle_model.py
+expects each step to answer, and the database to hold after it."""
 
 import uuid
 from dataclasses import dataclass, field

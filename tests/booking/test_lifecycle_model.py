@@ -1,6 +1,6 @@
 """A stateful property test: random bookings, payments, confirmations, changes of dates,
 cancellations, expiries, check-ins and check-outs on two small listings, each step's answer
-(refusals included) checked against a model in plain Python (tests/reservation_model.py),
+(refusals included) checked against a model in plain Python (tests/booking/reservation_model.py),
 and after every step the reservations and the inventory compared with the model and
 recounted. Every example gets its own database, cloned from the migrated template."""
 

@@ -362,7 +362,7 @@ async def test_nul_character(client, host_token, case):
     assert_rejected(answer, selection.split("(")[0], expected)
 
 
-# Found by tests/test_fuzz_graphql.py: wall-clock arithmetic at the ends of the calendar, in
+# Found by tests/fuzz/test_fuzz_graphql.py: wall-clock arithmetic at the ends of the calendar, in
 # zones far from UTC, overflowed (OverflowError, "Unexpected error.").
 FAR_ZONES = ["Pacific/Kiritimati", "America/Adak"]
 CALENDAR_ENDS = [

@@ -1,6 +1,6 @@
 """GraphiQL's files: the pinned tarballs are checked before anything is unpacked, the cache
 serves later starts with no network, and the page says how to get the files when it has
-none. The browser's view of it is tests/test_graphiql_browser.py."""
+none. The browser's view of it is tests/graphql/test_graphiql_browser.py."""
 
 import asyncio
 import io

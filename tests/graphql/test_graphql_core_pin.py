@@ -50,8 +50,9 @@ def test_the_installed_graphql_core_is_the_minor_the_engine_was_written_for():
     assert installed == GRAPHQL_CORE_MINOR, (
         f"graphql-core {graphql.__version__} is installed; the execution engine overrides the "
         f"executor internals of {GRAPHQL_CORE_MINOR[0]}.{GRAPHQL_CORE_MINOR[1]}. Read "
-        "graphql/engine/execution.py against the new executor, run tests/test_execution_paths.py "
-        "and the bench, then move GRAPHQL_CORE_MINOR and the pin in pyproject.toml together."
+        "graphql/engine/execution.py against the new executor, run "
+        "tests/graphql/test_execution_paths.py and the bench, then move GRAPHQL_CORE_MINOR and "
+        "the pin in pyproject.toml together."
     )
 
 
@@ -81,6 +82,6 @@ def test_the_executor_methods_the_engine_overrides_and_calls_keep_their_paramete
 
 def test_the_executor_still_holds_the_cycle_the_engine_cuts():
     # ExecutionContext.release deletes `async_helpers` (a pair of the executor's own bound
-    # methods) so a request's executor is freed at once (tests/test_request_garbage.py).
+    # methods) so a request's executor is freed at once (tests/http/test_request_garbage.py).
     source = inspect.getsource(graphql.execution.executor)
     assert "async_helpers" in source

@@ -1,5 +1,5 @@
 """Which selections PostgreSQL may write as JSON (graphql/engine/json_pages.py), and in what shape.
-That the JSON equals what the object path answers is tests/test_execution_paths.py's job."""
+That the JSON equals what the object path answers is tests/graphql/test_execution_paths.py's job."""
 
 from graphql import FieldNode, parse
 

@@ -1,5 +1,5 @@
 """The report service against a known calendar: every figure checked by hand-computed values
-(worked out in tests/report_calendar.py)."""
+(worked out in tests/reports/report_calendar.py)."""
 
 from datetime import timedelta
 from decimal import Decimal

@@ -1,5 +1,5 @@
 """The report over GraphQL and over plain HTTP: who may read it, the errors, and every format.
-The figures themselves are checked one by one in tests/services/test_reports.py."""
+The figures themselves are checked one by one in tests/reports/test_report_figures.py."""
 
 import csv
 import io

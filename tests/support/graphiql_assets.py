@@ -1,5 +1,5 @@
 """GraphiQL's pinned files, downloaded from the npm registry once per test run into a
-folder of the ignored .bookwell/, shared by tests/test_graphiql*.py, removed at exit."""
+folder of the ignored .bookwell/, shared by tests/graphql/test_graphiql*.py, removed at exit."""
 
 import asyncio
 import atexit
