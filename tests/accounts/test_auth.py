@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from bookwell.app import create_app
 from bookwell.core.ids import global_id
-from tests.conftest import make_listing, make_user
+from tests.factories import make_listing, make_user
 from tests.support.graphql_client import GraphQLClient
 
 ME = "{ me { id role } }"

@@ -17,7 +17,7 @@ from bookwell.models import OutboxMessage, Role
 from bookwell.services.accounts import accounts
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.booking import lifecycle, reservations
-from tests.conftest import make_listing
+from tests.factories import make_listing
 
 ADMIN_PASSWORD = "admin-password-1"
 GUEST_PASSWORD = "guest-password-1"

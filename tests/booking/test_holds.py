@@ -8,7 +8,7 @@ from bookwell.models import ReservationStatus
 from bookwell.services.booking import holds, reservations
 from bookwell.services.booking.reservations import NewReservation
 from bookwell.services.listings.stays import Stay, today_in
-from tests.conftest import make_listing
+from tests.factories import make_listing
 
 
 def soon(days: int = 10) -> Stay:

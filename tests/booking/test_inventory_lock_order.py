@@ -18,7 +18,8 @@ from bookwell.core.db import Database
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.booking import holds, lifecycle, reservations
 from bookwell.services.booking.reservations import NewReservation
-from tests.conftest import inventory_faults, make_listing
+from tests.factories import make_listing
+from tests.support.database import inventory_faults
 from tests.support.lifecycle_steps import (
     Outcome,
     Txn,

@@ -11,7 +11,7 @@ from sqlalchemy import text
 from bookwell.models import Role
 from bookwell.services.booking import lifecycle
 from bookwell.services.listings.stays import today_in
-from tests.conftest import make_listing, make_token, make_user
+from tests.factories import make_listing, make_token, make_user
 
 FIELDS = """id databaseId status startDate endDate nights quantity createdAt expiresAt confirmedAt
 checkedInAt checkedOutAt cancelledAt cancelReason

@@ -42,7 +42,8 @@ from tests.booking.reservation_model import (
     Booking,
     Model,
 )
-from tests.conftest import copy_template, drop_database, inventory_faults, make_listing, make_user
+from tests.factories import make_listing, make_user
+from tests.support.database import copy_template, drop_database, inventory_faults
 from tests.support.lifecycle_steps import Outcome, outcome_of
 
 LISTING = st.integers(0, 1)

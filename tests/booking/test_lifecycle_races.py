@@ -23,7 +23,8 @@ from bookwell.services.booking import holds, lifecycle, reservations
 from bookwell.services.booking.reservations import NewReservation
 from bookwell.services.payments import BuiltinProvider
 from bookwell.services.payments.service import pay_reservation
-from tests.conftest import inventory_faults, make_listing, make_user
+from tests.factories import make_listing, make_user
+from tests.support.database import inventory_faults
 from tests.support.lifecycle_steps import (
     Outcome,
     Txn,

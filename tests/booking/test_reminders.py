@@ -21,7 +21,7 @@ from tests.booking.test_stay_clock import (
     stay_listing,
     stay_on,
 )
-from tests.conftest import make_listing
+from tests.factories import make_listing
 from tests.support.lifecycle_steps import sql
 
 

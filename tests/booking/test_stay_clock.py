@@ -19,7 +19,8 @@ from bookwell.services.booking import holds, lifecycle
 from bookwell.services.listings.stays import Stay, today_in
 from bookwell.services.listings.units import SlotSettings
 from bookwell.services.slots.slots import NewSlotBooking, book_slot
-from tests.conftest import inventory_faults, make_listing
+from tests.factories import make_listing
+from tests.support.database import inventory_faults
 from tests.support.lifecycle_steps import Txn, booked, outcome_of, reservation, sql, until_waiting
 
 AUCKLAND = "Pacific/Auckland"

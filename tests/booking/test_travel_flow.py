@@ -6,7 +6,7 @@ from datetime import timedelta
 from sqlalchemy import text
 
 from bookwell.services.listings.stays import today_in
-from tests.conftest import make_listing
+from tests.factories import make_listing
 from tests.support.graphql_client import database_id
 
 BOOK = """

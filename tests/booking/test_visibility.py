@@ -3,7 +3,7 @@
 from datetime import date, timedelta
 
 from bookwell.models import Role
-from tests.conftest import make_listing, make_token, make_user
+from tests.factories import make_listing, make_token, make_user
 
 BOOK = """mutation($input: CreateReservationInput!) {
   createReservation(input: $input) { reservation { id } errors { code } } }"""

@@ -7,7 +7,7 @@ import pytest
 from bookwell.core.errors import DomainError, ErrorCode
 from bookwell.services.booking import lifecycle
 from tests.booking.test_holds import hold, soon
-from tests.conftest import make_listing
+from tests.factories import make_listing
 from tests.support.lifecycle_steps import sql
 
 

@@ -12,7 +12,7 @@ from bookwell.core.db import secret_key
 from bookwell.models import Role
 from bookwell.services.accounts.feed_tokens import feed_token
 from tests.calendar.test_calendar_import import blocks, book, ics, run_import
-from tests.conftest import make_listing, make_token, make_user
+from tests.factories import make_listing, make_token, make_user
 from tests.slots.test_slot_booking import book as book_slot
 from tests.slots.test_slot_booking import space
 

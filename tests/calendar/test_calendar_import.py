@@ -10,7 +10,8 @@ from sqlalchemy import text
 from bookwell.core.ids import global_id
 from bookwell.models import Role
 from bookwell.services.calendar.imports import CalendarInput, import_calendar
-from tests.conftest import inventory_faults, make_listing, make_token, make_user
+from tests.factories import make_listing, make_token, make_user
+from tests.support.database import inventory_faults
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "calendars"
 AIRBNB_RESERVED = "1418fb94e984-9f3e2c7a5b1d4e8f0a6c3b2d1e0f9a8b@airbnb.com"  # 03-05..03-10

@@ -27,7 +27,8 @@ from tests.calendar.test_calendar_import import (
     shifted,
     without_event,
 )
-from tests.conftest import inventory_faults, make_token, make_user
+from tests.factories import make_token, make_user
+from tests.support.database import inventory_faults
 
 JOIN = """
 mutation($input: JoinWaitlistInput!) {

@@ -19,7 +19,7 @@ from sqlalchemy import make_url
 from bookwell.app import create_app
 from bookwell.cli import main
 from bookwell.core.config import Settings
-from tests.conftest import _admin, _plain, _with_database
+from tests.support.database import admin_execute, plain_url, with_database
 from tests.support.graphql_client import GraphQLClient
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -31,9 +31,9 @@ def cli_database(server_url: str, template_url: str):
     """A fresh migrated database (the async `database_url` fixture needs a running loop)."""
     name = f"bookwell_cli_{os.getpid()}_{next(_names)}"
     template = make_url(template_url).database
-    asyncio.run(_admin(server_url, f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-    yield _with_database(server_url, name)
-    asyncio.run(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    asyncio.run(admin_execute(server_url, f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    yield with_database(server_url, name)
+    asyncio.run(admin_execute(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture
@@ -56,7 +56,7 @@ def assert_refused(result, message: str) -> None:
 
 def fetch(url: str, query: str, *args):
     async def run():
-        connection = await asyncpg.connect(_plain(url))
+        connection = await asyncpg.connect(plain_url(url))
         try:
             return await connection.fetch(query, *args)
         finally:

@@ -13,7 +13,7 @@ import pytest
 
 from bookwell.models import Role
 from tests.booking.test_concurrency import BOOK, inventory_drift, over_allocated_nights
-from tests.conftest import make_listing, make_token, make_user
+from tests.factories import make_listing, make_token, make_user
 
 pytestmark = pytest.mark.slow
 

@@ -3,7 +3,7 @@
 import logging
 
 from bookwell.services.listings import listings
-from tests.conftest import make_listing
+from tests.factories import make_listing
 
 
 async def test_unexpected_errors_are_masked_and_logged(client, db, host, monkeypatch, caplog):

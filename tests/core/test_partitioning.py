@@ -21,7 +21,8 @@ from bookwell.services.listings.availability import free_units
 from bookwell.services.listings.stays import Stay
 from bookwell.services.payments import BuiltinProvider
 from bookwell.workers.scheduler import tick
-from tests.conftest import _admin, _plain, _with_database, make_listing
+from tests.factories import make_listing
+from tests.support.database import admin_execute, plain_url, with_database
 
 HOST = uuid.UUID(int=1)
 GUEST = uuid.UUID(int=2)
@@ -34,9 +35,9 @@ CAPACITY = "ck_listing_nights_capacity"
 async def scratch(server_url: str) -> AsyncIterator[str]:
     """An empty database of its own: the migrations run on it from the start."""
     name = f"bookwell_part_{uuid.uuid4().hex[:12]}"
-    await _admin(server_url, f'CREATE DATABASE "{name}"')
-    yield _with_database(server_url, name)
-    await _admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await admin_execute(server_url, f'CREATE DATABASE "{name}"')
+    yield with_database(server_url, name)
+    await admin_execute(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 async def migrate_to(url: str, revision: str) -> None:
@@ -152,7 +153,7 @@ async def booked(conn: asyncpg.Connection, listing: uuid.UUID, *days: date) -> l
 
 async def test_migration_partitions_listing_nights_and_back(scratch: str) -> None:
     await migrate_to(scratch, "0007")
-    conn = await asyncpg.connect(_plain(scratch))
+    conn = await asyncpg.connect(plain_url(scratch))
     try:
         year = await this_year(conn)
         await load(conn, year)
@@ -227,7 +228,7 @@ async def test_migration_partitions_listing_nights_and_back(scratch: str) -> Non
 
 async def test_ensure_moves_a_new_years_rows_out_of_default(scratch: str) -> None:
     await migrate_to(scratch, "0007")
-    conn = await asyncpg.connect(_plain(scratch))
+    conn = await asyncpg.connect(plain_url(scratch))
     try:
         year = await this_year(conn)
         await load(conn, year)

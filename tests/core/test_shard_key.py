@@ -37,7 +37,8 @@ from sqlalchemy import event, make_url
 
 from bookwell.core.db import Database
 from bookwell.services.waitlist.waitlist import LOCK_SPACE
-from tests.conftest import _admin, _plain, make_listing, make_token, make_user
+from tests.factories import make_listing, make_token, make_user
+from tests.support.database import admin_execute, plain_url
 
 LISTING_TABLES = re.compile(
     r"\b(listing_nights|reservations|reservation_units|payments|waitlist_entries|outbox)\b"
@@ -65,7 +66,7 @@ JOIN = """mutation($input: JoinWaitlistInput!) {
 async def lock_timeout(server_url: str, database_url: str) -> None:
     """Before the app connects: every session on this database gives up a lock wait at 2 s."""
     name = make_url(database_url).database
-    await _admin(server_url, f"ALTER DATABASE \"{name}\" SET lock_timeout = '2s'")
+    await admin_execute(server_url, f"ALTER DATABASE \"{name}\" SET lock_timeout = '2s'")
 
 
 async def mutate(client, query: str, token: str, **variables: Any) -> dict[str, Any]:
@@ -137,7 +138,7 @@ LOCK_ALL_OF_B = [
 @asynccontextmanager
 async def holding(database_url: str, listing: uuid.UUID) -> AsyncIterator[int]:
     """Hold every row of `listing` until the block ends; yields how many rows are locked."""
-    connection = await asyncpg.connect(_plain(database_url))
+    connection = await asyncpg.connect(plain_url(database_url))
     try:
         async with connection.transaction():
             await connection.execute("SET LOCAL lock_timeout = 0")

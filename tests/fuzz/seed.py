@@ -8,7 +8,7 @@ from datetime import timedelta
 from bookwell.core.db import Database
 from bookwell.models import ListingKind, Role
 from bookwell.services.listings.stays import today_in
-from tests.conftest import make_listing, make_token, make_user
+from tests.factories import make_listing, make_token, make_user
 from tests.support.lifecycle_steps import book, book_confirmed
 
 

@@ -10,7 +10,7 @@ import pytest
 from bookwell.app import create_app
 from bookwell.models import ListingKind
 from bookwell.services.listings.stays import MAX_DAYS_AHEAD, today_in
-from tests.conftest import make_listing
+from tests.factories import make_listing
 from tests.support.graphql_client import GraphQLClient
 
 SOON = date.today() + timedelta(days=30)

@@ -13,7 +13,7 @@ from bookwell.models import Role
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.accounts.tokens import AccessTokens
 from bookwell.services.booking.reservations import NewReservation, create_reservation
-from tests.conftest import make_listing, make_user
+from tests.factories import make_listing, make_user
 
 SOON = date.today() + timedelta(days=9)
 # Text JSON must escape, written by PostgreSQL on one path and orjson on the other.

@@ -12,7 +12,7 @@ import pytest
 from bookwell.app import create_app
 from bookwell.core.config import Settings
 from bookwell.graphql.over_http import prefers_graphql_response
-from tests.conftest import make_listing
+from tests.factories import make_listing
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 BOTH = f"{GRAPHQL_RESPONSE}, application/json;q=0.9"

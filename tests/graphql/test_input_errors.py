@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from sqlalchemy import text
 
 from bookwell.models import ListingKind
-from tests.conftest import make_listing
+from tests.factories import make_listing
 
 SOON = str(date.today() + timedelta(days=30))
 ERRORS = "errors { code field message }"

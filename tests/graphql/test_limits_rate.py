@@ -14,7 +14,7 @@ from bookwell.app import create_app
 from bookwell.core.config import Settings
 from bookwell.core.rate_limits import MemoryRateLimiter, RedisRateLimiter, build_rate_limiter
 from bookwell.graphql.limits.rate_limiting import CODE as LIMITED
-from tests.conftest import make_listing, make_token, make_user
+from tests.factories import make_listing, make_token, make_user
 from tests.graphql.test_abuse_limits import sql_statements
 from tests.support.graphql_client import Answer, GraphQLClient
 

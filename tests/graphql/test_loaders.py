@@ -6,7 +6,7 @@ from sqlalchemy import event
 
 from bookwell.models import Role
 from bookwell.services.booking.reservations import NewReservation, create_reservation
-from tests.conftest import make_listing, make_token, make_user
+from tests.factories import make_listing, make_token, make_user
 
 NESTED = """
 query($start: Date!, $end: Date!, $first: Int!) {

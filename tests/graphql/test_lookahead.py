@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 from bookwell.models import Role
 from bookwell.services.booking.reservations import NewReservation, create_reservation
-from tests.conftest import make_listing, make_token, make_user
+from tests.factories import make_listing, make_token, make_user
 
 SOON = date.today() + timedelta(days=9)
 

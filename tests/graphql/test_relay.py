@@ -10,7 +10,7 @@ import pytest
 
 from bookwell.models import ListingKind, Role
 from bookwell.services.booking.reservations import NewReservation, create_reservation
-from tests.conftest import make_listing, make_token, make_user
+from tests.factories import make_listing, make_token, make_user
 from tests.reviews.test_reviews import review, stay
 from tests.waitlist.test_waitlist_api import join
 

@@ -30,7 +30,8 @@ from bookwell.core.ids import global_id
 from bookwell.core.pg_listen import Listener
 from bookwell.graphql.listings.subscriptions import CHANNEL, ranges_to_report
 from bookwell.services.listings.stays import Stay
-from tests.conftest import _plain, make_listing, make_token, make_user
+from tests.factories import make_listing, make_token, make_user
+from tests.support.database import plain_url
 
 # Generous: a deadline for something that must happen, never a measurement.
 DEADLINE = 30.0
@@ -303,7 +304,7 @@ async def test_other_listings_changes_are_not_sent(server, db, host, guest_token
 
 
 async def _listener_pids(database_url: str) -> list[int]:
-    connection = await asyncpg.connect(_plain(database_url))
+    connection = await asyncpg.connect(plain_url(database_url))
     try:
         rows = await connection.fetch(
             "SELECT pid FROM pg_stat_activity "
@@ -324,7 +325,7 @@ async def test_subscriptions_survive_a_lost_listen_connection(
         await until(lambda: server.subscribers() == 1)
         [old_pid] = await _listener_pids(database_url)
 
-        connection = await asyncpg.connect(_plain(database_url))
+        connection = await asyncpg.connect(plain_url(database_url))
         try:
             assert await connection.fetchval("SELECT pg_terminate_backend($1)", old_pid)
         finally:
@@ -363,7 +364,7 @@ def test_a_burst_is_answered_once_per_range():
 async def test_a_listener_queue_that_falls_behind_holds_one_resync(database_url):
     listener = Listener(database_url, queue_size=3)
     await listener.start()
-    connection = await asyncpg.connect(_plain(database_url))
+    connection = await asyncpg.connect(plain_url(database_url))
     try:
         async with (
             listener.subscribe("bookwell_test") as everything,

@@ -13,7 +13,7 @@ import pytest
 
 from bookwell.models import Role
 from bookwell.services.booking.reservations import NewReservation, create_reservation
-from tests.conftest import make_listing, make_token, make_user
+from tests.factories import make_listing, make_token, make_user
 
 START = date.today() + timedelta(days=30)
 

@@ -9,7 +9,7 @@ from bookwell.services.booking.reservations import NewReservation, create_reserv
 from bookwell.services.listings.availability import availability, search
 from bookwell.services.listings.listings import ListingFilter
 from bookwell.services.listings.stays import Stay
-from tests.conftest import make_listing, make_user
+from tests.factories import make_listing, make_user
 
 START = date.today() + timedelta(days=40)
 

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from bookwell.models import ListingKind, Role
 from bookwell.services.listings.stays import today_in
-from tests.conftest import make_listing, make_token, make_user
+from tests.factories import make_listing, make_token, make_user
 
 TERMS = """
 mutation($id: ID!, $input: ListingTermsInput!) {

@@ -1,4 +1,4 @@
-from tests.conftest import make_listing
+from tests.factories import make_listing
 
 
 async def test_listing_round_trip(client, db, host):

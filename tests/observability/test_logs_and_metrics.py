@@ -11,7 +11,7 @@ from structlog.contextvars import bound_contextvars
 
 from bookwell.app import create_app
 from bookwell.core.config import Settings
-from tests.conftest import make_listing
+from tests.factories import make_listing
 
 BOOK = """
 mutation Book($input: CreateReservationInput!) {

@@ -14,7 +14,7 @@ from bookwell.app import create_app
 from bookwell.observability.logging import configure_logging
 from bookwell.services.notifications import outbox
 from bookwell.workers.background import BackgroundWork
-from tests.conftest import make_listing, make_token
+from tests.factories import make_listing, make_token
 from tests.workers.queue_helpers import book, forget_queue, scalar
 
 BOOK = """

@@ -12,7 +12,7 @@ from bookwell.observability.dramatiq_context import carry_context
 from bookwell.observability.logging import configure_logging
 from bookwell.workers.background import BackgroundWork
 from bookwell.workers.broker import QUERIES
-from tests.conftest import make_listing
+from tests.factories import make_listing
 from tests.workers.queue_helpers import book, forget_queue
 
 

@@ -20,7 +20,7 @@ from bookwell.services.payments.service import (
     refund_for_cancellation,
     refund_in_full,
 )
-from tests.conftest import make_listing
+from tests.factories import make_listing
 
 START = date.today() + timedelta(days=30)
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 from sqlalchemy import event, text
 
 from bookwell.models import Role
-from tests.conftest import make_listing, make_token, make_user
+from tests.factories import make_listing, make_token, make_user
 
 BOOK = """
 mutation($input: CreateReservationInput!) {

@@ -33,7 +33,7 @@ from bookwell.services.payments import (
 )
 from bookwell.services.payments.currency import from_minor_units, to_minor_units
 from bookwell.services.payments.stripe_adapter import StripeProvider
-from tests.conftest import make_listing
+from tests.factories import make_listing
 from tests.payments.test_payments_api import PAY, book, show
 from tests.support.graphql_client import GraphQLClient
 

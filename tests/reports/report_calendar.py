@@ -64,7 +64,7 @@ from sqlalchemy import insert
 from bookwell.core.db import Database
 from bookwell.models import ListingKind, Reservation, ReservationStatus, Role, new_id
 from bookwell.services.accounts.principal import Principal
-from tests.conftest import make_listing, make_user
+from tests.factories import make_listing, make_user
 
 START = date(2031, 3, 10)
 END = date(2031, 3, 20)

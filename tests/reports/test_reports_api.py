@@ -10,7 +10,7 @@ import pytest
 
 from bookwell.core.ids import global_id
 from bookwell.models import Role
-from tests.conftest import make_listing, make_token, make_user
+from tests.factories import make_listing, make_token, make_user
 from tests.reports.report_calendar import END, START, Calendar, build_calendar
 
 QUERY = """

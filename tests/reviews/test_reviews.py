@@ -11,7 +11,7 @@ from bookwell.models import Role
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.booking.reservations import NewReservation, create_reservation
 from bookwell.services.reviews.reviews import create_review
-from tests.conftest import make_listing, make_token, make_user
+from tests.factories import make_listing, make_token, make_user
 from tests.graphql.test_loaders import StatementCounter
 
 REVIEW = """

@@ -14,7 +14,7 @@ from bookwell.services.listings.listings import ListingFilter, listings_by_ids
 from bookwell.services.listings.units import SlotSettings, TableSpec
 from bookwell.services.slots.search import SlotQuestion, free_slots, slot_listings
 from bookwell.services.slots.slots import NewSlotBooking, book_slot
-from tests.conftest import make_listing
+from tests.factories import make_listing
 from tests.slots.slot_clock import (
     NEW_YORK,
     NOW,

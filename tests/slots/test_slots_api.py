@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from bookwell.models import ListingKind, Role
 from bookwell.services.listings.units import SlotSettings
-from tests.conftest import make_listing, make_token, make_user
+from tests.factories import make_listing, make_token, make_user
 
 CREATE_LISTING = """
 mutation($input: CreateListingInput!) {

@@ -7,7 +7,7 @@ from sqlalchemy import text
 from bookwell.core.ids import global_id
 from bookwell.models import Role
 from bookwell.services.waitlist.waitlist import offer_freed_units
-from tests.conftest import make_listing, make_token, make_user
+from tests.factories import make_listing, make_token, make_user
 from tests.waitlist.test_waitlist_rules import book, set_status
 
 START = date.today() + timedelta(days=20)

@@ -22,7 +22,7 @@ from bookwell.services.waitlist.waitlist import (
     offer_freed_units,
 )
 from tests.booking.test_concurrency import inventory_drift, over_allocated_nights
-from tests.conftest import make_listing, make_user
+from tests.factories import make_listing, make_user
 
 START = date.today() + timedelta(days=20)
 

@@ -20,7 +20,7 @@ from bookwell.services.accounts.principal import Principal
 from bookwell.services.booking import reservations
 from bookwell.services.booking.reservations import NewReservation
 from bookwell.services.listings.stays import today_in
-from tests.conftest import make_listing
+from tests.factories import make_listing
 
 
 def queue_settings(settings: Settings, *, redis_url: str, namespace: str, smtp_url: str, **more):

@@ -7,7 +7,7 @@ import pytest
 from bookwell.workers import status
 from bookwell.workers.background import BackgroundWork
 from bookwell.workers.relay import relay_batch
-from tests.conftest import make_listing, make_user
+from tests.factories import make_listing, make_user
 from tests.workers.queue_helpers import (
     addressed_to,
     book,

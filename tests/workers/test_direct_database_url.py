@@ -17,7 +17,8 @@ from bookwell.services.payments import build_provider
 from bookwell.workers.background import BackgroundWork
 from bookwell.workers.leader import SCHEDULER_LOCK
 from bookwell.workers.scheduler import run_scheduler
-from tests.conftest import _admin, make_listing
+from tests.factories import make_listing
+from tests.support.database import admin_execute
 from tests.workers.queue_helpers import book, eventually, forget_queue, queue_settings, scalar
 
 
@@ -25,10 +26,10 @@ from tests.workers.queue_helpers import book, eventually, forget_queue, queue_se
 async def direct(server_url, database_url):
     """(role, URL): the test database as a role of its own."""
     role = f"bookwell_direct_{uuid.uuid4().hex[:10]}"
-    await _admin(server_url, f"CREATE ROLE {role} LOGIN PASSWORD 'direct'")
+    await admin_execute(server_url, f"CREATE ROLE {role} LOGIN PASSWORD 'direct'")
     url = make_url(database_url).set(username=role, password="direct")
     yield role, url.render_as_string(hide_password=False)
-    await _admin(
+    await admin_execute(
         server_url,
         f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{role}'",
         f"DROP ROLE {role}",

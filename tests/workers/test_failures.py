@@ -8,7 +8,7 @@ import pytest
 import redis
 
 from bookwell.workers.background import BackgroundWork
-from tests.conftest import make_listing
+from tests.factories import make_listing
 from tests.workers import queue_helpers
 from tests.workers.queue_helpers import (
     book,

@@ -18,7 +18,7 @@ from bookwell.services.payments import service as payments
 from bookwell.services.payments.builtin import BuiltinProvider
 from bookwell.services.slots.slots import NewSlotBooking, book_slot
 from bookwell.workers.notices import notices_for
-from tests.conftest import make_listing
+from tests.factories import make_listing
 from tests.slots.slot_clock import NEW_YORK, NOW
 
 

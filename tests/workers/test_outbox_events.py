@@ -9,7 +9,7 @@ from bookwell.core.errors import DomainError, ErrorCode
 from bookwell.services.booking import holds, lifecycle, reservations
 from bookwell.services.booking.reservations import NewReservation
 from bookwell.services.notifications import outbox
-from tests.conftest import make_listing
+from tests.factories import make_listing
 from tests.workers.queue_helpers import book
 
 
