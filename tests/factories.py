@@ -7,7 +7,7 @@ keeps its own helper and says why.
 """
 
 import uuid
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import text
@@ -20,9 +20,15 @@ from bookwell.services.accounts.principal import Principal
 from bookwell.services.booking import lifecycle, reservations
 from bookwell.services.booking.reservations import NewReservation, create_reservation
 from bookwell.services.listings import listings
+from bookwell.services.listings.stays import today_in
 from bookwell.services.listings.units import SlotSettings
 from bookwell.services.slots.slots import NewSlotBooking
 from bookwell.services.slots.slots import book_slot as book_slot_service
+
+
+def in_days(days: int, zone: str = "UTC") -> date:
+    """The date `days` from today in `zone`."""
+    return today_in(zone) + timedelta(days=days)
 
 
 async def make_user(db: Database, role: Role = Role.GUEST, name: str | None = None) -> Principal:
@@ -133,6 +139,15 @@ async def book(
     if status is not None:
         await set_status(db, row.id, status)
     return row
+
+
+async def make_stay(
+    db: Database, guest: Principal, listing_id: uuid.UUID, status: str = "COMPLETED"
+) -> str:
+    """A two-night reservation of the guest's, put into `status` in SQL (check-out is not
+    the tests' to wait for): its id, as text."""
+    start = date.today() + timedelta(days=3)
+    return str((await book(db, guest, listing_id, start, nights=2, status=status)).id)
 
 
 async def book_slot(

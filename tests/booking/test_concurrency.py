@@ -7,55 +7,16 @@ from datetime import date, timedelta
 from sqlalchemy import text
 
 from bookwell.models import Role
-from tests.factories import make_listing, make_token, make_user
+from tests.factories import create_reservation_mutation, make_listing, make_token, make_user
+from tests.support.database import inventory_drift, over_allocated_nights
 
-BOOK = """
-mutation($input: CreateReservationInput!) {
-  createReservation(input: $input) {
-    reservation { id startDate endDate quantity status }
-    errors { code field message }
-  }
-}"""
+# Bookings go through the app all at once (asyncio.gather over ASGI), not one by one
+# through tests/factories.py's book_over_graphql: the race is the point.
+BOOK = create_reservation_mutation("id startDate endDate quantity status")
 
 
 def soon(days: int = 30) -> date:
     return date.today() + timedelta(days=days)
-
-
-async def over_allocated_nights(db) -> list:
-    """Nights where the units taken by holding reservations exceed the listing's units,
-    recomputed from the reservations themselves (not from the inventory rows)."""
-    query = text("""
-        SELECT r.listing_id, d::date AS night, sum(r.quantity) AS taken, l.units
-        FROM reservations r
-        JOIN listings l ON l.id = r.listing_id
-        CROSS JOIN generate_series(r.start_date, r.end_date - 1, interval '1 day') d
-        WHERE r.status IN ('PENDING', 'CONFIRMED', 'ACTIVE')
-        GROUP BY r.listing_id, d::date, l.units
-        HAVING sum(r.quantity) > l.units
-    """)
-    async with db.read() as session:
-        return list(await session.execute(query))
-
-
-async def inventory_drift(db) -> list:
-    """Inventory rows that disagree with the reservations they summarise."""
-    query = text("""
-        WITH taken AS (
-            SELECT r.listing_id, d::date AS night, sum(r.quantity) AS booked
-            FROM reservations r
-            CROSS JOIN generate_series(r.start_date, r.end_date - 1, interval '1 day') d
-            WHERE r.status IN ('PENDING', 'CONFIRMED', 'ACTIVE')
-            GROUP BY 1, 2
-        )
-        SELECT coalesce(n.listing_id, t.listing_id), coalesce(n.night, t.night),
-               n.booked, t.booked
-        FROM listing_nights n
-        FULL JOIN taken t ON t.listing_id = n.listing_id AND t.night = n.night
-        WHERE coalesce(n.booked, 0) <> coalesce(t.booked, 0)
-    """)
-    async with db.read() as session:
-        return list(await session.execute(query))
 
 
 async def test_hundred_simultaneous_bookings_of_three_units(client, db, host):

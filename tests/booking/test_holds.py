@@ -7,25 +7,8 @@ from bookwell.core.errors import DomainError, ErrorCode
 from bookwell.models import ReservationStatus
 from bookwell.services.booking import holds, reservations
 from bookwell.services.booking.reservations import NewReservation
-from bookwell.services.listings.stays import Stay, today_in
 from tests.factories import make_listing
-
-
-def soon(days: int = 10) -> Stay:
-    start = today_in("UTC") + timedelta(days=days)
-    return Stay(start, start + timedelta(days=3))
-
-
-async def hold(db, guest, listing_id, booked, **kwargs):
-    async with db.transaction() as session:
-        return await holds.place_hold(
-            session=session,
-            listing_id=listing_id,
-            guest_id=guest.user_id,
-            booked=booked,
-            quantity=1,
-            **kwargs,
-        )
+from tests.support.lifecycle_steps import hold, soon
 
 
 async def backdate(db, reservation_id):

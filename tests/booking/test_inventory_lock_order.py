@@ -18,14 +18,12 @@ from bookwell.core.db import Database
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.booking import holds, lifecycle, reservations
 from bookwell.services.booking.reservations import NewReservation
-from tests.factories import make_listing
+from tests.factories import book, make_listing
 from tests.support.database import inventory_faults
 from tests.support.lifecycle_steps import (
     Outcome,
     Txn,
     Work,
-    book,
-    book_confirmed,
     day,
     reservation,
     sql,
@@ -79,10 +77,10 @@ async def test_expiring_holds_races_cancel_of_a_stay_over_their_nights(db, host,
     """A sweep expires a hold on late nights and one on early nights while a cancel locks
     all those nights from the earliest (a sweep that took the late ones first deadlocked)."""
     listing_id = await make_listing(db, host, units=3)
-    stay = await book_confirmed(db, guest, listing_id, day(41), 4)  # nights 41..44
-    blocker = await book_confirmed(db, guest, listing_id, day(42))
-    late = await book(db, guest, listing_id, day(43), 2)  # 43, 44
-    early = await book(db, guest, listing_id, day(41), 2)  # 41, 42
+    stay = (await book(db, guest, listing_id, day(41), nights=4, paid=True)).id  # nights 41..44
+    blocker = (await book(db, guest, listing_id, day(42), paid=True)).id
+    late = (await book(db, guest, listing_id, day(43), nights=2)).id  # 43, 44
+    early = (await book(db, guest, listing_id, day(41), nights=2)).id  # 41, 42
     await overdue(db, late, early)
 
     holder = await night_held_while(db, guest, blocker)  # night 42
@@ -104,8 +102,8 @@ async def test_change_of_dates_onto_new_nights_races_a_booking(db, host, guest):
     rows of 40..44 and waits for 45 (a change that locked 46, the night it leaves, before
     inserting 40 deadlocked)."""
     listing_id = await make_listing(db, host, units=3)
-    moving = await book_confirmed(db, guest, listing_id, day(45), 2)  # nights 45, 46
-    blocker = await book_confirmed(db, guest, listing_id, day(45))
+    moving = (await book(db, guest, listing_id, day(45), nights=2, paid=True)).id  # nights 45, 46
+    blocker = (await book(db, guest, listing_id, day(45), paid=True)).id
 
     holder = await night_held_while(db, guest, blocker)  # night 45
     booker, changer = Txn(db), Txn(db)

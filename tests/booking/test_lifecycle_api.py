@@ -3,7 +3,7 @@ of dates, check-in and check-out, and the refusals (FORBIDDEN, PAYMENT_REQUIRED,
 UNAVAILABLE, INVALID_STATE, NOT_FOUND) as payload errors."""
 
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import text
@@ -11,7 +11,7 @@ from sqlalchemy import text
 from bookwell.models import Role
 from bookwell.services.booking import lifecycle
 from bookwell.services.listings.stays import today_in
-from tests.factories import make_listing, make_token, make_user
+from tests.factories import book_over_graphql, make_listing, make_token, make_user
 
 FIELDS = """id databaseId status startDate endDate nights quantity createdAt expiresAt confirmedAt
 checkedInAt checkedOutAt cancelledAt cancelReason
@@ -46,13 +46,6 @@ def codes(payload: dict[str, Any]) -> list[str]:
     return [error["code"] for error in payload["errors"]]
 
 
-async def book(client, token: str, listing_id: uuid.UUID, start: date, **more: Any) -> dict:
-    booking = {"listingId": str(listing_id), "startDate": start.isoformat(), "nights": 2} | more
-    payload = await call(client, CREATE, token, input=booking)
-    assert payload["errors"] == [], payload
-    return payload["reservation"]
-
-
 async def read(client, token: str, reservation_id: str) -> dict[str, Any]:
     return (await client(READ, {"id": reservation_id}, token=token)).data["reservation"]
 
@@ -71,7 +64,9 @@ async def test_create_reservation_is_a_pending_hold_with_a_deadline(client, db, 
     listing_id = await make_listing(db, host, units=2, nightly_price="80.00", currency="EUR")
     start = today_in("UTC") + timedelta(days=10)
 
-    made = await book(client, guest_token, listing_id, start, quantity=2)
+    made = await book_over_graphql(
+        client, guest_token, listing_id, start, quantity=2, fields=FIELDS
+    )
 
     assert made["status"] == "PENDING"
     assert made["nights"] == 2 and made["quantity"] == 2
@@ -92,7 +87,9 @@ async def test_confirmation_is_the_hosts_and_needs_payment(
             text("UPDATE listings SET instant_book = false WHERE id = :id"), {"id": listing_id}
         )
     stranger_token = await make_token(db, await make_user(db, Role.HOST))
-    made = await book(client, guest_token, listing_id, today_in("UTC") + timedelta(days=3))
+    made = await book_over_graphql(
+        client, guest_token, listing_id, today_in("UTC") + timedelta(days=3), fields=FIELDS
+    )
 
     assert codes(await call(client, CONFIRM, guest_token, id=made["id"])) == ["FORBIDDEN"]
     assert codes(await call(client, CONFIRM, stranger_token, id=made["id"])) == ["NOT_FOUND"]
@@ -120,7 +117,9 @@ async def test_confirmation_is_the_hosts_and_needs_payment(
 
 async def test_cancel_keeps_its_reason_and_happens_once(client, db, host, guest_token):
     listing_id = await make_listing(db, host, units=1)
-    made = await book(client, guest_token, listing_id, today_in("UTC") + timedelta(days=3))
+    made = await book_over_graphql(
+        client, guest_token, listing_id, today_in("UTC") + timedelta(days=3), fields=FIELDS
+    )
 
     cancelled = await call(client, CANCEL, guest_token, id=made["id"], reason="  Flight moved ")
 
@@ -138,8 +137,12 @@ async def test_change_of_dates_moves_the_stay_or_changes_nothing(client, db, hos
     listing_id = await make_listing(db, host, units=1, nightly_price="100.00")
     other_token = await make_token(db, await make_user(db, Role.GUEST))
     day = today_in("UTC") + timedelta(days=20)
-    mine = await book(client, guest_token, listing_id, day)  # nights day, day+1
-    await book(client, other_token, listing_id, day + timedelta(days=6))  # day+6, day+7
+    mine = await book_over_graphql(
+        client, guest_token, listing_id, day, fields=FIELDS
+    )  # nights day, day+1
+    await book_over_graphql(
+        client, other_token, listing_id, day + timedelta(days=6), fields=FIELDS
+    )  # day+6, day+7
 
     moved = await call(
         client,
@@ -151,7 +154,9 @@ async def test_change_of_dates_moves_the_stay_or_changes_nothing(client, db, hos
     assert moved["reservation"]["startDate"] == (day + timedelta(2)).isoformat()
     assert moved["reservation"]["endDate"] == (day + timedelta(5)).isoformat()
     assert moved["reservation"]["price"]["total"]["amount"] == "300.00"
-    freed = await book(client, other_token, listing_id, day)  # the old nights are free
+    freed = await book_over_graphql(
+        client, other_token, listing_id, day, fields=FIELDS
+    )  # the old nights are free
     assert freed["status"] == "PENDING"
 
     clash = await call(
@@ -188,7 +193,9 @@ async def test_change_of_dates_moves_the_stay_or_changes_nothing(client, db, hos
 
 async def test_check_in_waits_for_the_first_day(client, db, host, host_token, guest_token):
     listing_id = await make_listing(db, host, units=1)
-    made = await book(client, guest_token, listing_id, today_in("UTC") + timedelta(days=1))
+    made = await book_over_graphql(
+        client, guest_token, listing_id, today_in("UTC") + timedelta(days=1), fields=FIELDS
+    )
     await confirmed_by_payment(db, made["databaseId"])
 
     early = await call(client, CHECK_IN, host_token, id=made["id"])
@@ -203,7 +210,7 @@ async def test_a_stay_from_check_in_to_early_check_out(client, db, host, host_to
     listing_id = await make_listing(db, host, units=1, timezone=zone)
     today = today_in(zone)
     other_token = await make_token(db, await make_user(db, Role.GUEST))
-    made = await book(client, guest_token, listing_id, today, nights=3)
+    made = await book_over_graphql(client, guest_token, listing_id, today, nights=3, fields=FIELDS)
     assert codes(await call(client, CHECK_IN, host_token, id=made["id"])) == ["INVALID_STATE"]
     await confirmed_by_payment(db, made["databaseId"])
 
@@ -229,7 +236,9 @@ async def test_a_stay_from_check_in_to_early_check_out(client, db, host, host_to
     assert left["reservation"]["status"] == "COMPLETED"
     assert left["reservation"]["checkedOutAt"] is not None
     assert left["reservation"]["endDate"] == tomorrow.isoformat()  # one night, not three
-    rebooked = await book(client, other_token, listing_id, tomorrow, **later)
+    rebooked = await book_over_graphql(
+        client, other_token, listing_id, tomorrow, **later, fields=FIELDS
+    )
     assert rebooked["status"] == "PENDING"
     assert codes(await call(client, CHECK_OUT, host_token, id=made["id"])) == ["INVALID_STATE"]
 
@@ -237,8 +246,10 @@ async def test_a_stay_from_check_in_to_early_check_out(client, db, host, host_to
 async def test_illegal_transitions_are_invalid_state(client, db, host, host_token, guest_token):
     listing_id = await make_listing(db, host, units=1)
     day = today_in("UTC") + timedelta(days=5)
-    pending = await book(client, guest_token, listing_id, day)
-    cancelled = await book(client, guest_token, listing_id, day + timedelta(3))
+    pending = await book_over_graphql(client, guest_token, listing_id, day, fields=FIELDS)
+    cancelled = await book_over_graphql(
+        client, guest_token, listing_id, day + timedelta(3), fields=FIELDS
+    )
     await call(client, CANCEL, guest_token, id=cancelled["id"])
     change = {"startDate": (day + timedelta(9)).isoformat(), "nights": 1}
 
@@ -260,7 +271,9 @@ async def test_illegal_transitions_are_invalid_state(client, db, host, host_toke
 
 async def test_strangers_find_nothing(client, db, host, guest_token):
     listing_id = await make_listing(db, host, units=1)
-    made = await book(client, guest_token, listing_id, today_in("UTC") + timedelta(days=5))
+    made = await book_over_graphql(
+        client, guest_token, listing_id, today_in("UTC") + timedelta(days=5), fields=FIELDS
+    )
     stranger_token = await make_token(db, await make_user(db, Role.GUEST))
     change = {"startDate": (today_in("UTC") + timedelta(days=9)).isoformat(), "nights": 1}
 
@@ -280,7 +293,9 @@ async def test_strangers_find_nothing(client, db, host, guest_token):
 
 async def test_lifecycle_mutations_need_a_principal(client, db, host, guest_token):
     listing_id = await make_listing(db, host, units=1)
-    made = await book(client, guest_token, listing_id, today_in("UTC") + timedelta(days=5))
+    made = await book_over_graphql(
+        client, guest_token, listing_id, today_in("UTC") + timedelta(days=5), fields=FIELDS
+    )
 
     answer = await client(CHECK_IN, {"id": made["id"]})
 

@@ -23,14 +23,12 @@ from bookwell.services.booking import holds, lifecycle, reservations
 from bookwell.services.booking.reservations import NewReservation
 from bookwell.services.payments import BuiltinProvider
 from bookwell.services.payments.service import pay_reservation
-from tests.factories import make_listing, make_user
+from tests.factories import book, make_listing, make_user
 from tests.support.database import inventory_faults
 from tests.support.lifecycle_steps import (
     Outcome,
     Txn,
     Work,
-    book,
-    book_confirmed,
     booked,
     day,
     finish,
@@ -106,7 +104,7 @@ async def test_host_confirm_races_hold_expiry(db, host, guest):
     await sql(db, "UPDATE listings SET instant_book = false WHERE id = :id", id=listing_id)
     provider = BuiltinProvider()
     for n, schedule in rounds():
-        hold = await book(db, guest, listing_id, day(30 + n))
+        hold = (await book(db, guest, listing_id, day(30 + n))).id
         async with db.transaction() as session:
             await pay_reservation(
                 session=session,
@@ -150,7 +148,7 @@ async def test_confirm_races_a_booking_that_expires_the_hold(db, host, guest):
     other = await make_user(db, Role.GUEST)
     for n, schedule in rounds():
         night = day(30 + n)
-        hold = await book(db, guest, listing_id, night)
+        hold = (await book(db, guest, listing_id, night)).id
         confirm_txn = await expiring_for(db, hold)
         data = NewReservation(listing_id=listing_id, start_date=night, nights=1)
 
@@ -192,7 +190,7 @@ async def test_payment_races_hold_expiry(db, host, guest):
     listing_id = await make_listing(db, host, units=1)
     provider = BuiltinProvider()
     for n, schedule in rounds():
-        hold = await book(db, guest, listing_id, day(30 + n))
+        hold = (await book(db, guest, listing_id, day(30 + n))).id
         pay_txn = await expiring_for(db, hold)
 
         def pay(s: AsyncSession, n: int = n, hold: uuid.UUID = hold) -> Awaitable[Any]:
@@ -226,7 +224,7 @@ async def test_payment_races_hold_expiry(db, host, guest):
 async def test_cancel_races_check_in(db, host, guest):
     listing_id = await make_listing(db, host, units=ROUNDS)
     for _, schedule in rounds():
-        stay = await book_confirmed(db, guest, listing_id, day(0))
+        stay = (await book(db, guest, listing_id, day(0), paid=True)).id
 
         cancel, check_in = await race(
             db,
@@ -256,8 +254,7 @@ async def test_cancel_races_check_in(db, host, guest):
 async def test_two_cancels_one_wins(db, host, guest):
     listing_id = await make_listing(db, host, units=1)
     for n, schedule in rounds():
-        make = book if n % 2 else book_confirmed
-        target = await make(db, guest, listing_id, day(30 + n), 2)
+        target = (await book(db, guest, listing_id, day(30 + n), nights=2, paid=n % 2 == 0)).id
 
         by_guest, by_host = await race(
             db,
@@ -287,7 +284,7 @@ async def test_change_of_dates_races_cancel(db, host, guest):
     listing_id = await make_listing(db, host, units=1)
     for n, schedule in rounds():
         old, new = day(30 + 4 * n), day(32 + 4 * n)
-        target = await book_confirmed(db, guest, listing_id, old, 2)
+        target = (await book(db, guest, listing_id, old, nights=2, paid=True)).id
 
         change, cancel = await race(
             db,
@@ -315,9 +312,9 @@ async def test_two_changes_of_dates_into_the_last_unit(db, host, guest):
     listing_id = await make_listing(db, host, units=2)
     for n, schedule in rounds():
         wanted, elsewhere = day(30 + 4 * n), day(32 + 4 * n)
-        await book_confirmed(db, guest, listing_id, wanted, 2)  # one of the two units taken
-        first = await book_confirmed(db, guest, listing_id, elsewhere)
-        second = await book(db, guest, listing_id, elsewhere)
+        await book(db, guest, listing_id, wanted, nights=2, paid=True)  # one of the two units taken
+        first = (await book(db, guest, listing_id, elsewhere, paid=True)).id
+        second = (await book(db, guest, listing_id, elsewhere)).id
         before = {r: await reservation(db, r) for r in (first, second)}
 
         def move(s: AsyncSession, target: uuid.UUID, wanted: date = wanted) -> Awaitable[Any]:

@@ -12,7 +12,9 @@ from bookwell.services.booking.reminders import hold_expiring_key, reminder_key
 from bookwell.services.listings.stays import Stay, today_in
 from bookwell.services.payments import BuiltinProvider
 from bookwell.services.payments.service import pay_reservation
-from tests.booking.test_stay_clock import (
+from tests.factories import make_listing
+from tests.support.lifecycle_steps import sql
+from tests.support.stay_clock import (
     AUCKLAND,
     KOLKATA,
     LOS_ANGELES,
@@ -21,8 +23,6 @@ from tests.booking.test_stay_clock import (
     stay_listing,
     stay_on,
 )
-from tests.factories import make_listing
-from tests.support.lifecycle_steps import sql
 
 
 async def outbox_rows(db: Database, event: str) -> list:

@@ -6,13 +6,9 @@ from datetime import timedelta
 from sqlalchemy import text
 
 from bookwell.services.listings.stays import today_in
-from tests.factories import make_listing
+from tests.factories import book_over_graphql, make_listing
 from tests.support.graphql_client import database_id
 
-BOOK = """
-mutation($input: CreateReservationInput!) {
-  createReservation(input: $input) { reservation { id status expiresAt } errors { code } }
-}"""
 PAY = """
 mutation($id: ID!, $key: String!) {
   payReservation(id: $id, idempotencyKey: $key) {
@@ -29,12 +25,7 @@ def act(name: str, extra: str = "") -> str:
 
 
 async def book_and_pay(client, listing_id, start, guest_token) -> str:
-    booked = await client(
-        BOOK,
-        {"input": {"listingId": str(listing_id), "startDate": start.isoformat(), "nights": 2}},
-        token=guest_token,
-    )
-    reservation = booked.data["createReservation"]["reservation"]
+    reservation = await book_over_graphql(client, guest_token, listing_id, start)
     assert reservation["status"] == "PENDING" and reservation["expiresAt"]
     return reservation["id"]
 

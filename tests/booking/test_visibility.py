@@ -3,22 +3,15 @@
 from datetime import date, timedelta
 
 from bookwell.models import Role
-from tests.factories import make_listing, make_token, make_user
+from tests.factories import book_over_graphql, make_listing, make_token, make_user
 
-BOOK = """mutation($input: CreateReservationInput!) {
-  createReservation(input: $input) { reservation { id } errors { code } } }"""
+START = date.today() + timedelta(days=5)
+
 ONE = "query($id: ID!) { reservation(id: $id) { id guestName } }"
 LIST = "{ reservations(first: 50) { totalCount edges { node { id } } } }"
 CANCEL = (
     "mutation($id: ID!) { cancelReservation(id: $id) { reservation { status } errors { code } } }"
 )
-
-
-async def _book(client, token, listing_id) -> str:
-    start = date.today() + timedelta(days=5)
-    booking = {"listingId": str(listing_id), "startDate": start.isoformat(), "nights": 1}
-    answer = await client(BOOK, {"input": booking}, token=token)
-    return answer.data["createReservation"]["reservation"]["id"]
 
 
 async def test_each_principal_sees_only_what_is_theirs(client, db, host, guest):
@@ -27,7 +20,7 @@ async def test_each_principal_sees_only_what_is_theirs(client, db, host, guest):
     admin = await make_user(db, Role.ADMIN)
     tokens = {p: await make_token(db, p) for p in (host, guest, other_host, other_guest, admin)}
     listing_id = await make_listing(db, host, units=5)
-    reservation_id = await _book(client, tokens[guest], listing_id)
+    reservation_id = (await book_over_graphql(client, tokens[guest], listing_id, START, 1))["id"]
 
     for who, sees in [
         (guest, True),
@@ -47,7 +40,9 @@ async def test_each_principal_sees_only_what_is_theirs(client, db, host, guest):
 async def test_strangers_cannot_cancel_and_learn_nothing(client, db, host, guest):
     stranger = await make_user(db, Role.GUEST)
     listing_id = await make_listing(db, host, units=5)
-    reservation_id = await _book(client, await make_token(db, guest), listing_id)
+    reservation_id = (
+        await book_over_graphql(client, await make_token(db, guest), listing_id, START, 1)
+    )["id"]
 
     answer = await client(CANCEL, {"id": reservation_id}, token=await make_token(db, stranger))
 
@@ -59,7 +54,9 @@ async def test_strangers_cannot_cancel_and_learn_nothing(client, db, host, guest
 
 async def test_host_may_cancel_a_stay_on_their_listing_once(client, db, host, guest):
     listing_id = await make_listing(db, host, units=5)
-    reservation_id = await _book(client, await make_token(db, guest), listing_id)
+    reservation_id = (
+        await book_over_graphql(client, await make_token(db, guest), listing_id, START, 1)
+    )["id"]
     host_token = await make_token(db, host)
 
     first = await client(CANCEL, {"id": reservation_id}, token=host_token)
@@ -72,7 +69,7 @@ async def test_host_may_cancel_a_stay_on_their_listing_once(client, db, host, gu
 async def test_reservations_paginate_newest_first_without_gaps(client, db, host, guest):
     token = await make_token(db, guest)
     listing_id = await make_listing(db, host, units=10)
-    made = [await _book(client, token, listing_id) for _ in range(7)]
+    made = [(await book_over_graphql(client, token, listing_id, START, 1))["id"] for _ in range(7)]
     seen, after = [], None
     while True:
         page = await client(

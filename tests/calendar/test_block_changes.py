@@ -6,9 +6,8 @@ import pytest
 
 from bookwell.core.errors import DomainError, ErrorCode
 from bookwell.services.booking import lifecycle
-from tests.booking.test_holds import hold, soon
 from tests.factories import make_listing
-from tests.support.lifecycle_steps import sql
+from tests.support.lifecycle_steps import hold, soon, sql
 
 
 async def test_a_block_cannot_change_dates_through_the_api(db, host, guest):

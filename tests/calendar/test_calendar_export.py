@@ -11,10 +11,16 @@ from sqlalchemy import text
 from bookwell.core.db import secret_key
 from bookwell.models import Role
 from bookwell.services.accounts.feed_tokens import feed_token
-from tests.calendar.test_calendar_import import blocks, book, ics, run_import
-from tests.factories import make_listing, make_token, make_user
-from tests.slots.test_slot_booking import book as book_slot
-from tests.slots.test_slot_booking import space
+from tests.calendar.calendars import blocks, ics, run_import
+from tests.factories import (
+    book_slot,
+    make_listing,
+    make_slot_listing,
+    make_token,
+    make_user,
+    try_book_over_graphql,
+)
+from tests.slots.slot_clock import NOW
 
 CALENDAR_URL = "query($id: ID!) { listing(id: $id) { calendarUrl } }"
 
@@ -46,9 +52,11 @@ async def test_the_feed_lists_bookings_and_blocks_without_personal_data(
     client, db, host, host_token, guest_token, settings
 ):
     listing_id = await make_listing(db, host, units=2, timezone="Europe/Paris", title="Loft")
-    booked = await book(client, guest_token, listing_id, "2030-06-01", 3)
+    booked = await try_book_over_graphql(client, guest_token, listing_id, "2030-06-01", 3)
     pending = booked["reservation"]["databaseId"]
-    cancelled = (await book(client, guest_token, listing_id, "2030-06-10", 2))["reservation"]["id"]
+    cancelled = (await try_book_over_graphql(client, guest_token, listing_id, "2030-06-10", 2))[
+        "reservation"
+    ]["id"]
     assert (await client(CANCEL, {"id": cancelled}, token=guest_token)).data
     await run_import(client, host_token, listing_id, ics_text=ics("airbnb"))
     block_ids = await _block_ids(db, listing_id)
@@ -74,7 +82,9 @@ async def test_the_feed_lists_bookings_and_blocks_without_personal_data(
 
 async def test_uids_are_stable_and_follow_the_booking(client, db, host, host_token, guest_token):
     listing_id = await make_listing(db, host, timezone="Europe/Paris")
-    reservation = (await book(client, guest_token, listing_id, "2030-06-01", 3))["reservation"]
+    reservation = (await try_book_over_graphql(client, guest_token, listing_id, "2030-06-01", 3))[
+        "reservation"
+    ]
     url = await calendar_url(client, listing_id, host_token)
     before = events((await fetch(client, url)).text)
 
@@ -94,9 +104,9 @@ async def test_uids_are_stable_and_follow_the_booking(client, db, host, host_tok
 async def test_slot_reservations_are_timed_events_in_the_listings_zone(
     client, db, host, host_token, guest
 ):
-    listing_id = await space(db, host, timezone="Europe/Berlin")
+    listing_id = await make_slot_listing(db, host, timezone="Europe/Berlin")
     row = await book_slot(
-        db, guest, listing_id, datetime.fromisoformat("2031-03-10T10:00:00+01:00")
+        db, guest, listing_id, datetime.fromisoformat("2031-03-10T10:00:00+01:00"), now=NOW
     )
     response = await fetch(client, await calendar_url(client, listing_id, host_token))
 
@@ -149,7 +159,7 @@ async def test_a_feed_blocks_other_listings_but_never_its_own(
 ):
     listing_id = await make_listing(db, host, timezone="Europe/Paris")
     elsewhere = await make_listing(db, host, timezone="Europe/Paris")
-    await book(client, guest_token, listing_id, "2030-06-01", 3)
+    await try_book_over_graphql(client, guest_token, listing_id, "2030-06-01", 3)
     await run_import(client, host_token, listing_id, ics_text=ics("google"))
     before = await blocks(db, listing_id)
     feed = (await fetch(client, await calendar_url(client, listing_id, host_token))).text

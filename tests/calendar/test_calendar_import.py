@@ -3,101 +3,38 @@ re-imports are idempotent per UID, and a block that does not fit changes nothing
 
 import uuid
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 from sqlalchemy import text
 
 from bookwell.core.ids import global_id
 from bookwell.models import Role
 from bookwell.services.calendar.imports import CalendarInput, import_calendar
-from tests.factories import make_listing, make_token, make_user
+from tests.calendar.calendars import (
+    AIRBNB_BLOCKED,
+    AIRBNB_RESERVED,
+    IMPORT,
+    blocks,
+    ics,
+    paris_listing,
+    run_import,
+    shifted,
+    without_event,
+)
+from tests.factories import make_listing, make_token, make_user, try_book_over_graphql
 from tests.support.database import inventory_faults
 
-FIXTURES = Path(__file__).parents[1] / "fixtures" / "calendars"
-AIRBNB_RESERVED = "1418fb94e984-9f3e2c7a5b1d4e8f0a6c3b2d1e0f9a8b@airbnb.com"  # 03-05..03-10
-AIRBNB_BLOCKED = "1418fb94e984-3c2b1a0f9e8d7c6b5a4f3e2d1c0b9a8f@airbnb.com"  # 03-14..03-16
 AIRBNB_LATE = "1418fb94e984-7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d@airbnb.com"  # 03-28..04-02
 
-IMPORT = """
-mutation($input: ImportCalendarInput!) {
-  importCalendar(input: $input) {
-    listing { id }
-    created updated removed unchanged
-    errors { code field message }
-  }
-}"""
 
 AVAILABILITY = """
 query($id: ID!, $start: Date!, $end: Date!) {
   availability(listingId: $id, startDate: $start, endDate: $end) { freeUnits available }
 }"""
 
-BOOK = """
-mutation($input: CreateReservationInput!) {
-  createReservation(input: $input) { reservation { id databaseId } errors { code message } }
-}"""
-
-
-def ics(name: str) -> str:
-    """The file as it is, CRLF line ends included."""
-    return (FIXTURES / f"{name}.ics").read_bytes().decode()
-
-
-async def run_import(
-    client, token, listing_id, *, ics_text=None, url=None, quantity=1, source=None
-):
-    variables = {
-        "input": {
-            "listingId": str(listing_id),
-            "url": url,
-            "icsText": ics_text,
-            "quantity": quantity,
-            "source": source,
-        }
-    }
-    return (await client(IMPORT, variables, token=token)).data["importCalendar"]
-
-
-async def blocks(db, listing_id) -> dict[str, tuple]:
-    """uid -> (start, end, status, quantity, guest_name, guest_id, total, source)."""
-    async with db.read() as session:
-        rows = await session.execute(
-            text(
-                "SELECT external_uid, start_date, end_date, status, quantity, guest_name, "
-                "guest_id, total_amount, external_source FROM reservations "
-                "WHERE listing_id = :id AND external_uid IS NOT NULL"
-            ),
-            {"id": listing_id},
-        )
-        return {row[0]: tuple(row[1:]) for row in rows}
-
 
 async def free_units(client, listing_id, start: str, end: str) -> int:
     variables = {"id": str(listing_id), "start": start, "end": end}
     return (await client(AVAILABILITY, variables)).data["availability"]["freeUnits"]
-
-
-async def book(client, token, listing_id, start: str, nights: int) -> dict:
-    variables = {"input": {"listingId": str(listing_id), "startDate": start, "nights": nights}}
-    return (await client(BOOK, variables, token=token)).data["createReservation"]
-
-
-def shifted(calendar: str, old: str, new: str) -> str:
-    assert old in calendar
-    return calendar.replace(old, new)
-
-
-def without_event(calendar: str, uid: str) -> str:
-    """The calendar with the VEVENT holding `uid` cut out."""
-    lines = calendar.split("\r\n")
-    at = lines.index(f"UID:{uid}")
-    begin = max(i for i in range(at) if lines[i] == "BEGIN:VEVENT")
-    end = next(i for i in range(at, len(lines)) if lines[i] == "END:VEVENT")
-    return "\r\n".join(lines[:begin] + lines[end + 1 :])
-
-
-async def paris_listing(db, host, units: int = 1) -> uuid.UUID:
-    return await make_listing(db, host, units=units, timezone="Europe/Paris")
 
 
 async def test_an_airbnb_export_blocks_its_nights_like_bookings(client, db, host, host_token):
@@ -127,9 +64,11 @@ async def test_an_airbnb_export_blocks_its_nights_like_bookings(client, db, host
     assert len(found) == 3  # the 2020 stay is in the past
     assert await free_units(client, listing_id, "2030-03-05", "2030-03-10") == 0
     assert await free_units(client, listing_id, "2030-03-10", "2030-03-14") == 1
-    refused = await book(client, guest_token, listing_id, "2030-03-08", 3)
+    refused = await try_book_over_graphql(client, guest_token, listing_id, "2030-03-08", 3)
     assert [e["code"] for e in refused["errors"]] == ["UNAVAILABLE"]
-    assert (await book(client, guest_token, listing_id, "2030-03-10", 4))["errors"] == []
+    assert (await try_book_over_graphql(client, guest_token, listing_id, "2030-03-10", 4))[
+        "errors"
+    ] == []
     assert await inventory_faults(db) == []
     async with db.read() as session:
         # Nobody is emailed about a block: only the guest's booking is in the outbox.
@@ -192,7 +131,9 @@ async def test_a_block_that_does_not_fit_changes_nothing(client, db, host, host_
         client, host_token, listing_id, ics_text=without_event(ics("airbnb"), AIRBNB_LATE)
     )
     before = await blocks(db, listing_id)
-    assert (await book(client, guest_token, listing_id, "2030-03-30", 2))["errors"] == []
+    assert (await try_book_over_graphql(client, guest_token, listing_id, "2030-03-30", 2))[
+        "errors"
+    ] == []
     moved = shifted(ics("airbnb"), "DTSTART;VALUE=DATE:20300305", "DTSTART;VALUE=DATE:20300303")
 
     answer = await run_import(client, host_token, listing_id, ics_text=moved)

@@ -15,19 +15,18 @@ import pytest
 from bookwell.core.errors import DomainError
 from bookwell.services.calendar import fetch as calendar_fetch
 from bookwell.services.calendar.fetch import PinnedBackend, fetch_calendar
-from tests.calendar.test_calendar_import import (
+from tests.calendar.calendars import (
     AIRBNB_BLOCKED,
     AIRBNB_RESERVED,
     FIXTURES,
     blocks,
-    book,
     ics,
     paris_listing,
     run_import,
     shifted,
     without_event,
 )
-from tests.factories import make_token, make_user
+from tests.factories import make_token, make_user, try_book_over_graphql
 from tests.support.database import inventory_faults
 
 JOIN = """
@@ -57,7 +56,7 @@ async def test_an_import_racing_bookings_for_the_last_unit(client, db, host, hos
 
     imported, *booked = await asyncio.gather(
         run_import(client, host_token, listing_id, ics_text=ics("airbnb")),
-        *(book(client, token, listing_id, "2030-03-08", 1) for token in tokens),
+        *(try_book_over_graphql(client, token, listing_id, "2030-03-08", 1) for token in tokens),
     )
 
     winners = [b for b in booked if b["errors"] == []]

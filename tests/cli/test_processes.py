@@ -12,10 +12,12 @@ import httpx
 import pytest
 
 from bookwell.models import Role
-from tests.booking.test_concurrency import BOOK, inventory_drift, over_allocated_nights
-from tests.factories import make_listing, make_token, make_user
+from tests.factories import create_reservation_mutation, make_listing, make_token, make_user
+from tests.support.database import inventory_drift, over_allocated_nights
 
 pytestmark = pytest.mark.slow
+
+BOOK = create_reservation_mutation("id startDate endDate quantity status")
 
 
 def _free_port() -> int:

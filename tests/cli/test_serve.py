@@ -1,61 +1,17 @@
 """`bookwell serve` as a newcomer runs it: a real process, stopped with Ctrl-C (SIGINT)."""
 
 import os
-import re
-import signal
-import socket
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.cli.serving import Serve, serve_env
+from tests.support.ports import free_port
+
 pytestmark = pytest.mark.slow
 
-BOOKWELL = str(Path(sys.executable).with_name("bookwell"))
 ME = {"query": "{ me { email } listings { totalCount } }"}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Serve:
-    def __init__(self, args: list[str], env: dict[str, str]):
-        self.process = subprocess.Popen(
-            [BOOKWELL, "serve", *args],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        self.output = ""
-
-    def wait_for(self, pattern: str, timeout: float = 120) -> re.Match:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            line = self.process.stdout.readline()
-            if not line and self.process.poll() is not None:
-                break
-            self.output += line
-            if found := re.search(pattern, self.output):
-                return found
-        raise AssertionError(f"never printed {pattern!r}:\n{self.output}")
-
-    def interrupt(self) -> int:
-        self.process.send_signal(signal.SIGINT)
-        rest, _ = self.process.communicate(timeout=60)
-        self.output += rest
-        return self.process.returncode
-
-
-def _env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    return env | extra
 
 
 @pytest.mark.skipif(
@@ -63,8 +19,8 @@ def _env(**extra: str) -> dict[str, str]:
 )
 def test_serve_embedded_first_start_then_restart(tmp_path):
     data_dir = tmp_path / "data"
-    port = _free_port()
-    first = Serve(["--port", str(port)], _env(BOOKWELL_DATA_DIR=str(data_dir)))
+    port = free_port()
+    first = Serve(["--port", str(port)], serve_env(BOOKWELL_DATA_DIR=str(data_dir)))
     token = first.wait_for(r"Demo API token \(demo@bookwell\.dev\): ([0-9a-f-]{36})").group(1)
     first.wait_for(r"Uvicorn running on http://127\.0\.0\.1:" + str(port))
     answer = httpx.post(
@@ -79,7 +35,7 @@ def test_serve_embedded_first_start_then_restart(tmp_path):
     assert (pgdata / "PG_VERSION").exists()
     assert not (pgdata / "postmaster.pid").exists(), "embedded PostgreSQL still running"
 
-    second = Serve(["--port", str(port)], _env(BOOKWELL_DATA_DIR=str(data_dir)))
+    second = Serve(["--port", str(port)], serve_env(BOOKWELL_DATA_DIR=str(data_dir)))
     token = second.wait_for(r"Demo API token \(demo@bookwell\.dev\): ([0-9a-f-]{36})").group(1)
     second.wait_for("Uvicorn running")
     again = httpx.post(
@@ -91,9 +47,9 @@ def test_serve_embedded_first_start_then_restart(tmp_path):
 
 
 def test_serve_with_database_url_starts_nothing_embedded(tmp_path, database_url):
-    port = _free_port()
+    port = free_port()
     data_dir = tmp_path / "data"
-    env = _env(
+    env = serve_env(
         DATABASE_URL=database_url,
         BOOKWELL_PORT=str(port),
         BOOKWELL_DATA_DIR=str(data_dir),
@@ -120,9 +76,9 @@ def test_serve_in_background_mode_writes_the_booking_emails(tmp_path, database_u
     """What the newcomer sees: book through the API, and the emails land in <data>/mail."""
     from datetime import date, timedelta
 
-    port = _free_port()
+    port = free_port()
     data_dir = tmp_path / "data"
-    env = _env(DATABASE_URL=database_url, BOOKWELL_DATA_DIR=str(data_dir))
+    env = serve_env(DATABASE_URL=database_url, BOOKWELL_DATA_DIR=str(data_dir))
     env = {k: v for k, v in env.items() if k not in ("REDIS_URL", "SMTP_URL")}
     serve = Serve(["--port", str(port), "--background"], env)
     token = serve.wait_for(r"Demo API token \(demo@bookwell\.dev\): ([0-9a-f-]{36})").group(1)

@@ -11,7 +11,8 @@ from starlette.routing import Route
 from bookwell.app import create_app
 from bookwell.cli.serve import serve_settings
 from bookwell.core.rate_limits import Counter, MemoryRateLimiter, RedisRateLimiter
-from tests.cli.test_serve import Serve, _env, _free_port
+from tests.cli.serving import Serve, serve_env
+from tests.support.ports import free_port
 from tests.workers.queue_helpers import forget_queue
 
 
@@ -44,8 +45,8 @@ STARTUP_LINES = ("Started server process", "Application startup complete", "Uvic
 
 @pytest.mark.slow
 def test_embedded_redis_serve_logs_json_from_uvicorns_first_line(tmp_path, database_url):
-    port = _free_port()
-    env = _env(
+    port = free_port()
+    env = serve_env(
         DATABASE_URL=database_url,
         BOOKWELL_DATA_DIR=str(tmp_path / "data"),
         BOOKWELL_SEED_DEMO_DATA="false",

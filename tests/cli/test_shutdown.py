@@ -7,7 +7,8 @@ import socket
 
 import pytest
 
-from tests.cli.test_serve import Serve, _env, _free_port
+from tests.cli.serving import Serve, serve_env
+from tests.support.ports import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -15,10 +16,10 @@ QUERY = json.dumps({"query": "{ __typename }"}).encode()
 
 
 def _serve(tmp_path, database_url: str, **env: str) -> tuple[Serve, int]:
-    port = _free_port()
+    port = free_port()
     serve = Serve(
         ["--port", str(port)],
-        _env(
+        serve_env(
             DATABASE_URL=database_url,
             BOOKWELL_DATA_DIR=str(tmp_path / "data"),
             BOOKWELL_SEED_DEMO_DATA="false",

@@ -53,6 +53,9 @@ async def this_year(conn: asyncpg.Connection) -> int:
     return await conn.fetchval("SELECT extract(year FROM current_date)::int")
 
 
+# Not tests/factories.py's book(): these tests write the table straight on a scratch database
+# (migrated down and up again, no app and no services), so that the trigger alone takes the
+# nights in whichever partition they fall.
 async def book(
     conn: asyncpg.Connection, listing: uuid.UUID, start: date, end: date, quantity: int = 1
 ) -> uuid.UUID:

@@ -37,7 +37,7 @@ from sqlalchemy import event, make_url
 
 from bookwell.core.db import Database
 from bookwell.services.waitlist.waitlist import LOCK_SPACE
-from tests.factories import make_listing, make_token, make_user
+from tests.factories import book_over_graphql, make_listing, make_token, make_user
 from tests.support.database import admin_execute, plain_url
 
 LISTING_TABLES = re.compile(
@@ -80,11 +80,6 @@ def stay(offset: int, nights: int = 2) -> dict[str, Any]:
     return {"startDate": (START + timedelta(days=offset)).isoformat(), "nights": nights}
 
 
-async def book(client, token: str, listing: uuid.UUID, offset: int) -> str:
-    variables = {"input": {"listingId": str(listing), **stay(offset)}}
-    return (await mutate(client, CREATE, token, **variables))["reservation"]["id"]
-
-
 async def life_of_a_booking(client, listing: uuid.UUID, first: str, second: str) -> None:
     """Everything a guest and the waitlist do with one listing, through the API."""
     answer = await client(
@@ -92,7 +87,7 @@ async def life_of_a_booking(client, listing: uuid.UUID, first: str, second: str)
         {"id": str(listing), "start": stay(0)["startDate"], "end": stay(2)["startDate"]},
     )
     assert answer.data["availability"]["freeUnits"] == 1
-    booked = await book(client, first, listing, 0)
+    booked = (await book_over_graphql(client, first, listing, START, fields="id status"))["id"]
     joined = {"input": {"listingId": str(listing), **stay(0)}}
     await mutate(client, JOIN, second, **joined)
     paid = await mutate(client, PAY, first, id=booked, key=f"pay-{booked}")
@@ -196,7 +191,10 @@ async def test_a_booking_touches_only_its_listing(app, client, db, database_url,
             CREATE, {"input": {"listingId": str(b), **stay(20)}}, token=tokens[2]
         )
         assert blocked.errors or blocked.body["data"]["createReservation"]["errors"]
-    assert await book(client, tokens[2], b, 20)  # and goes through once they are released
+    # And goes through once they are released.
+    assert await book_over_graphql(
+        client, tokens[2], b, START + timedelta(days=20), fields="id status"
+    )
 
     a_rows = await row_ids(db, a)
     assert statements, "nothing recorded"

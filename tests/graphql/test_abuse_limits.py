@@ -2,16 +2,13 @@
 error before any resolver runs: not one SQL statement is issued for them. Reasonable
 queries (the README's, the bench's nested read) still pass."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import httpx
 import pytest
-from sqlalchemy import event
 
 from bookwell.app import create_app
 from bookwell.graphql.limits.cost import CODE as COSTLY
 from tests.support.graphql_client import Answer, GraphQLClient
+from tests.support.sql_statements import sql_statements
 
 README_SEARCH = """{
   searchAvailability(startDate: "2027-03-01", nights: 3, filter: { city: "Paris" }) {
@@ -38,22 +35,6 @@ BENCH_NESTED = (
 COSTLY_NESTING = """{ listings(first: 100) { edges { node {
   reservations(first: 50) { edges { node { listing { reservations(first: 50) { edges { node { id
     } } } } } } } } } } }"""
-
-
-@contextmanager
-def sql_statements(app) -> Iterator[list[str]]:
-    """Every SQL statement the app's engine sends while the block runs."""
-    engine = app.state.runtime.db.engine.sync_engine
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany) -> None:
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 async def refused_without_sql(app, client, query: str, variables=None) -> Answer:

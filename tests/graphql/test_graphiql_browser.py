@@ -20,8 +20,8 @@ from bookwell.core.db import Database
 from bookwell.graphql.graphiql.page import README_QUERY
 from bookwell.graphql.listings.subscriptions import CHANNEL
 from bookwell.services.accounts.principal import Principal
-from tests.admin.test_admin_browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, serving
 from tests.factories import make_listing
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, serving
 from tests.support.graphiql_assets import offline, shared_assets_dir
 
 SUBSCRIPTION = """subscription Watch {

@@ -15,8 +15,8 @@ from bookwell.core.config import Settings
 from bookwell.core.rate_limits import MemoryRateLimiter, RedisRateLimiter, build_rate_limiter
 from bookwell.graphql.limits.rate_limiting import CODE as LIMITED
 from tests.factories import make_listing, make_token, make_user
-from tests.graphql.test_abuse_limits import sql_statements
 from tests.support.graphql_client import Answer, GraphQLClient
+from tests.support.sql_statements import sql_statements
 
 LOGIN = """mutation($email: String!) {
   login(input: {email: $email, password: "wrong password"}) { accessToken errors { code } }

@@ -14,7 +14,7 @@ from bookwell.core.config import Settings
 from bookwell.graphql.limits.trusted_documents import NOT_FOUND, REQUIRED, document_hash
 from bookwell.models import Role
 from tests.factories import make_token, make_user
-from tests.graphql.test_abuse_limits import sql_statements
+from tests.support.sql_statements import sql_statements
 
 LISTINGS = "query Listings { listings(first: 5) { totalCount edges { node { id } } } }"
 OTHER = "{ listings(first: 1) { totalCount } }"

@@ -2,11 +2,10 @@
 
 from datetime import date, timedelta
 
-from sqlalchemy import event
-
 from bookwell.models import Role
 from bookwell.services.booking.reservations import NewReservation, create_reservation
 from tests.factories import make_listing, make_token, make_user
+from tests.support.sql_statements import StatementCounter
 
 NESTED = """
 query($start: Date!, $end: Date!, $first: Int!) {
@@ -19,22 +18,6 @@ query($start: Date!, $end: Date!, $first: Int!) {
     } }
   }
 }"""
-
-
-class StatementCounter:
-    def __init__(self, app):
-        self.engine = app.state.runtime.db.engine.sync_engine
-        self.count = 0
-
-    def __enter__(self):
-        event.listen(self.engine, "before_cursor_execute", self._seen)
-        return self
-
-    def __exit__(self, *exc):
-        event.remove(self.engine, "before_cursor_execute", self._seen)
-
-    def _seen(self, *args):
-        self.count += 1
 
 
 async def _statements_for(client, app, token: str, first: int) -> int:

@@ -10,9 +10,8 @@ import pytest
 
 from bookwell.models import ListingKind, Role
 from bookwell.services.booking.reservations import NewReservation, create_reservation
-from tests.factories import make_listing, make_token, make_user
-from tests.reviews.test_reviews import review, stay
-from tests.waitlist.test_waitlist_api import join
+from tests.factories import make_listing, make_stay, make_token, make_user
+from tests.support.api_calls import join, review
 
 SOON = date.today() + timedelta(days=9)
 
@@ -97,7 +96,7 @@ async def test_every_node_type_refetches(client, db, host, host_token, guest, gu
     rule_id = rule.data["addPriceRule"]["priceRule"]["id"]
     assert (await node(client, rule_id))["name"] == "Summer"
 
-    reservation_id = await stay(db, guest, listing_id)
+    reservation_id = await make_stay(db, guest, listing_id)
     written = await review(client, guest_token, reservation_id)
     found = await node(client, written["review"]["id"])
     assert found["__typename"] == "Review" and found["rating"] == 5

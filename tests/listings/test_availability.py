@@ -5,11 +5,10 @@ import pytest
 from bookwell.core.errors import DomainError, ErrorCode
 from bookwell.core.pagination import page_request
 from bookwell.models import ListingKind, Role
-from bookwell.services.booking.reservations import NewReservation, create_reservation
 from bookwell.services.listings.availability import availability, search
 from bookwell.services.listings.listings import ListingFilter
 from bookwell.services.listings.stays import Stay
-from tests.factories import make_listing, make_user
+from tests.factories import book, make_listing, make_user
 
 START = date.today() + timedelta(days=40)
 
@@ -18,24 +17,14 @@ def nights(first: int, last: int) -> Stay:
     return Stay(START + timedelta(days=first), START + timedelta(days=last))
 
 
-async def book(db, guest, listing_id, first: int, last: int, quantity: int = 1):
-    async with db.transaction() as session:
-        return await create_reservation(
-            session=session,
-            guest=guest,
-            data=NewReservation(
-                listing_id,
-                START + timedelta(days=first),
-                end_date=START + timedelta(days=last),
-                quantity=quantity,
-            ),
-        )
+def day(n: int) -> date:
+    return START + timedelta(days=n)
 
 
 async def test_free_units_is_the_fewest_on_any_night(db, host, guest):
     listing_id = await make_listing(db, host, units=3)
-    await book(db, guest, listing_id, 0, 3)  # nights 0, 1, 2
-    await book(db, guest, listing_id, 2, 4, quantity=2)  # nights 2, 3
+    await book(db, guest, listing_id, day(0), day(3))  # nights 0, 1, 2
+    await book(db, guest, listing_id, day(2), day(4), quantity=2)  # nights 2, 3
 
     async with db.read() as session:
         for stay_, free in [
@@ -53,15 +42,15 @@ async def test_free_units_is_the_fewest_on_any_night(db, host, guest):
 
 async def test_check_out_day_is_free_for_the_next_guest(db, host, guest):
     listing_id = await make_listing(db, host, units=1)
-    await book(db, guest, listing_id, 0, 7)
+    await book(db, guest, listing_id, day(0), day(7))
     async with db.read() as session:
         found = await availability(
             session=session, listing_ids=[listing_id], stay=nights(7, 8), quantity=1
         )
     assert found[listing_id].available
-    await book(db, guest, listing_id, 7, 8)  # checks in the day the first checks out
+    await book(db, guest, listing_id, day(7), day(8))  # checks in the day the first checks out
     with pytest.raises(DomainError) as raised:
-        await book(db, guest, listing_id, 6, 7)
+        await book(db, guest, listing_id, day(6), day(7))
     assert raised.value.code is ErrorCode.UNAVAILABLE
 
 
@@ -80,8 +69,8 @@ async def test_search_finds_listings_with_room_on_every_night(db, host, guest):
     full = await make_listing(db, host, units=1, city="Paris", title="Full")
     partly = await make_listing(db, host, units=2, city="Paris", title="Partly")
     empty = await make_listing(db, host, units=1, city="Lisbon", title="Empty")
-    await book(db, guest, full, 2, 3)
-    await book(db, guest, partly, 0, 5)
+    await book(db, guest, full, day(2), day(3))
+    await book(db, guest, partly, day(0), day(5))
 
     async def found(quantity=1, filter=None, stay_=None):
         async with db.read() as session:

@@ -6,37 +6,8 @@ from decimal import Decimal
 from sqlalchemy import event, text
 
 from bookwell.models import Role
-from tests.factories import make_listing, make_token, make_user
-
-BOOK = """
-mutation($input: CreateReservationInput!) {
-  createReservation(input: $input) {
-    reservation { id databaseId status expiresAt totalPrice { amount currency } }
-    errors { code field message }
-  }
-}"""
-
-PAY = """
-mutation($id: ID!, $key: String!) {
-  payReservation(id: $id, idempotencyKey: $key) {
-    reservation {
-      id databaseId status expiresAt
-      payment {
-        status provider clientSecret paidAt refundedAt failureMessage
-        amount { amount currency } refundedAmount { amount currency }
-      }
-    }
-    errors { code field message }
-  }
-}"""
-
-SHOW = """
-query($id: ID!) {
-  reservation(id: $id) {
-    status expiresAt
-    payment { status provider failureMessage amount { amount currency } }
-  }
-}"""
+from tests.factories import book_over_graphql, make_listing, make_token, make_user
+from tests.payments.payment_calls import PAY, show
 
 CANCEL = """
 mutation($id: ID!) { cancelReservation(id: $id) { reservation { status } errors { code } } }"""
@@ -46,23 +17,9 @@ def soon(days: int = 30) -> str:
     return (date.today() + timedelta(days=days)).isoformat()
 
 
-async def book(client, token: str, listing_id, nights: int = 3, start: int = 30) -> dict:
-    variables = {
-        "input": {"listingId": str(listing_id), "startDate": soon(start), "nights": nights}
-    }
-    answer = await client(BOOK, variables, token=token)
-    payload = answer.data["createReservation"]
-    assert payload["errors"] == [], payload
-    return payload["reservation"]
-
-
 async def pay(client, token: str, reservation_id: str, key: str) -> dict:
     answer = await client(PAY, {"id": reservation_id, "key": key}, token=token)
     return answer.data["payReservation"]
-
-
-async def show(client, token: str, reservation_id: str) -> dict:
-    return (await client(SHOW, {"id": reservation_id}, token=token)).data["reservation"]
 
 
 async def payment_rows(db, database_id: str) -> list:
@@ -77,7 +34,7 @@ def parse(instant: str) -> datetime:
 
 async def test_unpaid_reservation_shows_its_total_as_unpaid(client, db, host, guest_token):
     listing = await make_listing(db, host, nightly_price="120.00", currency="EUR")
-    booked = await book(client, guest_token, listing)
+    booked = await book_over_graphql(client, guest_token, listing, soon(30), 3)
     assert booked["status"] == "PENDING"
     seen = await show(client, guest_token, booked["id"])
     assert seen["payment"] == {
@@ -90,7 +47,7 @@ async def test_unpaid_reservation_shows_its_total_as_unpaid(client, db, host, gu
 
 async def test_paying_confirms_an_instant_book_reservation(client, db, host, guest_token):
     listing = await make_listing(db, host, nightly_price="120.00", currency="EUR")
-    booked = await book(client, guest_token, listing)
+    booked = await book_over_graphql(client, guest_token, listing, soon(30), 3)
     paid = await pay(client, guest_token, booked["id"], "pay-1")
     assert paid["errors"] == []
     reservation = paid["reservation"]
@@ -113,7 +70,7 @@ async def test_paying_an_approval_listing_waits_for_the_host(client, db, host, g
             text("UPDATE listings SET instant_book = false, approval_hours = 48 WHERE id = :id"),
             {"id": listing},
         )
-    booked = await book(client, guest_token, listing)
+    booked = await book_over_graphql(client, guest_token, listing, soon(30), 3)
     paid = await pay(client, guest_token, booked["id"], "pay-1")
     assert paid["errors"] == []
     reservation = paid["reservation"]
@@ -126,7 +83,7 @@ async def test_paying_an_approval_listing_waits_for_the_host(client, db, host, g
 
 async def test_a_decline_is_kept_and_a_new_key_pays(client, db, host, guest_token):
     listing = await make_listing(db, host)
-    booked = await book(client, guest_token, listing)
+    booked = await book_over_graphql(client, guest_token, listing, soon(30), 3)
 
     declined = await pay(client, guest_token, booked["id"], "decline-1")
     assert declined["reservation"] is None
@@ -149,7 +106,7 @@ async def test_a_decline_is_kept_and_a_new_key_pays(client, db, host, guest_toke
 
 async def test_only_the_guest_may_pay(client, db, host, host_token, guest_token):
     listing = await make_listing(db, host)
-    booked = await book(client, guest_token, listing)
+    booked = await book_over_graphql(client, guest_token, listing, soon(30), 3)
     stranger = await make_token(db, await make_user(db, Role.GUEST))
 
     by_stranger = await pay(client, stranger, booked["id"], "pay-1")
@@ -169,7 +126,7 @@ async def test_paying_needs_a_token(client):
 
 async def test_an_expired_hold_cannot_be_paid(client, db, host, guest_token):
     listing = await make_listing(db, host)
-    booked = await book(client, guest_token, listing)
+    booked = await book_over_graphql(client, guest_token, listing, soon(30), 3)
     async with db.transaction() as session:
         await session.execute(
             text("UPDATE reservations SET expires_at = now() - interval '1 minute' WHERE id = :id"),
@@ -183,7 +140,7 @@ async def test_an_expired_hold_cannot_be_paid(client, db, host, guest_token):
 
 async def test_a_cancelled_reservation_cannot_be_paid(client, db, host, guest_token):
     listing = await make_listing(db, host)
-    booked = await book(client, guest_token, listing)
+    booked = await book_over_graphql(client, guest_token, listing, soon(30), 3)
     cancelled = await client(CANCEL, {"id": booked["id"]}, token=guest_token)
     assert cancelled.data["cancelReservation"]["reservation"]["status"] == "CANCELLED"
     answer = await pay(client, guest_token, booked["id"], "pay-1")
@@ -193,7 +150,7 @@ async def test_a_cancelled_reservation_cannot_be_paid(client, db, host, guest_to
 
 async def test_paying_again_changes_nothing(client, db, host, guest_token):
     listing = await make_listing(db, host)
-    booked = await book(client, guest_token, listing)
+    booked = await book_over_graphql(client, guest_token, listing, soon(30), 3)
     first = await pay(client, guest_token, booked["id"], "pay-1")
     rows = await payment_rows(db, booked["databaseId"])
 
@@ -207,8 +164,8 @@ async def test_paying_again_changes_nothing(client, db, host, guest_token):
 
 async def test_a_key_used_for_one_reservation_cannot_pay_another(client, db, host, guest_token):
     listing = await make_listing(db, host, units=2)
-    first = await book(client, guest_token, listing)
-    second = await book(client, guest_token, listing)
+    first = await book_over_graphql(client, guest_token, listing, soon(30), 3)
+    second = await book_over_graphql(client, guest_token, listing, soon(30), 3)
     assert (await pay(client, guest_token, first["id"], "pay-1"))["errors"] == []
     reused = await pay(client, guest_token, second["id"], "pay-1")
     assert [(e["code"], e["field"]) for e in reused["errors"]] == [
@@ -221,7 +178,7 @@ async def test_a_key_used_for_one_reservation_cannot_pay_another(client, db, hos
 
 async def test_the_host_sees_the_payment(client, db, host, host_token, guest_token):
     listing = await make_listing(db, host)
-    booked = await book(client, guest_token, listing)
+    booked = await book_over_graphql(client, guest_token, listing, soon(30), 3)
     await pay(client, guest_token, booked["id"], "pay-1")
     seen = await show(client, host_token, booked["id"])
     assert seen["payment"]["status"] == "PAID"
@@ -230,7 +187,7 @@ async def test_the_host_sees_the_payment(client, db, host, host_token, guest_tok
 
 async def test_payments_of_a_list_are_read_in_one_query(app, client, db, host, guest_token):
     listing = await make_listing(db, host, units=5)
-    booked = [await book(client, guest_token, listing) for _ in range(4)]
+    booked = [await book_over_graphql(client, guest_token, listing, soon(30), 3) for _ in range(4)]
     await pay(client, guest_token, booked[0]["id"], "pay-1")
     await pay(client, guest_token, booked[1]["id"], "decline-1")
 

@@ -14,6 +14,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -33,8 +34,8 @@ from bookwell.services.payments import (
 )
 from bookwell.services.payments.currency import from_minor_units, to_minor_units
 from bookwell.services.payments.stripe_adapter import StripeProvider
-from tests.factories import make_listing
-from tests.payments.test_payments_api import PAY, book, show
+from tests.factories import book_over_graphql, make_listing
+from tests.payments.payment_calls import PAY, show
 from tests.support.graphql_client import GraphQLClient
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "stripe"
@@ -245,7 +246,9 @@ async def stripe_hold(http, db, host, guest_token) -> tuple[GraphQLClient, dict]
     """A 360.00 EUR hold, paid with Stripe: the PaymentIntent awaits the guest's browser."""
     client = GraphQLClient(http)
     listing = await make_listing(db, host, nightly_price="120.00", currency="EUR")
-    booked = await book(client, guest_token, listing)
+    booked = await book_over_graphql(
+        client, guest_token, listing, date.today() + timedelta(days=30), 3
+    )
     paid = (await client(PAY, {"id": booked["id"], "key": "pay-1"}, token=guest_token)).data
     assert paid["payReservation"]["errors"] == []
     return client, paid["payReservation"]["reservation"]
@@ -363,7 +366,9 @@ async def test_a_refund_stripe_refuses_is_delivered_again(
 async def test_a_payment_we_did_not_record_is_found_by_its_metadata(http, db, host, guest_token):
     client = GraphQLClient(http)
     listing = await make_listing(db, host, nightly_price="120.00", currency="EUR")
-    booked = await book(client, guest_token, listing)
+    booked = await book_over_graphql(
+        client, guest_token, listing, date.today() + timedelta(days=30), 3
+    )
     answer = await deliver(
         http, event_payload("payment_intent.succeeded.json", booked["databaseId"])
     )

@@ -2,25 +2,13 @@
 
 import asyncio
 import uuid
-from datetime import date, timedelta
-
-from sqlalchemy import text
 
 from bookwell.core.ids import global_id
 from bookwell.models import Role
-from bookwell.services.accounts.principal import Principal
-from bookwell.services.booking.reservations import NewReservation, create_reservation
 from bookwell.services.reviews.reviews import create_review
-from tests.factories import make_listing, make_token, make_user
-from tests.graphql.test_loaders import StatementCounter
-
-REVIEW = """
-mutation($input: CreateReviewInput!) {
-  createReview(input: $input) {
-    review { id rating comment authorName listing { id } }
-    errors { code field message }
-  }
-}"""
+from tests.factories import make_listing, make_stay, make_token, make_user
+from tests.support.api_calls import review
+from tests.support.sql_statements import StatementCounter
 
 LISTING = """
 query($id: ID!, $first: Int!, $after: String) {
@@ -37,29 +25,9 @@ query($id: ID!, $first: Int!, $after: String) {
 RESERVATION_REVIEW = "query($id: ID!) { reservation(id: $id) { review { rating comment } } }"
 
 
-async def stay(db, guest: Principal, listing_id: uuid.UUID, status: str = "COMPLETED") -> str:
-    """A reservation of the guest's, put into `status` directly (check-out is not ours)."""
-    async with db.transaction() as session:
-        row = await create_reservation(
-            session=session,
-            guest=guest,
-            data=NewReservation(listing_id, date.today() + timedelta(days=3), nights=2),
-        )
-        await session.execute(
-            text("UPDATE reservations SET status = :status WHERE id = :id"),
-            {"status": status, "id": row.id},
-        )
-    return str(row.id)
-
-
-async def review(client, token: str, reservation_id: str, rating: int = 5, comment: str = "Lovely"):
-    variables = {"input": {"reservationId": reservation_id, "rating": rating, "comment": comment}}
-    return (await client(REVIEW, variables, token=token)).data["createReview"]
-
-
 async def test_the_guest_reviews_a_completed_stay_once(client, db, host, guest, guest_token):
     listing_id = await make_listing(db, host, units=3)
-    reservation_id = await stay(db, guest, listing_id)
+    reservation_id = await make_stay(db, guest, listing_id)
 
     first = await review(client, guest_token, reservation_id, 4, "  Quiet and clean.  ")
     again = await review(client, guest_token, reservation_id, 1, "Changed my mind")
@@ -79,7 +47,7 @@ async def test_the_guest_reviews_a_completed_stay_once(client, db, host, guest, 
 
 async def test_racing_reviews_of_one_stay_make_one(client, db, host, guest, guest_token):
     listing_id = await make_listing(db, host)
-    reservation_id = await stay(db, guest, listing_id)
+    reservation_id = await make_stay(db, guest, listing_id)
 
     answers = await asyncio.gather(
         *(review(client, guest_token, reservation_id, rating=1 + n % 5) for n in range(10))
@@ -95,7 +63,7 @@ async def test_racing_reviews_of_one_stay_make_one(client, db, host, guest, gues
 async def test_who_may_not_review(client, db, host, guest, host_token):
     stranger_token = await make_token(db, await make_user(db, Role.GUEST))
     listing_id = await make_listing(db, host)
-    reservation_id = await stay(db, guest, listing_id)
+    reservation_id = await make_stay(db, guest, listing_id)
 
     by_stranger = await review(client, stranger_token, reservation_id)
     by_host = await review(client, host_token, reservation_id)
@@ -112,14 +80,14 @@ async def test_who_may_not_review(client, db, host, guest, host_token):
 async def test_only_completed_stays_are_reviewed(client, db, host, guest, guest_token):
     listing_id = await make_listing(db, host, units=10)
     for status in ("CONFIRMED", "PENDING", "ACTIVE", "CANCELLED", "EXPIRED"):
-        reservation_id = await stay(db, guest, listing_id, status)
+        reservation_id = await make_stay(db, guest, listing_id, status)
         answer = await review(client, guest_token, reservation_id)
         assert [e["code"] for e in answer["errors"]] == ["INVALID_STATE"], status
 
 
 async def test_bad_input_names_its_field(client, db, host, guest, guest_token):
     listing_id = await make_listing(db, host)
-    reservation_id = await stay(db, guest, listing_id)
+    reservation_id = await make_stay(db, guest, listing_id)
 
     for rating, comment, field in [
         (0, "ok", "rating"),
@@ -140,7 +108,7 @@ async def test_rating_and_reviews_newest_first_by_page(client, db, host):
     unreviewed = await make_listing(db, host)
     for rating in (5, 4, 4):
         author = await make_user(db, Role.GUEST, name=f"Author {rating}")
-        reservation_id = uuid.UUID(await stay(db, author, listing_id))
+        reservation_id = uuid.UUID(await make_stay(db, author, listing_id))
         async with db.transaction() as session:
             await create_review(
                 session=session,
@@ -188,7 +156,7 @@ async def test_ratings_of_many_listings_are_batched(client, app, db, host):
     author = await make_user(db, Role.GUEST)
     for n in range(30):
         listing_id = await make_listing(db, host, title=f"Listing {n}")
-        reservation_id = uuid.UUID(await stay(db, author, listing_id))
+        reservation_id = uuid.UUID(await make_stay(db, author, listing_id))
         async with db.transaction() as session:
             await create_review(
                 session=session,

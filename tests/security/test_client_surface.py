@@ -15,7 +15,7 @@ from bookwell.graphql.persisted_queries import MAX_DOCUMENT_BYTES, KnownDocument
 from bookwell.models import Role
 from bookwell.services.booking.reservations import NewReservation, create_reservation
 from tests.factories import make_listing, make_token, make_user
-from tests.graphql.test_loaders import StatementCounter
+from tests.support.sql_statements import StatementCounter
 
 
 def _persisted(query: str | None, sha256: str) -> dict:

@@ -12,9 +12,10 @@ from bookwell.models import ListingKind
 from bookwell.services.booking.reservations import NewReservation, create_reservation
 from bookwell.services.listings.listings import ListingFilter, listings_by_ids
 from bookwell.services.listings.units import SlotSettings, TableSpec
+from bookwell.services.slots import slots as slot_service
 from bookwell.services.slots.search import SlotQuestion, free_slots, slot_listings
-from bookwell.services.slots.slots import NewSlotBooking, book_slot
-from tests.factories import make_listing
+from bookwell.services.slots.slots import NewSlotBooking
+from tests.factories import book_slot, make_listing, make_slot_listing
 from tests.slots.slot_clock import (
     NEW_YORK,
     NOW,
@@ -41,33 +42,9 @@ async def restaurant(db, host, tables=(2, 4, 4, 6, 8), **fields):
     )
 
 
-async def space(db, host, units=1, **fields):
-    settings = SlotSettings(
-        opens_at=fields.pop("opens_at", time(9)),
-        closes_at=fields.pop("closes_at", time(18)),
-        slot_minutes=fields.pop("slot_minutes", 60),
-    )
-    return await make_listing(
-        db,
-        host,
-        kind=fields.pop("kind", ListingKind.SPACE),
-        timezone=fields.pop("timezone", "Europe/Berlin"),
-        nightly_price=fields.pop("nightly_price", "30.00"),
-        units=units,
-        slots=settings,
-        **fields,
-    )
-
-
-async def book(db, guest, listing_id, starts_at, ends_at=None, **fields):
-    data = NewSlotBooking(listing_id, starts_at, ends_at, **fields)
-    async with db.transaction() as session:
-        return await book_slot(session=session, guest=guest, data=data, now=NOW)
-
-
 async def refused(db, guest, listing_id, starts_at, ends_at=None, **fields) -> DomainError:
     with pytest.raises(DomainError) as raised:
-        await book(db, guest, listing_id, starts_at, ends_at, **fields)
+        await book_slot(db, guest, listing_id, starts_at, ends_at, **fields, now=NOW)
     return raised.value
 
 
@@ -86,7 +63,7 @@ async def seats_taken(db, reservation_id) -> list[int]:
 async def test_the_smallest_free_table_that_seats_the_party(db, host, guest):
     listing_id = await restaurant(db, host)
     at = berlin(2031, 6, 6, 19)
-    made = [await book(db, guest, listing_id, at, party_size=3) for _ in range(3)]
+    made = [await book_slot(db, guest, listing_id, at, party_size=3, now=NOW) for _ in range(3)]
     assert [await seats_taken(db, r.id) for r in made] == [[4], [4], [6]]
     first = made[0]
     assert (first.status.value, first.party_size, first.quantity) == ("PENDING", 3, 1)
@@ -94,8 +71,12 @@ async def test_the_smallest_free_table_that_seats_the_party(db, host, guest):
     assert (first.start_date, first.end_date) == (date(2031, 6, 6), date(2031, 6, 7))
     assert first.expires_at is not None
     # The 2-seater stays for a couple; then only the 8 fits three more.
-    assert await seats_taken(db, (await book(db, guest, listing_id, at, party_size=2)).id) == [2]
-    assert await seats_taken(db, (await book(db, guest, listing_id, at, party_size=3)).id) == [8]
+    assert await seats_taken(
+        db, (await book_slot(db, guest, listing_id, at, party_size=2, now=NOW)).id
+    ) == [2]
+    assert await seats_taken(
+        db, (await book_slot(db, guest, listing_id, at, party_size=3, now=NOW)).id
+    ) == [8]
     error = await refused(db, guest, listing_id, at, party_size=1)
     assert error.code is ErrorCode.UNAVAILABLE
     assert "No table for 1" in error.message
@@ -111,10 +92,10 @@ async def test_a_party_larger_than_every_table_is_invalid(db, host, guest):
 
 
 async def test_adjacent_slots_touch_overlapping_ones_are_refused(db, host, guest):
-    listing_id = await space(db, host)
-    await book(db, guest, listing_id, berlin(2031, 6, 6, 10), berlin(2031, 6, 6, 11))
-    await book(db, guest, listing_id, berlin(2031, 6, 6, 11), berlin(2031, 6, 6, 13))
-    await book(db, guest, listing_id, berlin(2031, 6, 6, 9))
+    listing_id = await make_slot_listing(db, host)
+    await book_slot(db, guest, listing_id, berlin(2031, 6, 6, 10), berlin(2031, 6, 6, 11), now=NOW)
+    await book_slot(db, guest, listing_id, berlin(2031, 6, 6, 11), berlin(2031, 6, 6, 13), now=NOW)
+    await book_slot(db, guest, listing_id, berlin(2031, 6, 6, 9), now=NOW)
     for start, end in [(10, 11), (12, 14), (9, 18)]:
         error = await refused(
             db, guest, listing_id, berlin(2031, 6, 6, start), berlin(2031, 6, 6, end)
@@ -126,27 +107,27 @@ async def test_adjacent_slots_touch_overlapping_ones_are_refused(db, host, guest
 async def test_a_released_reservation_frees_its_table(db, host, guest, status):
     listing_id = await restaurant(db, host, tables=(4,))
     at = berlin(2031, 6, 6, 19)
-    first = await book(db, guest, listing_id, at, party_size=4)
+    first = await book_slot(db, guest, listing_id, at, party_size=4, now=NOW)
     assert (await refused(db, guest, listing_id, at, party_size=2)).code is ErrorCode.UNAVAILABLE
     async with db.transaction() as session:
         await session.execute(
             text("UPDATE reservations SET status = :status WHERE id = :id"),
             {"status": status, "id": first.id},
         )
-    again = await book(db, guest, listing_id, at, party_size=2)
+    again = await book_slot(db, guest, listing_id, at, party_size=2, now=NOW)
     assert await seats_taken(db, again.id) == [4]
 
 
 async def test_an_overdue_hold_is_expired_by_the_next_booking(db, host, guest):
     listing_id = await restaurant(db, host, tables=(4,))
     at = berlin(2031, 6, 6, 19)
-    first = await book(db, guest, listing_id, at, party_size=4)
+    first = await book_slot(db, guest, listing_id, at, party_size=4, now=NOW)
     async with db.transaction() as session:
         await session.execute(
             text("UPDATE reservations SET expires_at = now() - interval '1 minute' WHERE id = :id"),
             {"id": first.id},
         )
-    await book(db, guest, listing_id, at, party_size=4)
+    await book_slot(db, guest, listing_id, at, party_size=4, now=NOW)
     async with db.read() as session:
         status = await session.scalar(
             text("SELECT status FROM reservations WHERE id = :id"), {"id": first.id}
@@ -156,8 +137,8 @@ async def test_an_overdue_hold_is_expired_by_the_next_booking(db, host, guest):
 
 async def test_the_database_refuses_overlaps_whoever_writes(db, host, guest):
     listing_id = await restaurant(db, host, tables=(4,))
-    first = await book(db, guest, listing_id, berlin(2031, 6, 6, 19), party_size=4)
-    later = await book(db, guest, listing_id, berlin(2031, 6, 6, 21), party_size=4)
+    first = await book_slot(db, guest, listing_id, berlin(2031, 6, 6, 19), party_size=4, now=NOW)
+    later = await book_slot(db, guest, listing_id, berlin(2031, 6, 6, 21), party_size=4, now=NOW)
     with pytest.raises(Exception, match="ex_reservation_units_no_overlap"):
         async with db.transaction() as session:
             await session.execute(
@@ -173,7 +154,7 @@ async def test_the_database_refuses_overlaps_whoever_writes(db, host, guest):
         await session.execute(
             text("UPDATE reservations SET status = 'CANCELLED' WHERE id = :id"), {"id": first.id}
         )
-    await book(db, guest, listing_id, berlin(2031, 6, 6, 19), party_size=4)
+    await book_slot(db, guest, listing_id, berlin(2031, 6, 6, 19), party_size=4, now=NOW)
     with pytest.raises(Exception, match="ex_reservation_units_no_overlap"):
         async with db.transaction() as session:
             await session.execute(
@@ -183,9 +164,9 @@ async def test_the_database_refuses_overlaps_whoever_writes(db, host, guest):
 
 
 async def test_quantity_takes_several_units_and_prices_per_slot(db, host, guest):
-    listing_id = await space(db, host, units=3, kind=ListingKind.EQUIPMENT)
-    made = await book(
-        db, guest, listing_id, berlin(2031, 6, 6, 10), berlin(2031, 6, 6, 13), quantity=2
+    listing_id = await make_slot_listing(db, host, units=3, kind=ListingKind.EQUIPMENT)
+    made = await book_slot(
+        db, guest, listing_id, berlin(2031, 6, 6, 10), berlin(2031, 6, 6, 13), quantity=2, now=NOW
     )
     assert made.total_amount == Decimal("180.00")  # 30 x 3 slots x 2 items
     item = made.price_snapshot["lineItems"][0]
@@ -201,28 +182,30 @@ async def test_quantity_takes_several_units_and_prices_per_slot(db, host, guest)
         db, guest, listing_id, berlin(2031, 6, 6, 12), berlin(2031, 6, 6, 14), quantity=2
     )
     assert error.code is ErrorCode.UNAVAILABLE
-    await book(db, guest, listing_id, berlin(2031, 6, 6, 12), berlin(2031, 6, 6, 14))
+    await book_slot(db, guest, listing_id, berlin(2031, 6, 6, 12), berlin(2031, 6, 6, 14), now=NOW)
     error = await refused(db, guest, listing_id, berlin(2031, 6, 6, 10), quantity=4)
     assert (error.code, error.field) == (ErrorCode.INVALID_INPUT, ("quantity",))
 
 
 async def test_book_across_berlin_spring_forward(db, host, guest):
-    listing_id = await space(db, host, opens_at=None, closes_at=None)
-    night = await book(db, guest, listing_id, berlin(2031, 3, 30, 1), berlin(2031, 3, 30, 3))
+    listing_id = await make_slot_listing(db, host, opens_at=None, closes_at=None)
+    night = await book_slot(
+        db, guest, listing_id, berlin(2031, 3, 30, 1), berlin(2031, 3, 30, 3), now=NOW
+    )
     assert (night.starts_at, night.ends_at) == (utc(2031, 3, 30, 0), utc(2031, 3, 30, 1))
-    after = await book(db, guest, listing_id, berlin(2031, 3, 30, 3))
+    after = await book_slot(db, guest, listing_id, berlin(2031, 3, 30, 3), now=NOW)
     assert after.starts_at == night.ends_at
-    before = await book(db, guest, listing_id, berlin(2031, 3, 30, 0))
+    before = await book_slot(db, guest, listing_id, berlin(2031, 3, 30, 0), now=NOW)
     assert before.ends_at == night.starts_at
 
 
 async def test_book_across_berlin_fall_back(db, host, guest):
-    listing_id = await space(db, host, opens_at=None, closes_at=None)
-    two = await book(db, guest, listing_id, berlin(2031, 10, 26, 2))
+    listing_id = await make_slot_listing(db, host, opens_at=None, closes_at=None)
+    two = await book_slot(db, guest, listing_id, berlin(2031, 10, 26, 2), now=NOW)
     assert (two.starts_at, two.ends_at) == (utc(2031, 10, 26, 0), utc(2031, 10, 26, 2))
     error = await refused(db, guest, listing_id, berlin(2031, 10, 26, 2, fold=1))
     assert (error.code, error.field) == (ErrorCode.INVALID_DATES, ("startsAt",))
-    three = await book(db, guest, listing_id, berlin(2031, 10, 26, 3))
+    three = await book_slot(db, guest, listing_id, berlin(2031, 10, 26, 3), now=NOW)
     assert three.starts_at == two.ends_at
 
 
@@ -231,7 +214,7 @@ async def test_new_york_restaurant_on_the_night_clocks_fall_back(db, host, guest
         db, host, tables=(4,), timezone="America/New_York", opens_at=time(20), closes_at=time(3)
     )
     late = datetime(2031, 11, 2, 0, tzinfo=NEW_YORK)
-    sitting = await book(db, guest, listing_id, late, party_size=2)
+    sitting = await book_slot(db, guest, listing_id, late, party_size=2, now=NOW)
     # 00:00 EDT (04:00Z) to 02:00 EST (07:00Z): two wall-clock hours, three real ones.
     assert (sitting.starts_at, sitting.ends_at) == (utc(2031, 11, 2, 4), utc(2031, 11, 2, 7))
     assert sitting.start_date == date(2031, 11, 2)
@@ -254,8 +237,8 @@ async def listings(session, *ids):
 async def test_search_lists_exactly_the_free_start_times(db, host, guest):
     listing_id = await restaurant(db, host, tables=(2, 4, 4))  # 18:00-23:00, 2 h sittings
     day = date(2031, 6, 6)
-    await book(db, guest, listing_id, berlin(2031, 6, 6, 19), party_size=4)
-    await book(db, guest, listing_id, berlin(2031, 6, 6, 18), party_size=3)
+    await book_slot(db, guest, listing_id, berlin(2031, 6, 6, 19), party_size=4, now=NOW)
+    await book_slot(db, guest, listing_id, berlin(2031, 6, 6, 18), party_size=3, now=NOW)
 
     async def free(party: int, now: datetime = NOW) -> list[tuple[int, int]]:
         async with db.read() as session:
@@ -276,9 +259,9 @@ async def test_search_lists_exactly_the_free_start_times(db, host, guest):
 
 async def test_search_by_filter_skips_stays_and_lists_each_listing(db, host, guest):
     table = await restaurant(db, host, tables=(4,), city="Berlin")
-    room = await space(db, host, city="Berlin")
+    room = await make_slot_listing(db, host, city="Berlin")
     await make_listing(db, host, city="Berlin")  # a stay
-    await space(db, host, city="Paris")
+    await make_slot_listing(db, host, city="Paris")
     async with db.read() as session:
         page = await slot_listings(
             session=session, filter=ListingFilter(city="berlin"), page=page_request(20, None)
@@ -313,18 +296,18 @@ async def test_slot_bookings_leave_stay_inventory_alone(db, host, guest):
 
     before = await nights()
     assert len(before) == 2
-    made = await book(db, guest, table, berlin(2031, 6, 6, 19), party_size=2)
+    made = await book_slot(db, guest, table, berlin(2031, 6, 6, 19), party_size=2, now=NOW)
     async with db.transaction() as session:
         await session.execute(
             text("UPDATE reservations SET status = 'CANCELLED' WHERE id = :id"), {"id": made.id}
         )
-    await book(db, guest, table, berlin(2031, 6, 6, 19), party_size=2)
+    await book_slot(db, guest, table, berlin(2031, 6, 6, 19), party_size=2, now=NOW)
     assert await nights() == before
 
 
 async def test_a_slot_keeps_its_time_range(db, host, guest):
     table = await restaurant(db, host, tables=(4,))
-    made = await book(db, guest, table, berlin(2031, 6, 6, 19), party_size=2)
+    made = await book_slot(db, guest, table, berlin(2031, 6, 6, 19), party_size=2, now=NOW)
     with pytest.raises(Exception, match="cannot change its time range"):
         async with db.transaction() as session:
             await session.execute(
@@ -348,7 +331,7 @@ async def test_the_same_idempotency_key_returns_the_first_booking(db, host, gues
     for _ in range(2):
         async with db.transaction() as session:
             made.append(
-                await book_slot(
+                await slot_service.book_slot(
                     session=session, guest=guest, data=data, idempotency_key="k", now=NOW
                 )
             )
@@ -356,5 +339,7 @@ async def test_the_same_idempotency_key_returns_the_first_booking(db, host, gues
     with pytest.raises(DomainError) as raised:
         async with db.transaction() as session:
             other = NewSlotBooking(table, berlin(2031, 6, 6, 20), party_size=2)
-            await book_slot(session=session, guest=guest, data=other, idempotency_key="k", now=NOW)
+            await slot_service.book_slot(
+                session=session, guest=guest, data=other, idempotency_key="k", now=NOW
+            )
     assert raised.value.code is ErrorCode.IDEMPOTENCY_KEY_REUSED

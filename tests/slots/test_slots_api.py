@@ -63,6 +63,8 @@ async def create_restaurant(client, host_token, tables, **fields) -> str:
     return payload["listing"]["id"]
 
 
+# bookSlot, not createReservation: a slot listing books through its own mutation, so this
+# stays beside its only callers rather than in tests/factories.py.
 async def book(client, token, **fields) -> dict:
     answer = await client(BOOK_SLOT, {"input": fields}, token=token)
     assert answer.status == 200

@@ -72,3 +72,39 @@ async def inventory_faults(db: Database) -> list:
     the capacity invariant holds."""
     async with db.read() as session:
         return [tuple(row) for row in await session.execute(INVENTORY_FAULTS)]
+
+
+async def over_allocated_nights(db) -> list:
+    """Nights where the units taken by holding reservations exceed the listing's units,
+    recomputed from the reservations themselves (not from the inventory rows)."""
+    query = text("""
+        SELECT r.listing_id, d::date AS night, sum(r.quantity) AS taken, l.units
+        FROM reservations r
+        JOIN listings l ON l.id = r.listing_id
+        CROSS JOIN generate_series(r.start_date, r.end_date - 1, interval '1 day') d
+        WHERE r.status IN ('PENDING', 'CONFIRMED', 'ACTIVE')
+        GROUP BY r.listing_id, d::date, l.units
+        HAVING sum(r.quantity) > l.units
+    """)
+    async with db.read() as session:
+        return list(await session.execute(query))
+
+
+async def inventory_drift(db) -> list:
+    """Inventory rows that disagree with the reservations they summarise."""
+    query = text("""
+        WITH taken AS (
+            SELECT r.listing_id, d::date AS night, sum(r.quantity) AS booked
+            FROM reservations r
+            CROSS JOIN generate_series(r.start_date, r.end_date - 1, interval '1 day') d
+            WHERE r.status IN ('PENDING', 'CONFIRMED', 'ACTIVE')
+            GROUP BY 1, 2
+        )
+        SELECT coalesce(n.listing_id, t.listing_id), coalesce(n.night, t.night),
+               n.booked, t.booked
+        FROM listing_nights n
+        FULL JOIN taken t ON t.listing_id = n.listing_id AND t.night = n.night
+        WHERE coalesce(n.booked, 0) <> coalesce(t.booked, 0)
+    """)
+    async with db.read() as session:
+        return list(await session.execute(query))

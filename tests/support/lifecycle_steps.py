@@ -13,11 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.core.db import Database
 from bookwell.core.errors import DomainError, ErrorCode
-from bookwell.models import Reservation, ReservationStatus
-from bookwell.services.accounts.principal import Principal
-from bookwell.services.booking import holds, lifecycle, reservations
-from bookwell.services.booking.reservations import NewReservation
-from bookwell.services.listings.stays import today_in
+from bookwell.models import Reservation
+from bookwell.services.booking import holds
+from bookwell.services.listings.stays import Stay, today_in
 
 Work = Callable[[AsyncSession], Awaitable[Any]]
 
@@ -117,26 +115,6 @@ async def sql(db: Database, statement: str, **params: Any) -> list:
         return list(result) if result.returns_rows else []
 
 
-async def book(
-    db: Database, guest: Principal, listing_id: uuid.UUID, start: date, nights: int = 1
-) -> uuid.UUID:
-    data = NewReservation(listing_id=listing_id, start_date=start, nights=nights)
-    async with db.transaction() as session:
-        row = await reservations.create_reservation(session=session, guest=guest, data=data)
-    return row.id
-
-
-async def book_confirmed(
-    db: Database, guest: Principal, listing_id: uuid.UUID, start: date, nights: int = 1
-) -> uuid.UUID:
-    """A reservation on an instant-book listing, paid and so CONFIRMED."""
-    reservation_id = await book(db, guest, listing_id, start, nights)
-    async with db.transaction() as session:
-        row = await lifecycle.mark_paid(session=session, reservation_id=reservation_id)
-    assert row.status is ReservationStatus.CONFIRMED
-    return reservation_id
-
-
 async def reservation(db: Database, reservation_id: uuid.UUID) -> Any:
     stmt = select(*holds.RESERVATION_COLUMNS).where(Reservation.id == reservation_id)
     async with db.read() as session:
@@ -151,3 +129,20 @@ async def booked(db: Database, listing_id: uuid.UUID, night: date) -> int:
         n=night,
     )
     return rows[0].booked if rows else 0
+
+
+def soon(days: int = 10) -> Stay:
+    start = today_in("UTC") + timedelta(days=days)
+    return Stay(start, start + timedelta(days=3))
+
+
+async def hold(db, guest, listing_id, booked, **kwargs):
+    async with db.transaction() as session:
+        return await holds.place_hold(
+            session=session,
+            listing_id=listing_id,
+            guest_id=guest.user_id,
+            booked=booked,
+            quantity=1,
+            **kwargs,
+        )

@@ -3,7 +3,6 @@
 import asyncio
 import email
 import email.policy
-import socket
 import threading
 import time
 from collections.abc import Callable
@@ -11,11 +10,7 @@ from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.support.ports import free_port
 
 
 class _Keeper:

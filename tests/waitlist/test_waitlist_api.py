@@ -1,24 +1,12 @@
 """The waitlist through the API: joinWaitlist, myWaitlist, leaveWaitlist."""
 
-from datetime import date, timedelta
-
 from sqlalchemy import text
 
 from bookwell.core.ids import global_id
 from bookwell.models import Role
 from bookwell.services.waitlist.waitlist import offer_freed_units
-from tests.factories import make_listing, make_token, make_user
-from tests.waitlist.test_waitlist_rules import book, set_status
-
-START = date.today() + timedelta(days=20)
-
-JOIN = """
-mutation($input: JoinWaitlistInput!) {
-  joinWaitlist(input: $input) {
-    waitlistEntry { id startDate endDate nights quantity status position listing { id } }
-    errors { code field message }
-  }
-}"""
+from tests.factories import book, make_listing, make_token, make_user, set_status
+from tests.support.api_calls import JOIN, START, join
 
 LEAVE = """
 mutation($id: ID!) {
@@ -39,21 +27,9 @@ query($first: Int!, $after: String) {
 }"""
 
 
-async def join(client, token, listing_id, nights: int = 2, quantity: int = 1):
-    variables = {
-        "input": {
-            "listingId": str(listing_id),
-            "startDate": START.isoformat(),
-            "nights": nights,
-            "quantity": quantity,
-        }
-    }
-    return (await client(JOIN, variables, token=token)).data["joinWaitlist"]
-
-
 async def test_join_a_full_range_and_see_it_offered(client, db, host, guest, guest_token):
     listing_id = await make_listing(db, host, units=1)
-    taken = await book(db, listing_id, 0, 2)
+    taken = (await book(db, None, listing_id, START, nights=2, confirmed=True)).id
 
     joined = await join(client, guest_token, listing_id)
     waiting = await client(MINE, {"first": 10}, token=guest_token)
@@ -80,7 +56,7 @@ async def test_join_a_full_range_and_see_it_offered(client, db, host, guest, gue
 
 async def test_a_free_range_is_refused(client, db, host, guest_token):
     listing_id = await make_listing(db, host, units=2)
-    await book(db, listing_id, 0, 2)
+    await book(db, None, listing_id, START, nights=2, confirmed=True)
 
     answer = await join(client, guest_token, listing_id)
 
@@ -91,7 +67,7 @@ async def test_a_free_range_is_refused(client, db, host, guest_token):
 
 async def test_bad_input(client, db, host, guest_token):
     listing_id = await make_listing(db, host, units=1)
-    await book(db, listing_id, 0, 2)
+    await book(db, None, listing_id, START, nights=2, confirmed=True)
 
     too_many = await join(client, guest_token, listing_id, quantity=2)
     no_nights = await join(client, guest_token, listing_id, nights=0)
@@ -112,7 +88,7 @@ async def test_my_waitlist_shows_only_my_entries_newest_first(client, db, host, 
     other_token = await make_token(db, await make_user(db, Role.GUEST))
     listings = [await make_listing(db, host, units=1) for _ in range(3)]
     for listing_id in listings:
-        await book(db, listing_id, 0, 2)
+        await book(db, None, listing_id, START, nights=2, confirmed=True)
     mine = [(await join(client, guest_token, lid))["waitlistEntry"]["id"] for lid in listings]
     theirs = (await join(client, other_token, listings[0]))["waitlistEntry"]
 
@@ -132,7 +108,7 @@ async def test_my_waitlist_shows_only_my_entries_newest_first(client, db, host, 
 async def test_leave_own_entries_only(client, db, host, guest, guest_token):
     stranger_token = await make_token(db, await make_user(db, Role.GUEST))
     listing_id = await make_listing(db, host, units=1)
-    taken = await book(db, listing_id, 0, 2)
+    taken = (await book(db, None, listing_id, START, nights=2, confirmed=True)).id
     first = (await join(client, guest_token, listing_id))["waitlistEntry"]["id"]
     second_token = await make_token(db, await make_user(db, Role.GUEST))
     second = (await join(client, second_token, listing_id))["waitlistEntry"]["id"]
@@ -160,7 +136,7 @@ async def test_an_offer_confirmed_shows_booked_before_any_offerer_runs(
     client, db, host, guest, guest_token
 ):
     listing_id = await make_listing(db, host, units=1)
-    taken = await book(db, listing_id, 0, 2)
+    taken = (await book(db, None, listing_id, START, nights=2, confirmed=True)).id
     await join(client, guest_token, listing_id)
     await set_status(db, taken, "CANCELLED")
     async with db.transaction() as session:

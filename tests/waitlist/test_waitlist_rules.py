@@ -12,7 +12,6 @@ from sqlalchemy import text
 from bookwell.core.errors import DomainError, ErrorCode
 from bookwell.models import ReservationStatus, Role, WaitlistStatus
 from bookwell.services.booking.holds import expire_holds
-from bookwell.services.booking.reservations import NewReservation, create_reservation
 from bookwell.services.waitlist import waitlist
 from bookwell.services.waitlist.entries import effective_status
 from bookwell.services.waitlist.waitlist import (
@@ -21,39 +20,14 @@ from bookwell.services.waitlist.waitlist import (
     leave_waitlist,
     offer_freed_units,
 )
-from tests.booking.test_concurrency import inventory_drift, over_allocated_nights
-from tests.factories import make_listing, make_user
+from tests.factories import book, make_listing, make_user, set_status
+from tests.support.database import inventory_drift, over_allocated_nights
 
 START = date.today() + timedelta(days=20)
 
 
 def day(n: int) -> date:
     return START + timedelta(days=n)
-
-
-async def book(db, listing_id, first: int, last: int, quantity: int = 1) -> uuid.UUID:
-    """A CONFIRMED reservation of a new guest for nights [first, last)."""
-    guest = await make_user(db, Role.GUEST)
-    async with db.transaction() as session:
-        row = await create_reservation(
-            session=session,
-            guest=guest,
-            data=NewReservation(listing_id, day(first), end_date=day(last), quantity=quantity),
-        )
-        await session.execute(
-            text("UPDATE reservations SET status = 'CONFIRMED', expires_at = NULL WHERE id = :id"),
-            {"id": row.id},
-        )
-    return row.id
-
-
-async def set_status(db, reservation_id: uuid.UUID, status: str) -> None:
-    """Free or take units as a state change would (the inventory trigger follows status)."""
-    async with db.transaction() as session:
-        await session.execute(
-            text("UPDATE reservations SET status = :status WHERE id = :id"),
-            {"status": status, "id": reservation_id},
-        )
 
 
 async def join(db, listing_id, first: int, last: int, quantity: int = 1, user=None):
@@ -85,7 +59,7 @@ async def entry(db, entry_id: uuid.UUID):
 
 async def test_joining_a_full_range_waits_in_line(db, host):
     listing_id = await make_listing(db, host, units=1)
-    await book(db, listing_id, 0, 3)
+    await book(db, None, listing_id, day(0), day(3), confirmed=True)
 
     first = await join(db, listing_id, 0, 2)
     second = await join(db, listing_id, 1, 3)
@@ -97,7 +71,7 @@ async def test_joining_a_full_range_waits_in_line(db, host):
 
 async def test_a_range_with_room_is_refused_book_it_instead(db, host):
     listing_id = await make_listing(db, host, units=2)
-    await book(db, listing_id, 0, 3)
+    await book(db, None, listing_id, day(0), day(3), confirmed=True)
 
     with pytest.raises(DomainError) as free:
         await join(db, listing_id, 0, 3)
@@ -110,7 +84,7 @@ async def test_a_range_with_room_is_refused_book_it_instead(db, host):
 
 async def test_an_overdue_hold_does_not_make_a_range_full(db, host):
     listing_id = await make_listing(db, host, units=1)
-    hold = await book(db, listing_id, 0, 2)
+    hold = (await book(db, None, listing_id, day(0), day(2), confirmed=True)).id
     async with db.transaction() as session:
         await session.execute(
             text(
@@ -128,7 +102,7 @@ async def test_an_overdue_hold_does_not_make_a_range_full(db, host):
 
 async def test_bad_requests_are_refused(db, host, guest):
     listing_id = await make_listing(db, host, units=1)
-    await book(db, listing_id, 0, 3)
+    await book(db, None, listing_id, day(0), day(3), confirmed=True)
     await join(db, listing_id, 0, 2, user=guest)
 
     cases = [
@@ -152,8 +126,8 @@ async def test_the_oldest_entry_whose_whole_range_fits_is_offered(db, host):
         await session.execute(
             text("UPDATE listings SET offer_minutes = 30 WHERE id = :id"), {"id": listing_id}
         )
-    early = await book(db, listing_id, 0, 2)
-    await book(db, listing_id, 2, 4)
+    early = (await book(db, None, listing_id, day(0), day(2), confirmed=True)).id
+    await book(db, None, listing_id, day(2), day(4), confirmed=True)
     too_long = await join(db, listing_id, 0, 4)  # oldest, but nights 2-3 stay taken
     fits = await join(db, listing_id, 0, 2)
     fits_later = await join(db, listing_id, 1, 2)
@@ -176,7 +150,7 @@ async def test_the_oldest_entry_whose_whole_range_fits_is_offered(db, host):
 
 async def test_a_lapsed_offer_goes_to_the_next_in_line(db, host):
     listing_id = await make_listing(db, host, units=1)
-    taken = await book(db, listing_id, 0, 2)
+    taken = (await book(db, None, listing_id, day(0), day(2), confirmed=True)).id
     first = await join(db, listing_id, 0, 2)
     second = await join(db, listing_id, 0, 1)
     await set_status(db, taken, "CANCELLED")
@@ -200,7 +174,9 @@ async def test_a_lapsed_offer_goes_to_the_next_in_line(db, host):
 
 async def test_a_taken_up_offer_is_booked_and_a_cancelled_one_lapses(db, host):
     listing_id = await make_listing(db, host, units=2)
-    taken = [await book(db, listing_id, 0, 2) for _ in range(2)]
+    taken = [
+        (await book(db, None, listing_id, day(0), day(2), confirmed=True)).id for _ in range(2)
+    ]
     booker = await join(db, listing_id, 0, 2)
     canceller = await join(db, listing_id, 0, 2)
     for reservation_id in taken:
@@ -217,7 +193,7 @@ async def test_a_taken_up_offer_is_booked_and_a_cancelled_one_lapses(db, host):
 
 async def test_entries_whose_stay_has_begun_lapse(db, host):
     listing_id = await make_listing(db, host, units=1)
-    taken = await book(db, listing_id, 0, 2)
+    taken = (await book(db, None, listing_id, day(0), day(2), confirmed=True)).id
     late = await join(db, listing_id, 0, 2)
     async with db.transaction() as session:
         await session.execute(
@@ -232,7 +208,7 @@ async def test_entries_whose_stay_has_begun_lapse(db, host):
 
 async def test_leaving(db, host, guest):
     listing_id = await make_listing(db, host, units=1)
-    taken = await book(db, listing_id, 0, 2)
+    taken = (await book(db, None, listing_id, day(0), day(2), confirmed=True)).id
     offered = await join(db, listing_id, 0, 2, user=guest)
     waiting = await join(db, listing_id, 0, 2)
     next_in_line = await join(db, listing_id, 1, 2)
@@ -262,7 +238,7 @@ async def test_leaving(db, host, guest):
 
 async def test_a_paid_offer_cannot_be_left(db, host, guest):
     listing_id = await make_listing(db, host, units=1)
-    taken = await book(db, listing_id, 0, 2)
+    taken = (await book(db, None, listing_id, day(0), day(2), confirmed=True)).id
     offered = await join(db, listing_id, 0, 2, user=guest)
     await set_status(db, taken, "CANCELLED")
     await offer(db, listing_id)
@@ -289,7 +265,9 @@ async def _cancel_then_offer(db, listing_id, reservation_id: uuid.UUID) -> None:
 
 async def test_concurrent_releases_offer_the_oldest_same_range_entries(db, host):
     listing_id = await make_listing(db, host, units=10)
-    taken = [await book(db, listing_id, 0, 3) for _ in range(10)]
+    taken = [
+        (await book(db, None, listing_id, day(0), day(3), confirmed=True)).id for _ in range(10)
+    ]
     entries = [await join(db, listing_id, 0, 3) for _ in range(15)]
 
     await asyncio.gather(*(_cancel_then_offer(db, listing_id, r) for r in taken[:6]))
@@ -309,7 +287,9 @@ async def test_concurrent_releases_never_overbook_nor_offer_twice(db, host, seed
         first = rng.randrange(0, 9)
         last = min(first + rng.randrange(1, 4), 10)
         with contextlib.suppress(DomainError):
-            taken.append(await book(db, listing_id, first, last))
+            taken.append(
+                (await book(db, None, listing_id, day(first), day(last), confirmed=True)).id
+            )
     entries = []
     for _ in range(20):
         first = rng.randrange(0, 9)
@@ -347,7 +327,9 @@ async def test_a_release_while_offering_against_the_date_order_does_not_deadlock
     nights against the date order. A release arriving between two holds takes nights in date
     order; it must wait for the offerer, never deadlock with it."""
     listing_id = await make_listing(db, host, units=2)
-    first_release, second_release = [await book(db, listing_id, 0, 30) for _ in range(2)]
+    first_release, second_release = [
+        (await book(db, None, listing_id, day(0), day(30), confirmed=True)).id for _ in range(2)
+    ]
     late = await join(db, listing_id, 28, 30)
     early = await join(db, listing_id, 26, 28)
     await set_status(db, first_release, "CANCELLED")
@@ -374,8 +356,8 @@ async def test_an_overdue_hold_being_ended_elsewhere_does_not_block_offers(db, h
     """expire_holds skips a hold that another transaction is ending (that one may be waiting
     for the offerer's nights): the offerer offers what is free without it, never waits."""
     listing_id = await make_listing(db, host, units=2)
-    hold = await book(db, listing_id, 0, 2)
-    cancelled = await book(db, listing_id, 0, 2)
+    hold = (await book(db, None, listing_id, day(0), day(2), confirmed=True)).id
+    cancelled = (await book(db, None, listing_id, day(0), day(2), confirmed=True)).id
     first = await join(db, listing_id, 0, 2)
     second = await join(db, listing_id, 0, 2)
     await set_status(db, cancelled, "CANCELLED")

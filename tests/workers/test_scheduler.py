@@ -19,10 +19,10 @@ from bookwell.services.payments import BuiltinProvider
 from bookwell.services.payments.service import pay_reservation
 from bookwell.workers.leader import SCHEDULER_LOCK, Leader
 from bookwell.workers.scheduler import run_scheduler, tick
-from tests.booking.test_stay_clock import AUCKLAND, local_now, stay_listing, stay_on
 from tests.factories import make_listing
 from tests.support.database import admin_execute, inventory_faults, with_database
 from tests.support.lifecycle_steps import sql
+from tests.support.stay_clock import AUCKLAND, local_now, stay_listing, stay_on
 
 DEADLINE_SECONDS = 30.0
 
