@@ -21,23 +21,25 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-import asyncpg
 import httpx
 import pytest
-from sqlalchemy import make_url, text
+from sqlalchemy import make_url
 
 from bookwell.app import create_app
 from bookwell.core import migrate
 from bookwell.core.config import Settings, to_asyncpg_url
 from bookwell.core.db import Database, EmbeddedPostgres, connect, describe
 from bookwell.models import Role
-from bookwell.services.accounts import accounts
 from bookwell.services.accounts.principal import Principal
-from bookwell.services.listings import listings
 from tests import pooler
-from tests.graphql import GraphQLClient
-from tests.lifespan import started
-from tests.smtp_sink import SmtpSink
+from tests.factories import make_token, make_user
+from tests.support.database import (
+    admin_execute,
+    with_database,
+)
+from tests.support.graphql_client import GraphQLClient
+from tests.support.lifespan import started
+from tests.support.smtp_sink import SmtpSink
 
 ROOT = Path(__file__).resolve().parents[1]
 _names = itertools.count()
@@ -115,30 +117,6 @@ def _plain_postgres(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPa
         monkeypatch.setitem(connect.__kwdefaults__, "statement_cache_size", 100)
 
 
-def _plain(url: str) -> str:
-    """asyncpg wants postgresql://, SQLAlchemy postgresql+asyncpg://. The plain asyncpg
-    connections of the tests (administration, looking at or locking rows) reach PostgreSQL
-    itself, never the pooler of the pooled run."""
-    return (
-        make_url(pooler.direct(url))
-        .set(drivername="postgresql")
-        .render_as_string(hide_password=False)
-    )
-
-
-def _with_database(url: str, name: str) -> str:
-    return make_url(url).set(database=name).render_as_string(hide_password=False)
-
-
-async def _admin(server_url: str, *statements: str) -> None:
-    connection = await asyncpg.connect(_plain(server_url))
-    try:
-        for statement in statements:
-            await connection.execute(statement)
-    finally:
-        await connection.close()
-
-
 def _running(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -195,12 +173,14 @@ def template_url(direct_server_url: str) -> Iterator[str]:
 
     name = f"bookwell_template_{os.getpid()}"
     asyncio.run(
-        _admin(direct_server_url, f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"')
+        admin_execute(
+            direct_server_url, f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"'
+        )
     )
-    url = _with_database(direct_server_url, name)
+    url = with_database(direct_server_url, name)
     migrate.upgrade(url)
     yield url
-    asyncio.run(_admin(direct_server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    asyncio.run(admin_execute(direct_server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture
@@ -211,10 +191,10 @@ async def database_url(
     in the pooled run, except for `direct_postgres` tests)."""
     name = f"bookwell_test_{os.getpid()}_{next(_names)}"
     template = make_url(template_url).database
-    await _admin(server_url, f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-    url = _with_database(server_url, name)
+    await admin_execute(server_url, f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    url = with_database(server_url, name)
     yield pooler.direct(url) if request.node.get_closest_marker("direct_postgres") else url
-    await _admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await admin_execute(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture
@@ -261,35 +241,6 @@ async def client(app) -> AsyncIterator[GraphQLClient]:
         yield GraphQLClient(http)
 
 
-async def make_user(db: Database, role: Role = Role.GUEST, name: str | None = None) -> Principal:
-    async with db.transaction() as session:
-        row = await accounts.create_user(
-            session=session,
-            email=f"{uuid.uuid4().hex[:10]}@example.com",
-            name=name or f"{role.value.title()} {uuid.uuid4().hex[:4]}",
-            role=role,
-        )
-    return Principal(row.id, role)
-
-
-async def make_token(db: Database, principal: Principal) -> str:
-    async with db.transaction() as session:
-        return await accounts.create_api_token(
-            session=session, user_id=principal.user_id, name="test"
-        )
-
-
-async def make_listing(db: Database, owner: Principal, **fields) -> uuid.UUID:
-    data = listings.NewListing(
-        title=fields.pop("title", "Test listing"),
-        nightly_price=fields.pop("nightly_price", "100.00"),
-        **fields,
-    )
-    async with db.transaction() as session:
-        row = await listings.create_listing(session=session, owner=owner, data=data)
-    return row.id
-
-
 @pytest.fixture
 async def host(db: Database) -> Principal:
     return await make_user(db, Role.HOST, "Hannah Host")
@@ -308,48 +259,6 @@ async def host_token(db: Database, host: Principal) -> str:
 @pytest.fixture
 async def guest_token(db: Database, guest: Principal) -> str:
     return await make_token(db, guest)
-
-
-async def copy_template(server_url: str, template_url: str, name: str) -> str:
-    """A fresh database `name` cloned from the migrated template (drop_database removes it),
-    for tests that need several databases, such as one per Hypothesis example."""
-    template = make_url(template_url).database
-    await _admin(server_url, f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-    return _with_database(server_url, name)
-
-
-async def drop_database(server_url: str, name: str) -> None:
-    await _admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-INVENTORY_FAULTS = text("""
-    WITH taken AS (
-        SELECT r.listing_id, d::date AS night, sum(r.quantity) AS booked
-        FROM reservations r
-        JOIN listings l ON l.id = r.listing_id AND l.kind = 'STAY'
-        CROSS JOIN generate_series(r.start_date, r.end_date - 1, interval '1 day') d
-        WHERE r.status IN ('PENDING', 'CONFIRMED', 'ACTIVE')
-        GROUP BY 1, 2
-    )
-    SELECT coalesce(n.listing_id, t.listing_id) AS listing_id,
-           coalesce(n.night, t.night) AS night,
-           n.booked AS inventory, t.booked AS recount, l.units
-    FROM listing_nights n
-    FULL JOIN taken t ON t.listing_id = n.listing_id AND t.night = n.night
-    JOIN listings l ON l.id = coalesce(n.listing_id, t.listing_id)
-    WHERE coalesce(n.booked, 0) <> coalesce(t.booked, 0)
-       OR coalesce(t.booked, 0) > l.units
-       OR coalesce(n.booked, 0) > n.units
-    ORDER BY 1, 2
-""")
-
-
-async def inventory_faults(db: Database) -> list:
-    """Nights of stay listings whose inventory row disagrees with a recount of the holding
-    reservations (PENDING, CONFIRMED, ACTIVE), or whose units are over-allocated: [] when
-    the capacity invariant holds."""
-    async with db.read() as session:
-        return [tuple(row) for row in await session.execute(INVENTORY_FAULTS)]
 
 
 @pytest.fixture(scope="session")

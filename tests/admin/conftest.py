@@ -18,8 +18,8 @@ from bookwell.models import OutboxMessage, Role
 from bookwell.services.accounts import accounts
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.booking import lifecycle, reservations
-from tests.conftest import make_listing
-from tests.lifespan import started
+from tests.factories import make_listing
+from tests.support.lifespan import started
 
 ADMIN_PASSWORD = "admin-password-1"
 GUEST_PASSWORD = "guest-password-1"

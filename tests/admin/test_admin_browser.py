@@ -1,35 +1,16 @@
 """The admin in a real headless Chromium against a real uvicorn: sign in through the form,
 open Reservations, search, and check the screenshot shows a page."""
 
-import asyncio
 import os
-import socket
-import threading
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
-import uvicorn
-from starlette.applications import Starlette
 
 from bookwell.app import create_app
 from bookwell.core.config import Settings
 from tests.admin.conftest import ADMIN_PASSWORD, GUEST_PASSWORD, Seeded
 from tests.admin.png import decode
-
-CHROMIUM = Path("/usr/bin/chromium")
-# The machine has no network: nothing in Chromium may try to reach out.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-VIEWPORT = {"width": 1280, "height": 800}
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, serving
 
 
 @pytest.fixture
@@ -40,31 +21,6 @@ def chromium() -> Path:
     if os.environ.get("BOOKWELL_REQUIRE_BROWSER") == "1":
         pytest.fail(reason + ", and BOOKWELL_REQUIRE_BROWSER=1")
     pytest.skip(reason)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@asynccontextmanager
-async def serving(app: Starlette) -> AsyncIterator[str]:
-    """uvicorn in a thread of its own (its own event loop), for as long as the block runs."""
-    port = _free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="admin-uvicorn", daemon=True)
-    thread.start()
-    try:
-        async with asyncio.timeout(30):
-            while not server.started:
-                assert thread.is_alive(), "uvicorn stopped before it started"
-                await asyncio.sleep(0.05)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await asyncio.to_thread(thread.join, 15)
 
 
 async def test_an_admin_searches_reservations_in_a_real_browser(

@@ -30,8 +30,9 @@ from bookwell.core.db import connect
 from bookwell.graphql.listings.subscriptions import CHANNEL
 from bookwell.models import Role
 from tests import pooler
-from tests.conftest import copy_template, drop_database, make_listing, make_token, make_user
-from tests.lifespan import StateKept
+from tests.factories import make_listing, make_token, make_user
+from tests.support.database import copy_template, drop_database
+from tests.support.lifespan import StateKept
 
 CLIENTS = Path(__file__).resolve().parent
 NODE_MODULES = CLIENTS / "node_modules"

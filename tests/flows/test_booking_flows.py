@@ -14,8 +14,8 @@ from bookwell.models import ReservationStatus, Role
 from bookwell.services.booking.reservations import NewReservation
 from bookwell.services.waitlist import waitlist as waitlist_service
 from bookwell.services.waitlist.waitlist import NewWaitlistEntry
-from tests.conftest import make_listing, make_user
-from tests.services.test_payments import CountingProvider
+from tests.factories import make_listing, make_user
+from tests.payments.payment_calls import CountingProvider
 
 START = date.today() + timedelta(days=30)
 END = START + timedelta(days=3)

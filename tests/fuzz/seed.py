@@ -8,8 +8,7 @@ from datetime import timedelta
 from bookwell.core.db import Database
 from bookwell.models import ListingKind, Role
 from bookwell.services.listings.stays import today_in
-from tests.conftest import make_listing, make_token, make_user
-from tests.lifecycle_steps import book, book_confirmed
+from tests.factories import book, make_listing, make_token, make_user
 
 
 @dataclass(frozen=True)
@@ -32,8 +31,8 @@ async def seed(db: Database) -> Seeded:
         db, host, kind=ListingKind.SPACE, units=1, nightly_price="40", timezone="America/Adak"
     )
     start = today_in("UTC") + timedelta(days=10)
-    pending = await book(db, guest, stay, start, nights=2)
-    confirmed = await book_confirmed(db, guest, full, start, nights=3)
+    pending = (await book(db, guest, stay, start, nights=2)).id
+    confirmed = (await book(db, guest, full, start, nights=3, paid=True)).id
     users = {Role.GUEST: guest, Role.HOST: host, Role.ADMIN: admin}
     tokens = {role: await make_token(db, user) for role, user in users.items()}
     return Seeded(tokens, [stay, full, restaurant, space, pending, confirmed])

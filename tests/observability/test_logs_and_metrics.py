@@ -11,8 +11,8 @@ from structlog.contextvars import bound_contextvars
 
 from bookwell.app import create_app
 from bookwell.core.config import Settings
-from tests.conftest import make_listing
-from tests.lifespan import started
+from tests.factories import make_listing
+from tests.support.lifespan import started
 
 BOOK = """
 mutation Book($input: CreateReservationInput!) {

@@ -14,9 +14,9 @@ from bookwell.app import create_app
 from bookwell.observability.logging import configure_logging
 from bookwell.services.notifications import outbox
 from bookwell.workers.background import BackgroundWork
-from tests.conftest import make_listing, make_token
-from tests.lifespan import started
-from tests.workers.queue_helpers import book, forget_queue, scalar
+from tests.factories import book, in_days, make_listing, make_token
+from tests.support.lifespan import started
+from tests.workers.queue_helpers import forget_queue, scalar
 
 BOOK = """
 mutation Book($input: CreateReservationInput!) {
@@ -100,7 +100,7 @@ async def test_events_recorded_outside_a_request_have_no_id_and_a_jobs_id_when_b
     db, host, guest
 ):
     listing_id = await make_listing(db, host)
-    reservation = await book(db, guest, listing_id)
+    reservation = await book(db, guest, listing_id, in_days(10), nights=2, as_the_api_does=True)
     assert await scalar(db, "SELECT count(*) FROM outbox WHERE request_id IS NOT NULL") == 0
     with bound_contextvars(request_id="job-7"):
         async with db.transaction() as session:

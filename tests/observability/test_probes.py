@@ -7,7 +7,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bookwell.app import create_app
 from bookwell.core.config import Settings
-from tests.lifespan import started
+from tests.support.lifespan import started
 
 NOWHERE_DATABASE = "postgresql://postgres@127.0.0.1:1/nowhere"
 NOWHERE_REDIS = "redis://127.0.0.1:1/0"

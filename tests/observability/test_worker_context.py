@@ -12,8 +12,8 @@ from bookwell.observability.dramatiq_context import carry_context
 from bookwell.observability.logging import configure_logging
 from bookwell.workers.background import BackgroundWork
 from bookwell.workers.broker import QUERIES
-from tests.conftest import make_listing
-from tests.workers.queue_helpers import book, forget_queue
+from tests.factories import book, in_days, make_listing
+from tests.workers.queue_helpers import forget_queue
 
 
 @pytest.fixture
@@ -60,7 +60,7 @@ async def test_a_delivery_logs_its_outbox_id_and_event(
 ):
     configure_logging(queue_config)
     listing_id = await make_listing(db, host)
-    await book(db, guest, listing_id)
+    await book(db, guest, listing_id, in_days(10), nights=2, as_the_api_does=True)
     await smtp_sink.wait_for(lambda got: len(got) >= 2)
 
     def delivery_lines() -> list[dict]:

@@ -14,8 +14,8 @@ from bookwell.core.ids import global_id
 from bookwell.graphql.persisted_queries import MAX_DOCUMENT_BYTES, KnownDocuments
 from bookwell.models import Role
 from bookwell.services.booking.reservations import NewReservation, create_reservation
-from tests.conftest import make_listing, make_token, make_user
-from tests.test_loaders import StatementCounter
+from tests.factories import make_listing, make_token, make_user
+from tests.support.sql_statements import StatementCounter
 
 
 def _persisted(query: str | None, sha256: str) -> dict:

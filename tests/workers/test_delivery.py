@@ -7,10 +7,9 @@ import pytest
 from bookwell.workers import status
 from bookwell.workers.background import BackgroundWork
 from bookwell.workers.relay import relay_batch
-from tests.conftest import make_listing, make_user
+from tests.factories import book, in_days, make_listing, make_user
 from tests.workers.queue_helpers import (
     addressed_to,
-    book,
     eventually,
     forget_queue,
     queue_settings,
@@ -36,7 +35,7 @@ async def running(queue_config, database_url):
 
 async def test_a_booking_emails_the_owner_and_the_guest_once(db, host, guest, running, smtp_sink):
     listing_id = await make_listing(db, host, title="Harbour View Loft", timezone="Europe/Lisbon")
-    row = await book(db, guest, listing_id)
+    row = await book(db, guest, listing_id, in_days(10), nights=2, as_the_api_does=True)
     host_email = await scalar(db, "SELECT email FROM users WHERE id = :id", id=host.user_id)
     guest_email = await scalar(db, "SELECT email FROM users WHERE id = :id", id=guest.user_id)
 
@@ -82,7 +81,9 @@ async def test_a_rolled_back_booking_sends_nothing(db, host, guest, running, smt
             await reservations.create_reservation(session=session, guest=guest, data=data)
             raise Abort
     other = await make_user(db, name="Olga Other")
-    await book(db, other, listing_id, days=30)  # a booking that commits, as a marker
+    await book(
+        db, other, listing_id, in_days(30), nights=2, as_the_api_does=True
+    )  # a booking that commits, as a marker
     messages = await smtp_sink.wait_for(lambda got: len(got) >= 2)
     await asyncio.sleep(0.5)
     assert len(smtp_sink.messages) == 2
@@ -91,7 +92,7 @@ async def test_a_rolled_back_booking_sends_nothing(db, host, guest, running, smt
 
 async def test_check_availability_answers_as_the_api_does(db, host, guest, running, client):
     listing_id = await make_listing(db, host, units=3)
-    row = await book(db, guest, listing_id, days=5, nights=3)
+    row = await book(db, guest, listing_id, in_days(5), nights=3, as_the_api_does=True)
     args = (str(listing_id), row.start_date.isoformat(), row.end_date.isoformat(), 2)
     message = running.actors.check_availability.send(*args)
     results = running.broker.get_results_backend()
@@ -126,7 +127,7 @@ async def test_a_message_that_keeps_failing_is_dead_lettered_and_shown(
     await work.start()
     try:
         listing_id = await make_listing(db, host)
-        await book(db, guest, listing_id)
+        await book(db, guest, listing_id, in_days(10), nights=2, as_the_api_does=True)
 
         async def dead() -> bool:
             return len(await asyncio.to_thread(status.dead_letters, work.broker)) == 1
@@ -147,7 +148,7 @@ async def test_a_message_that_keeps_failing_is_dead_lettered_and_shown(
 async def test_relays_share_the_outbox_without_sending_a_row_twice(db, host, guest):
     listing_id = await make_listing(db, host, units=50)
     for day in range(20):
-        await book(db, guest, listing_id, days=10 + day, nights=1)
+        await book(db, guest, listing_id, in_days(10 + day), nights=1, as_the_api_does=True)
     sent: list[int] = []
     counts = await asyncio.gather(*(relay_batch(db, sent.extend, limit=3) for _ in range(6)))
     assert sum(counts) == len(sent) == len(set(sent)) == 18

@@ -17,19 +17,20 @@ from bookwell.services.payments import build_provider
 from bookwell.workers.background import BackgroundWork
 from bookwell.workers.leader import SCHEDULER_LOCK
 from bookwell.workers.scheduler import run_scheduler
-from tests.conftest import _admin, make_listing
-from tests.lifespan import started
-from tests.workers.queue_helpers import book, eventually, forget_queue, queue_settings, scalar
+from tests.factories import book, in_days, make_listing
+from tests.support.database import admin_execute
+from tests.support.lifespan import started
+from tests.workers.queue_helpers import eventually, forget_queue, queue_settings, scalar
 
 
 @pytest.fixture
 async def direct(server_url, database_url):
     """(role, URL): the test database as a role of its own."""
     role = f"bookwell_direct_{uuid.uuid4().hex[:10]}"
-    await _admin(server_url, f"CREATE ROLE {role} LOGIN PASSWORD 'direct'")
+    await admin_execute(server_url, f"CREATE ROLE {role} LOGIN PASSWORD 'direct'")
     url = make_url(database_url).set(username=role, password="direct")
     yield role, url.render_as_string(hide_password=False)
-    await _admin(
+    await admin_execute(
         server_url,
         f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{role}'",
         f"DROP ROLE {role}",
@@ -73,7 +74,7 @@ async def test_the_relay_is_woken_through_the_direct_url(
         assert await role_of(db, work._listener.backend_pid) == role
         listing_id = await make_listing(db, host)
         await asyncio.sleep(0.5)  # the relay's first pass is over: it waits for a wake-up
-        await book(db, guest, listing_id)
+        await book(db, guest, listing_id, in_days(10), nights=2, as_the_api_does=True)
         await smtp_sink.wait_for(lambda got: len(got) == 2, within=30)
     finally:
         await work.stop()

@@ -8,10 +8,9 @@ import pytest
 import redis
 
 from bookwell.workers.background import BackgroundWork
-from tests.conftest import make_listing
+from tests.factories import book, in_days, make_listing
 from tests.workers import queue_helpers
 from tests.workers.queue_helpers import (
-    book,
     deliveries,
     eventually,
     forget_queue,
@@ -42,12 +41,12 @@ async def test_bookings_while_redis_is_down_are_emailed_once_it_is_back(
     await work.start()
     try:
         listing_id = await make_listing(db, host, units=10)
-        await book(db, guest, listing_id)
+        await book(db, guest, listing_id, in_days(10), nights=2, as_the_api_does=True)
         await smtp_sink.wait_for(lambda got: len(got) == 2)
 
         redis_process.stop()
         for day in range(5):  # each commits; the relay cannot reach Redis
-            await book(db, guest, listing_id, days=20 + day, nights=1)
+            await book(db, guest, listing_id, in_days(20 + day), nights=1, as_the_api_does=True)
 
         async def stuck() -> bool:
             return await scalar(db, "SELECT count(*) FROM outbox WHERE relayed_at IS NULL") == 5

@@ -19,8 +19,8 @@ from bookwell.services.payments import service as payments
 from bookwell.services.payments.builtin import BuiltinProvider
 from bookwell.services.slots.slots import NewSlotBooking, book_slot
 from bookwell.workers.notices import notices_for
-from tests.conftest import make_listing
-from tests.services.slot_clock import NEW_YORK, NOW
+from tests.factories import make_listing
+from tests.slots.slot_clock import NEW_YORK, NOW
 
 
 async def berlin_stay(db, host, guest, **listing):

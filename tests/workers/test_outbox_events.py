@@ -9,8 +9,7 @@ from bookwell.core.errors import DomainError, ErrorCode
 from bookwell.services.booking import holds, lifecycle, reservations
 from bookwell.services.booking.reservations import NewReservation
 from bookwell.services.notifications import outbox
-from tests.conftest import make_listing
-from tests.workers.queue_helpers import book
+from tests.factories import book, in_days, make_listing
 
 
 async def events(db, reservation_id=None) -> list[tuple[str, dict]]:
@@ -24,7 +23,7 @@ async def events(db, reservation_id=None) -> list[tuple[str, dict]]:
 
 async def test_a_booking_records_created_and_a_rollback_records_nothing(db, host, guest):
     listing_id = await make_listing(db, host, units=1)
-    row = await book(db, guest, listing_id)
+    row = await book(db, guest, listing_id, in_days(10), nights=2, as_the_api_does=True)
     assert await events(db, row.id) == [("reservation.created", {})]
 
     class Abort(Exception):
@@ -36,14 +35,16 @@ async def test_a_booking_records_created_and_a_rollback_records_nothing(db, host
             await reservations.create_reservation(session=session, guest=guest, data=later)
             raise Abort
     with pytest.raises(DomainError) as refused:
-        await book(db, guest, listing_id)  # the only unit is taken
+        await book(
+            db, guest, listing_id, in_days(10), nights=2, as_the_api_does=True
+        )  # the only unit is taken
     assert refused.value.code is ErrorCode.UNAVAILABLE
     assert [event for event, _ in await events(db)] == ["reservation.created"]
 
 
 async def test_cancel_change_and_expiry_record_their_facts(db, host, guest):
     listing_id = await make_listing(db, host, units=2)
-    first = await book(db, guest, listing_id, days=10)
+    first = await book(db, guest, listing_id, in_days(10), nights=2, as_the_api_does=True)
     async with db.transaction() as session:
         await lifecycle.change_dates(
             session=session,
@@ -69,7 +70,7 @@ async def test_cancel_change_and_expiry_record_their_facts(db, host, guest):
         ("reservation.cancelled", {"by": "host", "reason": "Pipes burst"}),
     ]
 
-    second = await book(db, guest, listing_id, days=20)
+    second = await book(db, guest, listing_id, in_days(20), nights=2, as_the_api_does=True)
     async with db.transaction() as session:
         await session.execute(
             text("UPDATE reservations SET expires_at = now() - interval '1 s' WHERE id = :id"),
@@ -86,7 +87,7 @@ async def test_cancel_change_and_expiry_record_their_facts(db, host, guest):
 async def test_delivered_events_are_purged_after_the_retention_and_others_kept(db, host, guest):
     listing_id = await make_listing(db, host, units=3)
     for days in (10, 20, 30):
-        await book(db, guest, listing_id, days=days)
+        await book(db, guest, listing_id, in_days(days), nights=2, as_the_api_does=True)
     async with db.transaction() as session:
         ids = (await session.execute(text("SELECT id FROM outbox ORDER BY id"))).scalars().all()
         ages = {ids[0]: timedelta(days=40), ids[1]: timedelta(days=1)}  # ids[2]: undelivered

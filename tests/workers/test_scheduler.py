@@ -19,9 +19,10 @@ from bookwell.services.payments import BuiltinProvider
 from bookwell.services.payments.service import pay_reservation
 from bookwell.workers.leader import SCHEDULER_LOCK, Leader
 from bookwell.workers.scheduler import run_scheduler, tick
-from tests.conftest import _admin, _with_database, inventory_faults, make_listing
-from tests.lifecycle_steps import sql
-from tests.services.test_stay_clock import AUCKLAND, local_now, stay_listing, stay_on
+from tests.factories import make_listing
+from tests.support.database import admin_execute, inventory_faults, with_database
+from tests.support.lifecycle_steps import sql
+from tests.support.stay_clock import AUCKLAND, local_now, stay_listing, stay_on
 
 DEADLINE_SECONDS = 30.0
 
@@ -279,9 +280,9 @@ async def test_a_failing_job_is_logged_and_the_others_still_run(db, host, guest,
 def cli_database(server_url: str, template_url: str):
     name = f"bookwell_scheduler_cli_{uuid.uuid4().hex[:12]}"
     template = make_url(template_url).database
-    asyncio.run(_admin(server_url, f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-    yield _with_database(server_url, name)
-    asyncio.run(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    asyncio.run(admin_execute(server_url, f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    yield with_database(server_url, name)
+    asyncio.run(admin_execute(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def test_cli_scheduler_once(cli_database, tmp_path):

@@ -10,7 +10,7 @@ from bookwell.services.payments.builtin import BuiltinProvider
 from bookwell.services.waitlist import waitlist
 from bookwell.services.waitlist.waitlist import NewWaitlistEntry
 from bookwell.workers.sweeps import sweep_holds
-from tests.conftest import make_listing, make_user
+from tests.factories import make_listing, make_user
 
 
 def stay() -> Stay:
