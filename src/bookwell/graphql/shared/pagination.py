@@ -8,12 +8,12 @@ from typing import Annotated, Any, Generic, TypeVar
 import orjson
 import strawberry
 from graphql import FieldNode
-from sqlalchemy.engine import Row
 
 from bookwell.core.pagination import Page, encode_cursor
 from bookwell.graphql.engine.execution import prefetched_as
 from bookwell.graphql.engine.json_pages import Prebuilt
 from bookwell.services.booking.reservation_json import JsonPage
+from bookwell.services.listings.listing_json import JsonEdge
 
 N = TypeVar("N")
 
@@ -125,11 +125,11 @@ class Connection(Generic[N]):
 
     @classmethod
     def of_json(
-        cls, page: Page[Row], node: FieldNode, count: Callable[[], Awaitable[int]]
+        cls, page: Page[JsonEdge], node: FieldNode, count: Callable[[], Awaitable[int]]
     ) -> "Connection[N]":
-        """`page` holds (id, edge as JSON) rows written for the edges field `node`."""
-        edges = orjson.Fragment("[" + ",".join(row[1] for row in page.rows) + "]")
-        ends = (page.rows[0][0], page.rows[-1][0]) if page.rows else None
+        """`page` holds the edges written as JSON for the edges field `node`."""
+        edges = orjson.Fragment("[" + ",".join(row.edge for row in page.rows) + "]")
+        ends = (page.rows[0].id, page.rows[-1].id) if page.rows else None
         start, end = (encode_cursor(ends[0]), encode_cursor(ends[1])) if ends else (None, None)
         return cls(
             edges=EdgesAsJson(),

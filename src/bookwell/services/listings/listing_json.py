@@ -7,10 +7,10 @@ connection (Database.read_connection): two plain columns need no ORM session.
 """
 
 import functools
-from typing import Any
+import uuid
+from typing import Any, NamedTuple
 
 from sqlalchemy import Select, Text, cast, func, select
-from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bookwell.core.json_rows import (
@@ -63,6 +63,13 @@ JSON_FIELDS: dict[str, AnyColumn] = {
 }
 
 
+class JsonEdge(NamedTuple):
+    """A listing's id and its edge as JSON text, written by PostgreSQL for one selection."""
+
+    id: uuid.UUID
+    edge: str
+
+
 async def search_as_json(
     *,
     connection: AsyncConnection,
@@ -71,13 +78,13 @@ async def search_as_json(
     filter: ListingFilter | None,
     page: PageRequest,
     shape: JsonShape,
-) -> Page[Row[*tuple[Any, ...]]]:
-    """availability.search, each row (id, edge JSON)."""
+) -> Page[JsonEdge]:
+    """availability.search, each listing as a JsonEdge."""
     room = room_params(stay, quantity)
     criteria, params = filter_params(filter)
     stmt = _search(shape_key(shape), criteria, page.shape)
-    rows = (await connection.execute(stmt, params | room | page_params(page))).all()
-    return page_of(rows, page)
+    rows = await connection.execute(stmt, params | room | page_params(page))
+    return page_of([JsonEdge(*row) for row in rows], page)
 
 
 async def listings_as_json(
@@ -86,11 +93,12 @@ async def listings_as_json(
     filter: ListingFilter | None,
     page: PageRequest,
     shape: JsonShape,
-) -> Page[Row[*tuple[Any, ...]]]:
-    """listings.list_listings, each row (id, edge JSON)."""
+) -> Page[JsonEdge]:
+    """listings.list_listings, each listing as a JsonEdge."""
     criteria, params = filter_params(filter)
     stmt = _listings(shape_key(shape), criteria, page.shape)
-    return page_of((await connection.execute(stmt, params | page_params(page))).all(), page)
+    rows = await connection.execute(stmt, params | page_params(page))
+    return page_of([JsonEdge(*row) for row in rows], page)
 
 
 def _edge(shape: ShapeKey) -> Select[*tuple[Any, ...]]:
