@@ -8,13 +8,14 @@ from sqlalchemy.engine import Row
 from bookwell import models
 from bookwell.core.ids import global_id
 from bookwell.graphql.context import Info
-from bookwell.graphql.shared.enums import described_enum
+from bookwell.graphql.shared.enums import describe_enum
 from bookwell.graphql.shared.money import Money
 from bookwell.graphql.shared.node import Node
 
 # The GraphQL enum is the model's own, as in graphql/shared/enums.py.
-PaymentStatus = described_enum(
-    models.PaymentStatus,
+PaymentStatus = models.PaymentStatus
+describe_enum(
+    PaymentStatus,
     name="PaymentStatus",
     description="Where a reservation's one payment stands.",
     values={

@@ -9,13 +9,14 @@ from bookwell.core.ids import global_id
 from bookwell.graphql.booking.types import Reservation
 from bookwell.graphql.context import Info
 from bookwell.graphql.listings.types import Listing
-from bookwell.graphql.shared.enums import described_enum
+from bookwell.graphql.shared.enums import describe_enum
 from bookwell.graphql.shared.errors import UserError
 from bookwell.graphql.shared.node import Node
 from bookwell.services.waitlist.entries import effective_status
 
-WaitlistStatus = described_enum(
-    models.WaitlistStatus,
+WaitlistStatus = models.WaitlistStatus
+describe_enum(
+    WaitlistStatus,
     name="WaitlistStatus",
     description="Where a waitlist entry stands: WAITING, then OFFERED, then BOOKED or LAPSED; "
     "a WAITING or OFFERED entry may be LEFT.",
