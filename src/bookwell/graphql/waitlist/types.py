@@ -2,7 +2,6 @@ import uuid
 from datetime import date, datetime
 
 import strawberry
-from sqlalchemy.engine import Row
 
 from bookwell import models
 from bookwell.core.ids import global_id
@@ -12,7 +11,8 @@ from bookwell.graphql.listings.types import Listing
 from bookwell.graphql.shared.enums import describe_enum
 from bookwell.graphql.shared.errors import UserError
 from bookwell.graphql.shared.node import Node
-from bookwell.services.waitlist.entries import effective_status
+from bookwell.services.booking.records import ReservationRecord
+from bookwell.services.waitlist.entries import WaitlistEntryRecord, effective_status
 
 WaitlistStatus = models.WaitlistStatus
 describe_enum(
@@ -67,7 +67,7 @@ class WaitlistEntry(Node):
         return Listing.from_row(await info.context.loaders.listing.load(self.listing_id))
 
     @classmethod
-    def from_row(cls, row: Row, offer: Row | None) -> "WaitlistEntry":
+    def from_row(cls, row: WaitlistEntryRecord, offer: ReservationRecord | None) -> "WaitlistEntry":
         status = effective_status(row)
         return cls(
             id=global_id("WaitlistEntry", row.id),
