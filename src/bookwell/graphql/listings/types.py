@@ -165,7 +165,7 @@ class Listing(Node):
         description="Local closing time; at or before opensAt means on the next day."
     )
     uuid: strawberry.Private[UUID]  # the field's name hides the module in the class body
-    owner_id: strawberry.Private[uuid.UUID]
+    owner_id: strawberry.Private[UUID]
     # Nested objects loaded in bulk by a connection's look-ahead (graphql/listings/prefetch.py).
     # The fields below answer from here when they can, else they return an awaitable from the
     # dataloaders (graphql-core awaits it): each names its GraphQL type with `graphql_type`.
