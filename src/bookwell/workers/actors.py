@@ -86,14 +86,11 @@ def declare_actors(broker: RedisBroker, runtime: WorkerRuntime) -> Actors:
         return await availability_answer(runtime, listing_id, start_date, end_date, quantity)
 
     return Actors(
-        deliver_notification=dramatiq.actor(
-            carry_context(deliver_notification), broker=broker, queue_name=NOTIFICATIONS
+        # dramatiq's overloads take a function or options, not both: the options' decorator.
+        deliver_notification=dramatiq.actor(broker=broker, queue_name=NOTIFICATIONS)(
+            carry_context(deliver_notification)
         ),
         check_availability=dramatiq.actor(
-            carry_context(check_availability),
-            broker=broker,
-            queue_name=QUERIES,
-            store_results=True,
-            max_retries=0,
-        ),
+            broker=broker, queue_name=QUERIES, store_results=True, max_retries=0
+        )(carry_context(check_availability)),
     )
