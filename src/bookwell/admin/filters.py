@@ -3,6 +3,7 @@
 from collections.abc import Callable
 from typing import Any
 
+from sqladmin._types import _UNSET, UnsetAny
 from sqlalchemy import Select
 from starlette.requests import Request
 
@@ -16,6 +17,7 @@ class DeliveryFilter:
     template = "sqladmin/filters/lookup_filter.html"
     title = "Delivery"
     parameter_name = "delivery"
+    default_value: UnsetAny = _UNSET  # sqladmin's "none": every row until one is chosen
 
     async def lookups(
         self, request: Request, model: Any, run_query: Callable[[Select], Any]

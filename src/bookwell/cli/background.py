@@ -70,12 +70,11 @@ def worker(threads: int | None, relay: bool) -> None:
     if threads:
         settings = settings.model_copy(update={"worker_threads": threads})
     servers_required(settings, "worker")
-    assert settings.database_url and settings.redis_url
+    db_url, queue_url = settings.database_url, settings.redis_url
+    assert db_url and queue_url
 
     async def run() -> None:
-        work = BackgroundWork(
-            settings, database_url=settings.database_url, redis_url=settings.redis_url, relay=relay
-        )
+        work = BackgroundWork(settings, database_url=db_url, redis_url=queue_url, relay=relay)
         await work.start()
         click.echo(f"Worker running ({settings.worker_threads} threads, relay {relay}).")
         await until_signalled()

@@ -8,7 +8,6 @@ from itertools import product
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.core.db import Database
@@ -20,6 +19,7 @@ from bookwell.services.accounts import accounts
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.booking import reservations
 from bookwell.services.listings import listings
+from bookwell.services.listings.records import ListingRecord
 from bookwell.services.listings.stays import today_in
 from bookwell.services.payments import service as payments
 from bookwell.services.payments.builtin import BuiltinProvider
@@ -87,7 +87,7 @@ async def seed(db: Database, *, reservations_count: int = 300, rng_seed: int = 7
 
 async def _people_and_listings(
     session: AsyncSession, *, rng: random.Random
-) -> tuple[list[Principal], list[Principal], list[Row]]:
+) -> tuple[list[Principal], list[Principal], list[ListingRecord]]:
     hosts = [await _user(session, e, n, Role.HOST) for e, n in HOSTS]
     guests = [await _user(session, e, n, Role.GUEST) for e, n in GUESTS]
     made = []
@@ -117,7 +117,7 @@ async def _demo_reservation(
     session: AsyncSession,
     *,
     rng: random.Random,
-    listing: Row,
+    listing: ListingRecord,
     start: date,
     guest: Principal,
     provider: PaymentProvider,
@@ -154,7 +154,9 @@ async def _demo_reservation(
     await session.execute(delete(OutboxMessage).where(OutboxMessage.reservation_id == row.id))
 
 
-async def _book_slot(session: AsyncSession, rng: random.Random, listing: Row, guest: Principal):
+async def _book_slot(
+    session: AsyncSession, rng: random.Random, listing: ListingRecord, guest: Principal
+):
     """A random free-looking start time on a day within two months (services/slots/slots.py)."""
     day = today_in(listing.timezone) + timedelta(days=rng.randint(1, 60))
     grid = slot_times.day_slots(

@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import signal
+from typing import TypedDict
 
 import click
 
@@ -65,7 +66,9 @@ def serve(host: str | None, port: int | None, access_log: bool, background: bool
         # uvicorn handles SIGTERM while it runs (a graceful stop), then raises it again
         # for the handler it found: that must not end the process before the cleanup here.
         signal.signal(signal.SIGTERM, _stopped)
-        uvicorn.run(app, **uvicorn_options(settings, host, port, access_log=access_log))
+        # uvicorn annotates timeout_graceful_shutdown as int, but hands it to asyncio's
+        # wait_for as is: seconds as a float are right (Settings.graceful_shutdown_seconds).
+        uvicorn.run(app, **uvicorn_options(settings, host, port, access_log=access_log))  # type: ignore[arg-type]
     click.echo("Stopped.")
 
 
@@ -85,9 +88,20 @@ def serve_settings(settings: Settings, queue_url: str | None) -> Settings:
     return settings.model_copy(update={"redis_url": queue_url})
 
 
+class UvicornOptions(TypedDict):
+    """The keyword arguments of `uvicorn.run` that `serve` sets."""
+
+    host: str
+    port: int
+    access_log: bool
+    log_level: str
+    log_config: None
+    timeout_graceful_shutdown: float
+
+
 def uvicorn_options(
     settings: Settings, host: str, port: int, *, access_log: bool
-) -> dict[str, object]:
+) -> UvicornOptions:
     return {
         "host": host,
         "port": port,

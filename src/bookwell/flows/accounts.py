@@ -2,16 +2,16 @@
 
 import uuid
 
-from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.core.db import Database
 from bookwell.flows.transaction import in_one_transaction
 from bookwell.models import Role
 from bookwell.services.accounts import accounts
+from bookwell.services.accounts.records import UserRecord
 
 
-async def register(db: Database, *, email: str, password: str, name: str, role: Role) -> Row:
+async def register(db: Database, *, email: str, password: str, name: str, role: Role) -> UserRecord:
     return await in_one_transaction(
         db,
         lambda session: accounts.register(
@@ -20,7 +20,7 @@ async def register(db: Database, *, email: str, password: str, name: str, role: 
     )
 
 
-async def login(db: Database, *, email: str, password: str) -> Row:
+async def login(db: Database, *, email: str, password: str) -> UserRecord:
     """The user whose password this is, or INVALID_CREDENTIALS."""
     return await in_one_transaction(
         db, lambda session: accounts.login(session=session, email=email, password=password)
@@ -29,7 +29,7 @@ async def login(db: Database, *, email: str, password: str) -> Row:
 
 async def create_user(
     db: Database, *, email: str, name: str, role: Role, password: str | None = None
-) -> Row:
+) -> UserRecord:
     """Any role, ADMIN included: for the operator, never the API (which uses `register`)."""
     return await in_one_transaction(
         db,

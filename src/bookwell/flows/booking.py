@@ -5,7 +5,6 @@ them to the waitlist after the commit (flows/waitlist.py)."""
 import uuid
 from datetime import date
 
-from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.core.db import Database
@@ -14,6 +13,7 @@ from bookwell.flows.transaction import in_one_transaction
 from bookwell.flows.waitlist import offer_freed_units
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.booking import holds, lifecycle, reservations
+from bookwell.services.booking.records import ReservationRecord
 from bookwell.services.booking.reservations import NewReservation
 from bookwell.services.payments import service as payments
 from bookwell.services.payments.provider import PaymentProvider
@@ -21,13 +21,13 @@ from bookwell.services.payments.provider import PaymentProvider
 
 async def book(
     db: Database, *, guest: Principal, data: NewReservation, idempotency_key: str | None = None
-) -> Row:
+) -> ReservationRecord:
     """Hold the stay in a transaction of its own. Refused UNAVAILABLE while overdue holds on
     the listing still count, it expires them (in their own transaction) and tries once more:
     an expired hold never blocks a booking, and a booking that fits pays nothing for the
     check."""
 
-    async def attempt() -> Row:
+    async def attempt() -> ReservationRecord:
         return await in_one_transaction(
             db,
             lambda session: reservations.create_reservation(
@@ -45,7 +45,9 @@ async def book(
     return await attempt()
 
 
-async def expire_overdue_holds(db: Database, *, listing_id: uuid.UUID | None = None) -> list[Row]:
+async def expire_overdue_holds(
+    db: Database, *, listing_id: uuid.UUID | None = None
+) -> list[ReservationRecord]:
     """Overdue PENDING holds (on one listing, or every listing) become EXPIRED and free
     their units; the expired rows. Offering those units is the caller's next step: a booking
     that expired them to fit takes them itself."""
@@ -54,7 +56,9 @@ async def expire_overdue_holds(db: Database, *, listing_id: uuid.UUID | None = N
     )
 
 
-async def confirm(db: Database, *, principal: Principal, reservation_id: uuid.UUID) -> Row:
+async def confirm(
+    db: Database, *, principal: Principal, reservation_id: uuid.UUID
+) -> ReservationRecord:
     """The host accepts a paid booking on a listing without instant booking."""
     return await in_one_transaction(
         db,
@@ -71,7 +75,7 @@ async def cancel_and_refund(
     reservation_id: uuid.UUID,
     reason: str | None = None,
     provider: PaymentProvider,
-) -> Row:
+) -> ReservationRecord:
     """Cancel and refund what the agreed policy gives back, in the caller's transaction: a
     refund that fails rolls the cancellation back, leaving the booking as it was to be
     cancelled again. The one place the two are composed (`cancel`, and the demo seed)."""
@@ -95,7 +99,7 @@ async def cancel(
     reservation_id: uuid.UUID,
     reason: str | None = None,
     provider: PaymentProvider,
-) -> Row:
+) -> ReservationRecord:
     """Cancel as the guest or the host, refund by the policy, commit, then offer the freed
     units to the waitlist."""
     reservation = await in_one_transaction(
@@ -122,11 +126,11 @@ async def change_dates(
     nights: int | None = None,
     quantity: int | None = None,
     provider: PaymentProvider,
-) -> Row:
+) -> ReservationRecord:
     """Move the reservation and settle its new price in one transaction (a dearer change is
     refused and changes nothing), then offer the nights it let go of to the waitlist."""
 
-    async def change(session: AsyncSession) -> Row:
+    async def change(session: AsyncSession) -> ReservationRecord:
         changed = await lifecycle.change_dates(
             session=session,
             principal=principal,
@@ -144,7 +148,9 @@ async def change_dates(
     return reservation
 
 
-async def check_in(db: Database, *, principal: Principal, reservation_id: uuid.UUID) -> Row:
+async def check_in(
+    db: Database, *, principal: Principal, reservation_id: uuid.UUID
+) -> ReservationRecord:
     return await in_one_transaction(
         db,
         lambda session: lifecycle.check_in(
@@ -153,7 +159,9 @@ async def check_in(db: Database, *, principal: Principal, reservation_id: uuid.U
     )
 
 
-async def check_out(db: Database, *, principal: Principal, reservation_id: uuid.UUID) -> Row:
+async def check_out(
+    db: Database, *, principal: Principal, reservation_id: uuid.UUID
+) -> ReservationRecord:
     """Leaving early frees the nights not slept: they go to the waitlist after the commit."""
     reservation = await in_one_transaction(
         db,

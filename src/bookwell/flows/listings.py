@@ -2,17 +2,16 @@
 
 import uuid
 
-from sqlalchemy.engine import Row
-
 from bookwell.core.db import Database
 from bookwell.flows.transaction import in_one_transaction
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.listings import listings, terms
 from bookwell.services.listings.listings import NewListing
+from bookwell.services.listings.records import ListingRecord, PriceRuleRecord
 from bookwell.services.listings.terms import NewPriceRule, TermsUpdate
 
 
-async def create_listing(db: Database, *, owner: Principal, data: NewListing) -> Row:
+async def create_listing(db: Database, *, owner: Principal, data: NewListing) -> ListingRecord:
     return await in_one_transaction(
         db, lambda session: listings.create_listing(session=session, owner=owner, data=data)
     )
@@ -20,7 +19,7 @@ async def create_listing(db: Database, *, owner: Principal, data: NewListing) ->
 
 async def update_terms(
     db: Database, *, principal: Principal, listing_id: uuid.UUID, changes: TermsUpdate
-) -> Row:
+) -> ListingRecord:
     return await in_one_transaction(
         db,
         lambda session: terms.update_terms(
@@ -31,7 +30,7 @@ async def update_terms(
 
 async def add_price_rule(
     db: Database, *, principal: Principal, listing_id: uuid.UUID, rule: NewPriceRule
-) -> Row:
+) -> PriceRuleRecord:
     return await in_one_transaction(
         db,
         lambda session: terms.add_price_rule(
@@ -40,7 +39,9 @@ async def add_price_rule(
     )
 
 
-async def remove_price_rule(db: Database, *, principal: Principal, rule_id: uuid.UUID) -> Row:
+async def remove_price_rule(
+    db: Database, *, principal: Principal, rule_id: uuid.UUID
+) -> ListingRecord:
     """The listing the rule belonged to."""
     return await in_one_transaction(
         db,

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.core.db import Database
 from bookwell.core.errors import DomainError
-from bookwell.flows.transaction import in_one_transaction
+from bookwell.flows.transaction import Work, in_one_transaction
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.payments import records
 from bookwell.services.payments import service as payments
@@ -62,6 +62,15 @@ async def apply_stripe_event(
     )
 
 
+def _refunding_in_full(
+    reservation_id: uuid.UUID, provider: PaymentProvider
+) -> Work[records.PaymentRecord | None]:
+    """The work that refunds one reservation in full (bound now, not in a loop's closure)."""
+    return lambda session: payments.refund_in_full(
+        session=session, reservation_id=reservation_id, provider=provider
+    )
+
+
 async def refund_ended_holds(db: Database, provider: PaymentProvider) -> int:
     """Paid holds that expired (awaiting the host, or expired lazily by another booking) get
     everything back, one transaction each: a refund the provider refuses is logged and tried
@@ -73,9 +82,7 @@ async def refund_ended_holds(db: Database, provider: PaymentProvider) -> int:
         try:
             if await in_one_transaction(
                 db,
-                lambda session, reservation_id=reservation_id: payments.refund_in_full(
-                    session=session, reservation_id=reservation_id, provider=provider
-                ),
+                _refunding_in_full(reservation_id, provider),
             ):
                 refunded += 1
         except DomainError as error:

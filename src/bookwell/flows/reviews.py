@@ -2,17 +2,16 @@
 
 import uuid
 
-from sqlalchemy.engine import Row
-
 from bookwell.core.db import Database
 from bookwell.flows.transaction import in_one_transaction
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.reviews import reviews
+from bookwell.services.reviews.records import ReviewRecord
 
 
 async def create_review(
     db: Database, *, author: Principal, reservation_id: uuid.UUID, rating: int, comment: str
-) -> Row:
+) -> ReviewRecord:
     """The guest of a COMPLETED stay reviews it, once."""
     return await in_one_transaction(
         db,

@@ -1,17 +1,16 @@
 """Slot flows: hold a table, a room or an item for a time (services/slots/slots.py)."""
 
-from sqlalchemy.engine import Row
-
 from bookwell.core.db import Database
 from bookwell.flows.transaction import in_one_transaction
 from bookwell.services.accounts.principal import Principal
+from bookwell.services.booking.records import ReservationRecord
 from bookwell.services.slots import slots
 from bookwell.services.slots.slots import NewSlotBooking
 
 
 async def book_slot(
     db: Database, *, guest: Principal, data: NewSlotBooking, idempotency_key: str | None = None
-) -> Row:
+) -> ReservationRecord:
     """A PENDING hold on the slot; the booking itself expires overdue holds in its way, so
     unlike a stay it needs no second attempt."""
     return await in_one_transaction(

@@ -5,12 +5,11 @@ import logging
 import uuid
 from collections.abc import Iterable
 
-from sqlalchemy.engine import Row
-
 from bookwell.core.db import Database
-from bookwell.flows.transaction import in_one_transaction
+from bookwell.flows.transaction import Work, in_one_transaction
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.waitlist import waitlist
+from bookwell.services.waitlist.entries import WaitlistEntryRecord
 from bookwell.services.waitlist.waitlist import Left, NewWaitlistEntry
 
 log = logging.getLogger(__name__)
@@ -29,9 +28,7 @@ async def offer_freed_units(db: Database, listing_ids: Iterable[uuid.UUID]) -> i
         try:
             offers = await in_one_transaction(
                 db,
-                lambda session, listing_id=listing_id: waitlist.offer_freed_units(
-                    session=session, listing_id=listing_id
-                ),
+                _offering(listing_id),
             )
         except Exception:
             log.exception("offering freed units of listing %s failed", listing_id)
@@ -40,7 +37,15 @@ async def offer_freed_units(db: Database, listing_ids: Iterable[uuid.UUID]) -> i
     return offered
 
 
-async def join(db: Database, *, principal: Principal, data: NewWaitlistEntry) -> Row:
+def _offering(listing_id: uuid.UUID) -> Work[list[WaitlistEntryRecord]]:
+    """The work that offers the freed units of one listing (bound now, not in a loop's
+    closure)."""
+    return lambda session: waitlist.offer_freed_units(session=session, listing_id=listing_id)
+
+
+async def join(
+    db: Database, *, principal: Principal, data: NewWaitlistEntry
+) -> WaitlistEntryRecord:
     return await in_one_transaction(
         db, lambda session: waitlist.join_waitlist(session=session, principal=principal, data=data)
     )

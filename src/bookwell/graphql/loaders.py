@@ -10,36 +10,47 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import date
 from functools import cached_property
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from aiodataloader import DataLoader
-from sqlalchemy.engine import Row
 
 from bookwell.core.db import Database
+from bookwell.core.json_rows import JsonShape
 from bookwell.core.pagination import Page, PageRequest
 from bookwell.services.accounts import accounts
 from bookwell.services.accounts.principal import Principal
+from bookwell.services.accounts.records import UserRecord
 from bookwell.services.booking import reservation_json, reservations
+from bookwell.services.booking.records import ReservationRecord
 from bookwell.services.listings import availability, listings
 from bookwell.services.listings import terms as listing_terms
 from bookwell.services.listings.availability import Availability
+from bookwell.services.listings.records import ListingRecord, PriceRuleRecord, UnitRecord
 from bookwell.services.listings.stays import Stay
 from bookwell.services.listings.units import units_of_listings, units_of_reservations
-from bookwell.services.payments.records import payments_of_reservations
+from bookwell.services.payments.records import PaymentRecord, payments_of_reservations
 from bookwell.services.reviews import reviews as reviews_service
+from bookwell.services.reviews.records import ReviewRecord
 from bookwell.services.reviews.reviews import Rating
 
 K = TypeVar("K")
 V = TypeVar("V")
 
+
+class HasId(Protocol):
+    @property
+    def id(self) -> uuid.UUID: ...
+
+
+R = TypeVar("R", bound=HasId)
+
 # (listing id, start, end, quantity)
 AvailabilityKey = tuple[uuid.UUID, date, date, int]
 # (listing id, which page of its reservations or reviews)
 PageKey = tuple[uuid.UUID, PageRequest]
-EMPTY_PAGE: Page[Row] = Page(rows=(), has_next_page=False)
 
 
-def _by_id(rows: Iterable[Row], ids: Sequence[uuid.UUID]) -> list[Row | None]:
+def _by_id(rows: Iterable[R], ids: Sequence[uuid.UUID]) -> list[R | None]:
     found = {row.id: row for row in rows}
     return [found.get(id_) for id_ in ids]
 
@@ -124,7 +135,7 @@ class Loaders:
         self,
         listing_ids: Sequence[uuid.UUID],
         page: PageRequest,
-        shape: reservation_json.JsonShape,
+        shape: JsonShape,
     ) -> dict[uuid.UUID, reservation_json.JsonPage]:
         """A page of each listing's reservations, its edges as JSON (graphql/engine/json_pages.py).
         Not a loader: the look-ahead asks once for a whole page of listings, and text is not
@@ -144,18 +155,18 @@ class Loaders:
         async with self._db.read() as session:
             return await query(session=session, **kwargs)
 
-    async def users_now(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Row]:
+    async def users_now(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, UserRecord]:
         """Users by id, read at once: for a caller that holds every id it needs."""
         return {row.id: row for row in await self._read(accounts.users_by_ids, ids=list(ids))}
 
-    async def _users(self, ids: Sequence[uuid.UUID]) -> list[Row | None]:
+    async def _users(self, ids: Sequence[uuid.UUID]) -> list[UserRecord | None]:
         found = await self.users_now(ids)
         return [found.get(id_) for id_ in ids]
 
-    async def _listings(self, ids: Sequence[uuid.UUID]) -> list[Row | None]:
+    async def _listings(self, ids: Sequence[uuid.UUID]) -> list[ListingRecord | None]:
         return _by_id(await self._read(listings.listings_by_ids, ids=ids), ids)
 
-    async def _price_rules(self, listing_ids: Sequence[uuid.UUID]) -> list[list[Row]]:
+    async def _price_rules(self, listing_ids: Sequence[uuid.UUID]) -> list[list[PriceRuleRecord]]:
         found = await self._read(listing_terms.rules_of_listings, listing_ids=listing_ids)
         return [found[listing_id] for listing_id in listing_ids]
 
@@ -172,8 +183,8 @@ class Loaders:
                 answers[position] = found.get(key[0])
         return answers
 
-    async def _newest_reservations(self, keys: Sequence[PageKey]) -> list[Page[Row]]:
-        answers: list[Page[Row]] = [EMPTY_PAGE] * len(keys)
+    async def _newest_reservations(self, keys: Sequence[PageKey]) -> list[Page[ReservationRecord]]:
+        answers: list[Page[ReservationRecord]] = [Page(rows=(), has_next_page=False)] * len(keys)
         if self._viewer is None:
             return answers
         for page, members in _grouped(keys, lambda k: k[1]).items():
@@ -199,8 +210,8 @@ class Loaders:
         found = await self._read(reviews_service.ratings_of_listings, listing_ids=listing_ids)
         return [found[listing_id] for listing_id in listing_ids]
 
-    async def _reviews(self, keys: Sequence[PageKey]) -> list[Page[Row]]:
-        answers: list[Page[Row]] = [EMPTY_PAGE] * len(keys)
+    async def _reviews(self, keys: Sequence[PageKey]) -> list[Page[ReviewRecord]]:
+        answers: list[Page[ReviewRecord]] = [Page(rows=(), has_next_page=False)] * len(keys)
         for page, members in _grouped(keys, lambda k: k[1]).items():
             found = await self._read(
                 reviews_service.newest_reviews_of_listings,
@@ -211,11 +222,11 @@ class Loaders:
                 answers[position] = found[key[0]]
         return answers
 
-    async def _reservation_reviews(self, ids: Sequence[uuid.UUID]) -> list[Row | None]:
+    async def _reservation_reviews(self, ids: Sequence[uuid.UUID]) -> list[ReviewRecord | None]:
         found = await self._read(reviews_service.reviews_of_reservations, reservation_ids=ids)
         return [found.get(id_) for id_ in ids]
 
-    async def _payments(self, reservation_ids: Sequence[uuid.UUID]) -> list[Row | None]:
+    async def _payments(self, reservation_ids: Sequence[uuid.UUID]) -> list[PaymentRecord | None]:
         """Keyed by reservation id; only reached from reservations the viewer may see."""
         found = await self._read(payments_of_reservations, reservation_ids=reservation_ids)
         return [found.get(id_) for id_ in reservation_ids]
@@ -224,10 +235,12 @@ class Loaders:
         found = await self._read(reservations.price_snapshots, ids=reservation_ids)
         return [found.get(id_) for id_ in reservation_ids]
 
-    async def _listing_units(self, listing_ids: Sequence[uuid.UUID]) -> list[list[Row]]:
+    async def _listing_units(self, listing_ids: Sequence[uuid.UUID]) -> list[list[UnitRecord]]:
         found = await self._read(units_of_listings, listing_ids=listing_ids)
         return [found[listing_id] for listing_id in listing_ids]
 
-    async def _reservation_units(self, reservation_ids: Sequence[uuid.UUID]) -> list[list[Row]]:
+    async def _reservation_units(
+        self, reservation_ids: Sequence[uuid.UUID]
+    ) -> list[list[UnitRecord]]:
         found = await self._read(units_of_reservations, reservation_ids=reservation_ids)
         return [found[reservation_id] for reservation_id in reservation_ids]

@@ -54,7 +54,7 @@ class Authentication(Protocol):
     def principal_of(self, conn: HTTPConnection) -> Principal | None: ...
 
 
-class BookwellGraphQL(DocumentIdRequests, GraphQL):
+class BookwellGraphQL(DocumentIdRequests, GraphQL[Context, None]):
     graphql_transport_ws_handler_class = SubscriptionsOnly
     websocket_adapter_class = TextFrames  # type: ignore[assignment]
 
@@ -112,7 +112,9 @@ class BookwellGraphQL(DocumentIdRequests, GraphQL):
         accept = request.headers.get("accept", "")
         return asks_for_the_ide(request.method, request.query_params, accept)
 
-    async def get_sub_response(self, request: Request) -> Response:
+    async def get_sub_response(self, request: Request | WebSocket) -> Response:
+        if not isinstance(request, Request):  # Strawberry asks for HTTP requests only
+            raise TypeError("a websocket has no HTTP sub-response")
         return sub_response_for(request)
 
     async def run(self, request, context=UNSET, root_value=UNSET):  # type: ignore[no-untyped-def]
@@ -187,7 +189,9 @@ class BookwellGraphQL(DocumentIdRequests, GraphQL):
         context.sign_in(principal)
         return UNSET
 
-    async def get_context(self, request: Request | WebSocket, response: Response) -> Context:
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> Context:
         request_id = request.state.request_id  # observability/request_context.py made it
         if isinstance(response, Response):
             response.headers["X-Request-ID"] = request_id

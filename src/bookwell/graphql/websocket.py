@@ -1,5 +1,7 @@
 """The websocket at /graphql: graphql-transport-ws, subscriptions only, in text frames."""
 
+from typing import TYPE_CHECKING
+
 import orjson
 from graphql import GraphQLError, OperationType, get_operation_ast, parse
 from starlette.websockets import WebSocketDisconnect
@@ -10,10 +12,17 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import SubscribeMessage
 
+from bookwell.graphql.context import Context
 
-class SubscriptionsOnly(BaseGraphQLTransportWSHandler):
+if TYPE_CHECKING:
+    from bookwell.graphql.view import BookwellGraphQL
+
+
+class SubscriptionsOnly(BaseGraphQLTransportWSHandler[Context, None]):
     """A websocket serves subscriptions only. Queries and mutations go over HTTP, where each
     request gets its own context (fresh dataloaders) and the schema's error masking."""
+
+    view: "BookwellGraphQL"  # the view that made this handler (graphql/view.py)
 
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
         payload = message.get("payload")

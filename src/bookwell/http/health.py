@@ -53,7 +53,7 @@ def readyz(redis_url: str | None):
         results = await asyncio.gather(*probes)
         checks = {name: "ok" if failure is None else "failed" for name, failure in results}
         failed = [name for name, failure in results if failure is not None]
-        body = {"status": "unavailable" if failed else "ok", "checks": checks}
+        body: dict[str, object] = {"status": "unavailable" if failed else "ok", "checks": checks}
         if failed:
             body["failed"] = failed
         return JSONResponse(body, status_code=503 if failed else 200)

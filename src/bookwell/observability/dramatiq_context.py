@@ -35,7 +35,9 @@ class MessageContext(dramatiq.Middleware):
         if request_id is not None and "request_id" not in message.options:
             message.options["request_id"] = request_id
 
-    def before_process_message(self, broker: dramatiq.Broker, message: dramatiq.Message) -> None:
+    def before_process_message(
+        self, broker: dramatiq.Broker, message: dramatiq.MessageProxy
+    ) -> None:
         unbind_contextvars(*BOUND)
         fields = {"message_id": message.message_id, "actor": message.actor_name}
         if message.options.get("request_id"):

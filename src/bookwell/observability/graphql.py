@@ -68,8 +68,14 @@ class ObserveOperations(SchemaExtension):
         if metrics is None:
             return
         metrics.observe_operation(name, kind, outcome, seconds)
-        if kind == "mutation" and operation is not None and isinstance(data, dict):
-            for key, field in _root_fields(operation, context.graphql_document):
+        document = context.graphql_document  # not None: there is an operation
+        if (
+            kind == "mutation"
+            and operation is not None
+            and document is not None
+            and isinstance(data, dict)
+        ):
+            for key, field in _root_fields(operation, document):
                 if field in BOOKING_MUTATIONS and key in data:
                     codes = user_codes.get(key, [])
                     metrics.observe_booking(field, codes[0] if codes else "ok")

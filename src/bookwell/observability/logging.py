@@ -11,7 +11,7 @@ from typing import Any, Literal, TextIO
 
 import orjson
 import structlog
-from structlog.typing import Processor
+from structlog.typing import EventDict, Processor
 
 from bookwell.core.config import Settings
 
@@ -55,7 +55,7 @@ def shared_processors() -> list[Processor]:
     ]
 
 
-def _drop_noise(logger: object, method: str, event: dict) -> dict:
+def _drop_noise(logger: object, method: str, event: EventDict) -> EventDict:
     """Not extras: uvicorn's ANSI-coloured copy of its message, and the `message` another
     handler's formatter (pytest's) may have set on the record first."""
     event.pop("color_message", None)

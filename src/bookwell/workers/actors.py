@@ -18,7 +18,7 @@ from bookwell.observability.dramatiq_context import (
     worker_middleware,
 )
 from bookwell.services.listings import availability as availability_service
-from bookwell.services.listings.stays import stay
+from bookwell.services.listings.stays import check_quantity, stay
 from bookwell.workers.broker import NOTIFICATIONS, QUERIES
 from bookwell.workers.delivery import deliver
 from bookwell.workers.runtime import CloseRuntime, WorkerRuntime
@@ -38,7 +38,7 @@ async def availability_answer(
     """The API's `availability` answer as JSON (same field names), or its errors."""
     parsed = database_id_of(listing_id, "Listing")  # a global id or a bare UUID
     try:
-        availability_service.check_quantity(quantity)
+        check_quantity(quantity)
         checked = stay(date.fromisoformat(start_date), date.fromisoformat(end_date))
         found = None
         if parsed is not None:
@@ -86,14 +86,11 @@ def declare_actors(broker: RedisBroker, runtime: WorkerRuntime) -> Actors:
         return await availability_answer(runtime, listing_id, start_date, end_date, quantity)
 
     return Actors(
-        deliver_notification=dramatiq.actor(
-            carry_context(deliver_notification), broker=broker, queue_name=NOTIFICATIONS
+        # dramatiq's overloads take a function or options, not both: the options' decorator.
+        deliver_notification=dramatiq.actor(broker=broker, queue_name=NOTIFICATIONS)(
+            carry_context(deliver_notification)
         ),
         check_availability=dramatiq.actor(
-            carry_context(check_availability),
-            broker=broker,
-            queue_name=QUERIES,
-            store_results=True,
-            max_retries=0,
-        ),
+            broker=broker, queue_name=QUERIES, store_results=True, max_retries=0
+        )(carry_context(check_availability)),
     )

@@ -5,7 +5,8 @@ embedded mode runs all three beside the API, so one command shows emails arrivin
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 import dramatiq
 
@@ -24,7 +25,7 @@ STOP_TIMEOUT_MS = 30_000
 
 OUTBOX_CHANNEL = "bookwell_outbox"
 
-Task = Callable[[Database, asyncio.Event], Awaitable[None]]
+Task = Callable[[Database, asyncio.Event], Coroutine[Any, Any, None]]
 
 
 class BackgroundWork:
@@ -57,8 +58,11 @@ class BackgroundWork:
     def enqueue_outbox(self, rows: list[Relayed]) -> None:
         for outbox_id, request_id in rows:
             # The worker binds it to the delivery's log lines (observability/dramatiq_context).
-            options = {"request_id": request_id} if request_id else {}
-            self.actors.deliver_notification.send_with_options(args=(outbox_id,), **options)
+            send = self.actors.deliver_notification.send_with_options
+            if request_id:
+                send(args=(outbox_id,), request_id=request_id)
+            else:
+                send(args=(outbox_id,))
 
     async def start(self) -> None:
         """Start each part; `stop` undoes exactly what started, in reverse, even after a

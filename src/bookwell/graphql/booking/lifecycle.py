@@ -5,7 +5,6 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 import strawberry
-from sqlalchemy.engine import Row
 
 from bookwell.core.errors import InputErrors
 from bookwell.flows import booking
@@ -16,9 +15,10 @@ from bookwell.graphql.shared.common import errors_as_data, parse_id, require_pri
 from bookwell.graphql.shared.errors import ARGUMENTS, INPUT, ArgumentPaths, user_errors
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.booking import lifecycle
+from bookwell.services.booking.records import ReservationRecord
 from bookwell.services.listings.stays import requested_stay
 
-Transition = Callable[[Principal, uuid.UUID], Awaitable[Row]]
+Transition = Callable[[Principal, uuid.UUID], Awaitable[ReservationRecord]]
 
 
 async def _run(

@@ -4,6 +4,7 @@ from datetime import date, datetime
 from typing import Any
 
 import strawberry
+from graphql.pyutils import AwaitableOrValue
 
 from bookwell.core.ids import global_id
 from bookwell.graphql.accounts.types import User
@@ -87,13 +88,16 @@ class Reservation(Node):
     listing_id: strawberry.Private[uuid.UUID]
     guest_id: strawberry.Private[uuid.UUID | None]
     # Filled by a connection's look-ahead (graphql/listings/prefetch.py); else the fields return an
-    # awaitable from the dataloaders (graphql-core awaits it).
+    # awaitable from the dataloaders (graphql-core awaits it): they name their GraphQL type with
+    # `graphql_type`.
     prefetched: strawberry.Private[dict[str, Any]] = dataclasses.field(default_factory=dict)
 
     @strawberry.field(
-        description="The listing booked.", metadata=prefetched_as(lambda arguments: "listing")
+        description="The listing booked.",
+        metadata=prefetched_as(lambda arguments: "listing"),
+        graphql_type=Listing,
     )
-    def listing(self, info: Info) -> Listing:
+    def listing(self, info: Info) -> AwaitableOrValue[Listing]:
         return self.prefetched.get("listing") or self._load_listing(info)
 
     async def _load_listing(self, info: Info) -> Listing:
@@ -102,8 +106,9 @@ class Reservation(Node):
     @strawberry.field(
         description="The guest's account; null for a calendar block, which has no guest.",
         metadata=prefetched_as(lambda arguments: "guest"),
+        graphql_type=User | None,
     )
-    def guest(self, info: Info) -> User | None:
+    def guest(self, info: Info) -> AwaitableOrValue[User | None]:
         if "guest" in self.prefetched or self.guest_id is None:
             return self.prefetched.get("guest")
         return self._load_guest(info, self.guest_id)
@@ -115,8 +120,9 @@ class Reservation(Node):
     @strawberry.field(
         description="What the guest paid; UNPAID with the total until then.",
         metadata=prefetched_as(lambda arguments: "payment"),
+        graphql_type=Payment,
     )
-    def payment(self, info: Info) -> Payment:
+    def payment(self, info: Info) -> AwaitableOrValue[Payment]:
         if "payment" in self.prefetched:
             return self.prefetched["payment"]
         return reservation_payment(info, self.database_id, self.total_price)
@@ -127,9 +133,10 @@ class Reservation(Node):
 
     @strawberry.field(
         description="The price as agreed at booking (or at the last change of dates), "
-        "line by line, with its cancellation policy."
+        "line by line, with its cancellation policy.",
+        graphql_type=Quote | None,
     )
-    def price(self, info: Info) -> Quote | None:
+    def price(self, info: Info) -> AwaitableOrValue[Quote | None]:
         if self.price_snapshot is NOT_LOADED:
             return self._load_price(info)
         return Quote.of(self.price_snapshot) if self.price_snapshot else None

@@ -31,8 +31,8 @@ async def import_calendar(
         ics_text=input.ics_text,
         source=input.source,
     )
-    if (error := found.as_error()) is not None:
-        return _failed(error)
+    if (invalid := found.as_error()) is not None:
+        return _failed(invalid)
     assert listing_id is not None
     data = CalendarInput(
         listing_id=listing_id,

@@ -137,11 +137,15 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return known[1]
 
     def _plain_entries(self, object_type, grouped) -> list[tree.Entry] | None:
-        entries = []
+        entries: list[tree.Entry] = []
         for response_name, details_list in grouped.items():
             field = object_type.fields.get(details_list[0].node.name.value)  # None: __typename
-            fetch = self._fetcher(field, details_list) if field is not None else None
-            finish = self._finisher(field.type, details_list) if fetch is not None else None
+            if field is None:
+                return None
+            fetch = self._fetcher(field, details_list)
+            if fetch is None:
+                return None
+            finish = self._finisher(field.type, details_list)
             if finish is None:
                 return None
             entries.append((response_name, fetch, finish))

@@ -157,16 +157,20 @@ def _fields(
         if isinstance(selection, FieldNode):
             found.append(selection)
             continue
+        fragment: InlineFragmentNode | FragmentDefinitionNode
         if isinstance(selection, FragmentSpreadNode):
-            selection = fragments.get(selection.name.value)
-            if selection is None or selection.directives:
+            spread = fragments.get(selection.name.value)
+            if spread is None or spread.directives:
                 return None
-        if not isinstance(selection, InlineFragmentNode | FragmentDefinitionNode):
+            fragment = spread
+        elif isinstance(selection, InlineFragmentNode | FragmentDefinitionNode):
+            fragment = selection
+        else:
             return None
-        condition = selection.type_condition
+        condition = fragment.type_condition
         if type_name is not None and condition is not None and condition.name.value != type_name:
             return None
-        inner = _fields(selection.selection_set.selections, fragments, type_name)
+        inner = _fields(fragment.selection_set.selections, fragments, type_name)
         if inner is None:
             return None
         found += inner

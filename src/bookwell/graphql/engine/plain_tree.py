@@ -16,6 +16,7 @@ from typing import Any
 
 import orjson
 from graphql import FieldNode, Undefined
+from graphql.pyutils import AwaitableOrValue
 
 from bookwell.graphql.engine.json_pages import Prebuilt
 
@@ -91,10 +92,13 @@ def enum(serialize: Callable[[Any], Any], nullable: bool) -> Finish:
 
 
 def object_of(
-    entries: list[Entry], nullable: bool, is_type_of: Callable[[Any, Any], bool] | None = None
+    entries: list[Entry],
+    nullable: bool,
+    is_type_of: Callable[[Any, Any], AwaitableOrValue[bool]] | None = None,
 ) -> Finish:
     """`is_type_of`: the check graphql-core makes of a value for a type that implements an
-    interface (Strawberry's is an isinstance test; it reads no resolve info)."""
+    interface (Strawberry's is an isinstance test: synchronous, and it reads no resolve
+    info)."""
 
     def finish(value: Any) -> Any:
         if value is None:

@@ -120,7 +120,9 @@ async def _newest_reservations(
         pages = await loaders.reservation_edges_as_json(ids, page, shape)
         for listing in listings:
             count = functools.partial(loaders.reservation_count.load, listing.uuid)
-            connection = Connection.of_json_page(pages[listing.uuid], edges, count)
+            connection: Connection[Reservation] = Connection.of_json_page(
+                pages[listing.uuid], edges, count
+            )
             listing.prefetched[("reservations", page)] = connection
         return
     found = await loaders.newest_reservations.load_many([(id_, page) for id_ in ids])
@@ -190,7 +192,9 @@ def listing_edges_as_json(info: Info) -> tuple[FieldNode, JsonShape] | None:
     if not _executor_embeds_json(info):
         return None
     node = _single_node(info, ("edges",))
-    shape = None if node is None else json_shape(node, LISTING_EDGE, info._raw_info.fragments)
+    if node is None:
+        return None
+    shape = json_shape(node, LISTING_EDGE, info._raw_info.fragments)
     return None if shape is None else (node, shape)
 
 

@@ -6,12 +6,12 @@ from decimal import Decimal
 from typing import Any
 
 import strawberry
-from sqlalchemy.engine import Row
 
 from bookwell.core.ids import global_id
 from bookwell.graphql.shared.errors import UserError
 from bookwell.graphql.shared.money import Money
 from bookwell.graphql.shared.node import Node
+from bookwell.services.listings.records import PriceRuleRecord
 
 
 @strawberry.type(description="What a guest gets back when they cancel.")
@@ -43,7 +43,7 @@ class PriceRule(Node):
     )
 
     @classmethod
-    def from_row(cls, row: Row, currency: str) -> "PriceRule":
+    def from_row(cls, row: PriceRuleRecord, currency: str) -> "PriceRule":
         return cls(
             id=global_id("PriceRule", row.id),
             database_id=row.id,

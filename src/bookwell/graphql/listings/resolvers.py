@@ -51,10 +51,10 @@ async def all_listings(
     if as_json := listing_edges_as_json(info):
         node, shape = as_json
         async with info.context.db.read_connection() as connection:
-            found = await listing_json.listings_as_json(
+            edges = await listing_json.listings_as_json(
                 connection=connection, filter=criteria, page=page, shape=shape
             )
-        return Connection.of_json(found, node, count)
+        return Connection.of_json(edges, node, count)
     async with info.context.db.read() as session:
         found = await listings.list_listings(session=session, filter=criteria, page=page)
     return await _with_nested(info, Connection.of(found, Listing.from_row, count))
@@ -121,7 +121,7 @@ async def search_availability(
     if as_json := listing_edges_as_json(info):
         node, shape = as_json
         async with info.context.db.read_connection() as connection:
-            found = await listing_json.search_as_json(
+            edges = await listing_json.search_as_json(
                 connection=connection,
                 stay=wanted,
                 quantity=quantity,
@@ -129,7 +129,7 @@ async def search_availability(
                 page=page,
                 shape=shape,
             )
-        return Connection.of_json(found, node, count)
+        return Connection.of_json(edges, node, count)
     async with info.context.db.read() as session:
         found = await availability_service.search(
             session=session, stay=wanted, quantity=quantity, filter=criteria, page=page

@@ -25,7 +25,7 @@ from bookwell.graphql.shared.common import parse_uuid, public_read
 from bookwell.graphql.shared.errors import PublicError
 from bookwell.services.listings import availability as availability_service
 from bookwell.services.listings import listings
-from bookwell.services.listings.stays import Stay
+from bookwell.services.listings.stays import Stay, check_quantity
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +72,7 @@ async def availability_changed(
 
 def _window(start_date: date | None, end_date: date | None, quantity: int) -> Stay | None:
     if start_date is None and end_date is None:
-        availability_service.check_quantity(quantity)
+        check_quantity(quantity)
         return None
     if start_date is None or end_date is None:
         field = "startDate" if start_date is None else "endDate"

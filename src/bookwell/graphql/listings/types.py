@@ -2,8 +2,10 @@ import dataclasses
 import uuid
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Annotated, Any
+from uuid import UUID
 
 import strawberry
+from graphql.pyutils import AwaitableOrValue
 
 from bookwell.core.ids import global_id
 from bookwell.core.pagination import (
@@ -33,7 +35,7 @@ from bookwell.services.accounts.feed_tokens import feed_url
 from bookwell.services.listings import availability as availability_service
 from bookwell.services.listings import pricing as pricing_service
 from bookwell.services.listings.records import ListingRecord
-from bookwell.services.listings.stays import stay
+from bookwell.services.listings.stays import check_quantity, stay
 
 if TYPE_CHECKING:
     from bookwell.graphql.booking.types import Reservation
@@ -66,7 +68,7 @@ def _availability_key(arguments: dict[str, Any]) -> tuple:
 
 def availability_key(start_date: date, end_date: date, quantity: int) -> tuple[date, date, int]:
     """The checked range and quantity of an availability question (DomainError if bad)."""
-    availability_service.check_quantity(quantity)
+    check_quantity(quantity)
     checked = stay(start_date, end_date)
     return checked.start, checked.end, quantity
 
@@ -162,17 +164,19 @@ class Listing(Node):
     closes_at: time | None = strawberry.field(
         description="Local closing time; at or before opensAt means on the next day."
     )
-    uuid: strawberry.Private[uuid.UUID]
-    owner_id: strawberry.Private[uuid.UUID]
+    uuid: strawberry.Private[UUID]  # the field's name hides the module in the class body
+    owner_id: strawberry.Private[UUID]
     # Nested objects loaded in bulk by a connection's look-ahead (graphql/listings/prefetch.py).
     # The fields below answer from here when they can, else they return an awaitable from the
-    # dataloaders (graphql-core awaits it); annotations name the GraphQL type only.
+    # dataloaders (graphql-core awaits it): each names its GraphQL type with `graphql_type`.
     prefetched: strawberry.Private[dict[Any, Any]] = dataclasses.field(default_factory=dict)
 
     @strawberry.field(
-        description="The host who owns it.", metadata=prefetched_as(lambda arguments: "owner")
+        description="The host who owns it.",
+        metadata=prefetched_as(lambda arguments: "owner"),
+        graphql_type=User,
     )
-    def owner(self, info: Info) -> User:
+    def owner(self, info: Info) -> AwaitableOrValue[User]:
         return self.prefetched.get("owner") or self._load_owner(info)
 
     async def _load_owner(self, info: Info) -> User:
@@ -182,6 +186,7 @@ class Listing(Node):
         description="Whether `quantity` units are free on every night of [startDate, endDate) "
         "(STAY listings; slot listings: Query.searchSlots).",
         metadata=prefetched_as(_availability_key),
+        graphql_type=Availability,
     )
     def availability(
         self,
@@ -196,7 +201,7 @@ class Listing(Node):
         quantity: Annotated[
             int, strawberry.argument(description="Units wanted on every night, at least 1.")
         ] = 1,
-    ) -> Availability:
+    ) -> AwaitableOrValue[Availability]:
         found = self.prefetched.get(("availability", start_date, end_date, quantity))
         return found or self._load_availability(info, start_date, end_date, quantity)
 
@@ -212,6 +217,9 @@ class Listing(Node):
         "see all, a guest their own, anonymous callers none), newest first: 10 unless "
         "`first` or `last` (1 to 50) says otherwise.",
         metadata=prefetched_as(_reservations_key),
+        graphql_type=Connection[
+            Annotated["Reservation", strawberry.lazy("bookwell.graphql.booking.types")]
+        ],
     )
     def reservations(
         self,
@@ -220,7 +228,7 @@ class Listing(Node):
         after: After = None,
         last: Last = None,
         before: Before = None,
-    ) -> Connection[Annotated["Reservation", strawberry.lazy("bookwell.graphql.booking.types")]]:
+    ) -> AwaitableOrValue[Connection["Reservation"]]:
         page = nested_page(first, after, last, before)
         found = self.prefetched.get(("reservations", page))
         return found if found is not None else self._load_reservations(info, page)
@@ -276,7 +284,7 @@ class Listing(Node):
         ] = 1,
     ) -> Quote:
         booked = stay(start_date, end_date, nights)
-        availability_service.check_quantity(quantity)
+        check_quantity(quantity)
         async with info.context.db.read() as session:
             found = await pricing_service.quote_listing(
                 session=session, listing_id=self.uuid, booked=booked, quantity=quantity

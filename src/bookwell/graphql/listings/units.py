@@ -3,11 +3,11 @@
 import uuid
 
 import strawberry
-from sqlalchemy.engine import Row
 
 from bookwell.core.ids import global_id
 from bookwell.graphql.context import Info
 from bookwell.graphql.shared.node import Node
+from bookwell.services.listings.records import UnitRecord
 
 
 @strawberry.type(description="A table (with its seats), room or item of a time-slot listing.")
@@ -23,7 +23,7 @@ class ListingUnit(Node):
     position: int = strawberry.field(description="1, 2, ...: the order units are offered in.")
 
     @classmethod
-    def from_row(cls, row: Row) -> "ListingUnit":
+    def from_row(cls, row: UnitRecord) -> "ListingUnit":
         return cls(
             id=global_id("ListingUnit", row.id),
             database_id=row.id,

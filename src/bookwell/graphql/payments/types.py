@@ -3,18 +3,19 @@ from datetime import datetime
 from decimal import Decimal
 
 import strawberry
-from sqlalchemy.engine import Row
 
 from bookwell import models
 from bookwell.core.ids import global_id
 from bookwell.graphql.context import Info
-from bookwell.graphql.shared.enums import described_enum
+from bookwell.graphql.shared.enums import describe_enum
 from bookwell.graphql.shared.money import Money
 from bookwell.graphql.shared.node import Node
+from bookwell.services.payments.records import PaymentRecord
 
 # The GraphQL enum is the model's own, as in graphql/shared/enums.py.
-PaymentStatus = described_enum(
-    models.PaymentStatus,
+PaymentStatus = models.PaymentStatus
+describe_enum(
+    PaymentStatus,
     name="PaymentStatus",
     description="Where a reservation's one payment stands.",
     values={
@@ -60,7 +61,7 @@ class Payment(Node):
     )
 
     @classmethod
-    def from_row(cls, row: Row, client_secret: str | None = None) -> "Payment":
+    def from_row(cls, row: PaymentRecord, client_secret: str | None = None) -> "Payment":
         return cls(
             id=global_id("Payment", row.reservation_id),
             status=row.status,

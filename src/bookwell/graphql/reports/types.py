@@ -6,13 +6,14 @@ from typing import Any
 import strawberry
 
 from bookwell.core.ids import global_id
-from bookwell.graphql.shared.enums import ListingKind, described_enum
+from bookwell.graphql.shared.enums import ListingKind, describe_enum
 from bookwell.graphql.shared.money import Money
 from bookwell.services.reports import figures as found
 from bookwell.services.reports import render as reports
 
-ReportFormat = described_enum(
-    reports.ReportFormat,
+ReportFormat = reports.ReportFormat
+describe_enum(
+    ReportFormat,
     name="ReportFormat",
     description="JSON: the structured report only (`rendered` is null). HTML: a standalone "
     "printable page with an occupancy chart per listing (inline SVG, no script). TEXT: aligned "

@@ -3,7 +3,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
-from sqlalchemy.engine import Row
 
 from bookwell.core.ids import global_id
 from bookwell.core.pagination import PageRequest
@@ -11,6 +10,7 @@ from bookwell.graphql.context import Info
 from bookwell.graphql.shared.errors import UserError
 from bookwell.graphql.shared.node import Node
 from bookwell.graphql.shared.pagination import Connection
+from bookwell.services.reviews.records import ReviewRecord
 
 if TYPE_CHECKING:
     from bookwell.graphql.listings.types import Listing
@@ -39,7 +39,7 @@ class Review(Node):
         return Listing.from_row(await info.context.loaders.listing.load(self.listing_id))
 
     @classmethod
-    def from_row(cls, row: Row) -> "Review":
+    def from_row(cls, row: ReviewRecord) -> "Review":
         return cls(
             id=global_id("Review", row.id),
             database_id=row.id,

@@ -1,31 +1,33 @@
 from collections.abc import Mapping
 from enum import Enum
-from typing import TypeVar
 
 import strawberry
 
 from bookwell import models
 from bookwell.core.errors import ErrorCode as DomainErrorCode
 
-E = TypeVar("E", bound=type[Enum])
 
-
-def described_enum(domain: E, *, name: str, description: str, values: Mapping[str, str]) -> E:
-    """`strawberry.enum(domain)` with a description for each value. The domain enums are
-    StrEnums, whose members cannot be `strawberry.enum_value(...)`, so the descriptions go on
-    the GraphQL definition; the values themselves stay the domain's."""
+def describe_enum(
+    domain: type[Enum], *, name: str, description: str, values: Mapping[str, str]
+) -> None:
+    """Make the domain enum itself a GraphQL enum (`strawberry.enum` marks the class in
+    place), with a description for each value. The domain enums are StrEnums, whose members
+    cannot be `strawberry.enum_value(...)`, so the descriptions go on the GraphQL definition;
+    the values themselves stay the domain's. The GraphQL modules name the domain class
+    (`ListingKind = models.ListingKind`), so annotations see a class."""
     unknown = set(values) - set(domain.__members__)
     if unknown:
         raise ValueError(f"{name} has no value {', '.join(sorted(unknown))}")
     enum = strawberry.enum(domain, name=name, description=description)
+    # strawberry sets __strawberry_definition__ at run time; its typing of the class omits it
     for value in enum.__strawberry_definition__.values:  # type: ignore[attr-defined]
         value.description = values.get(value.name)
-    return enum
 
 
 # The GraphQL enums are the domain's own enums, so the two can never drift apart.
-ListingKind = described_enum(
-    models.ListingKind,
+ListingKind = models.ListingKind
+describe_enum(
+    ListingKind,
     name="ListingKind",
     description="What a listing rents out, which decides how it is booked: by the night "
     "(STAY) or by time slot (the others).",
@@ -40,8 +42,9 @@ ListingKind = described_enum(
         "`quantity` items at once.",
     },
 )
-ReservationStatus = described_enum(
-    models.ReservationStatus,
+ReservationStatus = models.ReservationStatus
+describe_enum(
+    ReservationStatus,
     name="ReservationStatus",
     description="Where a reservation is in its life: PENDING, then CONFIRMED, ACTIVE and "
     "COMPLETED, or CANCELLED or EXPIRED. PENDING, CONFIRMED and ACTIVE hold their units.",
@@ -60,8 +63,9 @@ ReservationStatus = described_enum(
         "and anything paid was refunded in full.",
     },
 )
-Role = described_enum(
-    models.Role,
+Role = models.Role
+describe_enum(
+    Role,
     name="Role",
     description="What a user may see and do.",
     values={
@@ -72,8 +76,9 @@ Role = described_enum(
         "`bookwell user create --admin`, never by register.",
     },
 )
-ErrorCode = described_enum(
-    DomainErrorCode,
+ErrorCode = DomainErrorCode
+describe_enum(
+    ErrorCode,
     name="ErrorCode",
     description="Why an operation was refused: the `code` of a mutation payload's UserError, "
     "or of a GraphQL error's `extensions` when a query or a missing sign-in is refused.",

@@ -3,7 +3,6 @@ from collections.abc import Sequence
 from typing import Annotated
 
 import strawberry
-from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.core.errors import InputErrors, not_found
@@ -21,15 +20,19 @@ from bookwell.graphql.shared.errors import INPUT, UserError, user_errors
 from bookwell.graphql.shared.pagination import After, Before, Connection, First, Last
 from bookwell.graphql.waitlist.types import JoinWaitlistInput, WaitlistEntry, WaitlistEntryPayload
 from bookwell.services.accounts.principal import Principal
+from bookwell.services.booking.records import ReservationRecord
 from bookwell.services.booking.reservations import reservations_by_ids
 from bookwell.services.listings.stays import requested_stay
 from bookwell.services.waitlist import entries as waitlist_entries
+from bookwell.services.waitlist.entries import WaitlistEntryRecord
 from bookwell.services.waitlist.waitlist import NewWaitlistEntry
 
-Offers = dict[uuid.UUID, Row]
+Offers = dict[uuid.UUID, ReservationRecord]
 
 
-async def _offers(session: AsyncSession, viewer: Principal, entries: Sequence[Row]) -> Offers:
+async def _offers(
+    session: AsyncSession, viewer: Principal, entries: Sequence[WaitlistEntryRecord]
+) -> Offers:
     """The offer holds of these entries, in one query."""
     ids = [row.reservation_id for row in entries if row.reservation_id is not None]
     if not ids:
@@ -38,8 +41,9 @@ async def _offers(session: AsyncSession, viewer: Principal, entries: Sequence[Ro
     return {row.id: row for row in found}
 
 
-def _entry(row: Row, offers: Offers) -> WaitlistEntry:
-    return WaitlistEntry.from_row(row, offers.get(row.reservation_id))
+def _entry(row: WaitlistEntryRecord, offers: Offers) -> WaitlistEntry:
+    offer = offers.get(row.reservation_id) if row.reservation_id is not None else None
+    return WaitlistEntry.from_row(row, offer)
 
 
 async def waitlist_entries_seen_by(

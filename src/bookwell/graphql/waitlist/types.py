@@ -2,20 +2,21 @@ import uuid
 from datetime import date, datetime
 
 import strawberry
-from sqlalchemy.engine import Row
 
 from bookwell import models
 from bookwell.core.ids import global_id
 from bookwell.graphql.booking.types import Reservation
 from bookwell.graphql.context import Info
 from bookwell.graphql.listings.types import Listing
-from bookwell.graphql.shared.enums import described_enum
+from bookwell.graphql.shared.enums import describe_enum
 from bookwell.graphql.shared.errors import UserError
 from bookwell.graphql.shared.node import Node
-from bookwell.services.waitlist.entries import effective_status
+from bookwell.services.booking.records import ReservationRecord
+from bookwell.services.waitlist.entries import WaitlistEntryRecord, effective_status
 
-WaitlistStatus = described_enum(
-    models.WaitlistStatus,
+WaitlistStatus = models.WaitlistStatus
+describe_enum(
+    WaitlistStatus,
     name="WaitlistStatus",
     description="Where a waitlist entry stands: WAITING, then OFFERED, then BOOKED or LAPSED; "
     "a WAITING or OFFERED entry may be LEFT.",
@@ -66,7 +67,7 @@ class WaitlistEntry(Node):
         return Listing.from_row(await info.context.loaders.listing.load(self.listing_id))
 
     @classmethod
-    def from_row(cls, row: Row, offer: Row | None) -> "WaitlistEntry":
+    def from_row(cls, row: WaitlistEntryRecord, offer: ReservationRecord | None) -> "WaitlistEntry":
         status = effective_status(row)
         return cls(
             id=global_id("WaitlistEntry", row.id),

@@ -134,6 +134,7 @@ async def authenticate(
 ) -> Principal | None:
     """The principal behind a bearer token (API token or JWT), or None if it is not valid."""
     api_token = parse_api_token(token)
+    parameters: dict[str, bytes | uuid.UUID]
     if api_token is not None:
         stmt, parameters = _BY_API_TOKEN, {"hash": hash_api_token(api_token)}
     else:

@@ -11,7 +11,16 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, case, func, literal, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    SQLColumnExpression,
+    String,
+    case,
+    func,
+    literal,
+    select,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -38,7 +47,7 @@ def hold_expiring_key(reservation_id: uuid.UUID, expires_at: datetime) -> str:
     return f"hold.expiring:{reservation_id}:{expires_at.astimezone(UTC).strftime(_PY_INSTANT)}"
 
 
-def _key(prefix: str, instant: ColumnElement[datetime]) -> ColumnElement[str]:
+def _key(prefix: str, instant: SQLColumnExpression[datetime | None]) -> ColumnElement[str]:
     """`reminder_key` / `hold_expiring_key` in SQL."""
     utc = func.to_char(func.timezone("UTC", instant), _SQL_INSTANT)
     return func.concat(prefix, ":", Reservation.id.cast(String), ":", utc)

@@ -10,6 +10,7 @@ or anything personal leaves: the summary says only "Booked" or "Blocked".
 """
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -74,7 +75,7 @@ async def listing_feed(
 
 
 def render_feed(
-    listing: Row[*tuple[Any, ...]], reservations: list[Row[*tuple[Any, ...]]], *, now: datetime
+    listing: Row[*tuple[Any, ...]], reservations: Sequence[Row[*tuple[Any, ...]]], *, now: datetime
 ) -> str:
     zone = ZoneInfo(listing.timezone)
     calendar = icalendar.Calendar()
@@ -95,7 +96,8 @@ def render_feed(
         calendar.add_missing_timezones(
             first_date=min(timed).date() - AROUND, last_date=max(timed).date() + AROUND
         )
-    return calendar.to_ical().decode()
+    feed: bytes = calendar.to_ical()
+    return feed.decode()
 
 
 def _event(row: Row[*tuple[Any, ...]], zone: ZoneInfo, now: datetime) -> icalendar.Event:

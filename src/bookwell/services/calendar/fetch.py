@@ -99,7 +99,9 @@ class PinnedBackend(httpcore.AsyncNetworkBackend):
             raise invalid("url", f"The calendar host {host} is a private or local address.")
         return addresses
 
-    async def connect_unix_socket(self, *args, **kwargs) -> httpcore.AsyncNetworkStream:
+    async def connect_unix_socket(
+        self, *args: object, **kwargs: object
+    ) -> httpcore.AsyncNetworkStream:
         raise httpcore.ConnectError("Calendars are fetched over TCP only.")
 
     async def sleep(self, seconds: float) -> None:

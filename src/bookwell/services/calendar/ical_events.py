@@ -88,6 +88,8 @@ def read_calendar(
         uid = str(event.get("UID", "")).strip()
         if not uid:
             raise CalendarError("An event has no UID; events need one to be imported again.")
+        if not isinstance(event, icalendar.Event):  # from_ical makes each VEVENT an Event
+            raise CalendarError("An event cannot be read.")
         by_uid[uid].append(event)
     window = _Window(zone, since, until, min(until, recur_until))
     ahead = sum(
@@ -150,7 +152,7 @@ def _occurrences_of(uid: str, events: list[icalendar.Event], window: _Window) ->
             key = _key(occurrence_start)
             if key not in overrides and _blocks(master, occurrence_start):
                 found[key] = _occurrence(
-                    uid, key, master, occurrence_start, occurrence_start + (end - start)
+                    uid, key, master, occurrence_start, occurrence_start + _length(start, end)
                 )
     for key, event in overrides.items():
         start, end = _period(uid, event, window)
@@ -244,7 +246,8 @@ def _recurrence_key(uid: str, event: icalendar.Event, window: _Window) -> str:
 
 def _period(uid: str, event: icalendar.Event, window: _Window) -> tuple[When, When]:
     """DTSTART and the (exclusive) end, from DTEND, DURATION or the RFC 5545 default."""
-    broken = [name for name, _ in event.errors if name.upper() in TIMING]
+    # A line icalendar could not split into a property has no name (None): not a timing one.
+    broken = [name for name, _ in event.errors if name is not None and name.upper() in TIMING]
     if broken:
         raise CalendarError(f"{', '.join(broken)} cannot be read.", uid)
     if "DTSTART" not in event:
@@ -263,6 +266,16 @@ def _period(uid: str, event: icalendar.Event, window: _Window) -> tuple[When, Wh
     if end == start and not isinstance(start, datetime):
         end = start + timedelta(days=1)
     return start, end
+
+
+def _length(start: When, end: When) -> timedelta:
+    """`end - start` of a period from `_period`, which compared them: both are dates, or both
+    times (a date and a time do not compare, nor subtract)."""
+    if isinstance(start, datetime) and isinstance(end, datetime):
+        return end - start
+    if isinstance(start, datetime) or isinstance(end, datetime):
+        raise TypeError("a date and a time do not subtract")
+    return end - start
 
 
 def _day(when: When) -> date:
@@ -289,7 +302,7 @@ def _expand(uid: str, event: icalendar.Event, start: When, window: _Window) -> l
     if not _is_recurring(event):
         return []
     all_day = not isinstance(start, datetime)
-    first = datetime.combine(start, time()) if all_day else start
+    first = start if isinstance(start, datetime) else datetime.combine(start, time())
     rules = rruleset()
     excluded_days: set[date] = set()
     try:

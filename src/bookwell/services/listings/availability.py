@@ -104,7 +104,7 @@ def _search_statement(shape: Shape, page: PageShape) -> Select[*tuple[Any, ...]]
 
 
 @functools.cache
-def _count_statement(shape: Shape) -> Select[*tuple[Any, ...]]:
+def _count_statement(shape: Shape) -> Select[int]:
     conditions = [*filter_conditions(shape), has_room()]
     return select(func.count()).select_from(Listing).where(*conditions)
 

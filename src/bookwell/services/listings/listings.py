@@ -2,7 +2,7 @@
 
 import functools
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -216,7 +216,7 @@ def filter_params(f: ListingFilter | None) -> tuple[Shape, dict[str, Any]]:
 
 
 def filter_conditions(shape: Shape) -> list[ColumnElement[bool]]:
-    available = {
+    available: dict[str, Callable[[], ColumnElement[bool]]] = {
         "city": lambda: func.lower(Listing.city) == bindparam("city"),
         "country": lambda: Listing.country == bindparam("country"),
         "kind": lambda: Listing.kind == bindparam("kind"),
@@ -253,7 +253,7 @@ def _list_statement(shape: Shape, page: PageShape) -> Select[*tuple[Any, ...]]:
 
 
 @functools.cache
-def _count_statement(shape: Shape) -> Select[*tuple[Any, ...]]:
+def _count_statement(shape: Shape) -> Select[int]:
     return select(func.count()).select_from(Listing).where(*filter_conditions(shape))
 
 

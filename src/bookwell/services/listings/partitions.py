@@ -22,4 +22,4 @@ async def ensure_night_partitions(*, session: AsyncSession, years_ahead: int = Y
     made = await session.execute(
         text("SELECT bookwell_ensure_night_partitions(:years)"), {"years": years_ahead}
     )
-    return made.scalar_one()
+    return int(made.scalar_one())  # the function RETURNS int

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, SQLColumnExpression, func, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -62,7 +62,7 @@ class Quote:
     snapshot: dict[str, Any]
 
 
-def rules_json(listing_id: ColumnElement[Any]) -> ColumnElement[Any]:
+def rules_json(listing_id: SQLColumnExpression[uuid.UUID]) -> ColumnElement[Any]:
     """A listing's price rules as one JSON array, newest first, to read with its row."""
     rule = func.jsonb_build_object(
         "name",

@@ -94,13 +94,15 @@ async def pay_reservation(
     payment = await records.lock_payment(session=session, reservation_id=reservation_id)
     if payment is not None and payment.status in records.SETTLED:
         return PaymentOutcome(reservation, payment)
-    failed = payment is not None and payment.status is PaymentStatus.FAILED
-    if failed and payment.idempotency_key == key:
+    if (
+        payment is not None
+        and payment.status is PaymentStatus.FAILED
+        and payment.idempotency_key == key
+    ):
         raise _declined(payment.failure_message)
     if not reservation.payable:
         raise DomainError(ErrorCode.INVALID_STATE, _not_payable(reservation), "id")
-    awaiting = payment is not None and payment.status is PaymentStatus.UNPAID
-    if awaiting and payment.idempotency_key:
+    if payment is not None and payment.status is PaymentStatus.UNPAID and payment.idempotency_key:
         key = payment.idempotency_key
     elif await records.key_used_elsewhere(
         session=session, guest_id=principal.user_id, reservation_id=reservation_id, key=key
@@ -159,6 +161,8 @@ async def refund_up_to(
     missing = target - payment.refunded_amount
     if missing <= 0 or payment.status not in REFUNDABLE:
         return payment
+    if payment.provider_ref is None:
+        raise RuntimeError(f"payment {payment.id} was settled without the provider's reference")
     try:
         result = await provider.refund(
             provider_ref=payment.provider_ref,

@@ -193,7 +193,7 @@ def _search_statement(shape: Shape, page: PageShape) -> Select[*tuple[Any, ...]]
 
 
 @functools.cache
-def _count_statement(shape: Shape) -> Select[*tuple[Any, ...]]:
+def _count_statement(shape: Shape) -> Select[int]:
     return select(func.count()).select_from(Listing).where(*_slot_listings(shape))
 
 

@@ -98,7 +98,7 @@ async def free_units_now(*, session: AsyncSession, listing_id: uuid.UUID, booked
          GROUP BY l.units
     """)
     params = {"listing": listing_id, "start": booked.start, "end": booked.end}
-    return (await session.execute(stmt, params)).scalar_one()
+    return int((await session.execute(stmt, params)).scalar_one())
 
 
 async def join_waitlist(
@@ -179,6 +179,8 @@ async def leave_waitlist(
     status = effective_status(entry)
     released = False
     if status is OFFERED:
+        if entry.reservation_id is None:
+            raise RuntimeError(f"waitlist entry {entry.id} is OFFERED without its hold")
         released = await _cancel_unpaid_hold(session=session, reservation_id=entry.reservation_id)
         if not released:
             raise DomainError(

@@ -38,7 +38,8 @@ def _bar(night: NightUnits, x: float, width: float, unit_height: float) -> str:
         f'width="{width:.1f}" height="{PLOT_HEIGHT}"/>'
     ]
     # Slot listings may sell a unit several times a day: the bar stops at the top.
-    room, bottom = night.units, TOP + PLOT_HEIGHT
+    room = night.units
+    bottom: float = TOP + PLOT_HEIGHT
     for value, cls in ((night.booked, "booked"), (night.held, "held"), (night.blocked, "blocked")):
         shown = min(value, room)
         if shown <= 0:
