@@ -130,6 +130,7 @@ class Mutation:
     )
     create_listing: ListingPayload = strawberry.mutation(
         resolver=listing_resolvers.create_listing,
+        extensions=[RateLimited("listing")],
         description="A host (or admin) lists something to book, as its owner. Errors: FORBIDDEN "
         "(a guest), INVALID_INPUT.",
     )
