@@ -19,7 +19,7 @@ from bookwell.core.ids import global_id
 from bookwell.graphql.limits.cost import CODE as COSTLY
 from bookwell.graphql.limits.rate_limiting import CODE as RATE_LIMITED
 from bookwell.models import ListingKind, Role
-from tests.factories import book_slot, make_slot_listing, make_token, make_user
+from tests.factories import book_slot, make_listing, make_slot_listing, make_token, make_user
 from tests.support.sql_statements import sql_statements
 
 T = TypeVar("T")
@@ -57,8 +57,6 @@ async def test_year_long_quotes_on_a_page_of_listings_are_refused_up_front(
 
 
 async def test_a_few_quotes_still_pass(client, db, host):
-    from tests.factories import make_listing
-
     listing = global_id("Listing", await make_listing(db, host))
     start = (datetime.now(UTC) + timedelta(days=30)).date().isoformat()
     query = (
