@@ -56,18 +56,20 @@ async def test_costly_nesting_is_refused_with_its_cost(app, client, settings):
     assert "520301" in error["message"] and str(settings.max_query_cost) in error["message"]
 
 
-async def test_cost_counts_fragments_and_variables_without_defaults(app, client):
+async def test_cost_counts_fragments_and_the_variables_sent(app, client):
     through_fragment = """query { listings(first: 100) { edges { node { ...Deep } } } }
       fragment Deep on Listing { reservations(first: 50) { edges { node { listing { ...More } } }
         } }
       fragment More on Listing { reservations(first: 50) { edges { node { id } } } }"""
     answer = await refused_without_sql(app, client, through_fragment)
     assert answer.codes == [COSTLY]
-    # A variable's value is unknown at validation: counted as the largest page (100).
+    # A variable counts the value each request sends (tests/security/test_cost_bypass_by_
+    # variables.py): one listing's worth passes, a hundred are refused.
     by_variable = """query($n: Int!) { listings(first: $n) { edges { node {
       reservations(first: 50) { edges { node { listing { reservations(first: 5) { edges { node {
         id } } } } } } } } } } }"""
-    answer = await refused_without_sql(app, client, by_variable, {"n": 1})
+    assert COSTLY not in (await client(by_variable, {"n": 1})).codes
+    answer = await refused_without_sql(app, client, by_variable, {"n": 100})
     assert answer.codes == [COSTLY]
 
 

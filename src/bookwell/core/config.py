@@ -59,14 +59,17 @@ class Settings(BaseSettings):
     max_query_cost: int = 20_000
     # Larger request bodies are answered 413 unread (a pasted calendar may be 2 MB).
     max_body_bytes: int = 4 * 1024 * 1024
-    # login/register and booking mutations per window, counted per operation field, in Redis
-    # (REDIS_URL) or, without it, per process (core/rate_limits.py).
+    # login/register, booking and createListing mutations per window, counted per operation
+    # field, in Redis (REDIS_URL) or, without it, per process (core/rate_limits.py).
     rate_limits: bool = True
     rate_limit_window_seconds: int = 60
     login_limit_per_ip: int = 30
     login_limit_per_principal: int = 30
     booking_limit_per_ip: int = 300
     booking_limit_per_principal: int = 30
+    # createListing (each listing may bring 10,000 units with it).
+    listing_limit_per_ip: int = 60
+    listing_limit_per_principal: int = 20
     # A JSON manifest {sha256: document}; `_only`: other documents need an ADMIN's token.
     trusted_documents: Path | None = None
     trusted_documents_only: bool = False

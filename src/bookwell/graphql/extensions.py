@@ -12,7 +12,7 @@ from strawberry.types.graphql import OperationType
 from bookwell.core.config import Settings
 from bookwell.core.errors import DomainError
 from bookwell.graphql.engine.documents import CachedDocuments, DocumentCache
-from bookwell.graphql.limits.cost import max_query_cost_rule
+from bookwell.graphql.limits.cost import QueryCost, max_query_cost_rule
 from bookwell.graphql.limits.rate_limiting import RateLimits
 from bookwell.graphql.limits.shape import shape_rules
 from bookwell.graphql.limits.trusted_documents import trusted_document_extensions
@@ -117,6 +117,8 @@ def build_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
         *persisted,
         lambda: CachedDocuments(documents),
         SubscriptionsOverWebsocket,
+        # The cost with the request's variables: before rate limits count anything.
+        lambda: QueryCost(settings.max_query_cost),
         RateLimits,
         lambda: PublicErrors(field_suggestions=settings.field_suggestions),
     ]

@@ -22,9 +22,10 @@ from bookwell.services.accounts.principal import Principal
 from bookwell.services.accounts.records import UserRecord
 from bookwell.services.booking import reservation_json, reservations
 from bookwell.services.booking.records import ReservationRecord
-from bookwell.services.listings import availability, listings
+from bookwell.services.listings import availability, listings, pricing
 from bookwell.services.listings import terms as listing_terms
 from bookwell.services.listings.availability import Availability
+from bookwell.services.listings.pricing import ListingTerms
 from bookwell.services.listings.records import ListingRecord, PriceRuleRecord, UnitRecord
 from bookwell.services.listings.stays import Stay
 from bookwell.services.listings.units import units_of_listings, units_of_reservations
@@ -46,6 +47,8 @@ R = TypeVar("R", bound=HasId)
 
 # (listing id, start, end, quantity)
 AvailabilityKey = tuple[uuid.UUID, date, date, int]
+# (listing id, at most this many units, after this position)
+UnitsKey = tuple[uuid.UUID, int, int]
 # (listing id, which page of its reservations or reviews)
 PageKey = tuple[uuid.UUID, PageRequest]
 
@@ -112,6 +115,10 @@ class Loaders:
     @cached_property
     def listing_units(self) -> DataLoader:
         return DataLoader(self._listing_units)
+
+    @cached_property
+    def quote_terms(self) -> DataLoader:
+        return DataLoader(self._quote_terms)
 
     @cached_property
     def reservation_units(self) -> DataLoader:
@@ -235,9 +242,23 @@ class Loaders:
         found = await self._read(reservations.price_snapshots, ids=reservation_ids)
         return [found.get(id_) for id_ in reservation_ids]
 
-    async def _listing_units(self, listing_ids: Sequence[uuid.UUID]) -> list[list[UnitRecord]]:
-        found = await self._read(units_of_listings, listing_ids=listing_ids)
-        return [found[listing_id] for listing_id in listing_ids]
+    async def _listing_units(self, keys: Sequence[UnitsKey]) -> list[list[UnitRecord]]:
+        """One query per page asked (first, after position) for all listings asking it."""
+        answers: list[list[UnitRecord]] = [[] for _ in keys]
+        for (first, after), members in _grouped(keys, lambda key: key[1:]).items():
+            found = await self._read(
+                units_of_listings,
+                listing_ids=[key[0] for _, key in members],
+                first=first,
+                after_position=after,
+            )
+            for position, key in members:
+                answers[position] = found[key[0]]
+        return answers
+
+    async def _quote_terms(self, listing_ids: Sequence[uuid.UUID]) -> list[ListingTerms | None]:
+        found = await self._read(pricing.terms_of_listings, listing_ids=listing_ids)
+        return [found.get(listing_id) for listing_id in listing_ids]
 
     async def _reservation_units(
         self, reservation_ids: Sequence[uuid.UUID]

@@ -16,6 +16,7 @@ from bookwell.graphql.calendar import resolvers as calendar_resolvers
 from bookwell.graphql.calendar.types import ImportCalendarPayload
 from bookwell.graphql.engine.execution import ExecutionContext
 from bookwell.graphql.extensions import build_extensions
+from bookwell.graphql.limits.cost import costs, stay_nights
 from bookwell.graphql.limits.rate_limiting import RateLimited
 from bookwell.graphql.listings import resolvers as listing_resolvers
 from bookwell.graphql.listings import subscriptions as subscription_resolvers
@@ -129,6 +130,7 @@ class Mutation:
     )
     create_listing: ListingPayload = strawberry.mutation(
         resolver=listing_resolvers.create_listing,
+        extensions=[RateLimited("listing")],
         description="A host (or admin) lists something to book, as its owner. Errors: FORBIDDEN "
         "(a guest), INVALID_INPUT.",
     )
@@ -235,6 +237,8 @@ class Mutation:
 class Subscription:
     availability_changed = strawberry.subscription(
         resolver=subscription_resolvers.availability_changed,
+        # Each change answers the window's availability again: a long window weighs more.
+        metadata=costs(weight=lambda arguments: 1 + stay_nights(arguments) // 30),
         description="The listing's availability again each time a reservation change on it "
         "commits, made through any API process. With startDate and endDate: only changes "
         "that touch those nights, answered for that window (also after a reconnect that may "

@@ -1,18 +1,32 @@
-"""Query cost: a validation rule that estimates how many objects an operation can resolve
-and refuses it, before any resolver runs, when that exceeds the limit.
+"""Query cost: how many objects an operation can resolve, refused before any resolver runs
+when that exceeds the limit.
 
-Cost of a field: 0 for scalars and enums; for an object, its size times (1 + the cost of
-its selections). The size is 1 for a single object; for a connection's `edges`, the
-connection's `first` or `last` (its default page when neither is given); lists without a
-page argument count `UNPAGED_LIST_SIZE`. A page size
-given by a variable counts the variable's default, or without one the largest page the
-field serves (validation is cached per document, so it cannot look at variable values;
-the largest page is a bound that holds whatever they are). Introspection
-fields are free (the schema is small and static; depth and introspection have their own
-switches).
+Cost of a field: 0 for scalars and enums; for an object, its size times (its weight + the
+cost of its selections). The size is 1 for a single object; for a connection's `edges`,
+the connection's `first` or `last` (its default page when neither is given); for a list, its
+own `first` (bookableUnits), the size it declares (`costs(size=...)`), or the length of its
+list argument (`nodes(ids:)`), else `UNPAGED_LIST_SIZE`. The weight is 1, or what the field
+declares in its metadata (`costs(weight=...)`), possibly from its arguments: a 365-night
+quote costs as much as 365 objects. Fields skipped by @skip/@include do not count.
+Introspection fields are free (the schema is small and static; depth and introspection have
+their own switches).
+
+Checked twice. At validation (cached per document text), with what the text alone says:
+each variable at its cheapest (a page of 1, a list of 1, a field it may exclude excluded),
+so a document too costly whatever its variables is refused once and for all. Then, for an
+operation with variables, on every request (`QueryCost`, before any resolver, over HTTP,
+persisted queries and the websocket alike) with the values that request sends: a cheap
+default cannot price a large value.
 """
 
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
 from graphql import (
+    BooleanValueNode,
+    DirectiveNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
@@ -28,13 +42,18 @@ from graphql import (
     NullValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
+    Undefined,
     ValidationContext,
     ValidationRule,
     VariableNode,
     get_named_type,
+    get_operation_ast,
     is_leaf_type,
-    value_from_ast_untyped,
+    value_from_ast,
 )
+from graphql.execution.values import VariableValues, get_argument_values, get_variable_values
+from strawberry.extensions import SchemaExtension
+from strawberry.schema.schema_converter import GraphQLCoreConverter
 
 from bookwell.core.ids import MAX_NODES
 from bookwell.core.pagination import (
@@ -58,6 +77,50 @@ DEFAULT_PAGES = {
 }
 UNPAGED_LIST_SIZE = 10
 CODE = "QUERY_TOO_COSTLY"
+COSTS = "bookwell.cost"
+GRAPHQL_INT_MAX = 2**31 - 1
+JSON_SAFE_INTEGER = 2**53 - 1
+MAX_NIGHTS = 366
+
+# A field's weight from its arguments (GraphQL names, coerced; at validation only those
+# the text gives, so it must answer its cheapest for what is missing).
+Weight = Callable[[dict[str, Any]], int]
+
+
+@dataclass(frozen=True, slots=True)
+class Costs:
+    weight: int | Weight = 1
+    size: int | None = None  # lists: how many items they may hold, when no argument says
+    default_page: int | None = None  # lists paged by `first`: their default and largest
+    largest_page: int | None = None
+
+
+def costs(
+    weight: int | Weight = 1,
+    size: int | None = None,
+    default_page: int | None = None,
+    largest_page: int | None = None,
+) -> dict[str, Costs]:
+    """Field metadata: what one object of this field costs (`weight`, as many objects as
+    the work it takes), and for a list how long it may be."""
+    return {COSTS: Costs(weight, size, default_page, largest_page)}
+
+
+def stay_nights(arguments: dict[str, Any]) -> int:
+    """The nights a field's arguments ask about (`nights`, or [startDate, endDate)), 1 to
+    366; 1 when they do not say (the cheapest)."""
+    nights = arguments.get("nights")
+    start, end = arguments.get("startDate"), arguments.get("endDate")
+    if not isinstance(nights, int) and isinstance(start, date) and isinstance(end, date):
+        nights = (end - start).days
+    return min(max(nights, 1), MAX_NIGHTS) if isinstance(nights, int) else 1
+
+
+def _declared(field: GraphQLField) -> Costs | None:
+    definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    metadata = getattr(definition, "metadata", None) or {}
+    found = metadata.get(COSTS)
+    return found if isinstance(found, Costs) else None
 
 
 def is_list(field: GraphQLField) -> bool:
@@ -68,17 +131,18 @@ def is_list(field: GraphQLField) -> bool:
 
 
 class CostEstimator:
-    """Walks one operation's selections against the schema (fragments included)."""
+    """Walks one operation's selections against the schema (fragments included).
+    `variables`: the request's coerced values; None at validation (each at its cheapest)."""
 
     def __init__(
         self,
         schema: GraphQLSchema,
         fragments: dict[str, FragmentDefinitionNode],
-        variable_defaults: dict[str, object],
+        variables: VariableValues | None,
     ):
         self.schema = schema
         self.fragments = fragments
-        self.variable_defaults = variable_defaults
+        self.variables = variables
         # Each fragment is costed once per page it is spread under: a fragment spread
         # twice in a fragment spread twice ... must not take exponential time.
         self.fragment_costs: dict[tuple[str, int | None], int] = {}
@@ -87,7 +151,8 @@ class CostEstimator:
         root = self.schema.get_root_type(operation.operation)
         if root is None:
             return 0
-        return self.selection_cost(operation.selection_set, root, page=None, visiting=())
+        cost = self.selection_cost(operation.selection_set, root, page=None, visiting=())
+        return min(cost, JSON_SAFE_INTEGER)  # absurd page sizes multiply past 64 bits
 
     def selection_cost(
         self,
@@ -100,6 +165,8 @@ class CostEstimator:
             return 0
         total = 0
         for selection in selection_set.selections:
+            if not self._included(selection.directives or ()):
+                continue
             if isinstance(selection, FieldNode):
                 total += self.field_cost(selection, parent, page, visiting)
             elif isinstance(selection, InlineFragmentNode):
@@ -138,20 +205,68 @@ class CostEstimator:
         if name.startswith("__") or field is None:
             return 0
         named = get_named_type(field.type)
-        if is_leaf_type(named):
+        declared = _declared(field)
+        if is_leaf_type(named) and declared is None:
             return 0
         key = (parent.name, name)
-        own_page = self._page_size(
-            node, field, LARGEST_PAGES.get(key), DEFAULT_PAGES.get(key, DEFAULT_PAGE_SIZE)
-        )
+        largest = LARGEST_PAGES.get(key) or (declared.largest_page if declared else None)
+        default = DEFAULT_PAGES.get(key) or (declared.default_page if declared else None)
+        own_page = self._page_size(node, field, largest, default or DEFAULT_PAGE_SIZE)
         if is_list(field):
-            size = own_page or page or self._listed(node, key) or UNPAGED_LIST_SIZE
+            size = (
+                own_page
+                or (declared.size if declared else None)
+                or page
+                or self._listed(node, key)
+                or UNPAGED_LIST_SIZE
+            )
             child_page = None
         else:
             size = 1
             child_page = own_page  # a connection: its `edges` list is `first` long
         children = self.selection_cost(node.selection_set, named, child_page, visiting)
-        return size * (1 + children)
+        return size * (self._weight(declared, field, node) + children)
+
+    def _weight(self, declared: Costs | None, field: GraphQLField, node: FieldNode) -> int:
+        if declared is None:
+            return 1
+        if isinstance(declared.weight, int):
+            return declared.weight
+        return max(declared.weight(self._arguments(field, node)), 1)
+
+    def _arguments(self, field: GraphQLField, node: FieldNode) -> dict[str, Any]:
+        if self.variables is not None:
+            try:
+                return get_argument_values(field, node, self.variables)
+            except GraphQLError:  # execution reports it
+                return {}
+        given = {}  # at validation: the literal arguments
+        for argument in node.arguments or ():
+            definition = field.args.get(argument.name.value)
+            if definition is not None:
+                value = value_from_ast(argument.value, definition.type)
+                if value is not Undefined:
+                    given[argument.name.value] = value
+        return given
+
+    def _included(self, directives: Iterable[DirectiveNode]) -> bool:
+        """@skip and @include; a condition given by a variable, at validation: excluded."""
+        for directive in directives:
+            name = directive.name.value
+            if name not in ("skip", "include"):
+                continue
+            condition = next((a.value for a in directive.arguments or ()), None)
+            if isinstance(condition, VariableNode):
+                if self.variables is None:
+                    return False
+                value = self.variables.coerced.get(condition.name.value)
+            elif isinstance(condition, BooleanValueNode):
+                value = condition.value
+            else:
+                continue  # validation reports it
+            if (name == "skip") == bool(value):
+                return False
+        return True
 
     def _page_size(
         self, node: FieldNode, field: GraphQLField, largest: int | None, default: int
@@ -169,24 +284,34 @@ class CostEstimator:
         return max(valid) if len(valid) == len(sizes) else UNKNOWN_PAGE_SIZE
 
     def _listed(self, node: FieldNode, key: tuple[str, str]) -> int | None:
-        """A list as long as a list argument (`nodes(ids:)`): its literal length, else (a
-        variable) the most it may hold."""
+        """A list as long as a list argument (`nodes(ids:)`): its length (the one sent, for a
+        variable), at least 1."""
         if key not in LIST_ARGUMENTS:
             return None
         name, largest = LIST_ARGUMENTS[key]
         given = next((a.value for a in node.arguments or () if a.name.value == name), None)
         if isinstance(given, ListValueNode):
             return max(len(given.values), 1)
+        if isinstance(given, VariableNode):
+            if self.variables is None:
+                return 1
+            value = self.variables.coerced.get(given.name.value)
+            return max(len(value), 1) if isinstance(value, list) else 1
         return largest
 
     def _argument_size(self, given: object, largest: int | None) -> object:
+        if isinstance(given, VariableNode):
+            if self.variables is None:
+                return 1  # the smallest page it may ask for
+            value = self.variables.coerced.get(given.name.value)
+            if value is None:
+                return NOT_GIVEN
+            return value if isinstance(value, int) and value > 0 else None
+        if isinstance(given, NullValueNode):
+            return NOT_GIVEN
         if isinstance(given, IntValueNode):
             value = int(given.value)
             return value if value <= GRAPHQL_INT_MAX else None  # not an Int: validation says
-        if isinstance(given, VariableNode):
-            return self.variable_defaults.get(given.name.value, largest or UNKNOWN_PAGE_SIZE)
-        if isinstance(given, NullValueNode):
-            return NOT_GIVEN
         return None  # a wrong literal: validation reports it
 
     def _condition(self, condition, parent: GraphQLObjectType):
@@ -196,8 +321,22 @@ class CostEstimator:
         return found if found is not None else parent
 
 
-GRAPHQL_INT_MAX = 2**31 - 1
-JSON_SAFE_INTEGER = 2**53 - 1
+def _refusal(operation: OperationDefinitionNode, cost: int, max_cost: int) -> GraphQLError:
+    name = operation.name.value if operation.name else "anonymous"
+    return GraphQLError(
+        f"Operation '{name}' costs {cost}, over the limit of {max_cost}: "
+        "ask for fewer items per page (`first`), fewer nested lists or less costly fields.",
+        operation,
+        extensions={"code": CODE, "cost": cost, "maxCost": max_cost},
+    )
+
+
+def _fragments(document) -> dict[str, FragmentDefinitionNode]:
+    return {
+        definition.name.value: definition
+        for definition in document.definitions
+        if isinstance(definition, FragmentDefinitionNode)
+    }
 
 
 def max_query_cost_rule(max_cost: int) -> type[ValidationRule]:
@@ -208,37 +347,36 @@ def max_query_cost_rule(max_cost: int) -> type[ValidationRule]:
             super().__init__(context)
 
         def enter_document(self, document, *_args) -> None:
-            fragments = {
-                definition.name.value: definition
-                for definition in document.definitions
-                if isinstance(definition, FragmentDefinitionNode)
-            }
+            fragments = _fragments(document)
             for definition in document.definitions:
                 if isinstance(definition, OperationDefinitionNode):
-                    self._check(definition, fragments)
-
-        def _check(
-            self,
-            operation: OperationDefinitionNode,
-            fragments: dict[str, FragmentDefinitionNode],
-        ) -> None:
-            defaults = {
-                variable.variable.name.value: value_from_ast_untyped(variable.default_value)
-                for variable in operation.variable_definitions or ()
-                if variable.default_value is not None
-            }
-            estimator = CostEstimator(self.context.schema, fragments, defaults)
-            # Reported as a JSON-safe integer: absurd page sizes multiply past 64 bits.
-            cost = min(estimator.operation_cost(operation), JSON_SAFE_INTEGER)
-            if cost > max_cost:
-                name = operation.name.value if operation.name else "anonymous"
-                self.report_error(
-                    GraphQLError(
-                        f"Operation '{name}' costs {cost}, over the limit of {max_cost}: "
-                        "ask for fewer items per page (`first`) or fewer nested lists.",
-                        operation,
-                        extensions={"code": CODE, "cost": cost, "maxCost": max_cost},
-                    )
-                )
+                    estimator = CostEstimator(self.context.schema, fragments, None)
+                    cost = estimator.operation_cost(definition)
+                    if cost > max_cost:
+                        self.report_error(_refusal(definition, cost, max_cost))
 
     return MaxQueryCost
+
+
+class QueryCost(SchemaExtension):
+    """The cost again with the request's variables, before any resolver runs; refused as
+    validation refuses (the same error), for queries, mutations and subscriptions."""
+
+    def __init__(self, max_cost: int):
+        super().__init__()
+        self.max_cost = max_cost
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        operation = get_operation_ast(document, context.operation_name) if document else None
+        if operation is not None and operation.variable_definitions:
+            schema = context.schema._schema
+            inputs = context.variables if isinstance(context.variables, dict) else {}
+            variables = get_variable_values(schema, operation.variable_definitions, inputs)
+            if isinstance(variables, VariableValues):  # else: execution reports the mistakes
+                estimator = CostEstimator(schema, _fragments(document), variables)
+                cost = estimator.operation_cost(operation)
+                if cost > self.max_cost:
+                    raise _refusal(operation, cost, self.max_cost)
+        yield

@@ -1,5 +1,5 @@
-"""Rate limits on login and booking, counted per operation field (ten aliased `login`s in
-one request count ten), per client IP and per signed-in principal, checked after
+"""Rate limits on login, booking and creating listings, counted per operation field (ten
+aliased `login`s in one request count ten), per client IP and per signed-in principal, checked after
 validation and before any resolver runs.
 
 What is guarded is declared on the field itself, in graphql/schema.py:
@@ -34,7 +34,7 @@ from bookwell.core.rate_limits import Counter, RateLimiter
 
 CODE = "RATE_LIMITED"
 
-Bucket = Literal["login", "booking"]
+Bucket = Literal["login", "booking", "listing"]
 
 
 class RateLimited(FieldExtension):
@@ -58,6 +58,7 @@ def rules_from(settings) -> list[Rule]:
     return [
         Rule("login", settings.login_limit_per_ip, settings.login_limit_per_principal),
         Rule("booking", settings.booking_limit_per_ip, settings.booking_limit_per_principal),
+        Rule("listing", settings.listing_limit_per_ip, settings.listing_limit_per_principal),
     ]
 
 

@@ -18,8 +18,15 @@ from bookwell.core.pagination import (
 from bookwell.graphql.accounts.types import User
 from bookwell.graphql.context import Info
 from bookwell.graphql.engine.execution import prefetched_as
+from bookwell.graphql.limits.cost import costs, stay_nights
 from bookwell.graphql.listings.pricing import CancellationPolicy, PriceRule, Quote
-from bookwell.graphql.listings.units import ListingUnit, listing_units
+from bookwell.graphql.listings.units import (
+    DEFAULT_UNITS,
+    MAX_UNITS_PAGE,
+    ListingUnit,
+    check_units_page,
+    listing_units,
+)
 from bookwell.graphql.reviews.types import (
     ListingRating,
     Review,
@@ -39,6 +46,11 @@ from bookwell.services.listings.stays import check_quantity, stay
 
 if TYPE_CHECKING:
     from bookwell.graphql.booking.types import Reservation
+
+
+# A quote reads its listing's terms (batched) and prices each night: weighed as that many
+# objects and a few more.
+QUOTE_WEIGHT = 5
 
 
 def nested_page(
@@ -266,7 +278,9 @@ class Listing(Node):
 
     @strawberry.field(
         description="What a stay would cost today, line by line, without holding anything "
-        "(STAY listings; slot listings are priced per slot)."
+        "(STAY listings; slot listings are priced per slot).",
+        # Priced night by night: a year-long quote is a year of work.
+        metadata=costs(weight=lambda arguments: QUOTE_WEIGHT + stay_nights(arguments)),
     )
     async def quote(
         self,
@@ -285,19 +299,35 @@ class Listing(Node):
     ) -> Quote:
         booked = stay(start_date, end_date, nights)
         check_quantity(quantity)
-        async with info.context.db.read() as session:
-            found = await pricing_service.quote_listing(
-                session=session, listing_id=self.uuid, booked=booked, quantity=quantity
-            )
-        return Quote.of(found.snapshot)
+        terms = await info.context.loaders.quote_terms.load(self.uuid)  # one read per page
+        assert terms is not None  # this listing exists
+        return Quote.of(pricing_service.quote_stay(terms, booked, quantity).snapshot)
 
     @strawberry.field(
-        description="Slot listings: the tables (with seats), rooms or items bookings take."
+        description="Slot listings: the tables (with seats), rooms or items bookings take, in "
+        "position order: 100 unless `first` (1 to 1000) says otherwise; page on with "
+        "afterPosition.",
+        metadata=costs(default_page=DEFAULT_UNITS, largest_page=MAX_UNITS_PAGE),
     )
-    async def bookable_units(self, info: Info) -> list[ListingUnit]:
+    async def bookable_units(
+        self,
+        info: Info,
+        first: Annotated[
+            int | None,
+            strawberry.argument(description="At most this many units, 1 to 1000 (default 100)."),
+        ] = None,
+        after_position: Annotated[
+            int | None,
+            strawberry.argument(
+                description="Only units whose position is greater: the last position of the "
+                "previous page (default 0, from the first unit)."
+            ),
+        ] = None,
+    ) -> list[ListingUnit]:
+        page = check_units_page(first, after_position)
         if self.kind is ListingKind.STAY:
             return []
-        return await listing_units(info, self.uuid)
+        return await listing_units(info, self.uuid, *page)
 
     @strawberry.field(
         description="The iCalendar feed of this listing's booked nights, for other calendars "

@@ -4,6 +4,7 @@ import uuid
 
 import strawberry
 
+from bookwell.core.errors import InputErrors, invalid
 from bookwell.core.ids import global_id
 from bookwell.graphql.context import Info
 from bookwell.graphql.shared.node import Node
@@ -33,8 +34,25 @@ class ListingUnit(Node):
         )
 
 
-async def listing_units(info: Info, listing_id: uuid.UUID) -> list[ListingUnit]:
-    rows = await info.context.loaders.listing_units.load(listing_id)
+DEFAULT_UNITS = 100
+MAX_UNITS_PAGE = 1000
+
+
+def check_units_page(first: int | None, after_position: int | None) -> tuple[int, int]:
+    """bookableUnits' page: (at most this many, after this position)."""
+    found = InputErrors()
+    if first is not None and not 1 <= first <= MAX_UNITS_PAGE:
+        found.add(invalid("first", f"first must be between 1 and {MAX_UNITS_PAGE}."))
+    if after_position is not None and after_position < 0:
+        found.add(invalid("afterPosition", "afterPosition must be 0 or more."))
+    found.raise_if_any()
+    return first or DEFAULT_UNITS, after_position or 0
+
+
+async def listing_units(
+    info: Info, listing_id: uuid.UUID, first: int, after_position: int
+) -> list[ListingUnit]:
+    rows = await info.context.loaders.listing_units.load((listing_id, first, after_position))
     return [ListingUnit.from_row(row) for row in rows]
 
 

@@ -4,8 +4,11 @@ from datetime import date, datetime
 
 import strawberry
 
+from bookwell.graphql.limits.cost import costs
 from bookwell.graphql.listings.types import Listing
 from bookwell.services.slots import search as slot_search
+
+MOST_SLOTS_A_DAY = 25 * 60 // 5
 
 
 @strawberry.type(description="A start time with room: [startsAt, endsAt) in the listing's zone.")
@@ -29,5 +32,7 @@ class SlotOffer:
     listing: Listing = strawberry.field(description="The slot listing.")
     day: date = strawberry.field(name="date", description="The day, in the listing's timezone.")
     slots: list[FreeSlot] = strawberry.field(
-        description="Earliest first; empty when the day is full, closed or past."
+        description="Earliest first; empty when the day is full, closed or past.",
+        # As many as a day holds: 5-minute slots around the clock (and a DST hour).
+        metadata=costs(size=MOST_SLOTS_A_DAY),
     )

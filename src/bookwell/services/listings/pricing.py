@@ -116,16 +116,32 @@ async def quote_listing(
     *, session: AsyncSession, listing_id: uuid.UUID, booked: Stay, quantity: int
 ) -> Quote:
     """What booking `booked` would cost now (no hold taken)."""
-    row = (
-        await session.execute(select(*TERMS_COLUMNS).where(Listing.id == listing_id))
-    ).one_or_none()
-    if row is None:
+    found = await terms_of_listings(session=session, listing_ids=[listing_id])
+    if listing_id not in found:
         raise not_found("listing", "listingId")
-    if row.kind is not ListingKind.STAY:
+    return quote_stay(found[listing_id], booked, quantity)
+
+
+@dataclass(frozen=True, slots=True)
+class ListingTerms:
+    kind: ListingKind
+    terms: Terms
+
+
+async def terms_of_listings(
+    *, session: AsyncSession, listing_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, ListingTerms]:
+    """The terms of many listings in one query (quotes of a page of listings)."""
+    rows = await session.execute(select(*TERMS_COLUMNS).where(Listing.id.in_(listing_ids)))
+    return {row.id: ListingTerms(row.kind, terms_of(row)) for row in rows}
+
+
+def quote_stay(found: ListingTerms, booked: Stay, quantity: int) -> Quote:
+    if found.kind is not ListingKind.STAY:
         raise invalid(
-            "listingId", f"A {row.kind.value} listing is priced per slot: see searchSlots."
+            "listingId", f"A {found.kind.value} listing is priced per slot: see searchSlots."
         )
-    return quote(terms_of(row), booked, quantity)
+    return quote(found.terms, booked, quantity)
 
 
 def rules_from_json(items: Sequence[dict[str, Any]]) -> list[Rule]:
@@ -151,13 +167,18 @@ def night_price(terms: Terms, night: date) -> tuple[Decimal, str | None]:
 def quote(terms: Terms, booked: Stay, quantity: int) -> Quote:
     """Nights grouped into runs of one price, the cleaning fee, the total and the policy."""
     items: list[dict[str, Any]] = []
-    night = booked.start
-    while night < booked.end:
-        price, rule = night_price(terms, night)
-        run_end = night + timedelta(days=1)
-        while run_end < booked.end and night_price(terms, run_end) == (price, rule):
-            run_end += timedelta(days=1)
-        nights = (run_end - night).days
+    nights_booked = (booked.end - booked.start).days
+    # Each night priced once (rules x nights at most: 100 x 365), then grouped into runs.
+    prices = [night_price(terms, booked.start + timedelta(days=n)) for n in range(nights_booked)]
+    index = 0
+    while index < nights_booked:
+        price, rule = prices[index]
+        run = index + 1
+        while run < nights_booked and prices[run] == (price, rule):
+            run += 1
+        night = booked.start + timedelta(days=index)
+        run_end = booked.start + timedelta(days=run)
+        nights, index = run - index, run
         items.append(
             {
                 "kind": "NIGHTS",
@@ -170,7 +191,6 @@ def quote(terms: Terms, booked: Stay, quantity: int) -> Quote:
                 "amount": str(price * nights * quantity),
             }
         )
-        night = run_end
     if terms.cleaning_fee:
         items.append(
             {

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.core.errors import InputErrors, check_text, invalid
@@ -153,13 +153,28 @@ async def create_units(
 
 
 async def units_of_listings(
-    *, session: AsyncSession, listing_ids: Sequence[uuid.UUID]
+    *,
+    session: AsyncSession,
+    listing_ids: Sequence[uuid.UUID],
+    first: int | None = None,
+    after_position: int = 0,
 ) -> dict[uuid.UUID, list[UnitRecord]]:
-    stmt = (
-        select(*UNIT_COLUMNS)
-        .where(ListingUnit.listing_id.in_(listing_ids))
-        .order_by(ListingUnit.listing_id, ListingUnit.position)
+    """Each listing's units in position order: those after `after_position`, at most `first`
+    of each (None: all)."""
+    stmt = select(*UNIT_COLUMNS).where(
+        ListingUnit.listing_id.in_(listing_ids), ListingUnit.position > after_position
     )
+    if first is not None:
+        rank = (
+            func.row_number()
+            .over(partition_by=ListingUnit.listing_id, order_by=ListingUnit.position)
+            .label("rank")
+        )
+        ranked = stmt.add_columns(rank).subquery()
+        stmt = select(*list(ranked.c)[: len(UNIT_COLUMNS)]).where(ranked.c.rank <= first)
+        stmt = stmt.order_by(ranked.c.listing_id, ranked.c.position)
+    else:
+        stmt = stmt.order_by(ListingUnit.listing_id, ListingUnit.position)
     found: dict[uuid.UUID, list[UnitRecord]] = defaultdict(list)
     for row in await session.execute(stmt):
         unit = UnitRecord(*row)

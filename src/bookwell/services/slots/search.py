@@ -3,20 +3,29 @@ matching a filter. Reads only; three queries whatever the number of listings."""
 
 import functools
 import uuid
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.core.errors import DomainError, invalid
 from bookwell.core.pagination import Page, PageRequest, PageShape, page_of
 from bookwell.core.records import build_all
-from bookwell.models import Listing, ListingKind, Reservation, ReservationStatus, ReservationUnit
+from bookwell.models import (
+    Listing,
+    ListingKind,
+    ListingUnit,
+    Reservation,
+    ReservationStatus,
+    ReservationUnit,
+)
 from bookwell.services.listings.listings import (
     ListingFilter,
     Shape,
@@ -25,8 +34,7 @@ from bookwell.services.listings.listings import (
     page_params,
     paged,
 )
-from bookwell.services.listings.records import LISTING_COLUMNS, ListingRecord, UnitRecord
-from bookwell.services.listings.units import units_of_listings
+from bookwell.services.listings.records import LISTING_COLUMNS, ListingRecord
 from bookwell.services.slots.rules import check_party, default_minutes, hours_of
 from bookwell.services.slots.times import MAX_DAYS_AHEAD, Slot, day_slots
 
@@ -69,13 +77,13 @@ def _length(listing: ListingRecord, question: SlotQuestion) -> int:
 
 
 def _grid(
-    listing: ListingRecord, question: SlotQuestion, units: list[UnitRecord], now: datetime
+    listing: ListingRecord, question: SlotQuestion, largest: int, now: datetime
 ) -> list[Slot]:
     """The day's slots this question could take at this listing, not yet checked for room
-    (DomainError when the question does not fit the listing at all)."""
+    (DomainError when the question does not fit the listing at all). `largest`: the most
+    seats of any of its tables."""
     if listing.kind is ListingKind.STAY:
         raise invalid("listingId", "A STAY listing books nights: use searchAvailability.")
-    largest = max((unit.seats or 0 for unit in units), default=0)
     check_party(listing, question.party_size or 1, question.quantity, largest)
     zone = ZoneInfo(listing.timezone)
     length = _length(listing, question)
@@ -89,49 +97,107 @@ def _grid(
     return [slot for slot in slots if now <= slot.starts_at <= latest]
 
 
+@dataclass(frozen=True, slots=True)
+class _UnitCounts:
+    """A listing's units, counted in SQL (a listing may have 10,000: none is read)."""
+
+    largest: int  # the most seats of a table
+    fitting: int  # units that take the party (every unit but a restaurant's too-small tables)
+
+
+async def _unit_counts(
+    *, session: AsyncSession, listings: Sequence[ListingRecord], party: int
+) -> dict[uuid.UUID, _UnitCounts]:
+    seats = func.coalesce(ListingUnit.seats, 0)
+    stmt = (
+        select(
+            ListingUnit.listing_id,
+            func.max(seats),
+            func.count(),
+            func.count().filter(seats >= party),
+        )
+        .where(ListingUnit.listing_id.in_([row.id for row in listings]))
+        .group_by(ListingUnit.listing_id)
+    )
+    restaurants = {row.id for row in listings if row.kind is ListingKind.RESTAURANT}
+    return {
+        listing_id: _UnitCounts(largest, seating if listing_id in restaurants else every)
+        for listing_id, largest, every, seating in await session.execute(stmt)
+    }
+
+
 async def _busy(
-    *, session: AsyncSession, listing_ids: Sequence[uuid.UUID], span: Interval
-) -> dict[uuid.UUID, list[Interval]]:
-    """Ranges each unit is held for within `span`; overdue holds no longer count."""
+    *,
+    session: AsyncSession,
+    listings: Sequence[ListingRecord],
+    span: Interval,
+    party: int,
+) -> dict[uuid.UUID, dict[uuid.UUID, list[Interval]]]:
+    """Per listing, the ranges each of its units (that take the party) is held for within
+    `span`; overdue holds no longer count."""
     live = or_(
         Reservation.status != ReservationStatus.PENDING,
         Reservation.expires_at.is_(None),
         Reservation.expires_at > func.now(),
     )
+    restaurants = [row.id for row in listings if row.kind is ListingKind.RESTAURANT]
+    fits = or_(
+        ReservationUnit.listing_id.not_in(restaurants) if restaurants else true(),
+        func.coalesce(ListingUnit.seats, 0) >= party,
+    )
     stmt = (
         select(
+            ReservationUnit.listing_id,
             ReservationUnit.unit_id,
             func.lower(ReservationUnit.during).label("lo"),
             func.upper(ReservationUnit.during).label("hi"),
         )
         .join(Reservation, Reservation.id == ReservationUnit.reservation_id)
+        .join(ListingUnit, ListingUnit.id == ReservationUnit.unit_id)
         .where(
-            ReservationUnit.listing_id.in_(listing_ids),
+            ReservationUnit.listing_id.in_([row.id for row in listings]),
             ReservationUnit.holding,
             ReservationUnit.during.overlaps(func.tstzrange(span[0], span[1], "[)")),
             live,
+            fits,
         )
+        .order_by(ReservationUnit.unit_id, "lo")
     )
-    busy: dict[uuid.UUID, list[Interval]] = defaultdict(list)
+    busy: dict[uuid.UUID, dict[uuid.UUID, list[Interval]]] = defaultdict(lambda: defaultdict(list))
     for row in await session.execute(stmt):
-        busy[row.unit_id].append((row.lo, row.hi))
+        busy[row.listing_id][row.unit_id].append((row.lo, row.hi))
     return busy
 
 
-def _fitting(
-    listing: ListingRecord, question: SlotQuestion, units: list[UnitRecord]
-) -> list[UnitRecord]:
-    if listing.kind is ListingKind.RESTAURANT:
-        return [unit for unit in units if (unit.seats or 0) >= (question.party_size or 1)]
-    return units
-
-
-def _free_count(slot: Slot, units: list[UnitRecord], busy: dict[uuid.UUID, list[Interval]]) -> int:
-    return sum(
-        1
-        for unit in units
-        if not any(lo < slot.ends_at and slot.starts_at < hi for lo, hi in busy.get(unit.id, ()))
-    )
+def _taken_per_slot(slots: Sequence[Slot], held: dict[uuid.UUID, list[Interval]]) -> list[int]:
+    """How many of the held units are taken during each slot (slots in order, all of one
+    length). Each unit's ranges (sorted) become the run of slots they overlap, counted once
+    per unit through a difference array: O(ranges x log slots + slots), not slots x units."""
+    starts = [slot.starts_at for slot in slots]
+    ends = [slot.ends_at for slot in slots]
+    if any(later < earlier for earlier, later in pairwise(ends)):  # clocks changed oddly
+        return [
+            sum(
+                any(lo < slot.ends_at and slot.starts_at < hi for lo, hi in r)
+                for r in held.values()
+            )
+            for slot in slots
+        ]
+    change = [0] * (len(slots) + 1)
+    for ranges in held.values():
+        covered_to = 0  # slots before this index are counted for this unit already
+        for lo, hi in ranges:
+            first = max(bisect_right(ends, lo), covered_to)  # the first slot ending after lo
+            stop = bisect_left(starts, hi)  # slots from here on start at or after hi
+            if first < stop:
+                change[first] += 1
+                change[stop] -= 1
+                covered_to = stop
+    taken, running = [], 0
+    for step in change[:-1]:
+        running += step
+        taken.append(running)
+    return taken
 
 
 async def free_slots(
@@ -149,11 +215,13 @@ async def free_slots(
     """
     check_question(question)
     now = now or datetime.now(UTC)
-    units = await units_of_listings(session=session, listing_ids=[row.id for row in listings])
+    party = question.party_size or 1
+    counts = await _unit_counts(session=session, listings=listings, party=party)
     grids: dict[uuid.UUID, list[Slot]] = {}
     for listing in listings:
+        largest = counts[listing.id].largest if listing.id in counts else 0
         try:
-            grids[listing.id] = _grid(listing, question, units[listing.id], now)
+            grids[listing.id] = _grid(listing, question, largest, now)
         except DomainError:
             if strict:
                 raise
@@ -162,8 +230,9 @@ async def free_slots(
     busy = (
         await _busy(
             session=session,
-            listing_ids=[listing_id for listing_id, slots in grids.items() if slots],
+            listings=[listing for listing in listings if grids[listing.id]],
             span=(min(s.starts_at for s in every), max(s.ends_at for s in every)),
+            party=party,
         )
         if every
         else {}
@@ -171,14 +240,14 @@ async def free_slots(
     answer: dict[uuid.UUID, list[FreeSlot]] = {}
     for listing in listings:
         zone = ZoneInfo(listing.timezone)
-        fitting = _fitting(listing, question, units[listing.id])
-        # Units never held that day are free in every slot: count them once.
-        idle = sum(1 for unit in fitting if unit.id not in busy)
-        held = [unit for unit in fitting if unit.id in busy]
+        slots = grids[listing.id]
+        fitting = counts[listing.id].fitting if listing.id in counts else 0
+        held = busy.get(listing.id, {})
+        taken = _taken_per_slot(slots, held) if held else [0] * len(slots)
         answer[listing.id] = [
             FreeSlot(slot.starts_at.astimezone(zone), slot.ends_at.astimezone(zone), free)
-            for slot in grids[listing.id]
-            if (free := idle + _free_count(slot, held, busy)) >= question.quantity
+            for slot, used in zip(slots, taken, strict=True)
+            if (free := fitting - used) >= question.quantity
         ]
     return answer
 
