@@ -49,7 +49,39 @@ async def resolve(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(str(address[0]) for *_, address in found))
 
 
+# NAT64 (RFC 6052): the well-known prefix embeds the IPv4 address in its last 32 bits; the
+# local-use prefix (RFC 8215) is routed only inside its operator's network, in a layout of
+# the operator's choosing, so nothing under it is public.
+NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+NAT64_LOCAL = ipaddress.IPv6Network("64:ff9b:1::/48")
+IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
+
+
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses a connection to `ip` may end up at: NAT64, 6to4, Teredo (its
+    server and client), IPv4-mapped and IPv4-compatible addresses embed one (two); :: and ::1 are 0.0.0.0 and 0.0.0.1 there."""
+    last32 = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    if ip.ipv4_mapped is not None:
+        return [ip.ipv4_mapped]
+    if ip in NAT64 or ip in IPV4_COMPATIBLE:
+        return [last32]
+    if ip.sixtofour is not None:
+        return [ip.sixtofour]
+    if ip.teredo is not None:
+        return list(ip.teredo)
+    return []
+
+
 def is_public(ip: IPAddress) -> bool:
+    """Globally reachable; an IPv6 address that carries an IPv4 address is judged by that
+    address (a gateway delivers the connection there)."""
+    if isinstance(ip, ipaddress.IPv4Address):
+        return ip.is_global
+    if ip in NAT64_LOCAL:
+        return False
+    embedded = embedded_ipv4(ip)
+    if embedded:
+        return all(address.is_global for address in embedded)
     return ip.is_global
 
 
