@@ -63,6 +63,7 @@ def test_the_declared_limits_are_the_ones_the_api_has_always_had():
         "payReservation": "booking",
         "changeReservationDates": "booking",
         "joinWaitlist": "booking",
+        "importCalendar": "calendar_import",
     }
     assert guarded[OperationType.QUERY] == guarded[OperationType.SUBSCRIPTION] == {}
 

@@ -1,6 +1,6 @@
-"""Rate limits on login and booking, counted per operation field (ten aliased `login`s in
-one request count ten), per client IP and per signed-in principal, checked after
-validation and before any resolver runs.
+"""Rate limits on login, booking and calendar imports, counted per operation field (ten
+aliased `login`s in one request count ten), per client IP and per signed-in principal,
+checked after validation and before any resolver runs.
 
 What is guarded is declared on the field itself, in graphql/schema.py:
 `strawberry.mutation(..., extensions=[RateLimited("booking")])`. The limiter reads those
@@ -34,7 +34,7 @@ from bookwell.core.rate_limits import Counter, RateLimiter
 
 CODE = "RATE_LIMITED"
 
-Bucket = Literal["login", "booking"]
+Bucket = Literal["login", "booking", "calendar_import"]
 
 
 class RateLimited(FieldExtension):
@@ -58,6 +58,11 @@ def rules_from(settings) -> list[Rule]:
     return [
         Rule("login", settings.login_limit_per_ip, settings.login_limit_per_principal),
         Rule("booking", settings.booking_limit_per_ip, settings.booking_limit_per_principal),
+        Rule(
+            "calendar_import",
+            settings.calendar_import_limit_per_ip,
+            settings.calendar_import_limit_per_principal,
+        ),
     ]
 
 
