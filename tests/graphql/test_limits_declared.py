@@ -64,6 +64,7 @@ def test_the_declared_limits_are_the_ones_the_api_has_always_had():
         "changeReservationDates": "booking",
         "joinWaitlist": "booking",
         "createListing": "listing",  # tests/security/test_expensive_fields_cost_nothing.py
+        "importCalendar": "calendar_import",
     }
     assert guarded[OperationType.QUERY] == guarded[OperationType.SUBSCRIPTION] == {}
 

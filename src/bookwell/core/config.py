@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     # createListing (each listing may bring 10,000 units with it).
     listing_limit_per_ip: int = 60
     listing_limit_per_principal: int = 20
+    # importCalendar (each reads a calendar in a reader process, services/calendar/reading.py).
+    calendar_import_limit_per_ip: int = 60
+    calendar_import_limit_per_principal: int = 10
     # A JSON manifest {sha256: document}; `_only`: other documents need an ADMIN's token.
     trusted_documents: Path | None = None
     trusted_documents_only: bool = False
@@ -126,6 +129,10 @@ class Settings(BaseSettings):
 
     # importCalendar may fetch from loopback and private networks (off: no SSRF into ours).
     calendar_private_addresses: bool = False
+    # Processes that read imported calendars, and the wall time each reading may take (over
+    # it, the reader is killed and the import refused).
+    calendar_readers: int = 2
+    calendar_read_seconds: float = 5.0
 
     # Observability (bookwell/observability). Unset log format: console at a terminal in
     # development, else json.

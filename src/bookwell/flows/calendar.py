@@ -11,6 +11,11 @@ from bookwell.services.accounts.principal import Principal
 from bookwell.services.calendar import imports
 from bookwell.services.calendar.fetch import fetch_calendar
 from bookwell.services.calendar.imports import CalendarInput, ImportResult
+from bookwell.services.calendar.reading import shared_reader
+
+# The defaults of settings.calendar_readers and calendar_read_seconds.
+READERS = 2
+READ_SECONDS = 5.0
 
 
 async def import_calendar(
@@ -20,11 +25,15 @@ async def import_calendar(
     data: CalendarInput,
     now: datetime | None = None,
     private_addresses: bool = False,
+    readers: int = READERS,
+    read_seconds: float = READ_SECONDS,
 ) -> ImportResult:
     """Block the listing's nights as the calendar says (services/calendar/imports.py); a
     CalendarConflict names every event that does not fit, and nothing changes. `now` is for
     tests: it moves "today" and the horizon. `private_addresses` lets a URL point into
-    private networks (services/calendar/fetch.py)."""
+    private networks (services/calendar/fetch.py). The calendar is read by `readers`
+    processes shared by the app, each reading at most `read_seconds`
+    (services/calendar/reading.py)."""
     imports.check_calendar_input(url=data.url, ics_text=data.ics_text, source=data.source)
     async with db.read() as session:
         listing = await imports.importable_listing(session=session, principal=principal, data=data)
@@ -33,7 +42,9 @@ async def import_calendar(
         if data.url
         else data.ics_text or ""
     )
-    calendar = await imports.read_wanted(listing, data, text, now)
+    calendar = await imports.read_wanted(
+        listing, data, text, now, reader=shared_reader(readers), seconds=read_seconds
+    )
     result = await in_one_transaction(
         db,
         lambda session: imports.apply_calendar(

@@ -221,6 +221,7 @@ class Mutation:
     )
     import_calendar: ImportCalendarPayload = strawberry.mutation(
         resolver=calendar_resolvers.import_calendar,
+        extensions=[RateLimited("calendar_import")],
         description="The host blocks a stay listing's nights from an external iCalendar "
         "(url or icsText): one block per event UID, taking units like a booking. Importing "
         "again moves changed blocks and cancels those whose events left that calendar; if "

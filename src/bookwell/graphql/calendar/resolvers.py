@@ -41,12 +41,15 @@ async def import_calendar(
         quantity=input.quantity,
         source=input.source,
     )
+    settings = info.context.settings
     try:
         result = await calendar_flows.import_calendar(
             info.context.db,
             principal=principal,
             data=data,
-            private_addresses=info.context.settings.calendar_private_addresses,
+            private_addresses=settings.calendar_private_addresses,
+            readers=settings.calendar_readers,
+            read_seconds=settings.calendar_read_seconds,
         )
     except DomainError as error:  # CalendarConflict: each event that does not fit
         return _failed(error)

@@ -1,6 +1,6 @@
-"""Rate limits on login, booking and creating listings, counted per operation field (ten
-aliased `login`s in one request count ten), per client IP and per signed-in principal, checked after
-validation and before any resolver runs.
+"""Rate limits on login, booking, creating listings and calendar imports, counted per
+operation field (ten aliased `login`s in one request count ten), per client IP and per
+signed-in principal, checked after validation and before any resolver runs.
 
 What is guarded is declared on the field itself, in graphql/schema.py:
 `strawberry.mutation(..., extensions=[RateLimited("booking")])`. The limiter reads those
@@ -34,7 +34,7 @@ from bookwell.core.rate_limits import Counter, RateLimiter
 
 CODE = "RATE_LIMITED"
 
-Bucket = Literal["login", "booking", "listing"]
+Bucket = Literal["login", "booking", "listing", "calendar_import"]
 
 
 class RateLimited(FieldExtension):
@@ -59,6 +59,11 @@ def rules_from(settings) -> list[Rule]:
         Rule("login", settings.login_limit_per_ip, settings.login_limit_per_principal),
         Rule("booking", settings.booking_limit_per_ip, settings.booking_limit_per_principal),
         Rule("listing", settings.listing_limit_per_ip, settings.listing_limit_per_principal),
+        Rule(
+            "calendar_import",
+            settings.calendar_import_limit_per_ip,
+            settings.calendar_import_limit_per_principal,
+        ),
     ]
 
 

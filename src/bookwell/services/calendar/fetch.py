@@ -12,6 +12,7 @@ header and TLS's server name stay the URL's. Environment proxies are not used.
 import asyncio
 import ipaddress
 import socket
+import zlib
 from collections.abc import Awaitable, Callable, Iterable
 from urllib.parse import urlsplit
 
@@ -49,7 +50,40 @@ async def resolve(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(str(address[0]) for *_, address in found))
 
 
+# NAT64 (RFC 6052): the well-known prefix embeds the IPv4 address in its last 32 bits; the
+# local-use prefix (RFC 8215) is routed only inside its operator's network, in a layout of
+# the operator's choosing, so nothing under it is public.
+NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+NAT64_LOCAL = ipaddress.IPv6Network("64:ff9b:1::/48")
+IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
+
+
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses a connection to `ip` may end up at: NAT64, 6to4, Teredo (its
+    server and client), IPv4-mapped and IPv4-compatible addresses embed one (two); :: and
+    ::1 count as 0.0.0.0 and 0.0.0.1, neither public."""
+    last32 = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    if ip.ipv4_mapped is not None:
+        return [ip.ipv4_mapped]
+    if ip in NAT64 or ip in IPV4_COMPATIBLE:
+        return [last32]
+    if ip.sixtofour is not None:
+        return [ip.sixtofour]
+    if ip.teredo is not None:
+        return list(ip.teredo)
+    return []
+
+
 def is_public(ip: IPAddress) -> bool:
+    """Globally reachable; an IPv6 address that carries an IPv4 address is judged by that
+    address (a gateway delivers the connection there)."""
+    if isinstance(ip, ipaddress.IPv4Address):
+        return ip.is_global
+    if ip in NAT64_LOCAL:
+        return False
+    embedded = embedded_ipv4(ip)
+    if embedded:
+        return all(address.is_global for address in embedded)
     return ip.is_global
 
 
@@ -136,7 +170,11 @@ async def fetch_calendar(
                 timeout=TIMEOUT_SECONDS,
                 follow_redirects=True,
                 max_redirects=MAX_REDIRECTS,
-                headers={"User-Agent": USER_AGENT, "Accept": "text/calendar, */*;q=0.5"},
+                headers={
+                    "User-Agent": USER_AGENT,
+                    "Accept": "text/calendar, */*;q=0.5",
+                    "Accept-Encoding": "gzip, deflate",  # those _Inflater reads
+                },
             ) as client,
             client.stream("GET", target) as response,
         ):
@@ -157,16 +195,94 @@ async def fetch_calendar(
 
 
 async def _read_limited(response: httpx.Response) -> bytes:
+    """The body, decompressed here as it arrives (httpx would inflate each network read
+    whole: a 64 KB gzip read becomes 64 MB), every stage limited to MAX_BYTES."""
     declared = response.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > MAX_BYTES:
         raise _too_large()
+    # Content-Encoding lists encodings in the order applied: undo them from the last.
+    encodings = [
+        name.strip().lower()
+        for name in response.headers.get("content-encoding", "").split(",")
+        if name.strip() and name.strip().lower() != "identity"
+    ]
+    layers = [_Inflater(name) for name in reversed(encodings)]
     chunks, size = [], 0
-    async for chunk in response.aiter_bytes():
+    async for chunk in response.aiter_raw():
         size += len(chunk)
         if size > MAX_BYTES:
             raise _too_large()
+        for layer in layers:
+            chunk = layer.feed(chunk)
         chunks.append(chunk)
+    for number, layer in enumerate(layers):
+        rest = layer.finish()
+        for later in layers[number + 1 :]:
+            rest = later.feed(rest)
+        chunks.append(rest)
     return b"".join(chunks)
+
+
+class _Inflater:
+    """One Content-Encoding undone (gzip, a concatenation of gzip members; deflate, with or
+    without its zlib header, as browsers read it) with zlib's max_length: never more than
+    MAX_BYTES out, however small the input. Other encodings are refused: this fetch asks
+    for gzip and deflate only."""
+
+    def __init__(self, encoding: str):
+        if encoding not in ("gzip", "x-gzip", "deflate"):
+            raise invalid(
+                "url", f"The calendar URL answered in an encoding not accepted ({encoding[:40]})."
+            )
+        self._encoding = encoding
+        self._wbits = zlib.MAX_WBITS | 16 if encoding != "deflate" else zlib.MAX_WBITS
+        self._inflater = zlib.decompressobj(self._wbits)
+        self._started = False
+        self._room = MAX_BYTES
+
+    def feed(self, data: bytes) -> bytes:
+        out = []
+        try:
+            while data:
+                piece = self._inflate(data)
+                out.append(piece)
+                data = b""
+                if self._inflater.eof and self._inflater.unused_data:
+                    if self._encoding == "deflate":
+                        raise zlib.error("data after the end of the stream")
+                    data = self._inflater.unused_data  # the next gzip member
+                    self._inflater = zlib.decompressobj(self._wbits)
+        except zlib.error:
+            raise invalid(
+                "url", f"The calendar could not be decompressed ({self._encoding})."
+            ) from None
+        return b"".join(out)
+
+    def _inflate(self, data: bytes) -> bytes:
+        if not self._started and self._wbits == zlib.MAX_WBITS:
+            self._started = True
+            try:
+                return self._limited(self._inflater.decompress(data, self._room + 1))
+            except zlib.error:  # deflate without the zlib header
+                self._wbits = -zlib.MAX_WBITS
+                self._inflater = zlib.decompressobj(self._wbits)
+        self._started = True
+        return self._limited(self._inflater.decompress(data, self._room + 1))
+
+    def _limited(self, piece: bytes) -> bytes:
+        # More than the room left means more was there: unconsumed_tail holds the rest.
+        if len(piece) > self._room:
+            raise _too_large()
+        self._room -= len(piece)
+        return piece
+
+    def finish(self) -> bytes:
+        try:
+            return self._limited(self._inflater.flush())
+        except zlib.error:
+            raise invalid(
+                "url", f"The calendar could not be decompressed ({self._encoding})."
+            ) from None
 
 
 def _too_large() -> DomainError:

@@ -30,8 +30,11 @@ MAX_UID = 300
 MAX_EVENTS = 5_000
 # Occurrences within the window, recurrences expanded: each becomes a block.
 MAX_OCCURRENCES = 5_000
-# Recurrences are walked from their first occurrence; past this many, one is refused.
+# Recurrences are walked from their first occurrence; past this many, one is refused; past
+# MAX_TOTAL_STEPS, or MAX_DATES RDATE and EXDATE values, the calendar is.
 MAX_STEPS = 20_000
+MAX_TOTAL_STEPS = 100_000
+MAX_DATES = 20_000
 # Dates an event may have: nearer the ends of the calendar, a time may have no UTC instant
 # (years 1 and 9999), and nothing there is bookable anyway.
 EARLIEST = date(2, 1, 1)
@@ -91,7 +94,7 @@ def read_calendar(
         if not isinstance(event, icalendar.Event):  # from_ical makes each VEVENT an Event
             raise CalendarError("An event cannot be read.")
         by_uid[uid].append(event)
-    window = _Window(zone, since, until, min(until, recur_until))
+    window = _Window(zone, since, until, min(until, recur_until), _Budget())
     ahead = sum(
         _may_import(uid, event, window) for uid, events in by_uid.items() for event in events
     )
@@ -111,12 +114,28 @@ def read_calendar(
     return ParsedCalendar(str(name).strip() if name else None, occurrences)
 
 
+@dataclass(slots=True)
+class _Budget:
+    """What the calendar's series spent so far, against MAX_TOTAL_STEPS and MAX_DATES."""
+
+    steps: int = 0
+    dates: int = 0
+
+    def spend(self, uid: str, *, steps: int = 0, dates: int = 0) -> None:
+        self.steps, self.dates = self.steps + steps, self.dates + dates
+        if self.steps > MAX_TOTAL_STEPS:
+            raise CalendarError(f"the calendar recurs over {MAX_TOTAL_STEPS} steps in all.", uid)
+        if self.dates > MAX_DATES:
+            raise CalendarError(f"More than {MAX_DATES} RDATE and EXDATE dates in all.", uid)
+
+
 @dataclass(frozen=True, slots=True)
 class _Window:
     zone: tzinfo
     since: datetime
     until: datetime
     recur_until: datetime
+    budget: _Budget
 
     def instant(self, when: When) -> datetime:
         """An aware instant to compare: a date is its midnight in the listing's zone."""
@@ -305,6 +324,7 @@ def _expand(uid: str, event: icalendar.Event, start: When, window: _Window) -> l
     first = start if isinstance(start, datetime) else datetime.combine(start, time())
     rules = rruleset()
     excluded_days: set[date] = set()
+    window.budget.spend(uid, dates=_dates(event))
     try:
         rules.rdate(first)
         for rule in event.rrules:
@@ -336,7 +356,15 @@ def _expand(uid: str, event: icalendar.Event, start: When, window: _Window) -> l
         raise CalendarError(f"its recurrence cannot be read ({_short(error)}).", uid) from None
     if len(starts) > MAX_STEPS:
         raise CalendarError(f"it recurs more than {MAX_STEPS} times before the horizon.", uid)
+    window.budget.spend(uid, steps=len(starts))
     return starts
+
+
+def _dates(event: icalendar.Event) -> int:
+    """RDATE and EXDATE values, counted unparsed (a property may be one line or a list)."""
+    lines = [event.get(name, []) for name in ("RDATE", "EXDATE")]
+    each = [line for many in lines for line in (many if isinstance(many, list) else [many])]
+    return sum(len(getattr(line, "dts", ())) for line in each)
 
 
 def _counting_dtstart(rule: rrule, first: datetime, count: list[int] | None) -> rrule | None:

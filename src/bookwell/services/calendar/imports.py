@@ -12,13 +12,11 @@ import is one transaction: if any block does not fit, nothing changes and every 
 does not fit is named. Recurring events are expanded up to HORIZON_DAYS ahead.
 """
 
-import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from functools import partial
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,15 +34,14 @@ from bookwell.models import Listing, ListingKind
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.calendar import blocks
 from bookwell.services.calendar.fetch import MAX_BYTES, MAX_URL, check_url
-from bookwell.services.calendar.ical_events import CalendarError, read_calendar
+from bookwell.services.calendar.ical_events import CalendarError
 from bookwell.services.calendar.plan import (
     Plan,
     WantedBlock,
     bookwell_reservation_id,
-    last_night,
     plan,
-    wanted_blocks,
 )
+from bookwell.services.calendar.reading import CalendarReader
 from bookwell.services.listings.records import LISTING_COLUMNS, ListingRecord
 from bookwell.services.listings.stays import today_in
 
@@ -139,27 +136,29 @@ class WantedCalendar:
 
 
 async def read_wanted(
-    listing: ListingRecord, data: CalendarInput, text: str, now: datetime | None = None
+    listing: ListingRecord,
+    data: CalendarInput,
+    text: str,
+    now: datetime | None = None,
+    *,
+    reader: CalendarReader,
+    seconds: float,
 ) -> WantedCalendar:
-    """The blocks the calendar wants on this listing, read in a thread: a large calendar
-    takes a while and must not stall the event loop."""
-    zone = ZoneInfo(listing.timezone)
+    """The blocks the calendar wants on this listing, read by `reader` (in a process of its
+    own, at most `seconds`: services/calendar/reading.py)."""
     today = today_in(listing.timezone, now)
-    since = datetime.combine(today, time(), zone)
     try:
-        parsed = await asyncio.to_thread(
-            read_calendar,
+        read = await reader.read(
             text,
-            zone=zone,
-            since=since,
-            until=datetime.combine(last_night(today), time(), zone),
-            recur_until=since + timedelta(days=HORIZON_DAYS),
+            timezone=listing.timezone,
+            today=today,
+            horizon_days=HORIZON_DAYS,
+            seconds=seconds,
         )
     except CalendarError as error:
         raise invalid(data.field, f"The calendar cannot be imported: {error}") from None
-    source, removes = _source(data, parsed.name)
-    wanted = wanted_blocks(parsed.occurrences, zone=zone, today=today)
-    return WantedCalendar(source, today, wanted, removes)
+    source, removes = _source(data, read.name)
+    return WantedCalendar(source, today, read.blocks, removes)
 
 
 def _source(data: CalendarInput, calendar_name: str | None) -> tuple[str, bool]:
