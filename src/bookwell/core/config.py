@@ -41,7 +41,9 @@ class Settings(BaseSettings):
     gzip_min_bytes: int = 1024
 
     private_api: bool = False
-    graphiql: bool = True
+    # GraphiQL, introspection and the demo data (whose password is published): on in
+    # development, off in production unless set explicitly (_unless_production).
+    graphiql: bool = Field(default_factory=lambda data: _unless_production(data))
     # GraphiQL's files (graphql/graphiql/): "local" downloads the pinned npm tarballs once,
     # checks their sha512 and serves them from `graphiql_assets_dir` (no network afterwards;
     # `bookwell graphiql fetch` fills it ahead of time); "cdn" has browsers load the same
@@ -51,7 +53,7 @@ class Settings(BaseSettings):
     graphiql_assets_dir: Path | None = None
     # Where the tarballs come from: an npm mirror serves too, the pinned hashes still hold.
     graphiql_npm_registry: str = "https://registry.npmjs.org"
-    introspection: bool = True
+    introspection: bool = Field(default_factory=lambda data: _unless_production(data))
     max_query_depth: int = 12
     max_aliases: int = 30
     max_tokens: int = 4000
@@ -76,7 +78,7 @@ class Settings(BaseSettings):
     # asyncpg's prepared statement cache per connection (its default, 100). 0 behind PgBouncer
     # in transaction mode: statements are then unnamed and never outlive a transaction.
     db_statement_cache_size: int = 100
-    seed_demo_data: bool = True
+    seed_demo_data: bool = Field(default_factory=lambda data: _unless_production(data))
 
     # "builtin" needs no network (not for real money); "stripe" needs both keys below.
     payment_provider: Literal["builtin", "stripe"] = "builtin"
@@ -161,6 +163,12 @@ class Settings(BaseSettings):
     @property
     def field_suggestions(self) -> bool:
         return self.environment != "production"
+
+
+def _unless_production(data: dict[str, object]) -> bool:
+    """The default of what a production server must not show unless asked for. `data`:
+    the fields validated so far (environment is declared before the fields using this)."""
+    return data.get("environment", "development") != "production"
 
 
 def to_asyncpg_url(url: str) -> str:
