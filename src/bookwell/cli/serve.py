@@ -97,6 +97,9 @@ class UvicornOptions(TypedDict):
     log_level: str
     log_config: None
     timeout_graceful_shutdown: float
+    http: str
+    timeout_keep_alive: float
+    h11_max_incomplete_event_size: int
 
 
 def uvicorn_options(
@@ -112,6 +115,13 @@ def uvicorn_options(
         "log_config": None,
         # SIGTERM: stop accepting, let in-flight requests finish this long, then cancel them.
         "timeout_graceful_shutdown": settings.graceful_shutdown_seconds,
+        # h11, not httptools: its bound on a request's head (line and headers) is a setting;
+        # a larger head is refused (400) instead of buffered.
+        "http": "h11",
+        "h11_max_incomplete_event_size": settings.max_request_head_bytes,
+        # An idle keep-alive connection is closed after this long (a body being received is
+        # bounded by the app: http/body_timeout.py).
+        "timeout_keep_alive": settings.keep_alive_seconds,
     }
 
 

@@ -61,6 +61,15 @@ class Settings(BaseSettings):
     max_query_cost: int = 20_000
     # Larger request bodies are answered 413 unread (a pasted calendar may be 2 MB).
     max_body_bytes: int = 4 * 1024 * 1024
+    # A request body must arrive whole within this long, else 408 (0: no limit).
+    body_timeout_seconds: float = 30.0
+    # `serve`: an idle keep-alive connection is closed after this long; a request's line
+    # and headers together may be at most this large (h11).
+    keep_alive_seconds: float = 5.0
+    max_request_head_bytes: int = 16 * 1024
+    # /metrics needs `Authorization: Bearer <this>` when set. Unset: public in development,
+    # not served at all in production.
+    metrics_token: SecretStr | None = None
     # login/register and booking mutations per window, counted per operation field, in Redis
     # (REDIS_URL) or, without it, per process (core/rate_limits.py).
     rate_limits: bool = True
