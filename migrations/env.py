@@ -31,6 +31,8 @@ async def _run_online() -> None:
     cache = Settings().db_statement_cache_size
     engine = create_async_engine(
         _url(),
+        # A failed statement's error names no bound values (they may be personal data).
+        hide_parameters=True,
         connect_args={"statement_cache_size": cache, "prepared_statement_cache_size": cache},
     )
     async with engine.connect() as connection:

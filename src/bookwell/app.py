@@ -23,10 +23,11 @@ from bookwell.core.pg_listen import Listener
 from bookwell.graphql.view import BookwellGraphQL
 from bookwell.http.authentication import BearerTokens, authentication
 from bookwell.http.body_size import BodySizeLimit
+from bookwell.http.body_timeout import BodyTimeout
 from bookwell.http.calendar_feed import calendar_feed, calendar_feed_refusal
 from bookwell.http.cors import cors_options, origin_matcher
 from bookwell.http.health import health, healthz, readyz
-from bookwell.http.metrics import metrics_endpoint
+from bookwell.http.metrics import metrics_endpoint, metrics_route_endpoint
 from bookwell.http.reports import refuse_token, report_download
 from bookwell.http.webhooks import stripe_webhook
 from bookwell.observability.logging import route_library_loggers
@@ -120,10 +121,6 @@ def create_app(
         Route("/health", health),
         Route("/healthz", healthz),
         Route("/readyz", readyz(settings.redis_url)),
-        Route(
-            "/metrics",
-            metrics_endpoint(metrics, settings.redis_url, settings.queue_namespace, QUEUES),
-        ),
         Route("/graphql", graphql, middleware=graphql_auth),
         WebSocketRoute("/graphql", graphql, middleware=graphql_auth),
         # GraphiQL's pinned files and its page script: immutable, under versioned names.
@@ -145,11 +142,19 @@ def create_app(
         # Staff UI (sqladmin); the database is the lifespan's, read from each request.
         build_admin(settings, graphql.rate_limiter),
     ]
+    scrape = metrics_route_endpoint(
+        metrics_endpoint(metrics, settings.redis_url, settings.queue_namespace, QUEUES),
+        settings.metrics_token.get_secret_value() if settings.metrics_token else None,
+        production=settings.environment == "production",
+    )
+    if scrape is not None:
+        routes.append(Route("/metrics", scrape))
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.metrics = metrics  # fed per operation by observability/graphql.py
     app.add_middleware(GZipMiddleware, minimum_size=settings.gzip_min_bytes)
     app.add_middleware(RequestContext)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyTimeout, seconds=settings.body_timeout_seconds)
     if (cors := cors_options(settings)) is not None:
         # Outermost, so refusals (413, 401, 429) carry the headers a browser needs to read them.
         app.add_middleware(CORSMiddleware, **cors)

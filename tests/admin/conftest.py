@@ -1,5 +1,6 @@
 """The app as create_app builds it (admin at /admin), and a small data set to look at."""
 
+import re
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -97,11 +98,13 @@ async def seeded(db: Database) -> Seeded:
 
 
 @asynccontextmanager
-async def client_of(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+async def client_of(
+    settings: Settings, base_url: str = "http://test"
+) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(settings)
     async with started(app) as app:
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        async with httpx.AsyncClient(transport=transport, base_url=base_url) as http:
             yield http
 
 
@@ -112,4 +115,13 @@ async def admin_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
 
 
 async def sign_in(http: httpx.AsyncClient, email: str, password: str) -> httpx.Response:
-    return await http.post("/admin/login", data={"username": email, "password": password})
+    """As a browser does: the form first, for its CSRF token (admin/csrf.py)."""
+    form = {"username": email, "password": password, "csrf_token": await csrf_token(http)}
+    return await http.post("/admin/login", data=form)
+
+
+async def csrf_token(http: httpx.AsyncClient, page: str = "/admin/login") -> str:
+    """The CSRF token in a page's form (the session's: the same on every page)."""
+    found = re.search(r'name="csrf_token" value="([^"]+)"', (await http.get(page)).text)
+    assert found, f"no CSRF token in {page}"
+    return found.group(1)

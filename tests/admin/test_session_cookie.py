@@ -43,7 +43,9 @@ async def test_the_cookie_is_http_only_lax_under_admin_and_secure_outside_develo
     settings: Settings, seeded: Seeded
 ):
     for environment, secure in (("development", False), ("production", True)):
-        async with client_of(settings.model_copy(update={"environment": environment})) as http:
+        # A Secure cookie comes back over https only (the sign-in form's CSRF token is in it).
+        changed = settings.model_copy(update={"environment": environment})
+        async with client_of(changed, "https://test" if secure else "http://test") as http:
             answer = await sign_in(http, seeded.admin_email, ADMIN_PASSWORD)
         assert answer.status_code == 302, environment
         header = answer.headers["set-cookie"]

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
+from bookwell.admin.csrf import forgery_refusal
 from bookwell.admin.sessions import LazySessionMaker
 from bookwell.core.config import Settings
 from bookwell.core.errors import DomainError
@@ -54,6 +55,8 @@ class AdminAuth(AuthenticationBackend):
         self.rate_limiter = rate_limiter if settings.rate_limits else None
 
     async def login(self, request: Request) -> Response | bool:
+        if (refused := await forgery_refusal(request, self.settings.public_url)) is not None:
+            return refused
         form = await request.form()
         email, password = form.get("username"), form.get("password")
         if not isinstance(email, str) or not isinstance(password, str):
@@ -110,5 +113,7 @@ class AdminAuth(AuthenticationBackend):
         if role is not Role.ADMIN:
             request.session.clear()
             return False
+        if (refused := await forgery_refusal(request, self.settings.public_url)) is not None:
+            return refused
         request.state.principal = Principal(user_id, Role.ADMIN)
         return True

@@ -8,6 +8,7 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount
 
 from bookwell.admin.auth import AdminAuth
+from bookwell.admin.csrf import NoFraming, csrf_input
 from bookwell.admin.sessions import LazySessionMaker, RequestDatabase
 from bookwell.admin.views import VIEWS
 from bookwell.core.config import Settings
@@ -35,4 +36,6 @@ def build_admin(settings: Settings, rate_limiter: RateLimiter | None = None) -> 
     )
     for view in VIEWS:
         admin.add_view(view)
-    return Mount(PATH, app=admin.admin, name="admin", middleware=[Middleware(RequestDatabase)])
+    admin.templates.env.globals["csrf_input"] = csrf_input
+    middleware = [Middleware(NoFraming), Middleware(RequestDatabase)]
+    return Mount(PATH, app=admin.admin, name="admin", middleware=middleware)

@@ -97,6 +97,7 @@ class UvicornOptions(TypedDict):
     log_level: str
     log_config: None
     timeout_graceful_shutdown: float
+    timeout_keep_alive: float
 
 
 def uvicorn_options(
@@ -112,6 +113,12 @@ def uvicorn_options(
         "log_config": None,
         # SIGTERM: stop accepting, let in-flight requests finish this long, then cancel them.
         "timeout_graceful_shutdown": settings.graceful_shutdown_seconds,
+        # uvicorn's default parser (httptools, C) is kept for speed: h11 could bound a
+        # request head's size but parses in Python; a reverse proxy bounds heads in size and
+        # time (SECURITY.md, production checklist).
+        # An idle keep-alive connection is closed after this long (a body being received is
+        # bounded by the app: http/body_timeout.py).
+        "timeout_keep_alive": settings.keep_alive_seconds,
     }
 
 

@@ -41,7 +41,9 @@ class Settings(BaseSettings):
     gzip_min_bytes: int = 1024
 
     private_api: bool = False
-    graphiql: bool = True
+    # GraphiQL, introspection and the demo data (whose password is published): on in
+    # development, off in production unless set explicitly (_unless_production).
+    graphiql: bool = Field(default_factory=lambda data: _unless_production(data))
     # GraphiQL's files (graphql/graphiql/): "local" downloads the pinned npm tarballs once,
     # checks their sha512 and serves them from `graphiql_assets_dir` (no network afterwards;
     # `bookwell graphiql fetch` fills it ahead of time); "cdn" has browsers load the same
@@ -51,7 +53,7 @@ class Settings(BaseSettings):
     graphiql_assets_dir: Path | None = None
     # Where the tarballs come from: an npm mirror serves too, the pinned hashes still hold.
     graphiql_npm_registry: str = "https://registry.npmjs.org"
-    introspection: bool = True
+    introspection: bool = Field(default_factory=lambda data: _unless_production(data))
     max_query_depth: int = 12
     max_aliases: int = 30
     max_tokens: int = 4000
@@ -59,6 +61,13 @@ class Settings(BaseSettings):
     max_query_cost: int = 20_000
     # Larger request bodies are answered 413 unread (a pasted calendar may be 2 MB).
     max_body_bytes: int = 4 * 1024 * 1024
+    # A request body must arrive whole within this long, else 408 (0: no limit).
+    body_timeout_seconds: float = 30.0
+    # `serve`: an idle keep-alive connection is closed after this long.
+    keep_alive_seconds: float = 5.0
+    # /metrics needs `Authorization: Bearer <this>` when set. Unset: public in development,
+    # not served at all in production.
+    metrics_token: SecretStr | None = None
     # login/register, booking and createListing mutations per window, counted per operation
     # field, in Redis (REDIS_URL) or, without it, per process (core/rate_limits.py).
     rate_limits: bool = True
@@ -82,7 +91,7 @@ class Settings(BaseSettings):
     # asyncpg's prepared statement cache per connection (its default, 100). 0 behind PgBouncer
     # in transaction mode: statements are then unnamed and never outlive a transaction.
     db_statement_cache_size: int = 100
-    seed_demo_data: bool = True
+    seed_demo_data: bool = Field(default_factory=lambda data: _unless_production(data))
 
     # "builtin" needs no network (not for real money); "stripe" needs both keys below.
     payment_provider: Literal["builtin", "stripe"] = "builtin"
@@ -171,6 +180,12 @@ class Settings(BaseSettings):
     @property
     def field_suggestions(self) -> bool:
         return self.environment != "production"
+
+
+def _unless_production(data: dict[str, object]) -> bool:
+    """The default of what a production server must not show unless asked for. `data`:
+    the fields validated so far (environment is declared before the fields using this)."""
+    return data.get("environment", "development") != "production"
 
 
 def to_asyncpg_url(url: str) -> str:

@@ -75,6 +75,9 @@ def connect(
         # JSONB columns (price snapshots) decode several times faster than with json.loads;
         # a page of 500 reservations spent ~6 ms there.
         json_deserializer=orjson.loads,
+        # Errors (and their logs, Sentry's events) show the SQL, never the bound values: a
+        # registration's email and password hash, a guest's name.
+        hide_parameters=True,
         # UTC sessions: `now() + interval '1 day'` is 24 hours on any server, DST or not.
         connect_args={
             "server_settings": {"application_name": "bookwell", "timezone": "UTC"},

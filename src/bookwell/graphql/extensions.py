@@ -106,7 +106,12 @@ def build_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
     ]
     if not settings.introspection:
         rules.append(NoSchemaIntrospectionCustomRule)
-    documents = DocumentCache(rules, max_tokens=settings.max_tokens, size=CACHE_SIZE)
+    documents = DocumentCache(
+        rules,
+        max_tokens=settings.max_tokens,
+        size=CACHE_SIZE,
+        hide_suggestions=not settings.field_suggestions,
+    )
     persisted = trusted_document_extensions(settings)
     if not persisted:  # a manifest answers hashes itself; clients then register nothing
         known = KnownDocuments(size=CACHE_SIZE)

@@ -14,7 +14,7 @@ from bookwell.graphql.booking import resolvers as reservation_resolvers
 from bookwell.graphql.booking.types import Reservation, ReservationPayload
 from bookwell.graphql.calendar import resolvers as calendar_resolvers
 from bookwell.graphql.calendar.types import ImportCalendarPayload
-from bookwell.graphql.engine.execution import ExecutionContext
+from bookwell.graphql.engine.execution import ExecutionContext, HiddenSuggestions
 from bookwell.graphql.extensions import build_extensions
 from bookwell.graphql.limits.cost import costs, stay_nights
 from bookwell.graphql.limits.rate_limiting import RateLimited
@@ -262,7 +262,9 @@ def build_schema(settings: Settings | None = None) -> Schema:
         subscription=Subscription,
         extensions=build_extensions(settings),
         config=StrawberryConfig(auto_camel_case=True, scalar_map=DESCRIBED_SCALARS),
-        execution_context_class=ExecutionContext,
+        execution_context_class=(
+            ExecutionContext if settings.field_suggestions else HiddenSuggestions
+        ),
     )
 
 

@@ -158,10 +158,22 @@ class BookwellGraphQL(DocumentIdRequests, GraphQL[Context, None]):
         return response
 
     def decode_json(self, data: str | bytes) -> object:
-        decoded = super().decode_json(data)
+        """Every JSON the view reads (POST bodies, GET's `variables` and `extensions`,
+        websocket messages) goes through orjson: text that is not UTF-8, a lone UTF-16
+        surrogate (valid JSON, not Unicode: no encoder or database takes it) and nesting
+        past 1024 levels are a JSONDecodeError (HTTP 400, websocket close 4400), not a
+        RecursionError or a failure deep in a resolver."""
+        decoded = orjson.loads(data)
         if not isinstance(decoded, dict | list):
             raise HTTPException(400, "The request body must be a JSON object.")
         return decoded
+
+    def parse_json(self, data: str | bytes) -> object:
+        try:
+            return self.decode_json(data)
+        except orjson.JSONDecodeError as error:
+            reason = str(error).partition(":")[0]
+            raise HTTPException(400, f"The request is not valid JSON ({reason}).") from None
 
     @staticmethod
     def refuse_token(conn: HTTPConnection, error: AuthenticationError) -> Response:

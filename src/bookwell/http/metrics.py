@@ -2,13 +2,14 @@
 query with a timeout), and the queues in Redis when one is configured."""
 
 import asyncio
+import hmac
 import logging
 from collections.abc import Sequence
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import func, select
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, Response
 
 from bookwell.core.db import Database
 from bookwell.models import OutboxMessage
@@ -85,3 +86,24 @@ def metrics_endpoint(
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     return scrape
+
+
+def metrics_route_endpoint(scrape, token: str | None, production: bool):
+    """The endpoint to serve at /metrics, or None (not served): with a token, only to a
+    request bearing it; without one, in development only (production never shows the
+    pool, queues and operation names to anyone who asks)."""
+    if token is None:
+        return None if production else scrape
+    expected = f"Bearer {token}".encode()
+
+    async def guarded(request: Request) -> Response:
+        sent = request.headers.get("authorization", "").encode()
+        if not hmac.compare_digest(sent, expected):
+            return PlainTextResponse(
+                "A bearer token is needed for /metrics.\n",
+                status_code=401,
+                headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+            )
+        return await scrape(request)
+
+    return guarded

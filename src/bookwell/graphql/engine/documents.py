@@ -11,10 +11,11 @@ text, so identity is the right key.
 from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache, partial
 
-from graphql import DocumentNode, GraphQLError, GraphQLSchema, parse
+from graphql import DocumentNode, GraphQLError, GraphQLSchema, parse, validate
 from graphql.validation import ASTValidationRule
 from strawberry.extensions import SchemaExtension
-from strawberry.schema.schema import validate_document
+from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
+from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
 
 class _Identity:
@@ -38,10 +39,19 @@ Rules = tuple[type[ASTValidationRule], ...]
 
 class DocumentCache:
     """One per schema: the parsed documents of the last `size` query texts, and their
-    validation errors (none for a valid document)."""
+    validation errors (none for a valid document). `hide_suggestions`: no "Did you mean
+    ...?" in the errors (production)."""
 
-    def __init__(self, rules: Sequence[type[ASTValidationRule]], max_tokens: int, size: int):
-        self.rules = tuple(rules)
+    def __init__(
+        self,
+        rules: Sequence[type[ASTValidationRule]],
+        max_tokens: int,
+        size: int,
+        hide_suggestions: bool = False,
+    ):
+        # Strawberry's own rules (its validate_document adds them, without the option).
+        self.rules = (*rules, MaybeNullValidationRule, OneOfInputValidationRule)
+        self.hide_suggestions = hide_suggestions
         self.parse: Callable[[str], DocumentNode] = lru_cache(maxsize=size)(
             partial(parse, max_tokens=max_tokens)
         )
@@ -52,11 +62,10 @@ class DocumentCache:
     ) -> list[GraphQLError]:
         return self._validate(schema, _Identity(document), rules + self.rules)
 
-    @staticmethod
     def _validate_uncached(
-        schema: GraphQLSchema, key: _Identity, rules: Rules
+        self, schema: GraphQLSchema, key: _Identity, rules: Rules
     ) -> list[GraphQLError]:
-        return validate_document(schema, key.document, rules)
+        return validate(schema, key.document, rules, hide_suggestions=self.hide_suggestions)
 
 
 class CachedDocuments(SchemaExtension):

@@ -94,6 +94,18 @@ def _one_node(details_list) -> FieldNode | None:
 
 
 class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
+    # graphql-core's "Did you mean ...?" in variable and argument errors (schema.py picks
+    # HiddenSuggestions in production).
+    suggestions = True
+
+    @classmethod
+    def build(cls, *args: Any, **kwargs: Any) -> Any:
+        """Every execution and subscription is built here (Strawberry passes this class):
+        the one place to drop the hints whatever path the operation came by."""
+        if not cls.suggestions:
+            kwargs["hide_suggestions"] = True
+        return super().build(*args, **kwargs)
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Per selection set (graphql-core memoises them for the request): how to complete an
@@ -263,3 +275,7 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def _has_field_middleware(self) -> bool:
         manager = self.middleware_manager
         return bool(manager is not None and manager.middlewares)
+
+
+class HiddenSuggestions(ExecutionContext):
+    suggestions = False

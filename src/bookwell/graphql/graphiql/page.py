@@ -125,6 +125,7 @@ class GraphiQLPage:
         headers = {
             "Content-Security-Policy": content_security_policy(CDN if self.cdn else None),
             "Cache-Control": "no-cache",
+            "X-Frame-Options": "DENY",  # frame-ancestors' equivalent for older browsers
         }
         return HTMLResponse(body, headers=headers)
 
@@ -137,6 +138,7 @@ class GraphiQLPage:
         headers = {
             "Content-Security-Policy": content_security_policy(),
             "Cache-Control": "no-store",
+            "X-Frame-Options": "DENY",
             "Retry-After": str(int(self.cache.retry_seconds)),
         }
         return HTMLResponse(body, status_code=503, headers=headers)

@@ -38,7 +38,16 @@ def check_url(url: str) -> str:
         raise invalid("url", f"A calendar URL has at most {MAX_URL} characters.")
     if url.lower().startswith("webcal://"):
         url = "https://" + url[len("webcal://") :]
-    parts = urlsplit(url)
+    if any(character.isspace() or not character.isprintable() for character in url):
+        raise invalid("url", "A calendar URL has no spaces, line breaks or control characters.")
+    try:
+        # What the fetch will parse: a URL httpx refuses (a bad IPv4 or IPv6 literal such
+        # as 0177.0.0.1, a port that is no number, a host IDNA cannot encode) is bad input.
+        parts = urlsplit(url)
+        httpx.URL(url)
+        (parts.hostname or "").encode("idna")  # what the resolver sends: labels of 1-63
+    except (ValueError, UnicodeError, httpx.InvalidURL):
+        raise invalid("url", "The calendar URL is not a valid http(s) address.") from None
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise invalid("url", "The calendar URL must be an http:// or https:// address.")
     return url
@@ -125,7 +134,7 @@ class PinnedBackend(httpcore.AsyncNetworkBackend):
         is refused whichever address a connection would take."""
         try:
             addresses = await self._resolver(host, port)
-        except OSError:
+        except (OSError, UnicodeError):  # UnicodeError: a name IDNA cannot encode
             addresses = []
         if not addresses:
             raise invalid("url", f"The calendar host {host} could not be found.")
@@ -186,6 +195,8 @@ async def fetch_calendar(
         raise invalid(
             "url", f"The calendar URL did not answer within {TIMEOUT_SECONDS:g} seconds."
         ) from None
+    except httpx.InvalidURL:  # a redirect to a URL httpx cannot parse
+        raise invalid("url", "The calendar URL redirects to an invalid address.") from None
     except httpx.TooManyRedirects:
         raise invalid("url", "The calendar URL redirects too many times.") from None
     except httpx.HTTPError as error:

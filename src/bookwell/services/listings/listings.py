@@ -6,7 +6,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlalchemy import ColumnElement, Select, bindparam, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,6 +17,7 @@ from bookwell.core.statements import one_of
 from bookwell.models import Listing, ListingKind, Role, new_id
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.listings.records import LISTING_COLUMNS, ListingRecord
+from bookwell.services.listings.timezones import check_timezone, known_timezones
 from bookwell.services.listings.units import (
     DEFAULT_SLOTS,
     SlotSettings,
@@ -69,25 +69,12 @@ def parse_money(value: str, field: str) -> Decimal:
     return amount.quantize(Decimal("0.01"))
 
 
-def check_timezone(name: str, field: str = "timezone") -> ZoneInfo:
-    # available_timezones() rejects names ZoneInfo would read as paths ("../etc").
-    if name not in _TIMEZONES:
-        raise invalid(field, f"Unknown IANA timezone {name!r}, e.g. Europe/Paris.")
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise invalid(field, f"Unknown IANA timezone {name!r}.") from None
-
-
-_TIMEZONES = frozenset(available_timezones()) | {"UTC"}
-
-
 async def create_listing(
     *, session: AsyncSession, owner: Principal, data: NewListing
 ) -> ListingRecord:
     if owner.role not in (Role.HOST, Role.ADMIN):
         raise DomainError(ErrorCode.FORBIDDEN, "Only hosts create listings.")
-    values = new_listing_values(data)
+    values = new_listing_values(data, await known_timezones(session=session))
     stmt = (
         insert(Listing)
         .values(id=new_id(), owner_id=owner.user_id, **values)
@@ -98,14 +85,15 @@ async def create_listing(
     return listing
 
 
-def new_listing_values(data: NewListing) -> dict[str, Any]:
-    """The columns of a new listing, after checking every field: all mistakes at once."""
+def new_listing_values(data: NewListing, timezones: frozenset[str]) -> dict[str, Any]:
+    """The columns of a new listing, after checking every field: all mistakes at once.
+    `timezones`: the names a listing may have (timezones.known_timezones)."""
     found = InputErrors()
     title = found.check(_checked_title, data.title)
     found.check(_check_description, data.description)
     city = found.check(_checked_city, data.city)
     country = found.check(_checked_country, data.country)
-    found.check(_check_timezone_name, data.timezone)
+    found.check(_check_timezone_name, data.timezone, timezones)
     nightly_price = found.check(parse_money, data.nightly_price, "nightlyPrice")
     currency = found.check(_checked_currency, data.currency)
     found.check(_check_units, data.units)
@@ -162,8 +150,8 @@ def _checked_currency(currency: str) -> str:
     return currency
 
 
-def _check_timezone_name(name: str) -> None:
-    check_timezone(check_text(name, "timezone"))
+def _check_timezone_name(name: str, timezones: frozenset[str]) -> None:
+    check_timezone(check_text(name, "timezone"), timezones)
 
 
 def _check_units(units: int) -> None:
