@@ -25,6 +25,7 @@ from bookwell.models import (
 )
 from bookwell.models.payment import reservation_paid
 from bookwell.services.accounts.principal import Principal
+from bookwell.services.booking import changes
 from bookwell.services.booking.holds import is_capacity_error, unavailable
 from bookwell.services.booking.records import RESERVATION_COLUMNS, ReservationRecord
 from bookwell.services.booking.reservations import visible_to
@@ -289,9 +290,10 @@ async def change_dates(
     condition = visible_to(principal)
     if condition is not None:
         stmt = stmt.where(condition)
-    current = (await session.execute(stmt)).one_or_none()
+    current = (await session.execute(stmt.with_for_update(of=Reservation))).one_or_none()
     if current is None:
         raise not_found("reservation")
+    await changes.payment_before_change(session=session, reservation_id=reservation_id)
     if current.status not in CHANGEABLE or (current.status is PENDING and current.expired):
         raise DomainError(
             ErrorCode.INVALID_STATE,
