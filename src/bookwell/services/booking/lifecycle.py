@@ -274,7 +274,8 @@ async def change_dates(
 
     One UPDATE of the row: the inventory trigger takes the new nights and frees the old in
     the same statement, so either the whole change fits or nothing changes (UNAVAILABLE).
-    The price is quoted again at today's rates; the cancellation policy agreed at booking stays.
+    The price is quoted again at today's rates under the policy agreed at booking
+    (pricing.changed_quote: a late change keeps the policy's share of the nights given up).
     """
     booked = requested_stay(start_date, end_date, nights, quantity)
     stmt = select(
@@ -284,6 +285,8 @@ async def change_dates(
         Reservation.quantity,
         Reservation.price_snapshot,
         Reservation.external_uid,
+        Reservation.guest_id,
+        listing_today().label("today"),
         (Reservation.expires_at <= func.now()).label("expired"),
         *TERMS_COLUMNS,
     ).where(Reservation.id == reservation_id, Reservation.listing_id == Listing.id)
@@ -293,7 +296,7 @@ async def change_dates(
     current = (await session.execute(stmt.with_for_update(of=Reservation))).one_or_none()
     if current is None:
         raise not_found("reservation")
-    await changes.payment_before_change(session=session, reservation_id=reservation_id)
+    paid = await changes.payment_before_change(session=session, reservation_id=reservation_id)
     if current.status not in CHANGEABLE or (current.status is PENDING and current.expired):
         raise DomainError(
             ErrorCode.INVALID_STATE,
@@ -312,17 +315,20 @@ async def change_dates(
     wanted = current.quantity if quantity is None else quantity
     if not 1 <= wanted <= current.units:
         raise invalid("quantity", f"quantity must be between 1 and {current.units} (the units).")
-    priced = pricing.quote(terms_of(current), booked, wanted)
-    snapshot = {
-        **priced.snapshot,
-        "policy": current.price_snapshot.get("policy", priced.snapshot["policy"]),
-    }
+    priced = pricing.changed_quote(
+        agreed=current.price_snapshot,
+        start_date=current.start_date,
+        new=pricing.quote(terms_of(current), booked, wanted),
+        new_start=booked.start,
+        today=current.today,
+        penalised=paid in changes.SETTLED and current.guest_id == principal.user_id,
+    )
     values = {
         "start_date": booked.start,
         "end_date": booked.end,
         "quantity": wanted,
         "total_amount": priced.total,
-        "price_snapshot": snapshot,
+        "price_snapshot": priced.snapshot,
     }
     try:
         row = await _guarded(
