@@ -4,12 +4,21 @@ never a better refund than cancelling would give (services/listings/pricing.py `
 """
 
 import uuid
+from datetime import date
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Date, func, select
+from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bookwell.core.errors import DomainError, ErrorCode
-from bookwell.models import Payment, PaymentStatus
+from bookwell.core.errors import DomainError, ErrorCode, invalid, not_found
+from bookwell.models import Listing, ListingKind, Payment, PaymentStatus, Reservation
+from bookwell.models import ReservationStatus as Status
+from bookwell.services.accounts.principal import Principal
+from bookwell.services.booking.reservations import visible_to
+from bookwell.services.listings.pricing import TERMS_COLUMNS
+
+CHANGEABLE = (Status.PENDING, Status.CONFIRMED)
 
 # Money was taken (and maybe partly given back): a change is settled against it.
 SETTLED = (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED)
@@ -31,3 +40,49 @@ async def payment_before_change(
             "id",
         )
     return status
+
+
+def listing_today() -> ColumnElement[date]:
+    """Today in the listing's own timezone (the reservation's listing, joined)."""
+    return func.timezone(Listing.timezone, func.now()).cast(Date)
+
+
+async def locked_for_change(
+    *, session: AsyncSession, principal: Principal, reservation_id: uuid.UUID
+) -> tuple[Row[Any], PaymentStatus | None]:
+    """The reservation to change (with its listing's terms and today there), locked until
+    the transaction ends, and its payment's status; or why it cannot change."""
+    stmt = select(
+        Reservation.status,
+        Reservation.start_date,
+        Reservation.end_date,
+        Reservation.quantity,
+        Reservation.price_snapshot,
+        Reservation.external_uid,
+        Reservation.guest_id,
+        listing_today().label("today"),
+        (Reservation.expires_at <= func.now()).label("expired"),
+        *TERMS_COLUMNS,
+    ).where(Reservation.id == reservation_id, Reservation.listing_id == Listing.id)
+    condition = visible_to(principal)
+    if condition is not None:
+        stmt = stmt.where(condition)
+    current = (await session.execute(stmt.with_for_update(of=Reservation))).one_or_none()
+    if current is None:
+        raise not_found("reservation")
+    paid = await payment_before_change(session=session, reservation_id=reservation_id)
+    if current.status not in CHANGEABLE or (current.status is Status.PENDING and current.expired):
+        raise DomainError(
+            ErrorCode.INVALID_STATE,
+            "Only a PENDING hold or a CONFIRMED reservation can change dates.",
+            "id",
+        )
+    if current.external_uid is not None:
+        raise DomainError(
+            ErrorCode.INVALID_STATE,
+            "A calendar block moves with its calendar: change the event and import it again.",
+            "id",
+        )
+    if current.kind is not ListingKind.STAY:
+        raise invalid("id", "A time-slot reservation cannot change nights; book a new slot.")
+    return current, paid

@@ -215,7 +215,8 @@ def agreed_start(snapshot: dict[str, Any], start_date: date) -> date:
 def is_late(snapshot: dict[str, Any], start_date: date, today: date) -> bool:
     """Past the free cancellation deadline of the booking as first agreed."""
     days = (agreed_start(snapshot, start_date) - today).days
-    return days < snapshot["policy"]["freeCancellationDays"]
+    free_days: int = snapshot["policy"]["freeCancellationDays"]
+    return days < free_days
 
 
 def changed_quote(
