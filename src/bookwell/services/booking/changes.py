@@ -4,11 +4,11 @@ never a better refund than cancelling would give (services/listings/pricing.py `
 """
 
 import uuid
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, Date, func, select
-from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.core.errors import DomainError, ErrorCode, invalid, not_found
@@ -16,7 +16,7 @@ from bookwell.models import Listing, ListingKind, Payment, PaymentStatus, Reserv
 from bookwell.models import ReservationStatus as Status
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.booking.reservations import visible_to
-from bookwell.services.listings.pricing import TERMS_COLUMNS
+from bookwell.services.listings.pricing import TERMS_COLUMNS, Terms, terms_of
 
 CHANGEABLE = (Status.PENDING, Status.CONFIRMED)
 
@@ -47,11 +47,28 @@ def listing_today() -> ColumnElement[date]:
     return func.timezone(Listing.timezone, func.now()).cast(Date)
 
 
+@dataclass(frozen=True, slots=True)
+class ChangeTarget:
+    """A reservation about to change, with its listing's terms and today there."""
+
+    start_date: date
+    end_date: date
+    quantity: int
+    price_snapshot: dict[str, Any]
+    guest_id: uuid.UUID | None
+    today: date
+    timezone: str
+    units: int
+    terms: Terms
+    # The payment's status; None: nothing was paid or tried.
+    paid: PaymentStatus | None
+
+
 async def locked_for_change(
     *, session: AsyncSession, principal: Principal, reservation_id: uuid.UUID
-) -> tuple[Row[Any], PaymentStatus | None]:
-    """The reservation to change (with its listing's terms and today there), locked until
-    the transaction ends, and its payment's status; or why it cannot change."""
+) -> ChangeTarget:
+    """The reservation to change, locked until the transaction ends; or why it cannot
+    change."""
     stmt = select(
         Reservation.status,
         Reservation.start_date,
@@ -85,4 +102,15 @@ async def locked_for_change(
         )
     if current.kind is not ListingKind.STAY:
         raise invalid("id", "A time-slot reservation cannot change nights; book a new slot.")
-    return current, paid
+    return ChangeTarget(
+        start_date=current.start_date,
+        end_date=current.end_date,
+        quantity=current.quantity,
+        price_snapshot=current.price_snapshot,
+        guest_id=current.guest_id,
+        today=current.today,
+        timezone=current.timezone,
+        units=current.units,
+        terms=terms_of(current),
+        paid=paid,
+    )

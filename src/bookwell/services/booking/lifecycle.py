@@ -30,7 +30,6 @@ from bookwell.services.booking.holds import is_capacity_error, unavailable
 from bookwell.services.booking.records import RESERVATION_COLUMNS, ReservationRecord
 from bookwell.services.booking.reservations import visible_to
 from bookwell.services.listings import pricing
-from bookwell.services.listings.pricing import terms_of
 from bookwell.services.listings.stays import check_not_past, requested_stay
 from bookwell.services.notifications import outbox
 from bookwell.services.notifications.outbox import Event
@@ -272,7 +271,7 @@ async def change_dates(
     (pricing.changed_quote: a late change keeps the policy's share of the nights given up).
     """
     booked = requested_stay(start_date, end_date, nights, quantity)
-    current, paid = await changes.locked_for_change(
+    current = await changes.locked_for_change(
         session=session, principal=principal, reservation_id=reservation_id
     )
     check_not_past(booked, current.timezone)
@@ -282,10 +281,10 @@ async def change_dates(
     priced = pricing.changed_quote(
         agreed=current.price_snapshot,
         start_date=current.start_date,
-        new=pricing.quote(terms_of(current), booked, wanted),
+        new=pricing.quote(current.terms, booked, wanted),
         new_start=booked.start,
         today=current.today,
-        penalised=paid in changes.SETTLED and current.guest_id == principal.user_id,
+        penalised=current.paid in changes.SETTLED and current.guest_id == principal.user_id,
     )
     values = {
         "start_date": booked.start,
