@@ -62,6 +62,10 @@ class ChangeTarget:
     terms: Terms
     # The payment's status; None: nothing was paid or tried.
     paid: PaymentStatus | None
+    # A PENDING hold with no money taken, and the listing's limits on such holds.
+    unpaid_hold: bool
+    max_hold_nights: int
+    max_hold_units: int
 
 
 async def locked_for_change(
@@ -79,6 +83,8 @@ async def locked_for_change(
         Reservation.guest_id,
         listing_today().label("today"),
         (Reservation.expires_at <= func.now()).label("expired"),
+        Listing.max_hold_nights,
+        Listing.max_hold_units,
         *TERMS_COLUMNS,
     ).where(Reservation.id == reservation_id, Reservation.listing_id == Listing.id)
     condition = visible_to(principal)
@@ -113,4 +119,7 @@ async def locked_for_change(
         units=current.units,
         terms=terms_of(current),
         paid=paid,
+        unpaid_hold=current.status is Status.PENDING and paid not in SETTLED,
+        max_hold_nights=current.max_hold_nights,
+        max_hold_units=current.max_hold_units,
     )

@@ -26,7 +26,7 @@ from bookwell.models.payment import reservation_paid
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.booking import changes
 from bookwell.services.booking.changes import CHANGEABLE, listing_today
-from bookwell.services.booking.holds import is_capacity_error, unavailable
+from bookwell.services.booking.holds import check_hold_size, is_capacity_error, unavailable
 from bookwell.services.booking.records import RESERVATION_COLUMNS, ReservationRecord
 from bookwell.services.booking.reservations import visible_to
 from bookwell.services.listings import pricing
@@ -278,6 +278,14 @@ async def change_dates(
     wanted = current.quantity if quantity is None else quantity
     if not 1 <= wanted <= current.units:
         raise invalid("quantity", f"quantity must be between 1 and {current.units} (the units).")
+    if current.unpaid_hold:  # a 1-night hold may not grow past the limits of unpaid holds
+        check_hold_size(
+            nights=booked.nights,
+            quantity=wanted,
+            max_nights=current.max_hold_nights,
+            max_units=current.max_hold_units,
+            nights_field="nights" if nights is not None else "endDate",
+        )
     priced = pricing.changed_quote(
         agreed=current.price_snapshot,
         start_date=current.start_date,
