@@ -122,6 +122,9 @@ async def check_hold_limits(
     limits = (
         await session.execute(
             select(
+                Listing.kind,
+                Listing.units,
+                Listing.timezone,
                 Listing.max_hold_nights,
                 Listing.max_hold_units,
                 Listing.max_guest_holds,
@@ -131,8 +134,9 @@ async def check_hold_limits(
             .with_for_update(key_share=True)
         )
     ).one_or_none()
-    if limits is None:
-        return  # place_hold answers NOT_FOUND
+    if limits is None or limits.kind is not ListingKind.STAY or not 1 <= quantity <= limits.units:
+        return  # place_hold answers what is wrong with the request itself
+    check_not_past(booked, limits.timezone)
     check_hold_size(
         nights=booked.nights,
         quantity=quantity,
