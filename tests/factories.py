@@ -50,7 +50,20 @@ async def make_token(db: Database, principal: Principal) -> str:
         )
 
 
+# Hold limits raised to their maximum, for tests that hold many units, nights or holds on one
+# listing on purpose: make_listing(db, host, **MANY_HOLDS). The defaults are the app's.
+MANY_HOLDS: dict[str, Any] = {
+    "max_hold_nights": 365,
+    "max_hold_units": 10000,
+    "max_guest_holds": 100,
+    "max_listing_holds": 10000,
+}
+
+
 async def make_listing(db: Database, owner: Principal, **fields) -> uuid.UUID:
+    """A listing of `owner`; hold limits among `fields` (see MANY_HOLDS) are set after, as
+    updateListingTerms would."""
+    limits = {name: fields.pop(name) for name in MANY_HOLDS if name in fields}
     data = listings.NewListing(
         title=fields.pop("title", "Test listing"),
         nightly_price=fields.pop("nightly_price", "100.00"),
@@ -58,6 +71,15 @@ async def make_listing(db: Database, owner: Principal, **fields) -> uuid.UUID:
     )
     async with db.transaction() as session:
         row = await listings.create_listing(session=session, owner=owner, data=data)
+        if limits:
+            await session.execute(
+                text(
+                    "UPDATE listings SET "
+                    + ", ".join(f"{name} = :{name}" for name in limits)
+                    + " WHERE id = :id"
+                ),
+                {"id": row.id, **limits},
+            )
     return row.id
 
 

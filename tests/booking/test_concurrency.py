@@ -7,7 +7,13 @@ from datetime import date, timedelta
 from sqlalchemy import text
 
 from bookwell.models import Role
-from tests.factories import create_reservation_mutation, make_listing, make_token, make_user
+from tests.factories import (
+    MANY_HOLDS,
+    create_reservation_mutation,
+    make_listing,
+    make_token,
+    make_user,
+)
 from tests.support.database import inventory_drift, over_allocated_nights
 
 # Bookings go through the app all at once (asyncio.gather over ASGI), not one by one
@@ -40,7 +46,7 @@ async def test_hundred_simultaneous_bookings_of_three_units(client, db, host):
 
 async def test_random_overlapping_ranges_never_over_allocate(client, db, host):
     rng = random.Random(2031)
-    listing_units = {await make_listing(db, host, units=u): u for u in (1, 2, 3, 5)}
+    listing_units = {await make_listing(db, host, units=u, **MANY_HOLDS): u for u in (1, 2, 3, 5)}
     guests = [await make_user(db, Role.GUEST) for _ in range(12)]
     tokens = [await make_token(db, g) for g in guests]
     requests = []

@@ -43,7 +43,7 @@ from tests.booking.reservation_model import (
     Booking,
     Model,
 )
-from tests.factories import make_listing, make_user
+from tests.factories import MANY_HOLDS, make_listing, make_user
 from tests.support.database import copy_template, drop_database, inventory_faults
 from tests.support.lifecycle_steps import Outcome, outcome_of
 
@@ -127,7 +127,9 @@ class LifecycleMachine(RuleBasedStateMachine):
             self.host = await make_user(self.db, Role.HOST)
             self.guest = await make_user(self.db, Role.GUEST)
             self.stranger = await make_user(self.db, Role.GUEST)
-            self.listings = [await make_listing(self.db, self.host, units=u) for u in units]
+            self.listings = [
+                await make_listing(self.db, self.host, units=u, **MANY_HOLDS) for u in units
+            ]
             async with self.db.transaction() as session:
                 await session.execute(
                     text("UPDATE listings SET instant_book = false WHERE id = :id"),

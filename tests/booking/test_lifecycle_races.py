@@ -24,7 +24,7 @@ from bookwell.services.booking import holds, lifecycle
 from bookwell.services.booking.reservations import NewReservation
 from bookwell.services.payments import BuiltinProvider
 from bookwell.services.payments.service import pay_reservation
-from tests.factories import book, make_listing, make_user
+from tests.factories import MANY_HOLDS, book, make_listing, make_user
 from tests.support.database import inventory_faults
 from tests.support.lifecycle_steps import (
     Outcome,
@@ -144,7 +144,7 @@ async def test_confirm_races_a_booking_that_expires_the_hold(db, host, guest):
     booking (as the API books: refused, it expires overdue holds and tries again) wants the
     unit. Either the hold is confirmed and the booking refused, or the hold expired and the
     booking has the unit; never both, never neither."""
-    listing_id = await make_listing(db, host, units=1, nightly_price="0")
+    listing_id = await make_listing(db, host, units=1, nightly_price="0", **MANY_HOLDS)
     await sql(db, "UPDATE listings SET instant_book = false WHERE id = :id", id=listing_id)
     other = await make_user(db, Role.GUEST)
     for n, schedule in rounds():
@@ -310,7 +310,7 @@ async def test_change_of_dates_races_cancel(db, host, guest):
 
 
 async def test_two_changes_of_dates_into_the_last_unit(db, host, guest):
-    listing_id = await make_listing(db, host, units=2)
+    listing_id = await make_listing(db, host, units=2, **MANY_HOLDS)
     for n, schedule in rounds():
         wanted, elsewhere = day(30 + 4 * n), day(32 + 4 * n)
         await book(db, guest, listing_id, wanted, nights=2, paid=True)  # one of the two units taken

@@ -3,7 +3,7 @@
 from datetime import date, timedelta
 
 from bookwell.models import Role
-from tests.factories import book_over_graphql, make_listing, make_token, make_user
+from tests.factories import MANY_HOLDS, book_over_graphql, make_listing, make_token, make_user
 
 START = date.today() + timedelta(days=5)
 
@@ -68,7 +68,7 @@ async def test_host_may_cancel_a_stay_on_their_listing_once(client, db, host, gu
 
 async def test_reservations_paginate_newest_first_without_gaps(client, db, host, guest):
     token = await make_token(db, guest)
-    listing_id = await make_listing(db, host, units=10)
+    listing_id = await make_listing(db, host, units=10, **MANY_HOLDS)
     made = [(await book_over_graphql(client, token, listing_id, START, 1))["id"] for _ in range(7)]
     seen, after = [], None
     while True:

@@ -13,7 +13,7 @@ from bookwell.models import Role
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.accounts.tokens import AccessTokens
 from bookwell.services.booking.reservations import NewReservation, create_reservation
-from tests.factories import make_listing, make_user
+from tests.factories import MANY_HOLDS, make_listing, make_user
 
 SOON = date.today() + timedelta(days=9)
 # Text JSON must escape, written by PostgreSQL on one path and orjson on the other.
@@ -119,7 +119,7 @@ async def viewer(db) -> Principal:
     host = await make_user(db, Role.HOST, "Host H")
     guest = await make_user(db, Role.GUEST, "Guest G")
     for n in range(3):
-        listing_id = await make_listing(db, host, title=f"L{n}", units=3, city=None)
+        listing_id = await make_listing(db, host, title=f"L{n}", units=3, city=None, **MANY_HOLDS)
         for k in range(n + 2):
             # A name JSON must escape, written by PostgreSQL on one path and orjson on the other.
             name = 'Zoë "Q" \\ O\'Neil ✓' if k == 0 else None
@@ -140,6 +140,7 @@ async def viewer(db) -> Principal:
         nightly_price="1234567.5",
         units=4,
         max_guests=None,
+        **MANY_HOLDS,
     )
     return host
 

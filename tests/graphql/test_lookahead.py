@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 from bookwell.models import Role
 from bookwell.services.booking.reservations import NewReservation, create_reservation
-from tests.factories import make_listing, make_token, make_user
+from tests.factories import MANY_HOLDS, make_listing, make_token, make_user
 
 SOON = date.today() + timedelta(days=9)
 
@@ -14,7 +14,7 @@ async def _listings_with_reservations(db, count: int = 3, per_listing: int = 4):
     guest = await make_user(db, Role.GUEST, "Guest G")
     made = []
     for n in range(count):
-        listing_id = await make_listing(db, host, title=f"L{n}", units=3, city=None)
+        listing_id = await make_listing(db, host, title=f"L{n}", units=3, city=None, **MANY_HOLDS)
         for k in range(per_listing):
             async with db.transaction() as session:
                 await create_reservation(

@@ -10,7 +10,7 @@ import pytest
 
 from bookwell.models import ListingKind, Role
 from bookwell.services.booking.reservations import NewReservation, create_reservation
-from tests.factories import make_listing, make_stay, make_token, make_user
+from tests.factories import MANY_HOLDS, make_listing, make_stay, make_token, make_user
 from tests.support.api_calls import join, review
 
 SOON = date.today() + timedelta(days=9)
@@ -240,7 +240,7 @@ NESTED = """query($first: Int, $after: String, $last: Int, $before: String) {
 async def test_a_listings_reservations_are_a_connection_on_both_paths(client, db, extra):
     host = await make_user(db, Role.HOST)
     guest = await make_user(db, Role.GUEST)
-    listing_id = await make_listing(db, host, title="Busy", units=1)
+    listing_id = await make_listing(db, host, title="Busy", units=1, **MANY_HOLDS)
     days = [SOON + timedelta(days=2 * k) for k in range(5)]
     for day in days:
         async with db.transaction() as session:

@@ -32,7 +32,7 @@ from bookwell.core.pg_listen import Listener
 from bookwell.graphql.listings.subscriptions import CHANNEL, ranges_to_report
 from bookwell.services.listings import listings
 from bookwell.services.listings.stays import Stay
-from tests.factories import make_listing, make_token, make_user
+from tests.factories import MANY_HOLDS, make_listing, make_token, make_user
 from tests.support.database import plain_url
 from tests.support.lifespan import StateKept
 
@@ -332,7 +332,7 @@ async def test_a_rolled_back_change_sends_nothing(server, db, host, guest_token)
 
 
 async def test_a_window_hears_only_changes_that_touch_it(server, db, host, guest_token):
-    listing_id = await make_listing(db, host, units=2)
+    listing_id = await make_listing(db, host, units=2, **MANY_HOLDS)
     async with subscriber(server) as client:
         await client.subscribe(listing_id, startDate=day(20), endDate=day(23))
         await until(lambda: server.subscribers() == 1)

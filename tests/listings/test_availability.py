@@ -8,7 +8,7 @@ from bookwell.models import ListingKind, Role
 from bookwell.services.listings.availability import availability, search
 from bookwell.services.listings.listings import ListingFilter
 from bookwell.services.listings.stays import Stay
-from tests.factories import book, make_listing, make_user
+from tests.factories import MANY_HOLDS, book, make_listing, make_user
 
 START = date.today() + timedelta(days=40)
 
@@ -41,7 +41,7 @@ async def test_free_units_is_the_fewest_on_any_night(db, host, guest):
 
 
 async def test_check_out_day_is_free_for_the_next_guest(db, host, guest):
-    listing_id = await make_listing(db, host, units=1)
+    listing_id = await make_listing(db, host, units=1, **MANY_HOLDS)
     await book(db, guest, listing_id, day(0), day(7))
     async with db.read() as session:
         found = await availability(

@@ -6,7 +6,7 @@ from decimal import Decimal
 from sqlalchemy import event, text
 
 from bookwell.models import Role
-from tests.factories import book_over_graphql, make_listing, make_token, make_user
+from tests.factories import MANY_HOLDS, book_over_graphql, make_listing, make_token, make_user
 from tests.payments.payment_calls import PAY, show
 
 CANCEL = """
@@ -186,7 +186,7 @@ async def test_the_host_sees_the_payment(client, db, host, host_token, guest_tok
 
 
 async def test_payments_of_a_list_are_read_in_one_query(app, client, db, host, guest_token):
-    listing = await make_listing(db, host, units=5)
+    listing = await make_listing(db, host, units=5, **MANY_HOLDS)
     booked = [await book_over_graphql(client, guest_token, listing, soon(30), 3) for _ in range(4)]
     await pay(client, guest_token, booked[0]["id"], "pay-1")
     await pay(client, guest_token, booked[1]["id"], "decline-1")

@@ -14,7 +14,7 @@ from bookwell.core.ids import global_id
 from bookwell.graphql.persisted_queries import MAX_DOCUMENT_BYTES, KnownDocuments
 from bookwell.models import Role
 from bookwell.services.booking.reservations import NewReservation, create_reservation
-from tests.factories import make_listing, make_token, make_user
+from tests.factories import MANY_HOLDS, make_listing, make_token, make_user
 from tests.support.sql_statements import StatementCounter
 
 
@@ -83,7 +83,7 @@ async def test_nodes_cost_as_many_objects_as_ids_they_may_hold(client, db):
 async def test_payment_nodes_are_read_in_one_batch(app, client, db):
     host = await make_user(db, Role.HOST)
     guest = await make_user(db, Role.GUEST)
-    listing = await make_listing(db, host, units=20)
+    listing = await make_listing(db, host, units=20, **MANY_HOLDS)
     ids = []
     for number in range(12):
         async with db.transaction() as session:

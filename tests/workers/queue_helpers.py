@@ -16,7 +16,7 @@ from sqlalchemy import text
 from bookwell.core.config import Settings
 from bookwell.core.db import Database
 from bookwell.services.accounts.principal import Principal
-from tests.factories import book, in_days, make_listing
+from tests.factories import MANY_HOLDS, book, in_days, make_listing
 
 
 def queue_settings(settings: Settings, *, redis_url: str, namespace: str, smtp_url: str, **more):
@@ -36,7 +36,7 @@ def queue_settings(settings: Settings, *, redis_url: str, namespace: str, smtp_u
 
 async def forty_emails_queued(db: Database, host: Principal, guest: Principal) -> None:
     """Twenty one-night bookings on one listing: 40 emails (an owner's and a guest's each)."""
-    listing_id = await make_listing(db, host, units=30)
+    listing_id = await make_listing(db, host, units=30, **MANY_HOLDS)
     for day in range(20):
         await book(db, guest, listing_id, in_days(10 + day), nights=1, as_the_api_does=True)
 

@@ -7,7 +7,7 @@ import pytest
 from bookwell.workers import status
 from bookwell.workers.background import BackgroundWork
 from bookwell.workers.relay import relay_batch
-from tests.factories import book, in_days, make_listing, make_user
+from tests.factories import MANY_HOLDS, book, in_days, make_listing, make_user
 from tests.workers.queue_helpers import (
     addressed_to,
     eventually,
@@ -146,7 +146,7 @@ async def test_a_message_that_keeps_failing_is_dead_lettered_and_shown(
 
 
 async def test_relays_share_the_outbox_without_sending_a_row_twice(db, host, guest):
-    listing_id = await make_listing(db, host, units=50)
+    listing_id = await make_listing(db, host, units=50, **MANY_HOLDS)
     for day in range(20):
         await book(db, guest, listing_id, in_days(10 + day), nights=1, as_the_api_does=True)
     sent: list[int] = []

@@ -8,7 +8,7 @@ import pytest
 import redis
 
 from bookwell.workers.background import BackgroundWork
-from tests.factories import book, in_days, make_listing
+from tests.factories import MANY_HOLDS, book, in_days, make_listing
 from tests.workers import queue_helpers
 from tests.workers.queue_helpers import (
     deliveries,
@@ -40,7 +40,7 @@ async def test_bookings_while_redis_is_down_are_emailed_once_it_is_back(
     work = BackgroundWork(config, database_url=database_url, redis_url=redis_process.url)
     await work.start()
     try:
-        listing_id = await make_listing(db, host, units=10)
+        listing_id = await make_listing(db, host, units=10, **MANY_HOLDS)
         await book(db, guest, listing_id, in_days(10), nights=2, as_the_api_does=True)
         await smtp_sink.wait_for(lambda got: len(got) == 2)
 

@@ -9,7 +9,7 @@ from bookwell.core.errors import DomainError, ErrorCode
 from bookwell.services.booking import holds, lifecycle, reservations
 from bookwell.services.booking.reservations import NewReservation
 from bookwell.services.notifications import outbox
-from tests.factories import book, in_days, make_listing
+from tests.factories import MANY_HOLDS, book, in_days, make_listing
 
 
 async def events(db, reservation_id=None) -> list[tuple[str, dict]]:
@@ -85,7 +85,7 @@ async def test_cancel_change_and_expiry_record_their_facts(db, host, guest):
 
 
 async def test_delivered_events_are_purged_after_the_retention_and_others_kept(db, host, guest):
-    listing_id = await make_listing(db, host, units=3)
+    listing_id = await make_listing(db, host, units=3, **MANY_HOLDS)
     for days in (10, 20, 30):
         await book(db, guest, listing_id, in_days(days), nights=2, as_the_api_does=True)
     async with db.transaction() as session:

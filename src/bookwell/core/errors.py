@@ -24,6 +24,7 @@ class ErrorCode(enum.StrEnum):
     PAYMENT_REQUIRED = "PAYMENT_REQUIRED"
     PAYMENT_FAILED = "PAYMENT_FAILED"
     ALREADY_EXISTS = "ALREADY_EXISTS"
+    HOLD_LIMIT = "HOLD_LIMIT"
 
 
 class DomainError(Exception):

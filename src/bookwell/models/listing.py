@@ -43,6 +43,10 @@ class Listing(IdMixin, Base):
         ),
         CheckConstraint("late_refund_percent BETWEEN 0 AND 100", name="late_refund_percent_range"),
         CheckConstraint("slot_minutes BETWEEN 5 AND 1440", name="slot_minutes_range"),
+        CheckConstraint("max_hold_nights BETWEEN 1 AND 365", name="max_hold_nights_range"),
+        CheckConstraint("max_hold_units BETWEEN 1 AND 10000", name="max_hold_units_range"),
+        CheckConstraint("max_guest_holds BETWEEN 1 AND 100", name="max_guest_holds_range"),
+        CheckConstraint("max_listing_holds BETWEEN 1 AND 10000", name="max_listing_holds_range"),
         CheckConstraint("sitting_minutes BETWEEN 5 AND 1440", name="sitting_minutes_range"),
         CheckConstraint(
             "(opens_at IS NULL) = (closes_at IS NULL)", name="opening_hours_both_or_neither"
@@ -70,6 +74,12 @@ class Listing(IdMixin, Base):
     cleaning_fee: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("0"))
     free_cancellation_days: Mapped[int] = mapped_column(Integer, default=1)
     late_refund_percent: Mapped[int] = mapped_column(Integer, default=50)
+    # Unpaid holds (migration 0009, services/booking/holds.py): the nights and units one may
+    # take, and how many one guest, and all guests together, may have on the listing at once.
+    max_hold_nights: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
+    max_hold_units: Mapped[int] = mapped_column(Integer, default=2, server_default="2")
+    max_guest_holds: Mapped[int] = mapped_column(Integer, default=2, server_default="2")
+    max_listing_holds: Mapped[int] = mapped_column(Integer, default=10, server_default="10")
     # Time slots (RESTAURANT, SPACE, EQUIPMENT; see services/slots/times.py): the grid of start
     # times, a restaurant's sitting length, and local opening hours (closes_at <= opens_at
     # closes the next day; both NULL: open all day).

@@ -214,6 +214,25 @@ class ListingTermsInput:
         default=None,
         description="Share of the nights' price refunded for a later cancellation, 0 to 100.",
     )
+    max_hold_nights: int | None = strawberry.field(
+        default=None,
+        description="Most nights one unpaid hold may take, 1 to 365 (default 30): a longer stay "
+        "is refused HOLD_LIMIT until you raise it.",
+    )
+    max_hold_units: int | None = strawberry.field(
+        default=None,
+        description="Most units one unpaid hold may take, 1 to 10000 (default 2).",
+    )
+    max_guest_holds: int | None = strawberry.field(
+        default=None,
+        description="Most unpaid holds one guest may have on the listing at once, 1 to 100 "
+        "(default 2).",
+    )
+    max_listing_holds: int | None = strawberry.field(
+        default=None,
+        description="Most unpaid holds all guests together may have on the listing at once, 1 "
+        "to 10000 (default 10).",
+    )
 
     def to_domain(self) -> TermsUpdate:
         """The changes, or every mistake in them at once."""
@@ -227,6 +246,10 @@ class ListingTermsInput:
             offer_minutes=self.offer_minutes,
             free_cancellation_days=self.free_cancellation_days,
             late_refund_percent=self.late_refund_percent,
+            max_hold_nights=self.max_hold_nights,
+            max_hold_units=self.max_hold_units,
+            max_guest_holds=self.max_guest_holds,
+            max_listing_holds=self.max_listing_holds,
         )
         found.check(check_term_ranges, changes)
         found.raise_if_any()

@@ -59,7 +59,11 @@ class PriceRule(Node):
     description="One line of a price: a run of nights at one price, a cleaning fee, or a slot."
 )
 class LineItem:
-    kind: str = strawberry.field(description="NIGHTS, CLEANING_FEE or SLOT.")
+    kind: str = strawberry.field(
+        description="NIGHTS, CLEANING_FEE or SLOT; or LATE_CHANGE_FEE: what changes of dates "
+        "after the free cancellation deadline kept of the nights they gave up (the policy's "
+        "share, as cancelling them would keep)."
+    )
     description: str = strawberry.field(
         description='What it is, such as "3 night(s) from 2031-01-04 (Summer)", a price rule\'s '
         "name in brackets."

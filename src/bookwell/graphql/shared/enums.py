@@ -109,5 +109,8 @@ describe_enum(
         "hold stays: pay again with a new idempotencyKey), or a refund failed (nothing changed).",
         "ALREADY_EXISTS": "It exists already: the stay has a review, or you are on the waitlist "
         "for that range.",
+        "HOLD_LIMIT": "An unpaid hold would pass one of the listing's hold limits, which the "
+        "message names: maxHoldNights or maxHoldUnits (one hold's nights or units), "
+        "maxGuestHolds or maxListingHolds (unpaid holds at once); nothing was held.",
     },
 )

@@ -9,18 +9,27 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, exists, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bookwell.core.errors import DomainError, ErrorCode, check_text, invalid, not_found
+from bookwell.core.errors import (
+    DomainError,
+    ErrorCode,
+    InputErrors,
+    check_text,
+    invalid,
+    not_found,
+)
 from bookwell.core.records import build_all
 from bookwell.models import (
     CAPACITY_CONSTRAINT,
     Listing,
     ListingKind,
+    Payment,
+    PaymentStatus,
     Reservation,
     ReservationStatus,
     User,
@@ -34,6 +43,8 @@ from bookwell.services.notifications import outbox
 from bookwell.services.notifications.outbox import Event
 
 MAX_GUEST_NAME = 200
+# Money was taken: a PENDING hold with such a payment awaits its host, it is not unpaid.
+SETTLED = (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED)
 
 
 def unavailable(quantity: int, booked: Stay) -> DomainError:
@@ -50,6 +61,107 @@ def check_guest_name(name: str | None) -> str:
     if len(name) > MAX_GUEST_NAME:
         raise invalid("guestName", f"A guest name has at most {MAX_GUEST_NAME} characters.")
     return name
+
+
+def unpaid_hold() -> ColumnElement[bool]:
+    """The reservation in the statement is a hold nobody paid for that still takes units."""
+    paid = exists().where(Payment.reservation_id == Reservation.id, Payment.status.in_(SETTLED))
+    return (
+        (Reservation.status == ReservationStatus.PENDING)
+        & (Reservation.expires_at > func.now())
+        & ~paid
+    )
+
+
+def _hold_limit(message: str, field: str | None = None) -> DomainError:
+    return DomainError(ErrorCode.HOLD_LIMIT, message, field)
+
+
+def check_hold_size(
+    *, nights: int, quantity: int, max_nights: int, max_units: int, nights_field: str
+) -> None:
+    """One unpaid hold takes at most the listing's maxHoldNights and maxHoldUnits (both
+    mistakes at once)."""
+    found = InputErrors()
+    if nights > max_nights:
+        found.add(
+            _hold_limit(
+                f"An unpaid hold on this listing takes at most {max_nights} night(s) (the "
+                "listing's maxHoldNights): book fewer, or ask the host to raise it.",
+                nights_field,
+            )
+        )
+    if quantity > max_units:
+        found.add(
+            _hold_limit(
+                f"An unpaid hold on this listing takes at most {max_units} unit(s) (the "
+                "listing's maxHoldUnits): book fewer, or ask the host to raise it.",
+                "quantity",
+            )
+        )
+    found.raise_if_any()
+
+
+async def check_hold_limits(
+    *,
+    session: AsyncSession,
+    listing_id: uuid.UUID,
+    guest_id: uuid.UUID,
+    booked: Stay,
+    quantity: int,
+    nights_field: str,
+) -> None:
+    """Refuse a new unpaid hold that passes one of the listing's limits (HOLD_LIMIT, naming
+    it): its nights and units, and the unpaid holds the guest and everyone have there now.
+
+    The listing's row stays locked (FOR NO KEY UPDATE, which foreign-key checks do not wait
+    for) until the transaction ends, so holds on one listing are counted one after another
+    and two cannot both pass the last free place. Call it before the hold takes any
+    inventory row: every hold locks its listing first, so the order stays one.
+    """
+    limits = (
+        await session.execute(
+            select(
+                Listing.kind,
+                Listing.units,
+                Listing.timezone,
+                Listing.max_hold_nights,
+                Listing.max_hold_units,
+                Listing.max_guest_holds,
+                Listing.max_listing_holds,
+            )
+            .where(Listing.id == listing_id)
+            .with_for_update(key_share=True)
+        )
+    ).one_or_none()
+    if limits is None or limits.kind is not ListingKind.STAY or not 1 <= quantity <= limits.units:
+        return  # place_hold answers what is wrong with the request itself
+    check_not_past(booked, limits.timezone)
+    check_hold_size(
+        nights=booked.nights,
+        quantity=quantity,
+        max_nights=limits.max_hold_nights,
+        max_units=limits.max_hold_units,
+        nights_field=nights_field,
+    )
+    counts = (
+        await session.execute(
+            select(
+                func.count().filter(Reservation.guest_id == guest_id).label("guest"),
+                func.count().label("listing"),
+            ).where(Reservation.listing_id == listing_id, unpaid_hold())
+        )
+    ).one()
+    if counts.guest >= limits.max_guest_holds:
+        raise _hold_limit(
+            f"You have {counts.guest} unpaid hold(s) on this listing, its limit (the listing's "
+            "maxGuestHolds): pay for or cancel one first."
+        )
+    if counts.listing >= limits.max_listing_holds:
+        raise _hold_limit(
+            f"This listing has {counts.listing} unpaid holds, its limit (the listing's "
+            "maxListingHolds): try again when one is paid or expires."
+        )
 
 
 def is_capacity_error(error: IntegrityError) -> bool:

@@ -12,24 +12,24 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, case, func, or_, select, update
+from sqlalchemy import ColumnElement, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.core.errors import DomainError, ErrorCode, check_text, invalid, not_found
 from bookwell.models import (
     Listing,
-    ListingKind,
     Reservation,
     ReservationStatus,
 )
 from bookwell.models.payment import reservation_paid
 from bookwell.services.accounts.principal import Principal
-from bookwell.services.booking.holds import is_capacity_error, unavailable
+from bookwell.services.booking import changes
+from bookwell.services.booking.changes import CHANGEABLE, listing_today
+from bookwell.services.booking.holds import check_hold_size, is_capacity_error, unavailable
 from bookwell.services.booking.records import RESERVATION_COLUMNS, ReservationRecord
 from bookwell.services.booking.reservations import visible_to
 from bookwell.services.listings import pricing
-from bookwell.services.listings.pricing import TERMS_COLUMNS, terms_of
 from bookwell.services.listings.stays import check_not_past, requested_stay
 from bookwell.services.notifications import outbox
 from bookwell.services.notifications.outbox import Event
@@ -37,14 +37,8 @@ from bookwell.services.notifications.outbox import Event
 PENDING = ReservationStatus.PENDING
 CONFIRMED = ReservationStatus.CONFIRMED
 ACTIVE = ReservationStatus.ACTIVE
-CHANGEABLE = (PENDING, CONFIRMED)
 AWAITING_APPROVAL = Event.RESERVATION_AWAITING_APPROVAL
 MAX_REASON = 500
-
-
-def listing_today() -> ColumnElement[date]:
-    """Today in the listing's own timezone (the reservation's listing, joined)."""
-    return func.timezone(Listing.timezone, func.now()).cast(Date)
 
 
 def _hosted_by(principal: Principal) -> ColumnElement[bool] | None:
@@ -273,54 +267,39 @@ async def change_dates(
 
     One UPDATE of the row: the inventory trigger takes the new nights and frees the old in
     the same statement, so either the whole change fits or nothing changes (UNAVAILABLE).
-    The price is quoted again at today's rates; the cancellation policy agreed at booking stays.
+    The price is quoted again at today's rates under the policy agreed at booking
+    (pricing.changed_quote: a late change keeps the policy's share of the nights given up).
     """
     booked = requested_stay(start_date, end_date, nights, quantity)
-    stmt = select(
-        Reservation.status,
-        Reservation.start_date,
-        Reservation.end_date,
-        Reservation.quantity,
-        Reservation.price_snapshot,
-        Reservation.external_uid,
-        (Reservation.expires_at <= func.now()).label("expired"),
-        *TERMS_COLUMNS,
-    ).where(Reservation.id == reservation_id, Reservation.listing_id == Listing.id)
-    condition = visible_to(principal)
-    if condition is not None:
-        stmt = stmt.where(condition)
-    current = (await session.execute(stmt)).one_or_none()
-    if current is None:
-        raise not_found("reservation")
-    if current.status not in CHANGEABLE or (current.status is PENDING and current.expired):
-        raise DomainError(
-            ErrorCode.INVALID_STATE,
-            "Only a PENDING hold or a CONFIRMED reservation can change dates.",
-            "id",
-        )
-    if current.external_uid is not None:
-        raise DomainError(
-            ErrorCode.INVALID_STATE,
-            "A calendar block moves with its calendar: change the event and import it again.",
-            "id",
-        )
-    if current.kind is not ListingKind.STAY:
-        raise invalid("id", "A time-slot reservation cannot change nights; book a new slot.")
+    current = await changes.locked_for_change(
+        session=session, principal=principal, reservation_id=reservation_id
+    )
     check_not_past(booked, current.timezone)
     wanted = current.quantity if quantity is None else quantity
     if not 1 <= wanted <= current.units:
         raise invalid("quantity", f"quantity must be between 1 and {current.units} (the units).")
-    priced = pricing.quote(terms_of(current), booked, wanted)
-    snapshot = {
-        **priced.snapshot,
-        "policy": current.price_snapshot.get("policy", priced.snapshot["policy"]),
-    }
+    if current.unpaid_hold:  # a 1-night hold may not grow past the limits of unpaid holds
+        check_hold_size(
+            nights=booked.nights,
+            quantity=wanted,
+            max_nights=current.max_hold_nights,
+            max_units=current.max_hold_units,
+            nights_field="nights" if nights is not None else "endDate",
+        )
+    priced = pricing.changed_quote(
+        agreed=current.price_snapshot,
+        start_date=current.start_date,
+        new=pricing.quote(current.terms, booked, wanted),
+        new_start=booked.start,
+        today=current.today,
+        penalised=current.paid in changes.SETTLED and current.guest_id == principal.user_id,
+    )
     values = {
         "start_date": booked.start,
         "end_date": booked.end,
         "quantity": wanted,
         "total_amount": priced.total,
-        "price_snapshot": snapshot,
+        "price_snapshot": priced.snapshot,
     }
     try:
         row = await _guarded(

@@ -36,7 +36,7 @@ from bookwell.models import (
     new_id,
 )
 from bookwell.services.accounts.principal import Principal
-from bookwell.services.booking.holds import check_guest_name, place_hold
+from bookwell.services.booking.holds import check_guest_name, check_hold_limits, place_hold
 from bookwell.services.booking.idempotency import check_idempotency_key
 from bookwell.services.booking.records import (
     LISTED_COLUMNS,
@@ -104,7 +104,8 @@ async def create_reservation(
     idempotency_key: str | None = None,
 ) -> ReservationRecord:
     """Hold `quantity` units on every night of the range (a PENDING reservation until paid
-    or confirmed), or raise UNAVAILABLE. See services/booking/holds.py."""
+    or confirmed), or raise UNAVAILABLE, or HOLD_LIMIT past the listing's limits on unpaid
+    holds. See services/booking/holds.py."""
     booked = check_booking_input(
         start_date=data.start_date,
         end_date=data.end_date,
@@ -119,6 +120,14 @@ async def create_reservation(
         )
         if replay is not None:
             return replay
+    await check_hold_limits(
+        session=session,
+        listing_id=data.listing_id,
+        guest_id=guest.user_id,
+        booked=booked,
+        quantity=data.quantity,
+        nights_field="nights" if data.nights is not None else "endDate",
+    )
     reservation_id = new_id()
     if idempotency_key is not None:
         await session.execute(

@@ -12,11 +12,13 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bookwell.core.errors import DomainError, ErrorCode
 from bookwell.models import PaymentStatus
 from bookwell.services.booking import lifecycle
 from bookwell.services.payments import records
-from bookwell.services.payments.currency import from_minor_units
+from bookwell.services.payments.currency import from_minor_units, to_minor_units
 from bookwell.services.payments.provider import Charge, ChargeStatus, PaymentProvider
+from bookwell.services.payments.records import PayableReservation
 from bookwell.services.payments.service import refund_up_to
 
 log = logging.getLogger(__name__)
@@ -50,41 +52,102 @@ async def _reservation_of(
     return found or (_reservation_id_of(intent) if intent is not None else None)
 
 
+def _received(intent: Mapping[str, Any]) -> tuple[int, str] | None:
+    """What the intent took: its `amount_received` in minor units (its `amount` only when
+    Stripe sent no `amount_received`), and its currency in capitals; None if malformed."""
+    amount = intent.get("amount_received")
+    if amount is None:
+        amount = intent.get("amount")
+    currency = intent.get("currency")
+    if type(amount) is not int or amount < 0 or not isinstance(currency, str):
+        return None
+    return amount, currency.upper()
+
+
+def _mismatch(
+    received: tuple[int, str] | None, reservation: PayableReservation, named: uuid.UUID | None
+) -> str | None:
+    """Why this intent cannot pay the reservation (None: it can): it must name no other
+    reservation and bring exactly the reservation's total, in its currency."""
+    if named is not None and named != reservation.id:
+        return "The payment was made for another reservation"
+    try:
+        due = to_minor_units(reservation.total_amount, reservation.currency)
+    except ValueError:
+        due = -1
+    if received is None or received != (due, reservation.currency.upper()):
+        return (
+            f"The payment received did not match the reservation's total of "
+            f"{reservation.total_amount} {reservation.currency}"
+        )
+    return None
+
+
+async def _give_back(
+    *, intent_id: str, received: tuple[int, str] | None, provider: PaymentProvider
+) -> None:
+    """Refund everything an intent took (in its own currency): money that pays for nothing.
+    One idempotency key per intent, so a redelivered event refunds it once."""
+    if received is None or received[0] == 0:
+        return
+    amount, currency = received
+    result = await provider.refund(
+        provider_ref=intent_id,
+        amount=from_minor_units(amount, currency),
+        currency=currency,
+        idempotency_key=f"bookwell-refund-intent-{intent_id}",
+    )
+    if not result.succeeded:
+        raise DomainError(
+            ErrorCode.PAYMENT_FAILED, f"The refund of {intent_id} failed: {result.failure_message}"
+        )
+
+
 async def _intent_succeeded(
     *, session: AsyncSession, intent: Mapping[str, Any], provider: PaymentProvider
 ) -> EventOutcome:
-    reservation_id = await _reservation_of(session=session, intent_id=intent["id"], intent=intent)
+    """Record the money and move the hold on, only when the intent brings exactly what the
+    reservation costs (amount received and currency) and names no other reservation; any
+    other intent's money goes back, and the hold stays unpaid (its payment FAILED)."""
+    intent_id = intent.get("id")
+    if not isinstance(intent_id, str):
+        return EventOutcome.IGNORED
+    recorded = await records.reservation_of_ref(session=session, provider_ref=intent_id)
+    named = _reservation_id_of(intent)
+    reservation_id = recorded or named
     if reservation_id is None:
         return EventOutcome.IGNORED
     reservation = await records.lock_reservation(session=session, reservation_id=reservation_id)
     if reservation is None:
         return EventOutcome.IGNORED
     payment = await records.lock_payment(session=session, reservation_id=reservation.id)
-    amount = from_minor_units(intent.get("amount_received") or intent["amount"], intent["currency"])
+    received = _received(intent)
     if payment is not None and payment.status in records.SETTLED:
-        if payment.provider_ref == intent["id"]:
+        if payment.provider_ref == intent_id:
             return EventOutcome.UNCHANGED
         # An older attempt was confirmed after another one paid: give that money back.
-        result = await provider.refund(
-            provider_ref=intent["id"],
-            amount=amount,
-            currency=reservation.currency,
-            idempotency_key=f"bookwell-refund-duplicate-{intent['id']}",
-        )
-        log.warning(
-            "second payment %s of reservation %s: refund %s",
-            intent["id"],
-            reservation.id,
-            "made" if result.succeeded else f"FAILED ({result.failure_message})",
-        )
+        log.warning("second payment %s of reservation %s: refunded", intent_id, reservation.id)
+        await _give_back(intent_id=intent_id, received=received, provider=provider)
+        return EventOutcome.REFUNDED
+    mismatch = _mismatch(received, reservation, named)
+    if mismatch is not None:
+        log.warning("payment %s of reservation %s: %s", intent_id, reservation.id, mismatch)
+        await _give_back(intent_id=intent_id, received=received, provider=provider)
+        if (
+            payment is not None
+            and payment.provider_ref == intent_id
+            and payment.status is PaymentStatus.UNPAID
+        ):
+            message = f"{mismatch}; it was refunded. Pay again with a new idempotency key."
+            await records.record_failure(session=session, payment=payment, message=message)
         return EventOutcome.REFUNDED
     await records.record_charge(
         session=session,
         reservation=reservation,
         provider=provider.name,
         idempotency_key=payment.idempotency_key if payment else None,
-        charge=Charge(ChargeStatus.SUCCEEDED, intent["id"]),
-        amount=amount,
+        charge=Charge(ChargeStatus.SUCCEEDED, intent_id),
+        amount=reservation.total_amount,
     )
     if reservation.payable:
         await lifecycle.mark_paid(session=session, reservation_id=reservation.id)
@@ -124,7 +187,12 @@ async def _charge_refunded(*, session: AsyncSession, charge: Mapping[str, Any]) 
     ):
         return EventOutcome.IGNORED
     payment = await records.lock_payment(session=session, reservation_id=reservation_id)
-    if payment is None or payment.status not in records.SETTLED:
+    if (
+        payment is None
+        or payment.status not in records.SETTLED
+        or payment.provider_ref != charge.get("payment_intent")
+        or str(charge.get("currency", "")).upper() != payment.currency.upper()
+    ):
         return EventOutcome.UNCHANGED
     refunded = from_minor_units(charge["amount_refunded"], charge["currency"])
     if refunded <= payment.refunded_amount:

@@ -190,15 +190,20 @@ async def refund_for_cancellation(
     (the listing's date). None when nothing was paid; else the payment row: REFUNDED,
     PARTIALLY_REFUNDED, or still PAID when the policy gives nothing back. A failed refund
     raises PAYMENT_FAILED, rolling the cancellation back so it can be tried again."""
-    if reservation.price_snapshot:
+    payment = await records.lock_payment(session=session, reservation_id=reservation.id)
+    if payment is None or not reservation.price_snapshot:
+        # Booked before price snapshots: no policy was agreed, everything goes back.
+        due = None
+    else:
         due = pricing.refund_due(
             snapshot=reservation.price_snapshot,
             start_date=reservation.start_date,
             today=today,
             by_host=by_host,
         )
-    else:
-        due = None  # booked before price snapshots: no policy was agreed, everything goes back
+        # Counted from the payment: what changes of dates gave back before (the amount paid
+        # less the current price), then what the policy gives back of the current price.
+        due = max(payment.amount - reservation.total_amount, Decimal(0)) + due
     return await refund_up_to(
         session=session, provider=provider, reservation_id=reservation.id, total_refund=due
     )
