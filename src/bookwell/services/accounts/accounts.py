@@ -12,6 +12,7 @@ from bookwell.core.errors import DomainError, ErrorCode, InputErrors, check_text
 from bookwell.core.records import build_all
 from bookwell.core.statements import one_of
 from bookwell.models import ApiToken, Role, User, new_id
+from bookwell.services.accounts.password_rules import password_problem
 from bookwell.services.accounts.passwords import hash_password, verify_password
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.accounts.records import USER_COLUMNS, UserRecord
@@ -24,8 +25,6 @@ from bookwell.services.accounts.tokens import (
 
 # Deliberately loose: the only real proof of an address is a mail that arrives.
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-MIN_PASSWORD = 8
-MAX_PASSWORD = 1024
 
 
 def _checked_email(email: str) -> str:
@@ -35,9 +34,9 @@ def _checked_email(email: str) -> str:
     return email
 
 
-def _check_password(password: str) -> None:
-    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
-        raise invalid("password", f"A password needs {MIN_PASSWORD} to {MAX_PASSWORD} characters.")
+def _check_password(password: str, email: str, name: str) -> None:
+    if (problem := password_problem(password, email=email, name=name)) is not None:
+        raise invalid("password", problem)
 
 
 def _checked_name(name: str) -> str:
@@ -62,7 +61,7 @@ def check_account_input(
     found = InputErrors()
     checked_email = found.check(_checked_email, email)
     if password is not None:
-        found.check(_check_password, password)
+        found.check(_check_password, password, email, name)
     checked_name = found.check(_checked_name, name)
     if own_role is not None:
         found.check(_check_own_role, own_role)
@@ -80,9 +79,11 @@ async def create_user(
     password: str | None = None,
 ) -> UserRecord:
     email, name = check_account_input(email=email, password=password, name=name)
+    # Hashed before looking the email up: EMAIL_TAKEN costs what a new account costs, so
+    # the time of the answer does not tell which addresses have accounts.
+    password_hash = await hash_password(password) if password is not None else None
     if await user_id_by_email(session=session, email=email):
         raise DomainError(ErrorCode.EMAIL_TAKEN, "That email has an account already.", "email")
-    password_hash = await hash_password(password) if password is not None else None
     # ON CONFLICT covers a concurrent registration with the same email.
     stmt = (
         insert(User)
