@@ -17,7 +17,7 @@ from starlette.responses import RedirectResponse
 from starlette.routing import Route, WebSocketRoute
 
 from bookwell.admin import build_admin
-from bookwell.core.config import Settings
+from bookwell.core.config import Settings, check_secret_key
 from bookwell.core.db import connect, secret_key
 from bookwell.core.pg_listen import Listener
 from bookwell.graphql.view import BookwellGraphQL
@@ -60,6 +60,7 @@ def create_app(
     `payments` overrides the provider the settings choose (tests); `background` starts and
     stops with the app (embedded mode: relay, worker and scheduler in-process)."""
     settings = settings or Settings()
+    check_secret_key(settings)  # again: settings copied with model_copy were not validated
     configure_observability(settings)  # before the schema: Sentry hooks into Strawberry
     url = database_url or settings.database_url
     if url is None:
