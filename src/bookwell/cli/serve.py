@@ -97,6 +97,7 @@ class UvicornOptions(TypedDict):
     log_level: str
     log_config: None
     timeout_graceful_shutdown: float
+    proxy_headers: bool
 
 
 def uvicorn_options(
@@ -112,6 +113,9 @@ def uvicorn_options(
         "log_config": None,
         # SIGTERM: stop accepting, let in-flight requests finish this long, then cancel them.
         "timeout_graceful_shutdown": settings.graceful_shutdown_seconds,
+        # Not uvicorn's: it trusts 127.0.0.1 (or FORWARDED_ALLOW_IPS) by default. The app
+        # reads forwarded headers itself, from BOOKWELL_FORWARDED_ALLOW_IPS only (app.py).
+        "proxy_headers": False,
     }
 
 

@@ -22,6 +22,13 @@ class Settings(BaseSettings):
     data_dir: Path = Path(".bookwell")
     host: str = "127.0.0.1"
     port: int = 8000
+    # Peers (IPs or CIDR networks, comma-separated; "*" any) whose X-Forwarded-For and
+    # X-Forwarded-Proto are believed: the reverse proxies in front. Empty: none, the peer is
+    # the client (127.0.0.1 included). Rate limits and logs see the client this gives.
+    forwarded_allow_ips: str = Field(
+        default="",
+        validation_alias=AliasChoices("FORWARDED_ALLOW_IPS", "BOOKWELL_FORWARDED_ALLOW_IPS"),
+    )
     # On SIGTERM `serve` stops accepting and lets in-flight requests finish this long, then
     # cancels them (open websockets are told to reconnect at once).
     graceful_shutdown_seconds: float = 30.0
@@ -67,6 +74,8 @@ class Settings(BaseSettings):
     rate_limit_window_seconds: int = 60
     login_limit_per_ip: int = 30
     login_limit_per_principal: int = 30
+    # Login attempts at one account (by email, whether or not it exists), from any IP.
+    login_limit_per_account: int = 10
     booking_limit_per_ip: int = 300
     booking_limit_per_principal: int = 30
     # A JSON manifest {sha256: document}; `_only`: other documents need an ADMIN's token.

@@ -6,6 +6,7 @@ from bookwell.flows import accounts
 from bookwell.graphql.accounts.inputs import LoginInput, RegisterInput
 from bookwell.graphql.accounts.types import ApiTokenPayload, AuthPayload, User
 from bookwell.graphql.context import Info
+from bookwell.graphql.limits.rate_limiting import limit_login_attempts
 from bookwell.graphql.shared.common import errors_as_data, public_read, require_principal
 from bookwell.graphql.shared.errors import INPUT
 
@@ -41,6 +42,7 @@ async def login(
         LoginInput, strawberry.argument(description="The account's email and password.")
     ],
 ) -> AuthPayload:
+    await limit_login_attempts(info.context, input.email)
     row, errors = await errors_as_data(
         accounts.login(info.context.db, email=input.email, password=input.password), INPUT
     )
