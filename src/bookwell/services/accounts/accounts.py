@@ -3,8 +3,9 @@
 import re
 import uuid
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,7 +16,7 @@ from bookwell.models import ApiToken, Role, User, new_id
 from bookwell.services.accounts.password_rules import password_problem
 from bookwell.services.accounts.passwords import hash_password, verify_password
 from bookwell.services.accounts.principal import Principal
-from bookwell.services.accounts.records import USER_COLUMNS, UserRecord
+from bookwell.services.accounts.records import USER_COLUMNS, NewApiToken, UserRecord
 from bookwell.services.accounts.tokens import (
     AccessTokens,
     hash_api_token,
@@ -116,18 +117,94 @@ async def login(*, session: AsyncSession, email: str, password: str) -> UserReco
     return UserRecord(*row[:-1])
 
 
-async def create_api_token(*, session: AsyncSession, user_id: uuid.UUID, name: str) -> str:
-    """Returns the token itself; only its hash is kept, so this is the one time it is seen."""
+MAX_TOKEN_DAYS = 3650
+
+
+def _checked_token_name(name: str) -> str:
     name = check_text(name, "name").strip()
     if not 1 <= len(name) <= 200:
         raise invalid("name", "A token name needs 1 to 200 characters.")
+    return name
+
+
+def _check_token_days(days: int | None) -> None:
+    if days is not None and not 1 <= days <= MAX_TOKEN_DAYS:
+        raise invalid("expiresInDays", f"A token lasts 1 to {MAX_TOKEN_DAYS} days (or omit it).")
+
+
+async def create_api_token(
+    *, session: AsyncSession, user_id: uuid.UUID, name: str, expires_in_days: int | None = None
+) -> NewApiToken:
+    """The token itself, and when it expires (None: never); only its hash is kept, so this
+    is the one time it is seen."""
+    found = InputErrors()
+    checked_name = found.check(_checked_token_name, name)
+    found.check(_check_token_days, expires_in_days)
+    found.raise_if_any()
     token = new_api_token()
+    expires_at = (
+        None if expires_in_days is None else datetime.now(UTC) + timedelta(days=expires_in_days)
+    )
     await session.execute(
         insert(ApiToken).values(
-            id=new_id(), user_id=user_id, name=name, token_hash=hash_api_token(uuid.UUID(token))
+            id=new_id(),
+            user_id=user_id,
+            name=checked_name,
+            token_hash=hash_api_token(uuid.UUID(token)),
+            expires_at=expires_at,
         )
     )
-    return token
+    return NewApiToken(token, expires_at)
+
+
+async def revoke_api_token(
+    *, session: AsyncSession, token: str, owner: uuid.UUID | None = None
+) -> bool:
+    """Revokes the token (of `owner` only, when given: a user revokes their own); False when
+    there is no such live token. Another user's token is answered as if unknown."""
+    parsed = parse_api_token(token.strip())
+    if parsed is None:
+        return False
+    stmt = (
+        update(ApiToken)
+        .where(ApiToken.token_hash == hash_api_token(parsed), ApiToken.revoked_at.is_(None))
+        .values(revoked_at=func.now())
+        .returning(ApiToken.id)
+    )
+    if owner is not None:
+        stmt = stmt.where(ApiToken.user_id == owner)
+    return (await session.execute(stmt)).first() is not None
+
+
+async def revoke_api_tokens_by_id(*, session: AsyncSession, ids: Sequence[uuid.UUID]) -> int:
+    """Revokes these tokens (an admin's action); how many were live."""
+    stmt = (
+        update(ApiToken)
+        .where(one_of(ApiToken.id, "ids"), ApiToken.revoked_at.is_(None))
+        .values(revoked_at=func.now())
+        .returning(ApiToken.id)
+    )
+    return len((await session.execute(stmt, {"ids": list(ids)})).all())
+
+
+async def revoke_api_tokens_of_user(*, session: AsyncSession, user_id: uuid.UUID) -> int:
+    """Revokes every live token of this user; how many there were."""
+    stmt = (
+        update(ApiToken)
+        .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=func.now())
+        .returning(ApiToken.id)
+    )
+    return len((await session.execute(stmt)).all())
+
+
+async def api_token_is_live(*, session: AsyncSession, token: str) -> bool:
+    parsed = parse_api_token(token.strip())
+    if parsed is None:
+        return False
+    return (
+        await session.execute(_BY_API_TOKEN, {"hash": hash_api_token(parsed)})
+    ).first() is not None
 
 
 async def authenticate(
@@ -151,7 +228,11 @@ async def authenticate(
 _BY_API_TOKEN = (
     select(User.id, User.role)
     .join(ApiToken, ApiToken.user_id == User.id)
-    .where(ApiToken.token_hash == bindparam("hash"), ApiToken.revoked_at.is_(None))
+    .where(
+        ApiToken.token_hash == bindparam("hash"),
+        ApiToken.revoked_at.is_(None),
+        or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > func.now()),
+    )
 )
 _BY_USER_ID = select(User.id, User.role).where(User.id == bindparam("id"))
 
