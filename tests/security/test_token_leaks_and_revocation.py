@@ -31,7 +31,11 @@ REVOKE = """mutation($token: String!) {
 
 
 @pytest.fixture(params=["json", "console"])
-def logs(request, capsys):
+def logs(request, capsys, monkeypatch):
+    # A uvicorn started by an earlier test of this process may have raised its loggers' level.
+    for name in ("uvicorn.access", "uvicorn.error"):
+        monkeypatch.setattr(logging.getLogger(name), "level", logging.INFO)
+        monkeypatch.setattr(logging.getLogger(name), "disabled", False)
     configure_logging(Settings(log_format=request.param))
     structlog.reset_defaults()
     configure_logging(Settings(log_format=request.param))
