@@ -45,9 +45,10 @@ async def make_user(db: Database, role: Role = Role.GUEST, name: str | None = No
 
 async def make_token(db: Database, principal: Principal) -> str:
     async with db.transaction() as session:
-        return await accounts.create_api_token(
+        created = await accounts.create_api_token(
             session=session, user_id=principal.user_id, name="test"
         )
+    return created.token
 
 
 # Hold limits raised to their maximum, for tests that hold many units, nights or holds on one

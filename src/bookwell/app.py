@@ -15,9 +15,10 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.routing import Route, WebSocketRoute
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from bookwell.admin import build_admin
-from bookwell.core.config import Settings
+from bookwell.core.config import Settings, check_secret_key
 from bookwell.core.db import connect, secret_key
 from bookwell.core.pg_listen import Listener
 from bookwell.graphql.view import BookwellGraphQL
@@ -61,6 +62,7 @@ def create_app(
     `payments` overrides the provider the settings choose (tests); `background` starts and
     stops with the app (embedded mode: relay, worker and scheduler in-process)."""
     settings = settings or Settings()
+    check_secret_key(settings)  # again: settings copied with model_copy were not validated
     configure_observability(settings)  # before the schema: Sentry hooks into Strawberry
     url = database_url or settings.database_url
     if url is None:
@@ -158,5 +160,9 @@ def create_app(
     if (cors := cors_options(settings)) is not None:
         # Outermost, so refusals (413, 401, 429) carry the headers a browser needs to read them.
         app.add_middleware(CORSMiddleware, **cors)
+    if settings.forwarded_allow_ips:
+        # Outermost: everything inside (rate limits, logs, CORS) sees the client the trusted
+        # proxy names. The only place forwarded headers are read (`serve` turns uvicorn's off).
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.forwarded_allow_ips)
     instrument_app(app, settings)  # OpenTelemetry, when an OTLP endpoint is set
     return app

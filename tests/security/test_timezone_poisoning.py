@@ -2,7 +2,7 @@
 available_timezones(), not in pg_timezone_names) used to break public search for everyone:
 `timezone(listings.timezone, now())` raised for that row inside a query over all rows.
 Only names both Python and PostgreSQL know are accepted, and the database refuses any other
-at write time (migration 0013), so no row can poison a query over others."""
+at write time (migration 0011), so no row can poison a query over others."""
 
 import contextlib
 import uuid

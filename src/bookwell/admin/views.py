@@ -1,17 +1,23 @@
-"""What staff see at /admin: users, listings, reservations and the outbox.
+"""What staff see at /admin: users, listings, reservations, the outbox and API tokens.
 
 Listings, reservations and the outbox are read-only: their changes go through the services,
 which keep inventory, prices and notifications consistent. Users may be renamed and given
-another role; passwords are neither shown nor set here."""
+another role; passwords are neither shown nor set here. API tokens may be revoked."""
 
+import contextlib
+import uuid
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from sqladmin import ModelView
+from sqladmin import ModelView, action
 from sqladmin.filters import AllUniqueStringValuesFilter, ForeignKeyFilter, StaticValuesFilter
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
 
 from bookwell.admin.filters import DeliveryFilter
+from bookwell.flows import accounts
 from bookwell.models import (
+    ApiToken,
     Listing,
     ListingKind,
     OutboxMessage,
@@ -174,4 +180,46 @@ class OutboxAdmin(ReadOnly, model=OutboxMessage):
     ]
 
 
-VIEWS = (UserAdmin, ListingAdmin, ReservationAdmin, OutboxAdmin)
+class ApiTokenAdmin(ReadOnly, model=ApiToken):
+    """Tokens are listed (never their hashes) to be revoked: the Revoke action on the
+    selected rows or one token's page; they stop signing in at once."""
+
+    name, name_plural, icon = "API token", "API tokens", "fa-solid fa-key"
+    can_export = False
+    column_list: ClassVar = [
+        ApiToken.name,
+        ApiToken.user_id,
+        ApiToken.created_at,
+        ApiToken.expires_at,
+        ApiToken.revoked_at,
+        ApiToken.id,
+    ]
+    column_labels: ClassVar = _labels(
+        column_list,
+        user_id="User ID",
+        created_at="Created",
+        expires_at="Expires",
+        revoked_at="Revoked",
+        id="ID",
+    )
+    column_details_exclude_list: ClassVar = [ApiToken.token_hash]
+    column_searchable_list: ClassVar = [ApiToken.name, ApiToken.user_id]
+    column_sortable_list: ClassVar = [ApiToken.name, ApiToken.created_at, ApiToken.revoked_at]
+    column_default_sort: ClassVar = [(ApiToken.created_at, True)]
+
+    @action(
+        name="revoke",
+        label="Revoke",
+        confirmation_message="Revoke the selected tokens? They stop working at once.",
+    )
+    async def revoke(self, request: Request) -> Response:
+        ids = []
+        for pk in request.query_params.get("pks", "").split(","):
+            with contextlib.suppress(ValueError):
+                ids.append(uuid.UUID(pk.strip()))
+        if ids:
+            await accounts.revoke_api_tokens_by_id(request.state.db, ids=ids)
+        return RedirectResponse(request.url_for("admin:list", identity=self.identity), 303)
+
+
+VIEWS = (UserAdmin, ListingAdmin, ReservationAdmin, OutboxAdmin, ApiTokenAdmin)

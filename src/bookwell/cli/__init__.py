@@ -4,6 +4,7 @@ graphiql fetch` (one module per group here), and the work beside the API (backgr
 import logging
 
 import click
+from pydantic import ValidationError
 
 from bookwell.cli.accounts import token, user
 from bookwell.cli.background import COMMANDS
@@ -22,7 +23,13 @@ def main(verbose: bool) -> None:
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    configure_observability(Settings(), verbose=verbose)  # JSON logs; Sentry, OTel if set
+    try:
+        settings = Settings()
+    except ValidationError as error:  # one line each, such as a weak secret key in production
+        raise click.ClickException(
+            "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in error.errors())
+        ) from None
+    configure_observability(settings, verbose=verbose)  # JSON logs; Sentry, OTel if set
 
 
 for command in (serve, migrate_command, seed_command, token, user, graphiql, schema, *COMMANDS):

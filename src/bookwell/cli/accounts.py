@@ -34,6 +34,29 @@ def token_create(email: str, name: str) -> None:
     click.echo(created)
 
 
+@token.command(name="revoke")
+@click.argument("value", required=False)
+@click.option("--email", help="Revoke every API token of this user instead.")
+def token_revoke(value: str | None, email: str | None) -> None:
+    """Revoke an API token (a leaked one, say), or with --email every token of a user: they
+    stop working at once."""
+    from bookwell.flows import accounts
+
+    if (value is None) == (email is None):
+        raise click.UsageError("Give either a TOKEN or --email.")
+    with database_url(Settings()) as url:
+        if value is not None:
+            if not with_db(url, lambda db: accounts.revoke_api_token(db, token=value)):
+                raise click.ClickException("No such live API token.")
+            click.echo("Revoked.")
+            return
+        assert email is not None
+        count = with_db(url, lambda db: accounts.revoke_api_tokens_of(db, email=email))
+    if count is None:
+        raise click.ClickException(f"No user {email}.")
+    click.echo(f"Revoked {count} API token(s) of {email}.")
+
+
 @click.group()
 def user() -> None:
     """User accounts."""

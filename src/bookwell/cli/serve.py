@@ -31,7 +31,6 @@ def serve(host: str | None, port: int | None, access_log: bool, background: bool
     from bookwell.app import create_app
     from bookwell.cli import seed
     from bookwell.core import migrate
-    from bookwell.flows import accounts
 
     settings = Settings()
     host = host or settings.host
@@ -49,10 +48,7 @@ def serve(host: str | None, port: int | None, access_log: bool, background: bool
             if settings.seed_demo_data and await seed.is_empty(db):
                 click.echo("Loading demo data (first start) ...")
                 await seed.seed(db)
-            user_id = await seed.demo_user_id(db)
-            if user_id is None:
-                return None
-            return await accounts.create_api_token(db, user_id=user_id, name="bookwell serve")
+            return await demo_token(db, settings)
 
         token = with_db(url, prepare)
         click.echo(f"\n  Bookwell API:  http://{host}:{port}/graphql  (GraphiQL in a browser)")
@@ -70,6 +66,29 @@ def serve(host: str | None, port: int | None, access_log: bool, background: bool
         # wait_for as is: seconds as a float are right (Settings.graceful_shutdown_seconds).
         uvicorn.run(app, **uvicorn_options(settings, host, port, access_log=access_log))  # type: ignore[arg-type]
     click.echo("Stopped.")
+
+
+async def demo_token(db: Database, settings: Settings) -> str | None:
+    """The demo user's API token to print: the one printed before (kept in
+    <data_dir>/demo_token, readable by this user only) while it still signs in, else a new
+    one, kept there in its place. None without a demo user."""
+    from bookwell.cli import seed
+    from bookwell.flows import accounts
+
+    kept = settings.data_dir / "demo_token"
+    if kept.exists():
+        token = kept.read_text().strip()
+        if token and await accounts.live_api_token(db, token):
+            return token
+    user_id = await seed.demo_user_id(db)
+    if user_id is None:
+        return None
+    created = await accounts.create_api_token(db, user_id=user_id, name="bookwell serve")
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    kept.touch(mode=0o600)
+    kept.chmod(0o600)
+    kept.write_text(created.token + "\n")
+    return created.token
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -98,6 +117,7 @@ class UvicornOptions(TypedDict):
     log_config: None
     timeout_graceful_shutdown: float
     timeout_keep_alive: float
+    proxy_headers: bool
 
 
 def uvicorn_options(
@@ -119,6 +139,9 @@ def uvicorn_options(
         # An idle keep-alive connection is closed after this long (a body being received is
         # bounded by the app: http/body_timeout.py).
         "timeout_keep_alive": settings.keep_alive_seconds,
+        # Not uvicorn's: it trusts 127.0.0.1 (or FORWARDED_ALLOW_IPS) by default. The app
+        # reads forwarded headers itself, from BOOKWELL_FORWARDED_ALLOW_IPS only (app.py).
+        "proxy_headers": False,
     }
 
 

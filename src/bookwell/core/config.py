@@ -1,9 +1,10 @@
 """Settings from the environment, built by the caller (create_app, the CLI), never at import."""
 
+import re
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -21,12 +22,20 @@ class Settings(BaseSettings):
     data_dir: Path = Path(".bookwell")
     host: str = "127.0.0.1"
     port: int = 8000
+    # Peers (IPs or CIDR networks, comma-separated; "*" any) whose X-Forwarded-For and
+    # X-Forwarded-Proto are believed: the reverse proxies in front. Empty: none, the peer is
+    # the client (127.0.0.1 included). Rate limits and logs see the client this gives.
+    forwarded_allow_ips: str = Field(
+        default="",
+        validation_alias=AliasChoices("FORWARDED_ALLOW_IPS", "BOOKWELL_FORWARDED_ALLOW_IPS"),
+    )
     # On SIGTERM `serve` stops accepting and lets in-flight requests finish this long, then
     # cancels them (open websockets are told to reconnect at once).
     graceful_shutdown_seconds: float = 30.0
     environment: Literal["development", "production"] = "development"
 
     # Unset: a random key is created once and kept in `data_dir`, so tokens survive restarts.
+    # In production a set key must be at least 32 bytes and no placeholder (secret_key_problem).
     secret_key: str | None = None
     jwt_issuer: str = "bookwell"
     jwt_audience: str = "bookwell-api"
@@ -74,6 +83,8 @@ class Settings(BaseSettings):
     rate_limit_window_seconds: int = 60
     login_limit_per_ip: int = 30
     login_limit_per_principal: int = 30
+    # Login attempts at one account (by email, whether or not it exists), from any IP.
+    login_limit_per_account: int = 10
     booking_limit_per_ip: int = 300
     booking_limit_per_principal: int = 30
     # createListing (each listing may bring 10,000 units with it).
@@ -160,6 +171,11 @@ class Settings(BaseSettings):
     def _use_asyncpg(cls, url: str | None) -> str | None:
         return to_asyncpg_url(url) if url else None
 
+    @model_validator(mode="after")
+    def _no_weak_secret_in_production(self) -> Self:
+        check_secret_key(self)
+        return self
+
     def direct_url(self, database_url: str) -> str:
         """Where LISTEN and session locks connect, given the database URL in use. The direct
         URL stands for the configured DATABASE_URL only: another database (the embedded one
@@ -194,3 +210,39 @@ def to_asyncpg_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+asyncpg://" + url[len(prefix) :]
     raise ValueError(f"not a PostgreSQL URL: {url!r}")
+
+
+MIN_SECRET_KEY_BYTES = 32
+# Keys that are examples, not secrets (compared lowercased, letters and digits only): the
+# deploy files' placeholders and what people paste from tutorials.
+PLACEHOLDER_KEYS = {"secret", "secretkey", "password", "key", "test", "dev", "default", "admin"}
+PLACEHOLDER_PARTS = ("changeme", "replaceme", "placeholder", "yoursecret", "example", "insecure")
+# zxcvbn's estimate of guesses, as a power of ten: a random 32-byte key is far above it, a
+# repeated or sequential one ("x" * 64, "0123456789" * 4) far below.
+MIN_SECRET_KEY_GUESSES_LOG10 = 20
+
+
+def secret_key_problem(key: str) -> str | None:
+    """Why this signing key is unfit for production, in a few words; None if it is fit."""
+    letters = re.sub(r"[^a-z0-9]", "", key.lower())
+    if letters in PLACEHOLDER_KEYS or any(part in letters for part in PLACEHOLDER_PARTS):
+        return "is a placeholder from the docs or deploy files"
+    if len(key.encode()) < MIN_SECRET_KEY_BYTES:
+        return f"has {len(key.encode())} bytes, fewer than {MIN_SECRET_KEY_BYTES}"
+    from zxcvbn import zxcvbn  # only in production, once
+
+    if zxcvbn(key[:72])["guesses_log10"] < MIN_SECRET_KEY_GUESSES_LOG10:
+        return "is guessable (a repeat, a sequence or words)"
+    return None
+
+
+def check_secret_key(settings: Settings) -> None:
+    """In production, refuse a weak BOOKWELL_SECRET_KEY: anyone who knows it signs a JWT
+    for any user. Unset is fine (a random key is kept in the data dir)."""
+    if settings.environment != "production" or settings.secret_key is None:
+        return
+    if (problem := secret_key_problem(settings.secret_key)) is not None:
+        raise ValueError(
+            f"BOOKWELL_SECRET_KEY {problem}: in production set it to a random value such as "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`."
+        )

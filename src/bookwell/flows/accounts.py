@@ -8,7 +8,7 @@ from bookwell.core.db import Database
 from bookwell.flows.transaction import in_one_transaction
 from bookwell.models import Role
 from bookwell.services.accounts import accounts
-from bookwell.services.accounts.records import UserRecord
+from bookwell.services.accounts.records import NewApiToken, UserRecord
 
 
 async def register(db: Database, *, email: str, password: str, name: str, role: Role) -> UserRecord:
@@ -39,12 +39,48 @@ async def create_user(
     )
 
 
-async def create_api_token(db: Database, *, user_id: uuid.UUID, name: str) -> str:
+async def create_api_token(
+    db: Database, *, user_id: uuid.UUID, name: str, expires_in_days: int | None = None
+) -> NewApiToken:
     """The token itself: only its hash is kept, so this is the one time it is seen."""
     return await in_one_transaction(
         db,
-        lambda session: accounts.create_api_token(session=session, user_id=user_id, name=name),
+        lambda session: accounts.create_api_token(
+            session=session, user_id=user_id, name=name, expires_in_days=expires_in_days
+        ),
     )
+
+
+async def revoke_api_token(db: Database, *, token: str, owner: uuid.UUID | None = None) -> bool:
+    """Revokes the token (only if `owner`'s, when given); False: no such live token."""
+    return await in_one_transaction(
+        db, lambda session: accounts.revoke_api_token(session=session, token=token, owner=owner)
+    )
+
+
+async def revoke_api_tokens_by_id(db: Database, *, ids: list[uuid.UUID]) -> int:
+    """An admin's action: how many of these tokens were live."""
+    return await in_one_transaction(
+        db, lambda session: accounts.revoke_api_tokens_by_id(session=session, ids=ids)
+    )
+
+
+async def revoke_api_tokens_of(db: Database, *, email: str) -> int | None:
+    """Revokes every live token of the user with this email; None: no such user."""
+
+    async def revoke(session: AsyncSession) -> int | None:
+        user_id = await accounts.user_id_by_email(session=session, email=email)
+        if user_id is None:
+            return None
+        return await accounts.revoke_api_tokens_of_user(session=session, user_id=user_id)
+
+    return await in_one_transaction(db, revoke)
+
+
+async def live_api_token(db: Database, token: str) -> bool:
+    """Whether this API token still signs in (not revoked, not expired)."""
+    async with db.read() as session:
+        return await accounts.api_token_is_live(session=session, token=token)
 
 
 async def create_api_token_for_email(db: Database, *, email: str, name: str) -> str | None:
@@ -54,6 +90,7 @@ async def create_api_token_for_email(db: Database, *, email: str, name: str) -> 
         user_id = await accounts.user_id_by_email(session=session, email=email)
         if user_id is None:
             return None
-        return await accounts.create_api_token(session=session, user_id=user_id, name=name)
+        created = await accounts.create_api_token(session=session, user_id=user_id, name=name)
+        return created.token
 
     return await in_one_transaction(db, create)

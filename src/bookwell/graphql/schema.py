@@ -8,7 +8,12 @@ from strawberry.schema.config import StrawberryConfig
 from bookwell.core.config import Settings
 from bookwell.graphql import nodes as node_resolvers
 from bookwell.graphql.accounts import resolvers as account_resolvers
-from bookwell.graphql.accounts.types import ApiTokenPayload, AuthPayload, User
+from bookwell.graphql.accounts.types import (
+    ApiTokenPayload,
+    AuthPayload,
+    RevokeApiTokenPayload,
+    User,
+)
 from bookwell.graphql.booking import lifecycle as lifecycle_resolvers
 from bookwell.graphql.booking import resolvers as reservation_resolvers
 from bookwell.graphql.booking.types import Reservation, ReservationPayload
@@ -126,7 +131,13 @@ class Mutation:
     )
     create_api_token: ApiTokenPayload = strawberry.mutation(
         resolver=account_resolvers.create_api_token,
-        description="A long-lived token for scripts that acts as you. Errors: INVALID_INPUT.",
+        description="A long-lived token for scripts that acts as you, optionally expiring "
+        "(expiresInDays). Errors: INVALID_INPUT.",
+    )
+    revoke_api_token: RevokeApiTokenPayload = strawberry.mutation(
+        resolver=account_resolvers.revoke_api_token,
+        description="Revoke one of your API tokens (a leaked one, say): it stops working at "
+        "once. Errors: NOT_FOUND.",
     )
     create_listing: ListingPayload = strawberry.mutation(
         resolver=listing_resolvers.create_listing,

@@ -34,3 +34,5 @@ class ApiToken(IdMixin, Base):
     name: Mapped[str] = mapped_column(String(200))
     token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Null: never expires. Checked when the token authenticates (services/accounts).
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

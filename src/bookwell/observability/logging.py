@@ -14,6 +14,7 @@ import structlog
 from structlog.typing import EventDict, Processor
 
 from bookwell.core.config import Settings
+from bookwell.observability.redaction import redact_credentials
 
 LogFormat = Literal["json", "console"]
 
@@ -74,9 +75,13 @@ def build_formatter(fmt: LogFormat) -> structlog.stdlib.ProcessorFormatter:
         if fmt == "json"
         else structlog.dev.ConsoleRenderer(colors=False)
     )
-    final: list[Processor] = [structlog.stdlib.ProcessorFormatter.remove_processors_meta]
-    if fmt == "json":
-        final.append(structlog.processors.format_exc_info)
+    # Tracebacks as text in both formats, so that redaction sees them too; then no credential
+    # reaches the output (observability/redaction.py).
+    final: list[Processor] = [
+        structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+        structlog.processors.format_exc_info,
+        redact_credentials,
+    ]
     return structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=shared_processors(),
         processors=[*final, renderer],

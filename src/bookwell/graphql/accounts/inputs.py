@@ -11,7 +11,10 @@ class RegisterInput:
         description="The sign-in address, at most 320 characters; one account per address, any "
         "case (EMAIL_TAKEN)."
     )
-    password: str = strawberry.field(description="8 to 1024 characters.")
+    password: str = strawberry.field(
+        description="8 to 1024 characters, not blank, not the email or name, and not a common or "
+        "easily guessed password (INVALID_INPUT on this field)."
+    )
     name: str = strawberry.field(
         description="The user's name, 1 to 200 characters: the default guestName of their bookings."
     )

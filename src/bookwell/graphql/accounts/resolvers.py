@@ -2,12 +2,19 @@ from typing import Annotated
 
 import strawberry
 
+from bookwell.core.errors import DomainError, ErrorCode
 from bookwell.flows import accounts
 from bookwell.graphql.accounts.inputs import LoginInput, RegisterInput
-from bookwell.graphql.accounts.types import ApiTokenPayload, AuthPayload, User
+from bookwell.graphql.accounts.types import (
+    ApiTokenPayload,
+    AuthPayload,
+    RevokeApiTokenPayload,
+    User,
+)
 from bookwell.graphql.context import Info
+from bookwell.graphql.limits.rate_limiting import limit_login_attempts
 from bookwell.graphql.shared.common import errors_as_data, public_read, require_principal
-from bookwell.graphql.shared.errors import INPUT
+from bookwell.graphql.shared.errors import ARGUMENTS, INPUT, user_errors
 
 
 async def me(info: Info) -> User | None:
@@ -41,6 +48,7 @@ async def login(
         LoginInput, strawberry.argument(description="The account's email and password.")
     ],
 ) -> AuthPayload:
+    await limit_login_attempts(info.context, input.email)
     row, errors = await errors_as_data(
         accounts.login(info.context.db, email=input.email, password=input.password), INPUT
     )
@@ -62,9 +70,38 @@ async def create_api_token(
             description='Your name for the token, 1 to 200 characters, such as "nightly export".'
         ),
     ],
+    expires_in_days: Annotated[
+        int | None,
+        strawberry.argument(
+            description="The token stops working this many days from now (1 to 3650); "
+            "null or omitted: it lasts until revoked."
+        ),
+    ] = None,
 ) -> ApiTokenPayload:
     principal = require_principal(info)
-    token, errors = await errors_as_data(
-        accounts.create_api_token(info.context.db, user_id=principal.user_id, name=name)
+    created, errors = await errors_as_data(
+        accounts.create_api_token(
+            info.context.db,
+            user_id=principal.user_id,
+            name=name,
+            expires_in_days=expires_in_days,
+        )
     )
-    return ApiTokenPayload(token=token, errors=errors)
+    if created is None:
+        return ApiTokenPayload(errors=errors)
+    return ApiTokenPayload(token=created.token, expires_at=created.expires_at, errors=[])
+
+
+async def revoke_api_token(
+    info: Info,
+    token: Annotated[
+        str,
+        strawberry.argument(description="The API token to revoke: one of your own."),
+    ],
+) -> RevokeApiTokenPayload:
+    principal = require_principal(info)
+    revoked = await accounts.revoke_api_token(info.context.db, token=token, owner=principal.user_id)
+    if revoked:
+        return RevokeApiTokenPayload(revoked=True, errors=[])
+    error = DomainError(ErrorCode.NOT_FOUND, "None of your live API tokens is that one.", "token")
+    return RevokeApiTokenPayload(revoked=False, errors=user_errors(error, ARGUMENTS))

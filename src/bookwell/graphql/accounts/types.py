@@ -1,4 +1,5 @@
 import uuid
+from datetime import datetime
 
 import strawberry
 
@@ -67,7 +68,24 @@ class ApiTokenPayload:
         description="A long-lived token for `Authorization: Bearer <token>`, shown once: keep it "
         "safe. Null when errors is not empty.",
     )
+    expires_at: datetime | None = strawberry.field(
+        default=None,
+        description="When the token stops working; null when it lasts until revoked (or when "
+        "errors is not empty).",
+    )
     errors: list[UserError] = strawberry.field(
         default_factory=list,
-        description="Why not (INVALID_INPUT: a name of 1 to 200 characters); empty on success.",
+        description="Why not (INVALID_INPUT: a name of 1 to 200 characters, expiresInDays "
+        "out of 1 to 3650); empty on success.",
+    )
+
+
+@strawberry.type(description="What revokeApiToken answers: whether the token was revoked.")
+class RevokeApiTokenPayload:
+    revoked: bool = strawberry.field(
+        description="True: the token no longer signs anyone in (from the next request on)."
+    )
+    errors: list[UserError] = strawberry.field(
+        default_factory=list,
+        description="Why not (NOT_FOUND: not a live API token of yours); empty on success.",
     )

@@ -7,6 +7,7 @@ What is guarded is declared on the field itself, in graphql/schema.py:
 declarations from the schema; a new booking mutation is guarded by declaring it, not by
 editing this module. The buckets and their limits (settings) are here."""
 
+import hashlib
 from collections import Counter as Tally
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -178,7 +179,32 @@ class RateLimits(SchemaExtension):
 
     @staticmethod
     def _answer_429(context, retry_after: int) -> None:
-        response = getattr(context, "response", None)
-        if response is not None:
-            response.status_code = 429
-            response.headers["Retry-After"] = str(retry_after)
+        _answer_429(context, retry_after)
+
+
+def _answer_429(context, retry_after: int) -> None:
+    response = getattr(context, "response", None)
+    if response is not None:
+        response.status_code = 429
+        response.headers["Retry-After"] = str(retry_after)
+
+
+async def limit_login_attempts(context, email: str) -> None:
+    """Counts one login attempt at this account, from any IP, and raises RATE_LIMITED (HTTP
+    429) past `login_limit_per_account` in the window. Called by the login resolver, once
+    per login field (aliases count each). Keyed by the email as login matches it (case and
+    spaces aside), hashed: an unknown address is counted exactly like a known one, so the
+    limit tells nothing about which accounts exist, and no address is stored in Redis."""
+    limiter: RateLimiter | None = getattr(context, "rate_limiter", None)
+    settings = context.settings
+    if limiter is None or not settings.rate_limits:
+        return
+    account = hashlib.sha256(email.strip().lower().encode("utf-8", "replace")).hexdigest()
+    counter = Counter(f"login:account:{account}", settings.login_limit_per_account)
+    retry_after = await limiter.take([counter], 1, settings.rate_limit_window_seconds)
+    if retry_after is not None:
+        _answer_429(context, retry_after)
+        raise GraphQLError(
+            f"Too many login attempts for this account; try again in {retry_after} s.",
+            extensions={"code": CODE, "retryAfter": retry_after},
+        )

@@ -3,8 +3,9 @@
 import re
 import uuid
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -12,9 +13,10 @@ from bookwell.core.errors import DomainError, ErrorCode, InputErrors, check_text
 from bookwell.core.records import build_all
 from bookwell.core.statements import one_of
 from bookwell.models import ApiToken, Role, User, new_id
+from bookwell.services.accounts.password_rules import password_problem
 from bookwell.services.accounts.passwords import hash_password, verify_password
 from bookwell.services.accounts.principal import Principal
-from bookwell.services.accounts.records import USER_COLUMNS, UserRecord
+from bookwell.services.accounts.records import USER_COLUMNS, NewApiToken, UserRecord
 from bookwell.services.accounts.tokens import (
     AccessTokens,
     hash_api_token,
@@ -24,8 +26,6 @@ from bookwell.services.accounts.tokens import (
 
 # Deliberately loose: the only real proof of an address is a mail that arrives.
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-MIN_PASSWORD = 8
-MAX_PASSWORD = 1024
 
 
 def _checked_email(email: str) -> str:
@@ -35,9 +35,9 @@ def _checked_email(email: str) -> str:
     return email
 
 
-def _check_password(password: str) -> None:
-    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
-        raise invalid("password", f"A password needs {MIN_PASSWORD} to {MAX_PASSWORD} characters.")
+def _check_password(password: str, email: str, name: str) -> None:
+    if (problem := password_problem(password, email=email, name=name)) is not None:
+        raise invalid("password", problem)
 
 
 def _checked_name(name: str) -> str:
@@ -62,7 +62,7 @@ def check_account_input(
     found = InputErrors()
     checked_email = found.check(_checked_email, email)
     if password is not None:
-        found.check(_check_password, password)
+        found.check(_check_password, password, email, name)
     checked_name = found.check(_checked_name, name)
     if own_role is not None:
         found.check(_check_own_role, own_role)
@@ -80,9 +80,11 @@ async def create_user(
     password: str | None = None,
 ) -> UserRecord:
     email, name = check_account_input(email=email, password=password, name=name)
+    # Hashed before looking the email up: EMAIL_TAKEN costs what a new account costs, so
+    # the time of the answer does not tell which addresses have accounts.
+    password_hash = await hash_password(password) if password is not None else None
     if await user_id_by_email(session=session, email=email):
         raise DomainError(ErrorCode.EMAIL_TAKEN, "That email has an account already.", "email")
-    password_hash = await hash_password(password) if password is not None else None
     # ON CONFLICT covers a concurrent registration with the same email.
     stmt = (
         insert(User)
@@ -115,18 +117,94 @@ async def login(*, session: AsyncSession, email: str, password: str) -> UserReco
     return UserRecord(*row[:-1])
 
 
-async def create_api_token(*, session: AsyncSession, user_id: uuid.UUID, name: str) -> str:
-    """Returns the token itself; only its hash is kept, so this is the one time it is seen."""
+MAX_TOKEN_DAYS = 3650
+
+
+def _checked_token_name(name: str) -> str:
     name = check_text(name, "name").strip()
     if not 1 <= len(name) <= 200:
         raise invalid("name", "A token name needs 1 to 200 characters.")
+    return name
+
+
+def _check_token_days(days: int | None) -> None:
+    if days is not None and not 1 <= days <= MAX_TOKEN_DAYS:
+        raise invalid("expiresInDays", f"A token lasts 1 to {MAX_TOKEN_DAYS} days (or omit it).")
+
+
+async def create_api_token(
+    *, session: AsyncSession, user_id: uuid.UUID, name: str, expires_in_days: int | None = None
+) -> NewApiToken:
+    """The token itself, and when it expires (None: never); only its hash is kept, so this
+    is the one time it is seen."""
+    found = InputErrors()
+    checked_name = found.check(_checked_token_name, name)
+    found.check(_check_token_days, expires_in_days)
+    found.raise_if_any()
     token = new_api_token()
+    expires_at = (
+        None if expires_in_days is None else datetime.now(UTC) + timedelta(days=expires_in_days)
+    )
     await session.execute(
         insert(ApiToken).values(
-            id=new_id(), user_id=user_id, name=name, token_hash=hash_api_token(uuid.UUID(token))
+            id=new_id(),
+            user_id=user_id,
+            name=checked_name,
+            token_hash=hash_api_token(uuid.UUID(token)),
+            expires_at=expires_at,
         )
     )
-    return token
+    return NewApiToken(token, expires_at)
+
+
+async def revoke_api_token(
+    *, session: AsyncSession, token: str, owner: uuid.UUID | None = None
+) -> bool:
+    """Revokes the token (of `owner` only, when given: a user revokes their own); False when
+    there is no such live token. Another user's token is answered as if unknown."""
+    parsed = parse_api_token(token.strip())
+    if parsed is None:
+        return False
+    stmt = (
+        update(ApiToken)
+        .where(ApiToken.token_hash == hash_api_token(parsed), ApiToken.revoked_at.is_(None))
+        .values(revoked_at=func.now())
+        .returning(ApiToken.id)
+    )
+    if owner is not None:
+        stmt = stmt.where(ApiToken.user_id == owner)
+    return (await session.execute(stmt)).first() is not None
+
+
+async def revoke_api_tokens_by_id(*, session: AsyncSession, ids: Sequence[uuid.UUID]) -> int:
+    """Revokes these tokens (an admin's action); how many were live."""
+    stmt = (
+        update(ApiToken)
+        .where(one_of(ApiToken.id, "ids"), ApiToken.revoked_at.is_(None))
+        .values(revoked_at=func.now())
+        .returning(ApiToken.id)
+    )
+    return len((await session.execute(stmt, {"ids": list(ids)})).all())
+
+
+async def revoke_api_tokens_of_user(*, session: AsyncSession, user_id: uuid.UUID) -> int:
+    """Revokes every live token of this user; how many there were."""
+    stmt = (
+        update(ApiToken)
+        .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=func.now())
+        .returning(ApiToken.id)
+    )
+    return len((await session.execute(stmt)).all())
+
+
+async def api_token_is_live(*, session: AsyncSession, token: str) -> bool:
+    parsed = parse_api_token(token.strip())
+    if parsed is None:
+        return False
+    return (
+        await session.execute(_BY_API_TOKEN, {"hash": hash_api_token(parsed)})
+    ).first() is not None
 
 
 async def authenticate(
@@ -150,7 +228,11 @@ async def authenticate(
 _BY_API_TOKEN = (
     select(User.id, User.role)
     .join(ApiToken, ApiToken.user_id == User.id)
-    .where(ApiToken.token_hash == bindparam("hash"), ApiToken.revoked_at.is_(None))
+    .where(
+        ApiToken.token_hash == bindparam("hash"),
+        ApiToken.revoked_at.is_(None),
+        or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > func.now()),
+    )
 )
 _BY_USER_ID = select(User.id, User.role).where(User.id == bindparam("id"))
 

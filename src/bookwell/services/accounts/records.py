@@ -17,5 +17,13 @@ class UserRecord:
     created_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class NewApiToken:
+    """A token just made: the only time its value is known."""
+
+    token: str
+    expires_at: datetime | None
+
+
 # Never the password hash.
 USER_COLUMNS = columns_for(UserRecord, User.__table__)

@@ -3,7 +3,7 @@
 Each side reads the name on its own (Python for today's date and slot times, PostgreSQL in
 queries over many listings), and each has names the other lacks: zoneinfo lists
 "localtime", which PostgreSQL refuses. The database refuses unknown names too (migration
-0013); this check turns them into a typed error first."""
+0011); this check turns them into a typed error first."""
 
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 

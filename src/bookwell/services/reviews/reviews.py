@@ -65,7 +65,8 @@ async def create_review(
     """The guest of a COMPLETED stay reviews it, once.
 
     Someone who may not see the reservation learns nothing (NOT_FOUND); its host, who may see
-    it, is told FORBIDDEN. The unique reservation_id makes "once" hold under concurrency:
+    it, is told FORBIDDEN, and so is a host who stayed on their own listing (no rating
+    oneself). The unique reservation_id makes "once" hold under concurrency:
     of two racing inserts the second finds the first and answers ALREADY_EXISTS.
     """
     comment = checked_review_input(rating=rating, comment=comment)
@@ -76,6 +77,13 @@ async def create_review(
     if reservation.guest_id != author.user_id:
         raise DomainError(
             ErrorCode.FORBIDDEN, "Only the guest of a stay may review it.", "reservationId"
+        )
+    owner = select(Listing.owner_id).where(Listing.id == reservation.listing_id)
+    if await session.scalar(owner) == author.user_id:
+        raise DomainError(
+            ErrorCode.FORBIDDEN,
+            "A host cannot review a stay on their own listing.",
+            "reservationId",
         )
     if reservation.status is not ReservationStatus.COMPLETED:
         raise DomainError(

@@ -5,8 +5,8 @@ A name PostgreSQL cannot read (Python's zoneinfo knows "localtime", PostgreSQL d
 public search failed for everyone. The trigger refuses such names whoever writes them; rows
 written before it are moved to UTC (a NOTICE names each), since no query could use them.
 
-Revision ID: 0013
-Revises: 0008
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-06
 """
 
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0013"
-down_revision: str | None = "0009"
+revision: str = "0011"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
