@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from bookwell.core.db import Database
-from bookwell.models import Role, User
+from bookwell.flows import accounts as account_flows
+from bookwell.models import ApiToken, Role, User
 from tests.admin.conftest import ADMIN_PASSWORD, Seeded, client_of, sign_in
 from tests.support.graphiql_assets import NO_REGISTRY
 
@@ -113,3 +114,37 @@ async def test_graphiql_may_not_be_framed(settings, assets):
     assert answer.status_code in (200, 503)
     assert answer.headers["X-Frame-Options"] == "DENY"
     assert "frame-ancestors 'none'" in answer.headers["Content-Security-Policy"]
+
+
+async def _live_tokens(db: Database, user_id) -> list:
+    async with db.read() as session:
+        found = await session.execute(
+            select(ApiToken.id).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+        )
+        return list(found.scalars())
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "same-site"},
+        {"Referer": "http://evil.test/page"},
+        {"Origin": "https://evil.example"},
+    ],
+)
+async def test_a_link_on_another_site_cannot_run_an_admin_action(
+    admin_client: httpx.AsyncClient, seeded: Seeded, db: Database, headers
+):
+    """sqladmin runs list actions (revoking API tokens) on GET: a link elsewhere could."""
+    guest = await _guest_id(db, seeded.guest_email)
+    await account_flows.create_api_token(db, user_id=guest, name="script")
+    (token_id,) = await _live_tokens(db, guest)
+    await sign_in(admin_client, seeded.admin_email, ADMIN_PASSWORD)
+    url = f"/admin/api-token/action/revoke?pks={token_id}"
+    answer = await admin_client.get(url, headers=headers)
+    assert answer.status_code == 403, answer.text
+    assert await _live_tokens(db, guest) == [token_id]
+    own = await admin_client.get(url, headers={"Sec-Fetch-Site": "same-origin"})
+    assert own.status_code in (200, 302, 303)
+    assert await _live_tokens(db, guest) == []

@@ -47,8 +47,12 @@ def csrf_input(request: Request) -> Markup:
 
 
 async def forgery_refusal(request: Request, public_url: str) -> Response | None:
-    """403 for a state-changing request that is not the admin's own, else None."""
+    """403 for a state-changing request that is not the admin's own, else None. sqladmin
+    runs its list actions (revoking API tokens) on GET: a link on another site could run
+    one, so they must come from this origin too (no token: sqladmin builds their URLs)."""
     if request.method in SAFE_METHODS:
+        if _is_action(request) and not _from_this_origin(request, public_url):
+            return _refused("Cross-origin requests may not change anything here.")
         return None
     if not _from_this_origin(request, public_url):
         return _refused("Cross-origin requests may not change anything here.")
@@ -60,6 +64,10 @@ async def forgery_refusal(request: Request, public_url: str) -> Response | None:
     if not isinstance(expected, str) or not sent or not hmac.compare_digest(expected, sent):
         return _refused("The form has expired or was not sent by this admin: reload it.")
     return None
+
+
+def _is_action(request: Request) -> bool:
+    return "/action/" in request.url.path
 
 
 def _from_this_origin(request: Request, public_url: str) -> bool:
