@@ -2,7 +2,10 @@
 Called before the schema and any broker are built, since the Strawberry and Dramatiq
 integrations hook into their construction."""
 
+from typing import Any
+
 from bookwell.core.config import Settings
+from bookwell.observability.redaction import redact_value
 
 
 def init_sentry(settings: Settings) -> bool:
@@ -32,5 +35,14 @@ def init_sentry(settings: Settings) -> bool:
             DramatiqIntegration(),
         ],
         send_default_pii=False,
+        # Sentry scrubs headers and fields by name, not a token inside a query string or a
+        # message: every event goes through the log lines' redaction too.
+        before_send=scrubbed,
+        before_send_transaction=scrubbed,
     )
     return True
+
+
+def scrubbed(event: Any, hint: Any) -> Any:
+    """The event with credentials redacted (observability/redaction.py)."""
+    return redact_value(event)
