@@ -40,6 +40,11 @@ mutation($input: ChangeReservationDatesInput!) {
 }"""
 
 
+LIMITS = """query($id: ID!) {
+  listing(id: $id) { maxHoldNights maxHoldUnits maxGuestHolds maxListingHolds }
+}"""
+
+
 async def set_terms(client, host_token, listing, **terms) -> list[dict]:
     answer = await client(TERMS, {"id": str(listing), "input": terms}, token=host_token)
     return answer.data["updateListingTerms"]["errors"]
@@ -136,4 +141,11 @@ async def test_the_host_sets_the_limits_in_range(client, db, host, host_token, g
         ("INVALID_INPUT", "maxHoldUnits"),
     ]
     assert await set_terms(client, host_token, listing, maxHoldNights=365, maxHoldUnits=5) == []
+    shown = await client(LIMITS, {"id": str(listing)})
+    assert shown.data["listing"] == {
+        "maxHoldNights": 365,
+        "maxHoldUnits": 5,
+        "maxGuestHolds": 2,
+        "maxListingHolds": 10,
+    }
     await book_over_graphql(client, guest_token, listing, in_days(3), nights=365, quantity=5)

@@ -160,6 +160,12 @@ class Listing(Node):
     offer_minutes: int = strawberry.field(
         description="How long a waitlist offer holds its units for the guest."
     )
+    max_hold_nights: int = strawberry.field(description="Most nights one unpaid hold may take.")
+    max_hold_units: int = strawberry.field(description="Most units one unpaid hold may take.")
+    max_guest_holds: int = strawberry.field(description="Most unpaid holds of one guest here.")
+    max_listing_holds: int = strawberry.field(
+        description="The most unpaid holds this listing carries at once, all guests together."
+    )
     cleaning_fee: Money = strawberry.field(description="Per unit and stay.")
     cancellation_policy: CancellationPolicy = strawberry.field(
         description="What cancelling a booking made now refunds; each booking keeps the policy "
@@ -360,6 +366,10 @@ class Listing(Node):
             hold_minutes=row.hold_minutes,
             approval_hours=row.approval_hours,
             offer_minutes=row.offer_minutes,
+            max_hold_nights=row.max_hold_nights,
+            max_hold_units=row.max_hold_units,
+            max_guest_holds=row.max_guest_holds,
+            max_listing_holds=row.max_listing_holds,
             cleaning_fee=Money.of(row.cleaning_fee, row.currency),
             cancellation_policy=CancellationPolicy(
                 free_cancellation_days=row.free_cancellation_days,

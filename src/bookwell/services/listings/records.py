@@ -28,6 +28,10 @@ class ListingRecord:
     hold_minutes: int
     approval_hours: int
     offer_minutes: int
+    max_hold_nights: int
+    max_hold_units: int
+    max_guest_holds: int
+    max_listing_holds: int
     cleaning_fee: Decimal
     free_cancellation_days: int
     late_refund_percent: int
