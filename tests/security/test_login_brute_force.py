@@ -96,6 +96,22 @@ async def test_aliases_cannot_spread_guesses(per_account):
     assert answer.status == 429 and LIMITED in answer.codes
 
 
+async def test_guesses_cannot_be_spread_over_the_api_and_the_admin(per_account):
+    """The admin's sign-in kept a counter of its own: three guesses there, three more over
+    the API, per window."""
+    from tests.admin.conftest import sign_in
+
+    async with in_process(per_account) as client:
+        for n in range(2):
+            admin = await sign_in(client.http, "victim@example.com", f"admin guess {n}")
+            assert admin.status_code != 429
+        first = await client(LOGIN, {"email": "victim@example.com", "password": "guess"})
+        assert not _limited(first)
+        assert _limited(await client(LOGIN, {"email": "victim@example.com", "password": "x"}))
+        admin = await sign_in(client.http, "Victim@example.com", "admin guess 3")
+        assert admin.status_code == 429
+
+
 @asynccontextmanager
 async def behind_uvicorn(settings: Settings) -> AsyncIterator[str]:
     """The app as `bookwell serve` runs it: uvicorn with serve's options."""

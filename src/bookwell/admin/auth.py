@@ -15,7 +15,7 @@ from bookwell.admin.csrf import forgery_refusal
 from bookwell.admin.sessions import LazySessionMaker
 from bookwell.core.config import Settings
 from bookwell.core.errors import DomainError
-from bookwell.core.rate_limits import Counter, RateLimiter
+from bookwell.core.rate_limits import Counter, RateLimiter, login_attempts_at
 from bookwell.models import Role, User
 from bookwell.services.accounts import accounts
 from bookwell.services.accounts.principal import Principal
@@ -81,16 +81,14 @@ class AdminAuth(AuthenticationBackend):
         return True
 
     async def _throttle(self, request: Request, email: str) -> int | None:
-        """The API's login limits (per IP, per account) in counters of the admin's own."""
+        """The API's login limits: per IP in a counter of the admin's own, per account in
+        the API login's counter (guesses at one account add up over both)."""
         if self.rate_limiter is None:
             return None
         ip = request.client.host if request.client else "unknown"
         counters = [
             Counter(f"admin-login:ip:{ip}", self.settings.login_limit_per_ip),
-            Counter(
-                f"admin-login:email:{email.strip().lower()[:320]}",
-                self.settings.login_limit_per_principal,
-            ),
+            login_attempts_at(email, self.settings.login_limit_per_account),
         ]
         return await self.rate_limiter.take(counters, 1, self.settings.rate_limit_window_seconds)
 

@@ -1,6 +1,7 @@
 """Counters behind the rate limits: fixed windows in Redis (shared by every replica), or in
 this process when no Redis is configured."""
 
+import hashlib
 import logging
 import math
 import time
@@ -39,6 +40,14 @@ return -1
 class Counter:
     key: str
     limit: int
+
+
+def login_attempts_at(email: str, limit: int) -> Counter:
+    """The counter of sign-in attempts at one account, shared by the API's login and the
+    admin's: keyed by the email as login matches it (case and spaces aside), hashed, so an
+    unknown address counts exactly like a known one and no address is kept in Redis."""
+    account = hashlib.sha256(email.strip().lower().encode("utf-8", "replace")).hexdigest()
+    return Counter(f"login:account:{account}", limit)
 
 
 class RateLimiter(Protocol):

@@ -7,7 +7,6 @@ What is guarded is declared on the field itself, in graphql/schema.py:
 declarations from the schema; a new booking mutation is guarded by declaring it, not by
 editing this module. The buckets and their limits (settings) are here."""
 
-import hashlib
 from collections import Counter as Tally
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -31,7 +30,7 @@ from strawberry.extensions import FieldExtension, SchemaExtension
 from strawberry.types import ExecutionResult
 from strawberry.types.base import get_object_definition
 
-from bookwell.core.rate_limits import Counter, RateLimiter
+from bookwell.core.rate_limits import Counter, RateLimiter, login_attempts_at
 
 CODE = "RATE_LIMITED"
 
@@ -192,15 +191,14 @@ def _answer_429(context, retry_after: int) -> None:
 async def limit_login_attempts(context, email: str) -> None:
     """Counts one login attempt at this account, from any IP, and raises RATE_LIMITED (HTTP
     429) past `login_limit_per_account` in the window. Called by the login resolver, once
-    per login field (aliases count each). Keyed by the email as login matches it (case and
-    spaces aside), hashed: an unknown address is counted exactly like a known one, so the
-    limit tells nothing about which accounts exist, and no address is stored in Redis."""
+    per login field (aliases count each); the admin's sign-in counts in the same counter
+    (core/rate_limits.login_attempts_at), so the limit tells nothing about which accounts
+    exist and one account's guesses cannot be spread over the two doors."""
     limiter: RateLimiter | None = getattr(context, "rate_limiter", None)
     settings = context.settings
     if limiter is None or not settings.rate_limits:
         return
-    account = hashlib.sha256(email.strip().lower().encode("utf-8", "replace")).hexdigest()
-    counter = Counter(f"login:account:{account}", settings.login_limit_per_account)
+    counter = login_attempts_at(email, settings.login_limit_per_account)
     retry_after = await limiter.take([counter], 1, settings.rate_limit_window_seconds)
     if retry_after is not None:
         _answer_429(context, retry_after)
