@@ -19,7 +19,14 @@ from bookwell.core.ids import global_id
 from bookwell.graphql.limits.cost import CODE as COSTLY
 from bookwell.graphql.limits.rate_limiting import CODE as RATE_LIMITED
 from bookwell.models import ListingKind, Role
-from tests.factories import book_slot, make_listing, make_slot_listing, make_token, make_user
+from tests.factories import (
+    MANY_HOLDS,
+    book_slot,
+    make_listing,
+    make_slot_listing,
+    make_token,
+    make_user,
+)
 from tests.support.sql_statements import sql_statements
 
 T = TypeVar("T")
@@ -103,6 +110,7 @@ async def huge_equipment(db, host):
         opens_at=None,
         closes_at=None,
         timezone="UTC",
+        **MANY_HOLDS,  # the attack's setting: a host who lets thousands be held at once
     )
 
 

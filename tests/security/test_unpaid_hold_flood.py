@@ -12,15 +12,19 @@ the listing row's lock, so concurrent requests cannot pass them.
 """
 
 import asyncio
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from bookwell.core.errors import DomainError, ErrorCode
 from bookwell.flows import booking as booking_flows
-from bookwell.models import Role
+from bookwell.models import ListingKind, Role
 from bookwell.services.booking.reservations import NewReservation
 from tests.factories import (
     book_over_graphql,
+    book_slot,
     in_days,
     make_listing,
+    make_slot_listing,
     make_token,
     make_user,
     try_book_over_graphql,
@@ -149,3 +153,30 @@ async def test_the_host_sets_the_limits_in_range(client, db, host, host_token, g
         "maxListingHolds": 10,
     }
     await book_over_graphql(client, guest_token, listing, in_days(3), nights=365, quantity=5)
+
+
+async def test_slot_listings_limit_unpaid_holds_too(db, host):
+    """bookSlot took no notice of the limits: one guest could hold every projector, every
+    slot of the day, and fresh accounts all of it again."""
+    listing = await make_slot_listing(
+        db, host, units=20, kind=ListingKind.EQUIPMENT, opens_at=None, closes_at=None
+    )
+    guest = await make_user(db, Role.GUEST)
+    day = datetime.combine(in_days(5), time(9), tzinfo=ZoneInfo("Europe/Berlin"))
+
+    async def hold(who, hour: int, quantity: int = 1):
+        try:
+            return await book_slot(db, who, listing, day + timedelta(hours=hour), quantity=quantity)
+        except DomainError as error:
+            return (error.code, error.field)
+
+    assert await hold(guest, 0, quantity=20) == (ErrorCode.HOLD_LIMIT, ("quantity",))
+    assert not isinstance(await hold(guest, 0), tuple)
+    assert not isinstance(await hold(guest, 1), tuple)
+    assert await hold(guest, 2) == (ErrorCode.HOLD_LIMIT, None)  # maxGuestHolds: 2
+    others = [await make_user(db, Role.GUEST) for _ in range(10)]
+    outcomes = await asyncio.gather(*(hold(other, 3 + n % 3) for n, other in enumerate(others)))
+    assert sum(not isinstance(outcome, tuple) for outcome in outcomes) == 8  # 10 in all
+    assert {outcome for outcome in outcomes if isinstance(outcome, tuple)} == {
+        (ErrorCode.HOLD_LIMIT, None)
+    }

@@ -15,7 +15,7 @@ from bookwell.services.listings.units import SlotSettings, TableSpec
 from bookwell.services.slots import slots as slot_service
 from bookwell.services.slots.search import SlotQuestion, free_slots, slot_listings
 from bookwell.services.slots.slots import NewSlotBooking
-from tests.factories import book_slot, make_listing, make_slot_listing
+from tests.factories import MANY_HOLDS, book_slot, make_listing, make_slot_listing
 from tests.slots.slot_clock import (
     NEW_YORK,
     NOW,
@@ -38,7 +38,7 @@ async def restaurant(db, host, tables=(2, 4, 4, 6, 8), **fields):
         timezone=fields.pop("timezone", "Europe/Berlin"),
         nightly_price=fields.pop("nightly_price", "0"),
         slots=settings,
-        **fields,
+        **{**MANY_HOLDS, **fields},  # these tests hold many tables at once on purpose
     )
 
 
@@ -92,7 +92,7 @@ async def test_a_party_larger_than_every_table_is_invalid(db, host, guest):
 
 
 async def test_adjacent_slots_touch_overlapping_ones_are_refused(db, host, guest):
-    listing_id = await make_slot_listing(db, host)
+    listing_id = await make_slot_listing(db, host, **MANY_HOLDS)  # one guest, many slots
     await book_slot(db, guest, listing_id, berlin(2031, 6, 6, 10), berlin(2031, 6, 6, 11), now=NOW)
     await book_slot(db, guest, listing_id, berlin(2031, 6, 6, 11), berlin(2031, 6, 6, 13), now=NOW)
     await book_slot(db, guest, listing_id, berlin(2031, 6, 6, 9), now=NOW)
@@ -188,7 +188,7 @@ async def test_quantity_takes_several_units_and_prices_per_slot(db, host, guest)
 
 
 async def test_book_across_berlin_spring_forward(db, host, guest):
-    listing_id = await make_slot_listing(db, host, opens_at=None, closes_at=None)
+    listing_id = await make_slot_listing(db, host, opens_at=None, closes_at=None, **MANY_HOLDS)
     night = await book_slot(
         db, guest, listing_id, berlin(2031, 3, 30, 1), berlin(2031, 3, 30, 3), now=NOW
     )

@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from bookwell.models import ListingKind, Role
 from bookwell.services.listings.units import SlotSettings
-from tests.factories import make_listing, make_token, make_user
+from tests.factories import MANY_HOLDS, make_listing, make_token, make_user
 
 CREATE_LISTING = """
 mutation($input: CreateListingInput!) {
@@ -132,7 +132,9 @@ async def test_a_restaurant_books_the_smallest_table_that_fits(client, host_toke
 
 
 async def test_spaces_book_whole_slots_and_adjacent_ones_touch(client, db, host, guest_token):
-    listing_id = await make_listing(db, host, kind=ListingKind.SPACE, units=1, nightly_price="40")
+    listing_id = await make_listing(
+        db, host, kind=ListingKind.SPACE, units=1, nightly_price="40", **MANY_HOLDS
+    )
     first = await book(
         client, guest_token, listingId=str(listing_id), startsAt=at(10), endsAt=at(12)
     )
@@ -248,7 +250,13 @@ async def test_the_slots_of_a_day_the_clocks_change_tile_it(client, db, host, gu
     assert day < date.today() + timedelta(days=366)
     all_day = SlotSettings(opens_at=None, closes_at=None)
     listing_id = await make_listing(
-        db, host, kind=ListingKind.SPACE, timezone=zone.key, nightly_price="10", slots=all_day
+        db,
+        host,
+        kind=ListingKind.SPACE,
+        timezone=zone.key,
+        nightly_price="10",
+        slots=all_day,
+        **MANY_HOLDS,  # the day is booked up slot by slot by one guest
     )
 
     async def free() -> list[dict]:

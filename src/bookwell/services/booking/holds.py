@@ -144,6 +144,53 @@ async def check_hold_limits(
         max_units=limits.max_hold_units,
         nights_field=nights_field,
     )
+    await check_unpaid_hold_counts(
+        session=session,
+        listing_id=listing_id,
+        guest_id=guest_id,
+        max_guest_holds=limits.max_guest_holds,
+        max_listing_holds=limits.max_listing_holds,
+    )
+
+
+async def check_slot_hold_limits(
+    *, session: AsyncSession, listing_id: uuid.UUID, guest_id: uuid.UUID, quantity: int
+) -> None:
+    """check_hold_limits for a slot listing (restaurant, space, equipment): its units and
+    the unpaid holds the guest and everyone have there, counted under the listing's lock.
+    A slot has no nights: its length is bounded by the listing's opening hours."""
+    limits = (
+        await session.execute(
+            select(Listing.max_hold_units, Listing.max_guest_holds, Listing.max_listing_holds)
+            .where(Listing.id == listing_id)
+            .with_for_update(key_share=True)
+        )
+    ).one()
+    if quantity > limits.max_hold_units:
+        raise _hold_limit(
+            f"An unpaid hold on this listing takes at most {limits.max_hold_units} unit(s) "
+            "(the listing's maxHoldUnits): book fewer, or ask the host to raise it.",
+            "quantity",
+        )
+    await check_unpaid_hold_counts(
+        session=session,
+        listing_id=listing_id,
+        guest_id=guest_id,
+        max_guest_holds=limits.max_guest_holds,
+        max_listing_holds=limits.max_listing_holds,
+    )
+
+
+async def check_unpaid_hold_counts(
+    *,
+    session: AsyncSession,
+    listing_id: uuid.UUID,
+    guest_id: uuid.UUID,
+    max_guest_holds: int,
+    max_listing_holds: int,
+) -> None:
+    """HOLD_LIMIT when the guest, or everyone, already has the listing's most unpaid holds.
+    The caller holds the listing's row lock, so holds are counted one after another."""
     counts = (
         await session.execute(
             select(
@@ -152,12 +199,12 @@ async def check_hold_limits(
             ).where(Reservation.listing_id == listing_id, unpaid_hold())
         )
     ).one()
-    if counts.guest >= limits.max_guest_holds:
+    if counts.guest >= max_guest_holds:
         raise _hold_limit(
             f"You have {counts.guest} unpaid hold(s) on this listing, its limit (the listing's "
             "maxGuestHolds): pay for or cancel one first."
         )
-    if counts.listing >= limits.max_listing_holds:
+    if counts.listing >= max_listing_holds:
         raise _hold_limit(
             f"This listing has {counts.listing} unpaid holds, its limit (the listing's "
             "maxListingHolds): try again when one is paid or expires."

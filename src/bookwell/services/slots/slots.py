@@ -35,7 +35,7 @@ from bookwell.models import (
     new_id,
 )
 from bookwell.services.accounts.principal import Principal
-from bookwell.services.booking.holds import check_guest_name
+from bookwell.services.booking.holds import check_guest_name, check_slot_hold_limits
 from bookwell.services.booking.idempotency import check_idempotency_key
 from bookwell.services.booking.records import RESERVATION_COLUMNS, ReservationRecord
 from bookwell.services.booking.reservations import claim_idempotency_key, input_fingerprint
@@ -244,6 +244,10 @@ async def book_slot(
     check_bookable_now(slot, now or datetime.now(UTC))
     check_party(listing, data.party_size, data.quantity, listing.largest_table or 0)
     name = check_guest_name(data.guest_name) or listing.guest_user_name
+    # Before any unit is taken: every hold on a listing locks the listing first.
+    await check_slot_hold_limits(
+        session=session, listing_id=listing.id, guest_id=guest.user_id, quantity=data.quantity
+    )
 
     candidates = await _candidate_units(
         session=session, listing=listing, slot=slot, party_size=data.party_size
