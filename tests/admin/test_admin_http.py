@@ -56,7 +56,7 @@ async def test_an_admin_signs_in_and_out(admin_client: httpx.AsyncClient, seeded
 
 
 async def test_sign_in_attempts_are_rate_limited_per_account(settings: Settings, seeded: Seeded):
-    async with client_of(settings.model_copy(update={"login_limit_per_principal": 2})) as http:
+    async with client_of(settings.model_copy(update={"login_limit_per_account": 2})) as http:
         for _ in range(2):
             assert (await sign_in(http, seeded.admin_email, "wrong-password")).status_code == 400
         refused = await sign_in(http, seeded.admin_email.upper(), ADMIN_PASSWORD)

@@ -1,53 +1,95 @@
 """Error reports leaked what the logs no longer do: Sentry scrubs headers and fields by
 name, but a token in a report download's query string (`?access_token=`), the calendar
-feed's `?token=`, or in an exception's message went out as written."""
+feed's `?token=`, or in an exception's message went out as written.
+
+Sentry's integrations patch Starlette, Strawberry and Dramatiq for the whole process and
+cannot be taken back, so each test runs Sentry in a child process of its own."""
 
 import json
+import subprocess
+import sys
+import textwrap
 
-import sentry_sdk
-from pydantic import SecretStr
-from sentry_sdk.transport import Transport
-
-from bookwell.observability.sentry import init_sentry
-
-DSN = "https://public@sentry.example.invalid/1"
 JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJob3N0In0.c2lnbmF0dXJlLXZhbHVl"
 
+WITH_SENTRY = """
+import json, os, sys
+import sentry_sdk
+from sentry_sdk.transport import Transport
+from bookwell.core.config import Settings
+from bookwell.observability.sentry import init_sentry
+
+sent = []
 
 class Captured(Transport):
-    def __init__(self, options=None):
-        super().__init__(options)
-        self.envelopes: list[str] = []
+    def capture_envelope(self, envelope):
+        sent.append(envelope.serialize().decode())
 
-    def capture_envelope(self, envelope) -> None:
-        self.envelopes.append(envelope.serialize().decode())
+real_init = sentry_sdk.init
+sentry_sdk.init = lambda **options: real_init(**options, transport=Captured())
+settings = Settings(sentry_dsn="https://public@sentry.example.invalid/1")
+assert init_sentry(settings)
+"""
+
+REPORT_AN_ERROR = """
+JWT = sys.argv[1]
+sentry_sdk.capture_event(
+    {
+        "message": f"feed failed for /listings/1/calendar.ics?token={JWT}",
+        "request": {
+            "url": "http://api.example/reports/occupancy.csv",
+            "query_string": f"access_token={JWT}&from=2026-01-01",
+            "headers": {"Authorization": "Bearer abcdefghijkl", "Accept": "text/csv"},
+        },
+        "extra": {"password": "hunter2hunter2", "note": "Basic dXNlcjpwYXNzd29yZA=="},
+    }
+)
+sentry_sdk.flush()
+print(json.dumps(sent))
+"""
+
+SEARCH_WITH_SENTRY_ON = """
+from starlette.testclient import TestClient
+from bookwell.app import create_app
+
+query = '''query($start: Date!) {
+  searchAvailability(startDate: $start, nights: 2) { edges { cursor node { id title } } }
+  listings(first: 5) { edges { node { id reservations(first: 2) { edges { node { id } } } } } }
+}'''
+with TestClient(create_app(settings, database_url=os.environ["DATABASE_URL"])) as client:
+    answer = client.post("/graphql", json={"query": query, "variables": {"start": "2031-06-01"}})
+print(json.dumps(answer.json()))
+"""
 
 
-def test_error_reports_carry_no_credentials(settings, monkeypatch):
-    transport = Captured()
-    real_init = sentry_sdk.init
-    monkeypatch.setattr(
-        sentry_sdk, "init", lambda **options: real_init(**options, transport=transport)
+def _run(script: str, *args: str, env: dict | None = None) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(script), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
     )
-    try:
-        assert init_sentry(settings.model_copy(update={"sentry_dsn": SecretStr(DSN)}))
-        sentry_sdk.capture_event(
-            {
-                "message": f"feed failed for /listings/1/calendar.ics?token={JWT}",
-                "request": {
-                    "url": "http://api.example/reports/occupancy.csv",
-                    "query_string": f"access_token={JWT}&from=2026-01-01",
-                    "headers": {"Authorization": "Bearer abcdefghijkl", "Accept": "text/csv"},
-                },
-                "extra": {"password": "hunter2hunter2", "note": "Basic dXNlcjpwYXNzd29yZA=="},
-            }
-        )
-        sentry_sdk.flush()
-    finally:
-        sentry_sdk.get_client().close()
-        real_init()  # no DSN: an inactive client, as before the test
-    sent = "\n".join(transport.envelopes)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout.strip().splitlines()[-1]
+
+
+def test_error_reports_carry_no_credentials():
+    sent = "\n".join(json.loads(_run(WITH_SENTRY + REPORT_AN_ERROR, JWT)))
     assert "from=2026-01-01" in sent and "text/csv" in sent  # the event did go out
     for secret in (JWT, "abcdefghijkl", "hunter2hunter2", "dXNlcjpwYXNzd29yZA=="):
         assert secret not in sent
-    assert json.dumps("[REDACTED]")[1:-1] in sent
+    assert "[REDACTED]" in sent
+
+
+async def test_pages_written_as_json_answer_with_sentry_on(db, host, database_url, tmp_path):
+    """Sentry's Strawberry integration resolves through field middleware, which took the
+    JSON-written edges off their fast path: every search answered INTERNAL_ERROR."""
+    from tests.factories import make_listing
+
+    await make_listing(db, host, city="Lyon")
+    env = {"DATABASE_URL": database_url, "BOOKWELL_DATA_DIR": str(tmp_path), "PATH": ""}
+    answer = json.loads(_run(WITH_SENTRY + SEARCH_WITH_SENTRY_ON, env=env))
+    assert "errors" not in answer, answer
+    assert len(answer["data"]["searchAvailability"]["edges"]) == 1
+    assert len(answer["data"]["listings"]["edges"]) == 1

@@ -211,13 +211,15 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
         node = field_details_list[0].node
         field = parent_type.fields.get(node.name.value)  # None for __typename
         store = getattr(source, "prefetched", None)
-        if store and not self._has_field_middleware():
+        if store:
             value = self._prefetched_value(field, field_details_list, store)
             if isinstance(value, Prebuilt):
+                # Even under field middleware (Sentry's Strawberry integration): a
+                # connection whose edges were written as JSON has no edges to iterate.
                 if value.node is _one_node(field_details_list):
                     return value.json
                 value = _MISSING  # built for another node: the resolver loads its own
-            if value is not _MISSING:
+            if value is not _MISSING and not self._has_field_middleware():
                 return self._complete_prefetched(
                     parent_type, field, field_details_list, path, value, position_context
                 )
