@@ -93,3 +93,30 @@ async def test_pages_written_as_json_answer_with_sentry_on(db, host, database_ur
     assert "errors" not in answer, answer
     assert len(answer["data"]["searchAvailability"]["edges"]) == 1
     assert len(answer["data"]["listings"]["edges"]) == 1
+
+
+def test_traces_carry_no_credentials():
+    """The request span's URL attributes held `?access_token=` as sent."""
+    from opentelemetry.instrumentation.starlette import StarletteInstrumentor
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+    from starlette.applications import Starlette
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+    from starlette.testclient import TestClient
+
+    from bookwell.observability.tracing import redact_span_urls
+
+    exported = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exported))
+    app = Starlette(routes=[Route("/reports/{file}", lambda request: PlainTextResponse("ok"))])
+    StarletteInstrumentor.instrument_app(
+        app, server_request_hook=redact_span_urls, tracer_provider=provider
+    )
+    with TestClient(app) as client:
+        assert client.get(f"/reports/a.csv?access_token={JWT}&from=2026-01-01").text == "ok"
+    attributes = [str(dict(span.attributes or {})) for span in exported.get_finished_spans()]
+    assert attributes and any("from=2026-01-01" in seen for seen in attributes)
+    assert not any(JWT in seen for seen in attributes)

@@ -3,9 +3,12 @@ spans for HTTP requests (Starlette) and database calls (asyncpg), exported over 
 The process-wide parts (tracer provider, asyncpg) are set up once; each app is
 instrumented by `instrument_app`."""
 
+from typing import Any
+
 from starlette.applications import Starlette
 
 from bookwell.core.config import Settings
+from bookwell.observability.redaction import redact_text
 
 SERVICE_NAME = "bookwell"
 
@@ -48,8 +51,21 @@ def instrument_app(app: Starlette, settings: Settings) -> bool:
         return False
     from opentelemetry.instrumentation.starlette import StarletteInstrumentor
 
-    StarletteInstrumentor.instrument_app(app)
+    StarletteInstrumentor.instrument_app(app, server_request_hook=redact_span_urls)
     return True
+
+
+# Span attributes that may hold a request's query string (`?access_token=`, `?token=`).
+URL_ATTRIBUTES = ("http.url", "http.target", "url.full", "url.query", "http.route")
+
+
+def redact_span_urls(span: Any, scope: dict[str, Any]) -> None:
+    """Credentials in a request's URL never reach a trace, as they never reach a log line."""
+    attributes = getattr(span, "attributes", None) or {}
+    for name in URL_ATTRIBUTES:
+        value = attributes.get(name)
+        if isinstance(value, str) and (redacted := redact_text(value)) != value:
+            span.set_attribute(name, redacted)
 
 
 def trace_messages(tracer_provider=None):
