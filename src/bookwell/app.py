@@ -23,8 +23,7 @@ from bookwell.core.db import connect, secret_key
 from bookwell.core.pg_listen import Listener
 from bookwell.graphql.view import BookwellGraphQL
 from bookwell.http.authentication import BearerTokens, authentication
-from bookwell.http.body_size import BodySizeLimit
-from bookwell.http.body_timeout import BodyTimeout
+from bookwell.http.body_limits import BodyLimits
 from bookwell.http.calendar_feed import calendar_feed, calendar_feed_refusal
 from bookwell.http.cors import cors_options, origin_matcher
 from bookwell.http.health import health, healthz, readyz
@@ -155,8 +154,9 @@ def create_app(
     app.state.metrics = metrics  # fed per operation by observability/graphql.py
     app.add_middleware(GZipMiddleware, minimum_size=settings.gzip_min_bytes)
     app.add_middleware(RequestContext)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-    app.add_middleware(BodyTimeout, seconds=settings.body_timeout_seconds)
+    app.add_middleware(
+        BodyLimits, max_bytes=settings.max_body_bytes, seconds=settings.body_timeout_seconds
+    )
     if (cors := cors_options(settings)) is not None:
         # Outermost, so refusals (413, 401, 429) carry the headers a browser needs to read them.
         app.add_middleware(CORSMiddleware, **cors)

@@ -137,7 +137,7 @@ def uvicorn_options(
         # request head's size but parses in Python; a reverse proxy bounds heads in size and
         # time (SECURITY.md, production checklist).
         # An idle keep-alive connection is closed after this long (a body being received is
-        # bounded by the app: http/body_timeout.py).
+        # bounded by the app: http/body_limits.py).
         "timeout_keep_alive": settings.keep_alive_seconds,
         # Not uvicorn's: it trusts 127.0.0.1 (or FORWARDED_ALLOW_IPS) by default. The app
         # reads forwarded headers itself, from BOOKWELL_FORWARDED_ALLOW_IPS only (app.py).
