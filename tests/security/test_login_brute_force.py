@@ -2,22 +2,19 @@
 only), and rotating `X-Forwarded-For` so that every attempt seems to come from a new IP
 (uvicorn trusted the header from 127.0.0.1 by default: 35 of 35 attempts passed)."""
 
-import asyncio
-import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
 import pytest
-import uvicorn
 
 from bookwell.app import create_app
 from bookwell.cli.serve import uvicorn_options
 from bookwell.core.config import Settings
 from bookwell.graphql.limits.rate_limiting import CODE as LIMITED
+from tests.support.browser import serving
 from tests.support.graphql_client import GraphQLClient
 from tests.support.lifespan import started
-from tests.support.ports import free_port
 
 LOGIN = """mutation($email: String!, $password: String!) {
   login(input: {email: $email, password: $password}) { accessToken errors { code } }
@@ -112,24 +109,10 @@ async def test_guesses_cannot_be_spread_over_the_api_and_the_admin(per_account):
         assert admin.status_code == 429
 
 
-@asynccontextmanager
-async def behind_uvicorn(settings: Settings) -> AsyncIterator[str]:
+def behind_uvicorn(settings: Settings):
     """The app as `bookwell serve` runs it: uvicorn with serve's options."""
-    app = create_app(settings)
-    port = free_port()
-    options = uvicorn_options(settings, "127.0.0.1", port, access_log=False)
-    server = uvicorn.Server(uvicorn.Config(app, **options))  # type: ignore[arg-type]
-    thread = threading.Thread(target=server.run, name="brute-force-uvicorn", daemon=True)
-    thread.start()
-    try:
-        async with asyncio.timeout(30):
-            while not server.started:
-                assert thread.is_alive(), "uvicorn stopped before it started"
-                await asyncio.sleep(0.05)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await asyncio.to_thread(thread.join, 15)
+    options = uvicorn_options(settings, "127.0.0.1", 0, access_log=False)
+    return serving(create_app(settings), dict(options))
 
 
 def _per_ip(settings: Settings, redis_server_url: str, queue_namespace: str, **more) -> Settings:

@@ -31,10 +31,13 @@ VIEWPORT = {"width": 1280, "height": 800}
 
 
 @asynccontextmanager
-async def serving(app: Starlette) -> AsyncIterator[str]:
-    """uvicorn in a thread of its own (its own event loop), for as long as the block runs."""
+async def serving(app: Starlette, options: dict | None = None) -> AsyncIterator[str]:
+    """uvicorn in a thread of its own (its own event loop), for as long as the block runs;
+    `options` are uvicorn's (`bookwell serve`'s: cli.serve.uvicorn_options), host and port
+    aside."""
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    settings = {"log_level": "warning", **(options or {}), "host": "127.0.0.1", "port": port}
+    config = uvicorn.Config(app, **settings)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="admin-uvicorn", daemon=True)
     thread.start()
