@@ -136,8 +136,8 @@ class Mutation:
     )
     revoke_api_token: RevokeApiTokenPayload = strawberry.mutation(
         resolver=account_resolvers.revoke_api_token,
-        description="Revoke one of your API tokens (a leaked one, say): it stops working at "
-        "once. Errors: NOT_FOUND.",
+        description="Revoke one of your API tokens (a leaked one, say) by its value or its id: "
+        "it stops working at once. Errors: NOT_FOUND, INVALID_INPUT (neither or both given).",
     )
     create_listing: ListingPayload = strawberry.mutation(
         resolver=listing_resolvers.create_listing,

@@ -16,7 +16,13 @@ from bookwell.models import ApiToken, Role, User, new_id
 from bookwell.services.accounts.password_rules import password_problem
 from bookwell.services.accounts.passwords import hash_password, verify_password
 from bookwell.services.accounts.principal import Principal
-from bookwell.services.accounts.records import USER_COLUMNS, NewApiToken, UserRecord
+from bookwell.services.accounts.records import (
+    API_TOKEN_COLUMNS,
+    USER_COLUMNS,
+    ApiTokenRecord,
+    NewApiToken,
+    UserRecord,
+)
 from bookwell.services.accounts.tokens import (
     AccessTokens,
     hash_api_token,
@@ -145,16 +151,41 @@ async def create_api_token(
     expires_at = (
         None if expires_in_days is None else datetime.now(UTC) + timedelta(days=expires_in_days)
     )
+    token_id = new_id()
     await session.execute(
         insert(ApiToken).values(
-            id=new_id(),
+            id=token_id,
             user_id=user_id,
             name=checked_name,
             token_hash=hash_api_token(uuid.UUID(token)),
             expires_at=expires_at,
         )
     )
-    return NewApiToken(token, expires_at)
+    return NewApiToken(token_id, token, expires_at)
+
+
+async def api_tokens_of(*, session: AsyncSession, user_id: uuid.UUID) -> list[ApiTokenRecord]:
+    """A user's API tokens, newest first, revoked and expired ones included."""
+    rows = await session.execute(
+        select(*API_TOKEN_COLUMNS)
+        .where(ApiToken.user_id == user_id)
+        .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+    )
+    return build_all(ApiTokenRecord, rows)
+
+
+async def revoke_api_token_by_id(
+    *, session: AsyncSession, token_id: uuid.UUID, owner: uuid.UUID
+) -> bool:
+    """Revokes `owner`'s token with this id (one whose value they no longer have); False when
+    they have no such live token."""
+    stmt = (
+        update(ApiToken)
+        .where(ApiToken.id == token_id, ApiToken.user_id == owner, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=func.now())
+        .returning(ApiToken.id)
+    )
+    return (await session.execute(stmt)).first() is not None
 
 
 async def revoke_api_token(
