@@ -7,7 +7,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bookwell.core.db import Database
 from bookwell.flows.transaction import in_one_transaction
 from bookwell.models import Role
-from bookwell.services.accounts import accounts
+from bookwell.services.accounts import accounts, profiles
+from bookwell.services.accounts.profiles import ProfileChange
 from bookwell.services.accounts.records import ApiTokenRecord, NewApiToken, UserRecord
 
 
@@ -17,6 +18,13 @@ async def register(db: Database, *, email: str, password: str, name: str, role: 
         lambda session: accounts.register(
             session=session, email=email, password=password, name=name, role=role
         ),
+    )
+
+
+async def update_profile(db: Database, *, user_id: uuid.UUID, change: ProfileChange) -> UserRecord:
+    return await in_one_transaction(
+        db,
+        lambda session: profiles.update_profile(session=session, user_id=user_id, change=change),
     )
 
 

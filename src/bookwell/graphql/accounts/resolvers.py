@@ -5,11 +5,12 @@ import strawberry
 from bookwell.core.errors import DomainError, ErrorCode
 from bookwell.core.ids import database_id_of
 from bookwell.flows import accounts
-from bookwell.graphql.accounts.inputs import LoginInput, RegisterInput
+from bookwell.graphql.accounts.inputs import LoginInput, RegisterInput, UpdateProfileInput
 from bookwell.graphql.accounts.types import (
     ApiToken,
     ApiTokenPayload,
     AuthPayload,
+    ProfilePayload,
     RevokeApiTokenPayload,
     User,
 )
@@ -17,6 +18,7 @@ from bookwell.graphql.context import Info
 from bookwell.graphql.limits.rate_limiting import limit_login_attempts
 from bookwell.graphql.shared.common import errors_as_data, public_read, require_principal
 from bookwell.graphql.shared.errors import ARGUMENTS, INPUT, user_errors
+from bookwell.services.accounts.profiles import ProfileChange
 
 
 async def me(info: Info) -> User | None:
@@ -133,3 +135,19 @@ async def revoke_api_token(
     field = "token" if token is not None else "id"
     error = DomainError(ErrorCode.NOT_FOUND, "None of your live API tokens is that one.", field)
     return RevokeApiTokenPayload(revoked=False, errors=user_errors(error, ARGUMENTS))
+
+
+async def update_profile(
+    info: Info,
+    input: Annotated[UpdateProfileInput, strawberry.argument(description="What to change.")],
+) -> ProfilePayload:
+    principal = require_principal(info)
+    change = ProfileChange(
+        name=input.name if isinstance(input.name, str) else None,
+        phone=input.phone if isinstance(input.phone, str) else None,
+        clear_phone=input.phone is None,
+    )
+    row, errors = await errors_as_data(
+        accounts.update_profile(info.context.db, user_id=principal.user_id, change=change), INPUT
+    )
+    return ProfilePayload(user=User.from_row(row) if row else None, errors=errors)

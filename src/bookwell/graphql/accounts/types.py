@@ -21,6 +21,7 @@ class User(Node):
     name: str = strawberry.field(description="The name they registered with.")
     role: Role = strawberry.field(description="What they may see and do.")
     _email: strawberry.Private[str]
+    _phone: strawberry.Private[str | None]
 
     @strawberry.field(
         description="The full address for the user themself and admins; masked for others."
@@ -43,6 +44,16 @@ class User(Node):
         tokens = await accounts.api_tokens_of(info.context.db, user_id=self.database_id)
         return [ApiToken.from_record(token) for token in tokens]
 
+    @strawberry.field(
+        description="Their phone number (E.164) for the user themself and admins; null for "
+        "others (hosts see their guests' in `customers`) or when none was given."
+    )
+    def phone(self, info: Info) -> str | None:
+        viewer = info.context.principal
+        if viewer is not None and (viewer.is_admin or viewer.user_id == self.database_id):
+            return self._phone
+        return None
+
     @classmethod
     def from_row(cls, row: UserRecord) -> "User":
         return cls(
@@ -51,6 +62,7 @@ class User(Node):
             name=row.name,
             role=row.role,
             _email=row.email,
+            _phone=row.phone,
         )
 
 
@@ -125,6 +137,18 @@ class ApiTokenPayload:
         default_factory=list,
         description="Why not (INVALID_INPUT: a name of 1 to 200 characters, expiresInDays "
         "out of 1 to 3650); empty on success.",
+    )
+
+
+@strawberry.type(description="What updateProfile answers: your account as changed, or why not.")
+class ProfilePayload:
+    user: User | None = strawberry.field(
+        default=None, description="Your account; null when errors is not empty."
+    )
+    errors: list[UserError] = strawberry.field(
+        default_factory=list,
+        description="Why not (INVALID_INPUT: a name of 1 to 200 characters, a phone number "
+        "that is not one); nothing is changed then. Empty on success.",
     )
 
 

@@ -46,7 +46,7 @@ def _check_password(password: str, email: str, name: str) -> None:
         raise invalid("password", problem)
 
 
-def _checked_name(name: str) -> str:
+def checked_name(name: str) -> str:
     name = check_text(name, "name").strip()
     if not 1 <= len(name) <= 200:
         raise invalid("name", "A name needs 1 to 200 characters.")
@@ -69,12 +69,12 @@ def check_account_input(
     checked_email = found.check(_checked_email, email)
     if password is not None:
         found.check(_check_password, password, email, name)
-    checked_name = found.check(_checked_name, name)
+    kept_name = found.check(checked_name, name)
     if own_role is not None:
         found.check(_check_own_role, own_role)
     found.raise_if_any()
-    assert checked_email is not None and checked_name is not None
-    return checked_email, checked_name
+    assert checked_email is not None and kept_name is not None
+    return checked_email, kept_name
 
 
 async def create_user(

@@ -15,6 +15,7 @@ class UserRecord:
     name: str
     role: Role
     created_at: datetime
+    phone: str | None
 
 
 @dataclass(frozen=True, slots=True)
