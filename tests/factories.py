@@ -134,9 +134,9 @@ async def book(
         instant-book listing (asserted);
     confirmed: set CONFIRMED in SQL with the hold's expiry cleared, no payment made;
     status: then put into `status` in SQL (set_status), its expiry left as it was;
-    as_the_api_does: through flows.booking.book, the API's path: its own transaction, and
-        one retry after expiring the listing's overdue holds when refused UNAVAILABLE
-        (otherwise create_reservation in a transaction, which an overdue hold refuses).
+    as_the_api_does: through flows.booking.book, the API's path: its own transaction, in
+        one of the listing's turns (otherwise create_reservation in a transaction; either
+        expires the overdue holds in its way).
     """
     if guest is None:
         guest = await make_user(db, Role.GUEST)

@@ -21,6 +21,7 @@ from bookwell.admin import build_admin
 from bookwell.core.config import Settings, check_secret_key
 from bookwell.core.db import connect, secret_key
 from bookwell.core.pg_listen import Listener
+from bookwell.flows.listing_gate import install_listing_gate
 from bookwell.graphql.view import BookwellGraphQL
 from bookwell.http.authentication import BearerTokens, authentication
 from bookwell.http.body_limits import BodyLimits
@@ -91,6 +92,7 @@ def create_app(
         )
         # Directly to PostgreSQL: LISTEN through PgBouncer's transaction pooling hears nothing.
         listener = Listener(settings.direct_url(url))
+        install_listing_gate(db, settings)  # what one listing may take from the pool
         # Whatever started is stopped, in reverse, even when a later start fails.
         async with contextlib.AsyncExitStack() as started:
             started.push_async_callback(db.dispose)

@@ -67,16 +67,26 @@ class Model:
 
     # What each transition answers: None when it succeeds, else the refusal's code.
 
+    def in_the_way(self, wanted: Booking, *, besides: uuid.UUID | None = None) -> set[uuid.UUID]:
+        """Overdue holds on the listing that share a night with `wanted`."""
+        return {
+            rid
+            for rid in self.overdue_on(wanted.listing)
+            if rid != besides
+            and self.bookings[rid].start < wanted.end
+            and self.bookings[rid].end > wanted.start
+        }
+
     def to_book(self, wanted: Booking) -> tuple[ErrorCode | None, set[uuid.UUID]]:
-        """The refusal, and the holds expired on the way: refused UNAVAILABLE while overdue
-        holds count, a booking expires them (committed either way) and tries once more."""
+        """The refusal, and the holds expired on the way: a booking expires the overdue
+        holds in its way in its own transaction, so they never refuse it (and stay as they
+        were when it is refused for another reason)."""
         if wanted.quantity > self.units[wanted.listing]:
             return ErrorCode.INVALID_INPUT, set()
-        if self.fits(wanted, skip=set()):
-            return None, set()
-        lapsed = self.overdue_on(wanted.listing)
-        fits = bool(lapsed) and self.fits(wanted, skip=lapsed)
-        return (None if fits else ErrorCode.UNAVAILABLE), lapsed
+        lapsed = self.in_the_way(wanted)
+        if self.fits(wanted, skip=lapsed):
+            return None, lapsed
+        return ErrorCode.UNAVAILABLE, set()
 
     def to_pay(self, b: Booking) -> ErrorCode | None:
         # Paying what is paid answers the payment again, whatever became of the stay.
@@ -91,14 +101,17 @@ class Model:
         # A hold past its deadline but not yet marked EXPIRED can still be cancelled.
         return None if b.status in (PENDING, CONFIRMED) else INVALID_STATE
 
-    def to_change(self, rid: uuid.UUID, wanted: Booking) -> ErrorCode | None:
+    def to_change(self, rid: uuid.UUID, wanted: Booking) -> tuple[ErrorCode | None, set[uuid.UUID]]:
+        """As to_book: the overdue holds in the new nights' way expire with the change."""
         b = self.bookings[rid]
         if not (b.live_hold or b.status is CONFIRMED):
-            return INVALID_STATE
+            return INVALID_STATE, set()
         if wanted.quantity > self.units[b.listing]:
-            return ErrorCode.INVALID_INPUT
-        # Overdue holds still count here: nothing expires them on the way.
-        return None if self.fits(wanted, skip={rid}) else ErrorCode.UNAVAILABLE
+            return ErrorCode.INVALID_INPUT, set()
+        lapsed = self.in_the_way(wanted, besides=rid)
+        if self.fits(wanted, skip={rid} | lapsed):
+            return None, lapsed
+        return ErrorCode.UNAVAILABLE, set()
 
     def to_check_in(self, b: Booking) -> ErrorCode | None:
         arrived = b.status is CONFIRMED and b.start <= self.today < b.end

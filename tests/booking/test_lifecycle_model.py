@@ -241,8 +241,11 @@ class LifecycleMachine(RuleBasedStateMachine):
                 quantity=quantity,
             )
         )
-        if self.expect(outcome, self.model.to_change(rid, wanted)):
+        refusal, lapsed = self.model.to_change(rid, wanted)
+        if self.expect(outcome, refusal):
             booking.start, booking.end, booking.quantity = wanted.start, wanted.end, wanted.quantity
+            for expired in lapsed:
+                self.model.bookings[expired].status = EXPIRED
 
     @precondition(has_bookings)
     @rule(data=st.data())

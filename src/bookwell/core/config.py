@@ -147,6 +147,12 @@ class Settings(BaseSettings):
     reminder_hours: int = 24
     hold_warning_minutes: int = 5
     idempotency_key_ttl_hours: int = 24
+    # Issue 16: per process, at most this many bookings and changes of ONE listing run (each
+    # holding a pooled connection while it waits on that listing's rows); the others wait up
+    # to listing_write_wait_seconds for a turn, without a connection, then answer 503
+    # SERVICE_UNAVAILABLE (retry). One hot listing cannot fill the pool (flows/listing_gate.py).
+    listing_write_connections: int = Field(default=8, ge=1)
+    listing_write_wait_seconds: float = Field(default=10.0, gt=0)
     # Delivered outbox events (and their delivery log) are kept this long.
     outbox_retention_days: int = 30
 

@@ -3,12 +3,14 @@ change dates, check in, check out). Each owns its transaction; those that free u
 them to the waitlist after the commit (flows/waitlist.py)."""
 
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import date
+from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.core.db import Database
-from bookwell.core.errors import DomainError, ErrorCode
+from bookwell.flows.listing_gate import in_listing_turn
 from bookwell.flows.transaction import in_one_transaction
 from bookwell.flows.waitlist import offer_freed_units
 from bookwell.services.accounts.principal import Principal
@@ -18,39 +20,43 @@ from bookwell.services.booking.reservations import NewReservation
 from bookwell.services.payments import service as payments
 from bookwell.services.payments.provider import PaymentProvider
 
+T = TypeVar("T")
+
 
 async def book(
     db: Database, *, guest: Principal, data: NewReservation, idempotency_key: str | None = None
 ) -> ReservationRecord:
-    """Hold the stay in a transaction of its own. Refused UNAVAILABLE while overdue holds on
-    the listing still count, it expires them (in their own transaction) and tries once more:
-    an expired hold never blocks a booking, and a booking that fits pays nothing for the
-    check."""
-
-    async def attempt() -> ReservationRecord:
-        return await in_one_transaction(
+    """Hold the stay in a transaction of its own. Overdue holds in its way are expired in
+    that same transaction, waiting for whoever else is expiring them (services/booking/
+    overdue.py): an expired hold never blocks a booking, even with many at once. In one of
+    the listing's turns (flows/listing_gate.py)."""
+    return await in_listing_turn(
+        db,
+        data.listing_id,
+        lambda: in_one_transaction(
             db,
             lambda session: reservations.create_reservation(
                 session=session, guest=guest, data=data, idempotency_key=idempotency_key
             ),
-        )
+        ),
+    )
 
-    try:
-        return await attempt()
-    except DomainError as error:
-        if error.code is not ErrorCode.UNAVAILABLE:
-            raise
-        if not await expire_overdue_holds(db, listing_id=data.listing_id):
-            raise
-    return await attempt()
+
+async def in_its_listing_turn(
+    db: Database, reservation_id: uuid.UUID, work: Callable[[], Awaitable[T]]
+) -> T:
+    """`work` on an existing reservation, in one of its listing's turns."""
+    async with db.read() as session:
+        listing_id = await reservations.listing_of(session=session, reservation_id=reservation_id)
+    return await in_listing_turn(db, listing_id, work)
 
 
 async def expire_overdue_holds(
     db: Database, *, listing_id: uuid.UUID | None = None
 ) -> list[ReservationRecord]:
     """Overdue PENDING holds (on one listing, or every listing) become EXPIRED and free
-    their units; the expired rows. Offering those units is the caller's next step: a booking
-    that expired them to fit takes them itself."""
+    their units; the expired rows (the sweep's work). Offering those units is the caller's
+    next step."""
     return await in_one_transaction(
         db, lambda session: holds.expire_holds(session=session, listing_id=listing_id)
     )
@@ -101,19 +107,23 @@ async def cancel(
     provider: PaymentProvider,
 ) -> ReservationRecord:
     """Cancel as the guest or the host, refund by the policy, commit, then offer the freed
-    units to the waitlist."""
-    reservation = await in_one_transaction(
-        db,
-        lambda session: cancel_and_refund(
-            session=session,
-            principal=principal,
-            reservation_id=reservation_id,
-            reason=reason,
-            provider=provider,
-        ),
-    )
-    await offer_freed_units(db, [reservation.listing_id])
-    return reservation
+    units to the waitlist; in one of the listing's turns."""
+
+    async def cancelled() -> ReservationRecord:
+        reservation = await in_one_transaction(
+            db,
+            lambda session: cancel_and_refund(
+                session=session,
+                principal=principal,
+                reservation_id=reservation_id,
+                reason=reason,
+                provider=provider,
+            ),
+        )
+        await offer_freed_units(db, [reservation.listing_id])
+        return reservation
+
+    return await in_its_listing_turn(db, reservation_id, cancelled)
 
 
 async def change_dates(
@@ -128,7 +138,8 @@ async def change_dates(
     provider: PaymentProvider,
 ) -> ReservationRecord:
     """Move the reservation and settle its new price in one transaction (a dearer change is
-    refused and changes nothing), then offer the nights it let go of to the waitlist."""
+    refused and changes nothing), then offer the nights it let go of to the waitlist; in one
+    of the listing's turns."""
 
     async def change(session: AsyncSession) -> ReservationRecord:
         changed = await lifecycle.change_dates(
@@ -143,9 +154,12 @@ async def change_dates(
         await payments.settle_price_change(session=session, reservation=changed, provider=provider)
         return changed
 
-    reservation = await in_one_transaction(db, change)
-    await offer_freed_units(db, [reservation.listing_id])
-    return reservation
+    async def changed() -> ReservationRecord:
+        reservation = await in_one_transaction(db, change)
+        await offer_freed_units(db, [reservation.listing_id])
+        return reservation
+
+    return await in_its_listing_turn(db, reservation_id, changed)
 
 
 async def check_in(
@@ -163,11 +177,15 @@ async def check_out(
     db: Database, *, principal: Principal, reservation_id: uuid.UUID
 ) -> ReservationRecord:
     """Leaving early frees the nights not slept: they go to the waitlist after the commit."""
-    reservation = await in_one_transaction(
-        db,
-        lambda session: lifecycle.check_out(
-            session=session, principal=principal, reservation_id=reservation_id
-        ),
-    )
-    await offer_freed_units(db, [reservation.listing_id])
-    return reservation
+
+    async def checked_out() -> ReservationRecord:
+        reservation = await in_one_transaction(
+            db,
+            lambda session: lifecycle.check_out(
+                session=session, principal=principal, reservation_id=reservation_id
+            ),
+        )
+        await offer_freed_units(db, [reservation.listing_id])
+        return reservation
+
+    return await in_its_listing_turn(db, reservation_id, checked_out)

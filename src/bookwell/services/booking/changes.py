@@ -51,6 +51,7 @@ def listing_today() -> ColumnElement[date]:
 class ChangeTarget:
     """A reservation about to change, with its listing's terms and today there."""
 
+    listing_id: uuid.UUID
     start_date: date
     end_date: date
     quantity: int
@@ -74,6 +75,7 @@ async def locked_for_change(
     """The reservation to change, locked until the transaction ends; or why it cannot
     change."""
     stmt = select(
+        Reservation.listing_id,
         Reservation.status,
         Reservation.start_date,
         Reservation.end_date,
@@ -109,6 +111,7 @@ async def locked_for_change(
     if current.kind is not ListingKind.STAY:
         raise invalid("id", "A time-slot reservation cannot change nights; book a new slot.")
     return ChangeTarget(
+        listing_id=current.listing_id,
         start_date=current.start_date,
         end_date=current.end_date,
         quantity=current.quantity,

@@ -1,8 +1,8 @@
 """Holds: a PENDING reservation takes its units at once and gives them back at `expires_at`.
 
 Overdue holds are expired by the sweep (`bookwell expire-holds`, the scheduler) and, so that
-an expired hold never blocks a booking even when no sweep runs, by a booking they would
-refuse (services/booking/reservations.py `book`).
+an expired hold never blocks a booking even when no sweep runs, by the booking or change of
+dates whose nights they share, in its own transaction (services/booking/overdue.py).
 """
 
 import uuid

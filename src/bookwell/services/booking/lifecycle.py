@@ -27,10 +27,11 @@ from bookwell.services.accounts.principal import Principal
 from bookwell.services.booking import changes
 from bookwell.services.booking.changes import CHANGEABLE, listing_today
 from bookwell.services.booking.holds import check_hold_size, is_capacity_error, unavailable
+from bookwell.services.booking.overdue import expire_overdue_in_the_way
 from bookwell.services.booking.records import RESERVATION_COLUMNS, ReservationRecord
 from bookwell.services.booking.reservations import visible_to
 from bookwell.services.listings import pricing
-from bookwell.services.listings.stays import check_not_past, requested_stay
+from bookwell.services.listings.stays import Stay, check_not_past, requested_stay
 from bookwell.services.notifications import outbox
 from bookwell.services.notifications.outbox import Event
 
@@ -294,6 +295,12 @@ async def change_dates(
         today=current.today,
         penalised=current.paid in changes.SETTLED and current.guest_id == principal.user_id,
     )
+    await expire_overdue_in_the_way(
+        session=session,
+        listing_id=current.listing_id,
+        wanted=booked,
+        also_writing=[Stay(current.start_date, current.end_date)],
+    )
     values = {
         "start_date": booked.start,
         "end_date": booked.end,
@@ -311,6 +318,8 @@ async def change_dates(
         raise
     if row is None:  # changed state since the read above
         raise DomainError(ErrorCode.INVALID_STATE, "The reservation changed meanwhile.", "id")
+    # Read under the row's lock (changes.locked_for_change): a change that committed first
+    # is what this one changed, so racing changes' events chain (issue 16, item 9).
     was = {
         "old_start_date": current.start_date.isoformat(),
         "old_end_date": current.end_date.isoformat(),

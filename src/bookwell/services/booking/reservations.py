@@ -1,10 +1,8 @@
 """Reservations: booking, cancelling, and who may see which."""
 
 import functools
-import hashlib
-import json
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -37,7 +35,8 @@ from bookwell.models import (
 )
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.booking.holds import check_guest_name, check_hold_limits, place_hold
-from bookwell.services.booking.idempotency import check_idempotency_key
+from bookwell.services.booking.idempotency import check_idempotency_key, stay_fingerprint
+from bookwell.services.booking.overdue import expire_overdue_in_the_way
 from bookwell.services.booking.records import (
     LISTED_COLUMNS,
     RESERVATION_COLUMNS,
@@ -57,22 +56,15 @@ class NewReservation:
     quantity: int = 1
     guest_name: str | None = None
 
-    def fingerprint(self) -> bytes:
-        """What makes two requests "the same input" for an idempotency key."""
-        fields = {
-            "listing": str(self.listing_id),
-            "start": self.start_date.isoformat(),
-            "end": self.end_date.isoformat() if self.end_date else None,
-            "nights": self.nights,
-            "quantity": self.quantity,
-            "guest_name": self.guest_name,
-        }
-        return input_fingerprint(fields)
-
-
-def input_fingerprint(fields: Mapping[str, object]) -> bytes:
-    """A stable digest of a request's fields, to tell a retry from a different request."""
-    return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).digest()
+    def fingerprint(self, booked: Stay) -> bytes:
+        """What makes two requests "the same input" for an idempotency key: the stay they
+        resolve to (`booked`, from this request's dates), however its end was given."""
+        return stay_fingerprint(
+            listing_id=self.listing_id,
+            booked=booked,
+            quantity=self.quantity,
+            guest_name=self.guest_name,
+        )
 
 
 def check_booking_input(
@@ -105,7 +97,8 @@ async def create_reservation(
 ) -> ReservationRecord:
     """Hold `quantity` units on every night of the range (a PENDING reservation until paid
     or confirmed), or raise UNAVAILABLE, or HOLD_LIMIT past the listing's limits on unpaid
-    holds. See services/booking/holds.py."""
+    holds. Overdue holds in its way are expired first, so they never refuse it
+    (services/booking/overdue.py). See services/booking/holds.py."""
     booked = check_booking_input(
         start_date=data.start_date,
         end_date=data.end_date,
@@ -116,7 +109,7 @@ async def create_reservation(
     )
     if idempotency_key is not None:
         replay = await claim_idempotency_key(
-            session=session, guest=guest, key=idempotency_key, fingerprint=data.fingerprint()
+            session=session, guest=guest, key=idempotency_key, fingerprint=data.fingerprint(booked)
         )
         if replay is not None:
             return replay
@@ -128,6 +121,8 @@ async def create_reservation(
         quantity=data.quantity,
         nights_field="nights" if data.nights is not None else "endDate",
     )
+    # After the listing's lock (the order of overdue.py), before any night is taken.
+    await expire_overdue_in_the_way(session=session, listing_id=data.listing_id, wanted=booked)
     reservation_id = new_id()
     if idempotency_key is not None:
         await session.execute(
@@ -180,6 +175,13 @@ async def claim_idempotency_key(
         )
     stmt = select(*RESERVATION_COLUMNS).where(Reservation.id == earlier.reservation_id)
     return ReservationRecord(*(await session.execute(stmt)).one())
+
+
+async def listing_of(*, session: AsyncSession, reservation_id: uuid.UUID) -> uuid.UUID | None:
+    """The listing of a reservation (None: no such reservation); says nothing of who may
+    see it, so only for routing work (flows/listing_gate.py), never for an answer."""
+    stmt = select(Reservation.listing_id).where(Reservation.id == reservation_id)
+    return (await session.execute(stmt)).scalar_one_or_none()
 
 
 def visible_to(viewer: Principal) -> ColumnElement[bool] | None:

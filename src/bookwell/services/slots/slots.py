@@ -36,9 +36,9 @@ from bookwell.models import (
 )
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.booking.holds import check_guest_name, check_slot_hold_limits
-from bookwell.services.booking.idempotency import check_idempotency_key
+from bookwell.services.booking.idempotency import check_idempotency_key, input_fingerprint
 from bookwell.services.booking.records import RESERVATION_COLUMNS, ReservationRecord
-from bookwell.services.booking.reservations import claim_idempotency_key, input_fingerprint
+from bookwell.services.booking.reservations import claim_idempotency_key
 from bookwell.services.listings.stays import check_quantity
 from bookwell.services.notifications import outbox
 from bookwell.services.notifications.outbox import Event
