@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Protocol
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
@@ -19,14 +20,16 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from bookwell.admin import build_admin
 from bookwell.core.config import Settings, check_secret_key
-from bookwell.core.db import connect, secret_key
+from bookwell.core.db import Timeouts, connect, probe_engine, secret_key
 from bookwell.core.pg_listen import Listener
+from bookwell.graphql.over_http import prefers_graphql_response
 from bookwell.graphql.view import BookwellGraphQL
 from bookwell.http.authentication import BearerTokens, authentication
 from bookwell.http.body_limits import BodyLimits
 from bookwell.http.calendar_feed import calendar_feed, calendar_feed_refusal
 from bookwell.http.cors import cors_options, origin_matcher
-from bookwell.http.health import health, healthz, readyz
+from bookwell.http.graphql_guard import GraphQLGuard
+from bookwell.http.health import details, health, healthz, readyz
 from bookwell.http.metrics import metrics_endpoint, metrics_route_endpoint
 from bookwell.http.reports import refuse_token, report_download
 from bookwell.http.webhooks import stripe_webhook
@@ -88,12 +91,15 @@ def create_app(
             pool_size=settings.db_pool_size,
             max_overflow=settings.db_max_overflow,
             statement_cache_size=settings.db_statement_cache_size,
+            timeouts=Timeouts.of(settings),
         )
+        probe = probe_engine(url, statement_cache_size=settings.db_statement_cache_size)
         # Directly to PostgreSQL: LISTEN through PgBouncer's transaction pooling hears nothing.
         listener = Listener(settings.direct_url(url))
         # Whatever started is stopped, in reverse, even when a later start fails.
         async with contextlib.AsyncExitStack() as started:
             started.push_async_callback(db.dispose)
+            started.push_async_callback(probe.dispose)
             started.push_async_callback(graphql.rate_limiter.close)
             await listener.start()
             started.push_async_callback(listener.stop)
@@ -105,7 +111,7 @@ def create_app(
             # pauses, the p99).
             gc.collect()
             gc.freeze()
-            yield {"db": db, "listener": listener}
+            yield {"db": db, "listener": listener, "probe": probe}
 
     async def home(request: Request) -> RedirectResponse:
         return RedirectResponse("/graphql")
@@ -117,12 +123,19 @@ def create_app(
     # Routes that take a bearer token go through one check (http/authentication.py); each
     # answers a bad token in its own shape.
     graphql_auth = [authentication(bearer, graphql.refuse_token)]
+    # Outside the token check: its database lookup may fail too (http/graphql_guard.py).
+    guard = Middleware(
+        GraphQLGuard,
+        graphql_response=prefers_graphql_response,
+        max_in_flight=settings.max_in_flight,
+    )
     routes = [
         Route("/", home),
         Route("/health", health),
         Route("/healthz", healthz),
         Route("/readyz", readyz(settings.redis_url)),
-        Route("/graphql", graphql, middleware=graphql_auth),
+        Route("/health/details", details(settings.redis_url)),
+        Route("/graphql", graphql, middleware=[guard, *graphql_auth]),
         WebSocketRoute("/graphql", graphql, middleware=graphql_auth),
         # GraphiQL's pinned files and its page script: immutable, under versioned names.
         Route("/graphiql/{path:path}", graphql.graphiql_page.asset, methods=["GET"]),

@@ -117,3 +117,19 @@ def check_text(value: str, field: str | Sequence[str]) -> str:
 
 def not_found(what: str, field: str | None = "id") -> DomainError:
     return DomainError(ErrorCode.NOT_FOUND, f"No {what} with that id.", field)
+
+
+# Issue 16: a retryable failure, never a rule's refusal (so never a payload's UserError): the
+# database is down, restarting, too slow or too busy, or this process sheds load or stops.
+# Answered HTTP 503 with Retry-After and this code in the GraphQL error's extensions.
+SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
+RETRY_AFTER_SECONDS = 2
+
+
+class ServiceUnavailable(Exception):
+    """Retry later: `reason` says why, for logs and metrics (pool_timeout, database_down,
+    statement_timeout, lock_timeout, overloaded, shutting_down)."""
+
+    def __init__(self, reason: str):
+        super().__init__(f"service unavailable: {reason}")
+        self.reason = reason
