@@ -22,6 +22,8 @@ class Outcome:
     status: int | None = None
     detail: str = ""
     reservation_id: str | None = None
+    # When the answer came (time.monotonic()).
+    at: float = field(default_factory=time.monotonic)
 
 
 @dataclass

@@ -96,6 +96,7 @@ async def committed(db: Database, reservation_ids: list[str]) -> int:
     from tests.support.graphql_client import database_id
 
     ids = [database_id(each) for each in reservation_ids]
+    await db.engine.dispose()  # its connections did not survive the restart
     async with db.read() as session:
         from sqlalchemy import text
 
@@ -131,10 +132,11 @@ async def test_postgres_restarted_under_bookings_loses_no_committed_booking(
     ok = [o.reservation_id for o in tally.of("ok") if o.reservation_id]
     assert await committed(stage.db, ok) == len(ok), "an OK answer whose booking is not there"
     assert tally.slowest < ANSWER_BOUND_SECONDS, tally.summary()
-    # Recovered by itself: bookings succeed again after the restart.
-    after = await book(stage.http, stage.tokens[0], stage.hot, night(800))
-    assert after.kind == "ok", after
-    print(f"restart: {tally.summary()}, recovered {time.monotonic() - restarted:.1f} s after")
+    # Recovered by itself: bookings succeed again soon after PostgreSQL is back.
+    first_ok = min((o.at for o in tally.of("ok") if o.at > restarted), default=None)
+    assert first_ok is not None, tally.summary()
+    assert first_ok - restarted < ANSWER_BOUND_SECONDS
+    print(f"restart: {tally.summary()}, first OK {first_ok - restarted:.2f} s after the start")
 
 
 async def test_postgres_frozen_answers_within_the_timeouts(postgres, tmp_path, staged):
