@@ -115,6 +115,10 @@ class Settings(BaseSettings):
     db_statement_timeout_ms: int = 15_000
     db_lock_timeout_ms: int = 5_000
     db_idle_in_transaction_timeout_ms: int = 30_000
+    # Send those three as startup parameters. PgBouncer refuses a connection that sends them
+    # unless they are in its ignore_startup_parameters (and then drops them): false there,
+    # and set them on the database role instead (docs/scaling.md, section 2).
+    db_server_timeouts: bool = True
     # GraphQL requests over HTTP one process serves at once; more are answered 503 with
     # Retry-After at once rather than queued for seconds (0: no limit). Probes never count.
     max_in_flight: int = 200

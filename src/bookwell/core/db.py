@@ -78,13 +78,14 @@ class Timeouts:
 
     @classmethod
     def of(cls, settings: Settings) -> "Timeouts":
+        server = settings.db_server_timeouts
         return cls(
             pool_seconds=settings.db_pool_timeout_seconds,
             connect_seconds=settings.db_connect_timeout_seconds,
             command_seconds=settings.db_command_timeout_seconds or None,
-            statement_ms=settings.db_statement_timeout_ms,
-            lock_ms=settings.db_lock_timeout_ms,
-            idle_in_transaction_ms=settings.db_idle_in_transaction_timeout_ms,
+            statement_ms=settings.db_statement_timeout_ms if server else 0,
+            lock_ms=settings.db_lock_timeout_ms if server else 0,
+            idle_in_transaction_ms=settings.db_idle_in_transaction_timeout_ms if server else 0,
         )
 
     def server_settings(self) -> dict[str, str]:
