@@ -28,7 +28,7 @@ from bookwell.http.authentication import BearerTokens, authentication
 from bookwell.http.body_limits import BodyLimits
 from bookwell.http.calendar_feed import calendar_feed, calendar_feed_refusal
 from bookwell.http.cors import cors_options, origin_matcher
-from bookwell.http.graphql_guard import GraphQLGuard
+from bookwell.http.graphql_guard import GraphQLGuard, InFlight
 from bookwell.http.health import details, health, healthz, readyz
 from bookwell.http.metrics import metrics_endpoint, metrics_route_endpoint
 from bookwell.http.reports import refuse_token, report_download
@@ -43,6 +43,9 @@ from bookwell.services.payments import PaymentProvider, build_provider
 from bookwell.workers.broker import QUEUES
 
 log = logging.getLogger(__name__)
+
+# How long the lifespan's shutdown waits for /graphql requests still unwinding.
+DRAIN_SECONDS = 5.0
 
 
 class Background(Protocol):
@@ -77,6 +80,7 @@ def create_app(
         ttl=timedelta(seconds=settings.access_token_ttl_seconds),
     )
     bearer = BearerTokens(access_tokens)
+    in_flight = InFlight()  # /graphql requests being served (http/graphql_guard.py)
     # Report links a browser follows may carry the token as ?access_token= (RFC 6750, 2.3).
     reports_bearer = BearerTokens(access_tokens, query_parameter=True)
 
@@ -100,6 +104,9 @@ def create_app(
         async with contextlib.AsyncExitStack() as started:
             started.push_async_callback(db.dispose)
             started.push_async_callback(probe.dispose)
+            # Before the pool closes: requests cancelled at the end of the shutdown grace
+            # answer 503 and give their connections back (http/graphql_guard.py).
+            started.push_async_callback(in_flight.drained, DRAIN_SECONDS)
             started.push_async_callback(graphql.rate_limiter.close)
             await listener.start()
             started.push_async_callback(listener.stop)
@@ -128,6 +135,7 @@ def create_app(
         GraphQLGuard,
         graphql_response=prefers_graphql_response,
         max_in_flight=settings.max_in_flight,
+        in_flight=in_flight,
     )
     routes = [
         Route("/", home),

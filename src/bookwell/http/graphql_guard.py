@@ -8,7 +8,8 @@ every failure of a GraphQL request answers JSON in GraphQL's error shape with it
 - Last resort: an exception that escaped the view before an answer started (the token
   lookup with the database down, a failure in the view's own code) is answered 503 when
   retrying helps (core/unavailable.py), else a masked 500 with the request id. A request
-  cancelled because the server's shutdown grace ended answers 503 too."""
+  cancelled because the server's shutdown grace ended answers 503 too, before the app's
+  lifespan closes the pool (`InFlight.drained`)."""
 
 import asyncio
 import logging
@@ -22,6 +23,33 @@ from bookwell.observability.unavailable import count_in_scope, graphql_failure
 log = logging.getLogger("bookwell.errors")
 
 
+class InFlight:
+    """The requests the guard is serving, shared with the app's lifespan, which waits for
+    them (`drained`) before it closes the pool: a request cancelled when the shutdown grace
+    ended is answered and its connection given back first."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    def enter(self) -> None:
+        self.count += 1
+        self._idle.clear()
+
+    def leave(self) -> None:
+        self.count -= 1
+        if self.count == 0:
+            self._idle.set()
+
+    async def drained(self, seconds: float) -> bool:
+        try:
+            await asyncio.wait_for(self._idle.wait(), seconds)
+        except TimeoutError:
+            return False
+        return True
+
+
 class GraphQLGuard:
     """`graphql_response(accept)`: whether the client takes application/graphql-response+json
     (graphql/over_http.py decides, the app passes it in)."""
@@ -31,20 +59,21 @@ class GraphQLGuard:
         app: ASGIApp,
         graphql_response: Callable[[str | None], bool],
         max_in_flight: int = 0,
+        in_flight: InFlight | None = None,
     ):
         self.app = app
         self.graphql_response = graphql_response
         self.max_in_flight = max_in_flight
-        self.in_flight = 0
+        self.in_flight = in_flight or InFlight()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if self.max_in_flight and self.in_flight >= self.max_in_flight:
+        if self.max_in_flight and self.in_flight.count >= self.max_in_flight:
             await self._answer(scope, send, "overloaded")
             return
-        self.in_flight += 1
+        self.in_flight.enter()
         started = False
 
         async def watched(message: Message) -> None:
@@ -56,9 +85,13 @@ class GraphQLGuard:
         try:
             await self.app(scope, receive, watched)
         except asyncio.CancelledError:
-            if not started:
-                await self._answer(scope, send, "shutting_down")
-            raise
+            if started:
+                raise
+            # uvicorn cancels what still runs when the shutdown grace ends (the statement is
+            # cancelled on the server as the cancellation unwinds through asyncpg). Answered,
+            # the request is over: not raised again, which uvicorn would log as an error.
+            log.warning("request %s cancelled by the shutdown: 503", _request_id(scope))
+            await self._answer(scope, send, "shutting_down")
         except Exception as error:
             if started:
                 raise
@@ -71,7 +104,7 @@ class GraphQLGuard:
                 log.warning("service unavailable (request %s): %s", request_id, reason)
                 await self._answer(scope, send, reason)
         finally:
-            self.in_flight -= 1
+            self.in_flight.leave()
 
     async def _answer(self, scope: Scope, send: Send, reason: str | None) -> None:
         if reason is not None:
