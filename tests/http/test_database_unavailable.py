@@ -136,6 +136,8 @@ async def test_no_database_answers_json_503_with_the_request_id(settings, guest_
         assert counted(metrics.text, "database_down") == 1
         ready = await client.http.get("/readyz")
         assert ready.status_code == 503
+        health = await client.http.get("/health")
+        assert (health.status_code, health.json()) == (503, {"status": "unavailable"})
 
 
 async def test_requests_past_the_in_flight_limit_are_shed_at_once(
