@@ -17,7 +17,7 @@ BOOK = create_reservation_mutation("id")
 
 @dataclass
 class Outcome:
-    kind: str  # "ok", "unavailable", "other"
+    kind: str  # "ok", "refused" (the payload's errors), "unavailable", "other"
     seconds: float
     status: int | None = None
     detail: str = ""
@@ -30,6 +30,10 @@ class Outcome:
 class Tally:
     outcomes: list[Outcome] = field(default_factory=list)
 
+    def median(self, kind: str) -> float:
+        times = sorted(o.seconds for o in self.of(kind))
+        return times[len(times) // 2] if times else 0.0
+
     def of(self, kind: str) -> list[Outcome]:
         return [o for o in self.outcomes if o.kind == kind]
 
@@ -38,7 +42,7 @@ class Tally:
         return max((o.seconds for o in self.outcomes), default=0.0)
 
     def summary(self) -> str:
-        kinds = {k: len(self.of(k)) for k in ("ok", "unavailable", "other")}
+        kinds = {k: len(self.of(k)) for k in ("ok", "refused", "unavailable", "other")}
         others = [f"{o.status} {o.detail[:200]}" for o in self.of("other")[:5]]
         return f"{kinds}, slowest {self.slowest:.2f} s, others: {others}"
 
@@ -52,7 +56,7 @@ def classify(response: httpx.Response, seconds: float) -> Outcome:
     if response.status_code == 200 and not errors:
         payload = body["data"]["createReservation"]
         if payload["errors"]:
-            return Outcome("other", seconds, 200, str(payload["errors"]))
+            return Outcome("refused", seconds, 200, str(payload["errors"]))
         return Outcome("ok", seconds, 200, reservation_id=payload["reservation"]["id"])
     request_id = response.headers.get("x-request-id")
     if (
