@@ -125,12 +125,9 @@ def connect(
 def probe_engine(url: str, *, statement_cache_size: int = 100, seconds: float = 2.0) -> AsyncEngine:
     """One connection of its own for the readiness probe (http/health.py): a pool full of
     requests blocked on one hot row must not make the replica look unable to serve."""
-    timeouts = Timeouts(
-        pool_seconds=seconds,
-        connect_seconds=seconds,
-        command_seconds=seconds,
-        statement_ms=int(seconds * 1000),
-    )
+    # Client-side bounds only: server-side ones are startup parameters, which PgBouncer
+    # may refuse (BOOKWELL_DB_SERVER_TIMEOUTS).
+    timeouts = Timeouts(pool_seconds=seconds, connect_seconds=seconds, command_seconds=seconds)
     return _engine(url, 1, 0, statement_cache_size, timeouts, pre_ping=True)
 
 
