@@ -4,6 +4,7 @@ an answer started is answered JSON in GraphQL's error shape with the request id.
 import asyncio
 
 import orjson
+import pytest
 
 from bookwell.graphql.over_http import prefers_graphql_response
 from bookwell.http.graphql_guard import GraphQLGuard
@@ -72,3 +73,27 @@ async def test_a_bug_answers_a_masked_500_with_the_request_id():
             }
         ],
     }
+
+
+async def test_what_receive_raises_is_left_to_the_middleware_outside():
+    """http/body_limits.py raises from `receive` (a body too large or too slow) and answers
+    413 or 408 itself."""
+
+    class TooLarge(Exception):
+        pass
+
+    async def reads_the_body(scope, receive, send):
+        await receive()
+
+    async def receive():
+        raise TooLarge
+
+    guard = GraphQLGuard(reads_the_body, graphql_response=prefers_graphql_response)
+    sent: list[dict] = []
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    with pytest.raises(TooLarge):
+        await guard(dict(SCOPE), receive, send)
+    assert sent == []

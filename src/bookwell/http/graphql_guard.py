@@ -75,6 +75,15 @@ class GraphQLGuard:
             return
         self.in_flight.enter()
         started = False
+        from_outside: list[BaseException] = []
+
+        async def watched_receive() -> Message:
+            try:
+                return await receive()
+            except Exception as error:
+                # The outer middleware's (http/body_limits.py: 413, 408): its to answer.
+                from_outside.append(error)
+                raise
 
         async def watched(message: Message) -> None:
             nonlocal started
@@ -83,7 +92,7 @@ class GraphQLGuard:
             await send(message)
 
         try:
-            await self.app(scope, receive, watched)
+            await self.app(scope, watched_receive, watched)
         except asyncio.CancelledError:
             if started:
                 raise
@@ -93,7 +102,7 @@ class GraphQLGuard:
             log.warning("request %s cancelled by the shutdown: 503", _request_id(scope))
             await self._answer(scope, send, "shutting_down")
         except Exception as error:
-            if started:
+            if started or any(error is raised for raised in from_outside):
                 raise
             reason = unavailable_reason(error)
             request_id = _request_id(scope)
