@@ -49,6 +49,10 @@ reserve_pool_size = 10
 reserve_pool_timeout = 1
 max_client_conn = 1000
 query_wait_timeout = 60
+; The API's per-connection timeouts (core/db.py) come as startup parameters, which PgBouncer
+; refuses unless told to drop them; behind PgBouncer they are set per role instead
+; (docs/scaling.md, section 2).
+ignore_startup_parameters = statement_timeout,lock_timeout,idle_in_transaction_session_timeout
 logfile = {folder}/pgbouncer.log
 pidfile = {folder}/pgbouncer.pid
 log_connections = 0

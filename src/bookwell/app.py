@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Protocol
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
@@ -19,15 +20,17 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from bookwell.admin import build_admin
 from bookwell.core.config import Settings, check_secret_key
-from bookwell.core.db import connect, secret_key
+from bookwell.core.db import Timeouts, connect, probe_engine, secret_key
 from bookwell.core.pg_listen import Listener
 from bookwell.flows.listing_gate import install_listing_gate
+from bookwell.graphql.over_http import prefers_graphql_response
 from bookwell.graphql.view import BookwellGraphQL
 from bookwell.http.authentication import BearerTokens, authentication
 from bookwell.http.body_limits import BodyLimits
 from bookwell.http.calendar_feed import calendar_feed, calendar_feed_refusal
 from bookwell.http.cors import cors_options, origin_matcher
-from bookwell.http.health import health, healthz, readyz
+from bookwell.http.graphql_guard import GraphQLGuard, InFlight
+from bookwell.http.health import details, health, healthz, readyz
 from bookwell.http.metrics import metrics_endpoint, metrics_route_endpoint
 from bookwell.http.reports import refuse_token, report_download
 from bookwell.http.webhooks import stripe_webhook
@@ -41,6 +44,9 @@ from bookwell.services.payments import PaymentProvider, build_provider
 from bookwell.workers.broker import QUEUES
 
 log = logging.getLogger(__name__)
+
+# How long the lifespan's shutdown waits for /graphql requests still unwinding.
+DRAIN_SECONDS = 5.0
 
 
 class Background(Protocol):
@@ -75,6 +81,7 @@ def create_app(
         ttl=timedelta(seconds=settings.access_token_ttl_seconds),
     )
     bearer = BearerTokens(access_tokens)
+    in_flight = InFlight()  # /graphql requests being served (http/graphql_guard.py)
     # Report links a browser follows may carry the token as ?access_token= (RFC 6750, 2.3).
     reports_bearer = BearerTokens(access_tokens, query_parameter=True)
 
@@ -89,13 +96,19 @@ def create_app(
             pool_size=settings.db_pool_size,
             max_overflow=settings.db_max_overflow,
             statement_cache_size=settings.db_statement_cache_size,
+            timeouts=Timeouts.of(settings),
         )
+        probe = probe_engine(url, statement_cache_size=settings.db_statement_cache_size)
         # Directly to PostgreSQL: LISTEN through PgBouncer's transaction pooling hears nothing.
         listener = Listener(settings.direct_url(url))
         install_listing_gate(db, settings)  # what one listing may take from the pool
         # Whatever started is stopped, in reverse, even when a later start fails.
         async with contextlib.AsyncExitStack() as started:
             started.push_async_callback(db.dispose)
+            started.push_async_callback(probe.dispose)
+            # Before the pool closes: requests cancelled at the end of the shutdown grace
+            # answer 503 and give their connections back (http/graphql_guard.py).
+            started.push_async_callback(in_flight.drained, DRAIN_SECONDS)
             started.push_async_callback(graphql.rate_limiter.close)
             await listener.start()
             started.push_async_callback(listener.stop)
@@ -107,7 +120,7 @@ def create_app(
             # pauses, the p99).
             gc.collect()
             gc.freeze()
-            yield {"db": db, "listener": listener}
+            yield {"db": db, "listener": listener, "probe": probe}
 
     async def home(request: Request) -> RedirectResponse:
         return RedirectResponse("/graphql")
@@ -119,12 +132,20 @@ def create_app(
     # Routes that take a bearer token go through one check (http/authentication.py); each
     # answers a bad token in its own shape.
     graphql_auth = [authentication(bearer, graphql.refuse_token)]
+    # Outside the token check: its database lookup may fail too (http/graphql_guard.py).
+    guard = Middleware(
+        GraphQLGuard,
+        graphql_response=prefers_graphql_response,
+        max_in_flight=settings.max_in_flight,
+        in_flight=in_flight,
+    )
     routes = [
         Route("/", home),
         Route("/health", health),
         Route("/healthz", healthz),
         Route("/readyz", readyz(settings.redis_url)),
-        Route("/graphql", graphql, middleware=graphql_auth),
+        Route("/health/details", details(settings.redis_url)),
+        Route("/graphql", graphql, middleware=[guard, *graphql_auth]),
         WebSocketRoute("/graphql", graphql, middleware=graphql_auth),
         # GraphiQL's pinned files and its page script: immutable, under versioned names.
         Route("/graphiql/{path:path}", graphql.graphiql_page.asset, methods=["GET"]),

@@ -105,6 +105,26 @@ class Settings(BaseSettings):
     # asyncpg's prepared statement cache per connection (its default, 100). 0 behind PgBouncer
     # in transaction mode: statements are then unnamed and never outlive a transaction.
     db_statement_cache_size: int = 100
+    # Issue 16: bounds on how long a request may wait on the database, so a frozen, restarting
+    # or locked database answers 503 SERVICE_UNAVAILABLE (retry) instead of hanging.
+    # A connection from the pool within this long, else 503 (SQLAlchemy's default is 30 s).
+    db_pool_timeout_seconds: float = 5.0
+    # Opening a connection (TCP, TLS, startup) and, client-side, any one statement: a frozen
+    # server (SIGSTOP, a dead network) never answers a server-side timeout.
+    db_connect_timeout_seconds: float = 5.0
+    db_command_timeout_seconds: float = 20.0
+    # Per connection, sent as startup parameters (PgBouncer: docs/scaling.md, section 2).
+    # 0 turns one off. Migrations run without them (core/migrate.py's own connections).
+    db_statement_timeout_ms: int = 15_000
+    db_lock_timeout_ms: int = 5_000
+    db_idle_in_transaction_timeout_ms: int = 30_000
+    # Send those three as startup parameters. PgBouncer refuses a connection that sends them
+    # unless they are in its ignore_startup_parameters (and then drops them): false there,
+    # and set them on the database role instead (docs/scaling.md, section 2).
+    db_server_timeouts: bool = True
+    # GraphQL requests over HTTP one process serves at once; more are answered 503 with
+    # Retry-After at once rather than queued for seconds (0: no limit). Probes never count.
+    max_in_flight: int = 200
     seed_demo_data: bool = Field(default_factory=lambda data: _unless_production(data))
 
     # "builtin" needs no network (not for real money); "stripe" needs both keys below.

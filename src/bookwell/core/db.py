@@ -63,15 +63,89 @@ class Database:
         await self.engine.dispose()
 
 
+@dataclass(frozen=True)
+class Timeouts:
+    """How long the API waits on the database before answering 503 SERVICE_UNAVAILABLE
+    (core/unavailable.py): a pool checkout, a connect, a statement client-side, and the
+    server-side timeouts every connection starts with (0: that one off)."""
+
+    pool_seconds: float = 30.0
+    connect_seconds: float = 60.0
+    command_seconds: float | None = None
+    statement_ms: int = 0
+    lock_ms: int = 0
+    idle_in_transaction_ms: int = 0
+
+    @classmethod
+    def of(cls, settings: Settings) -> "Timeouts":
+        server = settings.db_server_timeouts
+        return cls(
+            pool_seconds=settings.db_pool_timeout_seconds,
+            connect_seconds=settings.db_connect_timeout_seconds,
+            command_seconds=settings.db_command_timeout_seconds or None,
+            statement_ms=settings.db_statement_timeout_ms if server else 0,
+            lock_ms=settings.db_lock_timeout_ms if server else 0,
+            idle_in_transaction_ms=settings.db_idle_in_transaction_timeout_ms if server else 0,
+        )
+
+    def server_settings(self) -> dict[str, str]:
+        named = {
+            "statement_timeout": self.statement_ms,
+            "lock_timeout": self.lock_ms,
+            "idle_in_transaction_session_timeout": self.idle_in_transaction_ms,
+        }
+        return {name: str(ms) for name, ms in named.items() if ms > 0}
+
+
+# Without settings (workers, the CLI, migrations): SQLAlchemy's and asyncpg's defaults, no
+# server-side timeouts; long jobs there are bounded by their own means.
+UNBOUNDED = Timeouts()
+
+
 def connect(
-    url: str, *, pool_size: int = 20, max_overflow: int = 20, statement_cache_size: int = 100
+    url: str,
+    *,
+    pool_size: int = 20,
+    max_overflow: int = 20,
+    statement_cache_size: int = 100,
+    timeouts: Timeouts = UNBOUNDED,
 ) -> Database:
     """`statement_cache_size=0` turns off asyncpg's prepared statement cache and the one of
     SQLAlchemy's asyncpg adapter: what PgBouncer in transaction mode needs (docs/scaling.md)."""
-    engine = create_async_engine(
+    engine = _engine(url, pool_size, max_overflow, statement_cache_size, timeouts)
+    autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+    return Database(
+        engine,
+        sessions=async_sessionmaker(engine, expire_on_commit=False),
+        readers=async_sessionmaker(autocommit, expire_on_commit=False),
+        autocommit=autocommit,
+    )
+
+
+def probe_engine(url: str, *, statement_cache_size: int = 100, seconds: float = 2.0) -> AsyncEngine:
+    """One connection of its own for the readiness probe (http/health.py): a pool full of
+    requests blocked on one hot row must not make the replica look unable to serve."""
+    # Client-side bounds only: server-side ones are startup parameters, which PgBouncer
+    # may refuse (BOOKWELL_DB_SERVER_TIMEOUTS).
+    timeouts = Timeouts(pool_seconds=seconds, connect_seconds=seconds, command_seconds=seconds)
+    return _engine(url, 1, 0, statement_cache_size, timeouts, pre_ping=True)
+
+
+def _engine(
+    url: str,
+    pool_size: int,
+    max_overflow: int,
+    statement_cache_size: int,
+    timeouts: Timeouts,
+    *,
+    pre_ping: bool = False,
+) -> AsyncEngine:
+    return create_async_engine(
         to_asyncpg_url(url),
         pool_size=pool_size,
         max_overflow=max_overflow,
+        pool_timeout=timeouts.pool_seconds,
+        pool_pre_ping=pre_ping,
         # JSONB columns (price snapshots) decode several times faster than with json.loads;
         # a page of 500 reservations spent ~6 ms there.
         json_deserializer=orjson.loads,
@@ -80,17 +154,16 @@ def connect(
         hide_parameters=True,
         # UTC sessions: `now() + interval '1 day'` is 24 hours on any server, DST or not.
         connect_args={
-            "server_settings": {"application_name": "bookwell", "timezone": "UTC"},
+            "server_settings": {
+                "application_name": "bookwell",
+                "timezone": "UTC",
+                **timeouts.server_settings(),
+            },
             "statement_cache_size": statement_cache_size,
             "prepared_statement_cache_size": statement_cache_size,
+            "timeout": timeouts.connect_seconds,
+            "command_timeout": timeouts.command_seconds,
         },
-    )
-    autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
-    return Database(
-        engine,
-        sessions=async_sessionmaker(engine, expire_on_commit=False),
-        readers=async_sessionmaker(autocommit, expire_on_commit=False),
-        autocommit=autocommit,
     )
 
 

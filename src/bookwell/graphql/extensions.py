@@ -10,7 +10,8 @@ from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
 from bookwell.core.config import Settings
-from bookwell.core.errors import DomainError
+from bookwell.core.errors import RETRY_AFTER_SECONDS, SERVICE_UNAVAILABLE, DomainError
+from bookwell.core.unavailable import unavailable_reason
 from bookwell.graphql.engine.documents import CachedDocuments, DocumentCache
 from bookwell.graphql.limits.cost import QueryCost, max_query_cost_rule
 from bookwell.graphql.limits.rate_limiting import RateLimits
@@ -18,6 +19,7 @@ from bookwell.graphql.limits.shape import shape_rules
 from bookwell.graphql.limits.trusted_documents import trusted_document_extensions
 from bookwell.graphql.persisted_queries import AutomaticPersistedQueries, KnownDocuments
 from bookwell.observability.graphql import ObserveOperations
+from bookwell.observability.unavailable import UNAVAILABLE_MESSAGE, count_unavailable
 
 log = logging.getLogger("bookwell.errors")
 
@@ -56,12 +58,32 @@ class PublicErrors(SchemaExtension):
                 error.message = SUGGESTION.sub("", error.message)
             return error
         request_id = getattr(self.execution_context.context, "request_id", None)
+        if (reason := unavailable_reason(original)) is not None:
+            return self._unavailable(error, reason, request_id)
         log.error("unexpected error (request %s)", request_id, exc_info=original)
         return GraphQLError(
             "Unexpected error.",
             error.nodes,
             path=error.path,
             extensions={"code": "INTERNAL_ERROR", "requestId": request_id},
+        )
+
+    def _unavailable(
+        self, error: GraphQLError, reason: str, request_id: str | None
+    ) -> GraphQLError:
+        """A retryable failure (core/unavailable.py): HTTP 503 with Retry-After, counted."""
+        log.warning("service unavailable (request %s): %s", request_id, reason)
+        context = self.execution_context.context
+        response = getattr(context, "response", None)
+        if response is not None and response.status_code != 503:
+            response.status_code = 503
+            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            count_unavailable(getattr(context, "request", None), reason)
+        return GraphQLError(
+            UNAVAILABLE_MESSAGE,
+            error.nodes,
+            path=error.path,
+            extensions={"code": SERVICE_UNAVAILABLE, "requestId": request_id},
         )
 
 

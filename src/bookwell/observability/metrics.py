@@ -91,6 +91,18 @@ class Metrics:
             registry=registry,
         )
 
+        # Issue 16: answers 503 SERVICE_UNAVAILABLE (core/errors.py), by reason.
+        self.unavailable = Counter(
+            "bookwell_service_unavailable",
+            "Requests answered 503 SERVICE_UNAVAILABLE, by reason (pool_timeout, "
+            "database_down, statement_timeout, lock_timeout, overloaded, shutting_down).",
+            ["reason"],
+            registry=registry,
+        )
+
+    def observe_unavailable(self, reason: str) -> None:
+        self.unavailable.labels(reason).inc()
+
     def operation_label(self, name: str | None) -> str:
         if not name:
             return "anonymous"
