@@ -1,6 +1,5 @@
-"""Messages Redis lost are found and relayed again; dead workers' messages are requeued."""
+"""Messages Redis lost are found and relayed again, and only those."""
 
-import asyncio
 from datetime import timedelta
 
 import pytest
@@ -8,7 +7,6 @@ import pytest
 from bookwell.workers import status
 from bookwell.workers.background import BackgroundWork
 from bookwell.workers.broker import NOTIFICATIONS
-from bookwell.workers.broker_upkeep import maintainer_of, parked_messages, requeue_from_dead_workers
 from bookwell.workers.lost_messages import LossWatch, RedisView, redis_view
 from bookwell.workers.relay import relay_batch, relay_lost
 from tests.factories import MANY_HOLDS, book, in_days, make_listing
@@ -93,30 +91,3 @@ async def test_a_row_relayed_within_the_grace_is_not_lost_yet(db, host, guest, w
     watch, hour = LossWatch(), timedelta(hours=1)
     for _ in range(2):
         assert await relay_lost(db, work.enqueue_outbox, watch, work.look, grace=hour) == 0
-
-
-async def test_messages_fetched_by_a_dead_worker_are_requeued_and_a_live_ones_are_not(
-    db, host, guest, work
-):
-    listing_id = await make_listing(db, host, units=5, **MANY_HOLDS)
-    for day in range(4):
-        await book(db, guest, listing_id, in_days(10 + day), nights=1, as_the_api_does=True)
-    await relay_batch(db, work.enqueue_outbox)
-    broker, client = work.broker, work.broker.client
-    queue = f"{broker.namespace}:{NOTIFICATIONS}"
-    dead, live = maintainer_of(broker), maintainer_of(broker)  # two brokers: two "workers"
-    for fetcher in (dead, live):
-        fetcher.maintenance_chance = 0
-        assert len(fetcher.do_fetch(NOTIFICATIONS, 2)) == 2
-    assert client.llen(queue) == 0
-    heartbeats = f"{broker.namespace}:__heartbeats__"
-    client.zadd(heartbeats, {dead.broker_id: 0})  # silent since 1970
-    assert await asyncio.to_thread(parked_messages, broker) == 2
-
-    maintainer = maintainer_of(broker)
-    maintainer.declare_queue(NOTIFICATIONS)
-    assert await asyncio.to_thread(requeue_from_dead_workers, maintainer) == 2
-    assert client.llen(queue) == 2  # the dead worker's two; the live worker keeps its own
-    assert client.scard(f"{broker.namespace}:__acks__.{live.broker_id}.{NOTIFICATIONS}") == 2
-    assert await asyncio.to_thread(parked_messages, broker) == 0
-    assert client.zscore(heartbeats, dead.broker_id) is None  # forgotten

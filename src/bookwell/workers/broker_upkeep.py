@@ -71,10 +71,13 @@ async def run_broker_upkeep(
     broker: RedisBroker, settings: Settings, *, stop: asyncio.Event, consuming: bool
 ) -> None:
     """Until `stop`: heartbeat (when this process consumes) and requeue dead workers'
-    messages every `broker_upkeep_seconds`. Redis away: try again next period."""
+    messages every `broker_upkeep_seconds` (or a third of the heartbeat timeout, if less).
+    Redis away: try again next period."""
     maintainer = maintainer_of(broker)
     for queue in broker.queues:
         maintainer.declare_queue(queue)
+    # Three heartbeats per timeout, however the two settings are set.
+    period = min(settings.broker_upkeep_seconds, settings.broker_heartbeat_timeout_ms / 3000)
     failing = False
     while not stop.is_set():
         try:
@@ -89,4 +92,4 @@ async def run_broker_upkeep(
                 log.warning("broker upkeep failing (will retry): %s", error)
             failing = True
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), settings.broker_upkeep_seconds)
+            await asyncio.wait_for(stop.wait(), period)
