@@ -24,10 +24,6 @@ from tests.factories import MANY_HOLDS, book, in_days, make_listing
 from tests.faults.workers import CountingSmtp, Fleet, PrivateRedis, outbox_status, until
 from tests.workers.queue_helpers import scalar
 
-# One after another on one xdist worker: their timings are the figures docs/scaling.md quotes,
-# and several at once would measure the machine instead.
-pytestmark = pytest.mark.xdist_group("faults-delivery")
-
 
 @pytest.fixture
 def redis() -> Iterator[PrivateRedis]:
