@@ -51,6 +51,8 @@ XDIST_GROUPS = {
     "clients": "clients",  # tests/clients: one live server and the Node clients' install
     "test_graphiql.py": "graphiql",  # GraphiQL's files, downloaded once per process
     "test_graphiql_browser.py": "graphiql",
+    # Timed fault tests, one after another: several at once would measure the machine.
+    "test_delivery_faults.py": "faults-delivery",
 }
 
 

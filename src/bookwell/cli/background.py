@@ -2,6 +2,7 @@
 work beside the API."""
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 
 import click
 
@@ -101,23 +102,46 @@ def outbox_status_command() -> None:
         broker = build_broker(settings, queue_url)
         try:
             status = with_db(
-                url, lambda db: outbox_status(db, broker, max_relays=settings.max_relays)
+                url,
+                lambda db: outbox_status(
+                    db,
+                    broker,
+                    max_relays=settings.max_relays,
+                    grace=timedelta(seconds=settings.relay_loss_check_seconds),
+                ),
             )
         finally:
             close_broker(broker)
     oldest = status.oldest_unrelayed.isoformat() if status.oldest_unrelayed else "-"
     click.echo(f"Outbox:  {status.unrelayed} waiting for the relay (oldest {oldest})")
-    click.echo(f"         {status.relayed} relayed, {status.not_done} of them not done yet")
+    click.echo(f"         {status.relayed} relayed, {status.not_done} of them not done yet:")
+    click.echo(
+        f"           {status.in_progress} in progress (message in the queue; "
+        f"oldest relayed {_ago(status.oldest_in_progress)})"
+    )
+    click.echo(
+        f"           {status.lost} lost (no message in Redis; oldest relayed "
+        f"{_ago(status.oldest_lost)}): the relay sends them again"
+    )
+    click.echo(f"           {status.dead_lettered} dead-lettered")
     click.echo(f"         {status.given_up} given up after {settings.max_relays} relays")
     click.echo(f"         {status.notifications_sent} notifications sent")
     for queue, depth in status.queued.items():
         click.echo(f"Queue {queue}: {depth} message(s) waiting")
+    click.echo(f"Parked with dead workers: {status.parked} message(s), requeued by the workers")
+    click.echo(f"Redis up since {status.redis_started_at:%Y-%m-%d %H:%M:%S}Z")
     click.echo(f"Dead letters: {len(status.dead)}")
     for dead in status.dead:
         click.echo(
             f"  {dead.died_at:%Y-%m-%d %H:%M:%S}Z {dead.queue} {dead.actor}{dead.args} "
             f"after {dead.retries} retries: {dead.error}"
         )
+
+
+def _ago(moment: datetime | None) -> str:
+    if moment is None:
+        return "-"
+    return f"{(datetime.now(UTC) - moment).total_seconds():.0f} s ago"
 
 
 @outbox.command(name="requeue-dead")

@@ -154,7 +154,10 @@ class Settings(BaseSettings):
     queue_min_backoff_ms: int = 1_000
     queue_max_backoff_ms: int = 600_000
     # A worker silent this long is presumed dead and its unacknowledged messages requeued.
-    broker_heartbeat_timeout_ms: int = 60_000
+    # Workers heartbeat every `broker_upkeep_seconds` even when busy (workers/broker_upkeep.py).
+    broker_heartbeat_timeout_ms: int = 15_000
+    # How often each worker heartbeats and requeues what dead workers had fetched.
+    broker_upkeep_seconds: float = 5.0
     # Out of a million broker commands, how many run that requeue check (Dramatiq's default).
     broker_maintenance_chance: int = 1_000
     relay_batch_size: int = 200
@@ -162,6 +165,10 @@ class Settings(BaseSettings):
     # A message relayed this long ago whose work is still not done was lost (a Redis that
     # restarted without its data): relay it again, at most `max_relays` times in all.
     redeliver_after_seconds: int = 3600
+    # How often the relay looks for relayed, unfinished rows whose message is in no queue
+    # (Redis lost it): absent at two looks this far apart, or once after Redis restarted,
+    # the row is relayed again (workers/lost_messages.py).
+    relay_loss_check_seconds: float = 5.0
     max_relays: int = 3
     scheduler_tick_seconds: float = 30.0
     reminder_hours: int = 24

@@ -1,5 +1,6 @@
 """Background work run inside a process: the outbox relay, a Dramatiq worker's thread pool,
-and optionally the scheduler. `bookwell worker` runs the first two; `bookwell serve` in
+the broker's upkeep (heartbeat, dead workers' messages requeued), and optionally the
+scheduler. `bookwell worker` runs the first two; `bookwell serve` in
 embedded mode runs all three beside the API, so one command shows emails arriving."""
 
 import asyncio
@@ -15,6 +16,8 @@ from bookwell.core.db import Database, connect
 from bookwell.core.pg_listen import Listener
 from bookwell.workers.actors import Actors, declare_actors
 from bookwell.workers.broker import build_broker, close_broker
+from bookwell.workers.broker_upkeep import run_broker_upkeep
+from bookwell.workers.lost_messages import RedisView, redis_view
 from bookwell.workers.relay import Relayed, run_relay
 from bookwell.workers.runtime import WorkerRuntime
 
@@ -86,6 +89,10 @@ class BackgroundWork:
             await self._listener.start()
             started.push_async_callback(self._listener.stop)
             self._tasks.append(asyncio.create_task(self._run_relay(), name="outbox-relay"))
+        upkeep = run_broker_upkeep(
+            self.broker, self.settings, stop=self._stop, consuming=self._worker is not None
+        )
+        self._tasks.append(asyncio.create_task(upkeep, name="broker-upkeep"))
         if self._scheduler is not None:
             scheduled = self._scheduler(self._db, self._stop)
             self._tasks.append(asyncio.create_task(scheduled, name="scheduler"))
@@ -95,8 +102,16 @@ class BackgroundWork:
         assert self._db is not None and self._listener is not None
         async with self._listener.subscribe(OUTBOX_CHANNEL) as wakeups:
             await run_relay(
-                self._db, self.enqueue_outbox, self.settings, stop=self._stop, wakeups=wakeups
+                self._db,
+                self.enqueue_outbox,
+                self.settings,
+                stop=self._stop,
+                wakeups=wakeups,
+                look=self.look,
             )
+
+    def look(self) -> RedisView:
+        return redis_view(self.broker)
 
     async def stop(self) -> None:
         self._stop.set()

@@ -7,7 +7,9 @@ and the relay retries with backoff until Redis is back; nothing is lost. A crash
 enqueue and commit relays those rows again: the actors are idempotent, so a duplicate
 message costs a lookup, not a second email. Rows relayed long ago and still not done (lost by
 a Redis that came back empty, or dead-lettered) are relayed again (`redeliver_batch`), up to
-`max_relays` times in all; `bookwell outbox status` counts those it gave up on.
+`max_relays` times in all; `bookwell outbox status` counts those it gave up on. Rows whose
+message Redis no longer holds at all are relayed again within seconds (`relay_lost`, found
+by workers/lost_messages.py); those relays do not count towards `max_relays`.
 """
 
 import asyncio
@@ -21,6 +23,7 @@ from sqlalchemy import ColumnElement, func, select, update
 from bookwell.core.config import Settings
 from bookwell.core.db import Database
 from bookwell.models import OutboxMessage
+from bookwell.workers.lost_messages import LossWatch, RedisView
 
 log = logging.getLogger(__name__)
 
@@ -32,9 +35,17 @@ Relayed = tuple[int, str | None]
 Enqueue = Callable[[list[Relayed]], None]
 """Sends one message per outbox row (blocking: runs in a thread)."""
 
+Look = Callable[[], RedisView]
+"""What Redis holds for the outbox now (blocking: runs in a thread)."""
+
 
 async def _relay(
-    db: Database, enqueue: Enqueue, due: tuple[ColumnElement[bool], ...], limit: int
+    db: Database,
+    enqueue: Enqueue,
+    due: tuple[ColumnElement[bool], ...],
+    limit: int,
+    *,
+    counted: bool = True,
 ) -> int:
     rows = (
         select(OutboxMessage.id, OutboxMessage.request_id)
@@ -54,7 +65,10 @@ async def _relay(
         await session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id.in_(ids))
-            .values(relayed_at=func.now(), relay_count=OutboxMessage.relay_count + 1)
+            .values(
+                relayed_at=func.now(),
+                relay_count=OutboxMessage.relay_count + (1 if counted else 0),
+            )
         )
     return len(ids)
 
@@ -68,15 +82,40 @@ async def redeliver_batch(
     db: Database, enqueue: Enqueue, *, after: timedelta, max_relays: int, limit: int = 200
 ) -> int:
     """Relay again rows relayed over `after` ago whose work is still not done."""
-    lost = (
-        OutboxMessage.relayed_at < func.now() - after,
-        OutboxMessage.delivered_at.is_(None),
-        OutboxMessage.relay_count < max_relays,
-    )
+    lost = (*_relayed_not_done(after), OutboxMessage.relay_count < max_relays)
     redelivered = await _relay(db, enqueue, lost, limit)
     if redelivered:
         log.warning("relayed %d outbox row(s) again: their messages were lost", redelivered)
     return redelivered
+
+
+def _relayed_not_done(older_than: timedelta) -> tuple[ColumnElement[bool], ...]:
+    return (
+        OutboxMessage.relayed_at < func.now() - older_than,
+        OutboxMessage.delivered_at.is_(None),
+    )
+
+
+async def relay_lost(
+    db: Database, enqueue: Enqueue, watch: LossWatch, look: Look, *, grace: timedelta
+) -> int:
+    """Relay again the rows relayed over `grace` ago, not done, whose message Redis lost
+    (workers/lost_messages.py); how many. Redis first, then the database: a message acked
+    after the look belongs to a row that reads as done."""
+    view = await asyncio.to_thread(look)
+    async with db.read() as session:
+        not_done = (
+            await session.scalars(select(OutboxMessage.id).where(*_relayed_not_done(grace)))
+        ).all()
+    lost = watch.lost(view, not_done)
+    relayed = 0
+    for start in range(0, len(lost), 500):
+        chunk = lost[start : start + 500]
+        due = (OutboxMessage.id.in_(chunk), *_relayed_not_done(grace))  # not relayed meanwhile
+        relayed += await _relay(db, enqueue, due, len(chunk), counted=False)
+    if relayed:
+        log.warning("relayed %d outbox row(s) again: Redis lost their messages", relayed)
+    return relayed
 
 
 async def run_relay(
@@ -86,17 +125,25 @@ async def run_relay(
     *,
     stop: asyncio.Event,
     wakeups: asyncio.Queue | None = None,
+    look: Look | None = None,
 ) -> None:
     """Relay until `stop` is set: at once after a NOTIFY on `wakeups` (if given), else every
-    `relay_poll_seconds`; a full batch goes straight on to the next. Lost messages are
-    looked for once a minute."""
+    `relay_poll_seconds`; a full batch goes straight on to the next. With `look`, messages
+    Redis lost are looked for every `relay_loss_check_seconds`; rows still not done after
+    `redeliver_after_seconds` (dead letters too) are relayed again, looked for once a
+    minute."""
     limit = settings.relay_batch_size
     after = timedelta(seconds=settings.redeliver_after_seconds)
+    grace = timedelta(seconds=settings.relay_loss_check_seconds)
+    watch = LossWatch()
     failures = 0
-    next_redelivery = 0.0
+    next_redelivery = next_loss_check = 0.0
     while not stop.is_set():
         try:
             relayed = await relay_batch(db, enqueue, limit=limit)
+            if look is not None and time.monotonic() >= next_loss_check:
+                await relay_lost(db, enqueue, watch, look, grace=grace)
+                next_loss_check = time.monotonic() + settings.relay_loss_check_seconds
             if time.monotonic() >= next_redelivery:
                 await redeliver_batch(
                     db, enqueue, after=after, max_relays=settings.max_relays, limit=limit

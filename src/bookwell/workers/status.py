@@ -1,7 +1,12 @@
-"""What `bookwell outbox status` shows: the outbox backlog, the queues, and dead letters."""
+"""What `bookwell outbox status` shows: the outbox backlog, the queues, and dead letters.
+
+Relayed rows not done yet are split by what Redis holds for them: *in progress* (a message
+queued, running or waiting for a retry), *dead-lettered*, and *lost* (no message at all,
+e.g. Redis restarted empty: the relay sends those again within seconds). Messages fetched by
+workers presumed dead are *parked* until the next broker upkeep requeues them."""
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from dramatiq import Message
 from dramatiq.brokers.redis import RedisBroker
@@ -10,6 +15,8 @@ from sqlalchemy import func, select
 from bookwell.core.db import Database
 from bookwell.models import NotificationLog, OutboxMessage
 from bookwell.workers.broker import QUEUES
+from bookwell.workers.broker_upkeep import parked_messages
+from bookwell.workers.lost_messages import redis_view
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,8 +35,18 @@ class OutboxStatus:
     unrelayed: int
     oldest_unrelayed: datetime | None
     relayed: int
-    # Relayed, and the worker has not finished them: queued, retrying, or dead-lettered.
+    # Relayed, and the worker has not finished them: in progress, dead-lettered, or lost.
     not_done: int
+    # Their message is queued, running or waiting for a retry; the oldest relay of them.
+    in_progress: int
+    oldest_in_progress: datetime | None
+    # Redis holds no message for them (relayed over `grace` ago): lost, to be relayed again.
+    lost: int
+    oldest_lost: datetime | None
+    dead_lettered: int
+    # Messages fetched by workers presumed dead, not yet requeued.
+    parked: int
+    redis_started_at: datetime
     # Relayed `max_relays` times and still not done: nothing will send them by itself.
     given_up: int
     notifications_sent: int
@@ -82,10 +99,20 @@ def requeue_dead(broker: RedisBroker) -> int:
     return requeued
 
 
-async def outbox_status(db: Database, broker: RedisBroker, *, max_relays: int) -> OutboxStatus:
+async def outbox_status(
+    db: Database, broker: RedisBroker, *, max_relays: int, grace: timedelta = timedelta(seconds=5)
+) -> OutboxStatus:
     unrelayed = OutboxMessage.relayed_at.is_(None)
     not_done = ~unrelayed & OutboxMessage.delivered_at.is_(None)
+    view = redis_view(broker)  # before the database: see workers/lost_messages.py
+    uptime = broker.client.info("server")["uptime_in_seconds"]
     async with db.read() as session:
+        now = await session.scalar(select(func.now()))
+        pending = (
+            await session.execute(
+                select(OutboxMessage.id, OutboxMessage.relayed_at).where(not_done)
+            )
+        ).all()
         waiting, oldest = (
             await session.execute(
                 select(func.count(), func.min(OutboxMessage.created_at)).where(unrelayed)
@@ -106,7 +133,21 @@ async def outbox_status(db: Database, broker: RedisBroker, *, max_relays: int) -
         + broker.client.llen(f"{broker.namespace}:{queue}.DQ")
         for queue in QUEUES
     }
+    assert now is not None
+    dead_lettered = [row for row in pending if row.id in view.dead]
+    missing = [row for row in pending if row.id not in view.live and row.id not in view.dead]
+    lost = [row for row in missing if row.relayed_at < now - grace]
+    settled = {row.id for row in dead_lettered} | {row.id for row in lost}
+    in_progress = [row for row in pending if row.id not in settled]
+    redis_now = broker.client.time()[0]
     return OutboxStatus(
+        in_progress=len(in_progress),
+        oldest_in_progress=min((row.relayed_at for row in in_progress), default=None),
+        lost=len(lost),
+        oldest_lost=min((row.relayed_at for row in lost), default=None),
+        dead_lettered=len(dead_lettered),
+        parked=parked_messages(broker),
+        redis_started_at=datetime.fromtimestamp(redis_now - int(uptime), UTC),
         unrelayed=waiting,
         oldest_unrelayed=oldest,
         relayed=relayed,
