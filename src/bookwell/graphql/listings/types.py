@@ -277,6 +277,15 @@ class Listing(Node):
         page = page_request(first, after, last, before, default=DEFAULT_NESTED_REVIEWS)
         return await listing_reviews(info, self.uuid, page)
 
+    @strawberry.field(
+        description="No-shows (setNoShowPolicy): hours after a reservation begins by which a "
+        "CONFIRMED one nobody checked in is marked NO_SHOW by the scheduler; then the host "
+        "checks guests in. Null: off (the clock checks guests in at the start)."
+    )
+    async def auto_no_show_after_hours(self, info: Info) -> int | None:
+        hours: int | None = await info.context.loaders.no_show_policy.load(self.uuid)
+        return hours
+
     @strawberry.field(description="The host's price rules, newest (winning) first.")
     async def price_rules(self, info: Info) -> list[PriceRule]:
         rows = await info.context.loaders.price_rules.load(self.uuid)
