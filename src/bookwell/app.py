@@ -28,7 +28,7 @@ from bookwell.http.calendar_feed import calendar_feed, calendar_feed_refusal
 from bookwell.http.cors import cors_options, origin_matcher
 from bookwell.http.health import health, healthz, readyz
 from bookwell.http.metrics import metrics_endpoint, metrics_route_endpoint
-from bookwell.http.reports import refuse_token, report_download
+from bookwell.http.reports import refuse_token, report_download, report_index
 from bookwell.http.webhooks import stripe_webhook
 from bookwell.observability.logging import route_library_loggers
 from bookwell.observability.metrics import Metrics
@@ -133,6 +133,12 @@ def create_app(
             calendar_feed(access_tokens.key),
             methods=["GET"],
             middleware=[authentication(bearer, calendar_feed_refusal)],
+        ),
+        Route(
+            "/reports/",
+            report_index,
+            methods=["GET"],
+            middleware=[authentication(reports_bearer, refuse_token)],
         ),
         Route(
             "/reports/{file}",
