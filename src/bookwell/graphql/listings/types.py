@@ -19,6 +19,7 @@ from bookwell.graphql.accounts.types import User
 from bookwell.graphql.context import Info
 from bookwell.graphql.engine.execution import prefetched_as
 from bookwell.graphql.limits.cost import costs, stay_nights
+from bookwell.graphql.listings.no_show_policy import NoShowPolicyField
 from bookwell.graphql.listings.pricing import CancellationPolicy, PriceRule, Quote
 from bookwell.graphql.listings.units import (
     DEFAULT_UNITS,
@@ -126,7 +127,7 @@ async def load_availability(
     description="Something to book, owned by a host: a STAY's units by the night, or a "
     "restaurant's tables, a space's rooms or equipment items by time slot. Anyone may read it."
 )
-class Listing(Node):
+class Listing(Node, NoShowPolicyField):
     database_id: uuid.UUID = strawberry.field(
         description="The listing's UUIDv7 as stored (sortable by creation time), for SQL and "
         "analysts; listingId arguments accept it as well as `id`."
@@ -276,15 +277,6 @@ class Listing(Node):
     ) -> Connection[Review]:
         page = page_request(first, after, last, before, default=DEFAULT_NESTED_REVIEWS)
         return await listing_reviews(info, self.uuid, page)
-
-    @strawberry.field(
-        description="No-shows (setNoShowPolicy): hours after a reservation begins by which a "
-        "CONFIRMED one nobody checked in is marked NO_SHOW by the scheduler; then the host "
-        "checks guests in. Null: off (the clock checks guests in at the start)."
-    )
-    async def auto_no_show_after_hours(self, info: Info) -> int | None:
-        hours: int | None = await info.context.loaders.no_show_policy.load(self.uuid)
-        return hours
 
     @strawberry.field(description="The host's price rules, newest (winning) first.")
     async def price_rules(self, info: Info) -> list[PriceRule]:
