@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bookwell.cli.seed_outcomes import seed_outcomes
 from bookwell.core.db import Database
 from bookwell.core.errors import DomainError
 from bookwell.flows import booking
@@ -83,6 +84,7 @@ async def seed(db: Database, *, reservations_count: int = 300, rng_seed: int = 7
             booked += 1
         except DomainError:
             continue  # full that week: try another
+    await seed_outcomes(db, host_email=DEMO_EMAIL, guest=guests[0])  # a no-show (seed_outcomes.py)
 
 
 async def _people_and_listings(
