@@ -4,17 +4,26 @@ that tracks arrivals (autoNoShowAfterHours); the units are freed and nothing is 
 Stays are booked (and paid) for later and then moved to the dates a test needs with one
 UPDATE (tests/support/stay_clock.py), with hours of margin around every instant."""
 
+import asyncio
 import uuid
 from datetime import timedelta
 
+from bookwell.core.errors import ErrorCode
 from bookwell.core.ids import global_id
 from bookwell.flows import outcomes
 from bookwell.models import Role
-from bookwell.services.booking import clock
+from bookwell.services.booking import clock, lifecycle, no_show
 from bookwell.services.payments.builtin import BuiltinProvider
 from tests.factories import book_over_graphql, make_token, make_user
 from tests.support.database import inventory_faults
-from tests.support.lifecycle_steps import booked, reservation, sql
+from tests.support.lifecycle_steps import (
+    Txn,
+    booked,
+    outcome_of,
+    reservation,
+    sql,
+    until_waiting,
+)
 from tests.support.stay_clock import AUCKLAND, LOS_ANGELES, local_now, move, stay_listing, stay_on
 
 FIELDS = "reservation { status payment { status refundedAmount { amount } } } "
@@ -200,3 +209,47 @@ async def test_a_tracked_stay_that_ended_unchecked_is_a_no_show_not_completed(db
     assert await outcomes.mark_due_no_shows(db, BuiltinProvider()) == [never_came]
     assert (await reservation(db, never_came)).status.value == "NO_SHOW"
     assert (await reservation(db, stayed)).status.value == "COMPLETED"
+
+
+async def test_concurrent_sweeps_mark_each_no_show_once(db, host, guest):
+    began = local_now(AUCKLAND) - timedelta(hours=5)
+    start, end = began.date(), began.date() + timedelta(days=2)
+    listing_id = await stay_listing(db, host, AUCKLAND, units=12, check_in=began.time())
+    await sql(db, "UPDATE listings SET auto_no_show_after_hours = 1 WHERE id = :id", id=listing_id)
+    due = [await stay_on(db, guest, listing_id, start, end, "CONFIRMED") for _ in range(12)]
+
+    first, second = await asyncio.gather(
+        outcomes.mark_due_no_shows(db, BuiltinProvider()),
+        outcomes.mark_due_no_shows(db, BuiltinProvider()),
+    )
+
+    assert sorted(first + second) == sorted(due)
+    rows = await sql(db, "SELECT reservation_id FROM outbox WHERE event = 'reservation.no_show'")
+    assert sorted(row.reservation_id for row in rows) == sorted(due)
+    assert await booked(db, listing_id, start) == 0
+    assert await inventory_faults(db) == []
+
+
+async def test_a_late_check_in_racing_the_sweep_waits_and_is_told(db, host, guest):
+    began = local_now(AUCKLAND) - timedelta(hours=3)
+    start, end = began.date(), began.date() + timedelta(days=2)
+    listing_id = await stay_listing(db, host, AUCKLAND, check_in=began.time())
+    await sql(db, "UPDATE listings SET auto_no_show_after_hours = 2 WHERE id = :id", id=listing_id)
+    stay_id = await stay_on(db, guest, listing_id, start, end, "CONFIRMED")
+
+    sweep = Txn(db)
+    marked = await sweep.run(lambda s: no_show.mark_due_no_shows(session=s))
+    assert [row.id for row in marked.value] == [stay_id]
+
+    async def check_in():
+        async with db.transaction() as session:
+            return await lifecycle.check_in(session=session, principal=host, reservation_id=stay_id)
+
+    host_side = asyncio.ensure_future(outcome_of(check_in()))
+    await until_waiting(db, host_side)
+    await sweep.commit()
+    outcome = await host_side
+
+    assert outcome.code is ErrorCode.INVALID_STATE
+    assert (await reservation(db, stay_id)).status.value == "NO_SHOW"
+    assert await events(db, stay_id) == [("reservation.no_show", {"by": "clock"})]
