@@ -32,7 +32,7 @@ from bookwell.http.cors import cors_options, origin_matcher
 from bookwell.http.graphql_guard import GraphQLGuard, InFlight
 from bookwell.http.health import details, health, healthz, readyz
 from bookwell.http.metrics import metrics_endpoint, metrics_route_endpoint
-from bookwell.http.reports import refuse_token, report_download
+from bookwell.http.reports import refuse_token, report_download, report_index
 from bookwell.http.webhooks import stripe_webhook
 from bookwell.observability.logging import route_library_loggers
 from bookwell.observability.metrics import Metrics
@@ -156,6 +156,12 @@ def create_app(
             calendar_feed(access_tokens.key),
             methods=["GET"],
             middleware=[authentication(bearer, calendar_feed_refusal)],
+        ),
+        Route(
+            "/reports/",
+            report_index,
+            methods=["GET"],
+            middleware=[authentication(reports_bearer, refuse_token)],
         ),
         Route(
             "/reports/{file}",

@@ -32,6 +32,7 @@ async def history(db, host, guest):
     )
     await set_status(db, visit.id, "COMPLETED")
     await book(db, guest, listing, in_days(20), status="CANCELLED")
+    await book(db, guest, listing, in_days(4), status="NO_SHOW")
     await book(db, guest, listing, in_days(30), status="EXPIRED")
     await book(db, guest, listing, in_days(40))
     elsewhere = await make_listing(db, await make_user(db, Role.HOST), units=1)
@@ -50,9 +51,9 @@ async def test_a_host_sees_their_guests_statistics(client, db, host_token, guest
         "name": "Gus Guest",
         "email": customer["email"],
         "phone": None,
-        "bookings": 3,  # the lapsed hold is not a booking
+        "bookings": 4,  # the lapsed hold is not a booking
         "visits": 1,  # their visit to another host's listing is not counted here
-        "noShows": 0,
+        "noShows": 1,
         "cancellations": 1,
         "lastVisit": start.isoformat(),
         "totalSpent": [{"amount": "300.00", "currency": "USD"}],

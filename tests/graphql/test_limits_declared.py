@@ -20,6 +20,7 @@ CHANGES_STATE_ONLY = {
     "confirmReservation": "the host accepts a paid booking",
     "checkIn": "the host marks an arrival",
     "checkOut": "the host marks a departure",
+    "markNoShow": "the host marks a guest who never came (frees the units)",
     "leaveWaitlist": "frees a place in the queue",
 }
 BOOKING_TYPES = {"Reservation", "WaitlistEntry"}

@@ -11,6 +11,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.cli.seed_history import seed_history
+from bookwell.cli.seed_outcomes import seed_outcomes
 from bookwell.core.db import Database
 from bookwell.core.errors import DomainError
 from bookwell.flows import booking
@@ -85,6 +86,7 @@ async def seed(db: Database, *, reservations_count: int = 300, rng_seed: int = 7
         except DomainError:
             continue  # full that week: try another
     await seed_history(db, rng=rng, guests=guests, listings=made)
+    await seed_outcomes(db, host_email=DEMO_EMAIL, guest=guests[0])  # a no-show (seed_outcomes.py)
 
 
 async def _people_and_listings(

@@ -20,7 +20,7 @@ from bookwell.core.pagination import Page, PageRequest
 from bookwell.services.accounts import accounts
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.accounts.records import UserRecord
-from bookwell.services.booking import reservation_json, reservations
+from bookwell.services.booking import no_show, reservation_json, reservations
 from bookwell.services.booking.records import ReservationRecord
 from bookwell.services.listings import availability, listings, pricing
 from bookwell.services.listings import terms as listing_terms
@@ -128,6 +128,10 @@ class Loaders:
     def price_snapshot(self) -> DataLoader:
         return DataLoader(self._price_snapshots)
 
+    @cached_property
+    def no_show_policy(self) -> DataLoader:
+        return DataLoader(self._no_show_policies)
+
     def release(self) -> None:
         """Forget every loader and its cached answers. Each loader's batch function is a
         method of this object, a reference cycle: without this, the request's rows wait for
@@ -176,6 +180,10 @@ class Loaders:
     async def _price_rules(self, listing_ids: Sequence[uuid.UUID]) -> list[list[PriceRuleRecord]]:
         found = await self._read(listing_terms.rules_of_listings, listing_ids=listing_ids)
         return [found[listing_id] for listing_id in listing_ids]
+
+    async def _no_show_policies(self, listing_ids: Sequence[uuid.UUID]) -> list[int | None]:
+        found = await self._read(no_show.policies, listing_ids=list(listing_ids))
+        return [found.get(listing_id) for listing_id in listing_ids]
 
     async def _availability(self, keys: Sequence[AvailabilityKey]) -> list[Availability | None]:
         answers: list[Availability | None] = [None] * len(keys)

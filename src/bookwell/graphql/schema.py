@@ -16,6 +16,7 @@ from bookwell.graphql.accounts.types import (
     User,
 )
 from bookwell.graphql.booking import lifecycle as lifecycle_resolvers
+from bookwell.graphql.booking import no_show as no_show_resolvers
 from bookwell.graphql.booking import resolvers as reservation_resolvers
 from bookwell.graphql.booking.types import Reservation, ReservationPayload
 from bookwell.graphql.calendar import resolvers as calendar_resolvers
@@ -211,6 +212,20 @@ class Mutation:
         resolver=lifecycle_resolvers.check_out,
         description="The host marks an ACTIVE guest gone; leaving early frees the unused "
         "nights. Errors: NOT_FOUND, FORBIDDEN, INVALID_STATE.",
+    )
+    mark_no_show: ReservationPayload = strawberry.mutation(
+        resolver=no_show_resolvers.mark_no_show,
+        description="The host marks a guest who never came: a CONFIRMED reservation (or one "
+        "the clock checked in, on a listing that does not track arrivals) becomes NO_SHOW, "
+        "from the instant it begins to the instant it ends (listing time). Its units are "
+        "freed; nothing of the price is refunded (the cancellation policy's no-show rule). "
+        "Errors: NOT_FOUND, FORBIDDEN, INVALID_STATE, PAYMENT_FAILED.",
+    )
+    set_no_show_policy: no_show_resolvers.NoShowPolicyPayload = strawberry.mutation(
+        resolver=no_show_resolvers.set_no_show_policy,
+        description="The host sets when the scheduler marks no-shows on a listing by itself "
+        "(autoNoShowAfterHours), or switches it off with null. Errors: NOT_FOUND, "
+        "INVALID_INPUT.",
     )
     update_listing_terms: ListingPayload = strawberry.mutation(
         resolver=listing_terms_resolvers.update_listing_terms,

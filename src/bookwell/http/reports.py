@@ -1,6 +1,8 @@
 """Reports over plain HTTP, for browsers and scripts:
 
     GET /reports/{listingId}.{html,txt,csv,json}?start=YYYY-MM-DD&end=YYYY-MM-DD
+    GET /reports/?start=YYYY-MM-DD&end=YYYY-MM-DD&format=html|text|csv|json  (all listings
+        the caller may see; no format: JSON; optional &city=)
     Authorization: Bearer <token>   (or ?access_token=<token>, for a link a browser follows)
 
 The token is checked by the app's authentication middleware (http/authentication.py), which
@@ -146,10 +148,18 @@ async def report_download(request: Request) -> Response:
     except DomainError as error:
         return _error(error, request_id)
     except Exception:
-        log.exception("unexpected error (request %s)", request_id)
-        answer = {"error": {"code": "INTERNAL_ERROR", "message": "Unexpected error."}}
-        return JSONResponse(answer, status_code=500, headers={"X-Request-ID": request_id})
-    filename = f"report-{listing_id}-{start}-{end}.{wanted.extension}"
+        return _unexpected(request_id)
+    return _answer(body, wanted, f"report-{listing_id}-{start}-{end}", request_id)
+
+
+def _unexpected(request_id: str) -> JSONResponse:
+    log.exception("unexpected error (request %s)", request_id)
+    answer = {"error": {"code": "INTERNAL_ERROR", "message": "Unexpected error."}}
+    return JSONResponse(answer, status_code=500, headers={"X-Request-ID": request_id})
+
+
+def _answer(body: str | bytes, wanted: Download, stem: str, request_id: str) -> Response:
+    filename = f"{stem}.{wanted.extension}"
     headers = {
         "Content-Disposition": f'{wanted.disposition}; filename="{filename}"',
         "Cache-Control": "private, no-store",
@@ -159,3 +169,47 @@ async def report_download(request: Request) -> Response:
         "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
     }
     return Response(body, media_type=wanted.media_type, headers=headers)
+
+
+# `format=` of GET /reports/: the formats' names (and the download extensions).
+FORMATS = {
+    **{d.format.value.lower(): d for d in DOWNLOADS.values()},
+    **DOWNLOADS,
+}
+
+
+def _format(request: Request) -> Download:
+    value = request.query_params.get("format", "json").strip().lower()
+    wanted = FORMATS.get(value)
+    if wanted is None:
+        raise DomainError(
+            ErrorCode.INVALID_INPUT, "Ask for format=html, text, csv or json.", "format"
+        )
+    return wanted
+
+
+async def report_index(request: Request) -> Response:
+    """GET /reports/?start=&end=[&format=html|text|csv|json][&city=]: every listing the caller
+    may see (a host: theirs; an admin: all) in one report, the GraphQL `report` without a
+    listingId; JSON when no format is given. Same authentication, errors and headers as a
+    listing's download."""
+    request_id = request.state.request_id
+    try:
+        principal = _principal(request)
+        reports.require_reporter(principal)
+        wanted = _format(request)
+        start, end = _date(request, "start"), _date(request, "end")
+        async with request.state.db.read() as session:
+            found = await reports.build_report(
+                session=session,
+                principal=principal,
+                start_date=start,
+                end_date=end,
+                city=request.query_params.get("city"),
+            )
+        body = await asyncio.to_thread(_body, found, wanted)
+    except DomainError as error:
+        return _error(error, request_id)
+    except Exception:
+        return _unexpected(request_id)
+    return _answer(body, wanted, f"report-{start}-{end}", request_id)

@@ -16,7 +16,7 @@ from bookwell.mail.notice import Notice
 from bookwell.mail.period import period_of
 
 ENDING_EVENTS = frozenset({"reservation.cancelled", "reservation.expired"})
-ENDED_STATUSES = frozenset({"CANCELLED", "EXPIRED"})
+ENDED_STATUSES = frozenset({"CANCELLED", "EXPIRED", "NO_SHOW"})
 FIRM_STATUSES = frozenset({"CONFIRMED", "ACTIVE", "COMPLETED"})
 AROUND = timedelta(days=366)
 

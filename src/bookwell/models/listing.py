@@ -91,6 +91,15 @@ class Listing(IdMixin, Base):
     # from check-in).
     check_in_time: Mapped[time] = mapped_column(Time, default=time(15))
     check_out_time: Mapped[time] = mapped_column(Time, default=time(11))
+    # No-shows (migration 0012, services/booking/no_show.py): NULL leaves them to the host;
+    # hours after the start at which a CONFIRMED reservation never checked in is marked
+    # NO_SHOW. Set, the listing tracks arrivals: the clock does not check its guests in.
+    auto_no_show_after_hours: Mapped[int | None] = mapped_column(
+        Integer,
+        CheckConstraint(
+            "auto_no_show_after_hours BETWEEN 1 AND 720", name="auto_no_show_after_hours_range"
+        ),
+    )
 
 
 class ListingNight(Base):

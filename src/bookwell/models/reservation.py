@@ -30,6 +30,8 @@ class ReservationStatus(enum.StrEnum):
     COMPLETED = "COMPLETED"
     CANCELLED = "CANCELLED"
     EXPIRED = "EXPIRED"
+    # The guest never checked in (services/booking/no_show.py): units freed, nothing refunded.
+    NO_SHOW = "NO_SHOW"
 
 
 # Reservations in these states take their units (the inventory trigger uses the same list).
@@ -90,6 +92,8 @@ class Reservation(IdMixin, Base):
     checked_in_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     checked_out_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     cancel_reason: Mapped[str | None] = mapped_column(String(500))
+    # When the host or the scheduler marked it NO_SHOW (migration 0012).
+    no_show_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # What the guest agreed to: line items, total and cancellation policy
     # (services/listings/pricing.py).
     price_snapshot: Mapped[dict[str, Any]] = mapped_column(

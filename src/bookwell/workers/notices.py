@@ -27,11 +27,17 @@ AUDIENCE: dict[Event, tuple[Role, ...]] = {
     Event.RESERVATION_CANCELLED: ("guest", "host"),
     Event.RESERVATION_EXPIRED: ("guest", "host"),
     Event.RESERVATION_COMPLETED: ("guest",),
+    # The guest; the host too when the clock acted (data["by"] == "clock", see _audience).
+    Event.RESERVATION_CHECKED_IN: ("guest",),
+    Event.RESERVATION_NO_SHOW: ("guest",),
     Event.RESERVATION_REMINDER: ("guest",),
     Event.HOLD_EXPIRING: (),  # whoever must act: data["waiting_for"]
     # The waitlisted user, who is the guest of the hold placed for them, and the host.
     Event.WAITLIST_OFFERED: ("guest", "host"),
 }
+
+# Events the host hears of only when the scheduler, not the host, made the change.
+_HOST_COPY_WHEN_AUTOMATIC = {Event.RESERVATION_CHECKED_IN, Event.RESERVATION_NO_SHOW}
 
 # Reminders and warnings are written ahead of time; by delivery the booking may be past them.
 _STILL_DUE = {
@@ -116,6 +122,8 @@ def _audience(event: Event, row: Row) -> tuple[Role, ...]:
         return ("host",) if row.data.get("waiting_for") == "host" else ("guest",)
     if event is Event.RESERVATION_CONFIRMED and not row.instant_book:
         return ("guest",)  # the host confirmed it themselves
+    if event in _HOST_COPY_WHEN_AUTOMATIC and row.data.get("by") == "clock":
+        return ("guest", "host")  # the host did not act themselves: a copy
     return AUDIENCE[event]
 
 

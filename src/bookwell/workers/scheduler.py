@@ -1,9 +1,10 @@
 """The scheduler: timed work over reservations, one leader at a time (workers/leader.py).
 
-Every `scheduler_tick_seconds` the leader runs each job (flows: flows/upkeep.py, each step
-in a short transaction of its own), in this order: sweep holds (expire, refund, waitlist
-offers), check stays in, check them out, warn of expiring holds, enqueue reminders, purge
-old idempotency keys and delivered outbox events, make partitions ahead. A failing job is
+Every `scheduler_tick_seconds` the leader runs each job (flows: flows/upkeep.py and
+flows/outcomes.py, each step in a short transaction of its own), in this order: sweep holds
+(expire, refund, waitlist offers), check stays in, check them out, mark no-shows, warn of
+expiring holds, enqueue reminders, purge old idempotency keys and delivered outbox events,
+make partitions ahead. A failing job is
 logged and the others still run; the next tick tries it again. Every job is also safe
 when several processes run it at once, so `tick` works without leadership (`--once`).
 
@@ -19,7 +20,7 @@ from datetime import timedelta
 
 from bookwell.core.config import Settings
 from bookwell.core.db import Database, connect
-from bookwell.flows import upkeep
+from bookwell.flows import outcomes, upkeep
 from bookwell.services.payments.provider import PaymentProvider
 from bookwell.workers.leader import Leader
 from bookwell.workers.partitions import ensure_partitions_ahead
@@ -40,6 +41,7 @@ class TickReport:
     offered: int = 0
     checked_in: int = 0
     completed: int = 0
+    no_shows: int = 0
     holds_warned: int = 0
     reminders: int = 0
     keys_purged: int = 0
@@ -49,7 +51,8 @@ class TickReport:
     def summary(self) -> str:
         return (
             f"Expired {self.expired} hold(s), refunded {self.refunded}, made {self.offered} "
-            f"waitlist offer(s); checked in {self.checked_in}, completed {self.completed}; "
+            f"waitlist offer(s); checked in {self.checked_in}, completed {self.completed}, "
+            f"marked {self.no_shows} no-show(s); "
             f"warned of {self.holds_warned} expiring hold(s), queued {self.reminders} "
             f"reminder(s); purged {self.keys_purged} idempotency key(s) and "
             f"{self.outbox_purged} delivered outbox event(s)."
@@ -72,6 +75,10 @@ async def _check_in(db: Database, settings: Settings, provider: PaymentProvider)
 
 async def _check_out(db: Database, settings: Settings, provider: PaymentProvider) -> dict[str, int]:
     return {"completed": len(await upkeep.complete_due_stays(db))}
+
+
+async def _no_shows(db: Database, settings: Settings, provider: PaymentProvider) -> dict[str, int]:
+    return {"no_shows": len(await outcomes.mark_due_no_shows(db, provider))}
 
 
 async def _warn(db: Database, settings: Settings, provider: PaymentProvider) -> dict[str, int]:
@@ -99,6 +106,7 @@ JOBS: dict[str, Job] = {
     "sweep_holds": _sweep_holds,
     "start_due_stays": _check_in,
     "complete_due_stays": _check_out,
+    "mark_due_no_shows": _no_shows,
     "warn_expiring_holds": _warn,
     "enqueue_reminders": _remind,
     "purge_idempotency_keys": _purge,

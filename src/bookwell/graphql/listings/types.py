@@ -19,6 +19,7 @@ from bookwell.graphql.accounts.types import User
 from bookwell.graphql.context import Info
 from bookwell.graphql.engine.execution import prefetched_as
 from bookwell.graphql.limits.cost import costs, stay_nights
+from bookwell.graphql.listings.no_show_policy import NoShowPolicyField
 from bookwell.graphql.listings.pricing import CancellationPolicy, PriceRule, Quote
 from bookwell.graphql.listings.units import (
     DEFAULT_UNITS,
@@ -126,7 +127,7 @@ async def load_availability(
     description="Something to book, owned by a host: a STAY's units by the night, or a "
     "restaurant's tables, a space's rooms or equipment items by time slot. Anyone may read it."
 )
-class Listing(Node):
+class Listing(Node, NoShowPolicyField):
     database_id: uuid.UUID = strawberry.field(
         description="The listing's UUIDv7 as stored (sortable by creation time), for SQL and "
         "analysts; listingId arguments accept it as well as `id`."

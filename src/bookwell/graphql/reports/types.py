@@ -74,6 +74,10 @@ class ReportFigures:
     cancellations: int = strawberry.field(
         description="CANCELLED reservations whose stay overlaps the window (not expired holds)."
     )
+    no_shows: int = strawberry.field(
+        description="NO_SHOW reservations whose stay overlaps the window: not sold nights "
+        "(their units were freed) and not in revenue; see noShowRevenue."
+    )
     average_lead_time_days: float | None = strawberry.field(
         description="Mean days from booking to arrival over `reservations`: startDate minus the "
         "date the reservation was made, that date taken in the listing's timezone. 2 decimals."
@@ -99,6 +103,10 @@ class RevenueFigures(ReportFigures):
         description="Revenue per available unit-night: revenue / availableNights, rounded half "
         "up to the cent; null without available nights."
     )
+    no_show_revenue: Money = strawberry.field(
+        description="What the window's nights of NO_SHOW reservations kept (a no-show is not "
+        "refunded), spread over their nights as revenue is; not part of revenue."
+    )
 
 
 def _figures(figures: found.Figures) -> dict[str, Any]:
@@ -110,6 +118,7 @@ def _figures(figures: found.Figures) -> dict[str, Any]:
         "occupancy_rate": figures.occupancy_rate,
         "reservations": figures.reservations,
         "cancellations": figures.cancellations,
+        "no_shows": figures.no_shows,
         "average_lead_time_days": figures.average_lead_time_days,
         "average_length_of_stay": figures.average_length_of_stay,
     }
@@ -124,6 +133,7 @@ def _revenue(row: found.ListingReport | found.CurrencyTotals) -> dict[str, Any]:
         "revenue": Money.of(row.revenue, row.currency),
         "adr": money(row.adr),
         "revpar": money(row.revpar),
+        "no_show_revenue": Money.of(row.no_show_revenue, row.currency),
     }
 
 

@@ -47,7 +47,7 @@ describe_enum(
     ReservationStatus,
     name="ReservationStatus",
     description="Where a reservation is in its life: PENDING, then CONFIRMED, ACTIVE and "
-    "COMPLETED, or CANCELLED or EXPIRED. PENDING, CONFIRMED and ACTIVE hold their units.",
+    "COMPLETED, or CANCELLED, EXPIRED or NO_SHOW. PENDING, CONFIRMED and ACTIVE hold their units.",
     values={
         "PENDING": "A hold: its units are taken until expiresAt. Paying confirms it on an "
         "instant-book listing; otherwise, paid, it waits up to approvalHours for the host.",
@@ -61,6 +61,9 @@ describe_enum(
         "calendar): the units were freed at once, and a refund follows the cancellation policy.",
         "EXPIRED": "A hold neither paid nor confirmed by expiresAt: its units were freed at once, "
         "and anything paid was refunded in full.",
+        "NO_SHOW": "The guest never came: marked by the host (markNoShow) or, on a listing with "
+        "autoNoShowAfterHours, by the scheduler when nobody checked in by then. Its units "
+        "were freed at once; nothing of the price is refunded.",
     },
 )
 Role = models.Role

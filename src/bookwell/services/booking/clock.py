@@ -9,6 +9,10 @@ A CONFIRMED reservation whose end has passed without a check-in (the scheduler w
 running, say) is COMPLETED too, with `checked_in_at` left empty: the booking was kept and
 paid for and is over, so it may no longer be cancelled for a refund, and its guest may review.
 
+A listing that tracks arrivals (`auto_no_show_after_hours` set) is left out of both: its
+guests are checked in by the host, and a CONFIRMED one never checked in becomes NO_SHOW, not
+COMPLETED (services/booking/no_show.py). Each check-in records `reservation.checked_in`.
+
 Every change is a guarded UPDATE on the status of rows this transaction locked with SKIP
 LOCKED, so several runners share the work and a host's check-in or check-out racing the clock
 either wins or waits and then finds nothing to do.
@@ -17,7 +21,7 @@ either wins or waits and then finds nothing to do.
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.models import Listing, Reservation, ReservationStatus
@@ -30,6 +34,8 @@ COMPLETED = ReservationStatus.COMPLETED
 
 # Calendar blocks (services/calendar/blocks.py) are not stays: nobody checks in or out.
 NOT_A_BLOCK = Reservation.external_uid.is_(None)
+# The listing (joined) leaves check-ins to its host and marks no-shows (no_show.py).
+ARRIVALS_UNTRACKED = Listing.auto_no_show_after_hours.is_(None)
 
 
 def begins_at() -> ColumnElement[datetime]:
@@ -56,6 +62,7 @@ async def start_due_stays(*, session: AsyncSession, limit: int = 1000) -> list[u
         .where(
             Reservation.status == CONFIRMED,
             NOT_A_BLOCK,
+            ARRIVALS_UNTRACKED,
             begins_at() <= now,
             ends_at() > now,
         )
@@ -69,7 +76,14 @@ async def start_due_stays(*, session: AsyncSession, limit: int = 1000) -> list[u
         .values(status=ACTIVE, checked_in_at=now)
         .returning(Reservation.id)
     )
-    return list((await session.execute(stmt)).scalars())
+    started = list((await session.execute(stmt)).scalars())
+    await outbox.record_each(
+        session=session,
+        event=Event.RESERVATION_CHECKED_IN,
+        reservation_ids=started,
+        data={"by": "clock"},
+    )
+    return started
 
 
 async def complete_due_stays(*, session: AsyncSession, limit: int = 1000) -> list[uuid.UUID]:
@@ -85,7 +99,9 @@ async def complete_due_stays(*, session: AsyncSession, limit: int = 1000) -> lis
         select(Reservation.id)
         .where(
             Reservation.listing_id == Listing.id,
-            Reservation.status.in_((CONFIRMED, ACTIVE)),
+            or_(
+                Reservation.status == ACTIVE, (Reservation.status == CONFIRMED) & ARRIVALS_UNTRACKED
+            ),
             NOT_A_BLOCK,
             ends_at() <= func.now(),
         )

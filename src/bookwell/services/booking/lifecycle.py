@@ -346,6 +346,12 @@ async def check_in(
         values={"status": ACTIVE, "checked_in_at": func.now()},
     )
     if row is not None:
+        await outbox.record(
+            session=session,
+            event=Event.RESERVATION_CHECKED_IN,
+            reservation_id=row.id,
+            data={"by": "host"},
+        )
         return row
     seen = await _seen(session=session, principal=principal, reservation_id=reservation_id)
     _host_only(seen, "check in")

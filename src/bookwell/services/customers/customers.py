@@ -5,7 +5,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, cast, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.core.pagination import Page, PageRequest, keyset, page_of
@@ -17,11 +17,6 @@ from bookwell.services.customers.records import CustomerRecord, Spent
 VISITED = (ReservationStatus.ACTIVE, ReservationStatus.COMPLETED)
 # Money a guest keeps paid: captured, less what was refunded.
 SETTLED = (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED)
-
-
-def _status_is(name: str) -> ColumnElement[bool]:
-    # By text: NO_SHOW is a status some databases' rows have before this code knows it.
-    return cast(Reservation.status, String) == name
 
 
 def _scope(
@@ -49,7 +44,7 @@ def _customers(viewer: Principal, listing_id: uuid.UUID | None) -> Select[*tuple
             User.phone,
             func.count().filter(status != ReservationStatus.EXPIRED),
             func.count().filter(status.in_(VISITED)),
-            func.count().filter(_status_is("NO_SHOW")),
+            func.count().filter(status == ReservationStatus.NO_SHOW),
             func.count().filter(status == ReservationStatus.CANCELLED),
             func.max(Reservation.start_date).filter(status.in_(VISITED)),
             func.max(Reservation.created_at),

@@ -43,6 +43,12 @@ class Event(enum.StrEnum):
     RESERVATION_EXPIRED = "reservation.expired"
     # The guest: thanks, and an invitation to review.
     RESERVATION_COMPLETED = "reservation.completed"
+    # The guest: checked in (ACTIVE); the host too when the clock did it. data: by
+    # ("host" | "clock").
+    RESERVATION_CHECKED_IN = "reservation.checked_in"
+    # The guest: marked a no-show (services/booking/no_show.py); the host too when the
+    # scheduler marked it. data: by ("host" | "clock").
+    RESERVATION_NO_SHOW = "reservation.no_show"
     # The guest, the day before check-in or the slot. dedupe_key: reminder:<id>:<start>.
     RESERVATION_REMINDER = "reservation.reminder"
     # Whoever must act before `expires_at`: the guest (pay) or the host (approve).
@@ -88,12 +94,16 @@ async def purge_delivered(*, session: AsyncSession, older_than: timedelta) -> in
 
 
 async def record_each(
-    *, session: AsyncSession, event: Event, reservation_ids: Iterable[uuid.UUID]
+    *,
+    session: AsyncSession,
+    event: Event,
+    reservation_ids: Iterable[uuid.UUID],
+    data: dict[str, Any] | None = None,
 ) -> None:
-    """The same event for several reservations, in one statement."""
+    """The same event (and `data`) for several reservations, in one statement."""
     request_id = current_request_id()
     rows = [
-        {"event": event.value, "reservation_id": rid, "request_id": request_id}
+        {"event": event.value, "reservation_id": rid, "request_id": request_id, "data": data or {}}
         for rid in reservation_ids
     ]
     if rows:

@@ -38,6 +38,7 @@ class Figures:
     cancellations: int = 0  # CANCELLED reservations whose stay overlaps the window
     lead_days: int = 0  # sum of the sold reservations' lead times
     stay_nights: int = 0  # sum of the sold reservations' whole lengths
+    no_shows: int = 0  # NO_SHOW reservations whose stay overlaps the window
 
     @property
     def occupancy_rate(self) -> float | None:
@@ -94,6 +95,8 @@ class ListingReport:
     # start_date, booked, held, blocked]; nights not listed have none. Kept compact (a report
     # may cover 300,000 listing-nights); `nights` spells out every night.
     activity: list[list[int]]
+    # What NO_SHOW reservations kept of their price, their nights' shares in the window.
+    no_show_revenue: Decimal = Decimal("0.00")
 
     @property
     def adr(self) -> Decimal | None:
@@ -120,6 +123,7 @@ class CurrencyTotals:
     listings: int
     revenue: Decimal
     figures: Figures
+    no_show_revenue: Decimal = Decimal("0.00")
 
     @property
     def adr(self) -> Decimal | None:
@@ -155,6 +159,7 @@ def currency_totals(listings: list[ListingReport]) -> list[CurrencyTotals]:
             currency=currency,
             listings=len(members),
             revenue=sum((m.revenue for m in members), Decimal("0.00")),
+            no_show_revenue=sum((m.no_show_revenue for m in members), Decimal("0.00")),
             figures=total(m.figures for m in members),
         )
         for currency, members in sorted(grouped.items())

@@ -11,6 +11,10 @@ Definitions (the schema's descriptions and the README say the same):
   stay with total T earn round(T * b / n, 2) - round(T * a / n, 2). Shares telescope, so a
   stay's nights add up to T exactly and any split of a stay over windows loses no cent.
 - Cancellations: CANCELLED reservations (not blocks) whose stay overlaps the window.
+- No-shows: NO_SHOW reservations whose stay overlaps the window. They are not sold nights
+  (the units were freed, and may have been sold again) and not revenue; what they kept (no
+  refund: services/payments/no_show.py) is `no_show_revenue`, spread over their nights as
+  revenue is.
 - Lead time: start_date minus the local date (listing timezone) of created_at, in days;
   length of stay: the whole stay's nights; both averaged over the sold reservations that have
   a night in the window.
@@ -99,6 +103,7 @@ WITH relevant AS (
                WHEN r.external_uid IS NOT NULL THEN
                    CASE WHEN r.status <> 'CANCELLED' THEN 'block' END
                WHEN r.status IN ('CONFIRMED', 'ACTIVE', 'COMPLETED') THEN 'sale'
+               WHEN r.status = 'NO_SHOW' THEN 'no_show'
                -- A hold past its expiresAt no longer counts, swept or not.
                WHEN r.status = 'PENDING' THEN
                    CASE WHEN r.expires_at IS NULL OR r.expires_at > now() THEN 'hold' END
@@ -149,6 +154,10 @@ sums AS (
            sum(round(total_amount * (stop - start_date) / (end_date - start_date), 2)
                - round(total_amount * (first_night - start_date) / (end_date - start_date), 2))
                FILTER (WHERE class = 'sale') AS revenue,
+           count(*) FILTER (WHERE class = 'no_show') AS no_shows,
+           sum(round(total_amount * (stop - start_date) / (end_date - start_date), 2)
+               - round(total_amount * (first_night - start_date) / (end_date - start_date), 2))
+               FILTER (WHERE class = 'no_show') AS no_show_revenue,
            sum(lead_days) FILTER (WHERE class = 'sale') AS lead_days,
            sum(end_date - start_date) FILTER (WHERE class = 'sale') AS stay_nights
       FROM relevant
@@ -163,6 +172,8 @@ SELECT l.id, l.title, l.city, l.kind, l.timezone, l.currency, l.units,
        coalesce(m.held_nights, 0) AS held_nights,
        coalesce(m.blocked_nights, 0) AS blocked_nights,
        coalesce(m.revenue, 0) AS revenue,
+       coalesce(m.no_shows, 0) AS no_shows,
+       coalesce(m.no_show_revenue, 0) AS no_show_revenue,
        coalesce(m.lead_days, 0) AS lead_days,
        coalesce(m.stay_nights, 0) AS stay_nights
   FROM listings l
@@ -189,6 +200,7 @@ def _listing_report(row: Row[*tuple[Any, ...]], window: ReportWindow) -> Listing
         units=row.units,
         currency=row.currency,
         revenue=Decimal(row.revenue).quantize(Decimal("0.01")),
+        no_show_revenue=Decimal(row.no_show_revenue).quantize(Decimal("0.01")),
         figures=Figures(
             available_nights=row.available_nights,
             booked_nights=row.booked_nights,
@@ -196,6 +208,7 @@ def _listing_report(row: Row[*tuple[Any, ...]], window: ReportWindow) -> Listing
             blocked_nights=row.blocked_nights,
             reservations=row.reservations,
             cancellations=row.cancellations,
+            no_shows=row.no_shows,
             lead_days=row.lead_days,
             stay_nights=row.stay_nights,
         ),

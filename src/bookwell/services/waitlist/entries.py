@@ -15,7 +15,12 @@ from bookwell.models import Reservation, ReservationStatus, WaitlistEntry, Waitl
 from bookwell.services.accounts.principal import Principal
 
 # An offer hold in one of these states was taken up; in one of the others it is over.
-TAKEN_UP = (ReservationStatus.CONFIRMED, ReservationStatus.ACTIVE, ReservationStatus.COMPLETED)
+TAKEN_UP = (
+    ReservationStatus.CONFIRMED,
+    ReservationStatus.ACTIVE,
+    ReservationStatus.COMPLETED,
+    ReservationStatus.NO_SHOW,  # confirmed first: the offer was taken up
+)
 ENDED = (ReservationStatus.EXPIRED, ReservationStatus.CANCELLED)
 
 

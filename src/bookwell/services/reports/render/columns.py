@@ -71,6 +71,8 @@ def _figure_columns() -> list[Column[Any]]:
         Column("RevPAR", "revpar", attrgetter("revpar"), Kind.MONEY),
         Column("Stays", "reservations", attrgetter("figures.reservations")),
         Column("Cancelled", "cancellations", attrgetter("figures.cancellations")),
+        Column("No-shows", "no_shows", attrgetter("figures.no_shows")),
+        Column("No-show kept", "no_show_revenue", attrgetter("no_show_revenue"), Kind.MONEY),
         Column("Lead days", "average_lead_time_days", _figure("average_lead_time_days"), Kind.DAYS),
         Column(
             "Avg nights", "average_length_of_stay", _figure("average_length_of_stay"), Kind.DAYS

@@ -24,6 +24,7 @@ def figures_document(figures: Figures) -> dict[str, Any]:
         "occupancyRate": figures.occupancy_rate,
         "reservations": figures.reservations,
         "cancellations": figures.cancellations,
+        "noShows": figures.no_shows,
         "averageLeadTimeDays": figures.average_lead_time_days,
         "averageLengthOfStay": figures.average_length_of_stay,
     }
@@ -35,6 +36,7 @@ def _priced(row: ListingReport | CurrencyTotals) -> dict[str, Any]:
         "revenue": _money(row.revenue, row.currency),
         "adr": _money(row.adr, row.currency),
         "revpar": _money(row.revpar, row.currency),
+        "noShowRevenue": _money(row.no_show_revenue, row.currency),
     }
 
 
