@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -46,13 +46,23 @@ def during(slot: Slot) -> Any:
     return func.tstzrange(slot.starts_at, slot.ends_at, "[)")
 
 
-def busy_units(listing_id: uuid.UUID, slot: Slot) -> Any:
-    """The listing's units held by anyone for part of the slot."""
-    return select(ReservationUnit.unit_id).where(
+def busy_units(listing_id: uuid.UUID, slot: Slot, *, live: bool = False) -> Any:
+    """The listing's units held by anyone for part of the slot; `live`: not counting overdue
+    PENDING holds (a booking expires them before it takes units)."""
+    stmt = select(ReservationUnit.unit_id).where(
         ReservationUnit.listing_id == listing_id,
         ReservationUnit.holding,
         ReservationUnit.during.overlaps(during(slot)),
     )
+    if live:
+        stmt = stmt.join(Reservation, Reservation.id == ReservationUnit.reservation_id).where(
+            or_(
+                Reservation.status != ReservationStatus.PENDING,
+                Reservation.expires_at.is_(None),
+                Reservation.expires_at > func.now(),
+            )
+        )
+    return stmt
 
 
 async def lock_listing_row(*, session: AsyncSession, listing_id: uuid.UUID) -> None:
