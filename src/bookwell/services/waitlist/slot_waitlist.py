@@ -72,12 +72,16 @@ def _free_units(listing_id: Any, kind: Any, starts_at: Any, ends_at: Any, party_
     """How many of the listing's units that take the party nobody holds live for part of
     [starts_at, ends_at): a scalar subquery (its arguments may be columns of an outer row)."""
     window = func.tstzrange(starts_at, ends_at, "[)")
-    held = exists().where(
-        ReservationUnit.unit_id == ListingUnit.id,
-        ReservationUnit.holding,
-        ReservationUnit.during.overlaps(window),
-        Reservation.id == ReservationUnit.reservation_id,
-        _live(),
+    held = (
+        exists()
+        .where(
+            ReservationUnit.unit_id == ListingUnit.id,
+            ReservationUnit.holding,
+            ReservationUnit.during.overlaps(window),
+            Reservation.id == ReservationUnit.reservation_id,
+            _live(),
+        )
+        .correlate_except(ReservationUnit, Reservation)
     )
     seats = or_(
         kind != ListingKind.RESTAURANT,
@@ -87,6 +91,7 @@ def _free_units(listing_id: Any, kind: Any, starts_at: Any, ends_at: Any, party_
         select(func.count())
         .select_from(ListingUnit)
         .where(ListingUnit.listing_id == listing_id, seats, ~held)
+        .correlate_except(ListingUnit)
         .scalar_subquery()
     )
 
