@@ -211,7 +211,8 @@ async def test_two_guests_asking_for_the_same_table_at_once_one_gets_it(client, 
         holders = await session.scalar(
             text(
                 "SELECT count(*) FROM reservation_units ru"
-                " JOIN listing_units u ON u.id = ru.unit_id WHERE u.label = 'Garden' AND ru.holding AND u.listing_id = :id"
+                " JOIN listing_units u ON u.id = ru.unit_id"
+                " WHERE u.label = 'Garden' AND ru.holding AND u.listing_id = :id"
             ),
             {"id": listing_id},
         )
