@@ -51,7 +51,11 @@ from bookwell.services.waitlist.entries import (
     entries_by_ids,
     entry_by_id,
 )
-from bookwell.services.waitlist.requests import NewWaitlistEntry, lock_listing
+
+# LOCK_SPACE and NewWaitlistEntry are re-exported: tests and callers name them from here.
+from bookwell.services.waitlist.requests import LOCK_SPACE as LOCK_SPACE
+from bookwell.services.waitlist.requests import NewWaitlistEntry as NewWaitlistEntry
+from bookwell.services.waitlist.requests import lock_listing
 from bookwell.services.waitlist.slot_waitlist import join_slot_waitlist, offer_slot_units
 
 log = logging.getLogger(__name__)
