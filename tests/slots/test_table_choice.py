@@ -74,6 +74,11 @@ async def test_a_guest_books_the_table_they_choose(client, db, host, guest_token
         ("Window", 6),
     ]
     assert list(await free(client, listing, party=5)) == ["Window"]
+    first_two = await client(
+        FREE_UNITS.replace("partySize: $partySize)", "partySize: $partySize, first: 2)"),
+        {"listingId": listing, "startsAt": at(19), "partySize": 1},
+    )
+    assert [unit["label"] for unit in first_two.data["freeUnits"]] == ["Bar", "Garden"]
 
     window = tables["Window"]["id"]
     made = await book(

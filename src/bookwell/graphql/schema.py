@@ -28,7 +28,7 @@ from bookwell.graphql.listings import subscriptions as subscription_resolvers
 from bookwell.graphql.listings import terms as listing_terms_resolvers
 from bookwell.graphql.listings.pricing import PriceRulePayload
 from bookwell.graphql.listings.types import Availability, Listing, ListingPayload
-from bookwell.graphql.listings.units import ListingUnit
+from bookwell.graphql.listings.units import DEFAULT_UNITS, MAX_UNITS_PAGE, ListingUnit
 from bookwell.graphql.payments import resolvers as payment_resolvers
 from bookwell.graphql.reports import resolvers as report_resolvers
 from bookwell.graphql.reports.types import Report
@@ -102,7 +102,8 @@ class Query:
         description="The tables (with seats), rooms or items of a slot listing nobody holds "
         "for any part of [startsAt, endsAt), in the order bookings get them (a restaurant's: "
         "those that seat partySize, smallest first): what a client offers to choose from "
-        "before bookSlot with unitId.",
+        "before bookSlot with unitId. 100 unless `first` (1 to 1000) says otherwise.",
+        metadata=costs(default_page=DEFAULT_UNITS, largest_page=MAX_UNITS_PAGE),
     )
     my_waitlist: Connection[WaitlistEntry] = strawberry.field(
         resolver=waitlist_resolvers.my_waitlist,

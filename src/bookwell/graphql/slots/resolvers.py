@@ -11,7 +11,7 @@ from bookwell.graphql.context import Info
 from bookwell.graphql.listings.inputs import ListingFilter, listing_criteria
 from bookwell.graphql.listings.prefetch import prefetch_listings, selected
 from bookwell.graphql.listings.types import Listing
-from bookwell.graphql.listings.units import ListingUnit
+from bookwell.graphql.listings.units import ListingUnit, check_units_page
 from bookwell.graphql.shared.common import (
     counter,
     errors_as_data,
@@ -174,8 +174,13 @@ async def free_units(
         int | None,
         strawberry.argument(description="Restaurants: only tables that seat this party (null: 1)."),
     ] = None,
+    first: Annotated[
+        int | None,
+        strawberry.argument(description="At most this many units, 1 to 1000 (default 100)."),
+    ] = None,
 ) -> list[ListingUnit]:
     public_read(info)
+    limit, _ = check_units_page(first, None)
     parsed = parse_uuid(listing_id, "Listing")
     if parsed is None:
         raise not_found("listing", "listingId")
@@ -186,5 +191,6 @@ async def free_units(
             starts_at=starts_at,
             ends_at=ends_at,
             party_size=party_size,
+            limit=limit,
         )
     return [ListingUnit.from_row(row) for row in rows]

@@ -24,11 +24,12 @@ async def free_units(
     starts_at: datetime,
     ends_at: datetime | None = None,
     party_size: int | None = None,
+    limit: int = 100,
     now: datetime | None = None,
 ) -> list[UnitRecord]:
     """The listing's units nobody holds for any part of [starts_at, ends_at) (a restaurant's:
-    those that seat the party, smallest first), in the order bookings are given them; overdue
-    unpaid holds do not count."""
+    those that seat the party, smallest first), in the order bookings are given them, at most
+    `limit`; overdue unpaid holds do not count."""
     check_party_size(party_size)
     listing = (
         await session.execute(select(*Listing.__table__.c).where(Listing.id == listing_id))
@@ -56,4 +57,4 @@ async def free_units(
         )
     else:
         stmt = stmt.order_by(ListingUnit.position)
-    return build_all(UnitRecord, await session.execute(stmt))
+    return build_all(UnitRecord, await session.execute(stmt.limit(limit)))
