@@ -256,3 +256,23 @@ async def test_two_waiters_and_a_new_booking_meet_the_same_freed_unit(db, host, 
     assert await overlapping_holds(db) == 0
     if not released_first:
         assert outcomes  # (which side wins varies; never both, never the younger waiter)
+
+
+async def test_a_booking_arriving_mid_offer_waits_and_finds_the_unit_held(db, host):
+    """The offerer holds the listing's row lock, which every slot booking takes before any
+    unit: a booking that arrives meanwhile waits, then finds the oldest waiter's hold."""
+    listing_id = await space(db, host)
+    booked = await taken(db, listing_id, at(16))
+    oldest = await join(db, listing_id, at(16))
+    younger = await join(db, listing_id, at(16))
+    await set_status(db, booked, "CANCELLED")
+
+    async with db.transaction() as session:
+        offered = await offer_freed_units(session=session, listing_id=listing_id)
+        booking = asyncio.create_task(_book(db, listing_id, at(16)))
+        await asyncio.sleep(0.5)
+        assert not booking.done()
+
+    assert [row.id for row in offered] == [oldest.id]
+    assert await asyncio.wait_for(booking, timeout=5) is False
+    assert (await entry(db, younger.id)).status == "WAITING"
