@@ -71,8 +71,10 @@ HELP = {
     ("serve",): ["--host", "--port", "--access-log"],
     ("migrate",): ["--revision"],
     ("seed",): ["--force"],
-    ("token",): ["create"],
-    ("token", "create"): ["--email", "--name"],
+    ("token",): ["create", "list", "revoke"],
+    ("token", "create"): ["--email", "--name", "--expires-in-days"],
+    ("token", "list"): ["--email"],
+    ("token", "revoke"): ["--email", "--id"],
     ("user",): ["create"],
     ("user", "create"): ["--email", "--name", "--admin", "--host", "--password"],
     ("schema",): ["SDL"],
@@ -202,6 +204,23 @@ def test_seed_loads_once(cli, cli_database):
     assert more.exit_code == 0, more.output
     assert fetch(cli_database, "SELECT count(*) FROM listings")[0][0] == 2 * listings
     assert fetch(cli_database, "SELECT count(*) FROM users")[0][0] == users
+
+
+def test_seed_has_a_past(cli, cli_database):
+    """Stays that happened (paid, checked out, most reviewed) and guests with phones, so
+    reports, reviews and customers show figures on a first start."""
+    assert cli("seed").exit_code == 0
+    (past,) = fetch(
+        cli_database,
+        """SELECT count(*) FILTER (WHERE r.end_date < current_date AND r.status = 'COMPLETED'
+                                     AND p.status = 'PAID' AND r.checked_out_at IS NOT NULL),
+                  count(v.id), (SELECT count(*) FROM users WHERE phone LIKE '+%')
+             FROM reservations r LEFT JOIN payments p ON p.reservation_id = r.id
+             LEFT JOIN reviews v ON v.reservation_id = r.id""",
+    )
+    stays, reviewed, phones = past
+    assert stays >= 20 and reviewed >= 10 and phones >= 5
+    assert fetch(cli_database, "SELECT count(*) FROM outbox")[0][0] == 0  # nobody emailed
 
 
 def test_api_token_is_random_uuid4(cli):

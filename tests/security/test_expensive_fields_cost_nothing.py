@@ -184,3 +184,22 @@ async def test_listing_creation_is_rate_limited(client, db, settings):
     )
     answer = await client(f"mutation {{ {aliases} }}", token=other)
     assert answer.codes == [RATE_LIMITED], answer.body
+
+
+async def test_a_reservations_units_come_in_pages(client, db, host, huge_equipment):
+    """One booking of 1,500 items: Reservation.units was an unpaged list priced as 10."""
+    starts_at = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(days=1)
+    starts_at -= timedelta(minutes=starts_at.minute % 5)
+    booked = await book_slot(db, host, huge_equipment, starts_at, quantity=1500)
+    query = """query($id: ID!, $first: Int) { node(id: $id) { ... on Reservation {
+      units(first: $first) { position } } } }"""
+    reservation = global_id("Reservation", booked.id)
+    token = await make_token(db, host)
+    default = (await client(query, {"id": reservation}, token=token)).data["node"]["units"]
+    assert len(default) == 20
+    page = (await client(query, {"id": reservation, "first": 1000}, token=token)).data
+    assert len(page["node"]["units"]) == 1000
+    too_many = await client(query, {"id": reservation, "first": 1001}, token=token)
+    assert too_many.codes == ["INVALID_INPUT"], too_many.body
+    nested = "{ reservations(first: 100) { edges { node { units(first: 1000) { label } } } } }"
+    assert (await client(nested, token=token)).codes == [COSTLY]

@@ -3,6 +3,7 @@
 token that, once leaked, could never be revoked and never expired."""
 
 import logging
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -189,3 +190,71 @@ def test_serve_reuses_its_demo_token(database_url, tmp_path):
     assert third and third != first
     assert (tmp_path / "demo_token").read_text().strip() == third
     assert (tmp_path / "demo_token").stat().st_mode & 0o077 == 0
+
+
+# --- a token whose value is gone: listed, revoked by id --------------------------------
+
+TOKENS = "{ me { apiTokens { id name live expiresAt revokedAt } } }"
+REVOKE_BY_ID = """mutation($id: ID!) {
+  revokeApiToken(id: $id) { revoked errors { code field } }
+}"""
+MINE = """mutation { createApiToken(name: "laptop") { token apiToken { id name live } } }"""
+
+
+async def test_the_owner_lists_and_revokes_a_token_by_its_id(client, guest_token):
+    created = (await client(MINE, token=guest_token)).data["createApiToken"]
+    listed = (await client(TOKENS, token=guest_token)).data["me"]["apiTokens"]
+    assert created["apiToken"] in [{k: t[k] for k in ("id", "name", "live")} for t in listed]
+    answer = await client(REVOKE_BY_ID, {"id": created["apiToken"]["id"]}, token=guest_token)
+    assert answer.data["revokeApiToken"] == {"revoked": True, "errors": []}
+    assert (await client(ME, token=created["token"])).status == 401
+    after = (await client(TOKENS, token=guest_token)).data["me"]["apiTokens"]
+    revoked = next(t for t in after if t["id"] == created["apiToken"]["id"])
+    assert revoked["live"] is False and revoked["revokedAt"] is not None
+
+
+async def test_nobody_else_lists_or_revokes_by_id(client, guest, guest_token, host_token):
+    created = (await client(MINE, token=guest_token)).data["createApiToken"]
+    guest_id = (await client("{ me { id } }", token=guest_token)).data["me"]["id"]
+    seen = await client(
+        "query($id: ID!) { node(id: $id) { ... on User { apiTokens { id } } } }",
+        {"id": guest_id},
+        token=host_token,
+    )
+    assert seen.data["node"] is None or seen.data["node"]["apiTokens"] is None
+    for value in (created["apiToken"]["id"], guest_id, "garbage"):
+        answer = await client(REVOKE_BY_ID, {"id": value}, token=host_token)
+        assert answer.data["revokeApiToken"]["revoked"] is False
+        assert [e["code"] for e in answer.data["revokeApiToken"]["errors"]] == ["NOT_FOUND"]
+    assert (await client(ME, token=created["token"])).data["me"]
+
+
+@pytest.mark.parametrize("arguments", ["", '(token: "x", id: "y")'])
+async def test_revoke_needs_exactly_one_of_token_and_id(client, guest_token, arguments):
+    answer = await client(
+        f"mutation {{ revokeApiToken{arguments} {{ revoked errors {{ code }} }} }}",
+        token=guest_token,
+    )
+    assert answer.data["revokeApiToken"]["errors"] == [{"code": "INVALID_INPUT"}]
+
+
+def test_the_cli_creates_expiring_tokens_lists_and_revokes_by_id(database_url, monkeypatch):
+    from click.testing import CliRunner
+
+    from bookwell.cli import main
+
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    runner = CliRunner()
+    email = f"{uuid.uuid4().hex[:10]}@example.com"
+    assert runner.invoke(main, ["user", "create", "--email", email, "--name", "T"]).exit_code == 0
+    made = runner.invoke(main, ["token", "create", "--email", email, "--expires-in-days", "7"])
+    assert made.exit_code == 0, made.output
+    listed = runner.invoke(main, ["token", "list", "--email", email])
+    assert listed.exit_code == 0, listed.output
+    token_id, state, _created, expires, name = listed.output.split()
+    assert (state, name) == ("live", "cli")
+    assert expires == f"{datetime.now(UTC) + timedelta(days=7):%Y-%m-%d}"
+    assert runner.invoke(main, ["token", "revoke", "--id", token_id]).exit_code == 0
+    assert runner.invoke(main, ["token", "list", "--email", email]).output.split()[1] == "revoked"
+    too_long = runner.invoke(main, ["token", "create", "--email", email, "--expires-in-days", "0"])
+    assert too_long.exit_code != 0

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bookwell.cli.seed_history import seed_history
 from bookwell.cli.seed_tables import seed_tables
 from bookwell.core.db import Database
 from bookwell.core.errors import DomainError
@@ -84,6 +85,7 @@ async def seed(db: Database, *, reservations_count: int = 300, rng_seed: int = 7
             booked += 1
         except DomainError:
             continue  # full that week: try another
+    await seed_history(db, rng=rng, guests=guests, listings=made)
     await seed_tables(db, host=hosts[0], guest=guests[0])  # tables of 2, 4, 6 (seed_tables.py)
 
 

@@ -118,11 +118,14 @@ class UvicornOptions(TypedDict):
     timeout_graceful_shutdown: float
     timeout_keep_alive: float
     proxy_headers: bool
+    http: type[asyncio.Protocol]
 
 
 def uvicorn_options(
     settings: Settings, host: str, port: int, *, access_log: bool
 ) -> UvicornOptions:
+    from bookwell.cli.request_heads import head_deadline_protocol
+
     return {
         "host": host,
         "port": port,
@@ -133,9 +136,9 @@ def uvicorn_options(
         "log_config": None,
         # SIGTERM: stop accepting, let in-flight requests finish this long, then cancel them.
         "timeout_graceful_shutdown": settings.graceful_shutdown_seconds,
-        # uvicorn's default parser (httptools, C) is kept for speed: h11 could bound a
-        # request head's size but parses in Python; a reverse proxy bounds heads in size and
-        # time (SECURITY.md, production checklist).
+        # uvicorn's parser (httptools, C; h11 parses in Python), with a deadline on request
+        # heads (cli/request_heads.py); httptools bounds a head's size itself.
+        "http": head_deadline_protocol(settings.head_timeout_seconds),
         # An idle keep-alive connection is closed after this long (a body being received is
         # bounded by the app: http/body_limits.py).
         "timeout_keep_alive": settings.keep_alive_seconds,

@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = 4 * 1024 * 1024
     # A request body must arrive whole within this long, else 408 (0: no limit).
     body_timeout_seconds: float = 30.0
+    # `serve`: a request's head (request line and headers) must arrive within this long of
+    # the connection opening, or of its first byte on a kept-alive connection; else closed.
+    head_timeout_seconds: float = Field(default=10.0, gt=0)
     # `serve`: an idle keep-alive connection is closed after this long.
     keep_alive_seconds: float = 5.0
     # /metrics needs `Authorization: Bearer <this>` when set. Unset: public in development,

@@ -11,6 +11,7 @@ from bookwell.graphql.accounts import resolvers as account_resolvers
 from bookwell.graphql.accounts.types import (
     ApiTokenPayload,
     AuthPayload,
+    ProfilePayload,
     RevokeApiTokenPayload,
     User,
 )
@@ -19,6 +20,8 @@ from bookwell.graphql.booking import resolvers as reservation_resolvers
 from bookwell.graphql.booking.types import Reservation, ReservationPayload
 from bookwell.graphql.calendar import resolvers as calendar_resolvers
 from bookwell.graphql.calendar.types import ImportCalendarPayload
+from bookwell.graphql.customers import resolvers as customer_resolvers
+from bookwell.graphql.customers.types import Customer
 from bookwell.graphql.engine.execution import ExecutionContext, HiddenSuggestions
 from bookwell.graphql.extensions import build_extensions
 from bookwell.graphql.limits.cost import costs, stay_nights
@@ -110,6 +113,13 @@ class Query:
         description="Your waitlist entries, newest first: 20 unless `first` or `last` (1 to "
         "100) says otherwise. Needs sign-in.",
     )
+    customers: Connection[Customer] = strawberry.field(
+        resolver=customer_resolvers.all_customers,
+        description="The guests who booked your listings (a host; every guest for an admin; "
+        "yourself for a guest), with contact details and statistics over the bookings you "
+        "may see, newest accounts first: 20 unless `first` or `last` (1 to 100) says "
+        "otherwise. Needs sign-in.",
+    )
     report: Report = strawberry.field(
         resolver=report_resolvers.report,
         description="Occupancy and revenue over the nights [startDate, endDate) (at most 366): "
@@ -143,10 +153,14 @@ class Mutation:
         description="A long-lived token for scripts that acts as you, optionally expiring "
         "(expiresInDays). Errors: INVALID_INPUT.",
     )
+    update_profile: ProfilePayload = strawberry.mutation(
+        resolver=account_resolvers.update_profile,
+        description="Change your name or phone number. Errors: INVALID_INPUT.",
+    )
     revoke_api_token: RevokeApiTokenPayload = strawberry.mutation(
         resolver=account_resolvers.revoke_api_token,
-        description="Revoke one of your API tokens (a leaked one, say): it stops working at "
-        "once. Errors: NOT_FOUND.",
+        description="Revoke one of your API tokens (a leaked one, say) by its value or its id: "
+        "it stops working at once. Errors: NOT_FOUND, INVALID_INPUT (neither or both given).",
     )
     create_listing: ListingPayload = strawberry.mutation(
         resolver=listing_resolvers.create_listing,

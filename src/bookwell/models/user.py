@@ -21,6 +21,8 @@ class User(IdMixin, Base):
     email: Mapped[str] = mapped_column(String(320))
     name: Mapped[str] = mapped_column(String(200))
     role: Mapped[Role] = mapped_column(text_enum(Role, "role"), default=Role.GUEST)
+    # E.164 (services/accounts/phones.py), optional: what hosts see of their customers.
+    phone: Mapped[str | None] = mapped_column(String(32))
     # None for accounts that only use API tokens (made by the CLI).
     password_hash: Mapped[str | None] = mapped_column(String(200))
 

@@ -1,4 +1,4 @@
-"""Inputs of register and login."""
+"""Inputs of register, login and updateProfile."""
 
 import strawberry
 
@@ -28,3 +28,15 @@ class RegisterInput:
 class LoginInput:
     email: str = strawberry.field(description="The account's address, any case.")
     password: str = strawberry.field(description="The account's password.")
+
+
+@strawberry.input(description="What to change of your account; a field left out stays as it is.")
+class UpdateProfileInput:
+    name: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Your name, 1 to 200 characters."
+    )
+    phone: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Your phone number with its country code (+33 1 42 68 53 00), kept as "
+        "E.164 and shown to the hosts of your bookings; null removes it.",
+    )

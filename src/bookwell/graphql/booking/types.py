@@ -1,7 +1,7 @@
 import dataclasses
 import uuid
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from graphql.pyutils import AwaitableOrValue
@@ -10,9 +10,15 @@ from bookwell.core.ids import global_id
 from bookwell.graphql.accounts.types import User
 from bookwell.graphql.context import Info
 from bookwell.graphql.engine.execution import prefetched_as
+from bookwell.graphql.limits.cost import costs
 from bookwell.graphql.listings.pricing import Quote
 from bookwell.graphql.listings.types import Listing
-from bookwell.graphql.listings.units import ListingUnit, reservation_units
+from bookwell.graphql.listings.units import (
+    MAX_UNITS_PAGE,
+    ListingUnit,
+    check_units_page,
+    reservation_units,
+)
 from bookwell.graphql.payments.types import Payment, reservation_payment
 from bookwell.graphql.reviews.types import Review, reservation_review
 from bookwell.graphql.shared.enums import ReservationStatus
@@ -23,6 +29,11 @@ from bookwell.services.booking.records import ReservationRecord
 
 # A column a page did not read (Reservation.price_snapshot); the field loads it on demand.
 NOT_LOADED = object()
+
+
+# A reservation's units, unless `first` says otherwise: a slot booking takes a few tables or
+# items; one host's booking of a 10,000-item listing need not come whole in every page.
+RESERVATION_UNITS_PAGE = 20
 
 
 @strawberry.type(
@@ -145,11 +156,27 @@ class Reservation(Node):
         snapshot = await info.context.loaders.price_snapshot.load(self.database_id)
         return Quote.of(snapshot) if snapshot else None
 
-    @strawberry.field(description="Time-slot reservations: the table, rooms or items taken.")
-    async def units(self, info: Info) -> list[ListingUnit]:
+    @strawberry.field(
+        description="Time-slot reservations: the table, rooms or items taken, in position "
+        f"order: the first {RESERVATION_UNITS_PAGE} unless `first` (1 to {MAX_UNITS_PAGE}) "
+        "says otherwise.",
+        metadata=costs(default_page=RESERVATION_UNITS_PAGE, largest_page=MAX_UNITS_PAGE),
+    )
+    async def units(
+        self,
+        info: Info,
+        first: Annotated[
+            int | None,
+            strawberry.argument(
+                description=f"At most this many units, 1 to {MAX_UNITS_PAGE} "
+                f"(default {RESERVATION_UNITS_PAGE})."
+            ),
+        ] = None,
+    ) -> list[ListingUnit]:
+        check_units_page(first, None)
         if self.starts_at is None:
             return []
-        return await reservation_units(info, self.database_id)
+        return (await reservation_units(info, self.database_id))[: first or RESERVATION_UNITS_PAGE]
 
     @classmethod
     def from_row(cls, row: ReservationRecord) -> "Reservation":

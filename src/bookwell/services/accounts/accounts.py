@@ -16,7 +16,13 @@ from bookwell.models import ApiToken, Role, User, new_id
 from bookwell.services.accounts.password_rules import password_problem
 from bookwell.services.accounts.passwords import hash_password, verify_password
 from bookwell.services.accounts.principal import Principal
-from bookwell.services.accounts.records import USER_COLUMNS, NewApiToken, UserRecord
+from bookwell.services.accounts.records import (
+    API_TOKEN_COLUMNS,
+    USER_COLUMNS,
+    ApiTokenRecord,
+    NewApiToken,
+    UserRecord,
+)
 from bookwell.services.accounts.tokens import (
     AccessTokens,
     hash_api_token,
@@ -40,7 +46,7 @@ def _check_password(password: str, email: str, name: str) -> None:
         raise invalid("password", problem)
 
 
-def _checked_name(name: str) -> str:
+def checked_name(name: str) -> str:
     name = check_text(name, "name").strip()
     if not 1 <= len(name) <= 200:
         raise invalid("name", "A name needs 1 to 200 characters.")
@@ -63,12 +69,12 @@ def check_account_input(
     checked_email = found.check(_checked_email, email)
     if password is not None:
         found.check(_check_password, password, email, name)
-    checked_name = found.check(_checked_name, name)
+    kept_name = found.check(checked_name, name)
     if own_role is not None:
         found.check(_check_own_role, own_role)
     found.raise_if_any()
-    assert checked_email is not None and checked_name is not None
-    return checked_email, checked_name
+    assert checked_email is not None and kept_name is not None
+    return checked_email, kept_name
 
 
 async def create_user(
@@ -145,16 +151,41 @@ async def create_api_token(
     expires_at = (
         None if expires_in_days is None else datetime.now(UTC) + timedelta(days=expires_in_days)
     )
+    token_id = new_id()
     await session.execute(
         insert(ApiToken).values(
-            id=new_id(),
+            id=token_id,
             user_id=user_id,
             name=checked_name,
             token_hash=hash_api_token(uuid.UUID(token)),
             expires_at=expires_at,
         )
     )
-    return NewApiToken(token, expires_at)
+    return NewApiToken(token_id, token, expires_at)
+
+
+async def api_tokens_of(*, session: AsyncSession, user_id: uuid.UUID) -> list[ApiTokenRecord]:
+    """A user's API tokens, newest first, revoked and expired ones included."""
+    rows = await session.execute(
+        select(*API_TOKEN_COLUMNS)
+        .where(ApiToken.user_id == user_id)
+        .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+    )
+    return build_all(ApiTokenRecord, rows)
+
+
+async def revoke_api_token_by_id(
+    *, session: AsyncSession, token_id: uuid.UUID, owner: uuid.UUID
+) -> bool:
+    """Revokes `owner`'s token with this id (one whose value they no longer have); False when
+    they have no such live token."""
+    stmt = (
+        update(ApiToken)
+        .where(ApiToken.id == token_id, ApiToken.user_id == owner, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=func.now())
+        .returning(ApiToken.id)
+    )
+    return (await session.execute(stmt)).first() is not None
 
 
 async def revoke_api_token(

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bookwell.core.records import columns_for
-from bookwell.models import Role, User
+from bookwell.models import ApiToken, Role, User
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,15 +15,29 @@ class UserRecord:
     name: str
     role: Role
     created_at: datetime
+    phone: str | None
 
 
 @dataclass(frozen=True, slots=True)
 class NewApiToken:
     """A token just made: the only time its value is known."""
 
+    id: uuid.UUID
     token: str
     expires_at: datetime | None
 
 
+@dataclass(frozen=True, slots=True)
+class ApiTokenRecord:
+    """An API token as its owner sees it later: never its value (only a hash is kept)."""
+
+    id: uuid.UUID
+    name: str
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+
 # Never the password hash.
 USER_COLUMNS = columns_for(UserRecord, User.__table__)
+API_TOKEN_COLUMNS = columns_for(ApiTokenRecord, ApiToken.__table__)

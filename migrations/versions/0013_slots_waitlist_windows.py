@@ -4,8 +4,8 @@ A slot listing's entry (restaurant, space, equipment) waits for [starts_at, ends
 a restaurant, a table for party_size; start_date/end_date are then the local date of
 starts_at and the day after, as on slot reservations. Stay entries leave all three NULL.
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013_slots
+Revises: 0012_customers
 Create Date: 2026-12-07
 """
 
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0012"
-down_revision: str | None = "0011"
+revision: str = "0013_slots"
+down_revision: str | None = "0012_customers"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,1 @@
+"""A host's customers: types and queries."""

@@ -1,0 +1,1 @@
+"""A host's customers: the guests who booked their listings, with what they did."""
