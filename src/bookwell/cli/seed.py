@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.cli.seed_history import seed_history
 from bookwell.cli.seed_outcomes import seed_outcomes
+from bookwell.cli.seed_tables import seed_tables
 from bookwell.core.db import Database
 from bookwell.core.errors import DomainError
 from bookwell.flows import booking
@@ -87,6 +88,7 @@ async def seed(db: Database, *, reservations_count: int = 300, rng_seed: int = 7
             continue  # full that week: try another
     await seed_history(db, rng=rng, guests=guests, listings=made)
     await seed_outcomes(db, host_email=DEMO_EMAIL, guest=guests[0])  # a no-show (seed_outcomes.py)
+    await seed_tables(db, host=hosts[0], guest=guests[0])  # tables of 2, 4, 6 (seed_tables.py)
 
 
 async def _people_and_listings(

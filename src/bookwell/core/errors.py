@@ -25,6 +25,8 @@ class ErrorCode(enum.StrEnum):
     PAYMENT_FAILED = "PAYMENT_FAILED"
     ALREADY_EXISTS = "ALREADY_EXISTS"
     HOLD_LIMIT = "HOLD_LIMIT"
+    # A chosen table (bookSlot's unitId) seats fewer than the party.
+    TABLE_TOO_SMALL = "TABLE_TOO_SMALL"
 
 
 class DomainError(Exception):

@@ -10,7 +10,8 @@ from bookwell.flows.transaction import Work, in_one_transaction
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.waitlist import waitlist
 from bookwell.services.waitlist.entries import WaitlistEntryRecord
-from bookwell.services.waitlist.waitlist import Left, NewWaitlistEntry
+from bookwell.services.waitlist.requests import NewWaitlistEntry
+from bookwell.services.waitlist.waitlist import Left
 
 log = logging.getLogger(__name__)
 

@@ -32,6 +32,7 @@ from bookwell.graphql.listings import subscriptions as subscription_resolvers
 from bookwell.graphql.listings import terms as listing_terms_resolvers
 from bookwell.graphql.listings.pricing import PriceRulePayload
 from bookwell.graphql.listings.types import Availability, Listing, ListingPayload
+from bookwell.graphql.listings.units import DEFAULT_UNITS, MAX_UNITS_PAGE, ListingUnit
 from bookwell.graphql.payments import resolvers as payment_resolvers
 from bookwell.graphql.reports import resolvers as report_resolvers
 from bookwell.graphql.reports.types import Report
@@ -99,6 +100,14 @@ class Query:
         "listing (listingId) or of the slot listings matching `filter`, in a stable order. "
         "`minutes`: the length wanted (default: a restaurant's sitting, or one slot). 20 "
         "listings unless `first` or `last` (1 to 100) says otherwise.",
+    )
+    free_units: list[ListingUnit] = strawberry.field(
+        resolver=slot_resolvers.free_units,
+        description="The tables (with seats), rooms or items of a slot listing nobody holds "
+        "for any part of [startsAt, endsAt), in the order bookings get them (a restaurant's: "
+        "those that seat partySize, smallest first): what a client offers to choose from "
+        "before bookSlot with unitId. 100 unless `first` (1 to 1000) says otherwise.",
+        metadata=costs(default_page=DEFAULT_UNITS, largest_page=MAX_UNITS_PAGE),
     )
     my_waitlist: Connection[WaitlistEntry] = strawberry.field(
         resolver=waitlist_resolvers.my_waitlist,
@@ -171,9 +180,10 @@ class Mutation:
         resolver=slot_resolvers.book_slot,
         extensions=[RateLimited("booking")],
         description="Hold a time slot of a restaurant (a table that seats partySize, the "
-        "smallest free one), space or equipment listing: a PENDING reservation, like "
-        "createReservation's; UNAVAILABLE when taken. Errors also: NOT_FOUND, INVALID_INPUT, "
-        "INVALID_DATES, IDEMPOTENCY_KEY_REUSED.",
+        "smallest free one, or the one unitId names), space or equipment listing: a PENDING "
+        "reservation, like createReservation's (a host booking for a guest: CONFIRMED); "
+        "UNAVAILABLE when taken. Errors also: NOT_FOUND, INVALID_INPUT, INVALID_DATES, "
+        "TABLE_TOO_SMALL, FORBIDDEN, HOLD_LIMIT, IDEMPOTENCY_KEY_REUSED.",
     )
     cancel_reservation: ReservationPayload = strawberry.mutation(
         resolver=lifecycle_resolvers.cancel_reservation,
@@ -250,8 +260,9 @@ class Mutation:
     join_waitlist: WaitlistEntryPayload = strawberry.mutation(
         resolver=waitlist_resolvers.join_waitlist,
         extensions=[RateLimited("booking")],
-        description="Wait for a full range; when units free up, the oldest entry whose range "
-        "fits is offered a hold. A range with room now is refused (INVALID_STATE): book it. "
+        description="Wait for a full range of a stay's nights, or a full time slot of a "
+        "restaurant, space or equipment listing (startsAt); when units free up, the oldest "
+        "entry that fits is offered a hold. Room now is refused (INVALID_STATE): book it. "
         "Errors also: NOT_FOUND, INVALID_INPUT, INVALID_DATES, ALREADY_EXISTS.",
     )
     leave_waitlist: WaitlistEntryPayload = strawberry.mutation(

@@ -22,6 +22,10 @@ class WaitlistEntry(IdMixin, Base):
     __table_args__ = (
         CheckConstraint("end_date > start_date", name="range_not_empty"),
         CheckConstraint("quantity >= 1", name="quantity_positive"),
+        CheckConstraint(
+            "(starts_at IS NULL AND ends_at IS NULL) OR ends_at > starts_at", name="slot_window"
+        ),
+        CheckConstraint("party_size IS NULL OR party_size >= 1", name="party_size_positive"),
         Index(
             "ix_waitlist_entries_waiting",
             "listing_id",
@@ -40,3 +44,9 @@ class WaitlistEntry(IdMixin, Base):
     status: Mapped[WaitlistStatus] = mapped_column(text_enum(WaitlistStatus, "waitlist_status", 20))
     reservation_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("reservations.id"))
     offered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Slot listings only (migration 0013; NULL for stays): the window [starts_at, ends_at)
+    # wanted and the party a table must seat. start_date is then the local date of starts_at
+    # and end_date the day after, as on slot reservations.
+    starts_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ends_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    party_size: Mapped[int | None] = mapped_column(Integer)

@@ -115,5 +115,7 @@ describe_enum(
         "HOLD_LIMIT": "An unpaid hold would pass one of the listing's hold limits, which the "
         "message names: maxHoldNights or maxHoldUnits (one hold's nights or units), "
         "maxGuestHolds or maxListingHolds (unpaid holds at once); nothing was held.",
+        "TABLE_TOO_SMALL": "bookSlot: the table chosen with unitId seats fewer people than "
+        "partySize; choose a larger one (see Listing.bookableUnits) or leave unitId out.",
     },
 )

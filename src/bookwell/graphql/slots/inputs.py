@@ -29,6 +29,20 @@ class BookSlotInput:
         default=None,
         description="Who comes, at most 200 characters; defaults to the signed-in user's name.",
     )
+    unit_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="This table (room, item) rather than the first free one that fits: an id "
+        "from Listing.bookableUnits or freeUnits. Booked only when it is free for the whole "
+        "slot (else UNAVAILABLE) and, at a restaurant, seats partySize (else TABLE_TOO_SMALL); "
+        "quantity must be 1. Null: assigned automatically (a party gets the smallest free "
+        "table that seats it).",
+    )
+    booked_by_host: bool = strawberry.field(
+        default=False,
+        description="true: you, the listing's host (or an admin), book it for the guest named "
+        "in guestName, e.g. on the phone. The reservation is yours to manage, CONFIRMED at once "
+        "(paid at the venue) and outside the unpaid-hold limits. Anyone else: FORBIDDEN.",
+    )
     idempotency_key: str | None = strawberry.field(
         default=None,
         description="1 to 200 characters. Retrying with the same key and input returns the "

@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated
 
 import strawberry
@@ -11,6 +11,7 @@ from bookwell.graphql.context import Info
 from bookwell.graphql.listings.inputs import ListingFilter, listing_criteria
 from bookwell.graphql.listings.prefetch import prefetch_listings, selected
 from bookwell.graphql.listings.types import Listing
+from bookwell.graphql.listings.units import ListingUnit, check_units_page
 from bookwell.graphql.shared.common import (
     counter,
     errors_as_data,
@@ -25,6 +26,7 @@ from bookwell.graphql.slots.inputs import BookSlotInput
 from bookwell.graphql.slots.types import FreeSlot, SlotOffer
 from bookwell.services.slots import search as slot_search
 from bookwell.services.slots import slots
+from bookwell.services.slots.free_units import free_units as free_units_service
 
 
 async def book_slot(
@@ -34,6 +36,9 @@ async def book_slot(
     guest = require_principal(info)
     found = InputErrors()
     listing_id = found.check(parse_id, input.listing_id, "listing", "listingId")
+    unit_id = None
+    if input.unit_id is not None:
+        unit_id = found.check(parse_id, input.unit_id, "unit", "unitId")
     found.check(
         slots.check_slot_booking_input,
         party_size=input.party_size,
@@ -51,6 +56,8 @@ async def book_slot(
         party_size=input.party_size,
         quantity=input.quantity,
         guest_name=input.guest_name,
+        unit_id=unit_id,
+        by_host=input.booked_by_host,
     )
     row, errors = await errors_as_data(
         slot_flows.book_slot(
@@ -144,3 +151,46 @@ def _constant(value: int):
         return value
 
     return count
+
+
+async def free_units(
+    info: Info,
+    listing_id: Annotated[
+        strawberry.ID, strawberry.argument(description="The slot listing (not a STAY).")
+    ],
+    starts_at: Annotated[
+        datetime,
+        strawberry.argument(
+            description="With its UTC offset; a start on the listing's slot grid, in its hours."
+        ),
+    ],
+    ends_at: Annotated[
+        datetime | None,
+        strawberry.argument(
+            description="Default: startsAt plus a restaurant's sitting, or one slot."
+        ),
+    ] = None,
+    party_size: Annotated[
+        int | None,
+        strawberry.argument(description="Restaurants: only tables that seat this party (null: 1)."),
+    ] = None,
+    first: Annotated[
+        int | None,
+        strawberry.argument(description="At most this many units, 1 to 1000 (default 100)."),
+    ] = None,
+) -> list[ListingUnit]:
+    public_read(info)
+    limit, _ = check_units_page(first, None)
+    parsed = parse_uuid(listing_id, "Listing")
+    if parsed is None:
+        raise not_found("listing", "listingId")
+    async with info.context.db.read() as session:
+        rows = await free_units_service(
+            session=session,
+            listing_id=parsed,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            party_size=party_size,
+            limit=limit,
+        )
+    return [ListingUnit.from_row(row) for row in rows]

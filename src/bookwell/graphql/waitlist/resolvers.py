@@ -5,7 +5,7 @@ from typing import Annotated
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bookwell.core.errors import InputErrors, not_found
+from bookwell.core.errors import InputErrors, invalid, not_found
 from bookwell.core.pagination import page_request
 from bookwell.flows import waitlist as waitlist_flows
 from bookwell.graphql.context import Info
@@ -22,10 +22,11 @@ from bookwell.graphql.waitlist.types import JoinWaitlistInput, WaitlistEntry, Wa
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.booking.records import ReservationRecord
 from bookwell.services.booking.reservations import reservations_by_ids
-from bookwell.services.listings.stays import requested_stay
+from bookwell.services.listings.stays import check_quantity, requested_stay
+from bookwell.services.slots.rules import check_party_size
 from bookwell.services.waitlist import entries as waitlist_entries
 from bookwell.services.waitlist.entries import WaitlistEntryRecord
-from bookwell.services.waitlist.waitlist import NewWaitlistEntry
+from bookwell.services.waitlist.requests import NewWaitlistEntry
 
 Offers = dict[uuid.UUID, ReservationRecord]
 
@@ -81,7 +82,13 @@ async def join_waitlist(
     principal = require_principal(info)
     found = InputErrors()
     listing_id = found.check(parse_id, input.listing_id, "listing", "listingId")
-    found.check(requested_stay, input.start_date, input.end_date, input.nights, input.quantity)
+    if input.start_date is not None:
+        found.check(requested_stay, input.start_date, input.end_date, input.nights, input.quantity)
+    elif input.starts_at is None:
+        found.add(invalid("startDate", "Give startDate (a stay) or startsAt (a slot listing)."))
+    else:
+        found.check(check_party_size, input.party_size)
+        found.check(check_quantity, input.quantity)
     if (error := found.as_error()) is not None:
         return WaitlistEntryPayload(errors=user_errors(error, INPUT))
     assert listing_id is not None
@@ -91,6 +98,9 @@ async def join_waitlist(
         end_date=input.end_date,
         nights=input.nights,
         quantity=input.quantity,
+        starts_at=input.starts_at,
+        ends_at=input.ends_at,
+        party_size=input.party_size,
     )
     row, errors = await errors_as_data(
         waitlist_flows.join(info.context.db, principal=principal, data=data), INPUT

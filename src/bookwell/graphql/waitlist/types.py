@@ -26,26 +26,42 @@ describe_enum(
         "listing's offerMinutes; pay it to book.",
         "BOOKED": "The offer's hold was confirmed: it is a reservation now (see `offer`).",
         "LAPSED": "Over without a booking: the offer expired or was cancelled, or the stay's "
-        "start passed while waiting.",
+        "start (a slot listing's startsAt) passed while waiting.",
         "LEFT": "The guest left the waitlist (leaveWaitlist).",
     },
 )
 
 
-@strawberry.type(description="A wish for a full range: offered a hold when units free up.")
+@strawberry.type(
+    description="A wish for a full range of nights or a full time slot: offered a hold when "
+    "units free up."
+)
 class WaitlistEntry(Node):
     database_id: uuid.UUID = strawberry.field(
         description="The entry's UUIDv7 as stored (sortable by creation time), for SQL and "
         "analysts; inputs accept it wherever they take this entry's id."
     )
     start_date: date = strawberry.field(
-        description="The first night wanted, in the listing's timezone."
+        description="The first night wanted, in the listing's timezone (slot listings: the "
+        "local date of startsAt)."
     )
     end_date: date = strawberry.field(
-        description="Check-out day: the range is [startDate, endDate)."
+        description="Check-out day: the range is [startDate, endDate) (slot listings: the day "
+        "after startDate)."
     )
     nights: int = strawberry.field(description="endDate - startDate.")
-    quantity: int = strawberry.field(description="Units wanted on every night.")
+    quantity: int = strawberry.field(
+        description="Units wanted on every night (slot listings: for the whole window)."
+    )
+    starts_at: datetime | None = strawberry.field(
+        description="Slot listings: the start of the window wanted; null for stays."
+    )
+    ends_at: datetime | None = strawberry.field(
+        description="Slot listings: the end (excluded) of the window wanted; null for stays."
+    )
+    party_size: int | None = strawberry.field(
+        description="Restaurants: the party the table must seat; null otherwise."
+    )
     status: WaitlistStatus = strawberry.field(description="Where the entry stands, as of now.")
     position: int | None = strawberry.field(
         description="While WAITING: 1 for the listing's oldest waiting entry, 2 for the next. "
@@ -76,6 +92,9 @@ class WaitlistEntry(Node):
             end_date=row.end_date,
             nights=(row.end_date - row.start_date).days,
             quantity=row.quantity,
+            starts_at=row.starts_at,
+            ends_at=row.ends_at,
+            party_size=row.party_size,
             status=status,
             position=row.position if status is models.WaitlistStatus.WAITING else None,
             created_at=row.created_at,
@@ -86,13 +105,18 @@ class WaitlistEntry(Node):
 
 
 @strawberry.input(
-    description="A full range to wait for: `quantity` units on every night of "
-    "[startDate, endDate) of a STAY listing, in its timezone."
+    description="What to wait for: `quantity` units on every night of [startDate, endDate) of "
+    "a STAY listing, in its timezone; or, at a RESTAURANT, SPACE or EQUIPMENT listing, a time "
+    "window [startsAt, endsAt) (a table for partySize, or `quantity` rooms or items)."
 )
 class JoinWaitlistInput:
-    listing_id: strawberry.ID = strawberry.field(description="The STAY listing.")
-    start_date: date = strawberry.field(
-        description="The first night wanted; not before today in the listing's timezone."
+    listing_id: strawberry.ID = strawberry.field(
+        description="The listing: a STAY (give startDate) or a slot listing (give startsAt)."
+    )
+    start_date: date | None = strawberry.field(
+        default=None,
+        description="STAY listings: the first night wanted; not before today in the listing's "
+        "timezone.",
     )
     end_date: date | None = strawberry.field(
         default=None, description="Check-out day. Give endDate or nights, not both."
@@ -101,7 +125,23 @@ class JoinWaitlistInput:
         default=None, description="Nights wanted, 1 to 365, instead of endDate."
     )
     quantity: int = strawberry.field(
-        default=1, description="Units wanted on every night, 1 to the listing's units."
+        default=1,
+        description="Units wanted on every night (a slot listing: for the whole window), 1 to "
+        "the listing's units; a restaurant's party takes one table: 1.",
+    )
+    starts_at: datetime | None = strawberry.field(
+        default=None,
+        description="Slot listings (RESTAURANT, SPACE, EQUIPMENT): the start wanted, with its "
+        "UTC offset, on the listing's slot grid and in its hours, not in the past.",
+    )
+    ends_at: datetime | None = strawberry.field(
+        default=None,
+        description="Slot listings: the end wanted, a whole number of slots after startsAt. "
+        "Default: a restaurant's sitting, or one slot.",
+    )
+    party_size: int | None = strawberry.field(
+        default=None,
+        description="Restaurants (required there): the party a table must seat, at least 1.",
     )
 
 

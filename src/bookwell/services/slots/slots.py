@@ -11,18 +11,17 @@ attempts; it is never what keeps two bookings apart.
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, delete, func, literal, select, update
+from sqlalchemy import Select, func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.core.errors import DomainError, ErrorCode, InputErrors, invalid, not_found
 from bookwell.models import (
-    NO_OVERLAP_CONSTRAINT,
     IdempotencyKey,
     Listing,
     ListingKind,
@@ -30,14 +29,13 @@ from bookwell.models import (
     OutboxMessage,
     Reservation,
     ReservationStatus,
-    ReservationUnit,
     User,
     new_id,
 )
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.booking.holds import check_guest_name, check_slot_hold_limits
 from bookwell.services.booking.idempotency import check_idempotency_key, input_fingerprint
-from bookwell.services.booking.records import RESERVATION_COLUMNS, ReservationRecord
+from bookwell.services.booking.records import ReservationRecord
 from bookwell.services.booking.reservations import claim_idempotency_key
 from bookwell.services.listings.stays import check_quantity
 from bookwell.services.notifications import outbox
@@ -47,7 +45,14 @@ from bookwell.services.slots.rules import (
     check_party_size,
     default_minutes,
     hours_of,
-    quote_slot,
+)
+from bookwell.services.slots.taking import (
+    ChosenUnit,
+    SlotHold,
+    candidate_units,
+    chosen_unit,
+    lock_listing_row,
+    take_units,
 )
 from bookwell.services.slots.times import Slot, check_bookable_now, requested_slot
 
@@ -61,6 +66,10 @@ class NewSlotBooking:
     party_size: int | None = None
     quantity: int = 1
     guest_name: str | None = None
+    # This table (room, item) rather than the first free one that fits.
+    unit_id: uuid.UUID | None = None
+    # The listing's host (or an admin) books for the named guest: CONFIRMED at once.
+    by_host: bool = False
 
     def fingerprint(self) -> bytes:
         """What makes two requests "the same input" for an idempotency key."""
@@ -72,6 +81,11 @@ class NewSlotBooking:
             "quantity": self.quantity,
             "guest_name": self.guest_name,
         }
+        # Only when given, so keys claimed before these existed still match their requests.
+        if self.unit_id is not None:
+            fields["unitId"] = str(self.unit_id)
+        if self.by_host:
+            fields["byHost"] = True
         return input_fingerprint(fields)
 
 
@@ -130,58 +144,19 @@ def _listing_after_expiring(listing_id: uuid.UUID, guest_id: uuid.UUID) -> Selec
     ).where(Listing.id == listing_id)
 
 
-async def _candidate_units(
-    *, session: AsyncSession, listing: Row[*tuple[Any, ...]], slot: Slot, party_size: int | None
-) -> list[uuid.UUID]:
-    """Units that fit and look free now, in the order they are offered: for a party the
-    smallest table that seats it first, else by position."""
-    busy = select(ReservationUnit.unit_id).where(
-        ReservationUnit.listing_id == listing.id,
-        ReservationUnit.holding,
-        ReservationUnit.during.overlaps(func.tstzrange(slot.starts_at, slot.ends_at, "[)")),
-    )
-    stmt = select(ListingUnit.id).where(
-        ListingUnit.listing_id == listing.id, ListingUnit.id.not_in(busy)
-    )
-    if listing.kind is ListingKind.RESTAURANT:
-        stmt = stmt.where(ListingUnit.seats >= party_size).order_by(
-            ListingUnit.seats, ListingUnit.position
-        )
-    else:
-        stmt = stmt.order_by(ListingUnit.position)
-    return list((await session.execute(stmt)).scalars())
-
-
-async def _take(
-    *,
-    session: AsyncSession,
-    reservation_id: uuid.UUID,
-    listing_id: uuid.UUID,
-    unit_id: uuid.UUID,
-    slot: Slot,
-) -> bool:
-    stmt = (
-        insert(ReservationUnit)
-        .values(
-            reservation_id=reservation_id,
-            unit_id=unit_id,
-            listing_id=listing_id,
-            during=func.tstzrange(slot.starts_at, slot.ends_at, "[)"),
-            holding=True,
-        )
-        .on_conflict_do_nothing(constraint=NO_OVERLAP_CONSTRAINT)
-        .returning(ReservationUnit.unit_id)
-    )
-    return (await session.execute(stmt)).one_or_none() is not None
-
-
 def _unavailable(
-    listing: Row[*tuple[Any, ...]], slot: Slot, party_size: int | None, quantity: int
+    listing: Row[*tuple[Any, ...]],
+    slot: Slot,
+    party_size: int | None,
+    quantity: int,
+    unit: ChosenUnit | None = None,
 ) -> DomainError:
     when = (
         f"from {slot.local_start.isoformat(' ', 'minutes')} "
         f"to {slot.local_end.isoformat(' ', 'minutes')}"
     )
+    if unit is not None:
+        return DomainError(ErrorCode.UNAVAILABLE, f"{unit.label} is not free {when}.", "unitId")
     if listing.kind is ListingKind.RESTAURANT:
         return DomainError(ErrorCode.UNAVAILABLE, f"No table for {party_size} is free {when}.")
     return DomainError(ErrorCode.UNAVAILABLE, f"Not {quantity} unit(s) free {when}.")
@@ -244,16 +219,39 @@ async def book_slot(
     check_bookable_now(slot, now or datetime.now(UTC))
     check_party(listing, data.party_size, data.quantity, listing.largest_table or 0)
     name = check_guest_name(data.guest_name) or listing.guest_user_name
-    # Before any unit is taken: every hold on a listing locks the listing first.
-    await check_slot_hold_limits(
-        session=session, listing_id=listing.id, guest_id=guest.user_id, quantity=data.quantity
-    )
+    if data.by_host:
+        check_host_booking(listing, guest, data.guest_name)
+        # The host's own listing: no unpaid-hold limits (the booking is confirmed at once),
+        # but the same listing lock every hold takes before its units.
+        await lock_listing_row(session=session, listing_id=listing.id)
+    else:
+        # Before any unit is taken: every hold on a listing locks the listing first.
+        await check_slot_hold_limits(
+            session=session, listing_id=listing.id, guest_id=guest.user_id, quantity=data.quantity
+        )
 
-    candidates = await _candidate_units(
-        session=session, listing=listing, slot=slot, party_size=data.party_size
-    )
+    unit = None
+    if data.unit_id is not None:
+        unit = await chosen_unit(
+            session=session,
+            listing_id=listing.id,
+            kind=listing.kind,
+            unit_id=data.unit_id,
+            slot=slot,
+            party_size=data.party_size,
+            quantity=data.quantity,
+        )
+        candidates = [unit.id] if unit.free else []
+    else:
+        candidates = await candidate_units(
+            session=session,
+            listing_id=listing.id,
+            kind=listing.kind,
+            slot=slot,
+            party_size=data.party_size,
+        )
     if len(candidates) < data.quantity:
-        raise _unavailable(listing, slot, data.party_size, data.quantity)
+        raise _unavailable(listing, slot, data.party_size, data.quantity, unit)
     reservation_id = new_id()
     if idempotency_key is not None:
         await session.execute(
@@ -261,48 +259,35 @@ async def book_slot(
             .where(IdempotencyKey.user_id == guest.user_id, IdempotencyKey.key == idempotency_key)
             .values(reservation_id=reservation_id)
         )
-    total, snapshot = quote_slot(listing, slot, data.quantity, zone)
-    local_date = slot.local_start.date()
-    inserted = (
-        await session.execute(
-            insert(Reservation)
-            .values(
-                id=reservation_id,
-                listing_id=listing.id,
-                guest_id=guest.user_id,
-                guest_name=name,
-                start_date=local_date,
-                end_date=local_date + timedelta(days=1),
-                starts_at=slot.starts_at,
-                ends_at=slot.ends_at,
-                party_size=data.party_size,
-                quantity=data.quantity,
-                status=ReservationStatus.PENDING,
-                total_amount=total,
-                currency=listing.currency,
-                price_snapshot=snapshot,
-                expires_at=func.now() + func.make_interval(0, 0, 0, 0, 0, listing.hold_minutes),
-            )
-            .returning(*RESERVATION_COLUMNS)
+    hold = SlotHold(
+        guest_id=guest.user_id,
+        guest_name=name,
+        slot=slot,
+        party_size=data.party_size,
+        quantity=data.quantity,
+        confirmed=data.by_host,
+        hold_minutes=listing.hold_minutes,
+        reservation_id=reservation_id,
+    )
+    reservation = await take_units(
+        session=session, listing=listing, hold=hold, candidates=candidates
+    )
+    if reservation is None:
+        raise _unavailable(listing, slot, data.party_size, data.quantity, unit)
+    event = Event.RESERVATION_CONFIRMED if data.by_host else Event.RESERVATION_CREATED
+    await outbox.record(session=session, event=event, reservation_id=reservation.id)
+    return reservation
+
+
+def check_host_booking(
+    listing: Row[*tuple[Any, ...]], principal: Principal, guest_name: str | None
+) -> None:
+    """A booking by the listing's host (or an admin) for a named guest, e.g. on the phone."""
+    if listing.owner_id != principal.user_id and not principal.is_admin:
+        raise DomainError(
+            ErrorCode.FORBIDDEN,
+            "Only the listing's host books for a guest (bookedByHost).",
+            "bookedByHost",
         )
-    ).one()
-    reservation = ReservationRecord(*inserted)
-    taken = 0
-    for unit_id in candidates:
-        if await _take(
-            session=session,
-            reservation_id=reservation_id,
-            listing_id=listing.id,
-            unit_id=unit_id,
-            slot=slot,
-        ):
-            taken += 1
-            if taken == data.quantity:
-                await outbox.record(
-                    session=session, event=Event.RESERVATION_CREATED, reservation_id=reservation.id
-                )
-                return reservation
-    # Taken meanwhile by others: no reservation without its units, even for a caller that
-    # carries on in this transaction (its units taken so far go with it, by cascade).
-    await session.execute(delete(Reservation).where(Reservation.id == reservation_id))
-    raise _unavailable(listing, slot, data.party_size, data.quantity)
+    if not (guest_name or "").strip():
+        raise invalid("guestName", "Name the guest you book for.")

@@ -36,6 +36,10 @@ class WaitlistEntryRecord:
     status: WaitlistStatus
     reservation_id: uuid.UUID | None
     offered_at: datetime | None
+    # Slot listings: the window wanted and the party (None for stays).
+    starts_at: datetime | None
+    ends_at: datetime | None
+    party_size: int | None
     # The offer hold's status (None: no offer), and whether it is past its expiry.
     hold_status: ReservationStatus | None
     hold_overdue: bool

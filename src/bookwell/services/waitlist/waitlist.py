@@ -1,5 +1,7 @@
 """Waitlist: guests join a full range; when units free up the oldest entry whose whole range
 fits again is offered a PENDING hold (listing.offer_minutes); a lapsed offer passes to the next.
+Slot listings (restaurants, spaces, equipment) wait for a time window instead of nights, with
+the same lifecycle (slot_waitlist.py).
 
 Entries go WAITING -> OFFERED (reservation_id is the offer hold) -> BOOKED (the hold was
 confirmed) or LAPSED (it expired or was cancelled, or the stay's start passed while waiting);
@@ -50,30 +52,17 @@ from bookwell.services.waitlist.entries import (
     entry_by_id,
 )
 
+# LOCK_SPACE and NewWaitlistEntry are re-exported: tests and callers name them from here.
+from bookwell.services.waitlist.requests import LOCK_SPACE as LOCK_SPACE
+from bookwell.services.waitlist.requests import NewWaitlistEntry as NewWaitlistEntry
+from bookwell.services.waitlist.requests import lock_listing
+from bookwell.services.waitlist.slot_waitlist import join_slot_waitlist, offer_slot_units
+
 log = logging.getLogger(__name__)
 
 WAITING = WaitlistStatus.WAITING
 OFFERED = WaitlistStatus.OFFERED
-# The first key of the two-key advisory lock ("WAIT"), so it cannot collide with other uses.
-LOCK_SPACE = 0x57414954
 LEFT_REASON = "The guest left the waitlist."
-
-
-@dataclass(frozen=True, slots=True)
-class NewWaitlistEntry:
-    listing_id: uuid.UUID
-    start_date: date
-    end_date: date | None = None
-    nights: int | None = None
-    quantity: int = 1
-
-
-async def lock_listing(*, session: AsyncSession, listing_id: uuid.UUID) -> None:
-    """Until this transaction ends, no other join, leave or offer runs on this listing."""
-    await session.execute(
-        text("SELECT pg_advisory_xact_lock(:space, hashtext(:listing))"),
-        {"space": LOCK_SPACE, "listing": str(listing_id)},
-    )
 
 
 # --- Joining and leaving ----------------------------------------------------------------
@@ -107,7 +96,6 @@ async def join_waitlist(
     """Wait for a range that is full now. A range that has room is refused (INVALID_STATE:
     book it instead), and so is a second entry of the same principal for the same range
     while the first is waiting (ALREADY_EXISTS)."""
-    booked = requested_stay(data.start_date, data.end_date, data.nights, data.quantity)
     stmt = select(Listing.kind, Listing.units, Listing.timezone).where(
         Listing.id == data.listing_id
     )
@@ -115,7 +103,10 @@ async def join_waitlist(
     if listing is None:
         raise not_found("listing", "listingId")
     if listing.kind is not ListingKind.STAY:
-        raise invalid("listingId", "Only STAY listings have a waitlist.")
+        return await join_slot_waitlist(session=session, principal=principal, data=data)
+    if data.start_date is None:
+        raise invalid("startDate", "A STAY listing's waitlist entry names its startDate.")
+    booked = requested_stay(data.start_date, data.end_date, data.nights, data.quantity)
     check_not_past(booked, listing.timezone)
     if not 1 <= data.quantity <= listing.units:
         raise invalid("quantity", f"quantity must be between 1 and {listing.units} (the units).")
@@ -367,9 +358,17 @@ async def offer_freed_units(
     inside it). The capacity CHECK still decides each hold, so an offer never overbooks.
     """
     await lock_listing(session=session, listing_id=listing_id)
-    await _lock_nights(session=session, listing_id=listing_id)
+    kind = (
+        await session.execute(select(Listing.kind).where(Listing.id == listing_id))
+    ).scalar_one_or_none()
+    if kind is None:
+        return []
+    if kind is ListingKind.STAY:
+        await _lock_nights(session=session, listing_id=listing_id)
     await expire_holds(session=session, listing_id=listing_id)
     await _settle_offers(session=session, listing_id=listing_id)
+    if kind is not ListingKind.STAY:
+        return await offer_slot_units(session=session, listing_id=listing_id)
     await _lapse_past_entries(session=session, listing_id=listing_id)
     offered: list[uuid.UUID] = []
     passed_over: list[uuid.UUID] = []

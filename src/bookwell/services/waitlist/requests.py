@@ -1,0 +1,35 @@
+"""What a guest asks to wait for, and the per-listing lock every change of a listing's
+waitlist (join, leave, offer) takes first, so they run one at a time per listing."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+# The first key of the two-key advisory lock ("WAIT"), so it cannot collide with other uses.
+LOCK_SPACE = 0x57414954
+
+
+@dataclass(frozen=True, slots=True)
+class NewWaitlistEntry:
+    """A stay's nights (start_date with end_date or nights), or a slot listing's window
+    (starts_at, ends_at: None for a restaurant's sitting or one slot) and party."""
+
+    listing_id: uuid.UUID
+    start_date: date | None = None
+    end_date: date | None = None
+    nights: int | None = None
+    quantity: int = 1
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    party_size: int | None = None
+
+
+async def lock_listing(*, session: AsyncSession, listing_id: uuid.UUID) -> None:
+    """Until this transaction ends, no other join, leave or offer runs on this listing."""
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(:space, hashtext(:listing))"),
+        {"space": LOCK_SPACE, "listing": str(listing_id)},
+    )
