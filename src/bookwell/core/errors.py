@@ -25,6 +25,12 @@ class ErrorCode(enum.StrEnum):
     PAYMENT_FAILED = "PAYMENT_FAILED"
     ALREADY_EXISTS = "ALREADY_EXISTS"
     HOLD_LIMIT = "HOLD_LIMIT"
+    # Listing management (services/listings/changes.py, archive.py, photos.py).
+    UNITS_IN_USE = "UNITS_IN_USE"
+    HAS_BOOKINGS = "HAS_BOOKINGS"
+    LISTING_ARCHIVED = "LISTING_ARCHIVED"
+    INVALID_IMAGE = "INVALID_IMAGE"
+    IMAGE_TOO_LARGE = "IMAGE_TOO_LARGE"
 
 
 class DomainError(Exception):

@@ -112,5 +112,15 @@ describe_enum(
         "HOLD_LIMIT": "An unpaid hold would pass one of the listing's hold limits, which the "
         "message names: maxHoldNights or maxHoldUnits (one hold's nights or units), "
         "maxGuestHolds or maxListingHolds (unpaid holds at once); nothing was held.",
+        "UNITS_IN_USE": "updateListing: fewer units than are booked on some nights, which the "
+        "message names (at most 10); nothing changed.",
+        "HAS_BOOKINGS": "The listing has bookings that forbid it: deleting a listing that was "
+        "ever booked (archive it instead), or changing the timezone or currency while "
+        "bookings are upcoming.",
+        "LISTING_ARCHIVED": "The listing is archived: it takes no new bookings or quotes "
+        "(its host may unarchive it).",
+        "INVALID_IMAGE": "The upload is not a JPEG, PNG or WebP image that can be read.",
+        "IMAGE_TOO_LARGE": "The image has more bytes or pixels than the server accepts (the "
+        "message says how many).",
     },
 )

@@ -1,0 +1,79 @@
+"""Where uploaded files live (listing photos): a small interface and its filesystem
+implementation, under the data dir by default (settings.photo_path).
+
+Keys are relative paths of lowercase letters, digits, dots, dashes and slashes, made by the
+application (never by a client), checked again here so no key can leave the root. Writes go
+to a temporary file renamed into place: a reader sees a whole file or none.
+
+No S3-compatible implementation ships yet: one would implement PhotoStorage with put_object,
+get_object and delete_objects under a prefix, chosen by a setting in `photo_storage`.
+"""
+
+import asyncio
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Protocol
+
+from bookwell.core.config import Settings
+
+_KEY = re.compile(r"[a-z0-9][a-z0-9._-]*(/[a-z0-9][a-z0-9._-]*)*")
+
+
+class PhotoStorage(Protocol):
+    async def put(self, key: str, data: bytes) -> None:
+        """Store `data` under `key`, replacing what was there."""
+
+    async def read(self, key: str) -> bytes | None:
+        """The bytes under `key`; None when there are none (or the key is not one of ours)."""
+
+    async def delete_prefix(self, prefix: str) -> None:
+        """Remove every file under `prefix` (a folder-like key); nothing there is fine."""
+
+
+def valid_key(key: str) -> bool:
+    return len(key) <= 300 and _KEY.fullmatch(key) is not None and ".." not in key
+
+
+class FileStorage:
+    def __init__(self, root: Path):
+        self.root = root
+
+    def _path(self, key: str) -> Path:
+        if not valid_key(key):
+            raise ValueError(f"not a storage key: {key!r}")
+        return self.root / key
+
+    async def put(self, key: str, data: bytes) -> None:
+        await asyncio.to_thread(self._put, self._path(key), data)
+
+    @staticmethod
+    def _put(path: Path, data: bytes) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
+        try:
+            with os.fdopen(handle, "wb") as file:
+                file.write(data)
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+
+    async def read(self, key: str) -> bytes | None:
+        if not valid_key(key):
+            return None
+        path = self.root / key
+        try:
+            return await asyncio.to_thread(path.read_bytes)
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            return None
+
+    async def delete_prefix(self, prefix: str) -> None:
+        folder = self._path(prefix.rstrip("/"))
+        await asyncio.to_thread(shutil.rmtree, folder, ignore_errors=True)
+
+
+def photo_storage(settings: Settings) -> PhotoStorage:
+    return FileStorage(settings.photo_path)
