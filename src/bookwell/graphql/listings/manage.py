@@ -16,7 +16,9 @@ from bookwell.graphql.listings.inputs import ListingTermsInput
 from bookwell.graphql.listings.types import Listing, ListingPayload
 from bookwell.graphql.shared.common import errors_as_data, parse_id, require_principal
 from bookwell.graphql.shared.errors import ArgumentPaths, UserError, user_errors
-from bookwell.services.listings.changes import KEEP, ListingChanges
+from bookwell.services.listings.changes import KEEP, ListingChanges, checked_fields
+from bookwell.services.listings.terms import TermsUpdate
+from bookwell.services.listings.timezones import PYTHON_TIMEZONES
 
 # updateListing(id:, input:)
 UPDATE = ArgumentPaths(input="input", arguments=frozenset({"id"}))
@@ -89,14 +91,15 @@ class UpdateListingInput:
         default=None, description="Prices, fees, holds and policies, as updateListingTerms."
     )
 
-    def to_domain(self) -> ListingChanges:
-        """The changes (left-out fields kept), or the terms' mistakes under `terms`."""
-        terms = None
-        if self.terms is not None:
-            try:
-                terms = self.terms.to_domain()
-            except DomainError as error:
-                raise error.under("terms") from None
+    def checked_terms(self) -> TermsUpdate | None:
+        """The terms to change, or their mistakes under `terms`."""
+        try:
+            return None if self.terms is None else self.terms.to_domain()
+        except DomainError as error:
+            raise error.under("terms") from None
+
+    def to_domain(self, terms: TermsUpdate | None) -> ListingChanges:
+        """The changes (left-out fields kept), with `terms` checked already."""
         names = [name for name in ListingChanges.__dataclass_fields__ if name != "terms"]
         given = {
             name: KEEP if isinstance(getattr(self, name), UnsetType) else getattr(self, name)
@@ -113,7 +116,8 @@ async def update_listing(
     principal = require_principal(info)
     found = InputErrors()
     listing_id = found.check(parse_id, id, "listing")
-    changes = found.check(input.to_domain)
+    changes = input.to_domain(found.check(input.checked_terms))
+    found.check(checked_fields, changes, PYTHON_TIMEZONES)
     if (error := found.as_error()) is not None:
         return ListingPayload(errors=user_errors(error, UPDATE))
     assert listing_id is not None and changes is not None

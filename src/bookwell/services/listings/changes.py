@@ -108,6 +108,19 @@ def _camel(name: str) -> str:
 def checked_changes(changes: ListingChanges, timezones: frozenset[str]) -> dict[str, Any]:
     """The columns to write, each checked on its own: every mistake at once. Checks that
     need the listing as it is (opening hours, coordinates in pairs) come later."""
+    values = checked_fields(changes, timezones)
+    if changes.terms is not None:
+        check_term_ranges(changes.terms)
+        terms = {f.name: getattr(changes.terms, f.name) for f in fields(changes.terms)}
+        values |= {name: value for name, value in terms.items() if value is not None}
+    if not values:
+        raise invalid((), "Nothing to change.")
+    return values
+
+
+def checked_fields(changes: ListingChanges, timezones: frozenset[str]) -> dict[str, Any]:
+    """checked_changes without the terms: what a resolver can check with no database
+    (`timezones`: PYTHON_TIMEZONES there, the names PostgreSQL knows too later)."""
     found = InputErrors()
     values: dict[str, Any] = {}
     for name, value in changes.given().items():
@@ -125,13 +138,7 @@ def checked_changes(changes: ListingChanges, timezones: frozenset[str]) -> dict[
         found.check(rules.check_units, units)
     if isinstance(max_guests := values.get("max_guests"), int):
         found.check(rules.check_max_guests, max_guests)
-    if changes.terms is not None:
-        found.check(check_term_ranges, changes.terms)
-        terms = {f.name: getattr(changes.terms, f.name) for f in fields(changes.terms)}
-        values |= {name: value for name, value in terms.items() if value is not None}
     found.raise_if_any()
-    if not values:
-        raise invalid((), "Nothing to change.")
     return values
 
 
