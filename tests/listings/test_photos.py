@@ -154,6 +154,13 @@ async def test_a_host_uploads_photos_that_are_served_in_their_sizes(db, settings
                 read = GraphQLRequest(PHOTOS, variable_values={"id": str(listing_id)})
                 listing = await reader.execute(read)
             assert [p["altText"] for p in listing["listing"]["photos"]] == ["", "Floor plan"]
+            node = await http.post(
+                f"{base}/graphql",
+                json={
+                    "query": f'{{ node(id: "{ids[1]}") {{ ... on ListingPhoto {{ altText }} }} }}'
+                },
+            )
+            assert node.json()["data"]["node"] == {"altText": "Floor plan"}
 
             deleted = await http.post(
                 f"{base}/graphql",
