@@ -51,6 +51,10 @@ async def test_an_archived_listing_leaves_search_and_takes_no_new_booking(
     answer = await client(ARCHIVE, {"id": str(archived)}, token=host_token)
     assert answer.data["archiveListing"]["listing"]["archivedAt"] is not None
     assert await titles(client, start) == [["Here"], ["Here"]]
+    mine = await client(
+        '{ listings(filter: {city: "Archiveville", archived: true}) { edges { node { title } } } }'
+    )
+    assert [e["node"]["title"] for e in mine.data["listings"]["edges"]] == ["Gone"]
     # Still readable by id: its bookings point at it.
     read = await client("query($id: ID!) { listing(id: $id) { title } }", {"id": str(archived)})
     assert read.data["listing"] == {"title": "Gone"}

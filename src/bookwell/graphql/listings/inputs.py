@@ -54,6 +54,11 @@ class ListingFilter:
         default=None,
         description="Only listings with this text in the title or description, any case.",
     )
+    archived: bool = strawberry.field(
+        default=False,
+        description="true: only archived listings (a host finding theirs to unarchive); "
+        "false (default): only listed ones, as every search shows.",
+    )
 
     def to_domain(self) -> DomainListingFilter:
         """The criteria, or every mistake in them at once."""
@@ -72,6 +77,7 @@ class ListingFilter:
             max_price=max_price,
             min_guests=self.min_guests,
             text=self.text,
+            archived=self.archived,
         )
 
 

@@ -39,6 +39,8 @@ class ListingFilter:
     max_price: Decimal | None = None
     min_guests: int | None = None
     text: str | None = None
+    # True: archived listings only (a host finding theirs); else listed ones only.
+    archived: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,12 +206,14 @@ def filter_params(f: ListingFilter | None) -> tuple[Shape, dict[str, Any]]:
         params["min_guests"] = f.min_guests
     if f.text and f.text.strip():
         params["pattern"] = "%" + _escape_like(f.text.strip()) + "%"
-    return frozenset(params), params
+    shape = frozenset(params) | ({"archived"} if f.archived else set())
+    return shape, params
 
 
 def filter_conditions(shape: Shape) -> list[ColumnElement[bool]]:
-    """The filter's conditions, and always: not archived (an archived listing is out of
-    every search, services/listings/archive.py)."""
+    """The filter's conditions, and always whether archived: listed listings only (an
+    archived one is out of every search, services/listings/archive.py) unless the filter
+    asks for archived ones."""
     available: dict[str, Callable[[], ColumnElement[bool]]] = {
         "city": lambda: func.lower(Listing.city) == bindparam("city"),
         "country": lambda: Listing.country == bindparam("country"),
@@ -225,6 +229,8 @@ def filter_conditions(shape: Shape) -> list[ColumnElement[bool]]:
         ),
     }
     chosen = [condition() for name, condition in available.items() if name in shape]
+    if "archived" in shape:
+        return [Listing.archived_at.is_not(None), *chosen]
     return [Listing.archived_at.is_(None), *chosen]
 
 
