@@ -162,6 +162,13 @@ class Settings(BaseSettings):
     photo_max_bytes: int = 3 * 1024 * 1024
     photo_max_pixels: int = 40_000_000
     photos_per_listing: int = 30
+    # Set: photos go to this S3-compatible bucket (the `s3` extra; credentials from boto3's
+    # chain, e.g. AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY), under photo_s3_prefix.
+    # endpoint_url for MinIO, R2, Ceph, ...; unset: AWS.
+    photo_s3_bucket: str | None = None
+    photo_s3_endpoint_url: str | None = None
+    photo_s3_region: str | None = None
+    photo_s3_prefix: str = ""
 
     # Observability (bookwell/observability). Unset log format: console at a terminal in
     # development, else json.

@@ -5,11 +5,12 @@ Keys are relative paths of lowercase letters, digits, dots, dashes and slashes, 
 application (never by a client), checked again here so no key can leave the root. Writes go
 to a temporary file renamed into place: a reader sees a whole file or none.
 
-No S3-compatible implementation ships yet: one would implement PhotoStorage with put_object,
-get_object and delete_objects under a prefix, chosen by a setting in `photo_storage`.
+With BOOKWELL_PHOTO_S3_BUCKET set, photos go to an S3-compatible bucket instead
+(core/s3_storage.py, the `s3` extra).
 """
 
 import asyncio
+import functools
 import os
 import re
 import shutil
@@ -75,5 +76,21 @@ class FileStorage:
         await asyncio.to_thread(shutil.rmtree, folder, ignore_errors=True)
 
 
+@functools.cache
+def _s3(bucket: str, endpoint_url: str | None, region: str | None, prefix: str) -> PhotoStorage:
+    from bookwell.core.s3_storage import S3Storage
+
+    return S3Storage(bucket, endpoint_url=endpoint_url, region=region, prefix=prefix)
+
+
 def photo_storage(settings: Settings) -> PhotoStorage:
+    """The bucket when one is configured (one client per configuration and process), else
+    the folder."""
+    if settings.photo_s3_bucket:
+        return _s3(
+            settings.photo_s3_bucket,
+            settings.photo_s3_endpoint_url,
+            settings.photo_s3_region,
+            settings.photo_s3_prefix,
+        )
     return FileStorage(settings.photo_path)
