@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bookwell.core.errors import DomainError, ErrorCode
+from bookwell.core.ids import global_id
 from tests.factories import (
     book,
     book_slot,
@@ -102,7 +103,10 @@ async def test_only_a_listing_never_booked_is_deleted(client, db, host, host_tok
 
     never = await make_listing(db, host, title="Never")
     deleted = await client(DELETE, {"id": str(never)}, token=host_token)
-    assert deleted.data["deleteListing"] == {"deletedListingId": str(never), "errors": []}
+    assert deleted.data["deleteListing"] == {
+        "deletedListingId": global_id("Listing", never),
+        "errors": [],
+    }
     gone = await client("query($id: ID!) { listing(id: $id) { title } }", {"id": str(never)})
     assert gone.data["listing"] is None
     again = await client(DELETE, {"id": str(never)}, token=host_token)

@@ -8,6 +8,7 @@ import strawberry
 from strawberry.types.unset import UnsetType
 
 from bookwell.core.errors import DomainError, InputErrors
+from bookwell.core.ids import global_id
 from bookwell.core.storage import photo_storage
 from bookwell.flows import listings as listing_flows
 from bookwell.graphql.context import Info
@@ -158,7 +159,7 @@ async def unarchive_listing(info: Info, id: ListingId) -> ListingPayload:
 @strawberry.type(description="What deleteListing answers: the id deleted, or why not.")
 class DeleteListingPayload:
     deleted_listing_id: strawberry.ID | None = strawberry.field(
-        default=None, description="The id of the listing that is gone; null on errors."
+        default=None, description="The (global) id of the listing that is gone; null on errors."
     )
     errors: list[UserError] = strawberry.field(
         default_factory=list, description="Why nothing was deleted; empty on success."
@@ -179,7 +180,8 @@ async def delete_listing(info: Info, id: ListingId) -> DeleteListingPayload:
             storage=photo_storage(info.context.settings),
         )
     )
-    return DeleteListingPayload(deleted_listing_id=id if deleted else None, errors=errors)
+    gone = global_id("Listing", deleted) if deleted else None
+    return DeleteListingPayload(deleted_listing_id=gone, errors=errors)
 
 
 async def _listing_payload(info: Info, listing_id: Any, errors: list[UserError]) -> ListingPayload:
