@@ -70,8 +70,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("listing_photos")
-    for name in CHECKS:
-        op.drop_constraint(f"ck_listings_{name}", "listings", type_="check")
+    # Dropping latitude and longitude drops their CHECKs with them.
     op.drop_column("listings", "archived_at")
     for name in reversed(LOCATION):
         op.drop_column("listings", name)
