@@ -21,7 +21,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.core.errors import DomainError, ErrorCode, InputErrors, invalid
-from bookwell.models import HOLDING_STATUSES, Listing, ListingKind, ListingNight, Reservation
+from bookwell.models import (
+    CAPACITY_CONSTRAINT,
+    HOLDING_STATUSES,
+    Listing,
+    ListingKind,
+    ListingNight,
+    Reservation,
+)
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.listings import listings as rules
 from bookwell.services.listings.location import (
@@ -253,6 +260,6 @@ async def _set_night_units(*, session: AsyncSession, listing: ListingRecord) -> 
         async with session.begin_nested():
             await session.execute(stmt)
     except IntegrityError as error:
-        if "capacity" in str(error.orig):
+        if CAPACITY_CONSTRAINT in str(error.orig):
             raise _units_in_use(listing.units, []) from None
         raise
