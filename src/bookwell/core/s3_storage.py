@@ -8,6 +8,8 @@ Files are still served by Bookwell (GET /photos/...), so the bucket may stay pri
 import asyncio
 from typing import Any
 
+from bookwell.core.storage_keys import valid_key
+
 MIME = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 
 
@@ -31,8 +33,6 @@ class S3Storage:
         self._client: Any = boto3.client("s3", endpoint_url=endpoint_url, region_name=region)
 
     def _key(self, key: str) -> str:
-        from bookwell.core.storage import valid_key
-
         if not valid_key(key):
             raise ValueError(f"not a storage key: {key!r}")
         return self.prefix + key

@@ -12,15 +12,13 @@ With BOOKWELL_PHOTO_S3_BUCKET set, photos go to an S3-compatible bucket instead
 import asyncio
 import functools
 import os
-import re
 import shutil
 import tempfile
 from pathlib import Path
 from typing import Protocol
 
 from bookwell.core.config import Settings
-
-_KEY = re.compile(r"[a-z0-9][a-z0-9._-]*(/[a-z0-9][a-z0-9._-]*)*")
+from bookwell.core.storage_keys import valid_key
 
 
 class PhotoStorage(Protocol):
@@ -32,10 +30,6 @@ class PhotoStorage(Protocol):
 
     async def delete_prefix(self, prefix: str) -> None:
         """Remove every file under `prefix` (a folder-like key); nothing there is fine."""
-
-
-def valid_key(key: str) -> bool:
-    return len(key) <= 300 and _KEY.fullmatch(key) is not None and ".." not in key
 
 
 class FileStorage:
