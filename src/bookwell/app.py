@@ -32,6 +32,7 @@ from bookwell.http.cors import cors_options, origin_matcher
 from bookwell.http.graphql_guard import GraphQLGuard, InFlight
 from bookwell.http.health import details, health, healthz, readyz
 from bookwell.http.metrics import metrics_endpoint, metrics_route_endpoint
+from bookwell.http.photos import photo_files
 from bookwell.http.reports import refuse_token, report_download, report_index
 from bookwell.http.webhooks import stripe_webhook
 from bookwell.observability.logging import route_library_loggers
@@ -169,6 +170,8 @@ def create_app(
             methods=["GET"],
             middleware=[authentication(reports_bearer, refuse_token)],
         ),
+        # Listing photos' files (public, as listings are; http/photos.py).
+        Route("/photos/{key:path}", photo_files(settings), methods=["GET", "HEAD"]),
         # Staff UI (sqladmin); the database is the lifespan's, read from each request.
         build_admin(settings, graphql.rate_limiter),
     ]

@@ -25,13 +25,14 @@ def seed_command(force: bool) -> None:
     from bookwell.cli import seed
     from bookwell.core import migrate
 
-    with database_url(Settings()) as url:
+    settings = Settings()
+    with database_url(settings) as url:
         migrate.upgrade(url)
 
         async def run(db: Database) -> bool:
             if not force and not await seed.is_empty(db):
                 return False
-            await seed.seed(db)
+            await seed.seed(db, settings=settings)
             return True
 
         if with_db(url, run):

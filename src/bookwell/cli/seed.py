@@ -10,9 +10,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bookwell.cli import seed_listings
 from bookwell.cli.seed_history import seed_history
 from bookwell.cli.seed_outcomes import seed_outcomes
 from bookwell.cli.seed_tables import seed_tables
+from bookwell.core.config import Settings
 from bookwell.core.db import Database
 from bookwell.core.errors import DomainError
 from bookwell.flows import booking
@@ -67,11 +69,20 @@ async def is_empty(db: Database) -> bool:
         return (await session.execute(select(func.count()).select_from(Listing))).scalar_one() == 0
 
 
-async def seed(db: Database, *, reservations_count: int = 300, rng_seed: int = 7) -> None:
+async def seed(
+    db: Database,
+    *,
+    reservations_count: int = 300,
+    rng_seed: int = 7,
+    settings: Settings | None = None,
+) -> None:
     """Each demo reservation in one transaction (flows/transaction.py), made, paid and
-    cancelled by the same steps as the API's (flows/booking.py cancels and refunds)."""
+    cancelled by the same steps as the API's (flows/booking.py cancels and refunds).
+    With `settings`: a listing's photos too, in its photo storage."""
     rng = random.Random(rng_seed)
     hosts, guests, made = await in_one_transaction(db, partial(_people_and_listings, rng=rng))
+    if settings is not None:
+        await seed_listings.add_listing_photos(db, settings, made, hosts)
     provider = BuiltinProvider()
     booked = 0
     while booked < reservations_count:

@@ -47,7 +47,7 @@ def serve(host: str | None, port: int | None, access_log: bool, background: bool
         async def prepare(db: Database) -> str | None:
             if settings.seed_demo_data and await seed.is_empty(db):
                 click.echo("Loading demo data (first start) ...")
-                await seed.seed(db)
+                await seed.seed(db, settings=settings)
             return await demo_token(db, settings)
 
         token = with_db(url, prepare)

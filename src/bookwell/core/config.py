@@ -190,6 +190,22 @@ class Settings(BaseSettings):
     calendar_readers: int = 2
     calendar_read_seconds: float = 5.0
 
+    # Listing photos (services/listings/photos.py): where their files go, and what an upload
+    # may be. Unset photo_dir: <data_dir>/photos. An upload is one request body, so
+    # photo_max_bytes stays under max_body_bytes (raise both together). photo_max_pixels
+    # refuses decompression bombs before anything is decoded.
+    photo_dir: Path | None = None
+    photo_max_bytes: int = 3 * 1024 * 1024
+    photo_max_pixels: int = 40_000_000
+    photos_per_listing: int = 30
+    # Set: photos go to this S3-compatible bucket (the `s3` extra; credentials from boto3's
+    # chain, e.g. AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY), under photo_s3_prefix.
+    # endpoint_url for MinIO, R2, Ceph, ...; unset: AWS.
+    photo_s3_bucket: str | None = None
+    photo_s3_endpoint_url: str | None = None
+    photo_s3_region: str | None = None
+    photo_s3_prefix: str = ""
+
     # Observability (bookwell/observability). Unset log format: console at a terminal in
     # development, else json.
     log_format: Literal["json", "console"] | None = None
@@ -224,6 +240,10 @@ class Settings(BaseSettings):
     @property
     def mail_path(self) -> Path:
         return self.mail_dir or self.data_dir / "mail"
+
+    @property
+    def photo_path(self) -> Path:
+        return self.photo_dir or self.data_dir / "photos"
 
     @property
     def graphiql_assets_path(self) -> Path:

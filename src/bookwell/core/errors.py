@@ -27,6 +27,12 @@ class ErrorCode(enum.StrEnum):
     HOLD_LIMIT = "HOLD_LIMIT"
     # A chosen table (bookSlot's unitId) seats fewer than the party.
     TABLE_TOO_SMALL = "TABLE_TOO_SMALL"
+    # Listing management (services/listings/changes.py, archive.py, photos.py).
+    UNITS_IN_USE = "UNITS_IN_USE"
+    HAS_BOOKINGS = "HAS_BOOKINGS"
+    LISTING_ARCHIVED = "LISTING_ARCHIVED"
+    INVALID_IMAGE = "INVALID_IMAGE"
+    IMAGE_TOO_LARGE = "IMAGE_TOO_LARGE"
 
 
 class DomainError(Exception):

@@ -1,11 +1,16 @@
-"""Listing flows: create a listing, and change its terms (policies, prices, price rules)."""
+"""Listing flows: create a listing, change it or its terms (policies, prices, price rules),
+archive, unarchive or delete it."""
 
+import contextlib
+import logging
 import uuid
 
 from bookwell.core.db import Database
+from bookwell.core.storage import PhotoStorage
 from bookwell.flows.transaction import in_one_transaction
 from bookwell.services.accounts.principal import Principal
-from bookwell.services.listings import listings, terms
+from bookwell.services.listings import archive, changes, listings, terms
+from bookwell.services.listings.changes import ListingChanges
 from bookwell.services.listings.listings import NewListing
 from bookwell.services.listings.records import ListingRecord, PriceRuleRecord
 from bookwell.services.listings.terms import NewPriceRule, TermsUpdate
@@ -49,3 +54,45 @@ async def remove_price_rule(
             session=session, principal=principal, rule_id=rule_id
         ),
     )
+
+
+log = logging.getLogger(__name__)
+
+
+async def update_listing(
+    db: Database, *, principal: Principal, listing_id: uuid.UUID, wanted: ListingChanges
+) -> ListingRecord:
+    return await in_one_transaction(
+        db,
+        lambda session: changes.update_listing(
+            session=session, principal=principal, listing_id=listing_id, changes=wanted
+        ),
+    )
+
+
+async def set_archived(
+    db: Database, *, principal: Principal, listing_id: uuid.UUID, archived: bool
+) -> ListingRecord:
+    return await in_one_transaction(
+        db,
+        lambda session: archive.set_archived(
+            session=session, principal=principal, listing_id=listing_id, archived=archived
+        ),
+    )
+
+
+async def delete_listing(
+    db: Database, *, principal: Principal, listing_id: uuid.UUID, storage: PhotoStorage
+) -> uuid.UUID:
+    """Delete a listing that was never booked; its photo files go once that is committed
+    (a failure to remove them leaves files nobody links to, never a photo without files)."""
+    deleted = await in_one_transaction(
+        db,
+        lambda session: archive.delete_listing(
+            session=session, principal=principal, listing_id=listing_id
+        ),
+    )
+    for key in deleted.photo_keys:
+        with contextlib.suppress(OSError):
+            await storage.delete_prefix(key)
+    return deleted.listing_id

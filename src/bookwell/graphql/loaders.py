@@ -22,11 +22,16 @@ from bookwell.services.accounts.principal import Principal
 from bookwell.services.accounts.records import UserRecord
 from bookwell.services.booking import no_show, reservation_json, reservations
 from bookwell.services.booking.records import ReservationRecord
-from bookwell.services.listings import availability, listings, pricing
+from bookwell.services.listings import availability, listings, photos, pricing
 from bookwell.services.listings import terms as listing_terms
 from bookwell.services.listings.availability import Availability
 from bookwell.services.listings.pricing import ListingTerms
-from bookwell.services.listings.records import ListingRecord, PriceRuleRecord, UnitRecord
+from bookwell.services.listings.records import (
+    ListingRecord,
+    PhotoRecord,
+    PriceRuleRecord,
+    UnitRecord,
+)
 from bookwell.services.listings.stays import Stay
 from bookwell.services.listings.units import units_of_listings, units_of_reservations
 from bookwell.services.payments.records import PaymentRecord, payments_of_reservations
@@ -132,6 +137,10 @@ class Loaders:
     def no_show_policy(self) -> DataLoader:
         return DataLoader(self._no_show_policies)
 
+    @cached_property
+    def listing_photos(self) -> DataLoader:
+        return DataLoader(self._listing_photos)
+
     def release(self) -> None:
         """Forget every loader and its cached answers. Each loader's batch function is a
         method of this object, a reference cycle: without this, the request's rows wait for
@@ -176,6 +185,10 @@ class Loaders:
 
     async def _listings(self, ids: Sequence[uuid.UUID]) -> list[ListingRecord | None]:
         return _by_id(await self._read(listings.listings_by_ids, ids=ids), ids)
+
+    async def _listing_photos(self, listing_ids: Sequence[uuid.UUID]) -> list[list[PhotoRecord]]:
+        found = await self._read(photos.photos_of_listings, listing_ids=listing_ids)
+        return [found.get(listing_id, []) for listing_id in listing_ids]
 
     async def _price_rules(self, listing_ids: Sequence[uuid.UUID]) -> list[list[PriceRuleRecord]]:
         found = await self._read(listing_terms.rules_of_listings, listing_ids=listing_ids)

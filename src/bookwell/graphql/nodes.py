@@ -14,6 +14,7 @@ from bookwell.core.ids import MAX_NODES, parse_global_id
 from bookwell.graphql.accounts.types import User
 from bookwell.graphql.booking.types import Reservation
 from bookwell.graphql.context import Info
+from bookwell.graphql.listings.photos import ListingPhoto
 from bookwell.graphql.listings.pricing import PriceRule
 from bookwell.graphql.listings.types import Listing
 from bookwell.graphql.listings.units import ListingUnit
@@ -25,6 +26,7 @@ from bookwell.graphql.waitlist.resolvers import waitlist_entries_seen_by
 from bookwell.services import nodes as node_service
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.booking.reservations import reservations_by_ids
+from bookwell.services.listings import photos
 
 Found = dict[uuid.UUID, Node]
 Fetch = Callable[[Info, Principal | None, list[uuid.UUID]], Awaitable[Found]]
@@ -124,6 +126,12 @@ async def _waitlist_entries(info: Info, viewer: Principal | None, ids: list[uuid
     return {entry.database_id: entry for entry in entries}
 
 
+async def _photos(info: Info, viewer: Principal | None, ids: list[uuid.UUID]) -> Found:
+    rows = await _read(info, photos.photos_by_ids, ids=ids)
+    base_url = info.context.settings.public_url
+    return {row.id: ListingPhoto.from_row(row, base_url) for row in rows}
+
+
 _FETCHERS: dict[str, Fetch] = {
     "Listing": _listings,
     "Reservation": _reservations,
@@ -133,4 +141,5 @@ _FETCHERS: dict[str, Fetch] = {
     "PriceRule": _price_rules,
     "ListingUnit": _units,
     "WaitlistEntry": _waitlist_entries,
+    "ListingPhoto": _photos,
 }

@@ -27,9 +27,13 @@ from bookwell.graphql.engine.execution import ExecutionContext, HiddenSuggestion
 from bookwell.graphql.extensions import build_extensions
 from bookwell.graphql.limits.cost import costs, stay_nights
 from bookwell.graphql.limits.rate_limiting import RateLimited
+from bookwell.graphql.listings import manage as listing_management
+from bookwell.graphql.listings import photos as listing_photos
 from bookwell.graphql.listings import resolvers as listing_resolvers
 from bookwell.graphql.listings import subscriptions as subscription_resolvers
 from bookwell.graphql.listings import terms as listing_terms_resolvers
+from bookwell.graphql.listings.manage import DeleteListingPayload
+from bookwell.graphql.listings.photos import ListingPhotoPayload
 from bookwell.graphql.listings.pricing import PriceRulePayload
 from bookwell.graphql.listings.types import Availability, Listing, ListingPayload
 from bookwell.graphql.listings.units import DEFAULT_UNITS, MAX_UNITS_PAGE, ListingUnit
@@ -269,6 +273,50 @@ class Mutation:
         resolver=waitlist_resolvers.leave_waitlist,
         description="Leave your WAITING or OFFERED entry; an unpaid offer's hold is cancelled "
         "(a paid one is a booking: cancel it). Errors: NOT_FOUND, INVALID_STATE.",
+    )
+    # Listing management (graphql/listings/manage.py, photos.py).
+    update_listing: ListingPayload = strawberry.mutation(
+        resolver=listing_management.update_listing,
+        description="The host (or an admin) changes any field of a listing they set (see "
+        "UpdateListingInput for what may change while bookings exist). Errors: NOT_FOUND, "
+        "FORBIDDEN, INVALID_INPUT, UNITS_IN_USE, HAS_BOOKINGS.",
+    )
+    archive_listing: ListingPayload = strawberry.mutation(
+        resolver=listing_management.archive_listing,
+        description="The host takes a listing off the market: out of every search, no new "
+        "bookings, quotes, waitlist offers or moves of dates (LISTING_ARCHIVED); existing "
+        "bookings carry on and can be paid, cancelled, checked in and out. Errors: "
+        "NOT_FOUND, FORBIDDEN.",
+    )
+    unarchive_listing: ListingPayload = strawberry.mutation(
+        resolver=listing_management.unarchive_listing,
+        description="The host lists an archived listing again. Errors: NOT_FOUND, FORBIDDEN.",
+    )
+    delete_listing: DeleteListingPayload = strawberry.mutation(
+        resolver=listing_management.delete_listing,
+        description="The host deletes a listing that never had a booking (nor calendar "
+        "block), with its photos; one that had is archived instead. Errors: NOT_FOUND, "
+        "FORBIDDEN, HAS_BOOKINGS.",
+    )
+    upload_listing_photo: ListingPhotoPayload = strawberry.mutation(
+        resolver=listing_photos.upload_listing_photo,
+        description="The host adds a photo, last in the listing's order: a multipart request "
+        "(GraphQL multipart request specification) carrying `file`. Errors: NOT_FOUND, "
+        "FORBIDDEN, INVALID_INPUT (alt text, too many photos), INVALID_IMAGE, IMAGE_TOO_LARGE.",
+    )
+    update_listing_photo: ListingPhotoPayload = strawberry.mutation(
+        resolver=listing_photos.update_listing_photo,
+        description="The host changes a photo's alt text. Errors: NOT_FOUND, INVALID_INPUT.",
+    )
+    reorder_listing_photos: ListingPayload = strawberry.mutation(
+        resolver=listing_management.reorder_listing_photos,
+        description="The host puts a listing's photos in a new order: every photo once. "
+        "Errors: NOT_FOUND, FORBIDDEN, INVALID_INPUT.",
+    )
+    remove_listing_photo: ListingPayload = strawberry.mutation(
+        resolver=listing_management.remove_listing_photo,
+        description="The host removes a photo and its files; answers the listing. Errors: "
+        "NOT_FOUND.",
     )
     import_calendar: ImportCalendarPayload = strawberry.mutation(
         resolver=calendar_resolvers.import_calendar,

@@ -45,6 +45,15 @@ from bookwell.services.accounts.principal import Principal
 from bookwell.services.accounts.tokens import AccessTokens
 from bookwell.services.payments import PaymentProvider
 
+MULTIPART_NEEDS_TOKEN = (
+    "A multipart request (a file upload) needs an Authorization: Bearer header: uploads "
+    "are for signed-in hosts, and the header's CORS preflight keeps other sites out."
+)
+
+
+def is_multipart(content_type: str | None) -> bool:
+    return (content_type or "").split(";")[0].strip().lower() == "multipart/form-data"
+
 
 class Authentication(Protocol):
     """The app's bearer-token check (http/authentication.py: BearerTokens)."""
@@ -70,6 +79,8 @@ class BookwellGraphQL(DocumentIdRequests, GraphQL[Context, None]):
             build_schema(settings),
             graphql_ide="graphiql" if settings.graphiql else None,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            # Photo uploads (graphql/listings/photos.py); parse_http_body keeps them CSRF-safe.
+            multipart_uploads_enabled=True,
         )
         self.settings = settings
         self.authentication = authentication
@@ -98,6 +109,10 @@ class BookwellGraphQL(DocumentIdRequests, GraphQL[Context, None]):
         return orjson.dumps(data)
 
     async def parse_http_body(self, request):  # type: ignore[no-untyped-def]
+        # A page on any site can POST multipart/form-data without a CORS preflight: only a
+        # request carrying Authorization (which needs one) may upload.
+        if is_multipart(request.content_type) and not request.headers.get("authorization"):
+            raise HTTPException(400, MULTIPART_NEEDS_TOKEN)
         data = await super().parse_http_body(request)
         for operation in data if isinstance(data, list) else [data]:
             check_operation_name(operation.operation_name)

@@ -2,6 +2,7 @@
 
 from bookwell.models.base import Base, new_id
 from bookwell.models.listing import CAPACITY_CONSTRAINT, Listing, ListingKind, ListingNight
+from bookwell.models.listing_photo import ListingPhoto
 from bookwell.models.outbox import NotificationLog, OutboxMessage
 from bookwell.models.payment import Payment, PaymentStatus
 from bookwell.models.pricing import PriceRule
@@ -26,6 +27,7 @@ __all__ = [
     "Listing",
     "ListingKind",
     "ListingNight",
+    "ListingPhoto",
     "ListingUnit",
     "NotificationLog",
     "OutboxMessage",

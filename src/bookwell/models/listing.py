@@ -1,12 +1,13 @@
 import enum
 import uuid
-from datetime import date, time
+from datetime import date, datetime, time
 from decimal import Decimal
 
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
+    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -51,6 +52,12 @@ class Listing(IdMixin, Base):
         CheckConstraint(
             "(opens_at IS NULL) = (closes_at IS NULL)", name="opening_hours_both_or_neither"
         ),
+        # Location and archiving (migration 0015).
+        CheckConstraint("latitude BETWEEN -90 AND 90", name="latitude_range"),
+        CheckConstraint("longitude BETWEEN -180 AND 180", name="longitude_range"),
+        CheckConstraint(
+            "(latitude IS NULL) = (longitude IS NULL)", name="coordinates_both_or_neither"
+        ),
         Index("ix_listings_city_lower", text("lower(city)"), "id"),
         Index("ix_listings_owner_id", "owner_id", "id"),
     )
@@ -91,7 +98,7 @@ class Listing(IdMixin, Base):
     # from check-in).
     check_in_time: Mapped[time] = mapped_column(Time, default=time(15))
     check_out_time: Mapped[time] = mapped_column(Time, default=time(11))
-    # No-shows (migration 0012, services/booking/no_show.py): NULL leaves them to the host;
+    # No-shows (migration 0013, services/booking/no_show.py): NULL leaves them to the host;
     # hours after the start at which a CONFIRMED reservation never checked in is marked
     # NO_SHOW. Set, the listing tracks arrivals: the clock does not check its guests in.
     auto_no_show_after_hours: Mapped[int | None] = mapped_column(
@@ -100,6 +107,14 @@ class Listing(IdMixin, Base):
             "auto_no_show_after_hours BETWEEN 1 AND 720", name="auto_no_show_after_hours_range"
         ),
     )
+    # Where it is (migration 0015): street address, postal code, and a point on the map.
+    address_line1: Mapped[str | None] = mapped_column(String(200))
+    address_line2: Mapped[str | None] = mapped_column(String(200))
+    postal_code: Mapped[str | None] = mapped_column(String(20))
+    latitude: Mapped[Decimal | None] = mapped_column(Numeric(8, 6))
+    longitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
+    # Set: hidden from search and refused to new bookings; existing bookings carry on.
+    archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class ListingNight(Base):

@@ -92,7 +92,7 @@ class Reservation(IdMixin, Base):
     checked_in_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     checked_out_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     cancel_reason: Mapped[str | None] = mapped_column(String(500))
-    # When the host or the scheduler marked it NO_SHOW (migration 0012).
+    # When the host or the scheduler marked it NO_SHOW (migration 0013).
     no_show_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # What the guest agreed to: line items, total and cancellation policy
     # (services/listings/pricing.py).

@@ -10,6 +10,7 @@ from bookwell.core.errors import DomainError, InputErrors, check_text
 from bookwell.graphql.shared.enums import ListingKind
 from bookwell.services.listings.listings import ListingFilter as DomainListingFilter
 from bookwell.services.listings.listings import NewListing, parse_money
+from bookwell.services.listings.location import Location
 from bookwell.services.listings.terms import (
     NewPriceRule,
     TermsUpdate,
@@ -53,6 +54,11 @@ class ListingFilter:
         default=None,
         description="Only listings with this text in the title or description, any case.",
     )
+    archived: bool = strawberry.field(
+        default=False,
+        description="true: only archived listings (a host finding theirs to unarchive); "
+        "false (default): only listed ones, as every search shows.",
+    )
 
     def to_domain(self) -> DomainListingFilter:
         """The criteria, or every mistake in them at once."""
@@ -71,6 +77,7 @@ class ListingFilter:
             max_price=max_price,
             min_guests=self.min_guests,
             text=self.text,
+            archived=self.archived,
         )
 
 
@@ -107,6 +114,21 @@ class CreateListingInput:
     )
     country: str | None = strawberry.field(
         default=None, description="ISO 3166 two-letter code such as FR, any case."
+    )
+    address_line1: str | None = strawberry.field(
+        default=None, description="Street and number, at most 200 characters."
+    )
+    address_line2: str | None = strawberry.field(
+        default=None, description="Building, floor, ..., at most 200 characters."
+    )
+    postal_code: str | None = strawberry.field(
+        default=None, description="At most 20 letters, digits, spaces and dashes."
+    )
+    latitude: float | None = strawberry.field(
+        default=None, description="Degrees north, -90 to 90; give longitude too."
+    )
+    longitude: float | None = strawberry.field(
+        default=None, description="Degrees east, -180 to 180; give latitude too."
     )
     timezone: str = strawberry.field(
         default="UTC",
@@ -169,6 +191,13 @@ class CreateListingInput:
                 opens_at=self.opens_at,
                 closes_at=self.closes_at,
                 tables=None if self.tables is None else tuple(t.to_domain() for t in self.tables),
+            ),
+            location=Location(
+                address_line1=self.address_line1,
+                address_line2=self.address_line2,
+                postal_code=self.postal_code,
+                latitude=self.latitude,
+                longitude=self.longitude,
             ),
         )
 

@@ -19,7 +19,13 @@ from bookwell.graphql.accounts.types import User
 from bookwell.graphql.context import Info
 from bookwell.graphql.engine.execution import prefetched_as
 from bookwell.graphql.limits.cost import costs, stay_nights
+from bookwell.graphql.listings.availability import (
+    Availability,
+    availability_key,
+    load_availability,
+)
 from bookwell.graphql.listings.no_show_policy import NoShowPolicyField
+from bookwell.graphql.listings.photos import ListingPhoto, photos_of
 from bookwell.graphql.listings.pricing import CancellationPolicy, PriceRule, Quote
 from bookwell.graphql.listings.units import (
     DEFAULT_UNITS,
@@ -40,7 +46,6 @@ from bookwell.graphql.shared.money import Money
 from bookwell.graphql.shared.node import Node
 from bookwell.graphql.shared.pagination import After, Before, Connection, First, Last
 from bookwell.services.accounts.feed_tokens import feed_url
-from bookwell.services.listings import availability as availability_service
 from bookwell.services.listings import pricing as pricing_service
 from bookwell.services.listings.records import ListingRecord
 from bookwell.services.listings.stays import check_quantity, stay
@@ -48,6 +53,8 @@ from bookwell.services.listings.stays import check_quantity, stay
 if TYPE_CHECKING:
     from bookwell.graphql.booking.types import Reservation
 
+
+__all__ = ["Availability", "Listing", "ListingPayload", "availability_key", "load_availability"]
 
 # A quote reads its listing's terms (batched) and prices each night: weighed as that many
 # objects and a few more.
@@ -77,50 +84,6 @@ def _reservations_key(arguments: dict[str, Any]) -> tuple:
 def _availability_key(arguments: dict[str, Any]) -> tuple:
     """Where Listing.availability finds a prefetched answer (graphql/listings/prefetch.py)."""
     return ("availability", arguments["startDate"], arguments["endDate"], arguments["quantity"])
-
-
-def availability_key(start_date: date, end_date: date, quantity: int) -> tuple[date, date, int]:
-    """The checked range and quantity of an availability question (DomainError if bad)."""
-    check_quantity(quantity)
-    checked = stay(start_date, end_date)
-    return checked.start, checked.end, quantity
-
-
-@strawberry.type(
-    description="Whether a listing has `quantity` units free on every night of "
-    "[startDate, endDate), in its timezone."
-)
-class Availability:
-    listing_id: strawberry.ID = strawberry.field(description="The listing asked about.")
-    start_date: date = strawberry.field(description="The first night asked about.")
-    end_date: date = strawberry.field(
-        description="The check-out day: the nights are [startDate, endDate)."
-    )
-    quantity: int = strawberry.field(description="Units asked for on every night.")
-    available: bool = strawberry.field(
-        description="quantity units are free on every night, and the stay is not in the past."
-    )
-    free_units: int = strawberry.field(description="The fewest units free on any night.")
-
-    @classmethod
-    def of(cls, found: availability_service.Availability) -> "Availability":
-        return cls(
-            listing_id=global_id("Listing", found.listing_id),
-            start_date=found.start_date,
-            end_date=found.end_date,
-            quantity=found.quantity,
-            available=found.available,
-            free_units=found.free_units,
-        )
-
-
-async def load_availability(
-    info: Info, listing_id: uuid.UUID, start_date: date, end_date: date, quantity: int
-) -> Availability | None:
-    """Checked range, batched with every other availability asked in this request."""
-    key = availability_key(start_date, end_date, quantity)
-    found = await info.context.loaders.availability.load((listing_id, *key))
-    return Availability.of(found) if found else None
 
 
 @strawberry.type(
@@ -182,6 +145,15 @@ class Listing(Node, NoShowPolicyField):
     )
     closes_at: time | None = strawberry.field(
         description="Local closing time; at or before opensAt means on the next day."
+    )
+    address_line1: str | None = strawberry.field(description="Street and number; null: none.")
+    address_line2: str | None = strawberry.field(description="More of the address; null: none.")
+    postal_code: str | None = strawberry.field(description="Postal code; null: none given.")
+    latitude: float | None = strawberry.field(description="Degrees north; null: not placed.")
+    longitude: float | None = strawberry.field(description="Degrees east; null: not placed.")
+    archived_at: datetime | None = strawberry.field(
+        description="When its host archived it: out of search, no new bookings (existing ones "
+        "carry on); null: listed."
     )
     uuid: strawberry.Private[UUID]  # the field's name hides the module in the class body
     owner_id: strawberry.Private[UUID]
@@ -277,6 +249,10 @@ class Listing(Node, NoShowPolicyField):
     ) -> Connection[Review]:
         page = page_request(first, after, last, before, default=DEFAULT_NESTED_REVIEWS)
         return await listing_reviews(info, self.uuid, page)
+
+    @strawberry.field(description="Its photos in the host's order, with their sizes' URLs.")
+    async def photos(self, info: Info) -> list[ListingPhoto]:
+        return await photos_of(info, self.uuid)
 
     @strawberry.field(description="The host's price rules, newest (winning) first.")
     async def price_rules(self, info: Info) -> list[PriceRule]:
@@ -380,6 +356,12 @@ class Listing(Node, NoShowPolicyField):
             sitting_minutes=row.sitting_minutes,
             opens_at=row.opens_at,
             closes_at=row.closes_at,
+            address_line1=row.address_line1,
+            address_line2=row.address_line2,
+            postal_code=row.postal_code,
+            latitude=None if row.latitude is None else float(row.latitude),
+            longitude=None if row.longitude is None else float(row.longitude),
+            archived_at=row.archived_at,
             uuid=row.id,
             owner_id=row.owner_id,
         )

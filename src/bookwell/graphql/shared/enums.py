@@ -117,5 +117,15 @@ describe_enum(
         "maxGuestHolds or maxListingHolds (unpaid holds at once); nothing was held.",
         "TABLE_TOO_SMALL": "bookSlot: the table chosen with unitId seats fewer people than "
         "partySize; choose a larger one (see Listing.bookableUnits) or leave unitId out.",
+        "UNITS_IN_USE": "updateListing: fewer units than are booked on some nights, which the "
+        "message names (at most 10); nothing changed.",
+        "HAS_BOOKINGS": "The listing has bookings that forbid it: deleting a listing that was "
+        "ever booked (archive it instead), or changing the timezone or currency while "
+        "bookings are upcoming.",
+        "LISTING_ARCHIVED": "The listing is archived: it takes no new bookings or quotes "
+        "(its host may unarchive it).",
+        "INVALID_IMAGE": "The upload is not a JPEG, PNG or WebP image that can be read.",
+        "IMAGE_TOO_LARGE": "The image has more bytes or pixels than the server accepts (the "
+        "message says how many).",
     },
 )

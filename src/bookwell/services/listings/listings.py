@@ -16,6 +16,7 @@ from bookwell.core.records import build_all
 from bookwell.core.statements import one_of
 from bookwell.models import Listing, ListingKind, Role, new_id
 from bookwell.services.accounts.principal import Principal
+from bookwell.services.listings.location import NO_LOCATION, Location, location_values
 from bookwell.services.listings.records import LISTING_COLUMNS, ListingRecord
 from bookwell.services.listings.timezones import check_timezone, known_timezones
 from bookwell.services.listings.units import (
@@ -38,6 +39,8 @@ class ListingFilter:
     max_price: Decimal | None = None
     min_guests: int | None = None
     text: str | None = None
+    # True: archived listings only (a host finding theirs); else listed ones only.
+    archived: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +57,7 @@ class NewListing:
     max_guests: int | None = None
     # Time-slot listings: opening hours, slot and sitting lengths, restaurant tables.
     slots: SlotSettings = DEFAULT_SLOTS
+    location: Location = NO_LOCATION
 
 
 def parse_money(value: str, field: str) -> Decimal:
@@ -89,16 +93,17 @@ def new_listing_values(data: NewListing, timezones: frozenset[str]) -> dict[str,
     """The columns of a new listing, after checking every field: all mistakes at once.
     `timezones`: the names a listing may have (timezones.known_timezones)."""
     found = InputErrors()
-    title = found.check(_checked_title, data.title)
-    found.check(_check_description, data.description)
-    city = found.check(_checked_city, data.city)
-    country = found.check(_checked_country, data.country)
-    found.check(_check_timezone_name, data.timezone, timezones)
+    title = found.check(checked_title, data.title)
+    found.check(check_description, data.description)
+    city = found.check(checked_city, data.city)
+    country = found.check(checked_country, data.country)
+    found.check(check_timezone_name, data.timezone, timezones)
     nightly_price = found.check(parse_money, data.nightly_price, "nightlyPrice")
-    currency = found.check(_checked_currency, data.currency)
-    found.check(_check_units, data.units)
-    found.check(_check_max_guests, data.max_guests)
+    currency = found.check(checked_currency, data.currency)
+    found.check(check_units, data.units)
+    found.check(check_max_guests, data.max_guests)
     slot_values = found.check(listing_values, data.kind, data.units, data.slots, MAX_UNITS)
+    located = found.check(location_values, data.location)
     found.raise_if_any()
     return {
         "kind": data.kind,
@@ -112,22 +117,23 @@ def new_listing_values(data: NewListing, timezones: frozenset[str]) -> dict[str,
         "units": data.units,
         "max_guests": data.max_guests,
         **(slot_values or {}),
+        **(located or {}),
     }
 
 
-def _checked_title(title: str) -> str:
+def checked_title(title: str) -> str:
     title = check_text(title, "title").strip()
     if not 1 <= len(title) <= 200:
         raise invalid("title", "A title needs 1 to 200 characters.")
     return title
 
 
-def _check_description(description: str) -> None:
+def check_description(description: str) -> None:
     if len(check_text(description, "description")) > 10_000:
         raise invalid("description", "A description has at most 10000 characters.")
 
 
-def _checked_city(city: str | None) -> str | None:
+def checked_city(city: str | None) -> str | None:
     if city is None:
         return None
     city = check_text(city, "city").strip()
@@ -136,30 +142,30 @@ def _checked_city(city: str | None) -> str | None:
     return city
 
 
-def _checked_country(country: str | None) -> str | None:
+def checked_country(country: str | None) -> str | None:
     country = check_text(country, "country").strip().upper() if country else None
     if country is not None and (len(country) != 2 or not country.isalpha()):
         raise invalid("country", "A country is an ISO 3166 two-letter code such as FR.")
     return country
 
 
-def _checked_currency(currency: str) -> str:
+def checked_currency(currency: str) -> str:
     currency = check_text(currency, "currency").strip().upper()
     if len(currency) != 3 or not currency.isalpha():
         raise invalid("currency", "A currency is an ISO 4217 code such as EUR.")
     return currency
 
 
-def _check_timezone_name(name: str, timezones: frozenset[str]) -> None:
+def check_timezone_name(name: str, timezones: frozenset[str]) -> None:
     check_timezone(check_text(name, "timezone"), timezones)
 
 
-def _check_units(units: int) -> None:
+def check_units(units: int) -> None:
     if not 1 <= units <= MAX_UNITS:
         raise invalid("units", f"units must be between 1 and {MAX_UNITS}.")
 
 
-def _check_max_guests(max_guests: int | None) -> None:
+def check_max_guests(max_guests: int | None) -> None:
     if max_guests is not None and not 1 <= max_guests <= 1000:
         raise invalid("maxGuests", "maxGuests must be between 1 and 1000.")
 
@@ -200,10 +206,14 @@ def filter_params(f: ListingFilter | None) -> tuple[Shape, dict[str, Any]]:
         params["min_guests"] = f.min_guests
     if f.text and f.text.strip():
         params["pattern"] = "%" + _escape_like(f.text.strip()) + "%"
-    return frozenset(params), params
+    shape = frozenset(params) | ({"archived"} if f.archived else set())
+    return shape, params
 
 
 def filter_conditions(shape: Shape) -> list[ColumnElement[bool]]:
+    """The filter's conditions, and always whether archived: listed listings only (an
+    archived one is out of every search, services/listings/archive.py) unless the filter
+    asks for archived ones."""
     available: dict[str, Callable[[], ColumnElement[bool]]] = {
         "city": lambda: func.lower(Listing.city) == bindparam("city"),
         "country": lambda: Listing.country == bindparam("country"),
@@ -218,7 +228,10 @@ def filter_conditions(shape: Shape) -> list[ColumnElement[bool]]:
             Listing.description.ilike(bindparam("pattern"), escape="\\"),
         ),
     }
-    return [condition() for name, condition in available.items() if name in shape]
+    chosen = [condition() for name, condition in available.items() if name in shape]
+    if "archived" in shape:
+        return [Listing.archived_at.is_not(None), *chosen]
+    return [Listing.archived_at.is_(None), *chosen]
 
 
 def _escape_like(text: str) -> str:

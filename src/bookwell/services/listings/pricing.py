@@ -18,7 +18,7 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bookwell.core.errors import invalid, not_found
+from bookwell.core.errors import DomainError, ErrorCode, invalid, not_found
 from bookwell.models import Listing, ListingKind, PriceRule
 from bookwell.services.listings.stays import Stay
 
@@ -54,6 +54,8 @@ class Terms:
     late_refund_percent: int
     timezone: str
     rules: Sequence[Rule] = ()
+    # An archived listing prices nothing new: no quote, hold, offer or move of dates.
+    archived: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +98,7 @@ TERMS_COLUMNS = (
     Listing.late_refund_percent,
     Listing.hold_minutes,
     rules_json(Listing.id).label("rules"),
+    Listing.archived_at,
 )
 
 
@@ -109,6 +112,7 @@ def terms_of(row: Row[*tuple[Any, ...]]) -> Terms:
         late_refund_percent=row.late_refund_percent,
         timezone=row.timezone,
         rules=rules_from_json(row.rules),
+        archived=row.archived_at is not None,
     )
 
 
@@ -144,6 +148,14 @@ def quote_stay(found: ListingTerms, booked: Stay, quantity: int) -> Quote:
     return quote(found.terms, booked, quantity)
 
 
+def archived_error() -> DomainError:
+    return DomainError(
+        ErrorCode.LISTING_ARCHIVED,
+        "This listing is archived: it takes no new bookings.",
+        "listingId",
+    )
+
+
 def rules_from_json(items: Sequence[dict[str, Any]]) -> list[Rule]:
     return [
         Rule(
@@ -166,6 +178,8 @@ def night_price(terms: Terms, night: date) -> tuple[Decimal, str | None]:
 
 def quote(terms: Terms, booked: Stay, quantity: int) -> Quote:
     """Nights grouped into runs of one price, the cleaning fee, the total and the policy."""
+    if terms.archived:
+        raise archived_error()
     items: list[dict[str, Any]] = []
     nights_booked = (booked.end - booked.start).days
     # Each night priced once (rules x nights at most: 100 x 365), then grouped into runs.

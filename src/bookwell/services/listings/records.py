@@ -4,9 +4,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
+from typing import Any
 
 from bookwell.core.records import columns_for
-from bookwell.models import Listing, ListingKind, ListingUnit, PriceRule
+from bookwell.models import Listing, ListingKind, ListingPhoto, ListingUnit, PriceRule
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +42,12 @@ class ListingRecord:
     closes_at: time | None
     check_in_time: time
     check_out_time: time
+    address_line1: str | None
+    address_line2: str | None
+    postal_code: str | None
+    latitude: Decimal | None
+    longitude: Decimal | None
+    archived_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,9 +80,39 @@ class UnitRecord:
     position: int
 
 
+@dataclass(frozen=True, slots=True)
+class PhotoVariant:
+    """One stored size of a photo: `key` names its file in the photo storage."""
+
+    name: str
+    width: int
+    height: int
+    bytes: int
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class PhotoRecord:
+    id: uuid.UUID
+    created_at: datetime
+    listing_id: uuid.UUID
+    position: int
+    alt_text: str
+    content_type: str
+    width: int
+    height: int
+    byte_size: int
+    storage_key: str
+    variants: list[dict[str, Any]]
+
+    def sizes(self) -> list[PhotoVariant]:
+        return [PhotoVariant(**variant) for variant in self.variants]
+
+
 LISTING_COLUMNS = columns_for(ListingRecord, Listing.__table__)
 RULE_COLUMNS = columns_for(PriceRuleRecord, PriceRule.__table__)
 RULE_WITH_CURRENCY_COLUMNS = columns_for(
     PriceRuleWithCurrency, PriceRule.__table__, currency=Listing.currency
 )
 UNIT_COLUMNS = columns_for(UnitRecord, ListingUnit.__table__)
+PHOTO_COLUMNS = columns_for(PhotoRecord, ListingPhoto.__table__)

@@ -37,6 +37,7 @@ from bookwell.services.booking.holds import check_guest_name, check_slot_hold_li
 from bookwell.services.booking.idempotency import check_idempotency_key, input_fingerprint
 from bookwell.services.booking.records import ReservationRecord
 from bookwell.services.booking.reservations import claim_idempotency_key
+from bookwell.services.listings.pricing import archived_error
 from bookwell.services.listings.stays import check_quantity
 from bookwell.services.notifications import outbox
 from bookwell.services.notifications.outbox import Event
@@ -207,6 +208,8 @@ async def book_slot(
         raise not_found("listing", "listingId")
     if listing.kind is ListingKind.STAY:
         raise invalid("listingId", "A STAY listing books nights: use createReservation.")
+    if listing.archived_at is not None:
+        raise archived_error()  # services/listings/archive.py
     zone = ZoneInfo(listing.timezone)
     slot = requested_slot(
         starts_at=data.starts_at,
