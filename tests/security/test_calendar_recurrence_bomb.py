@@ -200,3 +200,23 @@ async def test_a_hosts_imports_are_rate_limited(client, db, host, host_token, se
     refused = await client(IMPORT, variables, token=host_token)
     assert refused.status == 429
     assert refused.codes == [RATE_LIMITED]
+
+
+async def test_a_calendar_kept_waiting_for_a_reader_is_retryable_not_invalid():
+    """Every reader busy with another calendar until this one's wait ran out: the server's
+    state, not the calendar's fault, so 503 SERVICE_UNAVAILABLE (retry), not INVALID_INPUT."""
+    from datetime import date
+
+    from bookwell.core.errors import ServiceUnavailable
+    from bookwell.services.calendar.reading import CALENDAR_READERS_BUSY, CalendarReader
+
+    one = "BEGIN:VEVENT\r\nUID:{n}@past\r\nDTSTART;VALUE=DATE:20200101\r\nEND:VEVENT\r\n"
+    slow = calendar(*(one.format(n=n) for n in range(25_000)))
+    reader = CalendarReader(1)
+    read = {"timezone": "UTC", "today": date(2027, 1, 1), "horizon_days": 730}
+    busy = asyncio.create_task(reader.read(slow, seconds=3, **read))
+    await asyncio.sleep(0.2)
+    with pytest.raises(ServiceUnavailable) as waited:
+        await reader.read(calendar(), seconds=0.2, **read)
+    assert waited.value.reason == CALENDAR_READERS_BUSY
+    await asyncio.gather(busy, return_exceptions=True)  # read or over its time: not the point

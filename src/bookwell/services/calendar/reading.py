@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 import pebble
 from dateutil import rrule as dateutil_rrule
 
+from bookwell.core.errors import ServiceUnavailable
 from bookwell.services.calendar.ical_events import MAX_DATES, CalendarError, read_calendar
 from bookwell.services.calendar.plan import WantedBlock, last_night, wanted_blocks
 
@@ -38,6 +39,7 @@ MAX_DEPTH = 10
 # A reading may wait for a free reader this many times its time limit, in all.
 MAX_WAIT_FACTOR = 3
 READ_SECONDS_SETTING = "BOOKWELL_CALENDAR_READ_SECONDS"
+CALENDAR_READERS_BUSY = "calendar_readers_busy"  # the 503's reason (core/errors.py)
 
 _UNFOLD = re.compile(r"\r?\n[ \t]")
 
@@ -127,7 +129,8 @@ class CalendarReader:
     async def read(
         self, text: str, *, timezone: str, today: date, horizon_days: int, seconds: float
     ) -> ReadCalendar:
-        """The calendar read in a reader process, or CalendarError naming the limit."""
+        """The calendar read in a reader process, or CalendarError naming the limit;
+        ServiceUnavailable (retry) when every reader stayed busy with other calendars."""
         future = self._started().schedule(
             read_blocks,
             args=(text,),
@@ -138,10 +141,8 @@ class CalendarReader:
             async with asyncio.timeout(seconds * MAX_WAIT_FACTOR):
                 result = await asyncio.wrap_future(future)
         except TimeoutError:
-            if future.cancelled():  # waited for a reader, then cancelled (and killed)
-                raise CalendarError(
-                    "the server is busy reading other calendars; try again in a minute."
-                ) from None
+            if future.cancelled():  # waited for a reader, then cancelled: not the calendar's fault
+                raise ServiceUnavailable(CALENDAR_READERS_BUSY) from None
             raise CalendarError(
                 f"reading it took over {seconds:g} s ({READ_SECONDS_SETTING}): it is too "
                 "large or its recurrences too complex."
