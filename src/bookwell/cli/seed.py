@@ -186,5 +186,5 @@ async def _user(session: AsyncSession, email: str, name: str, role: Role) -> Pri
 
 async def demo_user_id(db: Database):
     async with db.read() as session:
-        stmt = select(User.id).where(func.lower(User.email) == DEMO_EMAIL)
+        stmt = select(User.id).where(func.lower(User.email) == DEMO_EMAIL, User.checkout.is_(False))
         return (await session.execute(stmt)).scalar_one_or_none()

@@ -148,6 +148,10 @@ class Listing(Node):
         description="Most guests one unit takes; null: no limit."
     )
     created_at: datetime = strawberry.field(description="When the host created it.")
+    allow_guest_checkout: bool = strawberry.field(
+        description="Guests may book it without an account (createReservation with guestName "
+        "and guestEmail, no token)."
+    )
     instant_book: bool = strawberry.field(
         description="Payment confirms a booking at once; otherwise the host confirms it."
     )
@@ -362,6 +366,7 @@ class Listing(Node):
             units=row.units,
             max_guests=row.max_guests,
             created_at=row.created_at,
+            allow_guest_checkout=row.allow_guest_checkout,
             instant_book=row.instant_book,
             hold_minutes=row.hold_minutes,
             approval_hours=row.approval_hours,

@@ -183,7 +183,10 @@ async def claim_idempotency_key(
 
 
 def visible_to(viewer: Principal) -> ColumnElement[bool] | None:
-    """Guests see their own reservations, hosts those on their listings, admins all."""
+    """Guests see their own reservations, hosts those on their listings, admins all; a
+    manage link's bearer only its one reservation (services/booking/manage_tokens.py)."""
+    if viewer.reservation_scope is not None:
+        return (Reservation.id == viewer.reservation_scope) & seen_by(viewer.user_id)
     return None if viewer.is_admin else seen_by(viewer.user_id)
 
 
@@ -275,7 +278,13 @@ def _pages_of_listings(page: PageShape, *, everything: bool) -> Select[*tuple[An
 def per_listing_params(
     viewer: Principal, listing_ids: Sequence[uuid.UUID], page: PageRequest
 ) -> dict[str, Any]:
-    return {"listing_ids": list(listing_ids), "viewer": viewer.user_id, **page.params()}
+    # A manage link's bearer sees no listing's page (its one booking it reads by id): the
+    # checkout user it acts for also holds that address's other bookings.
+    seer = viewer.user_id if viewer.reservation_scope is None else NOBODY
+    return {"listing_ids": list(listing_ids), "viewer": seer, **page.params()}
+
+
+NOBODY = uuid.UUID(int=0)
 
 
 async def count_of_listings(

@@ -41,6 +41,8 @@ class ListingRecord:
     closes_at: time | None
     check_in_time: time
     check_out_time: time
+    # Booking without an account (issue 17.7).
+    allow_guest_checkout: bool
 
 
 @dataclass(frozen=True, slots=True)
