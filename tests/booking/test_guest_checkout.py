@@ -57,7 +57,7 @@ async def test_a_guest_books_without_an_account_and_manages_it_with_the_token(
     assert booked["manageUrl"] == settings.manage_url_template.replace("{token}", token)
 
     # One checkout user for the address: GUEST, no password.
-    [(user_id, is_checkout, no_password, role)] = await checkout_users(db, "wanda@example.com")
+    [(_, is_checkout, no_password, role)] = await checkout_users(db, "wanda@example.com")
     assert (is_checkout, no_password, role) == (True, True, "GUEST")
 
     seen = await client(READ, {"id": reservation["id"]}, token=token)
