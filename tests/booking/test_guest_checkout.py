@@ -7,6 +7,8 @@ import uuid
 from sqlalchemy import text
 
 from bookwell.core.db import Database
+from bookwell.services.booking.manage_tokens import ManageTokens
+from bookwell.workers.delivery import deliver
 from tests.factories import in_days, make_listing
 from tests.support.graphql_client import database_id
 from tests.support.guest_checkout import (
@@ -14,6 +16,7 @@ from tests.support.guest_checkout import (
     CHANGE,
     PAY,
     READ,
+    REVOKE,
     checkout,
     checkout_listing,
     try_checkout,
@@ -206,3 +209,45 @@ async def test_the_booking_belongs_to_the_checkout_user(client, db, host):
             {"id": database_id(booked["reservation"]["id"])},
         )
     assert guest_id == user_id
+
+
+class Outbox:
+    """A mailer that keeps what it is given."""
+
+    def __init__(self) -> None:
+        self.messages: list = []
+
+    async def send(self, message) -> None:
+        self.messages.append(message)
+
+
+async def test_the_confirmation_email_carries_the_manage_link_until_revoked(
+    client, db, host, settings
+):
+    listing = await checkout_listing(db, host, title="Quay Cottage")
+    booked = await checkout(client, listing, "mailme@example.com")
+    rid = database_id(booked["reservation"]["id"])
+    async with db.read() as session:
+        outbox_id = await session.scalar(
+            text(
+                "SELECT id FROM outbox WHERE reservation_id = :id AND event = 'reservation.created'"
+            ),
+            {"id": rid},
+        )
+    links = ManageTokens.for_settings(settings, settings.secret_key)
+
+    async def guest_email() -> str:
+        mailer = Outbox()
+        await deliver(
+            db, mailer, outbox_id, sender="b@example.com", public_url="http://x", manage_links=links
+        )
+        [message] = [m for m in mailer.messages if "mailme@example.com" in m["To"]]
+        async with db.transaction() as session:  # let the same event be delivered again
+            await session.execute(text("DELETE FROM notification_log"))
+        return message.get_body(("plain",)).get_content()
+
+    plain = await guest_email()
+    assert booked["manageUrl"] in plain.replace("=\n", "")
+    # A link revoked since the booking is not sent again.
+    await client(REVOKE, {"id": booked["reservation"]["id"]}, token=booked["manageToken"])
+    assert booked["manageUrl"] not in (await guest_email()).replace("=\n", "")

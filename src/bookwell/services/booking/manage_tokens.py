@@ -21,6 +21,7 @@ import jwt
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bookwell.core.config import Settings
 from bookwell.models import Reservation, Role, User
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.accounts.tokens import ALGORITHM, AccessTokens
@@ -54,6 +55,17 @@ class ManageTokens:
             audience=f"{access_tokens.audience}:manage",
             grace=timedelta(days=grace_days),
             url_template=url_template,
+        )
+
+    @classmethod
+    def for_settings(cls, settings: Settings, key: str) -> "ManageTokens":
+        """As the API issues them (graphql/booking/checkout.py), for the worker's emails."""
+        return cls(
+            key=key,
+            issuer=settings.jwt_issuer,
+            audience=f"{settings.jwt_audience}:manage",
+            grace=timedelta(days=settings.manage_token_grace_days),
+            url_template=settings.manage_url_template,
         )
 
     def issue(self, reservation_id: uuid.UUID, version: int, end_date: date) -> str:
@@ -136,6 +148,15 @@ async def current_token(
     if row is None:
         return None
     return tokens.issue(reservation_id, row.manage_token_version, row.end_date)
+
+
+async def manage_url(
+    *, session: AsyncSession, tokens: ManageTokens, reservation_id: uuid.UUID
+) -> str | None:
+    """The link to put in the guest's email, rendered when the email is (workers/delivery.py):
+    a link revoked since the event was recorded is not sent again."""
+    token = await current_token(session=session, tokens=tokens, reservation_id=reservation_id)
+    return tokens.url(token) if token is not None else None
 
 
 async def revoke(*, session: AsyncSession, principal: Principal, reservation_id: uuid.UUID) -> bool:
