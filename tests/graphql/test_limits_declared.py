@@ -21,6 +21,7 @@ CHANGES_STATE_ONLY = {
     "checkIn": "the host marks an arrival",
     "checkOut": "the host marks a departure",
     "leaveWaitlist": "frees a place in the queue",
+    "revokeManageLink": "stops the manage links of a booking made without an account",
 }
 BOOKING_TYPES = {"Reservation", "WaitlistEntry"}
 

@@ -87,7 +87,9 @@ class BearerTokens(AuthenticationBackend):
         async with db.read() as session:
             return await accounts.authenticate(
                 session=session, token=token.strip(), access_tokens=self.access_tokens
-            ) or await manage_links(session, token.strip(), self.access_tokens)
+            ) or await manage_links(
+                session=session, token=token.strip(), access_tokens=self.access_tokens
+            )
 
     @staticmethod
     def principal_of(conn: HTTPConnection) -> Principal | None:

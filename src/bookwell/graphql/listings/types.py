@@ -148,10 +148,7 @@ class Listing(Node):
         description="Most guests one unit takes; null: no limit."
     )
     created_at: datetime = strawberry.field(description="When the host created it.")
-    allow_guest_checkout: bool = strawberry.field(
-        description="Guests may book it without an account (createReservation with guestName "
-        "and guestEmail, no token)."
-    )
+    allow_guest_checkout: bool = strawberry.field(description="Bookable without an account.")
     instant_book: bool = strawberry.field(
         description="Payment confirms a booking at once; otherwise the host confirms it."
     )

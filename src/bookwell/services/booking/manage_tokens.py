@@ -106,7 +106,7 @@ class ManageTokens:
 
 
 async def authenticate_link(
-    session: AsyncSession, token: str, access_tokens: AccessTokens
+    *, session: AsyncSession, token: str, access_tokens: AccessTokens
 ) -> Principal | None:
     """For http/authentication.py: a bearer token that is no account's may be a manage
     link (checking one needs only the key the access tokens are signed with)."""
