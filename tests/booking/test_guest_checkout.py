@@ -6,6 +6,7 @@ import uuid
 
 from sqlalchemy import text
 
+from bookwell.cli.seed import seed
 from bookwell.core.db import Database
 from bookwell.services.booking.manage_tokens import ManageTokens
 from bookwell.workers.delivery import deliver
@@ -251,3 +252,18 @@ async def test_the_confirmation_email_carries_the_manage_link_until_revoked(
     # A link revoked since the booking is not sent again.
     await client(REVOKE, {"id": booked["reservation"]["id"]}, token=booked["manageToken"])
     assert booked["manageUrl"] not in (await guest_email()).replace("=\n", "")
+
+
+async def test_the_demo_data_has_guest_checkout_listings_and_a_booking_without_account(db):
+    await seed(db, reservations_count=10)
+    async with db.read() as session:
+        allowing = await session.scalar(
+            text("SELECT count(*) FROM listings WHERE allow_guest_checkout")
+        )
+        walk_ins = await session.scalar(
+            text(
+                "SELECT count(*) FROM reservations r JOIN users u ON u.id = r.guest_id "
+                "WHERE u.checkout"
+            )
+        )
+    assert allowing >= 1 and walk_ins == 1

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bookwell.cli.seed_checkout import seed_guest_checkout
 from bookwell.core.db import Database
 from bookwell.core.errors import DomainError
 from bookwell.flows import booking
@@ -83,6 +84,7 @@ async def seed(db: Database, *, reservations_count: int = 300, rng_seed: int = 7
             booked += 1
         except DomainError:
             continue  # full that week: try another
+    await seed_guest_checkout(db)  # issue 17.7 (cli/seed_checkout.py)
 
 
 async def _people_and_listings(
