@@ -3,6 +3,8 @@ createReservation with a name and an email and no token; the answer's manage tok
 pays, changes and cancels that booking; checkout users are not accounts."""
 
 import uuid
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 
@@ -10,7 +12,7 @@ from bookwell.cli.seed import seed
 from bookwell.core.db import Database
 from bookwell.services.booking.manage_tokens import ManageTokens
 from bookwell.workers.delivery import deliver
-from tests.factories import in_days, make_listing
+from tests.factories import in_days, make_listing, make_slot_listing
 from tests.support.graphql_client import database_id
 from tests.support.guest_checkout import (
     CANCEL,
@@ -267,3 +269,35 @@ async def test_the_demo_data_has_guest_checkout_listings_and_a_booking_without_a
             )
         )
     assert allowing >= 1 and walk_ins == 1
+
+
+BOOK_SLOT = """mutation($input: BookSlotInput!) {
+  bookSlot(input: $input) {
+    reservation { id status } manageToken manageUrl errors { code field }
+  }
+}"""
+
+
+async def test_a_slot_is_booked_without_an_account_and_cancelled_with_its_link(client, db, host):
+    space = await make_slot_listing(db, host)
+    async with db.transaction() as session:
+        await session.execute(
+            text("UPDATE listings SET allow_guest_checkout = true WHERE id = :id"), {"id": space}
+        )
+    starts_at = datetime.combine(in_days(7, "Europe/Berlin"), time(10), ZoneInfo("Europe/Berlin"))
+    slot = {"listingId": str(space), "startsAt": starts_at.isoformat()}
+    walk_in = slot | {"guestName": "Sam Slot", "guestEmail": "sam@example.com"}
+    answer = await client(BOOK_SLOT, {"input": walk_in})
+    payload = answer.data["bookSlot"]
+    assert payload["errors"] == [] and payload["manageToken"]
+    rid = payload["reservation"]["id"]
+    seen = await client(READ, {"id": rid}, token=payload["manageToken"])
+    assert seen.data["reservation"]["id"] == rid
+    cancelled = await client(CANCEL, {"id": rid}, token=payload["manageToken"])
+    assert cancelled.data["cancelReservation"]["reservation"]["status"] == "CANCELLED"
+
+    # Without a name and email, or on a listing that does not allow it: sign in.
+    assert (await client(BOOK_SLOT, {"input": slot})).codes == ["UNAUTHENTICATED"]
+    closed = await make_slot_listing(db, host)
+    other = walk_in | {"listingId": str(closed)}
+    assert (await client(BOOK_SLOT, {"input": other})).codes == ["UNAUTHENTICATED"]

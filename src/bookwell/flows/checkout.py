@@ -1,19 +1,19 @@
 """Booking without an account (issue 17.7): a guest gives a name and an email instead of a
 token, on a listing that allows it, and gets back the booking and its manage link.
 
-The booking is the one `booking.book` makes (the same holds, limits, idempotency and
-outbox), as the address's checkout user (services/accounts/checkout.py): the per-guest hold
-limits then count per email address, and an idempotent replay by the same address answers
-the same reservation, and so the same manage token."""
+The booking is the one `booking.book` (or `slots.book_slot`) makes, with the same holds,
+limits, idempotency and outbox, as the address's checkout user
+(services/accounts/checkout.py): the per-guest hold limits then count per email address, and
+an idempotent replay by the same address answers the same reservation and manage token."""
 
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.core.db import Database
 from bookwell.core.errors import not_found
-from bookwell.flows import booking
 from bookwell.flows.transaction import in_one_transaction
 from bookwell.models import Role
 from bookwell.services.accounts import checkout
@@ -21,7 +21,6 @@ from bookwell.services.accounts.principal import Principal
 from bookwell.services.booking import manage_tokens, reservations
 from bookwell.services.booking.manage_tokens import ManageTokens
 from bookwell.services.booking.records import ReservationRecord
-from bookwell.services.booking.reservations import NewReservation
 from bookwell.services.listings.guest_checkout import allows_guest_checkout
 
 
@@ -31,20 +30,25 @@ class CheckoutBooking:
     manage_token: str
 
 
+Book = Callable[[Principal], Awaitable[ReservationRecord]]
+
+
 async def book_without_account(
     db: Database,
     *,
     email: str,
     name: str,
-    data: NewReservation,
+    listing_id: uuid.UUID,
+    book: Book,
     tokens: ManageTokens,
-    idempotency_key: str | None = None,
 ) -> CheckoutBooking | None:
-    """The hold and its manage token; None when the listing does not take bookings without
-    an account (or does not exist): the caller must sign in."""
+    """The hold `book` makes as the address's checkout user (flows/booking.py `book` for a
+    stay, flows/slots.py `book_slot` for a slot), and its manage token; None when the
+    listing does not take bookings without an account (or does not exist): the caller must
+    sign in."""
 
     async def checkout_guest(session: AsyncSession) -> uuid.UUID | None:
-        if not await allows_guest_checkout(session=session, listing_id=data.listing_id):
+        if not await allows_guest_checkout(session=session, listing_id=listing_id):
             return None
         return await checkout.checkout_user(session=session, email=email, name=name)
 
@@ -53,8 +57,7 @@ async def book_without_account(
     guest_id = await in_one_transaction(db, checkout_guest)
     if guest_id is None:
         return None
-    guest = Principal(guest_id, Role.GUEST)
-    row = await booking.book(db, guest=guest, data=data, idempotency_key=idempotency_key)
+    row = await book(Principal(guest_id, Role.GUEST))
     async with db.read() as session:
         token = await manage_tokens.current_token(
             session=session, tokens=tokens, reservation_id=row.id

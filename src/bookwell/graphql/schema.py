@@ -41,6 +41,7 @@ from bookwell.graphql.reviews.types import ReviewPayload
 from bookwell.graphql.shared.node import Node
 from bookwell.graphql.shared.pagination import Connection
 from bookwell.graphql.shared.scalars import DESCRIBED_SCALARS
+from bookwell.graphql.slots import checkout as slot_checkout
 from bookwell.graphql.slots import resolvers as slot_resolvers
 from bookwell.graphql.slots.types import SlotOffer
 from bookwell.graphql.waitlist import resolvers as waitlist_resolvers
@@ -170,13 +171,14 @@ class Mutation:
         "the booking's manageToken and manageUrl. Errors: NOT_FOUND, INVALID_INPUT, "
         "INVALID_DATES, UNAVAILABLE, IDEMPOTENCY_KEY_REUSED.",
     )
-    book_slot: ReservationPayload = strawberry.mutation(
-        resolver=slot_resolvers.book_slot,
+    book_slot: CreateReservationPayload = strawberry.mutation(
+        resolver=slot_checkout.book_slot,
         extensions=[RateLimited("booking")],
         description="Hold a time slot of a restaurant (a table that seats partySize, the "
         "smallest free one), space or equipment listing: a PENDING reservation, like "
         "createReservation's; UNAVAILABLE when taken. Errors also: NOT_FOUND, INVALID_INPUT, "
-        "INVALID_DATES, IDEMPOTENCY_KEY_REUSED.",
+        "INVALID_DATES, IDEMPOTENCY_KEY_REUSED. Without a token, on a listing with "
+        "allowGuestCheckout, give guestName and guestEmail, as for createReservation.",
     )
     cancel_reservation: ReservationPayload = strawberry.mutation(
         resolver=lifecycle_resolvers.cancel_reservation,

@@ -5,12 +5,14 @@ token, on a listing that allows guest checkout, `guestName` and `guestEmail` sta
 the account (flows/checkout.py), and the answer carries the booking's manage token and
 link. Anywhere else, no token is UNAUTHENTICATED as for every other booking."""
 
+import uuid
+from collections.abc import Awaitable
 from typing import Annotated
 
 import strawberry
 
 from bookwell.core.errors import DomainError, InputErrors, invalid
-from bookwell.flows import checkout
+from bookwell.flows import booking, checkout
 from bookwell.graphql.booking import resolvers as reservation_resolvers
 from bookwell.graphql.booking.inputs import CreateReservationInput
 from bookwell.graphql.booking.types import Reservation, ReservationPayload
@@ -19,7 +21,9 @@ from bookwell.graphql.limits.checkout_limits import limit_checkout_bookings
 from bookwell.graphql.shared.common import errors_as_data, parse_id, require_principal
 from bookwell.graphql.shared.errors import INPUT, UserError, user_errors
 from bookwell.services.accounts.accounts import check_account_input
+from bookwell.services.accounts.principal import Principal
 from bookwell.services.booking.manage_tokens import ManageTokens
+from bookwell.services.booking.records import ReservationRecord
 
 # A replay by the same address answers the booking's manage token: a key of a booking
 # without an account must be hard to guess (a UUID is), not just unique to one client.
@@ -81,19 +85,21 @@ async def create_reservation(
     return await _book_without_account(info, input)
 
 
-def _checkout_input(input: CreateReservationInput) -> None:
+def check_checkout_input(
+    *, guest_name: str | None, guest_email: str | None, idempotency_key: str | None
+) -> None:
     """The guest's name, address and key, beside the booking's own checks."""
     found = InputErrors()
-    if input.guest_name is None:
+    if guest_name is None:
         found.add(invalid("guestName", "Booking without an account needs your name."))
     else:
         found.check(
             check_account_input,
-            email=input.guest_email or "",
+            email=guest_email or "",
             password=None,
-            name=input.guest_name,
+            name=guest_name,
         )
-    key = input.idempotency_key
+    key = idempotency_key
     if key is not None and len(key.strip()) < MIN_CHECKOUT_KEY:
         found.add(
             invalid(
@@ -110,21 +116,41 @@ async def _book_without_account(
 ) -> CreateReservationPayload:
     assert input.guest_email is not None
     try:
-        _checkout_input(input)
+        check_checkout_input(
+            guest_name=input.guest_name,
+            guest_email=input.guest_email,
+            idempotency_key=input.idempotency_key,
+        )
         data = reservation_resolvers._new_reservation(input)  # the signed-in checks
     except DomainError as error:
         return CreateReservationPayload(errors=user_errors(error, INPUT))
-    await limit_checkout_bookings(info.context, input.guest_email)
-    tokens = manage_tokens(info)
     assert input.guest_name is not None
+
+    def book(guest: Principal) -> Awaitable[ReservationRecord]:
+        return booking.book(
+            info.context.db, guest=guest, data=data, idempotency_key=input.idempotency_key
+        )
+
+    return await answer_checkout(
+        info, email=input.guest_email, name=input.guest_name, listing_id=data.listing_id, book=book
+    )
+
+
+async def answer_checkout(
+    info: Info, *, email: str, name: str, listing_id: uuid.UUID, book: checkout.Book
+) -> CreateReservationPayload:
+    """Book without an account (after the input's checks) and answer it: the booking and
+    its manage link, its refusal, or UNAUTHENTICATED when the listing does not allow it."""
+    await limit_checkout_bookings(info.context, email)
+    tokens = manage_tokens(info)
     booked, errors = await errors_as_data(
         checkout.book_without_account(
             info.context.db,
-            email=input.guest_email,
-            name=input.guest_name,
-            data=data,
+            email=email,
+            name=name,
+            listing_id=listing_id,
+            book=book,
             tokens=tokens,
-            idempotency_key=input.idempotency_key,
         ),
         INPUT,
     )
