@@ -1,8 +1,8 @@
 """What a user changes of their own account: their name and phone number."""
 
 import uuid
-from typing import Any
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
