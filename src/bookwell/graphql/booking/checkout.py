@@ -6,7 +6,7 @@ the account (flows/checkout.py), and the answer carries the booking's manage tok
 link. Anywhere else, no token is UNAUTHENTICATED as for every other booking."""
 
 import uuid
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 import strawberry
@@ -20,7 +20,7 @@ from bookwell.graphql.context import Info
 from bookwell.graphql.limits.checkout_limits import limit_checkout_bookings
 from bookwell.graphql.shared.common import errors_as_data, parse_id, require_principal
 from bookwell.graphql.shared.errors import INPUT, UserError, user_errors
-from bookwell.services.accounts.accounts import check_account_input
+from bookwell.services.accounts.accounts import check_account_input, checked_name
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.booking.manage_tokens import ManageTokens
 from bookwell.services.booking.records import ReservationRecord
@@ -90,15 +90,8 @@ def check_checkout_input(
 ) -> None:
     """The guest's name, address and key, beside the booking's own checks."""
     found = InputErrors()
-    if guest_name is None:
-        found.add(invalid("guestName", "Booking without an account needs your name."))
-    else:
-        found.check(
-            check_account_input,
-            email=guest_email or "",
-            password=None,
-            name=guest_name,
-        )
+    found.check(_as_field, "guestName", checked_name, guest_name or "")
+    found.check(_as_field, "guestEmail", _checked_email, guest_email or "")
     key = idempotency_key
     if key is not None and len(key.strip()) < MIN_CHECKOUT_KEY:
         found.add(
@@ -109,6 +102,18 @@ def check_checkout_input(
             )
         )
     found.raise_if_any()
+
+
+def _checked_email(email: str) -> str:
+    return check_account_input(email=email, password=None, name="guest")[0]
+
+
+def _as_field(field: str, check: Callable[[str], str], value: str) -> None:
+    """An account check, blaming the booking input's own field."""
+    try:
+        check(value)
+    except DomainError as error:
+        raise invalid(field, error.errors[0].message) from None
 
 
 async def _book_without_account(
