@@ -2,9 +2,11 @@
 bookings with a name and an email (`allowGuestCheckout`), and one such booking is made, so
 the demo shows a checkout user and a manage link's booking."""
 
+import uuid
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import Row, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.core.db import Database
 from bookwell.core.errors import DomainError
@@ -19,23 +21,28 @@ from bookwell.services.listings.stays import today_in
 WALK_IN = ("walk.in@bookwell.dev", "Wanda Walkin")
 
 
-async def seed_guest_checkout(db: Database) -> None:
-    async with db.transaction() as session:
-        stays = (
-            await session.execute(
-                select(Listing.id, Listing.timezone)
-                .where(Listing.kind == ListingKind.STAY)
-                .order_by(Listing.id)
-            )
-        ).all()
-        chosen = stays[::3]
-        if not chosen:
-            return
+async def _allow_on_some_stays(session: AsyncSession) -> list[Row[uuid.UUID, str]]:
+    stays = (
+        await session.execute(
+            select(Listing.id, Listing.timezone)
+            .where(Listing.kind == ListingKind.STAY)
+            .order_by(Listing.id)
+        )
+    ).all()
+    chosen = list(stays[::3])
+    if chosen:
         await session.execute(
             update(Listing)
             .where(Listing.id.in_([row.id for row in chosen]))
             .values(allow_guest_checkout=True)
         )
+    return chosen
+
+
+async def seed_guest_checkout(db: Database) -> None:
+    chosen = await in_one_transaction(db, _allow_on_some_stays)
+    if not chosen:
+        return
     email, name = WALK_IN
     guest_id = await in_one_transaction(
         db, lambda session: checkout.checkout_user(session=session, email=email, name=name)
