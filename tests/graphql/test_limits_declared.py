@@ -22,6 +22,7 @@ CHANGES_STATE_ONLY = {
     "checkOut": "the host marks a departure",
     "markNoShow": "the host marks a guest who never came (frees the units)",
     "leaveWaitlist": "frees a place in the queue",
+    "revokeManageLink": "stops the manage links of a booking made without an account",
 }
 BOOKING_TYPES = {"Reservation", "WaitlistEntry"}
 

@@ -58,7 +58,14 @@ class UserAdmin(ReadOnly, model=User):
     name, name_plural, icon = "User", "Users", "fa-solid fa-user"
     can_edit = True
     can_export = False  # a list of everyone's email address is not a download
-    column_list: ClassVar = [User.email, User.name, User.role, User.created_at, User.id]
+    column_list: ClassVar = [
+        User.email,
+        User.name,
+        User.role,
+        User.checkout,
+        User.created_at,
+        User.id,
+    ]
     column_labels: ClassVar = _labels(column_list, created_at="Joined", id="ID")
     column_details_exclude_list: ClassVar = [User.password_hash]
     form_columns: ClassVar = [User.name, User.role]

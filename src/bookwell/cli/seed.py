@@ -11,6 +11,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.cli import seed_listings
+from bookwell.cli.seed_checkout import seed_guest_checkout
 from bookwell.cli.seed_history import seed_history
 from bookwell.cli.seed_outcomes import seed_outcomes
 from bookwell.cli.seed_tables import seed_tables
@@ -100,6 +101,7 @@ async def seed(
     await seed_history(db, rng=rng, guests=guests, listings=made)
     await seed_outcomes(db, host_email=DEMO_EMAIL, guest=guests[0])  # a no-show (seed_outcomes.py)
     await seed_tables(db, host=hosts[0], guest=guests[0])  # tables of 2, 4, 6 (seed_tables.py)
+    await seed_guest_checkout(db)  # issue 17.7 (cli/seed_checkout.py)
 
 
 async def _people_and_listings(
@@ -203,5 +205,5 @@ async def _user(session: AsyncSession, email: str, name: str, role: Role) -> Pri
 
 async def demo_user_id(db: Database):
     async with db.read() as session:
-        stmt = select(User.id).where(func.lower(User.email) == DEMO_EMAIL)
+        stmt = select(User.id).where(func.lower(User.email) == DEMO_EMAIL, User.checkout.is_(False))
         return (await session.execute(stmt)).scalar_one_or_none()

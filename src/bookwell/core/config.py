@@ -183,6 +183,12 @@ class Settings(BaseSettings):
     # Delivered outbox events (and their delivery log) are kept this long.
     outbox_retention_days: int = 30
 
+    # Booking without an account (flows/checkout.py): the manage link answered and emailed to
+    # the guest; `{token}` is replaced by the manage token, which the page sends back as
+    # `Authorization: Bearer <token>`. A link lasts until the booking's end plus the grace.
+    manage_url_template: str = "http://localhost:5173/bookings/manage?token={token}"
+    manage_token_grace_days: int = Field(default=30, ge=0, le=365)
+
     # importCalendar may fetch from loopback and private networks (off: no SSRF into ours).
     calendar_private_addresses: bool = False
     # Processes that read imported calendars, and the wall time each reading may take (over

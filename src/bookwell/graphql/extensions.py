@@ -14,6 +14,7 @@ from bookwell.core.errors import RETRY_AFTER_SECONDS, SERVICE_UNAVAILABLE, Domai
 from bookwell.core.unavailable import unavailable_reason
 from bookwell.graphql.engine.documents import CachedDocuments, DocumentCache
 from bookwell.graphql.limits.cost import QueryCost, max_query_cost_rule
+from bookwell.graphql.limits.manage_scope import ManageScope
 from bookwell.graphql.limits.rate_limiting import RateLimits
 from bookwell.graphql.limits.shape import shape_rules
 from bookwell.graphql.limits.trusted_documents import trusted_document_extensions
@@ -146,6 +147,8 @@ def build_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
         SubscriptionsOverWebsocket,
         # The cost with the request's variables: before rate limits count anything.
         lambda: QueryCost(settings.max_query_cost),
+        # Before the rate limits: what a manage link may not do is not counted either.
+        ManageScope,
         RateLimits,
         lambda: PublicErrors(field_suggestions=settings.field_suggestions),
     ]

@@ -15,9 +15,11 @@ from bookwell.graphql.accounts.types import (
     RevokeApiTokenPayload,
     User,
 )
+from bookwell.graphql.booking import checkout as checkout_resolvers
 from bookwell.graphql.booking import lifecycle as lifecycle_resolvers
 from bookwell.graphql.booking import no_show as no_show_resolvers
 from bookwell.graphql.booking import resolvers as reservation_resolvers
+from bookwell.graphql.booking.checkout import CreateReservationPayload
 from bookwell.graphql.booking.types import Reservation, ReservationPayload
 from bookwell.graphql.calendar import resolvers as calendar_resolvers
 from bookwell.graphql.calendar.types import ImportCalendarPayload
@@ -45,6 +47,7 @@ from bookwell.graphql.reviews.types import ReviewPayload
 from bookwell.graphql.shared.node import Node
 from bookwell.graphql.shared.pagination import Connection
 from bookwell.graphql.shared.scalars import DESCRIBED_SCALARS
+from bookwell.graphql.slots import checkout as slot_checkout
 from bookwell.graphql.slots import resolvers as slot_resolvers
 from bookwell.graphql.slots.types import SlotOffer
 from bookwell.graphql.waitlist import resolvers as waitlist_resolvers
@@ -173,21 +176,25 @@ class Mutation:
         description="A host (or admin) lists something to book, as its owner. Errors: FORBIDDEN "
         "(a guest), INVALID_INPUT.",
     )
-    create_reservation: ReservationPayload = strawberry.mutation(
-        resolver=reservation_resolvers.create_reservation,
+    create_reservation: CreateReservationPayload = strawberry.mutation(
+        resolver=checkout_resolvers.create_reservation,
         extensions=[RateLimited("booking")],
         description="Hold `quantity` units of a STAY listing on every night of [startDate, "
-        "endDate): a PENDING reservation until expiresAt, then pay it. Errors: NOT_FOUND, "
-        "INVALID_INPUT, INVALID_DATES, UNAVAILABLE, IDEMPOTENCY_KEY_REUSED.",
+        "endDate): a PENDING reservation until expiresAt, then pay it. Without a token, on a "
+        "listing with allowGuestCheckout, give guestName and guestEmail: the answer carries "
+        "the booking's manageToken and manageUrl. Errors: NOT_FOUND, INVALID_INPUT, "
+        "INVALID_DATES, UNAVAILABLE, IDEMPOTENCY_KEY_REUSED.",
     )
-    book_slot: ReservationPayload = strawberry.mutation(
-        resolver=slot_resolvers.book_slot,
+    book_slot: CreateReservationPayload = strawberry.mutation(
+        resolver=slot_checkout.book_slot,
         extensions=[RateLimited("booking")],
         description="Hold a time slot of a restaurant (a table that seats partySize, the "
         "smallest free one, or the one unitId names), space or equipment listing: a PENDING "
         "reservation, like createReservation's (a host booking for a guest: CONFIRMED); "
         "UNAVAILABLE when taken. Errors also: NOT_FOUND, INVALID_INPUT, INVALID_DATES, "
-        "TABLE_TOO_SMALL, FORBIDDEN, HOLD_LIMIT, IDEMPOTENCY_KEY_REUSED.",
+        "TABLE_TOO_SMALL, FORBIDDEN, HOLD_LIMIT, IDEMPOTENCY_KEY_REUSED. Without a token, on a "
+        "listing with allowGuestCheckout, give guestName and guestEmail, as for "
+        "createReservation.",
     )
     cancel_reservation: ReservationPayload = strawberry.mutation(
         resolver=lifecycle_resolvers.cancel_reservation,
@@ -255,6 +262,12 @@ class Mutation:
         resolver=listing_terms_resolvers.remove_price_rule,
         description="The host deletes a price rule of theirs; answers its listing. Bookings "
         "made keep their price. Errors: NOT_FOUND.",
+    )
+    revoke_manage_link: ReservationPayload = strawberry.mutation(
+        resolver=checkout_resolvers.revoke_manage_link,
+        description="Every manage link of a booking made without an account stops working at "
+        "once: asked through the link itself, by the listing's host, or by an admin. Errors: "
+        "NOT_FOUND.",
     )
     create_review: ReviewPayload = strawberry.mutation(
         resolver=review_resolvers.create_review,

@@ -27,6 +27,7 @@ from bookwell.core.db import Database
 from bookwell.services.accounts import accounts
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.accounts.tokens import AccessTokens
+from bookwell.services.booking.manage_tokens import authenticate_link as manage_links
 
 INVALID_TOKEN = "The Authorization header does not hold a valid token."
 
@@ -85,6 +86,8 @@ class BearerTokens(AuthenticationBackend):
             return None
         async with db.read() as session:
             return await accounts.authenticate(
+                session=session, token=token.strip(), access_tokens=self.access_tokens
+            ) or await manage_links(
                 session=session, token=token.strip(), access_tokens=self.access_tokens
             )
 

@@ -87,6 +87,10 @@ class Listing(IdMixin, Base):
     max_hold_units: Mapped[int] = mapped_column(Integer, default=2, server_default="2")
     max_guest_holds: Mapped[int] = mapped_column(Integer, default=2, server_default="2")
     max_listing_holds: Mapped[int] = mapped_column(Integer, default=10, server_default="10")
+    # Booking without an account (migration 0016, flows/checkout.py): off unless the host allows.
+    allow_guest_checkout: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=text("false")
+    )
     # Time slots (RESTAURANT, SPACE, EQUIPMENT; see services/slots/times.py): the grid of start
     # times, a restaurant's sitting length, and local opening hours (closes_at <= opens_at
     # closes the next day; both NULL: open all day).

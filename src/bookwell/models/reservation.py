@@ -107,6 +107,9 @@ class Reservation(IdMixin, Base):
     # Calendar blocks only: the imported event's UID and the calendar it came from (URL or name).
     external_uid: Mapped[str | None] = mapped_column(String(300))
     external_source: Mapped[str | None] = mapped_column(String(500))
+    # Manage links (services/booking/manage_tokens.py) carry this number: counting it up
+    # revokes every link issued before.
+    manage_token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class IdempotencyKey(Base):

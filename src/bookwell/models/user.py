@@ -2,7 +2,7 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, LargeBinary, String, text
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, LargeBinary, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bookwell.models.base import Base, IdMixin, text_enum
@@ -16,7 +16,21 @@ class Role(enum.StrEnum):
 
 class User(IdMixin, Base):
     __tablename__ = "users"
-    __table_args__ = (Index("uq_users_email_lower", text("lower(email)"), unique=True),)
+    # One account per address; apart from those, one checkout user per address (migration 0016).
+    __table_args__ = (
+        Index(
+            "uq_users_email_lower",
+            text("lower(email)"),
+            unique=True,
+            postgresql_where=text("NOT checkout"),
+        ),
+        Index(
+            "uq_users_checkout_email_lower",
+            text("lower(email)"),
+            unique=True,
+            postgresql_where=text("checkout"),
+        ),
+    )
 
     email: Mapped[str] = mapped_column(String(320))
     name: Mapped[str] = mapped_column(String(200))
@@ -25,6 +39,8 @@ class User(IdMixin, Base):
     phone: Mapped[str | None] = mapped_column(String(32))
     # None for accounts that only use API tokens (made by the CLI).
     password_hash: Mapped[str | None] = mapped_column(String(200))
+    # Made by booking without an account (services/accounts/checkout.py): never signs in.
+    checkout: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
 
 class ApiToken(IdMixin, Base):

@@ -44,7 +44,7 @@ class WaitlistEntry(IdMixin, Base):
     status: Mapped[WaitlistStatus] = mapped_column(text_enum(WaitlistStatus, "waitlist_status", 20))
     reservation_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("reservations.id"))
     offered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    # Slot listings only (migration 0013; NULL for stays): the window [starts_at, ends_at)
+    # Slot listings only (migration 0014; NULL for stays): the window [starts_at, ends_at)
     # wanted and the party a table must seat. start_date is then the local date of starts_at
     # and end_date the day after, as on slot reservations.
     starts_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

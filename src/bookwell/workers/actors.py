@@ -10,6 +10,7 @@ import dramatiq
 from dramatiq.brokers.redis import RedisBroker
 from structlog.contextvars import bind_contextvars
 
+from bookwell.core.db import secret_key
 from bookwell.core.errors import DomainError, not_found
 from bookwell.core.ids import database_id_of, global_id
 from bookwell.observability.dramatiq_context import (
@@ -17,6 +18,7 @@ from bookwell.observability.dramatiq_context import (
     outbox_event,
     worker_middleware,
 )
+from bookwell.services.booking.manage_tokens import ManageTokens
 from bookwell.services.listings import availability as availability_service
 from bookwell.services.listings.stays import check_quantity, stay
 from bookwell.workers.broker import NOTIFICATIONS, QUERIES
@@ -68,6 +70,8 @@ def declare_actors(broker: RedisBroker, runtime: WorkerRuntime) -> Actors:
     for middleware in worker_middleware(runtime.settings):
         broker.add_middleware(middleware)
     settings = runtime.settings
+    # A booking without an account: its guest's emails carry the manage link (17.7).
+    manage_links = ManageTokens.for_settings(settings, secret_key(settings))
 
     async def deliver_notification(outbox_id: int) -> None:
         bind_contextvars(outbox_id=outbox_id, event=await outbox_event(runtime.db, outbox_id))
@@ -77,6 +81,7 @@ def declare_actors(broker: RedisBroker, runtime: WorkerRuntime) -> Actors:
             outbox_id,
             sender=settings.mail_from,
             public_url=settings.public_url,
+            manage_links=manage_links,
         )
         log.info("outbox %s: %s sent, %s already sent", outbox_id, done.sent, done.already_sent)
 

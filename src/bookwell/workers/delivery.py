@@ -15,6 +15,8 @@ from sqlalchemy.dialects.postgresql import insert
 from bookwell.core.db import Database
 from bookwell.mail import Mailer, compose
 from bookwell.models import NotificationLog, OutboxMessage
+from bookwell.services.booking.manage_tokens import ManageTokens
+from bookwell.workers.manage_links import with_manage_links
 from bookwell.workers.notices import notices_for
 
 
@@ -25,10 +27,18 @@ class Delivery:
 
 
 async def deliver(
-    db: Database, mailer: Mailer, outbox_id: int, *, sender: str, public_url: str
+    db: Database,
+    mailer: Mailer,
+    outbox_id: int,
+    *,
+    sender: str,
+    public_url: str,
+    manage_links: ManageTokens | None = None,
 ) -> Delivery:
     async with db.read() as session:
         notices = await notices_for(session, outbox_id)
+        if manage_links is not None:
+            notices = await with_manage_links(session, notices, manage_links)
     sent = already_sent = 0
     for notice in notices:
         message = compose(notice, sender=sender, public_url=public_url)

@@ -27,7 +27,14 @@ class CreateReservationInput:
     )
     guest_name: str | None = strawberry.field(
         default=None,
-        description="Who stays, at most 200 characters; defaults to the signed-in user's name.",
+        description="Who stays, at most 200 characters; defaults to the signed-in user's name. "
+        "Required without an account.",
+    )
+    guest_email: str | None = strawberry.field(
+        default=None,
+        description="Booking without an account (a listing with allowGuestCheckout, no "
+        "token): the guest's email address, where the confirmation and its manage link go. "
+        "Refused when signed in.",
     )
     idempotency_key: str | None = strawberry.field(
         default=None,

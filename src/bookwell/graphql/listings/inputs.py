@@ -262,6 +262,12 @@ class ListingTermsInput:
         description="Most unpaid holds all guests together may have on the listing at once, 1 "
         "to 10000 (default 10).",
     )
+    allow_guest_checkout: bool | None = strawberry.field(
+        default=None,
+        description="Guests may book without an account, with a name and an email "
+        "(createReservation without a token); they manage the booking through an emailed "
+        "link. Off by default.",
+    )
 
     def to_domain(self) -> TermsUpdate:
         """The changes, or every mistake in them at once."""
@@ -279,6 +285,7 @@ class ListingTermsInput:
             max_hold_units=self.max_hold_units,
             max_guest_holds=self.max_guest_holds,
             max_listing_holds=self.max_listing_holds,
+            allow_guest_checkout=self.allow_guest_checkout,
         )
         found.check(check_term_ranges, changes)
         found.raise_if_any()

@@ -112,6 +112,7 @@ class Listing(Node, NoShowPolicyField):
         description="Most guests one unit takes; null: no limit."
     )
     created_at: datetime = strawberry.field(description="When the host created it.")
+    allow_guest_checkout: bool = strawberry.field(description="Bookable without an account.")
     instant_book: bool = strawberry.field(
         description="Payment confirms a booking at once; otherwise the host confirms it."
     )
@@ -339,6 +340,7 @@ class Listing(Node, NoShowPolicyField):
             units=row.units,
             max_guests=row.max_guests,
             created_at=row.created_at,
+            allow_guest_checkout=row.allow_guest_checkout,
             instant_book=row.instant_book,
             hold_minutes=row.hold_minutes,
             approval_hours=row.approval_hours,

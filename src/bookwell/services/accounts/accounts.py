@@ -115,7 +115,7 @@ async def login(*, session: AsyncSession, email: str, password: str) -> UserReco
     if "\x00" in email:  # cannot be anyone's address
         raise DomainError(ErrorCode.INVALID_CREDENTIALS, "Wrong email or password.")
     stmt = select(*USER_COLUMNS, User.password_hash).where(
-        func.lower(User.email) == email.strip().lower()
+        func.lower(User.email) == email.strip().lower(), User.checkout.is_(False)
     )
     row = (await session.execute(stmt)).one_or_none()
     if not await verify_password(row.password_hash if row else None, password) or row is None:
@@ -262,10 +262,14 @@ _BY_API_TOKEN = (
     .where(
         ApiToken.token_hash == bindparam("hash"),
         ApiToken.revoked_at.is_(None),
+        User.checkout.is_(False),
         or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > func.now()),
     )
 )
-_BY_USER_ID = select(User.id, User.role).where(User.id == bindparam("id"))
+_BY_USER_ID = select(User.id, User.role).where(
+    User.id == bindparam("id"),
+    User.checkout.is_(False),  # checkout users never sign in
+)
 
 
 # Built once: a SELECT built per call costs more than it takes to run
@@ -278,5 +282,9 @@ async def users_by_ids(*, session: AsyncSession, ids: Sequence[uuid.UUID]) -> li
 
 
 async def user_id_by_email(*, session: AsyncSession, email: str) -> uuid.UUID | None:
-    stmt = select(User.id).where(func.lower(User.email) == email.strip().lower())
+    """The account with this address; checkout users (services/accounts/checkout.py) are
+    not accounts."""
+    stmt = select(User.id).where(
+        func.lower(User.email) == email.strip().lower(), User.checkout.is_(False)
+    )
     return (await session.execute(stmt)).scalar_one_or_none()

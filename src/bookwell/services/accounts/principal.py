@@ -10,6 +10,9 @@ class Principal:
 
     user_id: uuid.UUID
     role: Role
+    # Set for a manage link's bearer (services/booking/manage_tokens.py): a guest who booked
+    # without an account, allowed only this one reservation (graphql/limits/manage_scope.py).
+    reservation_scope: uuid.UUID | None = None
 
     @property
     def is_admin(self) -> bool:

@@ -185,7 +185,10 @@ async def listing_of(*, session: AsyncSession, reservation_id: uuid.UUID) -> uui
 
 
 def visible_to(viewer: Principal) -> ColumnElement[bool] | None:
-    """Guests see their own reservations, hosts those on their listings, admins all."""
+    """Guests see their own reservations, hosts those on their listings, admins all; a
+    manage link's bearer only its one reservation (services/booking/manage_tokens.py)."""
+    if viewer.reservation_scope is not None:
+        return (Reservation.id == viewer.reservation_scope) & seen_by(viewer.user_id)
     return None if viewer.is_admin else seen_by(viewer.user_id)
 
 
@@ -277,13 +280,21 @@ def _pages_of_listings(page: PageShape, *, everything: bool) -> Select[*tuple[An
 def per_listing_params(
     viewer: Principal, listing_ids: Sequence[uuid.UUID], page: PageRequest
 ) -> dict[str, Any]:
-    return {"listing_ids": list(listing_ids), "viewer": viewer.user_id, **page.params()}
+    # A manage link's bearer sees no listing's page (its one booking it reads by id): the
+    # checkout user it acts for also holds that address's other bookings.
+    seer = viewer.user_id if viewer.reservation_scope is None else NOBODY
+    return {"listing_ids": list(listing_ids), "viewer": seer, **page.params()}
+
+
+NOBODY = uuid.UUID(int=0)
 
 
 async def count_of_listings(
     *, session: AsyncSession, viewer: Principal, listing_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, int]:
     """How many reservations the viewer may see on each listing."""
+    if viewer.reservation_scope is not None:
+        return dict.fromkeys(listing_ids, 0)  # as its pages (per_listing_params)
     stmt = _visible(select(Reservation.listing_id, func.count()), viewer)
     stmt = stmt.where(Reservation.listing_id.in_(listing_ids)).group_by(Reservation.listing_id)
     found: dict[uuid.UUID, int] = dict((await session.execute(stmt)).all())

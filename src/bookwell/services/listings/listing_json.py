@@ -53,6 +53,7 @@ JSON_FIELDS: dict[str, AnyColumn] = {
     "units": Listing.units,
     "max_guests": Listing.max_guests,
     "instant_book": Listing.instant_book,
+    "allow_guest_checkout": Listing.allow_guest_checkout,
     "hold_minutes": Listing.hold_minutes,
     "approval_hours": Listing.approval_hours,
     "offer_minutes": Listing.offer_minutes,

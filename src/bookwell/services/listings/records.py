@@ -48,6 +48,8 @@ class ListingRecord:
     latitude: Decimal | None
     longitude: Decimal | None
     archived_at: datetime | None
+    # Booking without an account (issue 17.7).
+    allow_guest_checkout: bool
 
 
 @dataclass(frozen=True, slots=True)

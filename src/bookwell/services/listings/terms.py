@@ -42,6 +42,7 @@ class TermsUpdate:
     max_hold_units: int | None = None
     max_guest_holds: int | None = None
     max_listing_holds: int | None = None
+    allow_guest_checkout: bool | None = None
 
 
 RANGES = {
