@@ -35,6 +35,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     for name in CHECKS:
-        op.drop_constraint(f"ck_waitlist_entries_{name}", "waitlist_entries", type_="check")
+        op.drop_constraint(op.f(f"ck_waitlist_entries_{name}"), "waitlist_entries", type_="check")
     for column in ("party_size", "ends_at", "starts_at"):
         op.drop_column("waitlist_entries", column)

@@ -70,6 +70,8 @@ def scalars(seeded) -> Iterator[None]:
     CUSTOM_SCALARS["Int"] = (st.integers(1, 12) | st.integers(-(2**31), 2**31 - 1)).map(nodes.Int)
     CUSTOM_SCALARS["Date"] = dates.map(date.isoformat).map(nodes.String)
     CUSTOM_SCALARS["DateTime"] = instants.map(datetime.isoformat).map(nodes.String)
+    # A file comes in a multipart request, never in JSON: what arrives in its place is text.
+    CUSTOM_SCALARS["Upload"] = st.text().map(nodes.String)
     yield
     CUSTOM_SCALARS.clear()
     CUSTOM_SCALARS.update(saved)

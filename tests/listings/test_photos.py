@@ -230,3 +230,16 @@ async def test_only_photo_files_are_served(settings):
             f"/photos/listings/{uuid.uuid4()}/{uuid.uuid4()}/large.jpg",
         ):
             assert (await http.get(base + path)).status_code == 404
+
+
+async def test_a_file_sent_as_a_json_value_is_a_typed_error(client, db, host, host_token):
+    """Found by the fuzzer: a string where the multipart map puts a file was a server error."""
+    listing = await make_listing(db, host)
+    answer = await client(
+        """mutation($id: ID!) { uploadListingPhoto(listingId: $id, file: "not a file") {
+          photo { id } errors { code field } } }""",
+        {"id": str(listing)},
+        token=host_token,
+    )
+    payload = answer.data["uploadListingPhoto"]
+    assert payload == {"photo": None, "errors": [{"code": "INVALID_IMAGE", "field": ["file"]}]}

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Annotated
 
 import strawberry
+from starlette.datastructures import UploadFile
 from strawberry.file_uploads import Upload
 
 from bookwell.core.errors import DomainError, ErrorCode, InputErrors, not_found
@@ -110,7 +111,14 @@ async def photos_of(info: Info, listing_id: uuid.UUID) -> list[ListingPhoto]:
 
 async def _read_upload(file: Upload, most: int) -> bytes:
     """The upload's bytes, read no further than one byte past the limit."""
-    data: bytes = await file.read(most + 1)  # type: ignore[attr-defined]
+    if not isinstance(file, UploadFile):  # a value in JSON where the multipart map puts a file
+        raise DomainError(
+            ErrorCode.INVALID_IMAGE,
+            "Send the file in a multipart request (the GraphQL multipart request "
+            "specification), not as a value.",
+            "file",
+        )
+    data: bytes = await file.read(most + 1)
     if len(data) > most:
         raise DomainError(ErrorCode.IMAGE_TOO_LARGE, f"A photo has at most {most} bytes.", "file")
     if not data:
