@@ -4,6 +4,7 @@ the demo shows a checkout user and a manage link's booking."""
 
 import uuid
 from datetime import timedelta
+from functools import partial
 
 from sqlalchemy import Row, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -59,7 +60,12 @@ async def seed_guest_checkout(db: Database) -> None:
             row = await booking.book(db, guest=Principal(guest_id, Role.GUEST), data=data)
         except DomainError:
             continue
-        # The demo's bookings are not news: nobody is emailed about them (seed.py).
-        quiet = delete(OutboxMessage).where(OutboxMessage.reservation_id == row.id)
-        await in_one_transaction(db, lambda session: session.execute(quiet))
+        await in_one_transaction(db, partial(_not_news, reservation_id=row.id))
         return
+
+
+async def _not_news(session: AsyncSession, *, reservation_id: uuid.UUID) -> None:
+    """The demo's bookings are not news: nobody is emailed about them (seed.py)."""
+    await session.execute(
+        delete(OutboxMessage).where(OutboxMessage.reservation_id == reservation_id)
+    )
