@@ -93,15 +93,20 @@ async def stream(
     until: float,
     tally: Tally,
     pause: float = 0.05,
+    clients: int | None = None,
 ) -> None:
-    """One client per token booking one night after another until `until` (monotonic)."""
+    """`clients` clients (one per token unless given) booking one night after another until
+    `until` (monotonic), each taking turns with its share of the tokens: a guest's unpaid
+    holds are limited (maxGuestHolds, at most 100), and a quiet machine books many."""
 
-    async def client(number: int, token: str) -> None:
+    async def client(number: int, mine: list[str]) -> None:
         day = 0
         while time.monotonic() < until:
             day += 1
             start = date.today() + timedelta(days=1 + (number * 997 + day) % 700)
+            token = mine[day % len(mine)]
             tally.outcomes.append(await book(http, token, listing_id, start))
             await asyncio.sleep(pause)
 
-    await asyncio.gather(*(client(n, t) for n, t in enumerate(tokens)))
+    count = clients or len(tokens)
+    await asyncio.gather(*(client(n, tokens[n::count]) for n in range(count)))

@@ -71,18 +71,29 @@ async def create_reservation(
     info: Info,
     input: Annotated[CreateReservationInput, strawberry.argument(description="The stay to hold.")],
 ) -> CreateReservationPayload:
+    signed_in = await as_signed_in(
+        info, input.guest_email, lambda: reservation_resolvers.create_reservation(info, input)
+    )
+    return signed_in or await _book_without_account(info, input)
+
+
+async def as_signed_in(
+    info: Info, guest_email: str | None, book: Callable[[], Awaitable[ReservationPayload]]
+) -> CreateReservationPayload | None:
+    """With a token, the booking `book` makes as before (guestEmail refused: the booking is
+    the account's); None to book without an account; UNAUTHENTICATED with neither."""
     if info.context.principal is not None:
-        if input.guest_email is not None:
+        if guest_email is not None:
             error = invalid(
                 "guestEmail",
                 "Signed in, the booking is yours: guestEmail is for booking without an account.",
             )
             return CreateReservationPayload(errors=user_errors(error, INPUT))
-        signed_in = await reservation_resolvers.create_reservation(info, input)
-        return CreateReservationPayload(reservation=signed_in.reservation, errors=signed_in.errors)
-    if input.guest_email is None:
+        booked = await book()
+        return CreateReservationPayload(reservation=booked.reservation, errors=booked.errors)
+    if guest_email is None:
         require_principal(info)  # UNAUTHENTICATED, as always without a token
-    return await _book_without_account(info, input)
+    return None
 
 
 def check_checkout_input(

@@ -15,10 +15,11 @@ from bookwell.flows import slots as slot_flows
 from bookwell.graphql.booking.checkout import (
     CreateReservationPayload,
     answer_checkout,
+    as_signed_in,
     check_checkout_input,
 )
 from bookwell.graphql.context import Info
-from bookwell.graphql.shared.common import parse_id, require_principal
+from bookwell.graphql.shared.common import parse_id
 from bookwell.graphql.shared.errors import INPUT, user_errors
 from bookwell.graphql.slots import resolvers as slot_resolvers
 from bookwell.graphql.slots.inputs import BookSlotInput
@@ -31,17 +32,11 @@ async def book_slot(
     info: Info,
     input: Annotated[BookSlotInput, strawberry.argument(description="The slot to hold.")],
 ) -> CreateReservationPayload:
-    if info.context.principal is not None:
-        if input.guest_email is not None:
-            error = invalid(
-                "guestEmail",
-                "Signed in, the booking is yours: guestEmail is for booking without an account.",
-            )
-            return CreateReservationPayload(errors=user_errors(error, INPUT))
-        signed_in = await slot_resolvers.book_slot(info, input)
-        return CreateReservationPayload(reservation=signed_in.reservation, errors=signed_in.errors)
-    if input.guest_email is None:
-        require_principal(info)  # UNAUTHENTICATED, as always without a token
+    signed_in = await as_signed_in(
+        info, input.guest_email, lambda: slot_resolvers.book_slot(info, input)
+    )
+    if signed_in is not None:
+        return signed_in
     assert input.guest_email is not None
     try:
         data = _new_slot_booking(input)

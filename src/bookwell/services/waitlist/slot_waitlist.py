@@ -35,8 +35,6 @@ from bookwell.models import (
     new_id,
 )
 from bookwell.services.accounts.principal import Principal
-from bookwell.services.notifications import outbox
-from bookwell.services.notifications.outbox import Event
 from bookwell.services.slots.rules import check_party, default_minutes, hours_of
 from bookwell.services.slots.taking import (
     SlotHold,
@@ -51,12 +49,12 @@ from bookwell.services.waitlist.entries import (
     entries_by_ids,
     entry_by_id,
 )
+from bookwell.services.waitlist.offers import mark_offered
 from bookwell.services.waitlist.requests import NewWaitlistEntry, lock_listing
 
 log = logging.getLogger(__name__)
 
 WAITING = WaitlistStatus.WAITING
-OFFERED = WaitlistStatus.OFFERED
 
 
 def _live() -> ColumnElement[bool]:
@@ -251,20 +249,10 @@ async def _offer(
             )
             if reservation is None:
                 raise _NotOffered
-            marked = await session.execute(
-                update(WaitlistEntry)
-                .where(WaitlistEntry.id == entry.id, WaitlistEntry.status == WAITING)
-                .values(status=OFFERED, reservation_id=reservation.id, offered_at=func.now())
-                .returning(WaitlistEntry.id)
-            )
-            if marked.first() is None:
+            if not await mark_offered(
+                session=session, entry_id=entry.id, reservation_id=reservation.id
+            ):
                 raise _NotOffered
-            await outbox.record(
-                session=session,
-                event=Event.WAITLIST_OFFERED,
-                reservation_id=reservation.id,
-                waitlist_entry_id=entry.id,
-            )
     except _NotOffered:
         log.info("waitlist entry %s not offered: its units were taken meanwhile", entry.id)
         return False

@@ -51,6 +51,7 @@ from bookwell.services.waitlist.entries import (
     entries_by_ids,
     entry_by_id,
 )
+from bookwell.services.waitlist.offers import mark_offered
 
 # LOCK_SPACE and NewWaitlistEntry are re-exported: tests and callers name them from here.
 from bookwell.services.waitlist.requests import LOCK_SPACE as LOCK_SPACE
@@ -326,20 +327,8 @@ async def _offer(*, session: AsyncSession, entry: Row[*tuple[Any, ...]]) -> bool
                 quantity=entry.quantity,
                 hold_minutes=entry.offer_minutes,
             )
-            marked = await session.execute(
-                update(WaitlistEntry)
-                .where(WaitlistEntry.id == entry.id, WaitlistEntry.status == WAITING)
-                .values(status=OFFERED, reservation_id=hold.id, offered_at=func.now())
-                .returning(WaitlistEntry.id)
-            )
-            if marked.first() is None:
+            if not await mark_offered(session=session, entry_id=entry.id, reservation_id=hold.id):
                 raise _EntryChanged
-            await outbox.record(
-                session=session,
-                event=Event.WAITLIST_OFFERED,
-                reservation_id=hold.id,
-                waitlist_entry_id=entry.id,
-            )
     except DomainError as error:
         # UNAVAILABLE: a booking outside the waitlist took the units meanwhile.
         log.info("waitlist entry %s not offered: %s", entry.id, error.message)
