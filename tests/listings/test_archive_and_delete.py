@@ -90,6 +90,21 @@ async def test_an_archived_slot_listing_takes_no_new_booking(client, db, host, h
     assert refused.value.code is ErrorCode.LISTING_ARCHIVED
 
 
+async def test_nobody_joins_the_waitlist_of_an_archived_listing(
+    client, db, host, host_token, guest_token
+):
+    """It would never be offered anything: refused, as a booking is."""
+    listing = await make_listing(db, host, units=1)
+    await client(ARCHIVE, {"id": str(listing)}, token=host_token)
+    join = """mutation($input: JoinWaitlistInput!) { joinWaitlist(input: $input) {
+      waitlistEntry { id } errors { code } } }"""
+    start = in_days(10).isoformat()
+    variables = {"input": {"listingId": str(listing), "startDate": start, "nights": 1}}
+    answer = await client(join, variables, token=guest_token)
+    payload = answer.data["joinWaitlist"]
+    assert payload == {"waitlistEntry": None, "errors": [{"code": "LISTING_ARCHIVED"}]}
+
+
 async def test_only_a_listing_never_booked_is_deleted(client, db, host, host_token, guest):
     booked = await make_listing(db, host, title="Booked")
     reservation = await book(db, guest, booked, in_days(4), nights=1)

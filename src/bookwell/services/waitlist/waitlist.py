@@ -40,6 +40,7 @@ from bookwell.models import (
 from bookwell.models.payment import reservation_paid
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.booking.holds import expire_holds, place_hold
+from bookwell.services.listings.pricing import archived_error
 from bookwell.services.listings.stays import Stay, check_not_past, requested_stay
 from bookwell.services.notifications import outbox
 from bookwell.services.notifications.outbox import Event
@@ -97,12 +98,14 @@ async def join_waitlist(
     """Wait for a range that is full now. A range that has room is refused (INVALID_STATE:
     book it instead), and so is a second entry of the same principal for the same range
     while the first is waiting (ALREADY_EXISTS)."""
-    stmt = select(Listing.kind, Listing.units, Listing.timezone).where(
+    stmt = select(Listing.kind, Listing.units, Listing.timezone, Listing.archived_at).where(
         Listing.id == data.listing_id
     )
     listing = (await session.execute(stmt)).one_or_none()
     if listing is None:
         raise not_found("listing", "listingId")
+    if listing.archived_at is not None:
+        raise archived_error()  # it would never be offered anything
     if listing.kind is not ListingKind.STAY:
         return await join_slot_waitlist(session=session, principal=principal, data=data)
     if data.start_date is None:
