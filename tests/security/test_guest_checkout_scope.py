@@ -13,6 +13,7 @@ tokens signed with their own audience and typ, checked against the reservation's
 manage_token_version; checkout users refused by every sign-in path; booking rate limits per
 IP and per address, and the per-guest hold limit per address."""
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -310,3 +311,31 @@ async def test_an_unknown_listing_and_a_closed_one_create_no_checkout_user(clien
             text("SELECT count(*) FROM users WHERE lower(email) = 'probe@example.com'")
         )
     assert count == 0
+
+
+async def test_one_ips_unpaid_holds_are_capped_across_addresses_and_listings(settings, db, host):
+    """Fresh email addresses cost nothing: without the cap one client could hold any number
+    of units unpaid by rotating them. Counted under the address's lock, so a burst from one
+    IP at once (over several listings) books exactly the cap."""
+    capped = settings.model_copy(update={"checkout_unpaid_holds_per_ip": 3})
+    listings = [
+        await checkout_listing(db, host, max_guest_holds=100, max_listing_holds=100)
+        for _ in range(3)
+    ]
+    async with serving(capped) as client_from:
+        client = await client_from("203.0.113.50")
+        burst = await asyncio.gather(
+            *(
+                try_checkout(
+                    client, listings[n % 3], f"burst{n}@example.com", start=in_days(10 + n)
+                )
+                for n in range(8)
+            )
+        )
+        other = await client_from("203.0.113.51")
+        elsewhere = await try_checkout(other, listings[0], "other@example.com", start=in_days(40))
+    booked = [a for a in burst if a.data["createReservation"]["errors"] == []]
+    refused = [a.data["createReservation"]["errors"] for a in burst if a not in booked]
+    assert len(booked) == 3
+    assert all(errors[0]["code"] == "HOLD_LIMIT" for errors in refused), refused
+    assert elsewhere.data["createReservation"]["errors"] == []

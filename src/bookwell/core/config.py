@@ -188,6 +188,9 @@ class Settings(BaseSettings):
     # `Authorization: Bearer <token>`. A link lasts until the booking's end plus the grace.
     manage_url_template: str = "http://localhost:5173/bookings/manage?token={token}"
     manage_token_grace_days: int = Field(default=30, ge=0, le=365)
+    # Unpaid bookings without an account one IP address may hold at once (as an address may
+    # hold its listing's maxGuestHolds): fresh email addresses cost nothing.
+    checkout_unpaid_holds_per_ip: int = Field(default=5, ge=1)
 
     # importCalendar may fetch from loopback and private networks (off: no SSRF into ours).
     calendar_private_addresses: bool = False

@@ -8,6 +8,7 @@ from bookwell.models.payment import Payment, PaymentStatus
 from bookwell.models.pricing import PriceRule
 from bookwell.models.reservation import (
     HOLDING_STATUSES,
+    CheckoutOrigin,
     IdempotencyKey,
     Reservation,
     ReservationStatus,
@@ -23,6 +24,7 @@ __all__ = [
     "NO_OVERLAP_CONSTRAINT",
     "ApiToken",
     "Base",
+    "CheckoutOrigin",
     "IdempotencyKey",
     "Listing",
     "ListingKind",

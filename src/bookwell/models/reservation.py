@@ -17,7 +17,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import INET, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bookwell.models.base import Base, IdMixin, text_enum
@@ -127,3 +127,16 @@ class IdempotencyKey(Base):
         ForeignKey("reservations.id", deferrable=True, initially="DEFERRED")
     )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class CheckoutOrigin(Base):
+    """Where a booking without an account came from (issue 17.7): the unpaid holds of one
+    IP address are capped (services/booking/origins.py), as an address's are."""
+
+    __tablename__ = "checkout_origins"
+    __table_args__ = (Index("ix_checkout_origins_client_ip", "client_ip"),)
+
+    reservation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("reservations.id", ondelete="CASCADE"), primary_key=True
+    )
+    client_ip: Mapped[str] = mapped_column(INET)

@@ -5,6 +5,8 @@ token, on a listing that allows guest checkout, `guestName` and `guestEmail` sta
 the account (flows/checkout.py), and the answer carries the booking's manage token and
 link. Anywhere else, no token is UNAUTHENTICATED as for every other booking."""
 
+import dataclasses
+import ipaddress
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Annotated
@@ -23,6 +25,7 @@ from bookwell.graphql.shared.errors import INPUT, UserError, user_errors
 from bookwell.services.accounts.accounts import check_account_input, checked_name
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.booking.manage_tokens import ManageTokens
+from bookwell.services.booking.origins import Origin
 from bookwell.services.booking.records import ReservationRecord
 
 # A replay by the same address answers the booking's manage token: a key of a booking
@@ -142,6 +145,8 @@ async def _book_without_account(
         return CreateReservationPayload(errors=user_errors(error, INPUT))
     assert input.guest_name is not None
 
+    data = dataclasses.replace(data, origin=origin_of(info))
+
     def book(guest: Principal) -> Awaitable[ReservationRecord]:
         return booking.book(
             info.context.db, guest=guest, data=data, idempotency_key=input.idempotency_key
@@ -150,6 +155,18 @@ async def _book_without_account(
     return await answer_checkout(
         info, email=input.guest_email, name=input.guest_name, listing_id=data.listing_id, book=book
     )
+
+
+def origin_of(info: Info) -> Origin:
+    """The caller's IP address (the one a trusted proxy names: app.py), whose unpaid holds
+    without an account are capped; one that is not an IP address counts as 0.0.0.0."""
+    request = info.context.request
+    host = request.client.host if request is not None and request.client else ""
+    try:
+        ip = str(ipaddress.ip_address(host))
+    except ValueError:
+        ip = "0.0.0.0"
+    return Origin(ip, info.context.settings.checkout_unpaid_holds_per_ip)
 
 
 async def answer_checkout(

@@ -5,6 +5,7 @@ listing that allows guest checkout, `guestName` and `guestEmail` stand in for th
 as for createReservation (graphql/booking/checkout.py), and the answer carries the
 booking's manage token and link."""
 
+import dataclasses
 from collections.abc import Awaitable
 from typing import Annotated
 
@@ -17,6 +18,7 @@ from bookwell.graphql.booking.checkout import (
     answer_checkout,
     as_signed_in,
     check_checkout_input,
+    origin_of,
 )
 from bookwell.graphql.context import Info
 from bookwell.graphql.shared.common import parse_id
@@ -43,6 +45,7 @@ async def book_slot(
     except DomainError as error:
         return CreateReservationPayload(errors=user_errors(error, INPUT))
     assert input.guest_name is not None
+    data = dataclasses.replace(data, origin=origin_of(info))
 
     def book(guest: Principal) -> Awaitable[ReservationRecord]:
         return slot_flows.book_slot(

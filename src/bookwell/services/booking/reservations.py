@@ -36,6 +36,7 @@ from bookwell.models import (
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.booking.holds import check_guest_name, check_hold_limits, place_hold
 from bookwell.services.booking.idempotency import check_idempotency_key, stay_fingerprint
+from bookwell.services.booking.origins import Origin, check_origin, record_origin
 from bookwell.services.booking.overdue import expire_overdue_in_the_way
 from bookwell.services.booking.records import (
     LISTED_COLUMNS,
@@ -55,6 +56,8 @@ class NewReservation:
     nights: int | None = None
     quantity: int = 1
     guest_name: str | None = None
+    # A booking without an account: where it came from (its unpaid holds are capped per IP).
+    origin: Origin | None = None
 
     def fingerprint(self, booked: Stay) -> bytes:
         """What makes two requests "the same input" for an idempotency key: the stay they
@@ -121,6 +124,8 @@ async def create_reservation(
         quantity=data.quantity,
         nights_field="nights" if data.nights is not None else "endDate",
     )
+    if data.origin is not None:
+        await check_origin(session=session, origin=data.origin)
     # After the listing's lock (the order of overdue.py), before any night is taken.
     await expire_overdue_in_the_way(session=session, listing_id=data.listing_id, wanted=booked)
     reservation_id = new_id()
@@ -139,6 +144,8 @@ async def create_reservation(
         guest_name=data.guest_name,
         reservation_id=reservation_id,
     )
+    if data.origin is not None:
+        await record_origin(session=session, origin=data.origin, reservation_id=row.id)
     await outbox.record(session=session, event=Event.RESERVATION_CREATED, reservation_id=row.id)
     return row
 

@@ -35,6 +35,7 @@ from bookwell.models import (
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.booking.holds import check_guest_name, check_slot_hold_limits
 from bookwell.services.booking.idempotency import check_idempotency_key, input_fingerprint
+from bookwell.services.booking.origins import Origin, check_origin, record_origin
 from bookwell.services.booking.records import ReservationRecord
 from bookwell.services.booking.reservations import claim_idempotency_key
 from bookwell.services.listings.pricing import archived_error
@@ -71,6 +72,8 @@ class NewSlotBooking:
     unit_id: uuid.UUID | None = None
     # The listing's host (or an admin) books for the named guest: CONFIRMED at once.
     by_host: bool = False
+    # A booking without an account: where it came from (its unpaid holds are capped per IP).
+    origin: Origin | None = None
 
     def fingerprint(self) -> bytes:
         """What makes two requests "the same input" for an idempotency key."""
@@ -232,6 +235,8 @@ async def book_slot(
         await check_slot_hold_limits(
             session=session, listing_id=listing.id, guest_id=guest.user_id, quantity=data.quantity
         )
+        if data.origin is not None:
+            await check_origin(session=session, origin=data.origin)
 
     unit = None
     if data.unit_id is not None:
@@ -277,6 +282,8 @@ async def book_slot(
     )
     if reservation is None:
         raise _unavailable(listing, slot, data.party_size, data.quantity, unit)
+    if data.origin is not None:
+        await record_origin(session=session, origin=data.origin, reservation_id=reservation.id)
     event = Event.RESERVATION_CONFIRMED if data.by_host else Event.RESERVATION_CREATED
     await outbox.record(session=session, event=event, reservation_id=reservation.id)
     return reservation
