@@ -5,8 +5,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import text
+from sqlalchemy import ColumnElement, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from bookwell.core.errors import DomainError, ErrorCode
+from bookwell.models import WaitlistEntry, WaitlistStatus
 
 # The first key of the two-key advisory lock ("WAIT"), so it cannot collide with other uses.
 LOCK_SPACE = 0x57414954
@@ -33,3 +36,26 @@ async def lock_listing(*, session: AsyncSession, listing_id: uuid.UUID) -> None:
         text("SELECT pg_advisory_xact_lock(:space, hashtext(:listing))"),
         {"space": LOCK_SPACE, "listing": str(listing_id)},
     )
+
+
+async def lock_and_check_not_waiting(
+    *,
+    session: AsyncSession,
+    listing_id: uuid.UUID,
+    user_id: uuid.UUID,
+    same_wait: ColumnElement[bool],
+    what: str,
+) -> None:
+    """Take the listing's waitlist lock, then ALREADY_EXISTS when the user already waits for
+    the same thing there (`same_wait`: the same nights, or the same window)."""
+    await lock_listing(session=session, listing_id=listing_id)
+    waiting = select(WaitlistEntry.id).where(
+        WaitlistEntry.listing_id == listing_id,
+        WaitlistEntry.user_id == user_id,
+        WaitlistEntry.status == WaitlistStatus.WAITING,
+        same_wait,
+    )
+    if (await session.execute(waiting)).first() is not None:
+        raise DomainError(
+            ErrorCode.ALREADY_EXISTS, f"You are on the waitlist for this {what} already."
+        )

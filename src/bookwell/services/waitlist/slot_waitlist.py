@@ -50,7 +50,10 @@ from bookwell.services.waitlist.entries import (
     entry_by_id,
 )
 from bookwell.services.waitlist.offers import mark_offered
-from bookwell.services.waitlist.requests import NewWaitlistEntry, lock_listing
+from bookwell.services.waitlist.requests import (
+    NewWaitlistEntry,
+    lock_and_check_not_waiting,
+)
 
 log = logging.getLogger(__name__)
 
@@ -129,18 +132,14 @@ async def join_slot_waitlist(
     slot = _window(listing, data)
     check_party(listing, data.party_size, data.quantity, listing.largest_table or 0)
 
-    await lock_listing(session=session, listing_id=data.listing_id)
-    same = select(WaitlistEntry.id).where(
-        WaitlistEntry.listing_id == data.listing_id,
-        WaitlistEntry.user_id == principal.user_id,
-        WaitlistEntry.status == WAITING,
-        WaitlistEntry.starts_at == slot.starts_at,
-        WaitlistEntry.ends_at == slot.ends_at,
+    await lock_and_check_not_waiting(
+        session=session,
+        listing_id=data.listing_id,
+        user_id=principal.user_id,
+        same_wait=(WaitlistEntry.starts_at == slot.starts_at)
+        & (WaitlistEntry.ends_at == slot.ends_at),
+        what="time",
     )
-    if (await session.execute(same)).first() is not None:
-        raise DomainError(
-            ErrorCode.ALREADY_EXISTS, "You are on the waitlist for this time already."
-        )
     free = _free_units(data.listing_id, listing.kind, slot.starts_at, slot.ends_at, data.party_size)
     if (await session.execute(select(free))).scalar_one() >= data.quantity:
         raise DomainError(

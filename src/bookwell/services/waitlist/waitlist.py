@@ -57,7 +57,7 @@ from bookwell.services.waitlist.offers import mark_offered
 # LOCK_SPACE and NewWaitlistEntry are re-exported: tests and callers name them from here.
 from bookwell.services.waitlist.requests import LOCK_SPACE as LOCK_SPACE
 from bookwell.services.waitlist.requests import NewWaitlistEntry as NewWaitlistEntry
-from bookwell.services.waitlist.requests import lock_listing
+from bookwell.services.waitlist.requests import lock_and_check_not_waiting, lock_listing
 from bookwell.services.waitlist.slot_waitlist import join_slot_waitlist, offer_slot_units
 
 log = logging.getLogger(__name__)
@@ -115,18 +115,14 @@ async def join_waitlist(
     if not 1 <= data.quantity <= listing.units:
         raise invalid("quantity", f"quantity must be between 1 and {listing.units} (the units).")
 
-    await lock_listing(session=session, listing_id=data.listing_id)
-    same = select(WaitlistEntry.id).where(
-        WaitlistEntry.listing_id == data.listing_id,
-        WaitlistEntry.user_id == principal.user_id,
-        WaitlistEntry.status == WAITING,
-        WaitlistEntry.start_date == booked.start,
-        WaitlistEntry.end_date == booked.end,
+    await lock_and_check_not_waiting(
+        session=session,
+        listing_id=data.listing_id,
+        user_id=principal.user_id,
+        same_wait=(WaitlistEntry.start_date == booked.start)
+        & (WaitlistEntry.end_date == booked.end),
+        what="range",
     )
-    if (await session.execute(same)).first() is not None:
-        raise DomainError(
-            ErrorCode.ALREADY_EXISTS, "You are on the waitlist for this range already."
-        )
     if (
         await free_units_now(session=session, listing_id=data.listing_id, booked=booked)
         >= data.quantity
