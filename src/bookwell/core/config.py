@@ -100,6 +100,11 @@ class Settings(BaseSettings):
     trusted_documents: Path | None = None
     trusted_documents_only: bool = False
 
+    # Issue 18: reads the compiler (graphql/engine/) can answer as one SQL statement take that
+    # path; false sends every operation through the ordinary executor (the differential test
+    # compares the two).
+    compiled_reads: bool = True
+
     db_pool_size: int = 20
     db_max_overflow: int = 20
     # asyncpg's prepared statement cache per connection (its default, 100). 0 behind PgBouncer
