@@ -2,6 +2,9 @@
 work beside the API."""
 
 import asyncio
+import faulthandler
+import signal
+import sys
 from datetime import UTC, datetime, timedelta
 
 import click
@@ -74,13 +77,23 @@ def worker(threads: int | None, relay: bool) -> None:
     db_url, queue_url = settings.database_url, settings.redis_url
     assert db_url and queue_url
 
+    from bookwell.workers.background import STOP_DEADLINE_SECONDS
+
+    # `kill -USR1 <pid>` prints every thread's stack: where a busy or stuck worker is.
+    faulthandler.register(signal.SIGUSR1, file=sys.stderr, all_threads=True)
+
     async def run() -> None:
         work = BackgroundWork(settings, database_url=db_url, redis_url=queue_url, relay=relay)
         await work.start()
         click.echo(f"Worker running ({settings.worker_threads} threads, relay {relay}).")
         await until_signalled()
         click.echo("Stopping: letting running messages finish ...")
+        # A stop that outlasts its bound is stuck somewhere: print every thread's stack (the
+        # why) and exit 1, rather than keep a deploy or a supervisor waiting for ever. What
+        # the worker had not acknowledged goes back to the queue as a dead worker's would.
+        faulthandler.dump_traceback_later(STOP_DEADLINE_SECONDS, exit=True, file=sys.stderr)
         await work.stop()
+        faulthandler.cancel_dump_traceback_later()
 
     asyncio.run(run())
     click.echo("Stopped.")

@@ -25,6 +25,9 @@ log = logging.getLogger(__name__)
 
 # How long a stopping worker lets running messages finish; the rest are requeued.
 STOP_TIMEOUT_MS = 30_000
+# Dramatiq waits that long for its worker threads, then as long again for its consumers;
+# a stop not done by then is stuck (`bookwell worker` then prints its threads and exits 1).
+STOP_DEADLINE_SECONDS = 2 * STOP_TIMEOUT_MS / 1000 + 15
 
 OUTBOX_CHANNEL = "bookwell_outbox"
 
