@@ -86,6 +86,7 @@ class Listener:
         self._lost = asyncio.Event()
         self._first_attempt = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
 
     @property
     def connected(self) -> bool:
@@ -112,11 +113,20 @@ class Listener:
             await self._first_attempt.wait()
 
     async def stop(self) -> None:
+        """Stop reconnecting and close the connection. The reconnecting task is told by a
+        flag as well as cancelled: Python 3.11's `asyncio.wait_for` drops a cancellation
+        that arrives as the future it waits on completes (a connection lost just as the
+        stop came), and the task would then reconnect for ever."""
+        self._stopping = True
+        self._lost.set()
         task, self._task = self._task, None
         if task is not None:
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await asyncio.wait({task}, timeout=self._command_timeout)
+            if not task.done():
+                log.error(
+                    "LISTEN task did not stop within %.0f s; left behind", self._command_timeout
+                )
         async with self._lock:
             await self._drop_connection()
 
@@ -183,7 +193,7 @@ class Listener:
     async def _run(self) -> None:
         delay = self._min_backoff
         ever_connected = False
-        while True:
+        while not self._stopping:
             try:
                 await self._connect()
             except Exception as error:
@@ -199,6 +209,8 @@ class Listener:
             delay = self._min_backoff
             self._first_attempt.set()
             await self._watch()
+            if self._stopping:
+                return
             log.warning("LISTEN connection lost; reconnecting")
             async with self._lock:
                 await self._drop_connection()
@@ -208,6 +220,8 @@ class Listener:
         connection = await asyncpg.connect(
             self._dsn,
             timeout=self._command_timeout,
+            # asyncpg's UNLISTEN is a prepared statement: unnamed ones survive a PgBouncer.
+            statement_cache_size=0,
             server_settings={"application_name": self._application_name},
         )
         self._lost.clear()
@@ -230,7 +244,8 @@ class Listener:
         (a dead peer on a silent network is found only by talking to it)."""
         while not self._lost.is_set():
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._lost.wait(), self._health_interval)
+                async with asyncio.timeout(self._health_interval):
+                    await self._lost.wait()
                 return
             async with self._lock:
                 if not self.connected:
