@@ -192,7 +192,7 @@ async def contended(
     rng = random.Random(seed)
     classify = partial(classify_graphql, mutation="createReservation")
     connections = [HttpConnection(port, headers) for _ in range(clients)]
-    result, mismatches, rounds = Result(), [], 0
+    result, mismatches, rounds, round_seconds = Result(), [], 0, Result()
     deadline = time.perf_counter() + seconds
     try:
         while time.perf_counter() < deadline and rounds < max_rounds:
@@ -208,7 +208,9 @@ async def contended(
             answers = await asyncio.gather(
                 *(timed(conn, "/graphql", body, classify) for conn in connections)
             )
-            result.seconds += time.perf_counter() - began
+            took = time.perf_counter() - began
+            result.seconds += took
+            round_seconds.latencies.append(took)
             for answer in answers:
                 result.add(*answer)
             booked = sum(1 for _, kind, _ in answers if kind == OK)
@@ -219,7 +221,11 @@ async def contended(
         for conn in connections:
             await conn.close()
     found = measurement(result)
-    found.note = f"{rounds} rounds, booked == free units in {rounds - len(mismatches)}"
+    found.round_p99_ms = round_seconds.percentile(0.99)
+    found.note = (
+        f"{rounds} rounds (p50 {round_seconds.percentile(0.5):.0f} ms, p99 "
+        f"{found.round_p99_ms:.0f} ms), booked == free units in {rounds - len(mismatches)}"
+    )
     if mismatches:
         found.note += f"; MISMATCH in {len(mismatches)}: " + "; ".join(mismatches[:3])
     return found
