@@ -92,7 +92,8 @@ def goals(rows: list[Row], server: str) -> list[tuple[str, bool | None, str]]:
 
 def verdict(rows: list[Row], bookwells: list[str]) -> list[str]:
     """The lines the summary prints: ratios, then each Bookwell server's goals."""
-    lines = ["Ratios (medians):", *ratios(rows, bookwells), ""]
+    found = ratios(rows, bookwells)
+    lines = ["Ratios (medians):", *found, ""] if found else []
     for server in bookwells:
         lines.append(f"Goals of issue 18, {server}:")
         for goal, met, measured in goals(rows, server):

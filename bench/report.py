@@ -101,7 +101,7 @@ def collections_text(rows: list[Row]) -> str | None:
         known = [run.collections_per_1k for run in row.runs if run.collections_per_1k]
         if known:
             medians = (statistics.median(c[g] for c in known) for g in range(3))
-            parts.append(f"{row.name} {' / '.join(f'{m:.1f}' for m in medians)}")
+            parts.append(f"{row.name} [{row.server}] {' / '.join(f'{m:.1f}' for m in medians)}")
     if not parts:
         return None
     return "Server garbage collections per 1,000 requests (gen0 / gen1 / gen2): " + "; ".join(parts)
