@@ -209,21 +209,37 @@ async def load(
 async def bench_token(conn: asyncpg.Connection) -> str:
     """A fresh API token for the bench ADMIN (so nested reads see reservations), and no
     leftovers from an earlier run: the admin's bookings are deleted (the trigger frees them)."""
-    admin_id = await conn.fetchval("SELECT id FROM users WHERE email = $1", ADMIN_EMAIL)
-    if admin_id is None:
-        admin_id = uuid.UUID(bytes=new_id().bytes)
+    return await _fresh_token(conn, ADMIN_EMAIL, "Bench Admin", "ADMIN")
+
+
+async def contender_tokens(conn: asyncpg.Connection, count: int) -> list[str]:
+    """Fresh API tokens of `count` guests who race for one listing in the contended rounds:
+    people, not one account, since a guest may hold only maxGuestHolds (2) unpaid stays of a
+    listing. Their earlier bookings are deleted too."""
+    return [
+        await _fresh_token(conn, f"bench-contender-{n}@bench.invalid", f"Contender {n}", "GUEST")
+        for n in range(count)
+    ]
+
+
+async def _fresh_token(conn: asyncpg.Connection, email: str, name: str, role: str) -> str:
+    user_id = await conn.fetchval("SELECT id FROM users WHERE email = $1", email)
+    if user_id is None:
+        user_id = uuid.UUID(bytes=new_id().bytes)
         await conn.execute(
-            "INSERT INTO users (id, email, name, role) VALUES ($1, $2, 'Bench Admin', 'ADMIN')",
-            admin_id,
-            ADMIN_EMAIL,
+            "INSERT INTO users (id, email, name, role) VALUES ($1, $2, $3, $4)",
+            user_id,
+            email,
+            name,
+            role,
         )
-    await conn.execute("DELETE FROM reservations WHERE guest_id = $1", admin_id)
-    await conn.execute("DELETE FROM api_tokens WHERE user_id = $1", admin_id)
+    await conn.execute("DELETE FROM reservations WHERE guest_id = $1", user_id)
+    await conn.execute("DELETE FROM api_tokens WHERE user_id = $1", user_id)
     token = uuid.uuid4()
     await conn.execute(
         "INSERT INTO api_tokens (id, user_id, name, token_hash) VALUES ($1, $2, 'bench', $3)",
         uuid.UUID(bytes=new_id().bytes),
-        admin_id,
+        user_id,
         hashlib.sha256(token.bytes).digest(),
     )
     return str(token)

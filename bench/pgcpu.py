@@ -7,8 +7,11 @@ own connection, not other sessions on a shared PostgreSQL, and not PostgreSQL's 
 processes (WAL writer, checkpointer, autovacuum) nor parallel query workers, which live for
 one statement."""
 
+import asyncio
+import contextlib
 import os
 import re
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -79,7 +82,7 @@ class ServedBackends:
     """CPU of the PostgreSQL backends connected from one server process, between samples."""
 
     def __init__(self, db: asyncpg.Connection, pg_port: int):
-        self.db = db
+        self.db = db  # a connection of its own: watch() queries while the bench runs others
         self.pg_port = pg_port
 
     async def sample(self, server_pid: int) -> BackendSample:
@@ -102,3 +105,33 @@ def cpu_between(before: BackendSample, after: BackendSample) -> tuple[float, int
     that appeared counts from zero; one that went is lost (its last CPU cannot be read)."""
     used = sum(cpu - before.cpu.get(pid, 0.0) for pid, cpu in after.cpu.items())
     return used, len(set(before.cpu) - set(after.cpu))
+
+
+def merge(into: BackendSample, sample: BackendSample) -> None:
+    """Keep the latest (largest) CPU time seen of every backend."""
+    for pid, cpu in sample.cpu.items():
+        into.cpu[pid] = max(cpu, into.cpu.get(pid, 0.0))
+
+
+@contextlib.asynccontextmanager
+async def watching(
+    backends: ServedBackends, server_pid: int, interval: float = 0.05
+) -> AsyncIterator[BackendSample]:
+    """Samples every `interval` while the block runs, then once more: backends that a pool
+    opens and closes meanwhile (overflow connections under 100 contenders) are counted up to
+    their last sample, not lost."""
+    seen, stop = BackendSample(), asyncio.Event()
+
+    async def sample_until_stopped() -> None:
+        while not stop.is_set():
+            merge(seen, await backends.sample(server_pid))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), interval)
+
+    task = asyncio.create_task(sample_until_stopped())
+    try:
+        yield seen
+    finally:
+        stop.set()
+        await task
+        merge(seen, await backends.sample(server_pid))

@@ -21,7 +21,7 @@ from bench import checks, data, goals, peer, scenarios, wrk
 from bench.client import closed_loop, measurement
 from bench.database import bench_database, plain
 from bench.peer_workloads import check_equivalent, cursor_prefix, peer_workloads
-from bench.pgcpu import ServedBackends, cpu_between
+from bench.pgcpu import ServedBackends, cpu_between, watching
 from bench.report import Measurement, Row, as_json, revision, summary
 from bench.scenarios import ORDER
 from bench.servers import RESULTS, Server, bare_server, graphql_server
@@ -209,7 +209,7 @@ async def run_scenarios(url, setup, bookwells: list[Server], bare: Server, peer_
                 "contended", name, args.contenders, [], server.name
             )
     db = await asyncpg.connect(plain(url))
-    backends = ServedBackends(db, make_url(url).port or 5432)
+    backends = ServedBackends(await asyncpg.connect(plain(url)), make_url(url).port or 5432)
     try:
         for repeat in range(args.repeat):
             print(f"Run {repeat + 1} of {args.repeat} (client: {tool}) ...")
@@ -224,24 +224,28 @@ async def run_scenarios(url, setup, bookwells: list[Server], bare: Server, peer_
             if "contended" not in chosen:
                 continue
             for server in bookwells if repeat % 2 == 0 else bookwells[::-1]:
-                found = await contended(server, db, backends, setup, auth, args, repeat)
+                found = await contended(server, db, backends, setup, args, repeat)
                 rows[("contended", server.name)].runs.append(found)
                 print(f"  createReservation, contended [{server.name}]: {found.rps:.0f} req/s, "
                       f"{found.note}")  # fmt: skip
     finally:
         await db.close()
+        await backends.db.close()
     return list(rows.values())
 
 
-async def contended(server, db, backends, setup, auth, args, repeat) -> Measurement:
+async def contended(server, db, backends, setup, args, repeat) -> Measurement:
+    tokens = await data.contender_tokens(db, args.contenders)
     cpu, pg_before = server.cpu_seconds(), await backends.sample(server.pid)
-    found = await scenarios.contended(
-        port=server.port, headers=auth, db=db, listing_ids=setup.stay_ids,
-        clients=args.contenders, seconds=args.duration, seed=args.seed + repeat,
-    )  # fmt: skip
+    # The pool's overflow connections close after each round: watched, not sampled twice.
+    async with watching(backends, server.pid) as seen:
+        found = await scenarios.contended(
+            port=server.port, tokens=tokens, db=db, listing_ids=setup.stay_ids,
+            clients=args.contenders, seconds=args.duration, seed=args.seed + repeat,
+        )  # fmt: skip
     requests = max(1, found.requests)
     found.server_cpu_ms = (server.cpu_seconds() - cpu) * 1000 / requests
-    used, found.pg_backends_gone = cpu_between(pg_before, await backends.sample(server.pid))
+    used, found.pg_backends_gone = cpu_between(pg_before, seen)
     found.pg_cpu_ms = used * 1000 / requests
     return found
 

@@ -178,7 +178,7 @@ def workloads(setup: Setup, count: int, seed: int) -> dict[str, Workload]:
 async def contended(
     *,
     port: int,
-    headers: dict[str, str],
+    tokens: list[str],
     db: asyncpg.Connection,
     listing_ids: list[uuid.UUID],
     clients: int,
@@ -186,12 +186,16 @@ async def contended(
     seed: int,
     max_rounds: int = 1000,
 ) -> Measurement:
-    """Rounds of `clients` simultaneous bookings of the same listing and dates, until `seconds`
-    have passed. In each round exactly the free units must be booked and every other request
-    answered UNAVAILABLE; any other answer is a failure."""
+    """Rounds of `clients` simultaneous bookings of the same listing and dates, each by another
+    guest (`tokens`, one a connection), until `seconds` have passed. In each round exactly the
+    free units must be booked and every other request answered UNAVAILABLE; any other answer
+    is a failure."""
     rng = random.Random(seed)
     classify = partial(classify_graphql, mutation="createReservation")
-    connections = [HttpConnection(port, headers) for _ in range(clients)]
+    connections = [
+        HttpConnection(port, {"Authorization": f"Bearer {tokens[n % len(tokens)]}"})
+        for n in range(clients)
+    ]
     result, mismatches, rounds, round_seconds = Result(), [], 0, Result()
     deadline = time.perf_counter() + seconds
     try:

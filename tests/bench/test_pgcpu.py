@@ -8,6 +8,7 @@ from bench.pgcpu import (
     BackendSample,
     client_ports,
     cpu_between,
+    merge,
     process_cpu_seconds,
     stat_cpu_seconds,
     tcp_table_ports,
@@ -56,3 +57,10 @@ def test_cpu_between_counts_new_backends_from_zero_and_reports_gone_ones():
     used, gone = cpu_between(before, after)
     assert used == 0.5 + 0.25 + 0.5
     assert gone == 1
+
+
+def test_merge_keeps_the_latest_time_of_every_backend_seen():
+    seen = BackendSample({1: 2.0})
+    merge(seen, BackendSample({1: 2.5, 2: 0.25}))
+    merge(seen, BackendSample({2: 0.5}))  # 1 has gone: its last time stays
+    assert seen.cpu == {1: 2.5, 2: 0.5}
