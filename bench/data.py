@@ -36,6 +36,7 @@ KINDS = ["STAY", "STAY", "STAY", "RESTAURANT", "SPACE", "EQUIPMENT"]
 UNITS = [1, 1, 1, 2, 2, 3, 4, 6]
 BOOKED_DAYS = 730  # reservations fill [tomorrow, tomorrow + BOOKED_DAYS)
 ADMIN_EMAIL = "bench-admin@bench.invalid"
+CONTENDER_EMAIL = "bench-contender-%s@bench.invalid"
 TABLES = "idempotency_keys, reservations, listing_nights, api_tokens, listings, users"
 
 
@@ -208,7 +209,12 @@ async def load(
 
 async def bench_token(conn: asyncpg.Connection) -> str:
     """A fresh API token for the bench ADMIN (so nested reads see reservations), and no
-    leftovers from an earlier run: the admin's bookings are deleted (the trigger frees them)."""
+    leftovers from an earlier run: the admin's and the contenders' bookings are deleted (the
+    trigger frees them), so that --reuse finds the loaded count."""
+    await conn.execute(
+        "DELETE FROM reservations WHERE guest_id IN (SELECT id FROM users WHERE email LIKE $1)",
+        CONTENDER_EMAIL % "%",
+    )
     return await _fresh_token(conn, ADMIN_EMAIL, "Bench Admin", "ADMIN")
 
 
@@ -217,7 +223,7 @@ async def contender_tokens(conn: asyncpg.Connection, count: int) -> list[str]:
     people, not one account, since a guest may hold only maxGuestHolds (2) unpaid stays of a
     listing. Their earlier bookings are deleted too."""
     return [
-        await _fresh_token(conn, f"bench-contender-{n}@bench.invalid", f"Contender {n}", "GUEST")
+        await _fresh_token(conn, CONTENDER_EMAIL % n, f"Contender {n}", "GUEST")
         for n in range(count)
     ]
 
