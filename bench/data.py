@@ -240,7 +240,11 @@ async def _fresh_token(conn: asyncpg.Connection, email: str, name: str, role: st
             role,
         )
     await conn.execute("DELETE FROM reservations WHERE guest_id = $1", user_id)
-    await conn.execute("DELETE FROM api_tokens WHERE user_id = $1", user_id)
+    # Another run on the same database may be using a recent token: only old ones go.
+    await conn.execute(
+        "DELETE FROM api_tokens WHERE user_id = $1 AND created_at < now() - interval '1 day'",
+        user_id,
+    )
     token = uuid.uuid4()
     await conn.execute(
         "INSERT INTO api_tokens (id, user_id, name, token_hash) VALUES ($1, $2, 'bench', $3)",
