@@ -69,7 +69,7 @@ export default {{
     makePgService({{
       connectionString: {dsn},
       schemas: ["public", "{schema}"],
-      poolConfig: {{ max: {pool} }},
+      poolConfig: {{ max: {pool}, idleTimeoutMillis: 0 }},
     }}),
   ],
   grafserv: {{ host: "{host}", port: {port}, graphqlPath: "/graphql", graphiql: false }},
