@@ -211,11 +211,17 @@ async def bench_token(conn: asyncpg.Connection) -> str:
     """A fresh API token for the bench ADMIN (so nested reads see reservations), and no
     leftovers from an earlier run: the admin's and the contenders' bookings are deleted (the
     trigger frees them), so that --reuse finds the loaded count."""
+    await delete_contender_bookings(conn)
+    return await _fresh_token(conn, ADMIN_EMAIL, "Bench Admin", "ADMIN")
+
+
+async def delete_contender_bookings(conn: asyncpg.Connection) -> None:
+    """Also at the end of a run: a bench older than the contender accounts, sharing the
+    database, would otherwise find more reservations than it loaded and load anew."""
     await conn.execute(
         "DELETE FROM reservations WHERE guest_id IN (SELECT id FROM users WHERE email LIKE $1)",
         CONTENDER_EMAIL % "%",
     )
-    return await _fresh_token(conn, ADMIN_EMAIL, "Bench Admin", "ADMIN")
 
 
 async def contender_tokens(conn: asyncpg.Connection, count: int) -> list[str]:

@@ -229,6 +229,7 @@ async def run_scenarios(url, setup, bookwells: list[Server], bare: Server, peer_
                 print(f"  createReservation, contended [{server.name}]: {found.rps:.0f} req/s, "
                       f"{found.note}")  # fmt: skip
     finally:
+        await data.delete_contender_bookings(db)
         await db.close()
         await backends.db.close()
     return list(rows.values())
