@@ -14,7 +14,7 @@ async def run_all(loads: dict, graphql: Server, bare: Server, auth: dict) -> Non
     for key in ORDER:
         server = bare if key == "search_bare" else graphql
         answer = await check(server, loads[key], auth if loads[key].authorized else {})
-        print(f"check: {loads[key].name}: answered", end="")
+        print(f"check: {loads[key].name} [{server.name}]: answered", end="")
         print(f" ({describe_nested(answer)})" if key == "nested" else "")
     await check_same_results(graphql, bare, loads["search_city"], loads["search_bare"])
 

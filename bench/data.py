@@ -36,6 +36,7 @@ KINDS = ["STAY", "STAY", "STAY", "RESTAURANT", "SPACE", "EQUIPMENT"]
 UNITS = [1, 1, 1, 2, 2, 3, 4, 6]
 BOOKED_DAYS = 730  # reservations fill [tomorrow, tomorrow + BOOKED_DAYS)
 ADMIN_EMAIL = "bench-admin@bench.invalid"
+CONTENDER_EMAIL = "bench-contender-%s@bench.invalid"
 TABLES = "idempotency_keys, reservations, listing_nights, api_tokens, listings, users"
 
 
@@ -208,22 +209,53 @@ async def load(
 
 async def bench_token(conn: asyncpg.Connection) -> str:
     """A fresh API token for the bench ADMIN (so nested reads see reservations), and no
-    leftovers from an earlier run: the admin's bookings are deleted (the trigger frees them)."""
-    admin_id = await conn.fetchval("SELECT id FROM users WHERE email = $1", ADMIN_EMAIL)
-    if admin_id is None:
-        admin_id = uuid.UUID(bytes=new_id().bytes)
+    leftovers from an earlier run: the admin's and the contenders' bookings are deleted (the
+    trigger frees them), so that --reuse finds the loaded count."""
+    await delete_contender_bookings(conn)
+    return await _fresh_token(conn, ADMIN_EMAIL, "Bench Admin", "ADMIN")
+
+
+async def delete_contender_bookings(conn: asyncpg.Connection) -> None:
+    """Also at the end of a run: a bench older than the contender accounts, sharing the
+    database, would otherwise find more reservations than it loaded and load anew."""
+    await conn.execute(
+        "DELETE FROM reservations WHERE guest_id IN (SELECT id FROM users WHERE email LIKE $1)",
+        CONTENDER_EMAIL % "%",
+    )
+
+
+async def contender_tokens(conn: asyncpg.Connection, count: int) -> list[str]:
+    """Fresh API tokens of `count` guests who race for one listing in the contended rounds:
+    people, not one account, since a guest may hold only maxGuestHolds (2) unpaid stays of a
+    listing. Their earlier bookings are deleted too."""
+    return [
+        await _fresh_token(conn, CONTENDER_EMAIL % n, f"Contender {n}", "GUEST")
+        for n in range(count)
+    ]
+
+
+async def _fresh_token(conn: asyncpg.Connection, email: str, name: str, role: str) -> str:
+    user_id = await conn.fetchval("SELECT id FROM users WHERE email = $1", email)
+    if user_id is None:
+        user_id = uuid.UUID(bytes=new_id().bytes)
         await conn.execute(
-            "INSERT INTO users (id, email, name, role) VALUES ($1, $2, 'Bench Admin', 'ADMIN')",
-            admin_id,
-            ADMIN_EMAIL,
+            "INSERT INTO users (id, email, name, role) VALUES ($1, $2, $3, $4)",
+            user_id,
+            email,
+            name,
+            role,
         )
-    await conn.execute("DELETE FROM reservations WHERE guest_id = $1", admin_id)
-    await conn.execute("DELETE FROM api_tokens WHERE user_id = $1", admin_id)
+    await conn.execute("DELETE FROM reservations WHERE guest_id = $1", user_id)
+    # Another run on the same database may be using a recent token: only old ones go.
+    await conn.execute(
+        "DELETE FROM api_tokens WHERE user_id = $1 AND created_at < now() - interval '1 day'",
+        user_id,
+    )
     token = uuid.uuid4()
     await conn.execute(
         "INSERT INTO api_tokens (id, user_id, name, token_hash) VALUES ($1, $2, 'bench', $3)",
         uuid.UUID(bytes=new_id().bytes),
-        admin_id,
+        user_id,
         hashlib.sha256(token.bytes).digest(),
     )
     return str(token)

@@ -11,12 +11,17 @@ import asyncio
 import json
 import sys
 import time
+from contextlib import ExitStack
+from pathlib import Path
 
 import asyncpg
+from sqlalchemy import make_url
 
-from bench import checks, data, scenarios, wrk
+from bench import checks, data, goals, peer, scenarios, wrk
 from bench.client import closed_loop, measurement
 from bench.database import bench_database, plain
+from bench.peer_workloads import check_equivalent, cursor_prefix, peer_workloads
+from bench.pgcpu import ServedBackends, cpu_between, watching
 from bench.report import Measurement, Row, as_json, revision, summary
 from bench.scenarios import ORDER
 from bench.servers import RESULTS, Server, bare_server, graphql_server
@@ -41,6 +46,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         nargs="+",
         choices=[*ORDER, "contended"],
         help="measure just these scenarios (the bare search goes with search_city)",
+    )
+    parser.add_argument(
+        "--server-src",
+        action="append",
+        type=Path,
+        metavar="CHECKOUT",
+        help="run Bookwell from this checkout's src/ (repeat it to alternate several, e.g. "
+        "main before and after a change); default: this checkout",
+    )
+    parser.add_argument(
+        "--peer",
+        choices=["postgraphile", "none"],
+        default="postgraphile",
+        help="the peer for the nested read and availability (installed on first use)",
     )
     return parser.parse_args(argv)
 
@@ -84,12 +103,19 @@ async def prepare(url: str, args: argparse.Namespace) -> tuple[scenarios.Setup, 
 
 
 async def measure(
-    server: Server, workload: scenarios.Workload, args, headers: dict, tool: str
+    server: Server,
+    workload: scenarios.Workload,
+    args,
+    headers: dict,
+    tool: str,
+    backends: ServedBackends,
 ) -> Measurement:
-    """A warm-up, then one measured run; with the server's CPU time per request."""
+    """A warm-up, then one measured run; with the CPU time per request of the server process
+    and of the PostgreSQL backends serving it."""
     for seconds, measured in ((args.warmup, False), (args.duration, True)):
         if seconds <= 0:
             continue
+        pg_before = await backends.sample(server.pid) if measured else None
         cpu, bodies = server.cpu_seconds(), workload.next_bodies()
         collections = server.collections() if measured else None
         if tool == "wrk":
@@ -111,8 +137,10 @@ async def measure(
             )
         # + clients: requests cut short at the end of a run may have reached the server.
         workload.sent += sum(found.outcomes.values()) + args.clients
-        if measured and found.requests:
+        if measured and found.requests and pg_before is not None:
             found.server_cpu_ms = (server.cpu_seconds() - cpu) * 1000 / found.requests
+            used, found.pg_backends_gone = cpu_between(pg_before, await backends.sample(server.pid))
+            found.pg_cpu_ms = used * 1000 / found.requests
             after = server.collections()
             if collections is not None and after is not None:
                 found.collections_per_1k = tuple(  # type: ignore[assignment]
@@ -127,42 +155,100 @@ def pick_client(choice: str) -> str:
     return "wrk" if choice == "wrk" or (choice == "auto" and wrk.available()) else "python"
 
 
-async def run_scenarios(url, setup, graphql: Server, bare: Server, args) -> list[Row]:
+Group = tuple[str, list[tuple[Server, scenarios.Workload]]]
+
+
+async def prepare_peer(peer_server, bookwell: Server, loads: dict, auth: dict) -> dict:
+    """The peer's workloads, checked like Bookwell's and against Bookwell's answers."""
+    if peer_server is None:
+        return {}
+    peers = peer_workloads(loads, await cursor_prefix(peer_server))
+    for load in peers.values():
+        await checks.check(peer_server, load, {})
+    await check_equivalent(bookwell, peer_server, loads, peers, auth)
+    return peers
+
+
+def plan(chosen: set[str], bookwells: list[Server], bare: Server, peer_server, loads, peers):
+    """Per scenario, the servers that answer it in turn: each Bookwell, then the bare handler
+    (one-city search) or the peer (nested read, availability), with their workloads."""
+    groups: list[Group] = []
+    for key in ORDER:
+        if key == "search_bare" or key not in chosen:
+            continue
+        entries = [(server, loads[key]) for server in bookwells]
+        if key == "search_city":
+            entries.append((bare, loads["search_bare"]))
+        if key in peers:
+            entries.append((peer_server, peers[key]))
+        groups.append((key, entries))
+    return groups
+
+
+async def run_scenarios(url, setup, bookwells: list[Server], bare: Server, peer_server, args):
     tool = pick_client(args.client)
     auth = {"Authorization": f"Bearer {setup.token}"}
     # Bodies per workload: more than all its runs send, at up to 3,000 req/s.
-    count = max(2_000, int((args.duration + args.warmup) * args.repeat * 3_000))
+    servers = len(bookwells)
+    count = max(2_000, int((args.duration + args.warmup) * args.repeat * servers * 3_000))
     loads = scenarios.workloads(setup, count, args.seed)
-    await checks.run_all(loads, graphql, bare, auth)
+    for server in bookwells:
+        await checks.run_all(loads, server, bare, auth)
+    peers = await prepare_peer(peer_server, bookwells[0], loads, auth)
     chosen = set(args.only or [*ORDER, "contended"])
-    if "search_city" in chosen:  # the table compares them
-        chosen.add("search_bare")
-    keys = [key for key in ORDER if key in chosen]
-    rows = {key: Row(key, loads[key].name, args.clients, []) for key in keys}
+    groups = plan(chosen, bookwells, bare, peer_server, loads, peers)
+    rows = {
+        (key, server.name): Row(key, load.name, args.clients, [], server=server.name)
+        for key, entries in groups
+        for server, load in entries
+    }
     if "contended" in chosen:
-        rows["contended"] = Row("contended", "createReservation, contended", args.contenders, [])
+        for server in bookwells:
+            name = "createReservation, contended"
+            rows[("contended", server.name)] = Row(
+                "contended", name, args.contenders, [], server.name
+            )
     db = await asyncpg.connect(plain(url))
+    backends = ServedBackends(await asyncpg.connect(plain(url)), make_url(url).port or 5432)
     try:
         for repeat in range(args.repeat):
             print(f"Run {repeat + 1} of {args.repeat} (client: {tool}) ...")
-            for key in keys:
-                load, server = loads[key], bare if key == "search_bare" else graphql
-                headers = auth if load.authorized else {}
-                rows[key].runs.append(await measure(server, load, args, headers, tool))
-                print(f"  {load.name}: {rows[key].runs[-1].rps:.0f} req/s")
-            if "contended" not in rows:
+            for key, entries in groups:
+                # Alternate who goes first, so that a machine slowing down favours no one.
+                for server, load in entries if repeat % 2 == 0 else entries[::-1]:
+                    headers = auth if load.authorized else {}
+                    found = await measure(server, load, args, headers, tool, backends)
+                    rows[(key, server.name)].runs.append(found)
+                    cpu = f"{found.server_cpu_ms or 0:.2f} + PG {found.pg_cpu_ms or 0:.2f}"
+                    print(f"  {load.name} [{server.name}]: {found.rps:.0f} req/s, CPU ms/req {cpu}")
+            if "contended" not in chosen:
                 continue
-            cpu = graphql.cpu_seconds()
-            found = await scenarios.contended(
-                port=graphql.port, headers=auth, db=db, listing_ids=setup.stay_ids,
-                clients=args.contenders, seconds=args.duration, seed=args.seed + repeat,
-            )  # fmt: skip
-            found.server_cpu_ms = (graphql.cpu_seconds() - cpu) * 1000 / max(1, found.requests)
-            rows["contended"].runs.append(found)
-            print(f"  {rows['contended'].name}: {found.rps:.0f} req/s, {found.note}")
+            for server in bookwells if repeat % 2 == 0 else bookwells[::-1]:
+                found = await contended(server, db, backends, setup, args, repeat)
+                rows[("contended", server.name)].runs.append(found)
+                print(f"  createReservation, contended [{server.name}]: {found.rps:.0f} req/s, "
+                      f"{found.note}")  # fmt: skip
     finally:
+        await data.delete_contender_bookings(db)
         await db.close()
+        await backends.db.close()
     return list(rows.values())
+
+
+async def contended(server, db, backends, setup, args, repeat) -> Measurement:
+    tokens = await data.contender_tokens(db, args.contenders)
+    cpu, pg_before = server.cpu_seconds(), await backends.sample(server.pid)
+    # The pool's overflow connections close after each round: watched, not sampled twice.
+    async with watching(backends, server.pid) as seen:
+        found = await scenarios.contended(
+            port=server.port, tokens=tokens, db=db, listing_ids=setup.stay_ids,
+            clients=args.contenders, seconds=args.duration, seed=args.seed + repeat,
+        )  # fmt: skip
+    requests = max(1, found.requests)
+    found.server_cpu_ms = (server.cpu_seconds() - cpu) * 1000 / requests
+    used, found.pg_backends_gone = cpu_between(pg_before, seen)
+    found.pg_cpu_ms = used * 1000 / requests
+    return found
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -170,15 +256,31 @@ def main(argv: list[str] | None = None) -> None:
     if args.duration <= 0 or args.repeat < 1:
         raise SystemExit("--duration must be positive and --repeat at least 1.")
     command = "uv run python -m bench.run " + " ".join(sys.argv[1:] if argv is None else argv)
+    sources = args.server_src or [None]
+    labels = [revision(src) for src in sources]
+    if len(set(labels)) != len(labels):
+        labels = [f"{label} #{n}" for n, label in enumerate(labels, 1)]
     with bench_database() as url:
         print(f"Database: {describe(url)}")
         migrate.upgrade(url)
         setup, data_note = _run(prepare(url, args))
-        measured = revision()
-        print(f"Measuring {measured}")
-        with graphql_server(url) as graphql, bare_server(url) as bare:
-            rows = _run(run_scenarios(url, setup, graphql, bare, args))
-    text = summary(rows, args, command.strip(), measured, data_note)
+        if args.peer == "postgraphile":
+            peer.install()
+            _run(peer.create_objects(plain(url)))
+        print(f"Measuring {', '.join(labels)}")
+        with ExitStack() as stack:
+            bookwells = [
+                stack.enter_context(graphql_server(url, label, src))
+                for label, src in zip(labels, sources, strict=True)
+            ]
+            bare = stack.enter_context(bare_server(url))
+            bare.name = goals.BARE
+            peer_server = None
+            if args.peer == "postgraphile":
+                peer_server = stack.enter_context(peer.postgraphile_server(plain(url)))
+            rows = _run(run_scenarios(url, setup, bookwells, bare, peer_server, args))
+    verdict = goals.verdict(rows, labels)
+    text = summary(rows, args, command.strip(), ", ".join(labels), data_note, verdict)
     print("\n" + text)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "latest.md").write_text(text + "\n")

@@ -178,7 +178,7 @@ def workloads(setup: Setup, count: int, seed: int) -> dict[str, Workload]:
 async def contended(
     *,
     port: int,
-    headers: dict[str, str],
+    tokens: list[str],
     db: asyncpg.Connection,
     listing_ids: list[uuid.UUID],
     clients: int,
@@ -186,13 +186,17 @@ async def contended(
     seed: int,
     max_rounds: int = 1000,
 ) -> Measurement:
-    """Rounds of `clients` simultaneous bookings of the same listing and dates, until `seconds`
-    have passed. In each round exactly the free units must be booked and every other request
-    answered UNAVAILABLE; any other answer is a failure."""
+    """Rounds of `clients` simultaneous bookings of the same listing and dates, each by another
+    guest (`tokens`, one a connection), until `seconds` have passed. In each round exactly the
+    free units must be booked and every other request answered UNAVAILABLE; any other answer
+    is a failure."""
     rng = random.Random(seed)
     classify = partial(classify_graphql, mutation="createReservation")
-    connections = [HttpConnection(port, headers) for _ in range(clients)]
-    result, mismatches, rounds = Result(), [], 0
+    connections = [
+        HttpConnection(port, {"Authorization": f"Bearer {tokens[n % len(tokens)]}"})
+        for n in range(clients)
+    ]
+    result, mismatches, rounds, round_seconds = Result(), [], 0, Result()
     deadline = time.perf_counter() + seconds
     try:
         while time.perf_counter() < deadline and rounds < max_rounds:
@@ -208,7 +212,9 @@ async def contended(
             answers = await asyncio.gather(
                 *(timed(conn, "/graphql", body, classify) for conn in connections)
             )
-            result.seconds += time.perf_counter() - began
+            took = time.perf_counter() - began
+            result.seconds += took
+            round_seconds.latencies.append(took)
             for answer in answers:
                 result.add(*answer)
             booked = sum(1 for _, kind, _ in answers if kind == OK)
@@ -219,7 +225,11 @@ async def contended(
         for conn in connections:
             await conn.close()
     found = measurement(result)
-    found.note = f"{rounds} rounds, booked == free units in {rounds - len(mismatches)}"
+    found.round_p99_ms = round_seconds.percentile(0.99)
+    found.note = (
+        f"{rounds} rounds (p50 {round_seconds.percentile(0.5):.0f} ms, p99 "
+        f"{found.round_p99_ms:.0f} ms), booked == free units in {rounds - len(mismatches)}"
+    )
     if mismatches:
         found.note += f"; MISMATCH in {len(mismatches)}: " + "; ".join(mismatches[:3])
     return found

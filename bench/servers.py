@@ -76,7 +76,7 @@ def _wait_ready(port: int, process: subprocess.Popen, log: Path, timeout: float 
 def uvicorn(name: str, factory: str, env: dict[str, str]) -> Iterator[Server]:
     port = free_port()
     RESULTS.mkdir(parents=True, exist_ok=True)
-    log = RESULTS / f"server-{name}.log"
+    log = RESULTS / f"server-{re.sub(r'[^A-Za-z0-9_.-]+', '-', name).strip('-')}.log"
     command = [
         sys.executable, "-m", "uvicorn", factory, "--factory", "--host", HOST,
         "--port", str(port), "--workers", "1", "--loop", "uvloop", "--http", "httptools",
@@ -98,8 +98,12 @@ def uvicorn(name: str, factory: str, env: dict[str, str]) -> Iterator[Server]:
             process.wait()
 
 
-def graphql_server(url: str) -> AbstractContextManager[Server]:
-    """The real app, configured as a deployment would be, apart from the fixed key."""
+def graphql_server(
+    url: str, name: str = "graphql", src: Path | None = None
+) -> AbstractContextManager[Server]:
+    """The real app, configured as a deployment would be, apart from the fixed key; with `src`,
+    the bookwell package of another checkout (its src/ first on PYTHONPATH, this checkout's
+    installed packages)."""
     env = {
         "DATABASE_URL": url,
         "BOOKWELL_SECRET_KEY": "bench",
@@ -109,7 +113,11 @@ def graphql_server(url: str) -> AbstractContextManager[Server]:
         # booking path, not the rate limiter's refusals.
         "BOOKWELL_RATE_LIMITS": "false",
     }
-    return uvicorn("graphql", "bookwell.app:create_app", env)
+    if src is not None:
+        env["PYTHONPATH"] = os.pathsep.join(
+            [str(src.resolve() / "src"), *filter(None, [os.environ.get("PYTHONPATH")])]
+        )
+    return uvicorn(name, "bookwell.app:create_app", env)
 
 
 def bare_server(url: str) -> AbstractContextManager[Server]:
