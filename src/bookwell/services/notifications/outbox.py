@@ -57,6 +57,9 @@ class Event(enum.StrEnum):
     # The waitlisted guest and the host: a hold was placed for the guest (reservation_id)
     # until `expires_at`.
     WAITLIST_OFFERED = "waitlist.offered"
+    # Nobody by email (the guest's confirmation says it); webhooks only. dedupe_key:
+    # payment.recorded:<payment id>.
+    PAYMENT_RECORDED = "payment.recorded"
 
 
 async def record(
