@@ -60,6 +60,9 @@ class Event(enum.StrEnum):
     # Nobody by email (the guest's confirmation says it); webhooks only. dedupe_key:
     # payment.recorded:<payment id>.
     PAYMENT_RECORDED = "payment.recorded"
+    # Nobody by email: webhook deliveries due now (a replay, an endpoint enabled again).
+    # data: endpoint_id, or delivery_id (services/webhooks).
+    WEBHOOKS_DUE = "webhooks.due"
 
 
 async def record(

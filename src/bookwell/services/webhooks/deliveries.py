@@ -21,12 +21,15 @@ from bookwell.core.pagination import Page, PageRequest, keyset, page_of
 from bookwell.core.records import build_all
 from bookwell.models import (
     DeliveryStatus,
+    OutboxMessage,
     WebhookAttempt,
     WebhookDelivery,
     WebhookEndpoint,
     new_id,
 )
 from bookwell.services.accounts.principal import Principal
+from bookwell.services.notifications import outbox
+from bookwell.services.notifications.outbox import Event
 from bookwell.services.webhooks.endpoints import endpoint_of
 from bookwell.services.webhooks.events import event_facts, new_message_id, payload, webhook_event
 from bookwell.services.webhooks.records import (
@@ -43,7 +46,11 @@ EARLY = timedelta(seconds=2)
 
 async def fan_out(*, session: AsyncSession, outbox_id: int) -> list[uuid.UUID]:
     """A delivery of the outbox event for every enabled endpoint that hears of it (once:
-    a second call adds none); the ids of the event's deliveries still pending."""
+    a second call adds none); the ids of the event's deliveries still pending. A
+    `webhooks.due` event names deliveries due now instead (`resend`)."""
+    due = await _due_now(session, outbox_id)
+    if due is not None:
+        return due
     facts = await event_facts(session=session, outbox_id=outbox_id)
     event = webhook_event(facts.event) if facts is not None else None
     if facts is None or event is None:
@@ -78,6 +85,44 @@ async def fan_out(*, session: AsyncSession, outbox_id: int) -> list[uuid.UUID]:
         WebhookDelivery.status == DeliveryStatus.PENDING,
     )
     return list((await session.execute(pending)).scalars())
+
+
+async def resend(
+    *,
+    session: AsyncSession,
+    delivery_id: uuid.UUID | None = None,
+    endpoint_id: uuid.UUID | None = None,
+) -> None:
+    """Have the pending delivery (or all of an endpoint's) sent now, through the outbox:
+    the relay hands the event to a worker as soon as the caller's transaction commits."""
+    pending = WebhookDelivery.status == DeliveryStatus.PENDING
+    chosen = (
+        WebhookDelivery.id == delivery_id
+        if delivery_id is not None
+        else WebhookDelivery.endpoint_id == endpoint_id
+    )
+    await session.execute(
+        update(WebhookDelivery).where(pending, chosen).values(next_attempt_at=func.now())
+    )
+    named = {"delivery_id": str(delivery_id)} if delivery_id else {"endpoint_id": str(endpoint_id)}
+    await outbox.record(session=session, event=Event.WEBHOOKS_DUE, data=named)
+
+
+async def _due_now(session: AsyncSession, outbox_id: int) -> list[uuid.UUID] | None:
+    """The pending deliveries a `webhooks.due` event names; None for other events."""
+    row = (
+        await session.execute(
+            select(OutboxMessage.event, OutboxMessage.data).where(OutboxMessage.id == outbox_id)
+        )
+    ).one_or_none()
+    if row is None or row.event != Event.WEBHOOKS_DUE.value:
+        return None
+    stmt = select(WebhookDelivery.id).where(WebhookDelivery.status == DeliveryStatus.PENDING)
+    if "delivery_id" in row.data:
+        stmt = stmt.where(WebhookDelivery.id == uuid.UUID(row.data["delivery_id"]))
+    else:
+        stmt = stmt.where(WebhookDelivery.endpoint_id == uuid.UUID(row.data["endpoint_id"]))
+    return list((await session.execute(stmt)).scalars())
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,7 +330,9 @@ async def replay(
         )
         .returning(*DELIVERY_COLUMNS)
     )
-    return DeliveryRecord(*(await session.execute(stmt)).one())
+    replayed = DeliveryRecord(*(await session.execute(stmt)).one())
+    await resend(session=session, delivery_id=delivery_id)
+    return replayed
 
 
 def _of_endpoint(endpoint_id: uuid.UUID) -> ColumnElement[bool]:
@@ -318,3 +365,18 @@ async def list_attempts(
 async def count_attempts(*, session: AsyncSession, delivery_id: uuid.UUID) -> int:
     stmt = select(func.count()).where(WebhookAttempt.delivery_id == delivery_id)
     return (await session.execute(stmt)).scalar_one()
+
+
+async def attempts_seen_by(
+    *, session: AsyncSession, principal: Principal, ids: Sequence[uuid.UUID]
+) -> list[AttemptRecord]:
+    """Attempts by id, of endpoints the principal may see (own; an admin: all)."""
+    stmt = (
+        select(*ATTEMPT_COLUMNS)
+        .join(WebhookDelivery, WebhookDelivery.id == WebhookAttempt.delivery_id)
+        .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+        .where(WebhookAttempt.id.in_(ids))
+    )
+    if not principal.is_admin:
+        stmt = stmt.where(WebhookEndpoint.owner_id == principal.user_id)
+    return build_all(AttemptRecord, await session.execute(stmt))
