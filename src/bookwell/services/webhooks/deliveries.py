@@ -45,7 +45,7 @@ EARLY = timedelta(seconds=2)
 
 
 async def fan_out(*, session: AsyncSession, outbox_id: int) -> list[uuid.UUID]:
-    """A delivery of the outbox event for every enabled endpoint that hears of it (once:
+    """A delivery of the outbox event for every endpoint that hears of it (once:
     a second call adds none); the ids of the event's deliveries still pending. A
     `webhooks.due` event names deliveries due now instead (`resend`)."""
     due = await _due_now(session, outbox_id)
@@ -55,8 +55,8 @@ async def fan_out(*, session: AsyncSession, outbox_id: int) -> list[uuid.UUID]:
     event = webhook_event(facts.event) if facts is not None else None
     if facts is None or event is None:
         return []
+    # A disabled endpoint's deliveries are kept, unsent, until it is enabled again.
     hears = select(WebhookEndpoint.id).where(
-        WebhookEndpoint.enabled,
         WebhookEndpoint.events.contains([event.value]),
         or_(WebhookEndpoint.is_global, WebhookEndpoint.owner_id == facts.owner_id),
         or_(
