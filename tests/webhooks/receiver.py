@@ -49,7 +49,7 @@ def running_receiver(**options: object) -> Iterator[Receiver]:
     receiver = Receiver(**options)  # type: ignore[arg-type]
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        def do_POST(self) -> None:
             length = int(self.headers.get("content-length") or 0)
             body = self.rfile.read(length)
             headers = {key.lower(): value for key, value in self.headers.items()}
