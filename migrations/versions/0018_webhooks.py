@@ -87,6 +87,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_webhook_deliveries_endpoint_id", "webhook_deliveries", ["endpoint_id", "id"]
     )
+    op.create_index("ix_webhook_deliveries_outbox_id", "webhook_deliveries", ["outbox_id"])
     op.create_index(
         "ix_webhook_deliveries_due",
         "webhook_deliveries",

@@ -3,6 +3,7 @@ network wait holds one open."""
 
 import uuid
 from collections.abc import Sequence
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -103,4 +104,10 @@ async def replay_delivery(
         lambda session: deliveries.replay(
             session=session, principal=principal, delivery_id=delivery_id
         ),
+    )
+
+
+async def purge_completed_deliveries(db: Database, *, older_than: timedelta) -> int:
+    return await in_one_transaction(
+        db, lambda session: deliveries.purge_completed(session=session, older_than=older_than)
     )

@@ -66,6 +66,8 @@ class WebhookDelivery(IdMixin, Base):
     __table_args__ = (
         UniqueConstraint("endpoint_id", "outbox_id"),
         Index("ix_webhook_deliveries_endpoint_id", "endpoint_id", "id"),
+        # Purging the outbox sets outbox_id NULL here: found by this index.
+        Index("ix_webhook_deliveries_outbox_id", "outbox_id"),
         Index(
             "ix_webhook_deliveries_due",
             "next_attempt_at",

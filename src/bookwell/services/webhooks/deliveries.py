@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -48,9 +48,17 @@ async def fan_out(*, session: AsyncSession, outbox_id: int) -> list[uuid.UUID]:
     """A delivery of the outbox event for every endpoint that hears of it (once:
     a second call adds none); the ids of the event's deliveries still pending. A
     `webhooks.due` event names deliveries due now instead (`resend`)."""
-    due = await _due_now(session, outbox_id)
-    if due is not None:
-        return due
+    found = (
+        await session.execute(
+            select(OutboxMessage.event, OutboxMessage.data).where(OutboxMessage.id == outbox_id)
+        )
+    ).one_or_none()
+    if found is None:
+        return []
+    if found.event == Event.WEBHOOKS_DUE.value:
+        return await _due_now(session, found.data)
+    if webhook_event(found.event) is None:
+        return []  # reminders, warnings: not for endpoints
     facts = await event_facts(session=session, outbox_id=outbox_id)
     event = webhook_event(facts.event) if facts is not None else None
     if facts is None or event is None:
@@ -108,20 +116,13 @@ async def resend(
     await outbox.record(session=session, event=Event.WEBHOOKS_DUE, data=named)
 
 
-async def _due_now(session: AsyncSession, outbox_id: int) -> list[uuid.UUID] | None:
-    """The pending deliveries a `webhooks.due` event names; None for other events."""
-    row = (
-        await session.execute(
-            select(OutboxMessage.event, OutboxMessage.data).where(OutboxMessage.id == outbox_id)
-        )
-    ).one_or_none()
-    if row is None or row.event != Event.WEBHOOKS_DUE.value:
-        return None
+async def _due_now(session: AsyncSession, named: dict[str, str]) -> list[uuid.UUID]:
+    """The pending deliveries a `webhooks.due` event names."""
     stmt = select(WebhookDelivery.id).where(WebhookDelivery.status == DeliveryStatus.PENDING)
-    if "delivery_id" in row.data:
-        stmt = stmt.where(WebhookDelivery.id == uuid.UUID(row.data["delivery_id"]))
+    if "delivery_id" in named:
+        stmt = stmt.where(WebhookDelivery.id == uuid.UUID(named["delivery_id"]))
     else:
-        stmt = stmt.where(WebhookDelivery.endpoint_id == uuid.UUID(row.data["endpoint_id"]))
+        stmt = stmt.where(WebhookDelivery.endpoint_id == uuid.UUID(named["endpoint_id"]))
     return list((await session.execute(stmt)).scalars())
 
 
@@ -380,3 +381,14 @@ async def attempts_seen_by(
     if not principal.is_admin:
         stmt = stmt.where(WebhookEndpoint.owner_id == principal.user_id)
     return build_all(AttemptRecord, await session.execute(stmt))
+
+
+async def purge_completed(*, session: AsyncSession, older_than: timedelta) -> int:
+    """Forget deliveries (and their attempts) that succeeded or failed over `older_than`
+    ago; pending ones stay whatever their age."""
+    stmt = (
+        delete(WebhookDelivery)
+        .where(WebhookDelivery.completed_at < func.now() - older_than)
+        .returning(WebhookDelivery.id)
+    )
+    return len((await session.execute(stmt)).all())
