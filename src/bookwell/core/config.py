@@ -247,6 +247,14 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("OTEL_EXPORTER_OTLP_ENDPOINT", "BOOKWELL_OTLP_ENDPOINT"),
     )
 
+    @field_validator("webhook_retry_seconds")
+    @classmethod
+    def _retry_schedule(cls, value: str) -> str:
+        delays = [part.strip() for part in value.split(",") if part.strip()]
+        if not all(_is_seconds(part) for part in delays):
+            raise ValueError("webhook_retry_seconds: seconds (>= 0), comma-separated")
+        return value
+
     @field_validator("database_url", "direct_database_url")
     @classmethod
     def _use_asyncpg(cls, url: str | None) -> str | None:
@@ -285,6 +293,13 @@ class Settings(BaseSettings):
     @property
     def field_suggestions(self) -> bool:
         return self.environment != "production"
+
+
+def _is_seconds(text: str) -> bool:
+    try:
+        return float(text) >= 0
+    except ValueError:
+        return False
 
 
 def _unless_production(data: dict[str, object]) -> bool:

@@ -8,6 +8,7 @@ delivery the connection goes to the very addresses that were checked (PinnedBack
 DNS answer that changes after the check (rebinding) changes nothing.
 """
 
+import asyncio
 import ipaddress
 from collections.abc import Callable
 from urllib.parse import urlsplit
@@ -19,6 +20,8 @@ from bookwell.core.errors import check_text, invalid
 from bookwell.services.calendar.fetch import IPAddress, PinnedBackend, Resolver, is_public, resolve
 
 MAX_URL = 500
+# A resolver that does not answer in this long finds nothing (no request waits on it).
+RESOLVE_SECONDS = 5.0
 
 
 def allowed_addresses(*, allow_loopback: bool) -> Callable[[IPAddress], bool]:
@@ -69,8 +72,9 @@ async def check_reachable(
 
 async def addresses_of(host: str, port: int, resolver: Resolver) -> list[IPAddress]:
     try:
-        found = await resolver(host, port)
-    except (OSError, UnicodeError):
+        async with asyncio.timeout(RESOLVE_SECONDS):
+            found = await resolver(host, port)
+    except (OSError, UnicodeError, TimeoutError):
         found = []
     if not found:
         raise invalid("url", f"The endpoint host {host} could not be found.")
