@@ -139,3 +139,27 @@ async def test_old_completed_deliveries_are_purged_pending_ones_kept(db, host, g
     async with db.read() as session:
         left = list(await session.scalars(text("SELECT id FROM webhook_deliveries")))
     assert left == [waiting_id]
+
+
+async def test_an_attempt_on_an_endpoint_deleted_meanwhile_records_nothing(db, host, guest):
+    listing_id = await make_listing(db, host)
+    endpoint = await register(db, host)
+    row = await book(db, guest, listing_id, in_days(10))
+    (delivery_id,) = await fan_out(db, await outbox_id_of(db, row.id))
+    async with db.transaction() as session:
+        claimed = await deliveries.claim(
+            session=session, delivery_id=delivery_id, lease=timedelta(seconds=30)
+        )
+    assert claimed is not None
+    async with db.transaction() as session:
+        await session.execute(
+            text("DELETE FROM webhook_endpoints WHERE id = :id"), {"id": endpoint.id}
+        )
+    rules = Rules(retry_delays=(1,), disable_after_failed_deliveries=1, disable_after=timedelta(1))
+    async with db.transaction() as session:
+        outcome = await deliveries.record_attempt(
+            session=session, claimed=claimed, attempt=FAILED, rules=rules
+        )
+    assert outcome == deliveries.Outcome(retry_in=None, disabled=False)
+    async with db.read() as session:
+        assert await session.scalar(text("SELECT count(*) FROM webhook_attempts")) == 0

@@ -198,7 +198,11 @@ async def record_attempt(
     *, session: AsyncSession, claimed: Claimed, attempt: Attempt, rules: Rules
 ) -> Outcome:
     """Write the attempt, move the delivery on (done, failed, or its next attempt due), and
-    keep the endpoint's failure count, disabling it when it has failed too long."""
+    keep the endpoint's failure count, disabling it when it has failed too long. Nothing
+    when the delivery was deleted meanwhile (with its endpoint)."""
+    still_there = select(WebhookDelivery.id).where(WebhookDelivery.id == claimed.id)
+    if (await session.execute(still_there.with_for_update())).first() is None:
+        return Outcome(retry_in=None, disabled=False)
     await session.execute(
         insert(WebhookAttempt).values(
             id=new_id(),
