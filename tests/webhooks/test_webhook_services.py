@@ -7,7 +7,7 @@ from sqlalchemy import text
 
 from bookwell.services.notifications import outbox
 from bookwell.services.notifications.outbox import Event
-from bookwell.services.webhooks import deliveries
+from bookwell.services.webhooks import deliveries, delivery_log
 from bookwell.services.webhooks.deliveries import Attempt, Rules
 from bookwell.services.webhooks.endpoints import create_endpoint
 from tests.factories import book, in_days, make_listing
@@ -134,7 +134,7 @@ async def test_old_completed_deliveries_are_purged_pending_ones_kept(db, host, g
             text("UPDATE webhook_deliveries SET created_at = now() - interval '40 days'")
         )
     async with db.transaction() as session:
-        purged = await deliveries.purge_completed(session=session, older_than=timedelta(days=30))
+        purged = await delivery_log.purge_completed(session=session, older_than=timedelta(days=30))
     assert purged == 1
     async with db.read() as session:
         left = list(await session.scalars(text("SELECT id FROM webhook_deliveries")))

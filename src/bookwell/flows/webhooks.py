@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bookwell.core.db import Database
 from bookwell.flows.transaction import in_one_transaction
 from bookwell.services.accounts.principal import Principal
-from bookwell.services.webhooks import deliveries, endpoints
+from bookwell.services.webhooks import deliveries, delivery_log, endpoints
 from bookwell.services.webhooks.addresses import check_reachable
 from bookwell.services.webhooks.records import DeliveryRecord, EndpointRecord
 
@@ -101,7 +101,7 @@ async def replay_delivery(
     """PENDING again and due now; the relay's webhook sweep (or the caller) sends it."""
     return await in_one_transaction(
         db,
-        lambda session: deliveries.replay(
+        lambda session: delivery_log.replay(
             session=session, principal=principal, delivery_id=delivery_id
         ),
     )
@@ -109,5 +109,5 @@ async def replay_delivery(
 
 async def purge_completed_deliveries(db: Database, *, older_than: timedelta) -> int:
     return await in_one_transaction(
-        db, lambda session: deliveries.purge_completed(session=session, older_than=older_than)
+        db, lambda session: delivery_log.purge_completed(session=session, older_than=older_than)
     )

@@ -29,7 +29,7 @@ from bookwell.services import nodes as node_service
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.booking.reservations import reservations_by_ids
 from bookwell.services.listings import photos
-from bookwell.services.webhooks import deliveries as webhook_deliveries
+from bookwell.services.webhooks import delivery_log
 
 Found = dict[uuid.UUID, Node]
 Fetch = Callable[[Info, Principal | None, list[uuid.UUID]], Awaitable[Found]]
@@ -146,7 +146,7 @@ async def _webhook_deliveries(info: Info, viewer: Principal | None, ids: list[uu
 async def _webhook_attempts(info: Info, viewer: Principal | None, ids: list[uuid.UUID]) -> Found:
     if viewer is None:
         return {}
-    rows = await _read(info, webhook_deliveries.attempts_seen_by, principal=viewer, ids=ids)
+    rows = await _read(info, delivery_log.attempts_seen_by, principal=viewer, ids=ids)
     return {row.id: WebhookAttempt.from_row(row) for row in rows}
 
 

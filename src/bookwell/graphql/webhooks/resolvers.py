@@ -22,7 +22,7 @@ from bookwell.graphql.webhooks.types import (
     WebhookEndpointPayload,
 )
 from bookwell.services.accounts.principal import Principal
-from bookwell.services.webhooks import deliveries, endpoints
+from bookwell.services.webhooks import delivery_log, endpoints
 
 
 async def webhook_endpoints(
@@ -182,7 +182,7 @@ async def deliveries_seen_by(
     async with info.context.db.read() as session:
         for delivery_id in ids:
             try:
-                row = await deliveries.delivery_of(
+                row = await delivery_log.delivery_of(
                     session=session, principal=viewer, delivery_id=delivery_id
                 )
             except DomainError:

@@ -15,7 +15,7 @@ from bookwell.graphql.shared.enums import describe_enum
 from bookwell.graphql.shared.errors import UserError
 from bookwell.graphql.shared.node import Node
 from bookwell.graphql.shared.pagination import After, Before, Connection, First, Last
-from bookwell.services.webhooks import deliveries
+from bookwell.services.webhooks import delivery_log
 from bookwell.services.webhooks.events import WebhookEvent
 from bookwell.services.webhooks.records import AttemptRecord, DeliveryRecord, EndpointRecord
 
@@ -111,10 +111,10 @@ class WebhookDelivery(Node):
     ) -> Connection[WebhookAttempt]:
         page = page_request(first, after, last, before)
         async with info.context.db.read() as session:
-            found = await deliveries.list_attempts(
+            found = await delivery_log.list_attempts(
                 session=session, delivery_id=self.database_id, page=page
             )
-        count = counter(info, deliveries.count_attempts, delivery_id=self.database_id)
+        count = counter(info, delivery_log.count_attempts, delivery_id=self.database_id)
         return Connection.of(found, WebhookAttempt.from_row, count)
 
     @classmethod
@@ -175,10 +175,10 @@ class WebhookEndpoint(Node):
     ) -> Connection[WebhookDelivery]:
         page = page_request(first, after, last, before)
         async with info.context.db.read() as session:
-            found = await deliveries.list_deliveries(
+            found = await delivery_log.list_deliveries(
                 session=session, endpoint_id=self.database_id, page=page
             )
-        count = counter(info, deliveries.count_deliveries, endpoint_id=self.database_id)
+        count = counter(info, delivery_log.count_deliveries, endpoint_id=self.database_id)
         return Connection.of(found, WebhookDelivery.from_row, count)
 
     @classmethod
