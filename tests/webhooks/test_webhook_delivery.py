@@ -11,7 +11,7 @@ from standardwebhooks.webhooks import Webhook
 
 from bookwell.workers.background import BackgroundWork
 from tests.factories import MANY_HOLDS, book, in_days, make_listing
-from tests.webhooks.helpers import REPLAY, UPDATE, create_endpoint, endpoints
+from tests.webhooks.helpers import REPLAY, ROTATE, UPDATE, create_endpoint, endpoints
 from tests.webhooks.receiver import running_receiver, verify
 from tests.workers.queue_helpers import eventually, forget_queue, queue_settings
 
@@ -185,6 +185,8 @@ async def test_replay_sends_a_delivery_again_as_it_was(
 
             await eventually(succeeded)
             (delivery,) = await deliveries_of(client, host_token)
+            rotated = await client(ROTATE, {"id": made["endpoint"]["id"]}, token=host_token)
+            new_secret = rotated.data["rotateWebhookSecret"]["secret"]
             answer = await client(REPLAY, {"id": delivery["id"]}, token=host_token)
             replayed = answer.data["replayWebhookDelivery"]
             assert replayed["errors"] == [] and replayed["delivery"]["status"] == "PENDING"
@@ -192,7 +194,8 @@ async def test_replay_sends_a_delivery_again_as_it_was(
             await eventually(succeeded)
     assert second.headers["webhook-id"] == first.headers["webhook-id"]
     assert second.body == first.body
-    assert verify(made["secret"], second)
+    # Signed with the secret rotated in between, no longer the old one.
+    assert verify(new_secret, second) and not verify(made["secret"], second)
     (delivery,) = await deliveries_of(client, host_token)
     assert delivery["attempts"]["totalCount"] == 2
 

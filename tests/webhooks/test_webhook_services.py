@@ -10,6 +10,7 @@ from bookwell.services.notifications.outbox import Event
 from bookwell.services.webhooks import deliveries, delivery_log
 from bookwell.services.webhooks.deliveries import Attempt, Rules
 from bookwell.services.webhooks.endpoints import create_endpoint
+from bookwell.workers.webhooks import sweep_webhooks
 from tests.factories import book, in_days, make_listing
 
 HOOK = "http://127.0.0.1:9/hook"
@@ -163,3 +164,41 @@ async def test_an_attempt_on_an_endpoint_deleted_meanwhile_records_nothing(db, h
     assert outcome == deliveries.Outcome(retry_in=None, disabled=False)
     async with db.read() as session:
         assert await session.scalar(text("SELECT count(*) FROM webhook_attempts")) == 0
+
+
+async def test_the_sweep_sends_lost_deliveries_again_and_tells_untold_owners(
+    db, host, guest, settings
+):
+    listing_id = await make_listing(db, host)
+    endpoint = await register(db, host)
+    row = await book(db, guest, listing_id, in_days(10))
+    (delivery_id,) = await fan_out(db, await outbox_id_of(db, row.id))
+    async with db.transaction() as session:  # its message was lost two minutes ago
+        await session.execute(
+            text("UPDATE webhook_deliveries SET next_attempt_at = now() - interval '2 minutes'")
+        )
+    scheduled = []
+    sent = []
+
+    class Mailer:
+        async def send(self, message) -> None:
+            sent.append(message)
+
+    assert await sweep_webhooks(db, Mailer(), settings, lambda *call: scheduled.append(call)) == 1
+    assert scheduled == [(delivery_id, 0.0)] and sent == []
+
+    # Disabled for failing, its owner not told yet (the mail server was away): told once.
+    async with db.transaction() as session:
+        await session.execute(
+            text(
+                "UPDATE webhook_endpoints SET enabled = false, disabled_at = now(), "
+                "disabled_reason = 'failing' WHERE id = :id"
+            ),
+            {"id": endpoint.id},
+        )
+    scheduled.clear()
+    await sweep_webhooks(db, Mailer(), settings, lambda *call: scheduled.append(call))
+    await sweep_webhooks(db, Mailer(), settings, lambda *call: scheduled.append(call))
+    assert scheduled == []  # a disabled endpoint's deliveries wait
+    assert len(sent) == 1 and "Hannah Host" in str(sent[0]["To"])
+    assert HOOK in sent[0].get_content()
