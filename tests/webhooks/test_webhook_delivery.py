@@ -3,8 +3,8 @@ on Redis -> worker -> signed POST; retries, disabling with an email, replay."""
 
 import asyncio
 import json
-import time
 from contextlib import asynccontextmanager
+from datetime import datetime
 
 import pytest
 from standardwebhooks.webhooks import Webhook
@@ -90,16 +90,13 @@ async def test_a_failing_endpoint_is_retried_with_backoff_until_it_answers(
         made = await create_endpoint(client, host_token, receiver.url, ["RESERVATION_CREATED"])
         async with start_work(webhook_retry_seconds="0.5,1.0,5"):
             await book(db, guest, listing_id, in_days(10), as_the_api_does=True)
-            started = time.monotonic()
             requests = await wait_for(receiver, 3)
-            arrivals = [time.monotonic() - started]
 
             async def done() -> bool:
                 found = await deliveries_of(client, host_token)
                 return bool(found) and found[0]["status"] == "SUCCEEDED"
 
             await eventually(done)
-    assert arrivals  # three requests arrived
     assert len({request.headers["webhook-id"] for request in requests}) == 1
     assert len({request.body for request in requests}) == 1
     assert all(verify(made["secret"], request) for request in requests)
@@ -115,8 +112,6 @@ async def test_a_failing_endpoint_is_retried_with_backoff_until_it_answers(
 
 
 def _seconds(stamp: str) -> float:
-    from datetime import datetime
-
     return datetime.fromisoformat(stamp).timestamp()
 
 
