@@ -65,6 +65,10 @@ class Event(enum.StrEnum):
     WEBHOOKS_DUE = "webhooks.due"
 
 
+# Events nobody is emailed about (their audience is empty): for webhooks only.
+NOT_EMAILED = frozenset({Event.PAYMENT_RECORDED, Event.WEBHOOKS_DUE})
+
+
 async def record(
     *,
     session: AsyncSession,
