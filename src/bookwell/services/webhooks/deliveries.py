@@ -26,7 +26,7 @@ from bookwell.models import (
 )
 from bookwell.services.notifications import outbox
 from bookwell.services.notifications.outbox import Event
-from bookwell.services.webhooks.events import event_facts, new_message_id, payload, webhook_event
+from bookwell.services.webhooks.events import event_facts, new_message_id, webhook_event
 
 # A message may reach the worker this much before the row says the retry is due (the
 # queue's clock and the database's differ a little).
@@ -49,9 +49,9 @@ async def fan_out(*, session: AsyncSession, outbox_id: int) -> list[uuid.UUID]:
     if webhook_event(found.event) is None:
         return []  # reminders, warnings: not for endpoints
     facts = await event_facts(session=session, outbox_id=outbox_id)
-    event = webhook_event(facts.event) if facts is not None else None
-    if facts is None or event is None:
+    if facts is None:
         return []
+    event = facts.event
     # A disabled endpoint's deliveries are kept, unsent, until it is enabled again.
     hears = select(WebhookEndpoint.id).where(
         WebhookEndpoint.events.contains([event.value]),
@@ -63,7 +63,7 @@ async def fan_out(*, session: AsyncSession, outbox_id: int) -> list[uuid.UUID]:
     )
     endpoint_ids = list((await session.execute(hears)).scalars())
     if endpoint_ids:
-        body = payload(event, facts)
+        body = facts.body
         rows = [
             {
                 "id": new_id(),

@@ -8,6 +8,7 @@ when the delivery is made: every attempt and replay sends the same bytes.
 import enum
 import json
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -69,9 +70,24 @@ _FACTS = (
 )
 
 
-async def event_facts(*, session: AsyncSession, outbox_id: int) -> Row[Any] | None:
-    """What a delivery of the outbox row says; None when the row or its booking is gone."""
-    return (await session.execute(_FACTS.where(OutboxMessage.id == outbox_id))).one_or_none()
+@dataclass(frozen=True, slots=True)
+class EventFacts:
+    """Who hears of an outbox event, and the body each of their deliveries carries."""
+
+    event: WebhookEvent
+    owner_id: uuid.UUID
+    listing_id: uuid.UUID
+    body: str
+
+
+async def event_facts(*, session: AsyncSession, outbox_id: int) -> EventFacts | None:
+    """What a delivery of the outbox row says; None when the row or its booking is gone, or
+    endpoints do not hear of its event."""
+    found = (await session.execute(_FACTS.where(OutboxMessage.id == outbox_id))).one_or_none()
+    event = webhook_event(found.event) if found is not None else None
+    if found is None or event is None:
+        return None
+    return EventFacts(event, found.owner_id, found.listing_id, payload(event, found))
 
 
 def _iso(value: Any) -> str | None:
