@@ -10,7 +10,15 @@ MAX_LINES = 400
 
 # Besides flows/ (and core/, which makes the sessions): the outbox relay and the email
 # delivery hold their transaction open around a send (workers/relay.py, delivery.py say why).
-OPENS_TRANSACTIONS = {"flows", "core", "workers/relay.py", "workers/delivery.py"}
+# The relay and the deliveries (emails, webhooks) commit around what leaves the process: a
+# claim, the send outside any transaction, then its outcome.
+OPENS_TRANSACTIONS = {
+    "flows",
+    "core",
+    "workers/relay.py",
+    "workers/delivery.py",
+    "workers/webhooks.py",
+}
 
 
 def _modules(under: Path = SRC) -> list[Path]:

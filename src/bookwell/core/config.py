@@ -204,6 +204,21 @@ class Settings(BaseSettings):
     calendar_readers: int = 2
     calendar_read_seconds: float = 5.0
 
+    # Outbound webhooks (services/webhooks). Endpoints are https:// on public addresses; this
+    # flag also lets http:// and loopback addresses through (a receiver on this machine):
+    # on in development, off in production unless set.
+    webhooks_allow_http_loopback: bool = Field(
+        default_factory=lambda data: _unless_production(data)
+    )
+    # Seconds before each retry after a delivery's first attempt, comma-separated (the
+    # Standard Webhooks schedule: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h); then it fails.
+    webhook_retry_seconds: str = "5,300,1800,7200,18000,36000,36000"
+    webhook_timeout_seconds: float = 10.0
+    # An endpoint is disabled (and its owner emailed) after this many deliveries in a row
+    # that failed every attempt, or once every attempt has failed for this many hours.
+    webhook_disable_after_failed_deliveries: int = Field(default=5, ge=1)
+    webhook_disable_after_hours: float = Field(default=72.0, gt=0)
+
     # Listing photos (services/listings/photos.py): where their files go, and what an upload
     # may be. Unset photo_dir: <data_dir>/photos. An upload is one request body, so
     # photo_max_bytes stays under max_body_bytes (raise both together). photo_max_pixels
@@ -231,6 +246,14 @@ class Settings(BaseSettings):
         default=None,
         validation_alias=AliasChoices("OTEL_EXPORTER_OTLP_ENDPOINT", "BOOKWELL_OTLP_ENDPOINT"),
     )
+
+    @field_validator("webhook_retry_seconds")
+    @classmethod
+    def _retry_schedule(cls, value: str) -> str:
+        delays = [part.strip() for part in value.split(",") if part.strip()]
+        if not all(_is_seconds(part) for part in delays):
+            raise ValueError("webhook_retry_seconds: seconds (>= 0), comma-separated")
+        return value
 
     @field_validator("database_url", "direct_database_url")
     @classmethod
@@ -264,8 +287,19 @@ class Settings(BaseSettings):
         return self.graphiql_assets_dir or self.data_dir / "graphiql"
 
     @property
+    def webhook_retry_delays(self) -> tuple[float, ...]:
+        return tuple(float(part) for part in self.webhook_retry_seconds.split(",") if part.strip())
+
+    @property
     def field_suggestions(self) -> bool:
         return self.environment != "production"
+
+
+def _is_seconds(text: str) -> bool:
+    try:
+        return float(text) >= 0
+    except ValueError:
+        return False
 
 
 def _unless_production(data: dict[str, object]) -> bool:

@@ -23,10 +23,13 @@ from bookwell.graphql.reviews.types import Review
 from bookwell.graphql.shared.common import public_read
 from bookwell.graphql.shared.node import Node
 from bookwell.graphql.waitlist.resolvers import waitlist_entries_seen_by
+from bookwell.graphql.webhooks.resolvers import deliveries_seen_by, endpoints_seen_by
+from bookwell.graphql.webhooks.types import WebhookAttempt
 from bookwell.services import nodes as node_service
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.booking.reservations import reservations_by_ids
 from bookwell.services.listings import photos
+from bookwell.services.webhooks import delivery_log
 
 Found = dict[uuid.UUID, Node]
 Fetch = Callable[[Info, Principal | None, list[uuid.UUID]], Awaitable[Found]]
@@ -132,6 +135,21 @@ async def _photos(info: Info, viewer: Principal | None, ids: list[uuid.UUID]) ->
     return {row.id: ListingPhoto.from_row(row, base_url) for row in rows}
 
 
+async def _webhook_endpoints(info: Info, viewer: Principal | None, ids: list[uuid.UUID]) -> Found:
+    return dict(await endpoints_seen_by(info, viewer, ids)) if viewer is not None else {}
+
+
+async def _webhook_deliveries(info: Info, viewer: Principal | None, ids: list[uuid.UUID]) -> Found:
+    return dict(await deliveries_seen_by(info, viewer, ids)) if viewer is not None else {}
+
+
+async def _webhook_attempts(info: Info, viewer: Principal | None, ids: list[uuid.UUID]) -> Found:
+    if viewer is None:
+        return {}
+    rows = await _read(info, delivery_log.attempts_seen_by, principal=viewer, ids=ids)
+    return {row.id: WebhookAttempt.from_row(row) for row in rows}
+
+
 _FETCHERS: dict[str, Fetch] = {
     "Listing": _listings,
     "Reservation": _reservations,
@@ -142,4 +160,7 @@ _FETCHERS: dict[str, Fetch] = {
     "ListingUnit": _units,
     "WaitlistEntry": _waitlist_entries,
     "ListingPhoto": _photos,
+    "WebhookEndpoint": _webhook_endpoints,
+    "WebhookDelivery": _webhook_deliveries,
+    "WebhookAttempt": _webhook_attempts,
 }

@@ -52,13 +52,14 @@ from bookwell.graphql.slots import resolvers as slot_resolvers
 from bookwell.graphql.slots.types import SlotOffer
 from bookwell.graphql.waitlist import resolvers as waitlist_resolvers
 from bookwell.graphql.waitlist.types import WaitlistEntry, WaitlistEntryPayload
+from bookwell.graphql.webhooks.fields import WebhookMutations, WebhookQueries
 
 
 @strawberry.type(
     description="Reads. Listings, availability and slots are public (unless the server runs "
     "a private API); reservations, waitlists and reports need a signed-in user."
 )
-class Query:
+class Query(WebhookQueries):
     node: Node | None = strawberry.field(
         resolver=node_resolvers.node,
         description="Any object by its global id (Relay): null when there is none, or you "
@@ -140,7 +141,7 @@ class Query:
     description="Changes. All but register and login need a signed-in user (without one: an "
     "UNAUTHENTICATED error, HTTP 401); expected failures come back in the payload's `errors`."
 )
-class Mutation:
+class Mutation(WebhookMutations):
     # Rate limits (graphql/limits/rate_limiting.py): each field asked for counts one against
     # its bucket. Every mutation that creates or moves a booking (or commits to one: paying,
     # joining a waitlist) declares RateLimited("booking"); tests/test_limits_declared.py

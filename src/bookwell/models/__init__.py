@@ -17,6 +17,12 @@ from bookwell.models.review import Review
 from bookwell.models.slot import NO_OVERLAP_CONSTRAINT, ListingUnit, ReservationUnit
 from bookwell.models.user import ApiToken, Role, User
 from bookwell.models.waitlist import WaitlistEntry, WaitlistStatus
+from bookwell.models.webhook import (
+    DeliveryStatus,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 
 __all__ = [
     "CAPACITY_CONSTRAINT",
@@ -25,6 +31,7 @@ __all__ = [
     "ApiToken",
     "Base",
     "CheckoutOrigin",
+    "DeliveryStatus",
     "IdempotencyKey",
     "Listing",
     "ListingKind",
@@ -44,5 +51,8 @@ __all__ = [
     "User",
     "WaitlistEntry",
     "WaitlistStatus",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "new_id",
 ]

@@ -1,7 +1,9 @@
 """The actors, declared on a given broker. They take ids, never objects, and are idempotent:
 a redelivered message finds its work done (workers/delivery.py)."""
 
+import asyncio
 import logging
+import uuid
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -21,9 +23,10 @@ from bookwell.observability.dramatiq_context import (
 from bookwell.services.booking.manage_tokens import ManageTokens
 from bookwell.services.listings import availability as availability_service
 from bookwell.services.listings.stays import check_quantity, stay
-from bookwell.workers.broker import NOTIFICATIONS, QUERIES
+from bookwell.workers.broker import NOTIFICATIONS, QUERIES, WEBHOOKS
 from bookwell.workers.delivery import deliver
 from bookwell.workers.runtime import CloseRuntime, WorkerRuntime
+from bookwell.workers.webhooks import deliver_webhook, make_deliveries
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +35,12 @@ log = logging.getLogger(__name__)
 class Actors:
     deliver_notification: dramatiq.Actor
     check_availability: dramatiq.Actor
+    deliver_webhook: dramatiq.Actor
+
+    def schedule_webhook(self, delivery_id: uuid.UUID, delay_seconds: float) -> None:
+        """Send the delivery's message, `delay_seconds` from now."""
+        delay = int(delay_seconds * 1000) or None
+        self.deliver_webhook.send_with_options(args=(str(delivery_id),), delay=delay)
 
 
 async def availability_answer(
@@ -75,6 +84,10 @@ def declare_actors(broker: RedisBroker, runtime: WorkerRuntime) -> Actors:
 
     async def deliver_notification(outbox_id: int) -> None:
         bind_contextvars(outbox_id=outbox_id, event=await outbox_event(runtime.db, outbox_id))
+        # Deliveries first: made once, they outlive this message (the emails' end stamps the
+        # row delivered); a redelivered message sends the pending ones' messages again.
+        for delivery_id in await make_deliveries(runtime.db, outbox_id):
+            await asyncio.to_thread(actors.schedule_webhook, delivery_id, 0)
         done = await deliver(
             runtime.db,
             runtime.mailer,
@@ -90,7 +103,14 @@ def declare_actors(broker: RedisBroker, runtime: WorkerRuntime) -> Actors:
     ) -> dict[str, Any]:
         return await availability_answer(runtime, listing_id, start_date, end_date, quantity)
 
-    return Actors(
+    async def send_webhook(delivery_id: str) -> None:
+        retry_in = await deliver_webhook(
+            runtime.db, runtime.mailer, settings, uuid.UUID(delivery_id)
+        )
+        if retry_in is not None:
+            await asyncio.to_thread(actors.schedule_webhook, uuid.UUID(delivery_id), retry_in)
+
+    actors = Actors(
         # dramatiq's overloads take a function or options, not both: the options' decorator.
         deliver_notification=dramatiq.actor(broker=broker, queue_name=NOTIFICATIONS)(
             carry_context(deliver_notification)
@@ -98,4 +118,10 @@ def declare_actors(broker: RedisBroker, runtime: WorkerRuntime) -> Actors:
         check_availability=dramatiq.actor(
             broker=broker, queue_name=QUERIES, store_results=True, max_retries=0
         )(carry_context(check_availability)),
+        # The delivery is its own unit of retry (workers/webhooks.py); a message whose work
+        # raised (the database away) is retried by Dramatiq, and finds it done or still due.
+        deliver_webhook=dramatiq.actor(
+            broker=broker, queue_name=WEBHOOKS, actor_name="deliver_webhook"
+        )(carry_context(send_webhook)),
     )
+    return actors

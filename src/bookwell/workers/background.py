@@ -14,12 +14,14 @@ import dramatiq
 from bookwell.core.config import Settings
 from bookwell.core.db import Database, connect
 from bookwell.core.pg_listen import Listener
+from bookwell.mail import build_mailer
 from bookwell.workers.actors import Actors, declare_actors
 from bookwell.workers.broker import build_broker, close_broker
 from bookwell.workers.broker_upkeep import run_broker_upkeep
 from bookwell.workers.lost_messages import RedisView, redis_view
 from bookwell.workers.relay import Relayed, run_relay
 from bookwell.workers.runtime import WorkerRuntime
+from bookwell.workers.webhooks import run_webhook_sweep
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +94,15 @@ class BackgroundWork:
             await self._listener.start()
             started.push_async_callback(self._listener.stop)
             self._tasks.append(asyncio.create_task(self._run_relay(), name="outbox-relay"))
+            # Webhook messages lost, owner emails not sent: made good beside the relay.
+            sweep = run_webhook_sweep(
+                self._db,
+                build_mailer(self.settings),
+                self.settings,
+                self.actors.schedule_webhook,
+                stop=self._stop,
+            )
+            self._tasks.append(asyncio.create_task(sweep, name="webhook-sweep"))
         upkeep = run_broker_upkeep(
             self.broker, self.settings, stop=self._stop, consuming=self._worker is not None
         )

@@ -23,7 +23,9 @@ from bookwell.core.config import Settings
 
 NOTIFICATIONS = "notifications"
 QUERIES = "queries"
-QUEUES = (NOTIFICATIONS, QUERIES)
+# Outbound webhooks: their own queue, so a slow endpoint never holds up email.
+WEBHOOKS = "webhooks"
+QUEUES = (NOTIFICATIONS, QUERIES, WEBHOOKS)
 RESULT_TTL_MS = 10 * 60 * 1000
 # An email that hangs this long is abandoned (and retried): SMTP servers do stall.
 TIME_LIMIT_MS = 5 * 60 * 1000

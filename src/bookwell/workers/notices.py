@@ -34,6 +34,8 @@ AUDIENCE: dict[Event, tuple[Role, ...]] = {
     Event.HOLD_EXPIRING: (),  # whoever must act: data["waiting_for"]
     # The waitlisted user, who is the guest of the hold placed for them, and the host.
     Event.WAITLIST_OFFERED: ("guest", "host"),
+    Event.PAYMENT_RECORDED: (),  # for webhooks (workers/webhooks.py), no email
+    Event.WEBHOOKS_DUE: (),
 }
 
 # Events the host hears of only when the scheduler, not the host, made the change.

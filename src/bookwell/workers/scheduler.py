@@ -20,7 +20,7 @@ from datetime import timedelta
 
 from bookwell.core.config import Settings
 from bookwell.core.db import Database, connect
-from bookwell.flows import outcomes, upkeep
+from bookwell.flows import outcomes, upkeep, webhooks
 from bookwell.services.payments.provider import PaymentProvider
 from bookwell.workers.leader import Leader
 from bookwell.workers.partitions import ensure_partitions_ahead
@@ -46,6 +46,7 @@ class TickReport:
     reminders: int = 0
     keys_purged: int = 0
     outbox_purged: int = 0
+    webhook_deliveries_purged: int = 0
     failed: tuple[str, ...] = ()
 
     def summary(self) -> str:
@@ -102,6 +103,14 @@ async def _purge_outbox(
     return {"outbox_purged": await upkeep.purge_delivered_outbox(db, older_than=kept)}
 
 
+async def _purge_webhook_deliveries(
+    db: Database, settings: Settings, provider: PaymentProvider
+) -> dict[str, int]:
+    kept = timedelta(days=settings.outbox_retention_days)  # as long as their events
+    purged = await webhooks.purge_completed_deliveries(db, older_than=kept)
+    return {"webhook_deliveries_purged": purged}
+
+
 JOBS: dict[str, Job] = {
     "sweep_holds": _sweep_holds,
     "start_due_stays": _check_in,
@@ -111,6 +120,7 @@ JOBS: dict[str, Job] = {
     "enqueue_reminders": _remind,
     "purge_idempotency_keys": _purge,
     "purge_outbox": _purge_outbox,
+    "purge_webhook_deliveries": _purge_webhook_deliveries,
     "ensure_night_partitions": ensure_partitions_ahead,
 }
 

@@ -57,6 +57,16 @@ class Event(enum.StrEnum):
     # The waitlisted guest and the host: a hold was placed for the guest (reservation_id)
     # until `expires_at`.
     WAITLIST_OFFERED = "waitlist.offered"
+    # Nobody by email (the guest's confirmation says it); webhooks only. dedupe_key:
+    # payment.recorded:<payment id>.
+    PAYMENT_RECORDED = "payment.recorded"
+    # Nobody by email: webhook deliveries due now (a replay, an endpoint enabled again).
+    # data: endpoint_id, or delivery_id (services/webhooks).
+    WEBHOOKS_DUE = "webhooks.due"
+
+
+# Events nobody is emailed about (their audience is empty): for webhooks only.
+NOT_EMAILED = frozenset({Event.PAYMENT_RECORDED, Event.WEBHOOKS_DUE})
 
 
 async def record(

@@ -18,6 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bookwell.core.records import build_all, columns_for
 from bookwell.models import Payment, PaymentStatus, Reservation, ReservationStatus, new_id
 from bookwell.services.booking.records import ReservationRecord
+from bookwell.services.notifications import outbox
+from bookwell.services.notifications.outbox import Event
 from bookwell.services.payments.provider import Charge, ChargeStatus
 
 
@@ -132,7 +134,15 @@ async def record_charge(
         .on_conflict_do_update(index_elements=[Payment.reservation_id], set_=values)
         .returning(*PAYMENT_COLUMNS)
     )
-    return PaymentRecord(*(await session.execute(stmt)).one())
+    payment = PaymentRecord(*(await session.execute(stmt)).one())
+    if status is PaymentStatus.PAID:
+        await outbox.record(
+            session=session,
+            event=Event.PAYMENT_RECORDED,
+            reservation_id=reservation.id,
+            dedupe_key=f"payment.recorded:{payment.id}",
+        )
+    return payment
 
 
 async def record_refunded(
