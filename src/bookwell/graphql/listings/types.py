@@ -156,6 +156,13 @@ class Listing(Node, NoShowPolicyField):
         description="When its host archived it: out of search, no new bookings (existing ones "
         "carry on); null: listed."
     )
+    buffer_before_minutes: int = strawberry.field(
+        description="Slot listings: minutes a booking's units stay taken before its start; "
+        "two bookings whose buffered times overlap never share a unit."
+    )
+    buffer_after_minutes: int = strawberry.field(
+        description="Slot listings: minutes a booking's units stay taken after its end."
+    )
     uuid: strawberry.Private[UUID]  # the field's name hides the module in the class body
     owner_id: strawberry.Private[UUID]
     # Nested objects loaded in bulk by a connection's look-ahead (graphql/listings/prefetch.py).
@@ -364,6 +371,8 @@ class Listing(Node, NoShowPolicyField):
             latitude=None if row.latitude is None else float(row.latitude),
             longitude=None if row.longitude is None else float(row.longitude),
             archived_at=row.archived_at,
+            buffer_before_minutes=row.buffer_before_minutes,
+            buffer_after_minutes=row.buffer_after_minutes,
             uuid=row.id,
             owner_id=row.owner_id,
         )
