@@ -21,7 +21,9 @@ from bookwell.graphql.booking import no_show as no_show_resolvers
 from bookwell.graphql.booking import resolvers as reservation_resolvers
 from bookwell.graphql.booking.checkout import CreateReservationPayload
 from bookwell.graphql.booking.types import Reservation, ReservationPayload
+from bookwell.graphql.calendar import blackouts as blackout_resolvers
 from bookwell.graphql.calendar import resolvers as calendar_resolvers
+from bookwell.graphql.calendar.blackouts import BlackoutPayload
 from bookwell.graphql.calendar.types import ImportCalendarPayload
 from bookwell.graphql.customers import resolvers as customer_resolvers
 from bookwell.graphql.customers.types import Customer
@@ -339,6 +341,22 @@ class Mutation:
         "again moves changed blocks and cancels those whose events left that calendar; if "
         "any block does not fit, nothing changes (UNAVAILABLE, naming the event). Errors "
         "also: NOT_FOUND, FORBIDDEN, INVALID_INPUT.",
+    )
+
+    # Blackouts (graphql/calendar/blackouts.py, issue 19.3).
+    create_blackout: BlackoutPayload = strawberry.mutation(
+        resolver=blackout_resolvers.create_blackout,
+        description="The host closes dates of a stay or hours of a slot listing, for all units "
+        "or some (maintenance, a private event): the blackout takes them as a booking would, "
+        "so it never overbooks and search no longer offers them. When bookings already hold "
+        "them, nothing changes: one BLACKOUT_CONFLICT per booking in the way (listed in "
+        "conflictingReservationIds), never moved. Errors also: NOT_FOUND, FORBIDDEN, "
+        "INVALID_INPUT.",
+    )
+    delete_blackout: BlackoutPayload = strawberry.mutation(
+        resolver=blackout_resolvers.delete_blackout,
+        description="The host reopens what a blackout closed; the units are free at once "
+        "(and offered to the waitlist). Errors: NOT_FOUND, FORBIDDEN.",
     )
 
 

@@ -24,6 +24,13 @@ from bookwell.graphql.listings.availability import (
     availability_key,
     load_availability,
 )
+from bookwell.graphql.listings.blackouts import (
+    DEFAULT_BLACKOUTS,
+    MAX_BLACKOUTS_PAGE,
+    Blackout,
+    check_blackouts_page,
+    listing_blackouts,
+)
 from bookwell.graphql.listings.no_show_policy import NoShowPolicyField
 from bookwell.graphql.listings.photos import ListingPhoto, photos_of
 from bookwell.graphql.listings.pricing import CancellationPolicy, PriceRule, Quote
@@ -319,6 +326,22 @@ class Listing(Node, NoShowPolicyField):
         if self.kind is ListingKind.STAY:
             return []
         return await listing_units(info, self.uuid, *page)
+
+    @strawberry.field(
+        description="Its blackouts not over yet (createBlackout), earliest first. Null unless "
+        "you are the listing's host or an admin.",
+        metadata=costs(default_page=DEFAULT_BLACKOUTS, largest_page=MAX_BLACKOUTS_PAGE),
+    )
+    async def blackouts(
+        self,
+        info: Info,
+        first: Annotated[
+            int | None,
+            strawberry.argument(description="At most this many, 1 to 500 (default 50)."),
+        ] = None,
+    ) -> list[Blackout] | None:
+        page = check_blackouts_page(first)
+        return await listing_blackouts(info, self.uuid, self.owner_id, page)
 
     @strawberry.field(
         description="The iCalendar feed of this listing's booked nights, for other calendars "
