@@ -57,6 +57,12 @@ mutation($input: BookSlotInput!) {
   bookSlot(input: $input) { reservation { id } errors { code } }
 }"""
 BOOK = create_reservation_mutation("id")
+SEARCH_SLOTS = """
+query($date: Date!, $listingId: ID) {
+  searchSlots(date: $date, listingId: $listingId) {
+    edges { node { slots { startsAt freeUnits } } }
+  }
+}"""
 
 
 def soon(days: int) -> date:
@@ -183,6 +189,14 @@ async def test_a_slot_blackout_closes_hours_and_search_follows(
     assert (made["startDate"], made["endDate"]) == (str(day), str(day + timedelta(days=1)))
     free = await client(FREE_UNITS, {"listingId": listing, "startsAt": at(10)})
     assert free.data["freeUnits"] == []
+    search = await client(SEARCH_SLOTS, {"date": str(day), "listingId": listing})
+    (edge,) = search.data["searchSlots"]["edges"]
+    offered = {
+        datetime.fromisoformat(slot["startsAt"]).hour: slot["freeUnits"]
+        for slot in edge["node"]["slots"]
+    }
+    # 09:00 and 11:00 have the booked unit only; 10:00 has none; from 12:00 both are free.
+    assert (offered[9], 10 in offered, offered[11], offered[12]) == (1, False, 1, 2)
     full = await client(
         BOOK_SLOT, {"input": {"listingId": listing, "startsAt": at(11)}}, token=guest_token
     )
