@@ -14,6 +14,7 @@ from bookwell.models import Role
 from tests.factories import (
     MANY_HOLDS,
     book,
+    book_slot,
     create_reservation_mutation,
     make_listing,
     make_slot_listing,
@@ -352,3 +353,51 @@ async def test_a_slot_blackout_racing_bookings_never_overbooks(client, db, host,
             {"id": listing_id},
         )
     assert collisions == 0
+
+
+async def test_overdue_unpaid_holds_are_expired_not_reported(client, db, host, host_token, guest):
+    stay_id = await make_listing(db, host, units=1, timezone="UTC")
+    room_id = await make_slot_listing(db, host, units=1, timezone="UTC")
+    day = soon(25)
+    stay_hold = await book(db, guest, stay_id, day, nights=2)
+    slot_hold = await book_slot(db, guest, room_id, datetime.combine(day, time(10), tzinfo=UTC))
+    async with db.transaction() as session:
+        await session.execute(
+            text(
+                "UPDATE reservations SET expires_at = now() - interval '1 minute' "
+                "WHERE id IN (:a, :b)"
+            ),
+            {"a": stay_hold.id, "b": slot_hold.id},
+        )
+
+    stay = await black_out(
+        client,
+        host_token,
+        listingId=global_id("Listing", stay_id),
+        startDate=str(day),
+        endDate=str(day + timedelta(days=1)),
+    )
+    room = await black_out(
+        client,
+        host_token,
+        listingId=global_id("Listing", room_id),
+        startsAt=datetime.combine(day, time(9), tzinfo=UTC).isoformat(),
+        endsAt=datetime.combine(day, time(12), tzinfo=UTC).isoformat(),
+    )
+
+    assert (stay["errors"], room["errors"]) == ([], [])
+    async with db.read() as session:
+        statuses = await session.execute(
+            text("SELECT status FROM reservations WHERE id IN (:a, :b)"),
+            {"a": stay_hold.id, "b": slot_hold.id},
+        )
+        assert set(statuses.scalars()) == {"EXPIRED"}
+        told = await session.scalar(
+            text(
+                "SELECT count(*) FROM outbox WHERE event = 'reservation.expired' "
+                "AND reservation_id IN (:a, :b)"
+            ),
+            {"a": stay_hold.id, "b": slot_hold.id},
+        )
+    assert told == 2
+    assert await over_allocated_nights(db) == []

@@ -30,10 +30,11 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bookwell.core.errors import InputErrors, not_found
+from bookwell.core.errors import DomainError, ErrorCode, InputErrors, not_found
 from bookwell.core.records import build_all
 from bookwell.models import (
     HOLDING_STATUSES,
+    Listing,
     ListingKind,
     OutboxMessage,
     Reservation,
@@ -113,17 +114,40 @@ async def create_blackout(
     *, session: AsyncSession, principal: Principal, data: NewBlackout, now: datetime | None = None
 ) -> BlackoutRecord:
     """Close the dates or hours for `units` (all by default), or BlackoutConflict naming the
-    reservations in the way (nothing written). The listing's host or an admin only."""
+    reservations in the way (nothing written). The listing's host or an admin only.
+
+    Locks in the order bookings of the same kind take them, so that neither waits for the
+    other in a cycle: a stay's listing row, then its overdue holds, then its nights; a slot
+    listing's overdue holds, then its row (services/slots/slots.py), then its units."""
     now = now or datetime.now(UTC)
     reason = checked_reason(data.reason)
-    listing = await _owned_listing(session=session, principal=principal, data=data)
-    if listing.kind is ListingKind.STAY:
+    kind = await _kind_if_allowed(session=session, principal=principal, data=data)
+    if kind is ListingKind.STAY:
+        listing = await _owned_listing(session=session, principal=principal, data=data)
         return await _black_out_nights(
             session=session, listing=listing, data=data, reason=reason, now=now
         )
+    await _expire_overdue_slot_holds(session=session, listing_id=data.listing_id)
+    listing = await _owned_listing(session=session, principal=principal, data=data)
     return await _black_out_hours(
         session=session, listing=listing, data=data, reason=reason, now=now
     )
+
+
+async def _kind_if_allowed(
+    *, session: AsyncSession, principal: Principal, data: NewBlackout
+) -> ListingKind:
+    """The listing's kind, read without a lock; NOT_FOUND or FORBIDDEN as locked_listing."""
+    stmt = select(Listing.kind, Listing.owner_id).where(Listing.id == data.listing_id)
+    row = (await session.execute(stmt)).one_or_none()
+    if row is None:
+        raise not_found("listing", "listingId")
+    if row.owner_id != principal.user_id and not principal.is_admin:
+        raise DomainError(
+            ErrorCode.FORBIDDEN, "Only the listing's host can change it.", "listingId"
+        )
+    kind: ListingKind = row.kind
+    return kind
 
 
 async def _owned_listing(
@@ -183,7 +207,6 @@ async def _black_out_hours(
     assert window is not None and units is not None
     zone = ZoneInfo(listing.timezone)
     slot = slot_of(window[0], window[1], zone)
-    await _expire_overdue_slot_holds(session=session, listing_id=listing.id)
     last_day = (window[1] - timedelta(microseconds=1)).astimezone(zone).date()
     values = _row(
         listing,
@@ -236,8 +259,8 @@ class _NotAllFree(Exception):
 
 async def _expire_overdue_slot_holds(*, session: AsyncSession, listing_id: uuid.UUID) -> None:
     """Overdue slot holds still take their units: expire them (told through the outbox), so
-    they are neither in the blackout's way nor reported. Already under the listing's lock,
-    which every slot hold takes before its units."""
+    they are neither in the blackout's way nor reported. Locked in id order before the
+    listing's row, as a slot booking expires them (services/slots/slots.py)."""
     overdue = (
         select(Reservation.id)
         .where(
