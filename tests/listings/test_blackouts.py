@@ -247,6 +247,26 @@ async def test_blackout_input_mistakes(client, db, host, host_token):
             },
             ["input", "endsAt"],
         ),
+        "too far ahead": (
+            {"listingId": stay, "startDate": str(soon(800)), "endDate": str(soon(801))},
+            ["input", "startDate"],
+        ),
+        "hours too far ahead": (
+            {
+                "listingId": room,
+                "startsAt": "9999-12-31T20:00:00+00:00",
+                "endsAt": "9999-12-31T21:00:00+00:00",
+            },
+            ["input", "startsAt"],
+        ),
+        "no UTC instant": (
+            {
+                "listingId": room,
+                "startsAt": "0001-01-01T00:00:00+01:00",
+                "endsAt": later.isoformat(),
+            },
+            ["input", "startsAt"],
+        ),
         "a long reason": (
             {
                 "listingId": stay,

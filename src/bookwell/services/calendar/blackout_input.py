@@ -3,7 +3,7 @@ nights or a slot listing's hours, how many units, and why."""
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from bookwell.core.errors import InputErrors, check_text, invalid
 from bookwell.services.listings.records import ListingRecord
@@ -11,6 +11,8 @@ from bookwell.services.listings.stays import Stay, today_in
 
 MAX_REASON = 200
 MAX_DAYS = 366
+# How far ahead a blackout may begin: the calendar import's horizon.
+HORIZON_DAYS = 730
 DEFAULT_REASON = "Closed"
 
 
@@ -58,6 +60,8 @@ def check_stay_range(data: NewBlackout, listing: ListingRecord, now: datetime) -
         raise invalid("startDate", "A blackout begins today or later.")
     if (data.end_date - data.start_date).days > MAX_DAYS:
         raise invalid("endDate", f"A blackout closes at most {MAX_DAYS} nights.")
+    if data.start_date > today_in(listing.timezone, now) + timedelta(days=HORIZON_DAYS):
+        raise invalid("startDate", f"A blackout begins at most {HORIZON_DAYS} days ahead.")
     return Stay(data.start_date, data.end_date)
 
 
@@ -76,13 +80,24 @@ def check_slot_range(data: NewBlackout, now: datetime) -> tuple[datetime, dateti
     assert data.starts_at is not None and data.ends_at is not None
     if data.starts_at.tzinfo is None or data.ends_at.tzinfo is None:
         raise invalid("startsAt", "Give times with their UTC offset.")
-    if data.ends_at <= data.starts_at:
+    starts_at, ends_at = _instant(data.starts_at, "startsAt"), _instant(data.ends_at, "endsAt")
+    if ends_at <= starts_at:
         raise invalid("endsAt", "endsAt is after startsAt.")
-    if data.ends_at <= now:
+    if ends_at <= now:
         raise invalid("endsAt", "A blackout ends in the future.")
-    if data.ends_at - data.starts_at > timedelta(days=MAX_DAYS):
+    if ends_at - starts_at > timedelta(days=MAX_DAYS):
         raise invalid("endsAt", f"A blackout lasts at most {MAX_DAYS} days.")
-    return data.starts_at, data.ends_at
+    if starts_at > now + timedelta(days=HORIZON_DAYS):
+        raise invalid("startsAt", f"A blackout begins at most {HORIZON_DAYS} days ahead.")
+    return starts_at, ends_at
+
+
+def _instant(moment: datetime, field: str) -> datetime:
+    """The moment in UTC; around years 1 and 9999 a wall-clock time may have none."""
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise invalid(field, "That time is out of range.") from None
 
 
 def checked_units(data: NewBlackout, listing: ListingRecord) -> int:
