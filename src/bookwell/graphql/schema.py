@@ -343,20 +343,17 @@ class Mutation:
         "also: NOT_FOUND, FORBIDDEN, INVALID_INPUT.",
     )
 
-    # Blackouts (graphql/calendar/blackouts.py, issue 19.3).
     create_blackout: BlackoutPayload = strawberry.mutation(
         resolver=blackout_resolvers.create_blackout,
-        description="The host closes dates of a stay or hours of a slot listing, for all units "
-        "or some (maintenance, a private event): the blackout takes them as a booking would, "
-        "so it never overbooks and search no longer offers them. When bookings already hold "
-        "them, nothing changes: one BLACKOUT_CONFLICT per booking in the way (listed in "
-        "conflictingReservationIds), never moved. Errors also: NOT_FOUND, FORBIDDEN, "
-        "INVALID_INPUT.",
+        description="The host closes a stay's dates or a slot listing's hours, all units or "
+        "some: taken as a booking would take them, never overbooked. Bookings in the way are "
+        "reported (one BLACKOUT_CONFLICT each, conflictingReservationIds), never moved, and "
+        "nothing changes. Errors also: NOT_FOUND, FORBIDDEN, INVALID_INPUT.",
     )
     delete_blackout: BlackoutPayload = strawberry.mutation(
         resolver=blackout_resolvers.delete_blackout,
-        description="The host reopens what a blackout closed; the units are free at once "
-        "(and offered to the waitlist). Errors: NOT_FOUND, FORBIDDEN.",
+        description="The host reopens what a blackout closed (offered to the waitlist). "
+        "Errors: NOT_FOUND, FORBIDDEN.",
     )
 
 

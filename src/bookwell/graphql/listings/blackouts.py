@@ -3,16 +3,19 @@ mutations that make and delete them are in graphql/calendar/blackouts.py."""
 
 import uuid
 from datetime import date, datetime
+from typing import Annotated, Any
 
 import strawberry
 
 from bookwell.core.errors import invalid
 from bookwell.core.ids import global_id
 from bookwell.graphql.context import Info
+from bookwell.graphql.limits.cost import costs
 from bookwell.services.calendar.blackouts import BlackoutRecord, blackouts_of
 
 DEFAULT_BLACKOUTS = 50
 MAX_BLACKOUTS_PAGE = 500
+BLACKOUTS_COST = costs(default_page=DEFAULT_BLACKOUTS, largest_page=MAX_BLACKOUTS_PAGE)
 
 
 @strawberry.type(
@@ -62,14 +65,19 @@ def check_blackouts_page(first: int | None) -> int:
     return first
 
 
-async def listing_blackouts(
-    info: Info, listing_id: uuid.UUID, owner_id: uuid.UUID, first: int
+async def blackouts_of_listing(
+    root: Any,
+    info: Info,
+    first: Annotated[
+        int | None, strawberry.argument(description="At most this many, 1 to 500 (default 50).")
+    ] = None,
 ) -> list[Blackout] | None:
-    """The listing's blackouts not over yet, earliest first, for its host or an admin; None
-    for anyone else (a reason may be private)."""
+    """Listing.blackouts: those not over yet, earliest first, for its host or an admin; None
+    for anyone else (a reason may be private). `root` is the Listing."""
+    page = check_blackouts_page(first)
     viewer = info.context.principal
-    if viewer is None or (viewer.user_id != owner_id and not viewer.is_admin):
+    if viewer is None or (viewer.user_id != root.owner_id and not viewer.is_admin):
         return None
     async with info.context.db.read() as session:
-        found = await blackouts_of(session=session, listing_ids=[listing_id])
-    return [Blackout.from_record(row) for row in found[listing_id][:first]]
+        found = await blackouts_of(session=session, listing_ids=[root.uuid])
+    return [Blackout.from_record(row) for row in found[root.uuid][:page]]

@@ -24,13 +24,7 @@ from bookwell.graphql.listings.availability import (
     availability_key,
     load_availability,
 )
-from bookwell.graphql.listings.blackouts import (
-    DEFAULT_BLACKOUTS,
-    MAX_BLACKOUTS_PAGE,
-    Blackout,
-    check_blackouts_page,
-    listing_blackouts,
-)
+from bookwell.graphql.listings.blackouts import BLACKOUTS_COST, Blackout, blackouts_of_listing
 from bookwell.graphql.listings.no_show_policy import NoShowPolicyField
 from bookwell.graphql.listings.photos import ListingPhoto, photos_of
 from bookwell.graphql.listings.pricing import CancellationPolicy, PriceRule, Quote
@@ -164,11 +158,11 @@ class Listing(Node, NoShowPolicyField):
         "carry on); null: listed."
     )
     buffer_before_minutes: int = strawberry.field(
-        description="Slot listings: minutes a booking's units stay taken before its start; "
-        "two bookings whose buffered times overlap never share a unit."
+        description="Slot listings: minutes units "
+        "stay taken before each booking (bookings' buffered times never overlap on a unit)."
     )
     buffer_after_minutes: int = strawberry.field(
-        description="Slot listings: minutes a booking's units stay taken after its end."
+        description="Slot listings: minutes units stay taken after each booking."
     )
     uuid: strawberry.Private[UUID]  # the field's name hides the module in the class body
     owner_id: strawberry.Private[UUID]
@@ -327,21 +321,12 @@ class Listing(Node, NoShowPolicyField):
             return []
         return await listing_units(info, self.uuid, *page)
 
-    @strawberry.field(
-        description="Its blackouts not over yet (createBlackout), earliest first. Null unless "
-        "you are the listing's host or an admin.",
-        metadata=costs(default_page=DEFAULT_BLACKOUTS, largest_page=MAX_BLACKOUTS_PAGE),
+    blackouts: list[Blackout] | None = strawberry.field(
+        resolver=blackouts_of_listing,
+        description="Its blackouts not over yet (createBlackout), earliest first; null "
+        "unless you are its host or an admin.",
+        metadata=BLACKOUTS_COST,
     )
-    async def blackouts(
-        self,
-        info: Info,
-        first: Annotated[
-            int | None,
-            strawberry.argument(description="At most this many, 1 to 500 (default 50)."),
-        ] = None,
-    ) -> list[Blackout] | None:
-        page = check_blackouts_page(first)
-        return await listing_blackouts(info, self.uuid, self.owner_id, page)
 
     @strawberry.field(
         description="The iCalendar feed of this listing's booked nights, for other calendars "

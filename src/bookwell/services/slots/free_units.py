@@ -29,9 +29,9 @@ async def free_units(
     now: datetime | None = None,
 ) -> list[UnitRecord]:
     """The listing's units nobody holds for any part of [starts_at, ends_at) with the
-    listing's buffers around it (a restaurant's:
-    those that seat the party, smallest first), in the order bookings are given them, at most
-    `limit`; overdue unpaid holds do not count."""
+    listing's buffers around it (a restaurant's: those that seat the party, smallest first),
+    in the order bookings are given them, at most `limit`; overdue unpaid holds do not
+    count."""
     check_party_size(party_size)
     listing = (
         await session.execute(select(*Listing.__table__.c).where(Listing.id == listing_id))
