@@ -421,3 +421,40 @@ async def test_overdue_unpaid_holds_are_expired_not_reported(client, db, host, h
         )
     assert told == 2
     assert await over_allocated_nights(db) == []
+
+
+JOIN = """
+mutation($input: JoinWaitlistInput!) {
+  joinWaitlist(input: $input) { waitlistEntry { databaseId status } errors { code } }
+}"""
+
+
+async def test_hours_reopened_are_offered_to_the_waitlist(
+    client, db, host, host_token, guest_token
+):
+    listing_id = await make_slot_listing(db, host, units=1, timezone="UTC", **MANY_HOLDS)
+    listing = global_id("Listing", listing_id)
+    ten = datetime.combine(soon(22), time(10), tzinfo=UTC).isoformat()
+    made = await black_out(
+        client,
+        host_token,
+        listingId=listing,
+        startsAt=ten,
+        endsAt=datetime.combine(soon(22), time(12), tzinfo=UTC).isoformat(),
+    )
+    # Closed hours are full: the guest may wait for them.
+    joined = await client(
+        JOIN, {"input": {"listingId": listing, "startsAt": ten}}, token=guest_token
+    )
+    entry = joined.data["joinWaitlist"]["waitlistEntry"]
+    assert entry["status"] == "WAITING"
+
+    deleted = await client(DELETE, {"id": made["blackout"]["id"]}, token=host_token)
+
+    assert deleted.data["deleteBlackout"]["errors"] == []
+    async with db.read() as session:
+        status = await session.scalar(
+            text("SELECT status FROM waitlist_entries WHERE id = :id"),
+            {"id": entry["databaseId"]},
+        )
+    assert status == "OFFERED"
