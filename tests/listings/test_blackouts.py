@@ -22,6 +22,7 @@ from tests.factories import (
     make_user,
 )
 from tests.support.database import inventory_drift, over_allocated_nights
+from tests.support.sql_statements import StatementCounter
 
 BLACKOUT_FIELDS = "id databaseId reason startDate endDate startsAt endsAt units"
 CREATE = f"""
@@ -458,3 +459,29 @@ async def test_hours_reopened_are_offered_to_the_waitlist(
             {"id": entry["databaseId"]},
         )
     assert status == "OFFERED"
+
+
+async def test_a_page_of_listings_reads_its_blackouts_in_one_statement(client, app, db, host):
+    """Listing.blackouts is batched: the statements do not grow with the listings."""
+    token = await make_token(db, host)
+    for n in range(6):
+        listing_id = await make_listing(db, host, units=1, timezone="UTC")
+        made = await black_out(
+            client,
+            token,
+            listingId=global_id("Listing", listing_id),
+            startDate=str(soon(5 + n)),
+            endDate=str(soon(6 + n)),
+            reason=f"Works {n}",
+        )
+        assert made["errors"] == []
+    page = "query($n: Int!) { listings(first: $n) { edges { node { blackouts { reason } } } } }"
+
+    counts = []
+    for first in (2, 6):
+        with StatementCounter(app) as counter:
+            answer = await client(page, {"n": first}, token=token)
+        edges = answer.data["listings"]["edges"]
+        assert [len(edge["node"]["blackouts"]) for edge in edges] == [1] * first
+        counts.append(counter.count)
+    assert counts[0] == counts[1]

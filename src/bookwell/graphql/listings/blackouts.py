@@ -11,7 +11,7 @@ from bookwell.core.errors import invalid
 from bookwell.core.ids import global_id
 from bookwell.graphql.context import Info
 from bookwell.graphql.limits.cost import costs
-from bookwell.services.calendar.blackouts import BlackoutRecord, blackouts_of
+from bookwell.services.calendar.blackouts import BlackoutRecord
 
 DEFAULT_BLACKOUTS = 50
 MAX_BLACKOUTS_PAGE = 500
@@ -78,6 +78,5 @@ async def blackouts_of_listing(
     viewer = info.context.principal
     if viewer is None or (viewer.user_id != root.owner_id and not viewer.is_admin):
         return None
-    async with info.context.db.read() as session:
-        found = await blackouts_of(session=session, listing_ids=[root.uuid])
-    return [Blackout.from_record(row) for row in found[root.uuid][:page]]
+    found: list[BlackoutRecord] = await info.context.loaders.blackouts.load(root.uuid)
+    return [Blackout.from_record(row) for row in found[:page]]
