@@ -8,6 +8,7 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount
 
 from bookwell.admin.auth import AdminAuth
+from bookwell.admin.blackouts import BlackoutAdmin
 from bookwell.admin.csrf import NoFraming, csrf_input
 from bookwell.admin.sessions import LazySessionMaker, RequestDatabase
 from bookwell.admin.views import VIEWS
@@ -34,7 +35,7 @@ def build_admin(settings: Settings, rate_limiter: RateLimiter | None = None) -> 
             secret_key(settings), settings, sessions, PATH, rate_limiter
         ),
     )
-    for view in VIEWS:
+    for view in (*VIEWS, BlackoutAdmin):
         admin.add_view(view)
     admin.templates.env.globals["csrf_input"] = csrf_input
     middleware = [Middleware(NoFraming), Middleware(RequestDatabase)]

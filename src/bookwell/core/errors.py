@@ -33,6 +33,8 @@ class ErrorCode(enum.StrEnum):
     LISTING_ARCHIVED = "LISTING_ARCHIVED"
     INVALID_IMAGE = "INVALID_IMAGE"
     IMAGE_TOO_LARGE = "IMAGE_TOO_LARGE"
+    # createBlackout: bookings hold units the blackout asks for (services/calendar/blackouts.py).
+    BLACKOUT_CONFLICT = "BLACKOUT_CONFLICT"
 
 
 class DomainError(Exception):

@@ -1,14 +1,18 @@
-"""Importing a calendar: check who asks, fetch and read the calendar outside any
+"""Blackouts a host makes and deletes (services/calendar/blackouts.py), and importing a
+calendar: check who asks, fetch and read the calendar outside any
 transaction (a slow server or a large calendar must not hold locks), apply it in one
 transaction, then offer the nights it let go of to the waitlist."""
 
+import uuid
 from datetime import datetime
 
 from bookwell.core.db import Database
 from bookwell.flows.transaction import in_one_transaction
 from bookwell.flows.waitlist import offer_freed_units
 from bookwell.services.accounts.principal import Principal
-from bookwell.services.calendar import imports
+from bookwell.services.calendar import blackouts, imports
+from bookwell.services.calendar.blackout_input import NewBlackout
+from bookwell.services.calendar.blackouts import BlackoutRecord
 from bookwell.services.calendar.fetch import fetch_calendar
 from bookwell.services.calendar.imports import CalendarInput, ImportResult
 from bookwell.services.calendar.reading import shared_reader
@@ -54,3 +58,28 @@ async def import_calendar(
     if result.removed or result.updated:
         await offer_freed_units(db, [data.listing_id])
     return result
+
+
+async def create_blackout(
+    db: Database, *, principal: Principal, data: NewBlackout
+) -> BlackoutRecord:
+    """Close a listing's dates or hours (services/calendar/blackouts.py); BlackoutConflict
+    names the bookings in the way, and nothing changes."""
+    return await in_one_transaction(
+        db,
+        lambda session: blackouts.create_blackout(session=session, principal=principal, data=data),
+    )
+
+
+async def delete_blackout(
+    db: Database, *, principal: Principal, blackout_id: uuid.UUID
+) -> BlackoutRecord:
+    """Reopen what a blackout closed, then offer the freed units to the waitlist."""
+    deleted = await in_one_transaction(
+        db,
+        lambda session: blackouts.delete_blackout(
+            session=session, principal=principal, blackout_id=blackout_id
+        ),
+    )
+    await offer_freed_units(db, [deleted.listing_id])
+    return deleted

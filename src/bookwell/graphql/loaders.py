@@ -22,6 +22,8 @@ from bookwell.services.accounts.principal import Principal
 from bookwell.services.accounts.records import UserRecord
 from bookwell.services.booking import no_show, reservation_json, reservations
 from bookwell.services.booking.records import ReservationRecord
+from bookwell.services.calendar import blackouts as blackouts_service
+from bookwell.services.calendar.blackouts import BlackoutRecord
 from bookwell.services.listings import availability, listings, photos, pricing
 from bookwell.services.listings import terms as listing_terms
 from bookwell.services.listings.availability import Availability
@@ -141,6 +143,10 @@ class Loaders:
     def listing_photos(self) -> DataLoader:
         return DataLoader(self._listing_photos)
 
+    @cached_property
+    def blackouts(self) -> DataLoader:
+        return DataLoader(self._blackouts)
+
     def release(self) -> None:
         """Forget every loader and its cached answers. Each loader's batch function is a
         method of this object, a reference cycle: without this, the request's rows wait for
@@ -192,6 +198,10 @@ class Loaders:
 
     async def _price_rules(self, listing_ids: Sequence[uuid.UUID]) -> list[list[PriceRuleRecord]]:
         found = await self._read(listing_terms.rules_of_listings, listing_ids=listing_ids)
+        return [found[listing_id] for listing_id in listing_ids]
+
+    async def _blackouts(self, listing_ids: Sequence[uuid.UUID]) -> list[list[BlackoutRecord]]:
+        found = await self._read(blackouts_service.blackouts_of, listing_ids=list(listing_ids))
         return [found[listing_id] for listing_id in listing_ids]
 
     async def _no_show_policies(self, listing_ids: Sequence[uuid.UUID]) -> list[int | None]:

@@ -21,7 +21,9 @@ from bookwell.graphql.booking import no_show as no_show_resolvers
 from bookwell.graphql.booking import resolvers as reservation_resolvers
 from bookwell.graphql.booking.checkout import CreateReservationPayload
 from bookwell.graphql.booking.types import Reservation, ReservationPayload
+from bookwell.graphql.calendar import blackouts as blackout_resolvers
 from bookwell.graphql.calendar import resolvers as calendar_resolvers
+from bookwell.graphql.calendar.blackouts import BlackoutPayload
 from bookwell.graphql.calendar.types import ImportCalendarPayload
 from bookwell.graphql.customers import resolvers as customer_resolvers
 from bookwell.graphql.customers.types import Customer
@@ -340,6 +342,19 @@ class Mutation(WebhookMutations):
         "again moves changed blocks and cancels those whose events left that calendar; if "
         "any block does not fit, nothing changes (UNAVAILABLE, naming the event). Errors "
         "also: NOT_FOUND, FORBIDDEN, INVALID_INPUT.",
+    )
+
+    create_blackout: BlackoutPayload = strawberry.mutation(
+        resolver=blackout_resolvers.create_blackout,
+        description="The host closes a stay's dates or a slot listing's hours, all units or "
+        "some: taken as a booking would take them, never overbooked. Bookings in the way are "
+        "reported (one BLACKOUT_CONFLICT each, conflictingReservationIds), never moved, and "
+        "nothing changes. Errors also: NOT_FOUND, FORBIDDEN, INVALID_INPUT.",
+    )
+    delete_blackout: BlackoutPayload = strawberry.mutation(
+        resolver=blackout_resolvers.delete_blackout,
+        description="The host reopens what a blackout closed (offered to the waitlist). "
+        "Errors: NOT_FOUND, FORBIDDEN.",
     )
 
 

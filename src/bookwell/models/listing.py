@@ -119,6 +119,24 @@ class Listing(IdMixin, Base):
     longitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
     # Set: hidden from search and refused to new bookings; existing bookings carry on.
     archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Slot listings (migration 0018, services/slots/buffers.py): minutes each booking's units
+    # stay taken before its start and after its end (e.g. to clean a room).
+    buffer_before_minutes: Mapped[int] = mapped_column(
+        Integer,
+        CheckConstraint(
+            "buffer_before_minutes BETWEEN 0 AND 1440", name="buffer_before_minutes_range"
+        ),
+        default=0,
+        server_default="0",
+    )
+    buffer_after_minutes: Mapped[int] = mapped_column(
+        Integer,
+        CheckConstraint(
+            "buffer_after_minutes BETWEEN 0 AND 1440", name="buffer_after_minutes_range"
+        ),
+        default=0,
+        server_default="0",
+    )
 
 
 class ListingNight(Base):

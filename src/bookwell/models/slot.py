@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Computed,
     ForeignKey,
     Index,
     Integer,
@@ -18,7 +19,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from bookwell.models.base import Base, new_id
 
-# Exclusion constraint: no two holding allocations of one unit overlap in time.
+# Exclusion constraint: no two holding allocations of one unit overlap in time, buffers
+# included (`occupied`, migration 0018).
 NO_OVERLAP_CONSTRAINT = "ex_reservation_units_no_overlap"
 
 
@@ -52,10 +54,20 @@ class ReservationUnit(Base):
         CheckConstraint("NOT isempty(during)", name="during_not_empty"),
         ExcludeConstraint(
             ("unit_id", "="),
-            ("during", "&&"),
+            ("occupied", "&&"),
             using="gist",
             where=text("holding"),
             name=NO_OVERLAP_CONSTRAINT,
+        ),
+        CheckConstraint(
+            "buffer_before_minutes >= 0 AND buffer_after_minutes >= 0", name="buffers_not_negative"
+        ),
+        Index(
+            "ix_reservation_units_listing_occupied",
+            "listing_id",
+            "occupied",
+            postgresql_using="gist",
+            postgresql_where=text("holding"),
         ),
         Index(
             "ix_reservation_units_listing_during",
@@ -73,3 +85,13 @@ class ReservationUnit(Base):
     listing_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("listings.id", ondelete="CASCADE"))
     during: Mapped[Range[datetime]] = mapped_column(TSTZRANGE)
     holding: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    # The listing's buffers when the unit was taken (0 for blackouts); `occupied` is `during`
+    # widened by them, and it is what the exclusion constraint compares.
+    buffer_before_minutes: Mapped[int] = mapped_column(Integer, server_default="0")
+    buffer_after_minutes: Mapped[int] = mapped_column(Integer, server_default="0")
+    occupied: Mapped[Range[datetime]] = mapped_column(
+        TSTZRANGE,
+        Computed(
+            "buffered_range(during, buffer_before_minutes, buffer_after_minutes)", persisted=True
+        ),
+    )

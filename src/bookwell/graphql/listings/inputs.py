@@ -172,6 +172,16 @@ class CreateListingInput:
         description="Restaurants: one entry per table; default `units` tables of maxGuests "
         "(or 4) seats.",
     )
+    buffer_before_minutes: int = strawberry.field(
+        default=0,
+        description="Slot listings: minutes each booking's units stay taken before its start "
+        "(0 to 1440), e.g. to prepare a room.",
+    )
+    buffer_after_minutes: int = strawberry.field(
+        default=0,
+        description="Slot listings: minutes each booking's units stay taken after its end "
+        "(0 to 1440), e.g. to clean a room.",
+    )
 
     def to_domain(self) -> NewListing:
         return NewListing(
@@ -191,6 +201,8 @@ class CreateListingInput:
                 opens_at=self.opens_at,
                 closes_at=self.closes_at,
                 tables=None if self.tables is None else tuple(t.to_domain() for t in self.tables),
+                buffer_before_minutes=self.buffer_before_minutes,
+                buffer_after_minutes=self.buffer_after_minutes,
             ),
             location=Location(
                 address_line1=self.address_line1,

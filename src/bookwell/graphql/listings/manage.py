@@ -88,6 +88,16 @@ class UpdateListingInput:
     closes_at: time | None = strawberry.field(
         default=UNSET, description="Local closing time (null with opensAt: open all day)."
     )
+    buffer_before_minutes: int | None = strawberry.field(
+        default=UNSET,
+        description="Slot listings: minutes units stay taken before each booking, 0 to 1440; "
+        "applies to bookings made afterwards (each keeps the buffers it was made with).",
+    )
+    buffer_after_minutes: int | None = strawberry.field(
+        default=UNSET,
+        description="Slot listings: minutes units stay taken after each booking, 0 to 1440; "
+        "applies to bookings made afterwards.",
+    )
     terms: ListingTermsInput | None = strawberry.field(
         default=None, description="Prices, fees, holds and policies, as updateListingTerms."
     )

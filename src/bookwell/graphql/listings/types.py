@@ -24,6 +24,7 @@ from bookwell.graphql.listings.availability import (
     availability_key,
     load_availability,
 )
+from bookwell.graphql.listings.blackouts import BLACKOUTS_COST, Blackout, blackouts_of_listing
 from bookwell.graphql.listings.no_show_policy import NoShowPolicyField
 from bookwell.graphql.listings.photos import ListingPhoto, photos_of
 from bookwell.graphql.listings.pricing import CancellationPolicy, PriceRule, Quote
@@ -155,6 +156,13 @@ class Listing(Node, NoShowPolicyField):
     archived_at: datetime | None = strawberry.field(
         description="When its host archived it: out of search, no new bookings (existing ones "
         "carry on); null: listed."
+    )
+    buffer_before_minutes: int = strawberry.field(
+        description="Slot listings: minutes units "
+        "stay taken before each booking (bookings' buffered times never overlap on a unit)."
+    )
+    buffer_after_minutes: int = strawberry.field(
+        description="Slot listings: minutes units stay taken after each booking."
     )
     uuid: strawberry.Private[UUID]  # the field's name hides the module in the class body
     owner_id: strawberry.Private[UUID]
@@ -313,6 +321,13 @@ class Listing(Node, NoShowPolicyField):
             return []
         return await listing_units(info, self.uuid, *page)
 
+    blackouts: list[Blackout] | None = strawberry.field(
+        resolver=blackouts_of_listing,
+        description="Its blackouts not over yet (createBlackout), earliest first; null "
+        "unless you are its host or an admin.",
+        metadata=BLACKOUTS_COST,
+    )
+
     @strawberry.field(
         description="The iCalendar feed of this listing's booked nights, for other calendars "
         "and channel managers to subscribe to. Keep it secret: it works without signing in. "
@@ -364,6 +379,8 @@ class Listing(Node, NoShowPolicyField):
             latitude=None if row.latitude is None else float(row.latitude),
             longitude=None if row.longitude is None else float(row.longitude),
             archived_at=row.archived_at,
+            buffer_before_minutes=row.buffer_before_minutes,
+            buffer_after_minutes=row.buffer_after_minutes,
             uuid=row.id,
             owner_id=row.owner_id,
         )

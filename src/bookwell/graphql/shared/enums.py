@@ -127,5 +127,8 @@ describe_enum(
         "INVALID_IMAGE": "The upload is not a JPEG, PNG or WebP image that can be read.",
         "IMAGE_TOO_LARGE": "The image has more bytes or pixels than the server accepts (the "
         "message says how many).",
+        "BLACKOUT_CONFLICT": "createBlackout: bookings hold units the blackout asks for; one "
+        "error per booking, naming it (at most 20), also listed in the payload's conflicts. "
+        "Nothing changed and no booking was moved.",
     },
 )

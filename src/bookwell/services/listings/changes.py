@@ -8,7 +8,8 @@ its bookings true.
 - timezone and currency change only while no booking holds units (HAS_BOOKINGS): a booking's
   nights and amounts are read in them;
 - prices, fees and policies apply to bookings made afterwards: each booking keeps the
-  snapshot it was made with (pricing.py).
+  snapshot it was made with (pricing.py); so do a slot listing's buffers: each booking's
+  units keep the buffers they were taken with (services/slots/buffers.py).
 """
 
 import uuid
@@ -76,6 +77,8 @@ class ListingChanges:
     sitting_minutes: int | Keep | None = KEEP
     opens_at: time | Keep | None = KEEP
     closes_at: time | Keep | None = KEEP
+    buffer_before_minutes: int | Keep | None = KEEP
+    buffer_after_minutes: int | Keep | None = KEEP
     terms: TermsUpdate | None = None
 
     def given(self) -> dict[str, Any]:
@@ -90,9 +93,16 @@ class ListingChanges:
 # Columns that are never empty: null in an update is a mistake, not "clear it".
 REQUIRED = frozenset(
     {"title", "description", "timezone", "nightly_price", "currency", "units"}
-    | {"slot_minutes", "sitting_minutes"}
+    | {"slot_minutes", "sitting_minutes", "buffer_before_minutes", "buffer_after_minutes"}
 )
-SLOT_FIELDS = ("slot_minutes", "sitting_minutes", "opens_at", "closes_at")
+SLOT_FIELDS = (
+    "slot_minutes",
+    "sitting_minutes",
+    "opens_at",
+    "closes_at",
+    "buffer_before_minutes",
+    "buffer_after_minutes",
+)
 _CHECKS: dict[str, Any] = {
     "title": rules.checked_title,
     "city": rules.checked_city,

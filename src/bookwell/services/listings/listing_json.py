@@ -65,6 +65,8 @@ JSON_FIELDS: dict[str, AnyColumn] = {
     "late_refund_percent": Listing.late_refund_percent,
     "slot_minutes": Listing.slot_minutes,
     "sitting_minutes": Listing.sitting_minutes,
+    "buffer_before_minutes": Listing.buffer_before_minutes,
+    "buffer_after_minutes": Listing.buffer_after_minutes,
 }
 
 

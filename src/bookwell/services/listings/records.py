@@ -50,6 +50,9 @@ class ListingRecord:
     archived_at: datetime | None
     # Booking without an account (issue 17.7).
     allow_guest_checkout: bool
+    # Slot listings' buffers around each booking (issue 19.2, services/slots/buffers.py).
+    buffer_before_minutes: int
+    buffer_after_minutes: int
 
 
 @dataclass(frozen=True, slots=True)

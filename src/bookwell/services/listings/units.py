@@ -16,6 +16,7 @@ from bookwell.models import ListingKind, ListingUnit, ReservationUnit, new_id
 from bookwell.services.listings.records import UNIT_COLUMNS, ListingRecord, UnitRecord
 
 MAX_SEATS = 1000
+MAX_BUFFER_MINUTES = 1440
 MAX_LABEL = 100
 DEFAULT_TABLE_SEATS = 4
 _UNIT_NAMES = {
@@ -42,6 +43,9 @@ class SlotSettings:
     closes_at: time | None = time(22)
     # Restaurants only: one table per entry; default: `units` tables of max_guests (or 4) seats.
     tables: tuple[TableSpec, ...] | None = None
+    # Minutes each booking's units stay taken before and after it (services/slots/buffers.py).
+    buffer_before_minutes: int = 0
+    buffer_after_minutes: int = 0
 
 
 DEFAULT_SLOTS = SlotSettings()
@@ -81,12 +85,15 @@ def listing_values(
         found.add(invalid("closesAt", "Give both opensAt and closesAt, or neither (open all day)."))
     if settings.tables is not None:
         found.check(_check_tables, kind, units, settings.tables, max_units)
+    found.check(_check_buffers, kind, settings)
     found.raise_if_any()
     values: dict[str, Any] = {
         "slot_minutes": settings.slot_minutes,
         "sitting_minutes": settings.sitting_minutes,
         "opens_at": settings.opens_at,
         "closes_at": settings.closes_at,
+        "buffer_before_minutes": settings.buffer_before_minutes,
+        "buffer_after_minutes": settings.buffer_after_minutes,
     }
     if kind is ListingKind.STAY:
         return values
@@ -96,6 +103,19 @@ def listing_values(
     if settings.tables is not None:
         values["units"] = len(settings.tables)
     return values
+
+
+def _check_buffers(kind: ListingKind, settings: SlotSettings) -> None:
+    found = InputErrors()
+    for field, minutes in (
+        ("bufferBeforeMinutes", settings.buffer_before_minutes),
+        ("bufferAfterMinutes", settings.buffer_after_minutes),
+    ):
+        if kind is ListingKind.STAY and minutes:
+            found.add(invalid(field, "Buffers are for slot listings: a stay books whole nights."))
+        elif not 0 <= minutes <= MAX_BUFFER_MINUTES:
+            found.add(invalid(field, f"{field} must be between 0 and {MAX_BUFFER_MINUTES}."))
+    found.raise_if_any()
 
 
 def _check_minutes(minutes: int, field: str) -> None:

@@ -12,6 +12,7 @@ from bookwell.core.errors import invalid, not_found
 from bookwell.core.records import build_all
 from bookwell.models import Listing, ListingKind, ListingUnit
 from bookwell.services.listings.records import UNIT_COLUMNS, UnitRecord
+from bookwell.services.slots.buffers import Buffers
 from bookwell.services.slots.rules import check_party_size, default_minutes, hours_of
 from bookwell.services.slots.taking import busy_units
 from bookwell.services.slots.times import check_bookable_now, requested_slot
@@ -27,9 +28,10 @@ async def free_units(
     limit: int = 100,
     now: datetime | None = None,
 ) -> list[UnitRecord]:
-    """The listing's units nobody holds for any part of [starts_at, ends_at) (a restaurant's:
-    those that seat the party, smallest first), in the order bookings are given them, at most
-    `limit`; overdue unpaid holds do not count."""
+    """The listing's units nobody holds for any part of [starts_at, ends_at) with the
+    listing's buffers around it (a restaurant's: those that seat the party, smallest first),
+    in the order bookings are given them, at most `limit`; overdue unpaid holds do not
+    count."""
     check_party_size(party_size)
     listing = (
         await session.execute(select(*Listing.__table__.c).where(Listing.id == listing_id))
@@ -49,7 +51,7 @@ async def free_units(
     check_bookable_now(slot, now or datetime.now(UTC))
     stmt = select(*UNIT_COLUMNS).where(
         ListingUnit.listing_id == listing_id,
-        ListingUnit.id.not_in(busy_units(listing_id, slot, live=True)),
+        ListingUnit.id.not_in(busy_units(listing_id, slot, buffers=Buffers.of(listing), live=True)),
     )
     if listing.kind is ListingKind.RESTAURANT:
         stmt = stmt.where(func.coalesce(ListingUnit.seats, 0) >= (party_size or 1)).order_by(

@@ -35,6 +35,7 @@ from bookwell.services.listings.listings import (
     paged,
 )
 from bookwell.services.listings.records import LISTING_COLUMNS, ListingRecord
+from bookwell.services.slots.buffers import Buffers
 from bookwell.services.slots.rules import check_party, default_minutes, hours_of
 from bookwell.services.slots.times import MAX_DAYS_AHEAD, Slot, day_slots
 
@@ -134,7 +135,9 @@ async def _busy(
     party: int,
 ) -> dict[uuid.UUID, dict[uuid.UUID, list[Interval]]]:
     """Per listing, the ranges each of its units (that take the party) is held for within
-    `span`; overdue holds no longer count."""
+    `span`, widened by the holder's buffers and then by the listing's own
+    (services/slots/buffers.py), so that a bare slot overlapping one collides; overdue holds
+    no longer count."""
     live = or_(
         Reservation.status != ReservationStatus.PENDING,
         Reservation.expires_at.is_(None),
@@ -149,24 +152,33 @@ async def _busy(
         select(
             ReservationUnit.listing_id,
             ReservationUnit.unit_id,
-            func.lower(ReservationUnit.during).label("lo"),
-            func.upper(ReservationUnit.during).label("hi"),
+            func.lower(ReservationUnit.occupied).label("lo"),
+            func.upper(ReservationUnit.occupied).label("hi"),
         )
         .join(Reservation, Reservation.id == ReservationUnit.reservation_id)
         .join(ListingUnit, ListingUnit.id == ReservationUnit.unit_id)
         .where(
             ReservationUnit.listing_id.in_([row.id for row in listings]),
             ReservationUnit.holding,
-            ReservationUnit.during.overlaps(func.tstzrange(span[0], span[1], "[)")),
+            ReservationUnit.occupied.overlaps(func.tstzrange(*_widened(listings, span), "[)")),
             live,
             fits,
         )
         .order_by(ReservationUnit.unit_id, "lo")
     )
+    buffers = {row.id: Buffers.of(row) for row in listings}
     busy: dict[uuid.UUID, dict[uuid.UUID, list[Interval]]] = defaultdict(lambda: defaultdict(list))
     for row in await session.execute(stmt):
-        busy[row.listing_id][row.unit_id].append((row.lo, row.hi))
+        widened = buffers[row.listing_id].widen(row.lo, row.hi)
+        busy[row.listing_id][row.unit_id].append(widened)
     return busy
+
+
+def _widened(listings: Sequence[ListingRecord], span: Interval) -> Interval:
+    """`span` with room for the largest buffers among the listings."""
+    before = max(row.buffer_before_minutes for row in listings)
+    after = max(row.buffer_after_minutes for row in listings)
+    return span[0] - timedelta(minutes=before), span[1] + timedelta(minutes=after)
 
 
 def _taken_per_slot(slots: Sequence[Slot], held: dict[uuid.UUID, list[Interval]]) -> list[int]:

@@ -42,6 +42,7 @@ from bookwell.services.listings.pricing import archived_error
 from bookwell.services.listings.stays import check_quantity
 from bookwell.services.notifications import outbox
 from bookwell.services.notifications.outbox import Event
+from bookwell.services.slots.buffers import Buffers
 from bookwell.services.slots.rules import (
     check_party,
     check_party_size,
@@ -248,6 +249,7 @@ async def book_slot(
             slot=slot,
             party_size=data.party_size,
             quantity=data.quantity,
+            buffers=Buffers.of(listing),
         )
         candidates = [unit.id] if unit.free else []
     else:
@@ -257,6 +259,7 @@ async def book_slot(
             kind=listing.kind,
             slot=slot,
             party_size=data.party_size,
+            buffers=Buffers.of(listing),
         )
     if len(candidates) < data.quantity:
         raise _unavailable(listing, slot, data.party_size, data.quantity, unit)

@@ -31,6 +31,7 @@ from bookwell.models import (
     new_id,
 )
 from bookwell.services.booking.records import RESERVATION_COLUMNS, ReservationRecord
+from bookwell.services.slots.buffers import NO_BUFFERS, Buffers, buffered_slot
 from bookwell.services.slots.rules import quote_slot
 from bookwell.services.slots.times import Slot
 
@@ -46,13 +47,16 @@ def during(slot: Slot) -> Any:
     return func.tstzrange(slot.starts_at, slot.ends_at, "[)")
 
 
-def busy_units(listing_id: uuid.UUID, slot: Slot, *, live: bool = False) -> Any:
-    """The listing's units held by anyone for part of the slot; `live`: not counting overdue
-    PENDING holds (a booking expires them before it takes units)."""
+def busy_units(
+    listing_id: uuid.UUID, slot: Slot, *, buffers: Buffers = NO_BUFFERS, live: bool = False
+) -> Any:
+    """The listing's units held by anyone for part of the slot widened by `buffers` (their
+    own buffers included: services/slots/buffers.py); `live`: not counting overdue PENDING
+    holds (a booking expires them before it takes units)."""
     stmt = select(ReservationUnit.unit_id).where(
         ReservationUnit.listing_id == listing_id,
         ReservationUnit.holding,
-        ReservationUnit.during.overlaps(during(slot)),
+        ReservationUnit.occupied.overlaps(buffered_slot(slot, buffers)),
     )
     if live:
         stmt = stmt.join(Reservation, Reservation.id == ReservationUnit.reservation_id).where(
@@ -80,11 +84,13 @@ async def candidate_units(
     kind: ListingKind,
     slot: Slot,
     party_size: int | None,
+    buffers: Buffers = NO_BUFFERS,
 ) -> list[uuid.UUID]:
-    """Units that fit and look free now, in the order they are offered: for a party the
-    smallest table that seats it first, else by position."""
+    """Units that fit and look free now (with `buffers` around the slot), in the order they
+    are offered: for a party the smallest table that seats it first, else by position."""
+    busy = busy_units(listing_id, slot, buffers=buffers)
     stmt = select(ListingUnit.id).where(
-        ListingUnit.listing_id == listing_id, ListingUnit.id.not_in(busy_units(listing_id, slot))
+        ListingUnit.listing_id == listing_id, ListingUnit.id.not_in(busy)
     )
     if kind is ListingKind.RESTAURANT:
         stmt = stmt.where(ListingUnit.seats >= (party_size or 1)).order_by(
@@ -112,13 +118,14 @@ async def chosen_unit(
     slot: Slot,
     party_size: int | None,
     quantity: int,
+    buffers: Buffers = NO_BUFFERS,
 ) -> ChosenUnit:
     """The unit (table) a booking asks for by id: NOT_FOUND unless it is the listing's,
     TABLE_TOO_SMALL when it does not seat the party; `free` says whether it looks free now
     (the exclusion constraint still decides)."""
     if quantity != 1:
         raise invalid("quantity", "A booking of a chosen unit takes that one unit: quantity 1.")
-    free = ListingUnit.id.not_in(busy_units(listing_id, slot)).label("free")
+    free = ListingUnit.id.not_in(busy_units(listing_id, slot, buffers=buffers)).label("free")
     stmt = select(ListingUnit.id, ListingUnit.label, ListingUnit.seats, free).where(
         ListingUnit.id == unit_id, ListingUnit.listing_id == listing_id
     )
@@ -135,14 +142,17 @@ async def chosen_unit(
     return unit
 
 
-async def _take(
+async def take_unit(
     *,
     session: AsyncSession,
     reservation_id: uuid.UUID,
     listing_id: uuid.UUID,
     unit_id: uuid.UUID,
     slot: Slot,
+    buffers: Buffers,
 ) -> bool:
+    """One unit for the reservation, or False (nothing written) when its buffered range
+    collides with another holding one: the exclusion constraint decides."""
     stmt = (
         insert(ReservationUnit)
         .values(
@@ -150,6 +160,8 @@ async def _take(
             unit_id=unit_id,
             listing_id=listing_id,
             during=during(slot),
+            buffer_before_minutes=buffers.before,
+            buffer_after_minutes=buffers.after,
             holding=True,
         )
         .on_conflict_do_nothing(constraint=NO_OVERLAP_CONSTRAINT)
@@ -221,12 +233,13 @@ async def take_units(
     ).one()
     taken = 0
     for unit_id in candidates:
-        if await _take(
+        if await take_unit(
             session=session,
             reservation_id=reservation_id,
             listing_id=listing.id,
             unit_id=unit_id,
             slot=hold.slot,
+            buffers=Buffers.of(listing),
         ):
             taken += 1
             if taken == hold.quantity:

@@ -35,6 +35,7 @@ from bookwell.models import (
     new_id,
 )
 from bookwell.services.accounts.principal import Principal
+from bookwell.services.slots.buffers import Buffers, buffered
 from bookwell.services.slots.rules import check_party, default_minutes, hours_of
 from bookwell.services.slots.taking import (
     SlotHold,
@@ -69,16 +70,21 @@ def _live() -> ColumnElement[bool]:
     )
 
 
-def _free_units(listing_id: Any, kind: Any, starts_at: Any, ends_at: Any, party_size: Any) -> Any:
+def _free_units(listing: Any, kind: Any, starts_at: Any, ends_at: Any, party_size: Any) -> Any:
     """How many of the listing's units that take the party nobody holds live for part of
-    [starts_at, ends_at): a scalar subquery (its arguments may be columns of an outer row)."""
-    window = func.tstzrange(starts_at, ends_at, "[)")
+    [starts_at, ends_at) with the listing's buffers around it (services/slots/buffers.py): a
+    scalar subquery (its arguments may be columns of an outer row; `listing` has the
+    listing's id and buffers, a row or the Listing table)."""
+    listing_id = listing.id
+    window = buffered(
+        starts_at, ends_at, listing.buffer_before_minutes, listing.buffer_after_minutes
+    )
     held = (
         exists()
         .where(
             ReservationUnit.unit_id == ListingUnit.id,
             ReservationUnit.holding,
-            ReservationUnit.during.overlaps(window),
+            ReservationUnit.occupied.overlaps(window),
             Reservation.id == ReservationUnit.reservation_id,
             _live(),
         )
@@ -140,7 +146,7 @@ async def join_slot_waitlist(
         & (WaitlistEntry.ends_at == slot.ends_at),
         what="time",
     )
-    free = _free_units(data.listing_id, listing.kind, slot.starts_at, slot.ends_at, data.party_size)
+    free = _free_units(listing, listing.kind, slot.starts_at, slot.ends_at, data.party_size)
     if (await session.execute(select(free))).scalar_one() >= data.quantity:
         raise DomainError(
             ErrorCode.INVALID_STATE,
@@ -188,9 +194,7 @@ async def _oldest_fitting(
     """The oldest WAITING entry with `quantity` units free (that seat its party) for its whole
     window, with what its hold needs to know."""
     entry = WaitlistEntry
-    free = _free_units(
-        entry.listing_id, Listing.kind, entry.starts_at, entry.ends_at, entry.party_size
-    )
+    free = _free_units(Listing, Listing.kind, entry.starts_at, entry.ends_at, entry.party_size)
     stmt = (
         select(
             entry.id,
@@ -234,6 +238,7 @@ async def _offer(
                 kind=listing.kind,
                 slot=slot,
                 party_size=entry.party_size,
+                buffers=Buffers.of(listing),
             )
             hold = SlotHold(
                 guest_id=entry.user_id,
