@@ -33,6 +33,9 @@ class ErrorCode(enum.StrEnum):
     LISTING_ARCHIVED = "LISTING_ARCHIVED"
     INVALID_IMAGE = "INVALID_IMAGE"
     IMAGE_TOO_LARGE = "IMAGE_TOO_LARGE"
+    # Booking rules and guests (services/listings/booking_rules.py, services/booking/guests.py).
+    RULE_VIOLATED = "RULE_VIOLATED"
+    TOO_MANY_GUESTS = "TOO_MANY_GUESTS"
 
 
 class DomainError(Exception):

@@ -127,5 +127,10 @@ describe_enum(
         "INVALID_IMAGE": "The upload is not a JPEG, PNG or WebP image that can be read.",
         "IMAGE_TOO_LARGE": "The image has more bytes or pixels than the server accepts (the "
         "message says how many).",
+        "RULE_VIOLATED": "The dates or time break one of the listing's booking rules (its own or "
+        "a season's); `field` ends with the rule (minNights, maxNights, minNoticeHours, "
+        "bookingWindowDays, arrivalWeekdays, departureWeekdays) and the message names it.",
+        "TOO_MANY_GUESTS": "adults + children (or partySize) pass the listing's maxGuests per "
+        "unit times the units booked; book more units or fewer guests.",
     },
 )

@@ -36,7 +36,7 @@ from bookwell.models import (
     new_id,
 )
 from bookwell.services.booking.records import RESERVATION_COLUMNS, ReservationRecord
-from bookwell.services.listings import pricing
+from bookwell.services.listings import booking_rules, pricing
 from bookwell.services.listings.pricing import TERMS_COLUMNS, terms_of
 from bookwell.services.listings.stays import Stay, check_not_past
 from bookwell.services.notifications import outbox
@@ -250,8 +250,16 @@ async def place_hold(
     check_not_past(booked, terms.timezone)
     if not 1 <= quantity <= terms.units:
         raise invalid("quantity", f"quantity must be between 1 and {terms.units} (the units).")
+    agreed = terms_of(terms)
+    booking_rules.refuse_if_broken(
+        agreed.booking_rules,
+        booked.start,
+        booked.end,
+        agreed.timezone,
+        check_in=agreed.check_in_time,
+    )
     name = check_guest_name(guest_name) or terms.guest_user_name
-    priced = pricing.quote(terms_of(terms), booked, quantity)
+    priced = pricing.quote(agreed, booked, quantity)
     minutes = hold_minutes or terms.hold_minutes
     stmt = (
         insert(Reservation)

@@ -9,7 +9,7 @@ alter what a guest agreed to.
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -20,6 +20,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.core.errors import DomainError, ErrorCode, invalid, not_found
 from bookwell.models import Listing, ListingKind, PriceRule
+from bookwell.services.listings.booking_rules import (
+    NO_RULES,
+    BookingRules,
+    booking_rules_from_json,
+)
+from bookwell.services.listings.booking_rules_store import rules_json as booking_rules_json
 from bookwell.services.listings.stays import Stay
 
 CENT = Decimal("0.01")
@@ -56,6 +62,9 @@ class Terms:
     rules: Sequence[Rule] = ()
     # An archived listing prices nothing new: no quote, hold, offer or move of dates.
     archived: bool = False
+    # What may be booked (booking_rules.py), checked by every hold and move of dates.
+    booking_rules: BookingRules = NO_RULES
+    check_in_time: time = time(0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +108,8 @@ TERMS_COLUMNS = (
     Listing.hold_minutes,
     rules_json(Listing.id).label("rules"),
     Listing.archived_at,
+    Listing.check_in_time,
+    booking_rules_json(Listing.id).label("booking_rules"),
 )
 
 
@@ -113,6 +124,8 @@ def terms_of(row: Row[*tuple[Any, ...]]) -> Terms:
         timezone=row.timezone,
         rules=rules_from_json(row.rules),
         archived=row.archived_at is not None,
+        booking_rules=booking_rules_from_json(row.booking_rules),
+        check_in_time=row.check_in_time,
     )
 
 

@@ -38,6 +38,8 @@ from bookwell.services.booking.idempotency import check_idempotency_key, input_f
 from bookwell.services.booking.origins import Origin, check_origin, record_origin
 from bookwell.services.booking.records import ReservationRecord
 from bookwell.services.booking.reservations import claim_idempotency_key
+from bookwell.services.listings.booking_rules import booking_rules_from_json, refuse_if_broken
+from bookwell.services.listings.booking_rules_store import rules_json
 from bookwell.services.listings.pricing import archived_error
 from bookwell.services.listings.stays import check_quantity
 from bookwell.services.notifications import outbox
@@ -143,6 +145,7 @@ def _listing_after_expiring(listing_id: uuid.UUID, guest_id: uuid.UUID) -> Selec
         *Listing.__table__.c,
         guest_name.label("guest_user_name"),
         largest.scalar_subquery().label("largest_table"),
+        rules_json(Listing.id).label("booking_rules"),
         # Referencing the CTE makes it part of the statement; PostgreSQL runs it either way.
         select(func.count()).select_from(told).scalar_subquery().label("expired_holds"),
     ).where(Listing.id == listing_id)
@@ -223,6 +226,9 @@ async def book_slot(
         default_minutes=default_minutes(listing),
     )
     check_bookable_now(slot, now or datetime.now(UTC))
+    if not data.by_host:  # the host's own booking (a walk-in, a call) is theirs to allow
+        rules = booking_rules_from_json(listing.booking_rules)
+        refuse_if_broken(rules, slot.starts_at, slot.ends_at, listing.timezone, now=now)
     check_party(listing, data.party_size, data.quantity, listing.largest_table or 0)
     name = check_guest_name(data.guest_name) or listing.guest_user_name
     if data.by_host:
