@@ -33,6 +33,7 @@ from bookwell.models import (
     new_id,
 )
 from bookwell.services.accounts.principal import Principal
+from bookwell.services.booking.guests import checked_special_requests
 from bookwell.services.booking.holds import check_guest_name, check_slot_hold_limits
 from bookwell.services.booking.idempotency import check_idempotency_key, input_fingerprint
 from bookwell.services.booking.origins import Origin, check_origin, record_origin
@@ -76,6 +77,7 @@ class NewSlotBooking:
     by_host: bool = False
     # A booking without an account: where it came from (its unpaid holds are capped per IP).
     origin: Origin | None = None
+    special_requests: str | None = None
 
     def fingerprint(self) -> bytes:
         """What makes two requests "the same input" for an idempotency key."""
@@ -92,6 +94,8 @@ class NewSlotBooking:
             fields["unitId"] = str(self.unit_id)
         if self.by_host:
             fields["byHost"] = True
+        if self.special_requests is not None:
+            fields["specialRequests"] = self.special_requests
         return input_fingerprint(fields)
 
 
@@ -170,7 +174,12 @@ def _unavailable(
 
 
 def check_slot_booking_input(
-    *, party_size: int | None, quantity: int, guest_name: str | None, idempotency_key: str | None
+    *,
+    party_size: int | None,
+    quantity: int,
+    guest_name: str | None,
+    idempotency_key: str | None,
+    special_requests: str | None = None,
 ) -> None:
     """The checks of a slot booking that need no listing: every mistake at once. The times
     and the listing's own rules (its grid, hours, tables, units) are checked with it."""
@@ -178,6 +187,7 @@ def check_slot_booking_input(
     found.check(check_party_size, party_size)
     found.check(check_quantity, quantity)
     found.check(check_guest_name, guest_name)
+    found.check(checked_special_requests, special_requests)
     if idempotency_key is not None:
         found.check(check_idempotency_key, idempotency_key)
     found.raise_if_any()
@@ -200,6 +210,7 @@ async def book_slot(
         quantity=data.quantity,
         guest_name=data.guest_name,
         idempotency_key=idempotency_key,
+        special_requests=data.special_requests,
     )
     if idempotency_key is not None:
         replay = await claim_idempotency_key(
@@ -282,6 +293,7 @@ async def book_slot(
         confirmed=data.by_host,
         hold_minutes=listing.hold_minutes,
         reservation_id=reservation_id,
+        special_requests=checked_special_requests(data.special_requests),
     )
     reservation = await take_units(
         session=session, listing=listing, hold=hold, candidates=candidates
