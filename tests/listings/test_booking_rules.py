@@ -443,3 +443,50 @@ async def test_rules_are_checked_and_only_the_host_sets_them(client, db, host, h
     assert [e["code"] for e in forbidden.data["setListingBookingRules"]["errors"]] == ["FORBIDDEN"]
     read = await client(READ, {"id": str(listing_id)})
     assert read.data["listing"]["bookingRules"] == {"minNights": None, "arrivalWeekdays": None}
+
+
+CREATE = """mutation($input: CreateListingInput!) {
+  createListing(input: $input) {
+    listing { databaseId bookingRules { minNights departureWeekdays } } errors { code field }
+  }
+}"""
+UPDATE = """mutation($id: ID!, $input: UpdateListingInput!) {
+  updateListing(id: $id, input: $input) {
+    listing { title bookingRules { minNights maxNights } } errors { code field }
+  }
+}"""
+
+
+async def test_create_and_update_listing_take_booking_rules(client, host_token):
+    listing = {"title": "Ruled", "nightlyPrice": "80", "timezone": "UTC", "currency": "EUR"}
+    created = await client(
+        CREATE,
+        {"input": listing | {"bookingRules": {"minNights": 2, "departureWeekdays": [7]}}},
+        token=host_token,
+    )
+    payload = created.data["createListing"]
+    assert payload["errors"] == []
+    assert payload["listing"]["bookingRules"] == {"minNights": 2, "departureWeekdays": [7]}
+    listing_id = payload["listing"]["databaseId"]
+    alone = await client(
+        UPDATE, {"id": listing_id, "input": {"bookingRules": {"maxNights": 5}}}, token=host_token
+    )
+    assert alone.data["updateListing"] == {
+        "listing": {"title": "Ruled", "bookingRules": {"minNights": None, "maxNights": 5}},
+        "errors": [],
+    }
+    both = await client(
+        UPDATE,
+        {"id": listing_id, "input": {"title": "Ruled too", "bookingRules": {"minNights": 3}}},
+        token=host_token,
+    )
+    assert both.data["updateListing"]["listing"] == {
+        "title": "Ruled too",
+        "bookingRules": {"minNights": 3, "maxNights": None},
+    }
+    bad = await client(
+        CREATE, {"input": listing | {"bookingRules": {"minNights": 0}}}, token=host_token
+    )
+    assert bad.data["createListing"]["errors"] == [
+        {"code": "INVALID_INPUT", "field": ["input", "bookingRules", "minNights"]}
+    ]

@@ -5,6 +5,7 @@ from datetime import date
 
 import strawberry
 
+from bookwell.core.errors import DomainError
 from bookwell.core.ids import global_id
 from bookwell.graphql.context import Info
 from bookwell.graphql.shared.errors import UserError
@@ -123,6 +124,14 @@ class BookingRulesInput:
     def to_domain(self) -> Rules:
         """The rules, or every mistake in them at once."""
         return checked_rules(self.to_rules())
+
+
+def checked_booking_rules(rules: BookingRulesInput | None) -> Rules | None:
+    """createListing's and updateListing's bookingRules, mistakes under that name."""
+    try:
+        return None if rules is None else rules.to_domain()
+    except DomainError as error:
+        raise error.under("bookingRules") from None
 
 
 @strawberry.input(

@@ -7,6 +7,7 @@ from decimal import Decimal
 import strawberry
 
 from bookwell.core.errors import DomainError, InputErrors, check_text
+from bookwell.graphql.listings.booking_rules import BookingRulesInput
 from bookwell.graphql.shared.enums import ListingKind
 from bookwell.services.listings.listings import ListingFilter as DomainListingFilter
 from bookwell.services.listings.listings import NewListing, parse_money
@@ -171,6 +172,9 @@ class CreateListingInput:
         default=None,
         description="Restaurants: one entry per table; default `units` tables of maxGuests "
         "(or 4) seats.",
+    )
+    booking_rules: BookingRulesInput | None = strawberry.field(
+        default=None, description="Its booking rules (as setListingBookingRules); none: none."
     )
 
     def to_domain(self) -> NewListing:
