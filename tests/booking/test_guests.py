@@ -8,12 +8,16 @@ import icalendar
 from sqlalchemy import text
 
 from bookwell.mail import compose
+from bookwell.services.booking.guests import Guests
+from bookwell.services.booking.reservations import NewReservation, create_reservation
 from bookwell.workers.notices import notices_for
 from tests.factories import (
+    book,
     book_over_graphql,
     in_days,
     make_listing,
     make_slot_listing,
+    set_status,
     try_book_over_graphql,
 )
 from tests.notifications.notices import PUBLIC_URL, SENDER, notice
@@ -161,3 +165,27 @@ def test_a_booking_without_guests_says_nothing_of_them():
     message = compose(notice("reservation.created", "host"), sender=SENDER, public_url=PUBLIC_URL)
     body = message.get_body(("plain",)).get_content()
     assert "Guests" not in body and "Special requests" not in body
+
+
+REPORT = """query($id: ID!, $start: Date!, $end: Date!) {
+  report(listingId: $id, startDate: $start, endDate: $end) {
+    listings { reservations adults children } totals { adults children }
+  }
+}"""
+
+
+async def test_reports_count_the_guests_of_sold_stays(client, db, host, host_token, guest):
+    listing_id = await make_listing(db, host, max_guests=4, units=3)
+    for adults, children in ((2, 1), (1, None)):
+        data = NewReservation(
+            listing_id, in_days(20), nights=2, guests=Guests(adults, children, None)
+        )
+        async with db.transaction() as session:
+            row = await create_reservation(session=session, guest=guest, data=data)
+        await set_status(db, row.id, "CONFIRMED")
+    await book(db, guest, listing_id, in_days(20), nights=2)  # a hold is not a sale
+    window = {"id": str(listing_id), "start": str(in_days(19)), "end": str(in_days(25))}
+    answer = await client(REPORT, window, token=host_token)
+    report = answer.data["report"]
+    assert report["listings"] == [{"reservations": 2, "adults": 3, "children": 1}]
+    assert report["totals"] == [{"adults": 3, "children": 1}]
