@@ -210,6 +210,21 @@ async def test_a_change_of_dates_keeps_the_rules(client, db, host, guest_token):
     assert answer.data["changeReservationDates"]["errors"] == []
 
 
+async def test_a_change_keeping_the_arrival_is_not_held_to_notice(client, db, host, guest_token):
+    listing_id = await make_listing(db, host)
+    booked = await book_over_graphql(client, guest_token, listing_id, in_days(2), nights=2)
+    await set_rules(db, host, listing_id, min_notice_hours=24 * 7)
+    longer = {"id": booked["id"], "startDate": str(in_days(2)), "nights": 4}
+    answer = await client(CHANGE, {"input": longer}, token=guest_token)
+    assert answer.data["changeReservationDates"]["errors"] == []
+    later = {"id": booked["id"], "startDate": str(in_days(3)), "nights": 2}
+    moved = await client(CHANGE, {"input": later}, token=guest_token)
+    errors = moved.data["changeReservationDates"]["errors"]
+    assert [(e["code"], e["field"]) for e in errors] == [
+        ("RULE_VIOLATED", ["input", "minNoticeHours"])
+    ]
+
+
 async def test_a_season_applies_to_arrivals_in_it(client, db, host, guest_token):
     listing_id = await make_listing(db, host)
     await set_rules(db, host, listing_id, min_nights=2)

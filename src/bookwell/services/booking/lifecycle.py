@@ -279,7 +279,12 @@ async def change_dates(
     check_not_past(booked, current.timezone)
     rules, check_in = current.terms.booking_rules, current.terms.check_in_time
     booking_rules.refuse_if_broken(
-        rules, booked.start, booked.end, current.timezone, check_in=check_in
+        rules,
+        booked.start,
+        booked.end,
+        current.timezone,
+        check_in=check_in,
+        arrival_agreed=booked.start == current.start_date,
     )
     wanted = current.quantity if quantity is None else quantity
     if not 1 <= wanted <= current.units:

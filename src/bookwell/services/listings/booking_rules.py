@@ -89,11 +89,14 @@ def check(
     tz: str,
     *,
     check_in: time = time(0),
+    arrival_agreed: bool = False,
 ) -> Violation | None:
     """The first rule that booking [start, end) now breaks, or None.
 
     Dates are a stay's nights: all rules apply, notice counting to `check_in` on the arrival
     day. Aware datetimes are a slot: only the notice and the booking window apply.
+    `arrival_agreed`: a change of dates that keeps the arrival day, which notice and window
+    were checked for when it was booked (a guest may still shorten or lengthen the stay).
     """
     zone = ZoneInfo(tz)
     stay = not isinstance(start, datetime)
@@ -105,7 +108,9 @@ def check(
         arrival = start
     effective, seasons = rules.on(arrival)
     where = f" (season {', '.join(seasons)})" if seasons else ""
-    found = _notice_and_window(effective, starts_at, arrival, now, zone)
+    found = None
+    if not arrival_agreed:
+        found = _notice_and_window(effective, starts_at, arrival, now, zone)
     if found is None and stay:
         assert isinstance(end, date) and not isinstance(end, datetime)
         found = _nights_and_weekdays(effective, arrival, end)
@@ -123,9 +128,11 @@ def refuse_if_broken(
     *,
     check_in: time = time(0),
     now: datetime | None = None,
+    arrival_agreed: bool = False,
 ) -> None:
     """RULE_VIOLATED, naming the rule, when `check` finds one broken."""
-    found = check(rules, start, end, now or datetime.now(UTC), tz, check_in=check_in)
+    now = now or datetime.now(UTC)
+    found = check(rules, start, end, now, tz, check_in=check_in, arrival_agreed=arrival_agreed)
     if found is not None:
         raise found.error()
 
