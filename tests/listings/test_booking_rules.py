@@ -1,6 +1,7 @@
-"""Booking rules (issue 19.1): each rule, each path that creates or moves a booking (a hold,
-a booking without an account, a change of dates, a slot, a waitlist offer), a season's
-override, and the searches that leave out what the rules forbid."""
+"""Booking rules (issue 19.1) in every path that creates or moves a booking (a hold, a
+booking without an account, a change of dates, a slot, a waitlist offer), a season's
+override there, and the searches that leave out what the rules forbid. The pure check:
+test_booking_rules_check.py; setting them: test_booking_rules_api.py."""
 
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
@@ -12,12 +13,7 @@ from sqlalchemy import text
 from bookwell.core.errors import DomainError, ErrorCode
 from bookwell.models import Role
 from bookwell.services.listings import booking_rules_store as store
-from bookwell.services.listings.booking_rules import (
-    BookingRules,
-    Rules,
-    Season,
-    check,
-)
+from bookwell.services.listings.booking_rules import Rules
 from bookwell.services.waitlist.waitlist import (
     NewWaitlistEntry,
     join_waitlist,
@@ -30,100 +26,10 @@ from tests.factories import (
     in_days,
     make_listing,
     make_slot_listing,
-    make_token,
     make_user,
     try_book_over_graphql,
 )
 from tests.support.guest_checkout import checkout_listing, try_checkout
-
-NOW = datetime(2031, 1, 6, 12, tzinfo=UTC)  # a Monday, noon in UTC
-MONDAY = date(2031, 1, 6)
-
-
-def days(n: int) -> date:
-    return MONDAY + timedelta(days=n)
-
-
-# The pure check.
-
-
-def test_no_rules_allow_anything():
-    assert check(BookingRules(), days(1), days(2), NOW, "UTC") is None
-
-
-@pytest.mark.parametrize(
-    ("rules", "start", "end", "rule"),
-    [
-        (Rules(min_nights=3), days(10), days(12), "minNights"),
-        (Rules(max_nights=7), days(10), days(18), "maxNights"),
-        (Rules(min_notice_hours=48), days(1), days(3), "minNoticeHours"),
-        (Rules(booking_window_days=30), days(31), days(33), "bookingWindowDays"),
-        (Rules(arrival_weekdays=frozenset({6})), days(7), days(12), "arrivalWeekdays"),
-        (Rules(departure_weekdays=frozenset({6, 7})), days(5), days(7), "departureWeekdays"),
-    ],
-)
-def test_each_rule_refuses_what_it_forbids_and_names_itself(rules, start, end, rule):
-    found = check(BookingRules(rules), start, end, NOW, "UTC")
-    assert found is not None and found.rule == rule
-    assert rule in found.message
-    error = found.error()
-    assert error.code is ErrorCode.RULE_VIOLATED and error.field == (rule,)
-
-
-@pytest.mark.parametrize(
-    ("rules", "start", "end"),
-    [
-        (Rules(min_nights=3), days(10), days(13)),
-        (Rules(max_nights=7), days(10), days(17)),
-        (Rules(min_notice_hours=48), days(3), days(4)),
-        (Rules(booking_window_days=30), days(30), days(33)),
-        (Rules(arrival_weekdays=frozenset({6})), days(5), days(12)),
-        (Rules(departure_weekdays=frozenset({6, 7})), days(5), days(6)),
-    ],
-)
-def test_each_rule_allows_what_it_allows(rules, start, end):
-    assert check(BookingRules(rules), start, end, NOW, "UTC") is None
-
-
-def test_notice_counts_to_check_in_in_the_listings_timezone():
-    rules = BookingRules(Rules(min_notice_hours=24))
-    # Check-in at 15:00 in Tokyo (06:00 UTC) tomorrow is 18 hours away: too soon.
-    assert check(rules, days(1), days(2), NOW, "Asia/Tokyo", check_in=time(15)) is not None
-    # In Los Angeles (23:00 UTC) it is 35 hours away.
-    la = check(rules, days(1), days(2), NOW, "America/Los_Angeles", check_in=time(15))
-    assert la is None
-
-
-def test_a_slot_knows_only_notice_and_window():
-    rules = BookingRules(Rules(min_nights=5, min_notice_hours=2, booking_window_days=1))
-    assert check(rules, NOW + timedelta(hours=3), NOW + timedelta(hours=4), NOW, "UTC") is None
-    soon = check(rules, NOW + timedelta(hours=1), NOW + timedelta(hours=2), NOW, "UTC")
-    assert soon is not None and soon.rule == "minNoticeHours"
-    far = check(rules, NOW + timedelta(days=3), NOW + timedelta(days=3, hours=1), NOW, "UTC")
-    assert far is not None and far.rule == "bookingWindowDays"
-
-
-def test_a_season_overrides_the_rules_it_sets_for_arrivals_in_it():
-    summer = Season("Summer", days(20), days(40), Rules(min_nights=7))
-    rules = BookingRules(Rules(min_nights=2, max_nights=10), (summer,))
-    inside = check(rules, days(20), days(23), NOW, "UTC")
-    assert inside is not None and inside.rule == "minNights" and "Summer" in inside.message
-    assert check(rules, days(19), days(22), NOW, "UTC") is None  # arrives before it
-    assert check(rules, days(40), days(42), NOW, "UTC") is None  # after it
-    too_long = check(rules, days(20), days(31), NOW, "UTC")
-    assert too_long is not None and too_long.rule == "maxNights"  # the listing's still
-
-
-def test_the_newest_season_setting_a_rule_wins():
-    older = Season("Old", days(0), days(60), Rules(min_nights=5, max_nights=6))
-    newer = Season("New", days(10), days(20), Rules(min_nights=2))
-    rules = BookingRules(Rules(), (newer, older))  # newest first
-    assert check(rules, days(12), days(14), NOW, "UTC") is None
-    assert check(rules, days(12), days(20), NOW, "UTC").rule == "maxNights"
-    assert check(rules, days(30), days(32), NOW, "UTC").rule == "minNights"
-
-
-# Through the database and the API.
 
 
 async def set_rules(db, host, listing_id, **rules) -> None:
@@ -360,148 +266,3 @@ async def test_search_slots_leaves_out_slots_inside_the_notice(client, db, host)
     starts = [datetime.fromisoformat(slot["startsAt"]) for slot in edge["node"]["slots"]]
     assert starts and all(start >= datetime.now(UTC) + timedelta(hours=hours) for start in starts)
     assert len(starts) < 24
-
-
-# Setting them through the API.
-
-SET = """mutation($id: ID!, $input: BookingRulesInput!) {
-  setListingBookingRules(listingId: $id, input: $input) {
-    listing { bookingRules { minNights maxNights minNoticeHours bookingWindowDays
-                             arrivalWeekdays departureWeekdays } }
-    errors { code field }
-  }
-}"""
-ADD_SEASON = """mutation($input: BookingRuleSeasonInput!) {
-  addBookingRuleSeason(input: $input) {
-    season { id name startDate endDate rules { minNights } } errors { code field }
-  }
-}"""
-REMOVE_SEASON = """mutation($id: ID!) {
-  removeBookingRuleSeason(id: $id) {
-    listing { bookingRuleSeasons { name } } errors { code }
-  }
-}"""
-READ = """query($id: ID!) {
-  listing(id: $id) { bookingRules { minNights arrivalWeekdays }
-                     bookingRuleSeasons { id name rules { minNights maxNights } } }
-}"""
-
-
-async def test_a_host_sets_rules_and_seasons_through_the_api(client, db, host, host_token):
-    listing_id = await make_listing(db, host)
-    rules = {
-        "minNights": 2,
-        "maxNights": 14,
-        "minNoticeHours": 24,
-        "bookingWindowDays": 365,
-        "arrivalWeekdays": [6, 5, 6],
-        "departureWeekdays": [6, 7],
-    }
-    answer = await client(SET, {"id": str(listing_id), "input": rules}, token=host_token)
-    payload = answer.data["setListingBookingRules"]
-    assert payload["errors"] == []
-    assert payload["listing"]["bookingRules"] == rules | {"arrivalWeekdays": [5, 6]}
-    season = {
-        "listingId": str(listing_id),
-        "name": "Summer",
-        "startDate": str(in_days(30)),
-        "endDate": str(in_days(60)),
-        "rules": {"minNights": 7},
-    }
-    added = await client(ADD_SEASON, {"input": season}, token=host_token)
-    assert added.data["addBookingRuleSeason"]["errors"] == []
-    season_id = added.data["addBookingRuleSeason"]["season"]["id"]
-    read = await client(READ, {"id": str(listing_id)})
-    assert read.data["listing"] == {
-        "bookingRules": {"minNights": 2, "arrivalWeekdays": [5, 6]},
-        "bookingRuleSeasons": [
-            {"id": season_id, "name": "Summer", "rules": {"minNights": 7, "maxNights": None}}
-        ],
-    }
-    node = await client("query($id: ID!) { node(id: $id) { id } }", {"id": season_id})
-    assert node.data["node"] == {"id": season_id}
-    removed = await client(REMOVE_SEASON, {"id": season_id}, token=host_token)
-    assert removed.data["removeBookingRuleSeason"] == {
-        "listing": {"bookingRuleSeasons": []},
-        "errors": [],
-    }
-    cleared = await client(SET, {"id": str(listing_id), "input": {}}, token=host_token)
-    assert set(cleared.data["setListingBookingRules"]["listing"]["bookingRules"].values()) == {None}
-
-
-async def test_rules_are_checked_and_only_the_host_sets_them(client, db, host, host_token):
-    listing_id = await make_listing(db, host)
-    bad = {"minNights": 5, "maxNights": 3, "minNoticeHours": -1, "arrivalWeekdays": [0, 8]}
-    answer = await client(SET, {"id": str(listing_id), "input": bad}, token=host_token)
-    fields = [tuple(e["field"]) for e in answer.data["setListingBookingRules"]["errors"]]
-    assert sorted(fields) == [
-        ("input", "arrivalWeekdays"),
-        ("input", "maxNights"),
-        ("input", "minNoticeHours"),
-    ]
-    empty_season = {
-        "listingId": str(listing_id),
-        "name": "",
-        "startDate": str(in_days(30)),
-        "endDate": str(in_days(30)),
-        "rules": {"maxNights": 0},
-    }
-    refused = await client(ADD_SEASON, {"input": empty_season}, token=host_token)
-    errors = refused.data["addBookingRuleSeason"]["errors"]
-    assert sorted(tuple(e["field"]) for e in errors) == [
-        ("input", "endDate"),
-        ("input", "name"),
-        ("input", "rules", "maxNights"),
-    ]
-    other = await make_token(db, await make_user(db, Role.HOST))
-    forbidden = await client(SET, {"id": str(listing_id), "input": {"minNights": 2}}, token=other)
-    assert [e["code"] for e in forbidden.data["setListingBookingRules"]["errors"]] == ["FORBIDDEN"]
-    read = await client(READ, {"id": str(listing_id)})
-    assert read.data["listing"]["bookingRules"] == {"minNights": None, "arrivalWeekdays": None}
-
-
-CREATE = """mutation($input: CreateListingInput!) {
-  createListing(input: $input) {
-    listing { databaseId bookingRules { minNights departureWeekdays } } errors { code field }
-  }
-}"""
-UPDATE = """mutation($id: ID!, $input: UpdateListingInput!) {
-  updateListing(id: $id, input: $input) {
-    listing { title bookingRules { minNights maxNights } } errors { code field }
-  }
-}"""
-
-
-async def test_create_and_update_listing_take_booking_rules(client, host_token):
-    listing = {"title": "Ruled", "nightlyPrice": "80", "timezone": "UTC", "currency": "EUR"}
-    created = await client(
-        CREATE,
-        {"input": listing | {"bookingRules": {"minNights": 2, "departureWeekdays": [7]}}},
-        token=host_token,
-    )
-    payload = created.data["createListing"]
-    assert payload["errors"] == []
-    assert payload["listing"]["bookingRules"] == {"minNights": 2, "departureWeekdays": [7]}
-    listing_id = payload["listing"]["databaseId"]
-    alone = await client(
-        UPDATE, {"id": listing_id, "input": {"bookingRules": {"maxNights": 5}}}, token=host_token
-    )
-    assert alone.data["updateListing"] == {
-        "listing": {"title": "Ruled", "bookingRules": {"minNights": None, "maxNights": 5}},
-        "errors": [],
-    }
-    both = await client(
-        UPDATE,
-        {"id": listing_id, "input": {"title": "Ruled too", "bookingRules": {"minNights": 3}}},
-        token=host_token,
-    )
-    assert both.data["updateListing"]["listing"] == {
-        "title": "Ruled too",
-        "bookingRules": {"minNights": 3, "maxNights": None},
-    }
-    bad = await client(
-        CREATE, {"input": listing | {"bookingRules": {"minNights": 0}}}, token=host_token
-    )
-    assert bad.data["createListing"]["errors"] == [
-        {"code": "INVALID_INPUT", "field": ["input", "bookingRules", "minNights"]}
-    ]
