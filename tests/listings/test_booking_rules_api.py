@@ -145,3 +145,21 @@ async def test_create_and_update_listing_take_booking_rules(client, host_token):
     assert bad.data["createListing"]["errors"] == [
         {"code": "INVALID_INPUT", "field": ["input", "bookingRules", "minNights"]}
     ]
+
+
+async def test_pages_of_listings_show_their_rules(client, db, host, host_token):
+    city = "Rules page"
+    listing_id = await make_listing(db, host, city=city)
+    await client(SET, {"id": str(listing_id), "input": {"minNights": 2}}, token=host_token)
+    query = """query($city: String!, $start: Date!) {
+      listings(filter: {city: $city}) { edges { node { bookingRules { minNights } } } }
+      searchAvailability(startDate: $start, nights: 2, filter: {city: $city}) {
+        edges { node { bookingRules { minNights } bookingRuleSeasons { name } } }
+      }
+    }"""
+    answer = await client(query, {"city": city, "start": str(in_days(20))})
+    assert answer.errors == []
+    assert answer.data["listings"]["edges"] == [{"node": {"bookingRules": {"minNights": 2}}}]
+    assert answer.data["searchAvailability"]["edges"] == [
+        {"node": {"bookingRules": {"minNights": 2}, "bookingRuleSeasons": []}}
+    ]
