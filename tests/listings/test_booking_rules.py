@@ -172,6 +172,27 @@ async def test_a_waitlist_offer_the_rules_forbid_is_not_made(db, host):
     assert [row.id for row in offered] == [entry.id]
 
 
+async def test_a_slot_waitlist_offer_the_rules_forbid_is_not_made(db, host):
+    listing_id = await make_slot_listing(db, host)
+    starts = datetime.combine(in_days(10, "Europe/Berlin"), time(10), ZoneInfo("Europe/Berlin"))
+    taken = await book_slot(db, await make_user(db, Role.GUEST), listing_id, starts)
+    waiting = await make_user(db, Role.GUEST)
+    async with db.transaction() as session:
+        data = NewWaitlistEntry(listing_id, starts_at=starts)
+        entry = await join_waitlist(session=session, principal=waiting, data=data)
+    await set_rules(db, host, listing_id, booking_window_days=5)
+    async with db.transaction() as session:
+        await session.execute(
+            text("UPDATE reservations SET status = 'CANCELLED' WHERE id = :id"), {"id": taken.id}
+        )
+    async with db.transaction() as session:
+        assert await offer_freed_units(session=session, listing_id=listing_id) == []
+    await set_rules(db, host, listing_id, booking_window_days=30)
+    async with db.transaction() as session:
+        offered = await offer_freed_units(session=session, listing_id=listing_id)
+    assert [row.id for row in offered] == [entry.id]
+
+
 def slot_time(zone: str, hours_from_now: float) -> datetime:
     """A whole hour between 10:00 and 16:00 local, at least `hours_from_now` ahead."""
     local = (datetime.now(UTC) + timedelta(hours=hours_from_now)).astimezone(ZoneInfo(zone))
