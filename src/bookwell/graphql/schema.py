@@ -265,12 +265,10 @@ class Mutation:
         description="The host deletes a price rule of theirs; answers its listing. Bookings "
         "made keep their price. Errors: NOT_FOUND.",
     )
-    # Booking rules (graphql/listings/booking_rules_mutations.py).
     set_listing_booking_rules: ListingPayload = strawberry.mutation(
         resolver=booking_rules_mutations.set_listing_booking_rules,
-        description="The host sets a listing's booking rules (minimum and maximum nights, "
-        "notice, booking window, arrival and departure weekdays), for bookings and moves of "
-        "dates made afterwards. Errors: NOT_FOUND, FORBIDDEN, INVALID_INPUT.",
+        description="The host sets a listing's booking rules (see BookingRules), for bookings "
+        "and moves of dates made afterwards. Errors: NOT_FOUND, FORBIDDEN, INVALID_INPUT.",
     )
     add_booking_rule_season: BookingRuleSeasonPayload = strawberry.mutation(
         resolver=booking_rules_mutations.add_booking_rule_season,
@@ -279,8 +277,7 @@ class Mutation:
     )
     remove_booking_rule_season: ListingPayload = strawberry.mutation(
         resolver=booking_rules_mutations.remove_booking_rule_season,
-        description="The host deletes a season of booking rules; answers its listing. "
-        "Errors: NOT_FOUND.",
+        description="The host deletes a season of booking rules; answers its listing. NOT_FOUND.",
     )
     revoke_manage_link: ReservationPayload = strawberry.mutation(
         resolver=checkout_resolvers.revoke_manage_link,

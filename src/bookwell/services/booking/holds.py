@@ -42,7 +42,7 @@ from bookwell.services.booking.guests import (
     checked_guests,
 )
 from bookwell.services.booking.records import RESERVATION_COLUMNS, ReservationRecord
-from bookwell.services.listings import booking_rules, pricing
+from bookwell.services.listings import pricing
 from bookwell.services.listings.pricing import TERMS_COLUMNS, terms_of
 from bookwell.services.listings.stays import Stay, check_not_past
 from bookwell.services.notifications import outbox
@@ -258,13 +258,7 @@ async def place_hold(
     if not 1 <= quantity <= terms.units:
         raise invalid("quantity", f"quantity must be between 1 and {terms.units} (the units).")
     agreed = terms_of(terms)
-    booking_rules.refuse_if_broken(
-        agreed.booking_rules,
-        booked.start,
-        booked.end,
-        agreed.timezone,
-        check_in=agreed.check_in_time,
-    )
+    pricing.refuse_if_rules_broken(agreed, booked)
     guests = checked_guests(guests.adults, guests.children, guests.special_requests)
     check_guest_count(guests.people, terms.max_guests, quantity)
     name = check_guest_name(guest_name) or terms.guest_user_name

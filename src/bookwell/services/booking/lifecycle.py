@@ -31,7 +31,7 @@ from bookwell.services.booking.holds import check_hold_size, is_capacity_error, 
 from bookwell.services.booking.overdue import expire_overdue_in_the_way
 from bookwell.services.booking.records import RESERVATION_COLUMNS, ReservationRecord
 from bookwell.services.booking.reservations import visible_to
-from bookwell.services.listings import booking_rules, pricing
+from bookwell.services.listings import pricing
 from bookwell.services.listings.stays import Stay, check_not_past, requested_stay
 from bookwell.services.notifications import outbox
 from bookwell.services.notifications.outbox import Event
@@ -277,14 +277,8 @@ async def change_dates(
         session=session, principal=principal, reservation_id=reservation_id
     )
     check_not_past(booked, current.timezone)
-    rules, check_in = current.terms.booking_rules, current.terms.check_in_time
-    booking_rules.refuse_if_broken(
-        rules,
-        booked.start,
-        booked.end,
-        current.timezone,
-        check_in=check_in,
-        arrival_agreed=booked.start == current.start_date,
+    pricing.refuse_if_rules_broken(
+        current.terms, booked, arrival_agreed=booked.start == current.start_date
     )
     wanted = current.quantity if quantity is None else quantity
     if not 1 <= wanted <= current.units:

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.core.errors import DomainError, ErrorCode, invalid, not_found
 from bookwell.models import Listing, ListingKind, PriceRule
+from bookwell.services.listings import booking_rules
 from bookwell.services.listings.booking_rules import (
     NO_RULES,
     BookingRules,
@@ -180,6 +181,18 @@ def rules_from_json(items: Sequence[dict[str, Any]]) -> list[Rule]:
         )
         for item in items
     ]
+
+
+def refuse_if_rules_broken(terms: Terms, booked: Stay, *, arrival_agreed: bool = False) -> None:
+    """RULE_VIOLATED when the host's booking rules forbid the stay (booking_rules.py)."""
+    booking_rules.refuse_if_broken(
+        terms.booking_rules,
+        booked.start,
+        booked.end,
+        terms.timezone,
+        check_in=terms.check_in_time,
+        arrival_agreed=arrival_agreed,
+    )
 
 
 def night_price(terms: Terms, night: date) -> tuple[Decimal, str | None]:
