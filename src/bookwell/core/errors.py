@@ -35,6 +35,9 @@ class ErrorCode(enum.StrEnum):
     IMAGE_TOO_LARGE = "IMAGE_TOO_LARGE"
     # createBlackout: bookings hold units the blackout asks for (services/calendar/blackouts.py).
     BLACKOUT_CONFLICT = "BLACKOUT_CONFLICT"
+    # Booking rules and guests (services/listings/booking_rules.py, services/booking/guests.py).
+    RULE_VIOLATED = "RULE_VIOLATED"
+    TOO_MANY_GUESTS = "TOO_MANY_GUESTS"
 
 
 class DomainError(Exception):

@@ -5,21 +5,32 @@ import contextlib
 import logging
 import uuid
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bookwell.core.db import Database
 from bookwell.core.storage import PhotoStorage
 from bookwell.flows.transaction import in_one_transaction
 from bookwell.services.accounts.principal import Principal
-from bookwell.services.listings import archive, changes, listings, terms
+from bookwell.services.listings import archive, booking_rules_store, changes, listings, terms
+from bookwell.services.listings.booking_rules import Rules
 from bookwell.services.listings.changes import ListingChanges
 from bookwell.services.listings.listings import NewListing
 from bookwell.services.listings.records import ListingRecord, PriceRuleRecord
 from bookwell.services.listings.terms import NewPriceRule, TermsUpdate
 
 
-async def create_listing(db: Database, *, owner: Principal, data: NewListing) -> ListingRecord:
-    return await in_one_transaction(
-        db, lambda session: listings.create_listing(session=session, owner=owner, data=data)
-    )
+async def create_listing(
+    db: Database, *, owner: Principal, data: NewListing, booking_rules: Rules | None = None
+) -> ListingRecord:
+    async def create(session: AsyncSession) -> ListingRecord:
+        row = await listings.create_listing(session=session, owner=owner, data=data)
+        if booking_rules is None:
+            return row
+        return await booking_rules_store.set_rules(
+            session=session, principal=owner, listing_id=row.id, rules=booking_rules
+        )
+
+    return await in_one_transaction(db, create)
 
 
 async def update_terms(
@@ -60,14 +71,27 @@ log = logging.getLogger(__name__)
 
 
 async def update_listing(
-    db: Database, *, principal: Principal, listing_id: uuid.UUID, wanted: ListingChanges
+    db: Database,
+    *,
+    principal: Principal,
+    listing_id: uuid.UUID,
+    wanted: ListingChanges,
+    booking_rules: Rules | None = None,
 ) -> ListingRecord:
-    return await in_one_transaction(
-        db,
-        lambda session: changes.update_listing(
-            session=session, principal=principal, listing_id=listing_id, changes=wanted
-        ),
-    )
+    """The listing's fields, and its booking rules when given (either alone, or both)."""
+
+    async def update(session: AsyncSession) -> ListingRecord:
+        if booking_rules is None or wanted.given() or wanted.terms is not None:
+            row = await changes.update_listing(
+                session=session, principal=principal, listing_id=listing_id, changes=wanted
+            )
+        if booking_rules is None:
+            return row
+        return await booking_rules_store.set_rules(
+            session=session, principal=principal, listing_id=listing_id, rules=booking_rules
+        )
+
+    return await in_one_transaction(db, update)
 
 
 async def set_archived(

@@ -24,9 +24,10 @@ from bookwell.services.booking import no_show, reservation_json, reservations
 from bookwell.services.booking.records import ReservationRecord
 from bookwell.services.calendar import blackouts as blackouts_service
 from bookwell.services.calendar.blackouts import BlackoutRecord
-from bookwell.services.listings import availability, listings, photos, pricing
+from bookwell.services.listings import availability, booking_rules_store, listings, photos, pricing
 from bookwell.services.listings import terms as listing_terms
 from bookwell.services.listings.availability import Availability
+from bookwell.services.listings.booking_rules_store import BookingRuleRecord
 from bookwell.services.listings.pricing import ListingTerms
 from bookwell.services.listings.records import (
     ListingRecord,
@@ -106,6 +107,10 @@ class Loaders:
     @cached_property
     def price_rules(self) -> DataLoader:
         return DataLoader(self._price_rules)
+
+    @cached_property
+    def booking_rules(self) -> DataLoader:
+        return DataLoader(self._booking_rules)
 
     @cached_property
     def rating(self) -> DataLoader:
@@ -202,6 +207,12 @@ class Loaders:
 
     async def _blackouts(self, listing_ids: Sequence[uuid.UUID]) -> list[list[BlackoutRecord]]:
         found = await self._read(blackouts_service.blackouts_of, listing_ids=list(listing_ids))
+        return [found[listing_id] for listing_id in listing_ids]
+
+    async def _booking_rules(
+        self, listing_ids: Sequence[uuid.UUID]
+    ) -> list[list[BookingRuleRecord]]:
+        found = await self._read(booking_rules_store.rule_rows_of_listings, listing_ids=listing_ids)
         return [found[listing_id] for listing_id in listing_ids]
 
     async def _no_show_policies(self, listing_ids: Sequence[uuid.UUID]) -> list[int | None]:

@@ -14,6 +14,7 @@ from bookwell.core.ids import MAX_NODES, parse_global_id
 from bookwell.graphql.accounts.types import User
 from bookwell.graphql.booking.types import Reservation
 from bookwell.graphql.context import Info
+from bookwell.graphql.listings.booking_rules import BookingRuleSeason
 from bookwell.graphql.listings.photos import ListingPhoto
 from bookwell.graphql.listings.pricing import PriceRule
 from bookwell.graphql.listings.types import Listing
@@ -28,7 +29,7 @@ from bookwell.graphql.webhooks.types import WebhookAttempt
 from bookwell.services import nodes as node_service
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.booking.reservations import reservations_by_ids
-from bookwell.services.listings import photos
+from bookwell.services.listings import booking_rules_store, photos
 from bookwell.services.webhooks import delivery_log
 
 Found = dict[uuid.UUID, Node]
@@ -117,6 +118,13 @@ async def _price_rules(info: Info, viewer: Principal | None, ids: list[uuid.UUID
     return {row.id: PriceRule.from_row(row, row.currency) for row in rows}
 
 
+async def _booking_rule_seasons(
+    info: Info, viewer: Principal | None, ids: list[uuid.UUID]
+) -> Found:
+    rows = await _read(info, booking_rules_store.seasons_by_ids, ids=ids)
+    return {row.id: BookingRuleSeason.from_row(row) for row in rows}
+
+
 async def _units(info: Info, viewer: Principal | None, ids: list[uuid.UUID]) -> Found:
     rows = await _read(info, node_service.units_by_ids, ids=ids)
     return {row.id: ListingUnit.from_row(row) for row in rows}
@@ -157,6 +165,7 @@ _FETCHERS: dict[str, Fetch] = {
     "User": _users,
     "Review": _reviews,
     "PriceRule": _price_rules,
+    "BookingRuleSeason": _booking_rule_seasons,
     "ListingUnit": _units,
     "WaitlistEntry": _waitlist_entries,
     "ListingPhoto": _photos,

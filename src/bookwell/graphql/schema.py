@@ -31,11 +31,13 @@ from bookwell.graphql.engine.execution import ExecutionContext, HiddenSuggestion
 from bookwell.graphql.extensions import build_extensions
 from bookwell.graphql.limits.cost import costs, stay_nights
 from bookwell.graphql.limits.rate_limiting import RateLimited
+from bookwell.graphql.listings import booking_rules_mutations
 from bookwell.graphql.listings import manage as listing_management
 from bookwell.graphql.listings import photos as listing_photos
 from bookwell.graphql.listings import resolvers as listing_resolvers
 from bookwell.graphql.listings import subscriptions as subscription_resolvers
 from bookwell.graphql.listings import terms as listing_terms_resolvers
+from bookwell.graphql.listings.booking_rules import BookingRuleSeasonPayload
 from bookwell.graphql.listings.manage import DeleteListingPayload
 from bookwell.graphql.listings.photos import ListingPhotoPayload
 from bookwell.graphql.listings.pricing import PriceRulePayload
@@ -265,6 +267,20 @@ class Mutation(WebhookMutations):
         resolver=listing_terms_resolvers.remove_price_rule,
         description="The host deletes a price rule of theirs; answers its listing. Bookings "
         "made keep their price. Errors: NOT_FOUND.",
+    )
+    set_listing_booking_rules: ListingPayload = strawberry.mutation(
+        resolver=booking_rules_mutations.set_listing_booking_rules,
+        description="The host sets a listing's booking rules (see BookingRules), for bookings "
+        "and moves of dates made afterwards. Errors: NOT_FOUND, FORBIDDEN, INVALID_INPUT.",
+    )
+    add_booking_rule_season: BookingRuleSeasonPayload = strawberry.mutation(
+        resolver=booking_rules_mutations.add_booking_rule_season,
+        description="The host sets other booking rules for arrivals in a season. Errors: "
+        "NOT_FOUND, FORBIDDEN, INVALID_INPUT, INVALID_DATES.",
+    )
+    remove_booking_rule_season: ListingPayload = strawberry.mutation(
+        resolver=booking_rules_mutations.remove_booking_rule_season,
+        description="The host deletes a season of booking rules; answers its listing. NOT_FOUND.",
     )
     revoke_manage_link: ReservationPayload = strawberry.mutation(
         resolver=checkout_resolvers.revoke_manage_link,

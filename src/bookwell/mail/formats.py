@@ -35,3 +35,11 @@ def money(amount: Decimal | str | int, currency: str) -> str:
 def place(booking: Booking) -> str | None:
     """ "Berlin, DE", or whichever part is known."""
     return ", ".join(part for part in (booking.city, booking.country) if part) or None
+
+
+def guests_line(adults: int, children: int) -> str:
+    """ "2 adults, 1 child"."""
+    line = f"{adults} adult{'s' if adults != 1 else ''}"
+    if children:
+        line += f", {children} child{'ren' if children != 1 else ''}"
+    return line

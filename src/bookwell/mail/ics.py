@@ -11,8 +11,8 @@ from email.utils import parseaddr
 
 import icalendar
 
-from bookwell.mail.formats import place
-from bookwell.mail.notice import Notice
+from bookwell.mail.formats import guests_line, place
+from bookwell.mail.notice import Booking, Notice
 from bookwell.mail.period import period_of
 
 ENDING_EVENTS = frozenset({"reservation.cancelled", "reservation.expired"})
@@ -31,6 +31,17 @@ def uid_of(notice: Notice) -> str:
     return f"{notice.booking.reservation_id}@bookwell"
 
 
+def _description(booking: Booking) -> str:
+    """The reference, and who comes and what they asked for (plain text: iCalendar
+    escapes it)."""
+    lines = [f"Bookwell reservation {booking.reservation_id}"]
+    if booking.adults is not None:
+        lines.append(f"Guests: {guests_line(booking.adults, booking.children or 0)}")
+    if booking.special_requests:
+        lines.append(f"Special requests: {booking.special_requests}")
+    return "\n".join(lines)
+
+
 def invite(notice: Notice, *, organizer: str) -> Invite:
     """The booking as a calendar event; `organizer` is the sender ("Name <address>")."""
     booking = notice.booking
@@ -47,7 +58,7 @@ def invite(notice: Notice, *, organizer: str) -> Invite:
     event.add("summary", booking.listing_title)
     if where := place(booking):
         event.add("location", where)
-    event.add("description", f"Bookwell reservation {booking.reservation_id}")
+    event.add("description", _description(booking))
     if ended:
         event.add("status", "CANCELLED")
     else:

@@ -47,6 +47,10 @@ class Booking:
     # False: the host approves each booking after payment (a request, not a booking).
     instant_book: bool = True
     paid: Decimal | None = None  # what the guest paid, when a payment went through
+    # Who comes and what they ask the host (None: not given); free text, shown as text.
+    adults: int | None = None
+    children: int | None = None
+    special_requests: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

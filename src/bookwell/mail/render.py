@@ -12,7 +12,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
-from bookwell.mail.formats import day, moment, money, place
+from bookwell.mail.formats import day, guests_line, moment, money, place
 from bookwell.mail.notice import Notice
 from bookwell.mail.period import period_of
 
@@ -54,12 +54,16 @@ def facts(notice: Notice) -> list[tuple[str, str]]:
         rows.append(("Party", str(booking.party_size)))
     if booking.quantity > 1:
         rows.append(("Units", str(booking.quantity)))
+    if booking.adults is not None:
+        rows.append(("Guests", guests_line(booking.adults, booking.children or 0)))
     rows.append(("Guest", booking.guest_name))
     if notice.role == "guest":
         rows.append(("Host", booking.host.name))
     rows.append(("Total", money(booking.total, booking.currency)))
     if booking.refunded:
         rows.append(("Refunded", money(booking.refunded, booking.currency)))
+    if booking.special_requests:
+        rows.append(("Special requests", booking.special_requests))
     rows.append(("Status", booking.status.capitalize()))
     rows.append(("Reference", str(booking.reservation_id)))
     return rows

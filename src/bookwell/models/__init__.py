@@ -1,6 +1,7 @@
 """ORM models, one module per aggregate. Importing this package registers every table."""
 
 from bookwell.models.base import Base, new_id
+from bookwell.models.booking_rules import BookingRule
 from bookwell.models.listing import CAPACITY_CONSTRAINT, Listing, ListingKind, ListingNight
 from bookwell.models.listing_photo import ListingPhoto
 from bookwell.models.outbox import NotificationLog, OutboxMessage
@@ -30,6 +31,7 @@ __all__ = [
     "NO_OVERLAP_CONSTRAINT",
     "ApiToken",
     "Base",
+    "BookingRule",
     "CheckoutOrigin",
     "DeliveryStatus",
     "IdempotencyKey",

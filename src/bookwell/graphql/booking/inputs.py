@@ -41,6 +41,19 @@ class CreateReservationInput:
         description="1 to 200 characters. Retrying with the same key and input returns the "
         "first result again; another input answers IDEMPOTENCY_KEY_REUSED.",
     )
+    adults: int | None = strawberry.field(
+        default=None,
+        description="Adults staying, at least 1; with children, at most the listing's "
+        "maxGuests times quantity (else TOO_MANY_GUESTS).",
+    )
+    children: int | None = strawberry.field(
+        default=None, description="Children staying (0 or more); give adults too."
+    )
+    special_requests: str | None = strawberry.field(
+        default=None,
+        description="A note to the host, plain text of at most 2000 characters (shown as "
+        "text, never as markup).",
+    )
 
 
 @strawberry.input(

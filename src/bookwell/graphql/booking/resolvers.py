@@ -14,6 +14,7 @@ from bookwell.graphql.shared.enums import ReservationStatus
 from bookwell.graphql.shared.errors import INPUT, user_errors
 from bookwell.graphql.shared.pagination import After, Before, Connection, First, Last
 from bookwell.services.booking import reservations
+from bookwell.services.booking.guests import checked_guests
 from bookwell.services.booking.reservations import NewReservation
 
 
@@ -94,8 +95,9 @@ def _new_reservation(input: CreateReservationInput) -> NewReservation:
         guest_name=input.guest_name,
         idempotency_key=input.idempotency_key,
     )
+    guests = found.check(checked_guests, input.adults, input.children, input.special_requests)
     found.raise_if_any()
-    assert listing_id is not None
+    assert listing_id is not None and guests is not None
     return NewReservation(
         listing_id=listing_id,
         start_date=input.start_date,
@@ -103,4 +105,5 @@ def _new_reservation(input: CreateReservationInput) -> NewReservation:
         nights=input.nights,
         quantity=input.quantity,
         guest_name=input.guest_name,
+        guests=guests,
     )

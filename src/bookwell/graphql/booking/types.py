@@ -94,6 +94,12 @@ class Reservation(Node):
         "stays."
     )
     party_size: int | None = strawberry.field(description="Restaurants: the party seated.")
+    adults: int | None = strawberry.field(description="Adults on the booking; null: not given.")
+    children: int | None = strawberry.field(description="Children on the booking; null: not given.")
+    special_requests: str | None = strawberry.field(
+        description="The guest's note to the host: plain text (show it as text, never as "
+        "markup); null: none."
+    )
     # NOT_LOADED when the record came from a page (services/booking/records.py: LISTED_COLUMNS).
     price_snapshot: strawberry.Private[Any]
     listing_id: strawberry.Private[uuid.UUID]
@@ -201,6 +207,9 @@ class Reservation(Node):
             starts_at=row.starts_at,
             ends_at=row.ends_at,
             party_size=row.party_size,
+            adults=row.adults,
+            children=row.children,
+            special_requests=row.special_requests,
             price_snapshot=NOT_LOADED if snapshot is None else snapshot,
             listing_id=row.listing_id,
             guest_id=row.guest_id,

@@ -7,6 +7,7 @@ from decimal import Decimal
 import strawberry
 
 from bookwell.core.errors import DomainError, InputErrors, check_text
+from bookwell.graphql.listings.booking_rules import BookingRulesInput
 from bookwell.graphql.shared.enums import ListingKind
 from bookwell.services.listings.listings import ListingFilter as DomainListingFilter
 from bookwell.services.listings.listings import NewListing, parse_money
@@ -181,6 +182,9 @@ class CreateListingInput:
         default=0,
         description="Slot listings: minutes each booking's units stay taken after its end "
         "(0 to 1440), e.g. to clean a room.",
+    )
+    booking_rules: BookingRulesInput | None = strawberry.field(
+        default=None, description="Its booking rules (as setListingBookingRules); none: none."
     )
 
     def to_domain(self) -> NewListing:

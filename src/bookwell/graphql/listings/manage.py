@@ -13,6 +13,7 @@ from bookwell.core.storage import photo_storage
 from bookwell.flows import listings as listing_flows
 from bookwell.graphql.context import Info
 from bookwell.graphql.listings import photos
+from bookwell.graphql.listings.booking_rules import BookingRulesInput, checked_booking_rules
 from bookwell.graphql.listings.inputs import ListingTermsInput
 from bookwell.graphql.listings.types import Listing, ListingPayload
 from bookwell.graphql.shared.common import errors_as_data, parse_id, require_principal
@@ -101,6 +102,10 @@ class UpdateListingInput:
     terms: ListingTermsInput | None = strawberry.field(
         default=None, description="Prices, fees, holds and policies, as updateListingTerms."
     )
+    booking_rules: BookingRulesInput | None = strawberry.field(
+        default=None,
+        description="Replaces the listing's own booking rules, as setListingBookingRules.",
+    )
 
     def checked_terms(self) -> TermsUpdate | None:
         """The terms to change, or their mistakes under `terms`."""
@@ -128,13 +133,18 @@ async def update_listing(
     found = InputErrors()
     listing_id = found.check(parse_id, id, "listing")
     changes = input.to_domain(found.check(input.checked_terms))
+    rules = found.check(checked_booking_rules, input.booking_rules)
     found.check(checked_fields, changes, PYTHON_TIMEZONES)
     if (error := found.as_error()) is not None:
         return ListingPayload(errors=user_errors(error, UPDATE))
     assert listing_id is not None and changes is not None
     row, errors = await errors_as_data(
         listing_flows.update_listing(
-            info.context.db, principal=principal, listing_id=listing_id, wanted=changes
+            info.context.db,
+            principal=principal,
+            listing_id=listing_id,
+            wanted=changes,
+            booking_rules=rules,
         ),
         UPDATE,
     )

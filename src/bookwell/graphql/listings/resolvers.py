@@ -3,10 +3,11 @@ from typing import Annotated
 
 import strawberry
 
-from bookwell.core.errors import not_found
+from bookwell.core.errors import DomainError, not_found
 from bookwell.core.pagination import page_request
 from bookwell.flows import listings as listing_flows
 from bookwell.graphql.context import Info
+from bookwell.graphql.listings.booking_rules import checked_booking_rules
 from bookwell.graphql.listings.inputs import CreateListingInput, ListingFilter, listing_criteria
 from bookwell.graphql.listings.prefetch import listing_edges_as_json, prefetch_listings, selected
 from bookwell.graphql.listings.types import Availability, Listing, ListingPayload, load_availability
@@ -17,7 +18,7 @@ from bookwell.graphql.shared.common import (
     public_read,
     require_principal,
 )
-from bookwell.graphql.shared.errors import INPUT
+from bookwell.graphql.shared.errors import INPUT, user_errors
 from bookwell.graphql.shared.pagination import After, Before, Connection, First, Last
 from bookwell.services.listings import availability as availability_service
 from bookwell.services.listings import listing_json, listings
@@ -142,8 +143,14 @@ async def create_listing(
     input: Annotated[CreateListingInput, strawberry.argument(description="The listing to create.")],
 ) -> ListingPayload:
     owner = require_principal(info)
+    try:
+        rules = checked_booking_rules(input.booking_rules)
+    except DomainError as error:
+        return ListingPayload(errors=user_errors(error, INPUT))
     row, errors = await errors_as_data(
-        listing_flows.create_listing(info.context.db, owner=owner, data=input.to_domain()),
+        listing_flows.create_listing(
+            info.context.db, owner=owner, data=input.to_domain(), booking_rules=rules
+        ),
         INPUT,
     )
     return ListingPayload(listing=Listing.from_row(row) if row else None, errors=errors)

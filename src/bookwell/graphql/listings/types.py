@@ -25,6 +25,12 @@ from bookwell.graphql.listings.availability import (
     load_availability,
 )
 from bookwell.graphql.listings.blackouts import BLACKOUTS_COST, Blackout, blackouts_of_listing
+from bookwell.graphql.listings.booking_rules import (
+    BookingRules,
+    BookingRuleSeason,
+    rules_of,
+    seasons_of,
+)
 from bookwell.graphql.listings.no_show_policy import NoShowPolicyField
 from bookwell.graphql.listings.photos import ListingPhoto, photos_of
 from bookwell.graphql.listings.pricing import CancellationPolicy, PriceRule, Quote
@@ -267,6 +273,14 @@ class Listing(Node, NoShowPolicyField):
     async def price_rules(self, info: Info) -> list[PriceRule]:
         rows = await info.context.loaders.price_rules.load(self.uuid)
         return [PriceRule.from_row(row, self.nightly_price.currency) for row in rows]
+
+    @strawberry.field(description="What the host lets guests book (its own rules).")
+    async def booking_rules(self, info: Info) -> BookingRules:
+        return await rules_of(info, self.uuid)
+
+    @strawberry.field(description="Seasons of other booking rules, newest (winning) first.")
+    async def booking_rule_seasons(self, info: Info) -> list[BookingRuleSeason]:
+        return await seasons_of(info, self.uuid)
 
     @strawberry.field(
         description="What a stay would cost today, line by line, without holding anything "

@@ -78,6 +78,13 @@ class ReportFigures:
         description="NO_SHOW reservations whose stay overlaps the window: not sold nights "
         "(their units were freed) and not in revenue; see noShowRevenue."
     )
+    adults: int = strawberry.field(
+        description=f"Adults of the reservations counted in `reservations` ({SOLD}) that gave "
+        "their guests."
+    )
+    children: int = strawberry.field(
+        description="Children of the reservations counted in `reservations` that gave them."
+    )
     average_lead_time_days: float | None = strawberry.field(
         description="Mean days from booking to arrival over `reservations`: startDate minus the "
         "date the reservation was made, that date taken in the listing's timezone. 2 decimals."
@@ -119,6 +126,8 @@ def _figures(figures: found.Figures) -> dict[str, Any]:
         "reservations": figures.reservations,
         "cancellations": figures.cancellations,
         "no_shows": figures.no_shows,
+        "adults": figures.adults,
+        "children": figures.children,
         "average_lead_time_days": figures.average_lead_time_days,
         "average_length_of_stay": figures.average_length_of_stay,
     }

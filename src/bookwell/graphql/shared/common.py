@@ -54,6 +54,7 @@ NODE_TYPES = {
     "reservation": "Reservation",
     "waitlist entry": "WaitlistEntry",
     "price rule": "PriceRule",
+    "booking rule season": "BookingRuleSeason",
     "unit": "ListingUnit",
 }
 

@@ -130,5 +130,10 @@ describe_enum(
         "BLACKOUT_CONFLICT": "createBlackout: bookings hold units the blackout asks for; one "
         "error per booking, naming it (at most 20), also listed in the payload's conflicts. "
         "Nothing changed and no booking was moved.",
+        "RULE_VIOLATED": "The dates or time break one of the listing's booking rules (its own or "
+        "a season's); `field` ends with the rule (minNights, maxNights, minNoticeHours, "
+        "bookingWindowDays, arrivalWeekdays, departureWeekdays) and the message names it.",
+        "TOO_MANY_GUESTS": "adults + children (or partySize) pass the listing's maxGuests per "
+        "unit times the units booked; book more units or fewer guests.",
     },
 )

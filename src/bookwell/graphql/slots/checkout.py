@@ -73,6 +73,7 @@ def _new_slot_booking(input: BookSlotInput) -> slots.NewSlotBooking:
         quantity=input.quantity,
         guest_name=input.guest_name,
         idempotency_key=input.idempotency_key,
+        special_requests=input.special_requests,
     )
     found.check(
         check_checkout_input,
@@ -89,5 +90,6 @@ def _new_slot_booking(input: BookSlotInput) -> slots.NewSlotBooking:
         party_size=input.party_size,
         quantity=input.quantity,
         guest_name=input.guest_name,
+        special_requests=input.special_requests,
         unit_id=unit_id,
     )

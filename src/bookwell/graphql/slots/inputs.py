@@ -25,6 +25,11 @@ class BookSlotInput:
     quantity: int = strawberry.field(
         default=1, description="Rooms or items to take (a party takes one table)."
     )
+    special_requests: str | None = strawberry.field(
+        default=None,
+        description="A note to the host, plain text of at most 2000 characters (shown as "
+        "text, never as markup).",
+    )
     guest_name: str | None = strawberry.field(
         default=None,
         description="Who comes, at most 200 characters; defaults to the signed-in user's name. "

@@ -45,6 +45,7 @@ async def book_slot(
         quantity=input.quantity,
         guest_name=input.guest_name,
         idempotency_key=input.idempotency_key,
+        special_requests=input.special_requests,
     )
     if (error := found.as_error()) is not None:
         return ReservationPayload(errors=user_errors(error, INPUT))
@@ -56,6 +57,7 @@ async def book_slot(
         party_size=input.party_size,
         quantity=input.quantity,
         guest_name=input.guest_name,
+        special_requests=input.special_requests,
         unit_id=unit_id,
         by_host=input.booked_by_host,
     )

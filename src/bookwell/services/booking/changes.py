@@ -67,6 +67,9 @@ class ChangeTarget:
     unpaid_hold: bool
     max_hold_nights: int
     max_hold_units: int
+    # Guests on the booking (None: not given) and the listing's maxGuests per unit.
+    people: int | None = None
+    max_guests: int | None = None
 
 
 async def locked_for_change(
@@ -87,6 +90,8 @@ async def locked_for_change(
         (Reservation.expires_at <= func.now()).label("expired"),
         Listing.max_hold_nights,
         Listing.max_hold_units,
+        Listing.max_guests,
+        (Reservation.adults + func.coalesce(Reservation.children, 0)).label("people"),
         *TERMS_COLUMNS,
     ).where(Reservation.id == reservation_id, Reservation.listing_id == Listing.id)
     condition = visible_to(principal)
@@ -125,4 +130,6 @@ async def locked_for_change(
         unpaid_hold=current.status is Status.PENDING and paid not in SETTLED,
         max_hold_nights=current.max_hold_nights,
         max_hold_units=current.max_hold_units,
+        people=current.people,
+        max_guests=current.max_guests,
     )

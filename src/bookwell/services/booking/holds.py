@@ -35,6 +35,12 @@ from bookwell.models import (
     User,
     new_id,
 )
+from bookwell.services.booking.guests import (
+    NO_GUESTS,
+    Guests,
+    check_guest_count,
+    checked_guests,
+)
 from bookwell.services.booking.records import RESERVATION_COLUMNS, ReservationRecord
 from bookwell.services.listings import pricing
 from bookwell.services.listings.pricing import TERMS_COLUMNS, terms_of
@@ -219,7 +225,7 @@ async def _terms(
     *, session: AsyncSession, listing_id: uuid.UUID, guest_id: uuid.UUID
 ) -> Row[*tuple[Any, ...]] | None:
     guest_name = select(User.name).where(User.id == guest_id).scalar_subquery()
-    stmt = select(*TERMS_COLUMNS, guest_name.label("guest_user_name")).where(
+    stmt = select(*TERMS_COLUMNS, Listing.max_guests, guest_name.label("guest_user_name")).where(
         Listing.id == listing_id
     )
     return (await session.execute(stmt)).one_or_none()
@@ -235,6 +241,7 @@ async def place_hold(
     guest_name: str | None = None,
     hold_minutes: int | None = None,
     reservation_id: uuid.UUID | None = None,
+    guests: Guests = NO_GUESTS,
 ) -> ReservationRecord:
     """A PENDING reservation for `quantity` units on every night of `booked`, or UNAVAILABLE.
 
@@ -250,8 +257,12 @@ async def place_hold(
     check_not_past(booked, terms.timezone)
     if not 1 <= quantity <= terms.units:
         raise invalid("quantity", f"quantity must be between 1 and {terms.units} (the units).")
+    agreed = terms_of(terms)
+    pricing.refuse_if_rules_broken(agreed, booked)
+    guests = checked_guests(guests.adults, guests.children, guests.special_requests)
+    check_guest_count(guests.people, terms.max_guests, quantity)
     name = check_guest_name(guest_name) or terms.guest_user_name
-    priced = pricing.quote(terms_of(terms), booked, quantity)
+    priced = pricing.quote(agreed, booked, quantity)
     minutes = hold_minutes or terms.hold_minutes
     stmt = (
         insert(Reservation)
@@ -268,6 +279,7 @@ async def place_hold(
             currency=terms.currency,
             price_snapshot=priced.snapshot,
             expires_at=func.now() + timedelta(minutes=minutes),
+            **guests.columns(),
         )
         .returning(*RESERVATION_COLUMNS)
     )

@@ -32,7 +32,12 @@ def input_fingerprint(fields: Mapping[str, object]) -> bytes:
 
 
 def stay_fingerprint(
-    *, listing_id: uuid.UUID, booked: Stay, quantity: int, guest_name: str | None
+    *,
+    listing_id: uuid.UUID,
+    booked: Stay,
+    quantity: int,
+    guest_name: str | None,
+    **guests: Any,
 ) -> bytes:
     """A booking's input as what it resolves to, not how it was spelled: the same nights
     sent with `endDate` or with `nights` are the same input, and so are a guest name with
@@ -43,6 +48,7 @@ def stay_fingerprint(
         "end": booked.end.isoformat(),
         "quantity": quantity,
         "guest_name": (guest_name or "").strip() or None,
+        **guests,  # adults, children, special_requests: only when given
     }
     return input_fingerprint(fields)
 

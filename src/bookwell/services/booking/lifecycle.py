@@ -26,6 +26,7 @@ from bookwell.models.payment import reservation_paid
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.booking import changes
 from bookwell.services.booking.changes import CHANGEABLE, listing_today
+from bookwell.services.booking.guests import check_guest_count
 from bookwell.services.booking.holds import check_hold_size, is_capacity_error, unavailable
 from bookwell.services.booking.overdue import expire_overdue_in_the_way
 from bookwell.services.booking.records import RESERVATION_COLUMNS, ReservationRecord
@@ -276,9 +277,13 @@ async def change_dates(
         session=session, principal=principal, reservation_id=reservation_id
     )
     check_not_past(booked, current.timezone)
+    pricing.refuse_if_rules_broken(
+        current.terms, booked, arrival_agreed=booked.start == current.start_date
+    )
     wanted = current.quantity if quantity is None else quantity
     if not 1 <= wanted <= current.units:
         raise invalid("quantity", f"quantity must be between 1 and {current.units} (the units).")
+    check_guest_count(current.people, current.max_guests, wanted, "quantity")
     if current.unpaid_hold:  # a 1-night hold may not grow past the limits of unpaid holds
         check_hold_size(
             nights=booked.nights,

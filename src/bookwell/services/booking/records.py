@@ -34,6 +34,10 @@ class ReservationRecord:
     party_size: int | None
     external_uid: str | None
     external_source: str | None
+    # Guests on the booking (services/booking/guests.py); None when not given.
+    adults: int | None
+    children: int | None
+    special_requests: str | None
     # Last, and None when not read: pages leave out this one large column (LISTED_COLUMNS).
     price_snapshot: dict[str, Any] | None = None
 

@@ -45,6 +45,9 @@ JSON_FIELDS: dict[str, AnyColumn] = {
     "quantity": Reservation.quantity,
     "status": Reservation.status,
     "party_size": Reservation.party_size,
+    "adults": Reservation.adults,
+    "children": Reservation.children,
+    "special_requests": Reservation.special_requests,
     "cancel_reason": Reservation.cancel_reason,
     "total_amount": cast(Reservation.total_amount, Text),  # numeric(12, 2): "120.00"
     "currency": Reservation.currency,

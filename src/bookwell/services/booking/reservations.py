@@ -34,6 +34,7 @@ from bookwell.models import (
     new_id,
 )
 from bookwell.services.accounts.principal import Principal
+from bookwell.services.booking.guests import NO_GUESTS, Guests
 from bookwell.services.booking.holds import check_guest_name, check_hold_limits, place_hold
 from bookwell.services.booking.idempotency import check_idempotency_key, stay_fingerprint
 from bookwell.services.booking.origins import Origin, check_origin, record_origin
@@ -58,6 +59,7 @@ class NewReservation:
     guest_name: str | None = None
     # A booking without an account: where it came from (its unpaid holds are capped per IP).
     origin: Origin | None = None
+    guests: Guests = NO_GUESTS
 
     def fingerprint(self, booked: Stay) -> bytes:
         """What makes two requests "the same input" for an idempotency key: the stay they
@@ -67,6 +69,7 @@ class NewReservation:
             booked=booked,
             quantity=self.quantity,
             guest_name=self.guest_name,
+            **self.guests.fingerprint(),
         )
 
 
@@ -143,6 +146,7 @@ async def create_reservation(
         quantity=data.quantity,
         guest_name=data.guest_name,
         reservation_id=reservation_id,
+        guests=data.guests,
     )
     if data.origin is not None:
         await record_origin(session=session, origin=data.origin, reservation_id=row.id)

@@ -14,6 +14,7 @@ from bookwell.core.pagination import Page, PageRequest, PageShape, page_of
 from bookwell.core.records import build_all
 from bookwell.core.statements import one_of
 from bookwell.models import Listing, ListingNight
+from bookwell.services.listings.booking_rules_store import stay_allowed
 from bookwell.services.listings.listings import (
     ListingFilter,
     Shape,
@@ -94,7 +95,10 @@ def has_room() -> ColumnElement[bool]:
     # "Today" differs per listing: a stay may not start before today where the listing is.
     today_there = cast(func.timezone(Listing.timezone, func.now()), Date)
     return and_(
-        Listing.units >= bindparam("quantity"), today_there <= bindparam("start"), ~full_night
+        Listing.units >= bindparam("quantity"),
+        today_there <= bindparam("start"),
+        ~full_night,
+        stay_allowed(),  # and the host's booking rules allow the stay (booking_rules.py)
     )
 
 

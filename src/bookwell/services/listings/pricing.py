@@ -9,7 +9,7 @@ alter what a guest agreed to.
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -20,6 +20,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.core.errors import DomainError, ErrorCode, invalid, not_found
 from bookwell.models import Listing, ListingKind, PriceRule
+from bookwell.services.listings import booking_rules
+from bookwell.services.listings.booking_rules import (
+    NO_RULES,
+    BookingRules,
+    booking_rules_from_json,
+)
+from bookwell.services.listings.booking_rules_store import rules_json as booking_rules_json
 from bookwell.services.listings.stays import Stay
 
 CENT = Decimal("0.01")
@@ -56,6 +63,9 @@ class Terms:
     rules: Sequence[Rule] = ()
     # An archived listing prices nothing new: no quote, hold, offer or move of dates.
     archived: bool = False
+    # What may be booked (booking_rules.py), checked by every hold and move of dates.
+    booking_rules: BookingRules = NO_RULES
+    check_in_time: time = time(0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +109,8 @@ TERMS_COLUMNS = (
     Listing.hold_minutes,
     rules_json(Listing.id).label("rules"),
     Listing.archived_at,
+    Listing.check_in_time,
+    booking_rules_json(Listing.id).label("booking_rules"),
 )
 
 
@@ -113,6 +125,8 @@ def terms_of(row: Row[*tuple[Any, ...]]) -> Terms:
         timezone=row.timezone,
         rules=rules_from_json(row.rules),
         archived=row.archived_at is not None,
+        booking_rules=booking_rules_from_json(row.booking_rules),
+        check_in_time=row.check_in_time,
     )
 
 
@@ -167,6 +181,18 @@ def rules_from_json(items: Sequence[dict[str, Any]]) -> list[Rule]:
         )
         for item in items
     ]
+
+
+def refuse_if_rules_broken(terms: Terms, booked: Stay, *, arrival_agreed: bool = False) -> None:
+    """RULE_VIOLATED when the host's booking rules forbid the stay (booking_rules.py)."""
+    booking_rules.refuse_if_broken(
+        terms.booking_rules,
+        booked.start,
+        booked.end,
+        terms.timezone,
+        check_in=terms.check_in_time,
+        arrival_agreed=arrival_agreed,
+    )
 
 
 def night_price(terms: Terms, night: date) -> tuple[Decimal, str | None]:

@@ -39,6 +39,9 @@ class Figures:
     lead_days: int = 0  # sum of the sold reservations' lead times
     stay_nights: int = 0  # sum of the sold reservations' whole lengths
     no_shows: int = 0  # NO_SHOW reservations whose stay overlaps the window
+    # Guests of the sold reservations that said who comes (services/booking/guests.py).
+    adults: int = 0
+    children: int = 0
 
     @property
     def occupancy_rate(self) -> float | None:

@@ -96,6 +96,7 @@ _CONDITIONS = {
 _REPORT_SQL = """
 WITH relevant AS (
     SELECT r.listing_id, l.units, r.quantity, r.total_amount, r.start_date, r.end_date,
+           r.adults, r.children,
            greatest(r.start_date, CAST(:start AS date)) AS first_night,
            least(r.end_date, CAST(:end AS date)) AS stop,
            r.start_date - (r.created_at AT TIME ZONE l.timezone)::date AS lead_days,
@@ -159,7 +160,9 @@ sums AS (
                - round(total_amount * (first_night - start_date) / (end_date - start_date), 2))
                FILTER (WHERE class = 'no_show') AS no_show_revenue,
            sum(lead_days) FILTER (WHERE class = 'sale') AS lead_days,
-           sum(end_date - start_date) FILTER (WHERE class = 'sale') AS stay_nights
+           sum(end_date - start_date) FILTER (WHERE class = 'sale') AS stay_nights,
+           sum(adults) FILTER (WHERE class = 'sale') AS adults,
+           sum(children) FILTER (WHERE class = 'sale') AS children
       FROM relevant
      GROUP BY listing_id
 )
@@ -175,7 +178,9 @@ SELECT l.id, l.title, l.city, l.kind, l.timezone, l.currency, l.units,
        coalesce(m.no_shows, 0) AS no_shows,
        coalesce(m.no_show_revenue, 0) AS no_show_revenue,
        coalesce(m.lead_days, 0) AS lead_days,
-       coalesce(m.stay_nights, 0) AS stay_nights
+       coalesce(m.stay_nights, 0) AS stay_nights,
+       coalesce(m.adults, 0) AS adults,
+       coalesce(m.children, 0) AS children
   FROM listings l
   LEFT JOIN calendar c ON c.listing_id = l.id
   LEFT JOIN sums m ON m.listing_id = l.id
@@ -211,6 +216,8 @@ def _listing_report(row: Row[*tuple[Any, ...]], window: ReportWindow) -> Listing
             no_shows=row.no_shows,
             lead_days=row.lead_days,
             stay_nights=row.stay_nights,
+            adults=row.adults,
+            children=row.children,
         ),
         start_date=window.start,
         night_count=window.nights,

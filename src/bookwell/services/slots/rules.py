@@ -8,6 +8,7 @@ from sqlalchemy.engine import Row
 
 from bookwell.core.errors import invalid
 from bookwell.models import ListingKind
+from bookwell.services.booking.guests import check_guest_count
 from bookwell.services.listings.records import ListingRecord
 from bookwell.services.slots.times import Hours, Slot
 
@@ -52,9 +53,7 @@ def check_party(
         return
     if not 1 <= quantity <= listing.units:
         raise invalid("quantity", f"quantity must be between 1 and {listing.units} (the units).")
-    limit = listing.max_guests and listing.max_guests * quantity
-    if party_size is not None and limit and party_size > limit:
-        raise invalid("partySize", f"{quantity} unit(s) take at most {limit} people.")
+    check_guest_count(party_size, listing.max_guests, quantity, "partySize")
 
 
 def quote_slot(

@@ -26,6 +26,8 @@ from bookwell.models import (
     ReservationStatus,
     ReservationUnit,
 )
+from bookwell.services.listings.booking_rules import check
+from bookwell.services.listings.booking_rules_store import booking_rules_of_listings
 from bookwell.services.listings.listings import (
     ListingFilter,
     Shape,
@@ -238,6 +240,17 @@ async def free_slots(
             if strict:
                 raise
             grids[listing.id] = []
+    rules = await booking_rules_of_listings(
+        session=session, listing_ids=[listing.id for listing in listings if grids[listing.id]]
+    )
+    for listing in listings:  # only what the host's booking rules allow
+        if listing.id in rules:
+            grids[listing.id] = [
+                slot
+                for slot in grids[listing.id]
+                if check(rules[listing.id], slot.starts_at, slot.ends_at, now, listing.timezone)
+                is None
+            ]
     every = [slot for slots in grids.values() for slot in slots]
     busy = (
         await _busy(

@@ -33,11 +33,14 @@ from bookwell.models import (
     new_id,
 )
 from bookwell.services.accounts.principal import Principal
+from bookwell.services.booking.guests import checked_special_requests
 from bookwell.services.booking.holds import check_guest_name, check_slot_hold_limits
 from bookwell.services.booking.idempotency import check_idempotency_key, input_fingerprint
 from bookwell.services.booking.origins import Origin, check_origin, record_origin
 from bookwell.services.booking.records import ReservationRecord
 from bookwell.services.booking.reservations import claim_idempotency_key
+from bookwell.services.listings.booking_rules import booking_rules_from_json, refuse_if_broken
+from bookwell.services.listings.booking_rules_store import rules_json
 from bookwell.services.listings.pricing import archived_error
 from bookwell.services.listings.stays import check_quantity
 from bookwell.services.notifications import outbox
@@ -75,6 +78,7 @@ class NewSlotBooking:
     by_host: bool = False
     # A booking without an account: where it came from (its unpaid holds are capped per IP).
     origin: Origin | None = None
+    special_requests: str | None = None
 
     def fingerprint(self) -> bytes:
         """What makes two requests "the same input" for an idempotency key."""
@@ -91,6 +95,8 @@ class NewSlotBooking:
             fields["unitId"] = str(self.unit_id)
         if self.by_host:
             fields["byHost"] = True
+        if self.special_requests is not None:
+            fields["specialRequests"] = self.special_requests
         return input_fingerprint(fields)
 
 
@@ -144,6 +150,7 @@ def _listing_after_expiring(listing_id: uuid.UUID, guest_id: uuid.UUID) -> Selec
         *Listing.__table__.c,
         guest_name.label("guest_user_name"),
         largest.scalar_subquery().label("largest_table"),
+        rules_json(Listing.id).label("booking_rules"),
         # Referencing the CTE makes it part of the statement; PostgreSQL runs it either way.
         select(func.count()).select_from(told).scalar_subquery().label("expired_holds"),
     ).where(Listing.id == listing_id)
@@ -168,7 +175,12 @@ def _unavailable(
 
 
 def check_slot_booking_input(
-    *, party_size: int | None, quantity: int, guest_name: str | None, idempotency_key: str | None
+    *,
+    party_size: int | None,
+    quantity: int,
+    guest_name: str | None,
+    idempotency_key: str | None,
+    special_requests: str | None = None,
 ) -> None:
     """The checks of a slot booking that need no listing: every mistake at once. The times
     and the listing's own rules (its grid, hours, tables, units) are checked with it."""
@@ -176,6 +188,7 @@ def check_slot_booking_input(
     found.check(check_party_size, party_size)
     found.check(check_quantity, quantity)
     found.check(check_guest_name, guest_name)
+    found.check(checked_special_requests, special_requests)
     if idempotency_key is not None:
         found.check(check_idempotency_key, idempotency_key)
     found.raise_if_any()
@@ -198,6 +211,7 @@ async def book_slot(
         quantity=data.quantity,
         guest_name=data.guest_name,
         idempotency_key=idempotency_key,
+        special_requests=data.special_requests,
     )
     if idempotency_key is not None:
         replay = await claim_idempotency_key(
@@ -224,6 +238,9 @@ async def book_slot(
         default_minutes=default_minutes(listing),
     )
     check_bookable_now(slot, now or datetime.now(UTC))
+    if not data.by_host:  # the host's own booking (a walk-in, a call) is theirs to allow
+        rules = booking_rules_from_json(listing.booking_rules)
+        refuse_if_broken(rules, slot.starts_at, slot.ends_at, listing.timezone, now=now)
     check_party(listing, data.party_size, data.quantity, listing.largest_table or 0)
     name = check_guest_name(data.guest_name) or listing.guest_user_name
     if data.by_host:
@@ -279,6 +296,7 @@ async def book_slot(
         confirmed=data.by_host,
         hold_minutes=listing.hold_minutes,
         reservation_id=reservation_id,
+        special_requests=checked_special_requests(data.special_requests),
     )
     reservation = await take_units(
         session=session, listing=listing, hold=hold, candidates=candidates

@@ -183,6 +183,7 @@ class SlotHold:
     confirmed: bool = False
     hold_minutes: int = 15
     reservation_id: uuid.UUID | None = None
+    special_requests: str | None = None
 
 
 async def take_units(
@@ -222,6 +223,7 @@ async def take_units(
                 starts_at=hold.slot.starts_at,
                 ends_at=hold.slot.ends_at,
                 party_size=hold.party_size,
+                special_requests=hold.special_requests,
                 quantity=hold.quantity,
                 total_amount=total,
                 currency=listing.currency,

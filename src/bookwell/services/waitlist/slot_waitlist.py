@@ -35,6 +35,8 @@ from bookwell.models import (
     new_id,
 )
 from bookwell.services.accounts.principal import Principal
+from bookwell.services.listings.booking_rules import booking_rules_from_json, check
+from bookwell.services.listings.booking_rules_store import rules_json
 from bookwell.services.slots.buffers import Buffers, buffered
 from bookwell.services.slots.rules import check_party, default_minutes, hours_of
 from bookwell.services.slots.taking import (
@@ -230,6 +232,11 @@ async def _offer(
 ) -> bool:
     """Hold the entry's units and mark it OFFERED, both or neither (one savepoint)."""
     slot = slot_of(entry.starts_at, entry.ends_at, ZoneInfo(listing.timezone))
+    rules = booking_rules_from_json(listing.booking_rules)
+    broken = check(rules, slot.starts_at, slot.ends_at, datetime.now(UTC), listing.timezone)
+    if broken is not None:
+        log.info("waitlist entry %s not offered: %s", entry.id, broken.message)
+        return False
     try:
         async with session.begin_nested():
             candidates = await candidate_units(
@@ -272,7 +279,11 @@ async def offer_slot_units(
     await _lapse_started_entries(session=session, listing_id=listing_id)
     await lock_listing_row(session=session, listing_id=listing_id)
     listing = (
-        await session.execute(select(*Listing.__table__.c).where(Listing.id == listing_id))
+        await session.execute(
+            select(*Listing.__table__.c, rules_json(Listing.id).label("booking_rules")).where(
+                Listing.id == listing_id
+            )
+        )
     ).one()
     offered: list[uuid.UUID] = []
     passed_over: list[uuid.UUID] = []

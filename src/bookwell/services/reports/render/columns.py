@@ -72,6 +72,8 @@ def _figure_columns() -> list[Column[Any]]:
         Column("Stays", "reservations", attrgetter("figures.reservations")),
         Column("Cancelled", "cancellations", attrgetter("figures.cancellations")),
         Column("No-shows", "no_shows", attrgetter("figures.no_shows")),
+        Column("Adults", "adults", attrgetter("figures.adults")),
+        Column("Children", "children", attrgetter("figures.children")),
         Column("No-show kept", "no_show_revenue", attrgetter("no_show_revenue"), Kind.MONEY),
         Column("Lead days", "average_lead_time_days", _figure("average_lead_time_days"), Kind.DAYS),
         Column(

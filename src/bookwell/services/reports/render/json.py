@@ -25,6 +25,8 @@ def figures_document(figures: Figures) -> dict[str, Any]:
         "reservations": figures.reservations,
         "cancellations": figures.cancellations,
         "noShows": figures.no_shows,
+        "adults": figures.adults,
+        "children": figures.children,
         "averageLeadTimeDays": figures.average_lead_time_days,
         "averageLengthOfStay": figures.average_length_of_stay,
     }
