@@ -33,6 +33,11 @@ class ErrorCode(enum.StrEnum):
     LISTING_ARCHIVED = "LISTING_ARCHIVED"
     INVALID_IMAGE = "INVALID_IMAGE"
     IMAGE_TOO_LARGE = "IMAGE_TOO_LARGE"
+    # Vouchers (services/vouchers): no such code for this listing's host, inactive or out
+    # of its dates; used up; or not for this listing.
+    VOUCHER_INVALID = "VOUCHER_INVALID"
+    VOUCHER_EXHAUSTED = "VOUCHER_EXHAUSTED"
+    VOUCHER_NOT_APPLICABLE = "VOUCHER_NOT_APPLICABLE"
 
 
 class DomainError(Exception):

@@ -54,6 +54,11 @@ class Reservation(IdMixin, Base):
         Index("ix_reservations_listing_id", "listing_id", "id"),
         Index("ix_reservations_guest_id", "guest_id", "id"),
         Index(
+            "ix_reservations_voucher_id",
+            "voucher_id",
+            postgresql_where=text("voucher_id IS NOT NULL"),
+        ),
+        Index(
             "ix_reservations_pending_listing",
             "listing_id",
             "expires_at",
@@ -110,6 +115,12 @@ class Reservation(IdMixin, Base):
     # Manage links (services/booking/manage_tokens.py) carry this number: counting it up
     # revokes every link issued before.
     manage_token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The voucher it was booked with (one of its uses while it holds: services/vouchers).
+    voucher_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("vouchers.id"))
+    # The taxes in total_amount (added and included ones), for reports: revenue net of tax.
+    tax_amount: Mapped[Decimal] = mapped_column(
+        Numeric(12, 2), default=Decimal("0"), server_default="0"
+    )
 
 
 class IdempotencyKey(Base):

@@ -41,6 +41,12 @@ class CreateReservationInput:
         description="1 to 200 characters. Retrying with the same key and input returns the "
         "first result again; another input answers IDEMPOTENCY_KEY_REUSED.",
     )
+    voucher_code: str | None = strawberry.field(
+        default=None,
+        description="A voucher code of the listing's host (any case): its discount is a "
+        "DISCOUNT line item. VOUCHER_INVALID (no such code, inactive, outside its dates), "
+        "VOUCHER_EXHAUSTED (used up) or VOUCHER_NOT_APPLICABLE (not for this listing).",
+    )
 
 
 @strawberry.input(

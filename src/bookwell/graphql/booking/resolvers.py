@@ -103,4 +103,5 @@ def _new_reservation(input: CreateReservationInput) -> NewReservation:
         nights=input.nights,
         quantity=input.quantity,
         guest_name=input.guest_name,
+        voucher_code=input.voucher_code or None,
     )

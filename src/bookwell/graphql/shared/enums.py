@@ -127,5 +127,31 @@ describe_enum(
         "INVALID_IMAGE": "The upload is not a JPEG, PNG or WebP image that can be read.",
         "IMAGE_TOO_LARGE": "The image has more bytes or pixels than the server accepts (the "
         "message says how many).",
+        "VOUCHER_INVALID": "voucherCode: the listing's host has no such code, or it is "
+        "deactivated or outside its validFrom/validUntil; nothing was booked.",
+        "VOUCHER_EXHAUSTED": "voucherCode: every use of the code is taken (by bookings not "
+        "cancelled or expired); nothing was booked.",
+        "VOUCHER_NOT_APPLICABLE": "voucherCode: the code is for other listings of its host.",
+    },
+)
+TaxKind = models.TaxKind
+describe_enum(
+    TaxKind,
+    name="TaxKind",
+    description="How a listing's tax is computed.",
+    values={
+        "PERCENT": "`rate` percent of the price (nights and fees, after any discount).",
+        "PER_PERSON_NIGHT": "`amount` per person and night, such as a tourist tax; the "
+        "persons are one per unit booked until bookings carry a guest count.",
+    },
+)
+VoucherKind = models.VoucherKind
+describe_enum(
+    VoucherKind,
+    name="VoucherKind",
+    description="What a voucher takes off the nights' price.",
+    values={
+        "PERCENT": "`value` percent of the nights.",
+        "FIXED": "`value` in the listing's currency, at most the nights' price.",
     },
 )

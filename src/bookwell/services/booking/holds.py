@@ -41,6 +41,7 @@ from bookwell.services.listings.pricing import TERMS_COLUMNS, terms_of
 from bookwell.services.listings.stays import Stay, check_not_past
 from bookwell.services.notifications import outbox
 from bookwell.services.notifications.outbox import Event
+from bookwell.services.vouchers.redeem import Applied
 
 MAX_GUEST_NAME = 200
 # Money was taken: a PENDING hold with such a payment awaits its host, it is not unpaid.
@@ -235,6 +236,7 @@ async def place_hold(
     guest_name: str | None = None,
     hold_minutes: int | None = None,
     reservation_id: uuid.UUID | None = None,
+    voucher: Applied | None = None,
 ) -> ReservationRecord:
     """A PENDING reservation for `quantity` units on every night of `booked`, or UNAVAILABLE.
 
@@ -251,7 +253,8 @@ async def place_hold(
     if not 1 <= quantity <= terms.units:
         raise invalid("quantity", f"quantity must be between 1 and {terms.units} (the units).")
     name = check_guest_name(guest_name) or terms.guest_user_name
-    priced = pricing.quote(terms_of(terms), booked, quantity)
+    discount = None if voucher is None else voucher.discount
+    priced = pricing.quote(terms_of(terms), booked, quantity, discount=discount)
     minutes = hold_minutes or terms.hold_minutes
     stmt = (
         insert(Reservation)
@@ -267,6 +270,8 @@ async def place_hold(
             total_amount=priced.total,
             currency=terms.currency,
             price_snapshot=priced.snapshot,
+            tax_amount=pricing.tax_of(priced.snapshot),
+            voucher_id=None if voucher is None else voucher.voucher_id,
             expires_at=func.now() + timedelta(minutes=minutes),
         )
         .returning(*RESERVATION_COLUMNS)

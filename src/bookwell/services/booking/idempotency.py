@@ -32,7 +32,12 @@ def input_fingerprint(fields: Mapping[str, object]) -> bytes:
 
 
 def stay_fingerprint(
-    *, listing_id: uuid.UUID, booked: Stay, quantity: int, guest_name: str | None
+    *,
+    listing_id: uuid.UUID,
+    booked: Stay,
+    quantity: int,
+    guest_name: str | None,
+    voucher_code: str | None = None,
 ) -> bytes:
     """A booking's input as what it resolves to, not how it was spelled: the same nights
     sent with `endDate` or with `nights` are the same input, and so are a guest name with
@@ -44,6 +49,8 @@ def stay_fingerprint(
         "quantity": quantity,
         "guest_name": (guest_name or "").strip() or None,
     }
+    if voucher_code:  # only when given: keys of bookings without one hash as before
+        fields["voucher"] = voucher_code.strip().upper()
     return input_fingerprint(fields)
 
 
