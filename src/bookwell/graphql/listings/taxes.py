@@ -40,7 +40,7 @@ class Tax:
         return cls(
             name=tax.name,
             kind=tax.kind,
-            rate=None if tax.rate is None else str(tax.rate.normalize()),
+            rate=None if tax.rate is None else charges.plain(tax.rate),
             amount=None if tax.amount is None else Money.of(tax.amount, currency),
             inclusive=tax.inclusive,
         )

@@ -19,6 +19,7 @@ from bookwell.graphql.shared.common import (
 )
 from bookwell.graphql.shared.enums import VoucherKind
 from bookwell.graphql.shared.errors import INPUT, ArgumentPaths, PublicError, UserError, user_errors
+from bookwell.services.listings.charges import plain
 from bookwell.services.vouchers import vouchers as voucher_service
 from bookwell.services.vouchers.records import VoucherRecord
 from bookwell.services.vouchers.vouchers import NewVoucher, VoucherUpdate
@@ -54,7 +55,7 @@ class Voucher:
             id=strawberry.ID(global_id("Voucher", row.id)),
             code=row.code,
             kind=row.kind,
-            value=str(row.value.normalize()),
+            value=plain(row.value),
             valid_from=row.valid_from,
             valid_until=row.valid_until,
             usage_limit=row.usage_limit,

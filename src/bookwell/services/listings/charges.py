@@ -45,6 +45,11 @@ class Discount:
         return cls(item["code"], DiscountKind(item["kind"]), Decimal(item["value"]))
 
 
+def plain(number: Decimal) -> str:
+    """Without trailing zeros or an exponent: "10" for 10.00, "8.875" for 8.8750."""
+    return format(number.normalize(), "f")
+
+
 def _cents(amount: Decimal) -> Decimal:
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
@@ -60,7 +65,7 @@ def discount_amount(discount: Discount, nights_amount: Decimal) -> Decimal:
 
 def discount_line(discount: Discount, nights_amount: Decimal) -> dict[str, Any]:
     off = discount_amount(discount, nights_amount)
-    label = f"{discount.value}%" if discount.kind is DiscountKind.PERCENT else "off"
+    label = f"{plain(discount.value)}%" if discount.kind is DiscountKind.PERCENT else "off"
     return {
         "kind": DISCOUNT,
         "description": f"Voucher {discount.code} ({label})",
@@ -95,7 +100,7 @@ def tax_lines(
             what = f"{tax.name} ({persons} person(s) x {nights} night(s))"
         else:
             unit, quantity = amount, 1
-            what = f"{tax.name} ({tax.rate.normalize() if tax.rate is not None else 0}%)"
+            what = f"{tax.name} ({plain(tax.rate or Decimal(0))}%)"
         lines.append(
             {
                 "kind": TAX,
