@@ -22,6 +22,7 @@ from tests.factories import (
     set_status,
     try_book_over_graphql,
 )
+from tests.support.guest_checkout import checkout, checkout_listing, try_checkout
 
 FIELDS = (
     "id totalPrice { amount } "
@@ -233,3 +234,20 @@ async def test_only_hosts_create_vouchers_and_mistakes_come_together(
     await create_voucher(client, host_token, code="DUP")
     again = await create_voucher(client, host_token, code="dup")
     assert codes(again) == ["ALREADY_EXISTS"]
+
+
+async def test_a_guest_without_an_account_applies_a_voucher_too(client, db, host, host_token):
+    listing_id = await checkout_listing(db, host)
+    await create_voucher(client, host_token, code="WALKIN", kind="FIXED", value="25")
+    booked = await checkout(client, listing_id, voucherCode="walkin")
+    read = await client(
+        "query($id: ID!) { reservation(id: $id) { totalPrice { amount } price { voucherCode } } }",
+        {"id": booked["reservation"]["id"]},
+        token=booked["manageToken"],
+    )
+    assert read.data["reservation"] == {
+        "totalPrice": {"amount": "175.00"},
+        "price": {"voucherCode": "WALKIN"},
+    }
+    refused = await try_checkout(client, listing_id, "other@example.com", voucherCode="NOPE")
+    assert codes(refused.data["createReservation"]) == ["VOUCHER_INVALID"]
