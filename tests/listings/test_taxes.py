@@ -165,3 +165,13 @@ async def test_only_the_listing_host_sets_taxes_and_mistakes_come_together(
     ]
     cleared = await client(SET_TAXES, {"id": str(listing_id), "taxes": []}, token=host_token)
     assert cleared.data["setListingTaxes"] == {"taxes": [], "errors": []}
+
+
+def test_a_late_cancellation_keeps_its_share_of_the_discounted_nights():
+    ten_off = Discount("TEN", VoucherKind.PERCENT, Decimal("10"))
+    snapshot = quote(terms(cleaning_fee="30"), STAY, 1, discount=ten_off).snapshot  # 270 + 30
+    assert snapshot["total"] == "300.00" and snapshot["voucher"]["code"] == "TEN"
+    due = refund_due(
+        snapshot=snapshot, start_date=STAY.start, today=date(2031, 1, 5), by_host=False
+    )
+    assert due == Decimal("138.00")  # 40 % of the 270.00 paid for nights, the fee in full
