@@ -4,7 +4,9 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import text
 
+from bookwell.cli.seed import DEMO_EMAIL, seed
 from bookwell.core.errors import DomainError, ErrorCode
 from bookwell.core.ids import global_id
 from bookwell.flows import booking as booking_flows
@@ -251,3 +253,21 @@ async def test_a_guest_without_an_account_applies_a_voucher_too(client, db, host
     }
     refused = await try_checkout(client, listing_id, "other@example.com", voucherCode="NOPE")
     assert codes(refused.data["createReservation"]) == ["VOUCHER_INVALID"]
+
+
+async def test_the_demo_host_has_a_taxed_stay_and_a_voucher(db):
+    await seed(db, reservations_count=10)
+    async with db.read() as session:
+        found = (
+            await session.execute(
+                text(
+                    "SELECT (SELECT count(*) FROM listing_taxes t JOIN listings l "
+                    "ON l.id = t.listing_id JOIN users u ON u.id = l.owner_id "
+                    "WHERE u.email = :email), "
+                    "(SELECT count(*) FROM vouchers v JOIN users u ON u.id = v.owner_id "
+                    "WHERE u.email = :email AND v.code = 'DEMO10')"
+                ),
+                {"email": DEMO_EMAIL},
+            )
+        ).one()
+    assert tuple(found) == (2, 1)
