@@ -233,6 +233,10 @@ async def test_only_hosts_create_vouchers_and_mistakes_come_together(
         ("INVALID_INPUT", ["input", "value"]),
         ("INVALID_INPUT", ["input", "usageLimit"]),
     ]
+    huge = await create_voucher(client, host_token, code="HUGE", kind="FIXED", value="1e12")
+    assert [(e["code"], e["field"]) for e in huge["errors"]] == [
+        ("INVALID_INPUT", ["input", "value"])
+    ]
     await create_voucher(client, host_token, code="DUP")
     again = await create_voucher(client, host_token, code="dup")
     assert codes(again) == ["ALREADY_EXISTS"]
@@ -271,3 +275,16 @@ async def test_the_demo_host_has_a_taxed_stay_and_a_voucher(db):
             )
         ).one()
     assert tuple(found) == (2, 1)
+
+
+async def test_a_voucher_cannot_end_before_it_starts(client, host_token):
+    created = await create_voucher(
+        client, host_token, code="SPRING", validFrom="2031-03-01T00:00:00+00:00"
+    )
+    answer = await client(
+        UPDATE,
+        {"id": created["voucher"]["id"], "input": {"validUntil": "2031-02-01T00:00:00+00:00"}},
+        token=host_token,
+    )
+    errors = answer.data["updateVoucher"]["errors"]
+    assert [(e["code"], e["field"]) for e in errors] == [("INVALID_DATES", ["input", "validUntil"])]

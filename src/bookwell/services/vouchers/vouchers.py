@@ -19,6 +19,7 @@ from bookwell.services.vouchers.records import VOUCHER_COLUMNS, VoucherRecord
 
 CODE = re.compile(r"[A-Za-z0-9_-]{3,50}")
 MAX_LISTINGS = 500
+MAX_VALUE = Decimal("1000000")
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,8 +53,8 @@ def check_voucher(new: NewVoucher) -> None:
     found = InputErrors()
     if not CODE.fullmatch(new.code):
         found.add(invalid("code", "A code has 3 to 50 letters, digits, '-' or '_'."))
-    if new.value <= 0 or new.value != new.value.quantize(Decimal("0.01")):
-        found.add(invalid("value", "value is positive, with at most 2 decimals."))
+    if not 0 < new.value <= MAX_VALUE or new.value != new.value.quantize(Decimal("0.01")):
+        found.add(invalid("value", f"value is above 0, at most {MAX_VALUE}, 2 decimals at most."))
     elif new.kind is VoucherKind.PERCENT and new.value > 100:
         found.add(invalid("value", "A percentage is at most 100."))
     if new.valid_from and new.valid_until and new.valid_until <= new.valid_from:
@@ -119,6 +120,12 @@ async def update_voucher(
     require_host(principal)
     if change.usage_limit is not None and change.usage_limit < 1:
         raise invalid("usageLimit", "usageLimit is at least 1.")
+    current = await _one(session=session, principal=principal, voucher_id=voucher_id)
+    starts = current.valid_from
+    if change.valid_until is not None and starts is not None and change.valid_until <= starts:
+        raise DomainError(
+            ErrorCode.INVALID_DATES, "validUntil must be after validFrom.", "validUntil"
+        )
     values = {
         name: value
         for name in ("active", "valid_until", "usage_limit")
