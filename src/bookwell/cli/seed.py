@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bookwell.cli import seed_listings
 from bookwell.cli.seed_checkout import seed_guest_checkout
 from bookwell.cli.seed_history import seed_history
+from bookwell.cli.seed_money import seed_taxes_and_vouchers
 from bookwell.cli.seed_outcomes import seed_outcomes
 from bookwell.cli.seed_tables import seed_tables
 from bookwell.core.config import Settings
@@ -102,6 +103,7 @@ async def seed(
     await seed_outcomes(db, host_email=DEMO_EMAIL, guest=guests[0])  # a no-show (seed_outcomes.py)
     await seed_tables(db, host=hosts[0], guest=guests[0])  # tables of 2, 4, 6 (seed_tables.py)
     await seed_guest_checkout(db)  # issue 17.7 (cli/seed_checkout.py)
+    await seed_taxes_and_vouchers(db, host=hosts[0])  # issue 19.5-6 (cli/seed_money.py)
 
 
 async def _people_and_listings(

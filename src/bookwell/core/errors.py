@@ -38,6 +38,11 @@ class ErrorCode(enum.StrEnum):
     # Booking rules and guests (services/listings/booking_rules.py, services/booking/guests.py).
     RULE_VIOLATED = "RULE_VIOLATED"
     TOO_MANY_GUESTS = "TOO_MANY_GUESTS"
+    # Vouchers (services/vouchers): no such code for this listing's host, inactive or out
+    # of its dates; used up; or not for this listing.
+    VOUCHER_INVALID = "VOUCHER_INVALID"
+    VOUCHER_EXHAUSTED = "VOUCHER_EXHAUSTED"
+    VOUCHER_NOT_APPLICABLE = "VOUCHER_NOT_APPLICABLE"
 
 
 class DomainError(Exception):

@@ -4,6 +4,7 @@ archive, unarchive or delete it."""
 import contextlib
 import logging
 import uuid
+from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -12,8 +13,10 @@ from bookwell.core.storage import PhotoStorage
 from bookwell.flows.transaction import in_one_transaction
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.listings import archive, booking_rules_store, changes, listings, terms
+from bookwell.services.listings import taxes as listing_taxes
 from bookwell.services.listings.booking_rules import Rules
 from bookwell.services.listings.changes import ListingChanges
+from bookwell.services.listings.charges import Tax
 from bookwell.services.listings.listings import NewListing
 from bookwell.services.listings.records import ListingRecord, PriceRuleRecord
 from bookwell.services.listings.terms import NewPriceRule, TermsUpdate
@@ -120,3 +123,14 @@ async def delete_listing(
         with contextlib.suppress(OSError):
             await storage.delete_prefix(key)
     return deleted.listing_id
+
+
+async def set_listing_taxes(
+    db: Database, *, principal: Principal, listing_id: uuid.UUID, taxes: Sequence[Tax]
+) -> list[Tax]:
+    return await in_one_transaction(
+        db,
+        lambda session: listing_taxes.set_listing_taxes(
+            session=session, principal=principal, listing_id=listing_id, taxes=taxes
+        ),
+    )

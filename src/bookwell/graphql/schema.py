@@ -36,13 +36,17 @@ from bookwell.graphql.listings import manage as listing_management
 from bookwell.graphql.listings import photos as listing_photos
 from bookwell.graphql.listings import resolvers as listing_resolvers
 from bookwell.graphql.listings import subscriptions as subscription_resolvers
+from bookwell.graphql.listings import taxes as listing_tax_resolvers
 from bookwell.graphql.listings import terms as listing_terms_resolvers
+from bookwell.graphql.listings import vouchers as voucher_resolvers
 from bookwell.graphql.listings.booking_rules import BookingRuleSeasonPayload
 from bookwell.graphql.listings.manage import DeleteListingPayload
 from bookwell.graphql.listings.photos import ListingPhotoPayload
 from bookwell.graphql.listings.pricing import PriceRulePayload
+from bookwell.graphql.listings.taxes import ListingTaxesPayload
 from bookwell.graphql.listings.types import Availability, Listing, ListingPayload
 from bookwell.graphql.listings.units import DEFAULT_UNITS, MAX_UNITS_PAGE, ListingUnit
+from bookwell.graphql.listings.vouchers import Voucher, VoucherPayload
 from bookwell.graphql.payments import resolvers as payment_resolvers
 from bookwell.graphql.reports import resolvers as report_resolvers
 from bookwell.graphql.reports.types import Report
@@ -138,6 +142,11 @@ class Query(WebhookQueries):
         description="Occupancy and revenue over the nights [startDate, endDate) (at most 366): "
         "a host's listings, or every listing for an admin; listingId and city narrow it. "
         "Guests are FORBIDDEN; a listing the caller may not see is NOT_FOUND.",
+    )
+    vouchers: list[Voucher] = strawberry.field(
+        resolver=voucher_resolvers.vouchers,
+        description="Your voucher codes (a host's own, never another's), newest first; "
+        "listingId: only those that apply to it. Guests are FORBIDDEN.",
     )
 
 
@@ -262,6 +271,21 @@ class Mutation(WebhookMutations):
         resolver=listing_terms_resolvers.add_price_rule,
         description="The host prices some nights of a listing differently: a season, some "
         "weekdays, or both. Errors: NOT_FOUND, FORBIDDEN, INVALID_INPUT, INVALID_DATES.",
+    )
+    set_listing_taxes: ListingTaxesPayload = strawberry.mutation(
+        resolver=listing_tax_resolvers.set_listing_taxes,
+        description="The host replaces a listing's taxes (VAT, a tourist tax), for bookings "
+        "made afterwards. Errors: NOT_FOUND, FORBIDDEN, INVALID_INPUT.",
+    )
+    create_voucher: VoucherPayload = strawberry.mutation(
+        resolver=voucher_resolvers.create_voucher,
+        description="A host creates a voucher code for their listings (all, or some). "
+        "Errors: FORBIDDEN, NOT_FOUND, INVALID_INPUT, INVALID_DATES, ALREADY_EXISTS.",
+    )
+    update_voucher: VoucherPayload = strawberry.mutation(
+        resolver=voucher_resolvers.update_voucher,
+        description="A host deactivates one of their codes, or changes its end or limit; "
+        "bookings made keep their discount. Errors: NOT_FOUND, INVALID_INPUT.",
     )
     remove_price_rule: ListingPayload = strawberry.mutation(
         resolver=listing_terms_resolvers.remove_price_rule,

@@ -17,6 +17,15 @@ class Person:
 
 
 @dataclass(frozen=True, slots=True)
+class PriceLine:
+    """A line of the price worth showing beside the total: a discount or a tax."""
+
+    description: str  # as the price snapshot has it: "Voucher SUMMER10 (10%)", "VAT (7%)"
+    amount: Decimal  # a discount is negative
+    included: bool = False  # an inclusive tax: already in the total
+
+
+@dataclass(frozen=True, slots=True)
 class Booking:
     """The reservation and its listing as they are when the message is written."""
 
@@ -51,6 +60,8 @@ class Booking:
     adults: int | None = None
     children: int | None = None
     special_requests: str | None = None
+    # Its discount and taxes, from the price snapshot, in its order.
+    price_lines: tuple[PriceLine, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

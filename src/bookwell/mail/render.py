@@ -59,6 +59,9 @@ def facts(notice: Notice) -> list[tuple[str, str]]:
     rows.append(("Guest", booking.guest_name))
     if notice.role == "guest":
         rows.append(("Host", booking.host.name))
+    rows.extend(
+        (line.description, money(line.amount, booking.currency)) for line in booking.price_lines
+    )
     rows.append(("Total", money(booking.total, booking.currency)))
     if booking.refunded:
         rows.append(("Refunded", money(booking.refunded, booking.currency)))

@@ -4,6 +4,7 @@ from bookwell.models.base import Base, new_id
 from bookwell.models.booking_rules import BookingRule
 from bookwell.models.listing import CAPACITY_CONSTRAINT, Listing, ListingKind, ListingNight
 from bookwell.models.listing_photo import ListingPhoto
+from bookwell.models.money import ListingTax, TaxKind, Voucher, VoucherKind
 from bookwell.models.outbox import NotificationLog, OutboxMessage
 from bookwell.models.payment import Payment, PaymentStatus
 from bookwell.models.pricing import PriceRule
@@ -39,6 +40,7 @@ __all__ = [
     "ListingKind",
     "ListingNight",
     "ListingPhoto",
+    "ListingTax",
     "ListingUnit",
     "NotificationLog",
     "OutboxMessage",
@@ -50,7 +52,10 @@ __all__ = [
     "ReservationUnit",
     "Review",
     "Role",
+    "TaxKind",
     "User",
+    "Voucher",
+    "VoucherKind",
     "WaitlistEntry",
     "WaitlistStatus",
     "WebhookAttempt",

@@ -59,6 +59,11 @@ class Reservation(IdMixin, Base):
         Index("ix_reservations_listing_id", "listing_id", "id"),
         Index("ix_reservations_guest_id", "guest_id", "id"),
         Index(
+            "ix_reservations_voucher_id",
+            "voucher_id",
+            postgresql_where=text("voucher_id IS NOT NULL"),
+        ),
+        Index(
             "ix_reservations_pending_listing",
             "listing_id",
             "expires_at",
@@ -120,6 +125,12 @@ class Reservation(IdMixin, Base):
     children: Mapped[int | None] = mapped_column(Integer)
     # Free text from the guest to the host, shown as text (never as markup).
     special_requests: Mapped[str | None] = mapped_column(Text)
+    # The voucher it was booked with (one of its uses while it holds: services/vouchers).
+    voucher_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("vouchers.id"))
+    # The taxes in total_amount (added and included ones), for reports: revenue net of tax.
+    tax_amount: Mapped[Decimal] = mapped_column(
+        Numeric(12, 2), default=Decimal("0"), server_default="0"
+    )
 
 
 class IdempotencyKey(Base):

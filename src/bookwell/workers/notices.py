@@ -5,14 +5,16 @@ Everything but the event's own facts is read fresh, in one query, when the messa
 delivered: a notice shows the booking as it is now.
 """
 
-from typing import Literal
+from decimal import Decimal
+from typing import Any, Literal
 
 from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from bookwell.mail.notice import Booking, Notice, Person
+from bookwell.mail.notice import Booking, Notice, Person, PriceLine
 from bookwell.models import Listing, OutboxMessage, Payment, Reservation, ReservationStatus, User
+from bookwell.services.listings.charges import DISCOUNT, TAX
 from bookwell.services.notifications.outbox import Event
 from bookwell.services.payments.records import SETTLED
 
@@ -69,6 +71,7 @@ _NOTICE_FACTS = (
         Reservation.children,
         Reservation.special_requests,
         Reservation.total_amount,
+        Reservation.price_snapshot,
         Reservation.currency,
         Reservation.expires_at,
         Reservation.cancel_reason,
@@ -164,4 +167,13 @@ def _booking(row: Row) -> Booking:
         refunded=row.refunded_amount or None,
         instant_book=row.instant_book,
         paid=row.payment_amount if row.payment_status in SETTLED else None,
+        price_lines=_price_lines(row.price_snapshot),
+    )
+
+
+def _price_lines(snapshot: dict[str, Any]) -> tuple[PriceLine, ...]:
+    return tuple(
+        PriceLine(item["description"], Decimal(item["amount"]), bool(item.get("included")))
+        for item in snapshot.get("lineItems", ())
+        if item["kind"] in (DISCOUNT, TAX)
     )

@@ -54,6 +54,12 @@ class CreateReservationInput:
         description="A note to the host, plain text of at most 2000 characters (shown as "
         "text, never as markup).",
     )
+    voucher_code: str | None = strawberry.field(
+        default=None,
+        description="A voucher code of the listing's host (any case): its discount is a "
+        "DISCOUNT line item. VOUCHER_INVALID (no such code, inactive, outside its dates), "
+        "VOUCHER_EXHAUSTED (used up) or VOUCHER_NOT_APPLICABLE (not for this listing).",
+    )
 
 
 @strawberry.input(

@@ -106,4 +106,5 @@ def _new_reservation(input: CreateReservationInput) -> NewReservation:
         quantity=input.quantity,
         guest_name=input.guest_name,
         guests=guests,
+        voucher_code=input.voucher_code or None,
     )

@@ -60,9 +60,10 @@ class PriceRule(Node):
 )
 class LineItem:
     kind: str = strawberry.field(
-        description="NIGHTS, CLEANING_FEE or SLOT; or LATE_CHANGE_FEE: what changes of dates "
-        "after the free cancellation deadline kept of the nights they gave up (the policy's "
-        "share, as cancelling them would keep)."
+        description="NIGHTS, CLEANING_FEE or SLOT; DISCOUNT: a voucher's, a negative amount "
+        "off the nights; TAX: one of the listing's taxes (see `included`); or LATE_CHANGE_FEE: "
+        "what changes of dates after the free cancellation deadline kept of the nights they "
+        "gave up (the policy's share, as cancelling them would keep)."
     )
     description: str = strawberry.field(
         description='What it is, such as "3 night(s) from 2031-01-04 (Summer)", a price rule\'s '
@@ -83,6 +84,11 @@ class LineItem:
         "restaurant sitting)."
     )
     amount: Money = strawberry.field(description="unitPrice x quantity.")
+    included: bool = strawberry.field(
+        default=False,
+        description="An inclusive TAX: already in the other lines' amounts, so not added to "
+        "the total (shown for the guest's and the host's accounts).",
+    )
 
 
 @strawberry.type(description="A price, line by line, with the policy it was agreed under.")
@@ -91,7 +97,15 @@ class Quote:
         description="The nights in runs of one price, in date order, then the cleaning fee; or "
         "the slot."
     )
-    total: Money = strawberry.field(description="The sum of the line items' amounts.")
+    total: Money = strawberry.field(
+        description="The sum of the line items' amounts, but those `included`."
+    )
+    tax_total: Money = strawberry.field(
+        description="The taxes in the total, added or included (0 before a listing had taxes)."
+    )
+    voucher_code: str | None = strawberry.field(
+        default=None, description="The voucher applied (its DISCOUNT line), if any."
+    )
     cancellation_policy: CancellationPolicy = strawberry.field(
         description="What cancelling a booking at this price refunds."
     )
@@ -110,10 +124,13 @@ class Quote:
                     unit_price=Money.of(Decimal(item["unitPrice"]), currency),
                     quantity=item["quantity"],
                     amount=Money.of(Decimal(item["amount"]), currency),
+                    included=bool(item.get("included")),
                 )
                 for item in snapshot["lineItems"]
             ],
             total=Money.of(Decimal(snapshot["total"]), currency),
+            tax_total=Money.of(Decimal(snapshot.get("taxTotal", "0")), currency),
+            voucher_code=(snapshot.get("voucher") or {}).get("code"),
             cancellation_policy=CancellationPolicy(
                 free_cancellation_days=policy["freeCancellationDays"],
                 late_refund_percent=policy["lateRefundPercent"],

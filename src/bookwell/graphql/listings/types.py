@@ -34,6 +34,7 @@ from bookwell.graphql.listings.booking_rules import (
 from bookwell.graphql.listings.no_show_policy import NoShowPolicyField
 from bookwell.graphql.listings.photos import ListingPhoto, photos_of
 from bookwell.graphql.listings.pricing import CancellationPolicy, PriceRule, Quote
+from bookwell.graphql.listings.taxes import Tax
 from bookwell.graphql.listings.units import (
     DEFAULT_UNITS,
     MAX_UNITS_PAGE,
@@ -56,6 +57,7 @@ from bookwell.services.accounts.feed_tokens import feed_url
 from bookwell.services.listings import pricing as pricing_service
 from bookwell.services.listings.records import ListingRecord
 from bookwell.services.listings.stays import check_quantity, stay
+from bookwell.services.vouchers import redeem
 
 if TYPE_CHECKING:
     from bookwell.graphql.booking.types import Reservation
@@ -302,12 +304,36 @@ class Listing(Node, NoShowPolicyField):
         quantity: Annotated[
             int, strawberry.argument(description="Units on every night, at least 1.")
         ] = 1,
+        voucher_code: Annotated[
+            str | None,
+            strawberry.argument(
+                description="A voucher code of the host: its discount as a DISCOUNT line (an "
+                "error VOUCHER_INVALID, VOUCHER_EXHAUSTED or VOUCHER_NOT_APPLICABLE if not). "
+                "Nothing is reserved: the code may be used up by the time you book."
+            ),
+        ] = None,
     ) -> Quote:
         booked = stay(start_date, end_date, nights)
         check_quantity(quantity)
         terms = await info.context.loaders.quote_terms.load(self.uuid)  # one read per page
         assert terms is not None  # this listing exists
-        return Quote.of(pricing_service.quote_stay(terms, booked, quantity).snapshot)
+        discount = None
+        if voucher_code:
+            async with info.context.db.read() as session:
+                discount = await redeem.preview(
+                    session=session, listing_id=self.uuid, code=voucher_code
+                )
+        priced = pricing_service.quote_stay(terms, booked, quantity, discount=discount)
+        return Quote.of(priced.snapshot)
+
+    @strawberry.field(
+        description="Its taxes and fees by law (VAT, a tourist tax), in the order prices "
+        "show them; set by its host with setListingTaxes."
+    )
+    async def taxes(self, info: Info) -> list[Tax]:
+        terms = await info.context.loaders.quote_terms.load(self.uuid)
+        assert terms is not None  # this listing exists
+        return [Tax.of(tax, self.nightly_price.currency) for tax in terms.terms.taxes]
 
     @strawberry.field(
         description="Slot listings: the tables (with seats), rooms or items bookings take, in "

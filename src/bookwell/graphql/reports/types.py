@@ -102,6 +102,11 @@ class RevenueFigures(ReportFigures):
         "evenly over its nights; a stay only partly in the window brings its nights' share. "
         "Shares are rounded so that a stay's nights add up to its total to the cent."
     )
+    tax_collected: Money = strawberry.field(
+        description="The taxes in revenue (a listing's taxes, added or included in its "
+        "prices, as each booking's price snapshot has them), spread over nights as revenue is."
+    )
+    net_revenue: Money = strawberry.field(description="revenue less taxCollected.")
     adr: Money | None = strawberry.field(
         description="Average daily rate: revenue / bookedNights, rounded half up to the cent; "
         "null without booked nights."
@@ -140,6 +145,8 @@ def _revenue(row: found.ListingReport | found.CurrencyTotals) -> dict[str, Any]:
     return {
         **_figures(row.figures),
         "revenue": Money.of(row.revenue, row.currency),
+        "tax_collected": Money.of(row.tax_collected, row.currency),
+        "net_revenue": Money.of(row.net_revenue, row.currency),
         "adr": money(row.adr),
         "revpar": money(row.revpar),
         "no_show_revenue": Money.of(row.no_show_revenue, row.currency),

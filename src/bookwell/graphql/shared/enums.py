@@ -135,5 +135,31 @@ describe_enum(
         "bookingWindowDays, arrivalWeekdays, departureWeekdays) and the message names it.",
         "TOO_MANY_GUESTS": "adults + children (or partySize) pass the listing's maxGuests per "
         "unit times the units booked; book more units or fewer guests.",
+        "VOUCHER_INVALID": "voucherCode: the listing's host has no such code, or it is "
+        "deactivated or outside its validFrom/validUntil; nothing was booked.",
+        "VOUCHER_EXHAUSTED": "voucherCode: every use of the code is taken (by bookings not "
+        "cancelled or expired); nothing was booked.",
+        "VOUCHER_NOT_APPLICABLE": "voucherCode: the code is for other listings of its host.",
+    },
+)
+TaxKind = models.TaxKind
+describe_enum(
+    TaxKind,
+    name="TaxKind",
+    description="How a listing's tax is computed.",
+    values={
+        "PERCENT": "`rate` percent of the price (nights and fees, after any discount).",
+        "PER_PERSON_NIGHT": "`amount` per person and night, such as a tourist tax; the "
+        "persons are one per unit booked until bookings carry a guest count.",
+    },
+)
+VoucherKind = models.VoucherKind
+describe_enum(
+    VoucherKind,
+    name="VoucherKind",
+    description="What a voucher takes off the nights' price.",
+    values={
+        "PERCENT": "`value` percent of the nights.",
+        "FIXED": "`value` in the listing's currency, at most the nights' price.",
     },
 )

@@ -47,6 +47,7 @@ from bookwell.services.listings.pricing import TERMS_COLUMNS, terms_of
 from bookwell.services.listings.stays import Stay, check_not_past
 from bookwell.services.notifications import outbox
 from bookwell.services.notifications.outbox import Event
+from bookwell.services.vouchers.redeem import Applied
 
 MAX_GUEST_NAME = 200
 # Money was taken: a PENDING hold with such a payment awaits its host, it is not unpaid.
@@ -242,6 +243,7 @@ async def place_hold(
     hold_minutes: int | None = None,
     reservation_id: uuid.UUID | None = None,
     guests: Guests = NO_GUESTS,
+    voucher: Applied | None = None,
 ) -> ReservationRecord:
     """A PENDING reservation for `quantity` units on every night of `booked`, or UNAVAILABLE.
 
@@ -262,7 +264,8 @@ async def place_hold(
     guests = checked_guests(guests.adults, guests.children, guests.special_requests)
     check_guest_count(guests.people, terms.max_guests, quantity)
     name = check_guest_name(guest_name) or terms.guest_user_name
-    priced = pricing.quote(agreed, booked, quantity)
+    discount = None if voucher is None else voucher.discount
+    priced = pricing.quote(agreed, booked, quantity, discount=discount, persons=guests.people)
     minutes = hold_minutes or terms.hold_minutes
     stmt = (
         insert(Reservation)
@@ -278,6 +281,8 @@ async def place_hold(
             total_amount=priced.total,
             currency=terms.currency,
             price_snapshot=priced.snapshot,
+            tax_amount=pricing.tax_of(priced.snapshot),
+            voucher_id=None if voucher is None else voucher.voucher_id,
             expires_at=func.now() + timedelta(minutes=minutes),
             **guests.columns(),
         )

@@ -37,6 +37,7 @@ def stay_fingerprint(
     booked: Stay,
     quantity: int,
     guest_name: str | None,
+    voucher_code: str | None = None,
     **guests: Any,
 ) -> bytes:
     """A booking's input as what it resolves to, not how it was spelled: the same nights
@@ -50,6 +51,8 @@ def stay_fingerprint(
         "guest_name": (guest_name or "").strip() or None,
         **guests,  # adults, children, special_requests: only when given
     }
+    if voucher_code:  # only when given: keys of bookings without one hash as before
+        fields["voucher"] = voucher_code.strip().upper()
     return input_fingerprint(fields)
 
 

@@ -32,6 +32,7 @@ from bookwell.services.booking.overdue import expire_overdue_in_the_way
 from bookwell.services.booking.records import RESERVATION_COLUMNS, ReservationRecord
 from bookwell.services.booking.reservations import visible_to
 from bookwell.services.listings import pricing
+from bookwell.services.listings.charges import Discount
 from bookwell.services.listings.stays import Stay, check_not_past, requested_stay
 from bookwell.services.notifications import outbox
 from bookwell.services.notifications.outbox import Event
@@ -295,7 +296,13 @@ async def change_dates(
     priced = pricing.changed_quote(
         agreed=current.price_snapshot,
         start_date=current.start_date,
-        new=pricing.quote(current.terms, booked, wanted),
+        # The voucher agreed at booking still applies (no new use: it is the same booking).
+        new=pricing.quote(
+            current.terms,
+            booked,
+            wanted,
+            discount=Discount.from_json(current.price_snapshot.get("voucher")),
+        ),
         new_start=booked.start,
         today=current.today,
         penalised=current.paid in changes.SETTLED and current.guest_id == principal.user_id,
@@ -312,6 +319,7 @@ async def change_dates(
         "quantity": wanted,
         "total_amount": priced.total,
         "price_snapshot": priced.snapshot,
+        "tax_amount": pricing.tax_of(priced.snapshot),
     }
     try:
         row = await _guarded(

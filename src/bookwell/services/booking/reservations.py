@@ -47,6 +47,7 @@ from bookwell.services.booking.records import (
 from bookwell.services.listings.stays import Stay, requested_stay
 from bookwell.services.notifications import outbox
 from bookwell.services.notifications.outbox import Event
+from bookwell.services.vouchers.redeem import redeem
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +61,8 @@ class NewReservation:
     # A booking without an account: where it came from (its unpaid holds are capped per IP).
     origin: Origin | None = None
     guests: Guests = NO_GUESTS
+    # A host's voucher code (services/vouchers/redeem.py): its discount is a line item.
+    voucher_code: str | None = None
 
     def fingerprint(self, booked: Stay) -> bytes:
         """What makes two requests "the same input" for an idempotency key: the stay they
@@ -70,6 +73,7 @@ class NewReservation:
             quantity=self.quantity,
             guest_name=self.guest_name,
             **self.guests.fingerprint(),
+            voucher_code=self.voucher_code,
         )
 
 
@@ -131,6 +135,13 @@ async def create_reservation(
         await check_origin(session=session, origin=data.origin)
     # After the listing's lock (the order of overdue.py), before any night is taken.
     await expire_overdue_in_the_way(session=session, listing_id=data.listing_id, wanted=booked)
+    # Under the voucher's row lock until the commit: its uses are counted one booking at a
+    # time (a booking with a voucher keeps this ordinary transactional path).
+    voucher = (
+        None
+        if data.voucher_code is None
+        else await redeem(session=session, listing_id=data.listing_id, code=data.voucher_code)
+    )
     reservation_id = new_id()
     if idempotency_key is not None:
         await session.execute(
@@ -147,6 +158,7 @@ async def create_reservation(
         guest_name=data.guest_name,
         reservation_id=reservation_id,
         guests=data.guests,
+        voucher=voucher,
     )
     if data.origin is not None:
         await record_origin(session=session, origin=data.origin, reservation_id=row.id)

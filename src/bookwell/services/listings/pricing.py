@@ -13,13 +13,13 @@ from datetime import date, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, SQLColumnExpression, func, select
+from sqlalchemy import ColumnElement, SQLColumnExpression, Text, cast, func, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.core.errors import DomainError, ErrorCode, invalid, not_found
-from bookwell.models import Listing, ListingKind, PriceRule
+from bookwell.models import Listing, ListingKind, ListingTax, PriceRule
 from bookwell.services.listings import booking_rules
 from bookwell.services.listings.booking_rules import (
     NO_RULES,
@@ -27,11 +27,22 @@ from bookwell.services.listings.booking_rules import (
     booking_rules_from_json,
 )
 from bookwell.services.listings.booking_rules_store import rules_json as booking_rules_json
+from bookwell.services.listings.charges import (
+    DISCOUNT,
+    Discount,
+    Tax,
+    discount_line,
+    lines_total,
+    tax_lines,
+    taxes_from_json,
+    taxes_in,
+)
 from bookwell.services.listings.stays import Stay
 
 CENT = Decimal("0.01")
 # Line items for the time booked (the late-cancellation share applies to them; fees go back).
-USED = ("NIGHTS", "SLOT")
+# A discount comes off the nights, so it counts with them.
+USED = ("NIGHTS", "SLOT", DISCOUNT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +72,7 @@ class Terms:
     late_refund_percent: int
     timezone: str
     rules: Sequence[Rule] = ()
+    taxes: Sequence[Tax] = ()
     # An archived listing prices nothing new: no quote, hold, offer or move of dates.
     archived: bool = False
     # What may be booked (booking_rules.py), checked by every hold and move of dates.
@@ -96,6 +108,28 @@ def rules_json(listing_id: SQLColumnExpression[uuid.UUID]) -> ColumnElement[Any]
     )
 
 
+def taxes_json(listing_id: SQLColumnExpression[uuid.UUID]) -> ColumnElement[Any]:
+    """A listing's taxes as one JSON array in their order, numbers as text (never floats)."""
+    tax = func.jsonb_build_object(
+        "name",
+        ListingTax.name,
+        "kind",
+        ListingTax.kind,
+        "inclusive",
+        ListingTax.inclusive,
+        "rate",
+        cast(ListingTax.rate, Text),
+        "amount",
+        cast(ListingTax.amount, Text),
+    )
+    aggregated = func.jsonb_agg(aggregate_order_by(tax, ListingTax.position))
+    return (
+        select(func.coalesce(aggregated, func.jsonb("[]")))
+        .where(ListingTax.listing_id == listing_id)
+        .scalar_subquery()
+    )
+
+
 TERMS_COLUMNS = (
     Listing.id,
     Listing.kind,
@@ -108,6 +142,7 @@ TERMS_COLUMNS = (
     Listing.late_refund_percent,
     Listing.hold_minutes,
     rules_json(Listing.id).label("rules"),
+    taxes_json(Listing.id).label("taxes"),
     Listing.archived_at,
     Listing.check_in_time,
     booking_rules_json(Listing.id).label("booking_rules"),
@@ -124,6 +159,7 @@ def terms_of(row: Row[*tuple[Any, ...]]) -> Terms:
         late_refund_percent=row.late_refund_percent,
         timezone=row.timezone,
         rules=rules_from_json(row.rules),
+        taxes=taxes_from_json(row.taxes),
         archived=row.archived_at is not None,
         booking_rules=booking_rules_from_json(row.booking_rules),
         check_in_time=row.check_in_time,
@@ -131,13 +167,18 @@ def terms_of(row: Row[*tuple[Any, ...]]) -> Terms:
 
 
 async def quote_listing(
-    *, session: AsyncSession, listing_id: uuid.UUID, booked: Stay, quantity: int
+    *,
+    session: AsyncSession,
+    listing_id: uuid.UUID,
+    booked: Stay,
+    quantity: int,
+    discount: Discount | None = None,
 ) -> Quote:
     """What booking `booked` would cost now (no hold taken)."""
     found = await terms_of_listings(session=session, listing_ids=[listing_id])
     if listing_id not in found:
         raise not_found("listing", "listingId")
-    return quote_stay(found[listing_id], booked, quantity)
+    return quote_stay(found[listing_id], booked, quantity, discount=discount)
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,12 +195,14 @@ async def terms_of_listings(
     return {row.id: ListingTerms(row.kind, terms_of(row)) for row in rows}
 
 
-def quote_stay(found: ListingTerms, booked: Stay, quantity: int) -> Quote:
+def quote_stay(
+    found: ListingTerms, booked: Stay, quantity: int, *, discount: Discount | None = None
+) -> Quote:
     if found.kind is not ListingKind.STAY:
         raise invalid(
             "listingId", f"A {found.kind.value} listing is priced per slot: see searchSlots."
         )
-    return quote(found.terms, booked, quantity)
+    return quote(found.terms, booked, quantity, discount=discount)
 
 
 def archived_error() -> DomainError:
@@ -202,8 +245,17 @@ def night_price(terms: Terms, night: date) -> tuple[Decimal, str | None]:
     return terms.nightly_price, None
 
 
-def quote(terms: Terms, booked: Stay, quantity: int) -> Quote:
-    """Nights grouped into runs of one price, the cleaning fee, the total and the policy."""
+def quote(
+    terms: Terms,
+    booked: Stay,
+    quantity: int,
+    *,
+    discount: Discount | None = None,
+    persons: int | None = None,
+) -> Quote:
+    """Nights grouped into runs of one price, the cleaning fee, a voucher's discount, the
+    taxes (services/listings/charges.py), the total and the policy. `persons` is who pays a
+    per-person tax; unknown (None), it is one person per unit booked."""
     if terms.archived:
         raise archived_error()
     items: list[dict[str, Any]] = []
@@ -241,18 +293,37 @@ def quote(terms: Terms, booked: Stay, quantity: int) -> Quote:
                 "amount": str(terms.cleaning_fee * quantity),
             }
         )
-    total = sum((Decimal(item["amount"]) for item in items), Decimal("0")).quantize(CENT)
+    nights_amount = sum((Decimal(i["amount"]) for i in items if i["kind"] in USED), Decimal(0))
+    if discount is not None:
+        items.append(discount_line(discount, nights_amount))
+    items.extend(
+        tax_lines(
+            terms.taxes,
+            taxable=lines_total(items),
+            persons=quantity if persons is None else persons,
+            nights=nights_booked,
+        )
+    )
+    total = lines_total(items)
     snapshot = {
         "currency": terms.currency,
         "timezone": terms.timezone,
         "lineItems": items,
         "total": str(total),
+        "taxTotal": str(taxes_in(items)),
         "policy": {
             "freeCancellationDays": terms.free_cancellation_days,
             "lateRefundPercent": terms.late_refund_percent,
         },
     }
+    if discount is not None:
+        snapshot["voucher"] = discount.as_json()
     return Quote(total, snapshot)
+
+
+def tax_of(snapshot: dict[str, Any]) -> Decimal:
+    """The tax in a snapshot's total (0 for snapshots from before taxes)."""
+    return Decimal(snapshot.get("taxTotal", "0"))
 
 
 # What a change of dates kept of the nights it gave up, late (see `changed_quote`): never
@@ -262,7 +333,10 @@ LATE_CHANGE_FEE = "LATE_CHANGE_FEE"
 
 def _sum(snapshot: dict[str, Any], kinds: Sequence[str]) -> Decimal:
     items = snapshot.get("lineItems", ())
-    return sum((Decimal(item["amount"]) for item in items if item["kind"] in kinds), Decimal(0))
+    return sum(
+        (Decimal(i["amount"]) for i in items if i["kind"] in kinds and not i.get("included")),
+        Decimal(0),
+    )
 
 
 def agreed_start(snapshot: dict[str, Any], start_date: date) -> date:

@@ -100,6 +100,12 @@ class ListingReport:
     activity: list[list[int]]
     # What NO_SHOW reservations kept of their price, their nights' shares in the window.
     no_show_revenue: Decimal = Decimal("0.00")
+    # The taxes in `revenue` (services/reports/reports.py).
+    tax_collected: Decimal = Decimal("0.00")
+
+    @property
+    def net_revenue(self) -> Decimal:
+        return self.revenue - self.tax_collected
 
     @property
     def adr(self) -> Decimal | None:
@@ -127,6 +133,11 @@ class CurrencyTotals:
     revenue: Decimal
     figures: Figures
     no_show_revenue: Decimal = Decimal("0.00")
+    tax_collected: Decimal = Decimal("0.00")
+
+    @property
+    def net_revenue(self) -> Decimal:
+        return self.revenue - self.tax_collected
 
     @property
     def adr(self) -> Decimal | None:
@@ -163,6 +174,7 @@ def currency_totals(listings: list[ListingReport]) -> list[CurrencyTotals]:
             listings=len(members),
             revenue=sum((m.revenue for m in members), Decimal("0.00")),
             no_show_revenue=sum((m.no_show_revenue for m in members), Decimal("0.00")),
+            tax_collected=sum((m.tax_collected for m in members), Decimal("0.00")),
             figures=total(m.figures for m in members),
         )
         for currency, members in sorted(grouped.items())

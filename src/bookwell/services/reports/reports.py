@@ -15,6 +15,9 @@ Definitions (the schema's descriptions and the README say the same):
   (the units were freed, and may have been sold again) and not revenue; what they kept (no
   refund: services/payments/no_show.py) is `no_show_revenue`, spread over their nights as
   revenue is.
+- Tax collected: the taxes in the sold reservations' totals (added and included ones, their
+  price snapshots' TAX lines, stored as tax_amount), spread over their nights as revenue is;
+  net revenue is revenue less tax collected.
 - Lead time: start_date minus the local date (listing timezone) of created_at, in days;
   length of stay: the whole stay's nights; both averaged over the sold reservations that have
   a night in the window.
@@ -95,8 +98,8 @@ _CONDITIONS = {
 # listing, the per-listing sums, and every listing in scope (also those with no reservation).
 _REPORT_SQL = """
 WITH relevant AS (
-    SELECT r.listing_id, l.units, r.quantity, r.total_amount, r.start_date, r.end_date,
-           r.adults, r.children,
+    SELECT r.listing_id, l.units, r.quantity, r.total_amount, r.tax_amount,
+           r.start_date, r.end_date, r.adults, r.children,
            greatest(r.start_date, CAST(:start AS date)) AS first_night,
            least(r.end_date, CAST(:end AS date)) AS stop,
            r.start_date - (r.created_at AT TIME ZONE l.timezone)::date AS lead_days,
@@ -155,6 +158,9 @@ sums AS (
            sum(round(total_amount * (stop - start_date) / (end_date - start_date), 2)
                - round(total_amount * (first_night - start_date) / (end_date - start_date), 2))
                FILTER (WHERE class = 'sale') AS revenue,
+           sum(round(tax_amount * (stop - start_date) / (end_date - start_date), 2)
+               - round(tax_amount * (first_night - start_date) / (end_date - start_date), 2))
+               FILTER (WHERE class = 'sale') AS tax_collected,
            count(*) FILTER (WHERE class = 'no_show') AS no_shows,
            sum(round(total_amount * (stop - start_date) / (end_date - start_date), 2)
                - round(total_amount * (first_night - start_date) / (end_date - start_date), 2))
@@ -175,6 +181,7 @@ SELECT l.id, l.title, l.city, l.kind, l.timezone, l.currency, l.units,
        coalesce(m.held_nights, 0) AS held_nights,
        coalesce(m.blocked_nights, 0) AS blocked_nights,
        coalesce(m.revenue, 0) AS revenue,
+       coalesce(m.tax_collected, 0) AS tax_collected,
        coalesce(m.no_shows, 0) AS no_shows,
        coalesce(m.no_show_revenue, 0) AS no_show_revenue,
        coalesce(m.lead_days, 0) AS lead_days,
@@ -206,6 +213,7 @@ def _listing_report(row: Row[*tuple[Any, ...]], window: ReportWindow) -> Listing
         currency=row.currency,
         revenue=Decimal(row.revenue).quantize(Decimal("0.01")),
         no_show_revenue=Decimal(row.no_show_revenue).quantize(Decimal("0.01")),
+        tax_collected=Decimal(row.tax_collected).quantize(Decimal("0.01")),
         figures=Figures(
             available_nights=row.available_nights,
             booked_nights=row.booked_nights,

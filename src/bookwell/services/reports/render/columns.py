@@ -67,6 +67,8 @@ def _figure_columns() -> list[Column[Any]]:
         Column("Blocked", "blocked_unit_nights", attrgetter("figures.blocked_nights")),
         Column("Occupancy", "occupancy_rate", attrgetter("figures.occupancy_rate"), Kind.RATE),
         Column("Revenue", "revenue", attrgetter("revenue"), Kind.MONEY),
+        Column("Tax", "tax_collected", attrgetter("tax_collected"), Kind.MONEY),
+        Column("Net revenue", "net_revenue", attrgetter("net_revenue"), Kind.MONEY),
         Column("ADR", "adr", attrgetter("adr"), Kind.MONEY),
         Column("RevPAR", "revpar", attrgetter("revpar"), Kind.MONEY),
         Column("Stays", "reservations", attrgetter("figures.reservations")),

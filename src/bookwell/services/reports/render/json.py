@@ -36,6 +36,8 @@ def _priced(row: ListingReport | CurrencyTotals) -> dict[str, Any]:
     return {
         **figures_document(row.figures),
         "revenue": _money(row.revenue, row.currency),
+        "taxCollected": _money(row.tax_collected, row.currency),
+        "netRevenue": _money(row.net_revenue, row.currency),
         "adr": _money(row.adr, row.currency),
         "revpar": _money(row.revpar, row.currency),
         "noShowRevenue": _money(row.no_show_revenue, row.currency),
