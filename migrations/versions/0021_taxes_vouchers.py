@@ -1,7 +1,7 @@
 """Taxes and fees per listing, vouchers, and a reservation's voucher and tax amount.
 
-Revision ID: 0018_money
-Revises: 0017_origins
+Revision ID: 0021_money
+Revises: 0020_booking_rules
 Create Date: 2026-12-07
 """
 
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0018_money"
-down_revision: str | None = "0017_origins"
+revision: str = "0021_money"
+down_revision: str | None = "0020_booking_rules"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

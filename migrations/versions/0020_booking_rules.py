@@ -2,8 +2,8 @@
 window, arrival and departure weekdays), and the guests on a reservation (adults, children,
 special requests).
 
-Revision ID: 0018_booking_rules
-Revises: 0017_origins
+Revision ID: 0020_booking_rules
+Revises: 0019_buffers
 Create Date: 2026-12-07
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0018_booking_rules"
-down_revision: str | None = "0017_origins"
+revision: str = "0020_booking_rules"
+down_revision: str | None = "0019_buffers"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -11,8 +11,8 @@ buffers (0 and 0): `occupied` equals `during` for them.
 Blackouts (services/listings/blackouts.py) need no schema: they are calendar blocks
 (reservations with `external_uid`) whose `external_source` is 'blackout'.
 
-Revision ID: 0018_buffers
-Revises: 0017_origins
+Revision ID: 0019_buffers
+Revises: 0018_webhooks
 Create Date: 2026-12-07
 """
 
@@ -22,8 +22,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0018_buffers"
-down_revision: str | None = "0017_origins"
+revision: str = "0019_buffers"
+down_revision: str | None = "0018_webhooks"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
