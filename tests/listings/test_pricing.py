@@ -1,7 +1,8 @@
 from datetime import date
 from decimal import Decimal
 
-from bookwell.services.listings.pricing import Rule, Terms, quote, refund_due
+from bookwell.services.listings.agreed_price import refund_due
+from bookwell.services.listings.pricing import Rule, Terms, quote
 from bookwell.services.listings.stays import Stay
 
 # 2031-01-03 is a Friday.

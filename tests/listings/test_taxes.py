@@ -7,8 +7,9 @@ from decimal import Decimal
 from sqlalchemy import text
 
 from bookwell.models import TaxKind, VoucherKind
+from bookwell.services.listings.agreed_price import refund_due
 from bookwell.services.listings.charges import Discount, Tax, tax_amount
-from bookwell.services.listings.pricing import Terms, quote, refund_due
+from bookwell.services.listings.pricing import Terms, quote
 from bookwell.services.listings.stays import Stay
 from tests.factories import book_over_graphql, in_days, make_listing
 

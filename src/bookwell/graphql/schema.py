@@ -31,22 +31,17 @@ from bookwell.graphql.engine.execution import ExecutionContext, HiddenSuggestion
 from bookwell.graphql.extensions import build_extensions
 from bookwell.graphql.limits.cost import costs, stay_nights
 from bookwell.graphql.limits.rate_limiting import RateLimited
-from bookwell.graphql.listings import booking_rules_mutations
 from bookwell.graphql.listings import manage as listing_management
 from bookwell.graphql.listings import photos as listing_photos
 from bookwell.graphql.listings import resolvers as listing_resolvers
 from bookwell.graphql.listings import subscriptions as subscription_resolvers
-from bookwell.graphql.listings import taxes as listing_tax_resolvers
 from bookwell.graphql.listings import terms as listing_terms_resolvers
-from bookwell.graphql.listings import vouchers as voucher_resolvers
-from bookwell.graphql.listings.booking_rules import BookingRuleSeasonPayload
+from bookwell.graphql.listings.control_fields import ListingControlMutations, ListingControlQueries
 from bookwell.graphql.listings.manage import DeleteListingPayload
 from bookwell.graphql.listings.photos import ListingPhotoPayload
 from bookwell.graphql.listings.pricing import PriceRulePayload
-from bookwell.graphql.listings.taxes import ListingTaxesPayload
 from bookwell.graphql.listings.types import Availability, Listing, ListingPayload
 from bookwell.graphql.listings.units import DEFAULT_UNITS, MAX_UNITS_PAGE, ListingUnit
-from bookwell.graphql.listings.vouchers import Voucher, VoucherPayload
 from bookwell.graphql.payments import resolvers as payment_resolvers
 from bookwell.graphql.reports import resolvers as report_resolvers
 from bookwell.graphql.reports.types import Report
@@ -67,7 +62,7 @@ from bookwell.graphql.webhooks.fields import WebhookMutations, WebhookQueries
     description="Reads. Listings, availability and slots are public (unless the server runs "
     "a private API); reservations, waitlists and reports need a signed-in user."
 )
-class Query(WebhookQueries):
+class Query(WebhookQueries, ListingControlQueries):
     node: Node | None = strawberry.field(
         resolver=node_resolvers.node,
         description="Any object by its global id (Relay): null when there is none, or you "
@@ -143,18 +138,13 @@ class Query(WebhookQueries):
         "a host's listings, or every listing for an admin; listingId and city narrow it. "
         "Guests are FORBIDDEN; a listing the caller may not see is NOT_FOUND.",
     )
-    vouchers: list[Voucher] = strawberry.field(
-        resolver=voucher_resolvers.vouchers,
-        description="Your voucher codes (a host's own, never another's), newest first; "
-        "listingId: only those that apply to it. Guests are FORBIDDEN.",
-    )
 
 
 @strawberry.type(
     description="Changes. All but register and login need a signed-in user (without one: an "
     "UNAUTHENTICATED error, HTTP 401); expected failures come back in the payload's `errors`."
 )
-class Mutation(WebhookMutations):
+class Mutation(WebhookMutations, ListingControlMutations):
     # Rate limits (graphql/limits/rate_limiting.py): each field asked for counts one against
     # its bucket. Every mutation that creates or moves a booking (or commits to one: paying,
     # joining a waitlist) declares RateLimited("booking"); tests/test_limits_declared.py
@@ -272,39 +262,10 @@ class Mutation(WebhookMutations):
         description="The host prices some nights of a listing differently: a season, some "
         "weekdays, or both. Errors: NOT_FOUND, FORBIDDEN, INVALID_INPUT, INVALID_DATES.",
     )
-    set_listing_taxes: ListingTaxesPayload = strawberry.mutation(
-        resolver=listing_tax_resolvers.set_listing_taxes,
-        description="The host replaces a listing's taxes (VAT, a tourist tax), for bookings "
-        "made afterwards. Errors: NOT_FOUND, FORBIDDEN, INVALID_INPUT.",
-    )
-    create_voucher: VoucherPayload = strawberry.mutation(
-        resolver=voucher_resolvers.create_voucher,
-        description="A host creates a voucher code for their listings (all, or some). "
-        "Errors: FORBIDDEN, NOT_FOUND, INVALID_INPUT, INVALID_DATES, ALREADY_EXISTS.",
-    )
-    update_voucher: VoucherPayload = strawberry.mutation(
-        resolver=voucher_resolvers.update_voucher,
-        description="A host deactivates one of their codes, or changes its end or limit; "
-        "bookings made keep their discount. Errors: NOT_FOUND, INVALID_INPUT.",
-    )
     remove_price_rule: ListingPayload = strawberry.mutation(
         resolver=listing_terms_resolvers.remove_price_rule,
         description="The host deletes a price rule of theirs; answers its listing. Bookings "
         "made keep their price. Errors: NOT_FOUND.",
-    )
-    set_listing_booking_rules: ListingPayload = strawberry.mutation(
-        resolver=booking_rules_mutations.set_listing_booking_rules,
-        description="The host sets a listing's booking rules (see BookingRules), for bookings "
-        "and moves of dates made afterwards. Errors: NOT_FOUND, FORBIDDEN, INVALID_INPUT.",
-    )
-    add_booking_rule_season: BookingRuleSeasonPayload = strawberry.mutation(
-        resolver=booking_rules_mutations.add_booking_rule_season,
-        description="The host sets other booking rules for arrivals in a season. Errors: "
-        "NOT_FOUND, FORBIDDEN, INVALID_INPUT, INVALID_DATES.",
-    )
-    remove_booking_rule_season: ListingPayload = strawberry.mutation(
-        resolver=booking_rules_mutations.remove_booking_rule_season,
-        description="The host deletes a season of booking rules; answers its listing. NOT_FOUND.",
     )
     revoke_manage_link: ReservationPayload = strawberry.mutation(
         resolver=checkout_resolvers.revoke_manage_link,

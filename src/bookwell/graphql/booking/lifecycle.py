@@ -14,7 +14,7 @@ from bookwell.graphql.context import Info
 from bookwell.graphql.shared.common import errors_as_data, parse_id, require_principal
 from bookwell.graphql.shared.errors import ARGUMENTS, INPUT, ArgumentPaths, user_errors
 from bookwell.services.accounts.principal import Principal
-from bookwell.services.booking import lifecycle
+from bookwell.services.booking import cancellation
 from bookwell.services.booking.records import ReservationRecord
 from bookwell.services.listings.stays import requested_stay
 
@@ -77,7 +77,7 @@ async def cancel_reservation(
             reason=reason,
             provider=info.context.payments,
         ),
-        input_checks=lambda: lifecycle.checked_reason(reason),
+        input_checks=lambda: cancellation.checked_reason(reason),
     )
 
 

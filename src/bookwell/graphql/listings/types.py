@@ -24,17 +24,10 @@ from bookwell.graphql.listings.availability import (
     availability_key,
     load_availability,
 )
-from bookwell.graphql.listings.blackouts import BLACKOUTS_COST, Blackout, blackouts_of_listing
-from bookwell.graphql.listings.booking_rules import (
-    BookingRules,
-    BookingRuleSeason,
-    rules_of,
-    seasons_of,
-)
+from bookwell.graphql.listings.host_controls import HostControlFields
 from bookwell.graphql.listings.no_show_policy import NoShowPolicyField
 from bookwell.graphql.listings.photos import ListingPhoto, photos_of
-from bookwell.graphql.listings.pricing import CancellationPolicy, PriceRule, Quote
-from bookwell.graphql.listings.taxes import Tax
+from bookwell.graphql.listings.pricing import CancellationPolicy, Quote
 from bookwell.graphql.listings.units import (
     DEFAULT_UNITS,
     MAX_UNITS_PAGE,
@@ -53,7 +46,6 @@ from bookwell.graphql.shared.errors import UserError
 from bookwell.graphql.shared.money import Money
 from bookwell.graphql.shared.node import Node
 from bookwell.graphql.shared.pagination import After, Before, Connection, First, Last
-from bookwell.services.accounts.feed_tokens import feed_url
 from bookwell.services.listings import pricing as pricing_service
 from bookwell.services.listings.records import ListingRecord
 from bookwell.services.listings.stays import check_quantity, stay
@@ -99,7 +91,7 @@ def _availability_key(arguments: dict[str, Any]) -> tuple:
     description="Something to book, owned by a host: a STAY's units by the night, or a "
     "restaurant's tables, a space's rooms or equipment items by time slot. Anyone may read it."
 )
-class Listing(Node, NoShowPolicyField):
+class Listing(Node, NoShowPolicyField, HostControlFields):
     database_id: uuid.UUID = strawberry.field(
         description="The listing's UUIDv7 as stored (sortable by creation time), for SQL and "
         "analysts; listingId arguments accept it as well as `id`."
@@ -271,19 +263,6 @@ class Listing(Node, NoShowPolicyField):
     async def photos(self, info: Info) -> list[ListingPhoto]:
         return await photos_of(info, self.uuid)
 
-    @strawberry.field(description="The host's price rules, newest (winning) first.")
-    async def price_rules(self, info: Info) -> list[PriceRule]:
-        rows = await info.context.loaders.price_rules.load(self.uuid)
-        return [PriceRule.from_row(row, self.nightly_price.currency) for row in rows]
-
-    @strawberry.field(description="What the host lets guests book (its own rules).")
-    async def booking_rules(self, info: Info) -> BookingRules:
-        return await rules_of(info, self.uuid)
-
-    @strawberry.field(description="Seasons of other booking rules, newest (winning) first.")
-    async def booking_rule_seasons(self, info: Info) -> list[BookingRuleSeason]:
-        return await seasons_of(info, self.uuid)
-
     @strawberry.field(
         description="What a stay would cost today, line by line, without holding anything "
         "(STAY listings; slot listings are priced per slot).",
@@ -327,15 +306,6 @@ class Listing(Node, NoShowPolicyField):
         return Quote.of(priced.snapshot)
 
     @strawberry.field(
-        description="Its taxes and fees by law (VAT, a tourist tax), in the order prices "
-        "show them; set by its host with setListingTaxes."
-    )
-    async def taxes(self, info: Info) -> list[Tax]:
-        terms = await info.context.loaders.quote_terms.load(self.uuid)
-        assert terms is not None  # this listing exists
-        return [Tax.of(tax, self.nightly_price.currency) for tax in terms.terms.taxes]
-
-    @strawberry.field(
         description="Slot listings: the tables (with seats), rooms or items bookings take, in "
         "position order: 100 unless `first` (1 to 1000) says otherwise; page on with "
         "afterPosition.",
@@ -360,25 +330,6 @@ class Listing(Node, NoShowPolicyField):
         if self.kind is ListingKind.STAY:
             return []
         return await listing_units(info, self.uuid, *page)
-
-    blackouts: list[Blackout] | None = strawberry.field(
-        resolver=blackouts_of_listing,
-        description="Its blackouts not over yet (createBlackout), earliest first; null "
-        "unless you are its host or an admin.",
-        metadata=BLACKOUTS_COST,
-    )
-
-    @strawberry.field(
-        description="The iCalendar feed of this listing's booked nights, for other calendars "
-        "and channel managers to subscribe to. Keep it secret: it works without signing in. "
-        "Null unless you are the listing's host or an admin."
-    )
-    def calendar_url(self, info: Info) -> str | None:
-        viewer = info.context.principal
-        if viewer is None or (viewer.user_id != self.owner_id and not viewer.is_admin):
-            return None
-        key = info.context.access_tokens.key
-        return feed_url(info.context.settings.public_url, key, self.uuid)
 
     @classmethod
     def from_row(cls, row: ListingRecord) -> "Listing":

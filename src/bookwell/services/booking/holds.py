@@ -42,7 +42,7 @@ from bookwell.services.booking.guests import (
     checked_guests,
 )
 from bookwell.services.booking.records import RESERVATION_COLUMNS, ReservationRecord
-from bookwell.services.listings import pricing
+from bookwell.services.listings import agreed_price, pricing
 from bookwell.services.listings.pricing import TERMS_COLUMNS, terms_of
 from bookwell.services.listings.stays import Stay, check_not_past
 from bookwell.services.notifications import outbox
@@ -281,7 +281,7 @@ async def place_hold(
             total_amount=priced.total,
             currency=terms.currency,
             price_snapshot=priced.snapshot,
-            tax_amount=pricing.tax_of(priced.snapshot),
+            tax_amount=agreed_price.tax_of(priced.snapshot),
             voucher_id=None if voucher is None else voucher.voucher_id,
             expires_at=func.now() + timedelta(minutes=minutes),
             **guests.columns(),

@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bookwell.core.errors import DomainError, ErrorCode, check_text, invalid, not_found
+from bookwell.core.errors import DomainError, ErrorCode, invalid, not_found
 from bookwell.models import (
     Listing,
     Reservation,
@@ -25,13 +25,14 @@ from bookwell.models import (
 from bookwell.models.payment import reservation_paid
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.booking import changes
+from bookwell.services.booking.cancellation import Cancellation, checked_reason
 from bookwell.services.booking.changes import CHANGEABLE, listing_today
 from bookwell.services.booking.guests import check_guest_count
 from bookwell.services.booking.holds import check_hold_size, is_capacity_error, unavailable
 from bookwell.services.booking.overdue import expire_overdue_in_the_way
 from bookwell.services.booking.records import RESERVATION_COLUMNS, ReservationRecord
 from bookwell.services.booking.reservations import visible_to
-from bookwell.services.listings import pricing
+from bookwell.services.listings import agreed_price, pricing
 from bookwell.services.listings.charges import Discount
 from bookwell.services.listings.stays import Stay, check_not_past, requested_stay
 from bookwell.services.notifications import outbox
@@ -41,7 +42,6 @@ PENDING = ReservationStatus.PENDING
 CONFIRMED = ReservationStatus.CONFIRMED
 ACTIVE = ReservationStatus.ACTIVE
 AWAITING_APPROVAL = Event.RESERVATION_AWAITING_APPROVAL
-MAX_REASON = 500
 
 
 def _hosted_by(principal: Principal) -> ColumnElement[bool] | None:
@@ -202,24 +202,6 @@ async def mark_paid(*, session: AsyncSession, reservation_id: uuid.UUID) -> Rese
     return row
 
 
-@dataclass(frozen=True, slots=True)
-class Cancellation:
-    reservation: ReservationRecord
-    # The host (or an admin) cancelled a guest's reservation: the guest gets everything back.
-    by_host: bool
-    today: date
-
-
-def checked_reason(reason: str | None) -> str | None:
-    """A cancellation's reason, stripped; None when there is none."""
-    if reason is None:
-        return None
-    reason = check_text(reason, "reason").strip() or None
-    if reason is not None and len(reason) > MAX_REASON:
-        raise invalid("reason", f"A reason has at most {MAX_REASON} characters.")
-    return reason
-
-
 async def cancel_reservation(
     *,
     session: AsyncSession,
@@ -271,7 +253,7 @@ async def change_dates(
     One UPDATE of the row: the inventory trigger takes the new nights and frees the old in
     the same statement, so either the whole change fits or nothing changes (UNAVAILABLE).
     The price is quoted again at today's rates under the policy agreed at booking
-    (pricing.changed_quote: a late change keeps the policy's share of the nights given up).
+    (agreed_price.changed_quote: a late change keeps the policy's share of the nights given up).
     """
     booked = requested_stay(start_date, end_date, nights, quantity)
     current = await changes.locked_for_change(
@@ -293,7 +275,7 @@ async def change_dates(
             max_units=current.max_hold_units,
             nights_field="nights" if nights is not None else "endDate",
         )
-    priced = pricing.changed_quote(
+    priced = agreed_price.changed_quote(
         agreed=current.price_snapshot,
         start_date=current.start_date,
         # The voucher agreed at booking still applies (no new use: it is the same booking).
@@ -302,6 +284,7 @@ async def change_dates(
             booked,
             wanted,
             discount=Discount.from_json(current.price_snapshot.get("voucher")),
+            persons=current.people,
         ),
         new_start=booked.start,
         today=current.today,
@@ -319,7 +302,7 @@ async def change_dates(
         "quantity": wanted,
         "total_amount": priced.total,
         "price_snapshot": priced.snapshot,
-        "tax_amount": pricing.tax_of(priced.snapshot),
+        "tax_amount": agreed_price.tax_of(priced.snapshot),
     }
     try:
         row = await _guarded(

@@ -23,7 +23,7 @@ from bookwell.services.accounts.principal import Principal
 from bookwell.services.booking import lifecycle, reservations
 from bookwell.services.booking.idempotency import check_idempotency_key
 from bookwell.services.booking.records import ReservationRecord
-from bookwell.services.listings import pricing
+from bookwell.services.listings import agreed_price
 from bookwell.services.payments import records
 from bookwell.services.payments.provider import (
     ChargeStatus,
@@ -195,7 +195,7 @@ async def refund_for_cancellation(
         # Booked before price snapshots: no policy was agreed, everything goes back.
         due = None
     else:
-        due = pricing.refund_due(
+        due = agreed_price.refund_due(
             snapshot=reservation.price_snapshot,
             start_date=reservation.start_date,
             today=today,
