@@ -29,7 +29,7 @@ from bookwell.services.booking.changes import CHANGEABLE, listing_today
 from bookwell.services.booking.holds import check_hold_size, is_capacity_error, unavailable
 from bookwell.services.booking.overdue import expire_overdue_in_the_way
 from bookwell.services.booking.records import RESERVATION_COLUMNS, ReservationRecord
-from bookwell.services.booking.reservations import visible_to
+from bookwell.services.booking.visibility import visible_to
 from bookwell.services.listings import pricing
 from bookwell.services.listings.stays import Stay, check_not_past, requested_stay
 from bookwell.services.notifications import outbox
