@@ -14,6 +14,7 @@ tens of microseconds a field, more than the rest of a nested object. Its argumen
 by graphql-core; when they do not give a key, or nothing is stored under it, the resolver runs.
 """
 
+import logging
 from collections.abc import Callable, Hashable
 from typing import Any
 
@@ -35,6 +36,8 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from bookwell.graphql.engine import plain_tree as tree
 from bookwell.graphql.engine.compiler.run import Bound, answer, bound_read
 from bookwell.graphql.engine.json_pages import Prebuilt
+
+log = logging.getLogger("bookwell.errors")
 
 PREFETCHED = "bookwell.prefetched"
 
@@ -131,7 +134,10 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
         try:
             data = await answer(bound)
         except Exception:
-            data = None  # the ordinary path meets the same trouble and reports it its way
+            # The ordinary path meets the same trouble (a database down) and reports it its
+            # way; anything else is the compiler's mistake, worth knowing of.
+            log.warning("compiled read failed; answered by the executor", exc_info=True)
+            data = None
         if data is None:
             result = super().execute_operation(serially)
             return await result if self.is_awaitable(result) else result

@@ -8,7 +8,7 @@ the connection's order whichever end was read.
 """
 
 import enum
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, Protocol, cast
@@ -55,7 +55,7 @@ class Source(Protocol):
         nothing at all (an anonymous caller's reservations: an empty page without a query)."""
         ...
 
-    def where(self, variant: Hashable, prefix: str) -> list[str]: ...
+    def where(self, variant: Hashable, prefix: str) -> Sequence[str]: ...
 
 
 def _page(arguments: dict[str, Any], **limits: int) -> PageRequest:
@@ -95,16 +95,16 @@ class Listings:
             binding.params[prefix + name] = value.value if isinstance(value, enum.Enum) else value
         return page, shape, False
 
-    def where(self, variant: Hashable, prefix: str) -> list[str]:
+    def where(self, variant: Hashable, prefix: str) -> Sequence[str]:
         assert isinstance(variant, frozenset)
         return _listing_conditions(variant, self.search, prefix)
 
 
 @cache
-def _listing_conditions(shape: frozenset[str], search: bool, prefix: str) -> list[str]:
+def _listing_conditions(shape: frozenset[str], search: bool, prefix: str) -> tuple[str, ...]:
     found = [*filter_conditions(shape), *([has_room()] if search else [])]
     text = conditions(found, Listing.__table__, prefix)
-    return [] if text is None else [text]
+    return () if text is None else (text,)
 
 
 # ListingFilter's GraphQL fields the compiler reads (prices are parsed by the input type:
@@ -123,8 +123,8 @@ def _listing_filter(value: Any) -> ListingFilter | None:
     if value is None:
         return None
     if not isinstance(value, dict):
-        value = {name: getattr(value, python) for name, python in _FILTER_FIELDS.items()}
-        value = {name: item for name, item in value.items() if item is not None}
+        raise Decline
+    value = {name: item for name, item in value.items() if item is not None}
     if set(value) - set(_FILTER_FIELDS):
         raise Decline
     return ListingFilter(**{_FILTER_FIELDS[name]: item for name, item in value.items()})
@@ -209,7 +209,7 @@ class Connection:
         t, p = self.source.table, self.prefix
         order = "DESC" if self.source.descending else "ASC"
         reading = "DESC" if self.source.descending != backward else "ASC"
-        where = [] if nothing else self.source.where(variant, p)
+        where = [] if nothing else list(self.source.where(variant, p))
         if nothing:
             where.append("false")
         if has_after:
