@@ -84,14 +84,14 @@ DOCUMENTS: dict[str, tuple[str, dict[str, Any]]] = {
         {},
     ),
     "a long alias and aliased roots": (
-        "{ a: listings(first: 2) { edges { node { %s: title s: id } } }"
+        "{ a: listings(first: 2) { edges { node { LONG: title s: id } } }"
         ' b: listings(first: 3, filter: {text: "zoë", country: "de"}) { edges { node {'
-        " title } } } }" % LONG_ALIAS,
+        " title } } } }".replace("LONG", LONG_ALIAS),
         {},
     ),
     "availability": (AVAILABILITY, {"listingId": "listing:0", "start": "soon:0", "end": "soon:3"}),
     "availability by database id, in the past": (
-        "query($id: ID!) { availability(listingId: $id, startDate: \"2020-01-01\","
+        'query($id: ID!) { availability(listingId: $id, startDate: "2020-01-01",'
         ' endDate: "2020-01-03", quantity: 2) { __typename listingId startDate endDate'
         " quantity available freeUnits } }",
         {"id": "uuid:0"},
