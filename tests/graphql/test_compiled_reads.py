@@ -85,8 +85,8 @@ DOCUMENTS: dict[str, tuple[str, dict[str, Any]]] = {
     ),
     "a long alias and aliased roots": (
         "{ a: listings(first: 2) { edges { node { LONG: title s: id } } }"
-        ' b: listings(first: 3, filter: {text: "zoë", country: "de"}) { edges { node {'
-        " title } } } }".replace("LONG", LONG_ALIAS),
+        ' b: listings(first: 3, filter: {text: "zoë", country: "de", kind: STAY,'
+        " minGuests: 2}) { edges { node { title } } } }".replace("LONG", LONG_ALIAS),
         {},
     ),
     "availability": (AVAILABILITY, {"listingId": "listing:0", "start": "soon:0", "end": "soon:3"}),
