@@ -215,6 +215,17 @@ async def test_reservations_are_the_viewers_own(db, settings, world):
     assert counts == {"anonymous": 0, "guest": 6, "host": 8, "admin": 12}
 
 
+async def test_an_operation_is_planned_once(db, settings, world):
+    schema = build_schema(settings)
+    planned, answered = run.counters.planned, run.counters.answered
+    for after in (None, encode_cursor(sorted(world["listings"])[1]), None):
+        context = _context(db, settings, world["viewers"]["host"])
+        result = await schema.execute(NESTED, {"after": after}, context_value=context)
+        assert result.errors is None
+    assert run.counters.planned == planned + 1
+    assert run.counters.answered == answered + 3
+
+
 @contextmanager
 def statements(db) -> Iterator[list[str]]:
     """Every statement PostgreSQL is sent while inside, whatever path sends it."""

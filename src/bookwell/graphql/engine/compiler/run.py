@@ -24,9 +24,10 @@ PLANS = 256
 
 @dataclass
 class Counters:
-    """How many operations took the compiled path, and how many fell back after binding
+    """How many operations were planned, took the compiled path, or fell back after binding
     (tests and benchmarks read these)."""
 
+    planned: int = 0
     answered: int = 0
     fell_back: int = 0
 
@@ -52,6 +53,7 @@ class _Plans:
         known = self._found.get(key)
         if known is not None and known[0] is schema and known[1] is operation:
             return known[2]
+        counters.planned += 1
         try:
             plan: Plan | None = Planner(schema, fragments).operation(operation)
         except Exception:  # Decline, or anything unforeseen: the ordinary path answers
