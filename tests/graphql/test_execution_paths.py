@@ -154,12 +154,17 @@ def _context(db, settings, viewer: Principal) -> Context:
 
 @pytest.mark.parametrize("name", QUERIES)
 async def test_the_fast_paths_answer_as_graphql_core_does(db, settings, viewer, name):
+    # The executor's own fast paths, without the compiled read path (which answers some of
+    # these documents as one statement: tests/graphql/test_compiled_reads.py); then with it.
+    settings = settings.model_copy(update={"compiled_reads": False})
     fast = build_schema(settings)
     normal = build_schema(settings)
     normal.execution_context_class = StrawberryGraphQLCoreExecutionContext
+    compiled_settings = settings.model_copy(update={"compiled_reads": True})
+    compiled = build_schema(compiled_settings)
     answers = []
-    for schema in (fast, normal):
-        context = _context(db, settings, viewer)
+    for schema in (fast, normal, compiled):
+        context = _context(db, compiled_settings if schema is compiled else settings, viewer)
         result = await schema.execute(
             QUERIES[name], variable_values={"first": 2}, context_value=context
         )
@@ -167,7 +172,7 @@ async def test_the_fast_paths_answer_as_graphql_core_does(db, settings, viewer, 
         if schema is fast:
             prebuilt = _has_fragment(result.data)
         answers.append((orjson.loads(orjson.dumps(result.data)), errors))
-    assert answers[0] == answers[1]
+    assert answers[0] == answers[1] == answers[2]
     # Only a page whose whole selection is plain columns, for one field node, is JSON.
     assert prebuilt == (name in JSON_ANSWERS)
     data, errors = answers[0]

@@ -14,6 +14,7 @@ tens of microseconds a field, more than the rest of a nested object. Its argumen
 by graphql-core; when they do not give a key, or nothing is stored under it, the resolver runs.
 """
 
+import logging
 from collections.abc import Callable, Hashable
 from typing import Any
 
@@ -33,7 +34,10 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
 from bookwell.graphql.engine import plain_tree as tree
+from bookwell.graphql.engine.compiler.run import Bound, answer, bound_read
 from bookwell.graphql.engine.json_pages import Prebuilt
+
+log = logging.getLogger("bookwell.errors")
 
 PREFETCHED = "bookwell.prefetched"
 
@@ -114,6 +118,30 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
         after_answer = getattr(self.context_value, "after_answer", None)
         if after_answer is not None:
             after_answer(self.release)
+
+    def execute_operation(self, serially: bool | None = None) -> Any:
+        """A query the compiler covers is answered by one SQL statement
+        (graphql/engine/compiler/); anything else, or anything that goes wrong there,
+        by graphql-core's executor."""
+        bound = bound_read(
+            self.schema, self.operation, self.fragments, self.variable_values, self.context_value
+        )
+        if bound is None:
+            return super().execute_operation(serially)
+        return self._compiled(bound, serially)
+
+    async def _compiled(self, bound: Bound, serially: bool | None) -> Any:
+        try:
+            data = await answer(bound)
+        except Exception:
+            # The ordinary path meets the same trouble (a database down) and reports it its
+            # way; anything else is the compiler's mistake, worth knowing of.
+            log.warning("compiled read failed; answered by the executor", exc_info=True)
+            data = None
+        if data is None:
+            result = super().execute_operation(serially)
+            return await result if self.is_awaitable(result) else result
+        return self.build_response(data)
 
     def release(self) -> None:
         """Once the answer is sent (Context.release). graphql-core's executor points at

@@ -26,6 +26,7 @@ from graphql.language import SelectionNode
 from strawberry.utils.str_converters import to_camel_case
 
 from bookwell.core.json_rows import MAX_KEY_LENGTH, Constant, JsonShape
+from bookwell.services.accounts.user_json import JSON_FIELDS as USER_FIELDS
 from bookwell.services.booking.reservation_json import JSON_FIELDS as RESERVATION_FIELDS
 from bookwell.services.listings.listing_json import JSON_FIELDS as LISTING_FIELDS
 
@@ -78,6 +79,8 @@ LISTING = vocabulary(
         ),
     },
 )
+# Only the compiled read path (graphql/engine/compiler/) writes users.
+USER = vocabulary("User", USER_FIELDS)
 LISTING_EDGE = Vocabulary("ListingEdge", {"cursor": "cursor", "node": LISTING})
 RESERVATION_EDGE = Vocabulary("ReservationEdge", {"cursor": "cursor", "node": RESERVATION})
 

@@ -15,7 +15,7 @@ from bookwell.core.errors import DomainError, ErrorCode, invalid, not_found
 from bookwell.models import Listing, ListingKind, Payment, PaymentStatus, Reservation
 from bookwell.models import ReservationStatus as Status
 from bookwell.services.accounts.principal import Principal
-from bookwell.services.booking.reservations import visible_to
+from bookwell.services.booking.visibility import visible_to
 from bookwell.services.listings.pricing import TERMS_COLUMNS, Terms, terms_of
 
 CHANGEABLE = (Status.PENDING, Status.CONFIRMED)

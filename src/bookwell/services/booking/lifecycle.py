@@ -31,7 +31,7 @@ from bookwell.services.booking.guests import check_guest_count
 from bookwell.services.booking.holds import check_hold_size, is_capacity_error, unavailable
 from bookwell.services.booking.overdue import expire_overdue_in_the_way
 from bookwell.services.booking.records import RESERVATION_COLUMNS, ReservationRecord
-from bookwell.services.booking.reservations import visible_to
+from bookwell.services.booking.visibility import visible_to
 from bookwell.services.listings import agreed_price, pricing
 from bookwell.services.listings.charges import Discount
 from bookwell.services.listings.stays import Stay, check_not_past, requested_stay

@@ -10,7 +10,7 @@ revokes every token issued before, at once.
 
 Its bearer is a Principal of the reservation's checkout user with `reservation_scope` set:
 graphql/limits/manage_scope.py allows such a principal a few fields only, and
-reservations.visible_to shows it that one reservation.
+visibility.visible_to shows it that one reservation.
 """
 
 import uuid
@@ -25,7 +25,7 @@ from bookwell.core.config import Settings
 from bookwell.models import Reservation, Role, User
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.accounts.tokens import ALGORITHM, AccessTokens
-from bookwell.services.booking.reservations import visible_to
+from bookwell.services.booking.visibility import visible_to
 
 TYP = "manage"
 

@@ -29,7 +29,7 @@ from bookwell.models import Listing, Reservation, ReservationStatus
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.booking.clock import NOT_A_BLOCK, begins_at, ends_at
 from bookwell.services.booking.records import RESERVATION_COLUMNS, ReservationRecord
-from bookwell.services.booking.reservations import visible_to
+from bookwell.services.booking.visibility import visible_to
 from bookwell.services.notifications import outbox
 from bookwell.services.notifications.outbox import Event
 

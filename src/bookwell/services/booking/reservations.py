@@ -8,12 +8,10 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import (
-    ColumnElement,
     Select,
     Uuid,
     bindparam,
     func,
-    or_,
     select,
     true,
     update,
@@ -44,6 +42,7 @@ from bookwell.services.booking.records import (
     RESERVATION_COLUMNS,
     ReservationRecord,
 )
+from bookwell.services.booking.visibility import seen_by, visible_to
 from bookwell.services.listings.stays import Stay, requested_stay
 from bookwell.services.notifications import outbox
 from bookwell.services.notifications.outbox import Event
@@ -205,20 +204,6 @@ async def listing_of(*, session: AsyncSession, reservation_id: uuid.UUID) -> uui
     see it, so only for routing work (flows/listing_gate.py), never for an answer."""
     stmt = select(Reservation.listing_id).where(Reservation.id == reservation_id)
     return (await session.execute(stmt)).scalar_one_or_none()
-
-
-def visible_to(viewer: Principal) -> ColumnElement[bool] | None:
-    """Guests see their own reservations, hosts those on their listings, admins all; a
-    manage link's bearer only its one reservation (services/booking/manage_tokens.py)."""
-    if viewer.reservation_scope is not None:
-        return (Reservation.id == viewer.reservation_scope) & seen_by(viewer.user_id)
-    return None if viewer.is_admin else seen_by(viewer.user_id)
-
-
-def seen_by(user: uuid.UUID | ColumnElement[Any]) -> ColumnElement[bool]:
-    """What a user who is not an admin may see; `user` may be a bind parameter."""
-    hosted = select(Listing.id).where(Listing.owner_id == user)
-    return or_(Reservation.guest_id == user, Reservation.listing_id.in_(hosted))
 
 
 def _visible(stmt: Select[*tuple[Any, ...]], viewer: Principal) -> Select[*tuple[Any, ...]]:

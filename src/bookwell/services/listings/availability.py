@@ -38,7 +38,7 @@ class Availability:
     available: bool
 
 
-_FREE_UNITS = (
+FREE_UNITS = (
     select(
         Listing.id,
         Listing.timezone,
@@ -63,7 +63,7 @@ async def free_units(
 ) -> dict[uuid.UUID, tuple[int, str]]:
     """For each existing listing: (fewest units free on any night of the stay, its timezone)."""
     parameters = {"ids": list(listing_ids), "start": stay.start, "end": stay.end}
-    found = await session.execute(_FREE_UNITS, parameters)
+    found = await session.execute(FREE_UNITS, parameters)
     return {row.id: (row.free, row.timezone) for row in found}
 
 

@@ -1,0 +1,10 @@
+"""The compiled read path (issue 18): a validated query the compiler covers is answered by
+ONE SQL statement that returns each root field's JSON, byte for byte what the ordinary
+executor answers; anything it cannot write exactly declines the whole operation and the
+ordinary executor answers it. Settings.compiled_reads (false) turns it off.
+
+plan.py walks the operation into parts (parts.py: objects, columns, related rows; pages.py:
+connections as keyset pages; availability.py), declarations.py says which fields of which
+types are plain columns, sql.py renders the services' expressions and predicates to text,
+run.py caches plans per operation and runs them; graphql/engine/execution.py plugs it in.
+"""

@@ -1,0 +1,76 @@
+"""Query.availability as a scalar subquery over services/listings/availability.py's
+FREE_UNITS statement (the one the ordinary path's loader runs), for one listing."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from graphql import FieldNode, GraphQLField
+
+from bookwell.core.errors import DomainError
+from bookwell.core.ids import database_id_of
+from bookwell.graphql.engine.compiler.parts import Binding, Column, Decline, Obj, Variants
+from bookwell.graphql.engine.compiler.sql import Piece, Sql, boolean, statement
+from bookwell.services.listings.availability import FREE_UNITS
+from bookwell.services.listings.stays import check_quantity, stay
+
+
+def fields(prefix: str, listing_id: str) -> dict[str, Column | Sql]:
+    """Availability's fields over FREE_UNITS' row (id, timezone, free) named `listings`."""
+    p = prefix
+    today_there = "CAST(timezone(listings.timezone, now()) AS DATE)"
+    return {
+        "listingId": Column(listing_id),
+        "startDate": Column(f"%({p}start)s::date"),
+        "endDate": Column(f"%({p}end)s::date"),
+        "quantity": Column(f"%({p}quantity)s::integer"),
+        "freeUnits": Column("listings.free"),
+        "available": boolean(
+            f"listings.free >= %({p}quantity)s::integer AND %({p}start)s::date >= {today_there}"
+        ),
+    }
+
+
+@dataclass(frozen=True)
+class Fixed:
+    """An SQL expression that needs no binding (a field of the availability row)."""
+
+    sql: Sql
+
+    def bind(self, binding: Binding) -> None:
+        pass
+
+    def pieces(self, variants: Variants) -> list[Piece]:
+        return [self.sql]
+
+
+@dataclass(frozen=True)
+class Availability:
+    prefix: str
+    definition: GraphQLField
+    node: FieldNode
+    obj: Obj
+
+    def bind(self, binding: Binding) -> None:
+        arguments = binding.arguments(self.definition, self.node)
+        listing_id = database_id_of(arguments.get("listingId"), "Listing")
+        start, end = arguments.get("startDate"), arguments.get("endDate")
+        quantity = arguments.get("quantity", 1)
+        if listing_id is None or not isinstance(start, date) or not isinstance(end, date):
+            raise Decline  # NOT_FOUND, from the ordinary path
+        try:
+            check_quantity(quantity)
+            checked = stay(start, end)
+        except DomainError:
+            raise Decline from None
+        p = self.prefix
+        binding.params |= {
+            p + "ids": [listing_id],
+            p + "start": checked.start,
+            p + "end": checked.end,
+            p + "quantity": quantity,
+        }
+        self.obj.bind(binding)
+
+    def pieces(self, variants: Variants) -> list[Piece]:
+        inner = statement(FREE_UNITS, self.prefix)
+        return [Sql(f"(SELECT {self.obj.sql(variants)} FROM ({inner}) AS listings)")]

@@ -1,0 +1,45 @@
+"""One declaration per GraphQL object type the compiler writes: its table, the service's
+JSON_FIELDS (each column exactly as the API writes it) and the vocabulary that names them
+as GraphQL fields (graphql/engine/json_pages.py, made from the same JSON_FIELDS)."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Table
+
+from bookwell.core.statements import AnyColumn
+from bookwell.graphql.engine.compiler.sql import expression
+from bookwell.graphql.engine.json_pages import LISTING, RESERVATION, USER, Vocabulary
+from bookwell.models import Listing, Reservation, User
+from bookwell.services.accounts.user_json import JSON_FIELDS as USER_FIELDS
+from bookwell.services.booking.reservation_json import JSON_FIELDS as RESERVATION_FIELDS
+from bookwell.services.listings.listing_json import JSON_FIELDS as LISTING_FIELDS
+
+
+@dataclass(frozen=True)
+class Declaration:
+    vocabulary: Vocabulary
+    table: Table
+    columns: Mapping[str, AnyColumn]
+    _sql: dict[str, str] = field(default_factory=dict, compare=False)
+
+    def column(self, name: str) -> str:
+        """The column `name` of JSON_FIELDS as SQL text over the table's current row."""
+        found = self._sql.get(name)
+        if found is None:
+            found = self._sql[name] = expression(self.columns[name], self.table)
+        return found
+
+
+def _table(model: Any) -> Table:
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+DECLARATIONS = {
+    "Listing": Declaration(LISTING, _table(Listing), LISTING_FIELDS),
+    "Reservation": Declaration(RESERVATION, _table(Reservation), RESERVATION_FIELDS),
+    "User": Declaration(USER, _table(User), USER_FIELDS),
+}

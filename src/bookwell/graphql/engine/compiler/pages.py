@@ -1,0 +1,256 @@
+"""Connections as one scalar subquery each: a keyset page of rows read in a derived table
+named as their table (so the declarations' column expressions apply to it), aggregated into
+`{"edges": [...], "pageInfo": {...}}` with the cursors computed in SQL.
+
+The page is the one core/pagination.py reads: `size + 1` rows from the end it starts at,
+numbered in reading order; the row past the page only says that there is more. Edges are in
+the connection's order whichever end was read.
+"""
+
+import enum
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, Protocol, cast
+
+from graphql import FieldNode, GraphQLField
+from sqlalchemy import Uuid, bindparam
+
+from bookwell.core.errors import DomainError
+from bookwell.core.pagination import (
+    DEFAULT_NESTED_RESERVATIONS,
+    MAX_NESTED_RESERVATIONS,
+    PageRequest,
+    PageShape,
+    page_request,
+)
+from bookwell.graphql.engine.compiler.parts import Binding, Const, Decline, Obj, Variants
+from bookwell.graphql.engine.compiler.sql import (
+    Piece,
+    Sql,
+    boolean,
+    concat,
+    conditions,
+    cursor,
+    key,
+)
+from bookwell.models import Listing, Reservation
+from bookwell.services.booking.visibility import seen_by
+from bookwell.services.listings.availability import has_room, room_params
+from bookwell.services.listings.listings import ListingFilter, filter_conditions, filter_params
+from bookwell.services.listings.stays import stay
+
+# A derived table's row number: no column of a table has this name.
+ROW = '"n$"'
+
+
+class Source(Protocol):
+    """Where a connection's rows come from."""
+
+    table: str
+    descending: bool  # the connection's order: newest first
+
+    def bind(self, binding: Binding, prefix: str) -> tuple[PageRequest, Hashable, bool]:
+        """The page asked for, the variant of the conditions, and whether the viewer sees
+        nothing at all (an anonymous caller's reservations: an empty page without a query)."""
+        ...
+
+    def where(self, variant: Hashable, prefix: str) -> Sequence[str]: ...
+
+
+def _page(arguments: dict[str, Any], **limits: int) -> PageRequest:
+    try:
+        return page_request(
+            arguments.get("first"),
+            arguments.get("after"),
+            arguments.get("last"),
+            arguments.get("before"),
+            **limits,
+        )
+    except DomainError:
+        raise Decline from None  # the ordinary path reports it
+
+
+@dataclass(frozen=True)
+class Listings:
+    """Query.listings, or Query.searchAvailability (`search`): services/listings."""
+
+    definition: GraphQLField
+    node: FieldNode
+    search: bool
+    table = "listings"
+    descending = False
+
+    def bind(self, binding: Binding, prefix: str) -> tuple[PageRequest, Hashable, bool]:
+        arguments = binding.arguments(self.definition, self.node)
+        page = _page(arguments)
+        try:
+            shape, params = filter_params(_listing_filter(arguments.get("filter")))
+            if self.search:
+                wanted = stay(arguments["startDate"], nights=arguments["nights"])
+                params |= room_params(wanted, arguments.get("quantity", 1))
+        except (DomainError, KeyError, TypeError):
+            raise Decline from None
+        for name, value in params.items():
+            binding.params[prefix + name] = value.value if isinstance(value, enum.Enum) else value
+        return page, shape, False
+
+    def where(self, variant: Hashable, prefix: str) -> Sequence[str]:
+        assert isinstance(variant, frozenset)
+        return _listing_conditions(variant, self.search, prefix)
+
+
+@cache
+def _listing_conditions(shape: frozenset[str], search: bool, prefix: str) -> tuple[str, ...]:
+    found = [*filter_conditions(shape), *([has_room()] if search else [])]
+    text = conditions(found, Listing.__table__, prefix)
+    return () if text is None else (text,)
+
+
+# ListingFilter's GraphQL fields the compiler reads (prices are parsed by the input type:
+# a filter with one declines).
+_FILTER_FIELDS = {
+    "city": "city",
+    "country": "country",
+    "kind": "kind",
+    "minGuests": "min_guests",
+    "text": "text",
+    "archived": "archived",
+}
+
+
+def _listing_filter(value: Any) -> ListingFilter | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise Decline
+    value = {name: item for name, item in value.items() if item is not None}
+    if set(value) - set(_FILTER_FIELDS):
+        raise Decline
+    return ListingFilter(**{_FILTER_FIELDS[name]: item for name, item in value.items()})
+
+
+@dataclass(frozen=True)
+class ListingReservations:
+    """Listing.reservations: the page the viewer may see (services/booking/visibility.py)."""
+
+    definition: GraphQLField
+    node: FieldNode
+    table = "reservations"
+    descending = True
+
+    def bind(self, binding: Binding, prefix: str) -> tuple[PageRequest, Hashable, bool]:
+        arguments = binding.arguments(self.definition, self.node)
+        page = _page(
+            arguments, default=DEFAULT_NESTED_RESERVATIONS, largest=MAX_NESTED_RESERVATIONS
+        )
+        viewer = binding.viewer
+        if viewer is None:
+            return page, "nobody", True
+        if viewer.reservation_scope is not None:
+            raise Decline  # a manage link's bearer: graphql/loaders.py decides
+        if viewer.is_admin:
+            return page, "all", False
+        binding.params[prefix + "viewer"] = viewer.user_id
+        return page, "seen", False
+
+    def where(self, variant: Hashable, prefix: str) -> list[str]:
+        found = ["reservations.listing_id = listings.id"]
+        if variant == "seen":
+            found.append(_seen_by(prefix))
+        return found
+
+
+@cache
+def _seen_by(prefix: str) -> str:
+    text = conditions([seen_by(bindparam("viewer", type_=Uuid))], Reservation.__table__, prefix)
+    assert text is not None
+    return text
+
+
+@dataclass(frozen=True)
+class Edges:
+    edge: Obj
+
+
+PAGE_INFO_FIELDS = {"hasNextPage", "hasPreviousPage", "startCursor", "endCursor"}
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    """(response key, PageInfo field name or a Const for __typename)."""
+
+    entries: tuple[tuple[str, str | Const], ...]
+
+
+@dataclass(frozen=True)
+class Connection:
+    prefix: str
+    source: Source
+    entries: tuple[tuple[str, Const | Edges | PageInfo], ...]
+
+    def bind(self, binding: Binding) -> None:
+        page, variant, nothing = self.source.bind(binding, self.prefix)
+        p = self.prefix
+        binding.params[p + "size"] = page.size
+        binding.params[p + "limit"] = page.limit
+        if page.after is not None:
+            binding.params[p + "after"] = page.after
+        if page.before is not None:
+            binding.params[p + "before"] = page.before
+        binding.variants.append((page.shape, variant, nothing))
+        for _, entry in self.entries:
+            if isinstance(entry, Edges):
+                entry.edge.bind(binding)
+
+    def pieces(self, variants: Variants) -> list[Piece]:
+        shape, variant, nothing = cast(tuple[PageShape, Hashable, bool], next(variants))
+        has_after, has_before, backward = shape
+        t, p = self.source.table, self.prefix
+        order = "DESC" if self.source.descending else "ASC"
+        reading = "DESC" if self.source.descending != backward else "ASC"
+        where = [] if nothing else list(self.source.where(variant, p))
+        if nothing:
+            where.append("false")
+        if has_after:
+            where.append(f"{t}.id {'<' if self.source.descending else '>'} %({p}after)s")
+        if has_before:
+            where.append(f"{t}.id {'>' if self.source.descending else '<'} %({p}before)s")
+        condition = " AND ".join(f"({w})" for w in where) or "true"
+        inner = (
+            f"SELECT {t}.*, row_number() OVER (ORDER BY {t}.id {reading}) AS {ROW}"
+            f" FROM {t} WHERE {condition} ORDER BY {t}.id {reading} LIMIT %({p}limit)s"
+        )
+        on_page = f"{t}.{ROW} <= %({p}size)s"
+        more = f"count(*) > %({p}size)s"
+        after_given, before_given = (
+            ("true" if given and not nothing else "false") for given in (has_after, has_before)
+        )
+        flags = {
+            "hasNextPage": Sql(f"'{before_given}'") if backward else boolean(more),
+            "hasPreviousPage": boolean(more) if backward else Sql(f"'{after_given}'"),
+        }
+
+        def end(direction: str) -> Sql:
+            first = f"(array_agg({t}.id ORDER BY {t}.id {direction}) FILTER (WHERE {on_page}))[1]"
+            return Sql(f"coalesce(to_json({cursor(first)})::text, 'null')")
+
+        flags["startCursor"] = end(order)
+        flags["endCursor"] = end("ASC" if order == "DESC" else "DESC")
+        written: list[Piece] = ["{"]
+        for index, (name, entry) in enumerate(self.entries):
+            written.append(("," if index else "") + key(name) + ":")
+            if isinstance(entry, Const):
+                written.append(entry.json)
+            elif isinstance(entry, Edges):
+                edge = entry.edge.sql(variants)
+                aggregated = f"string_agg({edge}, ',' ORDER BY {t}.id {order})"
+                written += ["[", Sql(f"coalesce({aggregated} FILTER (WHERE {on_page}), '')"), "]"]
+            else:
+                written.append("{")
+                for position, (info_key, info) in enumerate(entry.entries):
+                    written.append(("," if position else "") + key(info_key) + ":")
+                    written.append(info.json if isinstance(info, Const) else flags[info])
+                written.append("}")
+        written.append("}")
+        return [Sql(f"(SELECT {concat(written)} FROM ({inner}) AS {t} GROUP BY ())")]

@@ -1,0 +1,111 @@
+"""The parts a compiled plan is made of: each writes some JSON as SQL text.
+
+A plan is compiled once per operation; a request then walks it twice. `bind` reads the
+request's arguments, adds its bind parameters and appends a *variant* (what changes the SQL
+text: which cursors were given, which filter fields, what kind of viewer) or raises Decline;
+`pieces` writes the SQL for those variants, consuming them in the same order. The SQL of a
+list of variants is kept (plan.py), so a request whose variants were seen before only binds.
+"""
+
+from collections.abc import Hashable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from graphql import FieldNode, GraphQLField
+from graphql.execution.values import VariableValues, get_argument_values
+
+from bookwell.graphql.engine.compiler.sql import Piece, Sql, concat, json_value, key
+from bookwell.services.accounts.principal import Principal
+
+
+class Decline(Exception):
+    """The compiler cannot answer this operation exactly: the ordinary executor does."""
+
+
+@dataclass
+class Binding:
+    """One request's values for a plan."""
+
+    variables: VariableValues
+    viewer: Principal | None
+    variants: list[Hashable] = field(default_factory=list)
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def arguments(self, definition: GraphQLField, node: FieldNode) -> dict[str, Any]:
+        try:
+            return get_argument_values(definition, node, self.variables)
+        except Exception:
+            raise Decline from None
+
+
+Variants = Iterator[Hashable]
+
+
+class Part(Protocol):
+    def bind(self, binding: Binding) -> None: ...
+
+    def pieces(self, variants: Variants) -> list[Piece]: ...
+
+
+@dataclass(frozen=True)
+class Const:
+    """JSON known when compiling (a __typename)."""
+
+    json: str
+
+    def bind(self, binding: Binding) -> None:
+        pass
+
+    def pieces(self, variants: Variants) -> list[Piece]:
+        return [self.json]
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column expression of the current row (sql.expression of a JSON_FIELDS entry)."""
+
+    expression: str
+
+    def bind(self, binding: Binding) -> None:
+        pass
+
+    def pieces(self, variants: Variants) -> list[Piece]:
+        return [json_value(self.expression)]
+
+
+@dataclass(frozen=True)
+class Obj:
+    """A JSON object: its response keys in the document's order."""
+
+    entries: tuple[tuple[str, Part], ...]
+
+    def bind(self, binding: Binding) -> None:
+        for _, part in self.entries:
+            part.bind(binding)
+
+    def pieces(self, variants: Variants) -> list[Piece]:
+        written: list[Piece] = ["{"]
+        for index, (name, part) in enumerate(self.entries):
+            written.append(("," if index else "") + key(name) + ":")
+            written += part.pieces(variants)
+        written.append("}")
+        return written
+
+    def sql(self, variants: Variants) -> str:
+        return concat(self.pieces(variants))
+
+
+@dataclass(frozen=True)
+class Related:
+    """One object of another table, found from the current row (a listing's owner)."""
+
+    table: str
+    condition: str
+    obj: Obj
+
+    def bind(self, binding: Binding) -> None:
+        self.obj.bind(binding)
+
+    def pieces(self, variants: Variants) -> list[Piece]:
+        inner = self.obj.sql(variants)
+        return [Sql(f"coalesce((SELECT {inner} FROM {self.table} WHERE {self.condition}), 'null')")]

@@ -1,0 +1,301 @@
+"""From a validated query to a plan (parts.py, pages.py), or Decline.
+
+Covered: Query.listings, Query.searchAvailability (their connections, with `filter` but no
+prices) and Query.availability; a Listing's plain columns, Money and CancellationPolicy,
+owner (a User's id, databaseId, name, role) and reservations (a Reservation's plain columns
+and totalPrice); __typename anywhere; fragments on the very type. Anything else declines
+the whole operation: other fields (timestamps, totalCount, resolvers with their own rules),
+directives, fragments on interfaces, a response key selected twice unless as the same plain
+field, and arguments the ordinary path would refuse (pages.py, availability.py).
+"""
+
+from collections.abc import Hashable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLField,
+    GraphQLObjectType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+    get_named_type,
+)
+from graphql.execution.collect_fields import FragmentDetails
+from graphql.execution.values import VariableValues
+
+from bookwell.graphql.engine.compiler import availability
+from bookwell.graphql.engine.compiler.declarations import DECLARATIONS, Declaration
+from bookwell.graphql.engine.compiler.pages import (
+    PAGE_INFO_FIELDS,
+    Connection,
+    Edges,
+    ListingReservations,
+    Listings,
+    PageInfo,
+    Source,
+)
+from bookwell.graphql.engine.compiler.parts import (
+    Binding,
+    Column,
+    Const,
+    Decline,
+    Obj,
+    Part,
+    Related,
+)
+from bookwell.graphql.engine.compiler.sql import Sql, concat, key, positional
+from bookwell.graphql.engine.json_pages import Vocabulary
+from bookwell.services.accounts.principal import Principal
+
+# Different SQL texts kept per plan (a kind of page, of filter, of viewer each).
+STATEMENTS_PER_PLAN = 64
+
+
+@dataclass(frozen=True)
+class Root:
+    part: Part
+    # A null answer (nothing found) sends the operation to the ordinary path, for its error.
+    required: bool = False
+
+
+@dataclass
+class Plan:
+    roots: tuple[tuple[str, Root], ...]
+    _statements: dict[tuple[Hashable, ...], tuple[str, tuple[str, ...]]] = field(
+        default_factory=dict
+    )
+
+    def bind(self, variables: VariableValues, viewer: Principal | None) -> Binding:
+        binding = Binding(variables, viewer)
+        for _, root in self.roots:
+            root.part.bind(binding)
+        return binding
+
+    def statement(self, binding: Binding) -> tuple[str, list]:
+        """The SQL text for the binding's variants (made once each) and its arguments."""
+        variants = tuple(binding.variants)
+        found = self._statements.get(variants)
+        if found is None:
+            found = positional(self._render(iter(variants)))
+            if len(self._statements) < STATEMENTS_PER_PLAN:
+                self._statements[variants] = found
+        text, names = found
+        return text, [binding.params[name] for name in names]
+
+    def _render(self, variants: Iterator[Hashable]) -> str:
+        columns = [
+            f'{concat(root.part.pieces(variants))} AS "{index}"'
+            for index, (_, root) in enumerate(self.roots)
+        ]
+        return "SELECT " + ", ".join(columns)
+
+
+class Planner:
+    def __init__(self, schema: GraphQLSchema, fragments: Mapping[str, FragmentDetails]):
+        self.schema = schema
+        self.fragments = fragments
+        self.parameters = 0
+
+    def operation(self, operation: OperationDefinitionNode) -> Plan:
+        if operation.operation is not OperationType.QUERY or operation.directives:
+            raise Decline
+        query = self.schema.query_type
+        assert query is not None
+        roots: list[tuple[str, Root]] = []
+        for name, node in self._collect(operation.selection_set, query.name):
+            roots.append((name, self._root(node, query)))
+        return Plan(tuple(roots))
+
+    def _prefix(self) -> str:
+        self.parameters += 1
+        return f"p{self.parameters}_"
+
+    def _root(self, node: FieldNode, query: GraphQLObjectType) -> Root:
+        name = node.name.value
+        if name == "__typename":
+            return Root(Const(key(query.name)))
+        definition = query.fields[name]
+        if name in ("listings", "searchAvailability"):
+            source = Listings(definition, node, search=name == "searchAvailability")
+            return Root(self._connection(node, definition, source))
+        if name == "availability":
+            return Root(self._availability(node, definition), required=True)
+        raise Decline
+
+    def _availability(self, node: FieldNode, definition: GraphQLField) -> availability.Availability:
+        prefix = self._prefix()
+        listing = DECLARATIONS["Listing"]
+        values = availability.fields(prefix, listing.column("id"))
+        object_type = _object_type(definition)
+        entries: list[tuple[str, Part]] = []
+        for name, child in self._collect(node.selection_set, object_type.name):
+            _plain(child)
+            found = values.get(child.name.value)
+            if child.name.value == "__typename":
+                entries.append((name, Const(key(object_type.name))))
+            elif found is not None:
+                entries.append((name, _part(found)))
+            else:
+                raise Decline
+        return availability.Availability(prefix, definition, node, Obj(tuple(entries)))
+
+    def _connection(self, node: FieldNode, definition: GraphQLField, source: Source) -> Connection:
+        connection_type = _object_type(definition)
+        entries: list[tuple[str, Const | Edges | PageInfo]] = []
+        for name, child in self._collect(node.selection_set, connection_type.name):
+            field_name = child.name.value
+            if field_name == "__typename":
+                entries.append((name, Const(key(connection_type.name))))
+            elif field_name == "edges" and not child.arguments:
+                entries.append((name, Edges(self._edge(child, connection_type.fields["edges"]))))
+            elif field_name == "pageInfo" and not child.arguments:
+                entries.append((name, self._page_info(child, connection_type.fields["pageInfo"])))
+            else:
+                raise Decline  # totalCount counts through the ordinary path
+        return Connection(self._prefix(), source, tuple(entries))
+
+    def _edge(self, node: FieldNode, definition: GraphQLField) -> Obj:
+        edge_type = _object_type(definition)
+        node_type = _object_type(edge_type.fields["node"])
+        declaration = _declaration(node_type)
+        entries: list[tuple[str, Part]] = []
+        for name, child in self._collect(node.selection_set, edge_type.name):
+            field_name = child.name.value
+            if field_name == "__typename":
+                entries.append((name, Const(key(edge_type.name))))
+            elif field_name == "cursor":
+                _plain(child)
+                entries.append((name, Column(declaration.column("cursor"))))
+            elif field_name == "node" and not child.arguments:
+                entries.append((name, self._object(child, node_type)))
+            else:
+                raise Decline
+        return Obj(tuple(entries))
+
+    def _page_info(self, node: FieldNode, definition: GraphQLField) -> PageInfo:
+        info_type = _object_type(definition)
+        entries: list[tuple[str, str | Const]] = []
+        for name, child in self._collect(node.selection_set, info_type.name):
+            _plain(child)
+            field_name = child.name.value
+            if field_name == "__typename":
+                entries.append((name, Const(key(info_type.name))))
+            elif field_name in PAGE_INFO_FIELDS:
+                entries.append((name, field_name))
+            else:
+                raise Decline
+        return PageInfo(tuple(entries))
+
+    def _object(self, node: FieldNode, object_type: GraphQLObjectType) -> Obj:
+        declaration = _declaration(object_type)
+        return self._columns(node, object_type, declaration, declaration.vocabulary)
+
+    def _columns(
+        self,
+        node: FieldNode,
+        object_type: GraphQLObjectType,
+        declaration: Declaration,
+        vocabulary: Vocabulary,
+    ) -> Obj:
+        """An object of `declaration`'s row: its columns, objects made of its columns (a
+        Money), and the relations below."""
+        entries: list[tuple[str, Part]] = []
+        for name, child in self._collect(node.selection_set, object_type.name):
+            field_name = child.name.value
+            if field_name == "__typename":
+                entries.append((name, Const(key(object_type.name))))
+                continue
+            definition = object_type.fields[field_name]
+            relation = (object_type.name, field_name)
+            known = vocabulary.fields.get(field_name)
+            part: Part
+            if relation == ("Listing", "owner") and not child.arguments:
+                owner = self._object(child, _object_type(definition))
+                part = Related("users", "users.id = listings.owner_id", owner)
+            elif relation == ("Listing", "reservations"):
+                part = self._connection(child, definition, ListingReservations(definition, child))
+            elif isinstance(known, str):
+                _plain(child)
+                part = Column(declaration.column(known))
+            elif isinstance(known, Vocabulary) and not child.arguments:
+                part = self._columns(child, _object_type(definition), declaration, known)
+            else:
+                raise Decline
+            entries.append((name, part))
+        return Obj(tuple(entries))
+
+    def _collect(
+        self, selection_set: SelectionSetNode | None, type_name: str
+    ) -> list[tuple[str, FieldNode]]:
+        """The fields by response key in graphql-core's order, fragments spread. A key twice
+        is only merged when both are the same plain field."""
+        if selection_set is None:
+            raise Decline
+        found: dict[str, FieldNode] = {}
+        for node in self._fields(selection_set.selections, type_name):
+            name = (node.alias or node.name).value
+            earlier = found.get(name)
+            if earlier is None:
+                found[name] = node
+            elif not (
+                earlier.name.value == node.name.value
+                and not earlier.arguments
+                and not node.arguments
+                and earlier.selection_set is None
+                and node.selection_set is None
+            ):
+                raise Decline
+        return list(found.items())
+
+    def _fields(self, selections: Iterable, type_name: str) -> Iterator[FieldNode]:
+        for selection in selections:
+            if selection.directives:
+                raise Decline
+            if isinstance(selection, FieldNode):
+                yield selection
+                continue
+            fragment: InlineFragmentNode | FragmentDefinitionNode
+            if isinstance(selection, FragmentSpreadNode):
+                details = self.fragments.get(selection.name.value)
+                if details is None or details.variable_signatures or selection.arguments:
+                    raise Decline  # fragment arguments (experimental)
+                fragment = details.definition
+                if fragment.directives:
+                    raise Decline
+            elif isinstance(selection, InlineFragmentNode):
+                fragment = selection
+            else:
+                raise Decline
+            condition = fragment.type_condition
+            if condition is not None and condition.name.value != type_name:
+                raise Decline  # an interface, or a type this one is not
+            yield from self._fields(fragment.selection_set.selections, type_name)
+
+
+def _object_type(definition: GraphQLField) -> GraphQLObjectType:
+    named = get_named_type(definition.type)
+    if not isinstance(named, GraphQLObjectType):
+        raise Decline
+    return named
+
+
+def _declaration(object_type: GraphQLObjectType) -> Declaration:
+    found = DECLARATIONS.get(object_type.name)
+    if found is None:
+        raise Decline
+    return found
+
+
+def _plain(node: FieldNode) -> None:
+    """A leaf asked without arguments."""
+    if node.arguments or node.selection_set is not None:
+        raise Decline
+
+
+def _part(value: Column | Sql) -> Part:
+    return value if isinstance(value, Column) else availability.Fixed(value)

@@ -1,0 +1,16 @@
+"""What a user's JSON may show when PostgreSQL writes it (graphql/engine/compiler/): the
+columns every viewer sees exactly as the API writes them. Not the email or phone, which the
+API masks or hides depending on who asks."""
+
+from sqlalchemy import Text, cast
+
+from bookwell.core.json_rows import global_id_of
+from bookwell.core.statements import AnyColumn
+from bookwell.models import User
+
+JSON_FIELDS: dict[str, AnyColumn] = {
+    "id": global_id_of("User", User.id),
+    "database_id": cast(User.id, Text),
+    "name": User.name,
+    "role": User.role,  # stored as its name
+}

@@ -1,0 +1,322 @@
+"""The compiled read path (graphql/engine/compiler/) answers byte for byte what the ordinary
+executor answers, for every viewer, and declines what it cannot write exactly.
+
+Each document runs twice over the same data: Settings.compiled_reads true, then false."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, timedelta
+from typing import Any
+
+import orjson
+import pytest
+from sqlalchemy import event, text
+
+from bookwell.core.ids import global_id
+from bookwell.core.pagination import encode_cursor
+from bookwell.graphql.context import Context
+from bookwell.graphql.engine.compiler import run
+from bookwell.graphql.schema import build_schema
+from bookwell.models import Role
+from bookwell.services.accounts.principal import Principal
+from bookwell.services.accounts.tokens import AccessTokens
+from bookwell.services.booking.reservations import NewReservation, create_reservation
+from tests.factories import MANY_HOLDS, make_listing, make_user
+
+SOON = date.today() + timedelta(days=9)
+TITLE = 'Zoë "Q" \\ O\'Neil\u2028✓ \U0001f600 </script>'
+DESCRIPTION = "line\nbreak\ttab\x01\x1f end"
+LONG_ALIAS = "a_response_name_longer_than_the_sixty_three_characters_postgresql_keeps_in_names"
+
+NESTED = """query Nested($after: String) { listings(first: 100, after: $after) { edges { node {
+  id title owner { id name }
+  reservations(first: 5) { edges { node { id startDate endDate status } } } } } } }"""
+AVAILABILITY = """query Availability($listingId: ID!, $start: Date!, $end: Date!) {
+  availability(listingId: $listingId, startDate: $start, endDate: $end) { available freeUnits } }"""
+SEARCH = """query Search($start: Date!, $nights: Int!, $filter: ListingFilter) {
+  searchAvailability(startDate: $start, nights: $nights, filter: $filter, first: 20) {
+  edges { node { id title nightlyPrice { amount currency } } } pageInfo { hasNextPage } } }"""
+
+EVERYTHING = """query Everything($first: Int, $after: String, $last: Int, $before: String,
+    $rfirst: Int, $rlast: Int, $rafter: String, $rbefore: String) {
+  __typename
+  listings(first: $first, after: $after, last: $last, before: $before) {
+    __typename
+    pageInfo { __typename hasNextPage hasPreviousPage startCursor endCursor }
+    edges { __typename cursor again: cursor node { __typename ...Listing } }
+  } }
+fragment Listing on Listing {
+  id databaseId kind title description city country timezone units maxGuests instantBook
+  allowGuestCheckout holdMinutes approvalHours offerMinutes maxHoldNights maxHoldUnits
+  maxGuestHolds maxListingHolds slotMinutes sittingMinutes
+  nightlyPrice { amount currency __typename } cleaningFee { currency amount }
+  cancellationPolicy { freeCancellationDays lateRefundPercent }
+  owner { __typename id databaseId name role }
+  ... on Listing { t: title title }
+  reservations(first: $rfirst, last: $rlast, after: $rafter, before: $rbefore) {
+    pageInfo { startCursor endCursor hasNextPage hasPreviousPage }
+    edges { cursor node { __typename id databaseId guestName startDate endDate nights quantity
+      status partySize cancelReason totalPrice { amount currency } } } }
+}"""
+
+# name: (document, variables); "cursor:<n>" stands for the n-th listing's cursor.
+DOCUMENTS: dict[str, tuple[str, dict[str, Any]]] = {
+    "the bench's nested read": (NESTED, {}),
+    "nested read after a cursor": (NESTED, {"after": "cursor:1"}),
+    "nested read past the end": (NESTED, {"after": "cursor:-1"}),
+    "every plain field": (EVERYTHING, {"first": 3, "rfirst": 2}),
+    "a second page, nested pages backwards": (
+        EVERYTHING,
+        {"first": 2, "after": "cursor:0", "rlast": 2},
+    ),
+    "last before a cursor": (EVERYTHING, {"last": 2, "before": "cursor:3", "rfirst": 50}),
+    "nested pages after a reservation cursor": (
+        EVERYTHING,
+        {"first": 4, "rfirst": 1, "rafter": "reservation:0"},
+    ),
+    "nested pages before a reservation cursor": (
+        EVERYTHING,
+        {"last": 4, "rlast": 1, "rbefore": "reservation:0"},
+    ),
+    "an empty page": (
+        '{ listings(filter: {city: "Nowhere"}) { edges { node { id } } '
+        "pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }",
+        {},
+    ),
+    "a long alias and aliased roots": (
+        "{ a: listings(first: 2) { edges { node { LONG: title s: id } } }"
+        ' b: listings(first: 3, filter: {text: "zoë", country: "de", kind: STAY,'
+        " minGuests: 2}) { edges { node { title } } } }".replace("LONG", LONG_ALIAS),
+        {},
+    ),
+    "availability": (AVAILABILITY, {"listingId": "listing:0", "start": "soon:0", "end": "soon:3"}),
+    "availability by database id, in the past": (
+        'query($id: ID!) { availability(listingId: $id, startDate: "2020-01-01",'
+        ' endDate: "2020-01-03", quantity: 2) { __typename listingId startDate endDate'
+        " quantity available freeUnits } }",
+        {"id": "uuid:0"},
+    ),
+    "one-city search": (SEARCH, {"start": "soon:0", "nights": 2, "filter": {"city": "köln"}}),
+    "search everywhere": (SEARCH, {"start": "soon:1", "nights": 3}),
+}
+
+VIEWERS = ["anonymous", "guest", "host", "admin"]
+
+
+@pytest.fixture
+async def world(db) -> dict[str, Any]:
+    host = await make_user(db, Role.HOST, 'Host "H" ✓')
+    other_host = await make_user(db, Role.HOST, "Other host")
+    guest = await make_user(db, Role.GUEST, "Guest G")
+    other_guest = await make_user(db, Role.GUEST, "Other guest")
+    admin = await make_user(db, Role.ADMIN, "Admin")
+    listing_ids = []
+    for n, owner in enumerate([host, other_host, host, other_host]):
+        title = TITLE if n == 0 else f"L{n}"
+        listing_ids.append(
+            await make_listing(
+                db,
+                owner,
+                title=title,
+                description=DESCRIPTION if n == 0 else "",
+                city="Köln" if n < 2 else None,
+                country="DE" if n < 2 else None,
+                units=3,
+                nightly_price="1234567.5" if n == 0 else "80",
+                max_guests=None if n else 4,
+                **MANY_HOLDS,
+            )
+        )
+    reservation_ids = []
+    for index, listing_id in enumerate(listing_ids[:3]):
+        for k in range(4):
+            booker = guest if k % 2 == 0 else other_guest
+            name = 'Zoë "Q" \\ ✓' if k == 0 else None
+            data = NewReservation(
+                listing_id, SOON + timedelta(days=2 * k + index), nights=1, guest_name=name
+            )
+            async with db.transaction() as session:
+                row = await create_reservation(session=session, guest=booker, data=data)
+            reservation_ids.append(row.id)
+    return {
+        "viewers": {"anonymous": None, "guest": guest, "host": host, "admin": admin},
+        "listings": listing_ids,
+        "reservations": reservation_ids,
+    }
+
+
+def _value(value: Any, world: dict[str, Any]) -> Any:
+    if isinstance(value, dict):
+        return {name: _value(item, world) for name, item in value.items()}
+    if not isinstance(value, str) or ":" not in value:
+        return value
+    kind, _, index = value.partition(":")
+    listings = sorted(world["listings"])
+    if kind == "cursor":
+        return encode_cursor(listings[int(index)])
+    if kind == "reservation":
+        return encode_cursor(sorted(world["reservations"])[int(index) + 4])
+    if kind == "listing":
+        return global_id("Listing", listings[int(index)])
+    if kind == "uuid":
+        return str(listings[int(index)])
+    if kind == "soon":
+        return (SOON + timedelta(days=int(index))).isoformat()
+    return value
+
+
+def _context(db, settings, viewer: Principal | None) -> Context:
+    tokens = AccessTokens(key="k" * 40, issuer="i", audience="a", ttl=timedelta(minutes=5))
+    return Context(
+        db=db, settings=settings, access_tokens=tokens, principal=viewer, request_id="test"
+    )
+
+
+async def _answer(db, settings, viewer, document: str, variables: dict, compiled: bool):
+    chosen = settings.model_copy(update={"compiled_reads": compiled})
+    schema = build_schema(chosen)
+    before = run.counters.answered
+    result = await schema.execute(
+        document, variable_values=variables, context_value=_context(db, chosen, viewer)
+    )
+    took_compiled = run.counters.answered > before
+    errors = [(e.message, e.path) for e in result.errors or []]
+    return orjson.dumps({"data": result.data}), errors, took_compiled
+
+
+@pytest.mark.parametrize("viewer_name", VIEWERS)
+@pytest.mark.parametrize("name", DOCUMENTS)
+async def test_the_compiled_answer_is_the_ordinary_one_byte_for_byte(
+    db, settings, world, name, viewer_name
+):
+    document, variables = DOCUMENTS[name]
+    variables = _value(variables, world)
+    viewer = world["viewers"][viewer_name]
+    compiled = await _answer(db, settings, viewer, document, variables, compiled=True)
+    ordinary = await _answer(db, settings, viewer, document, variables, compiled=False)
+    assert ordinary[1] == []
+    assert compiled[2], "the compiled path answered"
+    assert not ordinary[2], "compiled_reads=false never compiles"
+    assert compiled[:2] == ordinary[:2]
+    if "listings" in document and "Nowhere" not in document and "past the end" not in name:
+        assert b'"node"' in compiled[0]  # not only empty pages compared
+
+
+async def test_reservations_are_the_viewers_own(db, settings, world):
+    """The visibility predicate in SQL: a guest sees theirs, a host their listings', an
+    admin all, an anonymous caller none (and both paths agree, above)."""
+    counts = {}
+    for viewer_name in VIEWERS:
+        body, _, took = await _answer(
+            db, settings, world["viewers"][viewer_name], NESTED, {}, compiled=True
+        )
+        assert took
+        counts[viewer_name] = body.count(b"UmVzZXJ2YXRpb2")  # base64 of "Reservation"
+    assert counts == {"anonymous": 0, "guest": 6, "host": 8, "admin": 12}
+
+
+async def test_an_operation_is_planned_once(db, settings, world):
+    schema = build_schema(settings)
+    planned, answered = run.counters.planned, run.counters.answered
+    for after in (None, encode_cursor(sorted(world["listings"])[1]), None):
+        context = _context(db, settings, world["viewers"]["host"])
+        result = await schema.execute(NESTED, {"after": after}, context_value=context)
+        assert result.errors is None
+    assert run.counters.planned == planned + 1
+    assert run.counters.answered == answered + 3
+
+
+@contextmanager
+def statements(db) -> Iterator[list[str]]:
+    """Every statement PostgreSQL is sent while inside, whatever path sends it."""
+    seen: list[str] = []
+
+    def log(record) -> None:
+        seen.append(record.query)
+
+    def checkout(dbapi_connection, record, proxy) -> None:
+        dbapi_connection.driver_connection.add_query_logger(log)
+
+    def checkin(dbapi_connection, record) -> None:
+        dbapi_connection.driver_connection.remove_query_logger(log)
+
+    def executed(connection, cursor, statement, *arguments) -> None:
+        seen.append(statement)
+
+    # The compiled path sends its statement on asyncpg's connection itself, which the query
+    # logger sees; SQLAlchemy's own statements (prepared first) only its engine events see.
+    pool, engine = db.engine.sync_engine.pool, db.engine.sync_engine
+    event.listen(pool, "checkout", checkout)
+    event.listen(pool, "checkin", checkin)
+    event.listen(engine, "before_cursor_execute", executed)
+    try:
+        yield seen
+    finally:
+        event.remove(pool, "checkout", checkout)
+        event.remove(pool, "checkin", checkin)
+        event.remove(engine, "before_cursor_execute", executed)
+
+
+async def test_the_nested_read_is_one_statement(db, settings, world):
+    async with db.read_connection() as connection:  # a connection in the pool first
+        await connection.execute(text("SELECT 1"))
+    for viewer_name in VIEWERS:
+        viewer = world["viewers"][viewer_name]
+        with statements(db) as seen:
+            _, errors, took = await _answer(db, settings, viewer, NESTED, {}, compiled=True)
+        assert took and errors == []
+        assert len(seen) == 1, seen
+        with statements(db) as seen:
+            await _answer(db, settings, viewer, NESTED, {}, compiled=False)
+        assert len(seen) > 1
+
+
+DECLINED = {
+    "a timestamp": "{ listings { edges { node { id createdAt } } } }",
+    "totalCount": "{ listings { totalCount edges { node { id } } } }",
+    "a directive": "{ listings { edges { node { id title @include(if: true) } } } }",
+    "an interface fragment": "{ listings { edges { node { ... on Node { id } } } } }",
+    "another root": "{ me { id } listings { edges { node { id } } } }",
+    "a resolver with its own rules": "{ listings { edges { node { calendarUrl } } } }",
+    "a field merged from two selections": (
+        "{ listings(first: 5) { edges { node { id } } } listings(first: 5) { edges { cursor } } }"
+    ),
+    "introspection": "{ __schema { queryType { name } } }",
+    "out of range": "{ listings(first: 0) { edges { node { id } } } }",
+    "a nested page out of range": (
+        "{ listings { edges { node { reservations(first: 51) { edges { cursor } } } } } }"
+    ),
+    "a bad cursor": '{ listings(after: "nope") { edges { node { id } } } }',
+    "a price filter": '{ listings(filter: {minPrice: "10"}) { edges { node { id } } } }',
+    "an unknown listing": (
+        '{ availability(listingId: "0190b3c4-0000-7000-8000-000000000000",'
+        ' startDate: "2031-01-01", endDate: "2031-01-02") { available } }'
+    ),
+    "a mutation": 'mutation { login(email: "a@b.c", password: "x") { token } }',
+}
+
+
+@pytest.mark.parametrize("name", DECLINED)
+async def test_what_it_cannot_write_exactly_goes_the_ordinary_way(db, settings, world, name):
+    admin = world["viewers"]["admin"]
+    compiled = await _answer(db, settings, admin, DECLINED[name], {}, compiled=True)
+    ordinary = await _answer(db, settings, admin, DECLINED[name], {}, compiled=False)
+    assert not compiled[2]
+    assert compiled[:2] == ordinary[:2]
+
+
+async def test_a_manage_link_goes_the_ordinary_way(db, settings, world):
+    guest = world["viewers"]["guest"]
+    scoped = Principal(guest.user_id, guest.role, reservation_scope=world["reservations"][0])
+    compiled = await _answer(db, settings, scoped, NESTED, {}, compiled=True)
+    ordinary = await _answer(db, settings, scoped, NESTED, {}, compiled=False)
+    assert not compiled[2]
+    assert compiled[:2] == ordinary[:2]
+
+
+async def test_a_private_api_refuses_anonymous_callers_as_before(db, settings, world):
+    private = settings.model_copy(update={"private_api": True})
+    compiled = await _answer(db, private, None, NESTED, {}, compiled=True)
+    ordinary = await _answer(db, private, None, NESTED, {}, compiled=False)
+    assert not compiled[2]
+    assert compiled[:2] == ordinary[:2] and compiled[1]
