@@ -35,6 +35,7 @@ from hypothesis_graphql import nodes as value_nodes
 from hypothesis_graphql import queries
 
 from tests.graphql.differential.data import AWKWARD, Seeded
+from tests.graphql.differential.plain_schema import plain_schema
 
 # Every read root; subscriptions and mutations are not the compiler's.
 READ_ROOTS = (
@@ -53,6 +54,7 @@ READ_ROOTS = (
     "customers",
     "report",
 )
+NESTED_READ_ROOTS = ("listings", "searchAvailability", "availability")
 # (field, argument) -> the type of the id it takes; ("", argument): on any field.
 ID_ARGUMENTS = {
     ("", "listingId"): "Listing",
@@ -100,12 +102,28 @@ class Document:
 
 
 def documents(schema: GraphQLSchema, seeded: Seeded) -> st.SearchStrategy[Document]:
-    generated = queries(
-        schema,
-        fields=READ_ROOTS,
-        custom_scalars=scalars(seeded),
-        print_ast=lambda document: document,
-        allow_x00=False,  # no PostgreSQL text holds NUL: refused alike before any SQL
+    """A quarter of the documents ask for any read roots together, a quarter for one root,
+    a quarter for one of the nested read's roots alone, and a quarter for one of those over
+    plain columns only (what the compiled path answers rather than declines)."""
+    values = scalars(seeded)
+    plain = plain_schema(schema)
+
+    def over(
+        roots: tuple[str, ...], schema: GraphQLSchema = schema
+    ) -> st.SearchStrategy[DocumentNode]:
+        return queries(
+            schema,
+            fields=roots,
+            custom_scalars=values,
+            print_ast=lambda document: document,
+            allow_x00=False,  # no PostgreSQL text holds NUL: refused alike before any SQL
+        )
+
+    generated = st.one_of(
+        over(READ_ROOTS),
+        st.one_of([over((root,)) for root in READ_ROOTS]),
+        st.one_of([over((root,)) for root in NESTED_READ_ROOTS]),
+        st.one_of([over((root,), plain) for root in NESTED_READ_ROOTS]),
     )
 
     @st.composite
