@@ -25,9 +25,9 @@ from tests.graphql.differential.paths import Answer, ask, difference, serving
 from tests.support.database import admin_execute, copy_template
 
 EXAMPLES = 120
-# Of the answers, at least this share must be data without errors, else the documents
-# compare little but refusals.
-ANSWERED_AT_LEAST = 0.25
+# Of the answers, at least this share must be data without errors (an anonymous caller is
+# refused a third of the roots), else the documents compare little but refusals.
+ANSWERED_AT_LEAST = 0.2
 
 
 @pytest.fixture(scope="module")
