@@ -92,6 +92,9 @@ def scalars(seeded: Seeded) -> dict[str, st.SearchStrategy[graphql.ValueNode]]:
     }
 
 
+Dressed = tuple[DocumentNode, float]
+
+
 @dataclass
 class Document:
     query: str
@@ -128,7 +131,8 @@ def documents(schema: GraphQLSchema, seeded: Seeded) -> st.SearchStrategy[Docume
 
     @st.composite
     def dressed(draw: st.DrawFn) -> Document:
-        return _Dresser(schema, seeded, draw).dress(draw(generated))
+        document, rate = draw(generated)
+        return _Dresser(schema, seeded, draw, rate).dress(document)
 
     return dressed()
 
@@ -136,9 +140,10 @@ def documents(schema: GraphQLSchema, seeded: Seeded) -> st.SearchStrategy[Docume
 class _Dresser:
     """Dresses one generated document with draws of its own."""
 
-    def __init__(self, schema: GraphQLSchema, seeded: Seeded, draw: st.DrawFn):
+    def __init__(self, schema: GraphQLSchema, seeded: Seeded, draw: st.DrawFn, rate: float):
         self.schema = schema
         self.seeded = seeded
+        self.rate = rate  # how much of each dressing
         self.draw = draw
         self.names = itertools.count(1)
         self.variables: dict[str, Any] = {}
@@ -148,6 +153,9 @@ class _Dresser:
     def chance(self, percent: int) -> bool:
         # Shrinks towards False: a failing document is reported with the fewest dressings.
         return self.draw(st.integers(0, 99)) >= 100 - percent
+
+    def dressing(self, percent: int) -> bool:
+        return self.chance(round(percent * self.rate))
 
     def dress(self, document: DocumentNode) -> Document:
         self.variables, self.definitions, self.fragments = {}, [], []
@@ -187,7 +195,7 @@ class _Dresser:
                         selection_set=self.selections(node.selection_set, inner),
                     )
                 )
-        if not chosen or self.chance(15):
+        if not chosen or self.dressing(15):
             chosen.insert(self.draw(st.integers(0, len(chosen))), _field("__typename"))
         return SelectionSetNode(selections=tuple(chosen))
 
@@ -201,7 +209,7 @@ class _Dresser:
         sensible = self.sensible(node.name.value, node.arguments)
         arguments = tuple(self.argument(a, definition.args[a.name.value]) for a in sensible)
         alias = node.alias
-        if alias is None and self.chance(6):
+        if alias is None and self.dressing(6):
             # Long ones alike in their first 63 characters: PostgreSQL would keep one name.
             long = LONG_ALIAS if self.chance(10) else "a"
             alias = NameNode(value=f"{long}{next(self.names)}")
@@ -213,9 +221,9 @@ class _Dresser:
             selection_set=children,
         )
         fields = [dressed]
-        if self.chance(5):  # the same field again: merged, answered once
+        if self.dressing(5):  # the same field again: merged, answered once
             fields.append(dressed)
-        if self.chance(10):
+        if self.dressing(10):
             return [self.fragment(fields, parent)]
         return fields
 
@@ -237,7 +245,7 @@ class _Dresser:
         return FragmentSpreadNode(name=name, directives=self.directives())
 
     def directives(self) -> tuple[DirectiveNode, ...]:
-        if not self.chance(10):
+        if not self.dressing(10):
             return ()
         name = "include" if self.chance(50) else "skip"
         value = self.chance(50)

@@ -1,7 +1,8 @@
-"""The schema cut down to what PostgreSQL can write: listings, their reservations and
-owners, reservations' listings and guests, availability, and of each object only its plain
+"""The schema cut down to what PostgreSQL can write: pages of listings, their owners and
+pages of their reservations (no counts), availability, and of each object only its plain
 columns (the vocabularies of graphql/engine/json_pages.py). Documents generated over it
-are what the compiled path answers, not declines; they are valid over the whole schema."""
+are what the compiled path answers rather than declines (graphql/engine/compiler/ after
+issue 18); they are valid over the whole schema."""
 
 import graphql
 from graphql import GraphQLSchema, ObjectTypeDefinitionNode
@@ -9,9 +10,11 @@ from graphql import GraphQLSchema, ObjectTypeDefinitionNode
 from bookwell.graphql.engine.json_pages import LISTING, RESERVATION
 
 KEPT_FIELDS = {
-    "Listing": {*LISTING.fields, "reservations", "owner", "availability", "__typename"},
-    "Reservation": {*RESERVATION.fields, "listing", "guest"},
+    "Listing": {*LISTING.fields, "reservations", "owner"},
+    "Reservation": {*RESERVATION.fields},
     "User": {"id", "databaseId", "name", "role"},
+    "ListingConnection": {"edges", "pageInfo"},
+    "ReservationConnection": {"edges", "pageInfo"},
 }
 
 
