@@ -1,10 +1,10 @@
 """Random read documents over the schema: hypothesis-graphql's queries (fields, arguments,
 inline fragments on interfaces), then dressed as clients write them: aliases (some longer
 than the 63 characters PostgreSQL keeps of a name, alike in those 63), variables with and
-without defaults,
-named and inline fragments, @include/@skip by literal or variable, __typename and the same
-field selected twice. Argument values are mostly the seeded rows' ids, cursors, dates and
-cities (data.py): random ones find nothing, and an empty answer compares nothing."""
+without defaults, named and inline fragments, @include/@skip by literal or variable,
+__typename and the same field selected twice. Argument values are mostly the seeded rows'
+ids, cursors, dates and cities (data.py): random ones find nothing, and an empty answer
+compares nothing."""
 
 import itertools
 from dataclasses import dataclass
