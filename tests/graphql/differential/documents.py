@@ -36,6 +36,7 @@ from hypothesis_graphql import nodes as value_nodes
 from hypothesis_graphql import queries
 
 from tests.graphql.differential.data import AWKWARD, Seeded
+from tests.graphql.differential.deep import deepened
 from tests.graphql.differential.plain_schema import plain_schema
 
 # Every read root; subscriptions and mutations are not the compiler's.
@@ -93,7 +94,7 @@ def scalars(seeded: Seeded) -> dict[str, st.SearchStrategy[graphql.ValueNode]]:
     }
 
 
-Dressed = tuple[DocumentNode, float]
+Dressed = tuple[DocumentNode, bool]  # and whether over plain columns
 
 
 @dataclass
@@ -120,8 +121,7 @@ def documents(schema: GraphQLSchema, seeded: Seeded) -> st.SearchStrategy[Docume
             print_ast=lambda document: document,
             allow_x00=False,  # no PostgreSQL text holds NUL: refused alike before any SQL
         )
-        # Less dressed over plain columns: the compiled path declines directives, for one.
-        return st.tuples(generated, st.just(0.3 if schema is plain else 1.0))
+        return st.tuples(generated, st.just(schema is plain))
 
     generated = st.one_of(
         over(READ_ROOTS),
@@ -133,8 +133,14 @@ def documents(schema: GraphQLSchema, seeded: Seeded) -> st.SearchStrategy[Docume
 
     @st.composite
     def dressed(draw: st.DrawFn) -> Document:
-        document, rate = draw(generated)
-        return _Dresser(schema, seeded, draw, rate).dress(document)
+        document, over_plain_columns = draw(generated)
+        if not over_plain_columns:
+            return _Dresser(schema, seeded, draw, rate=1.0).dress(document)
+        (operation,) = document.definitions
+        assert isinstance(operation, OperationDefinitionNode)
+        deep = DocumentNode(definitions=(deepened(draw, plain, operation),))
+        # Less dressed: the compiled path declines directives, for one.
+        return _Dresser(schema, seeded, draw, rate=0.3).dress(deep)
 
     return dressed()
 
