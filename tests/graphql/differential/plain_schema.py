@@ -1,0 +1,36 @@
+"""The schema cut down to what PostgreSQL can write: pages of listings, their owners and
+pages of their reservations (no counts), availability, and of each object only its plain
+columns (the vocabularies of graphql/engine/json_pages.py). Documents generated over it
+are what the compiled path answers rather than declines (graphql/engine/compiler/ after
+issue 18); they are valid over the whole schema."""
+
+import graphql
+from graphql import GraphQLSchema, ObjectTypeDefinitionNode
+
+from bookwell.graphql.engine.json_pages import LISTING, RESERVATION
+
+KEPT_FIELDS = {
+    "Listing": {*LISTING.fields, "reservations", "owner"},
+    "Reservation": {*RESERVATION.fields},
+    "User": {"id", "databaseId", "name", "role"},
+    "ListingConnection": {"edges", "pageInfo"},
+    "ReservationConnection": {"edges", "pageInfo"},
+}
+
+
+def plain_schema(schema: GraphQLSchema) -> GraphQLSchema:
+    document = graphql.parse(graphql.print_schema(schema))
+    definitions = []
+    for definition in document.definitions:
+        kept = KEPT_FIELDS.get(getattr(getattr(definition, "name", None), "value", ""))
+        if isinstance(definition, ObjectTypeDefinitionNode) and kept is not None:
+            fields = tuple(f for f in definition.fields or () if f.name.value in kept)
+            definition = ObjectTypeDefinitionNode(
+                name=definition.name,
+                description=definition.description,
+                interfaces=definition.interfaces,
+                directives=definition.directives,
+                fields=fields,
+            )
+        definitions.append(definition)
+    return graphql.build_ast_schema(graphql.DocumentNode(definitions=tuple(definitions)))

@@ -1,0 +1,86 @@
+"""The compiled read path (issue 18) answers every read byte for byte as the ordinary
+executor does, and both as graphql-core's stock executor does: random read documents over
+the schema (tests/graphql/differential/documents.py), asked through the HTTP app of each
+path over the same data, anonymously and as a guest, a host and an admin.
+
+Deterministic (derandomize) and bounded: EXAMPLES documents per caller. The data is made
+once for the module (differential/data.py); nothing here writes."""
+
+import asyncio
+import os
+from collections import Counter
+from collections.abc import Iterator
+
+import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+
+from bookwell.core.config import Settings
+from bookwell.core.db import connect
+from bookwell.graphql.schema import build_schema
+from tests import pooler
+from tests.graphql.differential.data import CALLERS, Seeded, make_data
+from tests.graphql.differential.documents import Document, documents
+from tests.graphql.differential.paths import Answer, ask, difference, serving
+from tests.support.database import admin_execute, copy_template
+
+EXAMPLES = 120
+# Of the answers, at least this share must be data without errors (an anonymous caller is
+# refused a third of the roots), else the documents compare little but refusals.
+ANSWERED_AT_LEAST = 0.2
+
+
+@pytest.fixture(scope="module")
+def differential(server_url, template_url, tmp_path_factory) -> Iterator[tuple[Settings, Seeded]]:
+    """One database for the module, seeded once (the tests only read)."""
+    name = f"bookwell_differential_{os.getpid()}"
+    url = asyncio.run(copy_template(server_url, template_url, name))
+
+    async def seed() -> Seeded:
+        db = connect(url, statement_cache_size=pooler.statement_cache_size())
+        try:
+            return await make_data(db)
+        finally:
+            await db.dispose()
+
+    seeded = asyncio.run(seed())
+    direct = pooler.direct(url)
+    settings = Settings(
+        database_url=url,
+        direct_database_url=None if direct == url else direct,
+        data_dir=tmp_path_factory.mktemp("differential"),
+        secret_key="test-secret-key-that-is-long-enough-for-hs256",
+    )
+    yield settings, seeded
+    asyncio.run(admin_execute(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+def test_every_path_answers_a_read_alike(differential, caller):
+    settings, seeded = differential
+    schema = build_schema(settings)._schema
+    token = seeded.tokens[caller]
+    outcomes: Counter[str] = Counter()
+
+    with serving(settings) as clients:
+
+        @given(document=documents(schema, seeded))
+        @hypothesis_settings(
+            max_examples=EXAMPLES,
+            derandomize=True,  # the same documents on every run: CI is deterministic
+            database=None,  # nothing to replay between runs when every run is the same
+            deadline=None,  # each example is three real requests to PostgreSQL
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+        )
+        def compare(document: Document) -> None:
+            answers: dict[str, Answer] = {
+                path: ask(client, document, token) for path, client in clients.items()
+            }
+            assert len(set(answers.values())) == 1, difference(document, answers)
+            outcomes["data" if answers["ordinary"].answered_data else "refused"] += 1
+
+        compare()
+
+    # The comparisons were of answers: not only of refusals, nor of server errors.
+    total = outcomes["data"] + outcomes["refused"]
+    assert outcomes["data"] >= ANSWERED_AT_LEAST * total, outcomes
