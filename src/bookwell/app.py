@@ -117,7 +117,7 @@ def create_app(
             await listener.start()
             started.push_async_callback(listener.stop)
             # Cached listing terms are dropped when the database says they changed.
-            started.push_async_callback(stop_following, start_following(db, listener))
+            started.push_async_callback(stop_following, await start_following(db, listener))
             if background is not None:
                 started.push_async_callback(background.stop)
                 await background.start()

@@ -11,7 +11,6 @@ price.
 """
 
 import asyncio
-import contextlib
 import uuid
 import weakref
 from dataclasses import dataclass
@@ -110,21 +109,36 @@ def terms_cache_of(db: Database) -> TermsCache:
     return cache
 
 
-async def follow_terms_changes(db: Database, listener: Listener) -> None:
+async def follow_terms_changes(
+    db: Database, listener: Listener, subscribed: asyncio.Event | None = None
+) -> None:
     """Forget the terms the database says changed, until cancelled (the app's lifespan runs
-    it beside the listener)."""
+    it beside the listener); `subscribed` is set once nothing committed can be missed."""
     cache = terms_cache_of(db)
     async with listener.subscribe(CHANNEL) as changes:
         cache.forget_all()  # what was read before the subscription may have missed a change
+        if subscribed is not None:
+            subscribed.set()
         while True:
             cache.heard(await changes.get())
 
 
-def start_following(db: Database, listener: Listener) -> "asyncio.Task[None]":
-    return asyncio.create_task(follow_terms_changes(db, listener), name="bookwell-terms-cache")
+async def start_following(db: Database, listener: Listener) -> "asyncio.Task[None]":
+    """The follower, once subscribed: never cancelled halfway through subscribing (the
+    listener's lock is taken there)."""
+    subscribed = asyncio.Event()
+    task = asyncio.create_task(
+        follow_terms_changes(db, listener, subscribed), name="bookwell-terms-cache"
+    )
+    waiting = asyncio.ensure_future(subscribed.wait())
+    await asyncio.wait([task, waiting], return_when=asyncio.FIRST_COMPLETED)
+    waiting.cancel()
+    return task
 
 
 async def stop_following(task: "asyncio.Task[None]") -> None:
     task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    await asyncio.wait([task], timeout=STOP_SECONDS)
+
+
+STOP_SECONDS = 5.0
