@@ -41,6 +41,7 @@ from bookwell.observability.request_context import RequestContext
 from bookwell.observability.setup import configure_observability
 from bookwell.observability.tracing import instrument_app
 from bookwell.services.accounts.tokens import AccessTokens
+from bookwell.services.listings.terms_cache import start_following, stop_following
 from bookwell.services.payments import PaymentProvider, build_provider
 from bookwell.workers.broker import QUEUES
 
@@ -81,10 +82,12 @@ def create_app(
         audience=settings.jwt_audience,
         ttl=timedelta(seconds=settings.access_token_ttl_seconds),
     )
-    bearer = BearerTokens(access_tokens)
+    bearer = BearerTokens(access_tokens, cache_seconds=settings.token_cache_seconds)
     in_flight = InFlight()  # /graphql requests being served (http/graphql_guard.py)
     # Report links a browser follows may carry the token as ?access_token= (RFC 6750, 2.3).
-    reports_bearer = BearerTokens(access_tokens, query_parameter=True)
+    reports_bearer = BearerTokens(
+        access_tokens, query_parameter=True, cache_seconds=settings.token_cache_seconds
+    )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, object]]:
@@ -113,6 +116,8 @@ def create_app(
             started.push_async_callback(graphql.rate_limiter.close)
             await listener.start()
             started.push_async_callback(listener.stop)
+            # Cached listing terms are dropped when the database says they changed.
+            started.push_async_callback(stop_following, await start_following(db, listener))
             if background is not None:
                 started.push_async_callback(background.stop)
                 await background.start()

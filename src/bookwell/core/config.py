@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     jwt_issuer: str = "bookwell"
     jwt_audience: str = "bookwell-api"
     access_token_ttl_seconds: int = 3600
+    # Issue 18: who a bearer token stands for is remembered this long per process (0: asked of
+    # the database every request). A token revoked, expired or demoted by another process (the
+    # CLI, the admin, SQL) is refused within this time; one revoked through this process at once.
+    token_cache_seconds: float = Field(default=5.0, ge=0)
 
     # Origins whose pages may call the API from a browser, comma-separated (http/cors.py). Unset:
     # in development any port of localhost and 127.0.0.1; in production none.

@@ -14,9 +14,11 @@ from bookwell.flows.listing_gate import in_listing_turn
 from bookwell.flows.transaction import in_one_transaction
 from bookwell.flows.waitlist import offer_freed_units
 from bookwell.services.accounts.principal import Principal
-from bookwell.services.booking import holds, lifecycle, reservations
+from bookwell.services.booking import holds, lifecycle, reservations, stay_statement
+from bookwell.services.booking.guests import NO_GUESTS
 from bookwell.services.booking.records import ReservationRecord
 from bookwell.services.booking.reservations import NewReservation
+from bookwell.services.listings.terms_cache import terms_cache_of
 from bookwell.services.payments import service as payments
 from bookwell.services.payments.provider import PaymentProvider
 
@@ -26,18 +28,49 @@ T = TypeVar("T")
 async def book(
     db: Database, *, guest: Principal, data: NewReservation, idempotency_key: str | None = None
 ) -> ReservationRecord:
-    """Hold the stay in a transaction of its own. Overdue holds in its way are expired in
-    that same transaction, waiting for whoever else is expiring them (services/booking/
-    overdue.py): an expired hold never blocks a booking, even with many at once. In one of
-    the listing's turns (flows/listing_gate.py)."""
+    """Hold the stay, in one of the listing's turns (flows/listing_gate.py): in one
+    statement in autocommit when it can (services/booking/stay_statement.py: one round trip
+    with the listing's terms cached), else in a transaction of its own. That one expires
+    the overdue holds in its way, waiting for whoever else is expiring them (services/
+    booking/overdue.py): an expired hold never blocks a booking, even with many at once."""
     return await in_listing_turn(
+        db, data.listing_id, lambda: _book(db, guest, data, idempotency_key)
+    )
+
+
+async def _book(
+    db: Database, guest: Principal, data: NewReservation, idempotency_key: str | None
+) -> ReservationRecord:
+    # Bookings without an account (their IP's holds are capped), with a voucher (its uses
+    # are counted under its lock) or with guests to check and record keep the transaction.
+    if data.origin is None and data.voucher_code is None and data.guests == NO_GUESTS:
+        booked = reservations.check_booking_input(
+            start_date=data.start_date,
+            end_date=data.end_date,
+            nights=data.nights,
+            quantity=data.quantity,
+            guest_name=data.guest_name,
+            idempotency_key=idempotency_key,
+        )
+        async with db.read_connection() as connection:
+            done = await stay_statement.book_in_one_statement(
+                connection=connection,
+                cache=terms_cache_of(db),
+                guest=guest,
+                listing_id=data.listing_id,
+                booked=booked,
+                quantity=data.quantity,
+                guest_name=data.guest_name,
+                nights_field="nights" if data.nights is not None else "endDate",
+                idempotency_key=idempotency_key,
+                fingerprint=data.fingerprint(booked),
+            )
+        if done is not None:
+            return done
+    return await in_one_transaction(
         db,
-        data.listing_id,
-        lambda: in_one_transaction(
-            db,
-            lambda session: reservations.create_reservation(
-                session=session, guest=guest, data=data, idempotency_key=idempotency_key
-            ),
+        lambda session: reservations.create_reservation(
+            session=session, guest=guest, data=data, idempotency_key=idempotency_key
         ),
     )
 

@@ -8,7 +8,11 @@ on /graphql, the reports' JSON on /reports); routes read the principal from the 
 No Authorization header: anonymous (`scope["user"]` unauthenticated), and the route decides.
 A header that holds no valid token (another scheme, an unknown, revoked or expired token):
 refused with 401 before the route runs. Checking a token is the accounts service's
-(API tokens and JWTs alike); this module only finds the token and asks."""
+(API tokens and JWTs alike); this module only finds the token and asks, and remembers the
+answer for BOOKWELL_TOKEN_CACHE_SECONDS (issue 18: a request then asks the database nothing
+to know who is asking). A JWT's signature and expiry are checked on every request.
+Revocation through this process is honoured at once, elsewhere within that time
+(services/accounts/tokens.py, PrincipalCache)."""
 
 from collections.abc import Callable
 
@@ -26,7 +30,7 @@ from starlette.responses import Response
 from bookwell.core.db import Database
 from bookwell.services.accounts import accounts
 from bookwell.services.accounts.principal import Principal
-from bookwell.services.accounts.tokens import AccessTokens
+from bookwell.services.accounts.tokens import AccessTokens, PrincipalCache, parse_api_token
 from bookwell.services.booking.manage_tokens import authenticate_link as manage_links
 
 INVALID_TOKEN = "The Authorization header does not hold a valid token."
@@ -61,9 +65,16 @@ class BearerTokens(AuthenticationBackend):
     """`query_parameter`: also take the token from `?access_token=` when no header is sent
     (RFC 6750, 2.3), for links a browser follows (report downloads)."""
 
-    def __init__(self, access_tokens: AccessTokens, *, query_parameter: bool = False):
+    def __init__(
+        self,
+        access_tokens: AccessTokens,
+        *,
+        query_parameter: bool = False,
+        cache_seconds: float = 0.0,
+    ):
         self.access_tokens = access_tokens
         self.query_parameter = query_parameter
+        self.cache: PrincipalCache[Principal] = PrincipalCache(cache_seconds)
 
     async def authenticate(self, conn: HTTPConnection) -> tuple[AuthCredentials, BaseUser] | None:
         header = conn.headers.get("authorization")
@@ -84,12 +95,31 @@ class BearerTokens(AuthenticationBackend):
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             return None
+        token = token.strip()
+        key = self._cache_key(token)
+        if key is not None and (known := self.cache.get(key)) is not None:
+            return known
         async with db.read() as session:
-            return await accounts.authenticate(
-                session=session, token=token.strip(), access_tokens=self.access_tokens
-            ) or await manage_links(
-                session=session, token=token.strip(), access_tokens=self.access_tokens
+            found = await accounts.authenticate(
+                session=session, token=token, access_tokens=self.access_tokens
             )
+            if found is not None:
+                if key is not None:
+                    self.cache.keep(key, found)
+                return found
+            return await manage_links(
+                session=session, token=token, access_tokens=self.access_tokens
+            )
+
+    def _cache_key(self, token: str) -> object | None:
+        """An API token is remembered by its value; a JWT, once its signature and expiry
+        pass (every time), by its subject. None: not a token of an account (a manage
+        link's, or nothing valid), never remembered."""
+        api_token = parse_api_token(token)
+        if api_token is not None:
+            return ("api", api_token)
+        user_id = self.access_tokens.user_id(token)
+        return None if user_id is None else ("user", user_id)
 
     @staticmethod
     def principal_of(conn: HTTPConnection) -> Principal | None:

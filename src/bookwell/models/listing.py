@@ -4,6 +4,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -119,7 +120,7 @@ class Listing(IdMixin, Base):
     longitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
     # Set: hidden from search and refused to new bookings; existing bookings carry on.
     archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    # Slot listings (migration 0018, services/slots/buffers.py): minutes each booking's units
+    # Slot listings (migration 0019, services/slots/buffers.py): minutes each booking's units
     # stay taken before its start and after its end (e.g. to clean a room).
     buffer_before_minutes: Mapped[int] = mapped_column(
         Integer,
@@ -137,6 +138,9 @@ class Listing(IdMixin, Base):
         default=0,
         server_default="0",
     )
+    # Counted up by the database at any change of the row or its price rules (migration
+    # 0022): what cached terms are checked against when a booking is priced from them.
+    terms_version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class ListingNight(Base):

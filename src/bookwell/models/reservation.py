@@ -52,7 +52,7 @@ class Reservation(IdMixin, Base):
             "(starts_at IS NULL AND ends_at IS NULL) OR ends_at > starts_at", name="slot_range"
         ),
         CheckConstraint("party_size IS NULL OR party_size >= 1", name="party_size_positive"),
-        # Guests on a booking (migration 0018, services/booking/guests.py).
+        # Guests on a booking (migration 0020, services/booking/guests.py).
         CheckConstraint("adults BETWEEN 1 AND 1000", name="adults_range"),
         CheckConstraint("children BETWEEN 0 AND 1000", name="children_range"),
         CheckConstraint("char_length(special_requests) <= 2000", name="special_requests_length"),
@@ -120,7 +120,7 @@ class Reservation(IdMixin, Base):
     # Manage links (services/booking/manage_tokens.py) carry this number: counting it up
     # revokes every link issued before.
     manage_token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    # Who comes (migration 0018): NULL when the booking did not say (older bookings, blocks).
+    # Who comes (migration 0020): NULL when the booking did not say (older bookings, blocks).
     adults: Mapped[int | None] = mapped_column(Integer)
     children: Mapped[int | None] = mapped_column(Integer)
     # Free text from the guest to the host, shown as text (never as markup).

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from bookwell.models.base import Base, new_id
 
 # Exclusion constraint: no two holding allocations of one unit overlap in time, buffers
-# included (`occupied`, migration 0018).
+# included (`occupied`, migration 0019).
 NO_OVERLAP_CONSTRAINT = "ex_reservation_units_no_overlap"
 
 

@@ -25,6 +25,7 @@ from bookwell.services.accounts.records import (
 )
 from bookwell.services.accounts.tokens import (
     AccessTokens,
+    forget_all_principals,
     hash_api_token,
     new_api_token,
     parse_api_token,
@@ -185,6 +186,7 @@ async def revoke_api_token_by_id(
         .values(revoked_at=func.now())
         .returning(ApiToken.id)
     )
+    forget_all_principals()
     return (await session.execute(stmt)).first() is not None
 
 
@@ -204,6 +206,7 @@ async def revoke_api_token(
     )
     if owner is not None:
         stmt = stmt.where(ApiToken.user_id == owner)
+    forget_all_principals()
     return (await session.execute(stmt)).first() is not None
 
 
@@ -215,6 +218,7 @@ async def revoke_api_tokens_by_id(*, session: AsyncSession, ids: Sequence[uuid.U
         .values(revoked_at=func.now())
         .returning(ApiToken.id)
     )
+    forget_all_principals()
     return len((await session.execute(stmt, {"ids": list(ids)})).all())
 
 
@@ -226,6 +230,7 @@ async def revoke_api_tokens_of_user(*, session: AsyncSession, user_id: uuid.UUID
         .values(revoked_at=func.now())
         .returning(ApiToken.id)
     )
+    forget_all_principals()
     return len((await session.execute(stmt)).all())
 
 

@@ -207,15 +207,27 @@ async def check_unpaid_hold_counts(
         )
     ).one()
     if counts.guest >= max_guest_holds:
-        raise _hold_limit(
-            f"You have {counts.guest} unpaid hold(s) on this listing, its limit (the listing's "
+        raise hold_count_refusal(GUEST_HOLDS, counts.guest)
+    if counts.listing >= max_listing_holds:
+        raise hold_count_refusal(LISTING_HOLDS, counts.listing)
+
+
+GUEST_HOLDS = "guest"
+LISTING_HOLDS = "listing"
+
+
+def hold_count_refusal(whose: str, count: int) -> DomainError:
+    """HOLD_LIMIT for the guest's (GUEST_HOLDS) or the listing's (LISTING_HOLDS) unpaid
+    holds, `count` of them, at the limit."""
+    if whose == GUEST_HOLDS:
+        return _hold_limit(
+            f"You have {count} unpaid hold(s) on this listing, its limit (the listing's "
             "maxGuestHolds): pay for or cancel one first."
         )
-    if counts.listing >= max_listing_holds:
-        raise _hold_limit(
-            f"This listing has {counts.listing} unpaid holds, its limit (the listing's "
-            "maxListingHolds): try again when one is paid or expires."
-        )
+    return _hold_limit(
+        f"This listing has {count} unpaid holds, its limit (the listing's "
+        "maxListingHolds): try again when one is paid or expires."
+    )
 
 
 def is_capacity_error(error: IntegrityError) -> bool:

@@ -2,7 +2,7 @@
 `buffer_before_minutes` before each booking and `buffer_after_minutes` after it (cleaning a
 room, turning a table).
 
-PostgreSQL holds it (migration 0018): each unit a booking takes stores the listing's buffers
+PostgreSQL holds it (migration 0019): each unit a booking takes stores the listing's buffers
 of that moment, and the exclusion constraint compares `occupied`, the booked range widened by
 them. Two bookings whose buffered ranges overlap on one unit can never both exist. A change
 of a listing's buffers applies to bookings made afterwards: each booking keeps the buffers it

@@ -1,0 +1,191 @@
+"""A stay booked in one statement, in autocommit: one round trip (issue 18).
+
+The listing's terms come from this process's cache (services/listings/terms_cache.py); the
+pure checks of the request against them run here, before any round trip
+(`check_stay_terms`); the price is made by pricing.quote, as `quote` makes it; then
+`book_stay` (migration 0022) claims the idempotency key, locks the listing, counts its
+unpaid holds, looks for overdue holds in the way, inserts the reservation (whose triggers
+keep capacity: a full night fails its CHECK) and the outbox row, all or nothing, and
+answers the reservation. It refuses a price made from terms the listing no longer has.
+
+`book_in_one_statement` answers None when the ordinary transaction must decide instead
+(services/booking/reservations.py create_reservation): a listing not cached that does not
+exist, a request its checks refuse (the ordinary path answers the same error, every
+mistake at once and in its order), overdue holds to expire first (issue 16, item 4), terms
+that changed twice under it. Those are rare; the common booking, made or refused
+UNAVAILABLE or HOLD_LIMIT, is one round trip.
+"""
+
+import uuid
+from typing import NoReturn
+
+from sqlalchemy import Text, bindparam, text
+from sqlalchemy.dialects.postgresql import BYTEA, JSONB
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bookwell.core.errors import DomainError, ErrorCode, invalid
+from bookwell.core.request_scope import current_request_id
+from bookwell.models import CAPACITY_CONSTRAINT, ListingKind, new_id
+from bookwell.services.accounts.principal import Principal
+from bookwell.services.booking.holds import (
+    check_guest_name,
+    check_hold_size,
+    hold_count_refusal,
+    unavailable,
+)
+from bookwell.services.booking.records import RESERVATION_COLUMNS, ReservationRecord
+from bookwell.services.listings import pricing
+from bookwell.services.listings.stays import Stay, check_not_past
+from bookwell.services.listings.terms_cache import StayTerms, TermsCache
+
+STALE_TERMS = "BW001"
+KEY_REUSED = "BW002"
+HOLD_LIMIT = "BW003"
+OVERDUE_IN_THE_WAY = "BW004"
+KEY_WITHOUT_STAY = "BW005"
+
+_BOOK = (
+    text(
+        f"SELECT {', '.join(column.name for column in RESERVATION_COLUMNS)} FROM book_stay("
+        ":id, :listing, :guest, :guest_name, :start, :end, :quantity, :total, :currency,"
+        " :snapshot, :version, :key, :request_hash, :request_id)"
+    )
+    .bindparams(
+        bindparam("snapshot", type_=JSONB),
+        bindparam("request_hash", type_=BYTEA),
+        bindparam("key", type_=Text),
+        bindparam("request_id", type_=Text),
+    )
+    .columns(*RESERVATION_COLUMNS)
+)
+
+
+class _Undecided(Exception):
+    """The ordinary transaction decides this booking."""
+
+
+def check_stay_terms(found: StayTerms, booked: Stay, quantity: int, nights_field: str) -> None:
+    """What the listing's terms say of the request, with no database: every pure rule of a
+    booking (its kind, its today, the host's booking rules, its units, one hold's size).
+    Raises the first refusal; the ordinary path then answers it as it would."""
+    if found.kind is not ListingKind.STAY:
+        raise invalid("listingId", f"A {found.kind.value} listing books time slots: use bookSlot.")
+    if found.terms.archived:
+        raise pricing.archived_error()
+    check_not_past(booked, found.timezone)
+    pricing.refuse_if_rules_broken(found.terms, booked)
+    if not 1 <= quantity <= found.units:
+        raise invalid("quantity", f"quantity must be between 1 and {found.units} (the units).")
+    check_hold_size(
+        nights=booked.nights,
+        quantity=quantity,
+        max_nights=found.max_hold_nights,
+        max_units=found.max_hold_units,
+        nights_field=nights_field,
+    )
+
+
+async def book_in_one_statement(
+    *,
+    connection: AsyncConnection,
+    cache: TermsCache,
+    guest: Principal,
+    listing_id: uuid.UUID,
+    booked: Stay,
+    quantity: int,
+    guest_name: str | None,
+    nights_field: str,
+    idempotency_key: str | None,
+    fingerprint: bytes,
+) -> ReservationRecord | None:
+    """The PENDING hold, or a refusal (UNAVAILABLE, HOLD_LIMIT, IDEMPOTENCY_KEY_REUSED), or
+    the reservation made before under the key; None: the ordinary path decides. The
+    connection is in autocommit."""
+    for _attempt in range(2):
+        found = cache.get(listing_id)
+        fresh = found is None
+        if found is None:
+            found = await cache.load(connection, listing_id)
+            if found is None:
+                return None  # no such listing: NOT_FOUND as the ordinary path answers it
+        try:
+            check_stay_terms(found, booked, quantity, nights_field)
+        except DomainError:
+            if not fresh:
+                cache.forget(listing_id)  # a refusal is only trusted from fresh terms
+                continue
+            return None
+        try:
+            return await _book(
+                connection, found, guest, booked, quantity, guest_name, idempotency_key, fingerprint
+            )
+        except _StaleTerms:
+            cache.forget(listing_id)
+        except _Undecided:
+            return None
+    return None
+
+
+async def _book(
+    connection: AsyncConnection,
+    found: StayTerms,
+    guest: Principal,
+    booked: Stay,
+    quantity: int,
+    guest_name: str | None,
+    idempotency_key: str | None,
+    fingerprint: bytes,
+) -> ReservationRecord:
+    priced = pricing.quote(found.terms, booked, quantity)
+    parameters = {
+        "id": new_id(),
+        "listing": found.listing_id,
+        "guest": guest.user_id,
+        "guest_name": check_guest_name(guest_name),
+        "start": booked.start,
+        "end": booked.end,
+        "quantity": quantity,
+        "total": priced.total,
+        "currency": found.terms.currency,
+        "snapshot": priced.snapshot,
+        "version": found.version,
+        "key": idempotency_key,
+        "request_hash": fingerprint if idempotency_key is not None else None,
+        "request_id": current_request_id(),
+    }
+    try:
+        row = (await connection.execute(_BOOK, parameters)).one_or_none()
+    except DBAPIError as error:
+        _refuse(error, quantity, booked)
+    if row is None:
+        raise _Undecided  # a replay whose reservation is gone
+    return ReservationRecord(*row)
+
+
+class _StaleTerms(Exception):
+    pass
+
+
+def _refuse(error: DBAPIError, quantity: int, booked: Stay) -> NoReturn:
+    """What book_stay's error means for the guest (its refusals are raised, so the
+    statement leaves nothing behind); anything else is raised as it came."""
+    code = getattr(error.orig, "sqlstate", None)
+    if code == STALE_TERMS:
+        raise _StaleTerms from None
+    if code in (OVERDUE_IN_THE_WAY, KEY_WITHOUT_STAY):
+        raise _Undecided from None
+    if code == KEY_REUSED:
+        raise DomainError(
+            ErrorCode.IDEMPOTENCY_KEY_REUSED,
+            "This idempotency key was used with a different input.",
+            "idempotencyKey",
+        ) from None
+    if code == HOLD_LIMIT:
+        raised = getattr(error.orig, "__cause__", None)  # the driver's: message, detail
+        whose = getattr(raised, "message", "")
+        count = int(getattr(raised, "detail", None) or 0)
+        raise hold_count_refusal(whose, count) from None
+    if CAPACITY_CONSTRAINT in str(error.orig):
+        raise unavailable(quantity, booked) from None
+    raise error
