@@ -255,3 +255,71 @@ async def test_another_input_under_the_key_is_refused(db, host, guest):
         await booking_flows.book(db, guest=guest, data=other, idempotency_key="k")
 
     assert refused.value.code is ErrorCode.IDEMPOTENCY_KEY_REUSED
+
+
+# --- issue 19's terms on the one-statement path ------------------------------------------
+
+
+async def test_a_tax_added_unheard_is_charged_and_recorded(db, host, guest):
+    listing_id = await make_listing(db, host, units=5, nightly_price="100.00")
+    untaxed = await _book(db, guest, listing_id, days=30)
+    assert untaxed.total_amount == Decimal("200.00")
+    async with db.transaction() as session:  # another process; no notification arrives here
+        await session.execute(
+            text(
+                "INSERT INTO listing_taxes (id, listing_id, position, name, kind, rate,"
+                " inclusive) VALUES (gen_random_uuid(), :id, 0, 'VAT', 'PERCENT', 10, false)"
+            ),
+            {"id": listing_id},
+        )
+
+    taxed = await _book(db, guest, listing_id, days=40)
+
+    assert taxed.total_amount == Decimal("220.00")
+    async with db.read() as session:
+        recorded = await session.scalar(
+            text("SELECT tax_amount FROM reservations WHERE id = :id"), {"id": taxed.id}
+        )
+    assert recorded == Decimal("20.00")
+
+
+async def test_a_booking_rule_added_unheard_is_enforced(db, host, guest):
+    listing_id = await make_listing(db, host, units=5)
+    await _book(db, guest, listing_id, days=30)
+    async with db.transaction() as session:
+        await session.execute(
+            text(
+                "INSERT INTO listing_booking_rules (id, listing_id, min_nights)"
+                " VALUES (gen_random_uuid(), :id, 3)"
+            ),
+            {"id": listing_id},
+        )
+
+    with pytest.raises(DomainError) as refused:
+        await _book(db, guest, listing_id, days=40)  # two nights
+
+    assert refused.value.code is ErrorCode.RULE_VIOLATED
+    assert "minNights" in str(refused.value.field)
+
+
+async def test_a_taxed_booking_is_one_statement_with_warm_caches(
+    client, db, host, guest_token, monkeypatch
+):
+    listing_id = await make_listing(db, host, units=5, nightly_price="100.00")
+    async with db.transaction() as session:
+        await session.execute(
+            text(
+                "INSERT INTO listing_taxes (id, listing_id, position, name, kind, amount,"
+                " inclusive) VALUES (gen_random_uuid(), :id, 0, 'City', 'PER_PERSON_NIGHT',"
+                " 2.50, false)"
+            ),
+            {"id": listing_id},
+        )
+    await client(BOOK, {"input": stay(listing_id, days=30)}, token=guest_token)
+
+    with round_trips(monkeypatch) as sent:
+        made = await client(BOOK, {"input": stay(listing_id, days=40)}, token=guest_token)
+
+    assert made.data["createReservation"]["errors"] == []
+    assert made.data["createReservation"]["reservation"]["totalPrice"]["amount"] == "205.00"
+    assert len(sent) == 1, sent
