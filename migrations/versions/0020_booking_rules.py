@@ -81,7 +81,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     for name in GUEST_CHECKS:
-        op.drop_constraint(f"ck_reservations_{name}", "reservations", type_="check")
+        # As created: the naming convention makes it ck_reservations_<name>.
+        op.drop_constraint(op.f(f"ck_reservations_{name}"), "reservations", type_="check")
     for column in ("special_requests", "children", "adults"):
         op.drop_column("reservations", column)
     op.drop_table("listing_booking_rules")

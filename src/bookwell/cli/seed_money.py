@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.core.db import Database
 from bookwell.flows.transaction import in_one_transaction
-from bookwell.models import Listing, ListingKind, TaxKind, VoucherKind
+from bookwell.models import Listing, ListingKind, TaxKind, Voucher, VoucherKind
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.listings import taxes
 from bookwell.services.listings.charges import Tax
@@ -35,7 +35,11 @@ async def _taxes_and_a_voucher(session: AsyncSession, *, host: Principal) -> Non
         await taxes.set_listing_taxes(
             session=session, principal=host, listing_id=first_stay, taxes=DEMO_TAXES
         )
-    await vouchers.create_voucher(session=session, principal=host, new=DEMO_VOUCHER)
+    has_it = select(Voucher.id).where(
+        Voucher.owner_id == host.user_id, Voucher.code == DEMO_VOUCHER.code
+    )
+    if (await session.execute(has_it)).first() is None:  # `seed --force` seeds again
+        await vouchers.create_voucher(session=session, principal=host, new=DEMO_VOUCHER)
 
 
 async def seed_taxes_and_vouchers(db: Database, *, host: Principal) -> None:
