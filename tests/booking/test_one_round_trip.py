@@ -20,6 +20,7 @@ from bookwell.flows import booking as booking_flows
 from bookwell.services.accounts.tokens import AccessTokens
 from bookwell.services.booking.reservations import NewReservation
 from bookwell.services.listings.terms_cache import terms_cache_of
+from tests import pooler
 from tests.factories import create_reservation_mutation, in_days, make_listing, make_token
 from tests.support.graphql_client import GraphQLClient
 from tests.support.lifespan import started
@@ -49,6 +50,13 @@ def round_trips(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
         counted(PreparedStatement, name, lambda self, _args: self.get_query())
     yield sent
     monkeypatch.undo()
+
+
+def assert_one_statement(sent: list[str]) -> None:
+    """One statement, sent in one round trip; behind PgBouncer (no statement cache: the
+    pooled CI run) asyncpg prepares it first, a second round trip for the same statement."""
+    assert len(set(sent)) == 1, sent
+    assert len(sent) == (1 if pooler.statement_cache_size() else 2), sent
 
 
 def stay(listing_id, days: int = 30, nights: int = 2, **fields) -> dict:
@@ -85,7 +93,7 @@ async def test_a_booking_with_warm_caches_is_one_statement(
 
     assert made.data["createReservation"]["errors"] == []
     assert made.data["createReservation"]["reservation"]["status"] == "PENDING"
-    assert len(sent) == 1, sent
+    assert_one_statement(sent)
     assert "book_stay(" in sent[0]
 
 
@@ -97,7 +105,7 @@ async def test_a_refusal_is_one_statement_too(client, db, host, guest_token, mon
         refused = await client(BOOK, {"input": stay(listing_id, days=30)}, token=guest_token)
 
     assert [e["code"] for e in refused.data["createReservation"]["errors"]] == ["UNAVAILABLE"]
-    assert len(sent) == 1, sent
+    assert_one_statement(sent)
 
 
 async def test_the_booking_leaves_its_outbox_row(client, db, host, guest_token):
@@ -322,4 +330,4 @@ async def test_a_taxed_booking_is_one_statement_with_warm_caches(
 
     assert made.data["createReservation"]["errors"] == []
     assert made.data["createReservation"]["reservation"]["totalPrice"]["amount"] == "205.00"
-    assert len(sent) == 1, sent
+    assert_one_statement(sent)
