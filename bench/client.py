@@ -156,17 +156,20 @@ async def closed_loop(
     clients: int,
     seconds: float,
     headers: dict[str, str] | None = None,
+    tokens: list[str] | None = None,
     max_requests: int = MAX_REQUESTS_PER_RUN,
 ) -> Result:
     """`clients` connections, each sending its next request as soon as the last is answered,
-    until `seconds` have passed or `max_requests` were sent. Bodies are taken in turn."""
+    until `seconds` have passed or `max_requests` were sent. Bodies are taken in turn; with
+    `tokens`, connection n signs in with tokens[n]."""
     result = Result()
     sent = 0
     deadline = time.perf_counter() + seconds
 
-    async def client() -> None:
+    async def client(n: int) -> None:
         nonlocal sent
-        conn = HttpConnection(port, headers)
+        signed = {"Authorization": f"Bearer {tokens[n % len(tokens)]}"} if tokens else {}
+        conn = HttpConnection(port, {**(headers or {}), **signed})
         try:
             while time.perf_counter() < deadline and sent < max_requests:
                 body = bodies[sent % len(bodies)]
@@ -176,7 +179,7 @@ async def closed_loop(
             await conn.close()
 
     started = time.perf_counter()
-    await asyncio.gather(*(client() for _ in range(clients)))
+    await asyncio.gather(*(client(n) for n in range(clients)))
     result.seconds = time.perf_counter() - started
     return result
 

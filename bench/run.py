@@ -121,7 +121,7 @@ async def measure(
         if tool == "wrk":
             found = await asyncio.to_thread(
                 wrk.run, port=server.port, path=workload.path, bodies=bodies,
-                clients=args.clients, seconds=seconds, headers=headers,
+                clients=args.clients, seconds=seconds, headers=headers, tokens=workload.tokens,
             )  # fmt: skip
         else:
             found = measurement(
@@ -133,6 +133,7 @@ async def measure(
                     clients=args.clients,
                     seconds=seconds,
                     headers=headers,
+                    tokens=workload.tokens,
                 )
             )
         # + clients: requests cut short at the end of a run may have reached the server.
@@ -185,6 +186,17 @@ def plan(chosen: set[str], bookwells: list[Server], bare: Server, peer_server, l
     return groups
 
 
+async def booker_tokens(url: str, args) -> list[str]:
+    """Guests for the uncontended bookings: one guest may hold only so many unpaid nights
+    (100) and stays of a listing (2), so each books about 20 of them."""
+    bookings = int((args.duration + args.warmup) * args.repeat * len(args.server_src or [0]))
+    conn = await asyncpg.connect(plain(url))
+    try:
+        return await data.contender_tokens(conn, max(args.contenders, bookings * 1_000 // 20))
+    finally:
+        await conn.close()
+
+
 async def run_scenarios(url, setup, bookwells: list[Server], bare: Server, peer_server, args):
     tool = pick_client(args.client)
     auth = {"Authorization": f"Bearer {setup.token}"}
@@ -194,6 +206,7 @@ async def run_scenarios(url, setup, bookwells: list[Server], bare: Server, peer_
     loads = scenarios.workloads(setup, count, args.seed)
     for server in bookwells:
         await checks.run_all(loads, server, bare, auth)
+    loads["book"].tokens = await booker_tokens(url, args)
     peers = await prepare_peer(peer_server, bookwells[0], loads, auth)
     chosen = set(args.only or [*ORDER, "contended"])
     groups = plan(chosen, bookwells, bare, peer_server, loads, peers)

@@ -73,6 +73,9 @@ class Workload:
     bodies: list[bytes]
     classify: Classify
     authorized: bool = False
+    # Bearer tokens taken in turn (one a request with wrk, one a connection otherwise) instead
+    # of the admin's: bookings made by many guests, as a guest's unpaid holds are capped.
+    tokens: list[str] | None = None
     sent: int = 0  # bodies used by earlier runs: the next run starts after them
 
     def next_bodies(self) -> list[bytes]:

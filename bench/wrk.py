@@ -27,12 +27,18 @@ end
 function init(args)
   bodies = {}
   for line in io.lines("%(bodies)s") do bodies[#bodies + 1] = line end
+  tokens = {}
+  for line in io.lines("%(tokens)s") do tokens[#tokens + 1] = line end
   sent, ok, unavailable, typed, graphql, http = 0, 0, 0, 0, 0, 0
 end
 
 function request()
   sent = sent %% #bodies + 1
-  return wrk.format(nil, nil, nil, bodies[sent])
+  if #tokens == 0 then return wrk.format(nil, nil, nil, bodies[sent]) end
+  local headers = {}
+  for name, value in pairs(wrk.headers) do headers[name] = value end
+  headers["Authorization"] = "Bearer " .. tokens[sent %% #tokens + 1]
+  return wrk.format(nil, nil, headers, bodies[sent])
 end
 
 function response(status, headers, body)
@@ -73,16 +79,27 @@ def run(
     clients: int,
     seconds: float,
     headers: dict[str, str] | None = None,
+    tokens: list[str] | None = None,
 ) -> Measurement:
+    """With `tokens`, request n signs in with the next of them (bookings by many guests)."""
     with tempfile.TemporaryDirectory(prefix="bench-wrk-") as tmp:
         bodies_file = Path(tmp) / "bodies.jsonl"
         bodies_file.write_bytes(b"\n".join(bodies) + b"\n")
+        tokens_file = Path(tmp) / "tokens.txt"
+        tokens_file.write_text("".join(f"{token}\n" for token in tokens or []))
         auth = "\n".join(
             f'wrk.headers["{name}"] = "{value}"' for name, value in (headers or {}).items()
         )
         script = Path(tmp) / "workload.lua"
         script.write_text(
-            SCRIPT % {"path": path, "auth": auth, "bodies": bodies_file, "marker": MARKER}
+            SCRIPT
+            % {
+                "path": path,
+                "auth": auth,
+                "bodies": bodies_file,
+                "tokens": tokens_file,
+                "marker": MARKER,
+            }
         )
         command = [
             "wrk", "-t1", f"-c{clients}", f"-d{max(1, round(seconds))}s", "--timeout", "30s",
