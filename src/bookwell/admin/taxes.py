@@ -1,7 +1,7 @@
 """Listings' taxes at /admin/listing-tax: staff list and search them, add one to any listing,
-change or remove one. Every change goes through the flows the API's setListingTaxes uses
-(services/listings/tax_edits.py): the same checks (rate 0 to 100 with 4 decimals, amount in
-Decimal with 2, at most 10 a listing), under the listing's lock, as the signed-in admin."""
+change or remove one (services/listings/tax_edits.py, as the signed-in admin): the checks of
+the API's setListingTaxes (rate 0 to 100 with 4 decimals, amount in Decimal with 2, at most 10
+a listing), under the listing's lock."""
 
 import uuid
 from typing import Any, ClassVar
