@@ -4,14 +4,17 @@ row, a server with another key refuses to sign instead of signing wrong, and mig
 seals the rows it finds (its downgrade opens them)."""
 
 import asyncio
+import json
 import uuid
 from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
 from alembic import command
+from click.testing import CliRunner
 from sqlalchemy import text
 
+from bookwell.cli import main
 from bookwell.core import migrate
 from bookwell.core.config import Settings
 from bookwell.core.sealed import SealedSecretError, endpoint_context, webhook_box
@@ -89,6 +92,37 @@ async def test_a_sealed_secret_opens_only_on_its_own_row_and_with_the_right_key(
     assert rotated.open(sealed, context=context) == first["secret"]
     assert not rotated.is_current(sealed)
     assert rotated.is_current(rotated.seal("whsec_x", context=context))
+
+
+async def test_after_a_key_rotation_reseal_moves_every_secret_to_the_new_key(
+    client, db, host_token, settings, database_url, tmp_path
+):
+    made = await create_endpoint(client, host_token, HOOK, ["RESERVATION_CREATED"])
+    endpoint_id = made["endpoint"]["databaseId"]
+    before = await stored(db, endpoint_id)
+    env = {
+        "DATABASE_URL": database_url,
+        "BOOKWELL_DATA_DIR": str(tmp_path),
+        "BOOKWELL_SECRET_KEY": OTHER_KEY,
+    }
+
+    def reseal(env: dict[str, str]):
+        return CliRunner(env=env).invoke(main, ["webhooks", "reseal"])
+
+    forgotten = await asyncio.to_thread(reseal, env)  # the old key not listed
+    assert forgotten.exit_code == 1 and "Nothing changed" in forgotten.output
+    assert await stored(db, endpoint_id) == before
+
+    env["BOOKWELL_PREVIOUS_SECRET_KEYS"] = json.dumps([settings.secret_key])
+    done = await asyncio.to_thread(reseal, env)
+    assert done.exit_code == 0, done.output
+    assert "1 endpoint secret(s) sealed again" in done.output
+    new_key_only = webhook_box(settings.model_copy(update={"secret_key": OTHER_KEY}))
+    resealed = await stored(db, endpoint_id)
+    assert new_key_only.is_current(resealed)
+    assert new_key_only.open(resealed, context=endpoint_context(endpoint_id)) == made["secret"]
+    again = await asyncio.to_thread(reseal, env)
+    assert "0 endpoint secret(s)" in again.output
 
 
 class _NoMail:

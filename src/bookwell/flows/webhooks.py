@@ -114,3 +114,10 @@ async def purge_completed_deliveries(db: Database, *, older_than: timedelta) -> 
     return await in_one_transaction(
         db, lambda session: delivery_log.purge_completed(session=session, older_than=older_than)
     )
+
+
+async def reseal_secrets(db: Database, *, box: SecretBox) -> int:
+    """All or nothing: a secret no key opens leaves every row as it was."""
+    return await in_one_transaction(
+        db, lambda session: endpoints.reseal_secrets(session=session, box=box)
+    )

@@ -213,3 +213,19 @@ async def list_endpoints(
 async def count_endpoints(*, session: AsyncSession, principal: Principal) -> int:
     stmt = select(func.count()).select_from(WebhookEndpoint).where(_visible(principal))
     return (await session.execute(stmt)).scalar_one()
+
+
+async def reseal_secrets(*, session: AsyncSession, box: SecretBox) -> int:
+    """Every endpoint's secret sealed under `box`'s current key (those under a previous key
+    opened with it), after a rotation of the app's secret key; how many were sealed again."""
+    stmt = select(WebhookEndpoint.id, WebhookEndpoint.secret).with_for_update()
+    stale = [row for row in await session.execute(stmt) if not box.is_current(row.secret)]
+    for endpoint_id, sealed in stale:
+        context = endpoint_context(endpoint_id)
+        secret = box.open(sealed, context=context)
+        await session.execute(
+            update(WebhookEndpoint)
+            .where(WebhookEndpoint.id == endpoint_id)
+            .values(secret=box.seal(secret, context=context))
+        )
+    return len(stale)
