@@ -8,7 +8,15 @@ from bookwell.models import Role
 from bookwell.services.webhooks import deliveries
 from bookwell.services.webhooks.endpoints import create_endpoint as register
 from tests.factories import book, in_days, make_listing, make_token, make_user
-from tests.webhooks.helpers import DELETE, REPLAY, ROTATE, UPDATE, create_endpoint, endpoints
+from tests.webhooks.helpers import (
+    BOX,
+    DELETE,
+    REPLAY,
+    ROTATE,
+    UPDATE,
+    create_endpoint,
+    endpoints,
+)
 
 HOOK = "http://127.0.0.1:9/hook"
 NODE = "query($id: ID!) { node(id: $id) { id } }"
@@ -68,6 +76,7 @@ async def test_events_reach_only_the_listing_owners_endpoints_and_global_ones(
             events=["reservation.created"],
             listing_ids=None,
             is_global=False,
+            box=BOX,
         )
         theirs, _ = await register(
             session=session,
@@ -76,6 +85,7 @@ async def test_events_reach_only_the_listing_owners_endpoints_and_global_ones(
             events=["reservation.created"],
             listing_ids=None,
             is_global=False,
+            box=BOX,
         )
         everyone, _ = await register(
             session=session,
@@ -84,6 +94,7 @@ async def test_events_reach_only_the_listing_owners_endpoints_and_global_ones(
             events=["reservation.created"],
             listing_ids=None,
             is_global=True,
+            box=BOX,
         )
     row = await book(db, guest, their_listing, in_days(10))
     async with db.transaction() as session:

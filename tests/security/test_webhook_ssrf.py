@@ -16,6 +16,7 @@ from sqlalchemy import text
 
 from bookwell.app import create_app
 from bookwell.core.errors import DomainError
+from bookwell.core.sealed import webhook_box
 from bookwell.services.webhooks import deliveries
 from bookwell.services.webhooks.addresses import GuardedBackend, check_reachable
 from bookwell.services.webhooks.deliveries import Claimed
@@ -125,6 +126,7 @@ async def test_an_endpoint_registered_on_loopback_gets_nothing_once_loopback_is_
                 events=["reservation.created"],
                 listing_ids=None,
                 is_global=False,
+                box=webhook_box(settings),
             )
         row = await book(db, guest, listing_id, in_days(10))
         async with db.read() as session:

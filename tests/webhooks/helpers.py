@@ -2,7 +2,12 @@
 
 from typing import Any
 
+from bookwell.core.sealed import WEBHOOK_SECRETS, SecretBox
 from tests.support.graphql_client import GraphQLClient
+
+# Seals secrets for the tests that call the services themselves (not the app's key: the
+# tests that deliver through the worker use webhook_box(settings)).
+BOX = SecretBox("the webhook tests' own key", purpose=WEBHOOK_SECRETS)
 
 ENDPOINT_FIELDS = """
   id databaseId url events listingIds isGlobal enabled disabledAt disabledReason

@@ -12,6 +12,7 @@ from bookwell.services.webhooks.deliveries import Attempt, Rules
 from bookwell.services.webhooks.endpoints import create_endpoint
 from bookwell.workers.webhooks import sweep_webhooks
 from tests.factories import book, in_days, make_listing
+from tests.webhooks.helpers import BOX
 
 HOOK = "http://127.0.0.1:9/hook"
 FAILED = Attempt(succeeded=False, status_code=500, duration_ms=3, error="HTTP 500")
@@ -26,6 +27,7 @@ async def register(db, principal, events=("reservation.created",), listing_ids=N
             events=list(events),
             listing_ids=listing_ids,
             is_global=False,
+            box=BOX,
         )
     return endpoint
 
@@ -76,7 +78,7 @@ async def test_endpoints_hear_only_their_events_and_listings(db, host, guest):
 async def _fail_once(db, delivery_id, rules) -> deliveries.Outcome:
     async with db.transaction() as session:
         claimed = await deliveries.claim(
-            session=session, delivery_id=delivery_id, lease=timedelta(seconds=30)
+            session=session, delivery_id=delivery_id, lease=timedelta(seconds=30), box=BOX
         )
         assert claimed is not None
     async with db.transaction() as session:
@@ -110,7 +112,7 @@ async def test_an_endpoint_failing_for_too_long_is_disabled(db, host, guest):
             )
         ).one()
         claimed = await deliveries.claim(
-            session=session, delivery_id=delivery_id, lease=timedelta(seconds=30)
+            session=session, delivery_id=delivery_id, lease=timedelta(seconds=30), box=BOX
         )
     assert enabled is False and "over 1 hours" in reason
     assert claimed is None  # a disabled endpoint's deliveries are not sent
@@ -149,7 +151,7 @@ async def test_an_attempt_on_an_endpoint_deleted_meanwhile_records_nothing(db, h
     (delivery_id,) = await fan_out(db, await outbox_id_of(db, row.id))
     async with db.transaction() as session:
         claimed = await deliveries.claim(
-            session=session, delivery_id=delivery_id, lease=timedelta(seconds=30)
+            session=session, delivery_id=delivery_id, lease=timedelta(seconds=30), box=BOX
         )
     assert claimed is not None
     async with db.transaction() as session:

@@ -9,9 +9,11 @@ from starlette.routing import Mount
 
 from bookwell.admin.auth import AdminAuth
 from bookwell.admin.blackouts import BlackoutAdmin
-from bookwell.admin.csrf import NoFraming, csrf_input
+from bookwell.admin.csrf import NoFraming, csrf_input, csrf_token
 from bookwell.admin.sessions import LazySessionMaker, RequestDatabase
+from bookwell.admin.taxes import TaxAdmin
 from bookwell.admin.views import VIEWS
+from bookwell.admin.vouchers import VoucherAdmin
 from bookwell.core.config import Settings
 from bookwell.core.db import secret_key
 from bookwell.core.rate_limits import RateLimiter
@@ -35,8 +37,9 @@ def build_admin(settings: Settings, rate_limiter: RateLimiter | None = None) -> 
             secret_key(settings), settings, sessions, PATH, rate_limiter
         ),
     )
-    for view in (*VIEWS, BlackoutAdmin):
+    for view in (*VIEWS, BlackoutAdmin, TaxAdmin, VoucherAdmin):
         admin.add_view(view)
     admin.templates.env.globals["csrf_input"] = csrf_input
+    admin.templates.env.globals["csrf_value"] = csrf_token
     middleware = [Middleware(NoFraming), Middleware(RequestDatabase)]
     return Mount(PATH, app=admin.admin, name="admin", middleware=middleware)

@@ -1,5 +1,6 @@
 """The `bookwell` command: `serve | migrate | seed | token create | user create | schema |
-graphiql fetch` (one module per group here), and the work beside the API (background.py)."""
+graphiql fetch | webhooks reseal` (one module per group here), and the work beside the API
+(background.py)."""
 
 import logging
 
@@ -11,6 +12,7 @@ from bookwell.cli.background import COMMANDS
 from bookwell.cli.database import migrate_command, seed_command
 from bookwell.cli.schema import graphiql, schema
 from bookwell.cli.serve import serve
+from bookwell.cli.webhooks import webhooks
 from bookwell.core.config import Settings
 from bookwell.observability.setup import configure_observability
 
@@ -32,5 +34,15 @@ def main(verbose: bool) -> None:
     configure_observability(settings, verbose=verbose)  # JSON logs; Sentry, OTel if set
 
 
-for command in (serve, migrate_command, seed_command, token, user, graphiql, schema, *COMMANDS):
+for command in (
+    serve,
+    migrate_command,
+    seed_command,
+    token,
+    user,
+    graphiql,
+    schema,
+    webhooks,
+    *COMMANDS,
+):
     main.add_command(command)

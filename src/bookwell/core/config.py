@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     # Unset: a random key is created once and kept in `data_dir`, so tokens survive restarts.
     # In production a set key must be at least 32 bytes and no placeholder (secret_key_problem).
     secret_key: str | None = None
+    # Secret keys used before this one, newest first (JSON list): what was sealed under them
+    # (webhook endpoints' secrets, core/sealed.py) still opens after a rotation.
+    previous_secret_keys: list[str] = Field(default_factory=list)
     jwt_issuer: str = "bookwell"
     jwt_audience: str = "bookwell-api"
     access_token_ttl_seconds: int = 3600

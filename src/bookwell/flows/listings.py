@@ -12,7 +12,14 @@ from bookwell.core.db import Database
 from bookwell.core.storage import PhotoStorage
 from bookwell.flows.transaction import in_one_transaction
 from bookwell.services.accounts.principal import Principal
-from bookwell.services.listings import archive, booking_rules_store, changes, listings, terms
+from bookwell.services.listings import (
+    archive,
+    booking_rules_store,
+    changes,
+    listings,
+    tax_edits,
+    terms,
+)
 from bookwell.services.listings import taxes as listing_taxes
 from bookwell.services.listings.booking_rules import Rules
 from bookwell.services.listings.changes import ListingChanges
@@ -132,5 +139,27 @@ async def set_listing_taxes(
         db,
         lambda session: listing_taxes.set_listing_taxes(
             session=session, principal=principal, listing_id=listing_id, taxes=taxes
+        ),
+    )
+
+
+async def add_listing_tax(
+    db: Database, *, principal: Principal, listing_id: uuid.UUID, tax: Tax
+) -> uuid.UUID:
+    return await in_one_transaction(
+        db,
+        lambda session: tax_edits.add_tax(
+            session=session, principal=principal, listing_id=listing_id, tax=tax
+        ),
+    )
+
+
+async def replace_listing_tax(
+    db: Database, *, principal: Principal, tax_id: uuid.UUID, tax: Tax | None
+) -> uuid.UUID | None:
+    return await in_one_transaction(
+        db,
+        lambda session: tax_edits.replace_tax(
+            session=session, principal=principal, tax_id=tax_id, tax=tax
         ),
     )

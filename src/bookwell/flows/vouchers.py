@@ -25,3 +25,26 @@ async def update_voucher(
             session=session, principal=principal, voucher_id=voucher_id, change=change
         ),
     )
+
+
+async def edit_voucher(
+    db: Database, *, principal: Principal, voucher_id: uuid.UUID, edited: NewVoucher
+) -> VoucherRecord:
+    return await in_one_transaction(
+        db,
+        lambda session: vouchers.edit_voucher(
+            session=session,
+            principal=principal,
+            voucher_id=voucher_id,
+            edited=edited,
+        ),
+    )
+
+
+async def delete_voucher(db: Database, *, principal: Principal, voucher_id: uuid.UUID) -> None:
+    await in_one_transaction(
+        db,
+        lambda session: vouchers.delete_voucher(
+            session=session, principal=principal, voucher_id=voucher_id
+        ),
+    )

@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.core.db import Database
+from bookwell.core.sealed import SecretBox
 from bookwell.flows.transaction import in_one_transaction
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.webhooks import deliveries, delivery_log, endpoints
@@ -24,6 +25,7 @@ async def create_endpoint(
     listing_ids: Sequence[uuid.UUID] | None,
     is_global: bool,
     allow_http_loopback: bool,
+    box: SecretBox,
 ) -> tuple[EndpointRecord, str]:
     endpoints.may_register(principal)
     checked = await check_reachable(url, allow_http_loopback=allow_http_loopback)
@@ -36,6 +38,7 @@ async def create_endpoint(
             events=events,
             listing_ids=listing_ids,
             is_global=is_global,
+            box=box,
         ),
     )
 
@@ -74,12 +77,12 @@ async def update_endpoint(
 
 
 async def rotate_secret(
-    db: Database, *, principal: Principal, endpoint_id: uuid.UUID
+    db: Database, *, principal: Principal, endpoint_id: uuid.UUID, box: SecretBox
 ) -> tuple[EndpointRecord, str]:
     return await in_one_transaction(
         db,
         lambda session: endpoints.rotate_secret(
-            session=session, principal=principal, endpoint_id=endpoint_id
+            session=session, principal=principal, endpoint_id=endpoint_id, box=box
         ),
     )
 
@@ -110,4 +113,11 @@ async def replay_delivery(
 async def purge_completed_deliveries(db: Database, *, older_than: timedelta) -> int:
     return await in_one_transaction(
         db, lambda session: delivery_log.purge_completed(session=session, older_than=older_than)
+    )
+
+
+async def reseal_secrets(db: Database, *, box: SecretBox) -> int:
+    """All or nothing: a secret no key opens leaves every row as it was."""
+    return await in_one_transaction(
+        db, lambda session: endpoints.reseal_secrets(session=session, box=box)
     )

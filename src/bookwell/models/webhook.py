@@ -34,8 +34,9 @@ class WebhookEndpoint(IdMixin, Base):
 
     owner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     url: Mapped[str] = mapped_column(String(500))
-    # "whsec_<base64>": needed in clear to sign, so stored as is (like the Stripe secret).
-    secret: Mapped[str] = mapped_column(String(100))
+    # "whsec_<base64>", sealed (core/sealed.py: AES-GCM under a key derived from the app's
+    # secret key, bound to this row's id); opened only to sign a delivery.
+    secret: Mapped[str] = mapped_column(String(200))
     events: Mapped[list[str]] = mapped_column(ARRAY(String(40)))
     listing_ids: Mapped[list[uuid.UUID] | None] = mapped_column(ARRAY(Uuid()))
     is_global: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))

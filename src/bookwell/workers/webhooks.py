@@ -17,6 +17,7 @@ from datetime import timedelta
 
 from bookwell.core.config import Settings
 from bookwell.core.db import Database
+from bookwell.core.sealed import SealedSecretError, webhook_box
 from bookwell.mail import Mailer
 from bookwell.services.webhooks import deliveries, owner_notice
 from bookwell.services.webhooks.deliveries import Rules
@@ -50,8 +51,14 @@ async def deliver_webhook(
 ) -> float | None:
     """One attempt at the delivery if it is due; the seconds until its retry (None: none)."""
     lease = timedelta(seconds=settings.webhook_timeout_seconds + 30)
-    async with db.transaction() as session:
-        claimed = await deliveries.claim(session=session, delivery_id=delivery_id, lease=lease)
+    try:
+        async with db.transaction() as session:
+            claimed = await deliveries.claim(
+                session=session, delivery_id=delivery_id, lease=lease, box=webhook_box(settings)
+            )
+    except SealedSecretError as error:  # nothing leased or recorded: it goes once keys match
+        log.error("webhook delivery %s not sent: its endpoint's secret: %s", delivery_id, error)
+        raise
     if claimed is None:
         return None
     attempt = await send(

@@ -7,6 +7,7 @@ import strawberry
 
 from bookwell.core.errors import DomainError, InputErrors, not_found
 from bookwell.core.pagination import page_request
+from bookwell.core.sealed import webhook_box
 from bookwell.flows import webhooks as webhook_flows
 from bookwell.graphql.context import Info
 from bookwell.graphql.shared.common import counter, errors_as_data, parse_uuid, require_principal
@@ -68,6 +69,7 @@ async def create_webhook_endpoint(
             listing_ids=listing_ids,
             is_global=input.is_global,
             allow_http_loopback=info.context.settings.webhooks_allow_http_loopback,
+            box=webhook_box(info.context.settings),
         ),
         INPUT,
     )
@@ -120,7 +122,12 @@ async def rotate_webhook_secret(info: Info, id: WebhookEndpointId) -> WebhookEnd
     if endpoint_id is None:
         return _unknown_endpoint()
     made, errors = await errors_as_data(
-        webhook_flows.rotate_secret(info.context.db, principal=principal, endpoint_id=endpoint_id)
+        webhook_flows.rotate_secret(
+            info.context.db,
+            principal=principal,
+            endpoint_id=endpoint_id,
+            box=webhook_box(info.context.settings),
+        )
     )
     if made is None:
         return WebhookEndpointPayload(errors=errors)

@@ -3,17 +3,17 @@
 import re
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.core.errors import DomainError, ErrorCode, InputErrors, invalid, not_found
 from bookwell.core.records import build_all
-from bookwell.models import Listing, Role, Voucher, VoucherKind, new_id
+from bookwell.models import Listing, Reservation, Role, Voucher, VoucherKind, new_id
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.vouchers.records import VOUCHER_COLUMNS, VoucherRecord
 
@@ -32,6 +32,7 @@ class NewVoucher:
     usage_limit: int | None = None
     # None: every listing of the host, now and later.
     listing_ids: Sequence[uuid.UUID] | None = None
+    active: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +101,7 @@ async def create_voucher(
             valid_until=new.valid_until,
             usage_limit=new.usage_limit,
             listing_ids=sorted(set(new.listing_ids)) if new.listing_ids is not None else None,
+            active=new.active,
         )
         .on_conflict_do_nothing()
         .returning(Voucher.id)
@@ -144,11 +146,13 @@ async def update_voucher(
 
 
 async def _one(
-    *, session: AsyncSession, principal: Principal, voucher_id: uuid.UUID
+    *, session: AsyncSession, principal: Principal, voucher_id: uuid.UUID, lock: bool = False
 ) -> VoucherRecord:
     stmt = select(*VOUCHER_COLUMNS).where(
         Voucher.id == voucher_id, Voucher.owner_id == principal.user_id
     )
+    if lock:
+        stmt = stmt.with_for_update(of=Voucher)
     row = (await session.execute(stmt)).one_or_none()
     if row is None:
         raise not_found("voucher")
@@ -169,3 +173,54 @@ async def list_vouchers(
             or_(Voucher.listing_ids.is_(None), Voucher.listing_ids.any_() == listing_id),
         )
     return build_all(VoucherRecord, await session.execute(stmt.order_by(Voucher.id.desc())))
+
+
+async def edit_voucher(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    voucher_id: uuid.UUID,
+    edited: NewVoucher,
+) -> VoucherRecord:
+    """Every term of the voucher set at once (the admin's edit form), checked as a new
+    voucher's are; its code stays (`edited.code` is not read). Bookings made with it keep the
+    discount they were priced with."""
+    require_host(principal)
+    current = await _one(session=session, principal=principal, voucher_id=voucher_id, lock=True)
+    edited = replace(edited, code=current.code)
+    check_voucher(edited)
+    if edited.listing_ids is not None:
+        await _check_own_listings(
+            session=session, principal=principal, listing_ids=edited.listing_ids
+        )
+    await session.execute(
+        update(Voucher)
+        .where(Voucher.id == voucher_id)
+        .values(
+            kind=edited.kind,
+            value=edited.value,
+            valid_from=edited.valid_from,
+            valid_until=edited.valid_until,
+            usage_limit=edited.usage_limit,
+            listing_ids=None if edited.listing_ids is None else sorted(set(edited.listing_ids)),
+            active=edited.active,
+        )
+    )
+    return await _one(session=session, principal=principal, voucher_id=voucher_id)
+
+
+async def delete_voucher(
+    *, session: AsyncSession, principal: Principal, voucher_id: uuid.UUID
+) -> None:
+    """Delete a voucher no booking was made with (INVALID_STATE otherwise: deactivate it).
+    Its row is locked first: a booking redeeming it meanwhile waits, then finds no code."""
+    require_host(principal)
+    await _one(session=session, principal=principal, voucher_id=voucher_id, lock=True)
+    used = select(func.count()).where(Reservation.voucher_id == voucher_id)
+    if (count := (await session.execute(used)).scalar_one()) > 0:
+        raise DomainError(
+            ErrorCode.INVALID_STATE,
+            f"{count} booking(s) were made with this voucher: deactivate it instead.",
+            "id",
+        )
+    await session.execute(delete(Voucher).where(Voucher.id == voucher_id))

@@ -9,13 +9,14 @@ that dies mid-attempt leaves it due again once the lease runs out.
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bookwell.core.sealed import SecretBox, endpoint_context
 from bookwell.models import (
     DeliveryStatus,
     OutboxMessage,
@@ -117,7 +118,8 @@ async def _due_now(session: AsyncSession, named: dict[str, str]) -> list[uuid.UU
 
 @dataclass(frozen=True, slots=True)
 class Claimed:
-    """A delivery a worker holds for one attempt, with what it needs to send it."""
+    """A delivery a worker holds for one attempt, with what it needs to send it (the
+    endpoint's secret in clear: it is never stored so)."""
 
     id: uuid.UUID
     endpoint_id: uuid.UUID
@@ -129,10 +131,12 @@ class Claimed:
 
 
 async def claim(
-    *, session: AsyncSession, delivery_id: uuid.UUID, lease: timedelta
+    *, session: AsyncSession, delivery_id: uuid.UUID, lease: timedelta, box: SecretBox
 ) -> Claimed | None:
     """The delivery, if it is pending, due and its endpoint enabled, leased for one attempt;
-    else None (done, not due, held by another worker, or its endpoint disabled)."""
+    else None (done, not due, held by another worker, or its endpoint disabled). Its
+    endpoint's secret is opened with `box` (SealedSecretError, with nothing leased, if this
+    server's keys cannot)."""
     stmt = (
         update(WebhookDelivery)
         .where(
@@ -154,7 +158,11 @@ async def claim(
         )
     )
     row = (await session.execute(stmt)).one_or_none()
-    return None if row is None else Claimed(*row)
+    if row is None:
+        return None
+    claimed = Claimed(*row)
+    secret = box.open(claimed.secret, context=endpoint_context(claimed.endpoint_id))
+    return replace(claimed, secret=secret)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bookwell.core.errors import DomainError, ErrorCode, invalid, not_found
 from bookwell.core.pagination import Page, PageRequest, keyset, page_of
 from bookwell.core.records import build_all
+from bookwell.core.sealed import SecretBox, endpoint_context
 from bookwell.models import Listing, WebhookEndpoint, new_id
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.webhooks.events import WEBHOOK_EVENTS
@@ -79,9 +80,11 @@ async def create_endpoint(
     events: Sequence[str],
     listing_ids: Sequence[uuid.UUID] | None,
     is_global: bool,
+    box: SecretBox,
 ) -> tuple[EndpointRecord, str]:
-    """The new endpoint and its secret (shown this once). `url` was checked by the caller
-    (addresses.check_reachable, which resolves it: no network inside a transaction)."""
+    """The new endpoint and its secret (shown this once, stored sealed by `box`). `url` was
+    checked by the caller (addresses.check_reachable, which resolves it: no network inside a
+    transaction)."""
     may_register(principal)
     wanted = check_events(events)
     narrowed = await check_listings(
@@ -92,14 +95,14 @@ async def create_endpoint(
         raise DomainError(
             ErrorCode.INVALID_STATE, f"At most {MAX_ENDPOINTS_PER_OWNER} endpoints each."
         )
-    secret = new_secret()
+    secret, endpoint_id = new_secret(), new_id()
     stmt = (
         insert(WebhookEndpoint)
         .values(
-            id=new_id(),
+            id=endpoint_id,
             owner_id=principal.user_id,
             url=url,
-            secret=secret,
+            secret=box.seal(secret, context=endpoint_context(endpoint_id)),
             events=wanted,
             listing_ids=narrowed,
             is_global=is_global,
@@ -173,7 +176,7 @@ async def update_endpoint(
 
 
 async def rotate_secret(
-    *, session: AsyncSession, principal: Principal, endpoint_id: uuid.UUID
+    *, session: AsyncSession, principal: Principal, endpoint_id: uuid.UUID, box: SecretBox
 ) -> tuple[EndpointRecord, str]:
     """A new secret, used from the next attempt on; the old one stops signing at once."""
     await endpoint_of(session=session, principal=principal, endpoint_id=endpoint_id, lock=True)
@@ -181,7 +184,7 @@ async def rotate_secret(
     stmt = (
         update(WebhookEndpoint)
         .where(WebhookEndpoint.id == endpoint_id)
-        .values(secret=secret)
+        .values(secret=box.seal(secret, context=endpoint_context(endpoint_id)))
         .returning(*ENDPOINT_COLUMNS)
     )
     return EndpointRecord(*(await session.execute(stmt)).one()), secret
@@ -210,3 +213,19 @@ async def list_endpoints(
 async def count_endpoints(*, session: AsyncSession, principal: Principal) -> int:
     stmt = select(func.count()).select_from(WebhookEndpoint).where(_visible(principal))
     return (await session.execute(stmt)).scalar_one()
+
+
+async def reseal_secrets(*, session: AsyncSession, box: SecretBox) -> int:
+    """Every endpoint's secret sealed under `box`'s current key (those under a previous key
+    opened with it), after a rotation of the app's secret key; how many were sealed again."""
+    stmt = select(WebhookEndpoint.id, WebhookEndpoint.secret).with_for_update()
+    stale = [row for row in await session.execute(stmt) if not box.is_current(row.secret)]
+    for endpoint_id, sealed in stale:
+        context = endpoint_context(endpoint_id)
+        secret = box.open(sealed, context=context)
+        await session.execute(
+            update(WebhookEndpoint)
+            .where(WebhookEndpoint.id == endpoint_id)
+            .values(secret=box.seal(secret, context=context))
+        )
+    return len(stale)
