@@ -184,10 +184,15 @@ class PageInfo:
 
 
 @dataclass(frozen=True)
+class Count:
+    """totalCount: the rows the page's conditions match, cursors aside, counted in SQL."""
+
+
+@dataclass(frozen=True)
 class Connection:
     prefix: str
     source: Source
-    entries: tuple[tuple[str, Const | Edges | PageInfo], ...]
+    entries: tuple[tuple[str, Const | Edges | PageInfo | Count], ...]
 
     def bind(self, binding: Binding) -> None:
         page, variant, nothing = self.source.bind(binding, self.prefix)
@@ -212,6 +217,7 @@ class Connection:
         where = [] if nothing else list(self.source.where(variant, p))
         if nothing:
             where.append("false")
+        matching = " AND ".join(f"({w})" for w in where) or "true"
         if has_after:
             where.append(f"{t}.id {'<' if self.source.descending else '>'} %({p}after)s")
         if has_before:
@@ -242,6 +248,9 @@ class Connection:
             written.append(("," if index else "") + key(name) + ":")
             if isinstance(entry, Const):
                 written.append(entry.json)
+            elif isinstance(entry, Count):
+                counted = f"(SELECT count(*) FROM {t} WHERE {matching})::text"
+                written.append("0" if nothing else Sql(counted))
             elif isinstance(entry, Edges):
                 edge = entry.edge.sql(variants)
                 aggregated = f"string_agg({edge}, ',' ORDER BY {t}.id {order})"

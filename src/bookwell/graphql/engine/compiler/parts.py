@@ -97,10 +97,33 @@ class Obj:
 
 @dataclass(frozen=True)
 class Related:
-    """One object of another table, found from the current row (a listing's owner)."""
+    """One object of another table, found from the current row (a listing's owner), or
+    null when there is none; `always`: an object of nulls instead (a listing's booking
+    rules, which the API shows all null when the host set none)."""
 
     table: str
     condition: str
+    obj: Obj
+    always: bool = False
+
+    def bind(self, binding: Binding) -> None:
+        self.obj.bind(binding)
+
+    def pieces(self, variants: Variants) -> list[Piece]:
+        inner = self.obj.sql(variants)
+        if self.always:
+            found = f'(SELECT 1) AS "one$" LEFT JOIN {self.table} ON {self.condition}'
+            return [Sql(f"(SELECT {inner} FROM {found})")]
+        return [Sql(f"coalesce((SELECT {inner} FROM {self.table} WHERE {self.condition}), 'null')")]
+
+
+@dataclass(frozen=True)
+class Rows:
+    """A list of objects of another table found from the current row, in `order`."""
+
+    table: str
+    condition: str
+    order: str
     obj: Obj
 
     def bind(self, binding: Binding) -> None:
@@ -108,4 +131,21 @@ class Related:
 
     def pieces(self, variants: Variants) -> list[Piece]:
         inner = self.obj.sql(variants)
-        return [Sql(f"coalesce((SELECT {inner} FROM {self.table} WHERE {self.condition}), 'null')")]
+        aggregated = f"string_agg({inner}, ',' ORDER BY {self.order})"
+        rows = f"(SELECT {aggregated} FROM {self.table} WHERE {self.condition})"
+        return ["[", Sql(f"coalesce({rows}, '')"), "]"]
+
+
+@dataclass(frozen=True)
+class NullUnless:
+    """An object of the current row's columns that is null when `column` is."""
+
+    column: str
+    obj: Obj
+
+    def bind(self, binding: Binding) -> None:
+        self.obj.bind(binding)
+
+    def pieces(self, variants: Variants) -> list[Piece]:
+        inner = self.obj.sql(variants)
+        return [Sql(f"(CASE WHEN {self.column} IS NULL THEN 'null' ELSE {inner} END)")]
