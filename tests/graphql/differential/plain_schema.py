@@ -1,5 +1,6 @@
 """The schema cut down to what PostgreSQL can write: pages of listings and their counts,
-their owners, booking rules, seasons and taxes, pages of their reservations, availability,
+their owners, booking rules, seasons and taxes, pages of their reservations (and theirs:
+a reservation's listing and guest), a listing by id, availability,
 and of each object only its plain columns (the vocabularies of graphql/engine/json_pages.py
 and compiler/declarations.py). Documents generated over it are what the compiled path
 answers rather than declines (graphql/engine/compiler/ after issue 18); they are valid over
@@ -19,7 +20,7 @@ KEPT_FIELDS = {
         "bookingRuleSeasons",
         "taxes",
     },
-    "Reservation": {*RESERVATION.fields},
+    "Reservation": {*RESERVATION.fields, "listing", "guest"},
     "User": {"id", "databaseId", "name", "role"},
     "ListingConnection": {"edges", "pageInfo", "totalCount"},
     "ReservationConnection": {"edges", "pageInfo", "totalCount"},

@@ -17,6 +17,7 @@ from graphql import FieldNode, GraphQLField
 from sqlalchemy import Uuid, bindparam
 
 from bookwell.core.errors import DomainError
+from bookwell.core.ids import database_id_of
 from bookwell.core.pagination import (
     DEFAULT_NESTED_RESERVATIONS,
     MAX_NESTED_RESERVATIONS,
@@ -158,6 +159,47 @@ class ListingReservations:
         found = ["reservations.listing_id = listings.id"]
         if variant == "seen":
             found.append(_seen_by(prefix))
+        return found
+
+
+@dataclass(frozen=True)
+class Reservations:
+    """Query.reservations: a signed-in viewer's (services/booking/reservations.py's
+    list_reservations), newest first, perhaps of one listing or in one status."""
+
+    definition: GraphQLField
+    node: FieldNode
+    table = "reservations"
+    descending = True
+
+    def bind(self, binding: Binding, prefix: str) -> tuple[PageRequest, Hashable, bool]:
+        arguments = binding.arguments(self.definition, self.node)
+        page = _page(arguments)
+        viewer = binding.viewer
+        if viewer is None or viewer.reservation_scope is not None:
+            raise Decline  # refused, or a manage link's one booking: the ordinary path
+        listing, status = arguments.get("listingId"), arguments.get("status")
+        if listing is not None:
+            listing = database_id_of(listing, "Listing")
+            if listing is None:
+                raise Decline  # NOT_FOUND, from the ordinary path
+            binding.params[prefix + "listing"] = listing
+        if status is not None:
+            if not isinstance(status, enum.Enum):
+                raise Decline
+            binding.params[prefix + "status"] = status.value  # stored as its name
+        if not viewer.is_admin:
+            binding.params[prefix + "viewer"] = viewer.user_id
+        return page, (viewer.is_admin, listing is not None, status is not None), False
+
+    def where(self, variant: Hashable, prefix: str) -> list[str]:
+        assert isinstance(variant, tuple)
+        everything, of_listing, in_status = variant
+        found = [] if everything else [_seen_by(prefix)]
+        if of_listing:
+            found.append(f"reservations.listing_id = %({prefix}listing)s")
+        if in_status:
+            found.append(f"reservations.status = %({prefix}status)s")
         return found
 
 

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from graphql import FieldNode, GraphQLField
 from graphql.execution.values import VariableValues, get_argument_values
 
+from bookwell.core.ids import database_id_of
 from bookwell.graphql.engine.compiler.sql import Piece, Sql, concat, json_value, key
 from bookwell.services.accounts.principal import Principal
 
@@ -149,3 +150,26 @@ class NullUnless:
     def pieces(self, variants: Variants) -> list[Piece]:
         inner = self.obj.sql(variants)
         return [Sql(f"(CASE WHEN {self.column} IS NULL THEN 'null' ELSE {inner} END)")]
+
+
+@dataclass(frozen=True)
+class ById:
+    """A root field's one object by its `id` argument (a global id of `type_name` or a
+    UUID), or null when there is none or the id names none (Query.listing)."""
+
+    prefix: str
+    definition: GraphQLField
+    node: FieldNode
+    type_name: str
+    table: str
+    obj: Obj
+
+    def bind(self, binding: Binding) -> None:
+        found = binding.arguments(self.definition, self.node).get("id")
+        binding.params[self.prefix + "id"] = database_id_of(found, self.type_name)
+        self.obj.bind(binding)
+
+    def pieces(self, variants: Variants) -> list[Piece]:
+        inner, t = self.obj.sql(variants), self.table
+        one = f"(SELECT {inner} FROM {t} WHERE {t}.id = %({self.prefix}id)s)"
+        return [Sql(f"coalesce({one}, 'null')")]

@@ -1,9 +1,11 @@
 """From a validated query to a plan (parts.py, pages.py), or Decline.
 
 Covered: Query.listings, Query.searchAvailability (their connections and totalCount, with
-`filter` but no prices) and Query.availability; a Listing's plain columns (declarations.py),
+`filter` but no prices), Query.reservations (a signed-in viewer's), Query.listing and
+Query.availability; a Listing's plain columns (declarations.py),
 Money and CancellationPolicy, the rows it leads to (relations.py: owner, bookingRules,
-bookingRuleSeasons, taxes) and reservations (a Reservation's plain columns and totalPrice);
+bookingRuleSeasons, taxes) and reservations (a Reservation's plain columns and totalPrice,
+its listing and guest);
 __typename anywhere; fragments on the very type. Anything else declines
 the whole operation: other fields (timestamps, resolvers with their own rules),
 directives, fragments on interfaces, a response key selected twice unless as the same plain
@@ -39,10 +41,12 @@ from bookwell.graphql.engine.compiler.pages import (
     ListingReservations,
     Listings,
     PageInfo,
+    Reservations,
     Source,
 )
 from bookwell.graphql.engine.compiler.parts import (
     Binding,
+    ById,
     Column,
     Const,
     Decline,
@@ -130,6 +134,11 @@ class Planner:
             return Root(self._connection(node, definition, source))
         if name == "availability":
             return Root(self._availability(node, definition), required=True)
+        if name == "reservations":
+            return Root(self._connection(node, definition, Reservations(definition, node)))
+        if name == "listing":
+            listing = self._object(node, _object_type(definition))
+            return Root(ById(self._prefix(), definition, node, "Listing", "listings", listing))
         raise Decline
 
     def _availability(self, node: FieldNode, definition: GraphQLField) -> availability.Availability:

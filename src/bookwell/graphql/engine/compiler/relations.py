@@ -34,6 +34,10 @@ RELATIONS = {
         Kind.MANY,
         f"{_RULES}.id DESC",  # newest (winning) first
     ),
+    # A reservation's listing and guest: whoever may see the reservation sees both (the
+    # loaders read them by id, unfiltered); a calendar block has no guest (null).
+    ("Reservation", "listing"): Relation("listings", "listings.id = reservations.listing_id"),
+    ("Reservation", "guest"): Relation("users", "users.id = reservations.guest_id"),
     ("Listing", "taxes"): Relation(
         "listing_taxes",
         "listing_taxes.listing_id = listings.id",
