@@ -59,6 +59,15 @@ fragment Listing on Listing {
       status partySize cancelReason totalPrice { amount currency } } } }
 }"""
 
+TERMS = """query Terms($first: Int, $rfirst: Int) { listings(first: $first) { totalCount
+  edges { node { id addressLine1 addressLine2 postalCode autoNoShowAfterHours opensAt closesAt
+    bookingRules { minNights maxNights minNoticeHours bookingWindowDays arrivalWeekdays
+      departureWeekdays __typename }
+    bookingRuleSeasons { __typename id databaseId name startDate endDate
+      rules { minNights arrivalWeekdays departureWeekdays } }
+    taxes { name kind rate amount { amount currency } inclusive __typename }
+    reservations(first: $rfirst) { totalCount edges { node { id } } } } } } }"""
+
 # name: (document, variables); "cursor:<n>" stands for the n-th listing's cursor.
 DOCUMENTS: dict[str, tuple[str, dict[str, Any]]] = {
     "the bench's nested read": (NESTED, {}),
@@ -95,6 +104,13 @@ DOCUMENTS: dict[str, tuple[str, dict[str, Any]]] = {
         ' endDate: "2020-01-03", quantity: 2) { __typename listingId startDate endDate'
         " quantity available freeUnits } }",
         {"id": "uuid:0"},
+    ),
+    "issue 19's terms, counts": (TERMS, {"first": 4, "rfirst": 2}),
+    "counts of the second page": (TERMS, {"first": 2, "rfirst": 1}),
+    "a search's count": (
+        "query($start: Date!) { searchAvailability(startDate: $start, nights: 2) { totalCount"
+        " pageInfo { hasNextPage } edges { node { id } } } }",
+        {"start": "soon:0"},
     ),
     "one-city search": (SEARCH, {"start": "soon:0", "nights": 2, "filter": {"city": "köln"}}),
     "search everywhere": (SEARCH, {"start": "soon:1", "nights": 3}),
@@ -138,11 +154,47 @@ async def world(db) -> dict[str, Any]:
             async with db.transaction() as session:
                 row = await create_reservation(session=session, guest=booker, data=data)
             reservation_ids.append(row.id)
+    await _terms(db, listing_ids[0])  # after the bookings: its rules would refuse them
     return {
         "viewers": {"anonymous": None, "guest": guest, "host": host, "admin": admin},
         "listings": listing_ids,
         "reservations": reservation_ids,
     }
+
+
+async def _terms(db, listing_id) -> None:
+    """Issue 19's terms on one listing: an address, hours, a no-show policy, booking rules,
+    two seasons and two taxes (the other listings have none)."""
+    async with db.transaction() as session:
+        await session.execute(
+            text(
+                "UPDATE listings SET address_line1 = :title, postal_code = '50667',"
+                " auto_no_show_after_hours = 3, opens_at = '09:30:00.25', closes_at = '23:00'"
+                " WHERE id = :id"
+            ),
+            {"id": listing_id, "title": TITLE},
+        )
+        await session.execute(
+            text(
+                "INSERT INTO listing_booking_rules (id, listing_id, name, start_date, end_date,"
+                " min_nights, max_nights, min_notice_hours, arrival_weekdays) VALUES"
+                " (gen_random_uuid(), :id, NULL, NULL, NULL, 2, NULL, 0, '{6,1}'),"
+                " (gen_random_uuid(), :id, :title, '2031-06-01', '2031-09-01', 7, NULL, NULL,"
+                " NULL),"
+                " (gen_random_uuid(), :id, NULL, '2031-12-20', '2032-01-03', NULL, 3, NULL, '{}')"
+            ),
+            {"id": listing_id, "title": TITLE},
+        )
+        await session.execute(
+            text(
+                "INSERT INTO listing_taxes (id, listing_id, position, name, kind, rate, amount,"
+                " inclusive) VALUES (gen_random_uuid(), :id, 1, 'Tourist tax',"
+                " 'PER_PERSON_NIGHT', NULL, 2.5, false),"
+                " (gen_random_uuid(), :id, 0, :title, 'PERCENT', 7.25, NULL, true),"
+                " (gen_random_uuid(), :id, 2, 'Round', 'PERCENT', 100, NULL, false)"
+            ),
+            {"id": listing_id, "title": TITLE},
+        )
 
 
 def _value(value: Any, world: dict[str, Any]) -> Any:
@@ -200,6 +252,10 @@ async def test_the_compiled_answer_is_the_ordinary_one_byte_for_byte(
     assert compiled[:2] == ordinary[:2]
     if "listings" in document and "Nowhere" not in document and "past the end" not in name:
         assert b'"node"' in compiled[0]  # not only empty pages compared
+    if document is TERMS:  # the terms themselves compared, not only nulls and empty lists
+        for written in (b'"opensAt":"09:30:00.250000"', b'"rate":"7.25"', b'"rate":"100"'):
+            assert written in compiled[0]
+        assert b'"bookingRuleSeasons":[{' in compiled[0] and b'"amount":"2.50"' in compiled[0]
 
 
 async def test_reservations_are_the_viewers_own(db, settings, world):
@@ -273,7 +329,7 @@ async def test_the_nested_read_is_one_statement(db, settings, world):
 
 DECLINED = {
     "a timestamp": "{ listings { edges { node { id createdAt } } } }",
-    "totalCount": "{ listings { totalCount edges { node { id } } } }",
+    "latitude": "{ listings { edges { node { id latitude } } } }",
     "a directive": "{ listings { edges { node { id title @include(if: true) } } } }",
     "an interface fragment": "{ listings { edges { node { ... on Node { id } } } } }",
     "another root": "{ me { id } listings { edges { node { id } } } }",

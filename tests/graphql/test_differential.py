@@ -29,6 +29,8 @@ EXAMPLES = 120
 # Of the answers, at least this share must be data without errors (an anonymous caller is
 # refused a third of the roots), else the documents compare little but refusals.
 ANSWERED_AT_LEAST = 0.2
+# Of the documents, at least this share took the compiled path (measured share, less a little).
+COMPILED_AT_LEAST = {"anonymous": 0.18, "guest": 0.28, "host": 0.28, "admin": 0.28}
 
 
 @pytest.fixture(scope="module")
@@ -86,5 +88,7 @@ def test_every_path_answers_a_read_alike(differential, caller):
     # The comparisons were of answers: not only of refusals, nor of server errors.
     total = outcomes["data"] + outcomes["refused"]
     assert outcomes["data"] >= ANSWERED_AT_LEAST * total, outcomes
-    # And some of them were the compiled path's own answers, not only its refusals to compile.
-    assert compiler_run.counters.answered > compiled_before
+    # And a share of them were the compiled path's own answers, not its refusals to compile.
+    compiled = (compiler_run.counters.answered - compiled_before) / EXAMPLES
+    print(f"{caller}: {compiled:.0%} of the documents compiled")
+    assert compiled >= COMPILED_AT_LEAST[caller], compiled

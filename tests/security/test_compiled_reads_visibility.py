@@ -12,6 +12,9 @@ from tests.factories import MANY_HOLDS, book, make_listing, make_token, make_use
 
 PAGES = """{ listings(first: 100) { edges { node { id
   reservations(first: 50) { edges { node { id guestName } } } } } } }"""
+# The reservations root, and through each reservation's listing the pages of that listing.
+MINE = """{ reservations(first: 100) { totalCount edges { node { id guest { name }
+  listing { reservations(first: 50) { totalCount edges { node { id guestName } } } } } } } }"""
 
 
 async def test_a_guest_or_host_reads_no_one_elses_reservations(db, client):
@@ -30,15 +33,17 @@ async def test_a_guest_or_host_reads_no_one_elses_reservations(db, client):
         for name, row in [("secret", secret), ("mine", mine), ("hosted", hosted)]
     }
 
-    async def seen(token: str | None) -> set[str]:
+    async def seen(token: str | None, document: str = PAGES) -> set[str]:
         before = run.counters.answered
-        answer = await client(PAGES, token=token)
+        answer = await client(document, token=token)
         assert answer.status == 200 and "errors" not in answer.body
         assert run.counters.answered == before + 1, "the compiled path answered"
         text = str(answer.body)
         return {name for name, id_ in ids.items() if id_ in text}
 
-    assert await seen(await make_token(db, attacker)) == {"mine"}
-    assert await seen(await make_token(db, host)) == {"mine", "hosted"}
-    assert await seen(await make_token(db, rival_host)) == {"secret"}
+    tokens = {user: await make_token(db, user) for user in (attacker, host, rival_host)}
+    for document in (PAGES, MINE):
+        assert await seen(tokens[attacker], document) == {"mine"}
+        assert await seen(tokens[host], document) == {"mine", "hosted"}
+        assert await seen(tokens[rival_host], document) == {"secret"}
     assert await seen(None) == set()

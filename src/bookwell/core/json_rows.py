@@ -11,7 +11,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, FromClause, String, Text, cast, func, literal, select
+from sqlalchemy import (
+    ColumnElement,
+    FromClause,
+    String,
+    Text,
+    case,
+    cast,
+    func,
+    literal,
+    select,
+)
 
 from bookwell.core.statements import AnyColumn
 
@@ -44,6 +54,14 @@ def global_id_of(type_name: str, column: AnyColumn) -> ColumnElement[Any]:
     which breaks lines every 76 characters, writes one line)."""
     text = literal(f"{type_name}:", String) + cast(column, Text)
     return func.encode(func.convert_to(text, "UTF8"), "base64")
+
+
+def iso_time_of(column: AnyColumn) -> ColumnElement[Any]:
+    """time.isoformat() in SQL: HH:MM:SS, and .ffffff only when there are microseconds
+    (PostgreSQL's own text drops trailing zeros of the fraction)."""
+    whole = func.to_char(column, "HH24:MI:SS", type_=Text)
+    fraction = func.to_char(column, ".US", type_=Text)
+    return case((fraction == ".000000", whole), else_=whole.concat(fraction))
 
 
 def json_record(

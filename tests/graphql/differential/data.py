@@ -83,9 +83,45 @@ async def _awkward_rows(db: Database, guest: Principal) -> None:
         await create_review(
             session=session, author=guest, reservation_id=past.id, rating=4, comment=AWKWARD
         )
+    await _terms(db, listing)
     archived = await make_listing(db, host, title="Archived \\ listing", units=2)
     async with db.transaction() as session:
         await set_archived(session=session, principal=host, listing_id=archived, archived=True)
+
+
+async def _terms(db: Database, listing: uuid.UUID) -> None:
+    """Issue 19's terms written as SQL would not write them alike: AWKWARD names, a time
+    with a fraction, rates with trailing zeros, weekday arrays, a season without a name.
+    Set after the bookings, which they would refuse."""
+    async with db.transaction() as session:
+        await session.execute(
+            text(
+                "UPDATE listings SET address_line1 = :awkward, address_line2 = '',"
+                " opens_at = '07:05:00.5', closes_at = '01:00', auto_no_show_after_hours = 720"
+                " WHERE id = :id"
+            ),
+            {"id": listing, "awkward": AWKWARD},
+        )
+        await session.execute(
+            text(
+                "INSERT INTO listing_booking_rules (id, listing_id, name, start_date, end_date,"
+                " min_nights, booking_window_days, arrival_weekdays, departure_weekdays) VALUES"
+                " (gen_random_uuid(), :id, NULL, NULL, NULL, NULL, 3660, '{7,1}', NULL),"
+                " (gen_random_uuid(), :id, :awkward, '2030-06-01', '2030-07-01', 3, NULL, NULL,"
+                " '{}'), (gen_random_uuid(), :id, NULL, '2031-01-01', '2031-02-01', 1, 10,"
+                " NULL, NULL)"
+            ),
+            {"id": listing, "awkward": AWKWARD},
+        )
+        await session.execute(
+            text(
+                "INSERT INTO listing_taxes (id, listing_id, position, name, kind, rate, amount,"
+                " inclusive) VALUES (gen_random_uuid(), :id, 0, :awkward, 'PERCENT', 19.6000,"
+                " NULL, true), (gen_random_uuid(), :id, 1, 'Zero', 'PER_PERSON_NIGHT', NULL,"
+                " 0, false), (gen_random_uuid(), :id, 2, 'Tiny', 'PERCENT', 0.0001, NULL, false)"
+            ),
+            {"id": listing, "awkward": AWKWARD},
+        )
 
 
 async def _named_rows(db: Database) -> tuple[dict[str, list[str]], dict[str, list[str]]]:

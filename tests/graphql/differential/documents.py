@@ -57,6 +57,8 @@ READ_ROOTS = (
     "report",
 )
 NESTED_READ_ROOTS = ("listings", "searchAvailability", "availability")
+# The roots the compiled path answers (graphql/engine/compiler/plan.py).
+COMPILED_ROOTS = (*NESTED_READ_ROOTS, "listing", "reservations")
 # (field, argument) -> the type of the id it takes; ("", argument): on any field.
 ID_ARGUMENTS = {
     ("", "listingId"): "Listing",
@@ -108,8 +110,8 @@ class Document:
 
 def documents(schema: GraphQLSchema, seeded: Seeded) -> st.SearchStrategy[Document]:
     """A fifth of the documents ask for any read roots together, a fifth for one root, a
-    fifth for one of the nested read's roots alone, and two fifths for one of those over
-    plain columns only (what the compiled path answers rather than declines)."""
+    fifth for one of the nested read's roots alone, and two fifths for one of the roots the
+    compiled path answers, over plain columns only (what it answers rather than declines)."""
     values = scalars(seeded)
     plain = plain_schema(schema)
 
@@ -127,8 +129,8 @@ def documents(schema: GraphQLSchema, seeded: Seeded) -> st.SearchStrategy[Docume
         over(READ_ROOTS),
         st.one_of([over((root,)) for root in READ_ROOTS]),
         st.one_of([over((root,)) for root in NESTED_READ_ROOTS]),
-        st.one_of([over((root,), plain) for root in NESTED_READ_ROOTS]),
-        st.one_of([over((root,), plain) for root in NESTED_READ_ROOTS]),
+        st.one_of([over((root,), plain) for root in COMPILED_ROOTS]),
+        st.one_of([over((root,), plain) for root in COMPILED_ROOTS]),
     )
 
     @st.composite

@@ -1,8 +1,10 @@
-"""The schema cut down to what PostgreSQL can write: pages of listings, their owners and
-pages of their reservations (no counts), availability, and of each object only its plain
-columns (the vocabularies of graphql/engine/json_pages.py). Documents generated over it
-are what the compiled path answers rather than declines (graphql/engine/compiler/ after
-issue 18); they are valid over the whole schema."""
+"""The schema cut down to what PostgreSQL can write: pages of listings and their counts,
+their owners, booking rules, seasons and taxes, pages of their reservations (and theirs:
+a reservation's listing and guest), a listing by id, availability,
+and of each object only its plain columns (the vocabularies of graphql/engine/json_pages.py
+and compiler/declarations.py). Documents generated over it are what the compiled path
+answers rather than declines (graphql/engine/compiler/ after issue 18); they are valid over
+the whole schema."""
 
 import graphql
 from graphql import GraphQLSchema, ObjectTypeDefinitionNode
@@ -10,11 +12,18 @@ from graphql import GraphQLSchema, ObjectTypeDefinitionNode
 from bookwell.graphql.engine.json_pages import LISTING, RESERVATION
 
 KEPT_FIELDS = {
-    "Listing": {*LISTING.fields, "reservations", "owner"},
-    "Reservation": {*RESERVATION.fields},
+    "Listing": {
+        *LISTING.fields,
+        "reservations",
+        "owner",
+        "bookingRules",
+        "bookingRuleSeasons",
+        "taxes",
+    },
+    "Reservation": {*RESERVATION.fields, "listing", "guest"},
     "User": {"id", "databaseId", "name", "role"},
-    "ListingConnection": {"edges", "pageInfo"},
-    "ReservationConnection": {"edges", "pageInfo"},
+    "ListingConnection": {"edges", "pageInfo", "totalCount"},
+    "ReservationConnection": {"edges", "pageInfo", "totalCount"},
 }
 
 

@@ -38,6 +38,8 @@ class Vocabulary:
 
     type_name: str
     fields: dict[str, "str | Vocabulary"]
+    # A nullable object (a tax's amount): null when this column is (the compiler only).
+    null_unless: str | None = None
 
     def columns(self) -> set[str]:
         return {

@@ -18,6 +18,7 @@ from bookwell.core.json_rows import (
     ShapeKey,
     cursor_of,
     global_id_of,
+    iso_time_of,
     json_record,
     shape_key,
 )
@@ -36,7 +37,9 @@ from bookwell.services.listings.stays import Stay
 
 # What an edge can show of a listing, each exactly as the API writes it: ids and amounts as
 # strings (numeric(12, 2) as text is "120.00"), enums by their names (stored as such), no
-# timestamps nor times (PostgreSQL and Python write fractions of seconds differently).
+# timestamps (PostgreSQL and Python write fractions of seconds differently; times are written
+# as time.isoformat does). Not latitude nor longitude: Python writes 45.0 where PostgreSQL
+# writes 45.
 JSON_FIELDS: dict[str, AnyColumn] = {
     "cursor": cursor_of(Listing.id),
     "id": global_id_of("Listing", Listing.id),
@@ -67,6 +70,12 @@ JSON_FIELDS: dict[str, AnyColumn] = {
     "sitting_minutes": Listing.sitting_minutes,
     "buffer_before_minutes": Listing.buffer_before_minutes,
     "buffer_after_minutes": Listing.buffer_after_minutes,
+    "auto_no_show_after_hours": Listing.auto_no_show_after_hours,
+    "opens_at": iso_time_of(Listing.opens_at),
+    "closes_at": iso_time_of(Listing.closes_at),
+    "address_line1": Listing.address_line1,
+    "address_line2": Listing.address_line2,
+    "postal_code": Listing.postal_code,
 }
 
 

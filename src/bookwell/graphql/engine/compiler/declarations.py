@@ -10,11 +10,19 @@ from sqlalchemy import Table
 
 from bookwell.core.statements import AnyColumn
 from bookwell.graphql.engine.compiler.sql import expression
-from bookwell.graphql.engine.json_pages import LISTING, RESERVATION, USER, Vocabulary
-from bookwell.models import Listing, Reservation, User
+from bookwell.graphql.engine.json_pages import (
+    LISTING,
+    RESERVATION,
+    USER,
+    Vocabulary,
+    money,
+    vocabulary,
+)
+from bookwell.models import BookingRule, Listing, ListingTax, Reservation, User
 from bookwell.services.accounts.user_json import JSON_FIELDS as USER_FIELDS
 from bookwell.services.booking.reservation_json import JSON_FIELDS as RESERVATION_FIELDS
 from bookwell.services.listings.listing_json import JSON_FIELDS as LISTING_FIELDS
+from bookwell.services.listings.terms_json import BOOKING_RULE_FIELDS, RULES, TAX_FIELDS
 
 
 @dataclass(frozen=True)
@@ -38,8 +46,19 @@ def _table(model: Any) -> Table:
     return table
 
 
+BOOKING_RULES = vocabulary("BookingRules", RULES)
+SEASON = vocabulary("BookingRuleSeason", BOOKING_RULE_FIELDS, {"rules": BOOKING_RULES})
+TAX = vocabulary(
+    "Tax",
+    TAX_FIELDS,
+    {"amount": Vocabulary("Money", money("amount").fields, null_unless="amount")},
+)
+
 DECLARATIONS = {
     "Listing": Declaration(LISTING, _table(Listing), LISTING_FIELDS),
     "Reservation": Declaration(RESERVATION, _table(Reservation), RESERVATION_FIELDS),
     "User": Declaration(USER, _table(User), USER_FIELDS),
+    "BookingRules": Declaration(BOOKING_RULES, _table(BookingRule), BOOKING_RULE_FIELDS),
+    "BookingRuleSeason": Declaration(SEASON, _table(BookingRule), BOOKING_RULE_FIELDS),
+    "Tax": Declaration(TAX, _table(ListingTax), TAX_FIELDS),
 }

@@ -17,6 +17,7 @@ from graphql import FieldNode, GraphQLField
 from sqlalchemy import Uuid, bindparam
 
 from bookwell.core.errors import DomainError
+from bookwell.core.ids import database_id_of
 from bookwell.core.pagination import (
     DEFAULT_NESTED_RESERVATIONS,
     MAX_NESTED_RESERVATIONS,
@@ -161,6 +162,47 @@ class ListingReservations:
         return found
 
 
+@dataclass(frozen=True)
+class Reservations:
+    """Query.reservations: a signed-in viewer's (services/booking/reservations.py's
+    list_reservations), newest first, perhaps of one listing or in one status."""
+
+    definition: GraphQLField
+    node: FieldNode
+    table = "reservations"
+    descending = True
+
+    def bind(self, binding: Binding, prefix: str) -> tuple[PageRequest, Hashable, bool]:
+        arguments = binding.arguments(self.definition, self.node)
+        page = _page(arguments)
+        viewer = binding.viewer
+        if viewer is None or viewer.reservation_scope is not None:
+            raise Decline  # refused, or a manage link's one booking: the ordinary path
+        listing, status = arguments.get("listingId"), arguments.get("status")
+        if listing is not None:
+            listing = database_id_of(listing, "Listing")
+            if listing is None:
+                raise Decline  # NOT_FOUND, from the ordinary path
+            binding.params[prefix + "listing"] = listing
+        if status is not None:
+            if not isinstance(status, enum.Enum):
+                raise Decline
+            binding.params[prefix + "status"] = status.value  # stored as its name
+        if not viewer.is_admin:
+            binding.params[prefix + "viewer"] = viewer.user_id
+        return page, (viewer.is_admin, listing is not None, status is not None), False
+
+    def where(self, variant: Hashable, prefix: str) -> list[str]:
+        assert isinstance(variant, tuple)
+        everything, of_listing, in_status = variant
+        found = [] if everything else [_seen_by(prefix)]
+        if of_listing:
+            found.append(f"reservations.listing_id = %({prefix}listing)s")
+        if in_status:
+            found.append(f"reservations.status = %({prefix}status)s")
+        return found
+
+
 @cache
 def _seen_by(prefix: str) -> str:
     text = conditions([seen_by(bindparam("viewer", type_=Uuid))], Reservation.__table__, prefix)
@@ -184,10 +226,15 @@ class PageInfo:
 
 
 @dataclass(frozen=True)
+class Count:
+    """totalCount: the rows the page's conditions match, cursors aside, counted in SQL."""
+
+
+@dataclass(frozen=True)
 class Connection:
     prefix: str
     source: Source
-    entries: tuple[tuple[str, Const | Edges | PageInfo], ...]
+    entries: tuple[tuple[str, Const | Edges | PageInfo | Count], ...]
 
     def bind(self, binding: Binding) -> None:
         page, variant, nothing = self.source.bind(binding, self.prefix)
@@ -212,6 +259,7 @@ class Connection:
         where = [] if nothing else list(self.source.where(variant, p))
         if nothing:
             where.append("false")
+        matching = " AND ".join(f"({w})" for w in where) or "true"
         if has_after:
             where.append(f"{t}.id {'<' if self.source.descending else '>'} %({p}after)s")
         if has_before:
@@ -242,6 +290,9 @@ class Connection:
             written.append(("," if index else "") + key(name) + ":")
             if isinstance(entry, Const):
                 written.append(entry.json)
+            elif isinstance(entry, Count):
+                counted = f"(SELECT count(*) FROM {t} WHERE {matching})::text"
+                written.append("0" if nothing else Sql(counted))
             elif isinstance(entry, Edges):
                 edge = entry.edge.sql(variants)
                 aggregated = f"string_agg({edge}, ',' ORDER BY {t}.id {order})"

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from graphql import FieldNode, GraphQLField
 from graphql.execution.values import VariableValues, get_argument_values
 
+from bookwell.core.ids import database_id_of
 from bookwell.graphql.engine.compiler.sql import Piece, Sql, concat, json_value, key
 from bookwell.services.accounts.principal import Principal
 
@@ -97,10 +98,33 @@ class Obj:
 
 @dataclass(frozen=True)
 class Related:
-    """One object of another table, found from the current row (a listing's owner)."""
+    """One object of another table, found from the current row (a listing's owner), or
+    null when there is none; `always`: an object of nulls instead (a listing's booking
+    rules, which the API shows all null when the host set none)."""
 
     table: str
     condition: str
+    obj: Obj
+    always: bool = False
+
+    def bind(self, binding: Binding) -> None:
+        self.obj.bind(binding)
+
+    def pieces(self, variants: Variants) -> list[Piece]:
+        inner = self.obj.sql(variants)
+        if self.always:
+            found = f'(SELECT 1) AS "one$" LEFT JOIN {self.table} ON {self.condition}'
+            return [Sql(f"(SELECT {inner} FROM {found})")]
+        return [Sql(f"coalesce((SELECT {inner} FROM {self.table} WHERE {self.condition}), 'null')")]
+
+
+@dataclass(frozen=True)
+class Rows:
+    """A list of objects of another table found from the current row, in `order`."""
+
+    table: str
+    condition: str
+    order: str
     obj: Obj
 
     def bind(self, binding: Binding) -> None:
@@ -108,4 +132,44 @@ class Related:
 
     def pieces(self, variants: Variants) -> list[Piece]:
         inner = self.obj.sql(variants)
-        return [Sql(f"coalesce((SELECT {inner} FROM {self.table} WHERE {self.condition}), 'null')")]
+        aggregated = f"string_agg({inner}, ',' ORDER BY {self.order})"
+        rows = f"(SELECT {aggregated} FROM {self.table} WHERE {self.condition})"
+        return ["[", Sql(f"coalesce({rows}, '')"), "]"]
+
+
+@dataclass(frozen=True)
+class NullUnless:
+    """An object of the current row's columns that is null when `column` is."""
+
+    column: str
+    obj: Obj
+
+    def bind(self, binding: Binding) -> None:
+        self.obj.bind(binding)
+
+    def pieces(self, variants: Variants) -> list[Piece]:
+        inner = self.obj.sql(variants)
+        return [Sql(f"(CASE WHEN {self.column} IS NULL THEN 'null' ELSE {inner} END)")]
+
+
+@dataclass(frozen=True)
+class ById:
+    """A root field's one object by its `id` argument (a global id of `type_name` or a
+    UUID), or null when there is none or the id names none (Query.listing)."""
+
+    prefix: str
+    definition: GraphQLField
+    node: FieldNode
+    type_name: str
+    table: str
+    obj: Obj
+
+    def bind(self, binding: Binding) -> None:
+        found = binding.arguments(self.definition, self.node).get("id")
+        binding.params[self.prefix + "id"] = database_id_of(found, self.type_name)
+        self.obj.bind(binding)
+
+    def pieces(self, variants: Variants) -> list[Piece]:
+        inner, t = self.obj.sql(variants), self.table
+        one = f"(SELECT {inner} FROM {t} WHERE {t}.id = %({self.prefix}id)s)"
+        return [Sql(f"coalesce({one}, 'null')")]

@@ -1,10 +1,13 @@
 """From a validated query to a plan (parts.py, pages.py), or Decline.
 
-Covered: Query.listings, Query.searchAvailability (their connections, with `filter` but no
-prices) and Query.availability; a Listing's plain columns, Money and CancellationPolicy,
-owner (a User's id, databaseId, name, role) and reservations (a Reservation's plain columns
-and totalPrice); __typename anywhere; fragments on the very type. Anything else declines
-the whole operation: other fields (timestamps, totalCount, resolvers with their own rules),
+Covered: Query.listings, Query.searchAvailability (their connections and totalCount, with
+`filter` but no prices), Query.reservations (a signed-in viewer's), Query.listing and
+Query.availability; a Listing's plain columns (declarations.py),
+Money and CancellationPolicy, the rows it leads to (relations.py: owner, bookingRules,
+bookingRuleSeasons, taxes) and reservations (a Reservation's plain columns and totalPrice,
+its listing and guest);
+__typename anywhere; fragments on the very type. Anything else declines
+the whole operation: other fields (timestamps, resolvers with their own rules),
 directives, fragments on interfaces, a response key selected twice unless as the same plain
 field, and arguments the ordinary path would refuse (pages.py, availability.py).
 """
@@ -33,21 +36,27 @@ from bookwell.graphql.engine.compiler.declarations import DECLARATIONS, Declarat
 from bookwell.graphql.engine.compiler.pages import (
     PAGE_INFO_FIELDS,
     Connection,
+    Count,
     Edges,
     ListingReservations,
     Listings,
     PageInfo,
+    Reservations,
     Source,
 )
 from bookwell.graphql.engine.compiler.parts import (
     Binding,
+    ById,
     Column,
     Const,
     Decline,
+    NullUnless,
     Obj,
     Part,
     Related,
+    Rows,
 )
+from bookwell.graphql.engine.compiler.relations import RELATIONS, Kind
 from bookwell.graphql.engine.compiler.sql import Sql, concat, key, positional
 from bookwell.graphql.engine.json_pages import Vocabulary
 from bookwell.services.accounts.principal import Principal
@@ -125,6 +134,11 @@ class Planner:
             return Root(self._connection(node, definition, source))
         if name == "availability":
             return Root(self._availability(node, definition), required=True)
+        if name == "reservations":
+            return Root(self._connection(node, definition, Reservations(definition, node)))
+        if name == "listing":
+            listing = self._object(node, _object_type(definition))
+            return Root(ById(self._prefix(), definition, node, "Listing", "listings", listing))
         raise Decline
 
     def _availability(self, node: FieldNode, definition: GraphQLField) -> availability.Availability:
@@ -146,7 +160,7 @@ class Planner:
 
     def _connection(self, node: FieldNode, definition: GraphQLField, source: Source) -> Connection:
         connection_type = _object_type(definition)
-        entries: list[tuple[str, Const | Edges | PageInfo]] = []
+        entries: list[tuple[str, Const | Edges | PageInfo | Count]] = []
         for name, child in self._collect(node.selection_set, connection_type.name):
             field_name = child.name.value
             if field_name == "__typename":
@@ -155,8 +169,11 @@ class Planner:
                 entries.append((name, Edges(self._edge(child, connection_type.fields["edges"]))))
             elif field_name == "pageInfo" and not child.arguments:
                 entries.append((name, self._page_info(child, connection_type.fields["pageInfo"])))
+            elif field_name == "totalCount" and not child.arguments:
+                _plain(child)
+                entries.append((name, Count()))
             else:
-                raise Decline  # totalCount counts through the ordinary path
+                raise Decline
         return Connection(self._prefix(), source, tuple(entries))
 
     def _edge(self, node: FieldNode, definition: GraphQLField) -> Obj:
@@ -214,9 +231,14 @@ class Planner:
             relation = (object_type.name, field_name)
             known = vocabulary.fields.get(field_name)
             part: Part
-            if relation == ("Listing", "owner") and not child.arguments:
-                owner = self._object(child, _object_type(definition))
-                part = Related("users", "users.id = listings.owner_id", owner)
+            related = RELATIONS.get(relation)
+            if related is not None and not child.arguments:
+                obj = self._object(child, _object_type(definition))
+                if related.kind is Kind.MANY:
+                    part = Rows(related.table, related.condition, related.order, obj)
+                else:
+                    always = related.kind is Kind.ALWAYS
+                    part = Related(related.table, related.condition, obj, always)
             elif relation == ("Listing", "reservations"):
                 part = self._connection(child, definition, ListingReservations(definition, child))
             elif isinstance(known, str):
@@ -224,6 +246,8 @@ class Planner:
                 part = Column(declaration.column(known))
             elif isinstance(known, Vocabulary) and not child.arguments:
                 part = self._columns(child, _object_type(definition), declaration, known)
+                if known.null_unless is not None:
+                    part = NullUnless(declaration.column(known.null_unless), part)
             else:
                 raise Decline
             entries.append((name, part))
