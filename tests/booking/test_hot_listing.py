@@ -142,7 +142,19 @@ async def test_the_booking_flow_takes_its_listings_turn(db, host, guest, setting
     )
     gate = install_listing_gate(db, tuned)
     data = NewReservation(listing_id, START, nights=1)
-    async with gate.turn(listing_id):
-        with pytest.raises(ServiceUnavailable):
-            await booking_flows.book(db, guest=guest, data=data)
+    held, release = asyncio.Event(), asyncio.Event()
+
+    async def another_request() -> None:  # a turn held in this task would be reentered
+        async with gate.turn(listing_id):
+            held.set()
+            await release.wait()
+
+    holder = asyncio.ensure_future(another_request())
+    await held.wait()
+    with pytest.raises(ServiceUnavailable):
+        await booking_flows.book(db, guest=guest, data=data)
+    release.set()
+    await holder
     assert (await booking_flows.book(db, guest=guest, data=data)).listing_id == listing_id
+    async with gate.turn(listing_id):  # inside this task's own turn: reentered, not refused
+        assert (await booking_flows.book(db, guest=guest, data=data)).listing_id == listing_id

@@ -183,6 +183,17 @@ class Settings(BaseSettings):
     relay_loss_check_seconds: float = 5.0
     max_relays: int = 3
     scheduler_tick_seconds: float = 30.0
+    # Database bounds of the worker, the relay and the scheduler (issue 16): longer than the
+    # API's (a sweep or an import may run a long statement; nobody waits on it), but bounded,
+    # so a frozen or locked database fails their work (retried: the next message attempt,
+    # the next tick) rather than hanging it. BOOKWELL_DB_SERVER_TIMEOUTS=false turns the
+    # server-side three off here too (PgBouncer refusing startup parameters); 0: one off.
+    worker_db_pool_timeout_seconds: float = 30.0
+    worker_db_connect_timeout_seconds: float = 10.0
+    worker_db_command_timeout_seconds: float = 150.0
+    worker_db_statement_timeout_ms: int = 120_000
+    worker_db_lock_timeout_ms: int = 30_000
+    worker_db_idle_in_transaction_timeout_ms: int = 300_000
     reminder_hours: int = 24
     hold_warning_minutes: int = 5
     idempotency_key_ttl_hours: int = 24

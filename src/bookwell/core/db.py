@@ -88,6 +88,21 @@ class Timeouts:
             idle_in_transaction_ms=settings.db_idle_in_transaction_timeout_ms if server else 0,
         )
 
+    @classmethod
+    def for_background(cls, settings: Settings) -> "Timeouts":
+        """The worker's, the relay's and the scheduler's (BOOKWELL_WORKER_DB_*)."""
+        server = settings.db_server_timeouts
+        return cls(
+            pool_seconds=settings.worker_db_pool_timeout_seconds,
+            connect_seconds=settings.worker_db_connect_timeout_seconds,
+            command_seconds=settings.worker_db_command_timeout_seconds or None,
+            statement_ms=settings.worker_db_statement_timeout_ms if server else 0,
+            lock_ms=settings.worker_db_lock_timeout_ms if server else 0,
+            idle_in_transaction_ms=(
+                settings.worker_db_idle_in_transaction_timeout_ms if server else 0
+            ),
+        )
+
     def server_settings(self) -> dict[str, str]:
         named = {
             "statement_timeout": self.statement_ms,
@@ -97,8 +112,8 @@ class Timeouts:
         return {name: str(ms) for name, ms in named.items() if ms > 0}
 
 
-# Without settings (workers, the CLI, migrations): SQLAlchemy's and asyncpg's defaults, no
-# server-side timeouts; long jobs there are bounded by their own means.
+# Without settings (the CLI, migrations): SQLAlchemy's and asyncpg's defaults, no server-side
+# timeouts; long jobs there are bounded by their own means. Workers: for_background.
 UNBOUNDED = Timeouts()
 
 

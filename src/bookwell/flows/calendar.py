@@ -7,6 +7,7 @@ import uuid
 from datetime import datetime
 
 from bookwell.core.db import Database
+from bookwell.flows.listing_gate import in_listing_turn
 from bookwell.flows.transaction import in_one_transaction
 from bookwell.flows.waitlist import offer_freed_units
 from bookwell.services.accounts.principal import Principal
@@ -49,15 +50,21 @@ async def import_calendar(
     calendar = await imports.read_wanted(
         listing, data, text, now, reader=shared_reader(readers), seconds=read_seconds
     )
-    result = await in_one_transaction(
-        db,
-        lambda session: imports.apply_calendar(
-            session=session, principal=principal, data=data, calendar=calendar
-        ),
-    )
-    if result.removed or result.updated:
-        await offer_freed_units(db, [data.listing_id])
-    return result
+
+    async def applied() -> ImportResult:
+        # Blocks take nights as bookings do: in one of the listing's turns (listing_gate.py),
+        # not the reading of the calendar before.
+        result = await in_one_transaction(
+            db,
+            lambda session: imports.apply_calendar(
+                session=session, principal=principal, data=data, calendar=calendar
+            ),
+        )
+        if result.removed or result.updated:
+            await offer_freed_units(db, [data.listing_id])
+        return result
+
+    return await in_listing_turn(db, data.listing_id, applied)
 
 
 async def create_blackout(

@@ -15,6 +15,7 @@ import uuid
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -27,6 +28,13 @@ from bookwell.core.errors import ServiceUnavailable
 T = TypeVar("T")
 
 BUSY_REASON = "listing_busy"
+
+# The turns this task holds (gate, listing): a flow that runs inside another's turn (a
+# cancellation offering the units it freed to the waitlist) uses that turn, never waits
+# for a second one of its own listing, which with one turn a listing would never come.
+_held: ContextVar[frozenset[tuple[int, uuid.UUID]]] = ContextVar(
+    "listing_turns_held", default=frozenset()
+)
 
 
 @dataclass
@@ -44,7 +52,13 @@ class ListingGate:
     @asynccontextmanager
     async def turn(self, listing_id: uuid.UUID) -> AsyncIterator[None]:
         """Run the body as one of the listing's `per_listing` writers, or raise
-        ServiceUnavailable after waiting `wait_seconds` for a turn."""
+        ServiceUnavailable after waiting `wait_seconds` for a turn. Reentrant: inside a
+        turn of the same listing the body runs in that turn."""
+        key = (id(self), listing_id)
+        held = _held.get()
+        if key in held:
+            yield
+            return
         turns = self._turns.get(listing_id)
         if turns is None:
             turns = self._turns[listing_id] = _Turns(asyncio.Semaphore(self.per_listing))
@@ -55,9 +69,11 @@ class ListingGate:
                     await turns.semaphore.acquire()
             except TimeoutError:
                 raise ServiceUnavailable(BUSY_REASON) from None
+            token = _held.set(held | {key})
             try:
                 yield
             finally:
+                _held.reset(token)
                 turns.semaphore.release()
         finally:
             turns.users -= 1

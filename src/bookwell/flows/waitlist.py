@@ -3,9 +3,11 @@ them to the waitlist once the release has committed."""
 
 import logging
 import uuid
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
+from typing import TypeVar
 
 from bookwell.core.db import Database
+from bookwell.flows.listing_gate import in_listing_turn
 from bookwell.flows.transaction import Work, in_one_transaction
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.waitlist import waitlist
@@ -15,6 +17,8 @@ from bookwell.services.waitlist.waitlist import Left
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
 
 async def offer_freed_units(db: Database, listing_ids: Iterable[uuid.UUID]) -> int:
     """Offer freed units on these listings to their waitlists, one transaction per listing;
@@ -23,19 +27,23 @@ async def offer_freed_units(db: Database, listing_ids: Iterable[uuid.UUID]) -> i
     Runs after the transaction that freed the units has committed (services/waitlist/
     waitlist.py says why). A failure here must not fail the change that already succeeded:
     it is logged, and the next release, expiry or sweep on the listing offers the units
-    again."""
+    again (a listing too busy for a turn too: flows/listing_gate.py)."""
     offered = 0
     for listing_id in dict.fromkeys(listing_ids):
         try:
-            offers = await in_one_transaction(
-                db,
-                _offering(listing_id),
+            # An offer places holds: in one of the listing's turns, as a booking.
+            offers = await in_listing_turn(
+                db, listing_id, _in_a_transaction(db, _offering(listing_id))
             )
         except Exception:
             log.exception("offering freed units of listing %s failed", listing_id)
             continue
         offered += len(offers)
     return offered
+
+
+def _in_a_transaction(db: Database, work: Work[T]) -> Callable[[], Awaitable[T]]:
+    return lambda: in_one_transaction(db, work)
 
 
 def _offering(listing_id: uuid.UUID) -> Work[list[WaitlistEntryRecord]]:

@@ -95,7 +95,8 @@ class Metrics:
         self.unavailable = Counter(
             "bookwell_service_unavailable",
             "Requests answered 503 SERVICE_UNAVAILABLE, by reason (pool_timeout, "
-            "database_down, statement_timeout, lock_timeout, overloaded, shutting_down).",
+            "database_down, statement_timeout, lock_timeout, listing_busy, overloaded, "
+            "shutting_down).",
             ["reason"],
             registry=registry,
         )

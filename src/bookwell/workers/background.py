@@ -12,7 +12,7 @@ from typing import Any
 import dramatiq
 
 from bookwell.core.config import Settings
-from bookwell.core.db import Database, connect
+from bookwell.core.db import Database, Timeouts, connect
 from bookwell.core.pg_listen import Listener
 from bookwell.mail import build_mailer
 from bookwell.workers.actors import Actors, declare_actors
@@ -85,6 +85,7 @@ class BackgroundWork:
             pool_size=2,
             max_overflow=2,
             statement_cache_size=self.settings.db_statement_cache_size,
+            timeouts=Timeouts.for_background(self.settings),
         )
         started.push_async_callback(self._db.dispose)
         if self._relay:

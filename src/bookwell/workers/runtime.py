@@ -5,7 +5,7 @@ from dramatiq import Middleware
 from dramatiq.asyncio import get_event_loop_thread
 
 from bookwell.core.config import Settings
-from bookwell.core.db import Database, connect
+from bookwell.core.db import Database, Timeouts, connect
 from bookwell.mail import Mailer, build_mailer
 
 
@@ -26,6 +26,7 @@ class WorkerRuntime:
                 pool_size=threads,
                 max_overflow=threads,
                 statement_cache_size=self.settings.db_statement_cache_size,
+                timeouts=Timeouts.for_background(self.settings),
             )
         return self._db
 

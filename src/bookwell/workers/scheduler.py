@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from bookwell.core.config import Settings
-from bookwell.core.db import Database, connect
+from bookwell.core.db import Database, Timeouts, connect
 from bookwell.flows import outcomes, upkeep, webhooks
 from bookwell.services.payments.provider import PaymentProvider
 from bookwell.workers.leader import Leader
@@ -159,7 +159,13 @@ async def run_scheduler(
     direct = None
     if direct_url != in_use:
         cache = settings.db_statement_cache_size
-        direct = connect(direct_url, pool_size=1, max_overflow=1, statement_cache_size=cache)
+        direct = connect(
+            direct_url,
+            pool_size=1,
+            max_overflow=1,
+            statement_cache_size=cache,
+            timeouts=Timeouts.for_background(settings),
+        )
     leader = Leader((direct or db).engine)
     retry = min(LEADERSHIP_RETRY_SECONDS, settings.scheduler_tick_seconds)
     try:
