@@ -85,6 +85,7 @@ class Query(WebhookQueries, ListingControlQueries):
     )
     availability: Availability = strawberry.field(
         resolver=listing_resolvers.availability,
+        metadata=costs(items=stay_nights),  # its `nights` list is as long as the window
         description="Whether `quantity` units of one listing are free on every night of "
         "[startDate, endDate); NOT_FOUND for an unknown listing.",
     )
@@ -368,7 +369,9 @@ class Subscription:
     availability_changed = strawberry.subscription(
         resolver=subscription_resolvers.availability_changed,
         # Each change answers the window's availability again: a long window weighs more.
-        metadata=costs(weight=lambda arguments: 1 + stay_nights(arguments) // 30),
+        metadata=costs(
+            weight=lambda arguments: 1 + stay_nights(arguments) // 30, items=stay_nights
+        ),
         description="The listing's availability again each time a reservation change on it "
         "commits, made through any API process. With startDate and endDate: only changes "
         "that touch those nights, answered for that window (also after a reconnect that may "

@@ -7,6 +7,7 @@ from uuid import UUID
 import strawberry
 from graphql.pyutils import AwaitableOrValue
 
+from bookwell.core.errors import InputErrors
 from bookwell.core.ids import global_id
 from bookwell.core.pagination import (
     DEFAULT_NESTED_RESERVATIONS,
@@ -46,6 +47,8 @@ from bookwell.graphql.shared.errors import UserError
 from bookwell.graphql.shared.money import Money
 from bookwell.graphql.shared.node import Node
 from bookwell.graphql.shared.pagination import After, Before, Connection, First, Last
+from bookwell.services.booking import stay_quotes
+from bookwell.services.booking.guests import checked_guests
 from bookwell.services.listings import pricing as pricing_service
 from bookwell.services.listings.records import ListingRecord
 from bookwell.services.listings.stays import check_quantity, stay
@@ -185,7 +188,8 @@ class Listing(Node, NoShowPolicyField, HostControlFields):
     @strawberry.field(
         description="Whether `quantity` units are free on every night of [startDate, endDate) "
         "(STAY listings; slot listings: Query.searchSlots).",
-        metadata=prefetched_as(_availability_key),
+        # Its `nights` list is as long as [startDate, endDate).
+        metadata=prefetched_as(_availability_key) | costs(items=stay_nights),
         graphql_type=Availability,
     )
     def availability(
@@ -291,9 +295,24 @@ class Listing(Node, NoShowPolicyField, HostControlFields):
                 "Nothing is reserved: the code may be used up by the time you book."
             ),
         ] = None,
+        adults: Annotated[
+            int | None,
+            strawberry.argument(
+                description="Adults staying (1 to 1000), as createReservation takes them: a "
+                "PER_PERSON_NIGHT tax counts adults + children; null: one person per unit."
+            ),
+        ] = None,
+        children: Annotated[
+            int | None,
+            strawberry.argument(description="Children staying (0 or more); give adults too."),
+        ] = None,
     ) -> Quote:
-        booked = stay(start_date, end_date, nights)
-        check_quantity(quantity)
+        found = InputErrors()
+        booked = found.check(stay, start_date, end_date, nights)
+        found.check(check_quantity, quantity)
+        guests = found.check(checked_guests, adults, children, None)
+        found.raise_if_any()
+        assert booked is not None and guests is not None
         terms = await info.context.loaders.quote_terms.load(self.uuid)  # one read per page
         assert terms is not None  # this listing exists
         discount = None
@@ -302,8 +321,13 @@ class Listing(Node, NoShowPolicyField, HostControlFields):
                 discount = await redeem.preview(
                     session=session, listing_id=self.uuid, code=voucher_code
                 )
-        priced = pricing_service.quote_stay(terms, booked, quantity, discount=discount)
-        return Quote.of(priced.snapshot)
+        priced = pricing_service.quote_stay(
+            terms, booked, quantity, discount=discount, persons=guests.people
+        )
+        refused = stay_quotes.refusals(
+            terms, booked, quantity, units=self.units, max_guests=self.max_guests, guests=guests
+        )
+        return Quote.of(priced.snapshot, refused)
 
     @strawberry.field(
         description="Slot listings: the tables (with seats), rooms or items bookings take, in "
