@@ -6,9 +6,9 @@ cost of its selections). The size is 1 for a single object; for a connection's `
 the connection's `first` or `last` (its default page when neither is given); for a list, its
 own `first` (bookableUnits), the size it declares (`costs(size=...)`), the size its parent
 object declares from its arguments (`costs(items=...)`: an availability's nights), or the
-length of its list argument (`nodes(ids:)`), else `UNPAGED_LIST_SIZE`. The weight is 1, or what the field
-declares in its metadata (`costs(weight=...)`), possibly from its arguments: a 365-night
-quote costs as much as 365 objects. Fields skipped by @skip/@include do not count.
+length of its list argument (`nodes(ids:)`), else `UNPAGED_LIST_SIZE`. The weight is 1, or
+what the field declares in its metadata (`costs(weight=...)`), possibly from its arguments:
+a 365-night quote costs as much as 365 objects. Fields skipped by @skip/@include do not count.
 Introspection fields are free (the schema is small and static; depth and introspection have
 their own switches).
 

@@ -98,9 +98,7 @@ def check(
     `arrival_agreed`: a change of dates that keeps the arrival day, which notice and window
     were checked for when it was booked (a guest may still shorten or lengthen the stay).
     """
-    found = violations(
-        rules, start, end, now, tz, check_in=check_in, arrival_agreed=arrival_agreed
-    )
+    found = violations(rules, start, end, now, tz, check_in=check_in, arrival_agreed=arrival_agreed)
     return found[0] if found else None
 
 
