@@ -3,8 +3,10 @@ host's booking rules let the stay be booked, and each night's free units and res
 
 import uuid
 from datetime import UTC, date, datetime
+from typing import Any
 
 import strawberry
+from aiodataloader import DataLoader
 
 from bookwell.core.ids import global_id
 from bookwell.graphql.context import Info
@@ -85,7 +87,7 @@ class Availability:
     @strawberry.field(description="Each night of [startDate, endDate), in date order.")
     async def nights(self, info: Info) -> list[AvailabilityNight]:
         key = (self.listing_uuid, self.start_date, self.end_date)
-        free: list[NightFree] = await info.context.loaders.nightly_free_units.load(key)
+        free: list[NightFree] = await _fresh(info, info.context.loaders.nightly_free_units, key)
         terms = await self._terms(info)
         now = datetime.now(UTC)
         nights = []
@@ -110,7 +112,8 @@ class Availability:
         return nights
 
     async def _terms(self, info: Info) -> Terms:
-        found: ListingTerms | None = await info.context.loaders.quote_terms.load(self.listing_uuid)
+        loader = info.context.loaders.quote_terms
+        found: ListingTerms | None = await _fresh(info, loader, self.listing_uuid)
         assert found is not None  # the listing was read with this availability
         return found.terms
 
@@ -136,6 +139,14 @@ class Availability:
             free_units=found.free_units,
             listing_uuid=found.listing_id,
         )
+
+
+async def _fresh(info: Info, loader: DataLoader, key: Any) -> Any:
+    """The loader's answer, batched; over a websocket read anew each time: its loaders live
+    as long as the connection, and each availabilityChanged answer must see the change."""
+    if info.context.request is None:
+        loader.clear(key)
+    return await loader.load(key)
 
 
 async def load_availability(
