@@ -7,7 +7,6 @@ from uuid import UUID
 import strawberry
 from graphql.pyutils import AwaitableOrValue
 
-from bookwell.core.errors import InputErrors
 from bookwell.core.ids import global_id
 from bookwell.core.pagination import (
     DEFAULT_NESTED_RESERVATIONS,
@@ -29,6 +28,7 @@ from bookwell.graphql.listings.host_controls import HostControlFields
 from bookwell.graphql.listings.no_show_policy import NoShowPolicyField
 from bookwell.graphql.listings.photos import ListingPhoto, photos_of
 from bookwell.graphql.listings.pricing import CancellationPolicy, Quote
+from bookwell.graphql.listings.quotes import quote_listing
 from bookwell.graphql.listings.units import (
     DEFAULT_UNITS,
     MAX_UNITS_PAGE,
@@ -47,12 +47,7 @@ from bookwell.graphql.shared.errors import UserError
 from bookwell.graphql.shared.money import Money
 from bookwell.graphql.shared.node import Node
 from bookwell.graphql.shared.pagination import After, Before, Connection, First, Last
-from bookwell.services.booking import stay_quotes
-from bookwell.services.booking.guests import checked_guests
-from bookwell.services.listings import pricing as pricing_service
 from bookwell.services.listings.records import ListingRecord
-from bookwell.services.listings.stays import check_quantity, stay
-from bookwell.services.vouchers import redeem
 
 if TYPE_CHECKING:
     from bookwell.graphql.booking.types import Reservation
@@ -307,27 +302,9 @@ class Listing(Node, NoShowPolicyField, HostControlFields):
             strawberry.argument(description="Children staying (0 or more); give adults too."),
         ] = None,
     ) -> Quote:
-        found = InputErrors()
-        booked = found.check(stay, start_date, end_date, nights)
-        found.check(check_quantity, quantity)
-        guests = found.check(checked_guests, adults, children, None)
-        found.raise_if_any()
-        assert booked is not None and guests is not None
-        terms = await info.context.loaders.quote_terms.load(self.uuid)  # one read per page
-        assert terms is not None  # this listing exists
-        discount = None
-        if voucher_code:
-            async with info.context.db.read() as session:
-                discount = await redeem.preview(
-                    session=session, listing_id=self.uuid, code=voucher_code
-                )
-        priced = pricing_service.quote_stay(
-            terms, booked, quantity, discount=discount, persons=guests.people
+        return await quote_listing(
+            info, self, start_date, end_date, nights, quantity, voucher_code, adults, children
         )
-        refused = stay_quotes.refusals(
-            terms, booked, quantity, units=self.units, max_guests=self.max_guests, guests=guests
-        )
-        return Quote.of(priced.snapshot, refused)
 
     @strawberry.field(
         description="Slot listings: the tables (with seats), rooms or items bookings take, in "
