@@ -10,12 +10,16 @@ from aiodataloader import DataLoader
 
 from bookwell.core.ids import global_id
 from bookwell.graphql.context import Info
+from bookwell.graphql.limits.cost import costs, stay_nights
 from bookwell.graphql.shared.errors import UserError
 from bookwell.services.listings import availability as availability_service
 from bookwell.services.listings import booking_rules
 from bookwell.services.listings.availability import NightFree
 from bookwell.services.listings.pricing import ListingTerms, Terms
 from bookwell.services.listings.stays import check_quantity, stay
+
+# Fields answering an Availability: its `nights` list is as long as their window.
+AVAILABILITY_COST = costs(items=stay_nights)
 
 
 def availability_key(start_date: date, end_date: date, quantity: int) -> tuple[date, date, int]:

@@ -20,6 +20,7 @@ from bookwell.graphql.context import Info
 from bookwell.graphql.engine.execution import prefetched_as
 from bookwell.graphql.limits.cost import costs, stay_nights
 from bookwell.graphql.listings.availability import (
+    AVAILABILITY_COST,
     Availability,
     availability_key,
     load_availability,
@@ -184,7 +185,7 @@ class Listing(Node, NoShowPolicyField, HostControlFields):
         description="Whether `quantity` units are free on every night of [startDate, endDate) "
         "(STAY listings; slot listings: Query.searchSlots).",
         # Its `nights` list is as long as [startDate, endDate).
-        metadata=prefetched_as(_availability_key) | costs(items=stay_nights),
+        metadata=prefetched_as(_availability_key) | AVAILABILITY_COST,
         graphql_type=Availability,
     )
     def availability(
