@@ -123,9 +123,11 @@ class Subscriber:
                 continue
             return message
 
-    async def subscribe(self, listing_id: uuid.UUID | str, id: str = "1", **window: Any) -> None:
+    async def subscribe(
+        self, listing_id: uuid.UUID | str, id: str = "1", query: str = SUBSCRIBE, **window: Any
+    ) -> None:
         variables = {"listingId": str(listing_id), **window}
-        payload = {"query": SUBSCRIBE, "variables": variables}
+        payload = {"query": query, "variables": variables}
         await self.ws.send(json.dumps({"id": id, "type": "subscribe", "payload": payload}))
 
     async def next_availability(self) -> dict[str, Any]:
@@ -351,6 +353,24 @@ async def test_a_window_hears_only_changes_that_touch_it(server, db, host, guest
             "freeUnits": 1,
             "available": True,
         }
+
+
+async def test_each_answer_reads_the_nights_anew(server, db, host, guest_token):
+    """A websocket's dataloaders live as long as it: Availability.nights and bookable must
+    not answer from the first event's cache."""
+    listing_id = await make_listing(db, host, units=2, **MANY_HOLDS)
+    nights = SUBSCRIBE.replace("available\n", "available bookable nights { freeUnits }\n")
+    assert nights != SUBSCRIBE
+    async with subscriber(server) as client:
+        await client.subscribe(listing_id, query=nights, startDate=day(20), endDate=day(23))
+        await until(lambda: server.subscribers() == 1)
+        assert (await server.book(guest_token, listing_id, day(20), nights=1))["errors"] == []
+        first = await client.next_availability()
+        assert [n["freeUnits"] for n in first["nights"]] == [1, 2, 2]
+        assert (await server.book(guest_token, listing_id, day(21), nights=2))["errors"] == []
+        second = await client.next_availability()
+        assert [n["freeUnits"] for n in second["nights"]] == [1, 1, 1]
+        assert (second["freeUnits"], second["bookable"]) == (1, True)
 
 
 async def test_other_listings_changes_are_not_sent(server, db, host, guest_token):

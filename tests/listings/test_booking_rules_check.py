@@ -6,7 +6,14 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 
 from bookwell.core.errors import ErrorCode
-from bookwell.services.listings.booking_rules import BookingRules, Rules, Season, check
+from bookwell.services.listings.booking_rules import (
+    BookingRules,
+    Rules,
+    Season,
+    check,
+    day_rules,
+    violations,
+)
 
 NOW = datetime(2031, 1, 6, 12, tzinfo=UTC)  # a Monday, noon in UTC
 MONDAY = date(2031, 1, 6)
@@ -98,3 +105,51 @@ def test_an_agreed_arrival_is_not_held_to_notice_and_window_again():
     shorter = check(rules, days(1), days(2), NOW, "UTC", arrival_agreed=True)
     assert shorter is not None and shorter.rule == "minNights"
     assert check(rules, days(1), days(3), NOW, "UTC").rule == "minNoticeHours"
+
+
+def test_violations_lists_every_rule_broken_in_the_order_check_tries_them():
+    rules = BookingRules(
+        Rules(
+            min_notice_hours=48,
+            min_nights=3,
+            arrival_weekdays=frozenset({6}),
+            departure_weekdays=frozenset({6}),
+        )
+    )
+    found = violations(rules, days(1), days(2), NOW, "UTC")  # Tuesday to Wednesday
+    assert [v.rule for v in found] == [
+        "minNoticeHours",
+        "minNights",
+        "arrivalWeekdays",
+        "departureWeekdays",
+    ]
+    assert check(rules, days(1), days(2), NOW, "UTC") == found[0]
+    assert violations(rules, days(5), days(12), NOW, "UTC") == []  # Saturday to Saturday
+
+
+def test_a_day_shows_the_rules_for_an_arrival_on_it():
+    summer = Season("Summer", days(10), days(20), Rules(min_nights=7, arrival_weekdays=None))
+    rules = BookingRules(
+        Rules(
+            min_nights=2,
+            max_nights=14,
+            min_notice_hours=30,
+            booking_window_days=30,
+            arrival_weekdays=frozenset({6}),
+            departure_weekdays=frozenset({6, 7}),
+        ),
+        (summer,),
+    )
+
+    def day(n: int) -> tuple[bool, bool, int | None]:
+        found = day_rules(rules, days(n), NOW, "UTC", check_in=time(15))
+        assert found.max_nights == 14
+        return found.closed_to_arrival, found.closed_to_departure, found.min_nights
+
+    assert day(-1) == (True, False, 2)  # Sunday, past
+    assert day(1) == (True, True, 2)  # a Tuesday, 27 hours ahead: inside the notice
+    assert day(5) == (False, False, 2)  # a Saturday
+    assert day(6) == (True, False, 2)  # a Sunday: departure only
+    assert day(12) == (False, False, 7)  # a Saturday in Summer: its minimum
+    assert day(13) == (True, False, 7)  # a Sunday in Summer: arrivals as the listing's
+    assert day(33) == (True, False, 2)  # a Saturday beyond the 30 days' window

@@ -26,7 +26,7 @@ from bookwell.services.calendar import blackouts as blackouts_service
 from bookwell.services.calendar.blackouts import BlackoutRecord
 from bookwell.services.listings import availability, booking_rules_store, listings, photos, pricing
 from bookwell.services.listings import terms as listing_terms
-from bookwell.services.listings.availability import Availability
+from bookwell.services.listings.availability import Availability, NightFree
 from bookwell.services.listings.booking_rules_store import BookingRuleRecord
 from bookwell.services.listings.pricing import ListingTerms
 from bookwell.services.listings.records import (
@@ -55,6 +55,8 @@ R = TypeVar("R", bound=HasId)
 
 # (listing id, start, end, quantity)
 AvailabilityKey = tuple[uuid.UUID, date, date, int]
+# (listing id, first night, check-out day)
+NightsKey = tuple[uuid.UUID, date, date]
 # (listing id, at most this many units, after this position)
 UnitsKey = tuple[uuid.UUID, int, int]
 # (listing id, which page of its reservations or reviews)
@@ -91,6 +93,10 @@ class Loaders:
     @cached_property
     def availability(self) -> DataLoader:
         return DataLoader(self._availability)
+
+    @cached_property
+    def nightly_free_units(self) -> DataLoader:
+        return DataLoader(self._nightly_free_units)
 
     @cached_property
     def newest_reservations(self) -> DataLoader:
@@ -230,6 +236,19 @@ class Loaders:
             )
             for position, key in members:
                 answers[position] = found.get(key[0])
+        return answers
+
+    async def _nightly_free_units(self, keys: Sequence[NightsKey]) -> list[list[NightFree]]:
+        """One query per range asked, for all listings asking it."""
+        answers: list[list[NightFree]] = [[] for _ in keys]
+        for (start, end), members in _grouped(keys, lambda k: k[1:]).items():
+            found = await self._read(
+                availability.free_units_by_night,
+                listing_ids=[key[0] for _, key in members],
+                stay=Stay(start, end),
+            )
+            for position, key in members:
+                answers[position] = found.get(key[0], [])
         return answers
 
     async def _newest_reservations(self, keys: Sequence[PageKey]) -> list[Page[ReservationRecord]]:

@@ -29,7 +29,7 @@ from bookwell.graphql.customers import resolvers as customer_resolvers
 from bookwell.graphql.customers.types import Customer
 from bookwell.graphql.engine.execution import ExecutionContext, HiddenSuggestions
 from bookwell.graphql.extensions import build_extensions
-from bookwell.graphql.limits.cost import costs, stay_nights
+from bookwell.graphql.limits.cost import costs
 from bookwell.graphql.limits.rate_limiting import RateLimited
 from bookwell.graphql.listings import manage as listing_management
 from bookwell.graphql.listings import photos as listing_photos
@@ -85,6 +85,7 @@ class Query(WebhookQueries, ListingControlQueries):
     )
     availability: Availability = strawberry.field(
         resolver=listing_resolvers.availability,
+        metadata=listing_resolvers.AVAILABILITY_COST,
         description="Whether `quantity` units of one listing are free on every night of "
         "[startDate, endDate); NOT_FOUND for an unknown listing.",
     )
@@ -367,8 +368,7 @@ class Mutation(WebhookMutations, ListingControlMutations):
 class Subscription:
     availability_changed = strawberry.subscription(
         resolver=subscription_resolvers.availability_changed,
-        # Each change answers the window's availability again: a long window weighs more.
-        metadata=costs(weight=lambda arguments: 1 + stay_nights(arguments) // 30),
+        metadata=subscription_resolvers.CHANGES_COST,
         description="The listing's availability again each time a reservation change on it "
         "commits, made through any API process. With startDate and endDate: only changes "
         "that touch those nights, answered for that window (also after a reconnect that may "

@@ -4,10 +4,11 @@ when that exceeds the limit.
 Cost of a field: 0 for scalars and enums; for an object, its size times (its weight + the
 cost of its selections). The size is 1 for a single object; for a connection's `edges`,
 the connection's `first` or `last` (its default page when neither is given); for a list, its
-own `first` (bookableUnits), the size it declares (`costs(size=...)`), or the length of its
-list argument (`nodes(ids:)`), else `UNPAGED_LIST_SIZE`. The weight is 1, or what the field
-declares in its metadata (`costs(weight=...)`), possibly from its arguments: a 365-night
-quote costs as much as 365 objects. Fields skipped by @skip/@include do not count.
+own `first` (bookableUnits), the size it declares (`costs(size=...)`), the size its parent
+object declares from its arguments (`costs(items=...)`: an availability's nights), or the
+length of its list argument (`nodes(ids:)`), else `UNPAGED_LIST_SIZE`. The weight is 1, or
+what the field declares in its metadata (`costs(weight=...)`), possibly from its arguments:
+a 365-night quote costs as much as 365 objects. Fields skipped by @skip/@include do not count.
 Introspection fields are free (the schema is small and static; depth and introspection have
 their own switches).
 
@@ -93,6 +94,9 @@ class Costs:
     size: int | None = None  # lists: how many items they may hold, when no argument says
     default_page: int | None = None  # lists paged by `first`: their default and largest
     largest_page: int | None = None
+    # A single object whose lists are as long as its arguments say (Availability.nights:
+    # its field's [startDate, endDate)); they take it as their size.
+    items: Weight | None = None
 
 
 def costs(
@@ -100,10 +104,12 @@ def costs(
     size: int | None = None,
     default_page: int | None = None,
     largest_page: int | None = None,
+    items: Weight | None = None,
 ) -> dict[str, Costs]:
     """Field metadata: what one object of this field costs (`weight`, as many objects as
-    the work it takes), and for a list how long it may be."""
-    return {COSTS: Costs(weight, size, default_page, largest_page)}
+    the work it takes), for a list how long it may be, and for a single object how long
+    the lists below it are (`items`)."""
+    return {COSTS: Costs(weight, size, default_page, largest_page, items)}
 
 
 def stay_nights(arguments: dict[str, Any]) -> int:
@@ -224,6 +230,8 @@ class CostEstimator:
         else:
             size = 1
             child_page = own_page  # a connection: its `edges` list is `first` long
+            if declared is not None and declared.items is not None:
+                child_page = max(declared.items(self._arguments(field, node)), 1)
         children = self.selection_cost(node.selection_set, named, child_page, visiting)
         return size * (self._weight(declared, field, node) + children)
 

@@ -1,12 +1,14 @@
 """Prices as guests and hosts see them: rules, quotes, and a booking's price snapshot."""
 
 import uuid
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import strawberry
 
+from bookwell.core.errors import DomainError
 from bookwell.core.ids import global_id
 from bookwell.graphql.shared.errors import UserError
 from bookwell.graphql.shared.money import Money
@@ -109,9 +111,23 @@ class Quote:
     cancellation_policy: CancellationPolicy = strawberry.field(
         description="What cancelling a booking at this price refunds."
     )
+    bookable: bool = strawberry.field(
+        default=True,
+        description="Listing.quote: whether the host's terms let this stay be booked now "
+        "(`violations` is empty): not in the past, within the units and maxGuests, and every "
+        "booking rule kept. Whether the units are still free is Listing.availability's "
+        "answer. A reservation's price: true.",
+    )
+    violations: list[UserError] = strawberry.field(
+        default_factory=list,
+        description="Listing.quote: each reason createReservation would refuse this stay now, "
+        "with the code it would answer: RULE_VIOLATED naming the rule in `field` (such as "
+        '["minNights"]) and `message`, TOO_MANY_GUESTS, INVALID_DATES (a past start) or '
+        "INVALID_INPUT (more units than the listing has). Empty when `bookable`.",
+    )
 
     @classmethod
-    def of(cls, snapshot: dict[str, Any]) -> "Quote":
+    def of(cls, snapshot: dict[str, Any], refusals: Sequence[DomainError] = ()) -> "Quote":
         currency = snapshot["currency"]
         policy = snapshot["policy"]
         return cls(
@@ -135,6 +151,8 @@ class Quote:
                 free_cancellation_days=policy["freeCancellationDays"],
                 late_refund_percent=policy["lateRefundPercent"],
             ),
+            bookable=not refusals,
+            violations=[UserError.from_domain(error) for error in refusals],
         )
 
 

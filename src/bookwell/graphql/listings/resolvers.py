@@ -7,6 +7,9 @@ from bookwell.core.errors import DomainError, not_found
 from bookwell.core.pagination import page_request
 from bookwell.flows import listings as listing_flows
 from bookwell.graphql.context import Info
+
+# Query.availability's cost (graphql/schema.py), beside its resolver.
+from bookwell.graphql.listings.availability import AVAILABILITY_COST as AVAILABILITY_COST
 from bookwell.graphql.listings.booking_rules import checked_booking_rules
 from bookwell.graphql.listings.inputs import CreateListingInput, ListingFilter, listing_criteria
 from bookwell.graphql.listings.prefetch import listing_edges_as_json, prefetch_listings, selected

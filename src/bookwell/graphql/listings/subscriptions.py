@@ -20,12 +20,17 @@ from graphql import GraphQLError
 from bookwell.core.errors import DomainError, ErrorCode, not_found
 from bookwell.core.pg_listen import Listener
 from bookwell.graphql.context import Info
+from bookwell.graphql.limits.cost import costs, stay_nights
 from bookwell.graphql.listings.types import Availability, availability_key
 from bookwell.graphql.shared.common import parse_uuid, public_read
 from bookwell.graphql.shared.errors import PublicError
 from bookwell.services.listings import availability as availability_service
 from bookwell.services.listings import listings
 from bookwell.services.listings.stays import Stay, check_quantity
+
+# Each change answers the window's availability again: a long window weighs more, and its
+# `nights` list is as long as the window.
+CHANGES_COST = costs(weight=lambda arguments: 1 + stay_nights(arguments) // 30, items=stay_nights)
 
 log = logging.getLogger(__name__)
 

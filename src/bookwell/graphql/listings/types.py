@@ -20,6 +20,7 @@ from bookwell.graphql.context import Info
 from bookwell.graphql.engine.execution import prefetched_as
 from bookwell.graphql.limits.cost import costs, stay_nights
 from bookwell.graphql.listings.availability import (
+    AVAILABILITY_COST,
     Availability,
     availability_key,
     load_availability,
@@ -28,6 +29,7 @@ from bookwell.graphql.listings.host_controls import HostControlFields
 from bookwell.graphql.listings.no_show_policy import NoShowPolicyField
 from bookwell.graphql.listings.photos import ListingPhoto, photos_of
 from bookwell.graphql.listings.pricing import CancellationPolicy, Quote
+from bookwell.graphql.listings.quotes import quote_listing
 from bookwell.graphql.listings.units import (
     DEFAULT_UNITS,
     MAX_UNITS_PAGE,
@@ -46,10 +48,7 @@ from bookwell.graphql.shared.errors import UserError
 from bookwell.graphql.shared.money import Money
 from bookwell.graphql.shared.node import Node
 from bookwell.graphql.shared.pagination import After, Before, Connection, First, Last
-from bookwell.services.listings import pricing as pricing_service
 from bookwell.services.listings.records import ListingRecord
-from bookwell.services.listings.stays import check_quantity, stay
-from bookwell.services.vouchers import redeem
 
 if TYPE_CHECKING:
     from bookwell.graphql.booking.types import Reservation
@@ -185,7 +184,8 @@ class Listing(Node, NoShowPolicyField, HostControlFields):
     @strawberry.field(
         description="Whether `quantity` units are free on every night of [startDate, endDate) "
         "(STAY listings; slot listings: Query.searchSlots).",
-        metadata=prefetched_as(_availability_key),
+        # Its `nights` list is as long as [startDate, endDate).
+        metadata=prefetched_as(_availability_key) | AVAILABILITY_COST,
         graphql_type=Availability,
     )
     def availability(
@@ -291,19 +291,21 @@ class Listing(Node, NoShowPolicyField, HostControlFields):
                 "Nothing is reserved: the code may be used up by the time you book."
             ),
         ] = None,
+        adults: Annotated[
+            int | None,
+            strawberry.argument(
+                description="Adults staying (1 to 1000), as createReservation takes them: a "
+                "PER_PERSON_NIGHT tax counts adults + children; null: one person per unit."
+            ),
+        ] = None,
+        children: Annotated[
+            int | None,
+            strawberry.argument(description="Children staying (0 or more); give adults too."),
+        ] = None,
     ) -> Quote:
-        booked = stay(start_date, end_date, nights)
-        check_quantity(quantity)
-        terms = await info.context.loaders.quote_terms.load(self.uuid)  # one read per page
-        assert terms is not None  # this listing exists
-        discount = None
-        if voucher_code:
-            async with info.context.db.read() as session:
-                discount = await redeem.preview(
-                    session=session, listing_id=self.uuid, code=voucher_code
-                )
-        priced = pricing_service.quote_stay(terms, booked, quantity, discount=discount)
-        return Quote.of(priced.snapshot)
+        return await quote_listing(
+            info, self, start_date, end_date, nights, quantity, voucher_code, adults, children
+        )
 
     @strawberry.field(
         description="Slot listings: the tables (with seats), rooms or items bookings take, in "

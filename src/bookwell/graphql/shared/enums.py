@@ -150,7 +150,8 @@ describe_enum(
     values={
         "PERCENT": "`rate` percent of the price (nights and fees, after any discount).",
         "PER_PERSON_NIGHT": "`amount` per person and night, such as a tourist tax; the "
-        "persons are one per unit booked until bookings carry a guest count.",
+        "persons are the booking's (or quote's) adults + children, one per unit booked when "
+        "they are not given.",
     },
 )
 VoucherKind = models.VoucherKind

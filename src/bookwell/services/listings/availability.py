@@ -4,10 +4,23 @@ import functools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, Select, and_, bindparam, cast, exists, func, select
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    DateTime,
+    Select,
+    and_,
+    bindparam,
+    cast,
+    exists,
+    func,
+    select,
+    text,
+    true,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.core.pagination import Page, PageRequest, PageShape, page_of
@@ -82,6 +95,56 @@ async def availability(
         )
         for listing_id, (free, timezone) in found.items()
     }
+
+
+@dataclass(frozen=True, slots=True)
+class NightFree:
+    night: date
+    free_units: int
+
+
+def _nightly_free_statement() -> Select[*tuple[Any, ...]]:
+    days = (
+        func.generate_series(
+            cast(bindparam("start", type_=Date), DateTime),
+            cast(bindparam("last", type_=Date), DateTime),
+            text("interval '1 day'"),
+        )
+        .table_valued("day")
+        .render_derived()
+    )
+    night = cast(days.c.day, Date)
+    taken = ListingNight.units - ListingNight.booked
+    return (
+        select(
+            Listing.id,
+            night.label("night"),
+            func.least(Listing.units, func.coalesce(taken, Listing.units)).label("free"),
+        )
+        .select_from(Listing)
+        .join(days, true())
+        .outerjoin(
+            ListingNight, and_(ListingNight.listing_id == Listing.id, ListingNight.night == night)
+        )
+        .where(one_of(Listing.id, "ids"))
+        .order_by(Listing.id, night)
+    )
+
+
+NIGHTLY_FREE = _nightly_free_statement()
+
+
+async def free_units_by_night(
+    *, session: AsyncSession, listing_ids: Sequence[uuid.UUID], stay: Stay
+) -> dict[uuid.UUID, list[NightFree]]:
+    """For each existing listing: the units free on each night of the stay, in date order
+    (FREE_UNITS' answer is the fewest of them)."""
+    last = stay.end - timedelta(days=1)
+    parameters = {"ids": list(listing_ids), "start": stay.start, "last": last}
+    found: dict[uuid.UUID, list[NightFree]] = {}
+    for row in await session.execute(NIGHTLY_FREE, parameters):
+        found.setdefault(row.id, []).append(NightFree(row.night, row.free))
+    return found
 
 
 def has_room() -> ColumnElement[bool]:

@@ -98,6 +98,22 @@ def check(
     `arrival_agreed`: a change of dates that keeps the arrival day, which notice and window
     were checked for when it was booked (a guest may still shorten or lengthen the stay).
     """
+    found = violations(rules, start, end, now, tz, check_in=check_in, arrival_agreed=arrival_agreed)
+    return found[0] if found else None
+
+
+def violations(
+    rules: BookingRules,
+    start: date | datetime,
+    end: date | datetime,
+    now: datetime,
+    tz: str,
+    *,
+    check_in: time = time(0),
+    arrival_agreed: bool = False,
+) -> list[Violation]:
+    """Every rule that booking [start, end) now breaks, in the order `check` tries them
+    (notice, window, nights, weekdays): a quote shows them all, a booking refuses the first."""
     zone = ZoneInfo(tz)
     stay = not isinstance(start, datetime)
     if isinstance(start, datetime):
@@ -108,16 +124,16 @@ def check(
         arrival = start
     effective, seasons = rules.on(arrival)
     where = f" (season {', '.join(seasons)})" if seasons else ""
-    found = None
+    found = []
     if not arrival_agreed:
-        found = _notice_and_window(effective, starts_at, arrival, now, zone)
-    if found is None and stay:
+        found += _notice_and_window(effective, starts_at, arrival, now, zone)
+    if stay:
         assert isinstance(end, date) and not isinstance(end, datetime)
-        found = _nights_and_weekdays(effective, arrival, end)
-    if found is None:
-        return None
-    rule, sentence = found
-    return Violation(rule, f"{sentence} (the listing's {rule} rule{where}).")
+        found += _nights_and_weekdays(effective, arrival, end)
+    return [
+        Violation(rule, f"{sentence} (the listing's {rule} rule{where}).")
+        for rule, sentence in found
+    ]
 
 
 def refuse_if_broken(
@@ -139,29 +155,67 @@ def refuse_if_broken(
 
 def _notice_and_window(
     rules: Rules, starts_at: datetime, arrival: date, now: datetime, zone: ZoneInfo
-) -> tuple[str, str] | None:
+) -> list[tuple[str, str]]:
+    found = []
     hours = rules.min_notice_hours
     if hours is not None and starts_at - now < timedelta(hours=hours):
-        return "minNoticeHours", f"Book at least {hours} hour(s) before the start"
+        found.append(("minNoticeHours", f"Book at least {hours} hour(s) before the start"))
     days = rules.booking_window_days
     if days is not None and (arrival - now.astimezone(zone).date()).days > days:
-        return "bookingWindowDays", f"Bookings open at most {days} day(s) ahead"
-    return None
+        found.append(("bookingWindowDays", f"Bookings open at most {days} day(s) ahead"))
+    return found
 
 
-def _nights_and_weekdays(rules: Rules, arrival: date, end: date) -> tuple[str, str] | None:
+def _nights_and_weekdays(rules: Rules, arrival: date, end: date) -> list[tuple[str, str]]:
+    found = []
     nights = (end - arrival).days
     if rules.min_nights is not None and nights < rules.min_nights:
-        return "minNights", f"A stay arriving {arrival} has at least {rules.min_nights} night(s)"
+        sentence = f"A stay arriving {arrival} has at least {rules.min_nights} night(s)"
+        found.append(("minNights", sentence))
     if rules.max_nights is not None and nights > rules.max_nights:
-        return "maxNights", f"A stay arriving {arrival} has at most {rules.max_nights} night(s)"
+        sentence = f"A stay arriving {arrival} has at most {rules.max_nights} night(s)"
+        found.append(("maxNights", sentence))
     if rules.arrival_weekdays is not None and arrival.isoweekday() not in rules.arrival_weekdays:
         allowed = _days(rules.arrival_weekdays)
-        return "arrivalWeekdays", f"Stays arrive only on {allowed}, not on {_days([arrival])}"
+        sentence = f"Stays arrive only on {allowed}, not on {_days([arrival])}"
+        found.append(("arrivalWeekdays", sentence))
     if rules.departure_weekdays is not None and end.isoweekday() not in rules.departure_weekdays:
         allowed = _days(rules.departure_weekdays)
-        return "departureWeekdays", f"Stays end only on {allowed}, not on {_days([end])}"
-    return None
+        sentence = f"Stays end only on {allowed}, not on {_days([end])}"
+        found.append(("departureWeekdays", sentence))
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Day:
+    """A day of a calendar under the rules for arrivals on it (its season's, else the
+    listing's), as channel managers show restrictions: per day, not per stay."""
+
+    closed_to_arrival: bool  # in the past, inside the notice, beyond the window, or the weekday
+    closed_to_departure: bool  # the departure weekdays leave it out
+    min_nights: int | None
+    max_nights: int | None
+
+
+def day_rules(
+    rules: BookingRules, day: date, now: datetime, tz: str, *, check_in: time = time(0)
+) -> Day:
+    zone = ZoneInfo(tz)
+    effective, _ = rules.on(day)
+    starts_at = datetime.combine(day, check_in, zone)
+    arrivals = effective.arrival_weekdays
+    departures = effective.departure_weekdays
+    closed_to_arrival = (
+        day < now.astimezone(zone).date()
+        or bool(_notice_and_window(effective, starts_at, day, now, zone))
+        or (arrivals is not None and day.isoweekday() not in arrivals)
+    )
+    return Day(
+        closed_to_arrival=closed_to_arrival,
+        closed_to_departure=departures is not None and day.isoweekday() not in departures,
+        min_nights=effective.min_nights,
+        max_nights=effective.max_nights,
+    )
 
 
 def _days(days: Iterable[int | date]) -> str:

@@ -196,13 +196,20 @@ async def terms_of_listings(
 
 
 def quote_stay(
-    found: ListingTerms, booked: Stay, quantity: int, *, discount: Discount | None = None
+    found: ListingTerms,
+    booked: Stay,
+    quantity: int,
+    *,
+    discount: Discount | None = None,
+    persons: int | None = None,
 ) -> Quote:
+    """`quote`, for a STAY listing only: what a hold of these nights would be priced, for
+    `persons` guests (adults + children, as place_hold counts them)."""
     if found.kind is not ListingKind.STAY:
         raise invalid(
             "listingId", f"A {found.kind.value} listing is priced per slot: see searchSlots."
         )
-    return quote(found.terms, booked, quantity, discount=discount)
+    return quote(found.terms, booked, quantity, discount=discount, persons=persons)
 
 
 def archived_error() -> DomainError:
