@@ -1,7 +1,6 @@
 """Time-slot listings through the API: tables, rooms, DST days, and the race for a last table."""
 
 import asyncio
-import time as clock
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -196,7 +195,6 @@ async def test_hundred_simultaneous_bookings_of_the_last_table(client, db, host_
     starts = [at(19), at(20)]
     deadlocks_before = await deadlocks(db)
 
-    began = clock.perf_counter()
     answers = await asyncio.gather(
         *(
             client(
@@ -207,7 +205,6 @@ async def test_hundred_simultaneous_bookings_of_the_last_table(client, db, host_
             for n, token in enumerate(tokens)
         )
     )
-    elapsed = clock.perf_counter() - began
 
     assert [a.status for a in answers] == [200] * 100
     payloads = [a.data["bookSlot"] for a in answers]
@@ -216,8 +213,8 @@ async def test_hundred_simultaneous_bookings_of_the_last_table(client, db, host_
     assert len(booked) == 1
     assert len(refused) == 99
     assert all([e["code"] for e in p["errors"]] == ["UNAVAILABLE"] for p in refused)
-    # A deadlock costs deadlock_timeout (1 s) and an error; none may happen.
-    assert elapsed < 5, elapsed
+    # No deadlock may happen (each would cost deadlock_timeout and an error); timing goals
+    # belong in bench/, so the server's own count decides.
     await asyncio.sleep(0.6)  # statistics reach pg_stat_database within PGSTAT_MIN_INTERVAL
     assert await deadlocks(db) == deadlocks_before
     async with db.read() as session:
