@@ -60,8 +60,7 @@ class WaitlistEntry(Node):
         description="Slot listings: the end (excluded) of the window wanted; null for stays."
     )
     party_size: int | None = strawberry.field(
-        description="Slot listings: the party (a restaurant's table must seat it); null "
-        "otherwise."
+        description="Slot listings: the party (a restaurant's table must seat it); null otherwise."
     )
     adults: int | None = strawberry.field(
         description="Adults coming, as joined; carried into the offer's booking. Null: not said."

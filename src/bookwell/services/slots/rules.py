@@ -108,7 +108,9 @@ def quote_slot(
     if discount is not None:
         items.append(discount_line(discount, price))
     taxes = taxes_from_json(getattr(listing, "taxes", None) or ())
-    items.extend(tax_lines(taxes, taxable=lines_total(items), persons=persons, nights=1))
+    items.extend(
+        tax_lines(taxes, taxable=lines_total(items), persons=persons, nights=1, per_booking=True)
+    )
     total = lines_total(items)
     snapshot: dict[str, Any] = {
         "currency": listing.currency,
