@@ -14,6 +14,8 @@ from bookwell.models import ListingKind, OutboxMessage, TaxKind, VoucherKind
 from bookwell.services.listings import taxes as listing_taxes
 from bookwell.services.listings.charges import Tax
 from bookwell.services.listings.units import SlotSettings, TableSpec
+from bookwell.services.slots import slots as slot_service
+from bookwell.services.slots.slots import NewSlotBooking
 from bookwell.services.vouchers import vouchers
 from bookwell.workers.notices import notices_for
 from tests.factories import MANY_HOLDS, book_slot, in_days, make_listing, make_slot_listing
@@ -300,3 +302,25 @@ async def test_reports_and_emails_show_a_slots_taxes(client, db, host, host_toke
         assert "VAT (7%) included" in plain and "3.93" in plain
         assert "City (3 person(s))" in plain and "7.50" in plain
         assert "67.50" in plain
+
+
+async def test_a_retry_with_its_key_replays_without_a_second_voucher_use(db, host, guest):
+    space = await make_slot_listing(db, host, **MANY_HOLDS)
+    await make_voucher(db, host, "ONCE", usage_limit=1)
+    at = berlin(2031, 6, 6, 10)
+
+    async def attempt(**fields):
+        data = NewSlotBooking(space, at, voucher_code="ONCE", **fields)
+        async with db.transaction() as session:
+            return await slot_service.book_slot(
+                session=session, guest=guest, data=data, idempotency_key="k1", now=NOW
+            )
+
+    first = await attempt(adults=1)
+    again = await attempt(adults=1)
+    with pytest.raises(DomainError) as other_guests:
+        await attempt(adults=2)
+
+    assert again.id == first.id and again.total_amount == Decimal("27.00")
+    assert other_guests.value.code is ErrorCode.IDEMPOTENCY_KEY_REUSED
+    assert await reservation_count(db) == 1
