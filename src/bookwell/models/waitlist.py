@@ -26,6 +26,9 @@ class WaitlistEntry(IdMixin, Base):
             "(starts_at IS NULL AND ends_at IS NULL) OR ends_at > starts_at", name="slot_window"
         ),
         CheckConstraint("party_size IS NULL OR party_size >= 1", name="party_size_positive"),
+        # Guests (migration 0023), as on reservations: carried into the offer's booking.
+        CheckConstraint("adults BETWEEN 1 AND 1000", name="adults_range"),
+        CheckConstraint("children BETWEEN 0 AND 1000", name="children_range"),
         Index(
             "ix_waitlist_entries_waiting",
             "listing_id",
@@ -50,3 +53,6 @@ class WaitlistEntry(IdMixin, Base):
     starts_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     ends_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     party_size: Mapped[int | None] = mapped_column(Integer)
+    # Who comes (migration 0023): NULL when the entry did not say.
+    adults: Mapped[int | None] = mapped_column(Integer)
+    children: Mapped[int | None] = mapped_column(Integer)

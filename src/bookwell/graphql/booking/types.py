@@ -93,7 +93,10 @@ class Reservation(Node):
         description="Time-slot reservations: the end of [startsAt, endsAt) (excluded); null for "
         "stays."
     )
-    party_size: int | None = strawberry.field(description="Restaurants: the party seated.")
+    party_size: int | None = strawberry.field(
+        description="Slot bookings: the party (a restaurant's table seats it); adults + children "
+        "when they were given."
+    )
     adults: int | None = strawberry.field(description="Adults on the booking; null: not given.")
     children: int | None = strawberry.field(description="Children on the booking; null: not given.")
     special_requests: str | None = strawberry.field(

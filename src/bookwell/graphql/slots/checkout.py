@@ -74,6 +74,8 @@ def _new_slot_booking(input: BookSlotInput) -> slots.NewSlotBooking:
         guest_name=input.guest_name,
         idempotency_key=input.idempotency_key,
         special_requests=input.special_requests,
+        adults=input.adults,
+        children=input.children,
     )
     found.check(
         check_checkout_input,
@@ -91,5 +93,8 @@ def _new_slot_booking(input: BookSlotInput) -> slots.NewSlotBooking:
         quantity=input.quantity,
         guest_name=input.guest_name,
         special_requests=input.special_requests,
+        adults=input.adults,
+        children=input.children,
+        voucher_code=input.voucher_code,
         unit_id=unit_id,
     )

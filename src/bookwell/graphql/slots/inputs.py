@@ -20,7 +20,24 @@ class BookSlotInput:
         "number of slots after startsAt.",
     )
     party_size: int | None = strawberry.field(
-        default=None, description="Required for restaurants: the table must seat the party."
+        default=None,
+        description="The party: required for restaurants (the table must seat it) unless "
+        "adults are given; rooms and items: at most maxGuests x quantity (else "
+        "TOO_MANY_GUESTS). With adults, it must equal adults + children.",
+    )
+    adults: int | None = strawberry.field(
+        default=None,
+        description="Adults coming, at least 1. adults + children is the party: partySize "
+        "defaults to it, and must equal it when both are given.",
+    )
+    children: int | None = strawberry.field(
+        default=None, description="Children coming (0 or more); give adults too."
+    )
+    voucher_code: str | None = strawberry.field(
+        default=None,
+        description="A voucher code of the listing's host (any case): its discount is a "
+        "DISCOUNT line item, before taxes. VOUCHER_INVALID (no such code, inactive, outside its "
+        "dates), VOUCHER_EXHAUSTED (used up) or VOUCHER_NOT_APPLICABLE (not for this listing).",
     )
     quantity: int = strawberry.field(
         default=1, description="Rooms or items to take (a party takes one table)."

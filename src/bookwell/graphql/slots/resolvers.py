@@ -46,6 +46,8 @@ async def book_slot(
         guest_name=input.guest_name,
         idempotency_key=input.idempotency_key,
         special_requests=input.special_requests,
+        adults=input.adults,
+        children=input.children,
     )
     if (error := found.as_error()) is not None:
         return ReservationPayload(errors=user_errors(error, INPUT))
@@ -58,6 +60,9 @@ async def book_slot(
         quantity=input.quantity,
         guest_name=input.guest_name,
         special_requests=input.special_requests,
+        adults=input.adults,
+        children=input.children,
+        voucher_code=input.voucher_code,
         unit_id=unit_id,
         by_host=input.booked_by_host,
     )

@@ -20,6 +20,7 @@ from bookwell.graphql.shared.errors import INPUT, UserError, user_errors
 from bookwell.graphql.shared.pagination import After, Before, Connection, First, Last
 from bookwell.graphql.waitlist.types import JoinWaitlistInput, WaitlistEntry, WaitlistEntryPayload
 from bookwell.services.accounts.principal import Principal
+from bookwell.services.booking.guests import checked_guests, slot_party
 from bookwell.services.booking.records import ReservationRecord
 from bookwell.services.booking.reservations import reservations_by_ids
 from bookwell.services.listings.stays import check_quantity, requested_stay
@@ -89,6 +90,9 @@ async def join_waitlist(
     else:
         found.check(check_party_size, input.party_size)
         found.check(check_quantity, input.quantity)
+    guests = found.check(checked_guests, input.adults, input.children, None)
+    if guests is not None and input.starts_at is not None:
+        found.check(slot_party, input.party_size, guests)
     if (error := found.as_error()) is not None:
         return WaitlistEntryPayload(errors=user_errors(error, INPUT))
     assert listing_id is not None
@@ -101,6 +105,8 @@ async def join_waitlist(
         starts_at=input.starts_at,
         ends_at=input.ends_at,
         party_size=input.party_size,
+        adults=input.adults,
+        children=input.children,
     )
     row, errors = await errors_as_data(
         waitlist_flows.join(info.context.db, principal=principal, data=data), INPUT

@@ -60,7 +60,13 @@ class WaitlistEntry(Node):
         description="Slot listings: the end (excluded) of the window wanted; null for stays."
     )
     party_size: int | None = strawberry.field(
-        description="Restaurants: the party the table must seat; null otherwise."
+        description="Slot listings: the party (a restaurant's table must seat it); null otherwise."
+    )
+    adults: int | None = strawberry.field(
+        description="Adults coming, as joined; carried into the offer's booking. Null: not said."
+    )
+    children: int | None = strawberry.field(
+        description="Children coming, as joined; carried into the offer's booking."
     )
     status: WaitlistStatus = strawberry.field(description="Where the entry stands, as of now.")
     position: int | None = strawberry.field(
@@ -95,6 +101,8 @@ class WaitlistEntry(Node):
             starts_at=row.starts_at,
             ends_at=row.ends_at,
             party_size=row.party_size,
+            adults=row.adults,
+            children=row.children,
             status=status,
             position=row.position if status is models.WaitlistStatus.WAITING else None,
             created_at=row.created_at,
@@ -141,7 +149,16 @@ class JoinWaitlistInput:
     )
     party_size: int | None = strawberry.field(
         default=None,
-        description="Restaurants (required there): the party a table must seat, at least 1.",
+        description="Restaurants (required there unless adults are given): the party a table "
+        "must seat, at least 1. With adults, it must equal adults + children.",
+    )
+    adults: int | None = strawberry.field(
+        default=None,
+        description="Adults coming, at least 1: with children, at most the listing's maxGuests "
+        "x quantity (else TOO_MANY_GUESTS). Carried into the booking an offer makes.",
+    )
+    children: int | None = strawberry.field(
+        default=None, description="Children coming (0 or more); give adults too."
     )
 
 

@@ -83,3 +83,18 @@ def check_guest_count(
             f"(the listing's maxGuests is {max_guests} per unit).",
             field,
         )
+
+
+def slot_party(party_size: int | None, guests: Guests) -> int | None:
+    """A slot booking's party: partySize, or adults + children when only they are given;
+    both given, they must agree (INVALID_INPUT). partySize alone leaves adults unknown."""
+    people = guests.people
+    if people is None:
+        return party_size
+    if party_size is not None and party_size != people:
+        raise invalid(
+            "partySize",
+            f"partySize ({party_size}) must equal adults + children ({people}) when both "
+            "are given.",
+        )
+    return people

@@ -88,9 +88,10 @@ def tax_amount(tax: Tax, *, taxable: Decimal, persons: int, nights: int) -> Deci
 
 
 def tax_lines(
-    taxes: Sequence[Tax], *, taxable: Decimal, persons: int, nights: int
+    taxes: Sequence[Tax], *, taxable: Decimal, persons: int, nights: int, per_booking: bool = False
 ) -> list[dict[str, Any]]:
-    """A line per tax; `included` lines are in the price already and add nothing."""
+    """A line per tax; `included` lines are in the price already and add nothing.
+    `per_booking` (a slot booking, counted as one night): its description names no nights."""
     lines = []
     for tax in taxes:
         amount = tax_amount(tax, taxable=taxable, persons=persons, nights=nights)
@@ -98,6 +99,8 @@ def tax_lines(
             assert tax.amount is not None
             unit, quantity = tax.amount, persons * nights
             what = f"{tax.name} ({persons} person(s) x {nights} night(s))"
+            if per_booking:
+                what = f"{tax.name} ({persons} person(s))"
         else:
             unit, quantity = amount, 1
             what = f"{tax.name} ({plain(tax.rate or Decimal(0))}%)"

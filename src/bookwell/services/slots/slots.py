@@ -33,7 +33,7 @@ from bookwell.models import (
     new_id,
 )
 from bookwell.services.accounts.principal import Principal
-from bookwell.services.booking.guests import checked_special_requests
+from bookwell.services.booking.guests import checked_guests, slot_party
 from bookwell.services.booking.holds import check_guest_name, check_slot_hold_limits
 from bookwell.services.booking.idempotency import check_idempotency_key, input_fingerprint
 from bookwell.services.booking.origins import Origin, check_origin, record_origin
@@ -41,7 +41,7 @@ from bookwell.services.booking.records import ReservationRecord
 from bookwell.services.booking.reservations import claim_idempotency_key
 from bookwell.services.listings.booking_rules import booking_rules_from_json, refuse_if_broken
 from bookwell.services.listings.booking_rules_store import rules_json
-from bookwell.services.listings.pricing import archived_error
+from bookwell.services.listings.pricing import archived_error, taxes_json
 from bookwell.services.listings.stays import check_quantity
 from bookwell.services.notifications import outbox
 from bookwell.services.notifications.outbox import Event
@@ -61,6 +61,7 @@ from bookwell.services.slots.taking import (
     take_units,
 )
 from bookwell.services.slots.times import Slot, check_bookable_now, requested_slot
+from bookwell.services.vouchers.redeem import redeem
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +80,11 @@ class NewSlotBooking:
     # A booking without an account: where it came from (its unpaid holds are capped per IP).
     origin: Origin | None = None
     special_requests: str | None = None
+    # Who comes (services/booking/guests.py): adults + children is the party (slot_party).
+    adults: int | None = None
+    children: int | None = None
+    # A host's voucher code (services/vouchers/redeem.py): its discount is a line item.
+    voucher_code: str | None = None
 
     def fingerprint(self) -> bytes:
         """What makes two requests "the same input" for an idempotency key."""
@@ -97,6 +103,12 @@ class NewSlotBooking:
             fields["byHost"] = True
         if self.special_requests is not None:
             fields["specialRequests"] = self.special_requests
+        if self.adults is not None:
+            fields["adults"] = self.adults
+        if self.children is not None:
+            fields["children"] = self.children
+        if self.voucher_code:
+            fields["voucher"] = self.voucher_code.strip().upper()
         return input_fingerprint(fields)
 
 
@@ -151,6 +163,7 @@ def _listing_after_expiring(listing_id: uuid.UUID, guest_id: uuid.UUID) -> Selec
         guest_name.label("guest_user_name"),
         largest.scalar_subquery().label("largest_table"),
         rules_json(Listing.id).label("booking_rules"),
+        taxes_json(Listing.id).label("taxes"),
         # Referencing the CTE makes it part of the statement; PostgreSQL runs it either way.
         select(func.count()).select_from(told).scalar_subquery().label("expired_holds"),
     ).where(Listing.id == listing_id)
@@ -181,6 +194,8 @@ def check_slot_booking_input(
     guest_name: str | None,
     idempotency_key: str | None,
     special_requests: str | None = None,
+    adults: int | None = None,
+    children: int | None = None,
 ) -> None:
     """The checks of a slot booking that need no listing: every mistake at once. The times
     and the listing's own rules (its grid, hours, tables, units) are checked with it."""
@@ -188,7 +203,9 @@ def check_slot_booking_input(
     found.check(check_party_size, party_size)
     found.check(check_quantity, quantity)
     found.check(check_guest_name, guest_name)
-    found.check(checked_special_requests, special_requests)
+    guests = found.check(checked_guests, adults, children, special_requests)
+    if guests is not None:
+        found.check(slot_party, party_size, guests)
     if idempotency_key is not None:
         found.check(check_idempotency_key, idempotency_key)
     found.raise_if_any()
@@ -212,7 +229,11 @@ async def book_slot(
         guest_name=data.guest_name,
         idempotency_key=idempotency_key,
         special_requests=data.special_requests,
+        adults=data.adults,
+        children=data.children,
     )
+    guests = checked_guests(data.adults, data.children, data.special_requests)
+    party = slot_party(data.party_size, guests)
     if idempotency_key is not None:
         replay = await claim_idempotency_key(
             session=session, guest=guest, key=idempotency_key, fingerprint=data.fingerprint()
@@ -241,7 +262,8 @@ async def book_slot(
     if not data.by_host:  # the host's own booking (a walk-in, a call) is theirs to allow
         rules = booking_rules_from_json(listing.booking_rules)
         refuse_if_broken(rules, slot.starts_at, slot.ends_at, listing.timezone, now=now)
-    check_party(listing, data.party_size, data.quantity, listing.largest_table or 0)
+    guests_field = "partySize" if data.party_size is not None else "adults"
+    check_party(listing, party, data.quantity, listing.largest_table or 0, guests_field)
     name = check_guest_name(data.guest_name) or listing.guest_user_name
     if data.by_host:
         check_host_booking(listing, guest, data.guest_name)
@@ -255,6 +277,13 @@ async def book_slot(
         )
         if data.origin is not None:
             await check_origin(session=session, origin=data.origin)
+    # After the listing's lock, under the voucher's row lock until the commit, as a stay's
+    # (services/booking/reservations.py): its uses are counted one booking at a time.
+    voucher = (
+        None
+        if data.voucher_code is None
+        else await redeem(session=session, listing_id=listing.id, code=data.voucher_code)
+    )
 
     unit = None
     if data.unit_id is not None:
@@ -264,7 +293,7 @@ async def book_slot(
             kind=listing.kind,
             unit_id=data.unit_id,
             slot=slot,
-            party_size=data.party_size,
+            party_size=party,
             quantity=data.quantity,
             buffers=Buffers.of(listing),
         )
@@ -275,11 +304,11 @@ async def book_slot(
             listing_id=listing.id,
             kind=listing.kind,
             slot=slot,
-            party_size=data.party_size,
+            party_size=party,
             buffers=Buffers.of(listing),
         )
     if len(candidates) < data.quantity:
-        raise _unavailable(listing, slot, data.party_size, data.quantity, unit)
+        raise _unavailable(listing, slot, party, data.quantity, unit)
     reservation_id = new_id()
     if idempotency_key is not None:
         await session.execute(
@@ -291,18 +320,21 @@ async def book_slot(
         guest_id=guest.user_id,
         guest_name=name,
         slot=slot,
-        party_size=data.party_size,
+        party_size=party,
         quantity=data.quantity,
         confirmed=data.by_host,
         hold_minutes=listing.hold_minutes,
         reservation_id=reservation_id,
-        special_requests=checked_special_requests(data.special_requests),
+        special_requests=guests.special_requests,
+        adults=guests.adults,
+        children=guests.children,
+        voucher=voucher,
     )
     reservation = await take_units(
         session=session, listing=listing, hold=hold, candidates=candidates
     )
     if reservation is None:
-        raise _unavailable(listing, slot, data.party_size, data.quantity, unit)
+        raise _unavailable(listing, slot, party, data.quantity, unit)
     if data.origin is not None:
         await record_origin(session=session, origin=data.origin, reservation_id=reservation.id)
     event = Event.RESERVATION_CONFIRMED if data.by_host else Event.RESERVATION_CREATED

@@ -1,11 +1,13 @@
 """Taking a slot's units: the reservation row and its units, all or none.
 
 Shared by a guest's booking (slots.py), a host's booking for a guest, and a waitlist offer
-(services/waitlist/slot_offers.py). The exclusion constraint on reservation_units is the
-guarantee: each unit is taken with `INSERT ... ON CONFLICT ON CONSTRAINT <exclusion> DO
-NOTHING`, so a unit taken meanwhile inserts nothing (after waiting for the other transaction)
-and the next candidate is tried. Callers lock the listing's row first (every slot hold does),
-so two holds on one listing never wait for each other's units in a cycle.
+(services/waitlist/slot_waitlist.py); each priced with the listing's taxes and any voucher
+(rules.py `quote_slot`) when the listing row carries its `taxes`. The exclusion constraint
+on reservation_units is the guarantee: each unit is taken with `INSERT ... ON CONFLICT ON
+CONSTRAINT <exclusion> DO NOTHING`, so a unit taken meanwhile inserts nothing (after waiting
+for the other transaction) and the next candidate is tried. Callers lock the listing's row
+first (every slot hold does), so two holds on one listing never wait for each other's units
+in a cycle.
 """
 
 import uuid
@@ -31,9 +33,11 @@ from bookwell.models import (
     new_id,
 )
 from bookwell.services.booking.records import RESERVATION_COLUMNS, ReservationRecord
+from bookwell.services.listings.agreed_price import tax_of
 from bookwell.services.slots.buffers import NO_BUFFERS, Buffers, buffered_slot
-from bookwell.services.slots.rules import quote_slot
+from bookwell.services.slots.rules import quote_slot, slot_persons
 from bookwell.services.slots.times import Slot
+from bookwell.services.vouchers.redeem import Applied
 
 
 def slot_of(starts_at: datetime, ends_at: datetime, zone: ZoneInfo) -> Slot:
@@ -184,6 +188,16 @@ class SlotHold:
     hold_minutes: int = 15
     reservation_id: uuid.UUID | None = None
     special_requests: str | None = None
+    # Who comes, when said (services/booking/guests.py): adults + children is the party.
+    adults: int | None = None
+    children: int | None = None
+    # A voucher use taken in this transaction (services/vouchers/redeem.py), or None.
+    voucher: Applied | None = None
+
+    @property
+    def persons(self) -> int:
+        people = None if self.adults is None else self.adults + (self.children or 0)
+        return slot_persons(self.party_size, people, self.quantity)
 
 
 async def take_units(
@@ -200,7 +214,10 @@ async def take_units(
         return None
     reservation_id = hold.reservation_id or new_id()
     zone = ZoneInfo(listing.timezone)
-    total, snapshot = quote_slot(listing, hold.slot, hold.quantity, zone)
+    discount = None if hold.voucher is None else hold.voucher.discount
+    total, snapshot = quote_slot(
+        listing, hold.slot, hold.quantity, zone, discount=discount, persons=hold.persons
+    )
     local_date = hold.slot.local_start.date()
     state: dict[str, Any] = (
         {"status": ReservationStatus.CONFIRMED, "confirmed_at": func.now(), "expires_at": None}
@@ -224,8 +241,12 @@ async def take_units(
                 ends_at=hold.slot.ends_at,
                 party_size=hold.party_size,
                 special_requests=hold.special_requests,
+                adults=hold.adults,
+                children=hold.children,
                 quantity=hold.quantity,
                 total_amount=total,
+                tax_amount=tax_of(snapshot),
+                voucher_id=None if hold.voucher is None else hold.voucher.voucher_id,
                 currency=listing.currency,
                 price_snapshot=snapshot,
                 **state,

@@ -40,6 +40,8 @@ class WaitlistEntryRecord:
     starts_at: datetime | None
     ends_at: datetime | None
     party_size: int | None
+    adults: int | None
+    children: int | None
     # The offer hold's status (None: no offer), and whether it is past its expiry.
     hold_status: ReservationStatus | None
     hold_overdue: bool

@@ -28,6 +28,9 @@ class NewWaitlistEntry:
     starts_at: datetime | None = None
     ends_at: datetime | None = None
     party_size: int | None = None
+    # Who comes (services/booking/guests.py), carried into the offer's booking.
+    adults: int | None = None
+    children: int | None = None
 
 
 async def lock_listing(*, session: AsyncSession, listing_id: uuid.UUID) -> None:

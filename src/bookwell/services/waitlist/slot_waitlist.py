@@ -35,8 +35,10 @@ from bookwell.models import (
     new_id,
 )
 from bookwell.services.accounts.principal import Principal
+from bookwell.services.booking.guests import checked_guests, slot_party
 from bookwell.services.listings.booking_rules import booking_rules_from_json, check
 from bookwell.services.listings.booking_rules_store import rules_json
+from bookwell.services.listings.pricing import taxes_json
 from bookwell.services.slots.buffers import Buffers, buffered
 from bookwell.services.slots.rules import check_party, default_minutes, hours_of
 from bookwell.services.slots.taking import (
@@ -138,7 +140,10 @@ async def join_slot_waitlist(
     )
     listing = (await session.execute(stmt)).one()
     slot = _window(listing, data)
-    check_party(listing, data.party_size, data.quantity, listing.largest_table or 0)
+    guests = checked_guests(data.adults, data.children, None)
+    party = slot_party(data.party_size, guests)
+    guests_field = "partySize" if data.party_size is not None else "adults"
+    check_party(listing, party, data.quantity, listing.largest_table or 0, guests_field)
 
     await lock_and_check_not_waiting(
         session=session,
@@ -148,7 +153,7 @@ async def join_slot_waitlist(
         & (WaitlistEntry.ends_at == slot.ends_at),
         what="time",
     )
-    free = _free_units(listing, listing.kind, slot.starts_at, slot.ends_at, data.party_size)
+    free = _free_units(listing, listing.kind, slot.starts_at, slot.ends_at, party)
     if (await session.execute(select(free))).scalar_one() >= data.quantity:
         raise DomainError(
             ErrorCode.INVALID_STATE,
@@ -166,7 +171,9 @@ async def join_slot_waitlist(
             end_date=local_date + timedelta(days=1),
             starts_at=slot.starts_at,
             ends_at=slot.ends_at,
-            party_size=data.party_size,
+            party_size=party,
+            adults=guests.adults,
+            children=guests.children,
             quantity=data.quantity,
             status=WAITING,
         )
@@ -204,6 +211,8 @@ async def _oldest_fitting(
             entry.starts_at,
             entry.ends_at,
             entry.party_size,
+            entry.adults,
+            entry.children,
             entry.quantity,
             User.name.label("guest_name"),
         )
@@ -254,6 +263,8 @@ async def _offer(
                 party_size=entry.party_size,
                 quantity=entry.quantity,
                 hold_minutes=listing.offer_minutes,
+                adults=entry.adults,
+                children=entry.children,
             )
             reservation = await take_units(
                 session=session, listing=listing, hold=hold, candidates=candidates
@@ -280,9 +291,11 @@ async def offer_slot_units(
     await lock_listing_row(session=session, listing_id=listing_id)
     listing = (
         await session.execute(
-            select(*Listing.__table__.c, rules_json(Listing.id).label("booking_rules")).where(
-                Listing.id == listing_id
-            )
+            select(
+                *Listing.__table__.c,
+                rules_json(Listing.id).label("booking_rules"),
+                taxes_json(Listing.id).label("taxes"),
+            ).where(Listing.id == listing_id)
         )
     ).one()
     offered: list[uuid.UUID] = []

@@ -39,6 +39,7 @@ from bookwell.models import (
 )
 from bookwell.models.payment import reservation_paid
 from bookwell.services.accounts.principal import Principal
+from bookwell.services.booking.guests import Guests, check_guest_count, checked_guests
 from bookwell.services.booking.holds import expire_holds, place_hold
 from bookwell.services.listings.pricing import archived_error
 from bookwell.services.listings.stays import Stay, check_not_past, requested_stay
@@ -98,9 +99,9 @@ async def join_waitlist(
     """Wait for a range that is full now. A range that has room is refused (INVALID_STATE:
     book it instead), and so is a second entry of the same principal for the same range
     while the first is waiting (ALREADY_EXISTS)."""
-    stmt = select(Listing.kind, Listing.units, Listing.timezone, Listing.archived_at).where(
-        Listing.id == data.listing_id
-    )
+    stmt = select(
+        Listing.kind, Listing.units, Listing.timezone, Listing.archived_at, Listing.max_guests
+    ).where(Listing.id == data.listing_id)
     listing = (await session.execute(stmt)).one_or_none()
     if listing is None:
         raise not_found("listing", "listingId")
@@ -114,6 +115,8 @@ async def join_waitlist(
     check_not_past(booked, listing.timezone)
     if not 1 <= data.quantity <= listing.units:
         raise invalid("quantity", f"quantity must be between 1 and {listing.units} (the units).")
+    guests = checked_guests(data.adults, data.children, None)
+    check_guest_count(guests.people, listing.max_guests, data.quantity)
 
     await lock_and_check_not_waiting(
         session=session,
@@ -141,6 +144,8 @@ async def join_waitlist(
             start_date=booked.start,
             end_date=booked.end,
             quantity=data.quantity,
+            adults=guests.adults,
+            children=guests.children,
             status=WAITING,
         )
     )
@@ -325,6 +330,7 @@ async def _offer(*, session: AsyncSession, entry: Row[*tuple[Any, ...]]) -> bool
                 booked=Stay(entry.start_date, entry.end_date),
                 quantity=entry.quantity,
                 hold_minutes=entry.offer_minutes,
+                guests=Guests(entry.adults, entry.children),
             )
             if not await mark_offered(session=session, entry_id=entry.id, reservation_id=hold.id):
                 raise _EntryChanged
