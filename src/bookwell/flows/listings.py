@@ -84,7 +84,12 @@ async def update_listing(
     """The listing's fields, and its booking rules when given (either alone, or both)."""
 
     async def update(session: AsyncSession) -> ListingRecord:
-        if booking_rules is None or wanted.given() or wanted.terms is not None:
+        if (
+            booking_rules is None
+            or wanted.given()
+            or wanted.terms is not None
+            or wanted.slot_units is not None
+        ):
             row = await changes.update_listing(
                 session=session, principal=principal, listing_id=listing_id, changes=wanted
             )

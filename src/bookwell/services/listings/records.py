@@ -79,7 +79,7 @@ class UnitRecord:
     """A listing's table, room or item."""
 
     id: uuid.UUID
-    listing_id: uuid.UUID
+    listing_id: uuid.UUID | None  # None once removed from its listing
     label: str
     seats: int | None
     position: int
