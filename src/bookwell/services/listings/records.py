@@ -36,6 +36,7 @@ class ListingRecord:
     cleaning_fee: Decimal
     free_cancellation_days: int
     late_refund_percent: int
+    no_show_refund_percent: int
     slot_minutes: int
     sitting_minutes: int
     opens_at: time | None
