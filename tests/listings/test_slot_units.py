@@ -279,3 +279,31 @@ async def test_removing_a_table_while_a_guest_books_it_never_books_a_removed_tab
                 {"id": listing_id},
             )
         assert on_removed == 0
+
+
+JOIN = """mutation($input: JoinWaitlistInput!) {
+  joinWaitlist(input: $input) { waitlistEntry { status } errors { code field message } }
+}"""
+MINE = (
+    "{ myWaitlist(first: 5) { edges { node { status offer { status units { label seats } } } } } }"
+)
+
+
+async def test_a_table_added_is_offered_to_the_party_waiting(client, db, host, host_token):
+    listing_id = await restaurant(db, host)
+    units = await tables(client, host_token, listing_id)
+    for _ in range(3):  # every table taken at 19:00
+        token = await make_token(db, await make_user(db, Role.GUEST))
+        assert (await book(client, token, listing_id, partySize=2))["errors"] == []
+    waiter = await make_token(db, await make_user(db, Role.GUEST))
+    listing = global_id("Listing", listing_id)
+    joined = await client(
+        JOIN, {"input": {"listingId": listing, "startsAt": at(19), "partySize": 4}}, token=waiter
+    )
+    assert joined.data["joinWaitlist"]["errors"] == []
+    kept = [{"id": unit["id"]} for unit in units.values()]
+    added = await update(client, host_token, listing_id, [*kept, {"seats": 4, "label": "Extra"}])
+    assert added["errors"] == []
+    [entry] = (await client(MINE, token=waiter)).data["myWaitlist"]["edges"]
+    assert entry["node"]["status"] == "OFFERED"
+    assert entry["node"]["offer"]["units"] == [{"label": "Extra", "seats": 4}]

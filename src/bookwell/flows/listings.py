@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bookwell.core.db import Database
 from bookwell.core.storage import PhotoStorage
 from bookwell.flows.transaction import in_one_transaction
+from bookwell.flows.waitlist import offer_freed_units
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.listings import archive, booking_rules_store, changes, listings, terms
 from bookwell.services.listings import taxes as listing_taxes
@@ -81,7 +82,9 @@ async def update_listing(
     wanted: ListingChanges,
     booking_rules: Rules | None = None,
 ) -> ListingRecord:
-    """The listing's fields, and its booking rules when given (either alone, or both)."""
+    """The listing's fields, and its booking rules when given (either alone, or both). Units
+    added (a stay's count, a slot listing's tables, rooms or items) go to the waitlist once
+    committed."""
 
     async def update(session: AsyncSession) -> ListingRecord:
         if (
@@ -99,7 +102,10 @@ async def update_listing(
             session=session, principal=principal, listing_id=listing_id, rules=booking_rules
         )
 
-    return await in_one_transaction(db, update)
+    updated = await in_one_transaction(db, update)
+    if wanted.slot_units is not None or "units" in wanted.given():
+        await offer_freed_units(db, [listing_id])
+    return updated
 
 
 async def set_archived(
