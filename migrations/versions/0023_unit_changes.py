@@ -82,7 +82,7 @@ def downgrade() -> None:
         "position = position + 1000000 WHERE listing_id IS NULL"
     )
     op.drop_index("ix_listing_units_removed_from", table_name="listing_units")
-    op.drop_constraint("ck_listing_units_removed_or_listed", "listing_units", type_="check")
+    op.drop_constraint(op.f("ck_listing_units_removed_or_listed"), "listing_units", type_="check")
     op.drop_column("listing_units", "removed_at")
     op.drop_column("listing_units", "removed_from_listing_id")
     op.alter_column("listing_units", "listing_id", nullable=False)

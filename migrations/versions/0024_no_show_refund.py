@@ -29,5 +29,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_constraint("ck_listings_no_show_refund_percent_range", "listings", type_="check")
+    op.drop_constraint(op.f("ck_listings_no_show_refund_percent_range"), "listings", type_="check")
     op.drop_column("listings", "no_show_refund_percent")
