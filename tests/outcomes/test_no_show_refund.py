@@ -73,10 +73,10 @@ async def test_a_host_sets_the_no_show_refund_and_bookings_keep_theirs(
 
 def test_the_no_show_email_says_what_the_policy_gives_back():
     kept = render(notice("reservation.no_show"), public_url=PUBLIC_URL).text
-    assert "a no-show is not refunded" in kept
+    assert "a no-show is not refunded.\n\nIf you did arrive" in kept  # its own paragraph
     share = notice("reservation.no_show", no_show_refund_percent=25, refunded=Decimal("90"))
     text = render(share, public_url=PUBLIC_URL).text
-    assert "a no-show gets 25% of the price back: you were refunded" in text
+    assert "a no-show gets 25% of the price back: you were refunded 90.00 EUR.\n\n" in text
     assert "not refunded" not in text
     host = render(
         notice("reservation.no_show", "host", no_show_refund_percent=25), public_url=PUBLIC_URL
