@@ -22,6 +22,7 @@ from tests.factories import (
     make_token,
     make_user,
 )
+from tests.support.lifecycle_steps import Txn, until_waiting
 
 DAY = date.today() + timedelta(days=12)
 
@@ -247,28 +248,49 @@ async def test_a_past_booking_does_not_keep_a_table_and_the_database_refuses_a_r
             )
 
 
+async def race(client, db, host, host_token, first: str | None) -> tuple[dict, dict, uuid.UUID]:
+    """A guest books the Bar while the host removes it: the booking's and the removal's
+    answers. `first` ("booking" or "removal") forces who takes the listing's lock first: a
+    transaction holds the row while both queue behind it; None lets them run."""
+    listing_id = await restaurant(db, host)
+    units = await tables(client, host_token, listing_id)
+    guest = await make_token(db, await make_user(db, Role.GUEST))
+    keep = [{"id": units["Garden"]["id"]}, {"id": units["Window"]["id"]}]
+    work = {
+        "booking": lambda: book(client, guest, listing_id, partySize=2, unitId=units["Bar"]["id"]),
+        "removal": lambda: update(client, host_token, listing_id, keep),
+    }
+    if first is None:
+        booked, removed = await asyncio.gather(work["booking"](), work["removal"]())
+        return booked, removed, listing_id
+    blocker = Txn(db)
+    lock = text("SELECT id FROM listings WHERE id = :id FOR UPDATE")
+    await blocker.run(lambda s: s.execute(lock, {"id": listing_id}))
+    second = "removal" if first == "booking" else "booking"
+    answers = {first: asyncio.ensure_future(work[first]())}
+    await until_waiting(db, answers[first], 1)
+    answers[second] = asyncio.ensure_future(work[second]())
+    await until_waiting(db, answers[second], 2)
+    await blocker.commit()
+    return await answers["booking"], await answers["removal"], listing_id
+
+
 async def test_removing_a_table_while_a_guest_books_it_never_books_a_removed_table(
     client, db, host, host_token
 ):
     """The change locks the listing FOR UPDATE, every hold locks it first: one waits for the
     other. Either the booking is made and the removal names it, or the table is gone and
-    the booking refused; never a booking on a removed table."""
-    for round_ in range(6):
-        listing_id = await restaurant(db, host)
-        units = await tables(client, host_token, listing_id)
-        guest = await make_token(db, await make_user(db, Role.GUEST))
-        booking = book(client, guest, listing_id, partySize=2, unitId=units["Bar"]["id"])
-        keep = [{"id": units["Garden"]["id"]}, {"id": units["Window"]["id"]}]
-        removal = update(client, host_token, listing_id, keep)
-        if round_ % 2:
-            booked, removed = await asyncio.gather(booking, removal)
-        else:
-            removed, booked = await asyncio.gather(removal, booking)
+    the booking refused; never a booking on a removed table. Both orders are forced, then
+    left to run."""
+    outcomes = []
+    for first in ("booking", "removal", None, None, None, None):
+        booked, removed, listing_id = await race(client, db, host, host_token, first)
         assert (booked["errors"] == []) != (removed["errors"] == []), (booked, removed)
         if booked["errors"]:
             assert booked["errors"][0]["code"] in {"NOT_FOUND", "UNAVAILABLE"}
         else:
             assert removed["errors"][0]["code"] == "UNITS_IN_USE"
+        outcomes.append(booked["errors"] == [])
         async with db.transaction() as session:
             on_removed = await session.scalar(
                 text(
@@ -279,6 +301,7 @@ async def test_removing_a_table_while_a_guest_books_it_never_books_a_removed_tab
                 {"id": listing_id},
             )
         assert on_removed == 0
+    assert outcomes[:2] == [True, False]  # whoever took the lock first won
 
 
 JOIN = """mutation($input: JoinWaitlistInput!) {
