@@ -21,6 +21,9 @@ TERMS = """mutation($id: ID!, $input: ListingTermsInput!) {
 PAY = """mutation($id: ID!) { payReservation(id: $id, idempotencyKey: "pay") {
   reservation { status price { total { amount } cancellationPolicy { noShowRefundPercent } } }
   errors { code } } }"""
+REPORT = """query($id: ID!, $start: Date!, $end: Date!) {
+  report(listingId: $id, startDate: $start, endDate: $end) {
+    listings { noShows noShowRevenue { amount } } } }"""
 MARK = """mutation($id: ID!) { markNoShow(id: $id) {
   reservation { status payment { status refundedAmount { amount } } }
   errors { code field message } } }"""
@@ -69,6 +72,15 @@ async def test_a_host_sets_the_no_show_refund_and_bookings_keep_theirs(
         "status": "PARTIALLY_REFUNDED",
         "refundedAmount": {"amount": str(refunded)},
     }
+    # The host's report counts what the no-show kept: the price less the share given back.
+    report = await client(
+        REPORT,
+        {"id": str(listing_id), "start": start.isoformat(), "end": end.isoformat()},
+        token=host_token,
+    )
+    [row] = report.data["report"]["listings"]
+    assert row["noShows"] == 1
+    assert Decimal(row["noShowRevenue"]["amount"]) == total - refunded
 
 
 def test_the_no_show_email_says_what_the_policy_gives_back():
