@@ -57,7 +57,11 @@ def test_cleaning_fee_per_unit_and_snapshot_holds_the_policy():
     priced = quote(terms(cleaning_fee="25.50"), Stay(date(2031, 1, 6), date(2031, 1, 7)), 2)
     assert priced.total == Decimal("251.00")
     assert priced.snapshot["lineItems"][-1]["kind"] == "CLEANING_FEE"
-    assert priced.snapshot["policy"] == {"freeCancellationDays": 3, "lateRefundPercent": 40}
+    assert priced.snapshot["policy"] == {
+        "freeCancellationDays": 3,
+        "lateRefundPercent": 40,
+        "noShowRefundPercent": 0,
+    }
     assert priced.snapshot["total"] == "251.00"
     assert priced.snapshot["currency"] == "EUR"
 

@@ -177,7 +177,11 @@ async def test_quantity_takes_several_units_and_prices_per_slot(db, host, guest)
         "180.00",
     )
     assert made.price_snapshot["timezone"] == "Europe/Berlin"
-    assert made.price_snapshot["policy"] == {"freeCancellationDays": 1, "lateRefundPercent": 50}
+    assert made.price_snapshot["policy"] == {
+        "freeCancellationDays": 1,
+        "lateRefundPercent": 50,
+        "noShowRefundPercent": 0,
+    }
     error = await refused(
         db, guest, listing_id, berlin(2031, 6, 6, 12), berlin(2031, 6, 6, 14), quantity=2
     )

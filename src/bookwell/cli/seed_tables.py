@@ -1,6 +1,7 @@
 """Demo data for choosing a table: a Paris restaurant of the demo host's whose tables seat 2,
 4 and 6, a guest's booking of the table they chose, and the host's phone booking of another
-for a named guest (so the printed demo token can try both)."""
+for a named guest with her address and phone (so the printed demo token can try both, and
+`customers` lists her)."""
 
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -82,6 +83,9 @@ async def _restaurant(session: AsyncSession, *, host: Principal, guest: Principa
             guest_name="Mme Rousseau (by phone)",
             unit_id=units["Garden 1"],
             by_host=True,
+            # Her booking, not the host's: she is one of the host's customers.
+            guest_email="rousseau@example.com",
+            guest_phone="+33 1 42 68 53 00",
         ),
     )
     # Demo bookings are not news: nobody is emailed about them.

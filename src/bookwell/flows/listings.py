@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bookwell.core.db import Database
 from bookwell.core.storage import PhotoStorage
 from bookwell.flows.transaction import in_one_transaction
+from bookwell.flows.waitlist import offer_freed_units
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.listings import (
     archive,
@@ -88,10 +89,17 @@ async def update_listing(
     wanted: ListingChanges,
     booking_rules: Rules | None = None,
 ) -> ListingRecord:
-    """The listing's fields, and its booking rules when given (either alone, or both)."""
+    """The listing's fields, and its booking rules when given (either alone, or both). Units
+    added (a stay's count, a slot listing's tables, rooms or items) go to the waitlist once
+    committed."""
 
     async def update(session: AsyncSession) -> ListingRecord:
-        if booking_rules is None or wanted.given() or wanted.terms is not None:
+        if (
+            booking_rules is None
+            or wanted.given()
+            or wanted.terms is not None
+            or wanted.slot_units is not None
+        ):
             row = await changes.update_listing(
                 session=session, principal=principal, listing_id=listing_id, changes=wanted
             )
@@ -101,7 +109,10 @@ async def update_listing(
             session=session, principal=principal, listing_id=listing_id, rules=booking_rules
         )
 
-    return await in_one_transaction(db, update)
+    updated = await in_one_transaction(db, update)
+    if wanted.slot_units is not None or "units" in wanted.given():
+        await offer_freed_units(db, [listing_id])
+    return updated
 
 
 async def set_archived(

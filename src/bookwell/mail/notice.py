@@ -62,6 +62,8 @@ class Booking:
     special_requests: str | None = None
     # Its discount and taxes, from the price snapshot, in its order.
     price_lines: tuple[PriceLine, ...] = ()
+    # The cancellation policy's share of the price a no-show gets back, as agreed.
+    no_show_refund_percent: int = 0
 
 
 @dataclass(frozen=True, slots=True)

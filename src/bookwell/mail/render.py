@@ -87,6 +87,7 @@ def _context(notice: Notice, public_url: str) -> dict[str, Any]:
         "deadline": moment(expires_at, booking.timezone) if expires_at else None,
         "refund": money(booking.refunded, booking.currency) if booking.refunded else None,
         "paid": money(booking.paid, booking.currency) if booking.paid else None,
+        "no_show_refund_percent": booking.no_show_refund_percent,
         "facts": facts(notice),
         "public_url": public_url.rstrip("/"),
     }

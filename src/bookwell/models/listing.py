@@ -44,6 +44,9 @@ class Listing(IdMixin, Base):
             "free_cancellation_days BETWEEN 0 AND 365", name="free_cancellation_days_range"
         ),
         CheckConstraint("late_refund_percent BETWEEN 0 AND 100", name="late_refund_percent_range"),
+        CheckConstraint(
+            "no_show_refund_percent BETWEEN 0 AND 100", name="no_show_refund_percent_range"
+        ),
         CheckConstraint("slot_minutes BETWEEN 5 AND 1440", name="slot_minutes_range"),
         CheckConstraint("max_hold_nights BETWEEN 1 AND 365", name="max_hold_nights_range"),
         CheckConstraint("max_hold_units BETWEEN 1 AND 10000", name="max_hold_units_range"),
@@ -82,6 +85,8 @@ class Listing(IdMixin, Base):
     cleaning_fee: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("0"))
     free_cancellation_days: Mapped[int] = mapped_column(Integer, default=1)
     late_refund_percent: Mapped[int] = mapped_column(Integer, default=50)
+    # The share of the price a no-show gets back (migration 0024, services/payments/no_show.py).
+    no_show_refund_percent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Unpaid holds (migration 0009, services/booking/holds.py): the nights and units one may
     # take, and how many one guest, and all guests together, may have on the listing at once.
     max_hold_nights: Mapped[int] = mapped_column(Integer, default=30, server_default="30")

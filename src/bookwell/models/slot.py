@@ -7,6 +7,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Computed,
+    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -30,11 +31,30 @@ class ListingUnit(Base):
     __tablename__ = "listing_units"
     __table_args__ = (
         CheckConstraint("seats IS NULL OR seats >= 1", name="seats_positive"),
+        CheckConstraint(
+            "(listing_id IS NULL) = (removed_at IS NOT NULL) "
+            "AND (listing_id IS NULL) = (removed_from_listing_id IS NOT NULL)",
+            name="removed_or_listed",
+        ),
         UniqueConstraint("listing_id", "position"),
+        Index(
+            "ix_listing_units_removed_from",
+            "removed_from_listing_id",
+            postgresql_where=text("removed_from_listing_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    listing_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("listings.id", ondelete="CASCADE"))
+    # None once removed (services/listings/unit_changes.py): no query of a listing's units
+    # sees it, while the bookings it had still name it. A trigger on reservation_units
+    # (migration 0023) refuses to book a unit that is not its listing's.
+    listing_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("listings.id", ondelete="CASCADE")
+    )
+    removed_from_listing_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("listings.id", ondelete="CASCADE")
+    )
+    removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     label: Mapped[str] = mapped_column(String(100))
     seats: Mapped[int | None] = mapped_column(Integer)
     # 1, 2, ...: the order units are offered in, unique per listing.

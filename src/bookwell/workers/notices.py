@@ -168,6 +168,9 @@ def _booking(row: Row) -> Booking:
         instant_book=row.instant_book,
         paid=row.payment_amount if row.payment_status in SETTLED else None,
         price_lines=_price_lines(row.price_snapshot),
+        no_show_refund_percent=((row.price_snapshot or {}).get("policy") or {}).get(
+            "noShowRefundPercent", 0
+        ),
     )
 
 

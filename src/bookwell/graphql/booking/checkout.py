@@ -13,7 +13,7 @@ from typing import Annotated
 
 import strawberry
 
-from bookwell.core.errors import DomainError, InputErrors, invalid
+from bookwell.core.errors import DomainError, DomainErrors, InputErrors, invalid
 from bookwell.flows import booking, checkout
 from bookwell.graphql.booking import resolvers as reservation_resolvers
 from bookwell.graphql.booking.inputs import CreateReservationInput
@@ -23,6 +23,7 @@ from bookwell.graphql.limits.checkout_limits import limit_checkout_bookings
 from bookwell.graphql.shared.common import errors_as_data, parse_id, require_principal
 from bookwell.graphql.shared.errors import INPUT, UserError, user_errors
 from bookwell.services.accounts.accounts import check_account_input, checked_name
+from bookwell.services.accounts.phones import normalized_phone
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.booking.manage_tokens import ManageTokens
 from bookwell.services.booking.origins import Origin
@@ -75,23 +76,38 @@ async def create_reservation(
     input: Annotated[CreateReservationInput, strawberry.argument(description="The stay to hold.")],
 ) -> CreateReservationPayload:
     signed_in = await as_signed_in(
-        info, input.guest_email, lambda: reservation_resolvers.create_reservation(info, input)
+        info,
+        input.guest_email,
+        lambda: reservation_resolvers.create_reservation(info, input),
+        guest_phone=input.guest_phone,
     )
     return signed_in or await _book_without_account(info, input)
 
 
 async def as_signed_in(
-    info: Info, guest_email: str | None, book: Callable[[], Awaitable[ReservationPayload]]
+    info: Info,
+    guest_email: str | None,
+    book: Callable[[], Awaitable[ReservationPayload]],
+    *,
+    guest_phone: str | None = None,
+    by_host: bool = False,
 ) -> CreateReservationPayload | None:
-    """With a token, the booking `book` makes as before (guestEmail refused: the booking is
-    the account's); None to book without an account; UNAUTHENTICATED with neither."""
+    """With a token, the booking `book` makes as before (guestEmail and guestPhone refused
+    unless a host books for a guest: the booking is the account's); None to book without an
+    account; UNAUTHENTICATED with neither."""
     if info.context.principal is not None:
-        if guest_email is not None:
-            error = invalid(
-                "guestEmail",
-                "Signed in, the booking is yours: guestEmail is for booking without an account.",
+        given = [("guestEmail", guest_email), ("guestPhone", guest_phone)]
+        errors = [
+            invalid(
+                field,
+                f"Signed in, the booking is yours: {field} is for booking without an account "
+                "(or a host's booking for a guest).",
             )
-            return CreateReservationPayload(errors=user_errors(error, INPUT))
+            for field, value in given
+            if value is not None and not by_host
+        ]
+        if errors:
+            return CreateReservationPayload(errors=user_errors(DomainErrors(errors), INPUT))
         booked = await book()
         return CreateReservationPayload(reservation=booked.reservation, errors=booked.errors)
     if guest_email is None:
@@ -100,12 +116,18 @@ async def as_signed_in(
 
 
 def check_checkout_input(
-    *, guest_name: str | None, guest_email: str | None, idempotency_key: str | None
+    *,
+    guest_name: str | None,
+    guest_email: str | None,
+    idempotency_key: str | None,
+    guest_phone: str | None = None,
 ) -> None:
-    """The guest's name, address and key, beside the booking's own checks."""
+    """The guest's name, address, phone and key, beside the booking's own checks."""
     found = InputErrors()
     found.check(_as_field, "guestName", checked_name, guest_name or "")
     found.check(_as_field, "guestEmail", _checked_email, guest_email or "")
+    if guest_phone is not None:
+        found.check(normalized_phone, guest_phone, "guestPhone")
     key = idempotency_key
     if key is not None and len(key.strip()) < MIN_CHECKOUT_KEY:
         found.add(
@@ -139,6 +161,7 @@ async def _book_without_account(
             guest_name=input.guest_name,
             guest_email=input.guest_email,
             idempotency_key=input.idempotency_key,
+            guest_phone=input.guest_phone,
         )
         data = reservation_resolvers._new_reservation(input)  # the signed-in checks
     except DomainError as error:
@@ -153,7 +176,12 @@ async def _book_without_account(
         )
 
     return await answer_checkout(
-        info, email=input.guest_email, name=input.guest_name, listing_id=data.listing_id, book=book
+        info,
+        email=input.guest_email,
+        name=input.guest_name,
+        phone=input.guest_phone,
+        listing_id=data.listing_id,
+        book=book,
     )
 
 
@@ -170,7 +198,13 @@ def origin_of(info: Info) -> Origin:
 
 
 async def answer_checkout(
-    info: Info, *, email: str, name: str, listing_id: uuid.UUID, book: checkout.Book
+    info: Info,
+    *,
+    email: str,
+    name: str,
+    listing_id: uuid.UUID,
+    book: checkout.Book,
+    phone: str | None = None,
 ) -> CreateReservationPayload:
     """Book without an account (after the input's checks) and answer it: the booking and
     its manage link, its refusal, or UNAUTHENTICATED when the listing does not allow it."""
@@ -181,6 +215,7 @@ async def answer_checkout(
             info.context.db,
             email=email,
             name=name,
+            phone=phone,
             listing_id=listing_id,
             book=book,
             tokens=tokens,

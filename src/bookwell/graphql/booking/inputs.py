@@ -36,6 +36,12 @@ class CreateReservationInput:
         "token): the guest's email address, where the confirmation and its manage link go. "
         "Refused when signed in.",
     )
+    guest_phone: str | None = strawberry.field(
+        default=None,
+        description="Booking without an account: the guest's phone number with its country "
+        "code (such as +33 1 42 68 53 00), optional; kept (E.164) with the address, where the "
+        "host's customers list shows it. Refused when signed in (see updateProfile).",
+    )
     idempotency_key: str | None = strawberry.field(
         default=None,
         description="1 to 200 characters. Retrying with the same key and input returns the "

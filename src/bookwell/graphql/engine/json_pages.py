@@ -77,6 +77,7 @@ LISTING = vocabulary(
             {
                 "freeCancellationDays": "free_cancellation_days",
                 "lateRefundPercent": "late_refund_percent",
+                "noShowRefundPercent": "no_show_refund_percent",
             },
         ),
     },

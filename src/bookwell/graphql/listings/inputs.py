@@ -259,6 +259,11 @@ class ListingTermsInput:
         default=None,
         description="Share of the nights' price refunded for a later cancellation, 0 to 100.",
     )
+    no_show_refund_percent: int | None = strawberry.field(
+        default=None,
+        description="Share of the price a no-show gets back, 0 to 100 (default 0); bookings "
+        "keep the share they were made with.",
+    )
     max_hold_nights: int | None = strawberry.field(
         default=None,
         description="Most nights one unpaid hold may take, 1 to 365 (default 30): a longer stay "
@@ -297,6 +302,7 @@ class ListingTermsInput:
             offer_minutes=self.offer_minutes,
             free_cancellation_days=self.free_cancellation_days,
             late_refund_percent=self.late_refund_percent,
+            no_show_refund_percent=self.no_show_refund_percent,
             max_hold_nights=self.max_hold_nights,
             max_hold_units=self.max_hold_units,
             max_guest_holds=self.max_guest_holds,

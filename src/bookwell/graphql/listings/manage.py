@@ -18,9 +18,15 @@ from bookwell.graphql.listings.inputs import ListingTermsInput
 from bookwell.graphql.listings.types import Listing, ListingPayload
 from bookwell.graphql.shared.common import errors_as_data, parse_id, require_principal
 from bookwell.graphql.shared.errors import ArgumentPaths, UserError, user_errors
-from bookwell.services.listings.changes import KEEP, ListingChanges, checked_fields
+from bookwell.services.listings.changes import (
+    KEEP,
+    NOT_COLUMNS,
+    ListingChanges,
+    checked_fields,
+)
 from bookwell.services.listings.terms import TermsUpdate
 from bookwell.services.listings.timezones import PYTHON_TIMEZONES
+from bookwell.services.listings.unit_changes import UnitChange
 
 # updateListing(id:, input:)
 UPDATE = ArgumentPaths(input="input", arguments=frozenset({"id"}))
@@ -28,13 +34,56 @@ UNSET: Any = strawberry.UNSET
 
 
 @strawberry.input(
+    description="One unit of a slot listing in updateListing's slotUnits: an existing one "
+    "named by id (kept; label and seats change when given) or, without an id, a new one."
+)
+class SlotUnitInput:
+    id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="The ListingUnit to keep (its id or databaseId); null: add a new unit.",
+    )
+    label: str | None = strawberry.field(
+        default=None,
+        description='Its name; null keeps it (a new unit: "Table <n>", "Room <n>", "Item <n>").',
+    )
+    seats: int | None = strawberry.field(
+        default=None,
+        description="Restaurants only: the party the table seats, 1 to 1000 (required for a "
+        "new table; null keeps it). Lowering it below a party booked from now on is refused.",
+    )
+
+    def to_domain(self) -> UnitChange:
+        unit_id = None
+        if self.id is not None:
+            unit_id = parse_id(self.id, "unit", "id", type_name="ListingUnit")
+        return UnitChange(id=unit_id, label=self.label, seats=self.seats)
+
+
+def checked_slot_units(units: list[SlotUnitInput] | None) -> tuple[UnitChange, ...] | None:
+    """Each unit's id parsed; an id that names nothing blames its entry."""
+    if units is None:
+        return None
+    found = InputErrors()
+    changes = []
+    for index, unit in enumerate(units):
+        try:
+            changes.append(unit.to_domain())
+        except DomainError as error:
+            found.add(error.under("slotUnits", str(index)))
+    found.raise_if_any()
+    return tuple(changes)
+
+
+@strawberry.input(
     description="The fields of a listing to change. A field left out stays as it is; null "
     "clears one that may be empty (city, country, address, coordinates, maxGuests, opening "
     "hours). The kind never changes. Rules while bookings exist: units of a STAY may not "
     "drop below what is booked on any night from today (UNITS_IN_USE names the nights); a "
-    "slot listing's units (its tables, rooms, items) are fixed; timezone and currency change "
-    "only while no booking holds units (HAS_BOOKINGS); prices and policies apply to bookings "
-    "made afterwards, each booking keeping the price it was made with."
+    "slot listing's units (its tables, rooms, items) change through slotUnits, none removed "
+    "nor a table shrunk under a booking from now on (UNITS_IN_USE names the bookings); "
+    "timezone and currency change only while no booking holds units (HAS_BOOKINGS); prices "
+    "and policies apply to bookings made afterwards, each booking keeping the price it was "
+    "made with."
 )
 class UpdateListingInput:
     title: str | None = strawberry.field(default=UNSET, description="1 to 200 characters.")
@@ -106,6 +155,14 @@ class UpdateListingInput:
         default=None,
         description="Replaces the listing's own booking rules, as setListingBookingRules.",
     )
+    slot_units: list[SlotUnitInput] | None = strawberry.field(
+        default=None,
+        description="Slot listings: the whole list of tables, rooms or items, in the order "
+        "they are offered. Name a unit by id to keep it, leave the id out to add one; a unit "
+        "left out is removed (its past bookings still name it). Refused (UNITS_IN_USE, "
+        "naming the bookings) when a unit removed, or a table given fewer seats than a party "
+        "it holds, is booked from now on.",
+    )
 
     def checked_terms(self) -> TermsUpdate | None:
         """The terms to change, or their mistakes under `terms`."""
@@ -114,14 +171,16 @@ class UpdateListingInput:
         except DomainError as error:
             raise error.under("terms") from None
 
-    def to_domain(self, terms: TermsUpdate | None) -> ListingChanges:
-        """The changes (left-out fields kept), with `terms` checked already."""
-        names = [name for name in ListingChanges.__dataclass_fields__ if name != "terms"]
+    def to_domain(
+        self, terms: TermsUpdate | None, units: tuple[UnitChange, ...] | None = None
+    ) -> ListingChanges:
+        """The changes (left-out fields kept), with `terms` and `units` checked already."""
+        names = [name for name in ListingChanges.__dataclass_fields__ if name not in NOT_COLUMNS]
         given = {
             name: KEEP if isinstance(getattr(self, name), UnsetType) else getattr(self, name)
             for name in names
         }
-        return ListingChanges(**given, terms=terms)
+        return ListingChanges(**given, terms=terms, slot_units=units)
 
 
 async def update_listing(
@@ -132,7 +191,9 @@ async def update_listing(
     principal = require_principal(info)
     found = InputErrors()
     listing_id = found.check(parse_id, id, "listing")
-    changes = input.to_domain(found.check(input.checked_terms))
+    changes = input.to_domain(
+        found.check(input.checked_terms), found.check(checked_slot_units, input.slot_units)
+    )
     rules = found.check(checked_booking_rules, input.booking_rules)
     found.check(checked_fields, changes, PYTHON_TIMEZONES)
     if (error := found.as_error()) is not None:

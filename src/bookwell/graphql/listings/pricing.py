@@ -24,6 +24,11 @@ class CancellationPolicy:
     late_refund_percent: int = strawberry.field(
         description="Later, this share of the nights' price is refunded (fees in full)."
     )
+    no_show_refund_percent: int = strawberry.field(
+        default=0,
+        description="A no-show (nobody checked in by the grace time, or marked by the host) "
+        "gets this share of the price back; 0 by default.",
+    )
 
 
 @strawberry.type(description="A host's price for some nights; the newest matching rule wins.")
@@ -150,6 +155,7 @@ class Quote:
             cancellation_policy=CancellationPolicy(
                 free_cancellation_days=policy["freeCancellationDays"],
                 late_refund_percent=policy["lateRefundPercent"],
+                no_show_refund_percent=policy.get("noShowRefundPercent", 0),
             ),
             bookable=not refusals,
             violations=[UserError.from_domain(error) for error in refusals],

@@ -361,6 +361,7 @@ class Listing(Node, NoShowPolicyField, HostControlFields):
             cancellation_policy=CancellationPolicy(
                 free_cancellation_days=row.free_cancellation_days,
                 late_refund_percent=row.late_refund_percent,
+                no_show_refund_percent=row.no_show_refund_percent,
             ),
             slot_minutes=row.slot_minutes,
             sitting_minutes=row.sitting_minutes,

@@ -116,8 +116,9 @@ class RevenueFigures(ReportFigures):
         "up to the cent; null without available nights."
     )
     no_show_revenue: Money = strawberry.field(
-        description="What the window's nights of NO_SHOW reservations kept (a no-show is not "
-        "refunded), spread over their nights as revenue is; not part of revenue."
+        description="What the window's nights of NO_SHOW reservations kept (the price less "
+        "the policy's noShowRefundPercent, 0 by default), spread over their nights as revenue "
+        "is; not part of revenue."
     )
 
 

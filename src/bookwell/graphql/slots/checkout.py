@@ -35,7 +35,11 @@ async def book_slot(
     input: Annotated[BookSlotInput, strawberry.argument(description="The slot to hold.")],
 ) -> CreateReservationPayload:
     signed_in = await as_signed_in(
-        info, input.guest_email, lambda: slot_resolvers.book_slot(info, input)
+        info,
+        input.guest_email,
+        lambda: slot_resolvers.book_slot(info, input),
+        guest_phone=input.guest_phone,
+        by_host=input.booked_by_host,
     )
     if signed_in is not None:
         return signed_in
@@ -53,7 +57,12 @@ async def book_slot(
         )
 
     return await answer_checkout(
-        info, email=input.guest_email, name=input.guest_name, listing_id=data.listing_id, book=book
+        info,
+        email=input.guest_email,
+        name=input.guest_name,
+        phone=input.guest_phone,
+        listing_id=data.listing_id,
+        book=book,
     )
 
 
@@ -82,6 +91,7 @@ def _new_slot_booking(input: BookSlotInput) -> slots.NewSlotBooking:
         guest_name=input.guest_name,
         guest_email=input.guest_email,
         idempotency_key=input.idempotency_key,
+        guest_phone=input.guest_phone,
     )
     found.raise_if_any()
     assert listing_id is not None

@@ -56,7 +56,15 @@ class BookSlotInput:
         default=None,
         description="Booking without an account (a listing with allowGuestCheckout, no "
         "token): the guest's email address, where the confirmation and its manage link go. "
-        "Refused when signed in.",
+        "With bookedByHost: the guest's address, whose booking it then is (they get its "
+        "emails and manage link, and are one of your customers). Otherwise refused when "
+        "signed in.",
+    )
+    guest_phone: str | None = strawberry.field(
+        default=None,
+        description="The guest's phone number with its country code (such as +33 1 42 68 53 "
+        "00), optional: without an account, or with bookedByHost and guestEmail. Kept (E.164) "
+        "with the guest's address, where the host's customers list shows it.",
     )
     unit_id: strawberry.ID | None = strawberry.field(
         default=None,
@@ -70,7 +78,8 @@ class BookSlotInput:
         default=False,
         description="true: you, the listing's host (or an admin), book it for the guest named "
         "in guestName, e.g. on the phone. The reservation is yours to manage, CONFIRMED at once "
-        "(paid at the venue) and outside the unpaid-hold limits. Anyone else: FORBIDDEN.",
+        "(paid at the venue) and outside the unpaid-hold limits; with guestEmail it is that "
+        "guest's booking (never your own customer record). Anyone else: FORBIDDEN.",
     )
     idempotency_key: str | None = strawberry.field(
         default=None,

@@ -65,6 +65,8 @@ async def book_slot(
         voucher_code=input.voucher_code,
         unit_id=unit_id,
         by_host=input.booked_by_host,
+        guest_email=input.guest_email,
+        guest_phone=input.guest_phone,
     )
     row, errors = await errors_as_data(
         slot_flows.book_slot(

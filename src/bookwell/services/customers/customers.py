@@ -25,10 +25,20 @@ def _scope(
     """The reservations the viewer's customers come from."""
     stmt = stmt.where(Reservation.guest_id.is_not(None))
     if viewer.role is Role.GUEST:
-        stmt = stmt.where(Reservation.guest_id == viewer.user_id)
-    elif not viewer.is_admin:
+        return _on(stmt.where(Reservation.guest_id == viewer.user_id), listing_id)
+    # A host's own bookings on their listings (a walk-in or phone booking without the
+    # guest's address) do not make the host their own customer.
+    own = select(Listing.id).where(
+        Listing.id == Reservation.listing_id, Listing.owner_id == Reservation.guest_id
+    )
+    stmt = stmt.where(~own.exists())
+    if not viewer.is_admin:
         hosted = select(Listing.id).where(Listing.owner_id == viewer.user_id)
         stmt = stmt.where(Reservation.listing_id.in_(hosted))
+    return _on(stmt, listing_id)
+
+
+def _on(stmt: Select[*tuple[Any, ...]], listing_id: uuid.UUID | None) -> Select[*tuple[Any, ...]]:
     if listing_id is not None:
         stmt = stmt.where(Reservation.listing_id == listing_id)
     return stmt

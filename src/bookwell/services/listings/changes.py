@@ -42,6 +42,7 @@ from bookwell.services.listings.records import LISTING_COLUMNS, ListingRecord
 from bookwell.services.listings.stays import today_in
 from bookwell.services.listings.terms import TermsUpdate, check_term_ranges
 from bookwell.services.listings.timezones import known_timezones
+from bookwell.services.listings.unit_changes import UnitChange, check_unit_list, set_units
 from bookwell.services.listings.units import SlotSettings, listing_values
 
 NAMED_NIGHTS = 10
@@ -80,14 +81,19 @@ class ListingChanges:
     buffer_before_minutes: int | Keep | None = KEEP
     buffer_after_minutes: int | Keep | None = KEEP
     terms: TermsUpdate | None = None
+    # A slot listing's whole list of units (None: kept as they are).
+    slot_units: tuple[UnitChange, ...] | None = None
 
     def given(self) -> dict[str, Any]:
-        """The fields to change (terms aside), by column name."""
+        """The fields to change (terms and units aside), by column name."""
         return {
             f.name: getattr(self, f.name)
             for f in fields(self)
-            if f.name != "terms" and not isinstance(getattr(self, f.name), Keep)
+            if f.name not in NOT_COLUMNS and not isinstance(getattr(self, f.name), Keep)
         }
+
+
+NOT_COLUMNS = frozenset({"terms", "slot_units"})
 
 
 # Columns that are never empty: null in an update is a mistake, not "clear it".
@@ -130,7 +136,7 @@ def checked_changes(changes: ListingChanges, timezones: frozenset[str]) -> dict[
         check_term_ranges(changes.terms)
         terms = {f.name: getattr(changes.terms, f.name) for f in fields(changes.terms)}
         values |= {name: value for name, value in terms.items() if value is not None}
-    if not values:
+    if not values and changes.slot_units is None:
         raise invalid((), "Nothing to change.")
     return values
 
@@ -155,6 +161,8 @@ def checked_fields(changes: ListingChanges, timezones: frozenset[str]) -> dict[s
         found.check(rules.check_units, units)
     if isinstance(max_guests := values.get("max_guests"), int):
         found.check(rules.check_max_guests, max_guests)
+    if changes.slot_units is not None:
+        found.check(check_unit_list, changes.slot_units, rules.MAX_UNITS)
     found.raise_if_any()
     return values
 
@@ -169,16 +177,20 @@ async def update_listing(
     values = checked_changes(changes, await known_timezones(session=session))
     listing = await locked_listing(session=session, principal=principal, listing_id=listing_id)
     _check_against(listing, values)
+    if changes.slot_units is not None:
+        values["units"] = await set_units(
+            session=session, listing=listing, units=changes.slot_units
+        )
     if _changes(listing, values, "timezone") or _changes(listing, values, "currency"):
         await _check_no_bookings(session=session, listing=listing, values=values)
     new_units = values.get("units", listing.units)
-    if new_units < listing.units:
+    if listing.kind is ListingKind.STAY and new_units < listing.units:
         await _check_units_free(session=session, listing=listing, units=new_units)
     stmt = (
         update(Listing).where(Listing.id == listing_id).values(**values).returning(*LISTING_COLUMNS)
     )
     updated = ListingRecord(*(await session.execute(stmt)).one())
-    if new_units != listing.units:
+    if listing.kind is ListingKind.STAY and new_units != listing.units:
         await _set_night_units(session=session, listing=updated)
     return updated
 
@@ -195,8 +207,8 @@ def _check_against(listing: ListingRecord, values: dict[str, Any]) -> None:
         found.add(
             invalid(
                 "units",
-                f"A {listing.kind.value} listing's units are its tables, rooms or items, set "
-                "when it was created.",
+                f"A {listing.kind.value} listing's units are its tables, rooms or items: "
+                "change them with slotUnits.",
             )
         )
     if any(name in values for name in SLOT_FIELDS):

@@ -66,6 +66,7 @@ JSON_FIELDS: dict[str, AnyColumn] = {
     "max_listing_holds": Listing.max_listing_holds,
     "free_cancellation_days": Listing.free_cancellation_days,
     "late_refund_percent": Listing.late_refund_percent,
+    "no_show_refund_percent": Listing.no_show_refund_percent,
     "slot_minutes": Listing.slot_minutes,
     "sitting_minutes": Listing.sitting_minutes,
     "buffer_before_minutes": Listing.buffer_before_minutes,

@@ -72,6 +72,8 @@ class Terms:
     late_refund_percent: int
     timezone: str
     rules: Sequence[Rule] = ()
+    # The share of the price a no-show gets back (services/payments/no_show.py).
+    no_show_refund_percent: int = 0
     taxes: Sequence[Tax] = ()
     # An archived listing prices nothing new: no quote, hold, offer or move of dates.
     archived: bool = False
@@ -140,6 +142,7 @@ TERMS_COLUMNS = (
     Listing.cleaning_fee,
     Listing.free_cancellation_days,
     Listing.late_refund_percent,
+    Listing.no_show_refund_percent,
     Listing.hold_minutes,
     rules_json(Listing.id).label("rules"),
     taxes_json(Listing.id).label("taxes"),
@@ -157,6 +160,7 @@ def terms_of(row: Row[*tuple[Any, ...]]) -> Terms:
         cleaning_fee=row.cleaning_fee,
         free_cancellation_days=row.free_cancellation_days,
         late_refund_percent=row.late_refund_percent,
+        no_show_refund_percent=row.no_show_refund_percent,
         timezone=row.timezone,
         rules=rules_from_json(row.rules),
         taxes=taxes_from_json(row.taxes),
@@ -321,6 +325,7 @@ def quote(
         "policy": {
             "freeCancellationDays": terms.free_cancellation_days,
             "lateRefundPercent": terms.late_refund_percent,
+            "noShowRefundPercent": terms.no_show_refund_percent,
         },
     }
     if discount is not None:

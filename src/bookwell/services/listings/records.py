@@ -36,6 +36,7 @@ class ListingRecord:
     cleaning_fee: Decimal
     free_cancellation_days: int
     late_refund_percent: int
+    no_show_refund_percent: int
     slot_minutes: int
     sitting_minutes: int
     opens_at: time | None
@@ -79,7 +80,7 @@ class UnitRecord:
     """A listing's table, room or item."""
 
     id: uuid.UUID
-    listing_id: uuid.UUID
+    listing_id: uuid.UUID | None  # None once removed from its listing
     label: str
     seats: int | None
     position: int

@@ -38,6 +38,7 @@ class TermsUpdate:
     offer_minutes: int | None = None
     free_cancellation_days: int | None = None
     late_refund_percent: int | None = None
+    no_show_refund_percent: int | None = None
     max_hold_nights: int | None = None
     max_hold_units: int | None = None
     max_guest_holds: int | None = None
@@ -51,6 +52,7 @@ RANGES = {
     "offer_minutes": (1, 10080),
     "free_cancellation_days": (0, 365),
     "late_refund_percent": (0, 100),
+    "no_show_refund_percent": (0, 100),
     "max_hold_nights": (1, 365),
     "max_hold_units": (1, 10000),
     "max_guest_holds": (1, 100),

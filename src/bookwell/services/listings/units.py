@@ -19,7 +19,7 @@ MAX_SEATS = 1000
 MAX_BUFFER_MINUTES = 1440
 MAX_LABEL = 100
 DEFAULT_TABLE_SEATS = 4
-_UNIT_NAMES = {
+UNIT_NAMES = {
     ListingKind.RESTAURANT: "Table",
     ListingKind.SPACE: "Room",
     ListingKind.EQUIPMENT: "Item",
@@ -138,11 +138,11 @@ def _check_tables(
         at = ("tables", str(index))
         if not 1 <= table.seats <= MAX_SEATS:
             found.add(invalid((*at, "seats"), f"A table seats 1 to {MAX_SEATS} people."))
-        found.check(_check_label, table.label or "", (*at, "label"))
+        found.check(check_label, table.label or "", (*at, "label"))
     found.raise_if_any()
 
 
-def _check_label(label: str, field: tuple[str, ...]) -> None:
+def check_label(label: str, field: tuple[str, ...]) -> None:
     if len(check_text(label, field).strip()) > MAX_LABEL:
         raise invalid(field, f"A table label has at most {MAX_LABEL} characters.")
 
@@ -153,7 +153,7 @@ async def create_units(
     """A slot listing's units, in the order they are offered: its tables, rooms or items."""
     if listing.kind is ListingKind.STAY:
         return
-    name = _UNIT_NAMES[listing.kind]
+    name = UNIT_NAMES[listing.kind]
     if listing.kind is ListingKind.RESTAURANT:
         seats = listing.max_guests or DEFAULT_TABLE_SEATS
         tables = settings.tables or tuple(TableSpec(seats) for _ in range(listing.units))
@@ -198,6 +198,7 @@ async def units_of_listings(
     found: dict[uuid.UUID, list[UnitRecord]] = defaultdict(list)
     for row in await session.execute(stmt):
         unit = UnitRecord(*row)
+        assert unit.listing_id is not None  # read by its listing: not a removed one
         found[unit.listing_id].append(unit)
     return found
 

@@ -12,9 +12,9 @@ Definitions (the schema's descriptions and the README say the same):
   stay's nights add up to T exactly and any split of a stay over windows loses no cent.
 - Cancellations: CANCELLED reservations (not blocks) whose stay overlaps the window.
 - No-shows: NO_SHOW reservations whose stay overlaps the window. They are not sold nights
-  (the units were freed, and may have been sold again) and not revenue; what they kept (no
-  refund: services/payments/no_show.py) is `no_show_revenue`, spread over their nights as
-  revenue is.
+  (the units were freed, and may have been sold again) and not revenue; what they kept (the
+  price less the policy's noShowRefundPercent their snapshot agreed: services/payments/
+  no_show.py) is `no_show_revenue`, spread over their nights as revenue is.
 - Tax collected: the taxes in the sold reservations' totals (added and included ones, their
   price snapshots' TAX lines, stored as tax_amount), spread over their nights as revenue is;
   net revenue is revenue less tax collected.
@@ -100,6 +100,12 @@ _REPORT_SQL = """
 WITH relevant AS (
     SELECT r.listing_id, l.units, r.quantity, r.total_amount, r.tax_amount,
            r.start_date, r.end_date, r.adults, r.children,
+           -- A no-show's price less its policy's share given back, as no_show.py refunds it
+           -- (the snapshot is read for no-shows only: CASE does not evaluate the rest).
+           CASE WHEN r.status = 'NO_SHOW' THEN
+               r.total_amount - round(r.total_amount * coalesce(
+                   (r.price_snapshot #>> '{policy,noShowRefundPercent}')::int, 0) / 100.0, 2)
+           END AS kept_amount,
            greatest(r.start_date, CAST(:start AS date)) AS first_night,
            least(r.end_date, CAST(:end AS date)) AS stop,
            r.start_date - (r.created_at AT TIME ZONE l.timezone)::date AS lead_days,
@@ -162,8 +168,8 @@ sums AS (
                - round(tax_amount * (first_night - start_date) / (end_date - start_date), 2))
                FILTER (WHERE class = 'sale') AS tax_collected,
            count(*) FILTER (WHERE class = 'no_show') AS no_shows,
-           sum(round(total_amount * (stop - start_date) / (end_date - start_date), 2)
-               - round(total_amount * (first_night - start_date) / (end_date - start_date), 2))
+           sum(round(kept_amount * (stop - start_date) / (end_date - start_date), 2)
+               - round(kept_amount * (first_night - start_date) / (end_date - start_date), 2))
                FILTER (WHERE class = 'no_show') AS no_show_revenue,
            sum(lead_days) FILTER (WHERE class = 'sale') AS lead_days,
            sum(end_date - start_date) FILTER (WHERE class = 'sale') AS stay_nights,

@@ -121,6 +121,7 @@ def quote_slot(
         "policy": {
             "freeCancellationDays": listing.free_cancellation_days,
             "lateRefundPercent": listing.late_refund_percent,
+            "noShowRefundPercent": listing.no_show_refund_percent,
         },
     }
     if discount is not None:

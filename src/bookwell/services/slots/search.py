@@ -126,6 +126,7 @@ async def _unit_counts(
     return {
         listing_id: _UnitCounts(largest, seating if listing_id in restaurants else every)
         for listing_id, largest, every, seating in await session.execute(stmt)
+        if listing_id is not None  # always: read by listing, never a removed unit
     }
 
 

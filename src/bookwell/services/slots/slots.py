@@ -32,6 +32,9 @@ from bookwell.models import (
     User,
     new_id,
 )
+from bookwell.services.accounts.accounts import check_account_input
+from bookwell.services.accounts.checkout import checkout_user
+from bookwell.services.accounts.phones import normalized_phone
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.booking.guests import checked_guests, slot_party
 from bookwell.services.booking.holds import check_guest_name, check_slot_hold_limits
@@ -77,6 +80,10 @@ class NewSlotBooking:
     unit_id: uuid.UUID | None = None
     # The listing's host (or an admin) books for the named guest: CONFIRMED at once.
     by_host: bool = False
+    # A host's booking: the guest's address and phone; the booking is then that address's
+    # checkout user's (services/accounts/checkout.py), not the host's.
+    guest_email: str | None = None
+    guest_phone: str | None = None
     # A booking without an account: where it came from (its unpaid holds are capped per IP).
     origin: Origin | None = None
     special_requests: str | None = None
@@ -109,6 +116,10 @@ class NewSlotBooking:
             fields["children"] = self.children
         if self.voucher_code:
             fields["voucher"] = self.voucher_code.strip().upper()
+        if self.guest_email is not None:
+            fields["guestEmail"] = self.guest_email.strip().lower()
+        if self.guest_phone is not None:
+            fields["guestPhone"] = self.guest_phone
         return input_fingerprint(fields)
 
 
@@ -234,6 +245,7 @@ async def book_slot(
     )
     guests = checked_guests(data.adults, data.children, data.special_requests)
     party = slot_party(data.party_size, guests)
+    check_host_booking_contact(data)
     if idempotency_key is not None:
         replay = await claim_idempotency_key(
             session=session, guest=guest, key=idempotency_key, fingerprint=data.fingerprint()
@@ -265,8 +277,17 @@ async def book_slot(
     guests_field = "partySize" if data.party_size is not None else "adults"
     check_party(listing, party, data.quantity, listing.largest_table or 0, guests_field)
     name = check_guest_name(data.guest_name) or listing.guest_user_name
+    guest_id = guest.user_id
     if data.by_host:
         check_host_booking(listing, guest, data.guest_name)
+        if data.guest_email is not None:
+            assert data.guest_name is not None  # check_host_booking
+            guest_id = await checkout_user(
+                session=session,
+                email=data.guest_email,
+                name=data.guest_name,
+                phone=data.guest_phone,
+            )
         # The host's own listing: no unpaid-hold limits (the booking is confirmed at once),
         # but the same listing lock every hold takes before its units.
         await lock_listing_row(session=session, listing_id=listing.id)
@@ -317,7 +338,7 @@ async def book_slot(
             .values(reservation_id=reservation_id)
         )
     hold = SlotHold(
-        guest_id=guest.user_id,
+        guest_id=guest_id,
         guest_name=name,
         slot=slot,
         party_size=party,
@@ -354,3 +375,22 @@ def check_host_booking(
         )
     if not (guest_name or "").strip():
         raise invalid("guestName", "Name the guest you book for.")
+
+
+def check_host_booking_contact(data: NewSlotBooking) -> None:
+    """A guest's phone or address goes with a host's booking for them (bookedByHost), and
+    a phone with an address: the address says whose booking it is."""
+    found = InputErrors()
+    for field, value in (("guestEmail", data.guest_email), ("guestPhone", data.guest_phone)):
+        if value is not None and not data.by_host:
+            found.add(invalid(field, f"{field} is for a host's booking for a guest."))
+    if data.guest_phone is not None and data.guest_email is None:
+        found.add(invalid("guestEmail", "Give the guest's email address with their phone."))
+    if data.guest_phone is not None:
+        found.check(normalized_phone, data.guest_phone, "guestPhone")
+    if data.guest_email is not None:
+        try:
+            check_account_input(email=data.guest_email, password=None, name="guest")
+        except DomainError as error:
+            found.add(invalid("guestEmail", error.errors[0].message))
+    found.raise_if_any()
