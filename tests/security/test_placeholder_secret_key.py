@@ -78,15 +78,24 @@ def test_the_app_does_not_start_with_one(settings, key):
         create_app(weak)
 
 
-def test_the_cli_refuses_in_one_line(monkeypatch, tmp_path):
+@pytest.mark.parametrize(
+    ("key", "reason"),
+    [
+        ("CHANGE-ME", "placeholder"),
+        ("bench-booking-secret-key-long-enough-for-hs256", "published"),
+        ("my-super-secret-jwt-signing-key-for-bookwell", "dictionary words"),
+    ],
+)
+def test_the_cli_refuses_in_one_line(monkeypatch, tmp_path, key, reason):
     """Every command reads the settings first (`bookwell schema` touches nothing else)."""
     monkeypatch.setenv("BOOKWELL_ENVIRONMENT", "production")
-    monkeypatch.setenv("BOOKWELL_SECRET_KEY", "CHANGE-ME")
+    monkeypatch.setenv("BOOKWELL_SECRET_KEY", key)
     monkeypatch.setenv("BOOKWELL_DATA_DIR", str(tmp_path))
     result = CliRunner().invoke(main, ["schema"])
     assert result.exit_code != 0
     [line] = [line for line in result.output.splitlines() if line.strip()]
     assert "BOOKWELL_SECRET_KEY" in line and "Traceback" not in result.output
+    assert reason in line
 
 
 def test_a_forged_token_needs_the_real_key():
