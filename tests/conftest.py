@@ -38,6 +38,7 @@ from tests.support.database import (
     with_database,
 )
 from tests.support.graphql_client import GraphQLClient
+from tests.support.keys import TEST_SECRET_KEY
 from tests.support.lifespan import started
 from tests.support.smtp_sink import SmtpSink
 
@@ -222,7 +223,7 @@ def settings(database_url: str, direct_database_url: str, tmp_path: Path) -> Set
         database_url=database_url,
         direct_database_url=None if direct_database_url == database_url else direct_database_url,
         data_dir=tmp_path,
-        secret_key="test-secret-key-that-is-long-enough-for-hs256",
+        secret_key=TEST_SECRET_KEY,
         # 40 connections at most: PostgreSQL's default limit is 100 and tests share it.
         db_pool_size=20,
         db_max_overflow=20,

@@ -21,6 +21,7 @@ from bookwell.cli import main
 from bookwell.core.config import Settings
 from tests.support.database import admin_execute, plain_url, with_database
 from tests.support.graphql_client import GraphQLClient
+from tests.support.keys import TEST_SECRET_KEY
 from tests.support.lifespan import started
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -157,7 +158,7 @@ def test_token_create_prints_a_token_that_authenticates(cli, cli_database, tmp_p
         settings = Settings(
             database_url=cli_database,
             data_dir=tmp_path,
-            secret_key="test-secret-key-that-is-long-enough-for-hs256",
+            secret_key=TEST_SECRET_KEY,
         )
         app = create_app(settings)
         async with started(app) as app:

@@ -32,6 +32,7 @@ from bookwell.models import Role
 from tests import pooler
 from tests.factories import make_listing, make_token, make_user
 from tests.support.database import copy_template, drop_database
+from tests.support.keys import TEST_SECRET_KEY
 from tests.support.lifespan import StateKept
 
 CLIENTS = Path(__file__).resolve().parent
@@ -146,7 +147,7 @@ def live_settings(database_url: str, data_dir: Path, **overrides: object) -> Set
     fields: dict[str, object] = {
         "database_url": database_url,
         "data_dir": data_dir,
-        "secret_key": "test-secret-key-that-is-long-enough-for-hs256",
+        "secret_key": TEST_SECRET_KEY,
         "db_pool_size": 10,
         "db_max_overflow": 10,
         # LISTEN (subscriptions) on PostgreSQL itself when the run goes through a pooler.

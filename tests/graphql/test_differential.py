@@ -24,6 +24,7 @@ from tests.graphql.differential.data import CALLERS, Seeded, make_data
 from tests.graphql.differential.documents import Document, documents
 from tests.graphql.differential.paths import Answer, ask, difference, serving
 from tests.support.database import admin_execute, copy_template
+from tests.support.keys import TEST_SECRET_KEY
 
 EXAMPLES = 120
 # Of the answers, at least this share must be data without errors (an anonymous caller is
@@ -52,7 +53,7 @@ def differential(server_url, template_url, tmp_path_factory) -> Iterator[tuple[S
         database_url=url,
         direct_database_url=None if direct == url else direct,
         data_dir=tmp_path_factory.mktemp("differential"),
-        secret_key="test-secret-key-that-is-long-enough-for-hs256",
+        secret_key=TEST_SECRET_KEY,
     )
     yield settings, seeded
     asyncio.run(admin_execute(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

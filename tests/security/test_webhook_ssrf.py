@@ -24,9 +24,10 @@ from bookwell.services.webhooks.endpoints import create_endpoint as register
 from bookwell.services.webhooks.sender import send
 from bookwell.workers.webhooks import deliver_webhook
 from tests.factories import book, in_days, make_listing
+from tests.security.odd_urls import ODD_URLS, with_scheme
 from tests.support.graphql_client import GraphQLClient
 from tests.support.lifespan import started
-from tests.webhooks.helpers import create_endpoint, endpoints
+from tests.webhooks.helpers import UPDATE, create_endpoint, endpoints
 from tests.webhooks.receiver import running_receiver
 
 INSIDE = [
@@ -63,6 +64,43 @@ async def test_an_inside_address_is_refused_at_registration(strict_client, host_
     ]
     assert "private or local" in made["errors"][0]["message"]
     assert (await endpoints(strict_client, host_token))["totalCount"] == 0
+
+
+@pytest.mark.parametrize("url", ODD_URLS)
+async def test_an_odd_url_is_bad_input_at_registration(strict_client, client, host_token, url):
+    """The calendar's odd URLs (bad ports, NUL and escapes in the host, numbers that only
+    look like addresses), in production and with the development flag: INVALID_INPUT on url,
+    never INTERNAL_ERROR, and no endpoint saved."""
+    for api, scheme in ((strict_client, "https"), (client, "https"), (client, "http")):
+        made = await create_endpoint(
+            api, host_token, with_scheme(url, scheme), ["RESERVATION_CREATED"]
+        )
+        assert made["endpoint"] is None, made
+        assert [(e["code"], e["field"]) for e in made["errors"]] == [
+            ("INVALID_INPUT", ["input", "url"])
+        ], (scheme, made)
+    assert (await endpoints(client, host_token))["totalCount"] == 0
+
+
+@pytest.mark.parametrize("url", ODD_URLS)
+async def test_an_odd_url_is_bad_input_when_an_endpoint_is_changed(client, host_token, url):
+    made = await create_endpoint(
+        client, host_token, "http://127.0.0.1:9/hook", ["RESERVATION_CREATED"]
+    )
+    endpoint_id = made["endpoint"]["id"]
+    for scheme in ("https", "http"):
+        answer = await client(
+            UPDATE,
+            {"input": {"id": endpoint_id, "url": with_scheme(url, scheme)}},
+            token=host_token,
+        )
+        assert answer.status < 500 and "Unexpected error" not in str(answer.body), answer.body
+        changed = answer.data["updateWebhookEndpoint"]
+        assert [(e["code"], e["field"]) for e in changed["errors"]] == [
+            ("INVALID_INPUT", ["input", "url"])
+        ], (scheme, changed)
+    (kept,) = [edge["node"] for edge in (await endpoints(client, host_token))["edges"]]
+    assert kept["url"] == "http://127.0.0.1:9/hook"
 
 
 async def test_plain_http_is_refused_unless_loopback_is_allowed(strict_client, client, host_token):

@@ -11,6 +11,9 @@ from typing import Any, ClassVar
 
 from sqladmin import ModelView, action
 from sqladmin.filters import AllUniqueStringValuesFilter, ForeignKeyFilter, StaticValuesFilter
+from sqladmin.helpers import object_identifier_values
+from sqlalchemy import Select
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -52,6 +55,23 @@ class ReadOnly(ModelView):
     can_view_details = True
     page_size = 25
     page_size_options: ClassVar = PAGE_SIZES
+
+    def search_query(self, stmt: Select, term: str) -> Select:
+        if "\x00" in term:  # PostgreSQL's text cannot hold it: the query would fail (500)
+            raise HTTPException(400, "A search may not contain a NUL character.")
+        return super().search_query(stmt, term)
+
+    def _stmt_by_identifier(self, identifier: str) -> Select:
+        # sqladmin's one way from a URL's pk to a query (details, edit, delete): a pk that is
+        # not of the key's type names no row (its conversion raised ValueError: 500).
+        # A number past bigint fails in the driver (500) as well.
+        try:
+            values = object_identifier_values(identifier, self.model)
+        except (ValueError, TypeError):
+            raise HTTPException(404) from None
+        if any(isinstance(value, int) and not -(2**63) <= value < 2**63 for value in values):
+            raise HTTPException(404)
+        return super()._stmt_by_identifier(identifier)
 
 
 class UserAdmin(ReadOnly, model=User):

@@ -1,11 +1,12 @@
 """Settings from the environment, built by the caller (create_app, the CLI), never at import."""
 
-import re
 from pathlib import Path
 from typing import Literal, Self
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bookwell.core.secret_keys import secret_key_problem
 
 
 class Settings(BaseSettings):
@@ -332,30 +333,6 @@ def to_asyncpg_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+asyncpg://" + url[len(prefix) :]
     raise ValueError(f"not a PostgreSQL URL: {url!r}")
-
-
-MIN_SECRET_KEY_BYTES = 32
-# Keys that are examples, not secrets (compared lowercased, letters and digits only): the
-# deploy files' placeholders and what people paste from tutorials.
-PLACEHOLDER_KEYS = {"secret", "secretkey", "password", "key", "test", "dev", "default", "admin"}
-PLACEHOLDER_PARTS = ("changeme", "replaceme", "placeholder", "yoursecret", "example", "insecure")
-# zxcvbn's estimate of guesses, as a power of ten: a random 32-byte key is far above it, a
-# repeated or sequential one ("x" * 64, "0123456789" * 4) far below.
-MIN_SECRET_KEY_GUESSES_LOG10 = 20
-
-
-def secret_key_problem(key: str) -> str | None:
-    """Why this signing key is unfit for production, in a few words; None if it is fit."""
-    letters = re.sub(r"[^a-z0-9]", "", key.lower())
-    if letters in PLACEHOLDER_KEYS or any(part in letters for part in PLACEHOLDER_PARTS):
-        return "is a placeholder from the docs or deploy files"
-    if len(key.encode()) < MIN_SECRET_KEY_BYTES:
-        return f"has {len(key.encode())} bytes, fewer than {MIN_SECRET_KEY_BYTES}"
-    from zxcvbn import zxcvbn  # only in production, once
-
-    if zxcvbn(key[:72])["guesses_log10"] < MIN_SECRET_KEY_GUESSES_LOG10:
-        return "is guessable (a repeat, a sequence or words)"
-    return None
 
 
 def check_secret_key(settings: Settings) -> None:

@@ -14,12 +14,12 @@ import ipaddress
 import socket
 import zlib
 from collections.abc import Awaitable, Callable, Iterable
-from urllib.parse import urlsplit
 
 import httpcore
 import httpx
 
 from bookwell.core.errors import DomainError, check_text, invalid
+from bookwell.core.urls import split_url
 
 TIMEOUT_SECONDS = 10.0
 MAX_BYTES = 2 * 1024 * 1024
@@ -40,14 +40,9 @@ def check_url(url: str) -> str:
         url = "https://" + url[len("webcal://") :]
     if any(character.isspace() or not character.isprintable() for character in url):
         raise invalid("url", "A calendar URL has no spaces, line breaks or control characters.")
-    try:
-        # What the fetch will parse: a URL httpx refuses (a bad IPv4 or IPv6 literal such
-        # as 0177.0.0.1, a port that is no number, a host IDNA cannot encode) is bad input.
-        parts = urlsplit(url)
-        httpx.URL(url)
-        (parts.hostname or "").encode("idna")  # what the resolver sends: labels of 1-63
-    except (ValueError, UnicodeError, httpx.InvalidURL):
-        raise invalid("url", "The calendar URL is not a valid http(s) address.") from None
+    parts, _ = split_url(
+        url, field="url", not_valid="The calendar URL is not a valid http(s) address."
+    )
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise invalid("url", "The calendar URL must be an http:// or https:// address.")
     return url

@@ -11,12 +11,12 @@ DNS answer that changes after the check (rebinding) changes nothing.
 import asyncio
 import ipaddress
 from collections.abc import Callable
-from urllib.parse import urlsplit
 
 import httpcore
 import httpx
 
 from bookwell.core.errors import check_text, invalid
+from bookwell.core.urls import split_url
 from bookwell.services.calendar.fetch import IPAddress, PinnedBackend, Resolver, is_public, resolve
 
 MAX_URL = 500
@@ -38,12 +38,9 @@ def check_url(url: str, *, allow_http_loopback: bool) -> str:
         raise invalid("url", f"An endpoint URL has at most {MAX_URL} characters.")
     if any(character.isspace() or not character.isprintable() for character in url):
         raise invalid("url", "An endpoint URL has no spaces, line breaks or control characters.")
-    try:
-        parts = urlsplit(url)
-        httpx.URL(url)
-        (parts.hostname or "").encode("idna")
-    except (ValueError, UnicodeError, httpx.InvalidURL):
-        raise invalid("url", "The endpoint URL is not a valid https:// address.") from None
+    parts, _ = split_url(
+        url, field="url", not_valid="The endpoint URL is not a valid https:// address."
+    )
     schemes = ("https", "http") if allow_http_loopback else ("https",)
     if parts.scheme.lower() not in schemes or not parts.hostname:
         raise invalid("url", "The endpoint URL must be an https:// address.")
@@ -58,9 +55,8 @@ async def check_reachable(
     """The URL, if its host resolves and every address is one a webhook may go to (and,
     for http://, every one is loopback); else INVALID_INPUT on `url`."""
     url = check_url(url, allow_http_loopback=allow_http_loopback)
-    parts = urlsplit(url)
+    parts, port = split_url(url, field="url", not_valid="")  # checked just above
     host = parts.hostname or ""
-    port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
     addresses = await addresses_of(host, port, resolver)
     allowed = allowed_addresses(allow_loopback=allow_http_loopback)
     if not all(allowed(address) for address in addresses):
