@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Date,
-    DateTime,
+    Integer,
     Select,
     and_,
     bindparam,
@@ -18,7 +18,6 @@ from sqlalchemy import (
     exists,
     func,
     select,
-    text,
     true,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -104,30 +103,29 @@ class NightFree:
 
 
 def _nightly_free_statement() -> Select[*tuple[Any, ...]]:
-    days = (
-        func.generate_series(
-            cast(bindparam("start", type_=Date), DateTime),
-            cast(bindparam("last", type_=Date), DateTime),
-            text("interval '1 day'"),
-        )
-        .table_valued("day")
+    # Nights are counted from the start as integers: a date series would be sent its bounds,
+    # and asyncpg sends date.min as -infinity, a series that never ends (0001-01-01 held a
+    # connection for the whole statement timeout). -infinity plus n matches no night row.
+    offsets = (
+        func.generate_series(0, bindparam("nights", type_=Integer) - 1)
+        .table_valued("offset")
         .render_derived()
     )
-    night = cast(days.c.day, Date)
+    night = bindparam("start", type_=Date) + offsets.c.offset
     taken = ListingNight.units - ListingNight.booked
     return (
         select(
             Listing.id,
-            night.label("night"),
+            offsets.c.offset.label("offset"),
             func.least(Listing.units, func.coalesce(taken, Listing.units)).label("free"),
         )
         .select_from(Listing)
-        .join(days, true())
+        .join(offsets, true())
         .outerjoin(
             ListingNight, and_(ListingNight.listing_id == Listing.id, ListingNight.night == night)
         )
         .where(one_of(Listing.id, "ids"))
-        .order_by(Listing.id, night)
+        .order_by(Listing.id, offsets.c.offset)
     )
 
 
@@ -139,11 +137,12 @@ async def free_units_by_night(
 ) -> dict[uuid.UUID, list[NightFree]]:
     """For each existing listing: the units free on each night of the stay, in date order
     (FREE_UNITS' answer is the fewest of them)."""
-    last = stay.end - timedelta(days=1)
-    parameters = {"ids": list(listing_ids), "start": stay.start, "last": last}
+    nights = (stay.end - stay.start).days
+    parameters = {"ids": list(listing_ids), "start": stay.start, "nights": nights}
     found: dict[uuid.UUID, list[NightFree]] = {}
     for row in await session.execute(NIGHTLY_FREE, parameters):
-        found.setdefault(row.id, []).append(NightFree(row.night, row.free))
+        night = stay.start + timedelta(days=row.offset)
+        found.setdefault(row.id, []).append(NightFree(night, row.free))
     return found
 
 
