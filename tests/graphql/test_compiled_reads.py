@@ -49,6 +49,7 @@ fragment Listing on Listing {
   id databaseId kind title description city country timezone units maxGuests instantBook
   allowGuestCheckout holdMinutes approvalHours offerMinutes maxHoldNights maxHoldUnits
   maxGuestHolds maxListingHolds slotMinutes sittingMinutes
+  notifyHostOnCheckIn notifyHostOnNoShow
   nightlyPrice { amount currency __typename } cleaningFee { currency amount }
   cancellationPolicy { freeCancellationDays lateRefundPercent }
   owner { __typename id databaseId name role }
@@ -169,7 +170,8 @@ async def _terms(db, listing_id) -> None:
         await session.execute(
             text(
                 "UPDATE listings SET address_line1 = :title, postal_code = '50667',"
-                " auto_no_show_after_hours = 3, opens_at = '09:30:00.25', closes_at = '23:00'"
+                " auto_no_show_after_hours = 3, opens_at = '09:30:00.25', closes_at = '23:00',"
+                " notify_host_on_check_in = 'ALWAYS', notify_host_on_no_show = 'NEVER'"
                 " WHERE id = :id"
             ),
             {"id": listing_id, "title": TITLE},

@@ -2,7 +2,13 @@
 
 from bookwell.models.base import Base, new_id
 from bookwell.models.booking_rules import BookingRule
-from bookwell.models.listing import CAPACITY_CONSTRAINT, Listing, ListingKind, ListingNight
+from bookwell.models.listing import (
+    CAPACITY_CONSTRAINT,
+    HostNotice,
+    Listing,
+    ListingKind,
+    ListingNight,
+)
 from bookwell.models.listing_photo import ListingPhoto
 from bookwell.models.money import ListingTax, TaxKind, Voucher, VoucherKind
 from bookwell.models.outbox import NotificationLog, OutboxMessage
@@ -35,6 +41,7 @@ __all__ = [
     "BookingRule",
     "CheckoutOrigin",
     "DeliveryStatus",
+    "HostNotice",
     "IdempotencyKey",
     "Listing",
     "ListingKind",

@@ -30,6 +30,14 @@ class ListingKind(enum.StrEnum):
     EQUIPMENT = "EQUIPMENT"
 
 
+class HostNotice(enum.StrEnum):
+    """Whether a listing's host gets a copy of a guest's check-in or no-show email."""
+
+    ALWAYS = "ALWAYS"
+    WHEN_AUTOMATIC = "WHEN_AUTOMATIC"  # only when the scheduler, not the host, made the change
+    NEVER = "NEVER"
+
+
 class Listing(IdMixin, Base):
     __tablename__ = "listings"
     __table_args__ = (
@@ -116,6 +124,18 @@ class Listing(IdMixin, Base):
         CheckConstraint(
             "auto_no_show_after_hours BETWEEN 1 AND 720", name="auto_no_show_after_hours_range"
         ),
+    )
+    # The host's copies of the guest's ACTIVE and NO_SHOW emails (migration 0027,
+    # workers/notices.py).
+    notify_host_on_check_in: Mapped[HostNotice] = mapped_column(
+        text_enum(HostNotice, "notify_host_on_check_in", 20),
+        default=HostNotice.WHEN_AUTOMATIC,
+        server_default=HostNotice.WHEN_AUTOMATIC.value,
+    )
+    notify_host_on_no_show: Mapped[HostNotice] = mapped_column(
+        text_enum(HostNotice, "notify_host_on_no_show", 20),
+        default=HostNotice.WHEN_AUTOMATIC,
+        server_default=HostNotice.WHEN_AUTOMATIC.value,
     )
     # Where it is (migration 0015): street address, postal code, and a point on the map.
     address_line1: Mapped[str | None] = mapped_column(String(200))

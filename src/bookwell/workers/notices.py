@@ -13,7 +13,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bookwell.mail.notice import Booking, Notice, Person, PriceLine
-from bookwell.models import Listing, OutboxMessage, Payment, Reservation, ReservationStatus, User
+from bookwell.models import (
+    HostNotice,
+    Listing,
+    OutboxMessage,
+    Payment,
+    Reservation,
+    ReservationStatus,
+    User,
+)
 from bookwell.services.listings.charges import DISCOUNT, TAX
 from bookwell.services.notifications.outbox import Event
 from bookwell.services.payments.records import SETTLED
@@ -29,7 +37,7 @@ AUDIENCE: dict[Event, tuple[Role, ...]] = {
     Event.RESERVATION_CANCELLED: ("guest", "host"),
     Event.RESERVATION_EXPIRED: ("guest", "host"),
     Event.RESERVATION_COMPLETED: ("guest",),
-    # The guest; the host too when the clock acted (data["by"] == "clock", see _audience).
+    # The guest; the host too as the listing says (Listing.notify_host_on_*, see _audience).
     Event.RESERVATION_CHECKED_IN: ("guest",),
     Event.RESERVATION_NO_SHOW: ("guest",),
     Event.RESERVATION_REMINDER: ("guest",),
@@ -40,8 +48,13 @@ AUDIENCE: dict[Event, tuple[Role, ...]] = {
     Event.WEBHOOKS_DUE: (),
 }
 
-# Events the host hears of only when the scheduler, not the host, made the change.
-_HOST_COPY_WHEN_AUTOMATIC = {Event.RESERVATION_CHECKED_IN, Event.RESERVATION_NO_SHOW}
+# Events whose host copy the host chooses, by the listing's setting (a column of _NOTICE_FACTS):
+# ALWAYS, NEVER, or WHEN_AUTOMATIC (the default): when the scheduler made the change
+# (data["by"] == "clock"), as the host did not act themselves.
+_HOST_COPY_SETTING = {
+    Event.RESERVATION_CHECKED_IN: "notify_host_on_check_in",
+    Event.RESERVATION_NO_SHOW: "notify_host_on_no_show",
+}
 
 # Reminders and warnings are written ahead of time; by delivery the booking may be past them.
 _STILL_DUE = {
@@ -84,6 +97,8 @@ _NOTICE_FACTS = (
         Listing.check_in_time,
         Listing.check_out_time,
         Listing.instant_book,
+        Listing.notify_host_on_check_in,
+        Listing.notify_host_on_no_show,
         _host.email.label("host_email"),
         _host.name.label("host_name"),
         _guest.email.label("guest_email"),
@@ -130,8 +145,11 @@ def _audience(event: Event, row: Row) -> tuple[Role, ...]:
         return ("host",) if row.data.get("waiting_for") == "host" else ("guest",)
     if event is Event.RESERVATION_CONFIRMED and not row.instant_book:
         return ("guest",)  # the host confirmed it themselves
-    if event in _HOST_COPY_WHEN_AUTOMATIC and row.data.get("by") == "clock":
-        return ("guest", "host")  # the host did not act themselves: a copy
+    if event in _HOST_COPY_SETTING:
+        setting = HostNotice(getattr(row, _HOST_COPY_SETTING[event]))
+        automatic = row.data.get("by") == "clock"
+        if setting is HostNotice.ALWAYS or (setting is HostNotice.WHEN_AUTOMATIC and automatic):
+            return ("guest", "host")
     return AUDIENCE[event]
 
 

@@ -1,6 +1,6 @@
 """Listing's fields for what its host sets and reads beside the listing itself: price rules,
-booking rules and their seasons, taxes, blackouts and the calendar feed, kept apart from the
-listing's own types."""
+booking rules and their seasons, taxes, blackouts, the calendar feed and the host's copies
+of status emails, kept apart from the listing's own types."""
 
 from typing import Protocol, cast
 from uuid import UUID
@@ -17,8 +17,22 @@ from bookwell.graphql.listings.booking_rules import (
 )
 from bookwell.graphql.listings.pricing import PriceRule
 from bookwell.graphql.listings.taxes import Tax
+from bookwell.graphql.shared.enums import HostNotice
 from bookwell.graphql.shared.money import Money
 from bookwell.services.accounts.feed_tokens import feed_url
+
+
+@strawberry.type
+class HostNoticeFields:
+    """Set with the listing's terms (updateListingTerms); read by workers/notices.py."""
+
+    notify_host_on_check_in: HostNotice = strawberry.field(
+        description="When its host gets a copy of the guest's email as a booking becomes ACTIVE "
+        "(checked in)."
+    )
+    notify_host_on_no_show: HostNotice = strawberry.field(
+        description="When its host gets a copy of the guest's email as a booking is marked NO_SHOW."
+    )
 
 
 class _Listing(Protocol):

@@ -8,7 +8,7 @@ import strawberry
 
 from bookwell.core.errors import DomainError, InputErrors, check_text
 from bookwell.graphql.listings.booking_rules import BookingRulesInput
-from bookwell.graphql.shared.enums import ListingKind
+from bookwell.graphql.shared.enums import HostNotice, ListingKind
 from bookwell.services.listings.listings import ListingFilter as DomainListingFilter
 from bookwell.services.listings.listings import NewListing, parse_money
 from bookwell.services.listings.location import Location
@@ -289,6 +289,16 @@ class ListingTermsInput:
         "(createReservation without a token); they manage the booking through an emailed "
         "link. Off by default.",
     )
+    notify_host_on_check_in: HostNotice | None = strawberry.field(
+        default=None,
+        description="Whether you get a copy of the guest's email when a booking becomes ACTIVE "
+        "(checked in): default WHEN_AUTOMATIC.",
+    )
+    notify_host_on_no_show: HostNotice | None = strawberry.field(
+        default=None,
+        description="Whether you get a copy of the guest's email when a booking is marked "
+        "NO_SHOW: default WHEN_AUTOMATIC.",
+    )
 
     def to_domain(self) -> TermsUpdate:
         """The changes, or every mistake in them at once."""
@@ -308,6 +318,8 @@ class ListingTermsInput:
             max_guest_holds=self.max_guest_holds,
             max_listing_holds=self.max_listing_holds,
             allow_guest_checkout=self.allow_guest_checkout,
+            notify_host_on_check_in=self.notify_host_on_check_in,
+            notify_host_on_no_show=self.notify_host_on_no_show,
         )
         found.check(check_term_ranges, changes)
         found.raise_if_any()

@@ -25,7 +25,7 @@ from bookwell.graphql.listings.availability import (
     availability_key,
     load_availability,
 )
-from bookwell.graphql.listings.host_controls import HostControlFields
+from bookwell.graphql.listings.host_controls import HostControlFields, HostNoticeFields
 from bookwell.graphql.listings.no_show_policy import NoShowPolicyField
 from bookwell.graphql.listings.photos import ListingPhoto, photos_of
 from bookwell.graphql.listings.pricing import CancellationPolicy, Quote
@@ -90,7 +90,7 @@ def _availability_key(arguments: dict[str, Any]) -> tuple:
     description="Something to book, owned by a host: a STAY's units by the night, or a "
     "restaurant's tables, a space's rooms or equipment items by time slot. Anyone may read it."
 )
-class Listing(Node, NoShowPolicyField, HostControlFields):
+class Listing(Node, NoShowPolicyField, HostControlFields, HostNoticeFields):
     database_id: uuid.UUID = strawberry.field(
         description="The listing's UUIDv7 as stored (sortable by creation time), for SQL and "
         "analysts; listingId arguments accept it as well as `id`."
@@ -375,6 +375,8 @@ class Listing(Node, NoShowPolicyField, HostControlFields):
             archived_at=row.archived_at,
             buffer_before_minutes=row.buffer_before_minutes,
             buffer_after_minutes=row.buffer_after_minutes,
+            notify_host_on_check_in=row.notify_host_on_check_in,
+            notify_host_on_no_show=row.notify_host_on_no_show,
             uuid=row.id,
             owner_id=row.owner_id,
         )

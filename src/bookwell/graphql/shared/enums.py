@@ -66,6 +66,19 @@ describe_enum(
         "were freed at once; nothing of the price is refunded.",
     },
 )
+HostNotice = models.HostNotice
+describe_enum(
+    HostNotice,
+    name="HostNotice",
+    description="Whether a listing's host gets a copy of the email its guest gets when a "
+    "booking becomes ACTIVE (notifyHostOnCheckIn) or NO_SHOW (notifyHostOnNoShow).",
+    values={
+        "ALWAYS": "A copy whoever made the change: the host, an admin or the scheduler.",
+        "WHEN_AUTOMATIC": "A copy only when the scheduler made the change (at check-in time, or "
+        "autoNoShowAfterHours after the start), not the host: the default.",
+        "NEVER": "No copy; the guest is told all the same.",
+    },
+)
 Role = models.Role
 describe_enum(
     Role,

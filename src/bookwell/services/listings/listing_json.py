@@ -77,6 +77,8 @@ JSON_FIELDS: dict[str, AnyColumn] = {
     "address_line1": Listing.address_line1,
     "address_line2": Listing.address_line2,
     "postal_code": Listing.postal_code,
+    "notify_host_on_check_in": Listing.notify_host_on_check_in,
+    "notify_host_on_no_show": Listing.notify_host_on_no_show,
 }
 
 

@@ -7,7 +7,14 @@ from decimal import Decimal
 from typing import Any
 
 from bookwell.core.records import columns_for
-from bookwell.models import Listing, ListingKind, ListingPhoto, ListingUnit, PriceRule
+from bookwell.models import (
+    HostNotice,
+    Listing,
+    ListingKind,
+    ListingPhoto,
+    ListingUnit,
+    PriceRule,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +61,9 @@ class ListingRecord:
     # Slot listings' buffers around each booking (issue 19.2, services/slots/buffers.py).
     buffer_before_minutes: int
     buffer_after_minutes: int
+    # The host's copies of the guest's check-in and no-show emails (workers/notices.py).
+    notify_host_on_check_in: HostNotice
+    notify_host_on_no_show: HostNotice
 
 
 @dataclass(frozen=True, slots=True)

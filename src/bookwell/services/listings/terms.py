@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.core.errors import DomainError, ErrorCode, InputErrors, check_text, invalid, not_found
 from bookwell.core.records import build_all
-from bookwell.models import Listing, PriceRule, new_id
+from bookwell.models import HostNotice, Listing, PriceRule, new_id
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.listings.records import (
     LISTING_COLUMNS,
@@ -44,6 +44,8 @@ class TermsUpdate:
     max_guest_holds: int | None = None
     max_listing_holds: int | None = None
     allow_guest_checkout: bool | None = None
+    notify_host_on_check_in: HostNotice | None = None
+    notify_host_on_no_show: HostNotice | None = None
 
 
 RANGES = {
