@@ -24,7 +24,8 @@ query($id: ID!, $starts: DateTime!, $ends: DateTime, $party: Int, $quantity: Int
       {PRICE} bookable violations {{ code field message }} }} }} }}"""
 BOOK_SLOT = f"""
 mutation($input: BookSlotInput!) {{
-  bookSlot(input: $input) {{ reservation {{ price {{ {PRICE} }} }} errors {{ code field message }} }}
+  bookSlot(input: $input) {{
+    reservation {{ price {{ {PRICE} }} }} errors {{ code field message }} }}
 }}"""
 DAY = (datetime.now(UTC) + timedelta(days=20)).date()
 
@@ -42,9 +43,7 @@ async def slot_quote(client, listing_id, starts, **more):
     return answer
 
 
-async def test_a_slot_quote_is_the_price_bookslot_then_gives(
-    client, db, host, guest_token
-):
+async def test_a_slot_quote_is_the_price_bookslot_then_gives(client, db, host, guest_token):
     space = await make_slot_listing(
         db, host, units=2, max_guests=4, timezone="UTC", opens_at=time(8), closes_at=time(20),
         **MANY_HOLDS,
