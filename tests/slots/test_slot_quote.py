@@ -4,6 +4,7 @@ answer them, and bad input answered typed."""
 
 from datetime import UTC, datetime, time, timedelta
 
+from bookwell.graphql.limits.cost import CODE as COSTLY
 from bookwell.models import ListingKind
 from bookwell.services.listings import booking_rules_store as store
 from bookwell.services.listings.booking_rules import Rules
@@ -12,6 +13,7 @@ from bookwell.services.slots.quotes import SlotQuoteRequest, quote_slot_booking
 from tests.factories import MANY_HOLDS, book_slot, make_listing, make_slot_listing
 from tests.slots.slot_clock import NOW, berlin
 from tests.slots.test_slot_charges import CITY, SERVICE, VAT_ADDED, make_voucher, set_taxes
+from tests.support.sql_statements import sql_statements
 
 PRICE = """total { amount currency } taxTotal { amount } voucherCode
   lineItems { kind description quantity unitPrice { amount } amount { amount } included }"""
@@ -148,3 +150,19 @@ async def test_bad_input_is_answered_typed(client, db, host):
     assert await codes(space, at(10), ends=at(9)) == [("INVALID_DATES", ("endsAt",))]
     assert await codes(space, at(10), voucher="NOPE") == [("VOUCHER_INVALID", ("voucherCode",))]
     assert (await codes(stay, at(10)))[0][0] == "INVALID_INPUT"
+
+
+async def test_slot_quotes_weigh_their_work_in_the_query_cost(app, client):
+    # 100 listings x 31 slot quotes (30 aliased: the most allowed) of two amounts each:
+    # 21,901 at a weight of 5 (over the 20,000 allowed), 9,501 if one weighed as 1.
+    quote = (
+        '{}slotQuote(startsAt: "2031-06-06T10:00:00+00:00") '
+        "{{ total {{ amount }} taxTotal {{ amount }} }}"
+    )
+    many = " ".join([quote.format("")] + [quote.format(f"q{n}: ") for n in range(30)])
+    query = "{ listings(first: 100) { edges { node { " + many + " } } } }"
+    with sql_statements(app) as statements:
+        answer = await client(query)
+    assert statements == []
+    assert answer.status < 500 and answer.codes == [COSTLY], answer.body
+    assert answer.errors[0]["extensions"]["cost"] == 21_901
