@@ -266,7 +266,7 @@ class Listing(Node, NoShowPolicyField, HostControlFields, SlotQuoteField):
 
     @strawberry.field(
         description="What a stay would cost today, line by line, without holding anything "
-        "(STAY listings; slot listings are priced per slot).",
+        "(STAY listings; a slot listing's price is slotQuote's).",
         # Priced night by night: a year-long quote is a year of work.
         metadata=costs(weight=lambda arguments: QUOTE_WEIGHT + stay_nights(arguments)),
     )
