@@ -3,9 +3,11 @@ demo listing from GraphiQL following the README"): every ```graphql example of "
 and guests", "Buffer times and blackouts", "Taxes, fees and vouchers" and "Webhooks" is sent,
 in README order, as the demo host on seeded demo data, each named operation of a document on
 its own (as GraphiQL runs them), with the README's placeholders replaced by the demo host's
-listings; no answer may have an error, at the top or in a payload's `errors`."""
+listings (and its dates moved to a year clear of the demo's bookings); no answer may have an
+error, at the top or in a payload's `errors`."""
 
 import re
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -31,6 +33,18 @@ BLOCK = re.compile(r"^( *)```graphql\n(.*?)^\1```", re.M | re.S)
 # The README's endpoint host, resolved to a public address (example.com's) without DNS: this
 # sandbox has none, and registering checks the host resolves to public addresses only.
 PUBLIC_ADDRESS = "93.184.215.14"
+README_YEAR = "2027-"
+# The demo's bookings start at most 120 days ahead (cli/seed.py); blackouts begin at most 730.
+CLEAR_OF_DEMO_BOOKINGS = timedelta(days=130)
+
+
+def examples_year(today: date) -> str:
+    """The README's dates (March to September 2027) moved to the first year whose March is
+    clear of the demo's bookings, so its blackout meets none of them, whatever the day."""
+    year = today.year
+    while date(year, 3, 1) <= today + CLEAR_OF_DEMO_BOOKINGS:
+        year += 1
+    return f"{year}-"
 
 
 def section(readme: str, heading: str) -> str:
@@ -104,6 +118,7 @@ async def test_a_host_sets_every_control_on_a_demo_listing_following_the_readme(
         "<id>": global_id("Listing", stay.id),
         "<stay id>": global_id("Listing", stay.id),
         "<space id>": global_id("Listing", slot_listing.id),
+        README_YEAR: examples_year(date.today()),
     }
     readme = (ROOT / "README.md").read_text()
     ran: list[str] = []
