@@ -86,3 +86,51 @@ async def test_the_demo_has_reviews_that_read_back_through_the_api(client, db, s
     assert listing["rating"]["average"] == pytest.approx(float(most.average), abs=0.01)
     assert len(listing["reviews"]["edges"]) == most.reviews
     assert all(1 <= edge["node"]["rating"] <= 5 for edge in listing["reviews"]["edges"])
+
+
+FAMILY_TABLE = """query($id: ID!, $start: Date!, $end: Date!) {
+  listing(id: $id) {
+    taxes { name rate inclusive }
+    reservations(first: 10) { edges { node {
+      status adults children partySize specialRequests totalPrice { amount }
+      price { voucherCode taxTotal { amount } lineItems { kind description included } } } } }
+  }
+  report(listingId: $id, startDate: $start, endDate: $end) {
+    totals { currency taxCollected { amount } netRevenue { amount } revenue { amount } }
+  }
+}"""
+
+
+async def test_the_demo_restaurant_has_a_taxed_table_booked_with_the_demo_voucher(
+    client, db, seeded
+):
+    [row] = await sql(db, "SELECT id FROM listings WHERE title LIKE 'Chez Dana%'")
+    today = date.today()
+    answer = await client(
+        FAMILY_TABLE,
+        {
+            "id": global_id("Listing", row.id),
+            "start": today.isoformat(),
+            "end": (today + timedelta(days=30)).isoformat(),
+        },
+        token=seeded,
+    )
+    assert answer.errors == [], answer.body
+    listing = answer.data["listing"]
+    assert listing["taxes"] == [{"name": "VAT", "rate": "10", "inclusive": True}]
+    bookings = [edge["node"] for edge in listing["reservations"]["edges"]]
+    [family] = [b for b in bookings if (b["price"] or {}).get("voucherCode") == "DEMO10"]
+    assert (family["status"], family["adults"], family["children"], family["partySize"]) == (
+        "CONFIRMED", 2, 2, 4,
+    )  # fmt: skip
+    assert family["specialRequests"] == "A high chair, please."
+    # A sitting at 25 EUR, 10 % off (DEMO10), 10 % VAT included in the 22.50 paid.
+    assert family["totalPrice"] == {"amount": "22.50"}
+    assert family["price"]["taxTotal"] == {"amount": "2.05"}
+    assert [line["kind"] for line in family["price"]["lineItems"]] == ["SLOT", "DISCOUNT", "TAX"]
+    [totals] = answer.data["report"]["totals"]
+    assert totals["currency"] == "EUR"
+    assert Decimal(totals["taxCollected"]["amount"]) >= Decimal("2.05")
+    assert Decimal(totals["netRevenue"]["amount"]) == Decimal(
+        totals["revenue"]["amount"]
+    ) - Decimal(totals["taxCollected"]["amount"])

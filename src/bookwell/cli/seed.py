@@ -101,9 +101,10 @@ async def seed(
             continue  # full that week: try another
     await seed_history(db, rng=rng, guests=guests, listings=made)
     await seed_outcomes(db, host_email=DEMO_EMAIL, guest=guests[0])  # a no-show (seed_outcomes.py)
-    await seed_tables(db, host=hosts[0], guest=guests[0])  # tables of 2, 4, 6 (seed_tables.py)
+    restaurant = await seed_tables(db, host=hosts[0], guest=guests[0])  # tables of 2, 4, 6
     await seed_guest_checkout(db)  # issue 17.7 (cli/seed_checkout.py)
-    await seed_taxes_and_vouchers(db, host=hosts[0])  # issue 19.5-6 (cli/seed_money.py)
+    # Issue 19.5-6 (cli/seed_money.py): taxes, DEMO10 and a table booked with both.
+    await seed_taxes_and_vouchers(db, host=hosts[0], guest=guests[0], restaurant=restaurant)
 
 
 async def _people_and_listings(

@@ -3,6 +3,7 @@
 for a named guest with her address and phone (so the printed demo token can try both, and
 `customers` lists her)."""
 
+import uuid
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -31,11 +32,14 @@ TABLES = (
 ZONE = "Europe/Paris"
 
 
-async def seed_tables(db: Database, *, host: Principal, guest: Principal) -> None:
-    await in_one_transaction(db, lambda session: _restaurant(session, host=host, guest=guest))
+async def seed_tables(db: Database, *, host: Principal, guest: Principal) -> uuid.UUID:
+    """The restaurant's id."""
+    return await in_one_transaction(
+        db, lambda session: _restaurant(session, host=host, guest=guest)
+    )
 
 
-async def _restaurant(session: AsyncSession, *, host: Principal, guest: Principal) -> None:
+async def _restaurant(session: AsyncSession, *, host: Principal, guest: Principal) -> uuid.UUID:
     data = listings.NewListing(
         kind=ListingKind.RESTAURANT,
         title="Chez Dana: choose your table",
@@ -92,3 +96,4 @@ async def _restaurant(session: AsyncSession, *, host: Principal, guest: Principa
     await session.execute(
         delete(OutboxMessage).where(OutboxMessage.reservation_id.in_([chosen.id, by_phone.id]))
     )
+    return listing.id

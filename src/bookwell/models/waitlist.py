@@ -2,7 +2,7 @@ import enum
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, text
+from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bookwell.models.base import Base, IdMixin, text_enum
@@ -29,6 +29,7 @@ class WaitlistEntry(IdMixin, Base):
         # Guests (migration 0023), as on reservations: carried into the offer's booking.
         CheckConstraint("adults BETWEEN 1 AND 1000", name="adults_range"),
         CheckConstraint("children BETWEEN 0 AND 1000", name="children_range"),
+        CheckConstraint("char_length(special_requests) <= 2000", name="special_requests_length"),
         Index(
             "ix_waitlist_entries_waiting",
             "listing_id",
@@ -56,3 +57,5 @@ class WaitlistEntry(IdMixin, Base):
     # Who comes (migration 0023): NULL when the entry did not say.
     adults: Mapped[int | None] = mapped_column(Integer)
     children: Mapped[int | None] = mapped_column(Integer)
+    # What the guest asks the host (migration 0027), carried into the offer's booking.
+    special_requests: Mapped[str | None] = mapped_column(Text)

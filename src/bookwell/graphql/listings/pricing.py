@@ -118,14 +118,16 @@ class Quote:
     )
     bookable: bool = strawberry.field(
         default=True,
-        description="Listing.quote: whether the host's terms let this stay be booked now "
+        description="Listing.quote (slotQuote): whether the host's terms let this stay "
+        "(slot) be booked now "
         "(`violations` is empty): not in the past, within the units and maxGuests, and every "
         "booking rule kept. Whether the units are still free is Listing.availability's "
         "answer. A reservation's price: true.",
     )
     violations: list[UserError] = strawberry.field(
         default_factory=list,
-        description="Listing.quote: each reason createReservation would refuse this stay now, "
+        description="Listing.quote (slotQuote): each reason createReservation (bookSlot) "
+        "would refuse this stay (slot) now, "
         "with the code it would answer: RULE_VIOLATED naming the rule in `field` (such as "
         '["minNights"]) and `message`, TOO_MANY_GUESTS, INVALID_DATES (a past start) or '
         "INVALID_INPUT (more units than the listing has). Empty when `bookable`.",

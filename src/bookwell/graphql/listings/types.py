@@ -30,6 +30,7 @@ from bookwell.graphql.listings.no_show_policy import NoShowPolicyField
 from bookwell.graphql.listings.photos import ListingPhoto, photos_of
 from bookwell.graphql.listings.pricing import CancellationPolicy, Quote
 from bookwell.graphql.listings.quotes import quote_listing
+from bookwell.graphql.listings.slot_quotes import SlotQuoteField
 from bookwell.graphql.listings.units import (
     DEFAULT_UNITS,
     MAX_UNITS_PAGE,
@@ -90,7 +91,7 @@ def _availability_key(arguments: dict[str, Any]) -> tuple:
     description="Something to book, owned by a host: a STAY's units by the night, or a "
     "restaurant's tables, a space's rooms or equipment items by time slot. Anyone may read it."
 )
-class Listing(Node, NoShowPolicyField, HostControlFields, HostNoticeFields):
+class Listing(Node, NoShowPolicyField, HostControlFields, HostNoticeFields, SlotQuoteField):
     database_id: uuid.UUID = strawberry.field(
         description="The listing's UUIDv7 as stored (sortable by creation time), for SQL and "
         "analysts; listingId arguments accept it as well as `id`."
@@ -265,7 +266,7 @@ class Listing(Node, NoShowPolicyField, HostControlFields, HostNoticeFields):
 
     @strawberry.field(
         description="What a stay would cost today, line by line, without holding anything "
-        "(STAY listings; slot listings are priced per slot).",
+        "(STAY listings; a slot listing's price is slotQuote's).",
         # Priced night by night: a year-long quote is a year of work.
         metadata=costs(weight=lambda arguments: QUOTE_WEIGHT + stay_nights(arguments)),
     )

@@ -90,7 +90,7 @@ async def join_waitlist(
     else:
         found.check(check_party_size, input.party_size)
         found.check(check_quantity, input.quantity)
-    guests = found.check(checked_guests, input.adults, input.children, None)
+    guests = found.check(checked_guests, input.adults, input.children, input.special_requests)
     if guests is not None and input.starts_at is not None:
         found.check(slot_party, input.party_size, guests)
     if (error := found.as_error()) is not None:
@@ -107,6 +107,7 @@ async def join_waitlist(
         party_size=input.party_size,
         adults=input.adults,
         children=input.children,
+        special_requests=input.special_requests,
     )
     row, errors = await errors_as_data(
         waitlist_flows.join(info.context.db, principal=principal, data=data), INPUT

@@ -68,6 +68,10 @@ class WaitlistEntry(Node):
     children: int | None = strawberry.field(
         description="Children coming, as joined; carried into the offer's booking."
     )
+    special_requests: str | None = strawberry.field(
+        description="What the guest asks the host, as joined (plain text); carried into the "
+        "offer's booking."
+    )
     status: WaitlistStatus = strawberry.field(description="Where the entry stands, as of now.")
     position: int | None = strawberry.field(
         description="While WAITING: 1 for the listing's oldest waiting entry, 2 for the next. "
@@ -103,6 +107,7 @@ class WaitlistEntry(Node):
             party_size=row.party_size,
             adults=row.adults,
             children=row.children,
+            special_requests=row.special_requests,
             status=status,
             position=row.position if status is models.WaitlistStatus.WAITING else None,
             created_at=row.created_at,
@@ -159,6 +164,11 @@ class JoinWaitlistInput:
     )
     children: int | None = strawberry.field(
         default=None, description="Children coming (0 or more); give adults too."
+    )
+    special_requests: str | None = strawberry.field(
+        default=None,
+        description="What the guest asks the host: plain text, at most 2000 characters, as "
+        "bookings take it. Carried into the booking an offer makes.",
     )
 
 

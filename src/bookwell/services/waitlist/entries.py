@@ -42,6 +42,7 @@ class WaitlistEntryRecord:
     party_size: int | None
     adults: int | None
     children: int | None
+    special_requests: str | None
     # The offer hold's status (None: no offer), and whether it is past its expiry.
     hold_status: ReservationStatus | None
     hold_overdue: bool

@@ -31,6 +31,7 @@ class NewWaitlistEntry:
     # Who comes (services/booking/guests.py), carried into the offer's booking.
     adults: int | None = None
     children: int | None = None
+    special_requests: str | None = None
 
 
 async def lock_listing(*, session: AsyncSession, listing_id: uuid.UUID) -> None:

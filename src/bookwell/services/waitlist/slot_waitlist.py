@@ -140,7 +140,7 @@ async def join_slot_waitlist(
     )
     listing = (await session.execute(stmt)).one()
     slot = _window(listing, data)
-    guests = checked_guests(data.adults, data.children, None)
+    guests = checked_guests(data.adults, data.children, data.special_requests)
     party = slot_party(data.party_size, guests)
     guests_field = "partySize" if data.party_size is not None else "adults"
     check_party(listing, party, data.quantity, listing.largest_table or 0, guests_field)
@@ -174,6 +174,7 @@ async def join_slot_waitlist(
             party_size=party,
             adults=guests.adults,
             children=guests.children,
+            special_requests=guests.special_requests,
             quantity=data.quantity,
             status=WAITING,
         )
@@ -213,6 +214,7 @@ async def _oldest_fitting(
             entry.party_size,
             entry.adults,
             entry.children,
+            entry.special_requests,
             entry.quantity,
             User.name.label("guest_name"),
         )
@@ -265,6 +267,7 @@ async def _offer(
                 hold_minutes=listing.offer_minutes,
                 adults=entry.adults,
                 children=entry.children,
+                special_requests=entry.special_requests,
             )
             reservation = await take_units(
                 session=session, listing=listing, hold=hold, candidates=candidates

@@ -115,7 +115,7 @@ async def join_waitlist(
     check_not_past(booked, listing.timezone)
     if not 1 <= data.quantity <= listing.units:
         raise invalid("quantity", f"quantity must be between 1 and {listing.units} (the units).")
-    guests = checked_guests(data.adults, data.children, None)
+    guests = checked_guests(data.adults, data.children, data.special_requests)
     check_guest_count(guests.people, listing.max_guests, data.quantity)
 
     await lock_and_check_not_waiting(
@@ -146,6 +146,7 @@ async def join_waitlist(
             quantity=data.quantity,
             adults=guests.adults,
             children=guests.children,
+            special_requests=guests.special_requests,
             status=WAITING,
         )
     )
@@ -330,7 +331,7 @@ async def _offer(*, session: AsyncSession, entry: Row[*tuple[Any, ...]]) -> bool
                 booked=Stay(entry.start_date, entry.end_date),
                 quantity=entry.quantity,
                 hold_minutes=entry.offer_minutes,
-                guests=Guests(entry.adults, entry.children),
+                guests=Guests(entry.adults, entry.children, entry.special_requests),
             )
             if not await mark_offered(session=session, entry_id=entry.id, reservation_id=hold.id):
                 raise _EntryChanged
