@@ -2,16 +2,25 @@
 
 import logging
 
+import pytest
+
+from bookwell.graphql.engine import execution
 from bookwell.services.listings import listings
 from tests.factories import make_listing
 
 
-async def test_unexpected_errors_are_masked_and_logged(client, db, host, monkeypatch, caplog):
+@pytest.mark.parametrize("path", ["ordinary", "compiled"])
+async def test_unexpected_errors_are_masked_and_logged(client, db, host, monkeypatch, caplog, path):
     listing_id = await make_listing(db, host)
 
-    async def broken(**_):
+    async def broken(*_, **__):
         raise RuntimeError("relation secret_table does not exist: SELECT password FROM ...")
 
+    # The compiled read's failure falls back to the executor, whose resolver fails too.
+    if path == "compiled":
+        monkeypatch.setattr(execution, "answer", broken)
+    else:
+        monkeypatch.setattr(execution, "bound_read", lambda *_, **__: None)
     monkeypatch.setattr(listings, "listings_by_ids", broken)
     with caplog.at_level(logging.ERROR, logger="bookwell.errors"):
         answer = await client(
