@@ -12,6 +12,7 @@ import orjson
 import pytest
 from sqlalchemy import event, text
 
+from bookwell.core.db import connect
 from bookwell.core.ids import global_id
 from bookwell.core.pagination import encode_cursor
 from bookwell.graphql.context import Context
@@ -69,6 +70,19 @@ TERMS = """query Terms($first: Int, $rfirst: Int) { listings(first: $first) { to
     taxes { name kind rate amount { amount currency } inclusive __typename }
     reservations(first: $rfirst) { totalCount edges { node { id } } } } } } }"""
 
+TIMESTAMPS = """query Timestamps($rfirst: Int) {
+  listings(first: 4) { edges { node { id createdAt archivedAt
+    reservations(first: $rfirst) { edges { node { id createdAt expiresAt confirmedAt
+      checkedInAt checkedOutAt cancelledAt startsAt endsAt } } } } } } }"""
+# What _timestamps writes, as datetime.isoformat writes it: no fraction when it is zero.
+WRITTEN_TIMESTAMPS = (
+    b'"createdAt":"2031-01-04T18:00:00+00:00"',
+    b'"createdAt":"2031-01-04T18:00:00.010500+00:00"',
+    b'"confirmedAt":"2031-03-30T00:59:59.999999+00:00"',
+    b'"startsAt":"2031-10-25T23:30:00.000001+00:00"',
+    b'"endsAt":"2031-10-26T01:00:00+00:00"',
+)
+
 # name: (document, variables); "cursor:<n>" stands for the n-th listing's cursor.
 DOCUMENTS: dict[str, tuple[str, dict[str, Any]]] = {
     "the bench's nested read": (NESTED, {}),
@@ -113,6 +127,7 @@ DOCUMENTS: dict[str, tuple[str, dict[str, Any]]] = {
         " pageInfo { hasNextPage } edges { node { id } } } }",
         {"start": "soon:0"},
     ),
+    "timestamps": (TIMESTAMPS, {"rfirst": 4}),
     "one-city search": (SEARCH, {"start": "soon:0", "nights": 2, "filter": {"city": "köln"}}),
     "search everywhere": (SEARCH, {"start": "soon:1", "nights": 3}),
 }
@@ -156,6 +171,7 @@ async def world(db) -> dict[str, Any]:
                 row = await create_reservation(session=session, guest=booker, data=data)
             reservation_ids.append(row.id)
     await _terms(db, listing_ids[0])  # after the bookings: its rules would refuse them
+    await _timestamps(db, listing_ids, reservation_ids)
     return {
         "viewers": {"anonymous": None, "guest": guest, "host": host, "admin": admin},
         "listings": listing_ids,
@@ -199,6 +215,34 @@ async def _terms(db, listing_id) -> None:
         )
 
 
+async def _timestamps(db, listing_ids, reservation_ids) -> None:
+    """Timestamps with and without microseconds, written in other offsets than UTC (the
+    others keep now(): microseconds too)."""
+    statements = [
+        ("UPDATE listings SET created_at = '2031-01-04 19:00:00+01' WHERE id = :a", listing_ids[0]),
+        (
+            "UPDATE listings SET created_at = '2031-01-04 19:00:00.0105+01' WHERE id = :a",
+            listing_ids[1],
+        ),
+        (
+            "UPDATE reservations SET confirmed_at = '2031-03-30 02:59:59.999999+02',"
+            " expires_at = NULL WHERE id = :a",
+            reservation_ids[0],
+        ),
+        (
+            "UPDATE reservations SET starts_at = '2031-10-26 01:30:00.000001+02',"
+            " ends_at = '2031-10-26 02:00:00+01' WHERE id = :a",
+            reservation_ids[1],
+        ),
+    ]
+    async with db.transaction() as session:
+        # Triggers off for this seeding only: a slot's range is fixed once booked, and a stay
+        # given one is enough to compare how they are written.
+        await session.execute(text("SET LOCAL session_replication_role = replica"))
+        for statement, row_id in statements:
+            await session.execute(text(statement), {"a": row_id})
+
+
 def _value(value: Any, world: dict[str, Any]) -> Any:
     if isinstance(value, dict):
         return {name: _value(item, world) for name, item in value.items()}
@@ -238,6 +282,35 @@ async def _answer(db, settings, viewer, document: str, variables: dict, compiled
     return orjson.dumps({"data": result.data}), errors, took_compiled
 
 
+async def test_timestamps_are_the_same_in_a_session_of_another_timezone(
+    db, settings, world, database_url
+):
+    """The app's sessions are UTC (core/db.py), but a pooler or a role's default may give
+    another TimeZone: the compiled SQL must not depend on it, nor the ordinary path."""
+    zoned = connect(database_url, pool_size=2, max_overflow=0)
+
+    @event.listens_for(zoned.engine.sync_engine, "connect")
+    def _zone(dbapi_connection, _record) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("SET TIME ZONE 'America/St_Johns'")  # -03:30 / -02:30
+        cursor.close()
+        dbapi_connection.commit()  # the adapter opened a transaction: a rollback would undo SET
+
+    try:
+        async with zoned.autocommit.connect() as connection:
+            zone = (await connection.execute(text("SHOW TimeZone"))).scalar_one()
+        assert zone == "America/St_Johns"
+        admin = world["viewers"]["admin"]
+        utc = await _answer(db, settings, admin, TIMESTAMPS, {"rfirst": 4}, compiled=False)
+        for compiled in (True, False):
+            answer = await _answer(zoned, settings, admin, TIMESTAMPS, {"rfirst": 4}, compiled)
+            assert answer[2] is compiled
+            assert answer[:2] == utc[:2]
+        assert all(written in utc[0] for written in WRITTEN_TIMESTAMPS)
+    finally:
+        await zoned.dispose()
+
+
 @pytest.mark.parametrize("viewer_name", VIEWERS)
 @pytest.mark.parametrize("name", DOCUMENTS)
 async def test_the_compiled_answer_is_the_ordinary_one_byte_for_byte(
@@ -258,6 +331,11 @@ async def test_the_compiled_answer_is_the_ordinary_one_byte_for_byte(
         for written in (b'"opensAt":"09:30:00.250000"', b'"rate":"7.25"', b'"rate":"100"'):
             assert written in compiled[0]
         assert b'"bookingRuleSeasons":[{' in compiled[0] and b'"amount":"2.50"' in compiled[0]
+    if document is TIMESTAMPS:
+        for written in WRITTEN_TIMESTAMPS[:2]:
+            assert written in compiled[0]
+        if viewer_name in ("host", "admin"):  # the guest sees only some of them
+            assert all(written in compiled[0] for written in WRITTEN_TIMESTAMPS)
 
 
 async def test_reservations_are_the_viewers_own(db, settings, world):
@@ -330,7 +408,6 @@ async def test_the_nested_read_is_one_statement(db, settings, world):
 
 
 DECLINED = {
-    "a timestamp": "{ listings { edges { node { id createdAt } } } }",
     "latitude": "{ listings { edges { node { id latitude } } } }",
     "a directive": "{ listings { edges { node { id title @include(if: true) } } } }",
     "an interface fragment": "{ listings { edges { node { ... on Node { id } } } } }",

@@ -101,6 +101,9 @@ JSON_ANSWERS = {
     "search edges as json",
     "listing edges as json, two aliases",
     "listing edges as json, none found",
+    # Timestamps as datetime.isoformat writes them (core/json_rows.iso_datetime_of).
+    "json page with a timestamp",
+    "listing edges with a timestamp",
 }
 
 

@@ -35,8 +35,15 @@ def test_columns_keep_their_response_names_in_document_order():
     assert shape["totalPrice"] == {"currency": "currency", "amount": "total_amount"}
 
 
+def test_timestamps_are_columns_written_as_isoformat_writes_them():
+    assert _shape("{ id createdAt startsAt }") == {
+        "id": "id",
+        "createdAt": "created_at",
+        "startsAt": "starts_at",
+    }
+
+
 def test_anything_postgresql_cannot_write_as_the_api_does_keeps_the_object_path():
-    assert _shape("{ id createdAt }") is None  # timestamps: different precision
     assert _shape("{ id listing { id } }") is None  # a resolver
     assert _shape("{ id status @include(if: false) }") is None  # a directive
     assert _shape("{ id ... @skip(if: true) { status } }") is None

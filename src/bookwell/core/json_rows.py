@@ -64,6 +64,19 @@ def iso_time_of(column: AnyColumn) -> ColumnElement[Any]:
     return case((fraction == ".000000", whole), else_=whole.concat(fraction))
 
 
+def iso_datetime_of(column: AnyColumn) -> ColumnElement[Any]:
+    """datetime.isoformat() in SQL of a timestamptz as asyncpg reads it (in UTC, whatever the
+    session's TimeZone): YYYY-MM-DDTHH:MM:SS, .ffffff only when there are microseconds, then
+    +00:00 (the DateTime scalar serializes with isoformat)."""
+    utc = func.timezone("UTC", column, type_=Text)
+    whole = func.to_char(utc, 'YYYY-MM-DD"T"HH24:MI:SS', type_=Text)
+    fraction = func.to_char(utc, ".US", type_=Text)
+    offset = literal("+00:00", String)
+    return case(
+        (fraction == ".000000", whole.concat(offset)), else_=whole.concat(fraction).concat(offset)
+    )
+
+
 def json_record(
     shape: ShapeKey, vocabulary: Mapping[str, AnyColumn], correlate: FromClause
 ) -> ColumnElement[Any]:

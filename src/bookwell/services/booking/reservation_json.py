@@ -22,6 +22,7 @@ from bookwell.core.json_rows import (
     ShapeKey,
     cursor_of,
     global_id_of,
+    iso_datetime_of,
     json_record,
     shape_key,
 )
@@ -33,7 +34,7 @@ from bookwell.services.booking.reservations import page_per_listing, per_listing
 
 # What a page can show of a reservation, each exactly as the API writes it: ids and amounts as
 # the strings the API sends, dates as YYYY-MM-DD (PostgreSQL's JSON dates are ISO 8601 whatever
-# DateStyle says). No timestamps: PostgreSQL drops trailing zeros of microseconds, Python not.
+# DateStyle says), timestamps as datetime.isoformat writes them (json_rows.iso_datetime_of).
 JSON_FIELDS: dict[str, AnyColumn] = {
     "cursor": cursor_of(Reservation.id),
     "id": global_id_of("Reservation", Reservation.id),
@@ -51,6 +52,14 @@ JSON_FIELDS: dict[str, AnyColumn] = {
     "cancel_reason": Reservation.cancel_reason,
     "total_amount": cast(Reservation.total_amount, Text),  # numeric(12, 2): "120.00"
     "currency": Reservation.currency,
+    "created_at": iso_datetime_of(Reservation.created_at),
+    "expires_at": iso_datetime_of(Reservation.expires_at),
+    "confirmed_at": iso_datetime_of(Reservation.confirmed_at),
+    "checked_in_at": iso_datetime_of(Reservation.checked_in_at),
+    "checked_out_at": iso_datetime_of(Reservation.checked_out_at),
+    "cancelled_at": iso_datetime_of(Reservation.cancelled_at),
+    "starts_at": iso_datetime_of(Reservation.starts_at),
+    "ends_at": iso_datetime_of(Reservation.ends_at),
 }
 
 

@@ -18,6 +18,7 @@ from bookwell.core.json_rows import (
     ShapeKey,
     cursor_of,
     global_id_of,
+    iso_datetime_of,
     iso_time_of,
     json_record,
     shape_key,
@@ -36,10 +37,9 @@ from bookwell.services.listings.listings import (
 from bookwell.services.listings.stays import Stay
 
 # What an edge can show of a listing, each exactly as the API writes it: ids and amounts as
-# strings (numeric(12, 2) as text is "120.00"), enums by their names (stored as such), no
-# timestamps (PostgreSQL and Python write fractions of seconds differently; times are written
-# as time.isoformat does). Not latitude nor longitude: Python writes 45.0 where PostgreSQL
-# writes 45.
+# strings (numeric(12, 2) as text is "120.00"), enums by their names (stored as such), times
+# and timestamps as time.isoformat and datetime.isoformat write them (json_rows). Not latitude
+# nor longitude: Python writes 45.0 where PostgreSQL writes 45.
 JSON_FIELDS: dict[str, AnyColumn] = {
     "cursor": cursor_of(Listing.id),
     "id": global_id_of("Listing", Listing.id),
@@ -79,6 +79,8 @@ JSON_FIELDS: dict[str, AnyColumn] = {
     "postal_code": Listing.postal_code,
     "notify_host_on_check_in": Listing.notify_host_on_check_in,
     "notify_host_on_no_show": Listing.notify_host_on_no_show,
+    "created_at": iso_datetime_of(Listing.created_at),
+    "archived_at": iso_datetime_of(Listing.archived_at),
 }
 
 
