@@ -68,6 +68,8 @@ TERMS = """query Terms($first: Int, $rfirst: Int) { listings(first: $first) { to
     bookingRuleSeasons { __typename id databaseId name startDate endDate
       rules { minNights arrivalWeekdays departureWeekdays } }
     taxes { name kind rate amount { amount currency } inclusive __typename }
+    priceRules { __typename id databaseId name startDate endDate weekdays
+      nightlyPrice { amount currency } }
     reservations(first: $rfirst) { totalCount edges { node { id } } } } } } }"""
 
 TIMESTAMPS = """query Timestamps($rfirst: Int) {
@@ -213,6 +215,16 @@ async def _terms(db, listing_id) -> None:
             ),
             {"id": listing_id, "title": TITLE},
         )
+        await session.execute(
+            text(
+                "INSERT INTO listing_price_rules (id, listing_id, name, start_date, end_date,"
+                " weekdays, nightly_price) VALUES"
+                " (gen_random_uuid(), :id, :title, '2031-06-01', NULL, '{}', 1234.5),"
+                " (gen_random_uuid(), :id, 'Weekends', NULL, '2032-01-01', '{6,7}', 80),"
+                " (gen_random_uuid(), :id, 'Always', NULL, NULL, NULL, 0)"
+            ),
+            {"id": listing_id, "title": TITLE},
+        )
 
 
 async def _timestamps(db, listing_ids, reservation_ids) -> None:
@@ -331,6 +343,8 @@ async def test_the_compiled_answer_is_the_ordinary_one_byte_for_byte(
         for written in (b'"opensAt":"09:30:00.250000"', b'"rate":"7.25"', b'"rate":"100"'):
             assert written in compiled[0]
         assert b'"bookingRuleSeasons":[{' in compiled[0] and b'"amount":"2.50"' in compiled[0]
+        for written in (b'"weekdays":null', b'"weekdays":[6,7]', b'"amount":"1234.50"'):
+            assert written in compiled[0]
     if document is TIMESTAMPS:
         for written in WRITTEN_TIMESTAMPS[:2]:
             assert written in compiled[0]

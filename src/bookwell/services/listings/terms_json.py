@@ -1,12 +1,12 @@
 """What PostgreSQL may write of a listing's booking rules, their seasons and its taxes for
 the compiled read path (graphql/engine/compiler/declarations.py): each column exactly as the
-API writes it (graphql/listings/booking_rules.py, taxes.py)."""
+API writes it (graphql/listings/booking_rules.py, taxes.py, pricing.py)."""
 
-from sqlalchemy import Text, cast, func, literal_column
+from sqlalchemy import Text, case, cast, func, literal_column, null
 
 from bookwell.core.json_rows import global_id_of
 from bookwell.core.statements import AnyColumn
-from bookwell.models import BookingRule, ListingTax
+from bookwell.models import BookingRule, ListingTax, PriceRule
 
 # A season and the rules of a row (the listing's own, or a season's); weekdays are arrays
 # of small integers, written by to_json as the API writes a list of Int.
@@ -41,4 +41,17 @@ TAX_FIELDS: dict[str, AnyColumn] = {
     # A tax's money is in its listing's currency: the listing row around the tax's.
     "currency": literal_column("listings.currency"),
     "inclusive": ListingTax.inclusive,
+}
+
+PRICE_RULE_FIELDS: dict[str, AnyColumn] = {
+    "id": global_id_of("PriceRule", PriceRule.id),
+    "database_id": cast(PriceRule.id, Text),
+    "name": PriceRule.name,
+    "start_date": PriceRule.start_date,
+    "end_date": PriceRule.end_date,
+    # PriceRule.from_row: no weekdays (NULL or an empty array) is null, every day.
+    "weekdays": case((func.cardinality(PriceRule.weekdays) == 0, null()), else_=PriceRule.weekdays),
+    "nightly_amount": cast(PriceRule.nightly_price, Text),  # numeric(12, 2): "120.00"
+    # In its listing's currency, as a tax's.
+    "currency": literal_column("listings.currency"),
 }

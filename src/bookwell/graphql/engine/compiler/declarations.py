@@ -18,11 +18,16 @@ from bookwell.graphql.engine.json_pages import (
     money,
     vocabulary,
 )
-from bookwell.models import BookingRule, Listing, ListingTax, Reservation, User
+from bookwell.models import BookingRule, Listing, ListingTax, PriceRule, Reservation, User
 from bookwell.services.accounts.user_json import JSON_FIELDS as USER_FIELDS
 from bookwell.services.booking.reservation_json import JSON_FIELDS as RESERVATION_FIELDS
 from bookwell.services.listings.listing_json import JSON_FIELDS as LISTING_FIELDS
-from bookwell.services.listings.terms_json import BOOKING_RULE_FIELDS, RULES, TAX_FIELDS
+from bookwell.services.listings.terms_json import (
+    BOOKING_RULE_FIELDS,
+    PRICE_RULE_FIELDS,
+    RULES,
+    TAX_FIELDS,
+)
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,7 @@ TAX = vocabulary(
     TAX_FIELDS,
     {"amount": Vocabulary("Money", money("amount").fields, null_unless="amount")},
 )
+PRICE_RULE = vocabulary("PriceRule", PRICE_RULE_FIELDS, {"nightlyPrice": money("nightly_amount")})
 
 DECLARATIONS = {
     "Listing": Declaration(LISTING, _table(Listing), LISTING_FIELDS),
@@ -61,4 +67,5 @@ DECLARATIONS = {
     "BookingRules": Declaration(BOOKING_RULES, _table(BookingRule), BOOKING_RULE_FIELDS),
     "BookingRuleSeason": Declaration(SEASON, _table(BookingRule), BOOKING_RULE_FIELDS),
     "Tax": Declaration(TAX, _table(ListingTax), TAX_FIELDS),
+    "PriceRule": Declaration(PRICE_RULE, _table(PriceRule), PRICE_RULE_FIELDS),
 }

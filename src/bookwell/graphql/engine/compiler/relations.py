@@ -44,4 +44,10 @@ RELATIONS = {
         Kind.MANY,
         "listing_taxes.position",
     ),
+    ("Listing", "priceRules"): Relation(
+        "listing_price_rules",
+        "listing_price_rules.listing_id = listings.id",
+        Kind.MANY,
+        "listing_price_rules.id DESC",  # newest (winning) first
+    ),
 }
