@@ -193,6 +193,8 @@ class SlotHold:
     children: int | None = None
     # A voucher use taken in this transaction (services/vouchers/redeem.py), or None.
     voucher: Applied | None = None
+    # E.164: the phone the booking was made with (reservations.guest_phone), or None.
+    guest_phone: str | None = None
 
     @property
     def persons(self) -> int:
@@ -235,6 +237,7 @@ async def take_units(
                 listing_id=listing.id,
                 guest_id=hold.guest_id,
                 guest_name=hold.guest_name,
+                guest_phone=hold.guest_phone,
                 start_date=local_date,
                 end_date=local_date + timedelta(days=1),
                 starts_at=hold.slot.starts_at,
