@@ -5,7 +5,7 @@ leaves its listing but keeps its row, so past bookings still name it.
   of a listing's units (search, free units, candidates, waitlist offers) no longer sees it;
   `removed_from_listing_id` and `removed_at` say whose it was and when.
 - A trigger on reservation_units refuses a unit that is not (or no longer) one of the
-  booking's listing's units. It reads the unit's row FOR SHARE, so a removal committed
+  booking's listing's units, inserted or changed to (UPDATE OF unit_id, listing_id). It reads the unit's row FOR SHARE, so a removal committed
   meanwhile is seen after waiting for it: a booking can never take a removed unit, whatever
   the application did before (services/listings/unit_changes.py also locks the listing).
 
@@ -68,7 +68,8 @@ END $$
 """
     )
     op.execute(
-        f"CREATE TRIGGER {CURRENT_UNIT} BEFORE INSERT ON reservation_units "
+        f"CREATE TRIGGER {CURRENT_UNIT} BEFORE INSERT OR UPDATE OF unit_id, listing_id "
+        "ON reservation_units "
         f"FOR EACH ROW EXECUTE FUNCTION {CURRENT_UNIT}()"
     )
 

@@ -54,7 +54,7 @@ async def guest_of(db, reservation_id) -> tuple:
     async with db.read() as session:
         row = await session.execute(
             text(
-                "SELECT u.email, u.phone, u.checkout FROM reservations r "
+                "SELECT u.email, r.guest_phone, u.checkout FROM reservations r "
                 "JOIN users u ON u.id = r.guest_id WHERE r.id = :id"
             ),
             {"id": reservation_id},

@@ -41,7 +41,6 @@ async def book_without_account(
     listing_id: uuid.UUID,
     book: Book,
     tokens: ManageTokens,
-    phone: str | None = None,
 ) -> CheckoutBooking | None:
     """The hold `book` makes as the address's checkout user (flows/booking.py `book` for a
     stay, flows/slots.py `book_slot` for a slot), and its manage token; None when the
@@ -51,7 +50,7 @@ async def book_without_account(
     async def checkout_guest(session: AsyncSession) -> uuid.UUID | None:
         if not await allows_guest_checkout(session=session, listing_id=listing_id):
             return None
-        return await checkout.checkout_user(session=session, email=email, name=name, phone=phone)
+        return await checkout.checkout_user(session=session, email=email, name=name)
 
     # Its own transaction: the address's row is shared by its bookings, and a booking
     # refused afterwards leaves an unused row, not a lock held while booking.

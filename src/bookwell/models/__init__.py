@@ -22,7 +22,12 @@ from bookwell.models.reservation import (
     ReservationStatus,
 )
 from bookwell.models.review import Review
-from bookwell.models.slot import NO_OVERLAP_CONSTRAINT, ListingUnit, ReservationUnit
+from bookwell.models.slot import (
+    CURRENT_UNIT_CONSTRAINT,
+    NO_OVERLAP_CONSTRAINT,
+    ListingUnit,
+    ReservationUnit,
+)
 from bookwell.models.user import ApiToken, Role, User
 from bookwell.models.waitlist import WaitlistEntry, WaitlistStatus
 from bookwell.models.webhook import (
@@ -34,6 +39,7 @@ from bookwell.models.webhook import (
 
 __all__ = [
     "CAPACITY_CONSTRAINT",
+    "CURRENT_UNIT_CONSTRAINT",
     "HOLDING_STATUSES",
     "NO_OVERLAP_CONSTRAINT",
     "ApiToken",

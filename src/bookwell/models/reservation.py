@@ -87,6 +87,9 @@ class Reservation(IdMixin, Base):
     listing_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("listings.id"))
     guest_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     guest_name: Mapped[str] = mapped_column(String(200))
+    # E.164, the phone the booking was made with (migration 0027): a checkout guest's own or
+    # the host's phone booking's; what the listing's host sees of that guest (customers).
+    guest_phone: Mapped[str | None] = mapped_column(String(32))
     start_date: Mapped[date] = mapped_column(Date)
     end_date: Mapped[date] = mapped_column(Date)
     quantity: Mapped[int] = mapped_column(Integer)

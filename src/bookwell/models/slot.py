@@ -23,6 +23,8 @@ from bookwell.models.base import Base, new_id
 # Exclusion constraint: no two holding allocations of one unit overlap in time, buffers
 # included (`occupied`, migration 0019).
 NO_OVERLAP_CONSTRAINT = "ex_reservation_units_no_overlap"
+# The trigger refusing a unit that is not (or no longer) the listing's (migration 0025).
+CURRENT_UNIT_CONSTRAINT = "reservation_units_current_unit"
 
 
 class ListingUnit(Base):

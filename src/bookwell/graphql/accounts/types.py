@@ -55,6 +55,15 @@ class User(Node):
         return None
 
     @classmethod
+    def as_booked(cls, row: UserRecord, guest_name: str) -> "User":
+        """A reservation's guest: a checkout user (one row per address, shared by every
+        host's bookings for it) as named on this booking, never the row's own name."""
+        user = cls.from_row(row)
+        if row.checkout:
+            user.name = guest_name
+        return user
+
+    @classmethod
     def from_row(cls, row: UserRecord) -> "User":
         return cls(
             id=global_id("User", row.id),

@@ -168,7 +168,8 @@ async def _book_without_account(
         return CreateReservationPayload(errors=user_errors(error, INPUT))
     assert input.guest_name is not None
 
-    data = dataclasses.replace(data, origin=origin_of(info))
+    # The guest's phone goes with this booking only (not their address's shared row).
+    data = dataclasses.replace(data, origin=origin_of(info), guest_phone=input.guest_phone)
 
     def book(guest: Principal) -> Awaitable[ReservationRecord]:
         return booking.book(
@@ -179,7 +180,6 @@ async def _book_without_account(
         info,
         email=input.guest_email,
         name=input.guest_name,
-        phone=input.guest_phone,
         listing_id=data.listing_id,
         book=book,
     )
@@ -204,7 +204,6 @@ async def answer_checkout(
     name: str,
     listing_id: uuid.UUID,
     book: checkout.Book,
-    phone: str | None = None,
 ) -> CreateReservationPayload:
     """Book without an account (after the input's checks) and answer it: the booking and
     its manage link, its refusal, or UNAUTHENTICATED when the listing does not allow it."""
@@ -215,7 +214,6 @@ async def answer_checkout(
             info.context.db,
             email=email,
             name=name,
-            phone=phone,
             listing_id=listing_id,
             book=book,
             tokens=tokens,

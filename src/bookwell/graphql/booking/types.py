@@ -135,7 +135,7 @@ class Reservation(Node):
 
     async def _load_guest(self, info: Info, guest_id: uuid.UUID) -> User | None:
         row = await info.context.loaders.user.load(guest_id)
-        return User.from_row(row) if row else None
+        return User.as_booked(row, self.guest_name) if row else None
 
     @strawberry.field(
         description="What the guest paid; UNPAID with the total until then.",

@@ -16,10 +16,15 @@ class Customer:
     user_id: strawberry.ID = strawberry.field(
         description="The guest's User id (as `reservations` and `node` know them)."
     )
-    name: str = strawberry.field(description="The name on their account.")
+    name: str = strawberry.field(
+        description="The name on their account; a guest without an account: the name on the "
+        "latest of the bookings you see."
+    )
     email: str = strawberry.field(description="Their sign-in address, to reach them.")
     phone: str | None = strawberry.field(
-        description="Their phone number in E.164 (+33142685300), if they gave one (updateProfile)."
+        description="Their phone number in E.164 (+33142685300), if they gave one "
+        "(updateProfile); a guest without an account: the one on the latest of the bookings "
+        "you see that has one (guestPhone)."
     )
     bookings: int = strawberry.field(
         description="Bookings they made, whatever became of them, lapsed unpaid holds aside."

@@ -157,11 +157,11 @@ class UpdateListingInput:
     )
     slot_units: list[SlotUnitInput] | None = strawberry.field(
         default=None,
-        description="Slot listings: the whole list of tables, rooms or items, in the order "
-        "they are offered. Name a unit by id to keep it, leave the id out to add one; a unit "
-        "left out is removed (its past bookings still name it). Refused (UNITS_IN_USE, "
-        "naming the bookings) when a unit removed, or a table given fewer seats than a party "
-        "it holds, is booked from now on.",
+        description="Slot listings: the whole list of tables, rooms or items (at most 500), "
+        "in the order they are offered. Name a unit by id to keep it, leave the id out to "
+        "add one; a unit left out is removed (its past bookings still name it). Refused "
+        "(UNITS_IN_USE, naming the bookings) when a unit removed, or a table given fewer "
+        "seats than a party it holds, is booked from now on.",
     )
 
     def checked_terms(self) -> TermsUpdate | None:

@@ -181,7 +181,9 @@ async def _guests(info: Info, reservations: Sequence[Reservation]) -> None:
     with_guest = [r for r in reservations if r.guest_id is not None]
     rows = await info.context.loaders.user.load_many([r.guest_id for r in with_guest])
     for reservation, row in zip(with_guest, rows, strict=True):
-        reservation.prefetched["guest"] = User.from_row(row) if row else None
+        reservation.prefetched["guest"] = (
+            User.as_booked(row, reservation.guest_name) if row else None
+        )
 
 
 def listing_edges_as_json(info: Info) -> tuple[FieldNode, JsonShape] | None:

@@ -49,7 +49,8 @@ async def book_slot(
     except DomainError as error:
         return CreateReservationPayload(errors=user_errors(error, INPUT))
     assert input.guest_name is not None
-    data = dataclasses.replace(data, origin=origin_of(info))
+    # The guest's phone goes with this booking only (not their address's shared row).
+    data = dataclasses.replace(data, origin=origin_of(info), guest_phone=input.guest_phone)
 
     def book(guest: Principal) -> Awaitable[ReservationRecord]:
         return slot_flows.book_slot(
@@ -60,7 +61,6 @@ async def book_slot(
         info,
         email=input.guest_email,
         name=input.guest_name,
-        phone=input.guest_phone,
         listing_id=data.listing_id,
         book=book,
     )

@@ -16,6 +16,9 @@ class UserRecord:
     role: Role
     created_at: datetime
     phone: str | None
+    # A checkout user (services/accounts/checkout.py): one row shared by every booking of an
+    # address, whose contact details are each booking's own (reservations.guest_name, guest_phone).
+    checkout: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,6 +31,7 @@ from bookwell.models import (
     ReservationStatus,
     new_id,
 )
+from bookwell.services.accounts.phones import normalized_phone
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.booking.guests import NO_GUESTS, Guests
 from bookwell.services.booking.holds import check_guest_name, check_hold_limits, place_hold
@@ -59,6 +60,8 @@ class NewReservation:
     guest_name: str | None = None
     # A booking without an account: where it came from (its unpaid holds are capped per IP).
     origin: Origin | None = None
+    # Without an account, the guest's phone: this booking's own (reservations.guest_phone).
+    guest_phone: str | None = None
     guests: Guests = NO_GUESTS
     # A host's voucher code (services/vouchers/redeem.py): its discount is a line item.
     voucher_code: str | None = None
@@ -155,6 +158,7 @@ async def create_reservation(
         booked=booked,
         quantity=data.quantity,
         guest_name=data.guest_name,
+        guest_phone=None if data.guest_phone is None else normalized_phone(data.guest_phone),
         reservation_id=reservation_id,
         guests=data.guests,
         voucher=voucher,

@@ -5,7 +5,8 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ARRAY, Select, case, func, select, type_coerce
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.core.pagination import Page, PageRequest, keyset, page_of
@@ -44,14 +45,26 @@ def _on(stmt: Select[*tuple[Any, ...]], listing_id: uuid.UUID | None) -> Select[
     return stmt
 
 
+def _latest(column: Any, *, given: bool = False) -> Any:
+    """`column` of the newest of the group's reservations (ids are UUIDv7); `given`: of
+    the newest where it is not null."""
+    values: Any = func.array_agg(aggregate_order_by(column, Reservation.id.desc()))
+    if given:
+        values = values.filter(column.is_not(None))
+    return type_coerce(values, ARRAY(column.type))[1]
+
+
 def _customers(viewer: Principal, listing_id: uuid.UUID | None) -> Select[*tuple[Any, ...]]:
     status = Reservation.status
+    # A checkout user's row is shared by every host's bookings for its address (anyone may
+    # book with it): a customer without an account is named and called as in the viewer's
+    # own bookings (the newest), never by that row.
     stmt: Select[*tuple[Any, ...]] = (
         select(
             User.id,
-            User.name,
+            case((User.checkout, _latest(Reservation.guest_name)), else_=User.name),
             User.email,
-            User.phone,
+            case((User.checkout, _latest(Reservation.guest_phone, given=True)), else_=User.phone),
             func.count().filter(status != ReservationStatus.EXPIRED),
             func.count().filter(status.in_(VISITED)),
             func.count().filter(status == ReservationStatus.NO_SHOW),

@@ -3,8 +3,10 @@ seats), rooms or items added, removed, relabelled, resized and reordered.
 
 The host gives the whole list in the order units are offered: a unit named by id is kept
 (its label and seats changed when given), one without an id is added, and one left out is
-removed. A removed unit leaves its listing (listing_id NULL) but keeps its row, so past
-bookings still name it.
+removed. A removed unit that a booking names (past or cancelled) leaves its listing
+(listing_id NULL) but keeps its row, so those bookings still name it; one no booking ever
+named is deleted, so replacing the list again and again does not grow the table. The list
+is written in a few statements, whatever its length (at most MAX_SLOT_UNITS).
 
 A unit may be removed, or a table's seats lowered below a party it holds, only while no
 live booking holds it from now on; otherwise UNITS_IN_USE names the bookings. The listing's
@@ -19,9 +21,25 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import (
+    ARRAY,
+    Integer,
+    String,
+    Uuid,
+    and_,
+    bindparam,
+    column,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import TableValuedAlias
 
 from bookwell.core.errors import DomainError, ErrorCode, InputErrors, invalid
 from bookwell.models import (
@@ -37,6 +55,8 @@ from bookwell.services.listings.units import MAX_SEATS, UNIT_NAMES, check_label
 
 FIELD = "slotUnits"
 NAMED_BOOKINGS = 10
+# Units per slotUnits list: each call rewrites them all under the listing's lock.
+MAX_SLOT_UNITS = 500
 # Positions are unique per listing: kept units move out of the way before taking theirs.
 _SHIFT = 1_000_000
 
@@ -56,8 +76,9 @@ def check_unit_list(units: Sequence[UnitChange], max_units: int) -> None:
     """What needs no listing: the list's length, each entry's seats and label, no id twice.
     Each entry's mistakes blame it by index: ["slotUnits", "2", "seats"]."""
     found = InputErrors()
-    if not 1 <= len(units) <= max_units:
-        found.add(invalid(FIELD, f"A slot listing has 1 to {max_units} units."))
+    most = min(max_units, MAX_SLOT_UNITS)
+    if not 1 <= len(units) <= most:
+        found.add(invalid(FIELD, f"slotUnits lists 1 to {most} units: the listing's whole list."))
     seen: set[uuid.UUID] = set()
     for index, unit in enumerate(units):
         at = (FIELD, str(index))
@@ -98,41 +119,78 @@ async def set_units(
     }
     await _check_free(session=session, listing=listing, removed=removed, shrunk=shrunk)
     if removed:
-        await session.execute(
-            update(ListingUnit)
-            .where(ListingUnit.id.in_(removed))
-            .values(
-                listing_id=None,
-                removed_from_listing_id=listing.id,
-                removed_at=func.now(),
-            )
-        )
+        await _remove(session=session, listing_id=listing.id, removed=removed)
     await session.execute(
         update(ListingUnit)
         .where(ListingUnit.listing_id == listing.id)
         .values(position=ListingUnit.position + _SHIFT)
     )
     name = UNIT_NAMES[listing.kind]
-    for position, unit in enumerate(units, 1):
-        label = (unit.label or "").strip() or None
-        if unit.id is None:
-            await session.execute(
-                insert(ListingUnit).values(
-                    id=new_id(),
-                    listing_id=listing.id,
-                    label=label or f"{name} {position}",
-                    seats=unit.seats,
-                    position=position,
-                )
+    labels = [(unit.label or "").strip() or None for unit in units]
+    changed = [
+        (unit.id, position, label, unit.seats)
+        for position, (unit, label) in enumerate(zip(units, labels, strict=True), 1)
+        if unit.id is not None
+    ]
+    if changed:
+        given = _rows(changed, id=Uuid, position=Integer, label=String, seats=Integer)
+        await session.execute(
+            update(ListingUnit)
+            .where(ListingUnit.id == given.c.id)
+            .values(
+                position=given.c.position,
+                label=func.coalesce(given.c.label, ListingUnit.label),
+                seats=func.coalesce(given.c.seats, ListingUnit.seats),
             )
-            continue
-        values: dict[str, object] = {"position": position}
-        if label is not None:
-            values["label"] = label
-        if unit.seats is not None:
-            values["seats"] = unit.seats
-        await session.execute(update(ListingUnit).where(ListingUnit.id == unit.id).values(**values))
+        )
+    added = [
+        (new_id(), label or f"{name} {position}", unit.seats, position)
+        for position, (unit, label) in enumerate(zip(units, labels, strict=True), 1)
+        if unit.id is None
+    ]
+    if added:
+        rows = _rows(added, id=Uuid, label=String, seats=Integer, position=Integer)
+        await session.execute(
+            insert(ListingUnit).from_select(
+                ["id", "listing_id", "label", "seats", "position"],
+                select(
+                    rows.c.id,
+                    literal(listing.id, Uuid),
+                    rows.c.label,
+                    rows.c.seats,
+                    rows.c.position,
+                ),
+            )
+        )
     return len(units)
+
+
+def _rows(rows: Sequence[tuple[Any, ...]], **types: Any) -> TableValuedAlias:
+    """`rows` as a table of columns `types` (name: SQL type), sent as one typed array per
+    column: `unnest($1::uuid[], $2::varchar[], ...)`, whatever the number of rows."""
+    listed = [list(each) for each in zip(*rows, strict=True)]
+    arrays = func.unnest(
+        *(
+            bindparam(f"rows_{name}", array, ARRAY(kind))
+            for (name, kind), array in zip(types.items(), listed, strict=True)
+        )
+    )
+    columns = (column(name, kind) for name, kind in types.items())
+    return arrays.table_valued(*columns).render_derived("given")
+
+
+async def _remove(
+    *, session: AsyncSession, listing_id: uuid.UUID, removed: list[uuid.UUID]
+) -> None:
+    """Units no booking ever named go; the others leave the listing but keep their rows,
+    which past bookings name. (The listing is locked: no booking takes one meanwhile.)"""
+    named = select(ReservationUnit.unit_id).where(ReservationUnit.unit_id == ListingUnit.id)
+    await session.execute(delete(ListingUnit).where(ListingUnit.id.in_(removed), ~named.exists()))
+    await session.execute(
+        update(ListingUnit)
+        .where(ListingUnit.id.in_(removed))
+        .values(listing_id=None, removed_from_listing_id=listing_id, removed_at=func.now())
+    )
 
 
 def _check_against(

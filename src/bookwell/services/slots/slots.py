@@ -81,7 +81,8 @@ class NewSlotBooking:
     # The listing's host (or an admin) books for the named guest: CONFIRMED at once.
     by_host: bool = False
     # A host's booking: the guest's address and phone; the booking is then that address's
-    # checkout user's (services/accounts/checkout.py), not the host's.
+    # checkout user's (services/accounts/checkout.py), not the host's. Without an account
+    # (origin set) the guest's own phone. The phone is this booking's (guest_phone column).
     guest_email: str | None = None
     guest_phone: str | None = None
     # A booking without an account: where it came from (its unpaid holds are capped per IP).
@@ -283,10 +284,7 @@ async def book_slot(
         if data.guest_email is not None:
             assert data.guest_name is not None  # check_host_booking
             guest_id = await checkout_user(
-                session=session,
-                email=data.guest_email,
-                name=data.guest_name,
-                phone=data.guest_phone,
+                session=session, email=data.guest_email, name=data.guest_name
             )
         # The host's own listing: no unpaid-hold limits (the booking is confirmed at once),
         # but the same listing lock every hold takes before its units.
@@ -350,6 +348,7 @@ async def book_slot(
         adults=guests.adults,
         children=guests.children,
         voucher=voucher,
+        guest_phone=None if data.guest_phone is None else normalized_phone(data.guest_phone),
     )
     reservation = await take_units(
         session=session, listing=listing, hold=hold, candidates=candidates
@@ -379,12 +378,14 @@ def check_host_booking(
 
 def check_host_booking_contact(data: NewSlotBooking) -> None:
     """A guest's phone or address goes with a host's booking for them (bookedByHost), and
-    a phone with an address: the address says whose booking it is."""
+    a phone with an address: the address says whose booking it is. Without an account
+    (origin set: the address is the booking's account) a phone alone."""
     found = InputErrors()
+    allowed = {"guestEmail": data.by_host, "guestPhone": data.by_host or data.origin is not None}
     for field, value in (("guestEmail", data.guest_email), ("guestPhone", data.guest_phone)):
-        if value is not None and not data.by_host:
+        if value is not None and not allowed[field]:
             found.add(invalid(field, f"{field} is for a host's booking for a guest."))
-    if data.guest_phone is not None and data.guest_email is None:
+    if data.guest_phone is not None and data.guest_email is None and data.by_host:
         found.add(invalid("guestEmail", "Give the guest's email address with their phone."))
     if data.guest_phone is not None:
         found.check(normalized_phone, data.guest_phone, "guestPhone")

@@ -19,10 +19,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Row
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.core.errors import DomainError, ErrorCode, invalid, not_found
 from bookwell.models import (
+    CURRENT_UNIT_CONSTRAINT,
     NO_OVERLAP_CONSTRAINT,
     Listing,
     ListingKind,
@@ -156,7 +158,9 @@ async def take_unit(
     buffers: Buffers,
 ) -> bool:
     """One unit for the reservation, or False (nothing written) when its buffered range
-    collides with another holding one: the exclusion constraint decides."""
+    collides with another holding one: the exclusion constraint decides. UNAVAILABLE (the
+    transaction aborted) for a unit no longer the listing's: every caller locks the listing
+    first, so only one that did not reaches the trigger (migration 0025)."""
     stmt = (
         insert(ReservationUnit)
         .values(
@@ -171,7 +175,16 @@ async def take_unit(
         .on_conflict_do_nothing(constraint=NO_OVERLAP_CONSTRAINT)
         .returning(ReservationUnit.unit_id)
     )
-    return (await session.execute(stmt)).one_or_none() is not None
+    try:
+        return (await session.execute(stmt)).one_or_none() is not None
+    except IntegrityError as error:
+        # The trigger's own message; the driver's error names its CONSTRAINT.
+        driver_error = error.orig.__cause__ if error.orig is not None else None
+        if getattr(driver_error, "constraint_name", None) == CURRENT_UNIT_CONSTRAINT:
+            raise DomainError(
+                ErrorCode.UNAVAILABLE, "That unit was removed from the listing meanwhile."
+            ) from None
+        raise
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,6 +206,8 @@ class SlotHold:
     children: int | None = None
     # A voucher use taken in this transaction (services/vouchers/redeem.py), or None.
     voucher: Applied | None = None
+    # E.164: the phone the booking was made with (reservations.guest_phone), or None.
+    guest_phone: str | None = None
 
     @property
     def persons(self) -> int:
@@ -235,6 +250,7 @@ async def take_units(
                 listing_id=listing.id,
                 guest_id=hold.guest_id,
                 guest_name=hold.guest_name,
+                guest_phone=hold.guest_phone,
                 start_date=local_date,
                 end_date=local_date + timedelta(days=1),
                 starts_at=hold.slot.starts_at,

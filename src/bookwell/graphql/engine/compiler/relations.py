@@ -37,7 +37,14 @@ RELATIONS = {
     # A reservation's listing and guest: whoever may see the reservation sees both (the
     # loaders read them by id, unfiltered); a calendar block has no guest (null).
     ("Reservation", "listing"): Relation("listings", "listings.id = reservations.listing_id"),
-    ("Reservation", "guest"): Relation("users", "users.id = reservations.guest_id"),
+    # A checkout user's row is shared by every host's bookings for its address: named as on
+    # this booking (graphql/accounts/types.py User.as_booked), never by the row's own name.
+    ("Reservation", "guest"): Relation(
+        "(SELECT u.id, u.role, r.id AS booked_on,"
+        " CASE WHEN u.checkout THEN r.guest_name ELSE u.name END AS name"
+        " FROM users AS u JOIN reservations AS r ON r.guest_id = u.id) AS users",
+        "users.booked_on = reservations.id",
+    ),
     ("Listing", "taxes"): Relation(
         "listing_taxes",
         "listing_taxes.listing_id = listings.id",
