@@ -3,8 +3,8 @@ the phone) kept on the reservation, as its guest name is: a checkout user's row 
 every host's bookings for an address, so it keeps none (services/accounts/checkout.py).
 Phones kept there before (never released) cannot be told apart per host: dropped.
 
-Revision ID: 0027_reservation_guest_phone
-Revises: 0026_no_show_refund
+Revision ID: 0029_reservation_guest_phone
+Revises: 0028_waitlist_requests
 Create Date: 2026-12-07
 """
 
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0027_reservation_guest_phone"
-down_revision: str | None = "0026_no_show_refund"
+revision: str = "0029_reservation_guest_phone"
+down_revision: str | None = "0028_waitlist_requests"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
