@@ -3,6 +3,7 @@ everything when killed, real `bookwell worker` processes, an SMTP server that is
 counts, and `bookwell outbox status` as an operator runs it."""
 
 import asyncio
+import contextlib
 import email
 import email.policy
 import os
@@ -14,7 +15,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,6 +57,8 @@ class _CountingHandler:
         self.sending = 0  # DATA exchanges in progress (the server has not answered yet)
         self.delay = 0.0
         self.lock = threading.Lock()
+        self.answering = threading.Event()
+        self.answering.set()
 
     async def handle_DATA(self, server, session, envelope) -> str:
         with self.lock:
@@ -63,9 +66,18 @@ class _CountingHandler:
         try:
             if self.delay:
                 await asyncio.sleep(self.delay)
-        finally:
+            # Held (CountingSmtp.held): no answer until the test lets go. The check and the
+            # count change under one lock, so an exchange counted as sending is still held.
+            while True:
+                with self.lock:
+                    if self.answering.is_set():
+                        self.sending -= 1
+                        break
+                await asyncio.sleep(0.01)
+        except BaseException:
             with self.lock:
                 self.sending -= 1
+            raise
         # A client killed before the server answered never learns the message was taken,
         # and sends it again: a server that keeps it anyway makes a duplicate no sender
         # could avoid. Real servers differ; this one keeps only what it could acknowledge.
@@ -93,6 +105,18 @@ class CountingSmtp:
 
     def slow_down(self, seconds: float) -> None:
         self._handler.delay = seconds
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        """No DATA exchange is answered inside: a worker killed here cannot have learnt that
+        a message was taken, so its resending is not a duplicate; on leaving, the exchanges
+        of a dead client answer 421 (kept only what could be acknowledged)."""
+        with self._handler.lock:
+            self._handler.answering.clear()
+        try:
+            yield
+        finally:
+            self._handler.answering.set()
 
     @property
     def sending(self) -> int:
