@@ -12,7 +12,9 @@ A unit may be removed, or a table's seats lowered below a party it holds, only w
 live booking holds it from now on; otherwise UNITS_IN_USE names the bookings. The listing's
 row is locked FOR UPDATE first (locked_listing), and every hold locks it before taking units
 (services/slots/taking.py), so no booking slips in between the check and the change; a
-trigger on reservation_units (migration 0023) refuses a removed unit all the same.
+trigger on reservation_units (migration 0025) refuses a removed unit all the same. Paying
+changes no unit: the bookings on the changed units are locked before the check, and a
+payment re-checks its unit after locking its reservation (services/slots/removed_units.py).
 """
 
 import uuid
@@ -208,6 +210,28 @@ def _check_against(
     found.raise_if_any()
 
 
+async def _lock_holds(
+    *, session: AsyncSession, listing_id: uuid.UUID, in_the_way: list[ColumnElement[bool]]
+) -> None:
+    """Lock (in id order, after the listing) every booking from now on on the units
+    changed, overdue holds too: a payment of one, begun before its expiry, may still
+    confirm it. It locks the reservation first (services/payments), so the check after
+    this sees what it committed, and one locking after this sees the unit removed."""
+    stmt = (
+        select(Reservation.id)
+        .join(ReservationUnit, ReservationUnit.reservation_id == Reservation.id)
+        .where(
+            ReservationUnit.listing_id == listing_id,
+            ReservationUnit.holding,
+            func.upper(ReservationUnit.occupied) > func.now(),
+            or_(*in_the_way),
+        )
+        .order_by(Reservation.id)
+        .with_for_update(of=Reservation, read=True)
+    )
+    await session.execute(stmt)
+
+
 async def _check_free(
     *,
     session: AsyncSession,
@@ -226,6 +250,7 @@ async def _check_free(
         and_(ReservationUnit.unit_id == unit_id, Reservation.party_size > seats)
         for unit_id, seats in shrunk.items()
     ]
+    await _lock_holds(session=session, listing_id=listing.id, in_the_way=in_the_way)
     stmt = (
         select(
             ListingUnit.label,

@@ -20,6 +20,7 @@ from bookwell.services.payments.currency import from_minor_units, to_minor_units
 from bookwell.services.payments.provider import Charge, ChargeStatus, PaymentProvider
 from bookwell.services.payments.records import PayableReservation
 from bookwell.services.payments.service import refund_up_to
+from bookwell.services.slots.removed_units import holds_a_removed_unit
 
 log = logging.getLogger(__name__)
 
@@ -149,10 +150,13 @@ async def _intent_succeeded(
         charge=Charge(ChargeStatus.SUCCEEDED, intent_id),
         amount=reservation.total_amount,
     )
-    if reservation.payable:
+    if reservation.payable and not await holds_a_removed_unit(
+        session=session, reservation_id=reservation.id
+    ):
         await lifecycle.mark_paid(session=session, reservation_id=reservation.id)
         return EventOutcome.PAID
-    # Confirmed after the hold ended (expired, cancelled): there is nothing left to pay for.
+    # Confirmed after the hold ended (expired, cancelled) or its unit was removed: there is
+    # nothing left to pay for.
     await refund_up_to(
         session=session, provider=provider, reservation_id=reservation.id, total_refund=None
     )

@@ -31,6 +31,7 @@ from bookwell.services.payments.provider import (
     ProviderUnavailable,
 )
 from bookwell.services.payments.records import PayableReservation, PaymentRecord
+from bookwell.services.slots.removed_units import holds_a_removed_unit, removed_unit_error
 
 REFUNDABLE = (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED)
 
@@ -102,6 +103,8 @@ async def pay_reservation(
         raise _declined(payment.failure_message)
     if not reservation.payable:
         raise DomainError(ErrorCode.INVALID_STATE, _not_payable(reservation), "id")
+    if await holds_a_removed_unit(session=session, reservation_id=reservation_id):
+        raise removed_unit_error()
     if payment is not None and payment.status is PaymentStatus.UNPAID and payment.idempotency_key:
         key = payment.idempotency_key
     elif await records.key_used_elsewhere(
