@@ -43,6 +43,8 @@ class ErrorCode(enum.StrEnum):
     VOUCHER_INVALID = "VOUCHER_INVALID"
     VOUCHER_EXHAUSTED = "VOUCHER_EXHAUSTED"
     VOUCHER_NOT_APPLICABLE = "VOUCHER_NOT_APPLICABLE"
+    # A host's bookings naming guests' email addresses (services/slots/host_bookings.py).
+    GUEST_EMAIL_LIMIT = "GUEST_EMAIL_LIMIT"
 
 
 class DomainError(Exception):

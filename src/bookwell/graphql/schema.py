@@ -197,9 +197,9 @@ class Mutation(WebhookMutations, ListingControlMutations):
         "smallest free one, or the one unitId names), space or equipment listing: a PENDING "
         "reservation, like createReservation's (a host booking for a guest: CONFIRMED); "
         "UNAVAILABLE when taken. Errors also: NOT_FOUND, INVALID_INPUT, INVALID_DATES, "
-        "TABLE_TOO_SMALL, FORBIDDEN, HOLD_LIMIT, IDEMPOTENCY_KEY_REUSED. Without a token, on a "
-        "listing with allowGuestCheckout, give guestName and guestEmail, as for "
-        "createReservation.",
+        "TABLE_TOO_SMALL, FORBIDDEN, HOLD_LIMIT, IDEMPOTENCY_KEY_REUSED, GUEST_EMAIL_LIMIT. "
+        "Without a token, on a listing with allowGuestCheckout, give guestName and "
+        "guestEmail, as for createReservation.",
     )
     cancel_reservation: ReservationPayload = strawberry.mutation(
         resolver=lifecycle_resolvers.cancel_reservation,

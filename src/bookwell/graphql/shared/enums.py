@@ -153,6 +153,9 @@ describe_enum(
         "VOUCHER_EXHAUSTED": "voucherCode: every use of the code is taken (by bookings not "
         "cancelled or expired); nothing was booked.",
         "VOUCHER_NOT_APPLICABLE": "voucherCode: the code is for other listings of its host.",
+        "GUEST_EMAIL_LIMIT": "bookSlot with bookedByHost: each booking emails guestEmail, so a "
+        "host books for one address at most 5 times a day and names at most 500 addresses a "
+        "day; nothing was booked (book without guestEmail).",
     },
 )
 TaxKind = models.TaxKind

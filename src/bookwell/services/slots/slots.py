@@ -32,7 +32,6 @@ from bookwell.models import (
     User,
     new_id,
 )
-from bookwell.services.accounts.accounts import check_account_input
 from bookwell.services.accounts.checkout import checkout_user
 from bookwell.services.accounts.phones import normalized_phone
 from bookwell.services.accounts.principal import Principal
@@ -49,6 +48,11 @@ from bookwell.services.listings.stays import check_quantity
 from bookwell.services.notifications import outbox
 from bookwell.services.notifications.outbox import Event
 from bookwell.services.slots.buffers import Buffers
+from bookwell.services.slots.host_bookings import (
+    check_host_booking,
+    check_host_booking_contact,
+    check_host_contact_limits,
+)
 from bookwell.services.slots.rules import (
     check_party,
     check_party_size,
@@ -246,7 +250,12 @@ async def book_slot(
     )
     guests = checked_guests(data.adults, data.children, data.special_requests)
     party = slot_party(data.party_size, guests)
-    check_host_booking_contact(data)
+    check_host_booking_contact(
+        by_host=data.by_host,
+        has_origin=data.origin is not None,
+        guest_email=data.guest_email,
+        guest_phone=data.guest_phone,
+    )
     if idempotency_key is not None:
         replay = await claim_idempotency_key(
             session=session, guest=guest, key=idempotency_key, fingerprint=data.fingerprint()
@@ -285,6 +294,9 @@ async def book_slot(
             assert data.guest_name is not None  # check_host_booking
             guest_id = await checkout_user(
                 session=session, email=data.guest_email, name=data.guest_name
+            )
+            await check_host_contact_limits(
+                session=session, owner_id=listing.owner_id, guest_id=guest_id
             )
         # The host's own listing: no unpaid-hold limits (the booking is confirmed at once),
         # but the same listing lock every hold takes before its units.
@@ -360,38 +372,3 @@ async def book_slot(
     event = Event.RESERVATION_CONFIRMED if data.by_host else Event.RESERVATION_CREATED
     await outbox.record(session=session, event=event, reservation_id=reservation.id)
     return reservation
-
-
-def check_host_booking(
-    listing: Row[*tuple[Any, ...]], principal: Principal, guest_name: str | None
-) -> None:
-    """A booking by the listing's host (or an admin) for a named guest, e.g. on the phone."""
-    if listing.owner_id != principal.user_id and not principal.is_admin:
-        raise DomainError(
-            ErrorCode.FORBIDDEN,
-            "Only the listing's host books for a guest (bookedByHost).",
-            "bookedByHost",
-        )
-    if not (guest_name or "").strip():
-        raise invalid("guestName", "Name the guest you book for.")
-
-
-def check_host_booking_contact(data: NewSlotBooking) -> None:
-    """A guest's phone or address goes with a host's booking for them (bookedByHost), and
-    a phone with an address: the address says whose booking it is. Without an account
-    (origin set: the address is the booking's account) a phone alone."""
-    found = InputErrors()
-    allowed = {"guestEmail": data.by_host, "guestPhone": data.by_host or data.origin is not None}
-    for field, value in (("guestEmail", data.guest_email), ("guestPhone", data.guest_phone)):
-        if value is not None and not allowed[field]:
-            found.add(invalid(field, f"{field} is for a host's booking for a guest."))
-    if data.guest_phone is not None and data.guest_email is None and data.by_host:
-        found.add(invalid("guestEmail", "Give the guest's email address with their phone."))
-    if data.guest_phone is not None:
-        found.check(normalized_phone, data.guest_phone, "guestPhone")
-    if data.guest_email is not None:
-        try:
-            check_account_input(email=data.guest_email, password=None, name="guest")
-        except DomainError as error:
-            found.add(invalid("guestEmail", error.errors[0].message))
-    found.raise_if_any()
