@@ -93,7 +93,9 @@ def listing_criteria(filter: ListingFilter | None) -> DomainListingFilter | None
 @strawberry.input(description="A restaurant table.")
 class TableInput:
     seats: int = strawberry.field(description="The party it seats, 1 to 1000 people.")
-    label: str | None = strawberry.field(default=None, description='Default "Table <n>".')
+    label: str | None = strawberry.field(
+        default=None, description='Default "Table <n>"; no other table\'s (case aside).'
+    )
 
     def to_domain(self) -> TableSpec:
         return TableSpec(seats=self.seats, label=self.label)

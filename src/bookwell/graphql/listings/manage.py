@@ -44,7 +44,8 @@ class SlotUnitInput:
     )
     label: str | None = strawberry.field(
         default=None,
-        description='Its name; null keeps it (a new unit: "Table <n>", "Room <n>", "Item <n>").',
+        description="Its name, no other unit's (case aside); null keeps it (a new unit: "
+        '"Table <n>", "Room <n>", "Item <n>", the next number not taken).',
     )
     seats: int | None = strawberry.field(
         default=None,

@@ -53,7 +53,13 @@ from bookwell.models import (
     new_id,
 )
 from bookwell.services.listings.records import ListingRecord
-from bookwell.services.listings.units import MAX_SEATS, UNIT_NAMES, check_label
+from bookwell.services.listings.units import (
+    MAX_SEATS,
+    UNIT_NAMES,
+    check_label,
+    check_labels_differ,
+    with_default_labels,
+)
 
 FIELD = "slotUnits"
 NAMED_BOOKINGS = 10
@@ -127,8 +133,7 @@ async def set_units(
         .where(ListingUnit.listing_id == listing.id)
         .values(position=ListingUnit.position + _SHIFT)
     )
-    name = UNIT_NAMES[listing.kind]
-    labels = [(unit.label or "").strip() or None for unit in units]
+    labels = with_default_labels(UNIT_NAMES[listing.kind], _labels(current, units))
     changed = [
         (unit.id, position, label, unit.seats)
         for position, (unit, label) in enumerate(zip(units, labels, strict=True), 1)
@@ -146,7 +151,7 @@ async def set_units(
             )
         )
     added = [
-        (new_id(), label or f"{name} {position}", unit.seats, position)
+        (new_id(), label, unit.seats, position)
         for position, (unit, label) in enumerate(zip(units, labels, strict=True), 1)
         if unit.id is None
     ]
@@ -195,10 +200,21 @@ async def _remove(
     )
 
 
+def _labels(current: dict[uuid.UUID, Any], units: Sequence[UnitChange]) -> list[str | None]:
+    """Each unit's label once changed: the one given, a kept unit's own, None for a new
+    unit to be named."""
+    return [
+        (unit.label or "").strip() or (current[unit.id].label if unit.id is not None else None)
+        for unit in units
+    ]
+
+
 def _check_against(
     kind: ListingKind, current: dict[uuid.UUID, Any], units: Sequence[UnitChange]
 ) -> None:
     found = InputErrors()
+    if all(unit.id is None or unit.id in current for unit in units):
+        found.check(check_labels_differ, _labels(current, units), FIELD)
     for index, unit in enumerate(units):
         at = (FIELD, str(index))
         if unit.id is not None and unit.id not in current:

@@ -139,12 +139,52 @@ def _check_tables(
         if not 1 <= table.seats <= MAX_SEATS:
             found.add(invalid((*at, "seats"), f"A table seats 1 to {MAX_SEATS} people."))
         found.check(check_label, table.label or "", (*at, "label"))
+    found.check(check_labels_differ, [_given(table.label) for table in tables], "tables")
     found.raise_if_any()
+
+
+def _given(label: str | None) -> str | None:
+    return (label or "").strip() or None
 
 
 def check_label(label: str, field: tuple[str, ...]) -> None:
     if len(check_text(label, field).strip()) > MAX_LABEL:
         raise invalid(field, f"A table label has at most {MAX_LABEL} characters.")
+
+
+def _label_key(label: str) -> str:
+    """Labels are the same when they read the same: case and runs of spaces aside."""
+    return " ".join(label.split()).casefold()
+
+
+def check_labels_differ(labels: Sequence[str | None], field: str) -> None:
+    """INVALID_INPUT on [field, index, "label"] for each label (None: none given) that
+    repeats an earlier one: a guest told "Bar" or a host's plan must name one unit."""
+    found = InputErrors()
+    seen: set[str] = set()
+    for index, label in enumerate(labels):
+        if label is None:
+            continue
+        if (key := _label_key(label)) in seen:
+            found.add(invalid((field, str(index), "label"), f"Another unit is labelled {label}."))
+        seen.add(key)
+    found.raise_if_any()
+
+
+def with_default_labels(name: str, labels: Sequence[str | None]) -> list[str]:
+    """Each label, a unit without one named `<name> <position>`, or the next number no
+    other unit's label has taken."""
+    taken = {_label_key(label) for label in labels if label is not None}
+    named = []
+    for position, label in enumerate(labels, 1):
+        number = position
+        while label is None:
+            if (key := _label_key(candidate := f"{name} {number}")) not in taken:
+                label = candidate
+                taken.add(key)
+            number += 1
+        named.append(label)
+    return named
 
 
 async def create_units(
@@ -159,15 +199,16 @@ async def create_units(
         tables = settings.tables or tuple(TableSpec(seats) for _ in range(listing.units))
     else:
         tables = tuple(TableSpec(0) for _ in range(listing.units))
+    labels = with_default_labels(name, [_given(table.label) for table in tables])
     rows = [
         {
             "id": new_id(),
             "listing_id": listing.id,
-            "label": (table.label or "").strip() or f"{name} {position}",
+            "label": label,
             "seats": table.seats or None,
             "position": position,
         }
-        for position, table in enumerate(tables, 1)
+        for position, (table, label) in enumerate(zip(tables, labels, strict=True), 1)
     ]
     await session.execute(insert(ListingUnit), rows)
 
