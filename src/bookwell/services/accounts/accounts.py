@@ -33,11 +33,24 @@ from bookwell.services.accounts.tokens import (
 
 # Deliberately loose: the only real proof of an address is a mail that arrives.
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# RFC 5321 (4.5.3.1): a path of 256 octets, its angle brackets included, and a local part
+# of 64.
+MAX_EMAIL = 254
+MAX_EMAIL_LOCAL_PART = 64
 
 
 def _checked_email(email: str) -> str:
     email = check_text(email, "email").strip()
-    if len(email) > 320 or not EMAIL.match(email):
+    local = email.rpartition("@")[0]
+    # Octets, as RFC 5321 counts them: no account or booking at an address no mail reaches.
+    # (Before the pattern, which would backtrack over a long input.)
+    if len(email.encode()) > MAX_EMAIL or len(local.encode()) > MAX_EMAIL_LOCAL_PART:
+        raise invalid(
+            "email",
+            f"An email address has at most {MAX_EMAIL} characters, {MAX_EMAIL_LOCAL_PART} "
+            "before the @.",
+        )
+    if not EMAIL.match(email):
         raise invalid("email", "Not an email address.")
     return email
 
