@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import text
 
 from tests.factories import create_reservation_mutation, make_listing
+from tests.support.guest_checkout import checkout_listing, try_checkout
 
 BOOK = create_reservation_mutation("id startDate endDate quantity")
 START = date.today() + timedelta(days=30)
@@ -61,4 +62,24 @@ async def test_a_different_stay_under_the_key_is_refused(client, db, host, guest
 
     errors = refused.data["createReservation"]["errors"]
     assert [e["code"] for e in errors] == ["IDEMPOTENCY_KEY_REUSED"]
+    assert await reservations(db) == 1
+
+
+async def test_a_checkout_key_with_another_phone_is_a_different_request(client, db, host):
+    """Without an account the phone is the booking's own (reservations.guest_phone): the
+    same key with another phone would have answered the first booking, its phone kept,
+    as though the second had been made (attacker review, suspicion 5)."""
+    listing_id = await checkout_listing(db, host, units=5)
+    key = {"idempotencyKey": "checkout-phone-0001", "nights": 3}
+    made = await try_checkout(client, listing_id, guestPhone="+33 1 42 68 53 00", **key)
+    assert made.data["createReservation"]["errors"] == []
+    # The same phone spelled otherwise is the same request: replayed.
+    again = await try_checkout(client, listing_id, guestPhone="+33142685300", **key)
+    assert again.data == made.data
+    for other in ({"guestPhone": "+14155550123"}, {}):
+        refused = await try_checkout(client, listing_id, **other, **key)
+        errors = refused.data["createReservation"]["errors"]
+        assert [(e["code"], e["field"]) for e in errors] == [
+            ("IDEMPOTENCY_KEY_REUSED", ["input", "idempotencyKey"])
+        ]
     assert await reservations(db) == 1

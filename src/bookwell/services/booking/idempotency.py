@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.core.errors import check_text, invalid
 from bookwell.models import IdempotencyKey
+from bookwell.services.accounts.phones import normalized_phone
 from bookwell.services.listings.stays import Stay
 
 MAX_KEY_LENGTH = 200
@@ -38,11 +39,13 @@ def stay_fingerprint(
     quantity: int,
     guest_name: str | None,
     voucher_code: str | None = None,
+    guest_phone: str | None = None,
     **guests: Any,
 ) -> bytes:
     """A booking's input as what it resolves to, not how it was spelled: the same nights
     sent with `endDate` or with `nights` are the same input, and so are a guest name with
-    or without spaces around it, or none and an empty one (the guest's own name)."""
+    or without spaces around it, or none and an empty one (the guest's own name), and a
+    phone however it is spaced (`guest_phone`: already checked, kept as E.164)."""
     fields = {
         "listing": str(listing_id),
         "start": booked.start.isoformat(),
@@ -53,6 +56,8 @@ def stay_fingerprint(
     }
     if voucher_code:  # only when given: keys of bookings without one hash as before
         fields["voucher"] = voucher_code.strip().upper()
+    if guest_phone is not None:  # the same: only a booking without an account has one
+        fields["guest_phone"] = normalized_phone(guest_phone, "guestPhone")
     return input_fingerprint(fields)
 
 

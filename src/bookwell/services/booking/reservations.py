@@ -76,6 +76,7 @@ class NewReservation:
             guest_name=self.guest_name,
             **self.guests.fingerprint(),
             voucher_code=self.voucher_code,
+            guest_phone=self.guest_phone,
         )
 
 
