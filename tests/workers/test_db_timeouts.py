@@ -1,6 +1,7 @@
 """Issue 16: the worker's, the relay's and the scheduler's connections are bounded too
-(BOOKWELL_WORKER_DB_*, core/db.py Timeouts.for_background). A locked table fails their work
-by the lock timeout, retried, instead of hanging it; it recovers once the lock goes."""
+(BOOKWELL_WORKER_DB_*, core/db.py Timeouts.of(settings, "worker")). A locked table fails
+their work by the lock timeout, retried, instead of hanging it; it recovers once the lock
+goes."""
 
 import asyncio
 import logging
@@ -29,9 +30,9 @@ async def test_the_worker_connections_start_with_their_own_timeouts(settings, da
     finally:
         await runtime.close()
     assert shown == ["2min", "30s", "5min"]
-    bounds = Timeouts.for_background(settings)
+    bounds = Timeouts.of(settings, "worker")
     assert (bounds.connect_seconds, bounds.command_seconds) == (10.0, 150.0)
-    off = Timeouts.for_background(settings.model_copy(update={"db_server_timeouts": False}))
+    off = Timeouts.of(settings.model_copy(update={"db_server_timeouts": False}), "worker")
     assert off.server_settings() == {}
 
 

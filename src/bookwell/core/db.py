@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Literal
 
 import orjson
 from sqlalchemy import make_url
@@ -63,6 +63,11 @@ class Database:
         await self.engine.dispose()
 
 
+# Whose database settings: the API's, or the background processes'.
+SettingsFamily = Literal["api", "worker"]
+_PREFIXES: dict[SettingsFamily, str] = {"api": "db_", "worker": "worker_db_"}
+
+
 @dataclass(frozen=True)
 class Timeouts:
     """How long the API waits on the database before answering 503 SERVICE_UNAVAILABLE
@@ -77,30 +82,23 @@ class Timeouts:
     idle_in_transaction_ms: int = 0
 
     @classmethod
-    def of(cls, settings: Settings) -> "Timeouts":
-        server = settings.db_server_timeouts
-        return cls(
-            pool_seconds=settings.db_pool_timeout_seconds,
-            connect_seconds=settings.db_connect_timeout_seconds,
-            command_seconds=settings.db_command_timeout_seconds or None,
-            statement_ms=settings.db_statement_timeout_ms if server else 0,
-            lock_ms=settings.db_lock_timeout_ms if server else 0,
-            idle_in_transaction_ms=settings.db_idle_in_transaction_timeout_ms if server else 0,
-        )
+    def of(cls, settings: Settings, family: SettingsFamily = "api") -> "Timeouts":
+        """The API's (BOOKWELL_DB_*), or the worker's, the relay's and the scheduler's
+        (family "worker": BOOKWELL_WORKER_DB_*); BOOKWELL_DB_SERVER_TIMEOUTS=false sends
+        no server-side one for either."""
+        prefix = _PREFIXES[family]
 
-    @classmethod
-    def for_background(cls, settings: Settings) -> "Timeouts":
-        """The worker's, the relay's and the scheduler's (BOOKWELL_WORKER_DB_*)."""
+        def setting(name: str) -> Any:
+            return getattr(settings, prefix + name)
+
         server = settings.db_server_timeouts
         return cls(
-            pool_seconds=settings.worker_db_pool_timeout_seconds,
-            connect_seconds=settings.worker_db_connect_timeout_seconds,
-            command_seconds=settings.worker_db_command_timeout_seconds or None,
-            statement_ms=settings.worker_db_statement_timeout_ms if server else 0,
-            lock_ms=settings.worker_db_lock_timeout_ms if server else 0,
-            idle_in_transaction_ms=(
-                settings.worker_db_idle_in_transaction_timeout_ms if server else 0
-            ),
+            pool_seconds=setting("pool_timeout_seconds"),
+            connect_seconds=setting("connect_timeout_seconds"),
+            command_seconds=setting("command_timeout_seconds") or None,
+            statement_ms=setting("statement_timeout_ms") if server else 0,
+            lock_ms=setting("lock_timeout_ms") if server else 0,
+            idle_in_transaction_ms=setting("idle_in_transaction_timeout_ms") if server else 0,
         )
 
     def server_settings(self) -> dict[str, str]:
@@ -113,7 +111,7 @@ class Timeouts:
 
 
 # Without settings (the CLI, migrations): SQLAlchemy's and asyncpg's defaults, no server-side
-# timeouts; long jobs there are bounded by their own means. Workers: for_background.
+# timeouts; long jobs there are bounded by their own means. Workers: of(settings, "worker").
 UNBOUNDED = Timeouts()
 
 

@@ -85,7 +85,7 @@ class BackgroundWork:
             pool_size=2,
             max_overflow=2,
             statement_cache_size=self.settings.db_statement_cache_size,
-            timeouts=Timeouts.for_background(self.settings),
+            timeouts=Timeouts.of(self.settings, "worker"),
         )
         started.push_async_callback(self._db.dispose)
         if self._relay:

@@ -26,7 +26,7 @@ class WorkerRuntime:
                 pool_size=threads,
                 max_overflow=threads,
                 statement_cache_size=self.settings.db_statement_cache_size,
-                timeouts=Timeouts.for_background(self.settings),
+                timeouts=Timeouts.of(self.settings, "worker"),
             )
         return self._db
 

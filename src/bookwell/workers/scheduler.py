@@ -164,7 +164,7 @@ async def run_scheduler(
             pool_size=1,
             max_overflow=1,
             statement_cache_size=cache,
-            timeouts=Timeouts.for_background(settings),
+            timeouts=Timeouts.of(settings, "worker"),
         )
     leader = Leader((direct or db).engine)
     retry = min(LEADERSHIP_RETRY_SECONDS, settings.scheduler_tick_seconds)
