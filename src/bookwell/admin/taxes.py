@@ -11,9 +11,9 @@ from starlette.requests import Request
 from wtforms import BooleanField, Form, SelectField, StringField  # type: ignore[import-untyped]
 from wtforms.validators import DataRequired, Optional  # type: ignore[import-untyped]
 
-from bookwell.admin.parsing import decimal_or_none, one_id, refused
-from bookwell.admin.views import ReadOnly, _labels
-from bookwell.core.errors import DomainError
+from bookwell.admin.form_views import FormEdited, through
+from bookwell.admin.parsing import decimal_or_none, one_id
+from bookwell.admin.views import _labels
 from bookwell.flows import listings as listing_flows
 from bookwell.models import Listing, ListingTax, TaxKind
 from bookwell.services.listings.charges import Tax
@@ -45,9 +45,9 @@ def _tax(data: dict) -> Tax:
     )
 
 
-class TaxAdmin(ReadOnly, model=ListingTax):
+class TaxAdmin(FormEdited, model=ListingTax):
     name, name_plural, icon = "Tax", "Taxes", "fa-solid fa-percent"
-    can_create = can_edit = can_delete = True
+    create_form, edit_form = TaxCreateForm, TaxEditForm
     column_list: ClassVar = [
         ListingTax.listing_id,
         ListingTax.position,
@@ -69,45 +69,38 @@ class TaxAdmin(ReadOnly, model=ListingTax):
         StaticValuesFilter(ListingTax.kind, KINDS, title="Kind"),
         BooleanFilter(ListingTax.inclusive, title="Inclusive"),
     ]
-    # Tell the create form from the edit form (sqladmin asks for one by these rules).
     form_create_rules: ClassVar = ["listing_id", "name", "kind", "rate", "amount", "inclusive"]
     form_edit_rules: ClassVar = ["name", "kind", "rate", "amount", "inclusive"]
 
-    async def scaffold_form(self, rules: list[str] | None = None) -> type[Form]:
-        return TaxEditForm if rules == self.form_edit_rules else TaxCreateForm
-
     async def insert_model(self, request: Request, data: dict) -> Any:
         listing_id = one_id(data.get("listing_id"), "Listing ID")
-        try:
-            made = await listing_flows.add_listing_tax(
+        made = await through(
+            listing_flows.add_listing_tax(
                 request.state.db,
                 principal=request.state.principal,
                 listing_id=listing_id,
                 tax=_tax(data),
             )
-        except DomainError as error:
-            raise refused(error) from None
+        )
         return ListingTax(id=made)  # sqladmin only reads its primary key
 
     async def update_model(self, request: Request, pk: str, data: dict) -> Any:
-        try:
-            made = await listing_flows.replace_listing_tax(
+        made = await through(
+            listing_flows.replace_listing_tax(
                 request.state.db,
                 principal=request.state.principal,
                 tax_id=uuid.UUID(pk),
                 tax=_tax(data),
             )
-        except DomainError as error:
-            raise refused(error) from None
+        )
         return ListingTax(id=made)
 
     async def delete_model(self, request: Request, pk: Any) -> None:
-        try:
-            await listing_flows.replace_listing_tax(
+        await through(
+            listing_flows.replace_listing_tax(
                 request.state.db,
                 principal=request.state.principal,
                 tax_id=uuid.UUID(str(pk)),
                 tax=None,
             )
-        except DomainError as error:
-            raise refused(error) from None
+        )

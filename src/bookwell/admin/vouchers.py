@@ -13,9 +13,9 @@ from starlette.requests import Request
 from wtforms import BooleanField, Form, IntegerField, SelectField, StringField  # type: ignore[import-untyped]
 from wtforms.validators import DataRequired, Optional  # type: ignore[import-untyped]
 
-from bookwell.admin.parsing import decimal_or_none, ids_or_none, instant_or_none, one_id, refused
-from bookwell.admin.views import ReadOnly, _labels
-from bookwell.core.errors import DomainError
+from bookwell.admin.form_views import FormEdited, through
+from bookwell.admin.parsing import decimal_or_none, ids_or_none, instant_or_none, one_id
+from bookwell.admin.views import _labels
 from bookwell.flows import vouchers as voucher_flows
 from bookwell.models import User, Voucher, VoucherKind
 from bookwell.services.accounts.principal import Principal
@@ -78,9 +78,9 @@ async def _owner_of(request: Request, voucher_id: uuid.UUID) -> Principal:
     return await _as_owner(request, str(owner_id))
 
 
-class VoucherAdmin(ReadOnly, model=Voucher):
+class VoucherAdmin(FormEdited, model=Voucher):
     name, name_plural, icon = "Voucher", "Vouchers", "fa-solid fa-ticket"
-    can_create = can_edit = can_delete = True
+    create_form, edit_form = VoucherCreateForm, VoucherEditForm
     column_list: ClassVar = [
         Voucher.code,
         Voucher.owner_id,
@@ -110,9 +110,6 @@ class VoucherAdmin(ReadOnly, model=Voucher):
     ]  # fmt: skip
     form_edit_rules: ClassVar = form_create_rules[2:]
 
-    async def scaffold_form(self, rules: list[str] | None = None) -> type[Form]:
-        return VoucherEditForm if rules == self.form_edit_rules else VoucherCreateForm
-
     async def get_form_data_for_edit(self, obj: Any) -> dict[str, Any]:
         return {
             "kind": obj.kind.value,
@@ -127,32 +124,27 @@ class VoucherAdmin(ReadOnly, model=Voucher):
     async def insert_model(self, request: Request, data: dict) -> Any:
         owner = await _as_owner(request, str(data.get("owner") or ""))
         terms = _terms(data, str(data.get("code") or "").strip())
-        try:
-            made = await voucher_flows.create_voucher(request.state.db, principal=owner, new=terms)
-        except DomainError as error:
-            raise refused(error) from None
+        made = await through(
+            voucher_flows.create_voucher(request.state.db, principal=owner, new=terms)
+        )
         return Voucher(id=made.id)  # sqladmin only reads its primary key
 
     async def update_model(self, request: Request, pk: str, data: dict) -> Any:
         voucher_id = one_id(pk, "Voucher")
         owner = await _owner_of(request, voucher_id)
-        try:
-            made = await voucher_flows.edit_voucher(
+        made = await through(
+            voucher_flows.edit_voucher(
                 request.state.db,
                 principal=owner,
                 voucher_id=voucher_id,
                 edited=_terms(data, code=""),
             )
-        except DomainError as error:
-            raise refused(error) from None
+        )
         return Voucher(id=made.id)
 
     async def delete_model(self, request: Request, pk: Any) -> None:
         voucher_id = one_id(pk, "Voucher")
         owner = await _owner_of(request, voucher_id)
-        try:
-            await voucher_flows.delete_voucher(
-                request.state.db, principal=owner, voucher_id=voucher_id
-            )
-        except DomainError as error:
-            raise refused(error) from None
+        await through(
+            voucher_flows.delete_voucher(request.state.db, principal=owner, voucher_id=voucher_id)
+        )
