@@ -56,7 +56,7 @@ async def _hold_expiring_soon(db, host, guest, listing_id, bar: str) -> uuid.UUI
     held = await book_slot(db, guest, listing_id, STARTS_AT, party_size=2, unit_id=uuid.UUID(bar))
     await _sql(
         db,
-        "UPDATE reservations SET expires_at = clock_timestamp() + interval '1 second' "
+        "UPDATE reservations SET expires_at = clock_timestamp() + interval '2 seconds' "
         "WHERE id = :id",
         id=held.id,
     )
@@ -64,7 +64,7 @@ async def _hold_expiring_soon(db, host, guest, listing_id, bar: str) -> uuid.UUI
 
 
 async def _until_expired(db, reservation_id: uuid.UUID) -> None:
-    for _ in range(200):
+    for _ in range(500):
         rows = await _sql(
             db,
             "SELECT expires_at < clock_timestamp() FROM reservations WHERE id = :id",
