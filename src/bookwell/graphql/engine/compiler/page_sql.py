@@ -15,7 +15,7 @@ know to be in order already).
 from dataclasses import dataclass
 
 from bookwell.graphql.engine.compiler.parts import Obj, Variants
-from bookwell.graphql.engine.compiler.sql import Sql, boolean, cursor
+from bookwell.graphql.engine.compiler.sql import Sql, boolean, cursor, json_value
 
 # Names no column of a table has: a derived table's row number, the array of a page's edges.
 ROW = '"n$"'
@@ -106,4 +106,4 @@ class NumberedPage:
         t, order = self.page.table, self.page.order
         direction = order if first else ("ASC" if order == "DESC" else "DESC")
         at = f"(array_agg({t}.id ORDER BY {t}.id {direction}) FILTER (WHERE {self._on_page()}))[1]"
-        return Sql(f"coalesce(to_json({cursor(at)})::text, 'null')")
+        return json_value(cursor(at))

@@ -64,7 +64,28 @@ def concat(pieces: Sequence[Piece]) -> str:
 
 
 def json_value(expression: str) -> Sql:
+    if _one_line_global_id(expression) or _CURSOR.fullmatch(expression):
+        # base64 needs no escaping: to_json is spared
+        return Sql(f"""coalesce('"' || {expression} || '"', 'null')""")
     return Sql(f"coalesce(to_json({expression})::text, 'null')")
+
+
+# core/json_rows.global_id_of as rendered: base64 of "Type:<uuid text>".
+_GLOBAL_ID = re.compile(
+    r"encode\(convert_to\('(\w+):' \|\| CAST\([\w.\"]+ AS TEXT\), 'UTF8'\), 'base64'\)"
+)
+# core/json_rows.cursor_of as rendered: a uuid's 16 bytes, 24 characters.
+_CURSOR = re.compile(
+    r"rtrim\(translate\(encode\(uuid_send\([\w.\"$]+\), 'base64'\), '\+/', '-_'\), '='\)"
+)
+_BASE64_LINE = 57  # bytes PostgreSQL's base64 writes on one line (76 characters)
+_UUID_TEXT = 36
+
+
+def _one_line_global_id(expression: str) -> bool:
+    """A global id whose base64 has no line break, the one character of it that JSON escapes."""
+    found = _GLOBAL_ID.fullmatch(expression)
+    return found is not None and len(found.group(1)) + 1 + _UUID_TEXT <= _BASE64_LINE
 
 
 def boolean(condition: str) -> Sql:
