@@ -5,7 +5,8 @@ concatenate a JSON answer.
 JSON is written by concatenating text, not by json_build_object (which adds spaces) nor
 to_json of a row (whose column names PostgreSQL cuts at 63 characters): every key is a
 constant known when compiling, every value `to_json(...)::text`, which writes strings,
-numbers, booleans and dates exactly as the API does for the columns the declarations allow.
+numbers, booleans and dates exactly as the API does for the columns the declarations allow
+(a global id or a cursor, base64 that JSON never escapes, is only put between quotes).
 
 Parameters are written `%(name)s` while building; `positional` turns a statement into
 asyncpg's `$n` form and the order of its arguments.
