@@ -23,6 +23,13 @@ RESERVATIONS = """query Mine($first: Int, $last: Int, $after: String, $before: S
 LISTING = """query One($id: ID!) { listing(id: $id) { __typename id title bookingRules { minNights }
   owner { name } reservations(last: 3) { totalCount pageInfo { hasPreviousPage }
     edges { node { id listing { id } guest { id name } } } } } }"""
+# Pages asked without a cursor (written as an array of edges) or with one, read from either end.
+PAGES = """query Pages($first: Int, $last: Int, $after: String, $before: String) {
+  reservations(first: $first, last: $last, after: $after, before: $before) {
+    pageInfo { hasNextPage hasPreviousPage } totalCount edges { node { id } } } }"""
+LISTINGS_PAGE = """query ListingsPage($first: Int, $last: Int) {
+  listings(first: $first, last: $last) {
+    pageInfo { hasPreviousPage hasNextPage } edges { node { id } } } }"""
 
 # name: (document, variables), as test_compiled_reads.DOCUMENTS.
 SIGNED_IN = {
@@ -35,6 +42,11 @@ SIGNED_IN = {
         {"listingId": "uuid:2", "status": "PENDING"},
     ),
     "none confirmed": (RESERVATIONS, {"status": "CONFIRMED"}),
+    "pages: the first one": (PAGES, {"first": 1}),
+    "pages: the last one": (PAGES, {"last": 1}),
+    "pages: two after a cursor": (PAGES, {"first": 2, "after": "reservation:1"}),
+    "pages: two before a cursor": (PAGES, {"last": 2, "before": "reservation:2"}),
+    "pages: all of them": (PAGES, {"first": 100}),
     "timestamps": (
         "{ reservations(first: 20) { edges { node { createdAt expiresAt confirmedAt startsAt"
         " endsAt listing { createdAt } } } } }",
@@ -45,6 +57,14 @@ EVERYONE = {
     "a listing": (LISTING, {"id": "listing:0"}),
     "a listing by database id": (LISTING, {"id": "uuid:2"}),
     "no such listing": (LISTING, {"id": "nope"}),
+    "listings: the first two": (LISTINGS_PAGE, {"first": 2}),
+    "listings: the last two": (LISTINGS_PAGE, {"last": 2}),
+    "listings: all of them, from the end": (LISTINGS_PAGE, {"last": 100}),
+    "listings: edges twice and a cursor": (
+        "{ listings(first: 2) { a: edges { node { id } } b: edges { cursor }"
+        " pageInfo { hasNextPage } } }",
+        {},
+    ),
     "a listing and its reservations beside": (
         "query($id: ID!) { listing(id: $id) { id } listings(first: 1) { totalCount } }",
         {"id": "listing:3"},

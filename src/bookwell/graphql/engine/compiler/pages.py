@@ -1,11 +1,5 @@
-"""Connections as one scalar subquery each: a keyset page of rows read in a derived table
-named as their table (so the declarations' column expressions apply to it), aggregated into
-`{"edges": [...], "pageInfo": {...}}` with the cursors computed in SQL.
-
-The page is the one core/pagination.py reads: `size + 1` rows from the end it starts at,
-numbered in reading order; the row past the page only says that there is more. Edges are in
-the connection's order whichever end was read.
-"""
+"""Connections as one scalar subquery each: a keyset page of rows (page_sql.py) written as
+`{"edges": [...], "pageInfo": {...}}` with the cursors computed in SQL."""
 
 import enum
 from collections.abc import Hashable, Sequence
@@ -25,24 +19,14 @@ from bookwell.core.pagination import (
     PageShape,
     page_request,
 )
+from bookwell.graphql.engine.compiler.page_sql import ListedPage, NumberedPage, Page
 from bookwell.graphql.engine.compiler.parts import Binding, Const, Decline, Obj, Variants
-from bookwell.graphql.engine.compiler.sql import (
-    Piece,
-    Sql,
-    boolean,
-    concat,
-    conditions,
-    cursor,
-    key,
-)
+from bookwell.graphql.engine.compiler.sql import Piece, Sql, concat, conditions, key
 from bookwell.models import Listing, Reservation
 from bookwell.services.booking.visibility import seen_by
 from bookwell.services.listings.availability import has_room, room_params
 from bookwell.services.listings.listings import ListingFilter, filter_conditions, filter_params
 from bookwell.services.listings.stays import stay
-
-# A derived table's row number: no column of a table has this name.
-ROW = '"n$"'
 
 
 class Source(Protocol):
@@ -254,8 +238,6 @@ class Connection:
         shape, variant, nothing = cast(tuple[PageShape, Hashable, bool], next(variants))
         has_after, has_before, backward = shape
         t, p = self.source.table, self.prefix
-        order = "DESC" if self.source.descending else "ASC"
-        reading = "DESC" if self.source.descending != backward else "ASC"
         where = [] if nothing else list(self.source.where(variant, p))
         if nothing:
             where.append("false")
@@ -265,26 +247,37 @@ class Connection:
         if has_before:
             where.append(f"{t}.id {'>' if self.source.descending else '<'} %({p}before)s")
         condition = " AND ".join(f"({w})" for w in where) or "true"
-        inner = (
-            f"SELECT {t}.*, row_number() OVER (ORDER BY {t}.id {reading}) AS {ROW}"
-            f" FROM {t} WHERE {condition} ORDER BY {t}.id {reading} LIMIT %({p}limit)s"
-        )
-        on_page = f"{t}.{ROW} <= %({p}size)s"
-        more = f"count(*) > %({p}size)s"
+        page = Page(t, p, condition, self.source.descending, backward)
+        asked = {i for _, e in self.entries if isinstance(e, PageInfo) for _, i in e.entries}
+        edges = [e.edge for _, e in self.entries if isinstance(e, Edges)]
+        if len(edges) == 1 and not {"startCursor", "endCursor"} & asked:
+            more_asked = ("hasPreviousPage" if backward else "hasNextPage") in asked
+            listed = ListedPage(page, more_asked)
+            written = self._written(variants, listed, matching, nothing, shape)
+            return [Sql(listed.select(concat(written)))]
+        numbered = NumberedPage(page)
+        written = self._written(variants, numbered, matching, nothing, shape)
+        return [Sql(f"(SELECT {concat(written)} FROM ({numbered.rows}) AS {t} GROUP BY ())")]
+
+    def _written(
+        self,
+        variants: Variants,
+        page: "ListedPage | NumberedPage",
+        matching: str,
+        nothing: bool,
+        shape: PageShape,
+    ) -> list[Piece]:
+        has_after, has_before, backward = shape
         after_given, before_given = (
-            ("true" if given and not nothing else "false") for given in (has_after, has_before)
+            Sql(f"'{str(given and not nothing).lower()}'") for given in (has_after, has_before)
         )
         flags = {
-            "hasNextPage": Sql(f"'{before_given}'") if backward else boolean(more),
-            "hasPreviousPage": boolean(more) if backward else Sql(f"'{after_given}'"),
+            "hasNextPage": lambda: before_given if backward else page.more(),
+            "hasPreviousPage": lambda: page.more() if backward else after_given,
+            "startCursor": lambda: page.end(first=True),
+            "endCursor": lambda: page.end(first=False),
         }
-
-        def end(direction: str) -> Sql:
-            first = f"(array_agg({t}.id ORDER BY {t}.id {direction}) FILTER (WHERE {on_page}))[1]"
-            return Sql(f"coalesce(to_json({cursor(first)})::text, 'null')")
-
-        flags["startCursor"] = end(order)
-        flags["endCursor"] = end("ASC" if order == "DESC" else "DESC")
+        t = self.source.table
         written: list[Piece] = ["{"]
         for index, (name, entry) in enumerate(self.entries):
             written.append(("," if index else "") + key(name) + ":")
@@ -294,14 +287,12 @@ class Connection:
                 counted = f"(SELECT count(*) FROM {t} WHERE {matching})::text"
                 written.append("0" if nothing else Sql(counted))
             elif isinstance(entry, Edges):
-                edge = entry.edge.sql(variants)
-                aggregated = f"string_agg({edge}, ',' ORDER BY {t}.id {order})"
-                written += ["[", Sql(f"coalesce({aggregated} FILTER (WHERE {on_page}), '')"), "]"]
+                written += ["[", page.edges(entry.edge, variants), "]"]
             else:
                 written.append("{")
                 for position, (info_key, info) in enumerate(entry.entries):
                     written.append(("," if position else "") + key(info_key) + ":")
-                    written.append(info.json if isinstance(info, Const) else flags[info])
+                    written.append(info.json if isinstance(info, Const) else flags[info]())
                 written.append("}")
         written.append("}")
-        return [Sql(f"(SELECT {concat(written)} FROM ({inner}) AS {t} GROUP BY ())")]
+        return written

@@ -131,10 +131,10 @@ class Rows:
         self.obj.bind(binding)
 
     def pieces(self, variants: Variants) -> list[Piece]:
+        # ARRAY of a subquery keeps its order, where string_agg(... ORDER BY) would sort again
         inner = self.obj.sql(variants)
-        aggregated = f"string_agg({inner}, ',' ORDER BY {self.order})"
-        rows = f"(SELECT {aggregated} FROM {self.table} WHERE {self.condition})"
-        return ["[", Sql(f"coalesce({rows}, '')"), "]"]
+        rows = f"SELECT {inner} FROM {self.table} WHERE {self.condition} ORDER BY {self.order}"
+        return ["[", Sql(f"array_to_string(ARRAY({rows}), ',')"), "]"]
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,8 @@ concatenate a JSON answer.
 JSON is written by concatenating text, not by json_build_object (which adds spaces) nor
 to_json of a row (whose column names PostgreSQL cuts at 63 characters): every key is a
 constant known when compiling, every value `to_json(...)::text`, which writes strings,
-numbers, booleans and dates exactly as the API does for the columns the declarations allow.
+numbers, booleans and dates exactly as the API does for the columns the declarations allow
+(a global id or a cursor, base64 that JSON never escapes, is only put between quotes).
 
 Parameters are written `%(name)s` while building; `positional` turns a statement into
 asyncpg's `$n` form and the order of its arguments.
@@ -64,7 +65,28 @@ def concat(pieces: Sequence[Piece]) -> str:
 
 
 def json_value(expression: str) -> Sql:
+    if _one_line_global_id(expression) or _CURSOR.fullmatch(expression):
+        # base64 needs no escaping: to_json is spared
+        return Sql(f"""coalesce('"' || {expression} || '"', 'null')""")
     return Sql(f"coalesce(to_json({expression})::text, 'null')")
+
+
+# core/json_rows.global_id_of as rendered: base64 of "Type:<uuid text>".
+_GLOBAL_ID = re.compile(
+    r"encode\(convert_to\('(\w+):' \|\| CAST\([\w.\"]+ AS TEXT\), 'UTF8'\), 'base64'\)"
+)
+# core/json_rows.cursor_of as rendered: a uuid's 16 bytes, 24 characters.
+_CURSOR = re.compile(
+    r"rtrim\(translate\(encode\(uuid_send\([\w.\"$]+\), 'base64'\), '\+/', '-_'\), '='\)"
+)
+_BASE64_LINE = 57  # bytes PostgreSQL's base64 writes on one line (76 characters)
+_UUID_TEXT = 36
+
+
+def _one_line_global_id(expression: str) -> bool:
+    """A global id whose base64 has no line break, the one character of it that JSON escapes."""
+    found = _GLOBAL_ID.fullmatch(expression)
+    return found is not None and len(found.group(1)) + 1 + _UUID_TEXT <= _BASE64_LINE
 
 
 def boolean(condition: str) -> Sql:
