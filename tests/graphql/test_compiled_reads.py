@@ -425,7 +425,6 @@ DECLINED = {
     "latitude": "{ listings { edges { node { id latitude } } } }",
     "a directive": "{ listings { edges { node { id title @include(if: true) } } } }",
     "an interface fragment": "{ listings { edges { node { ... on Node { id } } } } }",
-    "another root": "{ me { id } listings { edges { node { id } } } }",
     "a resolver with its own rules": "{ listings { edges { node { calendarUrl } } } }",
     "a field merged from two selections": (
         "{ listings(first: 5) { edges { node { id } } } listings(first: 5) { edges { cursor } } }"
