@@ -435,7 +435,9 @@ DECLINED = {
         "{ listings { edges { node { reservations(first: 51) { edges { cursor } } } } } }"
     ),
     "a bad cursor": '{ listings(after: "nope") { edges { node { id } } } }',
-    "a price filter": '{ listings(filter: {minPrice: "10"}) { edges { node { id } } } }',
+    "a price filter the input refuses": (
+        '{ listings(filter: {minPrice: "10.001"}) { edges { node { id } } } }'
+    ),
     "an unknown listing": (
         '{ availability(listingId: "0190b3c4-0000-7000-8000-000000000000",'
         ' startDate: "2031-01-01", endDate: "2031-01-02") { available } }'

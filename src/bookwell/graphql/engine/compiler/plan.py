@@ -1,7 +1,7 @@
 """From a validated query to a plan (parts.py, pages.py), or Decline.
 
 Covered: Query.listings, Query.searchAvailability (their connections and totalCount, with
-`filter` but no prices), Query.reservations (a signed-in viewer's), Query.listing and
+`filter`, prices too), Query.reservations (a signed-in viewer's), Query.listing and
 Query.availability; a Listing's plain columns (declarations.py),
 Money and CancellationPolicy, the rows it leads to (relations.py: owner, bookingRules,
 bookingRuleSeasons, taxes) and reservations (a Reservation's plain columns and totalPrice,
