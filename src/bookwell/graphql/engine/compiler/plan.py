@@ -2,16 +2,15 @@
 
 Covered: Query.listings, Query.searchAvailability (their connections and totalCount, with
 `filter`, prices too), Query.reservations (a signed-in viewer's), Query.listing and
-Query.availability; a Listing's plain columns (declarations.py),
-Money and CancellationPolicy, the rows it leads to (relations.py: owner, bookingRules,
-bookingRuleSeasons, taxes) and reservations (a Reservation's plain columns and totalPrice,
-its listing and guest);
-__typename anywhere; fragments on the very type. Anything else declines the root field it
-is under, which the ordinary executor answers beside the compiled ones (run.py): other
-fields (timestamps, resolvers with their own rules), directives, fragments on interfaces, a
-response key selected twice unless as the same plain field, and arguments the ordinary path
-would refuse (pages.py, availability.py). A mutation, a directive on the operation, or no
-root compiled declines the whole operation.
+Query.availability; a Listing's plain columns (declarations.py), Money and
+CancellationPolicy, the rows it leads to (relations.py: owner, bookingRules,
+bookingRuleSeasons, taxes), its blackouts (blackouts.py) and reservations (a Reservation's
+plain columns and totalPrice, its listing and guest); __typename anywhere; fragments on
+the very type. Anything else declines the root field it is under, which the ordinary
+executor answers beside the compiled ones (run.py): other fields (resolvers with their own
+rules), directives, fragments on interfaces, a response key selected twice unless as the
+same plain field, and arguments the ordinary path would refuse (pages.py, availability.py).
+A mutation, a directive on the operation, or no root compiled declines the whole operation.
 """
 
 from collections.abc import Hashable, Iterable, Iterator, Mapping
@@ -35,6 +34,7 @@ from graphql.execution.collect_fields import FragmentDetails
 from graphql.execution.values import VariableValues
 
 from bookwell.graphql.engine.compiler import availability
+from bookwell.graphql.engine.compiler.blackouts import Blackouts
 from bookwell.graphql.engine.compiler.declarations import DECLARATIONS, Declaration
 from bookwell.graphql.engine.compiler.pages import (
     PAGE_INFO_FIELDS,
@@ -304,6 +304,9 @@ class Planner:
                     part = Related(related.table, related.condition, obj, always)
             elif relation == ("Listing", "reservations"):
                 part = self._connection(child, definition, ListingReservations(definition, child))
+            elif relation == ("Listing", "blackouts"):
+                obj = self._object(child, _object_type(definition))
+                part = Blackouts(self._prefix(), definition, child, obj)
             elif isinstance(known, str):
                 _plain(child)
                 part = Column(declaration.column(known))
