@@ -30,8 +30,9 @@ EXAMPLES = 120
 # Of the answers, at least this share must be data without errors (an anonymous caller is
 # refused a third of the roots), else the documents compare little but refusals.
 ANSWERED_AT_LEAST = 0.2
-# Of the documents, at least this share took the compiled path (measured share, less a little).
-COMPILED_AT_LEAST = {"anonymous": 0.18, "guest": 0.25, "host": 0.25, "admin": 0.25}
+# Of the documents, at least this share took the compiled path, wholly or root by root
+# (measured share, less a little: 28% anonymous, 32% the others).
+COMPILED_AT_LEAST = {"anonymous": 0.26, "guest": 0.3, "host": 0.3, "admin": 0.3}
 
 
 @pytest.fixture(scope="module")

@@ -115,14 +115,16 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
         # Per selection set (graphql-core memoises them for the request): how to complete an
         # object of it in one pass (graphql/engine/plain_tree.py), or None when it is not plain.
         self._trees: dict[int, tuple[Any, list[tree.Entry] | None]] = {}
+        # The root fields' values that a compiled statement answered (execute_operation).
+        self._answered: dict[str, Any] | None = None
         after_answer = getattr(self.context_value, "after_answer", None)
         if after_answer is not None:
             after_answer(self.release)
 
     def execute_operation(self, serially: bool | None = None) -> Any:
-        """A query the compiler covers is answered by one SQL statement
-        (graphql/engine/compiler/); anything else, or anything that goes wrong there,
-        by graphql-core's executor."""
+        """A query's roots that the compiler covers are answered by one SQL statement
+        (graphql/engine/compiler/), the others by graphql-core's executor; anything that
+        goes wrong with the statement leaves them all to the executor."""
         bound = bound_read(
             self.schema, self.operation, self.fragments, self.variable_values, self.context_value
         )
@@ -132,16 +134,50 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
     async def _compiled(self, bound: Bound, serially: bool | None) -> Any:
         try:
-            data = await answer(bound)
+            answered = await answer(bound)
         except Exception:
             # The ordinary path meets the same trouble (a database down) and reports it its
             # way; anything else is the compiler's mistake, worth knowing of.
             log.warning("compiled read failed; answered by the executor", exc_info=True)
-            data = None
-        if data is None:
-            result = super().execute_operation(serially)
-            return await result if self.is_awaitable(result) else result
-        return self.build_response(data)
+            answered = None
+        if answered is not None and answered.whole:
+            return self.build_response(answered.data)
+        self._answered = answered.data if answered is not None else None
+        result = super().execute_operation(serially)
+        return await result if self.is_awaitable(result) else result
+
+    def execute_collected_root_fields(
+        self, root_type, root_value, grouped_field_set, serially, new_defer_usages
+    ):
+        """The roots the statement did not answer, by graphql-core, merged with those it
+        did in the document's order (a root's error nulls what it would have nulled)."""
+        answered = self._answered
+        if not answered:
+            return super().execute_collected_root_fields(
+                root_type, root_value, grouped_field_set, serially, new_defer_usages
+            )
+        rest = {
+            name: details for name, details in grouped_field_set.items() if name not in answered
+        }
+        result = super().execute_collected_root_fields(
+            root_type, root_value, rest, serially, new_defer_usages
+        )
+        order = list(grouped_field_set)
+
+        def merged(executed: dict[str, Any]) -> dict[str, Any]:
+            return {
+                name: answered[name] if name in answered else executed[name]
+                for name in order
+                if name in answered or name in executed
+            }
+
+        if not self.is_awaitable(result):
+            return merged(result)
+
+        async def merge_when_done() -> dict[str, Any]:
+            return merged(await result)
+
+        return merge_when_done()
 
     def release(self) -> None:
         """Once the answer is sent (Context.release). graphql-core's executor points at

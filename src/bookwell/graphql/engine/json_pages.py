@@ -1,15 +1,15 @@
-"""Lists of objects that PostgreSQL writes as JSON, as PostGraphile does.
+"""Lists of objects that PostgreSQL writes as JSON, as PostGraphile does, for the ordinary
+executor (the compiled read path, graphql/engine/compiler/, writes whole root fields).
 
-`listings { edges { node { reservations(first: 5) { id startDate status } } } }` asks for
-hundreds of reservations of a handful of columns each, and `searchAvailability { edges { node
-{ id title nightlyPrice { amount } } } }` for a page of listings. Read as rows, every one is
-decoded (all its columns), built into an object, then completed field by field: most of the
-request's CPU (bench/README.md). When the selection below such a field is only columns that
-PostgreSQL can write exactly as the API would (a vocabulary below, made from a service's
-JSON_FIELDS: the one declaration of those columns), the resolver or look-ahead asks for the
-list as JSON instead, and the executor puts that text into the answer unchanged (an
-`orjson.Fragment`): a listing's page of reservations (services/booking/reservation_json.py),
-a listing connection's edges (services/listings/listing_json.py).
+`listings { edges { node { latitude reservations(first: 5) { id startDate status } } } }`
+is no compiled root (latitude), yet asks for hundreds of reservations of a handful of
+columns each. Read as rows, every one is decoded (all its columns), built into an object,
+then completed field by field. When the selection below a listing's `reservations` edges is
+only columns that PostgreSQL can write exactly as the API would (a vocabulary below, made
+from a service's JSON_FIELDS: the one declaration of those columns), the look-ahead asks for
+the page as JSON instead (services/booking/reservation_json.py), and the executor puts that
+text into the answer unchanged (an `orjson.Fragment`). The vocabularies are the compiler's
+too (compiler/declarations.py).
 
 The JSON answers one field node of the document and nothing else: `Prebuilt.node` is that
 node, and the executor uses the text only when completing that very node (execution.py).
@@ -84,7 +84,6 @@ LISTING = vocabulary(
 )
 # Only the compiled read path (graphql/engine/compiler/) writes users.
 USER = vocabulary("User", USER_FIELDS)
-LISTING_EDGE = Vocabulary("ListingEdge", {"cursor": "cursor", "node": LISTING})
 RESERVATION_EDGE = Vocabulary("ReservationEdge", {"cursor": "cursor", "node": RESERVATION})
 
 

@@ -7,14 +7,16 @@ from typing import Annotated, Any
 
 import strawberry
 
-from bookwell.core.errors import invalid
 from bookwell.core.ids import global_id
 from bookwell.graphql.context import Info
 from bookwell.graphql.limits.cost import costs
+from bookwell.services.calendar.blackout_json import (
+    DEFAULT_BLACKOUTS,
+    MAX_BLACKOUTS_PAGE,
+    check_blackouts_page,
+)
 from bookwell.services.calendar.blackouts import BlackoutRecord
 
-DEFAULT_BLACKOUTS = 50
-MAX_BLACKOUTS_PAGE = 500
 BLACKOUTS_COST = costs(default_page=DEFAULT_BLACKOUTS, largest_page=MAX_BLACKOUTS_PAGE)
 
 
@@ -55,14 +57,6 @@ class Blackout:
             units=row.units,
             created_at=row.created_at,
         )
-
-
-def check_blackouts_page(first: int | None) -> int:
-    if first is None:
-        return DEFAULT_BLACKOUTS
-    if not 1 <= first <= MAX_BLACKOUTS_PAGE:
-        raise invalid("first", f"first must be between 1 and {MAX_BLACKOUTS_PAGE}.")
-    return first
 
 
 async def blackouts_of_listing(

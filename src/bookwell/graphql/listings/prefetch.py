@@ -19,18 +19,12 @@ from graphql import FieldNode
 from strawberry.types.nodes import SelectedField, Selection
 
 from bookwell.core.errors import DomainError
-from bookwell.core.json_rows import JsonShape
 from bookwell.core.pagination import PageRequest
 from bookwell.graphql.accounts.types import User
 from bookwell.graphql.booking.types import Reservation
 from bookwell.graphql.context import Info
 from bookwell.graphql.engine.execution import ExecutionContext
-from bookwell.graphql.engine.json_pages import (
-    LISTING_EDGE,
-    RESERVATION_EDGE,
-    field_nodes,
-    json_shape,
-)
+from bookwell.graphql.engine.json_pages import RESERVATION_EDGE, field_nodes, json_shape
 from bookwell.graphql.listings.types import Availability, Listing, availability_key, nested_page
 from bookwell.graphql.shared.pagination import Connection
 
@@ -184,20 +178,6 @@ async def _guests(info: Info, reservations: Sequence[Reservation]) -> None:
         reservation.prefetched["guest"] = (
             User.as_booked(row, reservation.guest_name) if row else None
         )
-
-
-def listing_edges_as_json(info: Info) -> tuple[FieldNode, JsonShape] | None:
-    """For a listing connection's resolver: the one `edges` field node below it and the JSON
-    shape that answers it, when PostgreSQL can write all of it (graphql/engine/json_pages.py) and
-    this schema's executor puts prebuilt JSON into answers (tests compare with one that
-    does not)."""
-    if not _executor_embeds_json(info):
-        return None
-    node = _single_node(info, ("edges",))
-    if node is None:
-        return None
-    shape = json_shape(node, LISTING_EDGE, info._raw_info.fragments)
-    return None if shape is None else (node, shape)
 
 
 def _executor_embeds_json(info: Info) -> bool:

@@ -12,7 +12,7 @@ from bookwell.graphql.context import Info
 from bookwell.graphql.listings.availability import AVAILABILITY_COST as AVAILABILITY_COST
 from bookwell.graphql.listings.booking_rules import checked_booking_rules
 from bookwell.graphql.listings.inputs import CreateListingInput, ListingFilter, listing_criteria
-from bookwell.graphql.listings.prefetch import listing_edges_as_json, prefetch_listings, selected
+from bookwell.graphql.listings.prefetch import prefetch_listings, selected
 from bookwell.graphql.listings.types import Availability, Listing, ListingPayload, load_availability
 from bookwell.graphql.shared.common import (
     counter,
@@ -24,7 +24,7 @@ from bookwell.graphql.shared.common import (
 from bookwell.graphql.shared.errors import INPUT, user_errors
 from bookwell.graphql.shared.pagination import After, Before, Connection, First, Last
 from bookwell.services.listings import availability as availability_service
-from bookwell.services.listings import listing_json, listings
+from bookwell.services.listings import listings
 from bookwell.services.listings.stays import stay
 
 
@@ -52,13 +52,6 @@ async def all_listings(
     page = page_request(first, after, last, before)
     criteria = listing_criteria(filter)
     count = counter(info, listings.count_listings, filter=criteria)
-    if as_json := listing_edges_as_json(info):
-        node, shape = as_json
-        async with info.context.db.read_connection() as connection:
-            edges = await listing_json.listings_as_json(
-                connection=connection, filter=criteria, page=page, shape=shape
-            )
-        return Connection.of_json(edges, node, count)
     async with info.context.db.read() as session:
         found = await listings.list_listings(session=session, filter=criteria, page=page)
     return await _with_nested(info, Connection.of(found, Listing.from_row, count))
@@ -122,18 +115,6 @@ async def search_availability(
     count = counter(
         info, availability_service.count_search, stay=wanted, quantity=quantity, filter=criteria
     )
-    if as_json := listing_edges_as_json(info):
-        node, shape = as_json
-        async with info.context.db.read_connection() as connection:
-            edges = await listing_json.search_as_json(
-                connection=connection,
-                stay=wanted,
-                quantity=quantity,
-                filter=criteria,
-                page=page,
-                shape=shape,
-            )
-        return Connection.of_json(edges, node, count)
     async with info.context.db.read() as session:
         found = await availability_service.search(
             session=session, stay=wanted, quantity=quantity, filter=criteria, page=page

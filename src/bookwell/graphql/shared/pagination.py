@@ -13,7 +13,6 @@ from bookwell.core.pagination import Page, encode_cursor
 from bookwell.graphql.engine.execution import prefetched_as
 from bookwell.graphql.engine.json_pages import Prebuilt
 from bookwell.services.booking.reservation_json import JsonPage
-from bookwell.services.listings.listing_json import JsonEdge
 
 N = TypeVar("N")
 
@@ -122,18 +121,3 @@ class Connection(Generic[N]):
         )
         edges = Prebuilt(node, orjson.Fragment(page.edges))
         return cls(edges=EdgesAsJson(), page_info=info, _count=count, prefetched={"edges": edges})
-
-    @classmethod
-    def of_json(
-        cls, page: Page[JsonEdge], node: FieldNode, count: Callable[[], Awaitable[int]]
-    ) -> "Connection[N]":
-        """`page` holds the edges written as JSON for the edges field `node`."""
-        edges = orjson.Fragment("[" + ",".join(row.edge for row in page.rows) + "]")
-        ends = (page.rows[0].id, page.rows[-1].id) if page.rows else None
-        start, end = (encode_cursor(ends[0]), encode_cursor(ends[1])) if ends else (None, None)
-        return cls(
-            edges=EdgesAsJson(),
-            page_info=PageInfo.of(page, start, end),
-            _count=count,
-            prefetched={"edges": Prebuilt(node, edges)},
-        )

@@ -25,7 +25,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, func, literal, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -326,21 +326,31 @@ async def delete_blackout(
     return BlackoutRecord(*row)
 
 
+def in_force(now: Any, yesterday: Any) -> list[ColumnElement[bool]]:
+    """Blackouts not over at `now`; `yesterday`, the UTC date a day before: a day of margin
+    for stays, as whether a stay's last night is over depends on the zone."""
+    return [
+        IS_BLACKOUT,
+        Reservation.status.in_(HOLDING_STATUSES),
+        or_(
+            Reservation.ends_at > now,
+            and_(Reservation.starts_at.is_(None), Reservation.end_date > yesterday),
+        ),
+    ]
+
+
+# Earliest first; the id orders blackouts that begin together (blackout_json.py's too).
+IN_FORCE_ORDER = (Reservation.start_date, Reservation.starts_at, Reservation.id)
+
+
 def _in_force(listing_ids: list[uuid.UUID], now: datetime) -> Select[*tuple[Any, ...]]:
-    # A day of margin for stays: whether a stay's last night is over depends on the zone.
-    yesterday = (now - timedelta(days=1)).date()
     return (
         select(*BLACKOUT_COLUMNS)
         .where(
             Reservation.listing_id.in_(listing_ids),
-            IS_BLACKOUT,
-            Reservation.status.in_(HOLDING_STATUSES),
-            or_(
-                Reservation.ends_at > now,
-                and_(Reservation.starts_at.is_(None), Reservation.end_date > yesterday),
-            ),
+            *in_force(now, (now - timedelta(days=1)).date()),
         )
-        .order_by(Reservation.listing_id, Reservation.start_date, Reservation.starts_at)
+        .order_by(Reservation.listing_id, *IN_FORCE_ORDER)
     )
 
 

@@ -1,40 +1,11 @@
-"""Pages of listings written as JSON by PostgreSQL: a connection's edges
-(graphql/engine/json_pages.py).
+"""What a listing's JSON can show, each field exactly as the API writes it: the one
+declaration of those columns (the compiled read path's, graphql/engine/compiler/)."""
 
-The same searches as availability.py and listings.py beside it, same conditions, order and
-pages, but each row is (id, the edge as JSON text in the caller's shape). Run on a Core
-connection (Database.read_connection): two plain columns need no ORM session.
-"""
+from sqlalchemy import Text, cast
 
-import functools
-import uuid
-from typing import Any, NamedTuple
-
-from sqlalchemy import Select, Text, cast, func, select
-from sqlalchemy.ext.asyncio import AsyncConnection
-
-from bookwell.core.json_rows import (
-    JsonShape,
-    ShapeKey,
-    cursor_of,
-    global_id_of,
-    iso_datetime_of,
-    iso_time_of,
-    json_record,
-    shape_key,
-)
-from bookwell.core.pagination import Page, PageRequest, PageShape, page_of
+from bookwell.core.json_rows import cursor_of, global_id_of, iso_datetime_of, iso_time_of
 from bookwell.core.statements import AnyColumn
 from bookwell.models import Listing
-from bookwell.services.listings.availability import has_room, room_params
-from bookwell.services.listings.listings import (
-    ListingFilter,
-    filter_conditions,
-    filter_params,
-    page_params,
-    paged,
-)
-from bookwell.services.listings.stays import Stay
 
 # What an edge can show of a listing, each exactly as the API writes it: ids and amounts as
 # strings (numeric(12, 2) as text is "120.00"), enums by their names (stored as such), times
@@ -82,58 +53,3 @@ JSON_FIELDS: dict[str, AnyColumn] = {
     "created_at": iso_datetime_of(Listing.created_at),
     "archived_at": iso_datetime_of(Listing.archived_at),
 }
-
-
-class JsonEdge(NamedTuple):
-    """A listing's id and its edge as JSON text, written by PostgreSQL for one selection."""
-
-    id: uuid.UUID
-    edge: str
-
-
-async def search_as_json(
-    *,
-    connection: AsyncConnection,
-    stay: Stay,
-    quantity: int,
-    filter: ListingFilter | None,
-    page: PageRequest,
-    shape: JsonShape,
-) -> Page[JsonEdge]:
-    """availability.search, each listing as a JsonEdge."""
-    room = room_params(stay, quantity)
-    criteria, params = filter_params(filter)
-    stmt = _search(shape_key(shape), criteria, page.shape)
-    rows = await connection.execute(stmt, params | room | page_params(page))
-    return page_of([JsonEdge(*row) for row in rows], page)
-
-
-async def listings_as_json(
-    *,
-    connection: AsyncConnection,
-    filter: ListingFilter | None,
-    page: PageRequest,
-    shape: JsonShape,
-) -> Page[JsonEdge]:
-    """listings.list_listings, each listing as a JsonEdge."""
-    criteria, params = filter_params(filter)
-    stmt = _listings(shape_key(shape), criteria, page.shape)
-    rows = await connection.execute(stmt, params | page_params(page))
-    return page_of([JsonEdge(*row) for row in rows], page)
-
-
-def _edge(shape: ShapeKey) -> Select[*tuple[Any, ...]]:
-    edge = func.to_json(json_record(shape, JSON_FIELDS, Listing.__table__))
-    return select(Listing.id, cast(edge, Text))
-
-
-@functools.lru_cache(maxsize=256)
-def _search(shape: ShapeKey, criteria: frozenset[str], page: PageShape) -> Select[*tuple[Any, ...]]:
-    return paged(_edge(shape).where(*filter_conditions(criteria), has_room()), page)
-
-
-@functools.lru_cache(maxsize=256)
-def _listings(
-    shape: ShapeKey, criteria: frozenset[str], page: PageShape
-) -> Select[*tuple[Any, ...]]:
-    return paged(_edge(shape).where(*filter_conditions(criteria)), page)

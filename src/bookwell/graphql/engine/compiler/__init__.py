@@ -1,7 +1,8 @@
 """The compiled read path (issue 18): a validated query the compiler covers is answered by
 ONE SQL statement that returns each root field's JSON, byte for byte what the ordinary
-executor answers; anything it cannot write exactly declines the whole operation and the
-ordinary executor answers it. Settings.compiled_reads (false) turns it off.
+executor answers; a root field under which something cannot be written exactly is left to
+the ordinary executor, whose answer is merged in. Settings.compiled_reads (false) turns it
+off.
 
 plan.py walks the operation into parts (parts.py: objects, columns, related rows; pages.py:
 connections as keyset pages; availability.py), declarations.py says which fields of which

@@ -21,6 +21,7 @@ from bookwell.graphql.engine.json_pages import (
 from bookwell.models import BookingRule, Listing, ListingTax, PriceRule, Reservation, User
 from bookwell.services.accounts.user_json import JSON_FIELDS as USER_FIELDS
 from bookwell.services.booking.reservation_json import JSON_FIELDS as RESERVATION_FIELDS
+from bookwell.services.calendar.blackout_json import JSON_FIELDS as BLACKOUT_FIELDS
 from bookwell.services.listings.listing_json import JSON_FIELDS as LISTING_FIELDS
 from bookwell.services.listings.terms_json import (
     BOOKING_RULE_FIELDS,
@@ -68,4 +69,7 @@ DECLARATIONS = {
     "BookingRuleSeason": Declaration(SEASON, _table(BookingRule), BOOKING_RULE_FIELDS),
     "Tax": Declaration(TAX, _table(ListingTax), TAX_FIELDS),
     "PriceRule": Declaration(PRICE_RULE, _table(PriceRule), PRICE_RULE_FIELDS),
+    "Blackout": Declaration(
+        vocabulary("Blackout", BLACKOUT_FIELDS), _table(Reservation), BLACKOUT_FIELDS
+    ),
 }

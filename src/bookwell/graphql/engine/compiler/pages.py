@@ -25,7 +25,12 @@ from bookwell.graphql.engine.compiler.sql import Piece, Sql, concat, conditions,
 from bookwell.models import Listing, Reservation
 from bookwell.services.booking.visibility import seen_by
 from bookwell.services.listings.availability import has_room, room_params
-from bookwell.services.listings.listings import ListingFilter, filter_conditions, filter_params
+from bookwell.services.listings.listings import (
+    ListingFilter,
+    filter_conditions,
+    filter_params,
+    parse_money,
+)
 from bookwell.services.listings.stays import stay
 
 
@@ -92,16 +97,20 @@ def _listing_conditions(shape: frozenset[str], search: bool, prefix: str) -> tup
     return () if text is None else (text,)
 
 
-# ListingFilter's GraphQL fields the compiler reads (prices are parsed by the input type:
-# a filter with one declines).
+# ListingFilter's GraphQL fields the compiler reads.
 _FILTER_FIELDS = {
     "city": "city",
     "country": "country",
     "kind": "kind",
+    "minPrice": "min_price",
+    "maxPrice": "max_price",
     "minGuests": "min_guests",
     "text": "text",
     "archived": "archived",
 }
+# Decimal strings, parsed as the input type parses them (graphql/listings/inputs.py: an
+# empty one is no bound; a mistake is the ordinary path's error to report).
+_PRICES = ("minPrice", "maxPrice")
 
 
 def _listing_filter(value: Any) -> ListingFilter | None:
@@ -109,7 +118,11 @@ def _listing_filter(value: Any) -> ListingFilter | None:
         return None
     if not isinstance(value, dict):
         raise Decline
-    value = {name: item for name, item in value.items() if item is not None}
+    value = {
+        name: parse_money(item, name) if name in _PRICES else item
+        for name, item in value.items()
+        if item is not None and not (name in _PRICES and item == "")
+    }
     if set(value) - set(_FILTER_FIELDS):
         raise Decline
     return ListingFilter(**{_FILTER_FIELDS[name]: item for name, item in value.items()})

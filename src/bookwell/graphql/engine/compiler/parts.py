@@ -31,6 +31,8 @@ class Binding:
     viewer: Principal | None
     variants: list[Hashable] = field(default_factory=list)
     params: dict[str, Any] = field(default_factory=dict)
+    # The plan's roots (their indexes) that this request's statement answers.
+    roots: list[int] = field(default_factory=list)
 
     def arguments(self, definition: GraphQLField, node: FieldNode) -> dict[str, Any]:
         try:

@@ -1,18 +1,20 @@
 """From a validated query to a plan (parts.py, pages.py), or Decline.
 
 Covered: Query.listings, Query.searchAvailability (their connections and totalCount, with
-`filter` but no prices), Query.reservations (a signed-in viewer's), Query.listing and
-Query.availability; a Listing's plain columns (declarations.py),
-Money and CancellationPolicy, the rows it leads to (relations.py: owner, bookingRules,
-bookingRuleSeasons, taxes) and reservations (a Reservation's plain columns and totalPrice,
-its listing and guest);
-__typename anywhere; fragments on the very type. Anything else declines
-the whole operation: other fields (timestamps, resolvers with their own rules),
-directives, fragments on interfaces, a response key selected twice unless as the same plain
-field, and arguments the ordinary path would refuse (pages.py, availability.py).
+`filter`, prices too), Query.reservations (a signed-in viewer's), Query.listing and
+Query.availability; a Listing's plain columns (declarations.py), Money and
+CancellationPolicy, the rows it leads to (relations.py: owner, bookingRules,
+bookingRuleSeasons, taxes), its blackouts (blackouts.py) and reservations (a Reservation's
+plain columns and totalPrice, its listing and guest); __typename anywhere; fragments on
+the very type. Anything else declines the root field it is under, which the ordinary
+executor answers beside the compiled ones (run.py): other fields (resolvers with their own
+rules), directives, fragments on interfaces, a response key selected twice unless as the
+same plain field, and arguments the ordinary path would refuse (pages.py, availability.py).
+A mutation, a directive on the operation, or no root compiled declines the whole operation.
 """
 
 from collections.abc import Hashable, Iterable, Iterator, Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field
 
 from graphql import (
@@ -32,6 +34,7 @@ from graphql.execution.collect_fields import FragmentDetails
 from graphql.execution.values import VariableValues
 
 from bookwell.graphql.engine.compiler import availability
+from bookwell.graphql.engine.compiler.blackouts import Blackouts
 from bookwell.graphql.engine.compiler.declarations import DECLARATIONS, Declaration
 from bookwell.graphql.engine.compiler.pages import (
     PAGE_INFO_FIELDS,
@@ -74,32 +77,48 @@ class Root:
 
 @dataclass
 class Plan:
+    """The compiled roots by response key, in the document's order (the others are the
+    ordinary executor's)."""
+
     roots: tuple[tuple[str, Root], ...]
+    # Whether these are all the operation's roots (none is the ordinary executor's).
+    whole: bool = True
     _statements: dict[tuple[Hashable, ...], tuple[str, tuple[str, ...]]] = field(
         default_factory=dict
     )
 
     def bind(self, variables: VariableValues, viewer: Principal | None) -> Binding:
+        """This request's values; a root whose arguments the compiler cannot take (a bad
+        cursor, a manage link's viewer) is left out of `binding.roots`, for the ordinary
+        executor. Decline when none is left."""
         binding = Binding(variables, viewer)
-        for _, root in self.roots:
-            root.part.bind(binding)
+        for index, (_, root) in enumerate(self.roots):
+            variants = len(binding.variants)
+            try:
+                root.part.bind(binding)
+            except Decline:
+                del binding.variants[variants:]  # its parameters go unused
+                continue
+            binding.roots.append(index)
+        if not any(_queried(self.roots[index][1]) for index in binding.roots):
+            raise Decline  # a statement for a __typename alone is not worth its round trip
         return binding
 
     def statement(self, binding: Binding) -> tuple[str, list]:
-        """The SQL text for the binding's variants (made once each) and its arguments."""
-        variants = tuple(binding.variants)
+        """The SQL text for the binding's roots and variants (made once each) and its
+        arguments: a column per root in `binding.roots`."""
+        variants = (tuple(binding.roots), *binding.variants)
         found = self._statements.get(variants)
         if found is None:
-            found = positional(self._render(iter(variants)))
+            found = positional(self._render(binding.roots, iter(binding.variants)))
             if len(self._statements) < STATEMENTS_PER_PLAN:
                 self._statements[variants] = found
         text, names = found
         return text, [binding.params[name] for name in names]
 
-    def _render(self, variants: Iterator[Hashable]) -> str:
+    def _render(self, roots: list[int], variants: Iterator[Hashable]) -> str:
         columns = [
-            f'{concat(root.part.pieces(variants))} AS "{index}"'
-            for index, (_, root) in enumerate(self.roots)
+            f'{concat(self.roots[index][1].part.pieces(variants))} AS "{index}"' for index in roots
         ]
         return "SELECT " + ", ".join(columns)
 
@@ -116,9 +135,53 @@ class Planner:
         query = self.schema.query_type
         assert query is not None
         roots: list[tuple[str, Root]] = []
-        for name, node in self._collect(operation.selection_set, query.name):
-            roots.append((name, self._root(node, query)))
-        return Plan(tuple(roots))
+        candidates, keys = self._root_fields(operation.selection_set, query.name)
+        for name, node in candidates:
+            with suppress(Decline):  # else the ordinary executor answers it
+                roots.append((name, self._root(node, query)))
+        if not any(_queried(root) for _, root in roots):
+            raise Decline
+        return Plan(tuple(roots), whole=len(roots) == keys)
+
+    def _root_fields(
+        self, selection_set: SelectionSetNode, type_name: str
+    ) -> tuple[list[tuple[str, FieldNode]], int]:
+        """The root fields the compiler may answer, by response key: those selected once
+        (or twice as the same plain field), with no directive on the way to them (the
+        ordinary executor decides whether they are included). A root that is not among them
+        is the ordinary executor's, whatever else shares its key. And how many keys there
+        are."""
+        found: dict[str, FieldNode | None] = {}
+        for node, directed in self._root_selections(selection_set.selections, type_name):
+            name = (node.alias or node.name).value
+            earlier = found.get(name, node)
+            same = earlier is not None and (earlier is node or _same_leaf(earlier, node))
+            found[name] = earlier if same and not directed else None
+        return [(name, node) for name, node in found.items() if node is not None], len(found)
+
+    def _root_selections(
+        self, selections: Iterable, type_name: str, directed: bool = False
+    ) -> Iterator[tuple[FieldNode, bool]]:
+        """Every root field node with whether a directive is on it or a fragment around it."""
+        for selection in selections:
+            here = directed or bool(selection.directives)
+            if isinstance(selection, FieldNode):
+                yield selection, here
+                continue
+            if isinstance(selection, FragmentSpreadNode):
+                details = self.fragments.get(selection.name.value)
+                if details is None or details.variable_signatures or selection.arguments:
+                    raise Decline  # fragment arguments (experimental)
+                fragment: InlineFragmentNode | FragmentDefinitionNode = details.definition
+                here = here or bool(fragment.directives)
+            elif isinstance(selection, InlineFragmentNode):
+                fragment = selection
+            else:
+                raise Decline
+            condition = fragment.type_condition
+            if condition is not None and condition.name.value != type_name:
+                raise Decline
+            yield from self._root_selections(fragment.selection_set.selections, type_name, here)
 
     def _prefix(self) -> str:
         self.parameters += 1
@@ -241,6 +304,9 @@ class Planner:
                     part = Related(related.table, related.condition, obj, always)
             elif relation == ("Listing", "reservations"):
                 part = self._connection(child, definition, ListingReservations(definition, child))
+            elif relation == ("Listing", "blackouts"):
+                obj = self._object(child, _object_type(definition))
+                part = Blackouts(self._prefix(), definition, child, obj)
             elif isinstance(known, str):
                 _plain(child)
                 part = Column(declaration.column(known))
@@ -266,13 +332,7 @@ class Planner:
             earlier = found.get(name)
             if earlier is None:
                 found[name] = node
-            elif not (
-                earlier.name.value == node.name.value
-                and not earlier.arguments
-                and not node.arguments
-                and earlier.selection_set is None
-                and node.selection_set is None
-            ):
+            elif not _same_leaf(earlier, node):
                 raise Decline
         return list(found.items())
 
@@ -313,6 +373,21 @@ def _declaration(object_type: GraphQLObjectType) -> Declaration:
     if found is None:
         raise Decline
     return found
+
+
+def _queried(root: Root) -> bool:
+    return not isinstance(root.part, Const)
+
+
+def _same_leaf(one: FieldNode, other: FieldNode) -> bool:
+    """Two nodes graphql-core merges into one plain field."""
+    return (
+        one.name.value == other.name.value
+        and not one.arguments
+        and not other.arguments
+        and one.selection_set is None
+        and other.selection_set is None
+    )
 
 
 def _plain(node: FieldNode) -> None:

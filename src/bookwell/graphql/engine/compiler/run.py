@@ -1,7 +1,8 @@
 """Running a compiled read: the plan of an operation (made once per parsed operation, as
 the parse and validation caches are: documents.py), its one statement, and the `data` of the
 answer, each root field's JSON as PostgreSQL wrote it (an orjson.Fragment the view sends as
-is). None whenever the ordinary executor must answer instead."""
+is), for the roots it compiled; the ordinary executor answers the others (execution.py).
+None whenever it must answer them all."""
 
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -24,11 +25,13 @@ PLANS = 256
 
 @dataclass
 class Counters:
-    """How many operations were planned, took the compiled path, or fell back after binding
-    (tests and benchmarks read these)."""
+    """How many operations were planned, answered by a compiled statement (wholly, or
+    `partly`: some roots by the ordinary executor), or whose statement answered nothing
+    after all (a required root found nothing) (tests and benchmarks read these)."""
 
     planned: int = 0
     answered: int = 0
+    partly: int = 0
     fell_back: int = 0
 
 
@@ -100,20 +103,34 @@ def bound_read(
         return None
 
 
-async def answer(bound: Bound) -> dict[str, Any] | None:
-    """The `data` of the answer, or None when a root field found nothing."""
-    text, arguments = bound.plan.statement(bound.binding)
+@dataclass(frozen=True, slots=True)
+class Answered:
+    """The compiled roots' values by response key (an orjson.Fragment, or None: null), and
+    whether they are every root of the operation."""
+
+    data: dict[str, Any]
+    whole: bool
+
+
+async def answer(bound: Bound) -> Answered:
+    """What the statement answers; a required root that found nothing is left out (the
+    ordinary executor answers it, with its error)."""
+    binding = bound.binding
+    text, arguments = bound.plan.statement(binding)
     async with bound.db.read_connection() as connection:
         raw = await connection.get_raw_connection()
         row = await raw.driver_connection.fetchrow(text, *arguments)  # type: ignore[union-attr]
     data: dict[str, Any] = {}
-    for (name, root), value in zip(bound.plan.roots, row, strict=True):
-        if value is None:
-            if root.required:
-                counters.fell_back += 1
-                return None
-            data[name] = None
-        else:
+    for index, value in zip(binding.roots, row, strict=True):
+        name, root = bound.plan.roots[index]
+        if value is not None:
             data[name] = orjson.Fragment(value)
-    counters.answered += 1
-    return data
+        elif not root.required:
+            data[name] = None
+    whole = bound.plan.whole and len(data) == len(bound.plan.roots)
+    if not data:
+        counters.fell_back += 1
+    elif not whole:
+        counters.partly += 1
+    counters.answered += bool(data)
+    return Answered(data, whole)
