@@ -117,9 +117,8 @@ async def answer(bound: Bound) -> Answered:
     ordinary executor answers it, with its error)."""
     binding = bound.binding
     text, arguments = bound.plan.statement(binding)
-    async with bound.db.read_connection() as connection:
-        raw = await connection.get_raw_connection()
-        row = await raw.driver_connection.fetchrow(text, *arguments)  # type: ignore[union-attr]
+    async with bound.db.raw_read() as connection:
+        row = await connection.fetchrow(text, *arguments)
     data: dict[str, Any] = {}
     for index, value in zip(binding.roots, row, strict=True):
         name, root = bound.plan.roots[index]
