@@ -17,7 +17,9 @@ Figures are wall time on a machine shared with PostgreSQL: compare runs of the s
 
 import argparse
 import asyncio
+import cProfile
 import os
+import pstats
 import random
 import statistics
 import time
@@ -114,7 +116,9 @@ def outcome(status: int, answer: bytes) -> str:
     return "OK" if payload["reservation"] else payload["errors"][0]["code"]
 
 
-async def uncontended(app, state, loaded: dict, count: int, concurrency: int) -> None:
+async def uncontended(
+    app, state, loaded: dict, count: int, concurrency: int, profile: cProfile.Profile | None = None
+) -> None:
     tokens, stays = loaded["tokens"], loaded["stays"]
     rng = random.Random(18)
     requests = [
@@ -135,7 +139,11 @@ async def uncontended(app, state, loaded: dict, count: int, concurrency: int) ->
             seen[kind] = seen.get(kind, 0) + 1
 
     cpu, wall = time.process_time(), time.perf_counter()
+    if profile:
+        profile.enable()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
+    if profile:
+        profile.disable()
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
     latencies.sort()
     print(
@@ -203,7 +211,10 @@ async def measure(args: argparse.Namespace) -> None:
     async with app.router.lifespan_context(app) as state:
         warm = {"tokens": loaded["tokens"], "stays": loaded["stays"]}
         await uncontended(app, state, warm, 200, args.concurrency)  # warm-up, not counted
-        await uncontended(app, state, loaded, args.count, args.concurrency)
+        profile = cProfile.Profile() if args.profile else None
+        await uncontended(app, state, loaded, args.count, args.concurrency, profile)
+        if profile:
+            pstats.Stats(profile).sort_stats(args.sort).print_stats(args.rows)
         hot = dict(loaded, hot=loaded["hot"][:2])
         await contended(app, state, hot, args.contenders, args.free)  # warm-up
         await contended(app, state, dict(loaded, hot=loaded["hot"][2:]), args.contenders, args.free)
@@ -218,6 +229,9 @@ def main() -> None:
     parser.add_argument("--free", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--old-path", action="store_true")
+    parser.add_argument("--profile", action="store_true", help="cProfile the uncontended run")
+    parser.add_argument("--sort", default="tottime", help="with --profile: pstats sort key")
+    parser.add_argument("--rows", type=int, default=25, help="with --profile: lines shown")
     asyncio.run(measure(parser.parse_args()))
 
 
