@@ -190,6 +190,43 @@ async def test_a_stale_version_is_refused_by_the_statement(db, host, guest):
         assert count.scalar_one() == 0
 
 
+async def test_a_full_night_is_refused_before_the_insert_and_the_last_unit_still_booked(
+    db, host, guest
+):
+    """Migration 0030: the look-ahead refuses (BW006) only what the capacity CHECK would."""
+    listing_id = await make_listing(db, host, units=2)
+    await _book(db, guest, listing_id, days=30)  # nights 30 and 31: 1 of 2 units each
+    async with db.transaction() as session:  # the guest's third hold is not what is tested
+        await session.execute(
+            text("UPDATE listings SET max_guest_holds = 10 WHERE id = :id"), {"id": listing_id}
+        )
+    call = text(
+        "SELECT id FROM book_stay(gen_random_uuid(), :listing, :guest, '', :start, :end,"
+        " :quantity, 1.00, 'EUR', '{}'::jsonb, :version, NULL, NULL, NULL)"
+    )
+    async with db.read() as session:
+        version = (
+            await session.execute(
+                text("SELECT terms_version FROM listings WHERE id = :id"), {"id": listing_id}
+            )
+        ).scalar_one()
+    stay_31_to_33 = {"listing": listing_id, "guest": guest.user_id, "version": version}
+    stay_31_to_33 |= {"start": in_days(31), "end": in_days(33)}
+
+    with pytest.raises(Exception, match="a night is full"):
+        async with db.read() as session:
+            await session.execute(call, {**stay_31_to_33, "quantity": 2})
+    async with db.read() as session:
+        booked = await session.execute(call, {**stay_31_to_33, "quantity": 1})
+        assert booked.scalar_one() is not None
+    with pytest.raises(Exception, match="a night is full"):
+        async with db.read() as session:
+            await session.execute(call, {**stay_31_to_33, "quantity": 1})
+    async with db.read() as session:
+        count = await session.execute(text("SELECT count(*) FROM reservations"))
+        assert count.scalar_one() == 2
+
+
 async def test_a_notification_drops_the_cached_terms(app, db, host, guest):
     db = app.db
     listing_id = await make_listing(db, host, units=5)

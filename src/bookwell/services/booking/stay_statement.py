@@ -3,10 +3,11 @@
 The listing's terms come from this process's cache (services/listings/terms_cache.py); the
 pure checks of the request against them run here, before any round trip
 (`check_stay_terms`); the price is made by pricing.quote, as `quote` makes it; then
-`book_stay` (migration 0022) claims the idempotency key, locks the listing, counts its
-unpaid holds, looks for overdue holds in the way, inserts the reservation (whose triggers
-keep capacity: a full night fails its CHECK) and the outbox row, all or nothing, and
-answers the reservation. It refuses a price made from terms the listing no longer has.
+`book_stay` (migrations 0022, 0030) claims the idempotency key, locks the listing, counts
+its unpaid holds, looks for overdue holds in the way and for a night already full, inserts
+the reservation (whose triggers keep capacity: a full night fails its CHECK) and the outbox
+row, all or nothing, and answers the reservation. It refuses a price made from terms the
+listing no longer has.
 
 `book_in_one_statement` answers None when the ordinary transaction must decide instead
 (services/booking/reservations.py create_reservation): a listing not cached that does not
@@ -43,6 +44,7 @@ KEY_REUSED = "BW002"
 HOLD_LIMIT = "BW003"
 OVERDUE_IN_THE_WAY = "BW004"
 KEY_WITHOUT_STAY = "BW005"
+NIGHT_FULL = "BW006"  # migration 0030: before the INSERT, as its capacity CHECK would refuse
 
 # Sent to the driver as it is (as the compiled reads are, graphql/engine/compiler/run.py):
 # SQLAlchemy's statement compilation, parameter and result processing cost more than the
@@ -192,6 +194,6 @@ def _refuse(error: asyncpg.PostgresError, quantity: int, booked: Stay) -> NoRetu
         whose = getattr(error, "message", "") or ""
         count = int(getattr(error, "detail", None) or 0)
         raise hold_count_refusal(whose, count) from None
-    if CAPACITY_CONSTRAINT in str(error):
+    if code == NIGHT_FULL or CAPACITY_CONSTRAINT in str(error):
         raise unavailable(quantity, booked) from None
     raise error
