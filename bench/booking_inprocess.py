@@ -30,6 +30,7 @@ import asyncpg
 import orjson
 
 from bench.inprocess import call
+from bench.pgcpu import process_cpu_seconds
 from bookwell.core import migrate
 
 DATABASE = "bookwell_booking_bench"
@@ -102,7 +103,35 @@ async def load(url: str, *, guests: int, stays: int, contended: int, free: int) 
         await conn.execute("ANALYZE")
     finally:
         await conn.close()
-    return {"tokens": tokens, "stays": open_stays, "hot": hot}
+    return {"tokens": tokens, "stays": open_stays, "hot": hot, "url": url}
+
+
+class BackendClock:
+    """CPU of the PostgreSQL backends serving the bench's database (same machine), between
+    `start` and `stop`: backends that exit meanwhile are not counted (pool overflow)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._before: dict[int, float] = {}
+
+    async def _backends(self) -> dict[int, float]:
+        conn = await asyncpg.connect(self.url)
+        try:
+            pids = await conn.fetch(
+                "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+                DATABASE,
+            )
+        finally:
+            await conn.close()
+        found = {row["pid"]: process_cpu_seconds(row["pid"]) for row in pids}
+        return {pid: cpu for pid, cpu in found.items() if cpu is not None}
+
+    async def start(self) -> None:
+        self._before = await self._backends()
+
+    async def stop(self) -> float:
+        after = await self._backends()
+        return sum(cpu - self._before.get(pid, 0.0) for pid, cpu in after.items())
 
 
 def body(listing_id: uuid.UUID, start: date, nights: int = 2) -> bytes:
@@ -145,6 +174,8 @@ async def uncontended(
             kind = outcome(status, answer)
             seen[kind] = seen.get(kind, 0) + 1
 
+    backends = BackendClock(loaded["url"])
+    await backends.start()
     cpu, wall = time.process_time(), time.perf_counter()
     if profile:
         profile.enable()
@@ -152,10 +183,12 @@ async def uncontended(
     if profile:
         profile.disable()
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    pg_cpu = await backends.stop()
     latencies.sort()
     print(
         f"uncontended: {count} bookings, {concurrency} at a time: {count / wall:.0f}/s; "
-        f"CPU of this process {cpu * 1000 / count:.2f} ms/booking; latency p50 "
+        f"CPU of this process {cpu * 1000 / count:.2f} ms/booking, of PostgreSQL "
+        f"{pg_cpu * 1000 / count:.2f}; latency p50 "
         f"{latencies[len(latencies) // 2] * 1000:.1f} ms, p99 "
         f"{latencies[int(len(latencies) * 0.99)] * 1000:.1f} ms; answers {seen}"
     )
@@ -165,6 +198,8 @@ async def contended(app, state, loaded: dict, contenders: int, free: int) -> Non
     tokens = loaded["tokens"]
     rounds: list[float] = []
     wrong = 0
+    backends = BackendClock(loaded["url"])
+    await backends.start()
     cpu = time.process_time()
     for listing_id in loaded["hot"]:
         payload = body(listing_id, FIRST_NIGHT + timedelta(days=10))
@@ -182,13 +217,15 @@ async def contended(app, state, loaded: dict, contenders: int, free: int) -> Non
             wrong += 1
             print(f"  round on {listing_id}: {booked} booked of {free}; others {others}")
     cpu = time.process_time() - cpu
+    pg_cpu = await backends.stop()
     rounds.sort()
     p99 = rounds[min(len(rounds) - 1, int(len(rounds) * 0.99))]
     print(
         f"contended: {len(rounds)} rounds of {contenders} for {free} free units: round "
         f"p50 {statistics.median(rounds) * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms, max "
         f"{rounds[-1] * 1000:.0f} ms; CPU of this process {cpu * 1000 / len(rounds):.0f} ms "
-        f"a round; exactly the free units booked in {len(rounds) - wrong}/{len(rounds)}"
+        f"a round, of PostgreSQL {pg_cpu * 1000 / len(rounds):.0f} ms; exactly the free "
+        f"units booked in {len(rounds) - wrong}/{len(rounds)}"
     )
 
 
@@ -218,7 +255,7 @@ async def measure(args: argparse.Namespace) -> None:
 
     app = create_app()
     async with app.router.lifespan_context(app) as state:
-        warm = {"tokens": loaded["tokens"], "stays": loaded["stays"]}
+        warm = {"tokens": loaded["tokens"], "stays": loaded["stays"], "url": url}
         await uncontended(app, state, warm, 200, args.concurrency)  # warm-up, not counted
         profile = cProfile.Profile() if args.profile else None
         await uncontended(app, state, loaded, args.count, args.concurrency, profile)
