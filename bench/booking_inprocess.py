@@ -5,11 +5,12 @@ contenders for one listing's last units (issue 18, "one round trip per booking")
     uv run python -m bench.booking_inprocess --old-path     # today's transaction, no caches
 
 It makes its own database, `bookwell_booking_bench` on BOOKING_BENCH_SERVER (default
-postgresql://postgres@127.0.0.1:5432/), dropped and loaded afresh each run: 50 guests with API
-tokens, 200 stays of 50 units. The app is called as an ASGI application (bench/inprocess.py's
-`call`), `--concurrency` bookings at a time, each of other dates or another listing; then
-`--rounds` rounds of `--contenders` simultaneous bookings of the same nights of a listing of
-`--free` units, every one from another guest: exactly `--free` must be booked each round.
+postgresql://postgres@127.0.0.1:5432/; `{database}` in it stands for the name), dropped
+and loaded afresh each run: 50 guests with API tokens, 200 stays of 50 units. The app is
+called as an ASGI application (bench/inprocess.py's `call`), `--concurrency` bookings at a
+time, each of other dates or another listing; then `--rounds` rounds of `--contenders`
+simultaneous bookings of the same nights of a listing of `--free` units, every one from
+another guest: exactly `--free` must be booked each round.
 `--old-path` measures the code before issue 18 part 3 as it survives in this one: every
 booking through the ordinary transaction, the token asked of the database each request.
 Figures are wall time on a machine shared with PostgreSQL: compare runs of the same minutes.
@@ -41,18 +42,21 @@ BOOK = (
 FIRST_NIGHT = date.today() + timedelta(days=30)
 
 
-def server_url() -> str:
-    return os.environ.get("BOOKING_BENCH_SERVER", "postgresql://postgres@127.0.0.1:5432/")
+def database_url(name: str) -> str:
+    """BOOKING_BENCH_SERVER + the database's name, or with `{database}` in it replaced
+    (a Unix socket: postgresql://postgres@/{database}?host=/var/run/postgresql)."""
+    server = os.environ.get("BOOKING_BENCH_SERVER", "postgresql://postgres@127.0.0.1:5432/")
+    return server.format(database=name) if "{database}" in server else server + name
 
 
 async def create_database() -> str:
-    admin = await asyncpg.connect(server_url() + "postgres")
+    admin = await asyncpg.connect(database_url("postgres"))
     try:
         await admin.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
         await admin.execute(f"CREATE DATABASE {DATABASE}")
     finally:
         await admin.close()
-    return server_url() + DATABASE
+    return database_url(DATABASE)
 
 
 async def load(url: str, *, guests: int, stays: int, contended: int, free: int) -> dict:
