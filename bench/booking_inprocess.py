@@ -5,11 +5,12 @@ contenders for one listing's last units (issue 18, "one round trip per booking")
     uv run python -m bench.booking_inprocess --old-path     # today's transaction, no caches
 
 It makes its own database, `bookwell_booking_bench` on BOOKING_BENCH_SERVER (default
-postgresql://postgres@127.0.0.1:5432/), dropped and loaded afresh each run: 50 guests with API
-tokens, 200 stays of 50 units. The app is called as an ASGI application (bench/inprocess.py's
-`call`), `--concurrency` bookings at a time, each of other dates or another listing; then
-`--rounds` rounds of `--contenders` simultaneous bookings of the same nights of a listing of
-`--free` units, every one from another guest: exactly `--free` must be booked each round.
+postgresql://postgres@127.0.0.1:5432/; `{database}` in it stands for the name), dropped
+and loaded afresh each run: 50 guests with API tokens, 200 stays of 50 units. The app is
+called as an ASGI application (bench/inprocess.py's `call`), `--concurrency` bookings at a
+time, each of other dates or another listing; then `--rounds` rounds of `--contenders`
+simultaneous bookings of the same nights of a listing of `--free` units, every one from
+another guest: exactly `--free` must be booked each round.
 `--old-path` measures the code before issue 18 part 3 as it survives in this one: every
 booking through the ordinary transaction, the token asked of the database each request.
 Figures are wall time on a machine shared with PostgreSQL: compare runs of the same minutes.
@@ -17,7 +18,9 @@ Figures are wall time on a machine shared with PostgreSQL: compare runs of the s
 
 import argparse
 import asyncio
+import cProfile
 import os
+import pstats
 import random
 import statistics
 import time
@@ -28,6 +31,7 @@ import asyncpg
 import orjson
 
 from bench.inprocess import call
+from bench.pgcpu import process_cpu_seconds
 from bookwell.core import migrate
 
 DATABASE = "bookwell_booking_bench"
@@ -38,18 +42,21 @@ BOOK = (
 FIRST_NIGHT = date.today() + timedelta(days=30)
 
 
-def server_url() -> str:
-    return os.environ.get("BOOKING_BENCH_SERVER", "postgresql://postgres@127.0.0.1:5432/")
+def database_url(name: str) -> str:
+    """BOOKING_BENCH_SERVER + the database's name, or with `{database}` in it replaced
+    (a Unix socket: postgresql://postgres@/{database}?host=/var/run/postgresql)."""
+    server = os.environ.get("BOOKING_BENCH_SERVER", "postgresql://postgres@127.0.0.1:5432/")
+    return server.format(database=name) if "{database}" in server else server + name
 
 
 async def create_database() -> str:
-    admin = await asyncpg.connect(server_url() + "postgres")
+    admin = await asyncpg.connect(database_url("postgres"))
     try:
         await admin.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
         await admin.execute(f"CREATE DATABASE {DATABASE}")
     finally:
         await admin.close()
-    return server_url() + DATABASE
+    return database_url(DATABASE)
 
 
 async def load(url: str, *, guests: int, stays: int, contended: int, free: int) -> dict:
@@ -93,7 +100,42 @@ async def load(url: str, *, guests: int, stays: int, contended: int, free: int) 
             await session.execute(text(limits))
     finally:
         await db.dispose()
-    return {"tokens": tokens, "stays": open_stays, "hot": hot}
+    # Statistics, as bench.run's checks take them: a fresh table's would plan book_stay's
+    # count of a listing's holds over every pending hold (~1 ms each) instead of its own.
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute("ANALYZE")
+    finally:
+        await conn.close()
+    return {"tokens": tokens, "stays": open_stays, "hot": hot, "url": url}
+
+
+class BackendClock:
+    """CPU of the PostgreSQL backends serving the bench's database (same machine), between
+    `start` and `stop`: backends that exit meanwhile are not counted (pool overflow)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._before: dict[int, float] = {}
+
+    async def _backends(self) -> dict[int, float]:
+        conn = await asyncpg.connect(self.url)
+        try:
+            pids = await conn.fetch(
+                "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+                DATABASE,
+            )
+        finally:
+            await conn.close()
+        found = {row["pid"]: process_cpu_seconds(row["pid"]) for row in pids}
+        return {pid: cpu for pid, cpu in found.items() if cpu is not None}
+
+    async def start(self) -> None:
+        self._before = await self._backends()
+
+    async def stop(self) -> float:
+        after = await self._backends()
+        return sum(cpu - self._before.get(pid, 0.0) for pid, cpu in after.items())
 
 
 def body(listing_id: uuid.UUID, start: date, nights: int = 2) -> bytes:
@@ -114,7 +156,9 @@ def outcome(status: int, answer: bytes) -> str:
     return "OK" if payload["reservation"] else payload["errors"][0]["code"]
 
 
-async def uncontended(app, state, loaded: dict, count: int, concurrency: int) -> None:
+async def uncontended(
+    app, state, loaded: dict, count: int, concurrency: int, profile: cProfile.Profile | None = None
+) -> None:
     tokens, stays = loaded["tokens"], loaded["stays"]
     rng = random.Random(18)
     requests = [
@@ -134,13 +178,21 @@ async def uncontended(app, state, loaded: dict, count: int, concurrency: int) ->
             kind = outcome(status, answer)
             seen[kind] = seen.get(kind, 0) + 1
 
+    backends = BackendClock(loaded["url"])
+    await backends.start()
     cpu, wall = time.process_time(), time.perf_counter()
+    if profile:
+        profile.enable()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
+    if profile:
+        profile.disable()
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    pg_cpu = await backends.stop()
     latencies.sort()
     print(
         f"uncontended: {count} bookings, {concurrency} at a time: {count / wall:.0f}/s; "
-        f"CPU of this process {cpu * 1000 / count:.2f} ms/booking; latency p50 "
+        f"CPU of this process {cpu * 1000 / count:.2f} ms/booking, of PostgreSQL "
+        f"{pg_cpu * 1000 / count:.2f}; latency p50 "
         f"{latencies[len(latencies) // 2] * 1000:.1f} ms, p99 "
         f"{latencies[int(len(latencies) * 0.99)] * 1000:.1f} ms; answers {seen}"
     )
@@ -150,6 +202,9 @@ async def contended(app, state, loaded: dict, contenders: int, free: int) -> Non
     tokens = loaded["tokens"]
     rounds: list[float] = []
     wrong = 0
+    backends = BackendClock(loaded["url"])
+    await backends.start()
+    cpu = time.process_time()
     for listing_id in loaded["hot"]:
         payload = body(listing_id, FIRST_NIGHT + timedelta(days=10))
 
@@ -165,13 +220,16 @@ async def contended(app, state, loaded: dict, contenders: int, free: int) -> Non
         if booked != free or others - {"UNAVAILABLE"}:
             wrong += 1
             print(f"  round on {listing_id}: {booked} booked of {free}; others {others}")
+    cpu = time.process_time() - cpu
+    pg_cpu = await backends.stop()
     rounds.sort()
     p99 = rounds[min(len(rounds) - 1, int(len(rounds) * 0.99))]
     print(
         f"contended: {len(rounds)} rounds of {contenders} for {free} free units: round "
         f"p50 {statistics.median(rounds) * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms, max "
-        f"{rounds[-1] * 1000:.0f} ms; exactly the free units booked in "
-        f"{len(rounds) - wrong}/{len(rounds)}"
+        f"{rounds[-1] * 1000:.0f} ms; CPU of this process {cpu * 1000 / len(rounds):.0f} ms "
+        f"a round, of PostgreSQL {pg_cpu * 1000 / len(rounds):.0f} ms; exactly the free "
+        f"units booked in {len(rounds) - wrong}/{len(rounds)}"
     )
 
 
@@ -201,9 +259,12 @@ async def measure(args: argparse.Namespace) -> None:
 
     app = create_app()
     async with app.router.lifespan_context(app) as state:
-        warm = {"tokens": loaded["tokens"], "stays": loaded["stays"]}
+        warm = {"tokens": loaded["tokens"], "stays": loaded["stays"], "url": url}
         await uncontended(app, state, warm, 200, args.concurrency)  # warm-up, not counted
-        await uncontended(app, state, loaded, args.count, args.concurrency)
+        profile = cProfile.Profile() if args.profile else None
+        await uncontended(app, state, loaded, args.count, args.concurrency, profile)
+        if profile:
+            pstats.Stats(profile).sort_stats(args.sort).print_stats(args.rows)
         hot = dict(loaded, hot=loaded["hot"][:2])
         await contended(app, state, hot, args.contenders, args.free)  # warm-up
         await contended(app, state, dict(loaded, hot=loaded["hot"][2:]), args.contenders, args.free)
@@ -218,6 +279,9 @@ def main() -> None:
     parser.add_argument("--free", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--old-path", action="store_true")
+    parser.add_argument("--profile", action="store_true", help="cProfile the uncontended run")
+    parser.add_argument("--sort", default="tottime", help="with --profile: pstats sort key")
+    parser.add_argument("--rows", type=int, default=25, help="with --profile: lines shown")
     asyncio.run(measure(parser.parse_args()))
 
 

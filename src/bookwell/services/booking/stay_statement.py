@@ -3,10 +3,11 @@
 The listing's terms come from this process's cache (services/listings/terms_cache.py); the
 pure checks of the request against them run here, before any round trip
 (`check_stay_terms`); the price is made by pricing.quote, as `quote` makes it; then
-`book_stay` (migration 0022) claims the idempotency key, locks the listing, counts its
-unpaid holds, looks for overdue holds in the way, inserts the reservation (whose triggers
-keep capacity: a full night fails its CHECK) and the outbox row, all or nothing, and
-answers the reservation. It refuses a price made from terms the listing no longer has.
+`book_stay` (migrations 0022, 0030) claims the idempotency key, locks the listing, counts
+its unpaid holds, looks for overdue holds in the way and for a night already full, inserts
+the reservation (whose triggers keep capacity: a full night fails its CHECK) and the outbox
+row, all or nothing, and answers the reservation. It refuses a price made from terms the
+listing no longer has.
 
 `book_in_one_statement` answers None when the ordinary transaction must decide instead
 (services/booking/reservations.py create_reservation): a listing not cached that does not
@@ -19,14 +20,13 @@ UNAVAILABLE or HOLD_LIMIT, is one round trip.
 import uuid
 from typing import NoReturn
 
-from sqlalchemy import Text, bindparam, text
-from sqlalchemy.dialects.postgresql import BYTEA, JSONB
-from sqlalchemy.exc import DBAPIError
+import asyncpg
+import orjson
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bookwell.core.errors import DomainError, ErrorCode, invalid
 from bookwell.core.request_scope import current_request_id
-from bookwell.models import CAPACITY_CONSTRAINT, ListingKind, new_id
+from bookwell.models import CAPACITY_CONSTRAINT, ListingKind, ReservationStatus, new_id
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.booking.holds import (
     check_guest_name,
@@ -44,20 +44,17 @@ KEY_REUSED = "BW002"
 HOLD_LIMIT = "BW003"
 OVERDUE_IN_THE_WAY = "BW004"
 KEY_WITHOUT_STAY = "BW005"
+NIGHT_FULL = "BW006"  # migration 0030: before the INSERT, as its capacity CHECK would refuse
 
+# Sent to the driver as it is (as the compiled reads are, graphql/engine/compiler/run.py):
+# SQLAlchemy's statement compilation, parameter and result processing cost more than the
+# round trip's own client work. The row becomes its record in `_record`.
 _BOOK = (
-    text(
-        f"SELECT {', '.join(column.name for column in RESERVATION_COLUMNS)} FROM book_stay("
-        ":id, :listing, :guest, :guest_name, :start, :end, :quantity, :total, :currency,"
-        " :snapshot, :version, :key, :request_hash, :request_id)"
-    )
-    .bindparams(
-        bindparam("snapshot", type_=JSONB),
-        bindparam("request_hash", type_=BYTEA),
-        bindparam("key", type_=Text),
-        bindparam("request_id", type_=Text),
-    )
-    .columns(*RESERVATION_COLUMNS)
+    f"SELECT {', '.join(column.name for column in RESERVATION_COLUMNS)} FROM book_stay("
+    "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12::text, $13::bytea, $14::text)"
+)
+_STATUS = RESERVATION_COLUMNS.index(
+    next(column for column in RESERVATION_COLUMNS if column.name == "status")
 )
 
 
@@ -138,39 +135,51 @@ async def _book(
     fingerprint: bytes,
 ) -> ReservationRecord:
     priced = pricing.quote(found.terms, booked, quantity)
-    parameters = {
-        "id": new_id(),
-        "listing": found.listing_id,
-        "guest": guest.user_id,
-        "guest_name": check_guest_name(guest_name),
-        "start": booked.start,
-        "end": booked.end,
-        "quantity": quantity,
-        "total": priced.total,
-        "currency": found.terms.currency,
-        "snapshot": priced.snapshot,
-        "version": found.version,
-        "key": idempotency_key,
-        "request_hash": fingerprint if idempotency_key is not None else None,
-        "request_id": current_request_id(),
-    }
+    raw = await connection.get_raw_connection()
+    driver: asyncpg.Connection = raw.driver_connection
     try:
-        row = (await connection.execute(_BOOK, parameters)).one_or_none()
-    except DBAPIError as error:
+        row = await driver.fetchrow(
+            _BOOK,
+            new_id(),
+            found.listing_id,
+            guest.user_id,
+            check_guest_name(guest_name),
+            booked.start,
+            booked.end,
+            quantity,
+            priced.total,
+            found.terms.currency,
+            # The pool's connections take jsonb as text (SQLAlchemy's codec for asyncpg).
+            orjson.dumps(priced.snapshot).decode(),
+            found.version,
+            idempotency_key,
+            fingerprint if idempotency_key is not None else None,
+            current_request_id(),
+        )
+    except asyncpg.PostgresError as error:
         _refuse(error, quantity, booked)
     if row is None:
         raise _Undecided  # a replay whose reservation is gone
-    return ReservationRecord(*row)
+    return _record(row)
+
+
+def _record(row: asyncpg.Record) -> ReservationRecord:
+    """The record as SQLAlchemy's result processing made it: the status as its enum (the
+    driver gives every other column its Python type, the snapshot decoded by the pool's
+    jsonb codec)."""
+    values = list(row)
+    values[_STATUS] = ReservationStatus(values[_STATUS])
+    return ReservationRecord(*values)
 
 
 class _StaleTerms(Exception):
     pass
 
 
-def _refuse(error: DBAPIError, quantity: int, booked: Stay) -> NoReturn:
+def _refuse(error: asyncpg.PostgresError, quantity: int, booked: Stay) -> NoReturn:
     """What book_stay's error means for the guest (its refusals are raised, so the
     statement leaves nothing behind); anything else is raised as it came."""
-    code = getattr(error.orig, "sqlstate", None)
+    code = error.sqlstate
     if code == STALE_TERMS:
         raise _StaleTerms from None
     if code in (OVERDUE_IN_THE_WAY, KEY_WITHOUT_STAY):
@@ -182,10 +191,9 @@ def _refuse(error: DBAPIError, quantity: int, booked: Stay) -> NoReturn:
             "idempotencyKey",
         ) from None
     if code == HOLD_LIMIT:
-        raised = getattr(error.orig, "__cause__", None)  # the driver's: message, detail
-        whose = getattr(raised, "message", "")
-        count = int(getattr(raised, "detail", None) or 0)
+        whose = getattr(error, "message", "") or ""
+        count = int(getattr(error, "detail", None) or 0)
         raise hold_count_refusal(whose, count) from None
-    if CAPACITY_CONSTRAINT in str(error.orig):
+    if code == NIGHT_FULL or CAPACITY_CONSTRAINT in str(error):
         raise unavailable(quantity, booked) from None
     raise error
