@@ -14,6 +14,8 @@ to know who is asking). A JWT's signature and expiry are checked on every reques
 Revocation through this process is honoured at once, elsewhere within that time
 (services/accounts/tokens.py, PrincipalCache)."""
 
+import asyncio
+import logging
 from collections.abc import Callable
 
 from starlette.authentication import (
@@ -32,6 +34,8 @@ from bookwell.services.accounts import accounts
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.accounts.tokens import AccessTokens, PrincipalCache, parse_api_token
 from bookwell.services.booking.manage_tokens import authenticate_link as manage_links
+
+log = logging.getLogger(__name__)
 
 INVALID_TOKEN = "The Authorization header does not hold a valid token."
 
@@ -75,6 +79,7 @@ class BearerTokens(AuthenticationBackend):
         self.access_tokens = access_tokens
         self.query_parameter = query_parameter
         self.cache: PrincipalCache[Principal] = PrincipalCache(cache_seconds)
+        self._refreshes: set[asyncio.Task[None]] = set()
 
     async def authenticate(self, conn: HTTPConnection) -> tuple[AuthCredentials, BaseUser] | None:
         header = conn.headers.get("authorization")
@@ -98,18 +103,38 @@ class BearerTokens(AuthenticationBackend):
         token = token.strip()
         key = self._cache_key(token)
         if key is not None and (known := self.cache.get(key)) is not None:
+            if self.cache.due(key):
+                self._refresh_later(db, token, key)
             return known
+        generation = self.cache.generation
         async with db.read() as session:
             found = await accounts.authenticate(
                 session=session, token=token, access_tokens=self.access_tokens
             )
             if found is not None:
                 if key is not None:
-                    self.cache.keep(key, found)
+                    self.cache.keep(key, found, generation=generation)
                 return found
             return await manage_links(
                 session=session, token=token, access_tokens=self.access_tokens
             )
+
+    def _refresh_later(self, db: Database, token: str, key: object) -> None:
+        task = asyncio.create_task(self._refresh(db, token, key, self.cache.generation))
+        self._refreshes.add(task)  # held until done: the loop keeps only weak references
+        task.add_done_callback(self._refreshes.discard)
+
+    async def _refresh(self, db: Database, token: str, key: object, generation: int) -> None:
+        try:
+            async with db.read() as session:
+                found = await accounts.authenticate(
+                    session=session, token=token, access_tokens=self.access_tokens
+                )
+        except Exception:
+            log.warning("a bearer token's background re-check failed", exc_info=True)
+            self.cache.refresh_failed(key)
+        else:
+            self.cache.refreshed(key, found, generation=generation)
 
     def _cache_key(self, token: str) -> object | None:
         """An API token is remembered by its value; a JWT, once its signature and expiry

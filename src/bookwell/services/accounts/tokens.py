@@ -4,6 +4,7 @@ import hashlib
 import time
 import uuid
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, TypeVar
@@ -73,12 +74,29 @@ class PrincipalCache(Generic[P]):
     asks the database nothing to know who books). Only answers found valid are kept: an
     unknown or revoked token is asked about every time. A revocation through this process
     forgets every cache at once (`forget_all_principals`); one made elsewhere (the CLI, the
-    admin, another replica) is honoured when the entry runs out."""
+    admin, another replica) is honoured when the entry runs out.
 
-    def __init__(self, seconds: float, *, max_entries: int = 10_000):
+    An entry in the last `REFRESH_SHARE` of its life is looked up again once in the
+    background (`due`, then `refreshed`) while requests keep using it: a token in steady
+    use never makes a request wait for the database, and a hundred guests signed in at
+    the same moment do not all miss at once when their entries run out together."""
+
+    REFRESH_SHARE = 0.2
+
+    def __init__(
+        self,
+        seconds: float,
+        *,
+        max_entries: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.seconds = seconds
         self.max_entries = max_entries
+        self.clock = clock
         self._entries: dict[object, tuple[float, P]] = {}
+        self._refreshing: set[object] = set()
+        # Bumped by forget(): a lookup begun before a revocation keeps nothing after it.
+        self.generation = 0
         _caches.add(self)
 
     def get(self, key: object) -> P | None:
@@ -86,20 +104,45 @@ class PrincipalCache(Generic[P]):
         if found is None:
             return None
         until, principal = found
-        if time.monotonic() >= until:
+        if self.clock() >= until:
             self._entries.pop(key, None)
             return None
         return principal
 
-    def keep(self, key: object, principal: P) -> None:
-        if self.seconds <= 0:
+    def due(self, key: object) -> bool:
+        """Whether `key` should be looked up again now; True once per refresh, which
+        `refreshed` or `refresh_failed` must end."""
+        found = self._entries.get(key)
+        if found is None or key in self._refreshing:
+            return False
+        if self.clock() < found[0] - self.seconds * self.REFRESH_SHARE:
+            return False
+        self._refreshing.add(key)
+        return True
+
+    def keep(self, key: object, principal: P, *, generation: int | None = None) -> None:
+        if self.seconds <= 0 or (generation is not None and generation != self.generation):
             return
         if len(self._entries) >= self.max_entries:
             self._entries.clear()  # rare: cheaper than an eviction order kept on every hit
-        self._entries[key] = (time.monotonic() + self.seconds, principal)
+        self._entries[key] = (self.clock() + self.seconds, principal)
+
+    def refreshed(self, key: object, principal: P | None, *, generation: int) -> None:
+        """What the background lookup found: kept for another `seconds`, or, when the
+        token is no longer valid (revoked, expired, user gone), forgotten now."""
+        self._refreshing.discard(key)
+        if principal is None:
+            self._entries.pop(key, None)
+        else:
+            self.keep(key, principal, generation=generation)
+
+    def refresh_failed(self, key: object) -> None:
+        """The lookup could not be made (the database away): the entry runs out as it was."""
+        self._refreshing.discard(key)
 
     def forget(self) -> None:
         self._entries.clear()
+        self.generation += 1
 
 
 _caches: "weakref.WeakSet[PrincipalCache[Any]]" = weakref.WeakSet()

@@ -1,0 +1,135 @@
+"""The bearer-token cache re-checks an entry in the background near the end of its life
+(services/accounts/tokens.py PrincipalCache, http/authentication.py): a token in steady use
+never waits for the database, and a revocation is still honoured within the cache's time."""
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import text
+
+from bookwell.core.db import Database
+from bookwell.http.authentication import BearerTokens
+from bookwell.services.accounts import accounts
+from bookwell.services.accounts.principal import Principal
+from bookwell.services.accounts.tokens import (
+    AccessTokens,
+    PrincipalCache,
+    forget_all_principals,
+    parse_api_token,
+)
+from tests.factories import make_token
+from tests.support.keys import TEST_SECRET_KEY
+
+SECONDS = 10.0
+# Inside the last REFRESH_SHARE (0.2) of an entry's life, before its end.
+INTO_THE_REFRESH = SECONDS * 0.85
+
+
+class Clock:
+    """The cache's clock, moved by the test: no sleeping, nothing timed."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def lookups(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every lookup of a token in the database, by token."""
+    seen: list[str] = []
+    authenticate = accounts.authenticate
+
+    async def counted(*, session, token, access_tokens):
+        seen.append(token)
+        return await authenticate(session=session, token=token, access_tokens=access_tokens)
+
+    monkeypatch.setattr(accounts, "authenticate", counted)
+    return seen
+
+
+def bearer(clock: Clock) -> BearerTokens:
+    tokens = AccessTokens(TEST_SECRET_KEY, "bookwell", "bookwell", timedelta(minutes=5))
+    backend = BearerTokens(tokens, cache_seconds=SECONDS)
+    backend.cache = PrincipalCache(SECONDS, clock=clock)
+    return backend
+
+
+async def settled(backend: BearerTokens) -> None:
+    await asyncio.gather(*backend._refreshes)
+
+
+async def test_a_token_in_steady_use_is_re_checked_without_making_a_request_wait(
+    db: Database, guest: Principal, lookups: list[str], clock: Clock
+) -> None:
+    backend, token = bearer(clock), await make_token(db, guest)
+    header = f"Bearer {token}"
+    first = await backend.principal(db, header)
+    assert first is not None and first.user_id == guest.user_id
+    clock.sleep(INTO_THE_REFRESH)
+    assert await backend.principal(db, header) == first  # answered from the cache
+    assert await backend.principal(db, header) == first  # one re-check, not one a request
+    await settled(backend)
+    assert lookups == [token, token]
+    clock.sleep(SECONDS - INTO_THE_REFRESH + 0.1)  # past the first entry's end
+    assert await backend.principal(db, header) == first
+    assert lookups == [token, token]  # the re-check kept it: nobody waited
+
+
+async def test_a_token_revoked_elsewhere_is_dropped_by_the_re_check(
+    db: Database, guest: Principal, lookups: list[str], clock: Clock
+) -> None:
+    backend, token = bearer(clock), await make_token(db, guest)
+    header = f"Bearer {token}"
+    assert await backend.principal(db, header) is not None
+    async with db.transaction() as session:  # the CLI or another replica revokes it
+        await session.execute(text("UPDATE api_tokens SET revoked_at = now()"))
+    clock.sleep(INTO_THE_REFRESH)
+    assert await backend.principal(db, header) is not None  # within the cache's time
+    await settled(backend)
+    assert await backend.principal(db, header) is None
+    assert await backend.principal(db, header) is None
+    assert len(lookups) == 4  # a revoked token is asked about every time
+
+
+async def test_a_re_check_begun_before_a_revocation_here_keeps_nothing(
+    db: Database, guest: Principal, clock: Clock
+) -> None:
+    backend, token = bearer(clock), await make_token(db, guest)
+    header = f"Bearer {token}"
+    assert await backend.principal(db, header) is not None
+    clock.sleep(INTO_THE_REFRESH)
+    assert await backend.principal(db, header) is not None  # the re-check starts...
+    forget_all_principals()  # ...and a revocation through this process lands before it ends
+    await settled(backend)
+    assert backend.cache.get(("api", parse_api_token(token))) is None
+
+
+async def test_a_re_check_that_fails_leaves_the_entry_to_run_out(
+    db: Database, guest: Principal, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    backend, token = bearer(clock), await make_token(db, guest)
+    header = f"Bearer {token}"
+    assert await backend.principal(db, header) is not None
+
+    async def away(**_):
+        raise ConnectionRefusedError("the database is away")
+
+    monkeypatch.setattr(accounts, "authenticate", away)
+    clock.sleep(INTO_THE_REFRESH)
+    assert await backend.principal(db, header) is not None
+    await settled(backend)
+    assert await backend.principal(db, header) is not None  # still within its time
+    clock.sleep(SECONDS - INTO_THE_REFRESH + 0.1)
+    with pytest.raises(ConnectionRefusedError):  # ran out: asked again, in the request
+        await backend.principal(db, header)
