@@ -16,9 +16,11 @@ from sqlalchemy import (
     Uuid,
     and_,
     bindparam,
+    case,
     cast,
     column,
     exists,
+    false,
     func,
     select,
     true,
@@ -154,11 +156,15 @@ def has_room() -> ColumnElement[bool]:
     )
     # "Today" differs per listing: a stay may not start before today where the listing is.
     today_there = cast(func.timezone(Listing.timezone, func.now()), Date)
+    # NOT EXISTS beside the rules would become an anti-join, run after the rules were checked
+    # for every listing; as a CASE the cheap check of booked nights runs first.
     return and_(
         Listing.units >= bindparam("quantity"),
         today_there <= bindparam("start"),
-        ~full_night,
-        stay_allowed(),  # and the host's booking rules allow the stay (booking_rules.py)
+        case(
+            (full_night, false()),
+            else_=stay_allowed(),  # the host's booking rules allow the stay (booking_rules.py)
+        ),
     )
 
 
