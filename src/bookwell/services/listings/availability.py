@@ -12,14 +12,20 @@ from sqlalchemy import (
     Date,
     Integer,
     Select,
+    String,
+    Uuid,
     and_,
     bindparam,
+    case,
     cast,
+    column,
     exists,
+    false,
     func,
     select,
     true,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.core.pagination import Page, PageRequest, PageShape, page_of
@@ -50,24 +56,18 @@ class Availability:
     available: bool
 
 
-FREE_UNITS = (
-    select(
-        Listing.id,
-        Listing.timezone,
-        func.least(Listing.units, func.min(ListingNight.units - ListingNight.booked)).label("free"),
+# migrations 0030: the function keeps one generic plan per session instead of planning the
+# join over listing_nights' partitions on every run.
+_FREE_UNITS_ROWS = (
+    func.bookwell_free_units(
+        bindparam("ids", type_=ARRAY(Uuid())),
+        bindparam("start", type_=Date),
+        bindparam("end", type_=Date),
     )
-    .select_from(Listing)
-    .outerjoin(
-        ListingNight,
-        and_(
-            ListingNight.listing_id == Listing.id,
-            ListingNight.night >= bindparam("start"),
-            ListingNight.night < bindparam("end"),
-        ),
-    )
-    .where(one_of(Listing.id, "ids"))
-    .group_by(Listing.id)
+    .table_valued(column("id", Uuid()), column("timezone", String()), column("free", Integer()))
+    .alias("free_units")
 )
+FREE_UNITS = select(_FREE_UNITS_ROWS.c.id, _FREE_UNITS_ROWS.c.timezone, _FREE_UNITS_ROWS.c.free)
 
 
 async def free_units(
@@ -156,11 +156,15 @@ def has_room() -> ColumnElement[bool]:
     )
     # "Today" differs per listing: a stay may not start before today where the listing is.
     today_there = cast(func.timezone(Listing.timezone, func.now()), Date)
+    # NOT EXISTS beside the rules would become an anti-join, run after the rules were checked
+    # for every listing; as a CASE the cheap check of booked nights runs first.
     return and_(
         Listing.units >= bindparam("quantity"),
         today_there <= bindparam("start"),
-        ~full_night,
-        stay_allowed(),  # and the host's booking rules allow the stay (booking_rules.py)
+        case(
+            (full_night, false()),
+            else_=stay_allowed(),  # the host's booking rules allow the stay (booking_rules.py)
+        ),
     )
 
 
