@@ -8,8 +8,8 @@ plan_cache_mode makes it one generic plan that prunes partitions when it runs. N
 kept on the client's side, so this holds through PgBouncer and without a statement cache;
 other statements keep the server's plan_cache_mode.
 
-Revision ID: 0030_free_units_function
-Revises: 0029_reservation_guest_phone
+Revision ID: 0031_free_units_function
+Revises: 0030_book_stay_full_nights
 Create Date: 2026-12-07
 """
 
@@ -17,8 +17,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0030_free_units_function"
-down_revision: str | None = "0029_reservation_guest_phone"
+revision = "0031_free_units_function"
+down_revision = "0030_book_stay_full_nights"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
