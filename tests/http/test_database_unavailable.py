@@ -17,7 +17,13 @@ from sqlalchemy.exc import DBAPIError
 from bookwell.app import create_app
 from bookwell.core.config import Settings
 from bookwell.core.unavailable import unavailable_reason
-from tests.factories import book_over_graphql, create_reservation_mutation, in_days, make_listing
+from tests.factories import (
+    MANY_HOLDS,
+    book_over_graphql,
+    create_reservation_mutation,
+    in_days,
+    make_listing,
+)
 from tests.support.database import plain_url
 from tests.support.graphql_client import GraphQLClient
 from tests.support.lifespan import Started, started
@@ -77,7 +83,9 @@ async def test_a_busy_pool_answers_503_quickly_and_readiness_stays_up(settings):
 async def test_a_held_lock_answers_503_not_a_payload_error(
     settings, db, host, guest_token, database_url
 ):
-    listing_id = await make_listing(db, host, units=1)
+    # A unit left free: the second booking must take the locked nights, not be refused
+    # by book_stay's look at a full night (migration 0030) without waiting for them.
+    listing_id = await make_listing(db, host, units=2, **MANY_HOLDS)
     async with serving(settings, db_lock_timeout_ms=300) as (_app, client):
         await book_over_graphql(client, guest_token, listing_id, in_days(10), nights=2)
         locker = await asyncpg.connect(plain_url(database_url))
@@ -143,7 +151,9 @@ async def test_no_database_answers_json_503_with_the_request_id(settings, guest_
 async def test_requests_past_the_in_flight_limit_are_shed_at_once(
     settings, db, host, guest_token, database_url
 ):
-    listing_id = await make_listing(db, host, units=1)
+    # A unit left free: the second booking must take the locked nights, not be refused
+    # by book_stay's look at a full night (migration 0030) without waiting for them.
+    listing_id = await make_listing(db, host, units=2, **MANY_HOLDS)
     async with serving(settings, max_in_flight=1) as (app, client):
         await book_over_graphql(client, guest_token, listing_id, in_days(10), nights=2)
         locker = await asyncpg.connect(plain_url(database_url))
