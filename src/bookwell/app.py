@@ -12,7 +12,6 @@ from typing import Protocol
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.routing import Route, WebSocketRoute
@@ -30,6 +29,7 @@ from bookwell.http.body_limits import BodyLimits
 from bookwell.http.calendar_feed import calendar_feed, calendar_feed_refusal
 from bookwell.http.cors import cors_options, origin_matcher
 from bookwell.http.graphql_guard import GraphQLGuard, InFlight
+from bookwell.http.gzip import GZip
 from bookwell.http.health import details, health, healthz, readyz
 from bookwell.http.metrics import metrics_endpoint, metrics_route_endpoint
 from bookwell.http.photos import photo_files
@@ -189,7 +189,7 @@ def create_app(
         routes.append(Route("/metrics", scrape))
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.metrics = metrics  # fed per operation by observability/graphql.py
-    app.add_middleware(GZipMiddleware, minimum_size=settings.gzip_min_bytes)
+    app.add_middleware(GZip, minimum_size=settings.gzip_min_bytes)
     app.add_middleware(RequestContext)
     app.add_middleware(
         BodyLimits, max_bytes=settings.max_body_bytes, seconds=settings.body_timeout_seconds

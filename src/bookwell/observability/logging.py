@@ -14,6 +14,7 @@ import structlog
 from structlog.typing import EventDict, Processor
 
 from bookwell.core.config import Settings
+from bookwell.observability.direct_lines import HANDLER_NAME, DirectLoggerFactory
 from bookwell.observability.redaction import redact_credentials
 
 LogFormat = Literal["json", "console"]
@@ -98,16 +99,16 @@ def configure_logging(settings: Settings, *, verbose: bool = False) -> None:
             structlog.processors.StackInfoRenderer(),
             structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
         ],
-        logger_factory=structlog.stdlib.LoggerFactory(),
+        logger_factory=DirectLoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,
     )
     handler = _Stderr()
-    handler.set_name("bookwell")
+    handler.set_name(HANDLER_NAME)
     handler.setFormatter(build_formatter(log_format(settings)))
     root = logging.getLogger()
     for old in list(root.handlers):
-        if old.get_name() == "bookwell" or type(old) is logging.StreamHandler:
+        if old.get_name() == HANDLER_NAME or type(old) is logging.StreamHandler:
             root.removeHandler(old)
     root.addHandler(handler)
     if verbose:
