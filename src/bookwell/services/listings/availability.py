@@ -16,11 +16,9 @@ from sqlalchemy import (
     Uuid,
     and_,
     bindparam,
-    case,
     cast,
     column,
     exists,
-    false,
     func,
     select,
     true,
@@ -156,15 +154,13 @@ def has_room() -> ColumnElement[bool]:
     )
     # "Today" differs per listing: a stay may not start before today where the listing is.
     today_there = cast(func.timezone(Listing.timezone, func.now()), Date)
-    # NOT EXISTS beside the rules would become an anti-join, run after the rules were checked
-    # for every listing; as a CASE the cheap check of booked nights runs first.
+    # Not a CASE putting the nights first: it makes the nights a probe per listing, where a
+    # search of every listing takes them as one anti-join (77 ms instead of 0.6 a search).
     return and_(
         Listing.units >= bindparam("quantity"),
         today_there <= bindparam("start"),
-        case(
-            (full_night, false()),
-            else_=stay_allowed(),  # the host's booking rules allow the stay (booking_rules.py)
-        ),
+        ~full_night,
+        stay_allowed(),  # and the host's booking rules allow the stay (booking_rules.py)
     )
 
 
