@@ -108,9 +108,14 @@ class Result:
 Classify = Callable[[int, bytes], tuple[str, str]]
 
 
-def classify_graphql(status: int, body: bytes, mutation: str | None = None) -> tuple[str, str]:
+def classify_graphql(
+    status: int,
+    body: bytes,
+    mutation: str | None = None,
+    refusals: frozenset[str] = frozenset({"UNAVAILABLE"}),
+) -> tuple[str, str]:
     """(kind, example) for one GraphQL answer; `mutation` names the payload to look into for
-    typed errors (errors { code message })."""
+    typed errors (errors { code message }), of which `refusals` are answers (UNAVAILABLE)."""
     text = body.decode(errors="replace")
     if status != 200:
         return HTTP, f"HTTP {status}: {text}"
@@ -124,7 +129,7 @@ def classify_graphql(status: int, body: bytes, mutation: str | None = None) -> t
         errors = (doc.get("data") or {}).get(mutation, {}).get("errors") or []
         if errors:
             code = errors[0].get("code")
-            return (UNAVAILABLE, "") if code == "UNAVAILABLE" else (TYPED, text)
+            return (UNAVAILABLE, "") if code in refusals else (TYPED, text)
     return OK, ""
 
 
