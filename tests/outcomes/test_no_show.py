@@ -175,7 +175,12 @@ async def test_the_scheduler_marks_tracked_guests_not_checked_in_by_the_grace_ti
     )
     missing = await stay_on(db, guest, tracked, start, end, "CONFIRMED")
     arrived = await stay_on(db, guest, tracked, start, end, "ACTIVE")
-    still_in_grace = await stay_on(db, guest, late, start, end, "CONFIRMED")  # began 1 h ago
+    # Its check-in began 1 h ago: on the day after `start` when that hour is past midnight
+    # there (CI at 01:13 in Auckland once marked it, its check-in taken as a day earlier).
+    late_start = (began + timedelta(hours=2)).date()
+    still_in_grace = await stay_on(
+        db, guest, late, late_start, late_start + timedelta(days=2), "CONFIRMED"
+    )
     not_tracked = await stay_on(db, guest, untracked, start, end, "CONFIRMED")
 
     # The clock leaves check-ins at a tracked listing to the host.
