@@ -146,13 +146,14 @@ def create_app(
         in_flight=in_flight,
     )
     routes = [
+        # First: the router tries routes in order, and no other path overlaps /graphql.
+        Route("/graphql", graphql, middleware=[guard, *graphql_auth]),
+        WebSocketRoute("/graphql", graphql, middleware=graphql_auth),
         Route("/", home),
         Route("/health", health),
         Route("/healthz", healthz),
         Route("/readyz", readyz(settings.redis_url)),
         Route("/health/details", details(settings.redis_url)),
-        Route("/graphql", graphql, middleware=[guard, *graphql_auth]),
-        WebSocketRoute("/graphql", graphql, middleware=graphql_auth),
         # GraphiQL's pinned files and its page script: immutable, under versioned names.
         Route("/graphiql/{path:path}", graphql.graphiql_page.asset, methods=["GET"]),
         Route("/webhooks/stripe", stripe_webhook(payments), methods=["POST"]),

@@ -45,19 +45,24 @@ def prefers_graphql_response(accept: str | None) -> bool:
 
 class SubResponse(Response):
     """The headers and status resolvers may set (Strawberry's sub-response), plus what the
-    answer's format and caching depend on, read once from the request."""
+    answer's format and caching depend on, read once from the request. Made empty: no
+    status (Strawberry's "not set"), no headers, no body."""
 
-    graphql_response: bool = False
-    cacheable: bool = False
+    def __init__(self, graphql_response: bool = False, cacheable: bool = False):
+        self.status_code = None  # type: ignore[assignment]
+        self.background = None
+        self.body = b""
+        self.raw_headers = []
+        self.graphql_response = graphql_response
+        self.cacheable = cacheable
 
 
 def sub_response_for(request: Request) -> SubResponse:
-    response = SubResponse()
-    response.status_code = None  # type: ignore[assignment]  # Strawberry: "not set"
-    del response.headers["content-length"]
-    response.graphql_response = prefers_graphql_response(request.headers.get("accept"))
-    response.cacheable = request.method == "GET" and "authorization" not in request.headers
-    return response
+    headers = request.headers
+    return SubResponse(
+        graphql_response=prefers_graphql_response(headers.get("accept")),
+        cacheable=request.method == "GET" and "authorization" not in headers,
+    )
 
 
 def is_request_error(body: Mapping[str, Any]) -> bool:
@@ -92,6 +97,7 @@ def cache_control(
 
 # What a cached answer depends on besides the URL (GZipMiddleware adds Accept-Encoding).
 VARY = "Accept, Authorization"
+VARY_HEADER = VARY.encode()
 
 
 def asks_for_the_ide(method: str, params: Mapping[str, str], accept: str) -> bool:

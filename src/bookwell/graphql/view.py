@@ -26,9 +26,10 @@ from bookwell.core.db import Database
 from bookwell.core.rate_limits import build_rate_limiter
 from bookwell.graphql.context import Context
 from bookwell.graphql.graphiql import GraphiQLPage
+from bookwell.graphql.json_body import is_json, plain_request
 from bookwell.graphql.limits.trusted_documents import DocumentIdRequests
 from bookwell.graphql.over_http import (
-    VARY,
+    VARY_HEADER,
     SubResponse,
     asks_for_the_ide,
     cache_control,
@@ -113,7 +114,16 @@ class BookwellGraphQL(DocumentIdRequests, GraphQL[Context, None]):
         # request carrying Authorization (which needs one) may upload.
         if is_multipart(request.content_type) and not request.headers.get("authorization"):
             raise HTTPException(400, MULTIPART_NEEDS_TOKEN)
-        data = await super().parse_http_body(request)
+        data = None
+        # Only while no HTTP stream transport (graphql-sse) is enabled: none reads the body.
+        if (
+            request.method == "POST"
+            and not self._stream_transport_map
+            and is_json(request.content_type or "")
+        ):
+            data = plain_request(self.parse_json(await request.get_body()))
+        if data is None:
+            data = await super().parse_http_body(request)
         for operation in data if isinstance(data, list) else [data]:
             check_operation_name(operation.operation_name)
         return data
@@ -124,6 +134,8 @@ class BookwellGraphQL(DocumentIdRequests, GraphQL[Context, None]):
         return self.origin_allowed(origin)
 
     def should_render_graphql_ide(self, request) -> bool:  # type: ignore[no-untyped-def]
+        if request.method != "GET":  # before the query string's parsing
+            return False
         accept = request.headers.get("accept", "")
         return asks_for_the_ide(request.method, request.query_params, accept)
 
@@ -162,12 +174,15 @@ class BookwellGraphQL(DocumentIdRequests, GraphQL[Context, None]):
             status_code=status,
             media_type=content_type(sub_response.graphql_response),
         )
-        response.headers.raw.extend(sub_response.headers.raw)
-        response.headers.setdefault(
-            "Cache-Control",
-            cache_control(sub_response, body, status, self.settings.public_cache_seconds),
-        )
-        response.headers.setdefault("Vary", VARY)
+        raw = response.raw_headers
+        raw.extend(sub_response.raw_headers)
+        set_by_resolvers = {name for name, _ in sub_response.raw_headers}
+        if b"cache-control" not in set_by_resolvers:
+            max_age = self.settings.public_cache_seconds
+            value = cache_control(sub_response, body, status, max_age)
+            raw.append((b"cache-control", value.encode("latin-1")))
+        if b"vary" not in set_by_resolvers:
+            raw.append((b"vary", VARY_HEADER))
         if sub_response.background:
             response.background = sub_response.background
         return response
@@ -219,11 +234,12 @@ class BookwellGraphQL(DocumentIdRequests, GraphQL[Context, None]):
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
-        request_id = request.state.request_id  # observability/request_context.py made it
-        if isinstance(response, Response):
-            response.headers["X-Request-ID"] = request_id
+        state = request.scope["state"]  # the lifespan's (app.py) and the request's own
+        request_id = state["request_id"]  # observability/request_context.py made it
+        if isinstance(response, Response):  # a fresh SubResponse: nothing to replace
+            response.raw_headers.append((b"x-request-id", request_id.encode("latin-1")))
         context = Context(
-            db=request.state.db,  # the lifespan's state (app.py)
+            db=state["db"],
             settings=self.settings,
             access_tokens=self.access_tokens,
             principal=self.authentication.principal_of(request),
@@ -231,11 +247,11 @@ class BookwellGraphQL(DocumentIdRequests, GraphQL[Context, None]):
             request=request if isinstance(request, Request) else None,
             response=response if isinstance(response, Response) else None,
             payments=self.payments,
-            listener=request.state.listener,
+            listener=state["listener"],
             rate_limiter=self.rate_limiter,
         )
         if isinstance(request, Request):
-            request.state.context = context  # released in __call__, once answered
+            state["context"] = context  # released in __call__, once answered
         return context
 
 

@@ -11,10 +11,10 @@ at most 100 characters, so one id follows a request through the proxy's logs and
 anything else is replaced by a new id."""
 
 import re
-import uuid
+import secrets
 
 from starlette.types import ASGIApp, Receive, Scope, Send
-from structlog.contextvars import bound_contextvars
+from structlog.contextvars import bind_contextvars, reset_contextvars
 
 # Nothing that could forge a log line or a header: letters, digits and . _ : -
 _ACCEPTED = re.compile(rb"[A-Za-z0-9._:-]{1,100}")
@@ -23,8 +23,8 @@ _ACCEPTED = re.compile(rb"[A-Za-z0-9._:-]{1,100}")
 def request_id_of(scope: Scope) -> str:
     for name, value in scope.get("headers", ()):
         if name == b"x-request-id":
-            return value.decode() if _ACCEPTED.fullmatch(value) else uuid.uuid4().hex
-    return uuid.uuid4().hex
+            return value.decode() if _ACCEPTED.fullmatch(value) else secrets.token_hex(16)
+    return secrets.token_hex(16)
 
 
 class RequestContext:
@@ -37,5 +37,8 @@ class RequestContext:
             return
         request_id = request_id_of(scope)
         scope.setdefault("state", {})["request_id"] = request_id
-        with bound_contextvars(request_id=request_id):
+        tokens = bind_contextvars(request_id=request_id)
+        try:
             await self.app(scope, receive, send)
+        finally:
+            reset_contextvars(**tokens)
