@@ -15,7 +15,6 @@ none of ours does, and `Pipeline.of` refuses one that would."""
 import inspect
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import (
-    AbstractContextManager,
     AsyncExitStack,
     ExitStack,
     asynccontextmanager,
@@ -53,24 +52,44 @@ class _Hooks:
                 raise TypeError(f"{kind.__name__}.{name}: must be a generator")
 
 
+# Per step, the hooks to enter: (the extension's index, whether async, the hook's factory).
+Plan = dict[str, list[tuple[int, bool, Callable[[Any], Any]]]]
+
+
+def _plan(kinds: tuple[type[SchemaExtension], ...], hooks: dict[type, _Hooks]) -> Plan:
+    for kind in kinds:
+        if kind not in hooks:
+            hooks[kind] = _Hooks(kind)
+    return {
+        step: [
+            (index, *hooks[kind].steps[step])
+            for index, kind in enumerate(kinds)
+            if step in hooks[kind].steps
+        ]
+        for step in (*SYNC_STEPS, "on_execute")
+    }
+
+
 class Pipeline(SchemaExtension):
     """Made per request by the factory `Pipeline.of(factories)` returns."""
 
-    def __init__(self, extensions: list[SchemaExtension], hooks: dict[type, _Hooks]):
+    def __init__(self, extensions: list[SchemaExtension], plan: Plan):
         super().__init__()
         self.extensions = extensions
-        self._hooks = hooks
+        self._plan = plan
 
     @classmethod
     def of(cls, factories: Sequence[Factory]) -> Factory:
         hooks: dict[type, _Hooks] = {}
+        plans: dict[tuple[type[SchemaExtension], ...], Plan] = {}
 
         def build() -> Pipeline:
             extensions = [factory() for factory in factories]
-            for extension in extensions:
-                if type(extension) not in hooks:
-                    hooks[type(extension)] = _Hooks(type(extension))
-            return cls(extensions, hooks)
+            kinds = tuple(map(type, extensions))
+            plan = plans.get(kinds)
+            if plan is None:
+                plan = plans[kinds] = _plan(kinds, hooks)
+            return cls(extensions, plan)
 
         build()  # refuses an unsupported extension now, not on the first request
         return build
@@ -85,16 +104,14 @@ class Pipeline(SchemaExtension):
         for extension in self.extensions:
             extension.execution_context = context
 
-    def _entered(self, step: str) -> Iterator[AbstractContextManager[None]]:
-        for extension in self.extensions:
-            found = self._hooks[type(extension)].steps.get(step)
-            if found is not None:
-                yield found[1](extension)
+    def _enter(self, step: str, stack: ExitStack) -> None:
+        extensions = self.extensions
+        for index, _is_async, make in self._plan[step]:
+            stack.enter_context(make(extensions[index]))
 
     def _sync_step(self, step: str) -> Iterator[None]:
         with ExitStack() as stack:
-            for hook in self._entered(step):
-                stack.enter_context(hook)
+            self._enter(step, stack)
             yield
 
     def on_operation(self) -> Iterator[None]:
@@ -112,15 +129,12 @@ class Pipeline(SchemaExtension):
             yield
 
     async def _enter_execute(self, stack: AsyncExitStack) -> None:
-        for extension in self.extensions:
-            found = self._hooks[type(extension)].steps.get("on_execute")
-            if found is None:
-                continue
-            is_async, make = found
+        extensions = self.extensions
+        for index, is_async, make in self._plan["on_execute"]:
             if is_async:
-                await stack.enter_async_context(make(extension))
+                await stack.enter_async_context(make(extensions[index]))
             else:
-                stack.enter_context(make(extension))
+                stack.enter_context(make(extensions[index]))
 
 
 class _Step:
@@ -136,18 +150,13 @@ class _Step:
         self._step = step
 
     def __enter__(self) -> None:
-        if self._step == "on_execute" and any(
-            found[0]
-            for extension in self._pipeline.extensions
-            if (found := self._pipeline._hooks[type(extension)].steps.get("on_execute"))
-        ):
+        if any(is_async for _index, is_async, _make in self._pipeline._plan[self._step]):
             raise RuntimeError(
                 f"SchemaExtension hook {self._pipeline}.on_execute "
                 "failed to complete synchronously."
             )
         with ExitStack() as stack:  # a hook refusing leaves those entered before it
-            for hook in self._pipeline._entered(self._step):
-                stack.enter_context(hook)
+            self._pipeline._enter(self._step, stack)
             self._stack = stack.pop_all()
 
     def __exit__(self, *exc_info: Any) -> None:
