@@ -1,6 +1,6 @@
 """The schema's extensions run as one (graphql/extension_pipeline.py): each step enters its
 hooks in the extensions' order and leaves them in reverse, and a refusal leaves the hooks
-already entered."""
+already entered; the same under Strawberry's runner and the schema's own (PipelineRunner)."""
 
 from collections.abc import AsyncIterator, Iterator
 
@@ -9,7 +9,15 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
-from bookwell.graphql.extension_pipeline import Pipeline
+from bookwell.graphql.extension_pipeline import Pipeline, PipelineRunner, PipelineSchema
+from bookwell.graphql.schema import schema as bookwell_schema
+
+
+class LeanSchema(PipelineSchema, strawberry.Schema):
+    pass
+
+
+SCHEMAS = pytest.mark.parametrize("kind", [strawberry.Schema, LeanSchema])
 
 
 @strawberry.type
@@ -52,9 +60,10 @@ def recording(calls: list[str]) -> tuple[type[SchemaExtension], type[SchemaExten
     return First, Second
 
 
-async def test_hooks_run_in_order_and_unwind_in_reverse() -> None:
+@SCHEMAS
+async def test_hooks_run_in_order_and_unwind_in_reverse(kind: type[strawberry.Schema]) -> None:
     calls: list[str] = []
-    schema = strawberry.Schema(query=Query, extensions=[Pipeline.of(recording(calls))])
+    schema = kind(query=Query, extensions=[Pipeline.of(recording(calls))])
     calls.clear()  # Pipeline.of built the extensions once, running no hook
     result = await schema.execute("{ hello }")
     assert result.data == {"hello": "world"}
@@ -70,9 +79,10 @@ async def test_hooks_run_in_order_and_unwind_in_reverse() -> None:
     ]
 
 
-async def test_a_refusal_leaves_the_hooks_entered_before_it() -> None:
+@SCHEMAS
+async def test_a_refusal_leaves_the_hooks_entered_before_it(kind: type[strawberry.Schema]) -> None:
     calls: list[str] = []
-    schema = strawberry.Schema(query=Query, extensions=[Pipeline.of(recording(calls))])
+    schema = kind(query=Query, extensions=[Pipeline.of(recording(calls))])
     calls.clear()
     result = await schema.execute("{ hello }", variable_values={"refuse": True})
     assert result.errors and result.errors[0].message == "refused"
@@ -92,3 +102,16 @@ def test_unsupported_extensions_are_refused_when_built() -> None:
     for extension in (AsyncOperation, Resolves):
         with pytest.raises(TypeError):
             Pipeline.of([extension])
+
+
+@SCHEMAS
+def test_an_async_execute_hook_refuses_a_sync_execution(kind: type[strawberry.Schema]) -> None:
+    schema = kind(query=Query, extensions=[Pipeline.of(recording([]))])
+    result = schema.execute_sync("{ hello }")
+    assert result.errors and "failed to complete synchronously" in result.errors[0].message
+
+
+def test_the_schema_runs_its_pipeline_with_its_own_runner() -> None:
+    extensions = bookwell_schema.get_extensions()
+    runner = bookwell_schema.create_extensions_runner(None, extensions)  # type: ignore[arg-type]
+    assert isinstance(runner, PipelineRunner)

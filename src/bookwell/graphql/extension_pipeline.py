@@ -15,7 +15,6 @@ none of ours does, and `Pipeline.of` refuses one that would."""
 import inspect
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import (
-    AbstractContextManager,
     AsyncExitStack,
     ExitStack,
     asynccontextmanager,
@@ -24,6 +23,7 @@ from contextlib import (
 from typing import Any
 
 from strawberry.extensions import SchemaExtension
+from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.types import ExecutionContext
 
 Factory = Callable[[], SchemaExtension]
@@ -52,24 +52,44 @@ class _Hooks:
                 raise TypeError(f"{kind.__name__}.{name}: must be a generator")
 
 
+# Per step, the hooks to enter: (the extension's index, whether async, the hook's factory).
+Plan = dict[str, list[tuple[int, bool, Callable[[Any], Any]]]]
+
+
+def _plan(kinds: tuple[type[SchemaExtension], ...], hooks: dict[type, _Hooks]) -> Plan:
+    for kind in kinds:
+        if kind not in hooks:
+            hooks[kind] = _Hooks(kind)
+    return {
+        step: [
+            (index, *hooks[kind].steps[step])
+            for index, kind in enumerate(kinds)
+            if step in hooks[kind].steps
+        ]
+        for step in (*SYNC_STEPS, "on_execute")
+    }
+
+
 class Pipeline(SchemaExtension):
     """Made per request by the factory `Pipeline.of(factories)` returns."""
 
-    def __init__(self, extensions: list[SchemaExtension], hooks: dict[type, _Hooks]):
+    def __init__(self, extensions: list[SchemaExtension], plan: Plan):
         super().__init__()
         self.extensions = extensions
-        self._hooks = hooks
+        self._plan = plan
 
     @classmethod
     def of(cls, factories: Sequence[Factory]) -> Factory:
         hooks: dict[type, _Hooks] = {}
+        plans: dict[tuple[type[SchemaExtension], ...], Plan] = {}
 
         def build() -> Pipeline:
             extensions = [factory() for factory in factories]
-            for extension in extensions:
-                if type(extension) not in hooks:
-                    hooks[type(extension)] = _Hooks(type(extension))
-            return cls(extensions, hooks)
+            kinds = tuple(map(type, extensions))
+            plan = plans.get(kinds)
+            if plan is None:
+                plan = plans[kinds] = _plan(kinds, hooks)
+            return cls(extensions, plan)
 
         build()  # refuses an unsupported extension now, not on the first request
         return build
@@ -84,39 +104,105 @@ class Pipeline(SchemaExtension):
         for extension in self.extensions:
             extension.execution_context = context
 
-    def _entered(self, step: str) -> Iterator[AbstractContextManager[None]]:
-        for extension in self.extensions:
-            found = self._hooks[type(extension)].steps.get(step)
-            if found is not None:
-                yield found[1](extension)
+    def _enter(self, step: str, stack: ExitStack) -> None:
+        extensions = self.extensions
+        for index, _is_async, make in self._plan[step]:
+            stack.enter_context(make(extensions[index]))
+
+    def _sync_step(self, step: str) -> Iterator[None]:
+        with ExitStack() as stack:
+            self._enter(step, stack)
+            yield
 
     def on_operation(self) -> Iterator[None]:
-        with ExitStack() as stack:
-            for hook in self._entered("on_operation"):
-                stack.enter_context(hook)
-            yield
+        yield from self._sync_step("on_operation")
 
     def on_parse(self) -> Iterator[None]:
-        with ExitStack() as stack:
-            for hook in self._entered("on_parse"):
-                stack.enter_context(hook)
-            yield
+        yield from self._sync_step("on_parse")
 
     def on_validate(self) -> Iterator[None]:
-        with ExitStack() as stack:
-            for hook in self._entered("on_validate"):
-                stack.enter_context(hook)
-            yield
+        yield from self._sync_step("on_validate")
 
     async def on_execute(self) -> AsyncIterator[None]:  # type: ignore[override]
         async with AsyncExitStack() as stack:
-            for extension in self.extensions:
-                found = self._hooks[type(extension)].steps.get("on_execute")
-                if found is None:
-                    continue
-                is_async, make = found
-                if is_async:
-                    await stack.enter_async_context(make(extension))
-                else:
-                    stack.enter_context(make(extension))
+            await self._enter_execute(stack)
             yield
+
+    async def _enter_execute(self, stack: AsyncExitStack) -> None:
+        extensions = self.extensions
+        for index, is_async, make in self._plan["on_execute"]:
+            if is_async:
+                await stack.enter_async_context(make(extensions[index]))
+            else:
+                stack.enter_context(make(extensions[index]))
+
+
+class _Step:
+    """One step of a request (`with`/`async with`, as Strawberry enters its steps), entering
+    the pipeline's hooks itself: Strawberry's runner would build a context manager per step
+    and look the pipeline's hook up again each time. Never suppresses an exception (nor
+    did Strawberry's)."""
+
+    __slots__ = ("_async_stack", "_pipeline", "_stack", "_step")
+
+    def __init__(self, pipeline: Pipeline, step: str):
+        self._pipeline = pipeline
+        self._step = step
+
+    def __enter__(self) -> None:
+        if any(is_async for _index, is_async, _make in self._pipeline._plan[self._step]):
+            raise RuntimeError(
+                f"SchemaExtension hook {self._pipeline}.on_execute "
+                "failed to complete synchronously."
+            )
+        with ExitStack() as stack:  # a hook refusing leaves those entered before it
+            self._pipeline._enter(self._step, stack)
+            self._stack = stack.pop_all()
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self._stack.__exit__(*exc_info)
+
+    async def __aenter__(self) -> None:
+        if self._step != "on_execute":
+            return self.__enter__()
+        async with AsyncExitStack() as stack:
+            await self._pipeline._enter_execute(stack)
+            self._async_stack = stack.pop_all()
+        return None
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        if self._step != "on_execute":
+            return self.__exit__(*exc_info)
+        await self._async_stack.__aexit__(*exc_info)
+        return None
+
+
+class PipelineRunner(SchemaExtensionsRunner):
+    """Strawberry's runner when the schema's only extension is a Pipeline."""
+
+    def __init__(self, execution_context: ExecutionContext, pipeline: Pipeline):
+        super().__init__(execution_context, [pipeline])
+        self.pipeline = pipeline
+
+    def operation(self) -> Any:
+        return _Step(self.pipeline, "on_operation")
+
+    def parsing(self) -> Any:
+        return _Step(self.pipeline, "on_parse")
+
+    def validation(self) -> Any:
+        return _Step(self.pipeline, "on_validate")
+
+    def executing(self) -> Any:
+        return _Step(self.pipeline, "on_execute")
+
+
+class PipelineSchema:
+    """Mixed into the Schema (before strawberry.Schema): a lean runner for a Pipeline."""
+
+    def create_extensions_runner(
+        self, execution_context: ExecutionContext, extensions: list[SchemaExtension]
+    ) -> SchemaExtensionsRunner:
+        if len(extensions) == 1 and type(extensions[0]) is Pipeline:
+            return PipelineRunner(execution_context, extensions[0])
+        return super().create_extensions_runner(execution_context, extensions)  # type: ignore[misc]

@@ -14,7 +14,7 @@ from bookwell.core.errors import RETRY_AFTER_SECONDS, SERVICE_UNAVAILABLE, Domai
 from bookwell.core.unavailable import unavailable_reason
 from bookwell.graphql.engine.documents import CachedDocuments, DocumentCache
 from bookwell.graphql.extension_pipeline import Pipeline
-from bookwell.graphql.limits.cost import QueryCost, max_query_cost_rule
+from bookwell.graphql.limits.cost_checks import QueryCost, max_query_cost_rule
 from bookwell.graphql.limits.manage_scope import ManageScope
 from bookwell.graphql.limits.rate_limiting import RateLimits
 from bookwell.graphql.limits.shape import shape_rules

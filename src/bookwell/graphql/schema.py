@@ -1,6 +1,5 @@
-"""Builds the schema: the one place that merges every domain's queries, mutations and
-subscriptions (graphql/<domain>/). `schema` (default settings) is what `schema.graphql` must
-match."""
+"""Builds the schema: the one place merging every domain's queries, mutations and subscriptions
+(graphql/<domain>/). `schema` (default settings) is what `schema.graphql` must match."""
 
 import strawberry
 from strawberry.schema.config import StrawberryConfig
@@ -28,6 +27,7 @@ from bookwell.graphql.calendar.types import ImportCalendarPayload
 from bookwell.graphql.customers import resolvers as customer_resolvers
 from bookwell.graphql.customers.types import Customer
 from bookwell.graphql.engine.execution import ExecutionContext, HiddenSuggestions
+from bookwell.graphql.extension_pipeline import PipelineSchema
 from bookwell.graphql.extensions import build_extensions
 from bookwell.graphql.limits.cost import costs
 from bookwell.graphql.limits.rate_limiting import RateLimited
@@ -377,7 +377,7 @@ class Subscription:
     )
 
 
-class Schema(strawberry.Schema):
+class Schema(PipelineSchema, strawberry.Schema):
     def process_errors(self, errors, execution_context=None) -> None:
         """Strawberry logs every error by default; PublicErrors logs the unexpected ones."""
 

@@ -12,15 +12,10 @@ a 365-night quote costs as much as 365 objects. Fields skipped by @skip/@include
 Introspection fields are free (the schema is small and static; depth and introspection have
 their own switches).
 
-Checked twice. At validation (cached per document text), with what the text alone says:
-each variable at its cheapest (a page of 1, a list of 1, a field it may exclude excluded),
-so a document too costly whatever its variables is refused once and for all. Then, for an
-operation with variables, on every request (`QueryCost`, before any resolver, over HTTP,
-persisted queries and the websocket alike) with the values that request sends: a cheap
-default cannot price a large value.
+Checked at validation and again per request with its variables (limits/cost_checks.py).
 """
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -44,16 +39,12 @@ from graphql import (
     OperationDefinitionNode,
     SelectionSetNode,
     Undefined,
-    ValidationContext,
-    ValidationRule,
     VariableNode,
     get_named_type,
-    get_operation_ast,
     is_leaf_type,
     value_from_ast,
 )
-from graphql.execution.values import VariableValues, get_argument_values, get_variable_values
-from strawberry.extensions import SchemaExtension
+from graphql.execution.values import VariableValues, get_argument_values
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
 from bookwell.core.ids import MAX_NODES
@@ -122,6 +113,10 @@ def stay_nights(arguments: dict[str, Any]) -> int:
     return min(max(nights, 1), MAX_NIGHTS) if isinstance(nights, int) else 1
 
 
+class _FromArguments(int):
+    """A page a single object's arguments set (`costs(items=...)`)."""
+
+
 def _declared(field: GraphQLField) -> Costs | None:
     definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
     metadata = getattr(definition, "metadata", None) or {}
@@ -149,9 +144,12 @@ class CostEstimator:
         self.schema = schema
         self.fragments = fragments
         self.variables = variables
+        # Without variables: whether what they hold could have changed the cost (a variable
+        # page, list or condition, or a weight or page computed from arguments).
+        self.depends_on_variables = False
         # Each fragment is costed once per page it is spread under: a fragment spread
         # twice in a fragment spread twice ... must not take exponential time.
-        self.fragment_costs: dict[tuple[str, int | None], int] = {}
+        self.fragment_costs: dict[tuple[str, int | None, type], int] = {}
 
     def operation_cost(self, operation: OperationDefinitionNode) -> int:
         root = self.schema.get_root_type(operation.operation)
@@ -187,7 +185,7 @@ class CostEstimator:
                 fragment = self.fragments.get(name)
                 if fragment is None or name in visiting:  # other rules report these
                     continue
-                key = (name, page)
+                key = (name, page, type(page))
                 if key not in self.fragment_costs:
                     self.fragment_costs[key] = self.selection_cost(
                         fragment.selection_set,
@@ -226,12 +224,15 @@ class CostEstimator:
                 or self._listed(node, key)
                 or UNPAGED_LIST_SIZE
             )
+            if size is page and isinstance(page, _FromArguments):
+                self.depends_on_variables = True
             child_page = None
         else:
             size = 1
             child_page = own_page  # a connection: its `edges` list is `first` long
             if declared is not None and declared.items is not None:
-                child_page = max(declared.items(self._arguments(field, node)), 1)
+                items = max(declared.items(self._arguments(field, node)), 1)
+                child_page = _FromArguments(items)
         children = self.selection_cost(node.selection_set, named, child_page, visiting)
         return size * (self._weight(declared, field, node) + children)
 
@@ -240,6 +241,7 @@ class CostEstimator:
             return 1
         if isinstance(declared.weight, int):
             return declared.weight
+        self.depends_on_variables = True
         return max(declared.weight(self._arguments(field, node)), 1)
 
     def _arguments(self, field: GraphQLField, node: FieldNode) -> dict[str, Any]:
@@ -265,6 +267,7 @@ class CostEstimator:
                 continue
             condition = next((a.value for a in directive.arguments or ()), None)
             if isinstance(condition, VariableNode):
+                self.depends_on_variables = True
                 if self.variables is None:
                     return False
                 value = self.variables.coerced.get(condition.name.value)
@@ -301,6 +304,7 @@ class CostEstimator:
         if isinstance(given, ListValueNode):
             return max(len(given.values), 1)
         if isinstance(given, VariableNode):
+            self.depends_on_variables = True
             if self.variables is None:
                 return 1
             value = self.variables.coerced.get(given.name.value)
@@ -309,6 +313,7 @@ class CostEstimator:
 
     def _argument_size(self, given: object, largest: int | None) -> object:
         if isinstance(given, VariableNode):
+            self.depends_on_variables = True
             if self.variables is None:
                 return 1  # the smallest page it may ask for
             value = self.variables.coerced.get(given.name.value)
@@ -327,64 +332,3 @@ class CostEstimator:
             return parent
         found = self.schema.get_type(condition.name.value)
         return found if found is not None else parent
-
-
-def _refusal(operation: OperationDefinitionNode, cost: int, max_cost: int) -> GraphQLError:
-    name = operation.name.value if operation.name else "anonymous"
-    return GraphQLError(
-        f"Operation '{name}' costs {cost}, over the limit of {max_cost}: "
-        "ask for fewer items per page (`first`), fewer nested lists or less costly fields.",
-        operation,
-        extensions={"code": CODE, "cost": cost, "maxCost": max_cost},
-    )
-
-
-def _fragments(document) -> dict[str, FragmentDefinitionNode]:
-    return {
-        definition.name.value: definition
-        for definition in document.definitions
-        if isinstance(definition, FragmentDefinitionNode)
-    }
-
-
-def max_query_cost_rule(max_cost: int) -> type[ValidationRule]:
-    """One rule class per limit, built once (the validation cache keys on the rules)."""
-
-    class MaxQueryCost(ValidationRule):
-        def __init__(self, context: ValidationContext):
-            super().__init__(context)
-
-        def enter_document(self, document, *_args) -> None:
-            fragments = _fragments(document)
-            for definition in document.definitions:
-                if isinstance(definition, OperationDefinitionNode):
-                    estimator = CostEstimator(self.context.schema, fragments, None)
-                    cost = estimator.operation_cost(definition)
-                    if cost > max_cost:
-                        self.report_error(_refusal(definition, cost, max_cost))
-
-    return MaxQueryCost
-
-
-class QueryCost(SchemaExtension):
-    """The cost again with the request's variables, before any resolver runs; refused as
-    validation refuses (the same error), for queries, mutations and subscriptions."""
-
-    def __init__(self, max_cost: int):
-        super().__init__()
-        self.max_cost = max_cost
-
-    def on_execute(self) -> Iterator[None]:
-        context = self.execution_context
-        document = context.graphql_document
-        operation = get_operation_ast(document, context.operation_name) if document else None
-        if operation is not None and operation.variable_definitions:
-            schema = context.schema._schema
-            inputs = context.variables if isinstance(context.variables, dict) else {}
-            variables = get_variable_values(schema, operation.variable_definitions, inputs)
-            if isinstance(variables, VariableValues):  # else: execution reports the mistakes
-                estimator = CostEstimator(schema, _fragments(document), variables)
-                cost = estimator.operation_cost(operation)
-                if cost > self.max_cost:
-                    raise _refusal(operation, cost, self.max_cost)
-        yield
