@@ -62,7 +62,7 @@ async def _book(
             guest_name=data.guest_name,
             nights_field="nights" if data.nights is not None else "endDate",
             idempotency_key=idempotency_key,
-            fingerprint=data.fingerprint(booked),
+            fingerprint=data.fingerprint(booked) if idempotency_key is not None else None,
         )
         if done is not None:
             return done

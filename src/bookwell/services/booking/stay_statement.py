@@ -94,7 +94,7 @@ async def book_in_one_statement(
     guest_name: str | None,
     nights_field: str,
     idempotency_key: str | None,
-    fingerprint: bytes,
+    fingerprint: bytes | None,
 ) -> ReservationRecord | None:
     """The PENDING hold, or a refusal (UNAVAILABLE, HOLD_LIMIT, IDEMPOTENCY_KEY_REUSED), or
     the reservation made before under the key; None: the ordinary path decides. The
@@ -145,7 +145,7 @@ async def _book(
     quantity: int,
     guest_name: str | None,
     idempotency_key: str | None,
-    fingerprint: bytes,
+    fingerprint: bytes | None,
 ) -> ReservationRecord:
     try:
         row = await driver.fetchrow(
@@ -163,7 +163,7 @@ async def _book(
             orjson.dumps(priced.snapshot).decode(),
             found.version,
             idempotency_key,
-            fingerprint if idempotency_key is not None else None,
+            fingerprint,
             current_request_id(),
         )
     except asyncpg.PostgresError as error:
