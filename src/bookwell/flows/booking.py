@@ -52,19 +52,18 @@ async def _book(
             guest_name=data.guest_name,
             idempotency_key=idempotency_key,
         )
-        async with db.read_connection() as connection:
-            done = await stay_statement.book_in_one_statement(
-                connection=connection,
-                cache=terms_cache_of(db),
-                guest=guest,
-                listing_id=data.listing_id,
-                booked=booked,
-                quantity=data.quantity,
-                guest_name=data.guest_name,
-                nights_field="nights" if data.nights is not None else "endDate",
-                idempotency_key=idempotency_key,
-                fingerprint=data.fingerprint(booked),
-            )
+        done = await stay_statement.book_in_one_statement(
+            db=db,
+            cache=terms_cache_of(db),
+            guest=guest,
+            listing_id=data.listing_id,
+            booked=booked,
+            quantity=data.quantity,
+            guest_name=data.guest_name,
+            nights_field="nights" if data.nights is not None else "endDate",
+            idempotency_key=idempotency_key,
+            fingerprint=data.fingerprint(booked) if idempotency_key is not None else None,
+        )
         if done is not None:
             return done
     return await in_one_transaction(

@@ -64,11 +64,14 @@ class ListingGate:
             turns = self._turns[listing_id] = _Turns(asyncio.Semaphore(self.per_listing))
         turns.users += 1
         try:
-            try:
-                async with asyncio.timeout(self.wait_seconds):
-                    await turns.semaphore.acquire()
-            except TimeoutError:
-                raise ServiceUnavailable(BUSY_REASON) from None
+            if turns.semaphore.locked():
+                try:
+                    async with asyncio.timeout(self.wait_seconds):
+                        await turns.semaphore.acquire()
+                except TimeoutError:
+                    raise ServiceUnavailable(BUSY_REASON) from None
+            else:  # a free turn: taken at once, with no timer to arm and cancel
+                await turns.semaphore.acquire()
             token = _held.set(held | {key})
             try:
                 yield

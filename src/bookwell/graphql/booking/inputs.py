@@ -4,7 +4,10 @@ from datetime import date
 
 import strawberry
 
+from bookwell.graphql.booking.plain_input import plain_input
 
+
+@plain_input
 @strawberry.input(
     description="A stay to hold: `quantity` units of a STAY listing on every night of "
     "[startDate, endDate), in the listing's timezone."

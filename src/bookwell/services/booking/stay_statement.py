@@ -22,8 +22,8 @@ from typing import NoReturn
 
 import asyncpg
 import orjson
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bookwell.core.db import Database
 from bookwell.core.errors import DomainError, ErrorCode, invalid
 from bookwell.core.request_scope import current_request_id
 from bookwell.models import CAPACITY_CONSTRAINT, ListingKind, ReservationStatus, new_id
@@ -85,7 +85,7 @@ def check_stay_terms(found: StayTerms, booked: Stay, quantity: int, nights_field
 
 async def book_in_one_statement(
     *,
-    connection: AsyncConnection,
+    db: Database,
     cache: TermsCache,
     guest: Principal,
     listing_id: uuid.UUID,
@@ -94,16 +94,18 @@ async def book_in_one_statement(
     guest_name: str | None,
     nights_field: str,
     idempotency_key: str | None,
-    fingerprint: bytes,
+    fingerprint: bytes | None,
 ) -> ReservationRecord | None:
     """The PENDING hold, or a refusal (UNAVAILABLE, HOLD_LIMIT, IDEMPOTENCY_KEY_REUSED), or
     the reservation made before under the key; None: the ordinary path decides. The
-    connection is in autocommit."""
+    statement goes to the pool's asyncpg connection itself (`Database.raw_read`: no
+    SQLAlchemy Connection around it), in autocommit."""
     for _attempt in range(2):
         found = cache.get(listing_id)
         fresh = found is None
         if found is None:
-            found = await cache.load(connection, listing_id)
+            async with db.read_connection() as connection:
+                found = await cache.load(connection, listing_id)
             if found is None:
                 return None  # no such listing: NOT_FOUND as the ordinary path answers it
         try:
@@ -113,10 +115,20 @@ async def book_in_one_statement(
                 cache.forget(listing_id)  # a refusal is only trusted from fresh terms
                 continue
             return None
+        priced = pricing.quote(found.terms, booked, quantity)
         try:
-            return await _book(
-                connection, found, guest, booked, quantity, guest_name, idempotency_key, fingerprint
-            )
+            async with db.raw_read() as driver:
+                return await _book(
+                    driver,
+                    found,
+                    priced,
+                    guest,
+                    booked,
+                    quantity,
+                    guest_name,
+                    idempotency_key,
+                    fingerprint,
+                )
         except _StaleTerms:
             cache.forget(listing_id)
         except _Undecided:
@@ -125,18 +137,16 @@ async def book_in_one_statement(
 
 
 async def _book(
-    connection: AsyncConnection,
+    driver: asyncpg.Connection,
     found: StayTerms,
+    priced: pricing.Quote,
     guest: Principal,
     booked: Stay,
     quantity: int,
     guest_name: str | None,
     idempotency_key: str | None,
-    fingerprint: bytes,
+    fingerprint: bytes | None,
 ) -> ReservationRecord:
-    priced = pricing.quote(found.terms, booked, quantity)
-    raw = await connection.get_raw_connection()
-    driver: asyncpg.Connection = raw.driver_connection
     try:
         row = await driver.fetchrow(
             _BOOK,
@@ -153,7 +163,7 @@ async def _book(
             orjson.dumps(priced.snapshot).decode(),
             found.version,
             idempotency_key,
-            fingerprint if idempotency_key is not None else None,
+            fingerprint,
             current_request_id(),
         )
     except asyncpg.PostgresError as error:
