@@ -103,9 +103,7 @@ def verbatim(column: AnyColumn) -> bool:
 
 
 # core/json_rows.global_id_of as rendered: base64 of "Type:<uuid text>".
-_GLOBAL_ID = re.compile(
-    r"encode\(convert_to\('(\w+):' \|\| CAST\([\w.\"]+ AS TEXT\), 'UTF8'\), 'base64'\)"
-)
+_GLOBAL_ID = re.compile(r"encode\(textsend\('(\w+):' \|\| CAST\([\w.\"]+ AS TEXT\)\), 'base64'\)")
 # core/json_rows.cursor_of as rendered: a uuid's 16 bytes, 24 characters.
 _CURSOR = re.compile(
     r"rtrim\(translate\(encode\(uuid_send\([\w.\"$]+\), 'base64'\), '\+/', '-_'\), '='\)"
