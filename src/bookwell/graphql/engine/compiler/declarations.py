@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import Table
 
 from bookwell.core.statements import AnyColumn
-from bookwell.graphql.engine.compiler.sql import expression
+from bookwell.graphql.engine.compiler.parts import Column
+from bookwell.graphql.engine.compiler.sql import expression, verbatim
 from bookwell.graphql.engine.json_pages import (
     LISTING,
     RESERVATION,
@@ -44,6 +45,10 @@ class Declaration:
         if found is None:
             found = self._sql[name] = expression(self.columns[name], self.table)
         return found
+
+    def value(self, name: str) -> Column:
+        """The column `name` as the JSON value the API writes."""
+        return Column(self.column(name), verbatim(self.columns[name]))
 
 
 def _table(model: Any) -> Table:

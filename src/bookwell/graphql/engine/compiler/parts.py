@@ -65,15 +65,17 @@ class Const:
 
 @dataclass(frozen=True)
 class Column:
-    """A column expression of the current row (sql.expression of a JSON_FIELDS entry)."""
+    """A column expression of the current row (sql.expression of a JSON_FIELDS entry);
+    `verbatim`: text JSON writes unescaped (sql.verbatim)."""
 
     expression: str
+    verbatim: bool = False
 
     def bind(self, binding: Binding) -> None:
         pass
 
     def pieces(self, variants: Variants) -> list[Piece]:
-        return [json_value(self.expression)]
+        return [json_value(self.expression, verbatim=self.verbatim)]
 
 
 @dataclass(frozen=True)

@@ -309,7 +309,7 @@ class Planner:
                 part = Blackouts(self._prefix(), definition, child, obj)
             elif isinstance(known, str):
                 _plain(child)
-                part = Column(declaration.column(known))
+                part = declaration.value(known)
             elif isinstance(known, Vocabulary) and not child.arguments:
                 part = self._columns(child, _object_type(definition), declaration, known)
                 if known.null_unless is not None:

@@ -19,7 +19,18 @@ from functools import cache
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, FromClause, literal_column, select
+from sqlalchemy import (
+    Cast,
+    ColumnElement,
+    Enum,
+    FromClause,
+    Integer,
+    Numeric,
+    String,
+    Uuid,
+    literal_column,
+    select,
+)
 from sqlalchemy.dialects import postgresql
 
 from bookwell.core.json_rows import cursor_of
@@ -64,17 +75,35 @@ def concat(pieces: Sequence[Piece]) -> str:
     return " || ".join(parts) if parts else "''::text"
 
 
-def json_value(expression: str) -> Sql:
-    if _one_line_global_id(expression) or _CURSOR.fullmatch(expression):
+def json_value(expression: str, *, verbatim: bool = False) -> Sql:
+    """`expression`'s value as JSON; `verbatim`: text that JSON writes unescaped (see
+    `verbatim`), put between quotes rather than through to_json, which looks its type up
+    on every call."""
+    if verbatim or _one_line_global_id(expression) or _CURSOR.fullmatch(expression):
         # base64 needs no escaping: to_json is spared
         return Sql(f"""coalesce('"' || {expression} || '"', 'null')""")
     return Sql(f"coalesce(to_json({expression})::text, 'null')")
 
 
+_ESCAPED = re.compile(r'["\\\x00-\x1f]')  # what JSON escapes in a string
+
+
+def verbatim(column: AnyColumn) -> bool:
+    """Whether a column's values are text that JSON writes unescaped: an enum stored as one
+    of its labels (models.base.text_enum: a CHECK constraint keeps it to them), or a
+    number or a uuid cast to text."""
+    element = column.expression
+    if isinstance(element.type, Enum):
+        return not any(_ESCAPED.search(label) for label in element.type.enums)
+    return (
+        isinstance(element, Cast)
+        and isinstance(element.type, String)
+        and isinstance(element.clause.type, Numeric | Integer | Uuid)
+    )
+
+
 # core/json_rows.global_id_of as rendered: base64 of "Type:<uuid text>".
-_GLOBAL_ID = re.compile(
-    r"encode\(convert_to\('(\w+):' \|\| CAST\([\w.\"]+ AS TEXT\), 'UTF8'\), 'base64'\)"
-)
+_GLOBAL_ID = re.compile(r"encode\(textsend\('(\w+):' \|\| CAST\([\w.\"]+ AS TEXT\)\), 'base64'\)")
 # core/json_rows.cursor_of as rendered: a uuid's 16 bytes, 24 characters.
 _CURSOR = re.compile(
     r"rtrim\(translate\(encode\(uuid_send\([\w.\"$]+\), 'base64'\), '\+/', '-_'\), '='\)"
