@@ -5,11 +5,13 @@ view reads the principal from the scope, and answers the middleware's refusals i
 error shape (`refuse_token`)."""
 
 import contextlib
+import json
 from collections.abc import Callable
 from typing import Protocol
 
 import orjson
 from cross_web import HTTPException
+from graphql import ExecutionResult as GraphQLExecutionResult
 from starlette.authentication import AuthenticationError
 from starlette.requests import ClientDisconnect, HTTPConnection, Request
 from starlette.responses import Response
@@ -19,6 +21,7 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types import ExecutionResult, SubscriptionExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
 from bookwell.core.config import Settings
@@ -45,6 +48,8 @@ from bookwell.graphql.websocket import SubscriptionsOnly, TextFrames
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.accounts.tokens import AccessTokens
 from bookwell.services.payments import PaymentProvider
+
+RESULTS = (ExecutionResult, GraphQLExecutionResult)  # never a subscription's stream
 
 MULTIPART_NEEDS_TOKEN = (
     "A multipart request (a file upload) needs an Authorization: Bearer header: uploads "
@@ -148,6 +153,8 @@ class BookwellGraphQL(DocumentIdRequests, GraphQL[Context, None]):
         """A request refused before GraphQL work (not JSON, no query, a mutation over GET)
         answers JSON with its status, not Strawberry's plain text."""
         try:
+            if context is UNSET and root_value is UNSET and self._plain_post(request):
+                return await self._run_post(request)
             return await super().run(request, context, root_value)
         except HTTPException as refused:
             wants = prefers_graphql_response(request.headers.get("accept"))
@@ -162,6 +169,54 @@ class BookwellGraphQL(DocumentIdRequests, GraphQL[Context, None]):
                 media_type=content_type(wants),
                 headers=headers,
             )
+
+    def _plain_post(self, request: object) -> bool:
+        """A JSON POST while no batching, stream transport or incremental delivery is
+        enabled: Strawberry's run() then does what _run_post does, and more checks that
+        cannot apply (websocket, GraphiQL, batches, streams; issue 18: a tenth of the
+        request's own cost outside execution)."""
+        config = self.schema.config
+        return (
+            isinstance(request, Request)
+            and request.method == "POST"
+            and config.batching_config is None
+            and not config.enable_experimental_incremental_execution
+            and not self._stream_transport_map
+            and is_json(request.headers.get("content-type") or "")
+        )
+
+    async def _run_post(self, request: Request) -> Response:
+        """Strawberry's run() (strawberry/http/async_base_view.py) for a _plain_post."""
+        adapter = self.request_adapter_class(request)
+        sub_response = await self.get_sub_response(request)
+        context = await self.get_context(request, response=sub_response)
+        try:
+            request_data = await self.parse_http_body(adapter)
+        except json.JSONDecodeError as e:
+            raise HTTPException(400, "Unable to parse request body as JSON") from e
+        except KeyError as e:
+            raise HTTPException(400, "File(s) missing in form data") from e
+        result = await self.execute_operation(
+            request=request,
+            request_adapter=adapter,
+            request_data=request_data,
+            context=context,
+            root_value=None,  # the view has no root value (get_root_value)
+            sub_response=sub_response,
+        )
+        # Strawberry's test first is a Protocol's isinstance, which costs; results are not.
+        if not isinstance(result, RESULTS) and isinstance(result, SubscriptionExecutionResult):
+            return await self._create_streaming_response(
+                request=request,
+                result=result,  # type: ignore[arg-type]
+                protocol=request_data.protocol,
+                sub_response=sub_response,
+            )
+        assert not isinstance(result, list)  # batching is off (_plain_post)
+        response_data = await self.process_result(request=request, result=result)
+        if result.errors:
+            self._handle_errors(result.errors, response_data)
+        return self.create_response(response_data=response_data, sub_response=sub_response)
 
     def create_response(self, response_data, sub_response: Response) -> Response:  # type: ignore[no-untyped-def, override]
         """One operation's answer in the format the client accepts (graphql/over_http.py)."""
