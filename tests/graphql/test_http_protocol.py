@@ -287,3 +287,27 @@ async def test_cors_covers_report_downloads_and_the_calendar_feed(client, db, ho
 
 def test_no_settings_file_is_needed_for_cors(tmp_path: Path):
     assert Settings(data_dir=tmp_path).cors_origins is None
+
+
+async def test_json_posts_take_the_views_short_run_and_other_requests_strawberrys(
+    client, monkeypatch
+):
+    """graphql/view.py's _run_post answers JSON POSTs (every JSON POST in these tests), so
+    what they prove holds of it; GET and other content types keep Strawberry's run()."""
+    from bookwell.graphql.view import BookwellGraphQL
+
+    short: list[str] = []
+    run_post = BookwellGraphQL._run_post
+
+    async def counted(self, request):
+        short.append(request.method)
+        return await run_post(self, request)
+
+    monkeypatch.setattr(BookwellGraphQL, "_run_post", counted)
+    answer = await post(client, {"query": "{ __typename }"}, accept="application/json")
+    assert answer.json() == {"data": {"__typename": "Query"}}
+    assert answer.headers["x-request-id"] and answer.headers["vary"]
+    assert short == ["POST"]
+    await client.http.get("/graphql", params={"query": "{ __typename }"})
+    await client.http.post("/graphql", content="{}", headers={"Content-Type": "text/plain"})
+    assert short == ["POST"]

@@ -34,7 +34,7 @@ class BodyLimits:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope.get("headers") or ()).get(b"content-length", b"")
+        declared = _declared_length(scope)
         if declared.isdigit() and int(declared) > self.max_bytes:
             await _refuse(send, BodyTooLarge())
             return
@@ -70,6 +70,15 @@ class BodyLimits:
         except BodyRefused as refused:
             if not started:
                 await _refuse(send, refused)
+
+
+def _declared_length(scope: Scope) -> bytes:
+    """The last Content-Length header's value (as dict() of the headers kept), else b""."""
+    declared = b""
+    for name, value in scope.get("headers") or ():
+        if name == b"content-length":
+            declared = value
+    return declared
 
 
 async def _refuse(send: Send, refused: BodyRefused) -> None:

@@ -3,7 +3,6 @@ re-normalised the excluded content types (about 60 calls) although the middlewar
 done it once (issue 18). Same responders, same behaviour: compressed when the client
 accepts gzip and the body is large enough, `Vary: Accept-Encoding` on large bodies."""
 
-from starlette.datastructures import Headers
 from starlette.middleware.gzip import GZipMiddleware, GZipResponder, IdentityResponder
 from starlette.types import Receive, Scope, Send
 
@@ -14,7 +13,7 @@ class GZip(GZipMiddleware):
             await self.app(scope, receive, send)
             return
         responder: IdentityResponder
-        if "gzip" in Headers(scope=scope).get("Accept-Encoding", ""):
+        if b"gzip" in _accept_encoding(scope):
             responder = GZipResponder(
                 self.app,
                 self.minimum_size,
@@ -26,3 +25,11 @@ class GZip(GZipMiddleware):
             responder = IdentityResponder(self.app, self.minimum_size, exclude_content_types=())
         responder.exclude_content_types = self.exclude_content_types  # normalised once
         await responder(scope, receive, send)
+
+
+def _accept_encoding(scope: Scope) -> bytes:
+    """The first Accept-Encoding header's value, as Starlette's Headers.get finds it."""
+    for name, value in scope["headers"]:
+        if name == b"accept-encoding":
+            return value
+    return b""
