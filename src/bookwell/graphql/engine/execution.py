@@ -36,6 +36,7 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from bookwell.graphql.engine import plain_tree as tree
 from bookwell.graphql.engine.compiler.run import Bound, answer, bound_read
 from bookwell.graphql.engine.json_pages import Prebuilt
+from bookwell.graphql.engine.shared_trees import SHARED_NOT, SIZE, UNKNOWN, SharedTrees
 
 log = logging.getLogger("bookwell.errors")
 
@@ -64,6 +65,8 @@ _MISSING = object()
 # id() (fields are unhashable) with the field kept beside its plan, so a reused id never matches.
 Plan = tuple[str, Callable[[Any], Any], bool] | None
 _plans: dict[int, tuple[GraphQLField, Plan]] = {}
+# Per object type and field nodes, across requests: how to complete it in one pass.
+trees = SharedTrees(SIZE)
 
 
 def _plan(field: GraphQLField) -> Plan:
@@ -202,6 +205,9 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
         )
 
     def _tree_of(self, object_type, field_details_list) -> list[tree.Entry] | None:
+        shared = trees.get(object_type, field_details_list)
+        if shared is not UNKNOWN and shared is not SHARED_NOT:
+            return shared  # type: ignore[no-any-return]
         grouped, new_defer_usages, _forbidden = self.collect_subfields(
             object_type, field_details_list
         )
@@ -210,6 +216,8 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
         known = self._trees.get(id(grouped))
         if known is None or known[0] is not grouped:
             known = self._trees[id(grouped)] = (grouped, self._plain_entries(object_type, grouped))
+        if shared is UNKNOWN:
+            trees.put(object_type, field_details_list, self.fragments, known[1])
         return known[1]
 
     def _plain_entries(self, object_type, grouped) -> list[tree.Entry] | None:
