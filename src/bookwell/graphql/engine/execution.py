@@ -19,6 +19,7 @@ from collections.abc import Callable, Hashable
 from typing import Any
 
 from graphql import (
+    DocumentNode,
     FieldNode,
     GraphQLEnumType,
     GraphQLField,
@@ -26,6 +27,7 @@ from graphql import (
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLScalarType,
+    GraphQLSchema,
     Undefined,
 )
 from graphql.execution.executor import to_nodes
@@ -36,6 +38,7 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from bookwell.graphql.engine import plain_tree as tree
 from bookwell.graphql.engine.compiler.run import Bound, answer, bound_read
 from bookwell.graphql.engine.json_pages import Prebuilt
+from bookwell.graphql.engine.prepared import build_prepared
 from bookwell.graphql.engine.shared_trees import SHARED_NOT, SIZE, UNKNOWN, SharedTrees
 
 log = logging.getLogger("bookwell.errors")
@@ -106,12 +109,13 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
     suggestions = True
 
     @classmethod
-    def build(cls, *args: Any, **kwargs: Any) -> Any:
+    def build(cls, schema: GraphQLSchema, document: DocumentNode, *args: Any, **kwargs: Any) -> Any:
         """Every execution and subscription is built here (Strawberry passes this class):
         the one place to drop the hints whatever path the operation came by."""
         if not cls.suggestions:
             kwargs["hide_suggestions"] = True
-        return super().build(*args, **kwargs)
+        built = build_prepared(cls, schema, document, args, kwargs)
+        return built if built is not None else super().build(schema, document, *args, **kwargs)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

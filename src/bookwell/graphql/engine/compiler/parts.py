@@ -15,6 +15,7 @@ from graphql import FieldNode, GraphQLField
 from graphql.execution.values import VariableValues, get_argument_values
 
 from bookwell.core.ids import database_id_of
+from bookwell.graphql.engine.compiler.arguments import read_arguments
 from bookwell.graphql.engine.compiler.sql import Piece, Sql, concat, json_value, key
 from bookwell.services.accounts.principal import Principal
 
@@ -35,6 +36,9 @@ class Binding:
     roots: list[int] = field(default_factory=list)
 
     def arguments(self, definition: GraphQLField, node: FieldNode) -> dict[str, Any]:
+        read = read_arguments(definition, node, self.variables.coerced)
+        if read is not None:
+            return read
         try:
             return get_argument_values(definition, node, self.variables)
         except Exception:
