@@ -10,7 +10,9 @@ import pytest
 import structlog
 from structlog.contextvars import bound_contextvars
 
+from bookwell.core.config import Settings
 from bookwell.observability.fast_line import info_line, iso_utc
+from bookwell.observability.logging import configure_logging
 from bookwell.observability.redaction import REDACTED
 
 from .test_direct_lines import only_our_handler  # noqa: F401 (a fixture)
@@ -40,7 +42,7 @@ def log_both(capsys, bound: dict) -> tuple[str, str]:
         assert info_line(fast, "graphql request", dict(FIELDS), TRUSTED)
         structlog.get_logger("tests.fast.line.").info("graphql request", **FIELDS)
     [direct, ordinary] = capsys.readouterr().err.splitlines()
-    return direct, ordinary.replace('"tests.fast.line."', '"tests.fast.line"')
+    return direct, ordinary.replace("tests.fast.line.", "tests.fast.line")
 
 
 @pytest.mark.parametrize(
@@ -91,3 +93,12 @@ def test_the_timestamp_is_timestampers(micros):
     expected = (epoch + datetime.timedelta(microseconds=micros)).isoformat()
     for extra_ns in (0, 999):
         assert iso_utc(micros * 1000 + extra_ns) == expected.replace("+00:00", "Z")
+
+
+def test_the_console_line_is_the_ordinary_line(settings: Settings, monkeypatch, capsys):
+    # Handlers of this test's own: the root logger gets its JSON handler back afterwards.
+    monkeypatch.setattr(logging.getLogger(), "handlers", [])
+    configure_logging(settings.model_copy(update={"log_format": "console"}))
+    direct, ordinary = log_both(capsys, {"request_id": JWT})
+    assert direct.split(" ", 1)[1] == ordinary.split(" ", 1)[1]
+    assert JWT not in direct and "request_id=[REDACTED]" in direct
