@@ -11,6 +11,7 @@ import structlog
 from structlog.contextvars import bound_contextvars
 
 from bookwell.core.config import Settings
+from bookwell.observability import fast_line
 from bookwell.observability.fast_line import info_line, iso_utc
 from bookwell.observability.logging import configure_logging
 from bookwell.observability.redaction import REDACTED
@@ -102,3 +103,18 @@ def test_the_console_line_is_the_ordinary_line(settings: Settings, monkeypatch, 
     direct, ordinary = log_both(capsys, {"request_id": JWT})
     assert direct.split(" ", 1)[1] == ordinary.split(" ", 1)[1]
     assert JWT not in direct and "request_id=[REDACTED]" in direct
+
+
+def test_not_taken_for_a_chain_it_does_not_reproduce(only_our_handler, monkeypatch):  # noqa: F811
+    only_our_handler()
+    chain = structlog.get_config()["processors"]
+    extra = [*chain[:-1], structlog.processors.add_log_level, chain[-1]]
+    monkeypatch.setattr(fast_line, "_chain", None)  # configure_logging sets it again below
+    fast_line.remember_chain(extra)
+    structlog.configure(processors=extra)
+    try:
+        assert not info_line(logging.getLogger("tests.fast.other"), "x", {}, ())
+    finally:
+        structlog.configure(processors=chain)
+    fast_line.remember_chain(chain)
+    assert info_line(logging.getLogger("tests.fast.other"), "x", {}, ())

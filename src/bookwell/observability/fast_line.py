@@ -42,8 +42,33 @@ _chain: tuple[Any, ...] | None = None  # the structlog processors configure_logg
 
 
 def remember_chain(processors: Sequence[Any]) -> None:
+    """The chain configure_logging set, when it is the one info_line reproduces."""
     global _chain
-    _chain = tuple(processors)
+    _chain = tuple(processors) if _reproduced(processors) else None
+
+
+def _reproduced(chain: Sequence[Any]) -> bool:
+    stdlib = structlog.stdlib
+    if len(chain) != 9:
+        return False
+    stamper, adder, noise, stack = chain[4], chain[5], chain[6], chain[7]
+    return (
+        (chain[0], chain[1], chain[2], chain[3], chain[8])
+        == (
+            stdlib.filter_by_level,
+            structlog.contextvars.merge_contextvars,
+            stdlib.add_logger_name,
+            stdlib.add_log_level,
+            stdlib.ProcessorFormatter.wrap_for_formatter,
+        )
+        and type(stamper) is structlog.processors.TimeStamper
+        and (stamper.fmt, stamper.utc, stamper.key) == ("iso", True, "timestamp")
+        and type(adder) is stdlib.ExtraAdder
+        and type(stack) is structlog.processors.StackInfoRenderer
+        # logging.py's, which only drops these two keys (and info_line leaves them to it)
+        and getattr(noise, "__module__", None) == "bookwell.observability.logging"
+        and getattr(noise, "__name__", None) == "_drop_noise"
+    )
 
 
 def info_line(
