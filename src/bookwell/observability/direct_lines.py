@@ -62,7 +62,7 @@ class DirectOrStdlibLogger:
         rendered: Any = {**event, "_record": None, "_from_structlog": True}
         for processor in formatter.processors:
             rendered = processor(self, method, rendered)
-        _write(handler, rendered)
+        write_line(handler, rendered)
 
 
 def sole_handler(logger: logging.Logger, level: int) -> logging.StreamHandler | None:
@@ -91,7 +91,7 @@ def sole_handler(logger: logging.Logger, level: int) -> logging.StreamHandler | 
     return found
 
 
-def _write(handler: logging.StreamHandler, line: Any) -> None:
+def write_line(handler: logging.StreamHandler, line: Any) -> None:
     handler.acquire()
     try:
         stream = handler.stream

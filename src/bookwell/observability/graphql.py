@@ -4,6 +4,7 @@ Outcomes: "ok"; "user_errors" when a mutation answered `errors: [UserError]` (ex
 refusals such as UNAVAILABLE); "error" when the answer has GraphQL errors (bad request,
 unauthenticated, unexpected)."""
 
+import logging
 import time
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -21,9 +22,14 @@ from graphql import (
 )
 from strawberry.extensions import SchemaExtension
 
+from bookwell.observability.fast_line import info_line
 from bookwell.observability.metrics import Metrics
 
-log = structlog.get_logger("bookwell.graphql")
+LOGGER_NAME = "bookwell.graphql"
+log = structlog.get_logger(LOGGER_NAME)
+_stdlib_log = logging.getLogger(LOGGER_NAME)
+# Fields of the line whose values the server chose: no client text to redact.
+SERVER_FIELDS = frozenset({"operation_type", "duration_ms", "outcome"})
 
 # Root mutations whose answers count as bookings or refusals.
 BOOKING_MUTATIONS = frozenset({"createReservation", "bookSlot"})
@@ -63,7 +69,8 @@ class ObserveOperations(SchemaExtension):
             fields["user_error_codes"] = sorted(
                 {code for codes in user_codes.values() for code in codes}
             )
-        log.info("graphql request", **fields)
+        if not info_line(_stdlib_log, "graphql request", fields, SERVER_FIELDS):
+            log.info("graphql request", **fields)
         metrics = _metrics(context.context)
         if metrics is None:
             return

@@ -15,7 +15,7 @@ from structlog.typing import EventDict, Processor
 
 from bookwell.core.config import Settings
 from bookwell.observability.direct_lines import HANDLER_NAME, DirectLoggerFactory
-from bookwell.observability.redaction import redact_credentials
+from bookwell.observability.fast_line import FORMATTER_PREFIX, remember_chain
 
 LogFormat = Literal["json", "console"]
 
@@ -78,31 +78,28 @@ def build_formatter(fmt: LogFormat) -> structlog.stdlib.ProcessorFormatter:
     )
     # Tracebacks as text in both formats, so that redaction sees them too; then no credential
     # reaches the output (observability/redaction.py).
-    final: list[Processor] = [
-        structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-        structlog.processors.format_exc_info,
-        redact_credentials,
-    ]
     return structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=shared_processors(),
-        processors=[*final, renderer],
+        processors=[*FORMATTER_PREFIX, renderer],
     )
 
 
 def configure_logging(settings: Settings, *, verbose: bool = False) -> None:
     """Idempotent: replaces the handler it installed before (and a plain basicConfig
     one), and leaves other handlers (pytest's) alone."""
+    processors: list[Processor] = [
+        structlog.stdlib.filter_by_level,
+        *shared_processors(),
+        structlog.processors.StackInfoRenderer(),
+        structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+    ]
     structlog.configure(
-        processors=[
-            structlog.stdlib.filter_by_level,
-            *shared_processors(),
-            structlog.processors.StackInfoRenderer(),
-            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
-        ],
+        processors=processors,
         logger_factory=DirectLoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,
     )
+    remember_chain(processors)
     handler = _Stderr()
     handler.set_name(HANDLER_NAME)
     handler.setFormatter(build_formatter(log_format(settings)))

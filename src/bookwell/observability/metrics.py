@@ -4,6 +4,7 @@ gauges (database pool, outbox lag, queues) are read when Prometheus scrapes."""
 
 import re
 import threading
+from typing import Any
 
 from prometheus_client import (
     CollectorRegistry,
@@ -26,6 +27,10 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         self._names: set[str] = set()
+        # (operation label, type, outcome) -> its two series: `.labels()` per request costs
+        # more than the observation (issue 18). Bounded: labels are at most
+        # MAX_OPERATION_NAMES + 2, types and outcomes a handful.
+        self._operation_series: dict[tuple[str, str, str], tuple[Any, Any]] = {}
         self._lock = threading.Lock()
         registry = self.registry
         # The standard process_* and python_* series (CPU, memory, garbage collections by
@@ -107,6 +112,8 @@ class Metrics:
     def operation_label(self, name: str | None) -> str:
         if not name:
             return "anonymous"
+        if name in self._names:  # only ever added to, and each name matched OPERATION_NAME
+            return name
         if not OPERATION_NAME.match(name):
             return "other"
         with self._lock:
@@ -118,9 +125,13 @@ class Metrics:
             return name
 
     def observe_operation(self, name: str | None, kind: str, outcome: str, seconds: float) -> None:
-        label = self.operation_label(name)
-        self.requests.labels(label, kind, outcome).inc()
-        self.latency.labels(label).observe(seconds)
+        key = (self.operation_label(name), kind, outcome)
+        series = self._operation_series.get(key)
+        if series is None:
+            series = self.requests.labels(*key), self.latency.labels(key[0])
+            self._operation_series[key] = series
+        series[0].inc()
+        series[1].observe(seconds)
 
     def observe_booking(self, mutation: str, outcome: str) -> None:
         self.bookings.labels(mutation, outcome).inc()

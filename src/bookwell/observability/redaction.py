@@ -48,7 +48,7 @@ def redact_value(value: Any) -> Any:
     if isinstance(value, str):
         return redact_text(value)
     if isinstance(value, dict):
-        return {k: _redact_item(k, v) for k, v in value.items()}
+        return {k: redact_item(k, v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return type(value)(redact_value(v) for v in value)
     if isinstance(value, bytes):
@@ -56,18 +56,22 @@ def redact_value(value: Any) -> Any:
     return value
 
 
-def _redact_item(key: Any, value: Any) -> Any:
+def redact_item(key: Any, value: Any) -> Any:
     if isinstance(key, str) and CREDENTIAL_KEY.match(key) and value is not None:
         return REDACTED
     return redact_value(value)
 
 
+def redact_field(key: str, value: Any) -> Any:
+    """A line's top-level field as redact_credentials leaves it."""
+    if key.startswith("_"):  # structlog's record and flags
+        return value
+    if key == "event":
+        return redact_value(value)
+    return redact_item(key, value)
+
+
 def redact_credentials(logger: object, method: str, event: EventDict) -> EventDict:
     for key, value in list(event.items()):
-        if key.startswith("_"):  # structlog's record and flags
-            continue
-        if key == "event":
-            event[key] = redact_value(value)
-        else:
-            event[key] = _redact_item(key, value)
+        event[key] = redact_field(key, value)
     return event
