@@ -7,18 +7,21 @@ by a list pop and append. Kept ones stay checked out of the pool, so its bound h
 
 from typing import TYPE_CHECKING
 
-from asyncpg.exceptions import InterfaceError, PostgresConnectionError
+from asyncpg.exceptions import InterfaceError, PostgresConnectionError, PostgresError
+from asyncpg.exceptions._base import InternalClientError
 from sqlalchemy.pool import PoolProxiedConnection
 from sqlalchemy.util import greenlet_spawn
 
 if TYPE_CHECKING:
     import asyncpg
 
-# What leaves a connection unusable (the server gone, the socket closed, a FATAL error such
-# as pg_terminate_backend's): never kept nor given back as it is. A statement's own error
-# (a timeout, a constraint) does not.
-BROKEN = (PostgresConnectionError, InterfaceError, OSError)
+# A statement's own error (a timeout, a constraint) leaves the connection ready for the next:
+# PostgreSQL said so in full. Anything else raised while it was in use (the server gone, a
+# FATAL error such as pg_terminate_backend's, a cancellation mid-statement, an error of the
+# driver's own such as "another operation is in progress" after a restart) may leave it
+# mid-exchange: it is invalidated, never handed on.
 FATAL = ("FATAL", "PANIC")
+DRIVER_OR_IO = (InterfaceError, InternalClientError, OSError)
 
 
 class IdleConnections:
@@ -67,7 +70,11 @@ class IdleConnections:
 
 
 def _broken(error: BaseException) -> bool:
-    return isinstance(error, BROKEN) or getattr(error, "severity", None) in FATAL
+    if isinstance(error, PostgresError):
+        return isinstance(error, PostgresConnectionError) or error.severity in FATAL
+    # Raised by our code after the statement answered (a refusal made from its error, a
+    # stale price): the connection is idle again. From the driver or the loop: unknown.
+    return not isinstance(error, Exception) or isinstance(error, DRIVER_OR_IO)
 
 
 def _driver(pooled: PoolProxiedConnection) -> "asyncpg.Connection":

@@ -98,8 +98,7 @@ async def book_in_one_statement(
 ) -> ReservationRecord | None:
     """The PENDING hold, or a refusal (UNAVAILABLE, HOLD_LIMIT, IDEMPOTENCY_KEY_REUSED), or
     the reservation made before under the key; None: the ordinary path decides. The
-    statement goes to the pool's asyncpg connection itself (`Database.raw_read`: no
-    SQLAlchemy Connection around it), in autocommit."""
+    statement goes to the asyncpg connection of an autocommit SQLAlchemy connection."""
     for _attempt in range(2):
         found = cache.get(listing_id)
         fresh = found is None
@@ -117,9 +116,13 @@ async def book_in_one_statement(
             return None
         priced = pricing.quote(found.terms, booked, quantity)
         try:
-            async with db.raw_read() as driver:
+            # Through a SQLAlchemy connection, not raw_read: after PostgreSQL restarts, a
+            # raw_read connection could be handed on mid-error (the fault suite's restart
+            # under bookings answered 4 INTERNAL_ERRORs); this one is reset or invalidated.
+            async with db.read_connection() as connection:
+                pooled = await connection.get_raw_connection()
                 return await _book(
-                    driver,
+                    pooled.driver_connection,
                     found,
                     priced,
                     guest,
