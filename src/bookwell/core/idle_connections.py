@@ -58,7 +58,7 @@ class IdleConnections:
     async def after_error(pooled: PoolProxiedConnection, error: BaseException) -> None:
         """After an exception: a broken connection is invalidated, any other goes back to
         the pool (whose checkin rolls back), never kept."""
-        if _broken(error) or _driver(pooled).is_closed():
+        if connection_broken(error) or _driver(pooled).is_closed():
             await greenlet_spawn(pooled.invalidate, error)
         else:
             await greenlet_spawn(pooled.close)
@@ -69,7 +69,8 @@ class IdleConnections:
             await greenlet_spawn(self._idle.pop().close)
 
 
-def _broken(error: BaseException) -> bool:
+def connection_broken(error: BaseException) -> bool:
+    """Whether `error`, raised while a connection was in use, may have left it unusable."""
     if isinstance(error, PostgresError):
         return isinstance(error, PostgresConnectionError) or error.severity in FATAL
     # Raised by our code after the statement answered (a refusal made from its error, a

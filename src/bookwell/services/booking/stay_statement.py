@@ -25,6 +25,7 @@ import orjson
 
 from bookwell.core.db import Database
 from bookwell.core.errors import DomainError, ErrorCode, invalid
+from bookwell.core.idle_connections import connection_broken
 from bookwell.core.request_scope import current_request_id
 from bookwell.models import CAPACITY_CONSTRAINT, ListingKind, ReservationStatus, new_id
 from bookwell.services.accounts.principal import Principal
@@ -116,22 +117,27 @@ async def book_in_one_statement(
             return None
         priced = pricing.quote(found.terms, booked, quantity)
         try:
-            # Through a SQLAlchemy connection, not raw_read: after PostgreSQL restarts, a
-            # raw_read connection could be handed on mid-error (the fault suite's restart
-            # under bookings answered 4 INTERNAL_ERRORs); this one is reset or invalidated.
             async with db.read_connection() as connection:
                 pooled = await connection.get_raw_connection()
-                return await _book(
-                    pooled.driver_connection,
-                    found,
-                    priced,
-                    guest,
-                    booked,
-                    quantity,
-                    guest_name,
-                    idempotency_key,
-                    fingerprint,
-                )
+                try:
+                    return await _book(
+                        pooled.driver_connection,
+                        found,
+                        priced,
+                        guest,
+                        booked,
+                        quantity,
+                        guest_name,
+                        idempotency_key,
+                        fingerprint,
+                    )
+                except BaseException as error:
+                    # SQLAlchemy never sees the driver's errors: a connection PostgreSQL
+                    # dropped mid-statement (a restart's FATAL) would go back to the pool
+                    # and fail its next user with "another operation is in progress".
+                    if connection_broken(error):
+                        await connection.invalidate(error)
+                    raise
         except _StaleTerms:
             cache.forget(listing_id)
         except _Undecided:
