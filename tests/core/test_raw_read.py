@@ -59,6 +59,9 @@ async def test_a_statement_error_leaves_the_connection_usable(db: Database) -> N
         assert await again.fetchval("SELECT 1") == 1
 
 
+# Behind PgBouncer the backend killed is the pooler's server connection, not the client's
+# (which PgBouncer answers or closes itself): these check asyncpg on PostgreSQL itself.
+@pytest.mark.direct_postgres
 async def test_a_connection_whose_backend_is_killed_in_use_is_invalidated(db: Database) -> None:
     with pytest.raises(Exception, match="terminat"):
         async with db.raw_read() as connection:
@@ -70,6 +73,9 @@ async def test_a_connection_whose_backend_is_killed_in_use_is_invalidated(db: Da
         assert await fresh.fetchval("SELECT 1") == 1
 
 
+# Behind PgBouncer the backend killed is the pooler's server connection, not the client's
+# (which PgBouncer answers or closes itself): these check asyncpg on PostgreSQL itself.
+@pytest.mark.direct_postgres
 async def test_a_kept_connection_whose_backend_is_killed_is_not_used_again(db: Database) -> None:
     async with db.raw_read() as connection:
         killed = connection.get_server_pid()
