@@ -151,7 +151,9 @@ def connect(
         sessions=async_sessionmaker(engine, expire_on_commit=False),
         readers=async_sessionmaker(autocommit, expire_on_commit=False),
         autocommit=autocommit,
-        idle=IdleConnections(min(4, pool_size // 4)),
+        # Kept ones are carved from the overflow: sessions can always have pool_size at once
+        # (none kept with max_overflow 0, where a burst of sessions would wait on them).
+        idle=IdleConnections(min(4, pool_size // 4, max_overflow)),
     )
 
 

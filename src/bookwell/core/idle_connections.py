@@ -2,7 +2,8 @@
 
 Taking one from the pool and giving it back costs two greenlet switches and the pool's
 checkout and reset, ~6% of a compiled read's CPU; one kept here is taken and given back
-by a list pop and append. Kept ones stay checked out of the pool, so its bound holds.
+by a list pop and append. Kept ones stay checked out of the pool, so its bound holds; and
+at most max_overflow are kept (core/db.py), so sessions can still have pool_size at once.
 """
 
 from typing import TYPE_CHECKING
@@ -35,20 +36,24 @@ class IdleConnections:
         return len(self._idle)
 
     def take(self) -> PoolProxiedConnection | None:
-        """The last one given back that is still open, or None: take one from the pool."""
+        """The last one given back that is still usable, or None: take one from the pool."""
         while self._idle:
             pooled = self._idle.pop()
-            if not _driver(pooled).is_closed():
+            if not _stale(pooled) and not _busy(_driver(pooled)):
                 return pooled
-            # Closed while idle (the server restarted): the pool forgets it.
+            # Closed while idle (the server restarted), or made before the pool was marked
+            # stale: the pool forgets it (closed without waiting: no greenlet needed).
             pooled.invalidate()
         return None
 
     async def give_back(self, pooled: PoolProxiedConnection) -> None:
-        """After a statement that went well: kept, or back to the pool when enough are kept."""
+        """After a statement that went well: kept, or back to the pool when enough are kept;
+        invalidated if an exchange of the driver's is still under way (the block left a
+        statement running, or a cancelled one's cancellation)."""
         driver = _driver(pooled)
-        idle = not driver.is_closed() and not driver.is_in_transaction()
-        if idle and len(self._idle) < self.keep:
+        if _busy(driver):
+            await greenlet_spawn(pooled.invalidate)
+        elif not driver.is_in_transaction() and len(self._idle) < self.keep:
             self._idle.append(pooled)
         else:
             # The pool's checkin may await the driver: inside a greenlet.
@@ -58,7 +63,7 @@ class IdleConnections:
     async def after_error(pooled: PoolProxiedConnection, error: BaseException) -> None:
         """After an exception: a broken connection is invalidated, any other goes back to
         the pool (whose checkin rolls back), never kept."""
-        if connection_broken(error) or _driver(pooled).is_closed():
+        if connection_broken(error) or _busy(_driver(pooled)):
             await greenlet_spawn(pooled.invalidate, error)
         else:
             await greenlet_spawn(pooled.close)
@@ -76,6 +81,27 @@ def connection_broken(error: BaseException) -> bool:
     # Raised by our code after the statement answered (a refusal made from its error, a
     # stale price): the connection is idle again. From the driver or the loop: unknown.
     return not isinstance(error, Exception) or isinstance(error, DRIVER_OR_IO)
+
+
+def _stale(pooled: PoolProxiedConnection) -> bool:
+    """What the pool's checkout asks before handing a connection out again: invalidated, or
+    made before the pool's last invalidation (SQLAlchemy marks every older connection stale
+    when one is found disconnected). Private to SQLAlchemy (_ConnectionRecord), no public
+    equivalent; pool_recycle, which that checkout also applies, is not set (core/db.py)."""
+    record = pooled._connection_record
+    return record is None or bool(record._is_hard_or_soft_invalidated())
+
+
+def _busy(driver: "asyncpg.Connection") -> bool:
+    """Whether asyncpg is still in an exchange on `driver`: closed, a cancellation not yet
+    acknowledged, or a prepared statement's execution (fetch*, execute with arguments)
+    awaiting its answer. Private to asyncpg: the protocol's own "operation in progress"
+    (its waiter) is not visible from Python; these are the parts that are."""
+    return (
+        driver.is_closed()
+        or driver._protocol._is_cancelling()
+        or bool(driver._stmt_exclusive_section._acquired)
+    )
 
 
 def _driver(pooled: PoolProxiedConnection) -> "asyncpg.Connection":
