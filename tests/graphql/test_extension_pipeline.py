@@ -115,3 +115,68 @@ def test_the_schema_runs_its_pipeline_with_its_own_runner() -> None:
     extensions = bookwell_schema.get_extensions()
     runner = bookwell_schema.create_extensions_runner(None, extensions)  # type: ignore[arg-type]
     assert isinstance(runner, PipelineRunner)
+
+
+def test_an_exception_is_thrown_into_the_hooks_in_reverse_and_may_be_replaced() -> None:
+    calls: list[str] = []
+
+    class Outer(SchemaExtension):
+        def on_parse(self) -> Iterator[None]:
+            try:
+                yield
+            except KeyError as error:
+                calls.append(f"outer saw {error!r}")
+                raise
+
+    class Inner(SchemaExtension):
+        def on_parse(self) -> Iterator[None]:
+            try:
+                yield
+            except ValueError:
+                calls.append("inner saw ValueError")
+                raise KeyError("replaced") from None
+
+    runner = PipelineRunner(None, Pipeline.of([Outer, Inner])())  # type: ignore[arg-type]
+    with pytest.raises(KeyError, match="replaced"), runner.parsing():
+        raise ValueError("boom")
+    assert calls == ["inner saw ValueError", "outer saw KeyError('replaced')"]
+
+
+async def test_a_hook_refusing_before_its_yield_leaves_those_entered_before_it() -> None:
+    calls: list[str] = []
+
+    class Entered(SchemaExtension):
+        async def on_execute(self) -> AsyncIterator[None]:
+            try:
+                yield
+            except PermissionError:
+                calls.append("entered saw the refusal")
+                raise
+
+    class Refuses(SchemaExtension):
+        def on_execute(self) -> Iterator[None]:
+            raise PermissionError("no")
+            yield
+
+    class NeverEntered(SchemaExtension):
+        def on_execute(self) -> Iterator[None]:
+            calls.append("never")
+            yield
+
+    pipeline = Pipeline.of([Entered, Refuses, NeverEntered])()
+    runner = PipelineRunner(None, pipeline)  # type: ignore[arg-type]
+    with pytest.raises(PermissionError):
+        async with runner.executing():
+            calls.append("body")
+    assert calls == ["entered saw the refusal"]
+
+
+def test_a_hook_that_does_not_yield_is_an_error() -> None:
+    class NoYield(SchemaExtension):
+        def on_validate(self) -> Iterator[None]:
+            return
+            yield
+
+    runner = PipelineRunner(None, Pipeline.of([NoYield])())  # type: ignore[arg-type]
+    with pytest.raises(RuntimeError, match="didn't yield"), runner.validation():
+        pass

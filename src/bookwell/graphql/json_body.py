@@ -7,6 +7,7 @@ answers its refusals."""
 from functools import lru_cache
 from typing import Any
 
+from starlette.requests import ClientDisconnect, Request
 from strawberry.http import GraphQLRequestData
 from strawberry.http.parse_content_type import parse_content_type
 
@@ -39,3 +40,29 @@ def plain_request(data: Any) -> GraphQLRequestData | None:
         extensions=extensions,
         protocol="http",
     )
+
+
+async def read_body(request: Request) -> bytes:
+    """`await request.body()` without its async generator and `aclosing` (a third of the
+    plain POST's parsing in a profile): the same messages received the same way (through
+    BodyLimits' bounded receive), the same state left on the request (the body kept for
+    later readers, the stream consumed, a disconnect noted and raised)."""
+    if hasattr(request, "_body"):
+        return request._body
+    if request._stream_consumed:
+        raise RuntimeError("Stream consumed")
+    chunks: list[bytes] = []
+    receive = request.receive
+    while True:
+        message = await receive()
+        if message["type"] == "http.request":
+            if chunk := message.get("body", b""):
+                chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        elif message["type"] == "http.disconnect":
+            request._is_disconnected = True
+            raise ClientDisconnect()
+    request._stream_consumed = True
+    request._body = body = b"".join(chunks)
+    return body

@@ -29,7 +29,7 @@ from bookwell.core.db import Database
 from bookwell.core.rate_limits import build_rate_limiter
 from bookwell.graphql.context import Context
 from bookwell.graphql.graphiql import GraphiQLPage
-from bookwell.graphql.json_body import is_json, plain_request
+from bookwell.graphql.json_body import is_json, plain_request, read_body
 from bookwell.graphql.limits.trusted_documents import DocumentIdRequests
 from bookwell.graphql.over_http import (
     VARY_HEADER,
@@ -190,6 +190,7 @@ class BookwellGraphQL(DocumentIdRequests, GraphQL[Context, None]):
         adapter = self.request_adapter_class(request)
         sub_response = await self.get_sub_response(request)
         context = await self.get_context(request, response=sub_response)
+        await read_body(request)  # parse_http_body's request.get_body() then finds it read
         try:
             request_data = await self.parse_http_body(adapter)
         except json.JSONDecodeError as e:
