@@ -34,6 +34,9 @@ from graphql.utilities.coerce_input_value import coerce_default_value, coerce_in
 # Deeper inputs are left to graphql-core, which refuses them past its own limit (200).
 MAX_DEPTH = 32
 
+# A field default that does not coerce: graphql-core's to report, whenever it is needed.
+_BROKEN = object()
+
 # A value and its depth -> the coerced value, or Undefined when graphql-core must decide.
 Coerce = Callable[[Any, int], Any]
 
@@ -98,8 +101,8 @@ def _object_coercer(type_: GraphQLInputObjectType, known: dict[str, Coerce]) -> 
         return known[type_.name]
     if type_.is_one_of:
         return None
-    # (name, key in the coerced dict, coerce, required, the field): filled after `known` has
-    # this type, so its fields may refer to it.
+    # (name, key in the coerced dict, coerce, required, its default): filled after `known`
+    # has this type, so its fields may refer to it.
     fields: list[tuple[str, str, Coerce, bool, Any]] = []
     out_type = type_.out_type
 
@@ -111,14 +114,10 @@ def _object_coercer(type_: GraphQLInputObjectType, known: dict[str, Coerce]) -> 
         if any(name not in type_.fields for name in value):
             return Undefined
         coerced: dict[str, Any] = {}
-        for name, out_name, coerce, required, field in fields:
+        for name, out_name, coerce, required, default in fields:
             given = value.get(name, Undefined)
             if given is Undefined:
-                if required:
-                    return Undefined
-                try:
-                    default = coerce_default_value(field)
-                except Exception:
+                if required or default is _BROKEN:
                     return Undefined
                 if default is not Undefined:
                     coerced[out_name] = default
@@ -137,7 +136,12 @@ def _object_coercer(type_: GraphQLInputObjectType, known: dict[str, Coerce]) -> 
             return None
         required = isinstance(field.type, GraphQLNonNull) and field.default is None
         required = required and field.default_value is Undefined
-        fields.append((name, field.out_name or name, coerce, required, field))
+        try:
+            # graphql-core memoises it on the field: the very object it would put in.
+            default = coerce_default_value(field)
+        except Exception:
+            default = _BROKEN
+        fields.append((name, field.out_name or name, coerce, required, default))
     return input_object
 
 

@@ -7,5 +7,6 @@ off.
 plan.py walks the operation into parts (parts.py: objects, columns, related rows; pages.py:
 connections as keyset pages; availability.py), declarations.py says which fields of which
 types are plain columns, sql.py renders the services' expressions and predicates to text,
-run.py caches plans per operation and runs them; graphql/engine/execution.py plugs it in.
+roots.py holds a plan and the binders a request runs, run.py caches plans per operation and
+runs them; graphql/engine/execution.py plugs it in.
 """

@@ -29,7 +29,29 @@ from graphql.utilities.coerce_input_value import coerce_default_value, coerce_in
 Read = Callable[[dict[str, Any], dict[str, Any]], bool]
 
 CACHE_SIZE = 1024
-_readers: dict[tuple[int, int], tuple[GraphQLField, FieldNode, list[Read] | None]] = {}
+_readers: dict[tuple[int, int], "Arguments"] = {}
+
+
+class Arguments:
+    """read_arguments for one field and node, its readers made once (a compiled part keeps
+    one, so a request neither looks them up nor walks the node)."""
+
+    __slots__ = ("definition", "node", "readers")
+
+    def __init__(self, definition: GraphQLField, node: FieldNode):
+        self.definition = definition
+        self.node = node
+        self.readers = _plan(definition, node)
+
+    def read(self, coerced: dict[str, Any]) -> dict[str, Any] | None:
+        readers = self.readers
+        if readers is None:
+            return None
+        arguments: dict[str, Any] = {}
+        for read in readers:
+            if not read(coerced, arguments):
+                return None
+        return arguments
 
 
 def read_arguments(
@@ -39,18 +61,11 @@ def read_arguments(
     are `coerced`, or None when it must be asked."""
     key = (id(definition), id(node))
     known = _readers.get(key)
-    if known is None or known[0] is not definition or known[1] is not node:
+    if known is None or known.definition is not definition or known.node is not node:
         if len(_readers) >= CACHE_SIZE:
             _readers.clear()
-        known = _readers[key] = (definition, node, _plan(definition, node))
-    readers = known[2]
-    if readers is None:
-        return None
-    arguments: dict[str, Any] = {}
-    for read in readers:
-        if not read(coerced, arguments):
-            return None
-    return arguments
+        known = _readers[key] = Arguments(definition, node)
+    return known.read(coerced)
 
 
 def _plan(definition: GraphQLField, node: FieldNode) -> list[Read] | None:

@@ -3,12 +3,14 @@ FREE_UNITS statement (the one the ordinary path's loader runs), for one listing.
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
 from graphql import FieldNode, GraphQLField
 
 from bookwell.core.errors import DomainError
 from bookwell.core.ids import database_id_of
-from bookwell.graphql.engine.compiler.parts import Binding, Column, Decline, Obj, Variants
+from bookwell.graphql.engine.compiler.arguments import Arguments
+from bookwell.graphql.engine.compiler.parts import Binder, Binding, Column, Decline, Obj, Variants
 from bookwell.graphql.engine.compiler.sql import Piece, Sql, boolean, statement
 from bookwell.services.listings.availability import FREE_UNITS
 from bookwell.services.listings.stays import check_quantity, stay
@@ -36,8 +38,8 @@ class Fixed:
 
     sql: Sql
 
-    def bind(self, binding: Binding) -> None:
-        pass
+    def binders(self) -> list[Binder]:
+        return []
 
     def pieces(self, variants: Variants) -> list[Piece]:
         return [self.sql]
@@ -50,8 +52,15 @@ class Availability:
     node: FieldNode
     obj: Obj
 
+    @cached_property
+    def arguments(self) -> Arguments:
+        return Arguments(self.definition, self.node)
+
+    def binders(self) -> list[Binder]:
+        return [self.bind, *self.obj.binders()]
+
     def bind(self, binding: Binding) -> None:
-        arguments = binding.arguments(self.definition, self.node)
+        arguments = binding.arguments(self.arguments)
         listing_id = database_id_of(arguments.get("listingId"), "Listing")
         start, end = arguments.get("startDate"), arguments.get("endDate")
         quantity = arguments.get("quantity", 1)
@@ -69,7 +78,6 @@ class Availability:
             p + "end": checked.end,
             p + "quantity": quantity,
         }
-        self.obj.bind(binding)
 
     def pieces(self, variants: Variants) -> list[Piece]:
         inner = statement(FREE_UNITS, self.prefix)

@@ -3,12 +3,13 @@ blackout_json.py), shown to the listing's owner and admins only; null for anyone
 graphql/listings/blackouts.py answers."""
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 
 from graphql import FieldNode, GraphQLField
 
 from bookwell.core.errors import DomainError
-from bookwell.graphql.engine.compiler.parts import Binding, Decline, Obj, Variants
+from bookwell.graphql.engine.compiler.arguments import Arguments
+from bookwell.graphql.engine.compiler.parts import Binder, Binding, Decline, Obj, Variants
 from bookwell.graphql.engine.compiler.sql import Piece, Sql, expression
 from bookwell.models import Reservation
 from bookwell.services.calendar.blackout_json import check_blackouts_page, in_force_now
@@ -33,8 +34,15 @@ class Blackouts:
     node: FieldNode
     obj: Obj
 
+    @cached_property
+    def arguments(self) -> Arguments:
+        return Arguments(self.definition, self.node)
+
+    def binders(self) -> list[Binder]:
+        return [self.bind, *self.obj.binders()]
+
     def bind(self, binding: Binding) -> None:
-        arguments = binding.arguments(self.definition, self.node)
+        arguments = binding.arguments(self.arguments)
         try:
             first = check_blackouts_page(arguments.get("first"))
         except DomainError:
@@ -48,7 +56,6 @@ class Blackouts:
         else:
             binding.params[self.prefix + "viewer"] = viewer.user_id
             binding.variants.append("owner")
-        self.obj.bind(binding)
 
     def pieces(self, variants: Variants) -> list[Piece]:
         seen_by = next(variants)

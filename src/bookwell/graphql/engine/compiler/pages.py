@@ -4,7 +4,7 @@
 import enum
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from typing import Any, Protocol, cast
 
 from graphql import FieldNode, GraphQLField
@@ -19,8 +19,9 @@ from bookwell.core.pagination import (
     PageShape,
     page_request,
 )
+from bookwell.graphql.engine.compiler.arguments import Arguments
 from bookwell.graphql.engine.compiler.page_sql import ListedPage, NumberedPage, Page
-from bookwell.graphql.engine.compiler.parts import Binding, Const, Decline, Obj, Variants
+from bookwell.graphql.engine.compiler.parts import Binder, Binding, Const, Decline, Obj, Variants
 from bookwell.graphql.engine.compiler.sql import Piece, Sql, concat, conditions, key
 from bookwell.models import Listing, Reservation
 from bookwell.services.booking.visibility import seen_by
@@ -71,8 +72,12 @@ class Listings:
     table = "listings"
     descending = False
 
+    @cached_property
+    def arguments(self) -> Arguments:
+        return Arguments(self.definition, self.node)
+
     def bind(self, binding: Binding, prefix: str) -> tuple[PageRequest, Hashable, bool]:
-        arguments = binding.arguments(self.definition, self.node)
+        arguments = binding.arguments(self.arguments)
         page = _page(arguments)
         try:
             shape, params = filter_params(_listing_filter(arguments.get("filter")))
@@ -118,14 +123,19 @@ def _listing_filter(value: Any) -> ListingFilter | None:
         return None
     if not isinstance(value, dict):
         raise Decline
-    value = {
-        name: parse_money(item, name) if name in _PRICES else item
-        for name, item in value.items()
-        if item is not None and not (name in _PRICES and item == "")
-    }
-    if set(value) - set(_FILTER_FIELDS):
-        raise Decline
-    return ListingFilter(**{_FILTER_FIELDS[name]: item for name, item in value.items()})
+    fields: dict[str, Any] = {}
+    for name, item in value.items():
+        if item is None:
+            continue
+        if name in _PRICES:
+            if item == "":
+                continue
+            item = parse_money(item, name)
+        field = _FILTER_FIELDS.get(name)
+        if field is None:
+            raise Decline
+        fields[field] = item
+    return ListingFilter(**fields)
 
 
 @dataclass(frozen=True)
@@ -137,8 +147,12 @@ class ListingReservations:
     table = "reservations"
     descending = True
 
+    @cached_property
+    def arguments(self) -> Arguments:
+        return Arguments(self.definition, self.node)
+
     def bind(self, binding: Binding, prefix: str) -> tuple[PageRequest, Hashable, bool]:
-        arguments = binding.arguments(self.definition, self.node)
+        arguments = binding.arguments(self.arguments)
         page = _page(
             arguments, default=DEFAULT_NESTED_RESERVATIONS, largest=MAX_NESTED_RESERVATIONS
         )
@@ -169,8 +183,12 @@ class Reservations:
     table = "reservations"
     descending = True
 
+    @cached_property
+    def arguments(self) -> Arguments:
+        return Arguments(self.definition, self.node)
+
     def bind(self, binding: Binding, prefix: str) -> tuple[PageRequest, Hashable, bool]:
-        arguments = binding.arguments(self.definition, self.node)
+        arguments = binding.arguments(self.arguments)
         page = _page(arguments)
         viewer = binding.viewer
         if viewer is None or viewer.reservation_scope is not None:
@@ -233,6 +251,10 @@ class Connection:
     source: Source
     entries: tuple[tuple[str, Const | Edges | PageInfo | Count], ...]
 
+    def binders(self) -> list[Binder]:
+        edges = [e.edge for _, e in self.entries if isinstance(e, Edges)]
+        return [self.bind, *[binder for edge in edges for binder in edge.binders()]]
+
     def bind(self, binding: Binding) -> None:
         page, variant, nothing = self.source.bind(binding, self.prefix)
         p = self.prefix
@@ -243,9 +265,6 @@ class Connection:
         if page.before is not None:
             binding.params[p + "before"] = page.before
         binding.variants.append((page.shape, variant, nothing))
-        for _, entry in self.entries:
-            if isinstance(entry, Edges):
-                entry.edge.bind(binding)
 
     def pieces(self, variants: Variants) -> list[Piece]:
         shape, variant, nothing = cast(tuple[PageShape, Hashable, bool], next(variants))

@@ -1,21 +1,23 @@
 """The parts a compiled plan is made of: each writes some JSON as SQL text.
 
-A plan is compiled once per operation; a request then walks it twice. `bind` reads the
-request's arguments, adds its bind parameters and appends a *variant* (what changes the SQL
-text: which cursors were given, which filter fields, what kind of viewer) or raises Decline;
-`pieces` writes the SQL for those variants, consuming them in the same order. The SQL of a
-list of variants is kept (plan.py), so a request whose variants were seen before only binds.
+A plan is compiled once per operation. Its parts' `binders` (made once per plan, in the
+order `pieces` consumes variants) are what a request runs: each reads the request's
+arguments, adds its bind parameters and appends a *variant* (what changes the SQL text: which
+cursors were given, which filter fields, what kind of viewer) or raises Decline; `pieces`
+writes the SQL for those variants. The SQL of a list of variants is kept (plan.py), so a
+request whose variants were seen before only binds.
 """
 
-from collections.abc import Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Protocol
 
 from graphql import FieldNode, GraphQLField
 from graphql.execution.values import VariableValues, get_argument_values
 
 from bookwell.core.ids import database_id_of
-from bookwell.graphql.engine.compiler.arguments import read_arguments
+from bookwell.graphql.engine.compiler.arguments import Arguments
 from bookwell.graphql.engine.compiler.sql import Piece, Sql, concat, json_value, key
 from bookwell.services.accounts.principal import Principal
 
@@ -35,21 +37,22 @@ class Binding:
     # The plan's roots (their indexes) that this request's statement answers.
     roots: list[int] = field(default_factory=list)
 
-    def arguments(self, definition: GraphQLField, node: FieldNode) -> dict[str, Any]:
-        read = read_arguments(definition, node, self.variables.coerced)
+    def arguments(self, arguments: Arguments) -> dict[str, Any]:
+        read = arguments.read(self.variables.coerced)
         if read is not None:
             return read
         try:
-            return get_argument_values(definition, node, self.variables)
+            return get_argument_values(arguments.definition, arguments.node, self.variables)
         except Exception:
             raise Decline from None
 
 
 Variants = Iterator[Hashable]
+Binder = Callable[[Binding], None]
 
 
 class Part(Protocol):
-    def bind(self, binding: Binding) -> None: ...
+    def binders(self) -> list[Binder]: ...
 
     def pieces(self, variants: Variants) -> list[Piece]: ...
 
@@ -60,8 +63,8 @@ class Const:
 
     json: str
 
-    def bind(self, binding: Binding) -> None:
-        pass
+    def binders(self) -> list[Binder]:
+        return []
 
     def pieces(self, variants: Variants) -> list[Piece]:
         return [self.json]
@@ -75,8 +78,8 @@ class Column:
     expression: str
     verbatim: bool = False
 
-    def bind(self, binding: Binding) -> None:
-        pass
+    def binders(self) -> list[Binder]:
+        return []
 
     def pieces(self, variants: Variants) -> list[Piece]:
         return [json_value(self.expression, verbatim=self.verbatim)]
@@ -88,9 +91,8 @@ class Obj:
 
     entries: tuple[tuple[str, Part], ...]
 
-    def bind(self, binding: Binding) -> None:
-        for _, part in self.entries:
-            part.bind(binding)
+    def binders(self) -> list[Binder]:
+        return [binder for _, part in self.entries for binder in part.binders()]
 
     def pieces(self, variants: Variants) -> list[Piece]:
         written: list[Piece] = ["{"]
@@ -115,8 +117,8 @@ class Related:
     obj: Obj
     always: bool = False
 
-    def bind(self, binding: Binding) -> None:
-        self.obj.bind(binding)
+    def binders(self) -> list[Binder]:
+        return self.obj.binders()
 
     def pieces(self, variants: Variants) -> list[Piece]:
         inner = self.obj.sql(variants)
@@ -135,8 +137,8 @@ class Rows:
     order: str
     obj: Obj
 
-    def bind(self, binding: Binding) -> None:
-        self.obj.bind(binding)
+    def binders(self) -> list[Binder]:
+        return self.obj.binders()
 
     def pieces(self, variants: Variants) -> list[Piece]:
         # ARRAY of a subquery keeps its order, where string_agg(... ORDER BY) would sort again
@@ -152,8 +154,8 @@ class NullUnless:
     column: str
     obj: Obj
 
-    def bind(self, binding: Binding) -> None:
-        self.obj.bind(binding)
+    def binders(self) -> list[Binder]:
+        return self.obj.binders()
 
     def pieces(self, variants: Variants) -> list[Piece]:
         inner = self.obj.sql(variants)
@@ -172,10 +174,16 @@ class ById:
     table: str
     obj: Obj
 
+    @cached_property
+    def arguments(self) -> Arguments:
+        return Arguments(self.definition, self.node)
+
+    def binders(self) -> list[Binder]:
+        return [self.bind, *self.obj.binders()]
+
     def bind(self, binding: Binding) -> None:
-        found = binding.arguments(self.definition, self.node).get("id")
+        found = binding.arguments(self.arguments).get("id")
         binding.params[self.prefix + "id"] = database_id_of(found, self.type_name)
-        self.obj.bind(binding)
 
     def pieces(self, variants: Variants) -> list[Piece]:
         inner, t = self.obj.sql(variants), self.table

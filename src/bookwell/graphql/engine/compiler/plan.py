@@ -13,9 +13,8 @@ same plain field, and arguments the ordinary path would refuse (pages.py, availa
 A mutation, a directive on the operation, or no root compiled declines the whole operation.
 """
 
-from collections.abc import Hashable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import suppress
-from dataclasses import dataclass, field
 
 from graphql import (
     FieldNode,
@@ -31,7 +30,6 @@ from graphql import (
     get_named_type,
 )
 from graphql.execution.collect_fields import FragmentDetails
-from graphql.execution.values import VariableValues
 
 from bookwell.graphql.engine.compiler import availability
 from bookwell.graphql.engine.compiler.blackouts import Blackouts
@@ -48,7 +46,6 @@ from bookwell.graphql.engine.compiler.pages import (
     Source,
 )
 from bookwell.graphql.engine.compiler.parts import (
-    Binding,
     ById,
     Column,
     Const,
@@ -60,67 +57,9 @@ from bookwell.graphql.engine.compiler.parts import (
     Rows,
 )
 from bookwell.graphql.engine.compiler.relations import RELATIONS, Kind
-from bookwell.graphql.engine.compiler.sql import Sql, concat, key, positional
+from bookwell.graphql.engine.compiler.roots import Plan, Root, queried
+from bookwell.graphql.engine.compiler.sql import Sql, key
 from bookwell.graphql.engine.json_pages import Vocabulary
-from bookwell.services.accounts.principal import Principal
-
-# Different SQL texts kept per plan (a kind of page, of filter, of viewer each).
-STATEMENTS_PER_PLAN = 64
-
-
-@dataclass(frozen=True)
-class Root:
-    part: Part
-    # A null answer (nothing found) sends the operation to the ordinary path, for its error.
-    required: bool = False
-
-
-@dataclass
-class Plan:
-    """The compiled roots by response key, in the document's order (the others are the
-    ordinary executor's)."""
-
-    roots: tuple[tuple[str, Root], ...]
-    # Whether these are all the operation's roots (none is the ordinary executor's).
-    whole: bool = True
-    _statements: dict[tuple[Hashable, ...], tuple[str, tuple[str, ...]]] = field(
-        default_factory=dict
-    )
-
-    def bind(self, variables: VariableValues, viewer: Principal | None) -> Binding:
-        """This request's values; a root whose arguments the compiler cannot take (a bad
-        cursor, a manage link's viewer) is left out of `binding.roots`, for the ordinary
-        executor. Decline when none is left."""
-        binding = Binding(variables, viewer)
-        for index, (_, root) in enumerate(self.roots):
-            variants = len(binding.variants)
-            try:
-                root.part.bind(binding)
-            except Decline:
-                del binding.variants[variants:]  # its parameters go unused
-                continue
-            binding.roots.append(index)
-        if not any(_queried(self.roots[index][1]) for index in binding.roots):
-            raise Decline  # a statement for a __typename alone is not worth its round trip
-        return binding
-
-    def statement(self, binding: Binding) -> tuple[str, list]:
-        """The SQL text for the binding's roots and variants (made once each) and its
-        arguments: a column per root in `binding.roots`."""
-        variants = (tuple(binding.roots), *binding.variants)
-        found = self._statements.get(variants)
-        if found is None:
-            found = positional(self._render(binding.roots, iter(binding.variants)))
-            if len(self._statements) < STATEMENTS_PER_PLAN:
-                self._statements[variants] = found
-        text, names = found
-        return text, [binding.params[name] for name in names]
-
-    def _render(self, roots: list[int], variants: Iterator[Hashable]) -> str:
-        columns = [
-            f'{concat(self.roots[index][1].part.pieces(variants))} AS "{index}"' for index in roots
-        ]
-        return "SELECT " + ", ".join(columns)
 
 
 class Planner:
@@ -139,7 +78,7 @@ class Planner:
         for name, node in candidates:
             with suppress(Decline):  # else the ordinary executor answers it
                 roots.append((name, self._root(node, query)))
-        if not any(_queried(root) for _, root in roots):
+        if not any(queried(root) for _, root in roots):
             raise Decline
         return Plan(tuple(roots), whole=len(roots) == keys)
 
@@ -373,10 +312,6 @@ def _declaration(object_type: GraphQLObjectType) -> Declaration:
     if found is None:
         raise Decline
     return found
-
-
-def _queried(root: Root) -> bool:
-    return not isinstance(root.part, Const)
 
 
 def _same_leaf(one: FieldNode, other: FieldNode) -> bool:

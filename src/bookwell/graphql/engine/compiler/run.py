@@ -17,7 +17,8 @@ from graphql.execution.values import VariableValues
 from bookwell.core.config import Settings
 from bookwell.core.db import Database
 from bookwell.graphql.engine.compiler.parts import Binding, Decline
-from bookwell.graphql.engine.compiler.plan import Plan, Planner
+from bookwell.graphql.engine.compiler.plan import Planner
+from bookwell.graphql.engine.compiler.roots import Plan
 from bookwell.services.accounts.principal import Principal
 
 PLANS = 256
