@@ -45,7 +45,10 @@ class Server:
 
     def collections(self) -> tuple[float, float, float] | None:
         """Garbage collections by generation so far, from the app's /metrics (None when the
-        server has no such series: the bare handler, or code older than them)."""
+        server has no such series: the bare handler, or code older than them; or when it has
+        several workers: each counts its own, and a scrape reaches any one)."""
+        if self.workers > 1:
+            return None
         try:
             with urllib.request.urlopen(f"http://{HOST}:{self.port}/metrics", timeout=5) as r:
                 text = r.read().decode()
@@ -147,8 +150,9 @@ def graphql_server(
 ) -> AbstractContextManager[Server]:
     """The real app, configured as a deployment would be, apart from the fixed key; with `src`,
     the bookwell package of another checkout (its src/ first on PYTHONPATH, this checkout's
-    installed packages); with `workers`, that many uvicorn worker processes, each with its
-    own pool (20 + 20 overflow each)."""
+    installed packages); with `workers`, that many uvicorn worker processes sharing the one
+    worker's pool size between them (20 + 20 overflow in all, 10 + 10 each of 2): the same
+    connections to PostgreSQL, whose 100 a shared machine's other sessions need too."""
     env = {
         "DATABASE_URL": url,
         "BOOKWELL_SECRET_KEY": "bench",
@@ -158,6 +162,9 @@ def graphql_server(
         # booking path, not the rate limiter's refusals.
         "BOOKWELL_RATE_LIMITS": "false",
     }
+    if workers > 1:
+        env["BOOKWELL_DB_POOL_SIZE"] = str(max(1, 20 // workers))
+        env["BOOKWELL_DB_MAX_OVERFLOW"] = str(20 // workers)
     if src is not None:
         env["PYTHONPATH"] = os.pathsep.join(
             [str(src.resolve() / "src"), *filter(None, [os.environ.get("PYTHONPATH")])]
