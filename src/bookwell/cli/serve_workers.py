@@ -13,7 +13,9 @@ worker counts its own, so each allows the full limit."""
 
 import asyncio
 import contextlib
+import logging
 import os
+import sys
 import threading
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -26,6 +28,8 @@ from bookwell.cli.request_heads import HeadDeadlineProtocol
 from bookwell.cli.support import with_db
 from bookwell.core.config import Settings
 from bookwell.core.db import Database, secret_key
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from bookwell.cli.serve import UvicornOptions
@@ -43,9 +47,16 @@ class WorkerHeadDeadline(HeadDeadlineProtocol):
 
 def app() -> Starlette:
     """The app of one worker (`uvicorn.run(..., factory=True)` calls it in each)."""
-    settings = Settings()
-    WorkerHeadDeadline.head_timeout = settings.head_timeout_seconds
-    return create_app(settings)
+    from uvicorn.config import STARTUP_FAILURE
+
+    try:
+        settings = Settings()
+        WorkerHeadDeadline.head_timeout = settings.head_timeout_seconds
+        return create_app(settings)
+    except Exception:
+        # uvicorn respawns a worker that exits otherwise, for ever; this code stops them all.
+        log.exception("the app could not be built")
+        sys.exit(STARTUP_FAILURE)
 
 
 def worker_environment(settings: Settings, url: str, queue_url: str | None) -> dict[str, str]:
@@ -69,6 +80,8 @@ def run(
     options: "UvicornOptions",
 ) -> None:
     import uvicorn
+    from uvicorn.config import STARTUP_FAILURE
+    from uvicorn.supervisors import Multiprocess
 
     if settings.database_url is None:
         # The embedded database is reached directly already (Settings.direct_url).
@@ -86,8 +99,14 @@ def run(
         # then kills and respawns each worker for ever.
         "timeout_worker_healthcheck": WORKER_HEALTHCHECK_SECONDS,
     }
+    # uvicorn.run's own steps for workers, with the supervisor kept: it knows whether a worker
+    # failed to start (uvicorn.run would return as after a signal, and `serve` exit 0).
+    config = uvicorn.Config(f"{__name__}:app", factory=True, workers=workers, **by_name)
     with BackgroundThread(work) if work is not None else contextlib.nullcontext():
-        uvicorn.run(f"{__name__}:app", factory=True, workers=workers, **by_name)
+        supervisor = Multiprocess(config, sockets=[config.bind_socket()])
+        supervisor.run()
+    if any(worker.exitcode == STARTUP_FAILURE for worker in supervisor.processes):
+        raise click.ClickException("A worker failed to start (see the log above).")
 
 
 def warn_about_limits(settings: Settings, url: str, queue_url: str | None, workers: int) -> None:
