@@ -1,8 +1,9 @@
-"""CPU time from /proc: of a server process, and of the PostgreSQL backends serving it.
+"""CPU time from /proc: of a server's processes, and of the PostgreSQL backends serving them.
 
-A server's backends are found by their client port: the server process's TCP sockets whose
-remote port is PostgreSQL's (from /proc/<pid>/fd and /proc/<pid>/net/tcp{,6}) are the
-`client_port`s of its rows in pg_stat_activity. Nothing else is counted: not the bench's
+A server's backends are found by their client port: the TCP sockets of the server's
+processes (the uvicorn process, and its workers when it has several) whose remote port is
+PostgreSQL's (from /proc/<pid>/fd and /proc/<pid>/net/tcp{,6}) are the `client_port`s of
+its rows in pg_stat_activity. Nothing else is counted: not the bench's
 own connection, not other sessions on a shared PostgreSQL, and not PostgreSQL's background
 processes (WAL writer, checkpointer, autovacuum) nor parallel query workers, which live for
 one statement."""
@@ -64,7 +65,10 @@ def socket_inodes(pid: int) -> set[int]:
 
 def client_ports(pid: int, pg_port: int) -> set[int]:
     """The local ports of the process's connections to PostgreSQL's port."""
-    inodes = socket_inodes(pid)
+    try:
+        inodes = socket_inodes(pid)
+    except FileNotFoundError:  # the process has gone
+        return set()
     ports: set[int] = set()
     for table in ("tcp", "tcp6"):
         path = Path(f"/proc/{pid}/net/{table}")
@@ -79,14 +83,14 @@ class BackendSample:
 
 
 class ServedBackends:
-    """CPU of the PostgreSQL backends connected from one server process, between samples."""
+    """CPU of the PostgreSQL backends connected from a server's processes, between samples."""
 
     def __init__(self, db: asyncpg.Connection, pg_port: int):
         self.db = db  # a connection of its own: watch() queries while the bench runs others
         self.pg_port = pg_port
 
-    async def sample(self, server_pid: int) -> BackendSample:
-        ports = sorted(client_ports(server_pid, self.pg_port))
+    async def sample(self, server_pids: list[int]) -> BackendSample:
+        ports = sorted(set().union(*(client_ports(pid, self.pg_port) for pid in server_pids)))
         pids = await self.db.fetch(
             "SELECT pid FROM pg_stat_activity WHERE client_port = any($1::int[])"
             " AND client_addr IS NOT NULL",
@@ -115,7 +119,7 @@ def merge(into: BackendSample, sample: BackendSample) -> None:
 
 @contextlib.asynccontextmanager
 async def watching(
-    backends: ServedBackends, server_pid: int, interval: float = 0.05
+    backends: ServedBackends, server_pids: list[int], interval: float = 0.05
 ) -> AsyncIterator[BackendSample]:
     """Samples every `interval` while the block runs, then once more: backends that a pool
     opens and closes meanwhile (overflow connections under 100 contenders) are counted up to
@@ -124,7 +128,7 @@ async def watching(
 
     async def sample_until_stopped() -> None:
         while not stop.is_set():
-            merge(seen, await backends.sample(server_pid))
+            merge(seen, await backends.sample(server_pids))
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), interval)
 
@@ -134,4 +138,4 @@ async def watching(
     finally:
         stop.set()
         await task
-        merge(seen, await backends.sample(server_pid))
+        merge(seen, await backends.sample(server_pids))

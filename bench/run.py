@@ -56,6 +56,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "main before and after a change); default: this checkout",
     )
     parser.add_argument(
+        "--workers",
+        type=int,
+        nargs="+",
+        default=[1],
+        metavar="N",
+        help="uvicorn worker processes of each Bookwell server (CPU summed over them, and over "
+        "their PostgreSQL backends); several, e.g. 1 2: one server each, alternated. Not the "
+        "bare handler's nor the peer's (one process each)",
+    )
+    parser.add_argument(
         "--peer",
         choices=["postgraphile", "none"],
         default="postgraphile",
@@ -115,7 +125,7 @@ async def measure(
     for seconds, measured in ((args.warmup, False), (args.duration, True)):
         if seconds <= 0:
             continue
-        pg_before = await backends.sample(server.pid) if measured else None
+        pg_before = await backends.sample(server.pids()) if measured else None
         cpu, bodies = server.cpu_seconds(), workload.next_bodies()
         collections = server.collections() if measured else None
         if tool == "wrk":
@@ -140,7 +150,8 @@ async def measure(
         workload.sent += sum(found.outcomes.values()) + args.clients
         if measured and found.requests and pg_before is not None:
             found.server_cpu_ms = (server.cpu_seconds() - cpu) * 1000 / found.requests
-            used, found.pg_backends_gone = cpu_between(pg_before, await backends.sample(server.pid))
+            pg_after = await backends.sample(server.pids())
+            used, found.pg_backends_gone = cpu_between(pg_before, pg_after)
             found.pg_cpu_ms = used * 1000 / found.requests
             after = server.collections()
             if collections is not None and after is not None:
@@ -189,7 +200,8 @@ def plan(chosen: set[str], bookwells: list[Server], bare: Server, peer_server, l
 async def booker_tokens(url: str, args) -> list[str]:
     """Guests for the uncontended bookings: one guest may hold only so many unpaid nights
     (100) and stays of a listing (2), so each books about 20 of them."""
-    bookings = int((args.duration + args.warmup) * args.repeat * len(args.server_src or [0]))
+    servers = len(args.server_src or [0]) * len(args.workers)
+    bookings = int((args.duration + args.warmup) * args.repeat * servers)
     conn = await asyncpg.connect(plain(url))
     try:
         return await data.contender_tokens(conn, max(args.contenders, bookings * 1_000 // 20))
@@ -250,9 +262,9 @@ async def run_scenarios(url, setup, bookwells: list[Server], bare: Server, peer_
 
 async def contended(server, db, backends, setup, args, repeat) -> Measurement:
     tokens = await data.contender_tokens(db, args.contenders)
-    cpu, pg_before = server.cpu_seconds(), await backends.sample(server.pid)
+    cpu, pg_before = server.cpu_seconds(), await backends.sample(server.pids())
     # The pool's overflow connections close after each round: watched, not sampled twice.
-    async with watching(backends, server.pid) as seen:
+    async with watching(backends, server.pids()) as seen:
         found = await scenarios.contended(
             port=server.port, tokens=tokens, db=db, listing_ids=setup.stay_ids,
             clients=args.contenders, seconds=args.duration, seed=args.seed + repeat,
@@ -268,9 +280,14 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     if args.duration <= 0 or args.repeat < 1:
         raise SystemExit("--duration must be positive and --repeat at least 1.")
+    if min(args.workers) < 1:
+        raise SystemExit("--workers: at least 1.")
     command = "uv run python -m bench.run " + " ".join(sys.argv[1:] if argv is None else argv)
-    sources = args.server_src or [None]
-    labels = [revision(src) for src in sources]
+    servers = [(src, n) for src in args.server_src or [None] for n in args.workers]
+    labels = [revision(src) for src, _ in servers]
+    if args.workers != [1]:
+        named = zip(labels, servers, strict=True)
+        labels = [f"{label}, {n} worker{'s' * (n > 1)}" for label, (_, n) in named]
     if len(set(labels)) != len(labels):
         labels = [f"{label} #{n}" for n, label in enumerate(labels, 1)]
     with bench_database() as url:
@@ -283,8 +300,8 @@ def main(argv: list[str] | None = None) -> None:
         print(f"Measuring {', '.join(labels)}")
         with ExitStack() as stack:
             bookwells = [
-                stack.enter_context(graphql_server(url, label, src))
-                for label, src in zip(labels, sources, strict=True)
+                stack.enter_context(graphql_server(url, label, src, workers))
+                for label, (src, workers) in zip(labels, servers, strict=True)
             ]
             bare = stack.enter_context(bare_server(url))
             bare.name = goals.BARE

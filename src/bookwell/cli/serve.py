@@ -22,7 +22,19 @@ from bookwell.core.db import Database, describe
     help="Run the outbox relay, a worker and the scheduler in this process, on REDIS_URL "
     "or an embedded Redis (default: on in embedded mode, off when DATABASE_URL is set).",
 )
-def serve(host: str | None, port: int | None, access_log: bool, background: bool | None) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    help="API processes (default 1, or BOOKWELL_WORKERS), each with its own database pool; "
+    "the background work runs once, in the parent process.",
+)
+def serve(
+    host: str | None,
+    port: int | None,
+    access_log: bool,
+    background: bool | None,
+    workers: int | None,
+) -> None:
     """Start the API: database (embedded unless DATABASE_URL is set), migrations, demo data
     on first start, and GraphQL with GraphiQL on http://HOST:PORT/graphql. In embedded mode
     also Redis, the outbox relay, a worker and the scheduler: emails land in .bookwell/mail."""
@@ -35,6 +47,7 @@ def serve(host: str | None, port: int | None, access_log: bool, background: bool
     settings = Settings()
     host = host or settings.host
     port = port or settings.port
+    workers = workers or settings.workers
     # SIGTERM before the server runs stops like Ctrl-C: embedded servers are stopped too.
     signal.signal(signal.SIGTERM, _interrupt)
     if background is None:
@@ -58,13 +71,19 @@ def serve(host: str | None, port: int | None, access_log: bool, background: bool
         work = _background_work(settings, url, queue_url) if queue_url else None
         if work is not None and not settings.smtp_url:
             click.echo(f"  Emails are written to {settings.mail_path.resolve()}/ (set SMTP_URL)\n")
-        app = create_app(serve_settings(settings, queue_url), database_url=url, background=work)
-        # uvicorn handles SIGTERM while it runs (a graceful stop), then raises it again
-        # for the handler it found: that must not end the process before the cleanup here.
-        signal.signal(signal.SIGTERM, _stopped)
-        # uvicorn annotates timeout_graceful_shutdown as int, but hands it to asyncio's
-        # wait_for as is: seconds as a float are right (Settings.graceful_shutdown_seconds).
-        uvicorn.run(app, **uvicorn_options(settings, host, port, access_log=access_log))  # type: ignore[arg-type]
+        options = uvicorn_options(settings, host, port, access_log=access_log)
+        if workers > 1:
+            from bookwell.cli import serve_workers
+
+            serve_workers.run(settings, url, queue_url, work, workers=workers, options=options)
+        else:
+            app = create_app(serve_settings(settings, queue_url), database_url=url, background=work)
+            # uvicorn handles SIGTERM while it runs (a graceful stop), then raises it again
+            # for the handler it found: that must not end the process before the cleanup here.
+            signal.signal(signal.SIGTERM, _stopped)
+            # uvicorn annotates timeout_graceful_shutdown as int, but hands it to asyncio's
+            # wait_for as is: seconds as a float are right (Settings.graceful_shutdown_seconds).
+            uvicorn.run(app, **options)  # type: ignore[arg-type]
     click.echo("Stopped.")
 
 

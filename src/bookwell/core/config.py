@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     # On SIGTERM `serve` stops accepting and lets in-flight requests finish this long, then
     # cancels them (open websockets are told to reconnect at once).
     graceful_shutdown_seconds: float = 30.0
+    # `serve`: API processes (uvicorn workers), each with its own database pool
+    # (cli/serve_workers.py says what is per process).
+    workers: int = Field(default=1, ge=1)
     environment: Literal["development", "production"] = "development"
 
     # Unset: a random key is created once and kept in `data_dir`, so tokens survive restarts.
