@@ -3,7 +3,7 @@ import uuid
 from datetime import datetime
 
 import uuid_utils
-from sqlalchemy import DateTime, MetaData, func
+from sqlalchemy import Computed, DateTime, MetaData, Text, func
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -24,6 +24,22 @@ class Base(DeclarativeBase):
 def new_id() -> uuid.UUID:
     """A UUIDv7: time-ordered, made without coordination, unique across replicas."""
     return uuid.UUID(bytes=uuid_utils.uuid7().bytes)
+
+
+# Column.info key: the column's text is JSON-safe as it is (graphql/engine/compiler/sql.py).
+JSON_VERBATIM = "bookwell.json_verbatim"
+
+
+def global_id_column(type_name: str) -> Mapped[str]:
+    """The row's GraphQL global id, core.ids.global_id: base64 of "Type:<uuid>", kept by
+    PostgreSQL beside the row so that a read writing hundreds of them as JSON does not encode
+    each anew (issue 18: ~8% of a nested read's PostgreSQL CPU). decode(, 'escape') is
+    textsend made immutable: a uuid's text has no backslash to unescape. Deferred: the ORM
+    never loads it; statements that write JSON select it."""
+    generated = f"encode(decode('{type_name}:' || CAST(id AS TEXT), 'escape'), 'base64')"
+    return mapped_column(
+        Text, Computed(generated, persisted=True), deferred=True, info={JSON_VERBATIM: True}
+    )
 
 
 def text_enum(enum_cls: type[enum.Enum], name: str, length: int = 16) -> SAEnum:

@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bookwell.models.base import Base, IdMixin, text_enum
+from bookwell.models.base import Base, IdMixin, global_id_column, text_enum
 
 
 class ListingKind(enum.StrEnum):
@@ -74,6 +74,7 @@ class Listing(IdMixin, Base):
         Index("ix_listings_owner_id", "owner_id", "id"),
     )
 
+    global_id: Mapped[str] = global_id_column("Listing")
     owner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
     kind: Mapped[ListingKind] = mapped_column(text_enum(ListingKind, "listing_kind"))
     title: Mapped[str] = mapped_column(String(200))

@@ -21,7 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import INET, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bookwell.models.base import Base, IdMixin, text_enum
+from bookwell.models.base import Base, IdMixin, global_id_column, text_enum
 
 
 class ReservationStatus(enum.StrEnum):
@@ -84,6 +84,7 @@ class Reservation(IdMixin, Base):
         ),
     )
 
+    global_id: Mapped[str] = global_id_column("Reservation")
     listing_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("listings.id"))
     guest_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     guest_name: Mapped[str] = mapped_column(String(200))

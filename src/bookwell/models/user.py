@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, DateTime, ForeignKey, Index, LargeBinary, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bookwell.models.base import Base, IdMixin, text_enum
+from bookwell.models.base import Base, IdMixin, global_id_column, text_enum
 
 
 class Role(enum.StrEnum):
@@ -32,6 +32,7 @@ class User(IdMixin, Base):
         ),
     )
 
+    global_id: Mapped[str] = global_id_column("User")
     email: Mapped[str] = mapped_column(String(320))
     name: Mapped[str] = mapped_column(String(200))
     role: Mapped[Role] = mapped_column(text_enum(Role, "role"), default=Role.GUEST)

@@ -4,12 +4,11 @@ API masks or hides depending on who asks."""
 
 from sqlalchemy import Text, cast
 
-from bookwell.core.json_rows import global_id_of
 from bookwell.core.statements import AnyColumn
 from bookwell.models import User
 
 JSON_FIELDS: dict[str, AnyColumn] = {
-    "id": global_id_of("User", User.id),
+    "id": User.global_id,
     "database_id": cast(User.id, Text),
     "name": User.name,
     "role": User.role,  # stored as its name

@@ -21,7 +21,6 @@ from bookwell.core.json_rows import (
     JsonShape,
     ShapeKey,
     cursor_of,
-    global_id_of,
     iso_datetime_of,
     json_record,
     shape_key,
@@ -37,7 +36,7 @@ from bookwell.services.booking.reservations import page_per_listing, per_listing
 # DateStyle says), timestamps as datetime.isoformat writes them (json_rows.iso_datetime_of).
 JSON_FIELDS: dict[str, AnyColumn] = {
     "cursor": cursor_of(Reservation.id),
-    "id": global_id_of("Reservation", Reservation.id),
+    "id": Reservation.global_id,
     "database_id": cast(Reservation.id, Text),
     "guest_name": Reservation.guest_name,
     "start_date": Reservation.start_date,

@@ -3,7 +3,7 @@ declaration of those columns (the compiled read path's, graphql/engine/compiler/
 
 from sqlalchemy import Text, cast
 
-from bookwell.core.json_rows import cursor_of, global_id_of, iso_datetime_of, iso_time_of
+from bookwell.core.json_rows import cursor_of, iso_datetime_of, iso_time_of
 from bookwell.core.statements import AnyColumn
 from bookwell.models import Listing
 
@@ -13,7 +13,7 @@ from bookwell.models import Listing
 # nor longitude: Python writes 45.0 where PostgreSQL writes 45.
 JSON_FIELDS: dict[str, AnyColumn] = {
     "cursor": cursor_of(Listing.id),
-    "id": global_id_of("Listing", Listing.id),
+    "id": Listing.global_id,
     "database_id": cast(Listing.id, Text),
     "kind": Listing.kind,
     "title": Listing.title,

@@ -3,22 +3,35 @@ FREE_UNITS statement (the one the ordinary path's loader runs), for one listing.
 
 from dataclasses import dataclass
 from datetime import date
-from functools import cached_property
+from functools import cache, cached_property
 
 from graphql import FieldNode, GraphQLField
+from sqlalchemy import Table
 
 from bookwell.core.errors import DomainError
 from bookwell.core.ids import database_id_of
+from bookwell.core.json_rows import global_id_of
 from bookwell.graphql.engine.compiler.arguments import Arguments
 from bookwell.graphql.engine.compiler.parts import Binder, Binding, Column, Decline, Obj, Variants
-from bookwell.graphql.engine.compiler.sql import Piece, Sql, boolean, statement
+from bookwell.graphql.engine.compiler.sql import Piece, Sql, boolean, expression, statement
+from bookwell.models import Listing
 from bookwell.services.listings.availability import FREE_UNITS
 from bookwell.services.listings.stays import check_quantity, stay
 
 
-def fields(prefix: str, listing_id: str) -> dict[str, Column | Sql]:
+@cache
+def _listing_id() -> str:
+    """The listing's global id from the row's id (the row is not the listings table's:
+    it has no stored global_id)."""
+    table = Listing.__table__
+    assert isinstance(table, Table)
+    return expression(global_id_of("Listing", Listing.id), table)
+
+
+def fields(prefix: str) -> dict[str, Column | Sql]:
     """Availability's fields over FREE_UNITS' row (id, timezone, free) named `listings`."""
     p = prefix
+    listing_id = _listing_id()
     today_there = "CAST(timezone(listings.timezone, now()) AS DATE)"
     return {
         "listingId": Column(listing_id),

@@ -145,8 +145,7 @@ class Planner:
 
     def _availability(self, node: FieldNode, definition: GraphQLField) -> availability.Availability:
         prefix = self._prefix()
-        listing = DECLARATIONS["Listing"]
-        values = availability.fields(prefix, listing.column("id"))
+        values = availability.fields(prefix)
         object_type = _object_type(definition)
         entries: list[tuple[str, Part]] = []
         for name, child in self._collect(node.selection_set, object_type.name):

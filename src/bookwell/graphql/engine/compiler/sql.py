@@ -35,6 +35,7 @@ from sqlalchemy.dialects import postgresql
 
 from bookwell.core.json_rows import cursor_of
 from bookwell.core.statements import AnyColumn
+from bookwell.models.base import JSON_VERBATIM
 
 _DIALECT = postgresql.psycopg2.dialect()  # type: ignore[attr-defined]
 _PARAMETER = re.compile(r"%\((\w+)\)s|%%")
@@ -91,8 +92,10 @@ _ESCAPED = re.compile(r'["\\\x00-\x1f]')  # what JSON escapes in a string
 def verbatim(column: AnyColumn) -> bool:
     """Whether a column's values are text that JSON writes unescaped: an enum stored as one
     of its labels (models.base.text_enum: a CHECK constraint keeps it to them), or a
-    number or a uuid cast to text."""
+    number or a uuid cast to text, or a column that says so (a stored global id)."""
     element = column.expression
+    if getattr(element, "info", {}).get(JSON_VERBATIM):
+        return True
     if isinstance(element.type, Enum):
         return not any(_ESCAPED.search(label) for label in element.type.enums)
     return (
