@@ -99,7 +99,7 @@ async def book_in_one_statement(
 ) -> ReservationRecord | None:
     """The PENDING hold, or a refusal (UNAVAILABLE, HOLD_LIMIT, IDEMPOTENCY_KEY_REUSED), or
     the reservation made before under the key; None: the ordinary path decides. The
-    statement goes to the asyncpg connection of an autocommit SQLAlchemy connection."""
+    statement goes to the pool's asyncpg connection itself (`Database.raw_read`)."""
     for _attempt in range(2):
         found = cache.get(listing_id)
         fresh = found is None
@@ -116,49 +116,7 @@ async def book_in_one_statement(
                 continue
             return None
         priced = pricing.quote(found.terms, booked, quantity)
-        try:
-            async with db.read_connection() as connection:
-                pooled = await connection.get_raw_connection()
-                try:
-                    return await _book(
-                        pooled.driver_connection,
-                        found,
-                        priced,
-                        guest,
-                        booked,
-                        quantity,
-                        guest_name,
-                        idempotency_key,
-                        fingerprint,
-                    )
-                except BaseException as error:
-                    # SQLAlchemy never sees the driver's errors: a connection PostgreSQL
-                    # dropped mid-statement (a restart's FATAL) would go back to the pool
-                    # and fail its next user with "another operation is in progress".
-                    if connection_broken(error):
-                        await connection.invalidate(error)
-                    raise
-        except _StaleTerms:
-            cache.forget(listing_id)
-        except _Undecided:
-            return None
-    return None
-
-
-async def _book(
-    driver: asyncpg.Connection,
-    found: StayTerms,
-    priced: pricing.Quote,
-    guest: Principal,
-    booked: Stay,
-    quantity: int,
-    guest_name: str | None,
-    idempotency_key: str | None,
-    fingerprint: bytes | None,
-) -> ReservationRecord:
-    try:
-        row = await driver.fetchrow(
-            _BOOK,
+        arguments = (
             new_id(),
             found.listing_id,
             guest.user_id,
@@ -175,11 +133,37 @@ async def _book(
             fingerprint,
             current_request_id(),
         )
+        # raw_read: no SQLAlchemy Connection made and reset around the statement, a kept
+        # idle connection taken without the pool. book_stay's refusals are PostgreSQL's own
+        # errors, which leave the connection ready: they are taken out of the block so it is
+        # kept for the next booking; any other error reaches raw_read, which invalidates a
+        # connection it may have left unusable (core/idle_connections.connection_broken).
+        async with db.raw_read() as driver:
+            answered = await _answer(driver, arguments)
+        try:
+            if isinstance(answered, asyncpg.PostgresError):
+                _refuse(answered, quantity, booked)
+            if answered is None:
+                return None  # a replay whose reservation is gone
+            return _record(answered)
+        except _StaleTerms:
+            cache.forget(listing_id)
+        except _Undecided:
+            return None
+    return None
+
+
+async def _answer(
+    driver: asyncpg.Connection, arguments: tuple[object, ...]
+) -> asyncpg.Record | asyncpg.PostgresError | None:
+    """book_stay's row, or the error PostgreSQL answered it with when that leaves the
+    connection as ready as an answer does."""
+    try:
+        return await driver.fetchrow(_BOOK, *arguments)
     except asyncpg.PostgresError as error:
-        _refuse(error, quantity, booked)
-    if row is None:
-        raise _Undecided  # a replay whose reservation is gone
-    return _record(row)
+        if connection_broken(error):
+            raise
+        return error
 
 
 def _record(row: asyncpg.Record) -> ReservationRecord:
