@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 import asyncpg
 import httpx
 import pytest
+from asyncpg.exceptions._base import InternalClientError
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
@@ -179,3 +180,26 @@ async def test_requests_past_the_in_flight_limit_are_shed_at_once(
         assert (await blocked).status == 200
         metrics = await client.http.get("/metrics")
         assert counted(metrics.text, "overloaded") == 1
+
+
+def _raise_from(filename: str) -> BaseException:
+    """asyncpg's protocol refusing a new operation on a connection the server dropped
+    (`InternalClientError`, raised in C, so asyncpg's Python frames are the last in its
+    traceback), here raised from a frame named like one of asyncpg's or one of ours."""
+    code = compile(
+        "raise InternalClientError("
+        "'cannot switch to state 12; another operation (2) is in progress')",
+        filename,
+        "exec",
+    )
+    try:
+        exec(code, {"InternalClientError": InternalClientError})
+    except InternalClientError as error:
+        return error
+    raise AssertionError("not raised")
+
+
+def test_a_connection_left_mid_operation_by_a_restart_counts_as_unavailable():
+    assert unavailable_reason(_raise_from("/venv/asyncpg/connection.py")) == "database_down"
+    # The same error raised by our own code (a connection shared by mistake) is a bug.
+    assert unavailable_reason(_raise_from("/src/bookwell/flows/booking.py")) is None

@@ -6,6 +6,7 @@ import asyncio
 from types import TracebackType
 
 import asyncpg
+from asyncpg.exceptions._base import InternalClientError
 from sqlalchemy import exc
 
 from bookwell.core.errors import ServiceUnavailable
@@ -38,6 +39,11 @@ def unavailable_reason(error: BaseException) -> str | None:
             if sqlstate.startswith("08"):
                 return "database_down"
         if isinstance(each, asyncpg.ConnectionDoesNotExistError | asyncpg.CannotConnectNowError):
+            return "database_down"
+        # "cannot switch to state ...; another operation is in progress": a connection the
+        # server dropped (a restart) before asyncpg saw its end, refused before anything was
+        # sent; the connection is invalidated (core/idle_connections.connection_broken).
+        if isinstance(each, InternalClientError) and _raised_in_driver(each.__traceback__):
             return "database_down"
         if isinstance(each, exc.DBAPIError) and each.connection_invalidated:
             return "database_down"
