@@ -58,16 +58,21 @@ def classify(response: httpx.Response, seconds: float) -> Outcome:
         if payload["errors"]:
             return Outcome("refused", seconds, 200, str(payload["errors"]))
         return Outcome("ok", seconds, 200, reservation_id=payload["reservation"]["id"])
+    if typed_unavailable(response, errors):
+        return Outcome("unavailable", seconds, 503)
+    return Outcome("other", seconds, response.status_code, str(body))
+
+
+def typed_unavailable(response: httpx.Response, errors: list[dict]) -> bool:
+    """A 503 in GraphQL's shape: SERVICE_UNAVAILABLE with Retry-After and the request id."""
     request_id = response.headers.get("x-request-id")
-    if (
+    return bool(
         response.status_code == 503
         and response.headers.get("retry-after", "").isdigit()
         and [e.get("extensions", {}).get("code") for e in errors] == ["SERVICE_UNAVAILABLE"]
         and request_id
         and errors[0]["extensions"].get("requestId") == request_id
-    ):
-        return Outcome("unavailable", seconds, 503)
-    return Outcome("other", seconds, response.status_code, str(body))
+    )
 
 
 async def book(

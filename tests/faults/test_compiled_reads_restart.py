@@ -4,17 +4,16 @@ INTERNAL_ERROR; and reads answer again soon after the server is back."""
 
 import asyncio
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
-import pytest
 
 from bookwell.core.db import connect
 from bookwell.models import Role
 from tests.factories import make_listing, make_user
+from tests.faults.bookings import typed_unavailable
 from tests.faults.processes import PrivatePostgres, Server
 
 # As tests/faults/test_database_faults.py's servers: no answer may wait longer than these.
@@ -61,14 +60,7 @@ def classify(response: httpx.Response, root: str, answers: Answers) -> None:
     if response.status_code == 200 and not errors and (body.get("data") or {}).get(root):
         answers.ok.append(time.monotonic())
         return
-    request_id = response.headers.get("x-request-id")
-    if (
-        response.status_code == 503
-        and response.headers.get("retry-after", "").isdigit()
-        and [e.get("extensions", {}).get("code") for e in errors] == ["SERVICE_UNAVAILABLE"]
-        and request_id
-        and errors[0]["extensions"].get("requestId") == request_id
-    ):
+    if typed_unavailable(response, errors):
         answers.unavailable += 1
         return
     answers.other.append(f"{response.status_code} {str(body)[:300]}")
@@ -93,16 +85,6 @@ async def read_until(http: httpx.AsyncClient, until: float, answers: Answers, n:
             classify(response, root, answers)
         answers.slowest = max(answers.slowest, time.monotonic() - began)
         await asyncio.sleep(0.01)
-
-
-@pytest.fixture
-def postgres() -> Iterator[PrivatePostgres]:
-    server = PrivatePostgres()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.cleanup()
 
 
 async def test_compiled_reads_answer_ok_or_503_while_postgres_restarts(

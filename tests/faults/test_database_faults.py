@@ -5,7 +5,7 @@ tests hold are the ones docs/scaling.md ("Under faults") quotes."""
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -31,16 +31,6 @@ FAST = {
 }
 ANSWER_BOUND_SECONDS = 15.0
 CLIENTS = 6
-
-
-@pytest.fixture
-def postgres() -> Iterator[PrivatePostgres]:
-    server = PrivatePostgres()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.cleanup()
 
 
 @dataclass
