@@ -40,7 +40,7 @@ RELATIONS = {
     # A checkout user's row is shared by every host's bookings for its address: named as on
     # this booking (graphql/accounts/types.py User.as_booked), never by the row's own name.
     ("Reservation", "guest"): Relation(
-        "(SELECT u.id, u.role, r.id AS booked_on,"
+        "(SELECT u.id, u.global_id, u.role, r.id AS booked_on,"
         " CASE WHEN u.checkout THEN r.guest_name ELSE u.name END AS name"
         " FROM users AS u JOIN reservations AS r ON r.guest_id = u.id) AS users",
         "users.booked_on = reservations.id",
