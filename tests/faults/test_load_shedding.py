@@ -12,8 +12,7 @@ from tests.faults import test_database_faults as stages
 from tests.faults.bookings import Tally, book
 from tests.faults.test_database_faults import FAST, night, nights_locked, stage_for
 
-# The stage's fixtures: a private PostgreSQL, and the stages a test made, stopped after it.
-postgres = stages.postgres
+# The stages a test made, stopped after it (the private PostgreSQL is conftest.py's).
 staged = stages.staged
 
 BURST_BOUND_SECONDS = 45.0
