@@ -2,6 +2,7 @@
 
 import os
 import re
+import select
 import signal
 import subprocess
 import sys
@@ -18,14 +19,17 @@ class Serve:
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
-            text=True,
+            bufsize=0,  # unbuffered: what select() says is waiting is all there is
         )
         self.output = ""
 
     def wait_for(self, pattern: str, timeout: float = 120) -> re.Match:
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            line = self.process.stdout.readline()
+        while (left := deadline - time.monotonic()) > 0:
+            # readline alone would wait for ever on a server that prints nothing more
+            if not select.select([self.process.stdout], [], [], left)[0]:
+                break
+            line = self.process.stdout.readline().decode(errors="replace")
             if not line and self.process.poll() is not None:
                 break
             self.output += line
@@ -35,8 +39,12 @@ class Serve:
 
     def interrupt(self) -> int:
         self.process.send_signal(signal.SIGINT)
-        rest, _ = self.process.communicate(timeout=60)
-        self.output += rest
+        return self.finish(timeout=60)
+
+    def finish(self, timeout: float) -> int:
+        """Waits for the process to end, its last output read; its exit code."""
+        rest, _ = self.process.communicate(timeout=timeout)
+        self.output += rest.decode(errors="replace")
         return self.process.returncode
 
 

@@ -52,9 +52,7 @@ def _read_response(connection: socket.socket) -> bytes:
 
 
 def _stop(serve: Serve) -> int:
-    rest, _ = serve.process.communicate(timeout=60)
-    serve.output += rest
-    return serve.process.returncode
+    return serve.finish(timeout=60)
 
 
 def test_sigterm_lets_the_request_in_flight_finish_and_refuses_new_ones(tmp_path, database_url):
