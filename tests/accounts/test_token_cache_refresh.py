@@ -50,9 +50,9 @@ def lookups(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     seen: list[str] = []
     authenticate = accounts.authenticate
 
-    async def counted(*, session, token, access_tokens):
+    async def counted(*, driver, token, access_tokens):
         seen.append(token)
-        return await authenticate(session=session, token=token, access_tokens=access_tokens)
+        return await authenticate(driver=driver, token=token, access_tokens=access_tokens)
 
     monkeypatch.setattr(accounts, "authenticate", counted)
     return seen

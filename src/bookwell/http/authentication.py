@@ -107,14 +107,15 @@ class BearerTokens(AuthenticationBackend):
                 self._refresh_later(db, token, key)
             return known
         generation = self.cache.generation
-        async with db.read() as session:
+        async with db.raw_read() as driver:
             found = await accounts.authenticate(
-                session=session, token=token, access_tokens=self.access_tokens
+                driver=driver, token=token, access_tokens=self.access_tokens
             )
-            if found is not None:
-                if key is not None:
-                    self.cache.keep(key, found, generation=generation)
-                return found
+        if found is not None:
+            if key is not None:
+                self.cache.keep(key, found, generation=generation)
+            return found
+        async with db.read() as session:
             return await manage_links(
                 session=session, token=token, access_tokens=self.access_tokens
             )
@@ -126,9 +127,9 @@ class BearerTokens(AuthenticationBackend):
 
     async def _refresh(self, db: Database, token: str, key: object, generation: int) -> None:
         try:
-            async with db.read() as session:
+            async with db.raw_read() as driver:
                 found = await accounts.authenticate(
-                    session=session, token=token, access_tokens=self.access_tokens
+                    driver=driver, token=token, access_tokens=self.access_tokens
                 )
         except Exception:
             log.warning("a bearer token's background re-check failed", exc_info=True)

@@ -5,13 +5,14 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
+import asyncpg
 from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.core.errors import DomainError, ErrorCode, InputErrors, check_text, invalid
 from bookwell.core.records import build_all
-from bookwell.core.statements import one_of
+from bookwell.core.statements import DriverStatement, one_of
 from bookwell.models import ApiToken, Role, User, new_id
 from bookwell.services.accounts.password_rules import password_problem
 from bookwell.services.accounts.passwords import hash_password, verify_password
@@ -257,20 +258,21 @@ async def api_token_is_live(*, session: AsyncSession, token: str) -> bool:
 
 
 async def authenticate(
-    *, session: AsyncSession, token: str, access_tokens: AccessTokens
+    *, driver: asyncpg.Connection, token: str, access_tokens: AccessTokens
 ) -> Principal | None:
-    """The principal behind a bearer token (API token or JWT), or None if it is not valid."""
+    """The principal behind a bearer token (API token or JWT), or None if it is not valid.
+    One statement on the pool's asyncpg connection (`Database.raw_read`): every request
+    whose token is not remembered asks it (http/authentication.py)."""
     api_token = parse_api_token(token)
-    parameters: dict[str, bytes | uuid.UUID]
     if api_token is not None:
-        stmt, parameters = _BY_API_TOKEN, {"hash": hash_api_token(api_token)}
+        stmt, argument = _BY_API_TOKEN_TEXT, hash_api_token(api_token)
     else:
         user_id = access_tokens.user_id(token)
         if user_id is None:
             return None
-        stmt, parameters = _BY_USER_ID, {"id": user_id}
-    row = (await session.execute(stmt, parameters)).one_or_none()
-    return Principal(row.id, row.role) if row else None
+        stmt, argument = _BY_USER_ID_TEXT, user_id
+    row = await driver.fetchrow(stmt.text, argument)
+    return Principal(row[0], Role(row[1])) if row else None
 
 
 # Every authenticated request runs one of these: built once (see _USERS_BY_IDS).
@@ -288,6 +290,8 @@ _BY_USER_ID = select(User.id, User.role).where(
     User.id == bindparam("id"),
     User.checkout.is_(False),  # checkout users never sign in
 )
+_BY_API_TOKEN_TEXT = DriverStatement(_BY_API_TOKEN)
+_BY_USER_ID_TEXT = DriverStatement(_BY_USER_ID)
 
 
 # Built once: a SELECT built per call costs more than it takes to run
