@@ -17,9 +17,11 @@ from sqlalchemy import text
 from bookwell.app import create_app
 from bookwell.core.errors import DomainError, ErrorCode
 from bookwell.flows import booking as booking_flows
+from bookwell.models import ListingKind
 from bookwell.services.accounts.tokens import AccessTokens
 from bookwell.services.booking.reservations import NewReservation
-from bookwell.services.listings.terms_cache import terms_cache_of
+from bookwell.services.listings import pricing
+from bookwell.services.listings.terms_cache import TermsCache, terms_cache_of
 from tests.factories import create_reservation_mutation, in_days, make_listing, make_token
 from tests.support.graphql_client import GraphQLClient
 from tests.support.lifespan import started
@@ -367,3 +369,33 @@ async def test_a_taxed_booking_is_one_statement_with_warm_caches(
     assert made.data["createReservation"]["errors"] == []
     assert made.data["createReservation"]["reservation"]["totalPrice"]["amount"] == "205.00"
     assert_one_statement(sent)
+
+
+async def test_the_cached_terms_are_the_terms_quote_reads(db, host):
+    """The cache reads a listing's terms as text sent to asyncpg; quote reads them through
+    SQLAlchemy: the same terms, price rules, taxes and booking rules included."""
+    listing_id = await make_listing(db, host, units=5, nightly_price="100.00")
+    async with db.transaction() as session:
+        for statement in (
+            "INSERT INTO listing_price_rules (id, listing_id, name, start_date, end_date,"
+            " nightly_price, weekdays) VALUES (gen_random_uuid(), :id, 'Season', :start,"
+            " :end, 80, '{5,6}')",
+            "INSERT INTO listing_taxes (id, listing_id, position, name, kind, rate,"
+            " inclusive) VALUES (gen_random_uuid(), :id, 0, 'VAT', 'PERCENT', 10, true)",
+            "INSERT INTO listing_booking_rules (id, listing_id, min_nights, max_nights)"
+            " VALUES (gen_random_uuid(), :id, 2, 9)",
+        ):
+            await session.execute(
+                text(statement), {"id": listing_id, "start": in_days(35), "end": in_days(50)}
+            )
+    async with db.read() as session:
+        quoted = (await pricing.terms_of_listings(session=session, listing_ids=[listing_id]))[
+            listing_id
+        ]
+    async with db.raw_read() as driver:
+        cached = await TermsCache().load(driver, listing_id)
+
+    assert cached is not None
+    assert cached.kind is quoted.kind is ListingKind.STAY
+    assert cached.terms == quoted.terms
+    assert cached.terms.rules and cached.terms.taxes and cached.terms.booking_rules

@@ -265,13 +265,16 @@ async def authenticate(
     whose token is not remembered asks it (http/authentication.py)."""
     api_token = parse_api_token(token)
     if api_token is not None:
-        stmt, argument = _BY_API_TOKEN_TEXT, hash_api_token(api_token)
+        stmt, arguments = (
+            _BY_API_TOKEN_TEXT,
+            _BY_API_TOKEN_TEXT.arguments(hash=hash_api_token(api_token)),
+        )
     else:
         user_id = access_tokens.user_id(token)
         if user_id is None:
             return None
-        stmt, argument = _BY_USER_ID_TEXT, user_id
-    row = await driver.fetchrow(stmt.text, argument)
+        stmt, arguments = _BY_USER_ID_TEXT, _BY_USER_ID_TEXT.arguments(id=user_id)
+    row = await driver.fetchrow(stmt.text, *arguments)
     return Principal(row[0], Role(row[1])) if row else None
 
 

@@ -104,8 +104,8 @@ async def book_in_one_statement(
         found = cache.get(listing_id)
         fresh = found is None
         if found is None:
-            async with db.read_connection() as connection:
-                found = await cache.load(connection, listing_id)
+            async with db.raw_read() as driver:
+                found = await cache.load(driver, listing_id)
             if found is None:
                 return None  # no such listing: NOT_FOUND as the ordinary path answers it
         try:

@@ -16,12 +16,13 @@ import weakref
 from dataclasses import dataclass
 from typing import Any
 
+import asyncpg
 from sqlalchemy import Uuid, bindparam, select
-from sqlalchemy.engine import Engine, Row
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.engine import Engine
 
 from bookwell.core.db import Database
 from bookwell.core.pg_listen import Listener
+from bookwell.core.statements import DriverStatement
 from bookwell.models import Listing, ListingKind
 from bookwell.services.listings.pricing import TERMS_COLUMNS, Terms, terms_of
 
@@ -44,15 +45,27 @@ class StayTerms:
 
 
 _COLUMNS = (*TERMS_COLUMNS, Listing.max_hold_nights, Listing.max_hold_units, Listing.terms_version)
-# Built once: a SELECT built per call costs more than it takes to run.
-_STATEMENT = select(*_COLUMNS).where(Listing.id == bindparam("id", type_=Uuid))
+# Built once, sent as its text: a booking on a listing not yet remembered reads it first.
+_STATEMENT = DriverStatement(select(*_COLUMNS).where(Listing.id == bindparam("id", type_=Uuid)))
 
 
-def _stay_terms(row: Row[Any]) -> StayTerms:
+class _Named:
+    """An asyncpg record read by attribute, as terms_of reads SQLAlchemy's rows."""
+
+    __slots__ = ("_record",)
+
+    def __init__(self, record: asyncpg.Record) -> None:
+        self._record = record
+
+    def __getattr__(self, name: str) -> Any:
+        return self._record[name]
+
+
+def _stay_terms(row: Any) -> StayTerms:
     return StayTerms(
         listing_id=row.id,
         version=row.terms_version,
-        kind=row.kind,
+        kind=ListingKind(row.kind),
         units=row.units,
         timezone=row.timezone,
         max_hold_nights=row.max_hold_nights,
@@ -69,13 +82,13 @@ class TermsCache:
     def get(self, listing_id: uuid.UUID) -> StayTerms | None:
         return self._entries.get(listing_id)
 
-    async def load(self, connection: AsyncConnection, listing_id: uuid.UUID) -> StayTerms | None:
-        """The listing's terms as they are now (one statement), remembered; None: no such
-        listing."""
-        row = (await connection.execute(_STATEMENT, {"id": listing_id})).one_or_none()
+    async def load(self, driver: asyncpg.Connection, listing_id: uuid.UUID) -> StayTerms | None:
+        """The listing's terms as they are now (one statement on the pool's asyncpg
+        connection, `Database.raw_read`), remembered; None: no such listing."""
+        row = await driver.fetchrow(_STATEMENT.text, *_STATEMENT.arguments(id=listing_id))
         if row is None:
             return None
-        found = _stay_terms(row)
+        found = _stay_terms(_Named(row))
         if len(self._entries) >= self.max_entries:
             self._entries.clear()  # rare: a bound, not an eviction policy
         self._entries[listing_id] = found
