@@ -22,8 +22,9 @@ from tests.factories import make_token
 from tests.support.keys import TEST_SECRET_KEY
 
 SECONDS = 10.0
-# Inside the last REFRESH_SHARE (0.2) of an entry's life, before its end.
-INTO_THE_REFRESH = SECONDS * 0.85
+# Past every entry's refresh point (within the first half of the last REFRESH_SHARE, 0.2,
+# of its life), before its end.
+INTO_THE_REFRESH = SECONDS * 0.95
 
 
 class Clock:
@@ -133,3 +134,21 @@ async def test_a_re_check_that_fails_leaves_the_entry_to_run_out(
     clock.sleep(SECONDS - INTO_THE_REFRESH + 0.1)
     with pytest.raises(ConnectionRefusedError):  # ran out: asked again, in the request
         await backend.principal(db, header)
+
+
+def test_entries_kept_together_are_due_for_their_refresh_at_different_moments(clock: Clock):
+    """A hundred guests signed in in one moment are re-checked over a stretch of time, not
+    in one burst of lookups; each before its entry runs out, and none early in its life."""
+    cache: PrincipalCache[str] = PrincipalCache(SECONDS, clock=clock)
+    for n in range(100):
+        cache.keep(n, f"guest {n}")
+    due_at: dict[int, float] = {}
+    clock.sleep(SECONDS * (1 - PrincipalCache.REFRESH_SHARE) - 0.01)
+    assert not any(cache.due(n) for n in range(100))
+    while clock.now < 1000.0 + SECONDS and len(due_at) < 100:
+        clock.sleep(SECONDS / 1000)
+        due_at |= {n: clock.now for n in range(100) if n not in due_at and cache.due(n)}
+
+    assert len(due_at) == 100
+    assert max(due_at.values()) < 1000.0 + SECONDS
+    assert len({round(moment, 3) for moment in due_at.values()}) > 20

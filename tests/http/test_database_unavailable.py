@@ -203,3 +203,22 @@ def test_a_connection_left_mid_operation_by_a_restart_counts_as_unavailable():
     assert unavailable_reason(_raise_from("/venv/asyncpg/connection.py")) == "database_down"
     # The same error raised by our own code (a connection shared by mistake) is a bug.
     assert unavailable_reason(_raise_from("/src/bookwell/flows/booking.py")) is None
+
+
+async def test_our_own_mistake_in_a_driver_statement_is_a_bug_not_an_outage(db, database_url):
+    """asyncpg answers a statement sent with the wrong arguments with an InterfaceError:
+    that is our bug (a masked "Unexpected error." and a logged traceback), not a database
+    to retry later. A connection closed under the statement is one."""
+    async with db.raw_read() as driver:
+        with pytest.raises(asyncpg.InterfaceError) as wrong_count:
+            await driver.fetchval("SELECT $1::int + $2::int", 1)
+        with pytest.raises(asyncpg.DataError) as wrong_type:
+            await driver.fetchval("SELECT $1::int", "one")
+    closed = await asyncpg.connect(plain_url(database_url))
+    await closed.close()
+    with pytest.raises(asyncpg.InterfaceError) as on_a_closed_connection:
+        await closed.fetchval("SELECT 1")
+
+    assert unavailable_reason(wrong_count.value) is None
+    assert unavailable_reason(wrong_type.value) is None
+    assert unavailable_reason(on_a_closed_connection.value) == "database_down"

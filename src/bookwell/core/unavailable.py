@@ -23,6 +23,12 @@ _BY_SQLSTATE = {
     "53300": "database_down",
 }
 _DRIVERS = ("/sqlalchemy/", "/asyncpg/")
+_CONNECTION_STATES = (
+    "connection is closed",
+    "another operation is in progress",
+    "another operation is cancelling",
+    "pool is clos",
+)
 
 
 def unavailable_reason(error: BaseException) -> str | None:
@@ -49,9 +55,18 @@ def unavailable_reason(error: BaseException) -> str | None:
             return "database_down"
         # Connecting (refused, unreachable) and asyncpg's connect and command timeouts come
         # unwrapped: they count when raised in the drivers, not in other clients (Redis, HTTP).
-        if isinstance(
-            each, OSError | TimeoutError | asyncio.TimeoutError | asyncpg.InterfaceError
-        ) and _raised_in_driver(each.__traceback__):
+        if isinstance(each, OSError | TimeoutError | asyncio.TimeoutError) and _raised_in_driver(
+            each.__traceback__
+        ):
+            return "database_down"
+        # asyncpg's InterfaceError is also its answer to our mistakes (a wrong number of
+        # arguments, a value of the wrong type): only a connection's state counts.
+        if (
+            isinstance(each, asyncpg.InterfaceError)
+            and not isinstance(each, asyncpg.DataError)
+            and any(state in str(each) for state in _CONNECTION_STATES)
+            and _raised_in_driver(each.__traceback__)
+        ):
             return "database_down"
     return None
 

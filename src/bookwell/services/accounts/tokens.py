@@ -1,6 +1,7 @@
 """Bearer tokens: short-lived signed JWT access tokens, and long-lived API tokens (UUIDs)."""
 
 import hashlib
+import random
 import time
 import uuid
 import weakref
@@ -79,7 +80,10 @@ class PrincipalCache(Generic[P]):
     An entry in the last `REFRESH_SHARE` of its life is looked up again once in the
     background (`due`, then `refreshed`) while requests keep using it: a token in steady
     use never makes a request wait for the database, and a hundred guests signed in at
-    the same moment do not all miss at once when their entries run out together."""
+    the same moment do not all miss at once when their entries run out together. Each
+    entry's refresh comes at its own moment in the first half of that share, so those
+    hundred are not all looked up in one burst either (issue 18: such a burst was the
+    slowest round of the bench's contended bookings)."""
 
     REFRESH_SHARE = 0.2
 
@@ -93,7 +97,8 @@ class PrincipalCache(Generic[P]):
         self.seconds = seconds
         self.max_entries = max_entries
         self.clock = clock
-        self._entries: dict[object, tuple[float, P]] = {}
+        # key -> (when it runs out, when it is due for a refresh, the principal)
+        self._entries: dict[object, tuple[float, float, P]] = {}
         self._refreshing: set[object] = set()
         # Bumped by forget(): a lookup begun before a revocation keeps nothing after it.
         self.generation = 0
@@ -103,7 +108,7 @@ class PrincipalCache(Generic[P]):
         found = self._entries.get(key)
         if found is None:
             return None
-        until, principal = found
+        until, _refresh_at, principal = found
         if self.clock() >= until:
             self._entries.pop(key, None)
             return None
@@ -115,7 +120,7 @@ class PrincipalCache(Generic[P]):
         found = self._entries.get(key)
         if found is None or key in self._refreshing:
             return False
-        if self.clock() < found[0] - self.seconds * self.REFRESH_SHARE:
+        if self.clock() < found[1]:
             return False
         self._refreshing.add(key)
         return True
@@ -125,7 +130,9 @@ class PrincipalCache(Generic[P]):
             return
         if len(self._entries) >= self.max_entries:
             self._entries.clear()  # rare: cheaper than an eviction order kept on every hit
-        self._entries[key] = (self.clock() + self.seconds, principal)
+        until = self.clock() + self.seconds
+        early = self.seconds * self.REFRESH_SHARE * (1 - random.random() / 2)
+        self._entries[key] = (until, until - early, principal)
 
     def refreshed(self, key: object, principal: P | None, *, generation: int) -> None:
         """What the background lookup found: kept for another `seconds`, or, when the
