@@ -152,3 +152,38 @@ def test_entries_kept_together_are_due_for_their_refresh_at_different_moments(cl
     assert len(due_at) == 100
     assert max(due_at.values()) < 1000.0 + SECONDS
     assert len({round(moment, 3) for moment in due_at.values()}) > 20
+
+
+async def test_re_checks_due_together_take_turns_for_the_database(
+    db: Database, guest: Principal, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Thirty tokens due at once are each re-checked, never more than REFRESHES_AT_ONCE at
+    a time: background work must not take the pool's connections from requests."""
+    backend = bearer(clock)
+    headers = [f"Bearer {await make_token(db, guest)}" for _ in range(30)]
+    for header in headers:
+        assert await backend.principal(db, header) is not None
+    running, most, checked = 0, 0, []
+    authenticate = accounts.authenticate
+
+    async def watched(*, driver, token, access_tokens):
+        nonlocal running, most
+        running += 1
+        most = max(most, running)
+        try:
+            for _ in range(3):
+                await asyncio.sleep(0)
+            found = await authenticate(driver=driver, token=token, access_tokens=access_tokens)
+            checked.append(token)
+            return found
+        finally:
+            running -= 1
+
+    monkeypatch.setattr(accounts, "authenticate", watched)
+    clock.sleep(INTO_THE_REFRESH)
+    for header in headers:
+        assert await backend.principal(db, header) is not None
+    await settled(backend)
+
+    assert len(checked) == 30
+    assert most == BearerTokens.REFRESHES_AT_ONCE

@@ -69,6 +69,8 @@ class BearerTokens(AuthenticationBackend):
     """`query_parameter`: also take the token from `?access_token=` when no header is sent
     (RFC 6750, 2.3), for links a browser follows (report downloads)."""
 
+    REFRESHES_AT_ONCE = 2
+
     def __init__(
         self,
         access_tokens: AccessTokens,
@@ -80,6 +82,10 @@ class BearerTokens(AuthenticationBackend):
         self.query_parameter = query_parameter
         self.cache: PrincipalCache[Principal] = PrincipalCache(cache_seconds)
         self._refreshes: set[asyncio.Task[None]] = set()
+        # Background re-checks wait their turn: nobody waits for them, and a burst of them
+        # would push the pool past its size into opening connections (issue 18: a contended
+        # round's hundred tokens came due together).
+        self._refresh_turns = asyncio.Semaphore(self.REFRESHES_AT_ONCE)
 
     async def authenticate(self, conn: HTTPConnection) -> tuple[AuthCredentials, BaseUser] | None:
         header = conn.headers.get("authorization")
@@ -127,7 +133,7 @@ class BearerTokens(AuthenticationBackend):
 
     async def _refresh(self, db: Database, token: str, key: object, generation: int) -> None:
         try:
-            async with db.raw_read() as driver:
+            async with self._refresh_turns, db.raw_read() as driver:
                 found = await accounts.authenticate(
                     driver=driver, token=token, access_tokens=self.access_tokens
                 )
