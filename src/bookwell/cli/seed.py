@@ -5,7 +5,6 @@ import random
 from datetime import date, timedelta
 from functools import partial
 from itertools import product
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,6 +18,7 @@ from bookwell.cli.seed_tables import seed_tables
 from bookwell.core.config import Settings
 from bookwell.core.db import Database
 from bookwell.core.errors import DomainError
+from bookwell.core.zones import zone_info
 from bookwell.flows import booking
 from bookwell.flows.transaction import in_one_transaction
 from bookwell.models import Listing, ListingKind, OutboxMessage, Role, User
@@ -183,7 +183,7 @@ async def _book_slot(
     day = today_in(listing.timezone) + timedelta(days=rng.randint(1, 60))
     grid = slot_times.day_slots(
         day,
-        ZoneInfo(listing.timezone),
+        zone_info(listing.timezone),
         slot_rules.hours_of(listing),
         listing.slot_minutes,
         slot_rules.default_minutes(listing),

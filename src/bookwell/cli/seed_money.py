@@ -8,12 +8,12 @@ booking's emails show a slot's tax and discount."""
 import uuid
 from datetime import datetime, time, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.core.db import Database
+from bookwell.core.zones import zone_info
 from bookwell.flows.transaction import in_one_transaction
 from bookwell.models import Listing, ListingKind, OutboxMessage, TaxKind, Voucher, VoucherKind
 from bookwell.services.accounts.principal import Principal
@@ -74,7 +74,7 @@ async def _family_table(
         guest=guest,
         data=slots.NewSlotBooking(
             listing_id=restaurant,
-            starts_at=datetime.combine(day, time(20), ZoneInfo(zone)),
+            starts_at=datetime.combine(day, time(20), zone_info(zone)),
             adults=2,
             children=2,
             special_requests="A high chair, please.",

@@ -5,12 +5,12 @@ for a named guest with her address and phone (so the printed demo token can try 
 
 import uuid
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.core.db import Database
+from bookwell.core.zones import zone_info
 from bookwell.flows.transaction import in_one_transaction
 from bookwell.models import ListingKind, ListingUnit, OutboxMessage
 from bookwell.services.accounts.principal import Principal
@@ -62,7 +62,7 @@ async def _restaurant(session: AsyncSession, *, host: Principal, guest: Principa
     listing = await listings.create_listing(session=session, owner=host, data=data)
     labelled = select(ListingUnit.label, ListingUnit.id).where(ListingUnit.listing_id == listing.id)
     units = {label: unit_id for label, unit_id in await session.execute(labelled)}
-    evening = datetime.combine(today_in(ZONE) + timedelta(days=3), time(19), ZoneInfo(ZONE))
+    evening = datetime.combine(today_in(ZONE) + timedelta(days=3), time(19), zone_info(ZONE))
     chosen = await slots.book_slot(
         session=session,
         guest=guest,

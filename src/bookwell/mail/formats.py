@@ -6,8 +6,8 @@ same whatever locale the worker runs in.
 
 from datetime import date, datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
+from bookwell.core.zones import zone_info
 from bookwell.mail.notice import Booking
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -23,7 +23,7 @@ def day(value: date | str) -> str:
 
 def moment(value: datetime, zone: str) -> str:
     """ "Sat 5 Dec 2026, 15:00 (Europe/Berlin)": the instant as wall-clock time in `zone`."""
-    local = value.astimezone(ZoneInfo(zone))
+    local = value.astimezone(zone_info(zone))
     return f"{day(local.date())}, {local:%H:%M} ({zone})"
 
 

@@ -2,8 +2,8 @@
 
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
+from bookwell.core.zones import zone_info
 from bookwell.mail.notice import Booking
 
 
@@ -15,7 +15,7 @@ class Period:
 
 def period_of(booking: Booking) -> Period:
     """A slot's own range; a stay from check-in on its first day to check-out on its last."""
-    zone = ZoneInfo(booking.timezone)
+    zone = zone_info(booking.timezone)
     if booking.starts_at is not None and booking.ends_at is not None:
         return Period(booking.starts_at.astimezone(zone), booking.ends_at.astimezone(zone))
     return Period(

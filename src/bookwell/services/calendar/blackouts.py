@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -32,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.core.errors import DomainError, ErrorCode, InputErrors, not_found
 from bookwell.core.records import build_all
+from bookwell.core.zones import zone_info
 from bookwell.models import (
     HOLDING_STATUSES,
     Listing,
@@ -205,7 +205,7 @@ async def _black_out_hours(
     units = found.check(checked_units, data, listing)
     found.raise_if_any()
     assert window is not None and units is not None
-    zone = ZoneInfo(listing.timezone)
+    zone = zone_info(listing.timezone)
     slot = slot_of(window[0], window[1], zone)
     last_day = (window[1] - timedelta(microseconds=1)).astimezone(zone).date()
     values = _row(

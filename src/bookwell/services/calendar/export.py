@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bookwell.core.zones import zone_info
 from bookwell.models import Listing, Reservation, ReservationStatus
 from bookwell.services.listings.stays import today_in
 
@@ -77,7 +78,7 @@ async def listing_feed(
 def render_feed(
     listing: Row[*tuple[Any, ...]], reservations: Sequence[Row[*tuple[Any, ...]]], *, now: datetime
 ) -> str:
-    zone = ZoneInfo(listing.timezone)
+    zone = zone_info(listing.timezone)
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")

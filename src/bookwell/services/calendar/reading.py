@@ -26,12 +26,12 @@ import multiprocessing
 import re
 from dataclasses import dataclass
 from datetime import date, time, timedelta
-from zoneinfo import ZoneInfo
 
 import pebble
 from dateutil import rrule as dateutil_rrule
 
 from bookwell.core.errors import ServiceUnavailable
+from bookwell.core.zones import zone_info
 from bookwell.services.calendar.ical_events import MAX_DATES, CalendarError, read_calendar
 from bookwell.services.calendar.plan import WantedBlock, last_night, wanted_blocks
 
@@ -54,7 +54,7 @@ class ReadCalendar:
 def read_blocks(text: str, *, timezone: str, today: date, horizon_days: int) -> ReadCalendar:
     """The blocks the calendar wants on a listing in `timezone`, from `today` on, recurring
     events up to `horizon_days` ahead (what runs in a reader process)."""
-    zone = ZoneInfo(timezone)
+    zone = zone_info(timezone)
     since = _datetime.datetime.combine(today, time(), zone)
     recur_until = since + timedelta(days=horizon_days)
     _HORIZON.MAXYEAR = min(recur_until.year + 1, _datetime.MAXYEAR)

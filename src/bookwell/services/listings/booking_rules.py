@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bookwell.core.errors import DomainError, ErrorCode
+from bookwell.core.zones import zone_info
 
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -114,7 +115,7 @@ def violations(
 ) -> list[Violation]:
     """Every rule that booking [start, end) now breaks, in the order `check` tries them
     (notice, window, nights, weekdays): a quote shows them all, a booking refuses the first."""
-    zone = ZoneInfo(tz)
+    zone = zone_info(tz)
     stay = not isinstance(start, datetime)
     if isinstance(start, datetime):
         starts_at = start
@@ -200,7 +201,7 @@ class Day:
 def day_rules(
     rules: BookingRules, day: date, now: datetime, tz: str, *, check_in: time = time(0)
 ) -> Day:
-    zone = ZoneInfo(tz)
+    zone = zone_info(tz)
     effective, _ = rules.on(day)
     starts_at = datetime.combine(day, check_in, zone)
     arrivals = effective.arrival_weekdays

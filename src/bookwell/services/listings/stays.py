@@ -2,9 +2,9 @@
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from bookwell.core.errors import DomainError, ErrorCode, InputErrors, invalid
+from bookwell.core.zones import zone_info
 
 MAX_NIGHTS = 365
 # Bookings open at most ten years ahead: far enough for any calendar, and it keeps date
@@ -69,7 +69,7 @@ def requested_stay(
 
 def today_in(timezone: str, now: datetime | None = None) -> date:
     """Today's date where the listing is: the day a stay may start at the earliest."""
-    return (now or datetime.now(UTC)).astimezone(ZoneInfo(timezone)).date()
+    return (now or datetime.now(UTC)).astimezone(zone_info(timezone)).date()
 
 
 def check_not_past(s: Stay, timezone: str) -> None:

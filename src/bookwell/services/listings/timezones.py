@@ -11,6 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.core.errors import invalid
+from bookwell.core.zones import zone_info
 
 # available_timezones() also rejects names ZoneInfo would read as paths ("../etc").
 PYTHON_TIMEZONES = frozenset(available_timezones()) | {"UTC"}
@@ -32,6 +33,6 @@ def check_timezone(name: str, known: frozenset[str], field: str = "timezone") ->
     if name not in known:
         raise invalid(field, f"Unknown IANA timezone {name!r}, e.g. Europe/Paris.")
     try:
-        return ZoneInfo(name)
+        return zone_info(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise invalid(field, f"Unknown IANA timezone {name!r}.") from None

@@ -21,7 +21,6 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     ARRAY,
@@ -44,6 +43,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import TableValuedAlias
 
 from bookwell.core.errors import DomainError, ErrorCode, InputErrors, invalid
+from bookwell.core.zones import zone_info
 from bookwell.models import (
     ListingKind,
     ListingUnit,
@@ -296,7 +296,7 @@ async def _check_free(
     rows = (await session.execute(stmt)).all()
     if not rows:
         return
-    zone = ZoneInfo(listing.timezone)
+    zone = zone_info(listing.timezone)
     named = "; ".join(
         f"{row.label}: {row.guest_name or 'a guest'}"
         f"{f' (party of {row.party_size})' if row.party_size else ''} "

@@ -3,13 +3,13 @@ offers to choose from before booking one by id (bookSlot's unitId). Reads only."
 
 import uuid
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.core.errors import invalid, not_found
 from bookwell.core.records import build_all
+from bookwell.core.zones import zone_info
 from bookwell.models import Listing, ListingKind, ListingUnit
 from bookwell.services.listings.records import UNIT_COLUMNS, UnitRecord
 from bookwell.services.slots.buffers import Buffers
@@ -43,7 +43,7 @@ async def free_units(
     slot = requested_slot(
         starts_at=starts_at,
         ends_at=ends_at,
-        zone=ZoneInfo(listing.timezone),
+        zone=zone_info(listing.timezone),
         hours=hours_of(listing),
         step_minutes=listing.slot_minutes,
         default_minutes=default_minutes(listing),

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.core.errors import DomainError, ErrorCode, InputErrors, invalid, not_found
+from bookwell.core.zones import zone_info
 from bookwell.models import Listing, ListingKind, ListingUnit
 from bookwell.services.booking.guests import checked_guests, slot_party
 from bookwell.services.listings import booking_rules
@@ -115,7 +116,7 @@ async def quote_slot_booking(
         raise invalid("listingId", "A STAY listing books nights: use quote.")
     if listing.archived_at is not None:
         raise archived_error()
-    zone = ZoneInfo(listing.timezone)
+    zone = zone_info(listing.timezone)
     now = now or datetime.now(UTC)
     refusals = InputErrors()
     slot = refusals.check(

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bookwell.core.errors import DomainError, invalid
 from bookwell.core.pagination import Page, PageRequest, PageShape, page_of
 from bookwell.core.records import build_all
+from bookwell.core.zones import zone_info
 from bookwell.models import (
     Listing,
     ListingKind,
@@ -88,7 +88,7 @@ def _grid(
     if listing.kind is ListingKind.STAY:
         raise invalid("listingId", "A STAY listing books nights: use searchAvailability.")
     check_party(listing, question.party_size or 1, question.quantity, largest)
-    zone = ZoneInfo(listing.timezone)
+    zone = zone_info(listing.timezone)
     length = _length(listing, question)
     latest = now + timedelta(days=MAX_DAYS_AHEAD)
     # Days further out have no slot in [now, latest] in any zone; around years 1 and 9999
@@ -265,7 +265,7 @@ async def free_slots(
     )
     answer: dict[uuid.UUID, list[FreeSlot]] = {}
     for listing in listings:
-        zone = ZoneInfo(listing.timezone)
+        zone = zone_info(listing.timezone)
         slots = grids[listing.id]
         fitting = counts[listing.id].fitting if listing.id in counts else 0
         held = busy.get(listing.id, {})

@@ -13,7 +13,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -21,6 +20,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.core.errors import DomainError, ErrorCode, InputErrors, invalid, not_found
+from bookwell.core.zones import zone_info
 from bookwell.models import (
     IdempotencyKey,
     Listing,
@@ -271,7 +271,7 @@ async def book_slot(
         raise invalid("listingId", "A STAY listing books nights: use createReservation.")
     if listing.archived_at is not None:
         raise archived_error()  # services/listings/archive.py
-    zone = ZoneInfo(listing.timezone)
+    zone = zone_info(listing.timezone)
     slot = requested_slot(
         starts_at=data.starts_at,
         ends_at=data.ends_at,

@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.core.errors import DomainError, ErrorCode, invalid, not_found
+from bookwell.core.zones import zone_info
 from bookwell.models import (
     CURRENT_UNIT_CONSTRAINT,
     NO_OVERLAP_CONSTRAINT,
@@ -228,7 +229,7 @@ async def take_units(
     if len(candidates) < hold.quantity:
         return None
     reservation_id = hold.reservation_id or new_id()
-    zone = ZoneInfo(listing.timezone)
+    zone = zone_info(listing.timezone)
     discount = None if hold.voucher is None else hold.voucher.discount
     total, snapshot = quote_slot(
         listing, hold.slot, hold.quantity, zone, discount=discount, persons=hold.persons

@@ -14,7 +14,6 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -22,6 +21,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bookwell.core.errors import DomainError, ErrorCode, invalid
+from bookwell.core.zones import zone_info
 from bookwell.models import (
     Listing,
     ListingKind,
@@ -119,7 +119,7 @@ def _window(listing: Row[*tuple[Any, ...]], data: NewWaitlistEntry) -> Slot:
     slot = requested_slot(
         starts_at=data.starts_at,
         ends_at=data.ends_at,
-        zone=ZoneInfo(listing.timezone),
+        zone=zone_info(listing.timezone),
         hours=hours_of(listing),
         step_minutes=listing.slot_minutes,
         default_minutes=default_minutes(listing),
@@ -242,7 +242,7 @@ async def _offer(
     *, session: AsyncSession, listing: Row[*tuple[Any, ...]], entry: Row[*tuple[Any, ...]]
 ) -> bool:
     """Hold the entry's units and mark it OFFERED, both or neither (one savepoint)."""
-    slot = slot_of(entry.starts_at, entry.ends_at, ZoneInfo(listing.timezone))
+    slot = slot_of(entry.starts_at, entry.ends_at, zone_info(listing.timezone))
     rules = booking_rules_from_json(listing.booking_rules)
     broken = check(rules, slot.starts_at, slot.ends_at, datetime.now(UTC), listing.timezone)
     if broken is not None:
