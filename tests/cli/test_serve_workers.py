@@ -2,9 +2,7 @@
 the parent), and SIGTERM stops everything cleanly."""
 
 import asyncio
-import re
 import signal
-import socket
 
 import asyncpg
 import psutil
@@ -13,13 +11,11 @@ from sqlalchemy import make_url
 
 from bookwell.cli.serve_workers import worker_environment
 from bookwell.core.config import Settings
-from tests.cli.serving import Serve, serve_env
-from tests.support.ports import free_port
+from tests.cli.serving import answered_by, serve_two_workers
 
 pytestmark = [pytest.mark.slow, pytest.mark.direct_postgres]
 
-TWICE_STARTED = r"(Started server process \[\d+\][\s\S]*){2}"
-TWICE_COMPLETE = r"(Application startup complete[\s\S]*){2}"
+HEALTH = b"GET /health HTTP/1.1\r\nHost: test\r\n\r\n"
 
 
 def _sessions(database_url: str) -> dict[str, int]:
@@ -42,38 +38,12 @@ def _sessions(database_url: str) -> dict[str, int]:
     return asyncio.run(count())
 
 
-def _worker_answering(port: int, workers: list[int]) -> int:
-    """Sends GET /health on a new connection; the worker whose socket took it."""
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
-        connection.sendall(b"GET /health HTTP/1.1\r\nHost: test\r\n\r\n")
-        assert connection.recv(4096).startswith(b"HTTP/1.1 200")
-        mine = connection.getsockname()[1]
-        for pid in workers:
-            for held in psutil.Process(pid).net_connections(kind="tcp"):
-                if held.laddr.port == port and held.raddr and held.raddr.port == mine:
-                    return pid
-    raise AssertionError(f"no worker holds the connection from port {mine}")
-
-
 def test_two_workers_answer_the_background_runs_once_and_sigterm_stops_all(tmp_path, database_url):
-    port = free_port()
-    env = serve_env(
-        DATABASE_URL=database_url,
-        BOOKWELL_DATA_DIR=str(tmp_path / "data"),
-        BOOKWELL_SEED_DEMO_DATA="false",
-    )
-    env = {k: v for k, v in env.items() if k not in ("REDIS_URL", "SMTP_URL")}
-    serve = Serve(["--port", str(port), "--workers", "2", "--background"], env)
-    serve.wait_for("Uvicorn running on http://127.0.0.1:" + str(port), timeout=180)
-    # the two workers' lines interleave in any order: two of each
-    serve.wait_for(TWICE_STARTED, timeout=240)
-    serve.wait_for(TWICE_COMPLETE, timeout=240)
-    workers = [int(pid) for pid in re.findall(r"Started server process \[(\d+)\]", serve.output)]
-    assert len(set(workers)) == 2
-    assert all(psutil.Process(pid).ppid() == serve.process.pid for pid in workers)
+    serve, port, workers = serve_two_workers(tmp_path, database_url, "--background")
 
-    answered = {_worker_answering(port, workers) for _ in range(200)}
-    assert answered == set(workers)
+    answers = [answered_by(port, workers, HEALTH) for _ in range(200)]
+    assert all(answer.startswith(b"HTTP/1.1 200") for _, answer in answers)
+    assert {pid for pid, _ in answers} == set(workers)
 
     sessions = _sessions(database_url)
     assert sessions.get("bookwell-listen") == 2  # each worker's LISTEN (caches, subscriptions)

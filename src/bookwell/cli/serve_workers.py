@@ -7,9 +7,16 @@ Each worker builds the app from the environment the parent leaves it (`app`).
 
 Per worker, as per replica: its own database pool (BOOKWELL_DB_POOL_SIZE and
 DB_MAX_OVERFLOW count per process), its own cache of API tokens and listing terms (both
-dropped on NOTIFY), listing gate, in-flight limit and /metrics (a scrape sees the worker
-that answered it). Rate limits are shared through Redis when there is one; without it each
-worker counts its own, so each allows the full limit."""
+dropped on NOTIFY), listing gate and in-flight limit. Rate limits are shared through Redis
+when there is one; without it each worker counts its own, so each allows the full limit.
+
+/metrics, whichever worker answers, counts for all of them: the parent gives the workers a
+fresh directory in PROMETHEUS_MULTIPROC_DIR (removed when serve ends), where each writes
+its counters and histograms, and a scrape sums them over the workers, those that exited or
+were respawned included (observability/worker_metrics.py). The gauges are read at scrape
+time: the database pool's are those of the worker that answered, the outbox's and queues'
+are global anyway. process_* and python_* series are left out (they would describe one
+worker only)."""
 
 import asyncio
 import contextlib
@@ -28,6 +35,7 @@ from bookwell.cli.request_heads import HeadDeadlineProtocol
 from bookwell.cli.support import with_db
 from bookwell.core.config import Settings
 from bookwell.core.db import Database, secret_key
+from bookwell.observability.worker_metrics import workers_directory
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +110,10 @@ def run(
     # uvicorn.run's own steps for workers, with the supervisor kept: it knows whether a worker
     # failed to start (uvicorn.run would return as after a signal, and `serve` exit 0).
     config = uvicorn.Config(f"{__name__}:app", factory=True, workers=workers, **by_name)
-    with BackgroundThread(work) if work is not None else contextlib.nullcontext():
+    background = BackgroundThread(work) if work is not None else contextlib.nullcontext()
+    # The workers are spawned (a new interpreter each): they read the metrics directory from
+    # the environment before they import prometheus_client.
+    with background, workers_directory():
         supervisor = Multiprocess(config, sockets=[config.bind_socket()])
         supervisor.run()
     if any(worker.exitcode == STARTUP_FAILURE for worker in supervisor.processes):

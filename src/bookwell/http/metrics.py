@@ -85,7 +85,7 @@ def metrics_endpoint(
                 _source(metrics, "redis", read_queues(metrics, redis_url, namespace, queues))
             )
         await asyncio.gather(*readings)
-        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+        return Response(generate_latest(metrics.exposed()), media_type=CONTENT_TYPE_LATEST)
 
     return scrape
 

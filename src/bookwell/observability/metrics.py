@@ -1,10 +1,11 @@
 """Prometheus metrics, one registry per app (two apps in a process, as in tests, never
 mix). Counters and histograms are fed per GraphQL operation (observability/graphql.py);
-gauges (database pool, outbox lag, queues) are read when Prometheus scrapes."""
+gauges (database pool, outbox lag, queues) are read when Prometheus scrapes. With several
+workers, a scrape shows all the workers' (observability/worker_metrics.py)."""
 
 import re
 import threading
-from typing import Any
+from typing import Any, Final
 
 from prometheus_client import (
     CollectorRegistry,
@@ -16,11 +17,18 @@ from prometheus_client import (
     ProcessCollector,
 )
 
+from bookwell.observability.worker_metrics import shared_directory, summed_registry
+
 # Operation names are the client's choice: only this many distinct ones get a label of
 # their own; later ones, and names that are not plain identifiers, count as "other".
 MAX_OPERATION_NAMES = 100
 OPERATION_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+# With several workers, of each gauge the value last set by any of them: the worker
+# answering a scrape sets them (its own pool's, the outbox's, the queues') just before it
+# reads the workers' files, so a scrape shows its readings. Not a `live*` mode: nothing to
+# clean when a worker exits, whose readings are older than any made since.
+SCRAPE_TIME: Final = "mostrecent"
 
 
 class Metrics:
@@ -33,11 +41,14 @@ class Metrics:
         self._operation_series: dict[tuple[str, str, str], tuple[Any, Any]] = {}
         self._lock = threading.Lock()
         registry = self.registry
-        # The standard process_* and python_* series (CPU, memory, garbage collections by
-        # generation), as prometheus_client's default registry has them.
-        ProcessCollector(registry=registry)
-        PlatformCollector(registry=registry)
-        GCCollector(registry=registry)
+        self.shared_directory = shared_directory()
+        if self.shared_directory is None:
+            # The standard process_* and python_* series (CPU, memory, garbage collections by
+            # generation), as prometheus_client's default registry has them. Not with
+            # several workers: they would be those of whichever worker answered.
+            ProcessCollector(registry=registry)
+            PlatformCollector(registry=registry)
+            GCCollector(registry=registry)
         self.requests = Counter(
             "bookwell_graphql_requests",
             "GraphQL operations answered, by operation name, type and outcome "
@@ -59,41 +70,55 @@ class Metrics:
             registry=registry,
         )
         self.pool_checked_out = Gauge(
-            "bookwell_db_pool_checked_out", "Database connections in use.", registry=registry
+            "bookwell_db_pool_checked_out",
+            "Database connections in use.",
+            registry=registry,
+            multiprocess_mode=SCRAPE_TIME,
         )
         self.pool_size = Gauge(
-            "bookwell_db_pool_size", "Database pool size (without overflow).", registry=registry
+            "bookwell_db_pool_size",
+            "Database pool size (without overflow).",
+            registry=registry,
+            multiprocess_mode=SCRAPE_TIME,
         )
         self.pool_overflow = Gauge(
-            "bookwell_db_pool_overflow", "Connections open beyond the pool size.", registry=registry
+            "bookwell_db_pool_overflow",
+            "Connections open beyond the pool size.",
+            registry=registry,
+            multiprocess_mode=SCRAPE_TIME,
         )
         self.outbox_unrelayed = Gauge(
             "bookwell_outbox_unrelayed",
             "Outbox rows not yet relayed to the queue.",
             registry=registry,
+            multiprocess_mode=SCRAPE_TIME,
         )
         self.outbox_lag = Gauge(
             "bookwell_outbox_lag_seconds",
             "Age of the oldest unrelayed outbox row (0 when none).",
             registry=registry,
+            multiprocess_mode=SCRAPE_TIME,
         )
         self.queue_depth = Gauge(
             "bookwell_queue_depth",
             "Messages waiting (or delayed) in a queue.",
             ["queue"],
             registry=registry,
+            multiprocess_mode=SCRAPE_TIME,
         )
         self.dead_letters = Gauge(
             "bookwell_queue_dead_letters",
             "Messages in a queue's dead-letter set.",
             ["queue"],
             registry=registry,
+            multiprocess_mode=SCRAPE_TIME,
         )
         self.source_up = Gauge(
             "bookwell_metrics_source_up",
             "1 when the last scrape could read this source (database, redis), else 0.",
             ["source"],
             registry=registry,
+            multiprocess_mode=SCRAPE_TIME,
         )
 
         # Issue 16: answers 503 SERVICE_UNAVAILABLE (core/errors.py), by reason.
@@ -105,6 +130,12 @@ class Metrics:
             ["reason"],
             registry=registry,
         )
+
+    def exposed(self) -> CollectorRegistry:
+        """What /metrics shows: this app's registry, or the sum over all the workers."""
+        if self.shared_directory is None:
+            return self.registry
+        return summed_registry(self.shared_directory)
 
     def observe_unavailable(self, reason: str) -> None:
         self.unavailable.labels(reason).inc()
