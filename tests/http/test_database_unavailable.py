@@ -149,6 +149,17 @@ async def test_no_database_answers_json_503_with_the_request_id(settings, guest_
         assert (health.status_code, health.json()) == (503, {"status": "unavailable"})
 
 
+@pytest.mark.parametrize("token", ["not-a-token", "eyJhbGciOiJIUzI1NiJ9.e30.forged"])
+async def test_a_token_that_is_no_token_is_refused_without_the_database(settings, token):
+    """Neither an API token's shape nor a JWT this server signed: 401 without asking the
+    database (nothing it holds could make it valid), so even with the database away."""
+    nowhere = settings.model_copy(update={"database_url": NOWHERE_DATABASE})
+    async with serving(nowhere) as (_app, client):
+        answer = await client(LISTINGS, token=token)
+    assert answer.status == 401, answer.body
+    assert answer.codes == ["UNAUTHENTICATED"]
+
+
 async def test_requests_past_the_in_flight_limit_are_shed_at_once(
     settings, db, host, guest_token, database_url
 ):

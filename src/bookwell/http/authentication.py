@@ -112,16 +112,16 @@ class BearerTokens(AuthenticationBackend):
             if self.cache.due(key):
                 self._refresh_later(db, token, key)
             return known
-        generation = self.cache.generation
-        async with db.raw_read() as driver:
-            found = await accounts.authenticate(
-                driver=driver, token=token, access_tokens=self.access_tokens
-            )
-        if found is not None:
-            if key is not None:
+        if key is not None:  # an account's token, as far as can be told without asking
+            generation = self.cache.generation
+            async with db.raw_read() as driver:
+                found = await accounts.authenticate(
+                    driver=driver, token=token, access_tokens=self.access_tokens
+                )
+            if found is not None:
                 self.cache.keep(key, found, generation=generation)
-            return found
-        async with db.read() as session:
+                return found
+        async with db.read() as session:  # connects only for a manage link's valid claims
             return await manage_links(
                 session=session, token=token, access_tokens=self.access_tokens
             )
