@@ -164,25 +164,33 @@ async def test_re_checks_due_together_take_turns_for_the_database(
     for header in headers:
         assert await backend.principal(db, header) is not None
     running, most, checked = 0, 0, []
+    go_on = asyncio.Event()  # the lookups under way are held until the test has looked
     authenticate = accounts.authenticate
 
-    async def watched(*, driver, token, access_tokens):
+    async def held(*, driver, token, access_tokens):
         nonlocal running, most
         running += 1
         most = max(most, running)
         try:
-            for _ in range(3):
-                await asyncio.sleep(0)
+            await go_on.wait()
             found = await authenticate(driver=driver, token=token, access_tokens=access_tokens)
             checked.append(token)
             return found
         finally:
             running -= 1
 
-    monkeypatch.setattr(accounts, "authenticate", watched)
+    monkeypatch.setattr(accounts, "authenticate", held)
     clock.sleep(INTO_THE_REFRESH)
     for header in headers:
         assert await backend.principal(db, header) is not None
+    for _ in range(500):  # a bound, not a timing goal: until the first turns are taken
+        if running >= BearerTokens.REFRESHES_AT_ONCE:
+            break
+        await asyncio.sleep(0.01)
+    for _ in range(20):  # and a while longer: nobody else may start meanwhile
+        await asyncio.sleep(0.01)
+    assert running == BearerTokens.REFRESHES_AT_ONCE
+    go_on.set()
     await settled(backend)
 
     assert len(checked) == 30
