@@ -244,8 +244,10 @@ async def contended(
     found = measurement(result)
     found.round_p99_ms = round_seconds.percentile(0.99)
     found.note = (
-        f"{rounds} rounds (p50 {round_seconds.percentile(0.5):.0f} ms, p99 "
-        f"{found.round_p99_ms:.0f} ms), booked == free units in {rounds - len(mismatches)}"
+        f"{rounds} rounds (p50 {round_seconds.percentile(0.5):.0f} ms, p90 "
+        f"{round_seconds.percentile(0.9):.0f} ms, p99 {found.round_p99_ms:.0f} ms, max "
+        f"{round_seconds.percentile(1.0):.0f} ms), booked == free units in "
+        f"{rounds - len(mismatches)}"
     )
     if mismatches:
         found.note += f"; MISMATCH in {len(mismatches)}: " + "; ".join(mismatches[:3])

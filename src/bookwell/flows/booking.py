@@ -15,6 +15,7 @@ from bookwell.flows.transaction import in_one_transaction
 from bookwell.flows.waitlist import offer_freed_units
 from bookwell.services.accounts.principal import Principal
 from bookwell.services.booking import holds, lifecycle, reservations, stay_statement
+from bookwell.services.booking.full_nights import full_nights_of
 from bookwell.services.booking.guests import NO_GUESTS
 from bookwell.services.booking.records import ReservationRecord
 from bookwell.services.booking.reservations import NewReservation
@@ -33,13 +34,18 @@ async def book(
     with the listing's terms cached), else in a transaction of its own. That one expires
     the overdue holds in its way, waiting for whoever else is expiring them (services/
     booking/overdue.py): an expired hold never blocks a booking, even with many at once."""
+    entered = full_nights_of(db).ticket()  # before the wait (services/booking/full_nights.py)
     return await in_listing_turn(
-        db, data.listing_id, lambda: _book(db, guest, data, idempotency_key)
+        db, data.listing_id, lambda: _book(db, guest, data, idempotency_key, entered)
     )
 
 
 async def _book(
-    db: Database, guest: Principal, data: NewReservation, idempotency_key: str | None
+    db: Database,
+    guest: Principal,
+    data: NewReservation,
+    idempotency_key: str | None,
+    entered: int,
 ) -> ReservationRecord:
     # Bookings without an account (their IP's holds are capped), with a voucher (its uses
     # are counted under its lock) or with guests to check and record keep the transaction.
@@ -63,6 +69,8 @@ async def _book(
             nights_field="nights" if data.nights is not None else "endDate",
             idempotency_key=idempotency_key,
             fingerprint=data.fingerprint(booked) if idempotency_key is not None else None,
+            full_nights=full_nights_of(db),
+            entered=entered,
         )
         if done is not None:
             return done

@@ -29,6 +29,7 @@ from bookwell.core.idle_connections import connection_broken
 from bookwell.core.request_scope import current_request_id
 from bookwell.models import CAPACITY_CONSTRAINT, ListingKind, ReservationStatus, new_id
 from bookwell.services.accounts.principal import Principal
+from bookwell.services.booking.full_nights import FullNightsMemo, Request, guests_named
 from bookwell.services.booking.holds import (
     check_guest_name,
     check_hold_size,
@@ -96,10 +97,14 @@ async def book_in_one_statement(
     nights_field: str,
     idempotency_key: str | None,
     fingerprint: bytes | None,
+    full_nights: FullNightsMemo,
+    entered: int,
 ) -> ReservationRecord | None:
     """The PENDING hold, or a refusal (UNAVAILABLE, HOLD_LIMIT, IDEMPOTENCY_KEY_REUSED), or
     the reservation made before under the key; None: the ordinary path decides. The
-    statement goes to the pool's asyncpg connection itself (`Database.raw_read`)."""
+    statement goes to the pool's asyncpg connection itself (`Database.raw_read`), unless
+    it has answered this request already (`full_nights`; `entered`: the request's ticket,
+    taken before it waited for the listing's turn)."""
     for _attempt in range(2):
         found = cache.get(listing_id)
         fresh = found is None
@@ -115,6 +120,11 @@ async def book_in_one_statement(
                 cache.forget(listing_id)  # a refusal is only trusted from fresh terms
                 continue
             return None
+        asked = Request(
+            entered, listing_id, booked.start, booked.end, quantity, found.version, guest.user_id
+        )
+        if idempotency_key is None and full_nights.refuses(asked):
+            raise unavailable(quantity, booked)
         priced = pricing.quote(found.terms, booked, quantity)
         arguments = (
             new_id(),
@@ -138,10 +148,14 @@ async def book_in_one_statement(
         # errors, which leave the connection ready: they are taken out of the block so it is
         # kept for the next booking; any other error reaches raw_read, which invalidates a
         # connection it may have left unusable (core/idle_connections.connection_broken).
+        sent = full_nights.ticket()
         async with db.raw_read() as driver:
             answered = await _answer(driver, arguments)
         try:
             if isinstance(answered, asyncpg.PostgresError):
+                if answered.sqlstate == NIGHT_FULL:
+                    at_cap = guests_named(getattr(answered, "detail", None))
+                    full_nights.remember(asked, sent, at_cap)
                 _refuse(answered, quantity, booked)
             if answered is None:
                 return None  # a replay whose reservation is gone
