@@ -29,6 +29,9 @@ from bench.servers import RESULTS, Server, bare_server, graphql_server
 from bookwell.core import migrate
 from bookwell.core.db import describe
 
+# The most requests a second a workload is provisioned for (bodies, booking guests).
+MAX_RATE = 3_000
+
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
@@ -200,12 +203,13 @@ def plan(chosen: set[str], bookwells: list[Server], bare: Server, peer_server, l
 
 async def booker_tokens(url: str, args) -> list[str]:
     """Guests for the uncontended bookings: one guest may hold only so many unpaid nights
-    (100) and stays of a listing (2), so each books about 20 of them."""
+    (100) and stays of a listing (2), so each books about 20 of them, at up to MAX_RATE
+    bookings a second (each run starts again from the first guest)."""
     servers = len(args.server_src or [0]) * len(args.workers)
-    bookings = int((args.duration + args.warmup) * args.repeat * servers)
+    bookings = int((args.duration + args.warmup) * args.repeat * servers * MAX_RATE)
     conn = await asyncpg.connect(plain(url))
     try:
-        return await data.contender_tokens(conn, max(args.contenders, bookings * 1_000 // 20))
+        return await data.contender_tokens(conn, max(args.contenders, bookings // 20))
     finally:
         await conn.close()
 
@@ -213,9 +217,9 @@ async def booker_tokens(url: str, args) -> list[str]:
 async def run_scenarios(url, setup, bookwells: list[Server], bare: Server, peer_server, args):
     tool = pick_client(args.client)
     auth = {"Authorization": f"Bearer {setup.token}"}
-    # Bodies per workload: more than all its runs send, at up to 3,000 req/s.
+    # Bodies per workload: more than all its runs send.
     servers = len(bookwells)
-    count = max(2_000, int((args.duration + args.warmup) * args.repeat * servers * 3_000))
+    count = max(2_000, int((args.duration + args.warmup) * args.repeat * servers * MAX_RATE))
     loads = scenarios.workloads(setup, count, args.seed)
     for server in bookwells:
         await checks.run_all(loads, server, bare, auth)
