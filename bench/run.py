@@ -254,6 +254,8 @@ async def run_scenarios(url, setup, bookwells: list[Server], bare: Server, peer_
                     headers = auth if load.authorized else {}
                     found = await measure(server, load, args, headers, tool, backends)
                     rows[(key, server.name)].runs.append(found)
+                    if key == "book":  # each run books from the loaded data alone
+                        await data.delete_contender_bookings(db)
                     cpu = f"{found.server_cpu_ms or 0:.2f} + PG {found.pg_cpu_ms or 0:.2f}"
                     print(f"  {load.name} [{server.name}]: {found.rps:.0f} req/s, CPU ms/req {cpu}")
             if "contended" not in chosen:
