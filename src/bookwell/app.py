@@ -49,6 +49,8 @@ log = logging.getLogger(__name__)
 
 # How long the lifespan's shutdown waits for /graphql requests still unwinding.
 DRAIN_SECONDS = 5.0
+# Allocations (net of frees) between young-generation collections; CPython's default is 700.
+YOUNG_COLLECTION_THRESHOLD = 10_000
 
 
 class Background(Protocol):
@@ -126,6 +128,10 @@ def create_app(
             # pauses, the p99).
             gc.collect()
             gc.freeze()
+            # Requests leave no cycles (docs/adr/0004-gc-freeze.md): the collector runs only
+            # on their allocation peaks, finds nothing, and walks the caches each time.
+            started.callback(gc.set_threshold, *gc.get_threshold())
+            gc.set_threshold(YOUNG_COLLECTION_THRESHOLD, *gc.get_threshold()[1:])
             yield {"db": db, "listener": listener, "probe": probe}
 
     async def home(request: Request) -> RedirectResponse:

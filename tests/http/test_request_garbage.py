@@ -11,11 +11,14 @@ from datetime import date, timedelta
 import orjson
 import pytest
 
+from bookwell.app import YOUNG_COLLECTION_THRESHOLD, create_app
 from bookwell.models import Role
 from bookwell.services.booking.reservations import NewReservation, create_reservation
-from tests.factories import make_listing, make_token, make_user
+from tests.factories import create_reservation_mutation, make_listing, make_token, make_user
+from tests.support.lifespan import started
 
 START = date.today() + timedelta(days=30)
+BOOK = create_reservation_mutation("id")
 
 QUERIES = {
     "search, edges as JSON": """
@@ -110,6 +113,46 @@ async def test_a_read_leaves_no_cyclic_garbage(app, seeded, name):
         gc.garbage.clear()
         gc.enable()
     assert Counter(left) == {}  # by type: what a failure says
+
+
+async def test_a_booking_made_or_refused_leaves_no_cyclic_garbage(app, db):
+    host, guest = await make_user(db, Role.HOST), await make_user(db, Role.GUEST)
+    listing_id = await make_listing(db, host, units=1)
+    token = await make_token(db, guest)
+
+    def booking(days: int) -> bytes:
+        start = START + timedelta(days=days)
+        stay = {"listingId": str(listing_id), "startDate": start.isoformat(), "nights": 1}
+        return orjson.dumps({"query": BOOK, "variables": {"input": stay}})
+
+    def codes(answer: bytes) -> list[str]:
+        payload = orjson.loads(answer)["data"]["createReservation"]
+        return [error["code"] for error in payload["errors"]]
+
+    assert codes(await _post(app, booking(0), token)) == []  # warm: caches, statements
+    gc.collect()
+    gc.disable()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        refused = codes(await _post(app, booking(0), token))
+        booked = codes(await _post(app, booking(1), token))
+        gc.collect()
+        left = [type(o).__qualname__ for o in gc.garbage]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+    assert (refused, booked) == (["UNAVAILABLE"], [])
+    assert Counter(left) == {}
+
+
+async def test_the_app_collects_the_young_generation_less_often(settings):
+    """A request's transient objects alone no longer start a collection (app.py); the
+    threshold is the process's, so the app gives the previous one back when it stops."""
+    before = gc.get_threshold()
+    async with started(create_app(settings)):
+        assert gc.get_threshold() == (YOUNG_COLLECTION_THRESHOLD, *before[1:])
+    assert gc.get_threshold() == before
 
 
 async def test_only_an_http_request_keeps_cleanups_for_its_answer(db, settings):
