@@ -71,7 +71,8 @@ def goals(rows: list[Row], server: str) -> list[tuple[str, bool | None, str]]:
         rps = book.median("rps")
         booked = book.outcomes["ok"] / sum(run.seconds for run in book.runs)
         measured = (
-            f"{rps:.0f} answered/s ({booked:.0f} booked/s, the rest UNAVAILABLE), "
+            f"{rps:.0f} answered/s ({booked:.0f} booked/s, the rest UNAVAILABLE or "
+            "HOLD_LIMIT), "
             f"{book.failures} failures"
         )
         goal = "uncontended createReservation: >= 1,000/s"
