@@ -33,6 +33,7 @@ import orjson
 from bench.inprocess import call
 from bench.pgcpu import process_cpu_seconds
 from bookwell.core import migrate
+from bookwell.services.booking.full_nights import full_nights_of
 
 DATABASE = "bookwell_booking_bench"
 BOOK = (
@@ -204,6 +205,8 @@ async def contended(app, state, loaded: dict, contenders: int, free: int) -> Non
     wrong = 0
     backends = BackendClock(loaded["url"])
     await backends.start()
+    memo = full_nights_of(state["db"])
+    refused_before = memo.refused
     cpu = time.process_time()
     for listing_id in loaded["hot"]:
         payload = body(listing_id, FIRST_NIGHT + timedelta(days=10))
@@ -229,7 +232,9 @@ async def contended(app, state, loaded: dict, contenders: int, free: int) -> Non
         f"p50 {statistics.median(rounds) * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms, max "
         f"{rounds[-1] * 1000:.0f} ms; CPU of this process {cpu * 1000 / len(rounds):.0f} ms "
         f"a round, of PostgreSQL {pg_cpu * 1000 / len(rounds):.0f} ms; exactly the free "
-        f"units booked in {len(rounds) - wrong}/{len(rounds)}"
+        f"units booked in {len(rounds) - wrong}/{len(rounds)}; refused without a round trip "
+        f"(services/booking/full_nights.py) {(memo.refused - refused_before) / len(rounds):.0f} "
+        "a round"
     )
 
 

@@ -45,6 +45,8 @@ function response(status, headers, body)
   if status ~= 200 then http = http + 1
   elseif body:find('"errors":%%s*%%[%%s*{%%s*"code":%%s*"UNAVAILABLE"') then
     unavailable = unavailable + 1
+  elseif body:find('"errors":%%s*%%[%%s*{%%s*"code":%%s*"HOLD_LIMIT"') then
+    unavailable = unavailable + 1  -- a refusal as right (bench/scenarios.py, REFUSALS)
   elseif body:find('"errors":%%s*%%[%%s*{%%s*"code":') then typed = typed + 1
   elseif body:find('"errors":%%s*%%[%%s*{') then graphql = graphql + 1
   else ok = ok + 1 end
