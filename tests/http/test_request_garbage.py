@@ -4,8 +4,10 @@ cycles wait for a collection that walks them all; under load those collections w
 of the server's CPU and its longest pauses (bench/README.md)."""
 
 import asyncio
+import contextlib
 import gc
 from collections import Counter
+from collections.abc import Iterator
 from datetime import date, timedelta
 
 import orjson
@@ -80,6 +82,23 @@ async def _post(app, body: bytes, token: str) -> bytes:
     return b"".join(m.get("body", b"") for m in sent[1:])
 
 
+@contextlib.contextmanager
+def cyclic_garbage() -> Iterator[list[str]]:
+    """The types of the objects the block left in reference cycles, filled in when it ends."""
+    gc.collect()
+    gc.disable()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    left: list[str] = []
+    try:
+        yield left
+        gc.collect()
+        left.extend(type(o).__qualname__ for o in gc.garbage)
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+
+
 @pytest.fixture
 async def seeded(db):
     host = await make_user(db, Role.HOST)
@@ -100,18 +119,9 @@ async def test_a_read_leaves_no_cyclic_garbage(app, seeded, name):
     body = orjson.dumps({"query": QUERIES[name], "variables": variables})
     answer = orjson.loads(await _post(app, body, token))  # warm: caches, statements
     assert "errors" not in answer and answer["data"], answer
-    gc.collect()
-    gc.disable()
-    gc.set_debug(gc.DEBUG_SAVEALL)
-    try:
+    with cyclic_garbage() as left:
         for _ in range(3):
             await _post(app, body, token)
-        gc.collect()
-        left = [type(o).__qualname__ for o in gc.garbage]
-    finally:
-        gc.set_debug(0)
-        gc.garbage.clear()
-        gc.enable()
     assert Counter(left) == {}  # by type: what a failure says
 
 
@@ -130,18 +140,9 @@ async def test_a_booking_made_or_refused_leaves_no_cyclic_garbage(app, db):
         return [error["code"] for error in payload["errors"]]
 
     assert codes(await _post(app, booking(0), token)) == []  # warm: caches, statements
-    gc.collect()
-    gc.disable()
-    gc.set_debug(gc.DEBUG_SAVEALL)
-    try:
+    with cyclic_garbage() as left:
         refused = codes(await _post(app, booking(0), token))
         booked = codes(await _post(app, booking(1), token))
-        gc.collect()
-        left = [type(o).__qualname__ for o in gc.garbage]
-    finally:
-        gc.set_debug(0)
-        gc.garbage.clear()
-        gc.enable()
     assert (refused, booked) == (["UNAVAILABLE"], [])
     assert Counter(left) == {}
 
