@@ -12,18 +12,16 @@ every booking; this only bounds the queue in front of it.
 
 import asyncio
 import uuid
-import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from sqlalchemy.engine import Engine
-
 from bookwell.core.config import Settings
 from bookwell.core.db import Database
 from bookwell.core.errors import ServiceUnavailable
+from bookwell.core.per_database import PerDatabase
 
 T = TypeVar("T")
 
@@ -84,28 +82,26 @@ class ListingGate:
                 del self._turns[listing_id]
 
 
-# One gate per process and database, found by the database's engine; a database that was
-# never given one (a CLI command, a worker, a test's) gets the settings' defaults.
-_gates: "weakref.WeakKeyDictionary[Engine, ListingGate]" = weakref.WeakKeyDictionary()
+def _default_gate() -> ListingGate:
+    """For a database that was never given one (a CLI command, a worker, a test's)."""
+    defaults = Settings.model_fields
+    return ListingGate(
+        defaults["listing_write_connections"].default,
+        defaults["listing_write_wait_seconds"].default,
+    )
+
+
+_gates = PerDatabase(_default_gate)
 
 
 def install_listing_gate(db: Database, settings: Settings) -> ListingGate:
     """Size the gate of `db` from the settings (the app's lifespan calls it)."""
     gate = ListingGate(settings.listing_write_connections, settings.listing_write_wait_seconds)
-    _gates[db.engine.sync_engine] = gate
-    return gate
+    return _gates.install(db, gate)
 
 
 def gate_of(db: Database) -> ListingGate:
-    gate = _gates.get(db.engine.sync_engine)
-    if gate is None:
-        defaults = Settings.model_fields
-        gate = ListingGate(
-            defaults["listing_write_connections"].default,
-            defaults["listing_write_wait_seconds"].default,
-        )
-        _gates[db.engine.sync_engine] = gate
-    return gate
+    return _gates.of(db)
 
 
 async def in_listing_turn(

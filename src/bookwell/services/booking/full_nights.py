@@ -20,14 +20,12 @@ statement one before it is sent.
 
 import itertools
 import uuid
-import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy.engine import Engine
-
 from bookwell.core.db import Database
+from bookwell.core.per_database import PerDatabase
 
 # Refusals kept, by listing and nights: only requests in flight can use one.
 KEPT = 1024
@@ -96,12 +94,8 @@ def guests_named(detail: str | None) -> frozenset[uuid.UUID]:
     return frozenset(uuid.UUID(text) for text in (detail or "").split(",") if text)
 
 
-# One memo per process and database, found by the database's engine (as the listing gate).
-_memos: "weakref.WeakKeyDictionary[Engine, FullNightsMemo]" = weakref.WeakKeyDictionary()
+_memos = PerDatabase(FullNightsMemo)
 
 
 def full_nights_of(db: Database) -> FullNightsMemo:
-    memo = _memos.get(db.engine.sync_engine)
-    if memo is None:
-        memo = _memos[db.engine.sync_engine] = FullNightsMemo()
-    return memo
+    return _memos.of(db)

@@ -12,15 +12,14 @@ price.
 
 import asyncio
 import uuid
-import weakref
 from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
 from sqlalchemy import Uuid, bindparam, select
-from sqlalchemy.engine import Engine
 
 from bookwell.core.db import Database
+from bookwell.core.per_database import PerDatabase
 from bookwell.core.pg_listen import Listener
 from bookwell.core.statements import DriverStatement
 from bookwell.models import Listing, ListingKind
@@ -111,15 +110,11 @@ class TermsCache:
             self.forget_all()
 
 
-# One cache per process and database, found by the database's engine (as the listing gate).
-_caches: "weakref.WeakKeyDictionary[Engine, TermsCache]" = weakref.WeakKeyDictionary()
+_caches = PerDatabase(TermsCache)
 
 
 def terms_cache_of(db: Database) -> TermsCache:
-    cache = _caches.get(db.engine.sync_engine)
-    if cache is None:
-        cache = _caches[db.engine.sync_engine] = TermsCache()
-    return cache
+    return _caches.of(db)
 
 
 async def follow_terms_changes(
